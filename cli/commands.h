@@ -1,0 +1,15 @@
+/* commands.h: the subcommands of the multi-call binary `ramhost`.
+ *
+ * Each takes the arguments after its own name (argv[0] is the subcommand name), prints its own output and
+ * errors, and returns the process exit status: 0 success, 1 failure, 2 usage error. Every command answers
+ * --help. Library code below them never prints. */
+#ifndef RAMHOST_COMMANDS_H
+#define RAMHOST_COMMANDS_H
+
+int cmd_image(int argc, char **argv);    /* image-builder/cmd_image.c */
+int cmd_tardisk(int argc, char **argv);  /* tardisk/cmd_tardisk.c */
+int cmd_df(int argc, char **argv);       /* ramdisk/cmd_df.c */
+int cmd_du(int argc, char **argv);       /* ramdisk/cmd_du.c */
+int cmd_ready(int argc, char **argv);    /* ramdisk/cmd_ready.c */
+
+#endif

@@ -1,0 +1,55 @@
+/* main.c: `ramhost`, the one entry point; dispatches to the subcommands in commands.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "image", cmd_image, "build bootbanks and bootable images from a profile" },
+	{ "tardisk", cmd_tardisk, "create, list, read and verify tardisk images" },
+	{ "df", cmd_df, "show tardisks and ramdisks with their usage (on a booted host)" },
+	{ "du", cmd_du, "sum the space and inodes used under a path" },
+	{ "ready", cmd_ready, "print the ready line for this boot (run once by the host at start-up)" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: ramhost [--version] COMMAND [ARGS...]\n\n"
+		   "Boot-time host images and stateless provisioning.\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'ramhost COMMAND --help' for a command's options. See ramhost(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ramhost %s\n", RAMHOST_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "ramhost: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,4 @@
+#ifndef RAMHOST_VERSION_H
+#define RAMHOST_VERSION_H
+#define RAMHOST_VERSION "0.1.0"
+#endif

@@ -1,0 +1,48 @@
+# tests/lib.sh: helpers for the shell integration tests, sourced by tests/integration/*.sh.
+#
+# Each test file runs its cases with `t_case NAME FUNCTION`: the function runs in a subshell, in a fresh temporary
+# directory ($T) that is removed afterwards, with `set -e`; a non-zero exit is a failure. Every case prints one
+# line "PASS name" or "FAIL name", which tests/run.sh counts.
+#   $RAMHOST  absolute path of the ramhost binary under test (build/ramhost)
+#   $TOP      the repository's top directory; $FIX the fixtures directory
+set -u
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+RAMHOST=${RAMHOST:-$TOP/build/ramhost}
+FIX=$TOP/tests/fixtures
+t_failed=0
+
+t_case() {
+	local name=$1 fn=$2 dir log rc
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/ramhost-test.XXXXXX")
+	log=$dir.log
+	( set -e; cd "$dir"; T=$dir; "$fn" ) >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name (exit $rc)"
+		sed 's/^/    /' "$log" | tail -n 40
+		t_failed=1
+	fi
+	rm -rf "$dir" "$log"
+}
+
+# expect_fail CMD...: CMD must exit non-zero; its stderr is kept in $T/err for the checks that follow.
+expect_fail() {
+	if "$@" 2>"$T/err"; then
+		echo "expected failure, but it succeeded: $*"
+		return 1
+	fi
+	return 0
+}
+
+# expect_err PATTERN: the last expect_fail's stderr matches the extended regex PATTERN.
+expect_err() {
+	if ! grep -Eq -- "$1" "$T/err"; then
+		echo "error output does not match '$1':"
+		cat "$T/err"
+		return 1
+	fi
+}
+
+t_exit() { exit $t_failed; }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# tests/run.sh: runs every test tier and prints one summary line "N passed, N failed".
+#   unit        build/unit/test_*         (and the same under ASan+UBSan: build/unit-asan/test_*)
+#   fuzz        build/fuzz/fuzz_*         a bounded libFuzzer run over tests/fuzz/corpus/NAME
+#   integration tests/integration/*.sh
+#   system      tests/system/test_*.py    QEMU (TCG) boots
+# Every test prints "PASS name" / "FAIL name" lines; this script counts them. RAMHOST_TESTS=unit,fuzz,...
+# limits the tiers; a tier that crashes without printing its lines counts as one failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export TOP=$top RAMHOST=$top/build/ramhost
+tiers=${RAMHOST_TESTS:-unit,fuzz,integration,system}
+pass=0
+fail=0
+log=$(mktemp)
+
+# run_one LABEL TIMEOUT CMD...: runs CMD, echoes its output, counts PASS/FAIL lines.
+run_one() {
+	local label=$1 limit=$2 rc p f
+	shift 2
+	echo "== $label"
+	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $label (exit $rc without a FAIL line)"
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+
+has() { case ",$tiers," in *",$1,"*) return 0 ;; esac; return 1; }
+
+if has unit; then
+	for t in build/unit/test_* build/unit-asan/test_*; do
+		[ -x "$t" ] && run_one "$t" 300 "$t"
+	done
+fi
+if has fuzz; then
+	for f in build/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=${f##*/fuzz_}
+		corpus=tests/fuzz/corpus/$name
+		work=$(mktemp -d)
+		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+		run_one "$f" 300 bash -c "'$f' -runs=${RAMHOST_FUZZ_RUNS:-20000} -max_len=65536 '$work' \
+			&& echo 'PASS fuzz_$name' || { echo 'FAIL fuzz_$name'; exit 1; }"
+		rm -rf "$work"
+	done
+fi
+if has integration; then
+	for t in tests/integration/*.sh; do
+		[ -f "$t" ] && run_one "$t" 900 bash "$t"
+	done
+fi
+if has system; then
+	for t in tests/system/test_*.py; do
+		[ -f "$t" ] && run_one "$t" 1500 python3 "$t"
+	done
+fi
+rm -f "$log"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
