@@ -30,7 +30,7 @@ obj = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 LIB_OBJ      := $(call obj,obj,$(LIB_SRC))
 LIB_OBJ_SAN  := $(call obj,asan,$(LIB_SRC))
-INIT_OBJ     := $(call obj,init,$(INIT_SRC))
+INIT_OBJ     := $(call obj,initobj,$(INIT_SRC))
 UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_BIN_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRC))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
@@ -47,7 +47,7 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # init runs as PID 1 before any library exists: static, and only lib/ plus its own folder.
-$(BUILD)/init/%.o: %.c
+$(BUILD)/initobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -Os -g $(CPPFLAGS) -DRAMHOST_INIT -MMD -MP -c $< -o $@
 

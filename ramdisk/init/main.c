@@ -1,0 +1,5 @@
+/* PLACEHOLDER, replaced by the real init. */
+int main(void)
+{
+	return 1;
+}
