@@ -28,7 +28,8 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* Copies s[0..len) into dst (cap bytes with the NUL); -E2BIG when it does not fit. */
+/* Copies s[0..len) into dst (cap bytes with the NUL) and zeroes the rest, so that a value overwritten by a
+ * shorter one leaves no stale bytes (two parses of equal text give byte-equal structs); -E2BIG when too long. */
 static int copy_text(char *dst, size_t cap, const char *s, size_t len)
 {
 	size_t i;
@@ -37,7 +38,8 @@ static int copy_text(char *dst, size_t cap, const char *s, size_t len)
 		return -RH_E2BIG;
 	for (i = 0; i < len; i++)
 		dst[i] = s[i];
-	dst[len] = '\0';
+	for (; i < cap; i++)
+		dst[i] = '\0';
 	return 0;
 }
 
@@ -90,6 +92,8 @@ static int parse_modules(struct bootcfg *cfg, const char *v, size_t len, const c
 {
 	size_t i = 0;
 
+	/* a repeated modules= replaces the list whole: clear every slot, not just the count */
+	zero(cfg->modules, sizeof(cfg->modules));
 	cfg->nmodules = 0;
 	while (i < len) {
 		size_t start, end;
@@ -343,8 +347,10 @@ static int put(char *buf, size_t cap, size_t *pos, const char *s)
 
 	if (*pos + n + 1 > cap)
 		return -RH_E2BIG;
-	copy_text(buf + *pos, cap - *pos, s, n);
+	for (size_t i = 0; i < n; i++)
+		buf[*pos + i] = s[i];
 	*pos += n;
+	buf[*pos] = '\0';
 	return 0;
 }
 
@@ -407,9 +413,13 @@ long bootcfg_format(const struct bootcfg *cfg, char *buf, size_t cap)
 	}
 	rc = rc ?: put(buf, cap, &pos, "prefix=");
 	rc = rc ?: put(buf, cap, &pos, cfg->prefix);
-	rc = rc ?: put(buf, cap, &pos, "\nkernel=");
-	rc = rc ?: put(buf, cap, &pos, cfg->kernel.name);
-	rc = rc ?: put(buf, cap, &pos, "\nkernelopt=");
+	rc = rc ?: put(buf, cap, &pos, "\n");
+	if (cfg->kernel.name[0]) { /* an empty kernel= is not valid input, so it is not written either */
+		rc = rc ?: put(buf, cap, &pos, "kernel=");
+		rc = rc ?: put(buf, cap, &pos, cfg->kernel.name);
+		rc = rc ?: put(buf, cap, &pos, "\n");
+	}
+	rc = rc ?: put(buf, cap, &pos, "kernelopt=");
 	rc = rc ?: put(buf, cap, &pos, cfg->kernelopt);
 	rc = rc ?: put(buf, cap, &pos, "\nmodules=");
 	for (i = 0; i < cfg->nmodules; i++) {
