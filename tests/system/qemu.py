@@ -1,0 +1,149 @@
+"""qemu.py: drives a QEMU guest through its serial console, for the system tests and the benchmarks.
+
+A Vm starts qemu-system-x86_64 under TCG (KVM hangs on these machines) with the serial port on a pipe, keeps
+everything the guest prints in a log file, and offers expect(regex) and sh(command) on the guest's root shell.
+Only the standard library is used, so the tests run wherever python3 does.
+"""
+import os
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.environ.get("TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+RAMHOST = os.environ.get("RAMHOST") or os.path.join(TOP, "build", "ramhost")
+LOGDIR = os.path.join(TOP, "build", "test-logs")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+READY_RE = r"ramhost: ready bank=(\S+) tardisks=(\d+) state=(\S+) boot_ms=(\d+) build=(\S+)"
+
+
+class Timeout(Exception):
+    pass
+
+
+class Vm:
+    """One guest. media: list of extra qemu arguments (e.g. ["-cdrom", iso]). The console log is written to
+    build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind."""
+
+    def __init__(self, name, media, mem=1024, firmware="bios", extra=()):
+        os.makedirs(LOGDIR, exist_ok=True)
+        self.name = name
+        self.log_path = os.path.join(LOGDIR, name + ".log")
+        self.log = open(self.log_path, "wb")
+        self.buf = b""
+        self.pos = 0  # expect() searches from here on
+        self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
+        args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
+                "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+                "-net", "none"]
+        if firmware == "uefi":
+            vars_copy = os.path.join(self.tmp, "vars.fd")
+            with open(OVMF_VARS, "rb") as src, open(vars_copy, "wb") as dst:
+                dst.write(src.read())
+            args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+                     "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
+        args += list(media) + list(extra)
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, bufsize=0)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    def _pump(self, deadline):
+        """Reads what the guest printed until deadline (monotonic seconds). Returns False once qemu exited."""
+        fd = self.proc.stdout.fileno()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return True
+        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+        if ready:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return True
+            if not data:
+                return False
+            self.buf += data
+            self.log.write(data)
+            self.log.flush()
+        return self.proc.poll() is None or bool(ready)
+
+    def expect(self, pattern, timeout):
+        """Waits until regex pattern appears in output not yet consumed; returns the match and consumes up to
+        its end. Raises Timeout (with the log's tail) if it does not come in time or qemu exits."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            if time.monotonic() >= deadline or not self._pump(deadline):
+                m = rx.search(self.buf, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                tail = self.buf[-1500:].decode("utf-8", "replace")
+                raise Timeout("no %r within %ss (qemu %s); console tail:\n%s" % (
+                    pattern, timeout, "running" if self.proc.poll() is None else "exited", tail))
+
+    def seen(self, pattern):
+        """True when pattern appears anywhere in the output so far (consumed or not)."""
+        return re.search(pattern.encode(), self.buf) is not None
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def sh(self, command, timeout=60):
+        """Runs command in the guest's shell; returns (exit status, output). The end marker is built from
+        pieces that only the shell joins, so the echo of the typed line never matches it."""
+        self.sync = getattr(self, "sync", 0) + 1
+        tag = "RH%d" % self.sync
+        self.send("%s; echo \"@@%s\"\"-rc=$?@@\"\n" % (command, tag))
+        m = self.expect(r"@@%s-rc=(\d+)@@" % tag, timeout)
+        out = self.buf[:m.start()].decode("utf-8", "replace")
+        # the output starts after the echoed command line
+        start = out.rfind("\"-rc=$?@@\"")
+        out = out[start + len("\"-rc=$?@@\""):] if start >= 0 else out
+        return int(m.group(1)), out.replace("\r\n", "\n").strip("\n")
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+        subprocess.run(["rm", "-rf", self.tmp])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Report:
+    """Prints one PASS/FAIL line per check, as tests/run.sh counts them; exit() returns the status."""
+
+    def __init__(self):
+        self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        print("%s %s%s" % ("PASS" if ok else "FAIL", name, "" if ok or not detail else ": " + detail))
+        sys.stdout.flush()
+        if not ok:
+            self.failed += 1
+        return ok
+
+    def exit(self):
+        sys.exit(1 if self.failed else 0)
+
+
+def run(cmd, **kw):
+    """Runs a host command, raising with its output when it fails."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), p.returncode, p.stdout.decode()))
+    return p.stdout.decode()
