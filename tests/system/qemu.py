@@ -28,9 +28,10 @@ class Vm:
     """One guest. media: list of extra qemu arguments (e.g. ["-cdrom", iso]). The console log is written to
     build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind."""
 
-    def __init__(self, name, media, mem=1024, firmware="bios", extra=()):
+    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False):
         os.makedirs(LOGDIR, exist_ok=True)
         self.name = name
+        self.echo = echo  # also copy the console to our stdout as it arrives (make demo)
         self.log_path = os.path.join(LOGDIR, name + ".log")
         self.log = open(self.log_path, "wb")
         self.buf = b""
@@ -68,6 +69,9 @@ class Vm:
             self.buf += data
             self.log.write(data)
             self.log.flush()
+            if self.echo:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
         return self.proc.poll() is None or bool(ready)
 
     def expect(self, pattern, timeout):
