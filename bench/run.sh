@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# make bench: every benchmark under bench/, printing "bench: NAME VALUE UNIT" lines. Not part of make check:
+# speed is measured here, never by timed tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TOP=$PWD RAMHOST=$PWD/build/ramhost
+python3 bench/boot.py
