@@ -30,6 +30,7 @@ obj = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 LIB_OBJ      := $(call obj,obj,$(LIB_SRC))
 LIB_OBJ_SAN  := $(call obj,asan,$(LIB_SRC))
+LIB_OBJ_FUZZ := $(call obj,fuzzobj,$(LIB_SRC))
 INIT_OBJ     := $(call obj,initobj,$(INIT_SRC))
 UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_BIN_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRC))
@@ -65,10 +66,15 @@ $(BUILD)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_SAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-# Fuzz targets: libFuzzer with ASan and UBSan, over the library sources compiled by clang.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# Fuzz targets: libFuzzer with ASan and UBSan, over the library compiled once by clang.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ \
+	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ_FUZZ)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ \
 		$(PKG_LIBS) -lpthread
 
 unit: $(UNIT_BIN) $(UNIT_BIN_SAN)
