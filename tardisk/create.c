@@ -1,0 +1,246 @@
+/* create.c: tardisk_create(): source -> checked, sorted entries -> pax tar -> tar2sqfs -> atomic rename. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "create_int.h"
+
+void tdk_progress_tick(struct tdk_progress *p, uint64_t add_bytes, int add_entry, int force)
+{
+	p->entries += add_entry ? 1 : 0;
+	p->bytes += add_bytes;
+	if (!p->o->progress || !p->o->progress_cb)
+		return;
+	if (force || (add_entry && p->entries % 256 == 0) || p->bytes - p->last_bytes >= (8u << 20)) {
+		p->last_bytes = p->bytes;
+		p->o->progress_cb(p->o->progress_ctx, p->entries, p->bytes);
+	}
+}
+
+/* The clamp time: opts, else SOURCE_DATE_EPOCH (which must be a plain decimal number), else -1. */
+static int resolve_mtime(long long opt, long long *ret, struct rh_err *err)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (opt >= 0) {
+		*ret = opt;
+		return 0;
+	}
+	if (!s || !*s) {
+		*ret = -1;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0 || s[0] < '0' || s[0] > '9')
+		return rh_errf(err, -EINVAL, "SOURCE_DATE_EPOCH='%s': not a number of seconds", s);
+	*ret = v;
+	return 0;
+}
+
+/* A scratch file next to the output that disappears by itself (O_TMPFILE), for archive data. */
+static int open_spool(const char *dir, struct rh_err *err)
+{
+	char *tmpl = NULL;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		return fd;
+	if (asprintf(&tmpl, "%s/.tardisk-spool.XXXXXX", dir) < 0)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(tmpl);
+	else
+		fd = rh_errf(err, -errno, "%s: cannot create a spool file: %s", dir, strerror(errno));
+	free(tmpl);
+	return fd;
+}
+
+/* The last non-empty line tar2sqfs printed, for the error message. */
+static void last_line(int fd, char *out, size_t cap)
+{
+	char buf[4096];
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+	char *p;
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	p = strrchr(buf, '\n');
+	snprintf(out, cap, "%.400s", p ? p + 1 : buf);
+}
+
+/* Runs tar2sqfs writing tmp, feeding it the sorted entries. */
+static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_list *l, int spool_fd,
+			long long clamp, const char *tmp, struct tdk_progress *p, struct rh_err *err)
+{
+	const char *prog = o->tar2sqfs ? o->tar2sqfs : "tar2sqfs";
+	char defaults[64], msg[512];
+	int sv[2] = { -1, -1 }, errfd = -1, status, rc;
+	struct rh_err emit_err;
+	pid_t pid;
+
+	snprintf(defaults, sizeof(defaults), "mtime=%lld", clamp >= 0 ? clamp : 0);
+	errfd = memfd_create("tar2sqfs-stderr", MFD_CLOEXEC);
+	if (errfd < 0)
+		return rh_errf(err, -errno, "memfd_create: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		rc = rh_errf(err, -errno, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = rh_errf(err, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* -j 1: one compressor thread keeps block order, hence the bytes, independent of timing. */
+		char *argv[] = { (char *)prog, "--compressor", "zstd", "--no-skip", "--quiet", "--force",
+				 "--defaults", defaults, "-j", "1", (char *)tmp, NULL };
+		if (dup2(sv[1], 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0)
+			_exit(126);
+		execvp(prog, argv);
+		dprintf(2, "cannot run %s: %s (install squashfs-tools-ng)\n", prog, strerror(errno));
+		_exit(127);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	rh_err_clear(&emit_err);
+	rc = tar_emit(l, sv[0], spool_fd, clamp, p, &emit_err);
+	close(sv[0]);
+	sv[0] = -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	if (status != 0) {
+		last_line(errfd, msg, sizeof(msg));
+		if (rc && rc != -EPIPE && rc != -ECONNRESET)
+			rc = rh_errf(err, rc, "%s", emit_err.msg); /* our own error came first */
+		else
+			rc = rh_errf(err, -EIO, "%s failed (%s %d): %s", prog,
+				     WIFEXITED(status) ? "exit" : "signal",
+				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), msg[0] ? msg : "?");
+	} else if (rc) {
+		rc = rh_errf(err, rc, "%s", emit_err.msg[0] ? emit_err.msg : "writing the tar stream failed");
+	}
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	close(errfd);
+	return rc;
+}
+
+static int fsync_path(const char *path, int dir)
+{
+	int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
+{
+	struct tdk_progress prog = { .o = o };
+	struct tdk_list l;
+	char *outcopy = NULL, *dir, *tmp = NULL;
+	int spool = -1, tmpfd = -1, rc;
+	long long clamp = -1;
+	struct stat st;
+
+	entries_init(&l, o->src);
+	if (!o->src || !o->out)
+		return rh_errf(err, -EINVAL, "tardisk_create: src and out are required");
+	rc = resolve_mtime(o->mtime, &clamp, err);
+	if (rc)
+		return rc;
+	if (stat(o->src, &st) < 0)
+		return rh_errf(err, -errno, "%s: %s", o->src, strerror(errno));
+	outcopy = strdup(o->out);
+	if (!outcopy)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	dir = dirname(outcopy);
+	if (S_ISDIR(st.st_mode)) {
+		rc = source_dir_read(o->src, &l, &prog, err);
+	} else {
+		spool = open_spool(dir, err);
+		rc = spool < 0 ? spool : source_archive_read(o->src, &l, spool, &prog, err);
+	}
+	if (!rc)
+		rc = entries_finish(&l, err);
+	if (rc)
+		goto out;
+	/* Only now, with every entry accepted, does anything appear in the output directory. */
+	if (asprintf(&tmp, "%s/.%s.tmp.XXXXXX", dir, strrchr(o->out, '/') ? strrchr(o->out, '/') + 1 : o->out) <
+	    0) {
+		tmp = NULL;
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	tmpfd = mkostemp(tmp, O_CLOEXEC);
+	if (tmpfd < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot create a temporary file in %s: %s", o->out, dir,
+			     strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(tmpfd, 0644) < 0) {
+		rc = rh_errf(err, -errno, "%s: chmod: %s", tmp, strerror(errno));
+		close(tmpfd);
+		goto out;
+	}
+	close(tmpfd);
+	prog.entries = prog.bytes = prog.last_bytes = 0;
+	rc = run_tar2sqfs(o, &l, spool, clamp, tmp, &prog, err);
+	if (rc)
+		goto out;
+	tdk_progress_tick(&prog, 0, 0, 1);
+	rc = fsync_path(tmp, 0);
+	if (rc) {
+		rc = rh_errf(err, rc, "%s: fsync: %s", tmp, strerror(-rc));
+		goto out;
+	}
+	if (rename(tmp, o->out) < 0) {
+		rc = rh_errf(err, -errno, "%s: rename from %s: %s", o->out, tmp, strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	rc = fsync_path(dir, 1);
+	if (rc)
+		rc = rh_errf(err, rc, "%s: fsync: %s", dir, strerror(-rc));
+out:
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (spool >= 0)
+		close(spool);
+	entries_free(&l);
+	free(outcopy);
+	return rc;
+}

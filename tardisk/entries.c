@@ -1,0 +1,238 @@
+/* entries.c: see entries.h. */
+#include "entries.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void entries_init(struct tdk_list *l, const char *what)
+{
+	memset(l, 0, sizeof(*l));
+	l->what = what;
+}
+
+void entries_ent_free(struct tdk_ent *e)
+{
+	size_t i;
+
+	free(e->path);
+	free(e->link);
+	free(e->src_path);
+	for (i = 0; i < e->n_xattrs; i++) {
+		free(e->xattrs[i].key);
+		free(e->xattrs[i].value);
+	}
+	free(e->xattrs);
+	memset(e, 0, sizeof(*e));
+}
+
+void entries_free(struct tdk_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		entries_ent_free(&l->v[i]);
+	free(l->v);
+	free(l->slots);
+	l->v = NULL;
+	l->slots = NULL;
+	l->n = l->cap = l->n_slots = 0;
+}
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+long entries_find(const struct tdk_list *l, const char *path)
+{
+	size_t i;
+
+	if (!l->n_slots)
+		return -1;
+	for (i = hash_str(path) & (l->n_slots - 1); l->slots[i]; i = (i + 1) & (l->n_slots - 1))
+		if (!strcmp(l->v[l->slots[i] - 1].path, path))
+			return (long)(l->slots[i] - 1);
+	return -1;
+}
+
+static void slot_put(size_t *slots, size_t n_slots, const char *path, size_t idx)
+{
+	size_t i;
+
+	for (i = hash_str(path) & (n_slots - 1); slots[i]; i = (i + 1) & (n_slots - 1))
+		;
+	slots[i] = idx + 1;
+}
+
+/* Keeps the hash at most half full, so that probing stays short. */
+static int grow(struct tdk_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct tdk_ent *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->n + 1) * 2 > l->n_slots) {
+		size_t n = l->n_slots ? l->n_slots * 2 : 512, i;
+		size_t *s = calloc(n, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		for (i = 0; i < l->n; i++)
+			slot_put(s, n, l->v[i].path, i);
+		free(l->slots);
+		l->slots = s;
+		l->n_slots = n;
+	}
+	return 0;
+}
+
+int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
+{
+	long t;
+	int rc;
+
+	if (entries_find(l, e->path) >= 0) {
+		rc = rh_errf(err, -EEXIST, "%s: entry '%s': duplicate entry (the path appears twice)", l->what,
+			     e->path);
+		goto fail;
+	}
+	if (e->hardlink) {
+		t = entries_find(l, e->link);
+		if (t < 0) {
+			rc = rh_errf(err, -ENOENT, "%s: entry '%s': hardlink target '%s' is not an earlier entry",
+				     l->what, e->path, e->link);
+			goto fail;
+		}
+		if (l->v[t].hardlink)
+			t = (long)l->v[t].target;
+		if (!l->v[t].hardlink && S_ISDIR(l->v[t].mode)) {
+			rc = rh_errf(err, -EISDIR, "%s: entry '%s': hardlink target '%s' is a directory", l->what,
+				     e->path, e->link);
+			goto fail;
+		}
+		e->target = (size_t)t;
+	} else if (S_ISREG(e->mode)) {
+		l->bytes += e->size;
+	}
+	rc = grow(l);
+	if (rc) {
+		rc = rh_errf(err, rc, "%s: out of memory at entry '%s'", l->what, e->path);
+		goto fail;
+	}
+	e->rep = l->n;
+	l->v[l->n] = *e;
+	slot_put(l->slots, l->n_slots, e->path, l->n);
+	l->n++;
+	memset(e, 0, sizeof(*e));
+	return 0;
+fail:
+	entries_ent_free(e);
+	return rc;
+}
+
+/* No entry may sit below a symlink (it would be written through the link when unpacked: `link -> /etc`
+ * then `link/passwd`) or below any other non-directory. */
+static int check_parents(struct tdk_list *l, struct rh_err *err)
+{
+	char buf[4096 + 1];
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		char *slash;
+
+		if (strlen(l->v[i].path) >= sizeof(buf))
+			return rh_errf(err, -ENAMETOOLONG, "%s: entry '%s': path too long", l->what, l->v[i].path);
+		strcpy(buf, l->v[i].path);
+		for (slash = strchr(buf, '/'); slash; slash = strchr(slash + 1, '/')) {
+			const struct tdk_ent *p;
+			long j;
+
+			*slash = '\0';
+			j = entries_find(l, buf);
+			*slash = '/';
+			if (j < 0)
+				continue;
+			p = &l->v[j];
+			if (p->hardlink)
+				p = &l->v[p->target];
+			if (S_ISDIR(p->mode))
+				continue;
+			*slash = '\0';
+			if (S_ISLNK(p->mode))
+				return rh_errf(err, -ELOOP, "%s: entry '%s': goes through the symlink '%s' (-> %s)",
+					       l->what, l->v[i].path, buf, p->link);
+			return rh_errf(err, -ENOTDIR, "%s: entry '%s': its parent '%s' is not a directory", l->what,
+				       l->v[i].path, buf);
+		}
+	}
+	return 0;
+}
+
+static int cmp_idx(const void *a, const void *b, void *arg)
+{
+	const struct tdk_ent *v = arg;
+
+	return strcmp(v[*(const size_t *)a].path, v[*(const size_t *)b].path);
+}
+
+int entries_finish(struct tdk_list *l, struct rh_err *err)
+{
+	size_t *perm = NULL, *inv = NULL, i;
+	struct tdk_ent *v = NULL;
+	int rc;
+
+	rc = check_parents(l, err);
+	if (rc)
+		return rc;
+	/* Each hardlink group's data goes with its smallest path, whatever order the source had. */
+	for (i = 0; i < l->n; i++) {
+		struct tdk_ent *e = &l->v[i];
+		if (e->hardlink && strcmp(e->path, l->v[l->v[e->target].rep].path) < 0)
+			l->v[e->target].rep = i;
+	}
+	perm = malloc(l->n * sizeof(*perm) + 1);
+	inv = malloc(l->n * sizeof(*inv) + 1);
+	v = malloc(l->n * sizeof(*v) + 1);
+	if (!perm || !inv || !v) {
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory sorting %zu entries", l->what, l->n);
+		goto out;
+	}
+	for (i = 0; i < l->n; i++)
+		perm[i] = i;
+	qsort_r(perm, l->n, sizeof(*perm), cmp_idx, l->v);
+	for (i = 0; i < l->n; i++)
+		inv[perm[i]] = i;
+	for (i = 0; i < l->n; i++) {
+		v[i] = l->v[perm[i]];
+		if (v[i].hardlink)
+			v[i].target = inv[v[i].target];
+		else
+			v[i].rep = inv[v[i].rep];
+	}
+	free(l->v);
+	l->v = v;
+	l->cap = l->n;
+	v = NULL;
+	memset(l->slots, 0, l->n_slots * sizeof(*l->slots));
+	for (i = 0; i < l->n; i++)
+		slot_put(l->slots, l->n_slots, l->v[i].path, i);
+out:
+	free(perm);
+	free(inv);
+	free(v);
+	return rc;
+}
+
+int entries_xattr_storable(const char *key)
+{
+	return !strncmp(key, "user.", 5) || !strncmp(key, "trusted.", 8) || !strncmp(key, "security.", 9);
+}

@@ -1,0 +1,102 @@
+/* tardisk.h: the tardisk format, a zstd-compressed squashfs image (squashfs-tools-ng's libsquashfs).
+ *
+ * create: read a directory or a tar / tar.gz / tar.zst / tar.xz / cpio archive (libarchive), check every entry
+ * against the hostile-input rules (tardisk/path_check.h), sort the entries and stream them as a canonical pax
+ * tar into `tar2sqfs --compressor zstd -j 1`, writing the image atomically. Same input + same mtime clamp gives
+ * byte-identical images.
+ * read: open an image (or the canonical cpio-wrapped boot module holding one, see lib/cpio.h) without mounting
+ * it, walk its entries, read a file, verify every block. Library code: never prints, fills struct rh_err. */
+#ifndef RAMHOST_TARDISK_H
+#define RAMHOST_TARDISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "sha256.h"
+
+#define TARDISK_NAME_MAX 255   /* one path component, bytes */
+#define TARDISK_PATH_MAX 4095  /* a whole path, bytes, without a NUL */
+
+struct tardisk_create_opts {
+	const char *src;       /* directory, or tar / tar.gz / tar.zst / tar.xz / cpio archive */
+	const char *out;       /* output image path; written atomically (temp + fsync + rename) */
+	long long mtime;       /* clamp: every mtime above it is lowered to it, and the root and implicit
+				* directories get it. -1: take SOURCE_DATE_EPOCH from the environment; when that is
+				* unset too, nothing is clamped (archive mtimes kept) and implicit directories get 0 */
+	int progress;          /* 1: call progress_cb now and then (and once at the end) */
+	void (*progress_cb)(void *ctx, uint64_t entries, uint64_t bytes);
+	void *progress_ctx;
+	const char *tar2sqfs;  /* the tar2sqfs program; NULL: "tar2sqfs" from PATH */
+};
+
+/* Builds o->out from o->src. On failure, neither o->out (when it did not exist before, or the old one stays
+ * untouched) nor any temporary file is left behind, and err names the entry that was refused. */
+int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err);
+
+struct tardisk;  /* an open image; see tardisk_open() */
+
+struct tardisk_xattr {
+	const char *key;    /* full name, e.g. "user.foo" */
+	const uint8_t *value;
+	size_t value_len;
+};
+
+/* One entry as tardisk_walk() reports it. Pointers are valid only during the callback. */
+struct tardisk_entry {
+	const char *path;        /* relative, no leading "/", e.g. "usr/bin/sh" */
+	uint32_t mode;           /* type and permission bits (S_IFREG | 0644 ...) */
+	uint32_t uid, gid;
+	uint32_t mtime;
+	uint64_t size;           /* regular file: bytes; symlink: target length; else 0 */
+	uint32_t inode;          /* squashfs inode number: hardlinks share it */
+	uint32_t nlink;
+	uint32_t rdev_major, rdev_minor;  /* device nodes */
+	const char *link_target; /* symlinks, else NULL */
+	const struct tardisk_xattr *xattrs;
+	size_t n_xattrs;
+};
+
+struct tardisk_info {
+	uint64_t image_offset;   /* where the squashfs image starts in the file: 0, or inside a cpio wrapper */
+	uint64_t image_size;     /* bytes of the squashfs image (the wrapped file's size, or the file's) */
+	uint64_t file_size;      /* the whole file */
+	int cpio_wrapped;        /* 1: the file is a newc cpio module holding the image */
+	uint32_t block_size;
+	uint32_t inode_count;
+	uint32_t mkfs_time;
+	uint16_t compressor;     /* SQFS_COMP_* id */
+	const char *compressor_name;
+	uint64_t bytes_used;
+};
+
+/* Opens an image read-only. path may be a squashfs image or the cpio-wrapped module holding one. On success
+ * *ret_td is the caller's, to be freed with tardisk_close(). */
+int tardisk_open(const char *path, struct tardisk **ret_td, struct rh_err *err);
+/* The same over a memory buffer (not copied: buf must outlive the handle); name is for messages. */
+int tardisk_open_buf(const void *buf, size_t len, const char *name, struct tardisk **ret_td, struct rh_err *err);
+void tardisk_close(struct tardisk *td);
+const struct tardisk_info *tardisk_info(const struct tardisk *td);
+
+/* Calls cb for every entry below the root (not the root itself), depth first, each directory's entries in
+ * name order (squashfs keeps them sorted). A non-zero return from cb stops the walk and is returned. Fails
+ * on corrupt metadata (loops, bad names, unreadable inodes) with a message naming the path. */
+typedef int (*tardisk_walk_fn)(void *ctx, const struct tardisk_entry *e);
+int tardisk_walk(struct tardisk *td, tardisk_walk_fn cb, void *ctx, struct rh_err *err);
+
+/* Writes the content of the regular file at path (relative, a leading "/" allowed) to fd. */
+int tardisk_cat(struct tardisk *td, const char *path, int fd, struct rh_err *err);
+
+struct tardisk_verify_report {
+	uint64_t entries;        /* walked entries, the root not counted */
+	uint64_t files;          /* distinct regular-file inodes */
+	uint64_t bytes;          /* their content, decompressed */
+	uint64_t dirs, symlinks, devices, hardlinks;
+	uint8_t sha256[SHA256_DIGEST_LEN];  /* of the whole file as given (a wrapped module: of the module) */
+};
+
+/* Checks the superblock (magic, version, block size, zstd compressor, table offsets inside the image), walks
+ * every inode, decompresses every data block and fragment, and hashes the file. ret is filled on success. */
+int tardisk_verify(struct tardisk *td, struct tardisk_verify_report *ret, struct rh_err *err);
+
+#endif
