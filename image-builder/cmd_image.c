@@ -1,10 +1,239 @@
-/* PLACEHOLDER, replaced by the component's real command: lets the binary link while the work is under way. */
+/* cmd_image.c: `ramhost image build|iso|check`, the front end of the image builder. Prints; the library
+ * below it (profile.c, bootbank.c, iso.c) does not. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootbank.h"
 #include "commands.h"
+#include "iso.h"
+#include "profile.h"
+
+static void usage_main(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image COMMAND [OPTIONS] PROFILE\n\n"
+		   "Build bootbanks and bootable images from an image profile (see ramhost-image(1), docs/profile.md).\n\n"
+		   "Commands:\n"
+		   "  build PROFILE -o DIR    write the bootbank (boot.cfg, vmlinuz, init.cpio, *.tdk, bootcfg.cpio)\n"
+		   "  iso PROFILE -o FILE     write a hybrid ISO (CD and USB) that boots the bootbank with ISOLINUX\n"
+		   "  iso --bootbank DIR -o FILE   the same from an existing bootbank\n"
+		   "  check PROFILE           parse the profile and print what it says\n\n"
+		   "Run 'ramhost image COMMAND --help' for a command's options.\n");
+}
+
+static void usage_build(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image build PROFILE -o DIR [--force] [--quiet]\n\n"
+		   "Writes the bootbank of PROFILE into DIR, atomically (DIR.tmp-XXXXXX, then rename).\n\n"
+		   "  -o, --output DIR   the bootbank directory; must not exist or be empty\n"
+		   "  -f, --force        replace a non-empty DIR (once the new bootbank is complete)\n"
+		   "  -q, --quiet        no progress lines on stderr\n"
+		   "  -h, --help         this help\n\n"
+		   "Environment: SOURCE_DATE_EPOCH (reproducible tardisks), RAMHOST_INIT (the static init; default:\n"
+		   "`init` next to the ramhost binary), RAMHOST_CACHE (Debian kernel and busybox), TMPDIR.\n");
+}
+
+static void usage_iso(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image iso PROFILE -o FILE [--force] [--quiet]\n"
+		   "       ramhost image iso --bootbank DIR -o FILE [--force] [--quiet]\n\n"
+		   "Writes a hybrid ISO 9660 image (El Torito + isohybrid MBR: boots as a CD and from a USB stick)\n"
+		   "holding the bootbank under /bootbank and ISOLINUX under /isolinux. Needs xorriso and isolinux.\n\n"
+		   "  -o, --output FILE    the ISO file, written atomically\n"
+		   "  -b, --bootbank DIR   use this bootbank (its hashes are checked) instead of building one\n"
+		   "  -f, --force          replace an existing FILE\n"
+		   "  -q, --quiet          no progress lines on stderr\n"
+		   "  -h, --help           this help\n");
+}
+
+static void usage_check(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image check PROFILE\n\n"
+		   "Parses PROFILE and prints its settings with the defaults filled in; errors name FILE:LINE.\n");
+}
+
+static void progress(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "ramhost image: %s\n", msg);
+}
+
+struct args {
+	const char *out, *bootbank, *profile;
+	int force, quiet;
+};
+
+/* Parses the options shared by build and iso. Returns -1 to go on, else the exit status (help/usage). */
+static int parse_args(int argc, char **argv, struct args *a, int allow_bootbank, void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "bootbank", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },        { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:b:fqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': a->out = optarg; break;
+		case 'b':
+			if (!allow_bootbank)
+				goto bad;
+			a->bootbank = optarg;
+			break;
+		case 'f': a->force = 1; break;
+		case 'q': a->quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "ramhost image %s: unknown or incomplete option '%s'\n", argv[0],
+				argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		a->profile = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "ramhost image %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->out) {
+		fprintf(stderr, "ramhost image %s: -o is required\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->profile == !a->bootbank) {
+		fprintf(stderr, "ramhost image %s: give %s\n", argv[0],
+			allow_bootbank ? "a PROFILE or --bootbank DIR (not both)" : "a PROFILE");
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+bad:
+	fprintf(stderr, "ramhost image %s: unknown option '%s'\n", argv[0], argv[optind - 1]);
+	usage(stderr);
+	return 2;
+}
+
+static int load(const char *path, struct profile **ret)
+{
+	struct rh_err err = { 0 };
+	struct profile *p = malloc(sizeof(*p));
+
+	if (!p) {
+		fprintf(stderr, "ramhost image: out of memory\n");
+		return 1;
+	}
+	if (profile_load(path, p, &err) < 0) {
+		fprintf(stderr, "ramhost image: %s\n", err.msg);
+		free(p);
+		return 1;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	struct bootbank_opts bo = { 0 };
+	struct rh_err err = { 0 };
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, 0, usage_build);
+
+	if (rc >= 0)
+		return rc;
+	if (load(a.profile, &p))
+		return 1;
+	if (!a.quiet)
+		bo.progress = progress;
+	rc = bootbank_build(p, a.out, a.force, &bo, &err);
+	free(p);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost image build: %s\n", err.msg);
+		return 1;
+	}
+	if (!a.quiet)
+		fprintf(stderr, "ramhost image: bootbank written to %s\n", a.out);
+	return 0;
+}
+
+static int cmd_iso(int argc, char **argv)
+{
+	struct iso_opts io = { 0 };
+	struct rh_err err = { 0 };
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, 1, usage_iso);
+
+	if (rc >= 0)
+		return rc;
+	if (a.profile && load(a.profile, &p))
+		return 1;
+	io.force = a.force;
+	if (!a.quiet)
+		io.bank.progress = progress;
+	rc = iso_build(p, a.bootbank, a.out, &io, &err);
+	free(p);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost image iso: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct profile *p = NULL;
+	unsigned i;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage_check(stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage_check(stderr);
+		return 2;
+	}
+	if (load(argv[1], &p))
+		return 1;
+	printf("name=%s\nversion=%s\ntitle=%s\nkernel=%s\n", p->name, p->version, p->title, p->kernel);
+	if (p->kernel_modules[0])
+		printf("kernel-modules=%s\n", p->kernel_modules);
+	printf("kernelopt=%s\nbase=%s\ninit=%s\ntimeout=%ld\n", p->kernelopt, p->base, p->init, p->timeout);
+	for (i = 0; i < p->ntardisks; i++)
+		printf("tardisk=%s %s\n", p->tardisks[i].name, p->tardisks[i].source);
+	for (i = 0; i < p->nramdisks; i++)
+		printf("ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
+		       (unsigned long long)p->ramdisks[i].size, (unsigned long long)p->ramdisks[i].inodes);
+	for (i = 0; i < p->nkmods; i++)
+		printf("kmod=%s\n", p->kmods[i]);
+	free(p);
+	return 0;
+}
 
 int cmd_image(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "ramhost %s: not built yet\n", argv[0]);
-	return 1;
+	if (argc < 2) {
+		usage_main(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "build"))
+		return cmd_build(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "iso"))
+		return cmd_iso(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	fprintf(stderr, "ramhost image: unknown command '%s'\n", argv[1]);
+	usage_main(stderr);
+	return 2;
 }

@@ -1,0 +1,29 @@
+/* base.h: the built-in base image (busybox + ramhost) and the helpers that find its ingredients. */
+#ifndef RAMHOST_IMGB_BASE_H
+#define RAMHOST_IMGB_BASE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct base_builtin_opts {
+	const char *busybox;   /* a static busybox binary */
+	const char *ramhost;   /* the ramhost binary to ship as /usr/bin/ramhost (normally /proc/self/exe) */
+	const char *hostname;  /* written to /etc/hostname */
+};
+
+/* Fills the empty directory dir with the minimal base: merged-usr layout, busybox and its applet links,
+ * ramhost with the shared libraries it needs (found with ldd) and its ELF interpreter, /etc defaults (passwd,
+ * group, shadow with a password-less root, hostname, profile, inittab running `ramhost ready`) and the empty
+ * top-level directories. */
+int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struct rh_err *err);
+
+/* Finds the static busybox: $RAMHOST_CACHE/busybox-static/bin/busybox, else /bin/busybox; refuses a
+ * dynamically linked one (it must run in the init module, where there are no libraries). */
+int base_find_busybox(char *buf, size_t cap, struct rh_err *err);
+
+/* 1 when the ELF file at path has no program interpreter (statically linked), 0 when it has one, negative
+ * errno when it cannot be read or is not a 64-bit ELF file. */
+int base_elf_is_static(const char *path);
+
+#endif

@@ -1,0 +1,246 @@
+/* base_builtin.c: stages the built-in minimal base (see base.h); tardisk_create turns it into base.tdk. */
+#include "base.h"
+
+#include <elf.h>
+#include <limits.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+#define LIBDIR "usr/lib/x86_64-linux-gnu"
+#define INTERP "usr/lib64/ld-linux-x86-64.so.2"
+
+int base_elf_is_static(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 1;
+	unsigned i;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph)) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph)) {
+			rc = -ENOEXEC;
+			break;
+		}
+		if (ph.p_type == PT_INTERP) {
+			rc = 0;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+int base_find_busybox(char *buf, size_t cap, struct rh_err *err)
+{
+	char cache[3072];
+	int rc, st;
+
+	rc = fs_cache_dir(cache, sizeof(cache), err);
+	if (rc)
+		return rc;
+	rc = fs_join(buf, cap, cache, "busybox-static/bin/busybox", err);
+	if (rc)
+		return rc;
+	if (access(buf, X_OK) < 0) {
+		if ((size_t)snprintf(buf, cap, "/bin/busybox") >= cap)
+			return rh_errf(err, -ENAMETOOLONG, "busybox path");
+		if (access(buf, X_OK) < 0)
+			return rh_errf(err, -ENOENT, "no busybox: neither %s/busybox-static/bin/busybox nor /bin/busybox "
+						     "(run scripts/setup.sh)", cache);
+	}
+	st = base_elf_is_static(buf);
+	if (st < 0)
+		return rh_errf(err, st, "%s: cannot read it as a 64-bit ELF file", buf);
+	if (!st)
+		return rh_errf(err, -ENOEXEC, "%s is dynamically linked; a static busybox is needed "
+					     "(busybox-static, see scripts/setup.sh)", buf);
+	return 0;
+}
+
+static int put(const char *dir, const char *rel, const char *text, unsigned mode, struct rh_err *err)
+{
+	char path[4096];
+	int rc = fs_join(path, sizeof(path), dir, rel, err);
+
+	return rc ?: fs_write_file(path, text, strlen(text), mode, err);
+}
+
+static int link_at(const char *dir, const char *rel, const char *target, struct rh_err *err)
+{
+	char path[4096];
+	int rc = fs_join(path, sizeof(path), dir, rel, err);
+
+	if (rc)
+		return rc;
+	if (symlink(target, path) < 0 && errno != EEXIST)
+		return rh_errf(err, -errno, "%s: cannot create symlink to %s: %s", path, target, strerror(errno));
+	return 0;
+}
+
+static int mkdir_at(const char *dir, const char *rel, unsigned mode, struct rh_err *err)
+{
+	char path[4096];
+	int rc = fs_join(path, sizeof(path), dir, rel, err);
+
+	if (rc)
+		return rc;
+	rc = fs_mkdir_p(path, 0755, err);
+	if (!rc && chmod(path, mode) < 0)
+		rc = rh_errf(err, -errno, "%s: chmod: %s", path, strerror(errno));
+	return rc;
+}
+
+static int copy_at(const char *dir, const char *rel, const char *src, unsigned mode, struct rh_err *err)
+{
+	char path[4096];
+	int rc = fs_join(path, sizeof(path), dir, rel, err);
+
+	return rc ?: fs_copy_file(src, path, mode, err);
+}
+
+/* usr/bin/busybox plus one symlink per applet, placed in usr/bin or usr/sbin (merged /usr). */
+static int stage_busybox(const char *dir, const char *busybox, struct rh_err *err)
+{
+	char *argv[] = { (char *)busybox, "--list-full", NULL };
+	char *list = NULL, *line, *save = NULL, rel[512];
+	int rc;
+
+	rc = copy_at(dir, "usr/bin/busybox", busybox, 0755, err);
+	rc = rc ?: fs_run_capture(argv, 1 << 20, &list, err);
+	if (rc)
+		return rc;
+	for (line = strtok_r(list, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		const char *applet = strrchr(line, '/'), *target;
+		int sbin = !strncmp(line, "sbin/", 5) || !strncmp(line, "usr/sbin/", 9);
+
+		int in_bin = sbin || !strncmp(line, "bin/", 4) || !strncmp(line, "usr/bin/", 8);
+
+		if (!applet || !in_bin)
+			continue; /* linuxrc and anything outside the bin dirs */
+		applet++;
+		if (!*applet || !strcmp(applet, "busybox") || strchr(applet, '.') == applet)
+			continue;
+		snprintf(rel, sizeof(rel), "usr/%s/%s", sbin ? "sbin" : "bin", applet);
+		target = sbin ? "../bin/busybox" : "busybox";
+		rc = link_at(dir, rel, target, err);
+	}
+	free(list);
+	return rc;
+}
+
+/* /usr/bin/ramhost and every shared library ldd names, plus the ELF interpreter. */
+static int stage_ramhost(const char *dir, const char *ramhost, struct rh_err *err)
+{
+	char real[4096];
+	char *argv[] = { "ldd", real, NULL };
+	char *out = NULL, *line, *save = NULL, rel[512];
+	int rc, st;
+
+	/* ldd runs in its own process: /proc/self/exe must be resolved here */
+	if (!realpath(ramhost, real))
+		return rh_errf(err, -errno, "%s: %s", ramhost, strerror(errno));
+
+	rc = copy_at(dir, "usr/bin/ramhost", ramhost, 0755, err);
+	if (rc)
+		return rc;
+	st = base_elf_is_static(ramhost);
+	if (st < 0)
+		return rh_errf(err, st, "%s: cannot read it as a 64-bit ELF file", ramhost);
+	if (st)
+		return 0; /* a static ramhost needs nothing else */
+	rc = fs_run_capture(argv, 1 << 20, &out, err);
+	for (line = rc ? NULL : strtok_r(out, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		char name[256], path[1024];
+		const char *base;
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strstr(line, "not found")) {
+			rc = rh_errf(err, -ENOENT, "%s: shared library missing: %s", ramhost, line);
+			break;
+		}
+		if (sscanf(line, "%255s => %1023s", name, path) == 2 && path[0] == '/') {
+			base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+			snprintf(rel, sizeof(rel), LIBDIR "/%s", base);
+			rc = copy_at(dir, rel, path, 0755, err);
+		} else if (sscanf(line, "%1023s", path) == 1 && path[0] == '/') {
+			/* the interpreter: at the path the binary names (/lib64/...), a second copy where the
+			 * multiarch lib dir has it */
+			rc = copy_at(dir, INTERP, path, 0755, err);
+			rc = rc ?: link_at(dir, LIBDIR "/ld-linux-x86-64.so.2", "../../lib64/ld-linux-x86-64.so.2", err);
+		}
+	}
+	free(out);
+	return rc;
+}
+
+static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
+{
+	char host[128];
+	int rc;
+
+	snprintf(host, sizeof(host), "%s\n", hostname && *hostname ? hostname : "ramhost");
+	rc = put(dir, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0644, err);
+	rc = rc ?: put(dir, "etc/group", "root:x:0:\n", 0644, err);
+	/* The demo's root has an empty password: it is a RAM-only host on a serial console. */
+	rc = rc ?: put(dir, "etc/shadow", "root::19000:0:99999:7:::\n", 0600, err);
+	rc = rc ?: put(dir, "etc/hostname", host, 0644, err);
+	rc = rc ?: put(dir, "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost\n", 0644, err);
+	rc = rc ?: put(dir, "etc/shells", "/bin/sh\n/bin/ash\n", 0644, err);
+	rc = rc ?: put(dir, "etc/profile",
+		       "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+		       "export PS1='\\h:\\w\\$ '\n", 0644, err);
+	/* init (ramdisk/init) mounts /proc /sys /dev before switch_root, so inittab need not. */
+	rc = rc ?: put(dir, "etc/inittab",
+		       "::sysinit:/usr/bin/ramhost ready\n"
+		       "ttyS0::respawn:-/bin/sh\n"
+		       "::ctrlaltdel:/sbin/reboot\n"
+		       "::shutdown:/bin/umount -a -r\n", 0644, err);
+	return rc;
+}
+
+int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struct rh_err *err)
+{
+	static const struct { const char *rel; unsigned mode; } dirs[] = {
+		{ "usr/bin", 0755 }, { "usr/sbin", 0755 }, { LIBDIR, 0755 }, { "usr/lib64", 0755 },
+		{ "etc", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "dev", 0755 }, { "run", 0755 },
+		{ "tmp", 01777 }, { "var/log", 0755 }, { "var/tmp", 01777 }, { "root", 0700 }, { "home", 0755 },
+		{ "mnt", 0755 },
+	};
+	static const struct { const char *rel, *target; } links[] = {
+		{ "bin", "usr/bin" }, { "sbin", "usr/sbin" }, { "lib", "usr/lib" }, { "lib64", "usr/lib64" },
+	};
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !rc; i++)
+		rc = mkdir_at(dir, dirs[i].rel, dirs[i].mode, err);
+	for (i = 0; i < sizeof(links) / sizeof(links[0]) && !rc; i++)
+		rc = link_at(dir, links[i].rel, links[i].target, err);
+	rc = rc ?: stage_busybox(dir, o->busybox, err);
+	rc = rc ?: stage_ramhost(dir, o->ramhost, err);
+	rc = rc ?: stage_etc(dir, o->hostname, err);
+	if (!rc) {
+		/* busybox init reads /etc/inittab; the profile's init= names /sbin/init by default */
+		char path[4096];
+		struct stat st;
+		rc = fs_join(path, sizeof(path), dir, "usr/sbin/init", err);
+		if (!rc && lstat(path, &st) < 0)
+			rc = rh_errf(err, -ENOENT, "%s: busybox has no init applet", o->busybox);
+	}
+	return rc;
+}

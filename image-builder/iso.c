@@ -1,0 +1,213 @@
+/* iso.c: bootbank -> hybrid ISO with xorriso (see iso.h). */
+#include "iso.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bootloader/syslinux_cfg.h"
+#include "fsutil.h"
+
+#define ISO_BANK_DIR "/bootbank"
+#define ISO_BANK_NUMBER 1
+
+static int check_one(const char *dir, const struct bootcfg_file *f, struct rh_err *err)
+{
+	uint8_t got[SHA256_DIGEST_LEN];
+	char path[PATH_MAX], want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
+	int rc;
+
+	if (!f->has_sha256)
+		return rh_errf(err, -EINVAL, "%s/boot.cfg: no hash.%s line", dir, f->name);
+	rc = fs_join(path, sizeof(path), dir, f->name, err);
+	rc = rc ?: fs_sha256_file(path, got, NULL, err);
+	if (rc)
+		return rc;
+	if (memcmp(got, f->sha256, sizeof(got))) {
+		sha256_to_hex(f->sha256, want_hex);
+		sha256_to_hex(got, got_hex);
+		return rh_errf(err, -EBADMSG, "%s: SHA-256 mismatch: boot.cfg says %s, the file has %s", path,
+			       want_hex, got_hex);
+	}
+	return 0;
+}
+
+int iso_check_bootbank(const char *dir, const struct bootcfg *cfg, struct rh_err *err)
+{
+	unsigned i;
+	int rc = check_one(dir, &cfg->kernel, err);
+
+	for (i = 0; i < cfg->nmodules && !rc; i++)
+		rc = check_one(dir, &cfg->modules[i], err);
+	return rc;
+}
+
+/* Copies an existing bootbank (kernel, modules, boot.cfg, bootcfg.cpio) into the ISO tree's bank directory. */
+static int copy_bootbank(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX];
+	const char *extra[] = { "boot.cfg", BOOTBANK_BOOTCFG_MODULE };
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i <= cfg->nmodules + 2 && !rc; i++) {
+		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
+										  : extra[i - cfg->nmodules - 1];
+		if (strchr(name, '/'))
+			return rh_errf(err, -EINVAL, "%s/boot.cfg: module %s is not a plain file name", src, name);
+		rc = fs_join(s, sizeof(s), src, name, err);
+		rc = rc ?: fs_join(d, sizeof(d), dst, name, err);
+		rc = rc ?: fs_copy_file(s, d, 0644, err);
+	}
+	return rc;
+}
+
+/* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
+static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
+{
+	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
+	const char *bios = o->syslinux_bios ? o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
+	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200" };
+	char dir[PATH_MAX], s[PATH_MAX], d[PATH_MAX], text[8192];
+	long len;
+	int rc;
+
+	rc = fs_join(dir, sizeof(dir), tree, "isolinux", err);
+	rc = rc ?: fs_mkdir_p(dir, 0755, err);
+	rc = rc ?: fs_join(s, sizeof(s), isodir, "isolinux.bin", err);
+	rc = rc ?: fs_join(d, sizeof(d), dir, "isolinux.bin", err);
+	rc = rc ?: fs_copy_file(s, d, 0644, err);
+	rc = rc ?: fs_join(s, sizeof(s), bios, "ldlinux.c32", err);
+	rc = rc ?: fs_join(d, sizeof(d), dir, "ldlinux.c32", err);
+	rc = rc ?: fs_copy_file(s, d, 0644, err);
+	if (rc)
+		return rc;
+	len = syslinux_cfg_format(cfg, &so, text, sizeof(text));
+	if (len < 0)
+		return rh_errf(err, (int)len, "isolinux.cfg: cannot express this boot.cfg (a file name with a blank "
+					      "or comma, or too long)");
+	rc = fs_join(d, sizeof(d), dir, "isolinux.cfg", err);
+	return rc ?: fs_write_file(d, text, (size_t)len, 0644, err);
+}
+
+/* Runs xorriso on the staged tree. The boot entries are listed here: BIOS (ISOLINUX, El Torito no-emulation
+ * + isohybrid MBR); the UEFI entry will add `-eltorito-alt-boot -e <esp image> -no-emul-boot
+ * -isohybrid-gpt-basdat` after them. */
+static int run_xorriso(const char *tree, const char *out, const struct iso_opts *o, struct rh_err *err)
+{
+	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
+	char mbr[PATH_MAX];
+	int rc = fs_join(mbr, sizeof(mbr), isodir, "isohdpfx.bin", err);
+	char *argv[] = {
+		"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", (char *)(o->volume_id ? o->volume_id : "RAMHOST"),
+		"-o", (char *)out,
+		"-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot", "-boot-load-size", "4",
+		"-boot-info-table", "-isohybrid-mbr", mbr,
+		(char *)tree, NULL,
+	};
+
+	if (rc)
+		return rc;
+	if (access(mbr, R_OK) < 0)
+		return rh_errf(err, -ENOENT, "%s: missing (install the isolinux package)", mbr);
+	return fs_run(argv, 0, err);
+}
+
+int iso_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct iso_opts *o,
+	      struct rh_err *err)
+{
+	const char *tmpdir = o->bank.workdir ? o->bank.workdir : getenv("TMPDIR");
+	char work[PATH_MAX], tree[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX];
+	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
+	struct timespec t0, t1;
+	struct stat st;
+	int rc, fd;
+
+	tmp[0] = work[0] = '\0';
+	if (!cfg)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	if (!p == !bootbank_dir) {
+		rc = rh_errf(err, -EINVAL, "iso: give either a profile or a bootbank");
+		goto out;
+	}
+	if (lstat(out, &st) == 0 && !o->force) {
+		rc = rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
+		goto out;
+	}
+	snprintf(work, sizeof(work), "%s/ramhost-iso.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(work)) {
+		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", work, strerror(errno));
+		work[0] = '\0';
+		goto out;
+	}
+	rc = fs_join(tree, sizeof(tree), work, "tree", err);
+	rc = rc ?: fs_join(bank, sizeof(bank), tree, ISO_BANK_DIR + 1, err);
+	rc = rc ?: fs_mkdir_p(bank, 0755, err);
+	if (rc)
+		goto out;
+	if (p) {
+		struct bootbank_opts bo = o->bank;
+		bo.workdir = work;
+		rc = bootbank_write(p, bank, &bo, cfg, err);
+	} else {
+		rc = bootbank_read_cfg(bootbank_dir, cfg, err);
+		rc = rc ?: iso_check_bootbank(bootbank_dir, cfg, err);
+		rc = rc ?: copy_bootbank(bootbank_dir, bank, cfg, err);
+	}
+	rc = rc ?: stage_isolinux(tree, cfg, o, err);
+	if (rc)
+		goto out;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out) >= sizeof(tmp)) {
+		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
+		tmp[0] = '\0';
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	close(fd);
+	unlink(tmp); /* xorriso wants to create the file itself; the unique name stays ours */
+	rc = run_xorriso(tree, tmp, o, err);
+	if (rc)
+		goto out;
+	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	chmod(tmp, 0644);
+	if (rename(tmp, out) < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o->bank.progress) {
+		char line[PATH_MAX + 100];
+		snprintf(line, sizeof(line), "%-14s %s, %.1f MiB, %.2f s", "iso", out,
+			 (double)st.st_size / (1 << 20),
+			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		o->bank.progress(o->bank.progress_ctx, line);
+	}
+out:
+	if (tmp[0])
+		unlink(tmp);
+	if (work[0])
+		fs_rm_rf(work, NULL);
+	free(cfg);
+	return rc;
+}

@@ -1,0 +1,382 @@
+/* kmod.c: modules.dep / modules.builtin parsing and dependency resolution (see kmod.h). */
+#include "kmod.h"
+
+#include <archive.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+
+#define MAX_DEPTH 256
+
+static const char *const suffixes[] = { ".ko.xz", ".ko.zst", ".ko.gz", ".ko" };
+
+int kmoddb_normalize(const char *s, size_t len, char out[64])
+{
+	const char *base = s;
+	size_t i, n;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '/')
+			base = s + i + 1;
+	n = len - (size_t)(base - s);
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (n > sl && !memcmp(base + n - sl, suffixes[i], sl)) {
+			n -= sl;
+			break;
+		}
+	}
+	if (n == 0 || n >= 64)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (base[i] == '\0')
+			return -EINVAL;
+		out[i] = base[i] == '-' ? '_' : base[i];
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int kmoddb_plain_path(const char *path, char *out, size_t cap)
+{
+	size_t n = strlen(path), i;
+
+	for (i = 0; i + 1 < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (n > sl && !strcmp(path + n - sl, suffixes[i])) {
+			n -= sl - 3; /* keep ".ko" */
+			break;
+		}
+	}
+	if (n + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	return 0;
+}
+
+void kmoddb_free(struct kmoddb *db)
+{
+	free(db->text);
+	free(db->mods);
+	free(db->builtin);
+	memset(db, 0, sizeof(*db));
+}
+
+/* A module path we are willing to copy into the init module: relative, no "..", no blanks. */
+static int safe_relpath(const char *p)
+{
+	const char *s;
+
+	if (!*p || *p == '/')
+		return 0;
+	for (s = p; *s; s++)
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\\')
+			return 0;
+	for (s = p; s; s = strchr(s, '/')) {
+		if (*s == '/')
+			s++;
+		if (!strncmp(s, "..", 2) && (s[2] == '/' || s[2] == '\0'))
+			return 0;
+		if (*s == '/' || *s == '\0')
+			return 0; /* empty component */
+	}
+	return 1;
+}
+
+int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *what, struct rh_err *err)
+{
+	unsigned lines = 1, line = 0;
+	size_t i;
+	char *s, *end;
+	int rc = 0;
+
+	memset(db, 0, sizeof(*db));
+	db->what = what ? what : "modules.dep";
+	if (memchr(buf, '\0', len))
+		return rh_errf(err, -EINVAL, "%s: NUL byte in file", db->what);
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	db->text = malloc(len + 1);
+	db->mods = calloc(lines, sizeof(*db->mods));
+	if (!db->text || !db->mods) {
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory", db->what);
+		goto err;
+	}
+	memcpy(db->text, buf, len);
+	db->text[len] = '\0';
+	for (s = db->text; *s; s = end) {
+		struct kmoddb_mod *m;
+		char *colon, *p;
+
+		line++;
+		end = strchr(s, '\n');
+		if (end)
+			*end++ = '\0';
+		else
+			end = s + strlen(s);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#')
+			continue;
+		colon = strchr(s, ':');
+		if (!colon) {
+			rc = rh_errf(err, -EINVAL, "%s:%u: expected 'path.ko: dependencies...'", db->what, line);
+			goto err;
+		}
+		*colon = '\0';
+		for (p = colon; p > s && (p[-1] == ' ' || p[-1] == '\t'); p--)
+			p[-1] = '\0';
+		m = &db->mods[db->nmods];
+		m->path = s;
+		m->deps = colon + 1;
+		m->deps_len = strlen(colon + 1);
+		m->line = line;
+		if (!safe_relpath(s) || kmoddb_normalize(s, strlen(s), m->name) < 0) {
+			rc = rh_errf(err, -EINVAL, "%s:%u: bad module path '%.100s'", db->what, line, s);
+			goto err;
+		}
+		db->nmods++;
+	}
+	return 0;
+err:
+	kmoddb_free(db);
+	return rc;
+}
+
+int kmoddb_add_builtin(struct kmoddb *db, const char *buf, size_t len, struct rh_err *err)
+{
+	size_t pos = 0, lines = 1, i;
+	char (*b)[64];
+
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	b = realloc(db->builtin, (db->nbuiltin + lines) * sizeof(*b));
+	if (!b)
+		return rh_errf(err, -ENOMEM, "modules.builtin: out of memory");
+	db->builtin = b;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		while (n && (buf[pos + n - 1] == ' ' || buf[pos + n - 1] == '\r'))
+			n--;
+		if (n && kmoddb_normalize(buf + pos, n, db->builtin[db->nbuiltin]) == 0)
+			db->nbuiltin++;
+		pos += (nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos);
+	}
+	return 0;
+}
+
+int kmoddb_find(const struct kmoddb *db, const char *name)
+{
+	char norm[64];
+	unsigned i;
+
+	if (kmoddb_normalize(name, strlen(name), norm) < 0)
+		return -ENOENT;
+	for (i = 0; i < db->nmods; i++)
+		if (!strcmp(db->mods[i].name, norm))
+			return (int)i;
+	return -ENOENT;
+}
+
+int kmoddb_is_builtin(const struct kmoddb *db, const char *name)
+{
+	char norm[64];
+	unsigned i;
+
+	if (kmoddb_normalize(name, strlen(name), norm) < 0)
+		return 0;
+	for (i = 0; i < db->nbuiltin; i++)
+		if (!strcmp(db->builtin[i], norm))
+			return 1;
+	return 0;
+}
+
+static int find_path(const struct kmoddb *db, const char *p, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < db->nmods; i++)
+		if (strlen(db->mods[i].path) == len && !memcmp(db->mods[i].path, p, len))
+			return (int)i;
+	return -ENOENT;
+}
+
+struct resolver {
+	const struct kmoddb *db;
+	unsigned char *state;  /* 0 new, 1 on the current path, 2 done */
+	unsigned *order, norder;
+	unsigned stack[MAX_DEPTH], depth;
+	struct rh_err *err;
+};
+
+static int cycle_error(struct resolver *r, unsigned idx)
+{
+	char msg[600];
+	size_t off = 0;
+	unsigned i, start = 0;
+
+	for (i = 0; i < r->depth; i++)
+		if (r->stack[i] == idx)
+			start = i;
+	for (i = start; i < r->depth && off < sizeof(msg) - 80; i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s -> ", r->db->mods[r->stack[i]].name);
+	snprintf(msg + off, sizeof(msg) - off, "%s", r->db->mods[idx].name);
+	return rh_errf(r->err, -ELOOP, "%s: dependency cycle: %s", r->db->what, msg);
+}
+
+/* Depth-first: every dependency of idx goes into the order before idx. */
+static int visit(struct resolver *r, unsigned idx)
+{
+	const struct kmoddb_mod *m = &r->db->mods[idx];
+	const char *p = m->deps, *end = m->deps + m->deps_len;
+	int rc;
+
+	if (r->state[idx] == 2)
+		return 0;
+	if (r->state[idx] == 1)
+		return cycle_error(r, idx);
+	if (r->depth == MAX_DEPTH)
+		return rh_errf(r->err, -ELOOP, "%s:%u: dependency chain deeper than %d", r->db->what, m->line,
+			       MAX_DEPTH);
+	r->state[idx] = 1;
+	r->stack[r->depth++] = idx;
+	while (p < end) {
+		const char *w;
+		int dep;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		w = p;
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (p == w)
+			break;
+		dep = find_path(r->db, w, (size_t)(p - w));
+		if (dep < 0) {
+			char name[64];
+			if (kmoddb_normalize(w, (size_t)(p - w), name) == 0 && kmoddb_is_builtin(r->db, name))
+				continue;
+			return rh_errf(r->err, -ENOENT, "%s:%u: %s depends on %.*s, which has no line of its own",
+				       r->db->what, m->line, m->name, (int)(p - w > 200 ? 200 : p - w), w);
+		}
+		rc = visit(r, (unsigned)dep);
+		if (rc)
+			return rc;
+	}
+	r->depth--;
+	r->state[idx] = 2;
+	r->order[r->norder++] = idx;
+	return 0;
+}
+
+int kmoddb_resolve(const struct kmoddb *db, const char *const *names, unsigned n, unsigned **ret_order,
+		 unsigned *ret_n, struct rh_err *err)
+{
+	struct resolver r;
+	unsigned i;
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.err = err;
+	r.state = calloc(db->nmods + 1, 1);
+	r.order = calloc(db->nmods + 1, sizeof(*r.order));
+	if (!r.state || !r.order) {
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory", db->what);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int idx = kmoddb_find(db, names[i]);
+		if (idx < 0) {
+			if (kmoddb_is_builtin(db, names[i]))
+				continue;
+			rc = rh_errf(err, -ENOENT, "kernel module '%s' is neither in %s nor built in", names[i],
+				     db->what);
+			goto out;
+		}
+		r.depth = 0;
+		rc = visit(&r, (unsigned)idx);
+		if (rc)
+			goto out;
+	}
+	*ret_order = r.order;
+	*ret_n = r.norder;
+	r.order = NULL;
+out:
+	free(r.state);
+	free(r.order);
+	return rc;
+}
+
+/* Decompresses a whole .ko.xz/.zst/.gz with libarchive's raw format (any filter it knows). */
+static int decompress(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t cap = 1 << 20, len = 0;
+	char *buf = NULL;
+	int rc = 0;
+
+	if (!a)
+		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		rc = rh_errf(err, -EIO, "%s: cannot decompress: %s", path, archive_error_string(a));
+		goto out;
+	}
+	buf = malloc(cap);
+	for (;;) {
+		la_ssize_t n;
+		if (!buf) {
+			rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
+			goto out;
+		}
+		if (len == cap) {
+			char *nb = cap > (256u << 20) ? NULL : realloc(buf, cap * 2);
+			if (!nb) {
+				rc = rh_errf(err, -EFBIG, "%s: decompressed module too large", path);
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = archive_read_data(a, buf + len, cap - len);
+		if (n < 0) {
+			rc = rh_errf(err, -EIO, "%s: cannot decompress: %s", path, archive_error_string(a));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	archive_read_free(a);
+	return rc;
+}
+
+int kmoddb_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err)
+{
+	size_t n = strlen(path);
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (n < 3 || strcmp(path + n - 3, ".ko"))
+		return decompress(path, ret_buf, ret_len, err);
+	rc = fs_read_file(path, 512u << 20, &buf, &len, err);
+	if (rc)
+		return rc;
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* kmod.h: kernel module resolution from a kernel's modules.dep and modules.builtin.
+ *
+ * modules.dep lines are `kernel/fs/overlayfs/overlay.ko: dep.ko dep2.ko` (paths relative to lib/modules/<kver>,
+ * direct and indirect dependencies); modules.builtin lists modules compiled into the kernel. A module is named by
+ * its file name without directory and .ko[.xz|.zst|.gz] suffix, with '-' and '_' equivalent. The parsers take
+ * (buf, len) and are fuzzed. */
+#ifndef RAMHOST_IMGB_KMOD_H
+#define RAMHOST_IMGB_KMOD_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct kmoddb_mod {
+	const char *path;   /* relative path as in modules.dep, NUL-terminated inside the db's text */
+	char name[64];      /* normalized name ('-' -> '_'), empty when too long to be looked up */
+	const char *deps;   /* the dependency list text after ':' (not NUL-terminated) */
+	size_t deps_len;
+	unsigned line;      /* line in modules.dep, for messages */
+};
+
+struct kmoddb {
+	char *text;             /* owned copy of modules.dep */
+	struct kmoddb_mod *mods;  /* owned */
+	unsigned nmods;
+	char (*builtin)[64];    /* owned: normalized names of built-in modules */
+	unsigned nbuiltin;
+	const char *what;       /* name of modules.dep for messages (not owned) */
+};
+
+/* Parses modules.dep from buf[0..len) (copied) into *db. what names the file in messages. On failure *db is
+ * left empty (kmoddb_free is still safe). */
+int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *what, struct rh_err *err);
+
+/* Adds the modules.builtin list from buf[0..len) to db. */
+int kmoddb_add_builtin(struct kmoddb *db, const char *buf, size_t len, struct rh_err *err);
+
+void kmoddb_free(struct kmoddb *db);
+
+/* Normalizes a module name or path into out: basename, no .ko* suffix, '-' -> '_'. Returns 0 or -EINVAL. */
+int kmoddb_normalize(const char *s, size_t len, char out[64]);
+
+/* Index of the module named name in db->mods, or -ENOENT. */
+int kmoddb_find(const struct kmoddb *db, const char *name);
+
+/* 1 when name is built into the kernel (in modules.builtin). */
+int kmoddb_is_builtin(const struct kmoddb *db, const char *name);
+
+/* Resolves the modules names[0..n) and all their dependencies into load order (dependencies first, each module
+ * once), skipping built-in ones. *ret_order is a malloc'd array of indices into db->mods (the caller frees it),
+ * *ret_n its length. Fails on an unknown module, a dependency that has no line of its own, or a cycle. */
+int kmoddb_resolve(const struct kmoddb *db, const char *const *names, unsigned n, unsigned **ret_order,
+		 unsigned *ret_n, struct rh_err *err);
+
+/* Reads the module file at path, decompressing .ko.xz / .ko.zst / .ko.gz so that init can finit_module() it
+ * as is. *ret_buf is malloc'd (the caller frees it). */
+int kmoddb_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err);
+
+/* The path with its compression suffix removed (".ko.xz" -> ".ko") into out. */
+int kmoddb_plain_path(const char *path, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,509 @@
+/* profile.c: the image profile parser (see profile.h and docs/profile.md). */
+#include "profile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 4096
+
+/* The ramdisks with a well-known mount point, and what they get when the profile does not mention them. */
+static const struct {
+	const char *name, *mountpoint;
+	uint64_t size, inodes;
+} known_ramdisks[] = {
+	{ "root", "/", 32ull << 20, 8192 },
+	{ "etc", "/etc", 8ull << 20, 2048 },
+	{ "var", "/var", 64ull << 20, 8192 },
+	{ "tmp", "/tmp", 64ull << 20, 8192 },
+	{ "run", "/run", 16ull << 20, 4096 },
+};
+#define NKNOWN (sizeof(known_ramdisks) / sizeof(known_ramdisks[0]))
+
+/* Single-valued keys, with the line that set them (to report duplicates). */
+enum key {
+	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
+	K_TARDISK, K_RAMDISK, K_KMOD, NKEYS
+};
+static const char *const key_names[NKEYS] = {
+	"name", "version", "title", "kernel", "kernel-modules", "kernelopt", "base", "timeout", "init",
+	"tardisk", "ramdisk", "kmod",
+};
+
+struct parser {
+	const char *file;
+	const char *basedir;
+	unsigned line;
+	unsigned seen[NKEYS];  /* line a single-valued key was set on, 0 = not yet */
+	struct profile *p;
+	struct rh_err *err;
+};
+
+#define PERR(ps, rc, fmt, ...) rh_errf((ps)->err, rc, "%s:%u: " fmt, (ps)->file, (ps)->line, ##__VA_ARGS__)
+
+int profile_parse_size(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'B') /* accept 64MiB and 64MB as 64M */
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || v == 0 || v > (ULLONG_MAX >> shift))
+		return -EINVAL;
+	*ret = (uint64_t)v << shift;
+	return 0;
+}
+
+/* A name usable as a file name and in boot.cfg: [A-Za-z0-9._+-], not starting with '.' or '-'. */
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n >= PROFILE_MAX_NAME || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-' || c == '+'))
+			return 0;
+	}
+	return 1;
+}
+
+static int copy_text(struct parser *ps, char *dst, size_t cap, const char *val, const char *key)
+{
+	size_t n = strlen(val);
+
+	if (n >= cap)
+		return PERR(ps, -E2BIG, "%s is %zu characters long, at most %zu allowed", key, n, cap - 1);
+	memcpy(dst, val, n + 1);
+	return 0;
+}
+
+static int copy_name(struct parser *ps, char *dst, const char *val, const char *what)
+{
+	if (!valid_name(val))
+		return PERR(ps, -EINVAL, "%s '%s' is not a valid name (letters, digits, '.', '_', '+', '-'; at most %d)",
+			    what, val, PROFILE_MAX_NAME - 1);
+	strcpy(dst, val);
+	return 0;
+}
+
+/* Resolves val against the profile's directory into dst. */
+static int copy_path(struct parser *ps, char *dst, const char *val, const char *key)
+{
+	int n;
+
+	if (val[0] == '/')
+		n = snprintf(dst, PROFILE_MAX_PATH, "%s", val);
+	else
+		n = snprintf(dst, PROFILE_MAX_PATH, "%s/%s", ps->basedir, val);
+	if (n < 0 || n >= PROFILE_MAX_PATH)
+		return PERR(ps, -ENAMETOOLONG, "%s path '%s' is too long", key, val);
+	return 0;
+}
+
+/* Splits s at runs of blanks into at most max words (s is modified). Returns the count, or max + 1. */
+static unsigned split_words(char *s, char **words, unsigned max)
+{
+	unsigned n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			return n;
+		if (n == max)
+			return max + 1;
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+}
+
+static int parse_tardisk(struct parser *ps, char *val)
+{
+	struct profile *p = ps->p;
+	struct profile_tardisk *t;
+	char *w[3];
+	unsigned i;
+	int rc;
+
+	if (split_words(val, w, 2) != 2)
+		return PERR(ps, -EINVAL, "tardisk: expected 'tardisk = NAME SOURCE'");
+	if (p->ntardisks == PROFILE_MAX_TARDISKS)
+		return PERR(ps, -E2BIG, "tardisk '%s': more than %d tardisks", w[0], PROFILE_MAX_TARDISKS);
+	t = &p->tardisks[p->ntardisks];
+	rc = copy_name(ps, t->name, w[0], "tardisk name");
+	if (rc)
+		return rc;
+	if (!strcmp(t->name, "base"))
+		return PERR(ps, -EINVAL, "tardisk name 'base' is reserved for the base image (use 'base = ...')");
+	for (i = 0; i < p->ntardisks; i++)
+		if (!strcmp(p->tardisks[i].name, t->name))
+			return PERR(ps, -EEXIST, "tardisk '%s' is given twice", t->name);
+	rc = copy_path(ps, t->source, w[1], "tardisk");
+	if (rc)
+		return rc;
+	p->ntardisks++;
+	return 0;
+}
+
+static int parse_ramdisk(struct parser *ps, char *val)
+{
+	struct profile *p = ps->p;
+	struct profile_ramdisk r;
+	char *w[5];
+	unsigned n = split_words(val, w, 4), i;
+	int rc, has_inodes = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (n < 2 || n > 4)
+		return PERR(ps, -EINVAL, "ramdisk: expected 'ramdisk = NAME SIZE [inodes=N] [mount=PATH]'");
+	rc = copy_name(ps, r.name, w[0], "ramdisk name");
+	if (rc)
+		return rc;
+	if (profile_parse_size(w[1], &r.size) < 0)
+		return PERR(ps, -EINVAL, "ramdisk '%s': bad size '%s' (expected e.g. 64M, 1G, 512K)", r.name, w[1]);
+	for (i = 2; i < n; i++) {
+		if (!strncmp(w[i], "inodes=", 7)) {
+			char *end;
+			unsigned long long v;
+			errno = 0;
+			v = strtoull(w[i] + 7, &end, 10);
+			if (errno || *end || end == w[i] + 7 || w[i][7] == '-' || v == 0 || v > 0xffffffffull)
+				return PERR(ps, -EINVAL, "ramdisk '%s': bad inode count '%s'", r.name, w[i] + 7);
+			r.inodes = v;
+			has_inodes = 1;
+		} else if (!strncmp(w[i], "mount=", 6)) {
+			const char *m = w[i] + 6;
+			if (m[0] != '/' || strstr(m, "..") || strlen(m) >= PROFILE_MAX_PATH)
+				return PERR(ps, -EINVAL, "ramdisk '%s': mount point '%s' is not an absolute path",
+					    r.name, m);
+			strcpy(r.mountpoint, m);
+		} else {
+			return PERR(ps, -EINVAL, "ramdisk '%s': unknown option '%s' (expected inodes=N or mount=PATH)",
+				    r.name, w[i]);
+		}
+	}
+	for (i = 0; i < NKNOWN; i++) {
+		if (strcmp(r.name, known_ramdisks[i].name))
+			continue;
+		if (r.mountpoint[0] && strcmp(r.mountpoint, known_ramdisks[i].mountpoint))
+			return PERR(ps, -EINVAL, "ramdisk '%s' is always mounted at %s, not %s", r.name,
+				    known_ramdisks[i].mountpoint, r.mountpoint);
+		strcpy(r.mountpoint, known_ramdisks[i].mountpoint);
+		if (!has_inodes)
+			r.inodes = known_ramdisks[i].inodes;
+	}
+	if (!r.mountpoint[0])
+		return PERR(ps, -EINVAL, "ramdisk '%s': not a known name (root etc var tmp run), so mount=PATH is needed",
+			    r.name);
+	if (!has_inodes && !r.inodes)
+		r.inodes = r.size / 4096 < 1024 ? 1024 : r.size / 4096;
+	for (i = 0; i < p->nramdisks; i++) {
+		if (!strcmp(p->ramdisks[i].name, r.name))
+			return PERR(ps, -EEXIST, "ramdisk '%s' is given twice", r.name);
+		if (!strcmp(p->ramdisks[i].mountpoint, r.mountpoint))
+			return PERR(ps, -EEXIST, "ramdisk '%s': mount point %s is already ramdisk '%s'", r.name,
+				    r.mountpoint, p->ramdisks[i].name);
+	}
+	if (p->nramdisks == PROFILE_MAX_RAMDISKS)
+		return PERR(ps, -E2BIG, "ramdisk '%s': more than %d ramdisks", r.name, PROFILE_MAX_RAMDISKS);
+	p->ramdisks[p->nramdisks++] = r;
+	return 0;
+}
+
+static int parse_kmod(struct parser *ps, const char *val)
+{
+	struct profile *p = ps->p;
+	char norm[PROFILE_MAX_NAME];
+	size_t n = strlen(val), i;
+
+	if (n == 0 || n >= PROFILE_MAX_NAME)
+		return PERR(ps, -EINVAL, "kmod '%s': bad module name", val);
+	for (i = 0; i <= n; i++) {
+		char c = val[i];
+		if (c && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+			   c == '-'))
+			return PERR(ps, -EINVAL, "kmod '%s': bad module name (letters, digits, '-', '_')", val);
+		norm[i] = c == '-' ? '_' : c;
+	}
+	for (i = 0; i < p->nkmods; i++)
+		if (!strcmp(p->kmods[i], norm))
+			return 0; /* the same module asked for twice is loaded once */
+	if (p->nkmods == PROFILE_MAX_KMODS)
+		return PERR(ps, -E2BIG, "kmod '%s': more than %d kmod lines", val, PROFILE_MAX_KMODS);
+	strcpy(p->kmods[p->nkmods++], norm);
+	return 0;
+}
+
+static int parse_line(struct parser *ps, char *line)
+{
+	struct profile *p = ps->p;
+	char *eq, *key, *val, *end;
+	unsigned k;
+
+	eq = strchr(line, '=');
+	if (!eq)
+		return PERR(ps, -EINVAL, "expected 'key = value', got '%.60s'", line);
+	key = line;
+	*eq = '\0';
+	for (end = eq; end > key && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		;
+	*end = '\0';
+	for (val = eq + 1; *val == ' ' || *val == '\t'; val++)
+		;
+	for (k = 0; k < NKEYS; k++)
+		if (!strcmp(key, key_names[k]))
+			break;
+	if (k == NKEYS)
+		return PERR(ps, -EINVAL, "unknown key '%.60s'", key);
+	if (!*val)
+		return PERR(ps, -EINVAL, "%s: empty value", key);
+	if (k < K_TARDISK) {
+		if (ps->seen[k])
+			return PERR(ps, -EEXIST, "%s is given twice (first on line %u)", key, ps->seen[k]);
+		ps->seen[k] = ps->line;
+	}
+	switch (k) {
+	case K_NAME:
+		return copy_name(ps, p->name, val, "name");
+	case K_VERSION:
+		return copy_name(ps, p->version, val, "version");
+	case K_TITLE:
+		return copy_text(ps, p->title, sizeof(p->title), val, "title");
+	case K_KERNELOPT:
+		return copy_text(ps, p->kernelopt, sizeof(p->kernelopt), val, "kernelopt");
+	case K_KERNEL:
+		if (!strcmp(val, PROFILE_KERNEL_DEBIAN)) {
+			strcpy(p->kernel, val);
+			return 0;
+		}
+		return copy_path(ps, p->kernel, val, "kernel");
+	case K_KMODULES:
+		return copy_path(ps, p->kernel_modules, val, "kernel-modules");
+	case K_BASE:
+		if (!strncmp(val, "builtin:", 8)) {
+			if (strcmp(val, PROFILE_BASE_MINIMAL))
+				return PERR(ps, -EINVAL, "base '%s': unknown built-in base (known: %s)", val,
+					    PROFILE_BASE_MINIMAL);
+			strcpy(p->base, val);
+			return 0;
+		}
+		return copy_path(ps, p->base, val, "base");
+	case K_TIMEOUT: {
+		long v;
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || *end || val[0] == '-' || val[0] == '+' || v > 3600)
+			return PERR(ps, -EINVAL, "timeout '%s': expected seconds, 0 to 3600", val);
+		p->timeout = v;
+		return 0;
+	}
+	case K_INIT:
+		if (val[0] != '/' || strpbrk(val, " \t") || strlen(val) >= sizeof(p->init))
+			return PERR(ps, -EINVAL, "init '%s': expected an absolute path without blanks", val);
+		strcpy(p->init, val);
+		return 0;
+	case K_TARDISK:
+		return parse_tardisk(ps, val);
+	case K_RAMDISK:
+		return parse_ramdisk(ps, val);
+	case K_KMOD:
+		return parse_kmod(ps, val);
+	}
+	return PERR(ps, -EINVAL, "internal: key %u", k);
+}
+
+/* Puts the ramdisks in their fixed order: the known ones (given or defaulted) first, then the others. */
+static void finish_ramdisks(struct profile *p)
+{
+	struct profile_ramdisk out[PROFILE_MAX_RAMDISKS + NKNOWN];
+	unsigned n = 0, i, j;
+
+	for (i = 0; i < NKNOWN; i++) {
+		for (j = 0; j < p->nramdisks; j++)
+			if (!strcmp(p->ramdisks[j].name, known_ramdisks[i].name))
+				break;
+		if (j < p->nramdisks) {
+			out[n++] = p->ramdisks[j];
+			continue;
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		strcpy(out[n].name, known_ramdisks[i].name);
+		strcpy(out[n].mountpoint, known_ramdisks[i].mountpoint);
+		out[n].size = known_ramdisks[i].size;
+		out[n].inodes = known_ramdisks[i].inodes;
+		n++;
+	}
+	for (j = 0; j < p->nramdisks; j++) {
+		for (i = 0; i < NKNOWN; i++)
+			if (!strcmp(p->ramdisks[j].name, known_ramdisks[i].name))
+				break;
+		if (i == NKNOWN)
+			out[n++] = p->ramdisks[j];
+	}
+	/* n <= PROFILE_MAX_RAMDISKS: the unknown ones plus the known ones are at most what the parser allowed
+	 * plus the defaults; clamp to keep the array bound. */
+	if (n > PROFILE_MAX_RAMDISKS)
+		n = PROFILE_MAX_RAMDISKS;
+	memcpy(p->ramdisks, out, n * sizeof(out[0]));
+	p->nramdisks = n;
+}
+
+static int finish(struct parser *ps)
+{
+	struct profile *p = ps->p;
+	static const enum key required[] = { K_NAME, K_VERSION, K_KERNEL, K_BASE };
+	unsigned i, unknown = 0;
+
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!ps->seen[required[i]])
+			return PERR(ps, -EINVAL, "end of file: missing required key '%s'", key_names[required[i]]);
+	if (strcmp(p->kernel, PROFILE_KERNEL_DEBIAN) && !p->kernel_modules[0]) {
+		ps->line = ps->seen[K_KERNEL];
+		return PERR(ps, -EINVAL, "kernel is a path, so 'kernel-modules = DIR' (its lib/modules/<version>) "
+					 "is needed too");
+	}
+	if (!strcmp(p->kernel, PROFILE_KERNEL_DEBIAN) && p->kernel_modules[0]) {
+		ps->line = ps->seen[K_KMODULES];
+		return PERR(ps, -EINVAL, "kernel-modules is only for a kernel given by path (kernel = debian "
+					 "brings its own)");
+	}
+	for (i = 0; i < p->nramdisks; i++)
+		unknown += strcmp(p->ramdisks[i].name, "root") && strcmp(p->ramdisks[i].name, "etc") &&
+			   strcmp(p->ramdisks[i].name, "var") && strcmp(p->ramdisks[i].name, "tmp") &&
+			   strcmp(p->ramdisks[i].name, "run");
+	if (unknown + NKNOWN > PROFILE_MAX_RAMDISKS)
+		return PERR(ps, -E2BIG, "too many ramdisks: %u besides root etc var tmp run, at most %u", unknown,
+			    (unsigned)(PROFILE_MAX_RAMDISKS - NKNOWN));
+	finish_ramdisks(p);
+	if (!p->title[0])
+		snprintf(p->title, sizeof(p->title), "%s %s", p->name, p->version);
+	if (p->timeout < 0)
+		p->timeout = 5;
+	if (!p->init[0])
+		strcpy(p->init, "/sbin/init");
+	return 0;
+}
+
+int profile_parse(const char *buf, size_t len, const char *file, const char *basedir, struct profile *ret,
+		  struct rh_err *err)
+{
+	struct parser ps;
+	struct profile *p;
+	char line[LINE_MAX_LEN];
+	size_t pos = 0;
+	int rc = 0;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return rh_errf(err, -ENOMEM, "%s: out of memory", file);
+	p->timeout = -1;
+	memset(&ps, 0, sizeof(ps));
+	ps.file = file ? file : "profile";
+	ps.basedir = basedir && *basedir ? basedir : ".";
+	ps.p = p;
+	ps.err = err;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		char *s, *e;
+
+		ps.line++;
+		if (n >= sizeof(line)) {
+			rc = PERR(&ps, -E2BIG, "line longer than %d characters", LINE_MAX_LEN - 1);
+			goto out;
+		}
+		if (memchr(buf + pos, '\0', n)) {
+			rc = PERR(&ps, -EINVAL, "NUL byte in line");
+			goto out;
+		}
+		memcpy(line, buf + pos, n);
+		line[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		for (e = line + n; e > line && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+			;
+		*e = '\0';
+		for (s = line; *s == ' ' || *s == '\t'; s++)
+			;
+		if (!*s || *s == '#')
+			continue;
+		rc = parse_line(&ps, s);
+		if (rc)
+			goto out;
+	}
+	rc = finish(&ps);
+	if (!rc)
+		memcpy(ret, p, sizeof(*p));
+out:
+	free(p);
+	return rc;
+}
+
+int profile_load(const char *path, struct profile *ret, struct rh_err *err)
+{
+	char dir[PROFILE_MAX_PATH], *slash, *buf = NULL;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	if (strlen(path) >= sizeof(dir))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
+	f = fopen(path, "re");
+	if (!f)
+		return rh_errf(err, -errno, "%s: cannot open profile: %s", path, strerror(errno));
+	buf = malloc(1 << 20);
+	if (!buf) {
+		fclose(f);
+		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
+	}
+	len = fread(buf, 1, 1 << 20, f);
+	if (ferror(f) || len == 1 << 20) {
+		rc = rh_errf(err, ferror(f) ? -EIO : -EFBIG, "%s: cannot read profile (read error or over 1 MiB)",
+			     path);
+		goto out;
+	}
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	/* Resolve relative to an absolute directory, so the paths stay right after a chdir. */
+	if (dir[0] != '/') {
+		char abs[PATH_MAX];
+		if (!realpath(dir, abs) || strlen(abs) >= sizeof(dir)) {
+			rc = rh_errf(err, -errno ?: -ENAMETOOLONG, "%s: cannot resolve its directory", path);
+			goto out;
+		}
+		strcpy(dir, abs);
+	}
+	rc = profile_parse(buf, len, path, dir, ret, err);
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}

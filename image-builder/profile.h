@@ -1,0 +1,65 @@
+/* profile.h: the image profile, the text file that says what a ramhost image holds (docs/profile.md).
+ *
+ * `key = value` lines, `#` comment lines, blank lines skipped. Errors name FILE:LINE. The parser takes
+ * (buf, len), allocates nothing and is fuzzed; relative paths are resolved against the profile's directory. */
+#ifndef RAMHOST_IMGB_PROFILE_H
+#define RAMHOST_IMGB_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define PROFILE_MAX_TARDISKS 32
+#define PROFILE_MAX_RAMDISKS 16
+#define PROFILE_MAX_KMODS 64
+#define PROFILE_MAX_NAME 64      /* names: image, version, tardisk, ramdisk, kmod (with NUL) */
+#define PROFILE_MAX_PATH 1024    /* resolved paths, with NUL */
+#define PROFILE_MAX_TEXT 512     /* title, kernelopt */
+
+#define PROFILE_KERNEL_DEBIAN "debian"
+#define PROFILE_BASE_MINIMAL "builtin:minimal"
+
+struct profile_tardisk {
+	char name[PROFILE_MAX_NAME];    /* file name is NAME.tdk */
+	char source[PROFILE_MAX_PATH];  /* directory or tar/tar.gz/tar.zst/cpio archive */
+};
+
+struct profile_ramdisk {
+	char name[PROFILE_MAX_NAME];
+	char mountpoint[PROFILE_MAX_PATH];
+	uint64_t size;    /* bytes */
+	uint64_t inodes;  /* count */
+};
+
+struct profile {
+	char name[PROFILE_MAX_NAME];
+	char version[PROFILE_MAX_NAME];
+	char title[PROFILE_MAX_TEXT];
+	char kernel[PROFILE_MAX_PATH];          /* "debian" or the path of a vmlinuz */
+	char kernel_modules[PROFILE_MAX_PATH];  /* lib/modules/<ver> of a kernel given by path; "" for debian */
+	char kernelopt[PROFILE_MAX_TEXT];
+	char base[PROFILE_MAX_PATH];            /* "builtin:minimal", a rootfs directory or an archive */
+	char init[PROFILE_MAX_PATH];            /* the base's init, default /sbin/init */
+	long timeout;                           /* seconds, default 5 */
+	unsigned ntardisks;                     /* extra tardisks, layered over base in this order */
+	struct profile_tardisk tardisks[PROFILE_MAX_TARDISKS];
+	unsigned nramdisks;                     /* root first, then the others in file order */
+	struct profile_ramdisk ramdisks[PROFILE_MAX_RAMDISKS];
+	unsigned nkmods;                        /* beyond squashfs, loop, overlay */
+	char kmods[PROFILE_MAX_KMODS][PROFILE_MAX_NAME];
+};
+
+/* Parses buf[0..len) into *ret (overwritten only on success). file names the profile in error messages
+ * ("FILE:LINE: message"); basedir (may be NULL = ".") is where relative paths resolve. Applies the defaults
+ * (title, timeout, init, the root/etc/var/tmp/run ramdisks) and checks that the required keys are there. */
+int profile_parse(const char *buf, size_t len, const char *file, const char *basedir, struct profile *ret,
+		  struct rh_err *err);
+
+/* Reads and parses the profile at path; relative paths resolve against its directory. */
+int profile_load(const char *path, struct profile *ret, struct rh_err *err);
+
+/* Parses a size such as 64M, 1G, 512K or 4096 (binary units) into bytes. Returns 0 or -EINVAL. */
+int profile_parse_size(const char *s, uint64_t *ret);
+
+#endif
