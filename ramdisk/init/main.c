@@ -1,5 +1,562 @@
-/* PLACEHOLDER, replaced by the real init. */
+/* main.c: ramhost's init (PID 1 of the initramfs): the thin syscall shell around the pure parts of this folder.
+ *
+ * Mounts /proc /sys /dev, loads the kernel modules of init.conf, checks every tardisk named in /boot.cfg against
+ * its hash, mounts the ramdisks, loop-mounts the tardisks straight from RAM, builds the system view (view.h),
+ * writes /run/ramhost/boot.env and switches root into the base's init. Any failure prints one
+ * "ramhost-init: <what>: <why>" line and starts an emergency shell; PID 1 never returns (that would panic the
+ * kernel). docs/runtime.md describes the whole sequence. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bootcfg.h"
+#include "bootenv.h"
+#include "cmdline.h"
+#include "copy.h"
+#include "cpio.h"
+#include "initconf.h"
+#include "kmod.h"
+#include "mounts.h"
+#include "view.h"
+
+#define SYSROOT "/sysroot"
+#define CONF_PATH "/etc/ramhost/init.conf"
+#define BOOTCFG_PATH "/boot.cfg"
+#define TARDISK_DIR "tardisks"
+#define TARDISK_MNT "/run/ramhost/tardisks"
+#define EMPTY_DIR SYSROOT "/run/ramhost/empty"
+#define BOOTENV_PATH "/run/ramhost/boot.env"
+#define MAX_FILE (1u << 20)
+
+struct tardisk {
+	char name[RD_MAX_NAME];
+	char module[BOOTCFG_MAX_NAME];  /* NAME.tdk */
+	char file[RD_MAX_PATH];         /* /tardisks/NAME.tdk */
+	char mnt[RD_MAX_PATH];          /* /sysroot/run/ramhost/tardisks/NAME */
+	uint64_t size;
+	struct view_entry *entries;
+	size_t nentries;
+};
+
+static struct initconf conf;
+static struct bootcfg cfg;
+static struct cmdline cmd;
+static struct tardisk tds[RD_MAX_TARDISKS];
+static unsigned ntds;
+static struct view_action plan[VIEW_MAX_ACTIONS];
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ramhost-init: %s\n", line);
+}
+
+/* Opens the console's real tty (the last one in /sys/class/tty/console/active, e.g. ttyS0) so that the shell
+ * gets job control; falls back to /dev/console. */
+static int open_tty(void)
+{
+	char buf[256], path[300], *last, *p;
+	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		last = NULL;
+		for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n"))
+			last = p;
+		if (last) {
+			snprintf(path, sizeof(path), "/dev/%s", last);
+			fd = open(path, O_RDWR | O_NOCTTY);
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	return open("/dev/console", O_RDWR | O_NOCTTY);
+}
+
+/* Runs /bin/sh on the console and waits for it, reaping any other child meanwhile. Returns -1 without a shell. */
+static int run_shell(void)
+{
+	pid_t pid, w;
+	int st;
+
+	if (access("/bin/sh", X_OK) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open_tty();
+
+		setsid();
+		if (fd >= 0) {
+			ioctl(fd, TIOCSCTTY, 1);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+		execl("/bin/sh", "sh", (char *)NULL);
+		_exit(127);
+	}
+	while ((w = wait(&st)) != pid)
+		if (w < 0 && errno != EINTR)
+			break;
+	return 0;
+}
+
+/* The end of every failed boot: a shell on the console, started again whenever it exits; without a shell,
+ * sleep forever. Never returns, so PID 1 never exits and the kernel does not panic. */
+static void __attribute__((noreturn)) emergency(void)
+{
+	for (;;) {
+		time_t start = time(NULL);
+
+		say("starting emergency shell /bin/sh (the system is NOT booted)");
+		if (run_shell() < 0) {
+			say("no /bin/sh: halted");
+			for (;;)
+				pause();
+		}
+		if (time(NULL) - start < 2)
+			sleep(2); /* a shell that dies at once must not spin */
+	}
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say("%s", line);
+	emergency();
+}
+
+/* snprintf that treats truncation as a failed boot: every path init builds must fit. */
+static void fmt(char *dst, size_t cap, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *dst, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(dst, cap, f, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap)
+		fail("name too long: %.80s...", dst);
+}
+
+static void check(int rc, const struct rh_err *err)
+{
+	if (rc < 0)
+		fail("%s", err->msg[0] ? err->msg : strerror(-rc));
+}
+
+/* Reads a whole file (at most MAX_FILE bytes) into a malloc'd buffer owned by the caller. */
+static int read_file(const char *path, char **ret_buf, size_t *ret_len, struct rh_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+	buf = malloc(MAX_FILE);
+	if (!buf) {
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, MAX_FILE - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rh_errf(err, -errno, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == MAX_FILE) {
+			rc = rh_errf(err, -EFBIG, "%s: larger than %u bytes", path, MAX_FILE);
+			goto out;
+		}
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static uint64_t boottime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void early_mounts(void)
+{
+	struct rh_err err = { 0 };
+
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	if (mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755") < 0 && errno != EBUSY)
+		rh_errf(&err, -errno, "mount devtmpfs at /dev: %s", strerror(errno));
+	if (fcntl(2, F_GETFD) < 0) { /* no /dev/console in the initramfs: the kernel opened nothing */
+		int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	check(err.rc, &err);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
+		fail("mount proc at /proc: %s", strerror(errno));
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
+		fail("mount sysfs at /sys: %s", strerror(errno));
+}
+
+static void read_config(void)
+{
+	struct rh_err err = { 0 };
+	struct bootcfg_error berr = { 0, NULL };
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (read_file("/proc/cmdline", &buf, &len, &err) == 0) {
+		if (cmdline_parse(buf, len, &cmd, &err) < 0) {
+			say("%s (ignored)", err.msg);
+			rh_err_clear(&err);
+		}
+		free(buf);
+	} else {
+		say("%s (ignored)", err.msg);
+		rh_err_clear(&err);
+	}
+	check(read_file(CONF_PATH, &buf, &len, &err), &err);
+	check(initconf_parse(buf, len, CONF_PATH, &conf, &err), &err);
+	free(buf);
+	check(read_file(BOOTCFG_PATH, &buf, &len, &err), &err);
+	if (bootcfg_parse(buf, len, &cfg, &berr) < 0)
+		fail("%s: line %u: %s", BOOTCFG_PATH, berr.line, berr.what);
+	free(buf);
+}
+
+static void load_kmods(void)
+{
+	struct rh_err err = { 0 };
+	char path[600];
+	unsigned i;
+
+	for (i = 0; i < conf.nkmods; i++) {
+		fmt(path, sizeof(path), "/lib/modules/%s/%s", conf.kver, conf.kmods[i]);
+		check(kmod_load(path, &err), &err);
+	}
+	say("%u kernel modules loaded", conf.nkmods);
+}
+
+/* Fills tds[] from boot.cfg's modules= and checks each file's SHA-256 against boot.cfg. */
+static void verify_tardisks(void)
+{
+	uint8_t got[SHA256_DIGEST_LEN];
+	char ghex[SHA256_HEX_LEN + 1], ehex[SHA256_HEX_LEN + 1];
+	struct rh_err err = { 0 };
+	unsigned i;
+
+	for (i = 0; i < cfg.nmodules; i++) {
+		const struct bootcfg_file *m = &cfg.modules[i];
+		const char *base = strrchr(m->name, '/') ? strrchr(m->name, '/') + 1 : m->name;
+		size_t blen = strlen(base);
+		struct tardisk *t = &tds[ntds];
+		struct stat st;
+		int fd;
+
+		if (blen < 5 || strcmp(base + blen - 4, ".tdk"))
+			continue;
+		if (!spec_valid_name(base, blen - 4))
+			fail("tardisk %s: name is not 1-63 characters of [A-Za-z0-9_.-]", base);
+		if (ntds == RD_MAX_TARDISKS)
+			fail("more than %d tardisks in %s", RD_MAX_TARDISKS, BOOTCFG_PATH);
+		fmt(t->name, sizeof(t->name), "%.*s", (int)(blen - 4), base);
+		fmt(t->module, sizeof(t->module), "%s", base);
+		fmt(t->file, sizeof(t->file), "/%s/%s", TARDISK_DIR, base);
+		fmt(t->mnt, sizeof(t->mnt), SYSROOT TARDISK_MNT "/%s", t->name);
+		if (!m->has_sha256)
+			fail("tardisk %s: %s has no hash.%s= line: refusing an unverified tardisk", base,
+			     BOOTCFG_PATH, m->name);
+		fd = open(t->file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("tardisk %s: %s: %s (was the module loaded?)", base, t->file, strerror(errno));
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			fail("tardisk %s: %s is not a regular file", base, t->file);
+		t->size = (uint64_t)st.st_size;
+		check(cpio_wrap_sha256(TARDISK_DIR, base, fd, t->size, got, &err), &err);
+		close(fd);
+		if (memcmp(got, m->sha256, sizeof(got))) {
+			sha256_to_hex(m->sha256, ehex);
+			sha256_to_hex(got, ghex);
+			fail("tardisk %s: SHA-256 mismatch: expected %s, got %s", base, ehex, ghex);
+		}
+		say("tardisk %s verified (%.1f MiB)", base, (double)t->size / 1048576.0);
+		ntds++;
+	}
+	if (!ntds)
+		fail("%s: modules= lists no tardisk (*.tdk)", BOOTCFG_PATH);
+}
+
+static int by_mountpoint(const void *a, const void *b)
+{
+	return strcmp(((const struct ramdisk_spec *)a)->mountpoint, ((const struct ramdisk_spec *)b)->mountpoint);
+}
+
+/* The root ramdisk at /sysroot, then the others, parents before children. */
+static void mount_ramdisks(void)
+{
+	struct ramdisk_spec rds[RD_MAX_RAMDISKS];
+	struct rh_err err = { 0 };
+	char path[RD_MAX_PATH + 16];
+	unsigned i;
+
+	memcpy(rds, conf.ramdisks, sizeof(rds));
+	qsort(rds, conf.nramdisks, sizeof(rds[0]), by_mountpoint); /* "/" sorts first */
+	check(mkdir_p(SYSROOT, 0755, &err), &err);
+	for (i = 0; i < conf.nramdisks; i++) {
+		const char *mp = rds[i].mountpoint;
+		const char *last = strrchr(mp, '/') + 1;
+
+		fmt(path, sizeof(path), SYSROOT "%s", strcmp(mp, "/") ? mp : "");
+		check(mkdir_p(path, 0755, &err), &err);
+		check(mount_ramdisk(path, rds[i].name, rds[i].size, rds[i].inodes,
+				    strcmp(last, "tmp") ? 0755 : 01777, &err), &err);
+	}
+	say("%u ramdisks mounted", conf.nramdisks);
+}
+
+/* The top-level entries of a mounted tardisk, for the view plan. */
+static void list_top(struct tardisk *t)
+{
+	DIR *d = opendir(t->mnt);
+	struct dirent *de;
+	size_t cap = 0;
+	char path[RD_MAX_PATH + VIEW_MAX_NAME + 2];
+
+	if (!d)
+		fail("tardisk %s: %s: %s", t->module, t->mnt, strerror(errno));
+	while ((de = readdir(d))) {
+		struct view_entry *e;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (strlen(de->d_name) >= VIEW_MAX_NAME)
+			fail("tardisk %s: top-level name too long: %.64s...", t->module, de->d_name);
+		if (t->nentries == cap) {
+			cap = cap ? cap * 2 : 32;
+			t->entries = realloc(t->entries, cap * sizeof(*t->entries));
+			if (!t->entries)
+				fail("tardisk %s: out of memory", t->module);
+		}
+		e = &t->entries[t->nentries++];
+		memset(e, 0, sizeof(*e));
+		strcpy(e->name, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", t->mnt, de->d_name);
+		if (lstat(path, &st) < 0)
+			fail("tardisk %s: %s: %s", t->module, path, strerror(errno));
+		e->kind = S_ISDIR(st.st_mode) ? VIEW_ENTRY_DIR : S_ISLNK(st.st_mode) ? VIEW_ENTRY_SYMLINK :
+						VIEW_ENTRY_OTHER;
+		if (e->kind == VIEW_ENTRY_SYMLINK) {
+			ssize_t n = readlink(path, e->target, sizeof(e->target) - 1);
+			if (n <= 0)
+				fail("tardisk %s: readlink %s: %s", t->module, path, n < 0 ? strerror(errno) : "empty");
+			e->target[n] = '\0';
+		}
+	}
+	closedir(d);
+}
+
+static void mount_tardisks(void)
+{
+	struct rh_err err = { 0 };
+	char dev[32];
+	unsigned i;
+
+	check(mkdir_p(SYSROOT "/" TARDISK_DIR, 0755, &err), &err);
+	check(mount_bind_ro("/" TARDISK_DIR, SYSROOT "/" TARDISK_DIR, &err), &err);
+	for (i = 0; i < ntds; i++) {
+		check(mkdir_p(tds[i].mnt, 0755, &err), &err);
+		check(loop_attach_ro(tds[i].file, dev, sizeof(dev), &err), &err);
+		check(mount_squashfs_ro(dev, tds[i].mnt, &err), &err);
+		say("tardisk %s mounted read-only on %s", tds[i].name, dev);
+		list_top(&tds[i]);
+	}
+}
+
+static void build_view(void)
+{
+	struct view_layer layers[RD_MAX_TARDISKS];
+	struct rh_err err = { 0 };
+	const char *lowers[RD_MAX_TARDISKS];
+	char lowbuf[RD_MAX_TARDISKS][RD_MAX_PATH + VIEW_MAX_NAME + 2];
+	char dst[VIEW_MAX_NAME + 16], src[RD_MAX_PATH + VIEW_MAX_NAME + 2];
+	char summary[900] = "";
+	size_t n = 0, i;
+	int l;
+
+	for (i = 0; i < ntds; i++) {
+		layers[i].entries = tds[i].entries;
+		layers[i].nentries = tds[i].nentries;
+	}
+	check(view_plan(layers, ntds, plan, VIEW_MAX_ACTIONS, &n, &err), &err);
+	check(mkdir_p(EMPTY_DIR, 0755, &err), &err);
+	for (i = 0; i < n; i++) {
+		const struct view_action *a = &plan[i];
+		unsigned nl = 0;
+
+		fmt(dst, sizeof(dst), SYSROOT "/%s", a->name);
+		if (a->kind == VIEW_SYMLINK) {
+			if (symlink(a->target, dst) < 0)
+				fail("view: symlink %s -> %s: %s", dst, a->target, strerror(errno));
+		} else if (a->kind == VIEW_OVERLAY) {
+			for (l = 63; l >= 0; l--) {
+				if (!(a->layers & (1ull << l)))
+					continue;
+				fmt(lowbuf[nl], sizeof(lowbuf[nl]), "%s/%s", tds[l].mnt, a->name);
+				lowers[nl] = lowbuf[nl];
+				nl++;
+			}
+			check(mkdir_p(dst, 0755, &err), &err);
+			check(mount_overlay_ro(dst, lowers, nl, EMPTY_DIR, &err), &err);
+		} else {
+			for (l = 0; l < 64; l++) {
+				if (!(a->layers & (1ull << l)))
+					continue;
+				fmt(src, sizeof(src), "%s/%s", tds[l].mnt, a->name);
+				check(copy_tree(src, dst, &err), &err);
+			}
+		}
+		if (strlen(summary) + strlen(a->name) + 12 < sizeof(summary))
+			snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), " %s%s", a->name,
+				 a->kind == VIEW_OVERLAY ? "(ro)" : a->kind == VIEW_COPY ? "(copy)" : "(link)");
+	}
+	for (i = 0; i < 4; i++) {
+		static const char *const dirs[] = { "dev", "proc", "sys", "tmp" };
+		snprintf(dst, sizeof(dst), SYSROOT "/%s", dirs[i]);
+		if (mkdir(dst, i == 3 ? 01777 : 0755) < 0 && errno != EEXIST)
+			fail("mkdir %s: %s", dst, strerror(errno));
+	}
+	say("system view:%s", summary);
+}
+
+/* boot.env through a temporary file and a rename, so a reader never sees half of it. */
+static void write_bootenv(uint64_t init_ms)
+{
+	static struct bootenv env;
+	static char text[32768];
+	struct rh_err err = { 0 };
+	const char *tmp = SYSROOT BOOTENV_PATH ".tmp";
+	long len;
+	unsigned i;
+	int fd;
+
+	memset(&env, 0, sizeof(env));
+	env.bank = cmd.bank;
+	fmt(env.build, sizeof(env.build), "%s", cfg.build);
+	fmt(env.kver, sizeof(env.kver), "%s", conf.kver);
+	for (i = 0; i < ntds; i++) {
+		struct tardisk_entry *t = &env.tardisks[env.ntardisks++];
+		fmt(t->name, sizeof(t->name), "%s", tds[i].name);
+		fmt(t->file, sizeof(t->file), "%s", tds[i].file);
+		fmt(t->mountpoint, sizeof(t->mountpoint), TARDISK_MNT "/%s", tds[i].name);
+		t->size = tds[i].size;
+	}
+	env.nramdisks = conf.nramdisks;
+	memcpy(env.ramdisks, conf.ramdisks, sizeof(env.ramdisks));
+	env.has_init_ms = 1;
+	env.init_ms = init_ms;
+	len = bootenv_format(&env, text, sizeof(text));
+	if (len < 0)
+		fail("%s: too large to write", BOOTENV_PATH);
+	check(mkdir_p(SYSROOT "/run/ramhost", 0755, &err), &err);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0 || close(fd) < 0)
+		fail("%s: write: %s", tmp, strerror(errno));
+	if (rename(tmp, SYSROOT BOOTENV_PATH) < 0)
+		fail("%s: rename: %s", SYSROOT BOOTENV_PATH, strerror(errno));
+}
+
+/* Moves /dev /proc /sys into the new root, makes it / (MS_MOVE + chroot: the initramfs cannot be pivoted away,
+ * and nothing of it is freed since the tardisk files in it stay in use) and execs the base's init. */
+static void __attribute__((noreturn)) switch_root(void)
+{
+	struct rh_err err = { 0 };
+	char *const argv[] = { conf.init, NULL };
+
+	check(mount_move("/dev", SYSROOT "/dev", &err), &err);
+	check(mount_move("/proc", SYSROOT "/proc", &err), &err);
+	check(mount_move("/sys", SYSROOT "/sys", &err), &err);
+	if (chdir(SYSROOT) < 0)
+		fail("chdir %s: %s", SYSROOT, strerror(errno));
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		fail("move %s to /: %s", SYSROOT, strerror(errno));
+	if (chroot(".") < 0 || chdir("/") < 0)
+		fail("chroot %s: %s", SYSROOT, strerror(errno));
+	execv(conf.init, argv);
+	fail("exec %s: %s", conf.init, strerror(errno));
+}
+
 int main(void)
 {
-	return 1;
+	uint64_t init_ms;
+
+	if (getpid() != 1)
+		fprintf(stderr, "ramhost-init: not PID 1; this is the boot-time init, not a command\n");
+	early_mounts();
+	read_config();
+	load_kmods();
+	verify_tardisks();
+	mount_ramdisks();
+	mount_tardisks();
+	build_view();
+	init_ms = boottime_ms();
+	write_bootenv(init_ms);
+	if (cmd.brk) {
+		say("ramhost.break: emergency shell before switch_root; exit it to go on booting");
+		if (run_shell() < 0)
+			say("no /bin/sh: going on");
+	}
+	say("switching root to %s (bank %u, init %" PRIu64 " ms)", conf.init, cmd.bank, init_ms);
+	switch_root();
 }

@@ -1,0 +1,20 @@
+/* kmod.c: finit_module wrapper (see kmod.h). */
+#include "kmod.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int kmod_load(const char *path, struct rh_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "kernel module %s: %s", path, strerror(errno));
+	if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+		rc = rh_errf(err, -errno, "kernel module %s: finit_module: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}

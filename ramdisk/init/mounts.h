@@ -1,0 +1,37 @@
+/* mounts.h: the mounts init makes — loop devices for tardisks, squashfs, overlayfs, tmpfs ramdisks, read-only
+ * binds. Thin wrappers over the syscalls that turn errno into a message naming the paths. */
+#ifndef RAMHOST_MOUNTS_H
+#define RAMHOST_MOUNTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Attaches file read-only to a free loop device (via /dev/loop-control; makes the /dev/loopN node when devtmpfs
+ * has not) and writes its path into ret_dev (cap bytes). The device stays attached until LOOP_CLR_FD (no
+ * autoclear: that would detach it when this function closes its descriptor, before anyone mounts it). */
+int loop_attach_ro(const char *file, char *ret_dev, size_t cap, struct rh_err *err);
+
+/* mkdir -p path with mode for the directories it creates. */
+int mkdir_p(const char *path, unsigned mode, struct rh_err *err);
+
+/* Mounts a tmpfs ramdisk: size bytes, inodes inode limit, root directory mode. */
+int mount_ramdisk(const char *target, const char *name, uint64_t size, uint64_t inodes, unsigned mode,
+		  struct rh_err *err);
+
+/* Mounts the squashfs on dev read-only at target. */
+int mount_squashfs_ro(const char *dev, const char *target, struct rh_err *err);
+
+/* Mounts a read-only overlayfs at target: lowers[0] is the TOP layer. One lower is completed with empty_dir,
+ * since overlayfs without an upper directory needs two. */
+int mount_overlay_ro(const char *target, const char *const *lowers, unsigned nlowers, const char *empty_dir,
+		     struct rh_err *err);
+
+/* Bind-mounts src at target and makes the bind read-only. */
+int mount_bind_ro(const char *src, const char *target, struct rh_err *err);
+
+/* Moves the mount at src to target. */
+int mount_move(const char *src, const char *target, struct rh_err *err);
+
+#endif
