@@ -1,5 +1,6 @@
 /* entries.c: see entries.h. */
 #include "entries.h"
+#include "path_check.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -97,27 +98,42 @@ static int grow(struct tdk_list *l)
 
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
 {
+	char sp[160], sl[160];
 	long t;
 	int rc;
 
 	if (entries_find(l, e->path) >= 0) {
 		rc = rh_errf(err, -EEXIST, "%s: entry '%s': duplicate entry (the path appears twice)", l->what,
-			     e->path);
+			     tdk_path_shorten(e->path, sp, sizeof(sp)));
 		goto fail;
 	}
 	if (e->hardlink) {
 		t = entries_find(l, e->link);
 		if (t < 0) {
 			rc = rh_errf(err, -ENOENT, "%s: entry '%s': hardlink target '%s' is not an earlier entry",
-				     l->what, e->path, e->link);
+				     l->what, tdk_path_shorten(e->path, sp, sizeof(sp)),
+				     tdk_path_shorten(e->link, sl, sizeof(sl)));
 			goto fail;
 		}
 		if (l->v[t].hardlink)
 			t = (long)l->v[t].target;
 		if (!l->v[t].hardlink && S_ISDIR(l->v[t].mode)) {
 			rc = rh_errf(err, -EISDIR, "%s: entry '%s': hardlink target '%s' is a directory", l->what,
-				     e->path, e->link);
+				     tdk_path_shorten(e->path, sp, sizeof(sp)),
+				     tdk_path_shorten(e->link, sl, sizeof(sl)));
 			goto fail;
+		}
+		if (e->link_data) {
+			/* newc cpio puts a hardlinked file's data on the group's last member, after empty ones. */
+			if (!S_ISREG(l->v[t].mode)) {
+				rc = rh_errf(err, -EINVAL, "%s: entry '%s': hardlink with data to '%s', which is not a "
+					     "regular file", l->what, tdk_path_shorten(e->path, sp, sizeof(sp)),
+					     tdk_path_shorten(e->link, sl, sizeof(sl)));
+				goto fail;
+			}
+			l->bytes += e->size - l->v[t].size;
+			l->v[t].size = e->size;
+			l->v[t].spool_off = e->spool_off;
 		}
 		e->target = (size_t)t;
 	} else if (S_ISREG(e->mode)) {
@@ -143,7 +159,7 @@ fail:
  * then `link/passwd`) or below any other non-directory. */
 static int check_parents(struct tdk_list *l, struct rh_err *err)
 {
-	char buf[4096 + 1];
+	char buf[4096 + 1], sp[160], sb[160];
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
@@ -169,9 +185,11 @@ static int check_parents(struct tdk_list *l, struct rh_err *err)
 			*slash = '\0';
 			if (S_ISLNK(p->mode))
 				return rh_errf(err, -ELOOP, "%s: entry '%s': goes through the symlink '%s' (-> %s)",
-					       l->what, l->v[i].path, buf, p->link);
+					       l->what, tdk_path_shorten(l->v[i].path, sp, sizeof(sp)),
+					       tdk_path_shorten(buf, sb, sizeof(sb)), p->link);
 			return rh_errf(err, -ENOTDIR, "%s: entry '%s': its parent '%s' is not a directory", l->what,
-				       l->v[i].path, buf);
+				       tdk_path_shorten(l->v[i].path, sp, sizeof(sp)),
+				       tdk_path_shorten(buf, sb, sizeof(sb)));
 		}
 	}
 	return 0;

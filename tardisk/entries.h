@@ -22,6 +22,7 @@ struct tdk_ent {
 	char *path;           /* normalised (path_check.h), owned */
 	char *link;           /* symlink target as stored, or hardlink target path (normalised), owned */
 	int hardlink;         /* 1: a hardlink to `link`; mode etc. unused */
+	int link_data;        /* hardlinks: carries the group's data (size, spool_off), as newc cpio does */
 	uint32_t mode;        /* S_IFMT | permissions */
 	uint32_t uid, gid;
 	int64_t mtime;

@@ -69,3 +69,18 @@ const char *tdk_path_reason(int rc)
 	}
 	return "is invalid";
 }
+
+const char *tdk_path_shorten(const char *name, char *buf, size_t cap)
+{
+	size_t len = strlen(name), head, tail;
+
+	if (len < cap || cap < 16)
+		return name;
+	tail = (cap - 4) / 3;
+	head = cap - 4 - tail;
+	memcpy(buf, name, head);
+	memcpy(buf + head, "...", 3);
+	memcpy(buf + head + 3, name + len - tail, tail);
+	buf[cap - 1] = '\0';
+	return buf;
+}

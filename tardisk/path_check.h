@@ -28,4 +28,7 @@ int tdk_path_normalize(const char *name, size_t len, char *out, size_t cap, size
 /* A short English reason for a negative code, for error messages ("has a '..' component"). */
 const char *tdk_path_reason(int rc);
 
+/* For messages: name itself when it fits in cap - 1 bytes, else its start, "...", and its end, in buf. */
+const char *tdk_path_shorten(const char *name, char *buf, size_t cap);
+
 #endif

@@ -107,12 +107,14 @@ static int take_entry(struct archive *a, struct archive_entry *ae, const char *s
 	char norm[TARDISK_PATH_MAX + 1];
 	const char *name = archive_entry_pathname(ae), *hl = archive_entry_hardlink(ae);
 	unsigned type = archive_entry_filetype(ae);
+	char shortbuf[160], shorthl[160];
 	size_t len;
 	int rc;
 
 	if (!name)
 		return rh_errf(err, -EINVAL, "%s: an entry has no usable name", src);
 	rc = tdk_path_normalize(name, strlen(name), norm, sizeof(norm), &len);
+	name = tdk_path_shorten(name, shortbuf, sizeof(shortbuf)); /* for messages only */
 	if (rc < 0)
 		return rh_errf(err, -EINVAL, "%s: entry '%s': the path %s", src, name, tdk_path_reason(rc));
 	if (rc == TDK_PATH_ROOT) {
@@ -134,11 +136,19 @@ static int take_entry(struct archive *a, struct archive_entry *ae, const char *s
 	if (hl) {
 		rc = tdk_path_normalize(hl, strlen(hl), norm, sizeof(norm), &len);
 		if (rc != TDK_PATH_OK)
-			return rh_errf(err, -EINVAL, "%s: entry '%s': hardlink target '%s' %s", src, name, hl,
+			return rh_errf(err, -EINVAL, "%s: entry '%s': hardlink target '%s' %s", src, name,
+				       tdk_path_shorten(hl, shorthl, sizeof(shorthl)),
 				       rc == TDK_PATH_ROOT ? "is the root directory" : tdk_path_reason(rc));
 		e->hardlink = 1;
 		e->link = strdup(norm);
-		return e->link ? 0 : -ENOMEM;
+		if (!e->link)
+			return -ENOMEM;
+		if (archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0) {
+			e->link_data = 1;
+			e->size = (uint64_t)archive_entry_size(ae);
+			return spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err);
+		}
+		return 0;
 	}
 	e->mode = type | (archive_entry_perm(ae) & 07777);
 	switch (type) {

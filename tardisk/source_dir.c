@@ -246,7 +246,7 @@ static int take(struct dir_walk *w, const char *abs, const char *rel)
 
 static int walk(struct dir_walk *w, const char *abs, const char *rel)
 {
-	char **names = NULL;
+	char **names = NULL, sbuf[160];
 	size_t n = 0, i;
 	int rc = list_dir(abs, &names, &n, w->err);
 
@@ -260,8 +260,8 @@ static int walk(struct dir_walk *w, const char *abs, const char *rel)
 		if (!cabs || !crel)
 			rc = rh_errf(w->err, -ENOMEM, "%s: out of memory", w->root);
 		else if (strlen(crel) > TARDISK_PATH_MAX)
-			rc = rh_errf(w->err, -ENAMETOOLONG, "%s: entry '%s': the path %s", w->root, crel,
-				     tdk_path_reason(TDK_PATH_TOO_LONG));
+			rc = rh_errf(w->err, -ENAMETOOLONG, "%s: entry '%s': the path %s", w->root,
+				     tdk_path_shorten(crel, sbuf, sizeof(sbuf)), tdk_path_reason(TDK_PATH_TOO_LONG));
 		else
 			rc = take(w, cabs, crel);
 		free(cabs);

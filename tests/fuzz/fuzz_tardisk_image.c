@@ -1,0 +1,37 @@
+/* fuzz_tardisk_image.c: opening, walking, reading and verifying any bytes as a tardisk image (bare or in its
+ * cpio wrapper) must end in success or a clean error: no crash, no hang, no leak. */
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "tardisk/tardisk.h"
+
+static int count_cb(void *ctx, const struct tardisk_entry *e)
+{
+	(*(uint64_t *)ctx) += e->size + e->n_xattrs;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tardisk_verify_report r;
+	struct tardisk *td = NULL;
+	struct rh_err err = { 0 };
+	uint64_t sum = 0;
+	FILE *null;
+
+	if (tardisk_open_buf(data, size, "fuzz", &td, &err))
+		return 0;
+	rh_err_clear(&err);
+	tardisk_walk(td, count_cb, &sum, &err);
+	rh_err_clear(&err);
+	tardisk_verify(td, &r, &err);
+	null = fopen("/dev/null", "w");
+	if (null) {
+		rh_err_clear(&err);
+		tardisk_cat(td, "usr/a.txt", fileno(null), &err);
+		fclose(null);
+	}
+	tardisk_close(td);
+	return 0;
+}
