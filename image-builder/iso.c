@@ -147,7 +147,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		goto out;
 	}
 	rc = fs_join(tree, sizeof(tree), work, "tree", err);
-	rc = rc ?: fs_join(bank, sizeof(bank), tree, ISO_BANK_DIR + 1, err);
+	rc = rc ?: fs_join(bank, sizeof(bank), tree, &ISO_BANK_DIR[1], err);
 	rc = rc ?: fs_mkdir_p(bank, 0755, err);
 	if (rc)
 		goto out;

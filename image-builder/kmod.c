@@ -62,6 +62,7 @@ void kmoddb_free(struct kmoddb *db)
 	free(db->text);
 	free(db->mods);
 	free(db->builtin);
+	free(db->by_path);
 	memset(db, 0, sizeof(*db));
 }
 
@@ -84,6 +85,14 @@ static int safe_relpath(const char *p)
 			return 0; /* empty component */
 	}
 	return 1;
+}
+
+/* qsort has no context argument in C11; parsing is not reentrant across threads for that reason. */
+static const struct kmoddb *sort_db;
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(sort_db->mods[*(const unsigned *)a].path, sort_db->mods[*(const unsigned *)b].path);
 }
 
 int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *what, struct rh_err *err)
@@ -140,6 +149,16 @@ int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *wha
 		}
 		db->nmods++;
 	}
+	db->by_path = malloc((db->nmods + 1) * sizeof(*db->by_path));
+	if (!db->by_path) {
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory", db->what);
+		goto err;
+	}
+	for (i = 0; i < db->nmods; i++)
+		db->by_path[i] = (unsigned)i;
+	sort_db = db;
+	qsort(db->by_path, db->nmods, sizeof(*db->by_path), cmp_path);
+	sort_db = NULL;
 	return 0;
 err:
 	kmoddb_free(db);
@@ -195,13 +214,24 @@ int kmoddb_is_builtin(const struct kmoddb *db, const char *name)
 	return 0;
 }
 
+/* Binary search of the path p[0..len) (not NUL-terminated) in the sorted index. */
 static int find_path(const struct kmoddb *db, const char *p, size_t len)
 {
-	unsigned i;
+	size_t lo = 0, hi = db->nmods;
 
-	for (i = 0; i < db->nmods; i++)
-		if (strlen(db->mods[i].path) == len && !memcmp(db->mods[i].path, p, len))
-			return (int)i;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = db->mods[db->by_path[mid]].path;
+		int c = strncmp(m, p, len);
+		if (c == 0)
+			c = m[len] == '\0' ? 0 : 1;
+		if (c == 0)
+			return (int)db->by_path[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -ENOENT;
 }
 
@@ -328,6 +358,10 @@ static int decompress(const char *path, void **ret_buf, size_t *ret_len, struct 
 	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
 		rc = rh_errf(err, -EIO, "%s: cannot decompress: %s", path, archive_error_string(a));
+		goto out;
+	}
+	if (archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE) {
+		rc = rh_errf(err, -EINVAL, "%s: not compressed, although its name says so", path);
 		goto out;
 	}
 	buf = malloc(cap);

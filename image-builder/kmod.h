@@ -23,6 +23,7 @@ struct kmoddb {
 	char *text;             /* owned copy of modules.dep */
 	struct kmoddb_mod *mods;  /* owned */
 	unsigned nmods;
+	unsigned *by_path;      /* owned: indices into mods sorted by path, for lookups */
 	char (*builtin)[64];    /* owned: normalized names of built-in modules */
 	unsigned nbuiltin;
 	const char *what;       /* name of modules.dep for messages (not owned) */

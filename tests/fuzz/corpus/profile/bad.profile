@@ -1,0 +1,4 @@
+name = x
+version = 1
+kernel = debian
+base = builtin:huge
