@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# tests/integration/image.sh: `ramhost image build|iso|check` on the demo profile: the bootbank is exactly the
+# contract's (boot.cfg hashes, init.cpio entries, tardisk modules), it is reproducible with SOURCE_DATE_EPOCH,
+# bad profiles are reported as FILE:LINE, and the ISO is a hybrid El Torito image holding the bootbank.
+# Needs the setup cache (Debian kernel, static busybox), the static init next to $RAMHOST, xorriso, isolinux.
+. "$(dirname "$0")/../lib.sh"
+
+PROFILE=$TOP/examples/demo/profile
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/ramhost-image-test.XXXXXX")
+trap 'rm -rf "$SHARED"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+
+# One bootbank and one ISO shared by the read-only cases (a build takes a few seconds).
+"$RAMHOST" image build "$PROFILE" -o "$SHARED/bank" -q 2>"$SHARED/build.err" || cat "$SHARED/build.err"
+"$RAMHOST" image iso "$PROFILE" -o "$SHARED/demo.iso" 2>"$SHARED/iso.err" || cat "$SHARED/iso.err"
+BANK=$SHARED/bank
+ISO=$SHARED/demo.iso
+
+help_and_usage() {
+	"$RAMHOST" image --help | grep -q 'Usage: ramhost image'
+	"$RAMHOST" image build --help | grep -q 'ramhost image build PROFILE -o DIR'
+	"$RAMHOST" image iso --help | grep -q -- '--bootbank DIR'
+	"$RAMHOST" image check --help | grep -q 'FILE:LINE'
+	local rc
+	rc=0; "$RAMHOST" image 2>/dev/null || rc=$?; [ $rc -eq 2 ]
+	rc=0; "$RAMHOST" image frobnicate 2>/dev/null || rc=$?; [ $rc -eq 2 ]
+	rc=0; "$RAMHOST" image build "$PROFILE" 2>/dev/null || rc=$?; [ $rc -eq 2 ]       # no -o
+	rc=0; "$RAMHOST" image build -o x 2>/dev/null || rc=$?; [ $rc -eq 2 ]              # no profile
+	rc=0; "$RAMHOST" image build "$PROFILE" -o x --bogus 2>/dev/null || rc=$?; [ $rc -eq 2 ]
+	rc=0; "$RAMHOST" image iso "$PROFILE" --bootbank "$BANK" -o x 2>/dev/null || rc=$?; [ $rc -eq 2 ]
+	[ ! -e x ]
+}
+
+bootbank_files() {
+	[ "$(cd "$BANK" && ls | sort | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio extras.tdk init.cpio vmlinuz " ]
+	ls -d "$BANK".tmp-* 2>/dev/null && return 1
+	return 0
+}
+
+bootcfg_contents() {
+	local cfg=$BANK/boot.cfg
+	grep -qx 'bootstate=0' "$cfg"
+	grep -qx 'title=ramhost demo 1.0' "$cfg"
+	grep -qx 'timeout=3' "$cfg"
+	grep -qx 'prefix=' "$cfg"
+	grep -qx 'kernel=vmlinuz' "$cfg"
+	grep -qx 'kernelopt=console=ttyS0,115200 loglevel=4' "$cfg"
+	grep -qx 'modules=init.cpio --- base.tdk --- extras.tdk' "$cfg"
+	grep -qx 'build=demo-1.0' "$cfg"
+	grep -qx 'updated=1' "$cfg"
+	[ "$(grep -c '^hash\.' "$cfg")" -eq 4 ]
+	# bootcfg.cpio holds exactly /boot.cfg, byte for byte
+	[ "$(cpio -t --quiet <"$BANK/bootcfg.cpio")" = "boot.cfg" ]
+	cpio -i --quiet --to-stdout boot.cfg <"$BANK/bootcfg.cpio" | cmp - "$cfg"
+}
+
+bootcfg_hashes_match() {
+	local name hex n=0
+	while IFS='=' read -r key val; do
+		case $key in hash.*) ;; *) continue ;; esac
+		name=${key#hash.}
+		hex=${val#sha256:}
+		[ "$(sha256sum "$BANK/$name" | cut -d' ' -f1)" = "$hex" ] || { echo "hash of $name differs"; return 1; }
+		n=$((n + 1))
+	done <"$BANK/boot.cfg"
+	[ $n -eq 4 ]
+}
+
+init_cpio_contract() {
+	cpio -t --quiet <"$BANK/init.cpio" >list
+	local kver
+	kver=$(sed -n 's/^kver=//p' <(cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio"))
+	[ -n "$kver" ]
+	for e in init bin/busybox bin/sh dev dev/console proc sys run sysroot tardisks etc/ramhost \
+		etc/ramhost/init.conf "lib/modules/$kver/kernel/fs/squashfs/squashfs.ko" \
+		"lib/modules/$kver/kernel/drivers/block/loop.ko" "lib/modules/$kver/kernel/fs/overlayfs/overlay.ko"; do
+		grep -qx "$e" list || { echo "init.cpio lacks $e"; return 1; }
+	done
+	# only the resolved modules: squashfs, loop, overlay (none of them has dependencies on Debian 12)
+	[ "$(grep -c '\.ko$' list)" -eq 3 ]
+	cpio -tv --quiet <"$BANK/init.cpio" >long
+	grep -E '^crw------- .* 5, +1 .* dev/console$' long
+	grep -E '^-rwxr-xr-x .* init$' long
+	grep -E '^lrwxrwxrwx .* bin/sh -> busybox$' long
+	cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio" >conf
+	grep -qx 'kmod=kernel/fs/squashfs/squashfs.ko' conf
+	[ "$(grep '^kmod=' conf | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]
+	grep -qx 'ramdisk=root / 33554432 8192' conf
+	grep -qx 'ramdisk=etc /etc 8388608 2048' conf
+	grep -qx 'ramdisk=var /var 67108864 8192' conf
+	grep -qx 'ramdisk=tmp /tmp 67108864 4096' conf
+	grep -qx 'ramdisk=run /run 16777216 4096' conf
+	grep -qx 'init=/sbin/init' conf
+	# the modules are the kernel's own files, uncompressed
+	cpio -i --quiet --to-stdout "lib/modules/$kver/kernel/fs/squashfs/squashfs.ko" <"$BANK/init.cpio" | head -c 4 | grep -q ELF
+}
+
+tardisk_modules() {
+	cpio -i --quiet -d <"$BANK/base.tdk"
+	cpio -i --quiet -d <"$BANK/extras.tdk"
+	[ "$(cpio -t --quiet <"$BANK/base.tdk" | tr '\n' ' ')" = "tardisks tardisks/base.tdk " ]
+	"$RAMHOST" tardisk ls tardisks/base.tdk >base.ls
+	for e in usr/bin/busybox usr/bin/ramhost usr/sbin/init bin sbin lib lib64 etc/inittab etc/passwd \
+		etc/shadow etc/group etc/hostname etc/profile usr/lib64/ld-linux-x86-64.so.2 \
+		usr/lib/x86_64-linux-gnu/libc.so.6 proc sys dev run tmp var root home mnt; do
+		grep -qx "$e" base.ls || { echo "base.tdk lacks $e"; return 1; }
+	done
+	"$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -qx '::sysinit:/usr/bin/ramhost ready'
+	"$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -qx 'ttyS0::respawn:-/bin/sh'
+	"$RAMHOST" tardisk ls tardisks/extras.tdk | grep -qx opt/demo/hello.txt
+	"$RAMHOST" tardisk cat tardisks/extras.tdk opt/demo/hello.txt | cmp - "$TOP/examples/demo/extras/opt/demo/hello.txt"
+	# the tardisk in the module is what boot.cfg's hash covers through the canonical wrapper
+	"$RAMHOST" tardisk verify tardisks/base.tdk >/dev/null
+}
+
+base_runs_in_chroot() {
+	# the staged base is a working root: ramhost runs with the libraries it brought
+	[ "$(id -u)" -eq 0 ] || { echo "needs root for chroot"; return 1; }
+	cpio -i --quiet -d <"$BANK/base.tdk"
+	rdsquashfs -q -C -u / -p root tardisks/base.tdk
+	chroot root /usr/bin/ramhost --version | grep -q '^ramhost '
+	chroot root /bin/sh -c 'readlink /sbin/init' | grep -qx '../bin/busybox'
+}
+
+reproducible() {
+	"$RAMHOST" image build "$PROFILE" -o again -q
+	diff -r "$BANK" again
+	# without the pinned epoch the tardisks carry the build time, so they may differ; boot.cfg's non-hash
+	# lines never do
+	unset SOURCE_DATE_EPOCH
+	"$RAMHOST" image build "$PROFILE" -o now -q
+	diff <(grep -v '^hash' "$BANK/boot.cfg") <(grep -v '^hash' now/boot.cfg)
+	cmp "$BANK/vmlinuz" now/vmlinuz
+}
+
+refuses_nonempty_dir() {
+	mkdir out && echo keep >out/file
+	expect_fail "$RAMHOST" image build "$PROFILE" -o out -q
+	expect_err 'out: exists and is not empty \(use --force'
+	[ "$(cat out/file)" = keep ]
+	"$RAMHOST" image build "$PROFILE" -o out -q --force
+	[ ! -e out/file ] && [ -f out/boot.cfg ]
+	mkdir empty
+	"$RAMHOST" image build "$PROFILE" -o empty -q
+	[ -f empty/boot.cfg ]
+	[ -z "$(ls -d ./*.tmp-* 2>/dev/null)" ]
+}
+
+progress_lines() {
+	"$RAMHOST" image build "$PROFILE" -o b 2>err
+	for s in vmlinuz init.cpio base.tdk extras.tdk boot.cfg; do
+		grep -qE "^ramhost image: $s +.*, [0-9.]+ (B|KiB|MiB), [0-9.]+ s$" err || { cat err; return 1; }
+	done
+}
+
+profile_errors() {
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\ncolour = blue\n' >p1
+	expect_fail "$RAMHOST" image build p1 -o o1
+	expect_err "^ramhost image: p1:5: unknown key 'colour'$"
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\n\nramdisk = tmp 12Q\n' >p2
+	expect_fail "$RAMHOST" image iso p2 -o o2.iso
+	expect_err "p2:6: ramdisk 'tmp': bad size '12Q'"
+	printf 'name = x\nversion = 1\nkernel = debian\n' >p3
+	expect_fail "$RAMHOST" image check p3
+	expect_err "p3:3: end of file: missing required key 'base'"
+	expect_fail "$RAMHOST" image build nosuch.profile -o o4
+	expect_err 'nosuch.profile: cannot open profile'
+	[ ! -e o1 ] && [ ! -e o2.iso ] && [ ! -e o4 ]
+	# an unknown kernel module and a missing tardisk source fail the build, leaving nothing behind
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\nkmod = no-such-module\n' >p5
+	expect_fail "$RAMHOST" image build p5 -o o5 -q
+	expect_err "kernel module 'no_such_module' is neither in .*modules.dep nor built in"
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\ntardisk = t missing-dir\n' >p6
+	expect_fail "$RAMHOST" image build p6 -o o6 -q
+	expect_err 'missing-dir'
+	[ ! -e o5 ] && [ ! -e o6 ] && [ -z "$(ls -d ./*.tmp-* 2>/dev/null)" ]
+}
+
+check_prints_profile() {
+	"$RAMHOST" image check "$PROFILE" >out
+	grep -qx 'name=demo' out
+	grep -qx "tardisk=extras $TOP/examples/demo/extras" out
+	grep -qx 'ramdisk=tmp /tmp 67108864 4096' out
+}
+
+iso_files() {
+	[ -s "$ISO" ]
+	xorriso -indev "$ISO" -find / 2>/dev/null | tr -d "'" | sort >files
+	for f in /bootbank/boot.cfg /bootbank/vmlinuz /bootbank/init.cpio /bootbank/base.tdk /bootbank/extras.tdk \
+		/bootbank/bootcfg.cpio /isolinux/isolinux.bin /isolinux/ldlinux.c32 /isolinux/isolinux.cfg \
+		/isolinux/boot.cat; do
+		grep -qx "$f" files || { echo "ISO lacks $f"; cat files; return 1; }
+	done
+	xorriso -osirrox on -indev "$ISO" -extract /isolinux/isolinux.cfg cfg -extract /bootbank bank 2>/dev/null
+	grep -qx 'SERIAL 0 115200' cfg
+	grep -qx 'DEFAULT ramhost' cfg
+	grep -qx 'TIMEOUT 30' cfg
+	grep -qx '  KERNEL /bootbank/vmlinuz' cfg
+	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
+	grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1' cfg
+	# the ISO's bootbank is the same build as the directory one (same epoch, same inputs)
+	diff -r "$BANK" bank
+}
+
+iso_hybrid_and_eltorito() {
+	# isohybrid MBR: boot signature 55 aa at bytes 510-511 and a partition entry
+	[ "$(od -An -tx1 -j510 -N2 "$ISO" | tr -d ' \n')" = "55aa" ]
+	[ "$(od -An -tx1 -j446 -N16 "$ISO" | tr -d ' \n')" != "00000000000000000000000000000000" ]
+	# ISO 9660 primary descriptor at sector 16 and El Torito boot record at sector 17
+	[ "$(dd if="$ISO" bs=1 skip=$((16 * 2048 + 1)) count=5 2>/dev/null)" = "CD001" ]
+	[ "$(dd if="$ISO" bs=1 skip=$((17 * 2048 + 7)) count=23 2>/dev/null)" = "EL TORITO SPECIFICATION" ]
+	xorriso -indev "$ISO" -report_el_torito plain 2>/dev/null | grep -E 'El Torito boot img : +1 +BIOS +y +none'
+	xorriso -indev "$ISO" -pvd_info 2>/dev/null | grep -q "Volume Id    : RAMHOST"
+}
+
+iso_from_bootbank() {
+	"$RAMHOST" image iso --bootbank "$BANK" -o a.iso -q
+	xorriso -indev a.iso -find /bootbank 2>/dev/null | grep -q extras.tdk
+	# refuses to overwrite without --force
+	expect_fail "$RAMHOST" image iso --bootbank "$BANK" -o a.iso -q
+	expect_err 'a.iso: exists \(use --force'
+	"$RAMHOST" image iso --bootbank "$BANK" -o a.iso -q --force
+	# a tampered bootbank is refused, naming the file and both hashes
+	cp -r "$BANK" bad
+	printf 'x' | dd of=bad/extras.tdk bs=1 seek=200 conv=notrunc 2>/dev/null
+	expect_fail "$RAMHOST" image iso --bootbank bad -o b.iso -q
+	expect_err 'bad/extras.tdk: SHA-256 mismatch: boot.cfg says [0-9a-f]{64}, the file has [0-9a-f]{64}'
+	[ ! -e b.iso ] && [ -z "$(ls ./*.tmp-* 2>/dev/null)" ]
+}
+
+t_case image_help_and_usage help_and_usage
+t_case image_bootbank_files bootbank_files
+t_case image_bootcfg_contents bootcfg_contents
+t_case image_bootcfg_hashes_match bootcfg_hashes_match
+t_case image_init_cpio_contract init_cpio_contract
+t_case image_tardisk_modules tardisk_modules
+t_case image_base_runs_in_chroot base_runs_in_chroot
+t_case image_reproducible reproducible
+t_case image_refuses_nonempty_dir refuses_nonempty_dir
+t_case image_progress_lines progress_lines
+t_case image_profile_errors profile_errors
+t_case image_check_prints_profile check_prints_profile
+t_case image_iso_files iso_files
+t_case image_iso_hybrid_and_eltorito iso_hybrid_and_eltorito
+t_case image_iso_from_bootbank iso_from_bootbank
+t_exit
