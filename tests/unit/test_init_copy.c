@@ -1,0 +1,129 @@
+/* test_init_copy.c: init's tree copy (copy.h) in a temporary directory: types, modes, times, merge order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ramdisk/init/copy.h"
+#include "unit.h"
+
+static char top[256];
+
+static void put(const char *rel, const char *text, unsigned mode)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	CHECK(chmod(p, mode) == 0);
+}
+
+static void mk(const char *rel, unsigned mode)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	CHECK(mkdir(p, mode) == 0);
+	CHECK(chmod(p, mode) == 0);
+}
+
+static const char *get(const char *rel)
+{
+	static char buf[256];
+	char p[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return "(missing)";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+static unsigned mode_of(const char *rel)
+{
+	struct stat st;
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	return lstat(p, &st) < 0 ? 0 : (unsigned)st.st_mode;
+}
+
+static void test_copy_layers(void)
+{
+	struct rh_err err = { 0 };
+	char src1[512], src2[512], dst[512], lnk[512], p[512];
+	struct timespec ts[2] = { { 1000000, 0 }, { 1234567, 0 } };
+	struct stat st;
+	ssize_t n;
+
+	snprintf(top, sizeof(top), "%s/ramhost-copy.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	CHECK(mkdtemp(top) != NULL);
+	mk("l1", 0755);
+	mk("l1/etc", 0755);
+	mk("l1/etc/sub", 0700);
+	put("l1/etc/a", "base-a", 0644);
+	put("l1/etc/b", "base-b", 04755);
+	put("l1/etc/sub/c", "base-c", 0600);
+	put("l1/etc/replaced-by-dir", "file", 0644);
+	snprintf(p, sizeof(p), "%s/l1/etc/link", top);
+	CHECK(symlink("a", p) == 0);
+	snprintf(p, sizeof(p), "%s/l1/etc/fifo", top);
+	CHECK(mkfifo(p, 0640) == 0);
+	snprintf(p, sizeof(p), "%s/l1/etc/a", top);
+	CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0);
+	mk("l2", 0755);
+	mk("l2/etc", 0750);
+	put("l2/etc/b", "extra-b", 0644);
+	mk("l2/etc/replaced-by-dir", 0755);
+	put("l2/etc/replaced-by-dir/x", "x", 0644);
+
+	snprintf(src1, sizeof(src1), "%s/l1/etc", top);
+	snprintf(src2, sizeof(src2), "%s/l2/etc", top);
+	snprintf(dst, sizeof(dst), "%s/out", top);
+	CHECK(copy_tree(src1, dst, &err) == 0);
+	CHECK(copy_tree(src2, dst, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK_STR(get("out/a"), "base-a");
+	CHECK_STR(get("out/b"), "extra-b");
+	CHECK((mode_of("out/b") & 07777) == 0644);
+	CHECK_STR(get("out/sub/c"), "base-c");
+	CHECK((mode_of("out/sub") & 07777) == 0700);
+	CHECK((mode_of("out") & 07777) == 0750); /* the later layer's directory mode wins */
+	CHECK(S_ISDIR(mode_of("out/replaced-by-dir")));
+	CHECK_STR(get("out/replaced-by-dir/x"), "x");
+	CHECK(S_ISFIFO(mode_of("out/fifo")));
+	CHECK(S_ISLNK(mode_of("out/link")));
+	snprintf(lnk, sizeof(lnk), "%s/out/link", top);
+	n = readlink(lnk, p, sizeof(p));
+	CHECK(n == 1 && p[0] == 'a');
+	snprintf(p, sizeof(p), "%s/out/a", top);
+	CHECK(stat(p, &st) == 0 && st.st_mtim.tv_sec == 1234567);
+
+	/* a symlink at the destination is replaced, never followed */
+	CHECK(copy_tree(src1, lnk, &err) == 0);
+	CHECK(S_ISDIR(mode_of("out/link")));
+	CHECK_STR(get("out/a"), "base-a");
+
+	CHECK(copy_tree("/nonexistent/ramhost", dst, &err) == -ENOENT);
+	CHECK(strstr(err.msg, "/nonexistent/ramhost") != NULL);
+	CHECK(remove_tree(top, NULL) == 0);
+	CHECK(access(top, F_OK) < 0);
+}
+
+int main(void)
+{
+	RUN(test_copy_layers);
+	UNIT_EXIT();
+}
