@@ -204,8 +204,10 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 	rc = rc ?: put(dir, "etc/profile",
 		       "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 		       "export PS1='\\h:\\w\\$ '\n", 0644, err);
-	/* init (ramdisk/init) mounts /proc /sys /dev before switch_root, so inittab need not. */
+	/* init (ramdisk/init) mounts /proc /sys /dev before switch_root, so inittab need not; busybox init
+	 * does not read /etc/hostname itself. */
 	rc = rc ?: put(dir, "etc/inittab",
+		       "::sysinit:/bin/hostname -F /etc/hostname\n"
 		       "::sysinit:/usr/bin/ramhost ready\n"
 		       "ttyS0::respawn:-/bin/sh\n"
 		       "::ctrlaltdel:/sbin/reboot\n"
