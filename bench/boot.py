@@ -96,7 +96,7 @@ def main():
 
         with Vm("bench_demo_mem", ["-cdrom", iso]) as vm:
             vm.expect(READY_RE, 300)
-            vm.expect(r"# ", 60)
+            vm.shell()
             _, mem = vm.sh("cat /proc/meminfo")
             _, sizes = vm.sh("for f in /tardisks/*.tdk; do wc -c < $f; done")
             _, unpacked = vm.sh("du -sk /run/ramhost/tardisks/* | awk '{s+=$1} END {print s}'")

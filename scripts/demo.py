@@ -19,7 +19,7 @@ def main():
           flush=True)
     with Vm("demo", ["-cdrom", iso], echo=True) as vm:
         m = vm.expect(READY_RE, 300)
-        vm.expect(r"# ", 60)
+        vm.shell()
         vm.sh("ramhost df")
         vm.send("poweroff -f\n")
         time.sleep(1)

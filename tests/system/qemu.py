@@ -101,6 +101,11 @@ class Vm:
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
 
+    def shell(self, timeout=60):
+        """Waits for the guest's shell prompt and widens its terminal, so typed commands never wrap."""
+        self.expect(r"# ", timeout)
+        self.sh("stty columns 4000 2>/dev/null; true")
+
     def sh(self, command, timeout=60):
         """Runs command in the guest's shell; returns (exit status, output). The end marker is built from
         pieces that only the shell joins, so the echo of the typed line never matches it."""

@@ -20,7 +20,7 @@ def check_booted_host(r, vm):
     m = vm.expect(READY_RE, 240)
     r.check("bios_iso_ready_line", m.group(1) == b"1" and int(m.group(2)) == 2,
             "ready line %r" % m.group(0))
-    vm.expect(r"# ", 60)  # the root shell on ttyS0
+    vm.shell()  # the root shell on ttyS0
 
     rc, out = vm.sh("cat /proc/cmdline")
     r.check("bios_iso_cmdline", rc == 0 and "ramhost.bank=1" in out and "console=ttyS0" in out, out)
@@ -95,24 +95,27 @@ def check_booted_host(r, vm):
 
 
 def check_tampered_tardisk(r, work):
-    """Changes one byte inside extras.tdk after the build: init must refuse it by name, and never reach ready."""
+    """Changes one byte of extras.tdk on the finished ISO (the medium, after the build): init must refuse the
+    tardisk by name, and the host must never reach ready."""
     bank = os.path.join(work, "bank")
     run([RAMHOST, "image", "build", PROFILE, "-o", bank])
-    path = os.path.join(bank, "extras.tdk")
-    size = os.path.getsize(path)
-    with open(path, "r+b") as f:
-        f.seek(size // 2)
-        b = f.read(1)
-        f.seek(size // 2)
-        f.write(bytes([b[0] ^ 0xFF]))
     iso = os.path.join(work, "tampered.iso")
     run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
+    with open(os.path.join(bank, "extras.tdk"), "rb") as f:
+        module = f.read()
+    with open(iso, "r+b") as f:
+        data = f.read()
+        at = data.find(module)
+        r.check("tampered_module_found_in_iso", at > 0 and data.find(module, at + 1) < 0)
+        # a byte in the middle of the squashfs image, past the cpio header
+        f.seek(at + len(module) // 2)
+        f.write(bytes([module[len(module) // 2] ^ 0xFF]))
     with Vm("bios_iso_tampered", ["-cdrom", iso]) as vm:
         try:
             m = vm.expect(r"ramhost-init: [^\n]*extras\.tdk[^\n]*SHA-256 mismatch[^\n]*", 240)
             line = m.group(0).decode()
             r.check("tampered_tardisk_refused", "expected" in line, line)
-            vm.expect(r"# ", 60)
+            vm.shell()
             rc, out = vm.sh("grep -c squashfs /proc/mounts")
             r.check("tampered_tardisk_not_mounted", out.strip().endswith("0"), out)
         except Exception as e:  # noqa: BLE001
