@@ -240,7 +240,8 @@ int entries_finish(struct tdk_list *l, struct rh_err *err)
 	l->v = v;
 	l->cap = l->n;
 	v = NULL;
-	memset(l->slots, 0, l->n_slots * sizeof(*l->slots));
+	if (l->slots)
+		memset(l->slots, 0, l->n_slots * sizeof(*l->slots));
 	for (i = 0; i < l->n; i++)
 		slot_put(l->slots, l->n_slots, l->v[i].path, i);
 out:

@@ -185,6 +185,15 @@ static int find_in_cpio(struct tardisk *td, struct rh_err *err)
 	return rh_errf(err, -EINVAL, "%s: cpio archive without a tardisk image inside", td->name);
 }
 
+/* A table of `bytes` bytes in 8 KiB metadata blocks, indexed by one u64 per block after `header` bytes at
+ * start: does the index fit before end? */
+static int table_fits(uint64_t start, uint64_t bytes, uint64_t header, uint64_t end)
+{
+	uint64_t blocks = (bytes + 8191) / 8192;
+
+	return start <= end && header + blocks * 8 <= end - start;
+}
+
 /* The superblock checks libsquashfs leaves to us: every table inside the image and in the order mksquashfs
  * and tar2sqfs write them. */
 static int check_super(struct tardisk *td, struct rh_err *err)
@@ -222,6 +231,24 @@ static int check_super(struct tardisk *td, struct rh_err *err)
 			       (unsigned long long)s->directory_table_start);
 	if (s->id_count == 0)
 		return rh_errf(err, -EINVAL, "%s: superblock: id count is 0", td->name);
+	/* libsquashfs allocates these tables from the counts before reading them: a count whose block index
+	 * (one u64 per 8 KiB metadata block) cannot even fit in the image is corrupt, and refused here. */
+	if (!table_fits(s->id_table_start, (uint64_t)s->id_count * 4, 0, s->bytes_used))
+		return rh_errf(err, -EINVAL, "%s: superblock: %u ids do not fit in the image", td->name, s->id_count);
+	if (s->fragment_table_start != none &&
+	    !table_fits(s->fragment_table_start, (uint64_t)s->fragment_entry_count * 16, 0, s->bytes_used))
+		return rh_errf(err, -EINVAL, "%s: superblock: %u fragments do not fit in the image", td->name,
+			       s->fragment_entry_count);
+	if (s->xattr_id_table_start != none && !(s->flags & SQFS_FLAG_NO_XATTRS)) {
+		uint8_t h[16];
+		uint32_t n;
+
+		if (td->file->read_at(td->file, s->xattr_id_table_start, h, sizeof(h)))
+			return rh_errf(err, -EINVAL, "%s: xattr id table header outside the image", td->name);
+		n = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
+		if (!table_fits(s->xattr_id_table_start, (uint64_t)n * 16, 16, s->bytes_used))
+			return rh_errf(err, -EINVAL, "%s: %u xattr ids do not fit in the image", td->name, n);
+	}
 	return 0;
 }
 

@@ -73,7 +73,8 @@ static int list_dir(const char *abs, char ***ret_names, size_t *ret_n, struct rh
 		free(names);
 		return rh_errf(err, rc, "%s: reading directory: %s", abs, strerror(-rc));
 	}
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
 	*ret_names = names;
 	*ret_n = n;
 	return 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <sqfs/dir.h>
+#include <sqfs/meta_reader.h>
 #include <sqfs/xattr.h>
 
 #include "image_int.h"
@@ -95,6 +96,84 @@ static void free_xattrs(struct tardisk_xattr *x, size_t n)
 	free(x);
 }
 
+#define XATTR_VALUE_MAX 65536  /* Linux's XATTR_SIZE_MAX: no real value is larger */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Walks one inode's key/value pairs with our own metadata reader before libsquashfs does: its
+ * read_value() allocates whatever size the image claims (4 GiB from a corrupt one), so every value size
+ * is checked against Linux's xattr limit first. */
+static int xattr_sizes_sane(struct tardisk *td, const sqfs_xattr_id_t *desc)
+{
+	static uint8_t skip[65536];
+	sqfs_meta_reader_t *m = NULL, *m2 = NULL;
+	uint8_t hdr[8], idhdr[16];
+	uint64_t start;
+	uint32_t i, vsize;
+	int rc;
+
+	rc = td->file->read_at(td->file, td->super.xattr_id_table_start, idhdr, sizeof(idhdr));
+	if (rc)
+		return rc;
+	start = le64(idhdr);
+	if (start >= td->super.xattr_id_table_start)
+		return SQFS_ERROR_OUT_OF_BOUNDS;
+	m = sqfs_meta_reader_create(td->file, td->cmp, start, td->super.xattr_id_table_start);
+	m2 = sqfs_meta_reader_create(td->file, td->cmp, start, td->super.xattr_id_table_start);
+	if (!m || !m2) {
+		rc = SQFS_ERROR_ALLOC;
+		goto out;
+	}
+	rc = sqfs_meta_reader_seek(m, start + (desc->xattr >> 16), desc->xattr & 0xffff);
+	for (i = 0; !rc && i < desc->count; i++) {
+		uint16_t type, ksize;
+
+		rc = sqfs_meta_reader_read(m, hdr, 4);
+		if (rc)
+			break;
+		type = (uint16_t)(hdr[0] | hdr[1] << 8);
+		ksize = (uint16_t)(hdr[2] | hdr[3] << 8);
+		rc = sqfs_meta_reader_read(m, skip, ksize);
+		if (!rc)
+			rc = sqfs_meta_reader_read(m, hdr, 4);
+		if (rc)
+			break;
+		vsize = le32(hdr);
+		if (type & SQFS_XATTR_FLAG_OOL) {
+			uint64_t ref;
+			if (vsize != 8) {
+				rc = SQFS_ERROR_CORRUPTED;
+				break;
+			}
+			rc = sqfs_meta_reader_read(m, hdr, 8);
+			ref = rc ? 0 : le64(hdr);
+			if (!rc)
+				rc = sqfs_meta_reader_seek(m2, start + (ref >> 16), ref & 0xffff);
+			if (!rc)
+				rc = sqfs_meta_reader_read(m2, hdr, 4);
+			if (!rc && le32(hdr) > XATTR_VALUE_MAX)
+				rc = SQFS_ERROR_OVERFLOW;
+			continue;
+		}
+		if (vsize > XATTR_VALUE_MAX)
+			rc = SQFS_ERROR_OVERFLOW;
+		else
+			rc = sqfs_meta_reader_read(m, skip, vsize);
+	}
+out:
+	sqfs_destroy(m);
+	sqfs_destroy(m2);
+	return rc;
+}
+
 /* The inode's xattrs as full "prefix.name" keys; *ret is the caller's (free_xattrs). */
 static int load_xattrs(struct tardisk *td, const sqfs_inode_generic_t *in, const char *path,
 		       struct tardisk_xattr **ret, size_t *ret_n, struct rh_err *err)
@@ -113,6 +192,10 @@ static int load_xattrs(struct tardisk *td, const sqfs_inode_generic_t *in, const
 		return rh_errf(err, -EINVAL, "%s: '%s': xattr index %u but the image has no xattr table", td->name,
 			       path, idx);
 	rc = sqfs_xattr_reader_get_desc(td->xattr, idx, &desc);
+	if (!rc && desc.count > 4096)
+		rc = SQFS_ERROR_CORRUPTED;
+	if (!rc)
+		rc = xattr_sizes_sane(td, &desc);
 	if (!rc)
 		rc = sqfs_xattr_reader_seek_kv(td->xattr, &desc);
 	if (rc)

@@ -6,6 +6,32 @@
 
 #include "tardisk/tardisk.h"
 
+/* libsquashfs allocates what a corrupt inode or xattr claims (block lists of terabytes) before it can
+ * notice that the bytes are not there. In the real tool such a malloc fails and the error is a clean
+ * "out of memory"; here ASan must fail it the same way (return NULL) instead of aborting, and libFuzzer's
+ * malloc limit must not report it as a leak-sized bug. Both are set before libFuzzer parses its flags. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char *args[128];
+	static char limit[] = "-malloc_limit_mb=1000000000";
+	int i, n = *argc < 126 ? *argc : 126;
+
+	for (i = 0; i < n; i++)
+		args[i] = (*argv)[i];
+	args[n++] = limit;
+	args[n] = NULL;
+	*argc = n;
+	*argv = args;
+	return 0;
+}
+
 static int count_cb(void *ctx, const struct tardisk_entry *e)
 {
 	(*(uint64_t *)ctx) += e->size + e->n_xattrs;
