@@ -228,6 +228,38 @@ iso_from_bootbank() {
 	[ ! -e b.iso ] && [ -z "$(ls ./*.tmp-* 2>/dev/null)" ]
 }
 
+custom_kernel_tar_base_kmod_deps() {
+	# kernel given by path, a base from a tar.gz archive, and a kmod whose dependencies come from modules.dep
+	local cache=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} kdir kver
+	kdir=$(ls -d "$cache"/kernel/lib/modules/* | head -n 1)
+	kver=${kdir##*/}
+	mkdir -p rootfs/usr/bin rootfs/etc && echo custom >rootfs/etc/issue && ln -s usr/bin rootfs/bin
+	tar -czf rootfs.tar.gz -C rootfs .
+	cat >p <<-EOP
+	name = custom
+	version = 7
+	kernel = $cache/kernel/boot/vmlinuz-$kver
+	kernel-modules = $kdir
+	base = rootfs.tar.gz
+	kmod = virtio-net
+	timeout = 0
+	EOP
+	"$RAMHOST" image build p -o bank -q
+	grep -qx 'modules=init.cpio --- base.tdk' bank/boot.cfg
+	grep -qx 'timeout=0' bank/boot.cfg
+	cpio -i --quiet --to-stdout etc/ramhost/init.conf <bank/init.cpio | sed -n 's/^kmod=//p' >order
+	# dependencies before virtio_net, each once, after the three always loaded
+	[ "$(head -n 3 order | tr '\n' ' ')" = "kernel/fs/squashfs/squashfs.ko kernel/drivers/block/loop.ko kernel/fs/overlayfs/overlay.ko " ]
+	[ "$(tail -n 1 order)" = kernel/drivers/net/virtio_net.ko ]
+	for m in net_failover failover virtio virtio_ring; do
+		grep -q "/$m.ko\$" order || { echo "missing dependency $m"; cat order; return 1; }
+	done
+	[ "$(wc -l <order)" -eq "$(sort -u order | wc -l)" ]
+	[ "$(cpio -t --quiet <bank/init.cpio | grep -c '\.ko$')" -eq "$(wc -l <order)" ]
+	cpio -i --quiet -d <bank/base.tdk
+	"$RAMHOST" tardisk cat tardisks/base.tdk etc/issue | grep -qx custom
+}
+
 t_case image_help_and_usage help_and_usage
 t_case image_bootbank_files bootbank_files
 t_case image_bootcfg_contents bootcfg_contents
@@ -240,6 +272,7 @@ t_case image_refuses_nonempty_dir refuses_nonempty_dir
 t_case image_progress_lines progress_lines
 t_case image_profile_errors profile_errors
 t_case image_check_prints_profile check_prints_profile
+t_case image_custom_kernel_tar_base_kmod_deps custom_kernel_tar_base_kmod_deps
 t_case image_iso_files iso_files
 t_case image_iso_hybrid_and_eltorito iso_hybrid_and_eltorito
 t_case image_iso_from_bootbank iso_from_bootbank
