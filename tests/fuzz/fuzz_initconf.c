@@ -32,8 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!spec_valid_abspath(c.ramdisks[i].mountpoint, strlen(c.ramdisks[i].mountpoint)) ||
 		    !c.ramdisks[i].size || !c.ramdisks[i].inodes)
 			abort();
-	for (i = 0; i < c.nkmods; i++)
-		if (c.kmods[i][0] == '/' || strstr(c.kmods[i], ".."))
+	for (i = 0; i < c.nkmods; i++) {
+		char abs[RD_MAX_PATH + 1] = "/";
+
+		/* relative and clean: "/" + it is a clean absolute path ("k..ko" is a fine name, "../x" is not) */
+		strcat(abs, c.kmods[i]);
+		if (c.kmods[i][0] == '/' || !spec_valid_abspath(abs, strlen(abs)))
 			abort();
+	}
 	return 0;
 }
