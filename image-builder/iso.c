@@ -1,6 +1,7 @@
 /* iso.c: bootbank -> hybrid ISO with xorriso (see iso.h). */
 #include "iso.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -96,6 +97,54 @@ static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const str
 	return rc ?: fs_write_file(d, text, (size_t)len, 0644, err);
 }
 
+/* Sets the mtime and atime of path and everything below it (symlinks themselves) to t. xorriso records the
+ * tree's time stamps in Rock Ridge and the directory records, so this is what makes the ISO reproducible. */
+static int set_times(int dfd, const char *name, const struct timespec t[2], struct rh_err *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int fd, rc = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return rh_errf(err, -errno, "%s: %s", name, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		d = fd < 0 ? NULL : fdopendir(fd);
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			return rh_errf(err, -errno, "%s: %s", name, strerror(errno));
+		}
+		while (!rc && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				rc = set_times(dirfd(d), e->d_name, t, err);
+		closedir(d);
+	}
+	if (!rc && utimensat(dfd, name, t, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot set its time: %s", name, strerror(errno));
+	return rc;
+}
+
+/* With SOURCE_DATE_EPOCH set (xorriso then also fixes the volume dates), pins the tree's time stamps to it. */
+static int pin_times(const char *tree, struct rh_err *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct timespec t[2];
+	char *end;
+	long long v;
+
+	if (!sde || !*sde)
+		return 0;
+	errno = 0;
+	v = strtoll(sde, &end, 10);
+	if (errno || *end || v < 0)
+		return rh_errf(err, -EINVAL, "SOURCE_DATE_EPOCH '%s' is not a count of seconds", sde);
+	t[0].tv_sec = t[1].tv_sec = (time_t)v;
+	t[0].tv_nsec = t[1].tv_nsec = 0;
+	return set_times(AT_FDCWD, tree, t, err);
+}
+
 /* Runs xorriso on the staged tree. The boot entries are listed here: BIOS (ISOLINUX, El Torito no-emulation
  * + isohybrid MBR); the UEFI entry will add `-eltorito-alt-boot -e <esp image> -no-emul-boot
  * -isohybrid-gpt-basdat` after them. */
@@ -161,6 +210,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		rc = rc ?: copy_bootbank(bootbank_dir, bank, cfg, err);
 	}
 	rc = rc ?: stage_isolinux(tree, cfg, o, err);
+	rc = rc ?: pin_times(tree, err);
 	if (rc)
 		goto out;
 

@@ -213,6 +213,12 @@ iso_hybrid_and_eltorito() {
 	xorriso -indev "$ISO" -pvd_info 2>/dev/null | grep -q "Volume Id    : RAMHOST"
 }
 
+iso_reproducible() {
+	# same profile, inputs and SOURCE_DATE_EPOCH: the same ISO bytes (tree times pinned, volume dates fixed)
+	"$RAMHOST" image iso "$PROFILE" -o again.iso -q
+	cmp "$ISO" again.iso
+}
+
 iso_from_bootbank() {
 	"$RAMHOST" image iso --bootbank "$BANK" -o a.iso -q
 	xorriso -indev a.iso -find /bootbank 2>/dev/null | grep -q extras.tdk
@@ -275,5 +281,6 @@ t_case image_check_prints_profile check_prints_profile
 t_case image_custom_kernel_tar_base_kmod_deps custom_kernel_tar_base_kmod_deps
 t_case image_iso_files iso_files
 t_case image_iso_hybrid_and_eltorito iso_hybrid_and_eltorito
+t_case image_iso_reproducible iso_reproducible
 t_case image_iso_from_bootbank iso_from_bootbank
 t_exit
