@@ -424,6 +424,18 @@ static void mount_tardisks(void)
 	}
 }
 
+/* 1 when init.conf mounts a ramdisk at /name: that directory is meant to be writable, so it is filled by
+ * copying instead of being covered by a read-only overlay. */
+static int is_ramdisk_top(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < conf.nramdisks; i++)
+		if (conf.ramdisks[i].mountpoint[0] == '/' && !strcmp(conf.ramdisks[i].mountpoint + 1, name))
+			return 1;
+	return 0;
+}
+
 static void build_view(void)
 {
 	struct view_layer layers[RD_MAX_TARDISKS];
@@ -449,7 +461,7 @@ static void build_view(void)
 		if (a->kind == VIEW_SYMLINK) {
 			if (symlink(a->target, dst) < 0)
 				fail("view: symlink %s -> %s: %s", dst, a->target, strerror(errno));
-		} else if (a->kind == VIEW_OVERLAY) {
+		} else if (a->kind == VIEW_OVERLAY && !is_ramdisk_top(a->name)) {
 			for (l = 63; l >= 0; l--) {
 				if (!(a->layers & (1ull << l)))
 					continue;
@@ -469,7 +481,8 @@ static void build_view(void)
 		}
 		if (strlen(summary) + strlen(a->name) + 12 < sizeof(summary))
 			snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), " %s%s", a->name,
-				 a->kind == VIEW_OVERLAY ? "(ro)" : a->kind == VIEW_COPY ? "(copy)" : "(link)");
+				 a->kind == VIEW_SYMLINK ? "(link)" :
+				 a->kind == VIEW_OVERLAY && !is_ramdisk_top(a->name) ? "(ro)" : "(copy)");
 	}
 	for (i = 0; i < 4; i++) {
 		static const char *const dirs[] = { "dev", "proc", "sys", "tmp" };
