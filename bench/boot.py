@@ -52,9 +52,6 @@ def baseline_iso(work, demo_bank):
         f.write("bootstate=0\ntitle=baseline\ntimeout=0\nprefix=\nkernel=vmlinuz\nkernelopt=%s\n"
                 "modules=hello.cpio\nbuild=baseline\nupdated=1\nhash.vmlinuz=sha256:%s\n"
                 "hash.hello.cpio=sha256:%s\n" % (opt, sha(os.path.join(bank, "vmlinuz")), sha(cpio)))
-    with open(os.path.join(bank, "bootcfg.cpio"), "wb") as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=b"boot.cfg\n", stdout=out, cwd=bank,
-                       check=True)
     iso = os.path.join(work, "hello.iso")
     run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
     return iso

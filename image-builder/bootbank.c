@@ -441,31 +441,47 @@ static int make_base(struct build *b)
 	return rc;
 }
 
+int bootbank_write_bootcfg_module(const char *dir, const char *text, size_t len, struct rh_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct cpio_writer w;
+	int fd, rc;
+
+	rc = path_in(path, dir, BOOTBANK_BOOTCFG_MODULE, err);
+	if (rc)
+		return rc;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
+	cpio_writer_init(&w, fd, path);
+	rc = cpio_add_buf(&w, "boot.cfg", 0444, text, len, err);
+	rc = rc ?: cpio_finish(&w, err);
+	if (!rc && fsync(fd) < 0)
+		rc = rh_errf(err, -errno, "%s: fsync: %s", tmp, strerror(errno));
+	close(fd);
+	if (!rc && rename(tmp, path) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
 static int write_bootcfg(struct build *b, uint64_t *ret_size)
 {
 	char text[16384], path[PATH_MAX];
-	struct cpio_writer w;
 	long len;
-	int fd, rc;
+	int rc;
 
 	len = bootcfg_format(&b->cfg, text, sizeof(text));
 	if (len < 0)
 		return rh_errf(b->err, (int)len, "boot.cfg: does not fit in %zu bytes", sizeof(text));
 	rc = path_in(path, b->dir, "boot.cfg", b->err);
 	rc = rc ?: fs_write_file(path, text, (size_t)len, 0644, b->err);
-	rc = rc ?: path_in(path, b->dir, BOOTBANK_BOOTCFG_MODULE, b->err);
-	if (rc)
-		return rc;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return rh_errf(b->err, -errno, "%s: cannot create: %s", path, strerror(errno));
-	cpio_writer_init(&w, fd, path);
-	rc = cpio_add_buf(&w, "boot.cfg", 0444, text, (size_t)len, b->err);
-	rc = rc ?: cpio_finish(&w, b->err);
-	if (!rc && fsync(fd) < 0)
-		rc = rh_errf(b->err, -errno, "%s: fsync: %s", path, strerror(errno));
-	close(fd);
-	*ret_size = (uint64_t)len;
+	rc = rc ?: bootbank_write_bootcfg_module(b->dir, text, (size_t)len, b->err);
+	if (!rc)
+		*ret_size = (uint64_t)len;
 	return rc;
 }
 

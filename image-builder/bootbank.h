@@ -31,6 +31,10 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 int bootbank_build(const struct profile *p, const char *out, int force, const struct bootbank_opts *o,
 		   struct rh_err *err);
 
+/* Writes dir/bootcfg.cpio (a newc cpio holding /boot.cfg = text[0..len)) atomically. It is derived from boot.cfg,
+ * never edited: whoever writes a boot.cfg that will be booted by a BIOS loader calls this right after. */
+int bootbank_write_bootcfg_module(const char *dir, const char *text, size_t len, struct rh_err *err);
+
 /* Reads and checks an existing bootbank's boot.cfg (parse errors name the line) into *ret. */
 int bootbank_read_cfg(const char *dir, struct bootcfg *ret, struct rh_err *err);
 

@@ -49,23 +49,27 @@ int iso_check_bootbank(const char *dir, const struct bootcfg *cfg, struct rh_err
 	return rc;
 }
 
-/* Copies an existing bootbank (kernel, modules, boot.cfg, bootcfg.cpio) into the ISO tree's bank directory. */
+/* Copies an existing bootbank (kernel, modules, boot.cfg) into the ISO tree's bank directory, and derives its
+ * bootcfg.cpio from the boot.cfg copied, so the module init reads can never disagree with boot.cfg. */
 static int copy_bootbank(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err)
 {
-	char s[PATH_MAX], d[PATH_MAX];
-	const char *extra[] = { "boot.cfg", BOOTBANK_BOOTCFG_MODULE };
+	char s[PATH_MAX], d[PATH_MAX], *text = NULL;
+	size_t len;
 	unsigned i;
 	int rc = 0;
 
-	for (i = 0; i <= cfg->nmodules + 2 && !rc; i++) {
+	for (i = 0; i <= cfg->nmodules + 1 && !rc; i++) {
 		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
-										  : extra[i - cfg->nmodules - 1];
+										  : "boot.cfg";
 		if (strchr(name, '/'))
 			return rh_errf(err, -EINVAL, "%s/boot.cfg: module %s is not a plain file name", src, name);
 		rc = fs_join(s, sizeof(s), src, name, err);
 		rc = rc ?: fs_join(d, sizeof(d), dst, name, err);
 		rc = rc ?: fs_copy_file(s, d, 0644, err);
 	}
+	rc = rc ?: fs_read_file(d, 1 << 20, &text, &len, err);
+	rc = rc ?: bootbank_write_bootcfg_module(dst, text, len, err);
+	free(text);
 	return rc;
 }
 

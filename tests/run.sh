@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh: runs every test tier and prints one summary line "N passed, N failed".
 #   unit        build/unit/test_*         (and the same under ASan+UBSan: build/unit-asan/test_*)
-#   fuzz        build/fuzz/fuzz_*         a bounded libFuzzer run over tests/fuzz/corpus/NAME
+#   fuzz        build/fuzz/fuzz_*         a bounded libFuzzer run (20,000 inputs or 30 s) over tests/fuzz/corpus/NAME
 #   integration tests/integration/*.sh
 #   system      tests/system/test_*.py    QEMU (TCG) boots
 # Every test prints "PASS name" / "FAIL name" lines; this script counts them. RAMHOST_TESTS=unit,fuzz,...
@@ -9,7 +9,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-export TOP=$top RAMHOST=$top/build/ramhost
+export TOP=$top RAMHOST=${RAMHOST:-$top/${BUILD:-build}/ramhost}
 tiers=${RAMHOST_TESTS:-unit,fuzz,integration,system}
 pass=0
 fail=0
@@ -36,18 +36,19 @@ run_one() {
 has() { case ",$tiers," in *",$1,"*) return 0 ;; esac; return 1; }
 
 if has unit; then
-	for t in build/unit/test_* build/unit-asan/test_*; do
+	for t in ${BUILD:-build}/unit/test_* ${BUILD:-build}/unit-asan/test_*; do
 		[ -x "$t" ] && run_one "$t" 300 "$t"
 	done
 fi
 if has fuzz; then
-	for f in build/fuzz/fuzz_*; do
+	for f in ${BUILD:-build}/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=${f##*/fuzz_}
 		corpus=tests/fuzz/corpus/$name
 		work=$(mktemp -d)
 		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-		run_one "$f" 300 bash -c "'$f' -runs=${RAMHOST_FUZZ_RUNS:-20000} -max_len=65536 '$work' \
+		run_one "$f" 300 bash -c "'$f' -runs=${RAMHOST_FUZZ_RUNS:-20000} -max_total_time=${RAMHOST_FUZZ_SECONDS:-30} \
+			-max_len=65536 '$work' \
 			&& echo 'PASS fuzz_$name' || { echo 'FAIL fuzz_$name'; exit 1; }"
 		rm -rf "$work"
 	done
