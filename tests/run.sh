@@ -47,7 +47,8 @@ if has fuzz; then
 		corpus=tests/fuzz/corpus/$name
 		work=$(mktemp -d)
 		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-		run_one "$f" 300 bash -c "'$f' -runs=${RAMHOST_FUZZ_RUNS:-20000} -max_total_time=${RAMHOST_FUZZ_SECONDS:-30} \
+		mkdir -p "${BUILD:-build}/fuzz-artifacts"
+		run_one "$f" 300 bash -c "'$f' -artifact_prefix='${BUILD:-build}/fuzz-artifacts/$name-' -runs=${RAMHOST_FUZZ_RUNS:-20000} -max_total_time=${RAMHOST_FUZZ_SECONDS:-30} \
 			-max_len=65536 '$work' \
 			&& echo 'PASS fuzz_$name' || { echo 'FAIL fuzz_$name'; exit 1; }"
 		rm -rf "$work"
