@@ -1,5 +1,6 @@
 /* bootbank.c: profile -> bootbank directory (see bootbank.h). */
 #include "bootbank.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,7 +180,7 @@ static int load_kmod_db(const struct kernel_src *k, struct kmoddb *db, char *wha
 	int rc;
 
 	rc = fs_join(what, cap, k->moddir, "modules.dep", err);
-	rc = rc ?: fs_read_file(what, 64u << 20, &buf, &len, err);
+	rc = rc ?: rh_read_file(what, 64u << 20, &buf, &len, err);
 	rc = rc ?: kmoddb_parse(db, buf, len, what, err);
 	free(buf);
 	buf = NULL;
@@ -187,7 +188,7 @@ static int load_kmod_db(const struct kernel_src *k, struct kmoddb *db, char *wha
 		return rc;
 	rc = fs_join(path, sizeof(path), k->moddir, "modules.builtin", err);
 	if (!rc && access(path, F_OK) == 0) {
-		rc = fs_read_file(path, 64u << 20, &buf, &len, err);
+		rc = rh_read_file(path, 64u << 20, &buf, &len, err);
 		rc = rc ?: kmoddb_add_builtin(db, buf, len, err);
 		free(buf);
 	}
@@ -635,7 +636,7 @@ int bootbank_read_cfg(const char *dir, struct bootcfg *ret, struct rh_err *err)
 	int rc;
 
 	rc = path_in(path, dir, "boot.cfg", err);
-	rc = rc ?: fs_read_file(path, 1 << 20, &buf, &len, err);
+	rc = rc ?: rh_read_file(path, 1 << 20, &buf, &len, err);
 	if (rc)
 		return rc;
 	rc = bootcfg_parse(buf, len, ret, &perr);

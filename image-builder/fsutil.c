@@ -1,6 +1,8 @@
 /* fsutil.c: file-system helpers of the image builder (see fsutil.h). */
 #include "fsutil.h"
 
+#include "fileio.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,21 +43,6 @@ int fs_mkdir_p(const char *path, unsigned mode, struct rh_err *err)
 	return 0;
 }
 
-static int write_fd_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, struct rh_err *err)
 {
@@ -64,7 +51,7 @@ int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, 
 
 	if (fd < 0)
 		return rh_errf(err, -errno, "%s: cannot create: %s", path, strerror(errno));
-	rc = write_fd_all(fd, buf, len);
+	rc = rh_write_all(fd, buf, len);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && !rc)
@@ -74,55 +61,6 @@ int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, 
 	return 0;
 }
 
-int fs_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = rh_errf(err, -EINVAL, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		rc = rh_errf(err, -EFBIG, "%s: %lld bytes, more than the %zu allowed", path, (long long)st.st_size,
-			     max);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = rh_errf(err, -errno, "%s: read failed: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
 
 int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err *err)
 {
@@ -147,7 +85,7 @@ int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err 
 		}
 		if (n == 0)
 			break;
-		rc = write_fd_all(out, buf, (size_t)n);
+		rc = rh_write_all(out, buf, (size_t)n);
 		if (rc) {
 			rh_errf(err, rc, "%s: write failed: %s", dst, strerror(-rc));
 			goto out;

@@ -17,9 +17,6 @@ int fs_mkdir_p(const char *path, unsigned mode, struct rh_err *err);
 /* Writes len bytes of buf to path (created or truncated, mode), then fsyncs it. */
 int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, struct rh_err *err);
 
-/* Reads the whole of path into a malloc'd buffer (NUL-terminated; the caller frees *ret_buf). Files over max
- * bytes are refused with -EFBIG. */
-int fs_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err);
 
 /* Copies the regular file src to dst (mode), fsyncs dst. */
 int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err *err);

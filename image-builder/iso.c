@@ -1,5 +1,6 @@
 /* iso.c: bootbank -> hybrid ISO with xorriso (see iso.h). */
 #include "iso.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -67,7 +68,7 @@ static int copy_bootbank(const char *src, const char *dst, const struct bootcfg 
 		rc = rc ?: fs_join(d, sizeof(d), dst, name, err);
 		rc = rc ?: fs_copy_file(s, d, 0644, err);
 	}
-	rc = rc ?: fs_read_file(d, 1 << 20, &text, &len, err);
+	rc = rc ?: rh_read_file(d, 1 << 20, &text, &len, err);
 	rc = rc ?: bootbank_write_bootcfg_module(dst, text, len, err);
 	free(text);
 	return rc;

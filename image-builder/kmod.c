@@ -1,5 +1,6 @@
 /* kmod.c: modules.dep / modules.builtin parsing and dependency resolution (see kmod.h). */
 #include "kmod.h"
+#include "fileio.h"
 
 #include <archive.h>
 #include <errno.h>
@@ -407,7 +408,7 @@ int kmoddb_read_file(const char *path, void **ret_buf, size_t *ret_len, struct r
 
 	if (n < 3 || strcmp(path + n - 3, ".ko"))
 		return decompress(path, ret_buf, ret_len, err);
-	rc = fs_read_file(path, 512u << 20, &buf, &len, err);
+	rc = rh_read_file(path, 512u << 20, &buf, &len, err);
 	if (rc)
 		return rc;
 	*ret_buf = buf;

@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 
 #include "commands.h"
+#include "fileio.h"
 #include "runtime.h"
 
 #define FLAG_PERCENT 90
@@ -48,7 +49,7 @@ static void find_loop(const char *sysblock, const char *file, char *out, size_t 
 		if (strncmp(de->d_name, "loop", 4) || strlen(de->d_name) > 32)
 			continue;
 		snprintf(path, sizeof(path), "%.500s/%.32s/loop/backing_file", sysblock, de->d_name);
-		if (runtime_read_file(path, &buf, &len, NULL) < 0)
+		if (rh_read_file(path, RUNTIME_MAX_FILE, &buf, &len, NULL) < 0)
 			continue;
 		while (len && buf[len - 1] == '\n')
 			buf[--len] = '\0';
@@ -250,7 +251,7 @@ int cmd_df(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (bootenv_load(envpath, &env, &err) < 0 || runtime_read_file(mpath, &mounts, &mlen, &err) < 0) {
+	if (bootenv_load(envpath, &env, &err) < 0 || rh_read_file(mpath, RUNTIME_MAX_FILE, &mounts, &mlen, &err) < 0) {
 		fprintf(stderr, "ramhost df: %s\n", err.msg);
 		return 1;
 	}

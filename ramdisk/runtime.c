@@ -1,6 +1,8 @@
 /* runtime.c: shared helpers of the booted-host commands (see runtime.h). */
 #include "runtime.h"
 
+#include "fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -8,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUNTIME_MAX_FILE (16u << 20)
 
 const char *runtime_path(const char *var, const char *def)
 {
@@ -17,57 +18,12 @@ const char *runtime_path(const char *var, const char *def)
 	return v && v[0] ? v : def;
 }
 
-int runtime_read_file(const char *path, char **ret_buf, size_t *ret_len, struct rh_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	size_t len = 0, cap = 65536;
-	char *buf = NULL, *nb;
-
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n;
-
-		if (!buf || len + 1 >= cap) {
-			if (buf)
-				cap *= 2;
-			if (cap > RUNTIME_MAX_FILE) {
-				rc = rh_errf(err, -EFBIG, "%s: larger than %u bytes", path, RUNTIME_MAX_FILE);
-				goto out;
-			}
-			nb = realloc(buf, cap);
-			if (!nb) {
-				rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = rh_errf(err, -errno, "%s: read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
 
 int bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = runtime_read_file(path, &buf, &len, err);
+	int rc = rh_read_file(path, RUNTIME_MAX_FILE, &buf, &len, err);
 
 	if (rc < 0)
 		return rc;

@@ -14,15 +14,14 @@
 #include "ramdisk/init/bootenv.h"
 
 #define RUNTIME_BOOTENV_DEFAULT "/run/ramhost/boot.env"
+/* the largest boot.env, /proc or /sys file the commands read */
+#define RUNTIME_MAX_FILE (16u << 20)
 
 /* The path named by environment variable var, or def. */
 const char *runtime_path(const char *var, const char *def);
 
 /* Reads and parses the boot.env at path into *ret (set only on success). */
 int bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err);
-
-/* Reads a whole small text file (at most 16 MiB) into a NUL-terminated malloc'd buffer the caller frees. */
-int runtime_read_file(const char *path, char **ret_buf, size_t *ret_len, struct rh_err *err);
 
 /* Finds mountpoint in a /proc/mounts text buf[0..len) (octal escapes such as \040 decoded) and copies its
  * file system type into ret_fstype (cap bytes). When several mounts are stacked there, the last (visible)

@@ -9,23 +9,9 @@
 #include <unistd.h>
 
 #include "create_int.h"
+#include "fileio.h"
 #include "path_check.h"
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static const char *type_name(unsigned type)
 {
@@ -53,7 +39,7 @@ static int spool_data(struct archive *a, const char *src, const char *name, int 
 			return rh_errf(err, -EIO, "%s: entry '%s': %s", src, name, archive_error_string(a));
 		if (n == 0)
 			break;
-		rc = write_all(spool_fd, buf, (size_t)n);
+		rc = rh_write_all(spool_fd, buf, (size_t)n);
 		if (rc)
 			return rh_errf(err, rc, "%s: entry '%s': writing the spool file: %s", src, name,
 				       strerror(-rc));

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bootcfg.h"
+#include "fileio.h"
 #include "bootenv.h"
 #include "cmdline.h"
 #include "copy.h"
@@ -175,44 +176,6 @@ static void check(int rc, const struct rh_err *err)
 		fail("%s", err->msg[0] ? err->msg : strerror(-rc));
 }
 
-/* Reads a whole file (at most MAX_FILE bytes) into a malloc'd buffer owned by the caller. */
-static int read_file(const char *path, char **ret_buf, size_t *ret_len, struct rh_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
-	buf = malloc(MAX_FILE);
-	if (!buf) {
-		rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, MAX_FILE - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = rh_errf(err, -errno, "%s: read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == MAX_FILE) {
-			rc = rh_errf(err, -EFBIG, "%s: larger than %u bytes", path, MAX_FILE);
-			goto out;
-		}
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
 
 static uint64_t boottime_ms(void)
 {
@@ -256,7 +219,7 @@ static void read_config(void)
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (read_file("/proc/cmdline", &buf, &len, &err) == 0) {
+	if (rh_read_file("/proc/cmdline", MAX_FILE, &buf, &len, &err) == 0) {
 		if (cmdline_parse(buf, len, &cmd, &err) < 0) {
 			say("%s (ignored)", err.msg);
 			rh_err_clear(&err);
@@ -266,10 +229,10 @@ static void read_config(void)
 		say("%s (ignored)", err.msg);
 		rh_err_clear(&err);
 	}
-	check(read_file(CONF_PATH, &buf, &len, &err), &err);
+	check(rh_read_file(CONF_PATH, MAX_FILE, &buf, &len, &err), &err);
 	check(initconf_parse(buf, len, CONF_PATH, &conf, &err), &err);
 	free(buf);
-	check(read_file(BOOTCFG_PATH, &buf, &len, &err), &err);
+	check(rh_read_file(BOOTCFG_PATH, MAX_FILE, &buf, &len, &err), &err);
 	if (bootcfg_parse(buf, len, &cfg, &berr) < 0)
 		fail("%s: line %u: %s", BOOTCFG_PATH, berr.line, berr.what);
 	free(buf);

@@ -141,7 +141,7 @@ ready_line() {
 	ms=$(sed 's/.*boot_ms=\([0-9]*\).*/\1/' "$T/out")
 	[ "$ms" -ge $((up * 1000)) ]
 	RAMHOST_BOOTENV=$T/missing expect_fail "$RAMHOST" ready
-	expect_err "ramhost ready: $T/missing: No such file or directory \(was this host booted by ramhost's init\?\)"
+	expect_err "ramhost ready: $T/missing: cannot open: No such file or directory \(was this host booted by ramhost's init\?\)"
 	printf 'bank=1\nbank=1\n' >"$T/bad.env"
 	RAMHOST_BOOTENV=$T/bad.env expect_fail "$RAMHOST" ready
 	expect_err "ramhost ready: $T/bad.env: line 2: bank= is given twice"

@@ -1,0 +1,76 @@
+/* fileio.c: see fileio.h. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			/* one byte past max is read, so a file of exactly max bytes is accepted and a larger one seen */
+			cap = cap ? cap * 2 : 16384;
+			if (cap > max + 2)
+				cap = max + 2;
+			if (len + 1 >= cap) {
+				rc = rh_errf(err, -EFBIG, "%s: larger than %zu bytes", path, max);
+				goto out;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rh_errf(err, -errno, "%s: read failed: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			rc = rh_errf(err, -EFBIG, "%s: larger than %zu bytes", path, max);
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int rh_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* fileio.h: whole-file reads and complete writes, the two I/O loops every component needs. */
+#ifndef RAMHOST_FILEIO_H
+#define RAMHOST_FILEIO_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Reads all of path (regular files and /proc files alike: the size is not trusted, the buffer grows) into a
+ * NUL-terminated buffer that the caller owns and frees. A file longer than max bytes is an error (-EFBIG). */
+int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err);
+
+/* Writes all len bytes to fd, retrying short writes and EINTR. Returns 0 or -errno. */
+int rh_write_all(int fd, const void *buf, size_t len);
+
+#endif
