@@ -98,7 +98,7 @@ static int mkdir_at(const char *dir, const char *rel, unsigned mode, struct rh_e
 
 	if (rc)
 		return rc;
-	rc = fs_mkdir_p(path, 0755, err);
+	rc = rh_mkdir_p(path, 0755, err);
 	if (!rc && chmod(path, mode) < 0)
 		rc = rh_errf(err, -errno, "%s: chmod: %s", path, strerror(errno));
 	return rc;

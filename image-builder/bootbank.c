@@ -433,7 +433,7 @@ static int make_base(struct build *b)
 		.hostname = p->name,
 	};
 	rc = path_in(stage, b->work, "base-root", b->err);
-	rc = rc ?: fs_mkdir_p(stage, 0755, b->err);
+	rc = rc ?: rh_mkdir_p(stage, 0755, b->err);
 	rc = rc ?: base_builtin_stage(stage, &bo, b->err);
 	rc = rc ?: make_tardisk(b, "base", stage, &size);
 	fs_rm_rf(stage, NULL);

@@ -23,26 +23,6 @@ int fs_join(char *buf, size_t cap, const char *a, const char *b, struct rh_err *
 	return 0;
 }
 
-int fs_mkdir_p(const char *path, unsigned mode, struct rh_err *err)
-{
-	char buf[4096];
-	size_t len = strlen(path), i;
-
-	if (len == 0 || len >= sizeof(buf))
-		return rh_errf(err, -ENAMETOOLONG, "bad directory path '%s'", path);
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return rh_errf(err, -errno, "%s: cannot create directory: %s", buf, strerror(errno));
-		if (i < len)
-			buf[i] = '/';
-	}
-	return 0;
-}
-
 
 int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, struct rh_err *err)
 {

@@ -9,10 +9,9 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "fileio.h"
 #include "sha256.h"
 
-/* mkdir -p path with mode for the directories it creates. */
-int fs_mkdir_p(const char *path, unsigned mode, struct rh_err *err);
 
 /* Writes len bytes of buf to path (created or truncated, mode), then fsyncs it. */
 int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, struct rh_err *err);

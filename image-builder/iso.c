@@ -85,7 +85,7 @@ static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const str
 	int rc;
 
 	rc = fs_join(dir, sizeof(dir), tree, "isolinux", err);
-	rc = rc ?: fs_mkdir_p(dir, 0755, err);
+	rc = rc ?: rh_mkdir_p(dir, 0755, err);
 	rc = rc ?: fs_join(s, sizeof(s), isodir, "isolinux.bin", err);
 	rc = rc ?: fs_join(d, sizeof(d), dir, "isolinux.bin", err);
 	rc = rc ?: fs_copy_file(s, d, 0644, err);
@@ -202,7 +202,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 	}
 	rc = fs_join(tree, sizeof(tree), work, "tree", err);
 	rc = rc ?: fs_join(bank, sizeof(bank), tree, &ISO_BANK_DIR[1], err);
-	rc = rc ?: fs_mkdir_p(bank, 0755, err);
+	rc = rc ?: rh_mkdir_p(bank, 0755, err);
 	if (rc)
 		goto out;
 	if (p) {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err)
@@ -71,6 +72,25 @@ int rh_write_all(int fd, const void *buf, size_t len)
 			return -errno;
 		p += n;
 		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int rh_mkdir_p(const char *path, unsigned mode, struct rh_err *err)
+{
+	char buf[4096];
+	size_t len = strlen(path), i;
+
+	if (len == 0 || len >= sizeof(buf))
+		return rh_errf(err, -ENAMETOOLONG, "bad directory path '%s'", path);
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return rh_errf(err, -errno, "%s: cannot create directory: %s", buf, strerror(errno));
+		buf[i] = path[i];
 	}
 	return 0;
 }

@@ -13,4 +13,7 @@ int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, 
 /* Writes all len bytes to fd, retrying short writes and EINTR. Returns 0 or -errno. */
 int rh_write_all(int fd, const void *buf, size_t len);
 
+/* Creates path and its missing parents with mode (like mkdir -p); existing directories are fine. */
+int rh_mkdir_p(const char *path, unsigned mode, struct rh_err *err);
+
 #endif

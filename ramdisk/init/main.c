@@ -315,13 +315,13 @@ static void mount_ramdisks(void)
 
 	memcpy(rds, conf.ramdisks, sizeof(rds));
 	qsort(rds, conf.nramdisks, sizeof(rds[0]), by_mountpoint); /* "/" sorts first */
-	check(mkdir_p(SYSROOT, 0755, &err), &err);
+	check(rh_mkdir_p(SYSROOT, 0755, &err), &err);
 	for (i = 0; i < conf.nramdisks; i++) {
 		const char *mp = rds[i].mountpoint;
 		const char *last = strrchr(mp, '/') + 1;
 
 		fmt(path, sizeof(path), SYSROOT "%s", strcmp(mp, "/") ? mp : "");
-		check(mkdir_p(path, 0755, &err), &err);
+		check(rh_mkdir_p(path, 0755, &err), &err);
 		check(mount_ramdisk(path, rds[i].name, rds[i].size, rds[i].inodes,
 				    strcmp(last, "tmp") ? 0755 : 01777, &err), &err);
 	}
@@ -376,10 +376,10 @@ static void mount_tardisks(void)
 	char dev[32];
 	unsigned i;
 
-	check(mkdir_p(SYSROOT "/" TARDISK_DIR, 0755, &err), &err);
+	check(rh_mkdir_p(SYSROOT "/" TARDISK_DIR, 0755, &err), &err);
 	check(mount_bind_ro("/" TARDISK_DIR, SYSROOT "/" TARDISK_DIR, &err), &err);
 	for (i = 0; i < ntds; i++) {
-		check(mkdir_p(tds[i].mnt, 0755, &err), &err);
+		check(rh_mkdir_p(tds[i].mnt, 0755, &err), &err);
 		check(loop_attach_ro(tds[i].file, dev, sizeof(dev), &err), &err);
 		check(mount_squashfs_ro(dev, tds[i].mnt, &err), &err);
 		say("tardisk %s mounted read-only on %s", tds[i].name, dev);
@@ -415,7 +415,7 @@ static void build_view(void)
 		layers[i].nentries = tds[i].nentries;
 	}
 	check(view_plan(layers, ntds, plan, VIEW_MAX_ACTIONS, &n, &err), &err);
-	check(mkdir_p(EMPTY_DIR, 0755, &err), &err);
+	check(rh_mkdir_p(EMPTY_DIR, 0755, &err), &err);
 	for (i = 0; i < n; i++) {
 		const struct view_action *a = &plan[i];
 		unsigned nl = 0;
@@ -432,7 +432,7 @@ static void build_view(void)
 				lowers[nl] = lowbuf[nl];
 				nl++;
 			}
-			check(mkdir_p(dst, 0755, &err), &err);
+			check(rh_mkdir_p(dst, 0755, &err), &err);
 			check(mount_overlay_ro(dst, lowers, nl, EMPTY_DIR, &err), &err);
 		} else {
 			for (l = 0; l < 64; l++) {
@@ -485,7 +485,7 @@ static void write_bootenv(uint64_t init_ms)
 	len = bootenv_format(&env, text, sizeof(text));
 	if (len < 0)
 		fail("%s: too large to write", BOOTENV_PATH);
-	check(mkdir_p(SYSROOT "/run/ramhost", 0755, &err), &err);
+	check(rh_mkdir_p(SYSROOT "/run/ramhost", 0755, &err), &err);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0 || close(fd) < 0)
 		fail("%s: write: %s", tmp, strerror(errno));

@@ -98,24 +98,6 @@ out:
 	return rc;
 }
 
-int mkdir_p(const char *path, unsigned mode, struct rh_err *err)
-{
-	char buf[4096];
-	size_t len = strlen(path), i;
-
-	if (len >= sizeof(buf))
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return rh_errf(err, -errno, "mkdir %s: %s", buf, strerror(errno));
-		buf[i] = path[i];
-	}
-	return 0;
-}
 
 int mount_ramdisk(const char *target, const char *name, uint64_t size, uint64_t inodes, unsigned mode,
 		  struct rh_err *err)

@@ -7,14 +7,13 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "fileio.h"
 
 /* Attaches file read-only to a free loop device (via /dev/loop-control; makes the /dev/loopN node when devtmpfs
  * has not) and writes its path into ret_dev (cap bytes). The device stays attached until LOOP_CLR_FD (no
  * autoclear: that would detach it when this function closes its descriptor, before anyone mounts it). */
 int loop_attach_ro(const char *file, char *ret_dev, size_t cap, struct rh_err *err);
 
-/* mkdir -p path with mode for the directories it creates. */
-int mkdir_p(const char *path, unsigned mode, struct rh_err *err);
 
 /* Mounts a tmpfs ramdisk: size bytes, inodes inode limit, root directory mode. */
 int mount_ramdisk(const char *target, const char *name, uint64_t size, uint64_t inodes, unsigned mode,
