@@ -77,6 +77,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ_FUZZ)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ \
 		$(PKG_LIBS) -lpthread
 
+# The UEFI loader (GNU-EFI): bootloader/efi/efi.mk defines EFI_TARGETS ($(BUILD)/ramhost.efi) and its rules.
+-include bootloader/efi/efi.mk
+all: $(EFI_TARGETS)
+
 unit: $(UNIT_BIN) $(UNIT_BIN_SAN)
 fuzz: $(FUZZ_BIN)
 
