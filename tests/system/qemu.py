@@ -17,6 +17,12 @@ RAMHOST = os.environ.get("RAMHOST") or os.path.join(TOP, "build", "ramhost")
 LOGDIR = os.path.join(TOP, "build", "test-logs")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Secure Boot: the firmware build that enforces it, and variables with Debian's snakeoil key enrolled as PK, KEK
+# and db; the matching test key signs our loader and kernel.
+OVMF_CODE_SB = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
+OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
+SNAKEOIL_KEY = "/usr/share/ovmf/PkKek-1-snakeoil.key"
+SNAKEOIL_CERT = "/usr/share/ovmf/PkKek-1-snakeoil.pem"
 READY_RE = r"ramhost: ready bank=(\S+) tardisks=(\d+) state=(\S+) boot_ms=(\d+) build=(\S+)"
 
 
@@ -40,11 +46,14 @@ class Vm:
         args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
                 "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
                 "-net", "none"]
-        if firmware == "uefi":
+        if firmware in ("uefi", "uefi-sb"):
+            code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
             vars_copy = os.path.join(self.tmp, "vars.fd")
-            with open(OVMF_VARS, "rb") as src, open(vars_copy, "wb") as dst:
+            with open(varsrc, "rb") as src, open(vars_copy, "wb") as dst:
                 dst.write(src.read())
-            args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+            if firmware == "uefi-sb":  # the Secure Boot build keeps its variables in SMM
+                args += ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
+            args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + code,
                      "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
         args += list(media) + list(extra)
         self.started = time.monotonic()
@@ -156,3 +165,40 @@ def run(cmd, **kw):
     if p.returncode != 0:
         raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), p.returncode, p.stdout.decode()))
     return p.stdout.decode()
+
+
+# How each medium is attached: a CD, a USB stick (xHCI + usb-storage), a virtio disk.
+def media(kind, path):
+    if kind == "cd":
+        return ["-drive", "file=%s,format=raw,media=cdrom,if=none,id=cd0,readonly=on" % path,
+                "-device", "ide-cd,drive=cd0,bootindex=0"]
+    if kind == "usb":
+        return ["-drive", "file=%s,format=raw,if=none,id=usb0" % path, "-device", "qemu-xhci",
+                "-device", "usb-storage,drive=usb0,bootindex=0"]
+    if kind == "disk":
+        return ["-drive", "file=%s,format=raw,if=none,id=hd0" % path, "-device", "virtio-blk-pci,drive=hd0,bootindex=0"]
+    raise ValueError(kind)
+
+
+def gpt_partitions(path):
+    """The GPT partitions of a disk image file: number -> dict(name, first, last (bytes), guid (lowercase))."""
+    import struct
+    import uuid
+    with open(path, "rb") as f:
+        f.seek(512)
+        hdr = f.read(92)
+        if hdr[:8] != b"EFI PART":
+            raise ValueError("%s: no GPT header" % path)
+        entries_lba, count, size = struct.unpack_from("<QII", hdr, 72)
+        f.seek(entries_lba * 512)
+        table = f.read(count * size)
+    parts = {}
+    for i in range(count):
+        e = table[i * size:(i + 1) * size]
+        if e[:16] == bytes(16):
+            continue
+        first, last = struct.unpack_from("<QQ", e, 32)
+        name = e[56:128].decode("utf-16-le").rstrip("\0")
+        parts[i + 1] = {"name": name, "first": first * 512, "last": (last + 1) * 512 - 1,
+                        "guid": str(uuid.UUID(bytes_le=e[16:32]))}
+    return parts
