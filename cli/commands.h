@@ -11,5 +11,6 @@ int cmd_tardisk(int argc, char **argv);  /* tardisk/cmd_tardisk.c */
 int cmd_df(int argc, char **argv);       /* ramdisk/cmd_df.c */
 int cmd_du(int argc, char **argv);       /* ramdisk/cmd_du.c */
 int cmd_ready(int argc, char **argv);    /* ramdisk/cmd_ready.c */
+int cmd_bootbank(int argc, char **argv);  /* ramdisk/cmd_bootbank.c */
 
 #endif

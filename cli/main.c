@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "df", cmd_df, "show tardisks and ramdisks with their usage (on a booted host)" },
 	{ "du", cmd_du, "sum the space and inodes used under a path" },
 	{ "ready", cmd_ready, "print the ready line for this boot (run once by the host at start-up)" },
+	{ "bootbank", cmd_bootbank, "show the boot banks and mark the booted one good" },
 };
 
 static void usage(FILE *f)
