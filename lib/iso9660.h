@@ -27,10 +27,13 @@
 #define ISO_MAX_NAME 255          /* longest component name (Rock Ridge NM), without the NUL */
 #define ISO_MAX_PATH 1024         /* longest path given to iso_lookup, without the NUL */
 #define ISO_MAX_DIR_SIZE (16u * 1024 * 1024)   /* largest directory extent scanned, bytes */
+#define ISO_MAX_CE 16             /* SUSP continuation areas followed per directory record */
+#define ISO_MAX_VD 64             /* volume descriptors read before the terminator must appear */
 
-/* Reads len bytes at byte offset `offset` of the device into buf. Returns 0, or a negative errno. Called with
- * offsets and lengths the reader chose; it never asks for more than ISO_SECTOR bytes at once except in
- * iso_read, which passes the caller's buffer through (split at nothing: one call per iso_read). */
+/* Reads len bytes at byte offset `offset` of the device into buf. Returns 0, or a negative errno. iso_mount and
+ * iso_lookup only ever read one whole 2048-byte sector at a multiple of 2048; iso_read passes the caller's range
+ * through unchanged (one call, any offset and length), so a callback over BlockIO must handle partial blocks
+ * (UEFI's DiskIO does). */
 typedef int (*iso_read_fn)(void *ctx, uint64_t offset, void *buf, uint32_t len);
 
 struct iso_fs {
@@ -45,6 +48,7 @@ struct iso_fs {
 	uint32_t volume_blocks;   /* volume space size from the PVD, in 2048-byte blocks */
 	uint32_t susp_skip;       /* SUSP LEN_SKP from the root's SP entry */
 	uint8_t sector[ISO_SECTOR];   /* scratch buffer for directory reads (no allocation) */
+	uint8_t ce[ISO_SECTOR];       /* scratch buffer for SUSP continuation areas */
 };
 
 struct iso_file {
