@@ -1,0 +1,342 @@
+/* main.c: ramhost.efi, the UEFI loader. Finds the bootbanks on the device it was started from, applies the bank
+ * rules (lib/bank.c), shows the menu, loads the kernel and every module of boot.cfg, checks each against its
+ * hash.NAME line, and starts the kernel's EFI stub with the modules (plus an in-memory bootcfg.cpio) as its
+ * initrd. Failures are printed with the file name and both hashes, then the fallback bank is tried; with none
+ * left the menu waits. The loader never returns to the firmware: the firmware would only try the next boot
+ * option or loop. */
+#include <efi.h>
+#include <efilib.h>
+
+#include "bank.h"
+#include "bootcfg.h"
+#include "bootcfg_cpio.h"
+#include "linux.h"
+#include "media.h"
+#include "menu.h"
+#include "sha256.h"
+#include "text.h"
+
+static struct boot_media media;
+static char fmt_buf[MEDIA_BOOTCFG_MAX + 1];
+
+static UINTN pages_for(UINT64 bytes)
+{
+	return (UINTN)((bytes + 4095) / 4096);
+}
+
+static void *alloc_pages(UINT64 bytes)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
+					pages_for(bytes ? bytes : 1), &addr)))
+		return NULL;
+	return (void *)(UINTN)addr;
+}
+
+static void free_pages(void *p, UINT64 bytes)
+{
+	if (p)
+		uefi_call_wrapper(BS->FreePages, 2, (EFI_PHYSICAL_ADDRESS)(UINTN)p, pages_for(bytes ? bytes : 1));
+}
+
+static void say_status(const char *what, EFI_STATUS st)
+{
+	char line[300];
+
+	line[0] = '\0';
+	ascii_append(line, sizeof(line), what);
+	ascii_append(line, sizeof(line), ": EFI error ");
+	ascii_append_u64(line, sizeof(line), (uint64_t)(st & ~EFI_ERROR_MASK));
+	say(line);
+}
+
+static void bank_infos(struct bank_info info[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		info[i].present = media.bank[i].parsed;
+		info[i].bootstate = media.bank[i].parsed ? media.bank[i].cfg.bootstate : -1;
+		info[i].updated = media.bank[i].parsed ? media.bank[i].cfg.updated : 0;
+	}
+}
+
+static const char *state_word(int s)
+{
+	static const char *const names[] = { "VALID", "UPGRADING", "DIRTY", "INVALID" };
+
+	return s >= 0 && s <= 3 ? names[s] : "?";
+}
+
+/* Makes the writes a bank plan asks for: new bootstate and/or updated in each bank's boot.cfg. */
+static void apply_writes(const struct bank_plan *p)
+{
+	char line[200];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct efi_bank *b = &media.bank[i];
+		struct bootcfg cfg;
+		long len;
+		EFI_STATUS st;
+
+		if (p->write_state[i] < 0 && p->write_updated[i] < 0)
+			continue;
+		if (!b->parsed)
+			continue;
+		cfg = b->cfg;
+		line[0] = '\0';
+		ascii_append(line, sizeof(line), "bank ");
+		ascii_append_u64(line, sizeof(line), b->number);
+		ascii_append(line, sizeof(line), ":");
+		if (p->write_state[i] >= 0) {
+			ascii_append(line, sizeof(line), " bootstate ");
+			ascii_append(line, sizeof(line), state_word(cfg.bootstate < 0 ? 0 : cfg.bootstate));
+			ascii_append(line, sizeof(line), " -> ");
+			ascii_append(line, sizeof(line), state_word(p->write_state[i]));
+			cfg.bootstate = p->write_state[i];
+		}
+		if (p->write_updated[i] >= 0) {
+			ascii_append(line, sizeof(line), " updated ");
+			ascii_append_u64(line, sizeof(line), cfg.updated);
+			ascii_append(line, sizeof(line), " -> ");
+			ascii_append_u64(line, sizeof(line), (uint64_t)p->write_updated[i]);
+			cfg.updated = (uint64_t)p->write_updated[i];
+		}
+		say(line);
+		len = bootcfg_format(&cfg, fmt_buf, sizeof(fmt_buf));
+		if (len < 0) {
+			say("  boot.cfg does not fit in 16384 bytes; not written");
+			continue;
+		}
+		st = bank_write_bootcfg(b, fmt_buf, (UINTN)len);
+		if (st == EFI_WRITE_PROTECTED) {
+			say("  read-only medium: not written (this boot only)");
+			b->cfg = cfg;
+		} else if (EFI_ERROR(st)) {
+			say_status("  writing boot.cfg failed", st);
+		}
+	}
+}
+
+/* Reads file f of bank b into pages at *buf (allocated here when *buf is NULL, sized *size) or into the caller's
+ * buffer, and checks its SHA-256 against boot.cfg. Prints what went wrong and returns an error otherwise. */
+static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f, void *into, UINT64 size)
+{
+	uint8_t got[SHA256_DIGEST_LEN];
+	char want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
+	EFI_STATUS st;
+
+	st = bank_file_read(b, f->name, into, size);
+	if (EFI_ERROR(st)) {
+		say4("cannot read ", f->name, "", "");
+		say_status("  read", st);
+		return st;
+	}
+	sha256_buf(into, (size_t)size, got);
+	if (CompareMem(got, (void *)f->sha256, SHA256_DIGEST_LEN) != 0) {
+		hex_digest(f->sha256, SHA256_DIGEST_LEN, want_hex);
+		hex_digest(got, SHA256_DIGEST_LEN, got_hex);
+		say4(f->name, ": SHA-256 mismatch: refusing to boot it", "", "");
+		say4("  expected ", want_hex, "", "");
+		say4("  actual   ", got_hex, "", "");
+		return EFI_SECURITY_VIOLATION;
+	}
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS file_size_checked(struct efi_bank *b, const struct bootcfg_file *f, UINT64 *ret)
+{
+	EFI_STATUS st;
+
+	if (!f->has_sha256) {
+		say4(f->name, ": no hash.", f->name, " line in boot.cfg: refusing to boot an unverified file");
+		return EFI_SECURITY_VIOLATION;
+	}
+	st = bank_file_size(b, f->name, ret);
+	if (EFI_ERROR(st)) {
+		say4(f->name, ": missing from bank ", b->number == 1 ? "1" : "2", "");
+		return st;
+	}
+	if (*ret >= 0xffffffffull) {
+		say4(f->name, ": 4 GiB or more: too large", "", "");
+		return EFI_BAD_BUFFER_SIZE;
+	}
+	return EFI_SUCCESS;
+}
+
+/* One boot attempt of bank n with kernel options opts. Returns only on failure, having said why. */
+static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
+{
+	struct efi_bank *b = &media.bank[n - 1];
+	struct bootcfg *cfg = &b->cfg;
+	UINT64 ksize = 0, msize[BOOTCFG_MAX_MODULES], total = 0, off;
+	UINT8 *kernel = NULL, *initrd = NULL;
+	UINT64 initrd_cap = 0;
+	struct bank_info info[2];
+	struct bank_plan plan;
+	static char cmdline[BOOTCFG_MAX_TEXT + 128];
+	const char *what = "";
+	unsigned i;
+	EFI_STATUS st;
+
+	if (!b->parsed)
+		return EFI_NOT_FOUND;
+	say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
+	if (!cfg->kernel.name[0]) {
+		say("boot.cfg has no kernel= line");
+		return EFI_NOT_FOUND;
+	}
+	st = file_size_checked(b, &cfg->kernel, &ksize);
+	for (i = 0; !EFI_ERROR(st) && i < cfg->nmodules; i++) {
+		st = file_size_checked(b, &cfg->modules[i], &msize[i]);
+		total += (msize[i] + 3) & ~3ull;
+	}
+	if (EFI_ERROR(st))
+		return st;
+	/* Room for the bootcfg cpio of the largest boot.cfg: the bootstate write below may change its length. */
+	initrd_cap = total + bootcfg_cpio_len(MEDIA_BOOTCFG_MAX);
+	kernel = alloc_pages(ksize);
+	initrd = alloc_pages(initrd_cap);
+	if (!kernel || !initrd) {
+		say("out of memory for the kernel and modules");
+		st = EFI_OUT_OF_RESOURCES;
+		goto fail;
+	}
+	st = load_checked(b, &cfg->kernel, kernel, ksize);
+	for (i = 0, off = 0; !EFI_ERROR(st) && i < cfg->nmodules; i++) {
+		UINT64 padded = (msize[i] + 3) & ~3ull;
+
+		st = load_checked(b, &cfg->modules[i], initrd + off, msize[i]);
+		SetMem(initrd + off + msize[i], padded - msize[i], 0);
+		off += padded;
+	}
+	if (EFI_ERROR(st))
+		goto fail;
+
+	/* Verified: now the bank rules' write for this boot (UPGRADING -> DIRTY), then the boot.cfg copy for init
+	 * from the text as it is now. */
+	bank_infos(info);
+	if (bank_before_boot(info, n, &plan) == 0)
+		apply_writes(&plan);
+	bootcfg_cpio_write(initrd + total, b->text, b->len);
+
+	cmdline[0] = '\0';
+	ascii_append(cmdline, sizeof(cmdline), opts);
+	ascii_append(cmdline, sizeof(cmdline), cmdline[0] ? " ramhost.bank=" : "ramhost.bank=");
+	ascii_append_u64(cmdline, sizeof(cmdline), (uint64_t)n);
+	if (b->uuid[0]) {
+		ascii_append(cmdline, sizeof(cmdline), " ramhost.bankuuid=");
+		ascii_append(cmdline, sizeof(cmdline), b->uuid);
+	}
+	say4("kernel options: ", cmdline, "", "");
+	{
+		char line[BOOTCFG_MAX_TEXT + 64];
+
+		line[0] = '\0';
+		ascii_append(line, sizeof(line), "booting bank ");
+		ascii_append_u64(line, sizeof(line), (uint64_t)n);
+		ascii_append(line, sizeof(line), " (");
+		ascii_append(line, sizeof(line), cfg->build);
+		ascii_append(line, sizeof(line), ") from ");
+		ascii_append(line, sizeof(line), media.medium);
+		say(line);
+	}
+	st = linux_start(image, kernel, (UINTN)ksize, initrd, (UINTN)(total + bootcfg_cpio_len(b->len)), cmdline,
+			 &what);
+	say_status(what, st);
+fail:
+	free_pages(kernel, ksize);
+	free_pages(initrd, initrd_cap);
+	return st;
+}
+
+/* Tries the banks of order[0..n) in turn, the first with opts (NULL: its kernelopt), the others with their own
+ * kernelopt. Returns when every one failed. */
+static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const char *opts)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		int bn = order[i];
+
+		if (i > 0)
+			say4("trying the fallback: bank ", bn == 1 ? "1" : "2", "", "");
+		boot_bank(image, bn, i == 0 && opts ? opts : media.bank[bn - 1].cfg.kernelopt);
+	}
+	say("no bank left to boot: the menu waits");
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	static char options[BOOTCFG_MAX_TEXT];
+	struct bank_info info[2];
+	struct bank_plan plan;
+	long timeout;
+	int selected, edited, first = 1;
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	/* The firmware arms a 5-minute watchdog for boot applications; a menu left waiting must not reset. */
+	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+	say("ramhost UEFI loader");
+
+rescan:
+	st = media_find(image, &media);
+	if (EFI_ERROR(st)) {
+		say("no bootbank found on the boot device (no RHBANK1/RHBANK2 volume, no /bootbank/boot.cfg on an");
+		say("ISO9660 volume, no \\boot.cfg next to the loader); press any key to scan again");
+		menu_wait_key(NULL);
+		goto rescan;
+	}
+	bank_infos(info);
+	if (bank_plan(info, &plan) != 0)
+		plan.n = 0;
+	apply_writes(&plan);
+
+	selected = plan.n ? plan.order[0] : (media.bank[0].found ? 1 : 2);
+	timeout = plan.n && first ? media.bank[selected - 1].cfg.timeout : -1;
+	if (timeout < 0 && plan.n && first)
+		timeout = 5;
+	if (!plan.n) {
+		say("no bootable bank (missing, unparsable, dirty or invalid): the menu waits");
+		timeout = -1;
+	}
+	first = 0;
+	for (;;) {
+		enum menu_action a = menu_run(&media, &selected, timeout, options, sizeof(options), &edited);
+		struct bank_plan p;
+		int order[2], n = 0;
+
+		timeout = -1;
+		if (a == MENU_RESCAN)
+			goto rescan;
+		bank_infos(info);
+		if (a == MENU_REVERT) {
+			int rc = bank_revert(info, selected, &p);
+
+			if (rc != 0) {
+				say4("cannot revert: bank ", selected == 1 ? "2" : "1", " is not bootable", "");
+				continue;
+			}
+			apply_writes(&p);
+			selected = p.order[0];
+			bank_infos(info);
+		}
+		/* The selected bank first, then the other when the rules still count it bootable. */
+		order[n++] = selected;
+		if (bank_plan(info, &p) == 0) {
+			unsigned i;
+
+			for (i = 0; i < p.n; i++)
+				if (p.order[i] != selected)
+					order[n++] = p.order[i];
+		}
+		boot_in_order(image, order, (unsigned)n, edited ? options : NULL);
+		bank_infos(info);
+		if (bank_plan(info, &p) == 0 && p.n)
+			selected = p.order[0];
+	}
+	return EFI_SUCCESS;
+}

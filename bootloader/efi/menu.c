@@ -1,0 +1,229 @@
+/* menu.c: the boot menu (see menu.h). Plain lines rather than a full-screen UI: every line reads the same on a
+ * serial console, in a log file and on the screen. */
+#include "menu.h"
+
+#include "text.h"
+
+#define KEY_ESC_SCAN 0x17
+#define POLL_US 50000
+
+static const char *state_name(int s)
+{
+	switch (s) {
+	case 0: return "valid";
+	case 1: return "upgrading";
+	case 2: return "dirty";
+	case 3: return "invalid";
+	default: return "valid (no bootstate)";
+	}
+}
+
+static void show_bank(const struct efi_bank *b, int selected)
+{
+	char line[300];
+
+	line[0] = '\0';
+	ascii_append(line, sizeof(line), selected ? " > " : "   ");
+	ascii_append(line, sizeof(line), "bank ");
+	ascii_append_u64(line, sizeof(line), b->number);
+	ascii_append(line, sizeof(line), ": ");
+	if (!b->found) {
+		ascii_append(line, sizeof(line), "(none)");
+	} else if (!b->parsed) {
+		ascii_append(line, sizeof(line), "(not bootable: ");
+		ascii_append(line, sizeof(line), b->why);
+		ascii_append(line, sizeof(line), ")");
+	} else {
+		ascii_append(line, sizeof(line), b->cfg.build[0] ? b->cfg.build : "(no build=)");
+		ascii_append(line, sizeof(line), ", updated=");
+		ascii_append_u64(line, sizeof(line), b->cfg.updated);
+		ascii_append(line, sizeof(line), ", ");
+		ascii_append(line, sizeof(line), state_name(b->cfg.bootstate));
+	}
+	say(line);
+}
+
+static const char *menu_title(const struct boot_media *m, int selected)
+{
+	const struct efi_bank *b = &m->bank[selected - 1];
+
+	if (b->parsed && b->cfg.title[0])
+		return b->cfg.title;
+	return "ramhost";
+}
+
+static void show_menu(const struct boot_media *m, int selected)
+{
+	say(menu_title(m, selected));
+	show_bank(&m->bank[0], selected == 1);
+	show_bank(&m->bank[1], selected == 2);
+	say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
+}
+
+static int read_key(EFI_INPUT_KEY *key)
+{
+	return !EFI_ERROR(uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, key));
+}
+
+CHAR16 menu_wait_key(EFI_INPUT_KEY *ret_key)
+{
+	EFI_INPUT_KEY key;
+	UINTN idx;
+
+	for (;;) {
+		uefi_call_wrapper(BS->WaitForEvent, 3, 1, &ST->ConIn->WaitForKey, &idx);
+		if (read_key(&key))
+			break;
+	}
+	if (ret_key)
+		*ret_key = key;
+	return key.UnicodeChar;
+}
+
+/* Line editor for the kernel options: printable ASCII appends, Backspace (or DEL from a serial terminal)
+ * deletes, Enter accepts (returns 1), Esc cancels (returns 0). */
+static int edit_line(char *buf, UINTN cap)
+{
+	EFI_INPUT_KEY key;
+	UINTN len = ascii_len(buf);
+	char one[2] = { 0, 0 };
+
+	put("ramhost.efi: options: ");
+	put(buf);
+	for (;;) {
+		CHAR16 c = menu_wait_key(&key);
+
+		if (key.ScanCode == KEY_ESC_SCAN || c == 0x1b) {
+			put("\n");
+			return 0;
+		}
+		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
+			put("\n");
+			return 1;
+		}
+		if (c == CHAR_BACKSPACE || c == 0x7f) {
+			if (len) {
+				buf[--len] = '\0';
+				put("\b \b");
+			}
+			continue;
+		}
+		if (c >= 0x20 && c < 0x7f && len + 1 < cap) {
+			buf[len++] = (char)c;
+			buf[len] = '\0';
+			one[0] = (char)c;
+			put(one);
+		}
+	}
+}
+
+static int other_bank(int b)
+{
+	return b == 1 ? 2 : 1;
+}
+
+/* Counts down from `seconds`, printing the remaining time on one line; returns 1 when it ran out, 0 when a key
+ * was pressed (the key is consumed: it only stops the countdown). */
+static int countdown(int selected, long seconds)
+{
+	EFI_INPUT_KEY key;
+	long ticks = seconds * (1000000 / POLL_US);
+	long shown = -1;
+	char line[100];
+
+	while (ticks > 0) {
+		long left = (ticks + (1000000 / POLL_US) - 1) / (1000000 / POLL_US);
+
+		if (left != shown) {
+			line[0] = '\0';
+			ascii_append(line, sizeof(line), "\rramhost.efi: booting bank ");
+			ascii_append_u64(line, sizeof(line), (uint64_t)selected);
+			ascii_append(line, sizeof(line), " in ");
+			ascii_append_u64(line, sizeof(line), (uint64_t)left);
+			ascii_append(line, sizeof(line), " s (press any key to stop) ");
+			put(line);
+			shown = left;
+		}
+		if (read_key(&key)) {
+			put("\n");
+			say("countdown stopped");
+			return 0;
+		}
+		uefi_call_wrapper(BS->Stall, 1, POLL_US);
+		ticks--;
+	}
+	put("\n");
+	return 1;
+}
+
+enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, char *options, UINTN cap,
+			  int *ret_edited)
+{
+	EFI_INPUT_KEY key;
+	char line[BOOTCFG_MAX_TEXT];
+
+	*ret_edited = 0;
+	if (seconds == 0)
+		return MENU_BOOT;
+	show_menu(m, *selected);
+	if (seconds > 0 && countdown(*selected, seconds))
+		return MENU_BOOT;
+	for (;;) {
+		CHAR16 c = menu_wait_key(&key);
+		int want = 0;
+
+		if (key.ScanCode == SCAN_UP || c == '1')
+			want = 1;
+		else if (key.ScanCode == SCAN_DOWN || c == '2')
+			want = 2;
+		if (want) {
+			if (want != *selected) {
+				*selected = want;
+				show_menu(m, *selected);
+			}
+			continue;
+		}
+		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
+			if (!m->bank[*selected - 1].parsed) {
+				say("this bank cannot be booted; select the other one, or press s to scan again");
+				continue;
+			}
+			return MENU_BOOT;
+		}
+		if (c == 's' || c == 'S')
+			return MENU_RESCAN;
+		if (c == 'e' || c == 'E') {
+			const struct efi_bank *b = &m->bank[*selected - 1];
+
+			if (!b->parsed) {
+				say("this bank has no boot.cfg to edit");
+				continue;
+			}
+			ascii_copy(line, sizeof(line), b->cfg.kernelopt);
+			say("edit the kernel options for this boot: Enter boots, Esc cancels");
+			if (edit_line(line, sizeof(line))) {
+				ascii_copy(options, cap, line);
+				*ret_edited = 1;
+				return MENU_BOOT;
+			}
+			show_menu(m, *selected);
+			continue;
+		}
+		if (c == 'r' || c == 'R') {
+			char q[120];
+
+			q[0] = '\0';
+			ascii_append(q, sizeof(q), "ramhost.efi: revert to bank ");
+			ascii_append_u64(q, sizeof(q), (uint64_t)other_bank(*selected));
+			ascii_append(q, sizeof(q), " and make it the default? (y/n) ");
+			put(q);
+			c = menu_wait_key(&key);
+			put("\n");
+			if (c == 'y' || c == 'Y')
+				return MENU_REVERT;
+			say("revert cancelled");
+			show_menu(m, *selected);
+			continue;
+		}
+	}
+}
