@@ -15,11 +15,20 @@ struct syslinux_cfg_opts {
 	unsigned bank;              /* appended as ramhost.bank=N (1 for the ISO) */
 	const char *bootcfg_module; /* last initrd, "bootcfg.cpio"; NULL: none */
 	const char *serial;         /* SERIAL directive arguments, "0 115200"; NULL: no serial console */
+	const char *bankuuid;       /* disk images: the bank partition's GPT unique GUID (lowercase), appended as
+				       ramhost.bankuuid=GUID; NULL: none (ISO) */
 };
 
 /* Writes the config for cfg into buf (cap bytes, NUL-terminated). Returns the length without the NUL, -E2BIG
  * when it does not fit, or -EINVAL when a name cannot be written in a syslinux config (blank, comma, or a
  * kernel/module missing). */
 long syslinux_cfg_format(const struct bootcfg *cfg, const struct syslinux_cfg_opts *o, char *buf, size_t cap);
+
+/* The ESP's syslinux.cfg on a disk image: SYSLINUX there only chains (chain.c32) to a bank partition found by
+ * its GPT partition name, whose own SYSLINUX then boots that bank. One label per bank name given (default_label
+ * first, then alt_label when not NULL); the default boots at once (timeout_s 0) or after timeout_s seconds.
+ * Returns the length, -E2BIG, or -EINVAL for a label that is empty or has a blank or a line break. */
+long syslinux_esp_cfg_format(const char *default_label, const char *alt_label, long timeout_s, const char *serial,
+			     char *buf, size_t cap);
 
 #endif

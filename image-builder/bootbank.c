@@ -20,9 +20,6 @@
 #include "kmod.h"
 #include "tardisk/tardisk.h"
 
-/* Modules every ramhost init needs: squashfs for the tardisks, loop to mount them from RAM, overlay for /usr. */
-static const char *const always_kmods[] = { "squashfs", "loop", "overlay" };
-
 struct kernel_src {
 	char vmlinuz[PATH_MAX];
 	char moddir[PATH_MAX];  /* lib/modules/<kver> */
@@ -282,18 +279,20 @@ static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size
 					    "tardisks" };
 	struct rh_err *err = b->err;
 	struct kmoddb db = { 0 };
-	const char *names[sizeof(always_kmods) / sizeof(always_kmods[0]) + PROFILE_MAX_KMODS];
+	const char *names[KMOD_NREQUIRED + KMOD_NDISK + PROFILE_MAX_KMODS];
 	unsigned *order = NULL, norder = 0, nnames = 0, i;
 	char what[PATH_MAX], path[PATH_MAX], name[PATH_MAX], plain[PATH_MAX], **made = NULL, *conf = NULL;
 	size_t nmade = 0, conflen = 0;
 	struct cpio_writer w;
 	int fd = -1, rc;
 
-	for (i = 0; i < sizeof(always_kmods) / sizeof(always_kmods[0]); i++)
-		names[nnames++] = always_kmods[i];
-	for (i = 0; i < b->p->nkmods; i++)
-		names[nnames++] = b->p->kmods[i];
 	rc = load_kmod_db(&b->k, &db, what, sizeof(what), err);
+	if (!rc) {
+		const char *extra[PROFILE_MAX_KMODS];
+		for (i = 0; i < b->p->nkmods; i++)
+			extra[i] = b->p->kmods[i];
+		kmod_boot_names(&db, extra, b->p->nkmods, names, &nnames);
+	}
 	rc = rc ?: kmoddb_resolve(&db, names, nnames, &order, &norder, err);
 	rc = rc ?: format_initconf(b, &db, order, norder, &conf, &conflen, err);
 	rc = rc ?: path_in(path, b->dir, "init.cpio", err);

@@ -79,7 +79,7 @@ static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const str
 {
 	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
 	const char *bios = o->syslinux_bios ? o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
-	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200" };
+	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL };
 	char dir[PATH_MAX], s[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;
 	int rc;

@@ -189,6 +189,30 @@ int kmoddb_add_builtin(struct kmoddb *db, const char *buf, size_t len, struct rh
 	return 0;
 }
 
+const char *const kmod_required[KMOD_NREQUIRED] = { "squashfs", "loop", "overlay" };
+
+/* virtio_pci is the transport virtio_blk/virtio_scsi need in QEMU; ata_piix serves -hda on i440fx, uhci/ohci
+ * QEMU's default USB controllers: the list in the contract plus what a VM needs to reach those drivers. */
+const char *const kmod_disk[KMOD_NDISK] = {
+	"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "ahci", "ata_piix", "usb-storage", "uas",
+	"xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "vfat", "nls_cp437", "nls_utf8", "nls_iso8859_1",
+};
+
+void kmod_boot_names(const struct kmoddb *db, const char *const *extra, unsigned nextra, const char **ret_names,
+		     unsigned *ret_n)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < KMOD_NREQUIRED; i++)
+		ret_names[n++] = kmod_required[i];
+	for (i = 0; i < KMOD_NDISK; i++)
+		if (kmoddb_find(db, kmod_disk[i]) >= 0)
+			ret_names[n++] = kmod_disk[i];
+	for (i = 0; i < nextra; i++)
+		ret_names[n++] = extra[i];
+	*ret_n = n;
+}
+
 int kmoddb_find(const struct kmoddb *db, const char *name)
 {
 	char norm[64];

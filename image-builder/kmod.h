@@ -53,6 +53,23 @@ int kmoddb_is_builtin(const struct kmoddb *db, const char *name);
 int kmoddb_resolve(const struct kmoddb *db, const char *const *names, unsigned n, unsigned **ret_order,
 		 unsigned *ret_n, struct rh_err *err);
 
+/* The modules init always loads: squashfs for the tardisks, loop to mount them from RAM, overlay for /usr. A
+ * kernel without one of them (neither a module nor built in) cannot boot ramhost: resolving fails. */
+#define KMOD_NREQUIRED 3
+extern const char *const kmod_required[KMOD_NREQUIRED];
+
+/* Block and file system drivers init also loads, so that the booted host sees its boot disk (virtio, SCSI,
+ * SATA/IDE, USB mass storage and its host controllers, CD) and can mount a FAT bank partition (vfat and its
+ * code pages) for `ramhost bootbank mark-good`. A kernel that lacks one of them just goes without. */
+#define KMOD_NDISK 17
+extern const char *const kmod_disk[KMOD_NDISK];
+
+/* The list of names init's modules are resolved from: kmod_required, the kmod_disk modules that db has as a
+ * file (built-in and absent ones are skipped), then extra[0..nextra) (the profile's kmod lines). ret_names has
+ * room for KMOD_NREQUIRED + KMOD_NDISK + nextra pointers; it points into the static lists and extra. */
+void kmod_boot_names(const struct kmoddb *db, const char *const *extra, unsigned nextra, const char **ret_names,
+		     unsigned *ret_n);
+
 /* Reads the module file at path, decompressing .ko.xz / .ko.zst / .ko.gz so that init can finit_module() it
  * as is. *ret_buf is malloc'd (the caller frees it). */
 int kmoddb_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err);

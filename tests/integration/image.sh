@@ -76,15 +76,28 @@ init_cpio_contract() {
 		"lib/modules/$kver/kernel/drivers/block/loop.ko" "lib/modules/$kver/kernel/fs/overlayfs/overlay.ko"; do
 		grep -qx "$e" list || { echo "init.cpio lacks $e"; return 1; }
 	done
-	# only the resolved modules: squashfs, loop, overlay (none of them has dependencies on Debian 12)
-	[ "$(grep -c '\.ko$' list)" -eq 3 ]
+	# exactly the resolved modules: squashfs, loop, overlay, the disk drivers (for mark-good on the boot
+	# disk) and their dependencies, each once, each listed in init.conf
+	for m in kernel/drivers/block/virtio_blk.ko kernel/drivers/virtio/virtio_pci.ko kernel/drivers/scsi/sd_mod.ko \
+		kernel/drivers/scsi/sr_mod.ko kernel/drivers/ata/ahci.ko kernel/drivers/usb/storage/usb-storage.ko \
+		kernel/drivers/usb/storage/uas.ko kernel/drivers/usb/host/xhci-pci.ko kernel/drivers/usb/host/ehci-pci.ko \
+		kernel/fs/fat/vfat.ko kernel/fs/fat/fat.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_utf8.ko \
+		kernel/fs/nls/nls_iso8859-1.ko kernel/drivers/scsi/virtio_scsi.ko kernel/drivers/scsi/scsi_mod.ko; do
+		grep -qx "lib/modules/$kver/$m" list || { echo "init.cpio lacks $m"; return 1; }
+	done
 	cpio -tv --quiet <"$BANK/init.cpio" >long
 	grep -E '^crw------- .* 5, +1 .* dev/console$' long
 	grep -E '^-rwxr-xr-x .* init$' long
 	grep -E '^lrwxrwxrwx .* bin/sh -> busybox$' long
 	cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio" >conf
 	grep -qx 'kmod=kernel/fs/squashfs/squashfs.ko' conf
-	[ "$(grep '^kmod=' conf | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]
+	[ "$(grep '^kmod=' conf | head -n 3 | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]
+	[ "$(grep -c '\.ko$' list)" -eq "$(grep -c '^kmod=' conf)" ]
+	[ "$(grep '^kmod=' conf | sort -u | wc -l)" -eq "$(grep -c '^kmod=' conf)" ]
+	# dependencies first: fat before vfat, scsi_mod before sd_mod, virtio before virtio_blk
+	grep -n '^kmod=' conf >num
+	before() { [ "$(grep -m1 "/$1.ko$" num | cut -d: -f1)" -lt "$(grep -m1 "/$2.ko$" num | cut -d: -f1)" ]; }
+	before fat vfat && before scsi_mod sd_mod && before virtio virtio_blk && before usbcore usb-storage
 	grep -qx 'ramdisk=root / 33554432 8192' conf
 	grep -qx 'ramdisk=etc /etc 8388608 2048' conf
 	grep -qx 'ramdisk=var /var 67108864 8192' conf

@@ -129,6 +129,44 @@ static void test_resolve(void)
 	kmoddb_free(&db);
 }
 
+/* The boot set: the required three, the disk drivers the kernel has as files (the fake kernel has only
+ * usb-storage; virtio_blk and the others are absent and skipped), then the profile's extras in order. */
+static void test_boot_names(void)
+{
+	static const struct {
+		const char *extra[3];
+		const char *want;
+	} rows[] = {
+		{ { NULL }, "squashfs loop overlay usb-storage" },
+		{ { "top", "virtio-net" }, "squashfs loop overlay usb-storage top virtio-net" },
+		{ { "ext4" }, "squashfs loop overlay usb-storage ext4" },
+	};
+	const char *names[KMOD_NREQUIRED + KMOD_NDISK + 3];
+	struct kmoddb db;
+	unsigned i, j, n, ne;
+
+	if (load(&db) < 0) {
+		unit_failed_now = 1;
+		return;
+	}
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char got[256] = "";
+		for (ne = 0; ne < 3 && rows[i].extra[ne]; ne++)
+			;
+		kmod_boot_names(&db, rows[i].extra, ne, names, &n);
+		for (j = 0; j < n; j++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", j ? " " : "", names[j]);
+		if (strcmp(got, rows[i].want)) {
+			fprintf(stderr, "  row %u: '%s', want '%s'\n", i, got, rows[i].want);
+			unit_failed_now = 1;
+		}
+	}
+	/* every disk driver of the contract is in the list */
+	for (i = 0; i < KMOD_NDISK; i++)
+		CHECK(kmod_disk[i][0]);
+	kmoddb_free(&db);
+}
+
 static void test_find_and_builtin(void)
 {
 	struct kmoddb db;
@@ -238,6 +276,7 @@ int main(void)
 	RUN(test_plain_path);
 	RUN(test_resolve);
 	RUN(test_find_and_builtin);
+	RUN(test_boot_names);
 	RUN(test_bad_files);
 	RUN(test_decompress);
 	UNIT_EXIT();
