@@ -10,6 +10,7 @@
 #include "bank.h"
 #include "bootcfg.h"
 #include "bootcfg_cpio.h"
+#include "clock.h"
 #include "linux.h"
 #include "media.h"
 #include "menu.h"
@@ -77,7 +78,7 @@ static void apply_writes(const struct bank_plan *p)
 
 	for (i = 0; i < 2; i++) {
 		struct efi_bank *b = &media.bank[i];
-		struct bootcfg cfg;
+		static struct bootcfg cfg;   /* 15 KiB: not on the firmware's stack */
 		long len;
 		EFI_STATUS st;
 
@@ -178,6 +179,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 	struct bank_plan plan;
 	static char cmdline[BOOTCFG_MAX_TEXT + 128];
 	const char *what = "";
+	uint64_t t_load = 0;
 	unsigned i;
 	EFI_STATUS st;
 
@@ -197,6 +199,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		return st;
 	/* Room for the bootcfg cpio of the largest boot.cfg: the bootstate write below may change its length. */
 	initrd_cap = total + bootcfg_cpio_len(MEDIA_BOOTCFG_MAX);
+	t_load = clock_ms();
 	kernel = alloc_pages(ksize);
 	initrd = alloc_pages(initrd_cap);
 	if (!kernel || !initrd) {
@@ -231,6 +234,20 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		ascii_append(cmdline, sizeof(cmdline), b->uuid);
 	}
 	say4("kernel options: ", cmdline, "", "");
+	{
+		char line[160];
+		uint64_t now = clock_ms();
+
+		line[0] = '\0';
+		ascii_append(line, sizeof(line), "loaded and verified ");
+		ascii_append_u64(line, sizeof(line), (ksize + total + 512 * 1024) >> 20);
+		ascii_append(line, sizeof(line), " MiB in ");
+		ascii_append_u64(line, sizeof(line), now - t_load);
+		ascii_append(line, sizeof(line), " ms (");
+		ascii_append_u64(line, sizeof(line), now);
+		ascii_append(line, sizeof(line), " ms since the loader started, menu included)");
+		say(line);
+	}
 	{
 		char line[BOOTCFG_MAX_TEXT + 64];
 
@@ -278,6 +295,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	EFI_STATUS st;
 
 	InitializeLib(image, systab);
+	clock_start();
 	/* The firmware arms a 5-minute watchdog for boot applications; a menu left waiting must not reset. */
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
 	say("ramhost UEFI loader");

@@ -53,39 +53,39 @@ static EFI_DEVICE_PATH *dp_prefix(const EFI_DEVICE_PATH *dp, UINTN len)
 	return (EFI_DEVICE_PATH *)p;
 }
 
-/* Builds the UCS-2 path of `name` in bank b: "\" dir "\" prefix "\" name, '/' turned into '\'. */
-static EFI_STATUS bank_path16(const struct efi_bank *b, const char *name, CHAR16 *out, UINTN cap)
-{
-	char path[MAX_PATH16];
-	UINTN i;
-
-	path[0] = '\0';
-	ascii_append(path, sizeof(path), b->dir);
-	ascii_append(path, sizeof(path), "/");
-	if (b->parsed && b->cfg.prefix[0]) {
-		ascii_append(path, sizeof(path), b->cfg.prefix);
-		ascii_append(path, sizeof(path), "/");
-	}
-	if (ascii_append(path, sizeof(path), name) + 1 >= sizeof(path))
-		return EFI_BUFFER_TOO_SMALL;
-	for (i = 0; path[i]; i++)
-		if (path[i] == '/')
-			path[i] = '\\';
-	ascii_to_ucs2(out, cap, path);
-	return EFI_SUCCESS;
-}
-
-/* The same path for the ISO reader: '/' separated, duplicate separators are skipped by iso_lookup. */
-static EFI_STATUS bank_path8(const struct efi_bank *b, const char *name, char *out, UINTN cap)
+/* The path of `name` in bank b: dir "/" [prefix "/"] name ('/' separated; empty components are harmless to the
+ * ISO reader). prefix= applies to kernel and modules, not to boot.cfg itself (use_prefix 0). */
+static EFI_STATUS bank_path(const struct efi_bank *b, int use_prefix, const char *name, char *out, UINTN cap)
 {
 	out[0] = '\0';
 	ascii_append(out, cap, b->dir);
 	ascii_append(out, cap, "/");
-	if (b->parsed && b->cfg.prefix[0]) {
+	if (use_prefix && b->parsed && b->cfg.prefix[0]) {
 		ascii_append(out, cap, b->cfg.prefix);
 		ascii_append(out, cap, "/");
 	}
 	return ascii_append(out, cap, name) + 1 < cap ? EFI_SUCCESS : EFI_BUFFER_TOO_SMALL;
+}
+
+/* The same for the firmware's FAT driver: UCS-2, '\' separated, no empty components. */
+static EFI_STATUS bank_path16(const struct efi_bank *b, int use_prefix, const char *name, CHAR16 *out, UINTN cap)
+{
+	char path[MAX_PATH16], clean[MAX_PATH16];
+	UINTN i, n = 0;
+	EFI_STATUS st = bank_path(b, use_prefix, name, path, sizeof(path));
+
+	if (EFI_ERROR(st))
+		return st;
+	for (i = 0; path[i]; i++) {
+		char c = path[i] == '/' ? '\\' : path[i];
+
+		if (c == '\\' && n && clean[n - 1] == '\\')
+			continue;
+		clean[n++] = c;
+	}
+	clean[n] = '\0';
+	ascii_to_ucs2(out, cap, clean);
+	return EFI_SUCCESS;
 }
 
 static EFI_STATUS fat_open(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 mode, EFI_FILE_HANDLE *ret)
@@ -125,7 +125,7 @@ static EFI_STATUS fat_read_all(EFI_FILE_HANDLE fh, void *buf, UINT64 size)
 	return EFI_SUCCESS;
 }
 
-EFI_STATUS bank_file_size(struct efi_bank *b, const char *name, UINT64 *ret_size)
+static EFI_STATUS file_size(struct efi_bank *b, int use_prefix, const char *name, UINT64 *ret_size)
 {
 	CHAR16 path[MAX_PATH16];
 	char path8[MAX_PATH16];
@@ -133,10 +133,10 @@ EFI_STATUS bank_file_size(struct efi_bank *b, const char *name, UINT64 *ret_size
 	EFI_STATUS st;
 
 	if (b->iso) {
-		st = bank_path8(b, name, path8, sizeof(path8));
+		st = bank_path(b, use_prefix, name, path8, sizeof(path8));
 		return EFI_ERROR(st) ? st : iso_source_size(b->iso, path8, ret_size);
 	}
-	st = bank_path16(b, name, path, MAX_PATH16);
+	st = bank_path16(b, use_prefix, name, path, MAX_PATH16);
 	if (EFI_ERROR(st))
 		return st;
 	st = fat_open(b->root, path, EFI_FILE_MODE_READ, &fh);
@@ -147,7 +147,7 @@ EFI_STATUS bank_file_size(struct efi_bank *b, const char *name, UINT64 *ret_size
 	return st;
 }
 
-EFI_STATUS bank_file_read(struct efi_bank *b, const char *name, void *buf, UINT64 size)
+static EFI_STATUS file_read(struct efi_bank *b, int use_prefix, const char *name, void *buf, UINT64 size)
 {
 	CHAR16 path[MAX_PATH16];
 	char path8[MAX_PATH16];
@@ -155,10 +155,10 @@ EFI_STATUS bank_file_read(struct efi_bank *b, const char *name, void *buf, UINT6
 	EFI_STATUS st;
 
 	if (b->iso) {
-		st = bank_path8(b, name, path8, sizeof(path8));
+		st = bank_path(b, use_prefix, name, path8, sizeof(path8));
 		return EFI_ERROR(st) ? st : iso_source_read(b->iso, path8, buf, size);
 	}
-	st = bank_path16(b, name, path, MAX_PATH16);
+	st = bank_path16(b, use_prefix, name, path, MAX_PATH16);
 	if (EFI_ERROR(st))
 		return st;
 	st = fat_open(b->root, path, EFI_FILE_MODE_READ, &fh);
@@ -169,15 +169,25 @@ EFI_STATUS bank_file_read(struct efi_bank *b, const char *name, void *buf, UINT6
 	return st;
 }
 
+EFI_STATUS bank_file_size(struct efi_bank *b, const char *name, UINT64 *ret_size)
+{
+	return file_size(b, 1, name, ret_size);
+}
+
+EFI_STATUS bank_file_read(struct efi_bank *b, const char *name, void *buf, UINT64 size)
+{
+	return file_read(b, 1, name, buf, size);
+}
+
 EFI_STATUS media_reload(struct efi_bank *b)
 {
 	struct bootcfg_error perr = { 0, 0 };
 	UINT64 size = 0;
 	EFI_STATUS st;
 
-	b->parsed = 0;           /* boot.cfg itself is not under prefix= */
+	b->parsed = 0;
 	b->why[0] = '\0';
-	st = bank_file_size(b, "boot.cfg", &size);
+	st = file_size(b, 0, "boot.cfg", &size);
 	if (EFI_ERROR(st)) {
 		ascii_copy(b->why, sizeof(b->why), "no boot.cfg");
 		return st;
@@ -186,7 +196,7 @@ EFI_STATUS media_reload(struct efi_bank *b)
 		ascii_copy(b->why, sizeof(b->why), "boot.cfg is larger than 16384 bytes");
 		return EFI_BAD_BUFFER_SIZE;
 	}
-	st = bank_file_read(b, "boot.cfg", b->text, size);
+	st = file_read(b, 0, "boot.cfg", b->text, size);
 	if (EFI_ERROR(st)) {
 		ascii_copy(b->why, sizeof(b->why), "boot.cfg: read error");
 		return st;
@@ -241,7 +251,6 @@ static EFI_STATUS fat_write_file(EFI_FILE_HANDLE root, const CHAR16 *path, const
 EFI_STATUS bank_write_bootcfg(struct efi_bank *b, const char *text, UINTN len)
 {
 	CHAR16 path[MAX_PATH16];
-	struct efi_bank tmp_prefixless;
 	UINT8 *cpio = NULL;
 	UINTN clen = bootcfg_cpio_len(len);
 	EFI_STATUS st;
@@ -249,9 +258,7 @@ EFI_STATUS bank_write_bootcfg(struct efi_bank *b, const char *text, UINTN len)
 	if (!b->writable || !b->root)
 		return EFI_WRITE_PROTECTED;
 	/* boot.cfg and bootcfg.cpio sit at the bank's root, whatever prefix= says. */
-	tmp_prefixless.parsed = 0;
-	ascii_copy(tmp_prefixless.dir, sizeof(tmp_prefixless.dir), b->dir);
-	st = bank_path16(&tmp_prefixless, "boot.cfg", path, MAX_PATH16);
+	st = bank_path16(b, 0, "boot.cfg", path, MAX_PATH16);
 	if (!EFI_ERROR(st))
 		st = fat_write_file(b->root, path, text, len);
 	if (EFI_ERROR(st))
@@ -262,7 +269,7 @@ EFI_STATUS bank_write_bootcfg(struct efi_bank *b, const char *text, UINTN len)
 	if (!cpio)
 		return EFI_OUT_OF_RESOURCES;
 	bootcfg_cpio_write(cpio, text, len);
-	st = bank_path16(&tmp_prefixless, "bootcfg.cpio", path, MAX_PATH16);
+	st = bank_path16(b, 0, "bootcfg.cpio", path, MAX_PATH16);
 	if (!EFI_ERROR(st))
 		st = fat_write_file(b->root, path, cpio, clen);
 	FreePool(cpio);

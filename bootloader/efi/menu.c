@@ -123,10 +123,10 @@ static int other_bank(int b)
 }
 
 /* Counts down from `seconds`, printing the remaining time on one line; returns 1 when it ran out, 0 when a key
- * was pressed (the key is consumed: it only stops the countdown). */
-static int countdown(int selected, long seconds)
+ * was pressed: the key (in *ret_key) stops the countdown and is then acted on like any menu key, so `e` or `r`
+ * work at once. */
+static int countdown(int selected, long seconds, EFI_INPUT_KEY *ret_key)
 {
-	EFI_INPUT_KEY key;
 	long ticks = seconds * (1000000 / POLL_US);
 	long shown = -1;
 	char line[100];
@@ -144,7 +144,7 @@ static int countdown(int selected, long seconds)
 			put(line);
 			shown = left;
 		}
-		if (read_key(&key)) {
+		if (read_key(ret_key)) {
 			put("\n");
 			say("countdown stopped");
 			return 0;
@@ -161,17 +161,22 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 {
 	EFI_INPUT_KEY key;
 	char line[BOOTCFG_MAX_TEXT];
+	int pending = 0;
 
 	*ret_edited = 0;
 	if (seconds == 0)
 		return MENU_BOOT;
 	show_menu(m, *selected);
-	if (seconds > 0 && countdown(*selected, seconds))
-		return MENU_BOOT;
+	if (seconds > 0) {
+		if (countdown(*selected, seconds, &key))
+			return MENU_BOOT;
+		pending = 1;
+	}
 	for (;;) {
-		CHAR16 c = menu_wait_key(&key);
+		CHAR16 c = pending ? key.UnicodeChar : menu_wait_key(&key);
 		int want = 0;
 
+		pending = 0;
 		if (key.ScanCode == SCAN_UP || c == '1')
 			want = 1;
 		else if (key.ScanCode == SCAN_DOWN || c == '2')
