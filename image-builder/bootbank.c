@@ -627,6 +627,83 @@ int bootbank_build(const struct profile *p, const char *out, int force, const st
 	return fs_sync_dir(parent, err);
 }
 
+int bootbank_write_cfg(const char *dir, const struct bootcfg *cfg, struct rh_err *err)
+{
+	char text[16384], path[PATH_MAX], tmp[PATH_MAX];
+	long len;
+	int rc;
+
+	len = bootcfg_format(cfg, text, sizeof(text));
+	if (len < 0)
+		return rh_errf(err, (int)len, "%s/boot.cfg: does not fit in %zu bytes", dir, sizeof(text));
+	rc = path_in(path, dir, "boot.cfg", err);
+	if (rc)
+		return rc;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
+	rc = fs_write_file(tmp, text, (size_t)len, 0644, err);
+	if (!rc && rename(tmp, path) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", path, strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	return bootbank_write_bootcfg_module(dir, text, (size_t)len, err);
+}
+
+int bootbank_copy(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX], *text = NULL;
+	size_t len;
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i <= cfg->nmodules + 1 && !rc; i++) {
+		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
+										  : "boot.cfg";
+		if (strchr(name, '/'))
+			return rh_errf(err, -EINVAL, "%s/boot.cfg: module %s is not a plain file name", src, name);
+		rc = fs_join(s, sizeof(s), src, name, err);
+		rc = rc ?: fs_join(d, sizeof(d), dst, name, err);
+		rc = rc ?: fs_copy_file(s, d, 0644, err);
+	}
+	rc = rc ?: rh_read_file(d, 1 << 20, &text, &len, err);
+	rc = rc ?: bootbank_write_bootcfg_module(dst, text, len, err);
+	free(text);
+	return rc;
+}
+
+static int check_one(const char *dir, const struct bootcfg_file *f, struct rh_err *err)
+{
+	uint8_t got[SHA256_DIGEST_LEN];
+	char path[PATH_MAX], want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
+	int rc;
+
+	if (!f->has_sha256)
+		return rh_errf(err, -EINVAL, "%s/boot.cfg: no hash.%s line", dir, f->name);
+	rc = fs_join(path, sizeof(path), dir, f->name, err);
+	rc = rc ?: fs_sha256_file(path, got, NULL, err);
+	if (rc)
+		return rc;
+	if (memcmp(got, f->sha256, sizeof(got))) {
+		sha256_to_hex(f->sha256, want_hex);
+		sha256_to_hex(got, got_hex);
+		return rh_errf(err, -EBADMSG, "%s: SHA-256 mismatch: boot.cfg says %s, the file has %s", path,
+			       want_hex, got_hex);
+	}
+	return 0;
+}
+
+int bootbank_check(const char *dir, const struct bootcfg *cfg, struct rh_err *err)
+{
+	unsigned i;
+	int rc = check_one(dir, &cfg->kernel, err);
+
+	for (i = 0; i < cfg->nmodules && !rc; i++)
+		rc = check_one(dir, &cfg->modules[i], err);
+	return rc;
+}
+
 int bootbank_read_cfg(const char *dir, struct bootcfg *ret, struct rh_err *err)
 {
 	struct bootcfg_error perr = { 0, NULL };

@@ -35,6 +35,17 @@ int bootbank_build(const struct profile *p, const char *out, int force, const st
  * never edited: whoever writes a boot.cfg that will be booted by a BIOS loader calls this right after. */
 int bootbank_write_bootcfg_module(const char *dir, const char *text, size_t len, struct rh_err *err);
 
+/* Rewrites dir/boot.cfg from cfg (temp file, fsync, rename) and then dir/bootcfg.cpio from the same text. */
+int bootbank_write_cfg(const char *dir, const struct bootcfg *cfg, struct rh_err *err);
+
+/* Copies the bootbank in src (the kernel, every module and boot.cfg that cfg names, plain file names only) into
+ * the existing directory dst and derives dst/bootcfg.cpio from the copied boot.cfg. */
+int bootbank_copy(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err);
+
+/* Checks that every file cfg names in dir exists and matches its hash.NAME; a mismatch names the file and both
+ * hashes. */
+int bootbank_check(const char *dir, const struct bootcfg *cfg, struct rh_err *err);
+
 /* Reads and checks an existing bootbank's boot.cfg (parse errors name the line) into *ret. */
 int bootbank_read_cfg(const char *dir, struct bootcfg *ret, struct rh_err *err);
 

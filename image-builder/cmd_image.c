@@ -1,4 +1,4 @@
-/* cmd_image.c: `ramhost image build|iso|check`, the front end of the image builder. Prints; the library
+/* cmd_image.c: `ramhost image build|iso|disk|check`, the front end of the image builder. Prints; the library
  * below it (profile.c, bootbank.c, iso.c) does not. */
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "bootbank.h"
 #include "commands.h"
+#include "disk.h"
 #include "iso.h"
 #include "profile.h"
 
@@ -16,8 +17,9 @@ static void usage_main(FILE *f)
 		   "Build bootbanks and bootable images from an image profile (see ramhost-image(1), docs/profile.md).\n\n"
 		   "Commands:\n"
 		   "  build PROFILE -o DIR    write the bootbank (boot.cfg, vmlinuz, init.cpio, *.tdk, bootcfg.cpio)\n"
-		   "  iso PROFILE -o FILE     write a hybrid ISO (CD and USB) that boots the bootbank with ISOLINUX\n"
+		   "  iso PROFILE -o FILE     write a hybrid ISO that boots on BIOS and UEFI, as a CD and from USB\n"
 		   "  iso --bootbank DIR -o FILE   the same from an existing bootbank\n"
+		   "  disk PROFILE -o FILE    write a GPT disk image (USB stick, VM disk): ESP, two bootbanks, state\n"
 		   "  check PROFILE           parse the profile and print what it says\n\n"
 		   "Run 'ramhost image COMMAND --help' for a command's options.\n");
 }
@@ -36,15 +38,42 @@ static void usage_build(FILE *f)
 
 static void usage_iso(FILE *f)
 {
-	fprintf(f, "Usage: ramhost image iso PROFILE -o FILE [--force] [--quiet]\n"
-		   "       ramhost image iso --bootbank DIR -o FILE [--force] [--quiet]\n\n"
-		   "Writes a hybrid ISO 9660 image (El Torito + isohybrid MBR: boots as a CD and from a USB stick)\n"
-		   "holding the bootbank under /bootbank and ISOLINUX under /isolinux. Needs xorriso and isolinux.\n\n"
-		   "  -o, --output FILE    the ISO file, written atomically\n"
-		   "  -b, --bootbank DIR   use this bootbank (its hashes are checked) instead of building one\n"
-		   "  -f, --force          replace an existing FILE\n"
-		   "  -q, --quiet          no progress lines on stderr\n"
-		   "  -h, --help           this help\n");
+	fprintf(f, "Usage: ramhost image iso PROFILE -o FILE [OPTIONS]\n"
+		   "       ramhost image iso --bootbank DIR -o FILE [OPTIONS]\n\n"
+		   "Writes one hybrid ISO 9660 image that boots four ways: as a CD on BIOS (ISOLINUX) and UEFI (El Torito\n"
+		   "EFI entry), and written to a USB stick on BIOS (isohybrid MBR) and UEFI (ESP partition). The\n"
+		   "bootbank is under /bootbank, the UEFI loader at /EFI/BOOT/BOOTX64.EFI. Needs xorriso, isolinux,\n"
+		   "mtools (and sbsigntool to sign).\n\n"
+		   "  -o, --output FILE      the ISO file, written atomically\n"
+		   "  -b, --bootbank DIR     use this bootbank (its hashes are checked) instead of building one\n"
+		   "      --efi FILE         the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
+		   "      --sign-key KEY     Secure Boot: sign the loader and the kernel with KEY (PEM, no passphrase)\n"
+		   "      --sign-cert CERT   ... and its certificate CERT (PEM); boot.cfg's kernel hash follows\n"
+		   "  -f, --force            replace an existing FILE\n"
+		   "  -q, --quiet            no progress lines on stderr\n"
+		   "  -h, --help             this help\n");
+}
+
+static void usage_disk(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image disk PROFILE -o FILE [OPTIONS]\n"
+		   "       ramhost image disk --bootbank DIR -o FILE [OPTIONS]\n\n"
+		   "Writes a raw GPT disk image that boots on BIOS (gptmbr + SYSLINUX) and UEFI (ramhost.efi):\n"
+		   "p1 ESP (64 MiB), p2 bootbank (bank 1, updated=2), p3 altbootbank (bank 2, updated=1), p4 state.\n"
+		   "No root needed (sgdisk, mtools, syslinux on the file). Write it to a stick with dd.\n\n"
+		   "  -o, --output FILE      the image file, written atomically\n"
+		   "  -b, --bootbank DIR     use this bootbank (its hashes are checked) instead of building one\n"
+		   "  -s, --size N           image size (e.g. 512M, 2G; whole MiB); default: banks of twice the\n"
+		   "                         bootbank + 16 MiB (at least 64 MiB) and a 64 MiB state partition\n"
+		   "      --single-bank      leave bank 2 empty (no boot.cfg)\n"
+		   "      --efi FILE         the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
+		   "      --sign-key KEY     Secure Boot: sign the loader and the kernel with KEY (PEM, no passphrase)\n"
+		   "      --sign-cert CERT   ... and its certificate CERT (PEM)\n"
+		   "  -f, --force            replace an existing FILE\n"
+		   "  -q, --quiet            no progress lines on stderr\n"
+		   "  -h, --help             this help\n\n"
+		   "With SOURCE_DATE_EPOCH set the GUIDs, FAT serials and time stamps derive from it: same inputs, same\n"
+		   "bytes.\n");
 }
 
 static void usage_check(FILE *f)
@@ -60,30 +89,56 @@ static void progress(void *ctx, const char *msg)
 }
 
 struct args {
-	const char *out, *bootbank, *profile;
-	int force, quiet;
+	const char *out, *bootbank, *profile, *efi, *sign_key, *sign_cert, *size;
+	int force, quiet, single_bank;
 };
 
+/* What a command accepts beyond -o/-f/-q/-h. */
+enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4 };
+enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK };
+
 /* Parses the options shared by build and iso. Returns -1 to go on, else the exit status (help/usage). */
-static int parse_args(int argc, char **argv, struct args *a, int allow_bootbank, void (*usage)(FILE *))
+static int parse_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "bootbank", required_argument, NULL, 'b' },
-		{ "force", no_argument, NULL, 'f' },        { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "output", required_argument, NULL, 'o' },    { "bootbank", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },           { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },            { "size", required_argument, NULL, 's' },
+		{ "efi", required_argument, NULL, OPT_EFI },   { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
+		{ "sign-cert", required_argument, NULL, OPT_SIGN_CERT },
+		{ "single-bank", no_argument, NULL, OPT_SINGLE_BANK },
+		{ NULL, 0, NULL, 0 },
 	};
+	int allow_bootbank = allow & ALLOW_BOOTBANK;
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:b:fqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:b:s:fqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->out = optarg; break;
 		case 'b':
 			if (!allow_bootbank)
 				goto bad;
 			a->bootbank = optarg;
+			break;
+		case 's':
+			if (!(allow & ALLOW_DISK))
+				goto bad;
+			a->size = optarg;
+			break;
+		case OPT_SINGLE_BANK:
+			if (!(allow & ALLOW_DISK))
+				goto bad;
+			a->single_bank = 1;
+			break;
+		case OPT_EFI:
+		case OPT_SIGN_KEY:
+		case OPT_SIGN_CERT:
+			if (!(allow & ALLOW_EFI))
+				goto bad;
+			*(c == OPT_EFI ? &a->efi : c == OPT_SIGN_KEY ? &a->sign_key : &a->sign_cert) = optarg;
 			break;
 		case 'f': a->force = 1; break;
 		case 'q': a->quiet = 1; break;
@@ -104,6 +159,11 @@ static int parse_args(int argc, char **argv, struct args *a, int allow_bootbank,
 	}
 	if (!a->out) {
 		fprintf(stderr, "ramhost image %s: -o is required\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->sign_key != !a->sign_cert) {
+		fprintf(stderr, "ramhost image %s: --sign-key and --sign-cert go together\n", argv[0]);
 		usage(stderr);
 		return 2;
 	}
@@ -169,19 +229,55 @@ static int cmd_iso(int argc, char **argv)
 	struct rh_err err = { 0 };
 	struct profile *p = NULL;
 	struct args a;
-	int rc = parse_args(argc, argv, &a, 1, usage_iso);
+	int rc = parse_args(argc, argv, &a, ALLOW_BOOTBANK | ALLOW_EFI, usage_iso);
 
 	if (rc >= 0)
 		return rc;
 	if (a.profile && load(a.profile, &p))
 		return 1;
 	io.force = a.force;
+	io.efi.loader = a.efi;
+	io.efi.sign_key = a.sign_key;
+	io.efi.sign_cert = a.sign_cert;
 	if (!a.quiet)
 		io.bank.progress = progress;
 	rc = iso_build(p, a.bootbank, a.out, &io, &err);
 	free(p);
 	if (rc < 0) {
 		fprintf(stderr, "ramhost image iso: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_disk(int argc, char **argv)
+{
+	struct disk_opts d = { 0 };
+	struct rh_err err = { 0 };
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, ALLOW_BOOTBANK | ALLOW_EFI | ALLOW_DISK, usage_disk);
+
+	if (rc >= 0)
+		return rc;
+	if (a.size && (profile_parse_size(a.size, &d.size) < 0 || d.size < DISK_MIB)) {
+		fprintf(stderr, "ramhost image disk: bad --size '%s' (expected e.g. 512M, 2G)\n", a.size);
+		usage_disk(stderr);
+		return 2;
+	}
+	if (a.profile && load(a.profile, &p))
+		return 1;
+	d.force = a.force;
+	d.single_bank = a.single_bank;
+	d.efi.loader = a.efi;
+	d.efi.sign_key = a.sign_key;
+	d.efi.sign_cert = a.sign_cert;
+	if (!a.quiet)
+		d.bank.progress = progress;
+	rc = disk_build(p, a.bootbank, a.out, &d, &err);
+	free(p);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost image disk: %s\n", err.msg);
 		return 1;
 	}
 	return 0;
@@ -231,6 +327,8 @@ int cmd_image(int argc, char **argv)
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "iso"))
 		return cmd_iso(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "disk"))
+		return cmd_disk(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "ramhost image: unknown command '%s'\n", argv[1]);

@@ -19,61 +19,6 @@
 #define ISO_BANK_DIR "/bootbank"
 #define ISO_BANK_NUMBER 1
 
-static int check_one(const char *dir, const struct bootcfg_file *f, struct rh_err *err)
-{
-	uint8_t got[SHA256_DIGEST_LEN];
-	char path[PATH_MAX], want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
-	int rc;
-
-	if (!f->has_sha256)
-		return rh_errf(err, -EINVAL, "%s/boot.cfg: no hash.%s line", dir, f->name);
-	rc = fs_join(path, sizeof(path), dir, f->name, err);
-	rc = rc ?: fs_sha256_file(path, got, NULL, err);
-	if (rc)
-		return rc;
-	if (memcmp(got, f->sha256, sizeof(got))) {
-		sha256_to_hex(f->sha256, want_hex);
-		sha256_to_hex(got, got_hex);
-		return rh_errf(err, -EBADMSG, "%s: SHA-256 mismatch: boot.cfg says %s, the file has %s", path,
-			       want_hex, got_hex);
-	}
-	return 0;
-}
-
-int iso_check_bootbank(const char *dir, const struct bootcfg *cfg, struct rh_err *err)
-{
-	unsigned i;
-	int rc = check_one(dir, &cfg->kernel, err);
-
-	for (i = 0; i < cfg->nmodules && !rc; i++)
-		rc = check_one(dir, &cfg->modules[i], err);
-	return rc;
-}
-
-/* Copies an existing bootbank (kernel, modules, boot.cfg) into the ISO tree's bank directory, and derives its
- * bootcfg.cpio from the boot.cfg copied, so the module init reads can never disagree with boot.cfg. */
-static int copy_bootbank(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err)
-{
-	char s[PATH_MAX], d[PATH_MAX], *text = NULL;
-	size_t len;
-	unsigned i;
-	int rc = 0;
-
-	for (i = 0; i <= cfg->nmodules + 1 && !rc; i++) {
-		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
-										  : "boot.cfg";
-		if (strchr(name, '/'))
-			return rh_errf(err, -EINVAL, "%s/boot.cfg: module %s is not a plain file name", src, name);
-		rc = fs_join(s, sizeof(s), src, name, err);
-		rc = rc ?: fs_join(d, sizeof(d), dst, name, err);
-		rc = rc ?: fs_copy_file(s, d, 0644, err);
-	}
-	rc = rc ?: rh_read_file(d, 1 << 20, &text, &len, err);
-	rc = rc ?: bootbank_write_bootcfg_module(dst, text, len, err);
-	free(text);
-	return rc;
-}
-
 /* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
 static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
 {
@@ -150,19 +95,25 @@ static int pin_times(const char *tree, struct rh_err *err)
 	return set_times(AT_FDCWD, tree, t, err);
 }
 
-/* Runs xorriso on the staged tree. The boot entries are listed here: BIOS (ISOLINUX, El Torito no-emulation
- * + isohybrid MBR); the UEFI entry will add `-eltorito-alt-boot -e <esp image> -no-emul-boot
- * -isohybrid-gpt-basdat` after them. */
-static int run_xorriso(const char *tree, const char *out, const struct iso_opts *o, struct rh_err *err)
+/* Runs xorriso on the staged tree. Boot entries: El Torito 1 = ISOLINUX (BIOS CD, no emulation, with the boot
+ * info table) and the isohybrid MBR code for BIOS from a USB stick; El Torito 2 = the FAT image esp (UEFI CD),
+ * which is also appended after the ISO 9660 volume as MBR partition 2 of type 0xEF, so that UEFI firmware finds
+ * an ESP on the stick (the El Torito entry points at that partition's blocks: one copy of the image). ISO 9660
+ * names stay close to the real ones (-l -N -allow-lowercase -allow-multidot -d) for readers without Rock Ridge,
+ * such as the UEFI loader's own. */
+static int run_xorriso(const char *tree, const char *esp, const char *out, const struct iso_opts *o,
+		       struct rh_err *err)
 {
 	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
 	char mbr[PATH_MAX];
 	int rc = fs_join(mbr, sizeof(mbr), isodir, "isohdpfx.bin", err);
 	char *argv[] = {
-		"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", (char *)(o->volume_id ? o->volume_id : "RAMHOST"),
-		"-o", (char *)out,
+		"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-l", "-N", "-allow-lowercase", "-allow-multidot",
+		"-d", "-V", (char *)(o->volume_id ? o->volume_id : "RAMHOST"), "-o", (char *)out,
 		"-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot", "-boot-load-size", "4",
 		"-boot-info-table", "-isohybrid-mbr", mbr,
+		"-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
+		"-append_partition", "2", "0xef", (char *)esp,
 		(char *)tree, NULL,
 	};
 
@@ -173,21 +124,44 @@ static int run_xorriso(const char *tree, const char *out, const struct iso_opts 
 	return fs_run(argv, 0, err);
 }
 
+/* The UEFI files: /EFI/BOOT/BOOTX64.EFI in the ISO tree (signed when asked) and the El Torito/ESP FAT image
+ * holding the same file, at esp. */
+static int stage_efi(const char *tree, const char *esp, const struct iso_opts *o, int sign,
+		     struct rh_err *err)
+{
+	char loader[PATH_MAX], dir[PATH_MAX], dst[PATH_MAX];
+	int rc;
+
+	rc = efiboot_find_loader(&o->efi, loader, sizeof(loader), err);
+	rc = rc ?: fs_join(dir, sizeof(dir), tree, "EFI/BOOT", err);
+	rc = rc ?: rh_mkdir_p(dir, 0755, err);
+	rc = rc ?: fs_join(dst, sizeof(dst), dir, "BOOTX64.EFI", err);
+	rc = rc ?: fs_copy_file(loader, dst, 0644, err);
+	if (!rc && sign)
+		rc = efiboot_sign_file(&o->efi, dst, dst, err);
+	return rc ?: efiboot_make_esp_image(esp, dst, 0x52480001u, err);
+}
+
 int iso_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct iso_opts *o,
 	      struct rh_err *err)
 {
 	const char *tmpdir = o->bank.workdir ? o->bank.workdir : getenv("TMPDIR");
-	char work[PATH_MAX], tree[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX];
+	char work[PATH_MAX], tree[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX], esp[PATH_MAX];
 	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
 	struct timespec t0, t1;
 	struct stat st;
-	int rc, fd;
+	int rc, fd, sign;
 
 	tmp[0] = work[0] = '\0';
 	if (!cfg)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	if (!p == !bootbank_dir) {
 		rc = rh_errf(err, -EINVAL, "iso: give either a profile or a bootbank");
+		goto out;
+	}
+	sign = efiboot_check_signing(&o->efi, err);
+	if (sign < 0) {
+		rc = sign;
 		goto out;
 	}
 	if (lstat(out, &st) == 0 && !o->force) {
@@ -211,9 +185,13 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		rc = bootbank_write(p, bank, &bo, cfg, err);
 	} else {
 		rc = bootbank_read_cfg(bootbank_dir, cfg, err);
-		rc = rc ?: iso_check_bootbank(bootbank_dir, cfg, err);
-		rc = rc ?: copy_bootbank(bootbank_dir, bank, cfg, err);
+		rc = rc ?: bootbank_check(bootbank_dir, cfg, err);
+		rc = rc ?: bootbank_copy(bootbank_dir, bank, cfg, err);
 	}
+	if (!rc && sign)
+		rc = efiboot_sign_bootbank_kernel(&o->efi, bank, cfg, err);
+	rc = rc ?: fs_join(esp, sizeof(esp), work, "efi.img", err);
+	rc = rc ?: stage_efi(tree, esp, o, sign, err);
 	rc = rc ?: stage_isolinux(tree, cfg, o, err);
 	rc = rc ?: pin_times(tree, err);
 	if (rc)
@@ -233,7 +211,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 	}
 	close(fd);
 	unlink(tmp); /* xorriso wants to create the file itself; the unique name stays ours */
-	rc = run_xorriso(tree, tmp, o, err);
+	rc = run_xorriso(tree, esp, tmp, o, err);
 	if (rc)
 		goto out;
 	fd = open(tmp, O_RDONLY | O_CLOEXEC);

@@ -1,0 +1,408 @@
+/* disk.c: bootbank -> GPT disk image with ESP, two banks and state (see disk.h). */
+#include "disk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bootloader/syslinux_cfg.h"
+#include "fatimg.h"
+#include "fileio.h"
+#include "fsutil.h"
+#include "sha256.h"
+
+#define SECTORS_PER_MIB (DISK_MIB / 512u)
+#define GPT_MIB 2u /* 1 MiB before the first partition (MBR, GPT), 1 MiB after the last (backup GPT) */
+
+static const char *const part_names[4] = { "ESP", "bootbank", "altbootbank", "state" };
+static const char *const part_types[4] = { "EF00", "0700", "0700", "8300" };
+static const char *const part_labels[4] = { "RH-ESP", "RHBANK1", "RHBANK2", "RHSTATE" };
+
+static uint64_t mib_up(uint64_t bytes)
+{
+	return (bytes + DISK_MIB - 1) / DISK_MIB;
+}
+
+int disk_plan(uint64_t bank_bytes, unsigned nfiles, uint64_t size, struct disk_layout *ret, struct rh_err *err)
+{
+	uint64_t need = mib_up(fatimg_needed_bytes(bank_bytes, nfiles));
+	uint64_t bank = mib_up(2 * bank_bytes + 16ull * DISK_MIB), state = DISK_STATE_MIB, total, fixed, pos;
+	struct disk_layout l;
+	unsigned i;
+
+	if (bank < DISK_BANK_MIN_MIB)
+		bank = DISK_BANK_MIN_MIB;
+	if (bank < need)
+		bank = need;
+	fixed = GPT_MIB + DISK_ESP_MIB;
+	if (size) {
+		total = size / DISK_MIB;
+		if (total < fixed + 2 * need + DISK_STATE_MIN_MIB)
+			return rh_errf(err, -ENOSPC, "--size %" PRIu64 " MiB is too small: a %.1f MiB bootbank needs at "
+					"least %" PRIu64 " MiB (ESP %u MiB, two banks of %" PRIu64 " MiB, state %u "
+					"MiB, GPT %u MiB)", total, (double)bank_bytes / DISK_MIB,
+				     fixed + 2 * need + DISK_STATE_MIN_MIB, DISK_ESP_MIB, need, DISK_STATE_MIN_MIB,
+				     GPT_MIB);
+		if (fixed + 2 * bank + DISK_STATE_MIN_MIB > total)
+			bank = (total - fixed - DISK_STATE_MIN_MIB) / 2;
+		state = total - fixed - 2 * bank;
+	} else {
+		total = fixed + 2 * bank + state;
+	}
+	memset(&l, 0, sizeof(l));
+	pos = 1; /* MiB */
+	for (i = 0; i < 4; i++) {
+		uint64_t mib = i == 0 ? DISK_ESP_MIB : i == 3 ? state : bank;
+		l.start[i] = pos * SECTORS_PER_MIB;
+		l.sectors[i] = mib * SECTORS_PER_MIB;
+		pos += mib;
+	}
+	l.total_bytes = total * DISK_MIB;
+	l.bank_mib = bank;
+	l.state_mib = state;
+	*ret = l;
+	return 0;
+}
+
+int disk_guid(const char *epoch, const char *name, char ret[37], struct rh_err *err)
+{
+	uint8_t h[SHA256_DIGEST_LEN];
+
+	if (epoch) {
+		struct sha256_ctx c;
+		sha256_init(&c);
+		sha256_update(&c, "ramhost-disk", 13); /* with its NUL */
+		sha256_update(&c, epoch, strlen(epoch) + 1);
+		sha256_update(&c, name, strlen(name));
+		sha256_final(&c, h);
+	} else if (getrandom(h, 16, 0) != 16) {
+		return rh_errf(err, -errno, "getrandom: %s", strerror(errno));
+	}
+	h[6] = (uint8_t)((h[6] & 0x0f) | 0x40); /* version 4 (random), RFC 4122 variant */
+	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
+	snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2],
+		 h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
+	return 0;
+}
+
+/* The FAT volume serial of a partition: the first 32 bits of its unique GUID. */
+static uint32_t guid_serial(const char *guid)
+{
+	char hex[9];
+
+	memcpy(hex, guid, 8);
+	hex[8] = '\0';
+	return (uint32_t)strtoul(hex, NULL, 16);
+}
+
+struct disk_job {
+	const struct disk_opts *o;
+	const char *image;           /* the temp image being written */
+	const char *work;            /* scratch directory */
+	const char *bank;            /* the staged bootbank */
+	struct bootcfg *cfg;         /* its boot.cfg */
+	struct disk_layout l;
+	char guid[5][37];            /* disk, then p1..p4 */
+	char loader[PATH_MAX];       /* the (signed) loader to install */
+	struct rh_err *err;
+};
+
+static struct fatimg part(const struct disk_job *j, unsigned i)
+{
+	struct fatimg f = { j->image, j->l.start[i] * 512, j->l.sectors[i] };
+	return f;
+}
+
+/* GPT with sgdisk on the file, then gptmbr.bin's 440 bytes of boot code into the protective MBR. */
+static int write_gpt(struct disk_job *j)
+{
+	const char *mbr = j->o->gptmbr ? j->o->gptmbr : "/usr/lib/syslinux/mbr/gptmbr.bin";
+	char n[4][64], t[4][16], c[4][32], u[4][48], disk[48], code[440];
+	char *argv[48];
+	unsigned i, k = 0;
+	int fd, rc;
+
+	argv[k++] = "sgdisk";
+	argv[k++] = "--clear";
+	snprintf(disk, sizeof(disk), "%s", j->guid[0]);
+	argv[k++] = "-U";
+	argv[k++] = disk;
+	for (i = 0; i < 4; i++) {
+		snprintf(n[i], sizeof(n[i]), "%u:%" PRIu64 ":%" PRIu64, i + 1, j->l.start[i],
+			 j->l.start[i] + j->l.sectors[i] - 1);
+		snprintf(t[i], sizeof(t[i]), "%u:%s", i + 1, part_types[i]);
+		snprintf(c[i], sizeof(c[i]), "%u:%s", i + 1, part_names[i]);
+		snprintf(u[i], sizeof(u[i]), "%u:%s", i + 1, j->guid[i + 1]);
+		argv[k++] = "-n";
+		argv[k++] = n[i];
+		argv[k++] = "-t";
+		argv[k++] = t[i];
+		argv[k++] = "-c";
+		argv[k++] = c[i];
+		argv[k++] = "-u";
+		argv[k++] = u[i];
+	}
+	argv[k++] = "-A";
+	argv[k++] = "1:set:2"; /* legacy BIOS bootable: gptmbr.bin boots this one */
+	argv[k++] = (char *)j->image;
+	argv[k] = NULL;
+	rc = fs_run(argv, 0, j->err);
+	if (rc)
+		return rc;
+	fd = open(mbr, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rh_errf(j->err, -errno, "%s: %s (install the syslinux-common package)", mbr, strerror(errno));
+	rc = read(fd, code, sizeof(code)) == (ssize_t)sizeof(code) ? 0 :
+		rh_errf(j->err, -EINVAL, "%s: shorter than 440 bytes of MBR boot code", mbr);
+	close(fd);
+	if (rc)
+		return rc;
+	fd = open(j->image, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rh_errf(j->err, -errno, "%s: %s", j->image, strerror(errno));
+	if (pwrite(fd, code, sizeof(code), 0) != (ssize_t)sizeof(code))
+		rc = rh_errf(j->err, -EIO, "%s: cannot write the MBR boot code: %s", j->image, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* Writes text to the scratch file work/name and copies it into the file system at dst. */
+static int copy_text(struct disk_job *j, const struct fatimg *f, const char *name, const char *text, long len,
+		     const char *dst)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (len < 0)
+		return rh_errf(j->err, (int)len, "%s: cannot express this boot.cfg in a syslinux config (a file name "
+						 "with a blank or comma, or too long)", dst);
+	rc = fs_join(path, sizeof(path), j->work, name, j->err);
+	rc = rc ?: fs_write_file(path, text, (size_t)len, 0644, j->err);
+	rc = rc ?: fatimg_copy(f, path, dst, j->err);
+	unlink(path);
+	return rc;
+}
+
+static int write_esp(struct disk_job *j)
+{
+	static const char *const c32[] = { "libcom32.c32", "libutil.c32", "chain.c32" };
+	const char *bios = j->o->syslinux_bios ? j->o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
+	struct fatimg f = part(j, 0);
+	char src[PATH_MAX], dst[64], text[2048];
+	unsigned i;
+	int rc;
+
+	rc = fatimg_format(&f, 1, part_labels[0], guid_serial(j->guid[1]), j->err);
+	rc = rc ?: fatimg_mkdir(&f, "/EFI/BOOT", j->err);
+	rc = rc ?: fatimg_copy(&f, j->loader, "/EFI/BOOT/BOOTX64.EFI", j->err);
+	rc = rc ?: fatimg_install_syslinux(&f, "/syslinux", j->err);
+	for (i = 0; i < 3 && !rc; i++) {
+		snprintf(dst, sizeof(dst), "/syslinux/%s", c32[i]);
+		rc = fs_join(src, sizeof(src), bios, c32[i], j->err);
+		rc = rc ?: fatimg_copy(&f, src, dst, j->err);
+	}
+	if (rc)
+		return rc;
+	/* BIOS boots bank 1 (the higher updated= of a fresh image); bank 2 is the second label */
+	return copy_text(j, &f, "esp-syslinux.cfg",
+			 text, syslinux_esp_cfg_format(part_names[1], j->o->single_bank ? NULL : part_names[2], 0,
+						       "0 115200", text, sizeof(text)),
+			 "/syslinux/syslinux.cfg");
+}
+
+/* Bank n (1 or 2): FAT + SYSLINUX; unless empty, the bootbank with boot.cfg's updated= set to updated (and its
+ * bootcfg.cpio rederived), and a syslinux.cfg that boots it with this partition's GUID. */
+static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t updated)
+{
+	struct syslinux_cfg_opts so = { "", n, BOOTBANK_BOOTCFG_MODULE, "0 115200", j->guid[n + 1] };
+	struct fatimg f = part(j, n);
+	char src[PATH_MAX], dst[BOOTCFG_MAX_NAME + 2], text[8192];
+	unsigned i;
+	int rc;
+
+	rc = fatimg_format(&f, 0, part_labels[n], guid_serial(j->guid[n + 1]), j->err);
+	rc = rc ?: fatimg_install_syslinux(&f, "/syslinux", j->err);
+	if (rc || empty)
+		return rc;
+	j->cfg->updated = updated;
+	j->cfg->bootstate = BOOTSTATE_VALID;
+	rc = bootbank_write_cfg(j->bank, j->cfg, j->err);
+	for (i = 0; i < j->cfg->nmodules + 3 && !rc; i++) {
+		const char *name = i == 0 ? j->cfg->kernel.name : i <= j->cfg->nmodules ? j->cfg->modules[i - 1].name
+					: i == j->cfg->nmodules + 1 ? "boot.cfg" : BOOTBANK_BOOTCFG_MODULE;
+		snprintf(dst, sizeof(dst), "/%s", name);
+		rc = fs_join(src, sizeof(src), j->bank, name, j->err);
+		rc = rc ?: fatimg_copy(&f, src, dst, j->err);
+	}
+	if (rc)
+		return rc;
+	return copy_text(j, &f, "bank-syslinux.cfg", text, syslinux_cfg_format(j->cfg, &so, text, sizeof(text)),
+			 "/syslinux/syslinux.cfg");
+}
+
+/* Sum of the bootbank's file sizes (kernel, modules, boot.cfg, bootcfg.cpio) and their count. */
+static int bank_size(const char *dir, const struct bootcfg *cfg, uint64_t *ret_bytes, unsigned *ret_n,
+		     struct rh_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	uint64_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < cfg->nmodules + 3; i++) {
+		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
+					: i == cfg->nmodules + 1 ? "boot.cfg" : BOOTBANK_BOOTCFG_MODULE;
+		int rc = fs_join(path, sizeof(path), dir, name, err);
+		if (rc)
+			return rc;
+		if (stat(path, &st) < 0)
+			return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		sum += (uint64_t)st.st_size;
+	}
+	*ret_bytes = sum;
+	*ret_n = cfg->nmodules + 3;
+	return 0;
+}
+
+/* Stages the bootbank (built or copied and checked) into work/bank, signs its kernel when asked, finds (and
+ * signs) the loader into work/BOOTX64.EFI, and fills the GUIDs. */
+static int stage(struct disk_job *j, const struct profile *p, const char *bootbank_dir, const char *work,
+		 char *bank, int sign)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char found[PATH_MAX];
+	unsigned i;
+	int rc;
+
+	if (sde && !*sde)
+		sde = NULL;
+	rc = fs_join(bank, PATH_MAX, work, "bank", j->err);
+	rc = rc ?: rh_mkdir_p(bank, 0755, j->err);
+	rc = rc ?: efiboot_find_loader(&j->o->efi, found, sizeof(found), j->err);
+	if (rc)
+		return rc;
+	if (p) {
+		struct bootbank_opts bo = j->o->bank;
+		bo.workdir = work;
+		rc = bootbank_write(p, bank, &bo, j->cfg, j->err);
+	} else {
+		rc = bootbank_read_cfg(bootbank_dir, j->cfg, j->err);
+		rc = rc ?: bootbank_check(bootbank_dir, j->cfg, j->err);
+		rc = rc ?: bootbank_copy(bootbank_dir, bank, j->cfg, j->err);
+	}
+	if (!rc && sign)
+		rc = efiboot_sign_bootbank_kernel(&j->o->efi, bank, j->cfg, j->err);
+	rc = rc ?: fs_join(j->loader, sizeof(j->loader), work, "BOOTX64.EFI", j->err);
+	rc = rc ?: fs_copy_file(found, j->loader, 0644, j->err);
+	if (!rc && sign)
+		rc = efiboot_sign_file(&j->o->efi, j->loader, j->loader, j->err);
+	for (i = 0; i < 5 && !rc; i++)
+		rc = disk_guid(sde, i == 0 ? "disk" : part_names[i - 1], j->guid[i], j->err);
+	return rc;
+}
+
+int disk_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct disk_opts *o,
+	       struct rh_err *err)
+{
+	const char *tmpdir = o->bank.workdir ? o->bank.workdir : getenv("TMPDIR");
+	char work[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX];
+	struct disk_job j = { .o = o, .err = err };
+	struct timespec t0, t1;
+	struct stat st;
+	uint64_t bytes = 0;
+	unsigned nfiles = 0;
+	int rc, fd = -1, sign;
+
+	tmp[0] = work[0] = '\0';
+	j.cfg = calloc(1, sizeof(*j.cfg));
+	if (!j.cfg)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	if (!p == !bootbank_dir) {
+		rc = rh_errf(err, -EINVAL, "disk: give either a profile or a bootbank");
+		goto out;
+	}
+	sign = rc = efiboot_check_signing(&o->efi, err);
+	if (rc < 0)
+		goto out;
+	if (lstat(out, &st) == 0 && !o->force) {
+		rc = rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
+		goto out;
+	}
+	snprintf(work, sizeof(work), "%s/ramhost-disk.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(work)) {
+		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", work, strerror(errno));
+		work[0] = '\0';
+		goto out;
+	}
+	j.work = work;
+	rc = stage(&j, p, bootbank_dir, work, bank, sign);
+	j.bank = bank;
+	rc = rc ?: bank_size(bank, j.cfg, &bytes, &nfiles, err);
+	rc = rc ?: disk_plan(bytes, nfiles, o->size, &j.l, err);
+	if (rc)
+		goto out;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out) >= sizeof(tmp)) {
+		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
+		tmp[0] = '\0';
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	if (ftruncate(fd, (off_t)j.l.total_bytes) < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot make it %" PRIu64 " bytes: %s", tmp, j.l.total_bytes,
+			     strerror(errno));
+		goto out;
+	}
+	j.image = tmp;
+	rc = write_gpt(&j);
+	rc = rc ?: write_esp(&j);
+	rc = rc ?: write_bank(&j, 1, 0, 2);
+	rc = rc ?: write_bank(&j, 2, o->single_bank, 1);
+	if (!rc) {
+		struct fatimg f = part(&j, 3);
+		rc = fatimg_format(&f, 0, part_labels[3], guid_serial(j.guid[4]), err);
+	}
+	if (rc)
+		goto out;
+	if (fsync(fd) < 0) {
+		rc = rh_errf(err, -errno, "%s: fsync: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fchmod(fd, 0644);
+	if (rename(tmp, out) < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o->bank.progress) {
+		char line[PATH_MAX + 200];
+		snprintf(line, sizeof(line), "%-14s %s, %" PRIu64 " MiB (ESP %u, banks 2 x %" PRIu64 ", state %" PRIu64
+			 " MiB), %.2f s", "disk", out, j.l.total_bytes / DISK_MIB, DISK_ESP_MIB, j.l.bank_mib,
+			 j.l.state_mib, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		o->bank.progress(o->bank.progress_ctx, line);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0])
+		unlink(tmp);
+	if (work[0])
+		fs_rm_rf(work, NULL);
+	free(j.cfg);
+	return rc;
+}
