@@ -569,8 +569,9 @@ static int bank_mount(const char *dev, int rw, int allow_rw_fallback, char *ret_
 		return 0;
 	if (!rw && allow_rw_fallback && errno == EBUSY && mount(dev, ret_dir, "vfat", flags, NULL) == 0)
 		return 0;
-	rc = rh_errf(err, -errno, "%s: cannot mount (vfat, %s) on %s: %s", dev, rw ? "read-write" : "read-only",
-		     ret_dir, strerror(errno));
+	rc = rh_errf(err, -errno, "%s: cannot mount (vfat, %s) on %s: %s%s", dev, rw ? "read-write" : "read-only",
+		     ret_dir, strerror(errno),
+		     errno == ENODEV ? " (this kernel has no vfat file system: load the vfat module)" : "");
 	rmdir(ret_dir);
 	return rc;
 }
@@ -674,6 +675,7 @@ int bootbank_mark_good(int *ret_result, int *ret_old, char *ret_dev, struct rh_e
 {
 	struct located *loc = malloc(sizeof(*loc));
 	struct bootbank_cmdline c;
+	struct bootbank_slot slot;
 	char dev[BOOTBANK_DEV_MAX], dir[PATH_MAX];
 	int rc, old = -1, changed = 0, urc;
 
@@ -696,10 +698,21 @@ int bootbank_mark_good(int *ret_result, int *ret_old, char *ret_dev, struct rh_e
 		rc = rh_errf(err, -ENAMETOOLONG, "%s: device name too long", loc->disk);
 		goto out;
 	}
-	rc = bank_mount(dev, 1, 0, dir, err);
+	/* read-only first: a bank that is already VALID is never mounted read-write (nothing at all is written,
+	 * not even the FAT dirty flag); only a bank that needs the write is remounted read-write */
+	rc = bank_mount(dev, 0, 1, dir, err);
 	if (rc < 0)
 		goto out;
-	rc = bootbank_mark_dir(dir, dev, &old, &changed, err);
+	memset(&slot, 0, sizeof(slot));
+	rc = bootbank_read_dir(dir, dev, &slot, err);
+	if (!rc && !slot.present && !strcmp(slot.problem, "no boot.cfg"))
+		rc = rh_errf(err, -ENOENT, "%s: boot.cfg: not found in the bank", dev);
+	else if (!rc && !slot.present)   /* unparsable: the message names the device, file and line */
+		rc = rh_errf(err, -EINVAL, "%s", slot.problem);
+	if (!rc && slot.bootstate != BOOTSTATE_VALID && slot.bootstate >= 0 &&
+	    mount(NULL, dir, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, NULL) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot remount read-write: %s", dev, strerror(errno));
+	rc = rc ?: bootbank_mark_dir(dir, dev, &old, &changed, err);
 	urc = bank_umount(dev, dir, err);
 	rc = rc ?: urc;
 	if (rc < 0)

@@ -97,8 +97,8 @@ enum bootbank_mark_result {
 	BOOTBANK_READ_ONLY_MEDIA = 2,  /* no bankuuid: nothing to mark */
 };
 
-/* Marks the booted bank good: mounts its partition read-write and runs bootbank_mark_dir on it, syncs and
- * unmounts. *ret_result says what happened, *ret_old the bootstate it had (-1 absent), *ret_dev (cap
+/* Marks the booted bank good: mounts its partition read-only and reads boot.cfg; only when it is not VALID
+ * remounts it read-write and runs bootbank_mark_dir; syncs and unmounts. *ret_result says what happened, *ret_old the bootstate it had (-1 absent), *ret_dev (cap
  * BOOTBANK_DEV_MAX, may be NULL) the partition. On failure the bank's old boot.cfg is intact. */
 int bootbank_mark_good(int *ret_result, int *ret_old, char *ret_dev, struct rh_err *err);
 
