@@ -41,14 +41,29 @@ static void free_pages(void *p, UINT64 bytes)
 		uefi_call_wrapper(BS->FreePages, 2, (EFI_PHYSICAL_ADDRESS)(UINTN)p, pages_for(bytes ? bytes : 1));
 }
 
+/* Prints "what: EFI error N (NAME)"; ACCESS_DENIED / SECURITY_VIOLATION from LoadImage are Secure Boot refusals. */
 static void say_status(const char *what, EFI_STATUS st)
 {
+	static const char *const names[] = {
+		"", "LOAD_ERROR", "INVALID_PARAMETER", "UNSUPPORTED", "BAD_BUFFER_SIZE", "BUFFER_TOO_SMALL",
+		"NOT_READY", "DEVICE_ERROR", "WRITE_PROTECTED", "OUT_OF_RESOURCES", "VOLUME_CORRUPTED",
+		"VOLUME_FULL", "NO_MEDIA", "MEDIA_CHANGED", "NOT_FOUND", "ACCESS_DENIED", "NO_RESPONSE",
+		"NO_MAPPING", "TIMEOUT", "NOT_STARTED", "ALREADY_STARTED", "ABORTED", "ICMP_ERROR", "TFTP_ERROR",
+		"PROTOCOL_ERROR", "INCOMPATIBLE_VERSION", "SECURITY_VIOLATION", "CRC_ERROR", "END_OF_MEDIA",
+		"", "", "END_OF_FILE",
+	};
+	uint64_t code = (uint64_t)(st & ~EFI_ERROR_MASK);
 	char line[300];
 
 	line[0] = '\0';
 	ascii_append(line, sizeof(line), what);
 	ascii_append(line, sizeof(line), ": EFI error ");
-	ascii_append_u64(line, sizeof(line), (uint64_t)(st & ~EFI_ERROR_MASK));
+	ascii_append_u64(line, sizeof(line), code);
+	if (code < sizeof(names) / sizeof(names[0]) && names[code][0]) {
+		ascii_append(line, sizeof(line), " (");
+		ascii_append(line, sizeof(line), names[code]);
+		ascii_append(line, sizeof(line), ")");
+	}
 	say(line);
 }
 
