@@ -6,6 +6,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 PROFILE=$TOP/examples/demo/profile
+EFI=${RAMHOST_EFI:-$(dirname "$RAMHOST")/ramhost.efi}
+SNAKEOIL_KEY=/usr/share/ovmf/PkKek-1-snakeoil.key
+SNAKEOIL_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
+export MTOOLS_SKIP_CHECK=1
 SHARED=$(mktemp -d "${TMPDIR:-/tmp}/ramhost-image-test.XXXXXX")
 trap 'rm -rf "$SHARED"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
@@ -201,7 +205,7 @@ iso_files() {
 	xorriso -indev "$ISO" -find / 2>/dev/null | tr -d "'" | sort >files
 	for f in /bootbank/boot.cfg /bootbank/vmlinuz /bootbank/init.cpio /bootbank/base.tdk /bootbank/extras.tdk \
 		/bootbank/bootcfg.cpio /isolinux/isolinux.bin /isolinux/ldlinux.c32 /isolinux/isolinux.cfg \
-		/isolinux/boot.cat; do
+		/isolinux/boot.cat /EFI/BOOT/BOOTX64.EFI; do
 		grep -qx "$f" files || { echo "ISO lacks $f"; cat files; return 1; }
 	done
 	xorriso -osirrox on -indev "$ISO" -extract /isolinux/isolinux.cfg cfg -extract /bootbank bank 2>/dev/null
@@ -222,8 +226,62 @@ iso_hybrid_and_eltorito() {
 	# ISO 9660 primary descriptor at sector 16 and El Torito boot record at sector 17
 	[ "$(dd if="$ISO" bs=1 skip=$((16 * 2048 + 1)) count=5 2>/dev/null)" = "CD001" ]
 	[ "$(dd if="$ISO" bs=1 skip=$((17 * 2048 + 7)) count=23 2>/dev/null)" = "EL TORITO SPECIFICATION" ]
-	xorriso -indev "$ISO" -report_el_torito plain 2>/dev/null | grep -E 'El Torito boot img : +1 +BIOS +y +none'
+	xorriso -indev "$ISO" -report_el_torito plain 2>/dev/null >et
+	grep -E 'El Torito boot img : +1 +BIOS +y +none' et
+	grep -E 'El Torito boot img : +2 +UEFI +y +none' et
 	xorriso -indev "$ISO" -pvd_info 2>/dev/null | grep -q "Volume Id    : RAMHOST"
+}
+
+iso_efi_partition() {
+	# MBR partition 2 is an ESP (0xEF) after the ISO 9660 volume; El Torito entry 2 points at the same blocks
+	local start count lba blks
+	[ "$(od -An -tx1 -j$((446 + 16 + 4)) -N1 "$ISO" | tr -d ' ')" = ef ]
+	start=$(od -An -tu4 -j$((446 + 16 + 8)) -N4 "$ISO" | tr -d ' ')
+	count=$(od -An -tu4 -j$((446 + 16 + 12)) -N4 "$ISO" | tr -d ' ')
+	[ "$start" -gt 0 ] && [ "$count" -gt 0 ]
+	xorriso -indev "$ISO" -report_el_torito plain 2>/dev/null >et
+	lba=$(awk '/El Torito boot img : +2 +UEFI/ {print $NF}' et)
+	[ $((lba * 4)) -eq "$start" ]
+	# partition 1 (the ISO, active) ends where the ESP starts
+	[ "$(od -An -tx1 -j446 -N1 "$ISO" | tr -d ' ')" = 80 ]
+	[ "$(($(od -An -tu4 -j$((446 + 8)) -N4 "$ISO") + $(od -An -tu4 -j$((446 + 12)) -N4 "$ISO")))" -eq "$start" ]
+	dd if="$ISO" of=esp.img bs=512 skip="$start" count="$count" status=none
+	fsck.vfat -n esp.img
+	mdir -i esp.img -/ -a -b :: | sed 's|^::||' | sort | tr '\n' ' ' >list
+	[ "$(cat list)" = "/EFI/ /EFI/BOOT/ /EFI/BOOT/BOOTX64.EFI " ] || { cat list; return 1; }
+	mcopy -i esp.img ::/EFI/BOOT/BOOTX64.EFI loader.efi
+	cmp loader.efi "$EFI"
+	xorriso -osirrox on -indev "$ISO" -extract /EFI/BOOT/BOOTX64.EFI tree.efi 2>/dev/null
+	cmp tree.efi "$EFI"
+}
+
+iso9660_names() {
+	# without Rock Ridge and Joliet (as a firmware-side reader sees it) the names are the real ones
+	xorriso -rockridge off -joliet off -indev "$ISO" -find / 2>/dev/null | tr -d "'" | sort >plain
+	for f in /bootbank/boot.cfg /bootbank/bootcfg.cpio /bootbank/init.cpio /bootbank/base.tdk \
+		/bootbank/extras.tdk /bootbank/vmlinuz /EFI/BOOT/BOOTX64.EFI /isolinux/isolinux.cfg; do
+		grep -qx "$f" plain || { echo "ISO 9660 name of $f differs"; cat plain; return 1; }
+	done
+}
+
+iso_signed() {
+	openssl pkey -in "$SNAKEOIL_KEY" -passin pass:snakeoil -out test.key
+	"$RAMHOST" image iso --bootbank "$BANK" -o s.iso -q --sign-key test.key --sign-cert "$SNAKEOIL_CERT"
+	xorriso -osirrox on -indev s.iso -extract /EFI/BOOT/BOOTX64.EFI tree.efi -extract /bootbank bank 2>/dev/null
+	sbverify --cert "$SNAKEOIL_CERT" tree.efi
+	sbverify --cert "$SNAKEOIL_CERT" bank/vmlinuz
+	grep -qx "hash.vmlinuz=sha256:$(sha256sum bank/vmlinuz | cut -d' ' -f1)" bank/boot.cfg
+	cpio -i --quiet --to-stdout boot.cfg <bank/bootcfg.cpio | cmp - bank/boot.cfg
+	# the ESP partition holds the signed loader too
+	local start count
+	start=$(od -An -tu4 -j$((446 + 16 + 8)) -N4 s.iso | tr -d ' ')
+	count=$(od -An -tu4 -j$((446 + 16 + 12)) -N4 s.iso | tr -d ' ')
+	dd if=s.iso of=esp.img bs=512 skip="$start" count="$count" status=none
+	mcopy -i esp.img ::/EFI/BOOT/BOOTX64.EFI esp.efi
+	cmp esp.efi tree.efi
+	# the unsigned ISO's loader does not verify
+	xorriso -osirrox on -indev "$ISO" -extract /EFI/BOOT/BOOTX64.EFI unsigned.efi 2>/dev/null
+	! sbverify --cert "$SNAKEOIL_CERT" unsigned.efi 2>/dev/null
 }
 
 iso_reproducible() {
@@ -294,6 +352,9 @@ t_case image_check_prints_profile check_prints_profile
 t_case image_custom_kernel_tar_base_kmod_deps custom_kernel_tar_base_kmod_deps
 t_case image_iso_files iso_files
 t_case image_iso_hybrid_and_eltorito iso_hybrid_and_eltorito
+t_case image_iso_efi_partition iso_efi_partition
+t_case image_iso9660_names iso9660_names
+t_case image_iso_signed iso_signed
 t_case image_iso_reproducible iso_reproducible
 t_case image_iso_from_bootbank iso_from_bootbank
 t_exit
