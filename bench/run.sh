@@ -5,3 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TOP=$PWD RAMHOST=$PWD/build/ramhost
 python3 bench/boot.py
+python3 bench/boot_matrix.py

@@ -205,10 +205,12 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 		       "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 		       "export PS1='\\h:\\w\\$ '\n", 0644, err);
 	/* init (ramdisk/init) mounts /proc /sys /dev before switch_root, so inittab need not; busybox init
-	 * does not read /etc/hostname itself. */
+	 * does not read /etc/hostname itself. Once the host is ready it marks its bank good (ESXi's rule: a bank
+	 * booted as UPGRADING that never gets here is DIRTY at the next boot, then INVALID). */
 	rc = rc ?: put(dir, "etc/inittab",
 		       "::sysinit:/bin/hostname -F /etc/hostname\n"
 		       "::sysinit:/usr/bin/ramhost ready\n"
+		       "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
 		       "ttyS0::respawn:-/bin/sh\n"
 		       "::ctrlaltdel:/sbin/reboot\n"
 		       "::shutdown:/bin/umount -a -r\n", 0644, err);

@@ -195,7 +195,7 @@ const char *const kmod_required[KMOD_NREQUIRED] = { "squashfs", "loop", "overlay
  * QEMU's default USB controllers: the list in the contract plus what a VM needs to reach those drivers. */
 const char *const kmod_disk[KMOD_NDISK] = {
 	"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "ahci", "ata_piix", "usb-storage", "uas",
-	"xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "vfat", "nls_cp437", "nls_utf8", "nls_iso8859_1",
+	"xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "vfat", "nls_cp437", "nls_ascii", "nls_utf8", "nls_iso8859_1",
 };
 
 void kmod_boot_names(const struct kmoddb *db, const char *const *extra, unsigned nextra, const char **ret_names,

@@ -85,7 +85,7 @@ init_cpio_contract() {
 	for m in kernel/drivers/block/virtio_blk.ko kernel/drivers/virtio/virtio_pci.ko kernel/drivers/scsi/sd_mod.ko \
 		kernel/drivers/scsi/sr_mod.ko kernel/drivers/ata/ahci.ko kernel/drivers/usb/storage/usb-storage.ko \
 		kernel/drivers/usb/storage/uas.ko kernel/drivers/usb/host/xhci-pci.ko kernel/drivers/usb/host/ehci-pci.ko \
-		kernel/fs/fat/vfat.ko kernel/fs/fat/fat.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_utf8.ko \
+		kernel/fs/fat/vfat.ko kernel/fs/fat/fat.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_ascii.ko kernel/fs/nls/nls_utf8.ko \
 		kernel/fs/nls/nls_iso8859-1.ko kernel/drivers/scsi/virtio_scsi.ko kernel/drivers/scsi/scsi_mod.ko; do
 		grep -qx "lib/modules/$kver/$m" list || { echo "init.cpio lacks $m"; return 1; }
 	done
