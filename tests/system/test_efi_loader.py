@@ -153,11 +153,26 @@ def main():
                                  set_keys(cfg, updated=1))
         with Vm("efi-disk-upgrade-good", media("disk", disk), firmware="uefi") as vm:
             vm.expect(r"bank 1: bootstate UPGRADING -> DIRTY", 180)
-            boot_to_ready(r, "efi_upgraded_bank_ready", vm, 1)
+            boot_to_ready(r, "efi_upgraded_bank", vm, 1)
             r.check("efi_upgraded_bank_mark_good_ran", vm.seen(r"ramhost bootbank: /dev/vda2: marked good"),
                     vm.buf[-1500:].decode("utf-8", "replace"))
         text = bank_file(disk, parts, 2, "boot.cfg").decode()
         r.check("efi_upgraded_bank_marked_valid", re.search(r"^bootstate=0$", text, re.M) is not None, text)
+        # 6. Both banks corrupted: each failure is shown, and with no bank left the menu waits on screen: no kernel,
+        #    no return to the firmware (which would retry or reset), however long it is left.
+        disk, parts = build_disk(work, bank, set_keys(cfg, updated=2, timeout=0), set_keys(cfg, updated=1))
+        for n in (2, 3):
+            run(["mcopy", "-o", "-i", "%s@@%d" % (disk, parts[n]["first"]), bad, "::/extras.tdk"])
+        with Vm("efi-disk-no-bank", media("disk", disk), firmware="uefi") as vm:
+            vm.expect(r"no bank left to boot: the menu waits", 240)
+            try:
+                vm.expect(r"BdsDxe: (loading|starting)|Linux version|ramhost: ready|EFI stub", 30)
+                waited = False
+            except Timeout:
+                waited = True
+            r.check("efi_no_bank_left_menu_waits", waited and vm.proc.poll() is None and
+                    len(re.findall(rb"extras\.tdk: SHA-256 mismatch", vm.buf)) == 2,
+                    vm.buf[-1200:].decode("utf-8", "replace"))
     except (Timeout, RuntimeError) as e:
         r.check("efi_loader_test", False, str(e))
     finally:
