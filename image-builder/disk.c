@@ -351,17 +351,9 @@ int disk_build(const struct profile *p, const char *bootbank_dir, const char *ou
 		goto out;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out) >= sizeof(tmp)) {
-		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
-		tmp[0] = '\0';
+	rc = fs_tmp_beside(out, tmp, sizeof(tmp), &fd, err);
+	if (rc)
 		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
-		tmp[0] = '\0';
-		goto out;
-	}
 	if (ftruncate(fd, (off_t)j.l.total_bytes) < 0) {
 		rc = rh_errf(err, -errno, "%s: cannot make it %" PRIu64 " bytes: %s", tmp, j.l.total_bytes,
 			     strerror(errno));

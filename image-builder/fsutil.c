@@ -339,3 +339,21 @@ int fs_cache_dir(char *buf, size_t cap, struct rh_err *err)
 		return rh_errf(err, -ENAMETOOLONG, "cache directory path too long");
 	return 0;
 }
+
+int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh_err *err)
+{
+	int fd;
+
+	if ((size_t)snprintf(tmp, cap, "%s.tmp-XXXXXX", out) >= cap) {
+		tmp[0] = '\0';
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		int rc = rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
+		tmp[0] = '\0';
+		return rc;
+	}
+	*ret_fd = fd;
+	return 0;
+}

@@ -198,17 +198,9 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		goto out;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out) >= sizeof(tmp)) {
-		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
-		tmp[0] = '\0';
+	rc = fs_tmp_beside(out, tmp, sizeof(tmp), &fd, err);
+	if (rc)
 		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
-		tmp[0] = '\0';
-		goto out;
-	}
 	close(fd);
 	unlink(tmp); /* xorriso wants to create the file itself; the unique name stays ours */
 	rc = run_xorriso(tree, esp, tmp, o, err);
