@@ -58,7 +58,14 @@ def main():
             for name in mods + ["bootcfg.cpio"]:
                 with open(os.path.join(bank, name), "rb") as f:
                     out.write(f.read())
-        with Vm("bench_uefi_loader", media("disk", disk), firmware="uefi") as vm:
+        # the same bank with timeout=0, so the menu's countdown is not counted as loader time
+        quick_bank = os.path.join(work, "bank0")
+        shutil.copytree(bank, quick_bank)
+        with open(os.path.join(quick_bank, "boot.cfg"), "w") as f:
+            f.write(re.sub(r"^timeout=.*$", "timeout=0", cfg, flags=re.M))
+        quick = os.path.join(work, "quick.img")
+        run([RAMHOST, "image", "disk", "--bootbank", quick_bank, "-o", quick, "-q"])
+        with Vm("bench_uefi_loader", media("disk", quick), firmware="uefi") as vm:
             vm.expect(r"ramhost\.efi: ", 120)
             t_loader = time.monotonic() - vm.started
             m = vm.expect(r"loaded and verified (\d+) MiB in (\d+) ms", 120)

@@ -158,7 +158,15 @@ def main():
                     vm.buf[-1500:].decode("utf-8", "replace"))
         text = bank_file(disk, parts, 2, "boot.cfg").decode()
         r.check("efi_upgraded_bank_marked_valid", re.search(r"^bootstate=0$", text, re.M) is not None, text)
-        # 6. Both banks corrupted: each failure is shown, and with no bank left the menu waits on screen: no kernel,
+        # 6. A module missing from bank 1: named, and bank 2 boots.
+        disk, parts = build_disk(work, bank, set_keys(cfg, updated=2, timeout=0), set_keys(cfg, updated=1))
+        run(["mdel", "-i", "%s@@%d" % (disk, parts[2]["first"]), "::/extras.tdk"])
+        with Vm("efi-disk-missing", media("disk", disk), firmware="uefi") as vm:
+            vm.expect(r"extras\.tdk: missing from bank 1", 180)
+            vm.expect(r"trying the fallback: bank 2", 10)
+            boot_to_ready(r, "efi_missing_module_fallback", vm, 2)
+
+        # 7. Both banks corrupted: each failure is shown, and with no bank left the menu waits on screen: no kernel,
         #    no return to the firmware (which would retry or reset), however long it is left.
         disk, parts = build_disk(work, bank, set_keys(cfg, updated=2, timeout=0), set_keys(cfg, updated=1))
         for n in (2, 3):
