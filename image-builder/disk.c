@@ -312,7 +312,6 @@ static int stage(struct disk_job *j, const struct profile *p, const char *bootba
 int disk_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct disk_opts *o,
 	       struct rh_err *err)
 {
-	const char *tmpdir = o->bank.workdir ? o->bank.workdir : getenv("TMPDIR");
 	char work[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX];
 	struct disk_job j = { .o = o, .err = err };
 	struct timespec t0, t1;
@@ -336,12 +335,9 @@ int disk_build(const struct profile *p, const char *bootbank_dir, const char *ou
 		rc = rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
 		goto out;
 	}
-	snprintf(work, sizeof(work), "%s/ramhost-disk.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp(work)) {
-		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", work, strerror(errno));
-		work[0] = '\0';
+	rc = fs_work_dir(o->bank.workdir, "ramhost-disk", work, sizeof(work), err);
+	if (rc)
 		goto out;
-	}
 	j.work = work;
 	rc = stage(&j, p, bootbank_dir, work, bank, sign);
 	j.bank = bank;

@@ -357,3 +357,21 @@ int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh
 	*ret_fd = fd;
 	return 0;
 }
+
+int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct rh_err *err)
+{
+	int rc;
+
+	if (!dir || !*dir)
+		dir = getenv("TMPDIR");
+	if ((size_t)snprintf(buf, cap, "%s/%s.XXXXXX", dir && *dir ? dir : "/tmp", name) >= cap) {
+		buf[0] = '\0';
+		return rh_errf(err, -ENAMETOOLONG, "%s: work directory path too long", dir);
+	}
+	if (!mkdtemp(buf)) {
+		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", buf, strerror(errno));
+		buf[0] = '\0';
+		return rc;
+	}
+	return 0;
+}

@@ -46,6 +46,10 @@ int fs_cache_dir(char *buf, size_t cap, struct rh_err *err);
 /* Joins a and b with one '/' into buf; -ENAMETOOLONG when it does not fit. */
 int fs_join(char *buf, size_t cap, const char *a, const char *b, struct rh_err *err);
 
+/* Creates a private scratch directory NAME.XXXXXX under dir (NULL or "": $TMPDIR, else /tmp) into buf (cap
+ * bytes). On failure buf is set to "" so a cleanup path can remove it blindly. */
+int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct rh_err *err);
+
 /* Creates a new empty file next to out (out.tmp-XXXXXX), for writing an output atomically: *ret_fd is open on it
  * and tmp (cap bytes) holds its name. On failure tmp is set to "" so a cleanup path can unlink it blindly. */
 int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh_err *err);

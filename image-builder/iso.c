@@ -145,7 +145,6 @@ static int stage_efi(const char *tree, const char *esp, const struct iso_opts *o
 int iso_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct iso_opts *o,
 	      struct rh_err *err)
 {
-	const char *tmpdir = o->bank.workdir ? o->bank.workdir : getenv("TMPDIR");
 	char work[PATH_MAX], tree[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX], esp[PATH_MAX];
 	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
 	struct timespec t0, t1;
@@ -168,12 +167,9 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		rc = rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
 		goto out;
 	}
-	snprintf(work, sizeof(work), "%s/ramhost-iso.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp(work)) {
-		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", work, strerror(errno));
-		work[0] = '\0';
+	rc = fs_work_dir(o->bank.workdir, "ramhost-iso", work, sizeof(work), err);
+	if (rc)
 		goto out;
-	}
 	rc = fs_join(tree, sizeof(tree), work, "tree", err);
 	rc = rc ?: fs_join(bank, sizeof(bank), tree, &ISO_BANK_DIR[1], err);
 	rc = rc ?: rh_mkdir_p(bank, 0755, err);
