@@ -489,7 +489,6 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 		   struct rh_err *err)
 {
 	struct build *b = calloc(1, sizeof(*b));
-	const char *tmp = o->workdir ? o->workdir : getenv("TMPDIR");
 	char init[PATH_MAX], path[PATH_MAX];
 	uint64_t size;
 	unsigned nk = 0, i;
@@ -502,12 +501,9 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 	b->dir = dir;
 	b->err = err;
 	bootcfg_init(&b->cfg);
-	snprintf(b->work, sizeof(b->work), "%s/ramhost-image.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(b->work)) {
-		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", b->work, strerror(errno));
-		b->work[0] = '\0';
+	rc = fs_work_dir(o->workdir, "ramhost-image", b->work, sizeof(b->work), err);
+	if (rc)
 		goto out;
-	}
 	rc = find_kernel(p, &b->k, err);
 	rc = rc ?: find_init(o, init, sizeof(init), err);
 	rc = rc ?: base_find_busybox(b->busybox, sizeof(b->busybox), err);
