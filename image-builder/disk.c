@@ -366,15 +366,9 @@ int disk_build(const struct profile *p, const char *bootbank_dir, const char *ou
 	}
 	if (rc)
 		goto out;
-	if (fsync(fd) < 0) {
-		rc = rh_errf(err, -errno, "%s: fsync: %s", tmp, strerror(errno));
+	rc = fs_install_file(tmp, out, err);
+	if (rc)
 		goto out;
-	}
-	fchmod(fd, 0644);
-	if (rename(tmp, out) < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
-		goto out;
-	}
 	tmp[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (o->bank.progress) {

@@ -375,3 +375,24 @@ int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct
 	}
 	return 0;
 }
+
+int fs_install_file(const char *tmp, const char *out, struct rh_err *err)
+{
+	char dir[PATH_MAX], *slash;
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0 || fchmod(fd, 0644) < 0) {
+		int rc = rh_errf(err, -errno, "%s: cannot sync: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	close(fd);
+	if (rename(tmp, out) < 0)
+		return rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", out);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	return fs_sync_dir(slash ? dir : ".", err);
+}

@@ -50,6 +50,10 @@ int fs_join(char *buf, size_t cap, const char *a, const char *b, struct rh_err *
  * bytes). On failure buf is set to "" so a cleanup path can remove it blindly. */
 int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct rh_err *err);
 
+/* Commits a finished output: fsyncs tmp, makes it 0644, renames it over out and fsyncs out's directory. The
+ * rename is the commit point; before it out is untouched. */
+int fs_install_file(const char *tmp, const char *out, struct rh_err *err);
+
 /* Creates a new empty file next to out (out.tmp-XXXXXX), for writing an output atomically: *ret_fd is open on it
  * and tmp (cap bytes) holds its name. On failure tmp is set to "" so a cleanup path can unlink it blindly. */
 int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh_err *err);

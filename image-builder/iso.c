@@ -202,20 +202,14 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 	rc = run_xorriso(tree, esp, tmp, o, err);
 	if (rc)
 		goto out;
-	fd = open(tmp, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0) {
-		rc = rh_errf(err, -errno, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	rc = fs_install_file(tmp, out, err);
+	if (rc)
 		goto out;
-	}
-	close(fd);
-	chmod(tmp, 0644);
-	if (rename(tmp, out) < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
-		goto out;
-	}
 	tmp[0] = '\0';
+	if (stat(out, &st) < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", out, strerror(errno));
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (o->bank.progress) {
 		char line[PATH_MAX + 100];
