@@ -137,9 +137,9 @@ static void test_boot_names(void)
 		const char *extra[3];
 		const char *want;
 	} rows[] = {
-		{ { NULL }, "squashfs loop overlay usb-storage" },
-		{ { "top", "virtio-net" }, "squashfs loop overlay usb-storage top virtio-net" },
-		{ { "ext4" }, "squashfs loop overlay usb-storage ext4" },
+		{ { NULL }, "squashfs loop overlay usb-storage virtio_net" },
+		{ { "top", "virtio-net" }, "squashfs loop overlay usb-storage virtio_net top virtio-net" },
+		{ { "ext4" }, "squashfs loop overlay usb-storage virtio_net ext4" },
 	};
 	const char *names[KMOD_NREQUIRED + KMOD_NDISK + 3];
 	struct kmoddb db;
