@@ -248,6 +248,53 @@ static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t update
 			 "/syslinux/syslinux.cfg");
 }
 
+/* The state partition: an empty ext4 file system labelled RHSTATE, made by mke2fs straight into the image at
+ * the partition's offset (-E offset=, no loop device, no root). Its UUID and directory hash seed are p4's unique
+ * GUID, and with SOURCE_DATE_EPOCH mke2fs's clock is that time (E2FSPROGS_FAKE_TIME), so that the bytes are
+ * reproducible. 4 KiB blocks, no reserved blocks (only root writes there), inode tables and journal written
+ * now rather than by the kernel's lazy init after the first mount. */
+static int write_state(struct disk_job *j)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char faketime[64], ext[256], size[32];
+	struct rh_err e = { 0 };
+	char *argv[32];
+	unsigned k = 0;
+	int rc;
+
+	snprintf(ext, sizeof(ext), "offset=%" PRIu64 ",hash_seed=%s,root_owner=0:0,lazy_itable_init=0,"
+		 "lazy_journal_init=0,nodiscard", j->l.start[3] * 512, j->guid[4]);
+	snprintf(size, sizeof(size), "%" PRIu64 "k", j->l.sectors[3] / 2);
+	if (sde && *sde) {
+		snprintf(faketime, sizeof(faketime), "E2FSPROGS_FAKE_TIME=%s", sde);
+		argv[k++] = "env";
+		argv[k++] = faketime;
+	}
+	argv[k++] = "mke2fs";
+	argv[k++] = "-q";
+	argv[k++] = "-F";
+	argv[k++] = "-t";
+	argv[k++] = "ext4";
+	argv[k++] = "-b";
+	argv[k++] = "4096";
+	argv[k++] = "-m";
+	argv[k++] = "0";
+	argv[k++] = "-L";
+	argv[k++] = (char *)part_labels[3];
+	argv[k++] = "-U";
+	argv[k++] = j->guid[4];
+	argv[k++] = "-E";
+	argv[k++] = ext;
+	argv[k++] = (char *)j->image;
+	argv[k++] = size;
+	argv[k] = NULL;
+	rc = fs_run(argv, 0, &e);
+	if (rc)
+		return rh_errf(j->err, rc, "%s: state partition (ext4 %s at %" PRIu64 " MiB): %s (mke2fs is in the "
+			       "e2fsprogs package)", j->image, part_labels[3], j->l.start[3] / SECTORS_PER_MIB, e.msg);
+	return 0;
+}
+
 /* Sum of the bootbank's file sizes (kernel, modules, boot.cfg, bootcfg.cpio) and their count. */
 static int bank_size(const char *dir, const struct bootcfg *cfg, uint64_t *ret_bytes, unsigned *ret_n,
 		     struct rh_err *err)
@@ -360,10 +407,7 @@ int disk_build(const struct profile *p, const char *bootbank_dir, const char *ou
 	rc = rc ?: write_esp(&j);
 	rc = rc ?: write_bank(&j, 1, 0, 2);
 	rc = rc ?: write_bank(&j, 2, o->single_bank, 1);
-	if (!rc) {
-		struct fatimg f = part(&j, 3);
-		rc = fatimg_format(&f, 0, part_labels[3], guid_serial(j.guid[4]), err);
-	}
+	rc = rc ?: write_state(&j);
 	if (rc)
 		goto out;
 	rc = fs_install_file(tmp, out, err);

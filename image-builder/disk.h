@@ -7,10 +7,11 @@
  *   p2 "bootbank"     0700  FAT RHBANK1: the bootbank at its root, SYSLINUX in /syslinux booting it
  *                            (ramhost.bank=1 ramhost.bankuuid=<p2's unique GUID>)
  *   p3 "altbootbank"  0700  FAT RHBANK2: the same for bank 2 (empty with single_bank)
- *   p4 "state"        8300  FAT RHSTATE, empty
- * Built without root or loop devices (sgdisk, mtools, syslinux --offset on the file), into FILE.tmp-XXXXXX,
- * fsynced and renamed. With SOURCE_DATE_EPOCH the disk and partition GUIDs and FAT serials derive from it, and
- * the image is reproducible byte for byte. */
+ *   p4 "state"        8300  ext4 RHSTATE, empty: the sticky state store (`ramhost state`, docs/state.md)
+ * Built without root or loop devices (sgdisk, mtools, syslinux --offset, mke2fs -E offset= on the file), into
+ * FILE.tmp-XXXXXX, fsynced and renamed. With SOURCE_DATE_EPOCH the disk and partition GUIDs, FAT serials, the
+ * ext4 UUID and hash seed (p4's GUID) and its timestamps derive from it, and the image is reproducible byte for
+ * byte. */
 #ifndef RAMHOST_IMGB_DISK_H
 #define RAMHOST_IMGB_DISK_H
 

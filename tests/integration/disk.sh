@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tests/integration/disk.sh: `ramhost image disk` on the demo profile: the GPT layout of the contract (names,
 # types, legacy BIOS bootable ESP, gptmbr boot code), clean FAT file systems, the ESP's loader and SYSLINUX chain
-# config, both banks (boot.cfg hashes, updated=, syslinux.cfg with the partition GUID), --single-bank, --size
-# (honoured, refused when too small), reproducibility with SOURCE_DATE_EPOCH, atomic output, Secure Boot signing.
+# config, both banks (boot.cfg hashes, updated=, syslinux.cfg with the partition GUID), the empty ext4 state
+# partition, --single-bank, --size (honoured, refused when too small), reproducibility with SOURCE_DATE_EPOCH,
+# atomic output, Secure Boot signing.
 # Needs the setup cache, the static init and ramhost.efi next to $RAMHOST, sgdisk, mtools, syslinux, dosfstools,
-# sbsigntool, openssl.
+# e2fsprogs, sbsigntool, openssl.
 . "$(dirname "$0")/../lib.sh"
 
 PROFILE=$TOP/examples/demo/profile
@@ -75,12 +76,12 @@ gpt_layout() {
 
 fat_clean() {
 	local n label
-	for n in 1 2 3 4; do
+	for n in 1 2 3; do
 		extract $n "$DISK" p$n.img
 		fsck.vfat -n p$n.img >fsck$n 2>&1 || { cat fsck$n; return 1; }
 		if grep -qi 'differences\|mismatch\|corrupt\|lost' fsck$n; then cat fsck$n; return 1; fi
 		label=$(mlabel -i p$n.img -s :: | sed 's/^ *Volume label is //; s/ *$//')
-		case $n in 1) [ "$label" = RH-ESP ] ;; 2) [ "$label" = RHBANK1 ] ;; 3) [ "$label" = RHBANK2 ] ;; 4) [ "$label" = RHSTATE ] ;; esac
+		case $n in 1) [ "$label" = RH-ESP ] ;; 2) [ "$label" = RHBANK1 ] ;; 3) [ "$label" = RHBANK2 ] ;; esac
 	done
 	# the ESP is FAT32
 	minfo -i p1.img :: | grep -q 'disk type="FAT32'
@@ -141,9 +142,26 @@ check_bank() {
 banks() {
 	check_bank 1 "$DISK" 2
 	check_bank 2 "$DISK" 1
-	# the state partition is empty
-	extract 4 "$DISK" state.img
-	[ -z "$(mdir -i state.img -b :: 2>/dev/null)" ]
+}
+
+# check_state IMG: partition 4 of IMG is a clean, empty ext4 file system labelled RHSTATE that fills the
+# partition, whose UUID is the partition's unique GUID.
+check_state() {
+	local s c
+	extract 4 "$1" state.img
+	fsck.ext4 -fn state.img >fsck4 2>&1 || { cat fsck4; return 1; }
+	dumpe2fs -h state.img 2>/dev/null >sb
+	grep -q '^Filesystem volume name: *RHSTATE$' sb || { cat sb; return 1; }
+	grep -q '^Filesystem features:.* has_journal .*extent' sb
+	grep -qx "Filesystem UUID: *$(guid 4 "$1")" sb || { grep UUID sb; guid 4 "$1"; return 1; }
+	read -r s c < <(part 4 "$1")
+	[ $(($(sed -n 's/^Block count: *//p' sb) * $(sed -n 's/^Block size: *//p' sb))) -eq $((c * 512)) ]
+	# nothing in it but lost+found
+	[ "$(debugfs -R 'ls -p /' state.img 2>/dev/null | cut -d/ -f6 | grep -v '^$' | sort | tr '\n' ' ')" = ". .. lost+found " ]
+}
+
+state_ext4() {
+	check_state "$DISK"
 }
 
 single_bank_and_size() {
@@ -162,6 +180,7 @@ single_bank_and_size() {
 	# the state partition took what the banks left: it ends 1 MiB before the end
 	read -r s c < <(part 4 one.img)
 	[ $(((s + c) * 512)) -eq $((399 * 1024 * 1024)) ]
+	check_state one.img
 }
 
 size_too_small() {
@@ -177,11 +196,13 @@ reproducible() {
 	# another epoch: other GUIDs
 	SOURCE_DATE_EPOCH=1700000001 "$RAMHOST" image disk --bootbank "$BANK" -o other.img -q
 	[ "$(guid 2 other.img)" != "$(guid 2 "$DISK")" ]
+	check_state other.img
 	# no epoch: random GUIDs, different each time
 	unset SOURCE_DATE_EPOCH
 	"$RAMHOST" image disk --bootbank "$BANK" -o r1.img -q
 	"$RAMHOST" image disk --bootbank "$BANK" -o r2.img -q
 	[ "$(guid 2 r1.img)" != "$(guid 2 r2.img)" ]
+	check_state r1.img
 }
 
 atomic_output() {
@@ -237,6 +258,7 @@ t_case disk_gpt_layout gpt_layout
 t_case disk_fat_clean fat_clean
 t_case disk_esp_files esp_files
 t_case disk_banks banks
+t_case disk_state_ext4 state_ext4
 t_case disk_single_bank_and_size single_bank_and_size
 t_case disk_size_too_small size_too_small
 t_case disk_reproducible reproducible
