@@ -1,0 +1,793 @@
+/* state_gen.c: one generation file: write, verify, extract (see state_gen.h). */
+#include "state_gen.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+#define GEN_FILE_MAX ((size_t)1 << 36)    /* 64 GiB: far beyond any state, below what a size_t holds */
+#define MAX_XATTRS 256
+#define TMP_NAME ".ramhost-state.tmp"
+
+/* ---- writing ---- */
+
+struct wctx {
+	int fd;
+	struct sha256_ctx sha;
+	uint64_t bytes;
+	int err;   /* errno of a failed write */
+};
+
+static la_ssize_t write_cb(struct archive *a, void *c, const void *buf, size_t len)
+{
+	struct wctx *w = c;
+	int rc = rh_write_all(w->fd, buf, len);
+
+	if (rc < 0) {
+		w->err = -rc;
+		archive_set_error(a, -rc, "%s", strerror(-rc));
+		return -1;
+	}
+	sha256_update(&w->sha, buf, len);
+	w->bytes += len;
+	return (la_ssize_t)len;
+}
+
+/* The error of a failed archive call: the output's errno when a write failed, else libarchive's message. */
+static int write_error(struct archive *a, const struct wctx *w, const char *fdname, const char *what,
+		       struct rh_err *err)
+{
+	if (w->err)
+		return rh_errf(err, -w->err, "%s: cannot write: %s", fdname, strerror(w->err));
+	return rh_errf(err, -EIO, "%s: %s: %s", fdname, what, archive_error_string(a) ? archive_error_string(a) : "?");
+}
+
+/* Appends the content of file e (read again from rootfd) to a. */
+static int write_file_data(struct archive *a, struct wctx *w, int rootfd, const char *root, const char *fdname,
+			   const struct state_entry *e, char *buf, size_t cap, struct rh_err *err)
+{
+	struct sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_LEN];
+	uint64_t done = 0;
+	int fd, rc = 0;
+
+	fd = openat(rootfd, e->path + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ELOOP)
+			return rh_errf(err, -EAGAIN, "%s%s: changed while being saved", root, e->path);
+		return rh_errf(err, -errno, "%s%s: cannot open: %s", root, e->path, strerror(errno));
+	}
+	sha256_init(&c);
+	while (done < e->size) {
+		size_t want = e->size - done < cap ? (size_t)(e->size - done) : cap;
+		ssize_t n = read(fd, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rh_errf(err, -errno, "%s%s: cannot read: %s", root, e->path, strerror(errno));
+			goto out;
+		}
+		if (n == 0) {
+			rc = rh_errf(err, -EAGAIN, "%s%s: changed while being saved (shorter)", root, e->path);
+			goto out;
+		}
+		sha256_update(&c, buf, (size_t)n);
+		if (archive_write_data(a, buf, (size_t)n) != n) {
+			rc = write_error(a, w, fdname, e->path, err);
+			goto out;
+		}
+		done += (uint64_t)n;
+	}
+	sha256_final(&c, d);
+	if (read(fd, buf, 1) > 0 || memcmp(d, e->sha256, sizeof(d)))
+		rc = rh_errf(err, -EAGAIN, "%s%s: changed while being saved", root, e->path);
+out:
+	close(fd);
+	return rc;
+}
+
+int state_gen_write(int fd, const char *fdname, const char *root, const struct state_manifest *m,
+		    uint64_t *ret_size, struct rh_err *err)
+{
+	struct wctx w = { fd, { { 0 }, 0, { 0 }, 0 }, 0, 0 };
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	char *text = NULL, *buf = malloc(1 << 17), target[STATE_PATH_MAX];
+	uint8_t footer[STATE_FOOTER_SIZE];
+	struct state_footer f;
+	size_t tlen, i, j;
+	int rootfd = -1, rc = 0;
+
+	if (!a || !ae || !buf) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	sha256_init(&w.sha);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot open the root: %s", root, strerror(errno));
+		goto out;
+	}
+	if (state_manifest_format(m, &text, &tlen) < 0) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (archive_write_add_filter_zstd(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open(a, &w, NULL, write_cb, NULL) != ARCHIVE_OK) {
+		rc = write_error(a, &w, fdname, "libarchive (zstd, pax)", err);
+		goto out;
+	}
+	archive_entry_set_pathname(ae, STATE_MANIFEST_NAME);
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0644);
+	archive_entry_set_size(ae, (la_int64_t)tlen);
+	archive_entry_set_mtime(ae, (time_t)m->created, 0);
+	if (archive_write_header(a, ae) != ARCHIVE_OK || archive_write_data(a, text, tlen) != (la_ssize_t)tlen) {
+		rc = write_error(a, &w, fdname, STATE_MANIFEST_NAME, err);
+		goto out;
+	}
+	for (i = 0; i < m->n; i++) {
+		const struct state_entry *e = &m->e[i];
+
+		if (e->type == STATE_DELETED)
+			continue;
+		archive_entry_clear(ae);
+		archive_entry_set_pathname(ae, e->path + 1);
+		archive_entry_set_perm(ae, e->mode);
+		archive_entry_set_uid(ae, e->uid);
+		archive_entry_set_gid(ae, e->gid);
+		archive_entry_set_mtime(ae, (time_t)e->mtime, e->mtime_ns);
+		if (e->type == STATE_LINK) {
+			ssize_t n = readlinkat(rootfd, e->path + 1, target, sizeof(target) - 1);
+			uint8_t d[SHA256_DIGEST_LEN];
+
+			if (n >= 0)
+				sha256_buf(target, (size_t)n, d);
+			if (n < 0 || (uint64_t)n != e->size || memcmp(d, e->sha256, sizeof(d))) {
+				rc = rh_errf(err, -EAGAIN, "%s%s: changed while being saved", root, e->path);
+				goto out;
+			}
+			target[n] = '\0';
+			archive_entry_set_filetype(ae, AE_IFLNK);
+			archive_entry_set_symlink(ae, target);
+			archive_entry_set_size(ae, 0);
+		} else {
+			archive_entry_set_filetype(ae, AE_IFREG);
+			archive_entry_set_size(ae, (la_int64_t)e->size);
+			for (j = 0; j < e->nxattrs; j++)
+				archive_entry_xattr_add_entry(ae, e->xattrs[j].name, e->xattrs[j].value, e->xattrs[j].len);
+		}
+		if (archive_write_header(a, ae) != ARCHIVE_OK) {
+			rc = write_error(a, &w, fdname, e->path, err);
+			goto out;
+		}
+		if (e->type == STATE_FILE) {
+			rc = write_file_data(a, &w, rootfd, root, fdname, e, buf, 1 << 17, err);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		rc = write_error(a, &w, fdname, "closing the archive", err);
+		goto out;
+	}
+	f.generation = m->generation;
+	f.payload_len = w.bytes;
+	f.created = m->created;
+	sha256_final(&w.sha, f.sha256);
+	state_footer_format(&f, footer);
+	rc = rh_write_all(fd, footer, sizeof(footer));
+	if (rc < 0) {
+		rc = rh_errf(err, rc, "%s: cannot write: %s", fdname, strerror(-rc));
+		goto out;
+	}
+	*ret_size = w.bytes + STATE_FOOTER_SIZE;
+out:
+	if (ae)
+		archive_entry_free(ae);
+	if (a)
+		archive_write_free(a);
+	if (rootfd >= 0)
+		close(rootfd);
+	free(text);
+	free(buf);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+/* What the walk hands each member to (extraction); all NULL for a plain verification. */
+struct member_ops {
+	/* a file or symlink member starts; target is the symlink's target (NULL for a file) */
+	int (*begin)(void *ctx, const struct state_entry *e, const char *target, const struct state_xattr *x,
+		     size_t nx);
+	int (*data)(void *ctx, const void *buf, size_t len);
+	/* the member ended; ok is 0 when its content did not verify */
+	int (*end)(void *ctx, int ok);
+};
+
+/* Reads the whole current member (at most max bytes) into a malloc'd buffer. */
+static int read_member(struct archive *a, size_t max, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		la_ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = archive_read_data(a, buf + len, cap - len);
+		if (n < 0) {
+			free(buf);
+			return -EIO;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* Checks one member (entry ae) against the manifest m and hands it to ops. */
+static int walk_member(struct archive *a, struct archive_entry *ae, const struct state_manifest *m, uint8_t *seen,
+		       const char *name, const struct member_ops *ops, void *ctx, struct rh_err *err)
+{
+	const char *mn = archive_entry_pathname(ae), *k, *target = NULL;
+	struct state_xattr x[MAX_XATTRS];
+	const struct state_entry *e;
+	char path[STATE_PATH_MAX + 1];
+	uint8_t d[SHA256_DIGEST_LEN];
+	struct sha256_ctx c;
+	size_t nx = 0, idx;
+	uint64_t done = 0;
+	const void *v;
+	size_t vl;
+	int rc = 0, begun = 0;
+
+	if (!mn || !mn[0] || mn[0] == '/' || strlen(mn) + 1 >= sizeof(path))
+		return rh_errf(err, -EINVAL, "%s: member '%s': absolute or empty name refused", name, mn ? mn : "");
+	snprintf(path, sizeof(path), "/%s", mn);
+	if (!state_path_valid(path, strlen(path)))
+		return rh_errf(err, -EINVAL, "%s: member '%s': not a clean relative path (\"..\" or \".\") refused", name,
+			       mn);
+	e = state_manifest_find(m, path);
+	if (!e || e->type == STATE_DELETED)
+		return rh_errf(err, -EINVAL, "%s: member '%s' is not in the MANIFEST", name, mn);
+	idx = (size_t)(e - m->e);
+	if (seen[idx])
+		return rh_errf(err, -EINVAL, "%s: member '%s' appears twice", name, mn);
+	seen[idx] = 1;
+	if (archive_entry_hardlink(ae))
+		return rh_errf(err, -EINVAL, "%s: member '%s' is a hard link: refused", name, mn);
+	if (e->type == STATE_LINK) {
+		target = archive_entry_symlink(ae);
+		if (archive_entry_filetype(ae) != AE_IFLNK || !target)
+			return rh_errf(err, -EINVAL, "%s: member '%s' is not a symlink as the MANIFEST says", name, mn);
+		sha256_buf(target, strlen(target), d);
+		if (strlen(target) != e->size || memcmp(d, e->sha256, sizeof(d)))
+			return rh_errf(err, -EINVAL, "%s: member '%s': symlink target does not match the MANIFEST", name,
+				       mn);
+	} else if (archive_entry_filetype(ae) != AE_IFREG || !archive_entry_size_is_set(ae) ||
+		   (uint64_t)archive_entry_size(ae) != e->size) {
+		return rh_errf(err, -EINVAL, "%s: member '%s' is not a regular file of %" PRIu64 " bytes as the MANIFEST says",
+			       name, mn, e->size);
+	}
+	archive_entry_xattr_reset(ae);
+	while (archive_entry_xattr_next(ae, &k, &v, &vl) == ARCHIVE_OK) {
+		if (nx == MAX_XATTRS)
+			return rh_errf(err, -EINVAL, "%s: member '%s': too many xattrs", name, mn);
+		x[nx].name = (char *)k;
+		x[nx].value = (uint8_t *)v;
+		x[nx].len = vl;
+		nx++;
+	}
+	if (nx || e->has_xattrs) {
+		state_xattr_digest(x, nx, d);
+		if (!nx || !e->has_xattrs || memcmp(d, e->xattr_sha256, sizeof(d)))
+			return rh_errf(err, -EINVAL, "%s: member '%s': xattrs do not match the MANIFEST", name, mn);
+	}
+	if (ops && ops->begin) {
+		rc = ops->begin(ctx, e, target, x, nx);
+		if (rc < 0)
+			return rc;
+		begun = 1;
+	}
+	if (e->type == STATE_FILE) {
+		sha256_init(&c);
+		for (;;) {
+			const void *blk;
+			size_t bl;
+			la_int64_t off;
+			int r = archive_read_data_block(a, &blk, &bl, &off);
+
+			if (r == ARCHIVE_EOF)
+				break;
+			if (r != ARCHIVE_OK) {
+				rc = rh_errf(err, -EINVAL, "%s: member '%s': %s", name, mn,
+					     archive_error_string(a) ? archive_error_string(a) : "cannot be read");
+				goto end;
+			}
+			if (off < 0 || (uint64_t)off != done || bl > e->size - done) {
+				rc = rh_errf(err, -EINVAL, "%s: member '%s': sparse or overlong data refused", name, mn);
+				goto end;
+			}
+			sha256_update(&c, blk, bl);
+			done += bl;
+			if (ops && ops->data && bl) {
+				rc = ops->data(ctx, blk, bl);
+				if (rc < 0)
+					goto end;
+			}
+		}
+		sha256_final(&c, d);
+		if (done != e->size || memcmp(d, e->sha256, sizeof(d)))
+			rc = rh_errf(err, -EINVAL, "%s: member '%s': SHA-256 does not match the MANIFEST", name, mn);
+	}
+end:
+	if (begun && ops->end) {
+		int erc = ops->end(ctx, rc == 0);
+
+		rc = rc ?: erc;
+	}
+	return rc;
+}
+
+/* Walks the payload of a generation whose footer checked out: MANIFEST first (into *ret_m), then every member. */
+static int gen_walk(const uint8_t *payload, size_t plen, const char *name, uint64_t gen, struct state_manifest *ret_m,
+		    const struct member_ops *ops, void *ctx, struct rh_err *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	struct state_manifest m;
+	uint8_t *seen = NULL;
+	char *text = NULL;
+	size_t tlen, i;
+	int rc = 0, r;
+
+	memset(&m, 0, sizeof(m));
+	if (!a)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	if (archive_read_support_filter_zstd(a) != ARCHIVE_OK || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, payload, plen) != ARCHIVE_OK) {
+		rc = rh_errf(err, -EINVAL, "%s: not a zstd tar: %s", name,
+			     archive_error_string(a) ? archive_error_string(a) : "?");
+		goto out;
+	}
+	r = archive_read_next_header(a, &ae);
+	if (r != ARCHIVE_OK || strcmp(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "", STATE_MANIFEST_NAME) ||
+	    archive_entry_filetype(ae) != AE_IFREG) {
+		rc = rh_errf(err, -EINVAL, "%s: the first member is not the MANIFEST", name);
+		goto out;
+	}
+	r = read_member(a, STATE_MANIFEST_MAX, &text, &tlen);
+	if (r < 0) {
+		rc = rh_errf(err, r == -ENOMEM ? r : -EINVAL, "%s: MANIFEST: %s", name,
+			     r == -EFBIG ? "too large" : r == -ENOMEM ? "out of memory" : "cannot be read");
+		goto out;
+	}
+	rc = state_manifest_parse(text, tlen, &m, err);
+	if (rc < 0) {
+		struct rh_err tmp = *err;
+
+		rh_err_clear(err);
+		rc = rh_errf(err, rc, "%s: %s", name, tmp.msg);
+		goto out;
+	}
+	if (m.generation != gen) {
+		rc = rh_errf(err, -EINVAL, "%s: MANIFEST says generation %" PRIu64 ", the footer %" PRIu64, name,
+			     m.generation, gen);
+		goto out;
+	}
+	seen = calloc(m.n ? m.n : 1, 1);
+	if (!seen) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		rc = walk_member(a, ae, &m, seen, name, ops, ctx, err);
+		if (rc < 0)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		rc = rh_errf(err, -EINVAL, "%s: archive: %s", name,
+			     archive_error_string(a) ? archive_error_string(a) : "damaged");
+		goto out;
+	}
+	for (i = 0; i < m.n; i++)
+		if (m.e[i].type != STATE_DELETED && !seen[i]) {
+			rc = rh_errf(err, -EINVAL, "%s: '%s' is in the MANIFEST but not in the archive", name, m.e[i].path);
+			goto out;
+		}
+	if (ret_m) {
+		*ret_m = m;
+		memset(&m, 0, sizeof(m));
+	}
+out:
+	archive_read_free(a);
+	free(text);
+	free(seen);
+	state_manifest_free(&m);
+	return rc;
+}
+
+/* Reads only the MANIFEST of a payload. */
+static int gen_manifest(const uint8_t *payload, size_t plen, const char *name, uint64_t gen,
+			struct state_manifest *ret_m, struct rh_err *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	char *text = NULL;
+	size_t tlen;
+	int rc = 0, r;
+
+	if (!a)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	if (archive_read_support_filter_zstd(a) != ARCHIVE_OK || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, payload, plen) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK ||
+	    strcmp(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "", STATE_MANIFEST_NAME)) {
+		rc = rh_errf(err, -EINVAL, "%s: the first member is not the MANIFEST", name);
+		goto out;
+	}
+	r = read_member(a, STATE_MANIFEST_MAX, &text, &tlen);
+	if (r < 0) {
+		rc = rh_errf(err, -EINVAL, "%s: MANIFEST cannot be read", name);
+		goto out;
+	}
+	rc = state_manifest_parse(text, tlen, ret_m, err);
+	if (rc == 0 && ret_m->generation != gen) {
+		uint64_t said = ret_m->generation;
+
+		state_manifest_free(ret_m);
+		rc = rh_errf(err, -EINVAL, "%s: MANIFEST says generation %" PRIu64 ", the footer %" PRIu64, name, said,
+			     gen);
+	}
+out:
+	archive_read_free(a);
+	free(text);
+	return rc;
+}
+
+int state_gen_verify_buf(const uint8_t *buf, size_t len, const char *name, uint64_t expect_gen,
+			 struct state_manifest *ret_manifest, struct rh_err *err)
+{
+	struct state_footer f;
+	int rc = state_footer_check(buf, len, name, &f, err);
+
+	if (rc < 0)
+		return rc;
+	if (expect_gen && f.generation != expect_gen)
+		return rh_errf(err, -EINVAL, "%s: footer says generation %" PRIu64 ", the name %" PRIu64, name,
+			       f.generation, expect_gen);
+	return gen_walk(buf, (size_t)f.payload_len, name, f.generation, ret_manifest, NULL, NULL, err);
+}
+
+int state_gen_load(const char *path, uint64_t expect_gen, int full, struct state_gen *ret, struct rh_err *err)
+{
+	struct state_gen g;
+	char *buf = NULL;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	rc = rh_read_file(path, GEN_FILE_MAX, &buf, &g.len, err);
+	if (rc < 0)
+		return rc;
+	g.buf = (uint8_t *)buf;
+	if (full) {
+		rc = state_gen_verify_buf(g.buf, g.len, path, expect_gen, &g.manifest, err);
+		if (rc == 0)
+			rc = state_footer_parse(g.buf, g.len, path, &g.footer, err);
+	} else {
+		rc = state_footer_check(g.buf, g.len, path, &g.footer, err);
+		if (rc == 0 && expect_gen && g.footer.generation != expect_gen)
+			rc = rh_errf(err, -EINVAL, "%s: footer says generation %" PRIu64 ", the name %" PRIu64, path,
+				     g.footer.generation, expect_gen);
+		if (rc == 0)
+			rc = gen_manifest(g.buf, (size_t)g.footer.payload_len, path, g.footer.generation, &g.manifest, err);
+	}
+	if (rc < 0) {
+		state_gen_free(&g);
+		return rc;
+	}
+	*ret = g;
+	return 0;
+}
+
+void state_gen_free(struct state_gen *g)
+{
+	if (!g)
+		return;
+	free(g->buf);
+	state_manifest_free(&g->manifest);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ---- extracting ---- */
+
+/* Opens the directory that holds path (absolute, below rootfd) one component at a time, never following a
+ * symlink; with create, missing directories are made (0755, owned by the caller). Sets *ret_base to the last
+ * component (inside path). Returns the directory fd, -ENOENT when a directory is missing (without create), or
+ * another negative errno with err naming the component. */
+static int open_parent(int rootfd, const char *root, const char *path, int create, const char **ret_base,
+		       struct rh_err *err)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = path + 1, *slash;
+	int fd = dup(rootfd);
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "dup: %s", strerror(errno));
+	while ((slash = strchr(p, '/'))) {
+		size_t n = (size_t)(slash - p);
+		int sub;
+
+		if (n > NAME_MAX) {
+			close(fd);
+			return rh_errf(err, -ENAMETOOLONG, "%s%s: name too long", root, path);
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+				int e = errno;
+
+				close(fd);
+				return rh_errf(err, -e, "%s%.*s: cannot create the directory: %s", root,
+					       (int)(slash - path), path, strerror(e));
+			}
+			sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (sub < 0) {
+			int e = errno;
+
+			close(fd);
+			if (e == ENOENT)
+				return -ENOENT;
+			if (e == ELOOP || e == ENOTDIR)
+				return rh_errf(err, -e, "%s%.*s: is a symlink or not a directory: refusing to restore '%s' through it",
+					       root, (int)(slash - path), path, path);
+			return rh_errf(err, -e, "%s%.*s: cannot open: %s", root, (int)(slash - path), path, strerror(e));
+		}
+		close(fd);
+		fd = sub;
+		p = slash + 1;
+	}
+	*ret_base = p;
+	return fd;
+}
+
+struct xctx {
+	int rootfd;
+	const char *root;
+	struct rh_err *err;
+	const struct state_entry *e;
+	const struct state_xattr *x;
+	size_t nx;
+	int dfd, fd;
+	const char *base;
+	unsigned files;
+};
+
+static void ts_of(const struct state_entry *e, struct timespec ts[2])
+{
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)e->mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = (long)e->mtime_ns;
+}
+
+static int x_begin(void *ctx, const struct state_entry *e, const char *target, const struct state_xattr *x, size_t nx)
+{
+	struct xctx *c = ctx;
+	struct timespec ts[2];
+	int dfd;
+
+	dfd = open_parent(c->rootfd, c->root, e->path, 1, &c->base, c->err);
+	if (dfd < 0)
+		return dfd == -ENOENT ? rh_errf(c->err, dfd, "%s%s: parent vanished", c->root, e->path) : dfd;
+	c->dfd = dfd;
+	c->e = e;
+	c->x = x;
+	c->nx = nx;
+	unlinkat(dfd, TMP_NAME, 0);   /* a stale one from a cut-off restore */
+	if (target) {
+		ts_of(e, ts);
+		if (symlinkat(target, dfd, TMP_NAME) < 0)
+			goto fail;
+		if (fchownat(dfd, TMP_NAME, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    utimensat(dfd, TMP_NAME, ts, AT_SYMLINK_NOFOLLOW) < 0 || renameat(dfd, TMP_NAME, dfd, c->base) < 0) {
+			int er = errno;
+
+			unlinkat(dfd, TMP_NAME, 0);
+			errno = er;
+			goto fail;
+		}
+		c->files++;
+		return 0;
+	}
+	c->fd = openat(dfd, TMP_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (c->fd < 0)
+		goto fail;
+	return 0;
+fail:
+	{
+		int er = errno;
+
+		close(dfd);
+		c->dfd = -1;
+		return rh_errf(c->err, -er, "%s%s: cannot restore: %s", c->root, e->path, strerror(er));
+	}
+}
+
+static int x_data(void *ctx, const void *buf, size_t len)
+{
+	struct xctx *c = ctx;
+	int rc = c->fd >= 0 ? rh_write_all(c->fd, buf, len) : 0;
+
+	return rc < 0 ? rh_errf(c->err, rc, "%s%s: cannot write: %s", c->root, c->e->path, strerror(-rc)) : 0;
+}
+
+static int x_end(void *ctx, int ok)
+{
+	struct xctx *c = ctx;
+	const struct state_entry *e = c->e;
+	struct timespec ts[2];
+	const char *what = "";
+	int rc = 0;
+	size_t i;
+
+	if (c->dfd < 0)
+		return 0;
+	if (c->fd < 0) {   /* a symlink: done in begin */
+		close(c->dfd);
+		c->dfd = -1;
+		return 0;
+	}
+	ts_of(e, ts);
+	if (!ok)
+		goto drop;
+	/* owner first: chown clears setuid/setgid, the mode put back after it */
+	if (fchown(c->fd, e->uid, e->gid) < 0) {
+		what = "chown";
+		goto fail;
+	}
+	if (fchmod(c->fd, e->mode & 07777) < 0) {
+		what = "chmod";
+		goto fail;
+	}
+	for (i = 0; i < c->nx; i++)
+		if (fsetxattr(c->fd, c->x[i].name, c->x[i].value, c->x[i].len, 0) < 0 && errno != ENOTSUP) {
+			what = c->x[i].name;
+			goto fail;
+		}
+	if (futimens(c->fd, ts) < 0) {
+		what = "mtime";
+		goto fail;
+	}
+	if (close(c->fd) < 0) {
+		c->fd = -1;
+		what = "close";
+		goto fail;
+	}
+	c->fd = -1;
+	if (renameat(c->dfd, TMP_NAME, c->dfd, c->base) < 0) {
+		what = "rename";
+		goto fail;
+	}
+	c->files++;
+	close(c->dfd);
+	c->dfd = -1;
+	return 0;
+fail:
+	rc = rh_errf(c->err, -errno, "%s%s: cannot restore (%s): %s", c->root, e->path, what, strerror(errno));
+drop:
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	unlinkat(c->dfd, TMP_NAME, 0);
+	close(c->dfd);
+	c->dfd = -1;
+	return rc;
+}
+
+/* Checks, before any write, that every entry can be reached without a symlink and does not land on a directory. */
+static int preflight(int rootfd, const char *root, const struct state_manifest *m, struct rh_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct state_entry *e = &m->e[i];
+		const char *base;
+		struct stat st;
+		int dfd;
+
+		if (e->type == STATE_DELETED)
+			continue;
+		dfd = open_parent(rootfd, root, e->path, 0, &base, err);
+		if (dfd == -ENOENT)
+			continue;   /* made on restore */
+		if (dfd < 0)
+			return dfd;
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+			close(dfd);
+			return rh_errf(err, -EISDIR, "%s%s: is a directory on this host: refusing to replace it", root,
+				       e->path);
+		}
+		close(dfd);
+	}
+	return 0;
+}
+
+int state_gen_extract(const struct state_gen *g, const char *root, struct rh_err *err)
+{
+	static const struct member_ops ops = { x_begin, x_data, x_end };
+	struct xctx c;
+	const char *shown = strcmp(root, "/") ? root : "";
+	size_t i;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.dfd = c.fd = -1;
+	c.root = shown;
+	c.err = err;
+	c.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.rootfd < 0)
+		return rh_errf(err, -errno, "%s: cannot open the root: %s", root, strerror(errno));
+	rc = preflight(c.rootfd, shown, &g->manifest, err);
+	if (rc < 0)
+		goto out;
+	rc = gen_walk(g->buf, (size_t)g->footer.payload_len, "generation", g->footer.generation, NULL, &ops, &c, err);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < g->manifest.n; i++) {
+		const struct state_entry *e = &g->manifest.e[i];
+		const char *base;
+		struct rh_err ignore = { 0, "" };
+		int dfd;
+
+		if (e->type != STATE_DELETED)
+			continue;
+		/* a parent that is gone, a symlink or not a directory: nothing to delete there */
+		dfd = open_parent(c.rootfd, shown, e->path, 0, &base, &ignore);
+		if (dfd < 0)
+			continue;
+		if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT && errno != EISDIR && errno != EPERM) {
+			rc = rh_errf(err, -errno, "%s%s: cannot delete: %s", shown, e->path, strerror(errno));
+			close(dfd);
+			goto out;
+		}
+		close(dfd);
+	}
+out:
+	close(c.rootfd);
+	return rc;
+}
