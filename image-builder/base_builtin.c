@@ -16,6 +16,15 @@
 #define LIBDIR "usr/lib/x86_64-linux-gnu"
 #define INTERP "usr/lib64/ld-linux-x86-64.so.2"
 
+/* inittab commands of `ramhost state` (busybox init runs a command with quotes through /bin/sh -c). The hourly
+ * saver must not exit when there is no state partition, or init would respawn it at once. */
+#define STATE_MNT "/run/ramhost/state"
+#define STATE_MOUNTED "grep -q \" " STATE_MNT " \" /proc/mounts"
+#define STATE_HOURLY "/bin/sh -c 'if " STATE_MOUNTED "; then exec /usr/bin/ramhost state save " \
+	"--if-changed --every 3600 >/dev/null; fi; exec sleep 2147483647'"
+#define STATE_SHUTDOWN "/bin/sh -c '" STATE_MOUNTED " || exit 0; /usr/bin/ramhost state save " \
+	"--if-changed; sync; umount " STATE_MNT " || mount -o remount,ro " STATE_MNT "'"
+
 int base_elf_is_static(const char *path)
 {
 	Elf64_Ehdr eh;
@@ -206,14 +215,25 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 		       "export PS1='\\h:\\w\\$ '\n", 0644, err);
 	/* init (ramdisk/init) mounts /proc /sys /dev before switch_root, so inittab need not; busybox init
 	 * does not read /etc/hostname itself. Once the host is ready it marks its bank good (ESXi's rule: a bank
-	 * booted as UPGRADING that never gets here is DIRTY at the next boot, then INVALID). */
+	 * booted as UPGRADING that never gets here is DIRTY at the next boot, then INVALID).
+	 * Sticky state (docs/state.md): init restored it before this inittab is read; when the state partition is
+	 * mounted, a new generation is saved hourly if something sticky changed, and at every clean shutdown or
+	 * reboot, before the state file system is unmounted. Without one (CD, PXE) both do nothing. */
 	rc = rc ?: put(dir, "etc/inittab",
 		       "::sysinit:/bin/hostname -F /etc/hostname\n"
 		       "::sysinit:/usr/bin/ramhost ready\n"
 		       "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
+		       "::respawn:" STATE_HOURLY "\n"
 		       "ttyS0::respawn:-/bin/sh\n"
 		       "::ctrlaltdel:/sbin/reboot\n"
+		       "::shutdown:" STATE_SHUTDOWN "\n"
 		       "::shutdown:/bin/umount -a -r\n", 0644, err);
+	/* sticky by default in this base, besides the profile's sticky = lines */
+	rc = rc ?: mkdir_at(dir, "usr/lib/ramhost/sticky.d", 0755, err);
+	rc = rc ?: put(dir, "usr/lib/ramhost/sticky.d/base.list",
+		       "# the built-in base: the root password and the host name survive reboots (docs/state.md)\n"
+		       "/etc/shadow\n"
+		       "/etc/hostname\n", 0644, err);
 	return rc;
 }
 

@@ -273,6 +273,30 @@ static int format_initconf(const struct build *b, const struct kmoddb *db, const
 	return 0;
 }
 
+/* The profile's sticky patterns as the init module's /etc/ramhost/sticky.list (init copies it to
+ * /run/ramhost/sticky.list for `ramhost state`): one pattern per line, present even when there are none. */
+static int format_sticky(const struct profile *p, char **ret, size_t *ret_len, struct rh_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	unsigned i;
+
+	if (!f)
+		return rh_errf(err, -ENOMEM, "sticky.list: out of memory");
+	fprintf(f, "# sticky patterns of %s-%s (the profile's sticky = lines), written by `ramhost image build`\n",
+		p->name, p->version);
+	for (i = 0; i < p->nsticky; i++)
+		fprintf(f, "%s\n", p->sticky[i]);
+	if (fclose(f) != 0) {
+		free(text);
+		return rh_errf(err, -ENOMEM, "sticky.list: out of memory");
+	}
+	*ret = text;
+	*ret_len = len;
+	return 0;
+}
+
 static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size, unsigned *ret_nkmods)
 {
 	static const char *const dirs[] = { "bin", "dev", "etc", "etc/ramhost", "proc", "run", "sys", "sysroot",
@@ -282,7 +306,8 @@ static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size
 	const char *names[KMOD_NREQUIRED + KMOD_NDISK + PROFILE_MAX_KMODS];
 	unsigned *order = NULL, norder = 0, nnames = 0, i;
 	char what[PATH_MAX], path[PATH_MAX], name[PATH_MAX], plain[PATH_MAX], **made = NULL, *conf = NULL;
-	size_t nmade = 0, conflen = 0;
+	char *sticky = NULL;
+	size_t nmade = 0, conflen = 0, stickylen = 0;
 	struct cpio_writer w;
 	int fd = -1, rc;
 
@@ -295,6 +320,7 @@ static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size
 	}
 	rc = rc ?: kmoddb_resolve(&db, names, nnames, &order, &norder, err);
 	rc = rc ?: format_initconf(b, &db, order, norder, &conf, &conflen, err);
+	rc = rc ?: format_sticky(b->p, &sticky, &stickylen, err);
 	rc = rc ?: path_in(path, b->dir, "init.cpio", err);
 	if (rc)
 		goto out;
@@ -329,6 +355,7 @@ static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size
 		free(data);
 	}
 	rc = rc ?: cpio_add_buf(&w, "etc/ramhost/init.conf", 0644, conf, conflen, err);
+	rc = rc ?: cpio_add_buf(&w, "etc/ramhost/sticky.list", 0644, sticky, stickylen, err);
 	rc = rc ?: cpio_finish(&w, err);
 	if (!rc && fsync(fd) < 0)
 		rc = rh_errf(err, -errno, "%s: fsync: %s", path, strerror(errno));
@@ -344,6 +371,7 @@ out:
 	free(made);
 	free(order);
 	free(conf);
+	free(sticky);
 	kmoddb_free(&db);
 	return rc;
 }

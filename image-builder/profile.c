@@ -25,11 +25,11 @@ static const struct {
 /* Single-valued keys, with the line that set them (to report duplicates). */
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
-	K_TARDISK, K_RAMDISK, K_KMOD, NKEYS
+	K_TARDISK, K_RAMDISK, K_KMOD, K_STICKY, NKEYS
 };
 static const char *const key_names[NKEYS] = {
 	"name", "version", "title", "kernel", "kernel-modules", "kernelopt", "base", "timeout", "init",
-	"tardisk", "ramdisk", "kmod",
+	"tardisk", "ramdisk", "kmod", "sticky",
 };
 
 struct parser {
@@ -257,6 +257,61 @@ static int parse_kmod(struct parser *ps, const char *val)
 	return 0;
 }
 
+const char *profile_sticky_invalid(const char *pattern)
+{
+	static const char *const never[] = { "proc", "sys", "dev", "run", "tmp", "usr", "opt" };
+	const char *c, *comp;
+	size_t n = strlen(pattern), i;
+
+	if (pattern[0] != '/')
+		return "not an absolute path";
+	if (n >= PROFILE_MAX_PATTERN)
+		return "too long";
+	for (c = pattern; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "a control character";
+	if (n == 1)
+		return "'/' would make everything sticky";
+	for (comp = pattern + 1; comp; comp = strchr(comp, '/') ? strchr(comp, '/') + 1 : NULL) {
+		size_t len = strcspn(comp, "/");
+		if (len == 0 || (len == 1 && comp[0] == '.') || (len == 2 && !strncmp(comp, "..", 2)))
+			return "an empty, '.' or '..' component";
+	}
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		size_t len = strlen(never[i]);
+		if (!strncmp(pattern + 1, never[i], len) && (pattern[len + 1] == '/' || !pattern[len + 1]))
+			return "below a directory that is never saved (/proc /sys /dev /run /tmp /usr /opt)";
+	}
+	return NULL;
+}
+
+/* `sticky = PATTERN`: one absolute glob per line, a trailing '/' dropped, each pattern once. */
+static int parse_sticky(struct parser *ps, const char *val)
+{
+	struct profile *p = ps->p;
+	char pat[PROFILE_MAX_PATTERN];
+	const char *why;
+	size_t n = strlen(val);
+	unsigned i;
+
+	if (n >= sizeof(pat))
+		return PERR(ps, -E2BIG, "sticky '%.60s...': longer than %d characters", val, PROFILE_MAX_PATTERN - 1);
+	memcpy(pat, val, n + 1);
+	if (n > 1 && pat[n - 1] == '/')
+		pat[n - 1] = '\0';
+	why = profile_sticky_invalid(pat);
+	if (why)
+		return PERR(ps, -EINVAL, "sticky '%.200s': %s (expected an absolute path or glob such as "
+					 "/etc/hostname or /etc/ssh/ssh_host_*)", val, why);
+	for (i = 0; i < p->nsticky; i++)
+		if (!strcmp(p->sticky[i], pat))
+			return PERR(ps, -EEXIST, "sticky '%s' is given twice", pat);
+	if (p->nsticky == PROFILE_MAX_STICKY)
+		return PERR(ps, -E2BIG, "sticky '%s': more than %d sticky lines", pat, PROFILE_MAX_STICKY);
+	strcpy(p->sticky[p->nsticky++], pat);
+	return 0;
+}
+
 static int parse_line(struct parser *ps, char *line)
 {
 	struct profile *p = ps->p;
@@ -331,6 +386,8 @@ static int parse_line(struct parser *ps, char *line)
 		return parse_ramdisk(ps, val);
 	case K_KMOD:
 		return parse_kmod(ps, val);
+	case K_STICKY:
+		return parse_sticky(ps, val);
 	}
 	return PERR(ps, -EINVAL, "internal: key %u", k);
 }

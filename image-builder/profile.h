@@ -16,6 +16,8 @@
 #define PROFILE_MAX_NAME 64      /* names: image, version, tardisk, ramdisk, kmod (with NUL) */
 #define PROFILE_MAX_PATH 1024    /* resolved paths, with NUL */
 #define PROFILE_MAX_TEXT 512     /* title, kernelopt */
+#define PROFILE_MAX_STICKY 64    /* sticky = lines */
+#define PROFILE_MAX_PATTERN 256  /* a sticky pattern, with NUL */
 
 #define PROFILE_KERNEL_DEBIAN "debian"
 #define PROFILE_BASE_MINIMAL "builtin:minimal"
@@ -48,6 +50,8 @@ struct profile {
 	struct profile_ramdisk ramdisks[PROFILE_MAX_RAMDISKS];
 	unsigned nkmods;                        /* beyond squashfs, loop, overlay */
 	char kmods[PROFILE_MAX_KMODS][PROFILE_MAX_NAME];
+	unsigned nsticky;                       /* sticky patterns, in file order (/etc/ramhost/sticky.list) */
+	char sticky[PROFILE_MAX_STICKY][PROFILE_MAX_PATTERN];
 };
 
 /* Parses buf[0..len) into *ret (overwritten only on success). file names the profile in error messages
@@ -58,6 +62,10 @@ int profile_parse(const char *buf, size_t len, const char *file, const char *bas
 
 /* Reads and parses the profile at path; relative paths resolve against its directory. */
 int profile_load(const char *path, struct profile *ret, struct rh_err *err);
+
+/* NULL when pattern is a valid sticky pattern (absolute fnmatch glob, no '.' '..' or empty component, no
+ * control character, not below /proc /sys /dev /run /tmp /usr /opt which are never saved), else why not. */
+const char *profile_sticky_invalid(const char *pattern);
 
 /* Parses a size such as 64M, 1G, 512K or 4096 (binary units) into bytes. Returns 0 or -EINVAL. */
 int profile_parse_size(const char *s, uint64_t *ret);

@@ -173,6 +173,18 @@ static void test_errors(void)
 		{ "name = a\nversion = 1\nkernel = ./vmlinuz\nbase = x\n",
 		  "t.profile:3: kernel is a path, so 'kernel-modules = DIR'" },
 		{ HEAD "kernel-modules = /lib/modules/x\n", "t.profile:5: kernel-modules is only for a kernel given by path" },
+		{ HEAD "sticky = etc/hostname\n", "t.profile:5: sticky 'etc/hostname': not an absolute path" },
+		{ HEAD "sticky = /\n", "t.profile:5: sticky '/': '/' would make everything sticky" },
+		{ HEAD "sticky = /etc/../x\n", "t.profile:5: sticky '/etc/../x': an empty, '.' or '..' component" },
+		{ HEAD "sticky = /etc/./x\n", "t.profile:5: sticky '/etc/./x': an empty" },
+		{ HEAD "sticky = /etc//x\n", "t.profile:5: sticky '/etc//x': an empty" },
+		{ HEAD "sticky = /etc//\n", "t.profile:5: sticky '/etc//': an empty" },
+		{ HEAD "sticky = /etc/a\tb\n", "t.profile:5: sticky '/etc/a\tb': a control character" },
+		{ HEAD "sticky = /tmp/x\n", "t.profile:5: sticky '/tmp/x': below a directory that is never saved" },
+		{ HEAD "sticky = /usr\n", "t.profile:5: sticky '/usr': below a directory that is never saved" },
+		{ HEAD "sticky = /run/ramhost/*\n", "t.profile:5: sticky '/run/ramhost/*': below" },
+		{ HEAD "sticky = /proc/\n", "t.profile:5: sticky '/proc/': below" },
+		{ HEAD "sticky = /etc/a\nsticky = /etc/b\nsticky = /etc/a/\n", "t.profile:7: sticky '/etc/a' is given twice" },
 	};
 	unsigned i;
 
@@ -186,6 +198,70 @@ static void test_errors(void)
 		}
 		free(p);
 	}
+}
+
+/* sticky = lines: kept in file order, trailing '/' dropped, globs and names that only start like a never-saved
+ * directory accepted; at most PROFILE_MAX_STICKY of them, each at most PROFILE_MAX_PATTERN - 1 long. */
+static void test_sticky(void)
+{
+	static const char text[] = HEAD
+		"sticky = /etc/hostname\n"
+		"sticky=/etc/ssh/ssh_host_*\n"
+		"sticky = /var/lib/demo/\n"
+		"sticky = /tmpfiles.conf\n"
+		"sticky = /root/my notes.txt\n"
+		"sticky = /*/keep\n";
+	char *big = malloc(PROFILE_MAX_STICKY * 40 + 4096);
+	struct rh_err err;
+	struct profile *p;
+	unsigned i;
+	int rc;
+
+	p = parse(HEAD, &err, &rc);
+	CHECK(rc == 0 && p->nsticky == 0);
+	free(p);
+	p = parse(text, &err, &rc);
+	CHECK(rc == 0);
+	CHECK(p->nsticky == 6);
+	CHECK_STR(p->sticky[0], "/etc/hostname");
+	CHECK_STR(p->sticky[1], "/etc/ssh/ssh_host_*");
+	CHECK_STR(p->sticky[2], "/var/lib/demo");
+	CHECK_STR(p->sticky[3], "/tmpfiles.conf");
+	CHECK_STR(p->sticky[4], "/root/my notes.txt");
+	CHECK_STR(p->sticky[5], "/*/keep");
+	free(p);
+
+	/* 64 lines are fine, the 65th is refused with its line number */
+	strcpy(big, HEAD);
+	for (i = 0; i < PROFILE_MAX_STICKY; i++)
+		sprintf(big + strlen(big), "sticky = /etc/f%u\n", i);
+	p = parse(big, &err, &rc);
+	CHECK(rc == 0 && p->nsticky == PROFILE_MAX_STICKY);
+	free(p);
+	strcat(big, "sticky = /etc/one-more\n");
+	p = parse(big, &err, &rc);
+	CHECK(rc == -E2BIG && strstr(err.msg, "t.profile:69: sticky '/etc/one-more': more than 64 sticky lines"));
+	free(p);
+
+	/* a pattern of PROFILE_MAX_PATTERN - 1 characters fits, one more does not */
+	strcpy(big, HEAD "sticky = /");
+	memset(big + strlen(big), 'a', PROFILE_MAX_PATTERN - 2);
+	big[strlen(HEAD) + 10 + PROFILE_MAX_PATTERN - 2] = '\0';
+	p = parse(big, &err, &rc);
+	CHECK(rc == 0 && p->nsticky == 1 && strlen(p->sticky[0]) == PROFILE_MAX_PATTERN - 1);
+	free(p);
+	strcat(big, "a");
+	p = parse(big, &err, &rc);
+	CHECK(rc == -E2BIG && strstr(err.msg, "t.profile:5: sticky '/aaa") && strstr(err.msg, "longer than 255"));
+	free(p);
+
+	/* the validator on its own */
+	CHECK(profile_sticky_invalid("/etc/shadow") == NULL);
+	CHECK(profile_sticky_invalid("/optional") == NULL);
+	CHECK(profile_sticky_invalid("/opt/x") != NULL);
+	CHECK(profile_sticky_invalid("/etc/..") != NULL);
+	CHECK(profile_sticky_invalid("relative") != NULL);
+	free(big);
 }
 
 static void test_nul_and_long_lines(void)
@@ -219,6 +295,7 @@ int main(void)
 	RUN(test_full);
 	RUN(test_sizes);
 	RUN(test_errors);
+	RUN(test_sticky);
 	RUN(test_nul_and_long_lines);
 	UNIT_EXIT();
 }

@@ -1,0 +1,9 @@
+name = st
+version = 1
+kernel = debian
+base = builtin:minimal
+sticky = /etc/hostname
+sticky = /etc/ssh/ssh_host_*
+sticky = /var/lib/demo/
+sticky = /tmp/x
+sticky = /etc//
