@@ -2,7 +2,8 @@
  *
  * Mounts /proc /sys /dev, loads the kernel modules of init.conf, checks every tardisk named in /boot.cfg against
  * its hash, mounts the ramdisks, loop-mounts the tardisks straight from RAM, builds the system view (view.h),
- * writes /run/ramhost/boot.env and switches root into the base's init. Any failure prints one
+ * writes /run/ramhost/boot.env, copies the sticky patterns, switches root, runs `ramhost state boot` there
+ * (hook.h) and execs the base's init. Any failure prints one
  * "ramhost-init: <what>: <why>" line and starts an emergency shell; PID 1 never returns (that would panic the
  * kernel). docs/runtime.md describes the whole sequence. */
 #include <dirent.h>
@@ -26,6 +27,7 @@
 #include "cmdline.h"
 #include "copy.h"
 #include "cpio.h"
+#include "hook.h"
 #include "initconf.h"
 #include "kmod.h"
 #include "mounts.h"
@@ -38,6 +40,10 @@
 #define TARDISK_MNT "/run/ramhost/tardisks"
 #define EMPTY_DIR SYSROOT "/run/ramhost/empty"
 #define BOOTENV_PATH "/run/ramhost/boot.env"
+#define STICKY_SRC "/etc/ramhost/sticky.list"  /* the profile's sticky patterns, in init.cpio */
+#define STICKY_DST "/run/ramhost/sticky.list"  /* where `ramhost state` reads them */
+#define STATE_TOOL "/usr/bin/ramhost"          /* in the new root: runs `state boot` before the base's init */
+#define STATE_TIMEOUT_MS 120000u
 #define MAX_FILE (1u << 20)
 
 struct tardisk {
@@ -493,6 +499,45 @@ static void write_bootenv(uint64_t init_ms)
 		fail("%s: rename: %s", SYSROOT BOOTENV_PATH, strerror(errno));
 }
 
+/* The profile's sticky patterns for `ramhost state` (docs/state.md). An init module without the file (built
+ * before sticky patterns existed) has none; a copy that fails is reported and the boot goes on, with only the
+ * tardisks' sticky.d patterns and sticky-bit files in effect. */
+static void copy_sticky_list(void)
+{
+	const char *tmp = SYSROOT STICKY_DST ".tmp";
+	struct rh_err err = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	rc = rh_read_file(STICKY_SRC, MAX_FILE, &buf, &len, &err);
+	if (rc == -ENOENT)
+		return;
+	if (rc < 0) {
+		say("%s (the profile's sticky patterns are not in effect)", err.msg);
+		return;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || rh_write_all(fd, buf, len) < 0 || close(fd) < 0 || rename(tmp, SYSROOT STICKY_DST) < 0)
+		say("%s: %s (the profile's sticky patterns are not in effect)", SYSROOT STICKY_DST, strerror(errno));
+	free(buf);
+}
+
+/* Runs `ramhost state boot` in the new root (chrooted, /dev /proc /sys there), which mounts the state
+ * partition inside it and restores the newest valid generation over the image defaults before the base's init
+ * reads a single file. It prints its own line; any failure (or 120 s without an answer) is one warning and the
+ * boot goes on with what is there. */
+static void state_boot(void)
+{
+	char *const argv[] = { STATE_TOOL, "state", "boot", NULL };
+	struct rh_err err = { 0 };
+
+	if (access(STATE_TOOL, X_OK) < 0)
+		return;
+	if (hook_run(argv, STATE_TIMEOUT_MS, &err) < 0)
+		say("state: %s; booting with the image defaults", err.msg);
+}
+
 /* Moves /dev /proc /sys into the new root, makes it / (MS_MOVE + chroot: the initramfs cannot be pivoted away,
  * and nothing of it is freed since the tardisk files in it stay in use) and execs the base's init. */
 static void __attribute__((noreturn)) switch_root(void)
@@ -509,6 +554,7 @@ static void __attribute__((noreturn)) switch_root(void)
 		fail("move %s to /: %s", SYSROOT, strerror(errno));
 	if (chroot(".") < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", SYSROOT, strerror(errno));
+	state_boot();
 	execv(conf.init, argv);
 	fail("exec %s: %s", conf.init, strerror(errno));
 }
@@ -528,6 +574,7 @@ int main(void)
 	build_view();
 	init_ms = boottime_ms();
 	write_bootenv(init_ms);
+	copy_sticky_list();
 	if (cmd.brk) {
 		say("ramhost.break: emergency shell before switch_root; exit it to go on booting");
 		if (run_shell() < 0)
