@@ -612,6 +612,65 @@ static int load_cmdline(struct bootbank_cmdline *ret, struct rh_err *err)
 	return rc;
 }
 
+int bootbank_mount(const char *dev, int rw, char *ret_dir, struct rh_err *err)
+{
+	return bank_mount(dev, rw, !rw, ret_dir, err);
+}
+
+int bootbank_umount(const char *dev, const char *dir, struct rh_err *err)
+{
+	return bank_umount(dev, dir, err);
+}
+
+int bootbank_find_disk(struct bootbank_cmdline *ret_cmdline, struct bootbank_disk *ret, struct rh_err *err)
+{
+	struct located *loc = malloc(sizeof(*loc));
+	struct bootbank_cmdline c;
+	struct bootbank_disk d;
+	unsigned i, b;
+	int rc;
+
+	if (!loc)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	memset(&d, 0, sizeof(d));
+	rc = load_cmdline(&c, err);
+	if (rc < 0 || !c.has_uuid)
+		goto done;
+	rc = locate(c.uuid, loc, err);
+	if (rc < 0)
+		goto done;
+	snprintf(d.disk, sizeof(d.disk), "%s", loc->disk);
+	d.booted = loc->pick.booted;
+	for (i = 0; i < loc->gpt.nparts && i < GPT_MAX_PARTS; i++) {
+		const struct gpt_part *p = &loc->gpt.parts[i];
+
+		for (b = 0; b < 2; b++) {
+			if (p->number != loc->pick.part[b])
+				continue;
+			d.part[b] = p->number;
+			gpt_guid_to_str(p->unique_guid, d.uuid[b]);
+			if (bootbank_part_dev(loc->disk, p->number, d.dev[b], sizeof(d.dev[b])) < 0) {
+				rc = rh_errf(err, -ENAMETOOLONG, "%s: device name too long", loc->disk);
+				goto done;
+			}
+		}
+		if (!strcmp(p->name, "ESP") && !d.esp_part) {
+			d.esp_part = p->number;
+			if (bootbank_part_dev(loc->disk, p->number, d.esp_dev, sizeof(d.esp_dev)) < 0) {
+				rc = rh_errf(err, -ENAMETOOLONG, "%s: device name too long", loc->disk);
+				goto done;
+			}
+		}
+	}
+done:
+	free(loc);
+	if (rc < 0)
+		return rc;
+	*ret_cmdline = c;
+	*ret = d;
+	return 0;
+}
+
 int bootbank_status_read(struct bootbank_status *ret, struct rh_err *err)
 {
 	struct located *loc = malloc(sizeof(*loc));

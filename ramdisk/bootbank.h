@@ -113,6 +113,28 @@ int bootbank_mark_dir(const char *dir, const char *label, int *ret_old, int *ret
  * errno when the directory could not be read at all. */
 int bootbank_read_dir(const char *dir, const char *label, struct bootbank_slot *slot, struct rh_err *err);
 
+/* The boot disk as found from ramhost.bankuuid: its bank partitions and its ESP (GPT name "ESP"), for the
+ * commands that write a bank or the ESP (bootbank update, mark-good's BIOS default). */
+struct bootbank_disk {
+	char disk[BOOTBANK_DEV_MAX];
+	int booted;                      /* 1 or 2 */
+	uint32_t part[2];                /* GPT partition numbers of bank 1 and 2; 0 when the disk has none */
+	char dev[2][BOOTBANK_DEV_MAX];   /* their device nodes ("" when absent) */
+	char uuid[2][37];                /* their unique GUIDs, lowercase ("" when absent) */
+	uint32_t esp_part;               /* the partition named "ESP"; 0 when none */
+	char esp_dev[BOOTBANK_DEV_MAX];
+};
+
+/* Reads the kernel command line into *ret_cmdline and, when it names a bankuuid, finds the boot disk into *ret.
+ * Without a bankuuid (an ISO or PXE boot) returns 0 with ret_cmdline->has_uuid == 0 and *ret zeroed. */
+int bootbank_find_disk(struct bootbank_cmdline *ret_cmdline, struct bootbank_disk *ret, struct rh_err *err);
+
+/* Mounts dev (vfat) read-only or read-write on a new private directory under $TMPDIR or /run/ramhost, whose
+ * path goes to ret_dir (PATH_MAX bytes). bootbank_umount syncs the file system, unmounts and removes the
+ * directory. */
+int bootbank_mount(const char *dev, int rw, char *ret_dir, struct rh_err *err);
+int bootbank_umount(const char *dev, const char *dir, struct rh_err *err);
+
 /* "VALID", "UPGRADING", "DIRTY", "INVALID", or "VALID (absent)" for -1 / out of range. */
 const char *bootbank_state_name(int bootstate);
 

@@ -8,16 +8,31 @@
 
 #include "commands.h"
 #include "ramdisk/bootbank.h"
+#include "ramdisk/bootbank_esp.h"
+#include "ramdisk/bootbank_update.h"
 #include "runtime.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ramhost bootbank status [--json]\n"
-		   "       ramhost bootbank mark-good\n\n"
+		   "       ramhost bootbank mark-good\n"
+		   "       ramhost bootbank update [--dry-run] [--json] [--no-state-save] PROFILE|DIR\n\n"
 		   "status     shows both boot banks of this boot's disk: partition, bootstate, updated, build, and\n"
-		   "           which one was booted (found by ramhost.bankuuid= on the kernel command line)\n"
+		   "           which one was booted (found by ramhost.bankuuid= on the kernel command line), and\n"
+		   "           which bank a BIOS boot chains to (the ESP's /syslinux/syslinux.cfg)\n"
 		   "mark-good  sets bootstate=0 (VALID) in the booted bank's boot.cfg and regenerates bootcfg.cpio;\n"
-		   "           run once the host is up. Does nothing when already VALID or booted from an ISO.\n\n"
+		   "           run once the host is up. Does nothing when already VALID or booted from an ISO. Also\n"
+		   "           points the ESP's BIOS default at the booted bank (unless the other bank is a pending\n"
+		   "           update).\n"
+		   "update     writes a new image into the bank that did not boot: DIR is a bootbank (boot.cfg and\n"
+		   "           its files; every hash is checked before anything is written), a PROFILE is built first\n"
+		   "           (only where `ramhost image build` works: the build host). Saves the state first\n"
+		   "           (ramhost state save --if-changed), gives the new bank updated= this bank's + 1 and\n"
+		   "           bootstate=1 (UPGRADING), commits its boot.cfg last, then makes BIOS boots chain to it.\n"
+		   "           Reboot to try it: the loader rolls back when it never gets marked good.\n"
+		   "  --dry-run        check the source and the banks, write nothing\n"
+		   "  --json           one JSON summary on stdout (progress lines go to stderr)\n"
+		   "  --no-state-save  do not save the state first\n\n"
 		   "Environment (tests): RAMHOST_PROC_CMDLINE, RAMHOST_SYS_BLOCK, RAMHOST_DISKS=/dev/loopN, TMPDIR.\n"
 		   "See ramhost-bootbank(1).\n");
 }
@@ -65,7 +80,7 @@ static void print_text(const struct bootbank_status *st)
 	}
 }
 
-static void print_json(const struct bootbank_status *st)
+static void print_json(const struct bootbank_status *st, int bios)
 {
 	int b;
 
@@ -112,23 +127,57 @@ static void print_json(const struct bootbank_status *st)
 			printf("null");
 		printf("}");
 	}
-	printf("]}\n");
+	if (bios >= 0)
+		printf("], \"bios_default\": %d}\n", bios);
+	else
+		printf("], \"bios_default\": null}\n");
+}
+
+/* Which bank a BIOS boot chains to: *ret_bank 1/2 (0 another label), ret_dev the ESP; -ENOENT no ESP or no
+ * SYSLINUX there; other errors in note. */
+static int bios_default(int *ret_bank, char *ret_dev, char *note, size_t cap)
+{
+	struct rh_err err = { 0, "" };
+	struct bootbank_cmdline c;
+	struct bootbank_disk d;
+	int rc;
+
+	rc = bootbank_find_disk(&c, &d, &err);
+	if (!rc && (!c.has_uuid || !d.esp_part))
+		rc = -ENOENT;
+	if (!rc) {
+		snprintf(ret_dev, BOOTBANK_DEV_MAX, "%s", d.esp_dev);
+		rc = bootbank_esp_default(d.esp_dev, ret_bank, &err);
+	}
+	if (rc < 0 && rc != -ENOENT)
+		snprintf(note, cap, "%s", err.msg);
+	return rc;
 }
 
 static int do_status(int json)
 {
 	static struct bootbank_status st;
 	struct rh_err err = { 0, "" };
-	int b, rc = 0;
+	char esp[BOOTBANK_DEV_MAX] = "", note[1024] = "";
+	int b, rc = 0, bios = 0, brc = -ENOENT;
 
 	if (bootbank_status_read(&st, &err) < 0) {
 		fprintf(stderr, "ramhost bootbank: %s\n", err.msg);
 		return 1;
 	}
-	if (json)
-		print_json(&st);
-	else
+	if (!st.read_only_media)
+		brc = bios_default(&bios, esp, note, sizeof(note));
+	if (json) {
+		print_json(&st, brc == 0 ? bios : -1);
+	} else {
 		print_text(&st);
+		if (brc == 0 && bios)
+			printf("bios: %s /syslinux/syslinux.cfg chains to bank %d\n", esp, bios);
+		else if (brc == 0)
+			printf("bios: %s /syslinux/syslinux.cfg chains to no bank\n", esp);
+		else if (brc != -ENOENT)
+			printf("bios: %s\n", note);
+	}
 	if (!st.read_only_media && st.cmdline.bank && st.cmdline.bank != (unsigned)st.booted)
 		fprintf(stderr, "ramhost bootbank: warning: ramhost.bank=%u but the partition of ramhost.bankuuid=%s "
 				"is bank %d\n", st.cmdline.bank, st.cmdline.uuid, st.booted);
@@ -164,6 +213,99 @@ static int do_mark_good(void)
 	default:
 		printf("ramhost bootbank: %s: marked good: bootstate %d (%s) -> 0 (VALID)\n", dev, old,
 		       bootbank_state_name(old));
+	}
+	if (result != BOOTBANK_READ_ONLY_MEDIA) {
+		struct bootbank_esp_follow f;
+		struct rh_err e = { 0, "" };
+
+		if (bootbank_esp_follow_booted(&f, &e) < 0)
+			fprintf(stderr, "ramhost bootbank: warning: the ESP's BIOS default was not checked: %s\n", e.msg);
+		else if (f.changed)
+			printf("ramhost bootbank: %s: BIOS boots now chain to the booted bank (they chained to bank %d)\n",
+			       f.esp_dev, f.old_bank);
+		else if (f.pending)
+			printf("ramhost bootbank: %s: BIOS boots chain to bank %d, a pending update (left as is)\n",
+			       f.esp_dev, f.old_bank);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static void progress_line(void *ctx, const char *msg)
+{
+	fprintf((FILE *)ctx, "ramhost bootbank: %s\n", msg);
+	fflush((FILE *)ctx);
+}
+
+static void json_kv_str(const char *key, const char *v, int last)
+{
+	printf("\"%s\": ", key);
+	json_string(stdout, v);
+	printf("%s", last ? "" : ", ");
+}
+
+static int do_update(int argc, char **argv)
+{
+	struct bootbank_update_opts o = { 0 };
+	struct bootbank_update_result r;
+	struct rh_err err = { 0, "" };
+	int json = 0, i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			o.dry_run = 1;
+		else if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--no-state-save"))
+			o.no_state_save = 1;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "ramhost bootbank: update: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else if (o.source) {
+			fprintf(stderr, "ramhost bootbank: update: give one PROFILE or DIR ('%s' and '%s')\n", o.source,
+				argv[i]);
+			return 2;
+		} else {
+			o.source = argv[i];
+		}
+	}
+	if (!o.source) {
+		fprintf(stderr, "ramhost bootbank: update: give a PROFILE or a bootbank DIR\n");
+		usage(stderr);
+		return 2;
+	}
+	o.progress = progress_line;
+	o.progress_ctx = json ? stderr : stdout;
+	if (bootbank_update(&o, &r, &err) < 0) {
+		fprintf(stderr, "ramhost bootbank: update: %s\n", err.msg);
+		return 1;
+	}
+	if (!r.bios)
+		fprintf(stderr, "ramhost bootbank: warning: BIOS boots still chain to bank %d: %s\n", r.booted,
+			r.bios_note);
+	if (json) {
+		printf("{");
+		json_kv_str("source", o.source, 0);
+		json_kv_str("source_kind", r.source_kind, 0);
+		printf("\"dry_run\": %s, ", o.dry_run ? "true" : "false");
+		json_kv_str("disk", r.disk, 0);
+		printf("\"booted\": %d, \"bank\": %d, ", r.booted, r.target);
+		json_kv_str("partition", r.target_dev, 0);
+		json_kv_str("uuid", r.target_uuid, 0);
+		printf("\"updated\": %" PRIu64 ", \"bootstate\": %d, ", r.updated, BOOTSTATE_UPGRADING);
+		json_kv_str("build", r.build, 0);
+		printf("\"files\": %u, \"bytes\": %" PRIu64 ", \"state_saved\": %s, ", r.nfiles, r.bytes,
+		       r.state_saved ? "true" : "false");
+		json_kv_str("state", r.state, 0);
+		printf("\"bios\": %s, \"bios_note\": ", r.bios ? "true" : "false");
+		if (r.bios_note[0])
+			json_string(stdout, r.bios_note);
+		else
+			printf("null");
+		printf("}\n");
+	} else if (!o.dry_run) {
+		printf("ramhost bootbank: bank %d (%s) holds build %s as UPGRADING (updated=%" PRIu64 "): reboot to "
+		       "try it\n", r.target, r.target_dev, r.build, r.updated);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -201,6 +343,8 @@ int cmd_bootbank(int argc, char **argv)
 		}
 		return do_mark_good();
 	}
+	if (!strcmp(argv[1], "update"))
+		return do_update(argc, argv);
 	fprintf(stderr, "ramhost bootbank: unknown subcommand '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
