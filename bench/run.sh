@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 export TOP=$PWD RAMHOST=$PWD/build/ramhost
 python3 bench/boot.py
 python3 bench/boot_matrix.py
+python3 bench/state.py
