@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,13 +103,29 @@ static void print_dry(const struct state_manifest *live)
 		printf("  %c %s\n", live->e[i].type, live->e[i].path);
 }
 
-static int run_save(const struct opts *o)
+/* 1 when dir is a mount point: its device differs from its parent's. */
+static int is_mountpoint(const char *dir)
+{
+	char up[PATH_MAX + 4];
+	struct stat a, b;
+
+	snprintf(up, sizeof(up), "%s/..", dir);
+	return stat(dir, &a) == 0 && stat(up, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
+}
+
+static int run_save(const struct opts *o, int store_given)
 {
 	struct state_save_opts so = { o->root, o->store, o->has_keep ? o->keep : STATE_KEEP_DEFAULT, o->dry_run,
 				      o->if_changed };
 	struct state_save_result r;
 	struct rh_err err = { 0, "" };
 
+	/* the default store is the state partition mounted by `state boot`; a plain directory there is RAM */
+	if (!store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
+		fprintf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not persistent "
+				"on this host (use --store DIR to save elsewhere)\n", o->store);
+		return 1;
+	}
 	if (state_save(&so, &r, &err) < 0) {
 		fail("save", &err);
 		return 1;
@@ -503,10 +520,10 @@ int cmd_state(int argc, char **argv)
 	switch (sub) {
 	case SUB_SAVE:
 		if (!o.every)
-			return run_save(&o);
+			return run_save(&o, store_given);
 		for (;;) {
 			sleep(o.every);
-			run_save(&o);
+			run_save(&o, store_given);
 		}
 	case SUB_LIST:
 		return run_list(&o);
