@@ -16,8 +16,10 @@
 
 #include "base.h"
 #include "cpio.h"
+#include "debootstrap.h"
 #include "fsutil.h"
 #include "kmod.h"
+#include "ramhost_layer.h"
 #include "tardisk/tardisk.h"
 
 struct kernel_src {
@@ -440,6 +442,51 @@ out:
 	return rc ?: add_module(b, file, ret_size);
 }
 
+/* base = debootstrap:SUITE: base.tdk straight from the cached debootstrap tree, then ramhost.tdk, the ramhost
+ * layer (binary, missing libraries, systemd units), right over it. */
+static int make_debootstrap_base(struct build *b)
+{
+	const struct profile *p = b->p;
+	struct debootstrap_opts dopts = { .suite = p->base + strlen(PROFILE_BASE_DEBOOTSTRAP), .packages = p->packages };
+	struct debootstrap_result *r = calloc(1, sizeof(*r));
+	struct ramhost_layer_info info;
+	char stage[PATH_MAX];
+	uint64_t size;
+	int rc;
+
+	if (!r)
+		return rh_errf(b->err, -ENOMEM, "out of memory");
+	stage_start(b);
+	if (b->o->progress)
+		b->o->progress(b->o->progress_ctx, "debootstrap    looking for the cached tree (a cold build takes "
+						   "minutes)");
+	rc = debootstrap_base(&dopts, r, b->err);
+	if (!rc)
+		stage_done(b, "debootstrap", 0, "%s, %s %s from %s", p->base, r->cached ? "cached" : "built", r->root,
+			   r->mirror);
+	if (!rc)
+		stage_start(b);
+	rc = rc ?: make_tardisk(b, "base", r->root, &size);
+	if (!rc)
+		stage_done(b, "base.tdk", size, "from %s", r->root);
+	stage_start(b);
+	struct ramhost_layer_opts lo = {
+		.base_root = r->root,
+		.ramhost = b->o->ramhost ? b->o->ramhost : "/proc/self/exe",
+		.hostname = p->name,
+	};
+	rc = rc ?: path_in(stage, b->work, "ramhost-layer", b->err);
+	rc = rc ?: rh_mkdir_p(stage, 0755, b->err);
+	rc = rc ?: ramhost_layer_stage(stage, &lo, &info, b->err);
+	rc = rc ?: make_tardisk(b, PROFILE_RAMHOST_LAYER, stage, &size);
+	if (!rc)
+		stage_done(b, "ramhost.tdk", size, "ramhost layer: binary, %u libraries, %u systemd units", info.nlibs,
+			   info.nunits);
+	fs_rm_rf(stage, NULL);
+	free(r);
+	return rc;
+}
+
 static int make_base(struct build *b)
 {
 	const struct profile *p = b->p;
@@ -447,6 +494,8 @@ static int make_base(struct build *b)
 	uint64_t size;
 	int rc;
 
+	if (!strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)))
+		return make_debootstrap_base(b);
 	stage_start(b);
 	if (strcmp(p->base, PROFILE_BASE_MINIMAL)) {
 		rc = make_tardisk(b, "base", p->base, &size);

@@ -25,11 +25,11 @@ static const struct {
 /* Single-valued keys, with the line that set them (to report duplicates). */
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
-	K_TARDISK, K_RAMDISK, K_KMOD, K_STICKY, NKEYS
+	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, NKEYS
 };
 static const char *const key_names[NKEYS] = {
 	"name", "version", "title", "kernel", "kernel-modules", "kernelopt", "base", "timeout", "init",
-	"tardisk", "ramdisk", "kmod", "sticky",
+	"tardisk", "ramdisk", "kmod", "packages", "sticky",
 };
 
 struct parser {
@@ -257,6 +257,47 @@ static int parse_kmod(struct parser *ps, const char *val)
 	return 0;
 }
 
+/* A Debian package or suite name: [a-z0-9][a-z0-9+.-]* (Debian policy 5.6.1); suites use the same set. */
+static int valid_debian_name(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '.' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* `packages = NAME...`: appended to p->packages (repeated lines add up), duplicates dropped. */
+static int parse_packages(struct parser *ps, char *val)
+{
+	struct profile *p = ps->p;
+	char *save = NULL, *w;
+
+	for (w = strtok_r(val, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		size_t have = strlen(p->packages), n = strlen(w);
+		const char *at;
+
+		if (!valid_debian_name(w))
+			return PERR(ps, -EINVAL, "packages: '%.80s' is not a Debian package name (a-z 0-9 + . -)", w);
+		for (at = strstr(p->packages, w); at; at = strstr(at + 1, w))
+			if ((at == p->packages || at[-1] == ' ') && (at[n] == ' ' || at[n] == '\0'))
+				break;
+		if (at)
+			continue;
+		if (have + (have ? 1 : 0) + n >= sizeof(p->packages))
+			return PERR(ps, -E2BIG, "packages: the list is longer than %d characters",
+				    PROFILE_MAX_PACKAGES - 1);
+		if (have)
+			p->packages[have++] = ' ';
+		memcpy(p->packages + have, w, n + 1);
+	}
+	return 0;
+}
+
 const char *profile_sticky_invalid(const char *pattern)
 {
 	static const char *const never[] = { "proc", "sys", "dev", "run", "tmp", "usr", "opt" };
@@ -365,6 +406,14 @@ static int parse_line(struct parser *ps, char *line)
 			strcpy(p->base, val);
 			return 0;
 		}
+		if (!strncmp(val, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
+			const char *suite = val + strlen(PROFILE_BASE_DEBOOTSTRAP);
+			if (!valid_debian_name(suite) || strlen(suite) >= PROFILE_MAX_NAME)
+				return PERR(ps, -EINVAL, "base '%.80s': expected 'debootstrap:SUITE' with a suite name "
+							 "such as bookworm", val);
+			strcpy(p->base, val);
+			return 0;
+		}
 		return copy_path(ps, p->base, val, "base");
 	case K_TIMEOUT: {
 		long v;
@@ -386,6 +435,10 @@ static int parse_line(struct parser *ps, char *line)
 		return parse_ramdisk(ps, val);
 	case K_KMOD:
 		return parse_kmod(ps, val);
+	case K_PACKAGES:
+		if (!ps->seen[K_PACKAGES])
+			ps->seen[K_PACKAGES] = ps->line;
+		return parse_packages(ps, val);
 	case K_STICKY:
 		return parse_sticky(ps, val);
 	}
@@ -454,6 +507,19 @@ static int finish(struct parser *ps)
 	if (unknown + NKNOWN > PROFILE_MAX_RAMDISKS)
 		return PERR(ps, -E2BIG, "too many ramdisks: %u besides root etc var tmp run, at most %u", unknown,
 			    (unsigned)(PROFILE_MAX_RAMDISKS - NKNOWN));
+	if (strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
+		if (ps->seen[K_PACKAGES]) {
+			ps->line = ps->seen[K_PACKAGES];
+			return PERR(ps, -EINVAL, "packages is only for a 'base = debootstrap:SUITE' base");
+		}
+	} else {
+		for (i = 0; i < p->ntardisks; i++)
+			if (!strcmp(p->tardisks[i].name, PROFILE_RAMHOST_LAYER)) {
+				ps->line = ps->seen[K_BASE];
+				return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the ramhost layer of a "
+							 "debootstrap base", PROFILE_RAMHOST_LAYER);
+			}
+	}
 	finish_ramdisks(p);
 	if (!p->title[0])
 		snprintf(p->title, sizeof(p->title), "%s %s", p->name, p->version);

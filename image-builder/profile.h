@@ -21,6 +21,9 @@
 
 #define PROFILE_KERNEL_DEBIAN "debian"
 #define PROFILE_BASE_MINIMAL "builtin:minimal"
+#define PROFILE_BASE_DEBOOTSTRAP "debootstrap:"  /* base = debootstrap:SUITE (image-builder/debootstrap.h) */
+#define PROFILE_RAMHOST_LAYER "ramhost"          /* the tardisk name of the ramhost layer of such a base */
+#define PROFILE_MAX_PACKAGES 2048                /* the packages list, with NUL */
 
 struct profile_tardisk {
 	char name[PROFILE_MAX_NAME];    /* file name is NAME.tdk */
@@ -43,6 +46,8 @@ struct profile {
 	char kernelopt[PROFILE_MAX_TEXT];
 	char base[PROFILE_MAX_PATH];            /* "builtin:minimal", a rootfs directory or an archive */
 	char init[PROFILE_MAX_PATH];            /* the base's init, default /sbin/init */
+	char packages[PROFILE_MAX_PACKAGES];    /* debootstrap bases: packages beyond minbase, one blank between
+						 * names, in the order given, duplicates dropped; "" when none */
 	long timeout;                           /* seconds, default 5 */
 	unsigned ntardisks;                     /* extra tardisks, layered over base in this order */
 	struct profile_tardisk tardisks[PROFILE_MAX_TARDISKS];

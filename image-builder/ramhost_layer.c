@@ -1,0 +1,253 @@
+/* ramhost_layer.c: the ramhost layer over a systemd base (see ramhost_layer.h). */
+#include "ramhost_layer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "fsutil.h"
+
+#define LIBDIR "usr/lib/x86_64-linux-gnu"
+#define UNITDIR "usr/lib/systemd/system"
+
+/* The ready line once the host reached multi-user, then the bank is marked good (as the busybox base's
+ * inittab does). The line goes to the console through the journal. */
+static const char ready_unit[] =
+	"[Unit]\n"
+	"Description=ramhost ready line, then mark the boot bank good\n"
+	"Documentation=man:ramhost(1)\n"
+	"After=multi-user.target\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"ExecStart=/usr/bin/ramhost ready\n"
+	"ExecStart=-/usr/bin/ramhost bootbank mark-good\n"
+	"StandardOutput=journal+console\n"
+	"StandardError=journal+console\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
+
+/* Saves the sticky state when it stops, that is at shutdown and reboot. Ordered after the mounts it reads and
+ * writes, so it stops (and saves) before /run/ramhost/state, /etc or /var are unmounted. */
+static const char save_unit[] =
+	"[Unit]\n"
+	"Description=ramhost: save the sticky state at shutdown and reboot\n"
+	"Documentation=man:ramhost-state(1)\n"
+	"ConditionPathIsMountPoint=/run/ramhost/state\n"
+	"RequiresMountsFor=/run/ramhost/state /etc /var\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"ExecStart=/bin/true\n"
+	"ExecStop=/usr/bin/ramhost state save --if-changed\n"
+	"TimeoutStopSec=300\n"
+	"StandardOutput=journal+console\n"
+	"StandardError=journal+console\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
+
+static const char hourly_unit[] =
+	"[Unit]\n"
+	"Description=ramhost: save the sticky state when it changed (hourly)\n"
+	"Documentation=man:ramhost-state(1)\n"
+	"ConditionPathIsMountPoint=/run/ramhost/state\n"
+	"RequiresMountsFor=/run/ramhost/state /etc /var\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"ExecStart=/usr/bin/ramhost state save --if-changed\n";
+
+static const char save_timer[] =
+	"[Unit]\n"
+	"Description=ramhost: hourly save of the sticky state\n"
+	"\n"
+	"[Timer]\n"
+	"OnCalendar=hourly\n"
+	"AccuracySec=1min\n"
+	"Unit=ramhost-state-save-hourly.service\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=timers.target\n";
+
+/* The image carries no SSH host keys (the debootstrap prune removed them): each host makes its own the first
+ * time, and they are sticky, so later boots restore them before this runs and it does nothing. */
+static const char keygen_unit[] =
+	"[Unit]\n"
+	"Description=ramhost: make the SSH host keys this host does not have yet\n"
+	"Before=ssh.service ssh.socket\n"
+	"ConditionPathExists=/usr/bin/ssh-keygen\n"
+	"ConditionPathIsDirectory=/etc/ssh\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"ExecStart=/usr/bin/ssh-keygen -A\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target ssh.service\n";
+
+/* The journal lives in /run (its ramdisk), bounded so it cannot fill it. */
+static const char journald_conf[] =
+	"# ramhost: the journal stays in RAM under /run, bounded by the run ramdisk's size.\n"
+	"[Journal]\n"
+	"Storage=volatile\n"
+	"RuntimeMaxUse=8M\n";
+
+static const char sticky_list[] =
+	"# A Debian host's identity, kept across reboots by `ramhost state` (ramhost layer of debootstrap bases).\n"
+	"/etc/hostname\n"
+	"/etc/machine-id\n"
+	"/etc/ssh/ssh_host_*\n";
+
+static const struct {
+	const char *rel;
+	const char *text;
+	unsigned mode;
+	int unit;
+} files[] = {
+	{ UNITDIR "/ramhost-ready.service", ready_unit, 0644, 1 },
+	{ UNITDIR "/ramhost-state-save.service", save_unit, 0644, 1 },
+	{ UNITDIR "/ramhost-state-save-hourly.service", hourly_unit, 0644, 1 },
+	{ UNITDIR "/ramhost-state-save.timer", save_timer, 0644, 1 },
+	{ UNITDIR "/ramhost-ssh-keygen.service", keygen_unit, 0644, 1 },
+	{ "usr/lib/systemd/journald.conf.d/ramhost.conf", journald_conf, 0644, 0 },
+	{ "usr/lib/ramhost/sticky.d/debian.list", sticky_list, 0644, 0 },
+};
+
+/* The [Install] sections above, as the symlinks `systemctl enable` would make (in /usr, which is read-only
+ * and the same on every boot). */
+static const struct {
+	const char *rel, *target;
+} links[] = {
+	{ UNITDIR "/multi-user.target.wants/ramhost-ready.service", "../ramhost-ready.service" },
+	{ UNITDIR "/multi-user.target.wants/ramhost-state-save.service", "../ramhost-state-save.service" },
+	{ UNITDIR "/multi-user.target.wants/ramhost-ssh-keygen.service", "../ramhost-ssh-keygen.service" },
+	{ UNITDIR "/ssh.service.wants/ramhost-ssh-keygen.service", "../ramhost-ssh-keygen.service" },
+	{ UNITDIR "/timers.target.wants/ramhost-state-save.timer", "../ramhost-state-save.timer" },
+	/* systemd-firstboot would prompt on the console at every boot of an empty machine-id: the host is
+	 * configured by its image and its state instead */
+	{ "etc/systemd/system/systemd-firstboot.service", "/dev/null" },
+};
+
+static int join_mkparent(char *buf, size_t cap, const char *dir, const char *rel, struct rh_err *err)
+{
+	char parent[PATH_MAX], *slash;
+	int rc = fs_join(buf, cap, dir, rel, err);
+
+	if (rc)
+		return rc;
+	snprintf(parent, sizeof(parent), "%s", buf);
+	slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = '\0';
+		rc = rh_mkdir_p(parent, 0755, err);
+	}
+	return rc;
+}
+
+/* 1 when the base has rel (lstat: symlinks count as present; rel must not cross a symlink out of the tree,
+ * which holds for Debian's relative merged-/usr links). */
+static int base_has(const char *base, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", base, rel) >= sizeof(path))
+		return 0;
+	return lstat(path, &st) == 0;
+}
+
+/* usr/bin/ramhost, plus every library of ldd's list the base does not have. */
+static int stage_binary(const char *dir, const struct ramhost_layer_opts *o, unsigned *nlibs, struct rh_err *err)
+{
+	char real[PATH_MAX], path[PATH_MAX], rel[600];
+	char *argv[] = { "ldd", real, NULL };
+	char *out = NULL, *line, *save = NULL;
+	int rc, st;
+
+	if (!realpath(o->ramhost, real))
+		return rh_errf(err, -errno, "%s: %s", o->ramhost, strerror(errno));
+	rc = join_mkparent(path, sizeof(path), dir, "usr/bin/ramhost", err);
+	rc = rc ?: fs_copy_file(real, path, 0755, err);
+	if (rc)
+		return rc;
+	st = base_elf_is_static(real);
+	if (st < 0)
+		return rh_errf(err, st, "%s: cannot read it as a 64-bit ELF file", real);
+	if (st)
+		return 0;
+	rc = fs_run_capture(argv, 1 << 20, &out, err);
+	for (line = rc ? NULL : strtok_r(out, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		char name[256], src[1024];
+		const char *base;
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strstr(line, "not found")) {
+			rc = rh_errf(err, -ENOENT, "%s: shared library missing: %s", real, line);
+			break;
+		}
+		if (sscanf(line, "%255s => %1023s", name, src) == 2 && src[0] == '/') {
+			base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+			snprintf(rel, sizeof(rel), LIBDIR "/%s", base);
+			if (base_has(o->base_root, rel))
+				continue;
+			rc = join_mkparent(path, sizeof(path), dir, rel, err);
+			rc = rc ?: fs_copy_file(src, path, 0644, err);
+			(*nlibs)++;
+		} else if (sscanf(line, "%1023s", src) == 1 && src[0] == '/') {
+			/* the interpreter: a base with a C library has it; one without gets the build machine's */
+			if (base_has(o->base_root, "usr/lib64/ld-linux-x86-64.so.2") ||
+			    base_has(o->base_root, "lib64/ld-linux-x86-64.so.2"))
+				continue;
+			rc = join_mkparent(path, sizeof(path), dir, "usr/lib64/ld-linux-x86-64.so.2", err);
+			rc = rc ?: fs_copy_file(src, path, 0755, err);
+			(*nlibs)++;
+		}
+	}
+	free(out);
+	return rc;
+}
+
+int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, struct ramhost_layer_info *ret_info,
+			struct rh_err *err)
+{
+	struct ramhost_layer_info info = { 0 };
+	char path[PATH_MAX];
+	unsigned i;
+	int rc;
+
+	if (!base_has(o->base_root, "usr/lib/systemd/systemd"))
+		return rh_errf(err, -ENOENT, "%s: no usr/lib/systemd/systemd: the ramhost layer needs a systemd base "
+					     "(add systemd-sysv to packages)", o->base_root);
+	rc = stage_binary(dir, o, &info.nlibs, err);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !rc; i++) {
+		rc = join_mkparent(path, sizeof(path), dir, files[i].rel, err);
+		rc = rc ?: fs_write_file(path, files[i].text, strlen(files[i].text), files[i].mode, err);
+		info.nunits += files[i].unit;
+	}
+	for (i = 0; i < sizeof(links) / sizeof(links[0]) && !rc; i++) {
+		rc = join_mkparent(path, sizeof(path), dir, links[i].rel, err);
+		if (!rc && symlink(links[i].target, path) < 0)
+			rc = rh_errf(err, -errno, "%s: cannot create symlink to %s: %s", path, links[i].target,
+				     strerror(errno));
+	}
+	if (!rc && o->hostname && *o->hostname) {
+		char text[128];
+		snprintf(text, sizeof(text), "%.120s\n", o->hostname);
+		rc = join_mkparent(path, sizeof(path), dir, "etc/hostname", err);
+		rc = rc ?: fs_write_file(path, text, strlen(text), 0644, err);
+	}
+	if (!rc && ret_info)
+		*ret_info = info;
+	return rc;
+}
