@@ -5,7 +5,9 @@
 #include "err.h"
 
 /* Loads the module file at path. A module that is already loaded or built in (EEXIST) counts as success.
- * Dependencies must be loaded first by the caller (init.conf lists them in order). */
+ * -ENODEV means the module refused to load because the machine has nothing for it (efivarfs without UEFI
+ * firmware): the caller may go on. Dependencies must be loaded first by the caller (init.conf lists them in
+ * order). */
 int kmod_load(const char *path, struct rh_err *err);
 
 #endif
