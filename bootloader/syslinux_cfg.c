@@ -53,7 +53,7 @@ long syslinux_cfg_format(const struct bootcfg *cfg, const struct syslinux_cfg_op
 	buf[0] = '\0';
 	if (!usable(cfg->kernel.name) || !one_line(cfg->kernelopt) || !one_line(cfg->title) || !one_line(dir) ||
 	    strpbrk(dir, " \t,") || (opts->bootcfg_module && !usable(opts->bootcfg_module)) ||
-	    (opts->bankuuid && !usable(opts->bankuuid)))
+	    (opts->bankuuid && !usable(opts->bankuuid)) || (opts->install_append && !one_line(opts->install_append)))
 		return -EINVAL;
 	for (i = 0; i < cfg->nmodules; i++)
 		if (!usable(cfg->modules[i].name))
@@ -70,6 +70,8 @@ long syslinux_cfg_format(const struct bootcfg *cfg, const struct syslinux_cfg_op
 		add(&o, "PROMPT 0\nTIMEOUT 0\n");
 	if (cfg->title[0])
 		add(&o, "SAY Booting %s\n", cfg->title);
+	if (opts->install_append)
+		add(&o, "SAY Type 'install' at the boot: prompt to install to a disk\n");
 	add(&o, "\nLABEL ramhost\n");
 	add(&o, "  KERNEL %s/%s\n", dir, cfg->kernel.name);
 	add(&o, "  INITRD ");
@@ -81,6 +83,16 @@ long syslinux_cfg_format(const struct bootcfg *cfg, const struct syslinux_cfg_op
 	if (opts->bankuuid)
 		add(&o, " ramhost.bankuuid=%s", opts->bankuuid);
 	add(&o, "\n");
+	if (opts->install_append) {
+		/* the same boot with the installer's options: type `install` at the boot: prompt */
+		add(&o, "\nLABEL install\n  MENU LABEL Install to disk\n  KERNEL %s/%s\n  INITRD ", dir, cfg->kernel.name);
+		for (i = 0; i < cfg->nmodules; i++)
+			add(&o, "%s%s/%s", i ? "," : "", dir, cfg->modules[i].name);
+		if (opts->bootcfg_module)
+			add(&o, "%s%s/%s", cfg->nmodules ? "," : "", dir, opts->bootcfg_module);
+		add(&o, "\n  APPEND %s%sramhost.bank=%u %s\n", cfg->kernelopt, cfg->kernelopt[0] ? " " : "", opts->bank,
+		    opts->install_append);
+	}
 	if (o.rc)
 		return o.rc;
 	return (long)o.len;

@@ -17,6 +17,9 @@ struct syslinux_cfg_opts {
 	const char *serial;         /* SERIAL directive arguments, "0 115200"; NULL: no serial console */
 	const char *bankuuid;       /* disk images: the bank partition's GPT unique GUID (lowercase), appended as
 				       ramhost.bankuuid=GUID; NULL: none (ISO) */
+	const char *install_append; /* the ISO: a second label `install` ("Install to disk") that appends these
+				       words (e.g. "ramhost.install=auto ramhost.ks=/install/ks.cfg") and a SAY line
+				       telling to type `install` at the boot: prompt; NULL: none */
 };
 
 /* Writes the config for cfg into buf (cap bytes, NUL-terminated). Returns the length without the NUL, -E2BIG

@@ -12,6 +12,7 @@ int cmd_df(int argc, char **argv);       /* ramdisk/cmd_df.c */
 int cmd_du(int argc, char **argv);       /* ramdisk/cmd_du.c */
 int cmd_ready(int argc, char **argv);    /* ramdisk/cmd_ready.c */
 int cmd_bootbank(int argc, char **argv);  /* ramdisk/cmd_bootbank.c */
+int cmd_install(int argc, char **argv);   /* image-builder/cmd_install.c */
 int cmd_state(int argc, char **argv);     /* ramdisk/cmd_state.c */
 
 #endif

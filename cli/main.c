@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "du", cmd_du, "sum the space and inodes used under a path" },
 	{ "ready", cmd_ready, "print the ready line for this boot (run once by the host at start-up)" },
 	{ "bootbank", cmd_bootbank, "show the boot banks and mark the booted one good" },
+	{ "install", cmd_install, "install the booted ISO onto a disk (also unattended)" },
 	{ "state", cmd_state, "save, list, diff and restore the sticky files kept across reboots" },
 };
 

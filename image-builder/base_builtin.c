@@ -223,6 +223,8 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 		       "::sysinit:/bin/hostname -F /etc/hostname\n"
 		       "::sysinit:/usr/bin/ramhost ready\n"
 		       "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
+		       /* unattended install (docs/install.md): nothing unless ramhost.install= is on the cmdline */
+		       "::sysinit:/usr/bin/ramhost install --from-cmdline\n"
 		       "::respawn:" STATE_HOURLY "\n"
 		       "ttyS0::respawn:-/bin/sh\n"
 		       "::ctrlaltdel:/sbin/reboot\n"

@@ -49,6 +49,8 @@ static void usage_iso(FILE *f)
 		   "      --efi FILE         the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
 		   "      --sign-key KEY     Secure Boot: sign the loader and the kernel with KEY (PEM, no passphrase)\n"
 		   "      --sign-cert CERT   ... and its certificate CERT (PEM); boot.cfg's kernel hash follows\n"
+		   "      --answer-file F    put the answer file F (checked) on the ISO as /install/ks.cfg for the\n"
+		   "                         unattended install (ramhost-install(1))\n"
 		   "  -f, --force            replace an existing FILE\n"
 		   "  -q, --quiet            no progress lines on stderr\n"
 		   "  -h, --help             this help\n");
@@ -89,13 +91,13 @@ static void progress(void *ctx, const char *msg)
 }
 
 struct args {
-	const char *out, *bootbank, *profile, *efi, *sign_key, *sign_cert, *size;
+	const char *out, *bootbank, *profile, *efi, *sign_key, *sign_cert, *size, *answer_file;
 	int force, quiet, single_bank;
 };
 
 /* What a command accepts beyond -o/-f/-q/-h. */
-enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4 };
-enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK };
+enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4, ALLOW_ANSWER = 8 };
+enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK, OPT_ANSWER_FILE };
 
 /* Parses the options shared by build and iso. Returns -1 to go on, else the exit status (help/usage). */
 static int parse_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
@@ -107,6 +109,7 @@ static int parse_args(int argc, char **argv, struct args *a, int allow, void (*u
 		{ "efi", required_argument, NULL, OPT_EFI },   { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
 		{ "sign-cert", required_argument, NULL, OPT_SIGN_CERT },
 		{ "single-bank", no_argument, NULL, OPT_SINGLE_BANK },
+		{ "answer-file", required_argument, NULL, OPT_ANSWER_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int allow_bootbank = allow & ALLOW_BOOTBANK;
@@ -132,6 +135,11 @@ static int parse_args(int argc, char **argv, struct args *a, int allow, void (*u
 			if (!(allow & ALLOW_DISK))
 				goto bad;
 			a->single_bank = 1;
+			break;
+		case OPT_ANSWER_FILE:
+			if (!(allow & ALLOW_ANSWER))
+				goto bad;
+			a->answer_file = optarg;
 			break;
 		case OPT_EFI:
 		case OPT_SIGN_KEY:
@@ -229,13 +237,14 @@ static int cmd_iso(int argc, char **argv)
 	struct rh_err err = { 0 };
 	struct profile *p = NULL;
 	struct args a;
-	int rc = parse_args(argc, argv, &a, ALLOW_BOOTBANK | ALLOW_EFI, usage_iso);
+	int rc = parse_args(argc, argv, &a, ALLOW_BOOTBANK | ALLOW_EFI | ALLOW_ANSWER, usage_iso);
 
 	if (rc >= 0)
 		return rc;
 	if (a.profile && load(a.profile, &p))
 		return 1;
 	io.force = a.force;
+	io.answer_file = a.answer_file;
 	io.efi.loader = a.efi;
 	io.efi.sign_key = a.sign_key;
 	io.efi.sign_cert = a.sign_cert;

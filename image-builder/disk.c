@@ -222,7 +222,7 @@ static int write_esp(struct disk_job *j)
  * bootcfg.cpio rederived), and a syslinux.cfg that boots it with this partition's GUID. */
 static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t updated)
 {
-	struct syslinux_cfg_opts so = { "", n, BOOTBANK_BOOTCFG_MODULE, "0 115200", j->guid[n + 1] };
+	struct syslinux_cfg_opts so = { "", n, BOOTBANK_BOOTCFG_MODULE, "0 115200", j->guid[n + 1], NULL };
 	struct fatimg f = part(j, n);
 	char src[PATH_MAX], dst[BOOTCFG_MAX_NAME + 2], text[8192];
 	unsigned i;
@@ -405,8 +405,8 @@ int disk_build(const struct profile *p, const char *bootbank_dir, const char *ou
 	j.image = tmp;
 	rc = write_gpt(&j);
 	rc = rc ?: write_esp(&j);
-	rc = rc ?: write_bank(&j, 1, 0, 2);
-	rc = rc ?: write_bank(&j, 2, o->single_bank, 1);
+	rc = rc ?: write_bank(&j, 1, o->skeleton, 2);
+	rc = rc ?: write_bank(&j, 2, o->single_bank || o->skeleton, 1);
 	rc = rc ?: write_state(&j);
 	if (rc)
 		goto out;

@@ -50,6 +50,8 @@ int disk_guid(const char *epoch, const char *name, char ret[37], struct rh_err *
 struct disk_opts {
 	uint64_t size;              /* image size in bytes; 0: default */
 	int single_bank;            /* bank 2 left empty (no boot.cfg) */
+	int skeleton;               /* both banks FAT + SYSLINUX only, no bootbank files: the disk skeleton that
+				       `ramhost install` writes before it copies the bootbank (install.h) */
 	int force;                  /* replace an existing output file */
 	const char *syslinux_bios;  /* chain.c32 & co; NULL: /usr/lib/syslinux/modules/bios */
 	const char *gptmbr;         /* NULL: /usr/lib/syslinux/mbr/gptmbr.bin */

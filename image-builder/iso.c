@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "bootloader/syslinux_cfg.h"
+#include "answer.h"
+#include "disk.h"
 #include "fsutil.h"
+#include "install.h"
 
 #define ISO_BANK_DIR "/bootbank"
 #define ISO_BANK_NUMBER 1
@@ -24,7 +27,9 @@ static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const str
 {
 	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
 	const char *bios = o->syslinux_bios ? o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
-	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL };
+	const char *install = o->answer_file ? "ramhost.install=auto ramhost.ks=" INSTALL_KS : "ramhost.install=auto";
+	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL,
+					install };
 	char dir[PATH_MAX], s[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;
 	int rc;
@@ -142,6 +147,47 @@ static int stage_efi(const char *tree, const char *esp, const struct iso_opts *o
 	return rc ?: efiboot_make_esp_image(esp, dst, 0x52480001u, err);
 }
 
+/* What `ramhost install` needs on the ISO (install.h): /install/skeleton.img.zst, the disk image of the staged
+ * bootbank with both banks left empty, and the answer file (checked here, so that a broken one fails the build
+ * rather than the unattended install) as /install/ks.cfg. */
+static int stage_install(const char *tree, const char *bank, const char *work, const struct iso_opts *o,
+			 struct rh_err *err)
+{
+	struct disk_opts d = { 0 };
+	char dir[PATH_MAX], img[PATH_MAX], zst[PATH_MAX], ks[PATH_MAX];
+	char *argv[] = { "zstd", "-q", "-f", "-T0", "-12", img, "-o", zst, NULL };
+	int rc;
+
+	d.skeleton = 1;
+	d.single_bank = 1;
+	d.syslinux_bios = o->syslinux_bios;
+	d.efi = o->efi;
+	d.bank.workdir = work;
+	rc = fs_join(dir, sizeof(dir), tree, &INSTALL_DIR[1], err);
+	rc = rc ?: rh_mkdir_p(dir, 0755, err);
+	rc = rc ?: fs_join(img, sizeof(img), work, "skeleton.img", err);
+	rc = rc ?: fs_join(zst, sizeof(zst), tree, &INSTALL_SKELETON[1], err);
+	rc = rc ?: disk_build(NULL, bank, img, &d, err);
+	rc = rc ?: fs_run(argv, 0, err);
+	unlink(img);
+	if (rc || !o->answer_file)
+		return rc;
+	{
+		struct answer *a = calloc(1, sizeof(*a));
+		char *buf = NULL;
+		size_t len;
+		if (!a)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		rc = rh_read_file(o->answer_file, ANSWER_MAX_FILE, &buf, &len, err);
+		rc = rc ?: answer_parse(buf, len, o->answer_file, a, err);
+		rc = rc ?: fs_join(ks, sizeof(ks), tree, &INSTALL_KS[1], err);
+		rc = rc ?: fs_write_file(ks, buf, len, 0644, err);
+		free(buf);
+		free(a);
+	}
+	return rc;
+}
+
 int iso_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct iso_opts *o,
 	      struct rh_err *err)
 {
@@ -189,6 +235,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 	rc = rc ?: fs_join(esp, sizeof(esp), work, "efi.img", err);
 	rc = rc ?: stage_efi(tree, esp, o, sign, err);
 	rc = rc ?: stage_isolinux(tree, cfg, o, err);
+	rc = rc ?: stage_install(tree, bank, work, o, err);
 	rc = rc ?: pin_times(tree, err);
 	if (rc)
 		goto out;

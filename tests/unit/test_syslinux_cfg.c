@@ -17,7 +17,7 @@ static void demo_cfg(struct bootcfg *c)
 	c->timeout = 3;
 }
 
-static const struct syslinux_cfg_opts iso = { "/bootbank", 1, "bootcfg.cpio", "0 115200", NULL };
+static const struct syslinux_cfg_opts iso = { "/bootbank", 1, "bootcfg.cpio", "0 115200", NULL, NULL };
 
 static void test_demo(void)
 {
@@ -66,7 +66,7 @@ static void test_rows(void)
 	unsigned i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct syslinux_cfg_opts o = { "/bootbank", rows[i].bank, rows[i].bootcfg_module, rows[i].serial, NULL };
+		struct syslinux_cfg_opts o = { "/bootbank", rows[i].bank, rows[i].bootcfg_module, rows[i].serial, NULL, NULL };
 		struct bootcfg c;
 		char buf[4096];
 		long n;
@@ -126,7 +126,7 @@ static void test_disk_bank(void)
 		"  INITRD /init.cpio,/base.tdk,/extras.tdk,/bootcfg.cpio\n"
 		"  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=2 "
 		"ramhost.bankuuid=0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f0\n";
-	struct syslinux_cfg_opts o = { "", 2, "bootcfg.cpio", "0 115200", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f0" };
+	struct syslinux_cfg_opts o = { "", 2, "bootcfg.cpio", "0 115200", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f0", NULL };
 	struct bootcfg c;
 	char buf[4096];
 

@@ -1,0 +1,268 @@
+/* efivar.c: Boot#### and BootOrder through efivarfs (see efivar.h). */
+#include "efivar.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define LOAD_OPTION_ACTIVE 0x1u
+
+static void le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	le16(p, (uint16_t)v);
+	le16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void le64(uint8_t *p, uint64_t v)
+{
+	le32(p, (uint32_t)v);
+	le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Appends s as UTF-16LE with its NUL at buf+*pos. */
+static int put_ucs2(const char *s, uint8_t *buf, size_t cap, size_t *pos)
+{
+	size_t n = strlen(s), i;
+
+	if (!n)
+		return -EINVAL;
+	if (*pos + 2 * (n + 1) > cap)
+		return -E2BIG;
+	for (i = 0; i <= n; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return -EINVAL;
+		le16(buf + *pos + 2 * i, (uint16_t)(unsigned char)s[i]);
+	}
+	*pos += 2 * (n + 1);
+	return 0;
+}
+
+int efivar_load_option(const char *desc, const struct efivar_hd *hd, const char *file, uint8_t *buf, size_t cap,
+		       size_t *ret_len)
+{
+	size_t pos = 6, dp, fnode;
+	int rc;
+
+	if (cap < 6)
+		return -E2BIG;
+	le32(buf, LOAD_OPTION_ACTIVE);
+	rc = put_ucs2(desc, buf, cap, &pos);
+	if (rc)
+		return rc;
+	dp = pos;
+	/* HD(): type 4 (media), subtype 1 (hard drive), length 42 */
+	if (pos + 42 > cap)
+		return -E2BIG;
+	buf[pos] = 4;
+	buf[pos + 1] = 1;
+	le16(buf + pos + 2, 42);
+	le32(buf + pos + 4, hd->partno);
+	le64(buf + pos + 8, hd->start);
+	le64(buf + pos + 16, hd->size);
+	memcpy(buf + pos + 24, hd->guid, 16);
+	buf[pos + 40] = 2; /* MBRType: GPT */
+	buf[pos + 41] = 2; /* SignatureType: GUID */
+	pos += 42;
+	/* File(): type 4, subtype 4, length 4 + the UTF-16 path with its NUL */
+	fnode = pos;
+	if (pos + 4 > cap)
+		return -E2BIG;
+	buf[pos] = 4;
+	buf[pos + 1] = 4;
+	pos += 4;
+	rc = put_ucs2(file, buf, cap, &pos);
+	if (rc)
+		return rc;
+	if (pos - fnode > 0xffff)
+		return -E2BIG;
+	le16(buf + fnode + 2, (uint16_t)(pos - fnode));
+	/* End of the whole device path */
+	if (pos + 4 > cap)
+		return -E2BIG;
+	buf[pos] = 0x7f;
+	buf[pos + 1] = 0xff;
+	le16(buf + pos + 2, 4);
+	pos += 4;
+	if (pos - dp > 0xffff)
+		return -E2BIG;
+	le16(buf + 4, (uint16_t)(pos - dp));
+	*ret_len = pos;
+	return 0;
+}
+
+long efivar_bootorder_prepend(const uint8_t *old, size_t oldlen, uint16_t num, uint8_t *out, size_t cap)
+{
+	size_t i, o = 2;
+
+	if (cap < 2)
+		return -E2BIG;
+	le16(out, num);
+	for (i = 0; i + 1 < oldlen; i += 2) {
+		uint16_t v = (uint16_t)(old[i] | old[i + 1] << 8);
+		if (v == num)
+			continue;
+		if (o + 2 > cap)
+			return -E2BIG;
+		le16(out + o, v);
+		o += 2;
+	}
+	return (long)o;
+}
+
+static int var_path(char *buf, size_t cap, const char *dir, const char *name, const char *guid, struct rh_err *err)
+{
+	if ((size_t)snprintf(buf, cap, "%s/%s-%s", dir, name, guid) >= cap)
+		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", dir, name);
+	return 0;
+}
+
+int efivar_write(const char *dir, const char *name, const char *guid, uint32_t attrs, const void *data, size_t len,
+		 struct rh_err *err)
+{
+	char path[512];
+	uint8_t *buf;
+	int fd, rc;
+	ssize_t n;
+
+	rc = var_path(path, sizeof(path), dir, name, guid, err);
+	if (rc)
+		return rc;
+	/* efivarfs marks most variables immutable so that rm -rf cannot brick a machine: clear it to write */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		int flags = 0;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
+			flags &= ~FS_IMMUTABLE_FL;
+			if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+				rc = rh_errf(err, -errno, "%s: cannot clear the immutable flag: %s", path, strerror(errno));
+				close(fd);
+				return rc;
+			}
+		}
+		close(fd);
+	}
+	buf = malloc(len + 4);
+	if (!buf)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	le32(buf, attrs);
+	memcpy(buf + 4, data, len);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* one write: efivarfs turns each write() into one SetVariable() call */
+	n = write(fd, buf, len + 4);
+	if (n != (ssize_t)(len + 4))
+		rc = rh_errf(err, n < 0 ? -errno : -EIO, "%s: the firmware refused the variable: %s", path,
+			     n < 0 ? strerror(errno) : "short write");
+	close(fd);
+out:
+	free(buf);
+	return rc;
+}
+
+int efivar_read(const char *dir, const char *name, const char *guid, uint8_t *buf, size_t cap, size_t *ret_len,
+		struct rh_err *err)
+{
+	uint8_t tmp[EFIVAR_MAX + 4];
+	char path[512];
+	ssize_t n;
+	int fd, rc;
+
+	rc = var_path(path, sizeof(path), dir, name, guid, err);
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+	n = read(fd, tmp, sizeof(tmp));
+	close(fd);
+	if (n < 4)
+		return rh_errf(err, n < 0 ? -errno : -EINVAL, "%s: cannot read it%s", path, n < 0 ? "" : " (too short)");
+	if ((size_t)n - 4 > cap)
+		return rh_errf(err, -E2BIG, "%s: larger than %zu bytes", path, cap);
+	memcpy(buf, tmp + 4, (size_t)n - 4);
+	*ret_len = (size_t)n - 4;
+	return 0;
+}
+
+/* Boot#### name -> number, or -1 when name is not "BootXXXX-<global guid>". */
+static int boot_number(const char *name)
+{
+	static const char suffix[] = "-" EFIVAR_GLOBAL_GUID;
+	char *end;
+	long v;
+
+	if (strncmp(name, "Boot", 4) || strlen(name) != 8 + sizeof(suffix) - 1 || strcmp(name + 8, suffix))
+		return -1;
+	v = strtol(name + 4, &end, 16);
+	return end == name + 8 ? (int)v : -1;
+}
+
+int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
+			  uint16_t *ret_num, struct rh_err *err)
+{
+	uint8_t opt[EFIVAR_MAX], cur[EFIVAR_MAX], order[EFIVAR_MAX], neworder[EFIVAR_MAX + 2];
+	unsigned char used[65536 / 8];
+	size_t optlen, curlen, orderlen = 0;
+	int num = -1, rc;
+	char name[16];
+	struct dirent *e;
+	long n;
+	DIR *d;
+
+	rc = efivar_load_option(desc, hd, file, opt, sizeof(opt), &optlen);
+	if (rc)
+		return rh_errf(err, rc, "boot entry '%s' for %s: cannot encode it", desc, file);
+	memset(used, 0, sizeof(used));
+	d = opendir(dir);
+	if (!d)
+		return rh_errf(err, -errno, "%s: %s (is efivarfs mounted?)", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		int b = boot_number(e->d_name);
+		if (b < 0)
+			continue;
+		used[b / 8] |= (unsigned char)(1u << (b % 8));
+		snprintf(name, sizeof(name), "Boot%04X", (unsigned)b);
+		if (num < 0 && efivar_read(dir, name, EFIVAR_GLOBAL_GUID, cur, sizeof(cur), &curlen, NULL) == 0 &&
+		    curlen == optlen && !memcmp(cur, opt, optlen))
+			num = b; /* the same entry from an earlier install onto this partition */
+	}
+	closedir(d);
+	if (num < 0) {
+		for (num = 0; num < 0x10000 && (used[num / 8] & (1u << (num % 8))); num++)
+			;
+		if (num == 0x10000)
+			return rh_errf(err, -ENOSPC, "%s: no free Boot#### number", dir);
+		snprintf(name, sizeof(name), "Boot%04X", (unsigned)num);
+		rc = efivar_write(dir, name, EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, opt, optlen, err);
+		if (rc)
+			return rc;
+	}
+	rc = efivar_read(dir, "BootOrder", EFIVAR_GLOBAL_GUID, order, sizeof(order), &orderlen, err);
+	if (rc == -ENOENT)
+		orderlen = 0;
+	else if (rc)
+		return rc;
+	n = efivar_bootorder_prepend(order, orderlen, (uint16_t)num, neworder, sizeof(neworder));
+	if (n < 0)
+		return rh_errf(err, (int)n, "%s: BootOrder too long", dir);
+	rc = efivar_write(dir, "BootOrder", EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, neworder, (size_t)n, err);
+	if (rc)
+		return rc;
+	*ret_num = (uint16_t)num;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* efivar.h: the firmware boot entry of an installed disk: an EFI_LOAD_OPTION (UEFI 2.x, 3.1.3) in a Boot####
+ * variable and its number first in BootOrder, written through efivarfs.
+ *
+ * The load option is: UINT32 Attributes (LOAD_OPTION_ACTIVE), UINT16 FilePathListLength, the description
+ * (UTF-16LE, NUL-terminated), then the device path: a hard drive media node HD(partition number, start LBA,
+ * size in LBAs, GPT signature = the partition's unique GUID; MBRType 2, SignatureType 2), a file path node
+ * (\EFI\BOOT\BOOTX64.EFI in UTF-16LE) and the end node. The firmware expands such a short-form path by finding the
+ * partition with that GUID on any disk. efivarfs files carry the variable's 4-byte attributes before the data
+ * and most are immutable (chattr +i), which efivar_write clears first.
+ *
+ * efivar_load_option and efivar_bootorder_prepend are pure and unit-tested; the rest does I/O on the efivarfs
+ * directory given (normally /sys/firmware/efi/efivars). */
+#ifndef RAMHOST_IMGB_EFIVAR_H
+#define RAMHOST_IMGB_EFIVAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define EFIVAR_DIR "/sys/firmware/efi/efivars"
+#define EFIVAR_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+#define EFIVAR_ATTRS 0x7u   /* NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS */
+#define EFIVAR_MAX 4096     /* the largest Boot#### / BootOrder handled */
+
+/* The ESP partition a boot entry points at. */
+struct efivar_hd {
+	uint32_t partno;          /* 1-based GPT entry number */
+	uint64_t start, size;     /* in 512-byte LBAs */
+	uint8_t guid[16];         /* the partition's unique GUID, on-disk (mixed-endian) byte order */
+};
+
+/* Encodes the EFI_LOAD_OPTION for desc (ASCII) booting file (ASCII, '\' separated, e.g. "\EFI\BOOT\BOOTX64.EFI")
+ * on partition hd into buf (cap bytes); *ret_len its length. -E2BIG when it does not fit, -EINVAL for a
+ * non-ASCII or empty desc/file. Pure. */
+int efivar_load_option(const char *desc, const struct efivar_hd *hd, const char *file, uint8_t *buf, size_t cap,
+		       size_t *ret_len);
+
+/* BootOrder old[0..oldlen) (UINT16 LE array; an odd trailing byte is dropped) with num first and any other
+ * occurrence of num removed, into out (cap bytes). Returns the new length or -E2BIG. Pure. */
+long efivar_bootorder_prepend(const uint8_t *old, size_t oldlen, uint16_t num, uint8_t *out, size_t cap);
+
+/* Writes the variable NAME-GUID in dir with attributes attrs and data[0..len): one write() of attrs + data,
+ * after clearing the file's immutable flag when it exists. */
+int efivar_write(const char *dir, const char *name, const char *guid, uint32_t attrs, const void *data, size_t len,
+		 struct rh_err *err);
+
+/* Reads variable NAME-GUID's data (without the attributes) into buf (cap bytes); *ret_len its length. -ENOENT
+ * when it does not exist. */
+int efivar_read(const char *dir, const char *name, const char *guid, uint8_t *buf, size_t cap, size_t *ret_len,
+		struct rh_err *err);
+
+/* Creates (or reuses, when a Boot#### with exactly these bytes exists) a boot entry "desc" for file on hd,
+ * and puts its number first in BootOrder. *ret_num gets the number. */
+int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
+			  uint16_t *ret_num, struct rh_err *err);
+
+#endif
