@@ -472,7 +472,7 @@ static int save_state(const struct bootbank_update_opts *o, struct bootbank_upda
 	if (st != 0)
 		return rh_errf(err, -EIO, "`ramhost state save --if-changed` failed (exit %d): %.600s: nothing written "
 				 "(fix it, or pass --no-state-save to update without saving)", st, out);
-	snprintf(r->state, sizeof(r->state), "%s", out);
+	snprintf(r->state, sizeof(r->state), "%.500s", out);
 	r->state_saved = 1;
 	return 0;
 }
@@ -569,7 +569,7 @@ static void point_esp(const struct bootbank_update_opts *o, const struct bootban
 		return;
 	}
 	if (bootbank_esp_point(d->esp_dev, target, o->dry_run, &old, &changed, &e) < 0) {
-		snprintf(r->bios_note, sizeof(r->bios_note), "%s", e.msg);
+		snprintf(r->bios_note, sizeof(r->bios_note), "%.500s", e.msg);
 		return;
 	}
 	r->bios = 1;
