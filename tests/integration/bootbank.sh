@@ -190,6 +190,9 @@ write_steps() {
 	export RAMHOST_DISKS="$A"
 	cl ramhost.bank=1 ramhost.bankuuid=$GA2
 	step a_update_no_profile "$RH" bootbank update "$SRC/nosuch"
+	export RAMHOST_DISKS="$E"
+	cl ramhost.bank=1 ramhost.bankuuid=$GE2
+	step e_update_profile "$RH" bootbank update "$SRC/p.profile"
 	# mark-good after a rollback: the ESP still chains to bank 2 (INVALID); bank 1 booted
 	export RAMHOST_DISKS="$F"
 	cl ramhost.bank=1 ramhost.bankuuid=$GF2
@@ -320,6 +323,7 @@ prepare_and_run() {
 	mkdisk_esp f altbootbank 0 2 3 3
 	mksource "$W/src/good" good-2.0
 	mksource "$W/src/bad" bad-2.0 bad
+	printf 'name = p\nversion = 2.0\nkernel = debian\nbase = builtin:minimal\n' >"$W/src/p.profile"
 	cp "$W/e.img" "$W/e.orig"
 	cp "$W/b.img" "$W/b.orig"
 	write_steps
@@ -519,6 +523,14 @@ update_needs_a_good_bank_and_a_disk() {
 	err_has iso_update "^ramhost bootbank: update: this host has no boot banks to update: it booted from read-only media"
 	rc_is a_update_no_profile 1
 	err_has a_update_no_profile "/nosuch: No such file or directory\$"
+	# a PROFILE is built first: in the guest (no kernel cache) that cannot be done, and the error says where it
+	# can; on the build host it builds, and the ~40 MiB bootbank does not fit in the 8 MiB test bank
+	rc_is e_update_profile 1
+	if [ "$(cat "$W/mode")" = vm ]; then
+		err_has e_update_profile "p.profile: cannot build the profile on this host \(building needs the kernel cache and tar2sqfs, as on the build host"
+	else
+		err_has e_update_profile "the new bootbank needs [0-9]+ KiB but the bank partition has [0-9]+ KiB once its old files are removed: nothing written"
+	fi
 }
 
 bios_default_follows_the_booted_bank() {
