@@ -359,9 +359,11 @@ int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, c
 	rc = rc ?: sync_fs(dst, label, err);
 	if (rc)
 		goto out;
-	say(progress, ctx, "bank %u: %s and %s written%s; synced", bank, BOOTBANK_BOOTCFG_MODULE,
-	    has_syslinux ? "/syslinux/syslinux.cfg" : "(no SYSLINUX on this partition: BIOS cannot boot it)",
-	    has_syslinux ? "" : "");
+	if (has_syslinux)
+		say(progress, ctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", bank, BOOTBANK_BOOTCFG_MODULE);
+	else
+		say(progress, ctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot it)",
+		    bank, BOOTBANK_BOOTCFG_MODULE);
 	/* the commit point: with boot.cfg in place the bank exists again, complete, with the higher updated= */
 	rc = bootbank_replace_file(dst, "boot.cfg", text, (size_t)len, label, err);
 	rc = rc ?: sync_fs(dst, label, err);
