@@ -12,8 +12,14 @@ kernel = debian
 kernelopt = console=ttyS0,115200 loglevel=4 systemd.show_status=auto
 
 base = debootstrap:bookworm
-packages = systemd-sysv dbus openssh-server
+# udev is not part of minbase nor pulled by systemd: without it no device unit appears (no serial getty).
+packages = systemd-sysv udev dbus openssh-server
 packages = procps iproute2
+
+# ext4 (the state partition) needs the crc32c algorithm, a soft dependency modules.dep does not list;
+# systemd mounts its automount points with autofs4.
+kmod = crc32c_generic
+kmod = autofs4
 
 # /etc holds the whole Debian /etc (about 1.5 MiB); the journal is kept in /run (at most 8 MiB, see the
 # ramhost layer's journald.conf.d), so /run is bigger than the busybox demo's.

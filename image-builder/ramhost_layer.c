@@ -102,6 +102,9 @@ static const char journald_conf[] =
 	"Storage=volatile\n"
 	"RuntimeMaxUse=8M\n";
 
+/* pam_env reads it at every login; minbase has no locales package, so C.UTF-8 (built into glibc). */
+static const char default_locale[] = "LANG=C.UTF-8\n";
+
 static const char sticky_list[] =
 	"# A Debian host's identity, kept across reboots by `ramhost state` (ramhost layer of debootstrap bases).\n"
 	"/etc/hostname\n"
@@ -121,6 +124,7 @@ static const struct {
 	{ UNITDIR "/ramhost-ssh-keygen.service", keygen_unit, 0644, 1 },
 	{ "usr/lib/systemd/journald.conf.d/ramhost.conf", journald_conf, 0644, 0 },
 	{ "usr/lib/ramhost/sticky.d/debian.list", sticky_list, 0644, 0 },
+	{ "etc/default/locale", default_locale, 0644, 0 },
 };
 
 /* The [Install] sections above, as the symlinks `systemctl enable` would make (in /usr, which is read-only
@@ -229,6 +233,10 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 	if (!base_has(o->base_root, "usr/lib/systemd/systemd"))
 		return rh_errf(err, -ENOENT, "%s: no usr/lib/systemd/systemd: the ramhost layer needs a systemd base "
 					     "(add systemd-sysv to packages)", o->base_root);
+	if (!base_has(o->base_root, "usr/lib/systemd/systemd-udevd") &&
+	    !base_has(o->base_root, "lib/systemd/systemd-udevd"))
+		return rh_errf(err, -ENOENT, "%s: no systemd-udevd: without udev no device unit ever appears (no serial "
+					     "getty, no login); add udev to packages", o->base_root);
 	rc = stage_binary(dir, o, &info.nlibs, err);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !rc; i++) {
 		rc = join_mkparent(path, sizeof(path), dir, files[i].rel, err);
