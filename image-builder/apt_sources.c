@@ -238,7 +238,8 @@ static int list_dir(const char *dir, const char *ext, char ***ret, size_t *ret_n
 		n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_names);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_names);
 	*ret = v;
 	*ret_n = n;
 	return 0;
