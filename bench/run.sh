@@ -7,3 +7,4 @@ export TOP=$PWD RAMHOST=$PWD/build/ramhost
 python3 bench/boot.py
 python3 bench/boot_matrix.py
 python3 bench/state.py
+python3 bench/install.py
