@@ -131,6 +131,9 @@ check_bank() {
 	cpio -i --quiet --to-stdout boot.cfg <$d/bootcfg.cpio | cmp - $d/boot.cfg
 	# apart from boot.cfg/bootcfg.cpio, the files are the bootbank's
 	for f in vmlinuz init.cpio base.tdk extras.tdk; do cmp $d/$f "$BANK/$f"; done
+	# the init module carries the profile's sticky patterns for init to copy to /run/ramhost/sticky.list
+	cpio -i --quiet --to-stdout etc/ramhost/sticky.list <$d/init.cpio | grep -v '^#' | tr '\n' ' ' >sticky
+	[ "$(cat sticky)" = "/etc/hostname /etc/motd /root/keep " ] || { cat sticky; return 1; }
 	uuid=$(guid "$n" "$img")
 	[ -n "$uuid" ]
 	grep -qx "  KERNEL /vmlinuz" $d/syslinux/syslinux.cfg
