@@ -187,7 +187,13 @@ static int run_debootstrap(const struct debootstrap_opts *o, const char *include
 			dup2(null, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+		/* the caller's PATH first (a test or a newer debootstrap may come first), then the sbin dirs that a
+		 * non-login root shell may lack */
+		char path[8192];
+		const char *old = getenv("PATH");
+		snprintf(path, sizeof(path), "%.4000s%s/usr/sbin:/usr/bin:/sbin:/bin", old && *old ? old : "",
+			 old && *old ? ":" : "");
+		setenv("PATH", path, 1);
 		setenv("DEBIAN_FRONTEND", "noninteractive", 1);
 		setenv("LC_ALL", "C", 1);
 		execvp(argv[0], argv);

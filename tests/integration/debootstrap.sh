@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# tests/integration/debootstrap.sh: `base = debootstrap:SUITE` without the network. A fake `debootstrap` first in
+# PATH makes a tiny tree (or fails), so the cache rules are checked in seconds: the mirror comes from the machine's
+# apt sources, a failed run never becomes the cache (its log is kept and quoted), a good one is pruned and renamed
+# into $RAMHOST_CACHE/debootstrap/SUITE-KEY, the next build takes it without running debootstrap, a different
+# package list is a different key, and the ramhost layer (ramhost.tdk) holds the binary, its units and the
+# sticky list. The real debootstrap is exercised by tests/system/test_debian.py.
+# Needs the setup cache (Debian kernel, static busybox) and the static init next to $RAMHOST.
+. "$(dirname "$0")/../lib.sh"
+
+REAL_CACHE=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost}
+
+# $T/cache: a private RAMHOST_CACHE that borrows the real kernel and busybox; $T/bin/debootstrap: the fake.
+setup() {
+	mkdir -p "$T/cache" "$T/bin"
+	ln -s "$REAL_CACHE/kernel" "$T/cache/kernel"
+	ln -s "$REAL_CACHE/busybox-static" "$T/cache/busybox-static"
+	cat >"$T/bin/debootstrap" <<'EOF'
+#!/bin/sh
+# fake debootstrap: records its arguments, then fails or makes a minimal systemd-looking tree in $4
+echo "$@" >>"$FAKE_LOG"
+if [ "${FAKE_MODE:-ok}" = fail ]; then
+	echo "E: Couldn't download packages: fake-failure"
+	mkdir -p "$4/proc"
+	exit 1
+fi
+t=$4
+mkdir -p "$t/usr/lib/systemd/system" "$t/usr/bin" "$t/usr/sbin" "$t/etc/ssh" "$t/var/cache/apt/archives" \
+	"$t/var/lib/apt/lists" "$t/var/log" "$t/usr/share/doc/pkg" "$t/usr/share/man/man1"
+ln -s usr/bin "$t/bin"; ln -s usr/sbin "$t/sbin"; ln -s usr/lib "$t/lib"
+echo systemd >"$t/usr/lib/systemd/systemd"; echo udevd >"$t/usr/lib/systemd/systemd-udevd"
+printf 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n' >"$t/etc/shadow"
+echo build-machine >"$t/etc/hostname"
+echo 0123456789abcdef0123456789abcdef >"$t/etc/machine-id"
+echo secret >"$t/etc/ssh/ssh_host_ed25519_key"; echo pub >"$t/etc/ssh/ssh_host_ed25519_key.pub"
+echo sshd >"$t/etc/ssh/sshd_config"
+echo deb >"$t/var/cache/apt/archives/x_1_amd64.deb"; echo list >"$t/var/lib/apt/lists/x_Packages"
+echo log >"$t/var/log/dpkg.log"; echo c >"$t/usr/share/doc/pkg/copyright"; echo n >"$t/usr/share/doc/pkg/NEWS.gz"
+echo m >"$t/usr/share/man/man1/x.1.gz"
+exit 0
+EOF
+	chmod 755 "$T/bin/debootstrap"
+	cat >"$T/p.profile" <<EOF
+name = deb
+version = 1
+kernel = debian
+base = debootstrap:bookworm
+packages = systemd-sysv udev
+EOF
+	export RAMHOST_CACHE=$T/cache PATH=$T/bin:$PATH FAKE_LOG=$T/fake.log
+}
+
+mirror_from_apt_sources() {
+	setup
+	"$RAMHOST" image build "$T/p.profile" -o "$T/bank" -q
+	# the fake got minbase, the sorted package list, and a mirror that is one of this machine's apt sources
+	grep -q -- '--variant=minbase --include=systemd-sysv,udev bookworm ' "$T/fake.log"
+	mirror=$(awk '{print $NF}' "$T/fake.log")
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | grep -qF -- "$mirror"
+}
+
+failed_run_is_not_cached() {
+	setup
+	export FAKE_MODE=fail
+	expect_fail "$RAMHOST" image build "$T/p.profile" -o "$T/bank"
+	expect_err "debootstrap bookworm from .* failed \(exit status 1; log .*fake-failure"
+	[ ! -e "$T/bank" ]
+	# neither a cache entry nor a temporary directory is left; the log is kept beside the cache
+	[ -z "$(ls -d "$T"/cache/debootstrap/bookworm-*/ "$T"/cache/debootstrap/tmp.* 2>/dev/null)" ]
+	ls "$T"/cache/debootstrap/bookworm-*.failed.log >/dev/null
+	grep -q fake-failure "$T"/cache/debootstrap/bookworm-*.failed.log
+}
+
+pruned_and_cached() {
+	setup
+	"$RAMHOST" image build "$T/p.profile" -o "$T/bank" -q
+	root=$(ls -d "$T"/cache/debootstrap/bookworm-*/root)
+	[ "$(wc -l <"$T/fake.log")" -eq 1 ]
+	grep -q '^packages=systemd-sysv,udev$' "$(dirname "$root")/key"
+	# the prune: no host keys, no apt lists or debs, no logs or manuals, copyright kept, empty machine-id,
+	# root without a password and the other shadow lines untouched
+	[ -z "$(ls "$root"/etc/ssh/ssh_host_* 2>/dev/null)" ] && [ -f "$root/etc/ssh/sshd_config" ]
+	[ ! -e "$root/var/cache/apt/archives/x_1_amd64.deb" ] && [ ! -e "$root/var/lib/apt/lists/x_Packages" ]
+	[ -d "$root/var/lib/apt/lists/partial" ]
+	[ ! -e "$root/var/log/dpkg.log" ] && [ ! -e "$root/usr/share/man/man1" ]
+	[ -f "$root/usr/share/doc/pkg/copyright" ] && [ ! -e "$root/usr/share/doc/pkg/NEWS.gz" ]
+	[ ! -s "$root/etc/machine-id" ]
+	[ "$(cat "$root/etc/shadow")" = "$(printf 'root::19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::')" ]
+	# the second build takes the tree from the cache: debootstrap does not run again
+	"$RAMHOST" image build "$T/p.profile" -o "$T/bank2" 2>"$T/out"
+	grep -q 'debootstrap:bookworm, cached ' "$T/out"
+	[ "$(wc -l <"$T/fake.log")" -eq 1 ]
+	# another package list is another tree
+	echo "packages = openssh-server" >>"$T/p.profile"
+	"$RAMHOST" image build "$T/p.profile" -o "$T/bank3" -q
+	[ "$(wc -l <"$T/fake.log")" -eq 2 ]
+	[ "$(ls -d "$T"/cache/debootstrap/bookworm-*/ | wc -l)" -eq 2 ]
+}
+
+ramhost_layer() {
+	setup
+	"$RAMHOST" image build "$T/p.profile" -o "$T/bank" -q
+	grep -q '^modules=init.cpio --- base.tdk --- ramhost.tdk$' "$T/bank/boot.cfg"
+	"$RAMHOST" tardisk ls "$T/bank/ramhost.tdk" >"$T/ls"
+	for f in usr/bin/ramhost usr/lib/systemd/system/ramhost-ready.service \
+		usr/lib/systemd/system/ramhost-state-save.service usr/lib/systemd/system/ramhost-state-save.timer \
+		usr/lib/systemd/system/ramhost-ssh-keygen.service \
+		usr/lib/systemd/system/multi-user.target.wants/ramhost-ready.service \
+		usr/lib/systemd/system/timers.target.wants/ramhost-state-save.timer \
+		usr/lib/ramhost/sticky.d/debian.list etc/hostname etc/systemd/system/systemd-firstboot.service; do
+		grep -qx "$f" "$T/ls" || { echo "missing $f"; cat "$T/ls"; return 1; }
+	done
+	# the fake base has no C library: every library of ldd's list comes with the layer
+	grep -q '^usr/lib/x86_64-linux-gnu/libarchive.so.13$' "$T/ls"
+	[ "$("$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" etc/hostname)" = deb ]
+	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-state-save.service |
+		grep -qx 'ExecStop=/usr/bin/ramhost state save --if-changed'
+	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/ramhost/sticky.d/debian.list | grep -qx '/etc/ssh/ssh_host_\*'
+}
+
+base_without_udev_refused() {
+	setup
+	sed -i 's/echo udevd >.*systemd-udevd"/:/' "$T/bin/debootstrap"
+	expect_fail "$RAMHOST" image build "$T/p.profile" -o "$T/bank"
+	expect_err "no systemd-udevd: .*add udev to packages"
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "FAIL debootstrap_needs_root (run the integration tests as root)"
+	exit 1
+fi
+t_case debootstrap_mirror_from_apt_sources mirror_from_apt_sources
+t_case debootstrap_failed_run_is_not_cached failed_run_is_not_cached
+t_case debootstrap_pruned_and_cached pruned_and_cached
+t_case debootstrap_ramhost_layer ramhost_layer
+t_case debootstrap_base_without_udev_refused base_without_udev_refused
+t_exit
