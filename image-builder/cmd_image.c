@@ -311,6 +311,8 @@ static int cmd_check(int argc, char **argv)
 	if (p->kernel_modules[0])
 		printf("kernel-modules=%s\n", p->kernel_modules);
 	printf("kernelopt=%s\nbase=%s\ninit=%s\ntimeout=%ld\n", p->kernelopt, p->base, p->init, p->timeout);
+	if (p->packages[0])
+		printf("packages=%s\n", p->packages);
 	for (i = 0; i < p->ntardisks; i++)
 		printf("tardisk=%s %s\n", p->tardisks[i].name, p->tardisks[i].source);
 	for (i = 0; i < p->nramdisks; i++)
