@@ -41,6 +41,7 @@ class Host:
         self.disk = disk
         self.boots = 0
         self.vm = None
+        self.last_log = b""
 
     def boot(self, name):
         """Boots the disk; returns (ready match, the ramhost-state line) with a shell ready."""
@@ -68,6 +69,7 @@ class Host:
             ok = True
         except subprocess.TimeoutExpired:
             ok = False
+        self.last_log = self.vm.buf
         self.vm.close()
         self.vm = None
         return ok
@@ -97,6 +99,8 @@ def case_a(r, h):
     r.check("state_fresh_disk_defaults", m.group(3) == b"none" and line.startswith("no saved state on /dev/vda4"),
             "%s / %s" % (m.group(0), line))
     r.check("state_partition_mounted", "/dev/vda4 /run/ramhost/state ext4 rw" in h.sh("cat /proc/mounts"))
+    # the built-in base's inittab started the hourly saver (the shutdown save shows at each reboot below)
+    r.check("state_hourly_saver_running", h.vm.sh("ps | grep '[s]tate save --if-changed --every 3600'")[0] == 0)
     r.check("state_sticky_list_copied", h.sh("cat /run/ramhost/sticky.list").splitlines()[1:] ==
             ["/etc/hostname", "/etc/motd", "/root/keep"])
     g1 = saved_gen(h.sh("ramhost state save"))  # the image defaults (/etc/shadow, /etc/hostname)
@@ -113,6 +117,7 @@ def case_a(r, h):
     h.vm.send("reboot\n")
     off = h.wait_off()
     r.check("state_clean_reboot", off and h.boots == 1)
+    r.check("state_saved_at_shutdown", h.vm is None and b"nothing changed since generation %d" % g2 in h.last_log)
 
     def sticky_back(name, want_gen, motd):
         m, line = h.boot(name)
