@@ -31,12 +31,7 @@ def main():
         ks = os.path.join(work, "ks.cfg")
         with open(ks, "w") as f:
             f.write(KS)
-        prof = os.path.join(work, "profile")
-        demo = os.path.join(TOP, "examples", "demo")
-        shutil.copytree(os.path.join(demo, "extras"), os.path.join(work, "extras"), symlinks=True)
-        with open(os.path.join(demo, "profile")) as f, open(prof, "w") as g:
-            text = f.read()
-            g.write(text + ("" if "crc32c" in text else "kmod = crc32c_generic\n"))
+        prof = os.path.join(TOP, "examples", "demo", "profile")
         iso = os.path.join(work, "demo.iso")
         run([RAMHOST, "image", "iso", prof, "-o", iso, "--answer-file", ks, "-q"])
         skel = subprocess.run(["xorriso", "-indev", iso, "-find", "/install/skeleton.img.zst", "-exec",

@@ -16,9 +16,7 @@ base = debootstrap:bookworm
 packages = systemd-sysv udev dbus openssh-server
 packages = procps iproute2
 
-# ext4 (the state partition) needs the crc32c algorithm, a soft dependency modules.dep does not list;
 # systemd mounts its automount points with autofs4.
-kmod = crc32c_generic
 kmod = autofs4
 
 # /etc holds the whole Debian /etc (about 1.5 MiB); the journal is kept in /run (at most 8 MiB, see the

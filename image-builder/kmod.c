@@ -196,7 +196,7 @@ const char *const kmod_required[KMOD_NREQUIRED] = { "squashfs", "loop", "overlay
 const char *const kmod_disk[KMOD_NDISK] = {
 	"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "ahci", "ata_piix", "usb-storage", "uas",
 	"xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "vfat", "nls_cp437", "nls_ascii", "nls_utf8", "nls_iso8859_1",
-	"ext4", "efivarfs", "virtio_net",
+	"ext4", "crc32c_generic", "efivarfs", "virtio_net",
 };
 
 void kmod_boot_names(const struct kmoddb *db, const char *const *extra, unsigned nextra, const char **ret_names,

@@ -60,9 +60,10 @@ extern const char *const kmod_required[KMOD_NREQUIRED];
 
 /* Block and file system drivers init also loads, so that the booted host sees its boot disk (virtio, SCSI,
  * SATA/IDE, USB mass storage and its host controllers, CD) and can mount a FAT bank partition (vfat and its
- * code pages) for `ramhost bootbank mark-good`, ext4 for the state partition, efivarfs for `ramhost install`'s boot
- * entry and virtio_net for network installs. A kernel that lacks one of them just goes without. */
-#define KMOD_NDISK 21
+ * code pages) for `ramhost bootbank mark-good`, ext4 and crc32c_generic for the state partition (ext4 asks the
+ * crypto API for crc32c, a soft dependency modules.dep does not list), efivarfs for `ramhost install`'s boot entry
+ * and virtio_net for network installs. A kernel that lacks one of them just goes without. */
+#define KMOD_NDISK 22
 extern const char *const kmod_disk[KMOD_NDISK];
 
 /* The list of names init's modules are resolved from: kmod_required, the kmod_disk modules that db has as a

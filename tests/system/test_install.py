@@ -52,13 +52,7 @@ def main():
         ks = os.path.join(work, "ks.cfg")
         with open(ks, "w") as f:
             f.write(KS)
-        # the demo profile plus ext4's soft dependency crc32c, which the default drivers lack so far (without it
-        # the kernel cannot mount the ext4 state partition)
-        prof = os.path.join(work, "profile")
-        shutil.copytree(os.path.join(os.path.dirname(PROFILE), "extras"), os.path.join(work, "extras"), symlinks=True)
-        with open(PROFILE) as f, open(prof, "w") as g:
-            text = f.read()
-            g.write(text + ("" if "crc32c" in text else "kmod = crc32c_generic\n"))
+        prof = PROFILE
         iso = os.path.join(work, "demo.iso")
         run([RAMHOST, "image", "iso", prof, "-o", iso, "--answer-file", ks, "-q"])
         blank = os.path.join(work, "blank.img")
