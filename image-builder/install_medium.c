@@ -25,22 +25,6 @@ static const char *sys_block(void)
 	return v && *v ? v : "/sys/block";
 }
 
-static int medium_pread(void *ctx, uint64_t off, void *buf, uint32_t len)
-{
-	struct install_medium *m = ctx;
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(m->fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -5;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -122,7 +106,7 @@ int install_medium_find(struct install_medium *m, struct rh_err *err)
 		if (m->fd < 0)
 			continue;
 		if (fstat(m->fd, &st) == 0 && ioctl(m->fd, BLKGETSIZE64, &size) == 0 &&
-		    iso_mount(&m->fs, medium_pread, m, size) == 0 && iso_lookup(&m->fs, INSTALL_SKELETON, &f) == 0 &&
+		    iso_mount(&m->fs, rh_pread_fd, &m->fd, size) == 0 && iso_lookup(&m->fs, INSTALL_SKELETON, &f) == 0 &&
 		    !f.is_dir) {
 			m->rdev = st.st_rdev;
 			m->size = size;

@@ -75,12 +75,6 @@ const char *install_signature(const uint8_t *head, size_t head_len, const uint8_
 	return NULL;
 }
 
-static int dev_pread(void *ctx, uint64_t off, void *buf, uint32_t len)
-{
-	int fd = *(int *)ctx;
-	return pread(fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -GPT_EIO;
-}
-
 /* Appends the partitions of the disk at sysfs dir (entries NAME* with a "partition" file) to out. */
 static unsigned list_parts(const char *sysdir, const char *name, char *out, size_t cap)
 {
@@ -186,7 +180,7 @@ int install_target_check(const char *dev, const struct install_medium *m, int fo
 	if (rh_read_file(getenv("RAMHOST_PROC_CMDLINE") ? getenv("RAMHOST_PROC_CMDLINE") : "/proc/cmdline", 1 << 16,
 			 &cmd, &cmdlen, NULL) == 0 &&
 	    bootbank_cmdline_parse(cmd, cmdlen, &cl, NULL) == 0 && cl.has_uuid &&
-	    t.bytes >= 512 * 68 && gpt_read(dev_pread, &fd, 512, t.bytes / 512, g) == 0) {
+	    t.bytes >= 512 * 68 && gpt_read(rh_pread_fd, &fd, 512, t.bytes / 512, g) == 0) {
 		uint8_t want[16];
 		if (gpt_guid_from_str(cl.uuid, want) == 0)
 			for (i = 0; i < g->nparts; i++)

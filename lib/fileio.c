@@ -76,6 +76,30 @@ int rh_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int rh_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int rh_pread_fd(void *ctx, uint64_t off, void *buf, uint32_t len)
+{
+	return rh_pread_all(*(const int *)ctx, buf, len, off);
+}
+
 int rh_mkdir_p(const char *path, unsigned mode, struct rh_err *err)
 {
 	char buf[4096];

@@ -3,6 +3,7 @@
 #define RAMHOST_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -12,6 +13,13 @@ int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, 
 
 /* Writes all len bytes to fd, retrying short writes and EINTR. Returns 0 or -errno. */
 int rh_write_all(int fd, const void *buf, size_t len);
+
+/* Reads exactly len bytes at offset off of fd, retrying short reads and EINTR. Returns 0, -errno, or -EIO when
+ * the file ends first. */
+int rh_pread_all(int fd, void *buf, size_t len, uint64_t off);
+
+/* rh_pread_all as the read callback of gpt_read() and iso_mount(): ctx points to the int file descriptor. */
+int rh_pread_fd(void *ctx, uint64_t off, void *buf, uint32_t len);
 
 /* Creates path and its missing parents with mode (like mkdir -p); existing directories are fine. */
 int rh_mkdir_p(const char *path, unsigned mode, struct rh_err *err);

@@ -323,30 +323,6 @@ out:
 
 /* ---- disks and mounts ---- */
 
-struct disk_ctx {
-	int fd;
-};
-
-/* gpt_read's callback: pread of the whole range. */
-static int disk_pread(void *ctx, uint64_t offset, void *buf, uint32_t len)
-{
-	struct disk_ctx *d = ctx;
-	uint32_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(d->fd, (char *)buf + done, len - done, (off_t)(offset + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		done += (uint32_t)n;
-	}
-	return 0;
-}
-
 /* Reads a small number from sysfs; 0 when it cannot. */
 static unsigned long sys_number(const char *sysblock, const char *name, const char *file)
 {
@@ -367,30 +343,30 @@ static unsigned long sys_number(const char *sysblock, const char *name, const ch
 static int read_disk_gpt(const char *sysblock, const char *disk, struct gpt_disk *d, char *why, size_t cap)
 {
 	const char *name = strrchr(disk, '/') ? strrchr(disk, '/') + 1 : disk;
-	struct disk_ctx ctx = { -1 };
+	int fd = -1;
 	unsigned long bs = sys_number(sysblock, name, "queue/logical_block_size");
 	uint64_t size = 0;
 	struct stat st;
 	int rc, ibs;
 
-	ctx.fd = open(disk, O_RDONLY | O_CLOEXEC);
-	if (ctx.fd < 0) {
+	fd = open(disk, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		rc = -errno;
 		snprintf(why, cap, "%s", strerror(errno));
 		return rc;
 	}
-	if (fstat(ctx.fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		rc = -errno;
 		snprintf(why, cap, "stat: %s", strerror(errno));
 		goto out;
 	}
 	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(ctx.fd, BLKGETSIZE64, &size) < 0) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
 			rc = -errno;
 			snprintf(why, cap, "BLKGETSIZE64: %s", strerror(errno));
 			goto out;
 		}
-		if (!bs && ioctl(ctx.fd, BLKSSZGET, &ibs) == 0 && ibs > 0)
+		if (!bs && ioctl(fd, BLKSSZGET, &ibs) == 0 && ibs > 0)
 			bs = (unsigned long)ibs;
 	} else {
 		size = (uint64_t)st.st_size;   /* an image file named in RAMHOST_DISKS */
@@ -402,11 +378,11 @@ static int read_disk_gpt(const char *sysblock, const char *disk, struct gpt_disk
 		snprintf(why, cap, "logical block size %lu not supported", bs);
 		goto out;
 	}
-	rc = gpt_read(disk_pread, &ctx, (uint32_t)bs, size / bs, d);
+	rc = gpt_read(rh_pread_fd, &fd, (uint32_t)bs, size / bs, d);
 	if (rc < 0)
 		snprintf(why, cap, "%s", rc == -GPT_EINVAL ? "no GPT" : strerror(-rc));
 out:
-	close(ctx.fd);
+	close(fd);
 	return rc;
 }
 

@@ -44,56 +44,33 @@ int state_part_pick(const struct gpt_disk *d, const uint8_t bank_uuid[16], uint3
 	return 0;
 }
 
-struct disk_ctx {
-	int fd;
-};
-
-static int disk_pread(void *ctx, uint64_t offset, void *buf, uint32_t len)
-{
-	struct disk_ctx *d = ctx;
-	uint32_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(d->fd, (char *)buf + done, len - done, (off_t)(offset + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		done += (uint32_t)n;
-	}
-	return 0;
-}
-
 /* Reads the GPT of disk (a block device or, named in RAMHOST_DISKS, an image file) into *d. */
 static int read_gpt(const char *disk, struct gpt_disk *d)
 {
-	struct disk_ctx ctx = { open(disk, O_RDONLY | O_CLOEXEC) };
+	int fd = open(disk, O_RDONLY | O_CLOEXEC);
 	uint64_t size = 0;
 	struct stat st;
 	int bs = 512, rc;
 
-	if (ctx.fd < 0)
+	if (fd < 0)
 		return -errno;
-	if (fstat(ctx.fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		rc = -errno;
 		goto out;
 	}
 	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(ctx.fd, BLKGETSIZE64, &size) < 0) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
 			rc = -errno;
 			goto out;
 		}
-		if (ioctl(ctx.fd, BLKSSZGET, &bs) < 0 || (bs != 512 && bs != 4096))
+		if (ioctl(fd, BLKSSZGET, &bs) < 0 || (bs != 512 && bs != 4096))
 			bs = 512;
 	} else {
 		size = (uint64_t)st.st_size;
 	}
-	rc = gpt_read(disk_pread, &ctx, (uint32_t)bs, size / (uint64_t)bs, d);
+	rc = gpt_read(rh_pread_fd, &fd, (uint32_t)bs, size / (uint64_t)bs, d);
 out:
-	close(ctx.fd);
+	close(fd);
 	return rc;
 }
 
