@@ -15,21 +15,28 @@
 #define LIBDIR "usr/lib/x86_64-linux-gnu"
 #define UNITDIR "usr/lib/systemd/system"
 
-/* The ready line once the host reached multi-user, then the bank is marked good (as the busybox base's
- * inittab does). The line goes to the console through the journal. */
+/* The ready line once the host's services are up, then the bank is marked good (as the busybox base's
+ * inittab does). The line is written straight to the console (through the journal it would come later, at
+ * journald's pace) and before any getty starts: agetty flushes the tty's output queue when it takes the line
+ * over, which cut the ready line short when the two raced. It cannot be After=multi-user.target for that:
+ * the target is ordered after the gettys it wants. So it waits for what the gettys wait for
+ * (systemd-user-sessions: the network and remote filesystems), for sshd, and comes before every getty. */
 static const char ready_unit[] =
 	"[Unit]\n"
 	"Description=ramhost ready line, then mark the boot bank good\n"
 	"Documentation=man:ramhost(1)\n"
-	"After=multi-user.target\n"
+	"After=basic.target systemd-user-sessions.service ssh.service ramhost-ssh-keygen.service\n"
+	"Wants=getty-pre.target\n"
+	"Before=getty-pre.target\n"
 	"\n"
 	"[Service]\n"
 	"Type=oneshot\n"
 	"RemainAfterExit=yes\n"
 	"ExecStart=/usr/bin/ramhost ready\n"
 	"ExecStart=-/usr/bin/ramhost bootbank mark-good\n"
-	"StandardOutput=journal+console\n"
+	"StandardOutput=tty\n"
 	"StandardError=journal+console\n"
+	"TTYPath=/dev/console\n"
 	"\n"
 	"[Install]\n"
 	"WantedBy=multi-user.target\n";

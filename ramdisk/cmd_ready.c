@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "fileio.h"
@@ -64,5 +66,11 @@ int cmd_ready(int argc, char **argv)
 	state_word(state, sizeof(state));
 	printf("ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s\n", env.bank,
 	       env.ntardisks, state, ms, env.build[0] ? env.build : "-");
-	return fflush(stdout) == 0 ? 0 : 1;
+	if (fflush(stdout) != 0)
+		return 1;
+	/* On a terminal, wait until the line has left: a getty that opens the console next flushes whatever is
+	 * still queued */
+	if (isatty(STDOUT_FILENO))
+		(void)tcdrain(STDOUT_FILENO);
+	return 0;
 }

@@ -80,6 +80,12 @@ def first_boot(r, disk):
                           "ramhost-state-save.service ramhost-state-save.timer ssh.service "
                           "serial-getty@ttyS0.service systemd-udevd.service")
         r.check("debian_ramhost_units_active", rc == 0 and "inactive" not in units and "failed" not in units, units)
+        # the ready line is written before any getty starts (agetty flushes the console's output queue), and the
+        # ordering that makes it so must not be one systemd breaks up as a cycle
+        ready_at, login_at = vm.buf.find(b"ramhost: ready "), vm.buf.find(b"login: ")
+        r.check("debian_ready_before_getty", 0 <= ready_at < login_at and b"rdering cycle" not in vm.buf,
+                "ready line at %d, first login prompt at %d, ordering cycle: %s"
+                % (ready_at, login_at, b"rdering cycle" in vm.buf))
         rc, out = vm.sh("touch /usr/ramhost-test")
         r.check("debian_usr_read_only", rc != 0 and "Read-only file system" in out, out)
         rc, out = vm.sh("touch /etc/ramhost-test && rm /etc/ramhost-test && touch /var/ramhost-test")
