@@ -14,5 +14,8 @@ int cmd_ready(int argc, char **argv);    /* ramdisk/cmd_ready.c */
 int cmd_bootbank(int argc, char **argv);  /* ramdisk/cmd_bootbank.c */
 int cmd_install(int argc, char **argv);   /* image-builder/cmd_install.c */
 int cmd_state(int argc, char **argv);     /* ramdisk/cmd_state.c */
+int cmd_vib(int argc, char **argv);       /* vib/cmd_vib.c: create, info, verify, extract */
+int cmd_vib_live(int argc, char **argv);  /* vib/cmd_vib_live.c: install, remove, update, list (cmd_vib hands them on) */
+int cmd_depot(int argc, char **argv);     /* vib/cmd_depot.c */
 
 #endif

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "bootbank", cmd_bootbank, "show the boot banks and mark the booted one good" },
 	{ "install", cmd_install, "install the booted ISO onto a disk (also unattended)" },
 	{ "state", cmd_state, "save, list, diff and restore the sticky files kept across reboots" },
+	{ "vib", cmd_vib, "create, verify, install and remove signed VIB bundles" },
+	{ "depot", cmd_depot, "create and list depots of VIBs and image profiles" },
 };
 
 static void usage(FILE *f)

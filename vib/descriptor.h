@@ -1,0 +1,82 @@
+/* descriptor.h: a VIB's descriptor.xml, parsed into plain C and written back.
+ *
+ * The XML is read with libxml2 with the network, DTD loading and entity substitution off; a document with a
+ * DOCTYPE (the only way to declare entities) is refused outright, so external entities and expansion bombs
+ * never reach the parser's entity code. Sizes are bounded (the whole document, every text, every list). The
+ * format is in docs/vib.md. Parsers take (buf, len) and are fuzzed (tests/fuzz/fuzz_vib_descriptor.c). */
+#ifndef RAMHOST_VIB_DESCRIPTOR_H
+#define RAMHOST_VIB_DESCRIPTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "version.h"
+
+#define VIB_NAME_MAX 64          /* name of a VIB or a payload, including the NUL: [A-Za-z0-9._+-], not starting with . or - */
+#define VIB_DESC_MAX (1u << 20)  /* descriptor.xml at most 1 MiB */
+#define VIB_LIST_MAX 256         /* at most this many entries in any list (relations, payloads, sticky files) */
+
+/* Acceptance levels, lowest first: a host or image at level L accepts VIBs at L or above. */
+enum vib_level {
+	VIB_LEVEL_COMMUNITY = 0, /* unsigned */
+	VIB_LEVEL_PARTNER = 1,
+	VIB_LEVEL_ACCEPTED = 2,
+	VIB_LEVEL_CERTIFIED = 3,
+};
+
+/* "community", "partner", "accepted", "certified" */
+const char *vib_level_str(enum vib_level level);
+int vib_level_parse(const char *s, enum vib_level *ret_level);
+
+/* One relationship: NAME, or NAME OP VERSION. For provides, op is VIB_OP_ANY or VIB_OP_EQ. */
+struct vib_rel {
+	char name[VIB_NAME_MAX];
+	enum vib_op op;
+	char version[VIB_VERSION_MAX]; /* "" when op == VIB_OP_ANY */
+};
+
+/* One payload: an ar member of the .vib named NAME.tdk (a tardisk), of type "tdk". */
+struct vib_payload {
+	char name[VIB_NAME_MAX]; /* without the .tdk suffix */
+	char type[16];           /* "tdk" */
+	uint64_t size;
+	uint8_t sha256[32];
+};
+
+struct vib_desc {
+	char name[VIB_NAME_MAX];
+	char version[VIB_VERSION_MAX];
+	char vendor[128];
+	char summary[256];
+	char *description;       /* malloc'd, may be "" */
+	char release_date[32];   /* ISO 8601, e.g. 2026-11-01T00:00:00Z */
+	enum vib_level level;    /* the acceptance level the VIB claims (its signature must prove it) */
+
+	struct vib_rel *depends;   size_t ndepends;
+	struct vib_rel *conflicts; size_t nconflicts;
+	struct vib_rel *replaces;  size_t nreplaces;
+	struct vib_rel *provides;  size_t nprovides;
+
+	struct vib_payload *payloads; size_t npayloads;
+	char **sticky; size_t nsticky; /* absolute paths of files the VIB declares sticky (state saves them) */
+
+	bool live_install_allowed;
+	bool live_remove_allowed;
+	bool stateless_ready;
+};
+
+/* Parses descriptor.xml from (buf, len) into *ret (set only on success; free it with vib_desc_free). Every
+ * error names the element or attribute and the value that was wrong; -EBADMSG for malformed or hostile XML,
+ * -EINVAL for a well-formed document that is not a valid descriptor, -E2BIG past the size bounds. */
+int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_err *err);
+
+/* Writes d as descriptor.xml into a malloc'd buffer (*ret_buf, *ret_len; the caller frees it). What it writes
+ * parses back to the same struct. */
+int vib_desc_write(const struct vib_desc *d, char **ret_buf, size_t *ret_len, struct rh_err *err);
+
+/* Frees what d owns and zeroes it; safe on a zeroed or already freed struct. */
+void vib_desc_free(struct vib_desc *d);
+
+#endif

@@ -1,0 +1,40 @@
+/* version.h: VIB version strings and the relations between them.
+ *
+ * Versions compare like Debian's (epoch:upstream-release; digits compare as numbers, letters before
+ * non-letters, '~' before everything, even the end), which also orders ESXi-style versions such as
+ * 7.0.3-0.20.19193900. Relations are the five of Debian and ESXi descriptors: << <= = >= >>. Freestanding of any
+ * I/O; unit-tested in tests/unit/test_vib_version.c. */
+#ifndef RAMHOST_VIB_VERSION_H
+#define RAMHOST_VIB_VERSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VIB_VERSION_MAX 64 /* including the NUL */
+
+enum vib_op {
+	VIB_OP_ANY = 0, /* no version given: any version satisfies */
+	VIB_OP_LT,      /* << */
+	VIB_OP_LE,      /* <= */
+	VIB_OP_EQ,      /* =  */
+	VIB_OP_GE,      /* >= */
+	VIB_OP_GT,      /* >> */
+};
+
+/* A version is 1..63 characters of [0-9A-Za-z.+~:-], starting with a digit (after an optional "N:" epoch).
+ * Returns true when s is one. */
+bool vib_version_valid(const char *s);
+
+/* <0, 0 or >0 as a sorts before, equal to or after b. Both must be valid. */
+int vib_version_cmp(const char *a, const char *b);
+
+/* Parses "<<", "<=", "=", ">=", ">>" into *ret_op; 0 or -EINVAL. */
+int vib_op_parse(const char *s, enum vib_op *ret_op);
+
+/* "<<" ... ">>", or "" for VIB_OP_ANY. */
+const char *vib_op_str(enum vib_op op);
+
+/* Whether version `have` satisfies `op want` (true for VIB_OP_ANY). */
+bool vib_version_satisfies(const char *have, enum vib_op op, const char *want);
+
+#endif
