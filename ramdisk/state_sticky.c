@@ -132,6 +132,10 @@ int state_patterns_load(const char *root, struct state_patterns *ret, struct rh_
 	rc = load_list(path, path, &pats, err);
 	if (rc < 0)
 		goto out;
+	snprintf(path, sizeof(path), "%s%s", root, STATE_VIB_STICKY_LIST);
+	rc = load_list(path, path, &pats, err);
+	if (rc < 0)
+		goto out;
 	snprintf(dir, sizeof(dir), "%s%s", root, STATE_STICKY_DIR);
 	d = opendir(dir);
 	if (!d)

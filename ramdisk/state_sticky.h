@@ -1,7 +1,8 @@
 /* state_sticky.h: which files are sticky, and the live sticky set of a root (what `state save` would save).
  *
  * A path is sticky when it is a regular file with the sticky bit (S_ISVTX), or when it or one of its parent
- * directories matches a pattern of ROOT/run/ramhost/sticky.list or ROOT/usr/lib/ramhost/sticky.d/ *.list (one
+ * directories matches a pattern of ROOT/run/ramhost/sticky.list, ROOT/run/ramhost/vibs/sticky.list (the
+ * installed VIBs' sticky files) or ROOT/usr/lib/ramhost/sticky.d/ *.list (one
  * absolute fnmatch glob per line with FNM_PATHNAME, '#' comments). Symlinks are sticky only through a pattern and
  * are saved as symlinks; other file types are never saved.
  *
@@ -23,6 +24,7 @@
 
 #define STATE_STICKY_LIST "/run/ramhost/sticky.list"
 #define STATE_STICKY_DIR "/usr/lib/ramhost/sticky.d"
+#define STATE_VIB_STICKY_LIST "/run/ramhost/vibs/sticky.list"   /* the installed VIBs' sticky files (vibdb.h) */
 #define STATE_TARDISKS_DIR "/run/ramhost/tardisks"
 #define STATE_BOOTENV "/run/ramhost/boot.env"
 #define STATE_PATTERN_FILE_MAX (1u << 20)

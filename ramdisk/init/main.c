@@ -42,6 +42,8 @@
 #define BOOTENV_PATH "/run/ramhost/boot.env"
 #define STICKY_SRC "/etc/ramhost/sticky.list"  /* the profile's sticky patterns, in init.cpio */
 #define STICKY_DST "/run/ramhost/sticky.list"  /* where `ramhost state` reads them */
+#define VIBS_SRC "/vibs"                        /* the installed-VIB database, from the vibs.cpio module */
+#define VIBS_DST "/run/ramhost/vibs"            /* where `ramhost vib` and `ramhost state` read it (vibdb.h) */
 #define STATE_TOOL "/usr/bin/ramhost"          /* in the new root: runs `state boot` before the base's init */
 #define STATE_TIMEOUT_MS 120000u
 #define MAX_FILE (1u << 20)
@@ -531,6 +533,25 @@ static void copy_sticky_list(void)
 	free(buf);
 }
 
+/* The installed-VIB database (vib/vibdb.h): /vibs of the initramfs (unpacked from the bank's vibs.cpio) copied
+ * to /run/ramhost/vibs, which is created empty when the image has no VIBs, so `ramhost vib` always finds it. A
+ * copy that fails is reported and the boot goes on (the VIBs' tardisks are mounted all the same; only `vib list`
+ * and their sticky files are missing). */
+static void copy_vibdb(void)
+{
+	struct rh_err err = { 0 };
+	struct stat st;
+
+	if (rh_mkdir_p(SYSROOT VIBS_DST, 0755, &err) < 0) {
+		say("%s (no installed-VIB database this boot)", err.msg);
+		return;
+	}
+	if (stat(VIBS_SRC, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	if (copy_tree(VIBS_SRC, SYSROOT VIBS_DST, &err) < 0)
+		say("%s (the installed-VIB database is incomplete this boot)", err.msg);
+}
+
 /* Runs `ramhost state boot` in the new root (chrooted, /dev /proc /sys there), which mounts the state
  * partition inside it and restores the newest valid generation over the image defaults before the base's init
  * reads a single file. It prints its own line; any failure (or 120 s without an answer) is one warning and the
@@ -583,6 +604,7 @@ int main(void)
 	init_ms = boottime_ms();
 	write_bootenv(init_ms);
 	copy_sticky_list();
+	copy_vibdb();
 	if (cmd.brk) {
 		say("ramhost.break: emergency shell before switch_root; exit it to go on booting");
 		if (run_shell() < 0)
