@@ -1,50 +1,410 @@
-/* sig.c: placeholder bodies so that the tree links while it is written (issue 5); every one fails. */
+/* sig.c: sig.pkcs7 — a detached CMS signature (DER) over descriptor.xml — made and checked with OpenSSL 3,
+ * and the host's acceptance policy. See sig.h and docs/vib-signing.md.
+ *
+ * Verification runs in two steps so that each failure has its own code: first the signature itself over the
+ * descriptor's bytes, with the signer certificate the CMS carries (-EBADMSG when it does not match), then the
+ * signer's chain against the claimed level's CAs only, at the caller's `now` (-EKEYREJECTED, -EKEYEXPIRED).
+ * Chain purpose: OpenSSL 3.0 has no code-signing purpose, so the chain is built with purpose "any" and the
+ * signer certificate is checked here: when it has an extended key usage, that must include codeSigning. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "fileio.h"
 #include "sig.h"
 
-int vib_sig_sign(const void *desc, size_t dlen, const char *key_path, const char *cert_path, void **ret_sig, size_t *ret_len, struct rh_err *err)
+/* Level names, kept here so that the policy code does not depend on the descriptor code. */
+static const char *const level_names[] = { "community", "partner", "accepted", "certified" };
+
+static const char *level_name(enum vib_level l)
 {
-	(void)desc;
-	(void)dlen;
-	(void)key_path;
-	(void)cert_path;
-	(void)ret_sig;
-	(void)ret_len;
-	(void)err;
-	return -ENOSYS;
+	return (unsigned)l < 4 ? level_names[l] : "unknown";
 }
 
-int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, enum vib_level claimed, const char *const *trust_dirs, const char *extra_ca, time_t now, enum vib_level *ret_level, struct rh_err *err)
+/* OpenSSL's most recent error as text (and the queue cleared), for messages. */
+static const char *ossl_err(char *buf, size_t cap)
 {
-	(void)desc;
-	(void)dlen;
-	(void)sig;
-	(void)slen;
-	(void)claimed;
-	(void)trust_dirs;
-	(void)extra_ca;
-	(void)now;
-	(void)ret_level;
-	(void)err;
-	return -ENOSYS;
+	unsigned long e = ERR_peek_last_error();
+
+	if (!e)
+		snprintf(buf, cap, "no detail from OpenSSL");
+	else
+		ERR_error_string_n(e, buf, cap);
+	ERR_clear_error();
+	return buf;
+}
+
+int vib_sig_sign(const void *desc, size_t dlen, const char *key_path, const char *cert_path, void **ret_sig,
+		 size_t *ret_len, struct rh_err *err)
+{
+	char e[256];
+	BIO *kb = NULL, *cb = NULL, *in = NULL, *out = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL, *x;
+	STACK_OF(X509) *chain = NULL;
+	CMS_ContentInfo *cms = NULL;
+	BUF_MEM *mem;
+	void *sig;
+	int rc;
+
+	ERR_clear_error();
+	kb = BIO_new_file(key_path, "r");
+	if (!kb) {
+		rc = rh_errf(err, -ENOENT, "%s: cannot open the signing key: %s", key_path, ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+	if (!key) {
+		rc = rh_errf(err, -EINVAL, "%s: not a PEM private key (or encrypted): %s", key_path, ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	cb = BIO_new_file(cert_path, "r");
+	if (!cb) {
+		rc = rh_errf(err, -ENOENT, "%s: cannot open the signing certificate: %s", cert_path, ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+	if (!cert) {
+		rc = rh_errf(err, -EINVAL, "%s: no PEM certificate: %s", cert_path, ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	chain = sk_X509_new_null();
+	if (!chain) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The rest of the chain file: intermediates, carried in the CMS so verifiers can build the chain. */
+	while ((x = PEM_read_bio_X509(cb, NULL, NULL, NULL))) {
+		if (!sk_X509_push(chain, x)) {
+			X509_free(x);
+			rc = rh_errf(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	ERR_clear_error(); /* the loop ends on "no start line" */
+	if (!X509_check_private_key(cert, key)) {
+		rc = rh_errf(err, -EKEYREJECTED, "%s: the key does not match the certificate %s", key_path, cert_path);
+		ERR_clear_error();
+		goto out;
+	}
+	in = BIO_new_mem_buf(desc, (int)dlen);
+	out = BIO_new(BIO_s_mem());
+	if (!in || !out || dlen > (size_t)VIB_DESC_MAX) {
+		rc = rh_errf(err, dlen > (size_t)VIB_DESC_MAX ? -E2BIG : -ENOMEM, "cannot sign %zu bytes", dlen);
+		goto out;
+	}
+	cms = CMS_sign(cert, key, chain, in, CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP);
+	if (!cms || i2d_CMS_bio(out, cms) != 1) {
+		rc = rh_errf(err, -EINVAL, "%s: signing failed: %s", cert_path, ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	BIO_get_mem_ptr(out, &mem);
+	sig = malloc(mem->length ? mem->length : 1);
+	if (!sig) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(sig, mem->data, mem->length);
+	*ret_sig = sig;
+	*ret_len = mem->length;
+	rc = 0;
+out:
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(out);
+	BIO_free(kb);
+	BIO_free(cb);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+/* Adds every *.pem of DIR/LEVEL to store; a missing directory adds nothing. *count: certificates loaded. */
+static int store_add_dir(X509_STORE *store, const char *dir, const char *level, int *count, struct rh_err *err)
+{
+	char path[4096], e[256];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, level) >= (int)sizeof(path))
+		return rh_errf(err, -ENAMETOOLONG, "%s: trust directory path too long", dir);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char file[4096 + 256];
+		struct stat st;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".pem") || de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		if (stat(file, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (X509_STORE_load_file(store, file) != 1) {
+			rc = rh_errf(err, -EINVAL, "%s: not a PEM certificate file: %s", file, ossl_err(e, sizeof(e)));
+			break;
+		}
+		(*count)++;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The X509_STORE of one level: its CAs in every trust dir, plus extra_ca when set. */
+static int level_store(enum vib_level level, const char *const *trust_dirs, const char *extra_ca, time_t now,
+		       X509_STORE **ret, struct rh_err *err)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_VERIFY_PARAM *param;
+	char e[256];
+	int count = 0, rc;
+	size_t i;
+
+	if (!store)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	for (i = 0; trust_dirs && trust_dirs[i]; i++) {
+		rc = store_add_dir(store, trust_dirs[i], level_name(level), &count, err);
+		if (rc)
+			goto fail;
+	}
+	if (extra_ca) {
+		if (X509_STORE_load_file(store, extra_ca) != 1) {
+			rc = rh_errf(err, -EINVAL, "%s: cannot load the CA file: %s", extra_ca, ossl_err(e, sizeof(e)));
+			goto fail;
+		}
+		count++;
+	}
+	if (!count) {
+		rc = rh_errf(err, -EKEYREJECTED, "no %s CA in the trust store (%s/%s%s)", level_name(level),
+			     trust_dirs && trust_dirs[0] ? trust_dirs[0] : "(none)", level_name(level),
+			     trust_dirs && trust_dirs[0] && trust_dirs[1] ? " and the others" : "");
+		goto fail;
+	}
+	param = X509_STORE_get0_param(store);
+	X509_VERIFY_PARAM_set_time(param, now);
+	X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
+	*ret = store;
+	return 0;
+fail:
+	X509_STORE_free(store);
+	return rc;
+}
+
+/* The subject of x as one line, for messages. */
+static const char *subject(X509 *x, char *buf, size_t cap)
+{
+	if (!x || !X509_NAME_oneline(X509_get_subject_name(x), buf, (int)cap))
+		snprintf(buf, cap, "(unknown signer)");
+	return buf;
+}
+
+/* Verifies the signer's chain against store and maps OpenSSL's reason to sig.h's codes. */
+static int check_chain(X509 *signer, STACK_OF(X509) *untrusted, X509_STORE *store, enum vib_level level,
+		       struct rh_err *err)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	char s[256];
+	int rc, verr;
+
+	if (!ctx || !X509_STORE_CTX_init(ctx, store, signer, untrusted)) {
+		X509_STORE_CTX_free(ctx);
+		return rh_errf(err, -ENOMEM, "out of memory");
+	}
+	if (X509_verify_cert(ctx) == 1) {
+		rc = 0;
+		goto out;
+	}
+	verr = X509_STORE_CTX_get_error(ctx);
+	switch (verr) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		rc = rh_errf(err, -EKEYEXPIRED, "signer \"%s\": certificate \"%s\" %s",
+			     subject(signer, s, sizeof(s)), subject(X509_STORE_CTX_get_current_cert(ctx), s + 128, 128),
+			     verr == X509_V_ERR_CERT_HAS_EXPIRED ? "has expired" : "is not valid yet");
+		break;
+	default:
+		rc = rh_errf(err, -EKEYREJECTED, "signer \"%s\" does not chain to a %s CA of the trust store: %s",
+			     subject(signer, s, sizeof(s)), level_name(level), X509_verify_cert_error_string(verr));
+	}
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	return rc;
+}
+
+int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, enum vib_level claimed,
+		   const char *const *trust_dirs, const char *extra_ca, time_t now, enum vib_level *ret_level,
+		   struct rh_err *err)
+{
+	const unsigned char *p = sig;
+	CMS_ContentInfo *cms = NULL;
+	STACK_OF(X509) *signers = NULL, *certs = NULL;
+	X509_STORE *store = NULL;
+	BIO *content = NULL;
+	X509 *signer;
+	char e[256], s[256];
+	uint32_t xku;
+	int rc, i;
+
+	ERR_clear_error();
+	if ((unsigned)claimed > VIB_LEVEL_CERTIFIED)
+		return rh_errf(err, -EPROTO, "unknown acceptance level %d", (int)claimed);
+	if (claimed == VIB_LEVEL_COMMUNITY) {
+		if (slen)
+			return rh_errf(err, -EPROTO, "a community VIB must not carry a signature (sig.pkcs7 has %zu bytes)",
+				       slen);
+		*ret_level = VIB_LEVEL_COMMUNITY;
+		return 0;
+	}
+	if (!slen)
+		return rh_errf(err, -ENOKEY, "the VIB claims the %s level but sig.pkcs7 is empty", level_name(claimed));
+	if (slen > (size_t)VIB_DESC_MAX || dlen > (size_t)VIB_DESC_MAX)
+		return rh_errf(err, -EBADMSG, "sig.pkcs7 (%zu bytes) or descriptor (%zu bytes) too large", slen, dlen);
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)slen);
+	if (!cms || p != (const unsigned char *)sig + slen ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || !CMS_is_detached(cms)) {
+		rc = rh_errf(err, -EBADMSG, "sig.pkcs7 is not a detached CMS signature (DER): %s", ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	content = BIO_new_mem_buf(desc, (int)dlen);
+	if (!content) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Step 1: the signature over these exact bytes, with the certificates the CMS carries. */
+	if (CMS_verify(cms, NULL, NULL, content, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+		rc = rh_errf(err, -EBADMSG, "the signature does not verify over descriptor.xml (tampered?): %s",
+			     ossl_err(e, sizeof(e)));
+		goto out;
+	}
+	signers = CMS_get0_signers(cms);
+	certs = CMS_get1_certs(cms);
+	if (!signers || sk_X509_num(signers) < 1) {
+		rc = rh_errf(err, -EBADMSG, "sig.pkcs7 names no signer certificate");
+		goto out;
+	}
+	rc = level_store(claimed, trust_dirs, extra_ca, now, &store, err);
+	if (rc)
+		goto out;
+	/* Step 2: every signer chains to the claimed level's CAs and may sign code. */
+	for (i = 0; i < sk_X509_num(signers); i++) {
+		signer = sk_X509_value(signers, i);
+		xku = X509_get_extended_key_usage(signer);
+		if (!(xku & (XKU_CODE_SIGN | XKU_ANYEKU))) { /* no EKU at all reads as every usage */
+			rc = rh_errf(err, -EKEYREJECTED, "signer \"%s\": its extended key usage does not allow code signing",
+				     subject(signer, s, sizeof(s)));
+			goto out;
+		}
+		rc = check_chain(signer, certs, store, claimed, err);
+		if (rc)
+			goto out;
+	}
+	*ret_level = claimed;
+	rc = 0;
+out:
+	ERR_clear_error();
+	sk_X509_free(signers);
+	sk_X509_pop_free(certs, X509_free);
+	X509_STORE_free(store);
+	BIO_free(content);
+	CMS_ContentInfo_free(cms);
+	return rc;
 }
 
 int vib_level_check(const char *vib_name, enum vib_level level, enum vib_level policy, struct rh_err *err)
 {
-	(void)vib_name;
-	(void)level;
-	(void)policy;
-	(void)err;
-	return -ENOSYS;
+	if (level >= policy)
+		return 0;
+	return rh_errf(err, -EPERM, "VIB %s: acceptance level %s is below the policy %s (level below policy)",
+		       vib_name ? vib_name : "(unnamed)", level_name(level), level_name(policy));
+}
+
+/* Reads the level word of path into *ret (0), or -ENOENT when path does not exist. */
+static int read_level_file(const char *path, enum vib_level *ret, struct rh_err *err)
+{
+	char *buf = NULL, *w, *end;
+	size_t len, i;
+	int rc;
+
+	rc = rh_read_file(path, 256, &buf, &len, NULL);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc)
+		return rh_errf(err, rc, "%s: cannot read the acceptance level: %s", path, strerror(-rc));
+	for (w = buf; *w == ' ' || *w == '\t' || *w == '\n' || *w == '\r'; w++)
+		;
+	for (end = w; *end && *end != ' ' && *end != '\t' && *end != '\n' && *end != '\r'; end++)
+		;
+	*end = '\0';
+	for (i = 0; i < 4; i++) {
+		if (!strcmp(w, level_names[i])) {
+			*ret = (enum vib_level)i;
+			free(buf);
+			return 0;
+		}
+	}
+	rc = rh_errf(err, -EINVAL, "%s: unknown acceptance level \"%.64s\" (community, partner, accepted, certified)",
+		     path, w);
+	free(buf);
+	return rc;
 }
 
 int vib_host_level(enum vib_level *ret_level, struct rh_err *err)
 {
-	(void)ret_level;
-	(void)err;
-	return -ENOSYS;
+	const char *env = getenv("RAMHOST_ACCEPTANCE");
+	int rc;
+
+	if (env && *env) {
+		rc = read_level_file(env, ret_level, err);
+		if (rc == -ENOENT)
+			return rh_errf(err, rc, "%s (RAMHOST_ACCEPTANCE): no such file", env);
+		return rc;
+	}
+	rc = read_level_file(VIB_ACCEPTANCE_ADMIN, ret_level, err);
+	if (rc != -ENOENT)
+		return rc;
+	rc = read_level_file(VIB_ACCEPTANCE_RUN, ret_level, err);
+	if (rc != -ENOENT)
+		return rc;
+	*ret_level = VIB_LEVEL_PARTNER;
+	return 0;
+}
+
+int vib_host_trust(struct vib_trust *t, struct rh_err *err)
+{
+	const char *env = getenv("RAMHOST_TRUST");
+	size_t n = 0;
+	char *p, *save = NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (!env || !*env) {
+		t->dirs[0] = VIB_TRUST_RUN;
+		t->dirs[1] = VIB_TRUST_SYSTEM;
+		t->dirs[2] = VIB_TRUST_ADMIN;
+		return 0;
+	}
+	if (strlen(env) >= sizeof(t->buf))
+		return rh_errf(err, -ENAMETOOLONG, "RAMHOST_TRUST is too long (%zu bytes)", strlen(env));
+	strcpy(t->buf, env);
+	for (p = strtok_r(t->buf, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		if (n == VIB_TRUST_DIRS_MAX)
+			return rh_errf(err, -E2BIG, "RAMHOST_TRUST names more than %d directories", VIB_TRUST_DIRS_MAX);
+		t->dirs[n++] = p;
+	}
+	return 0;
 }

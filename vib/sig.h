@@ -15,8 +15,12 @@
 #include "descriptor.h"
 #include "err.h"
 
+#define VIB_TRUST_RUN "/run/ramhost/vibs/trust"       /* from the image's vibs.cpio (the profile's trust = DIR) */
 #define VIB_TRUST_SYSTEM "/usr/share/ramhost/trust"
 #define VIB_TRUST_ADMIN "/etc/ramhost/trust"
+#define VIB_ACCEPTANCE_ADMIN "/etc/ramhost/acceptance"
+#define VIB_ACCEPTANCE_RUN "/run/ramhost/vibs/acceptance" /* the image's policy, from vibs.cpio */
+#define VIB_TRUST_DIRS_MAX 16
 
 /* Signs (desc, dlen) with the PEM private key and certificate at key_path and cert_path (a chain file: the
  * signer first, intermediates after). The result is DER, malloc'd into *ret_sig / *ret_len. */
@@ -43,8 +47,17 @@ int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, 
  * message naming both levels and the VIB. */
 int vib_level_check(const char *vib_name, enum vib_level level, enum vib_level policy, struct rh_err *err);
 
-/* The host's acceptance level: /etc/ramhost/acceptance (one word; RAMHOST_ACCEPTANCE overrides the path), or
- * partner when the file is absent. */
+/* The host's acceptance level: the file named by RAMHOST_ACCEPTANCE when set (it must exist), else
+ * /etc/ramhost/acceptance, else /run/ramhost/vibs/acceptance, else partner. The file holds one level word. */
 int vib_host_level(enum vib_level *ret_level, struct rh_err *err);
+
+/* The host's trust store directories, as the NULL-terminated list vib_sig_verify() takes: RAMHOST_TRUST
+ * (colon-separated) when set, else VIB_TRUST_RUN, VIB_TRUST_SYSTEM, VIB_TRUST_ADMIN. Missing directories are
+ * fine (they hold no CA). t->dirs points into t; fill it with vib_host_trust(&t) and pass t.dirs. */
+struct vib_trust {
+	char buf[4096];
+	const char *dirs[VIB_TRUST_DIRS_MAX + 1];
+};
+int vib_host_trust(struct vib_trust *t, struct rh_err *err);
 
 #endif
