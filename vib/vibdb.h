@@ -41,4 +41,19 @@ int vibdb_del(const char *dir, const char *name, struct rh_err *err);
 /* Writes db as the vibs.cpio module to out_fd (path names it in errors). */
 int vibdb_write_cpio(const struct vibdb *db, int out_fd, const char *path, struct rh_err *err);
 
+/* The sticky.list file of the vibdb dir (and of vibs.cpio): the union of the entries' sticky files, sorted, one
+ * absolute path per line after a comment line; paths `ramhost state` would refuse (below /usr, /run, ...) are
+ * left out. *ret is malloc'd (the caller frees it). */
+#define VIBDB_STICKY_LIST "sticky.list"
+int vibdb_sticky_text(const struct vibdb *db, char **ret, size_t *ret_len, struct rh_err *err);
+
+/* What an image adds to vibs.cpio besides the entries: vibs/acceptance (the profile's policy, one word) and
+ * vibs/trust/LEVEL/ *.pem copied from a trust store directory (certified/ accepted/ partner/ subdirs). */
+struct vibdb_cpio_extra {
+	const char *acceptance; /* NULL: no vibs/acceptance */
+	const char *trust_dir;  /* NULL: no vibs/trust */
+};
+int vibdb_write_cpio_ex(const struct vibdb *db, const struct vibdb_cpio_extra *x, int out_fd, const char *path,
+			struct rh_err *err);
+
 #endif
