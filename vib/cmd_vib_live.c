@@ -1,11 +1,172 @@
-/* cmd_vib_live.c: placeholder so that the binary links while this command is written (issue 5). */
+/* cmd_vib_live.c: `ramhost vib install | remove | update | list` — VIBs on the running host (cmd_vib hands these
+ * four on). Parses options and prints; vib/live_install.c does the work. Progress lines go to stderr, the
+ * result (text or one JSON object with --json) to stdout. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
+#include "live_install.h"
+#include "ramdisk/runtime.h"
+#include "sig.h"
+#include "vibdb.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: ramhost vib install [--dry-run] [--no-sig-check] [--reboot-required] [--json] FILE|URL\n"
+		   "       ramhost vib remove [--dry-run] [--json] NAME\n"
+		   "       ramhost vib list [--json]\n\n"
+		   "install  checks the VIB (signature against the host's trust store, acceptance level, payload\n"
+		   "         hashes, relationships with the installed VIBs), mounts each payload tardisk read-only and\n"
+		   "         layers it on top of /usr, /opt, ... at once (processes that have the old view keep it),\n"
+		   "         merges its /etc defaults (a file you changed is kept; the new default goes next to it as\n"
+		   "         FILE.vib-new), and on a disk host adds it to the booted bootbank so that it stays after a\n"
+		   "         reboot. URL: http://, https://, file://. Any failure leaves the host as it was.\n"
+		   "  --dry-run          download and check, change nothing\n"
+		   "  --no-sig-check     skip the signature (only on a community-level host)\n"
+		   "  --reboot-required  for a VIB without live-install-allowed: stage it in the bootbank only\n"
+		   "  --json             one JSON object on stdout, with the phase times in ms\n"
+		   "remove   takes a VIB out of the running view and the bootbank (or, without live-remove-allowed,\n"
+		   "         out of the bootbank only: it goes at the next reboot); refused while another installed\n"
+		   "         VIB depends on it\n"
+		   "list     the installed VIBs: name, version, level, vendor, summary\n\n"
+		   "Environment: RAMHOST_MIN_FREE (bytes, K/M/G; default 64M) RAM that must stay free; RAMHOST_TRUST,\n"
+		   "RAMHOST_ACCEPTANCE (docs/vib-signing.md); RAMHOST_VIBDB (database dir, default /run/ramhost/vibs).\n"
+		   "See docs/vib-live.md and ramhost-vib(1).\n");
+}
+
+static void print_result(const char *verb, const struct live_result *r, int json, int dry_run)
+{
+	unsigned i;
+
+	if (!json) {
+		printf("%s %s %s (%s)%s%s\n", dry_run ? "would be" : verb, r->name, r->version, vib_level_str(r->level),
+		       dry_run ? "" : r->live ? " live" : " staged for the next boot",
+		       dry_run ? "" : r->bank ? ", bootbank updated" : ", until reboot (no bootbank)");
+		return;
+	}
+	printf("{\"action\":");
+	json_string(stdout, verb);
+	printf(",\"name\":");
+	json_string(stdout, r->name);
+	printf(",\"version\":");
+	json_string(stdout, r->version);
+	printf(",\"level\":\"%s\",\"dry_run\":%s,\"live\":%s,\"bank\":%s,\"bytes\":%llu,\"etc_kept\":%u,\"payloads\":[",
+	       vib_level_str(r->level), dry_run ? "true" : "false", r->live ? "true" : "false",
+	       r->bank ? "true" : "false", (unsigned long long)r->bytes, r->etc_kept);
+	for (i = 0; i < r->npayloads; i++) {
+		printf(i ? "," : "");
+		json_string(stdout, r->payloads[i]);
+	}
+	printf("],\"ms\":{\"download\":%.1f,\"verify\":%.1f,\"mount\":%.1f,\"refresh\":%.1f,\"bank\":%.1f,"
+	       "\"total\":%.1f}}\n", r->ms_download, r->ms_verify, r->ms_mount, r->ms_refresh, r->ms_bank, r->ms_total);
+}
+
+static int list(int json)
+{
+	struct rh_err err = { 0 };
+	struct vibdb db = { NULL, 0 };
+	size_t i;
+	int rc = vibdb_load(live_vibdb_dir(), &db, &err);
+
+	if (rc < 0) {
+		fprintf(stderr, "ramhost vib list: %s\n", err.msg);
+		return 1;
+	}
+	if (json)
+		printf("[");
+	else if (db.n)
+		printf("%-24s %-20s %-10s %-20s %s\n", "NAME", "VERSION", "LEVEL", "VENDOR", "SUMMARY");
+	else
+		printf("no VIBs installed\n");
+	for (i = 0; i < db.n; i++) {
+		const struct vib_desc *d = &db.v[i].desc;
+		if (!json) {
+			printf("%-24s %-20s %-10s %-20s %s\n", d->name, d->version, vib_level_str(db.v[i].level),
+			       d->vendor, d->summary);
+			continue;
+		}
+		printf("%s{\"name\":", i ? "," : "");
+		json_string(stdout, d->name);
+		printf(",\"version\":");
+		json_string(stdout, d->version);
+		printf(",\"level\":\"%s\",\"vendor\":", vib_level_str(db.v[i].level));
+		json_string(stdout, d->vendor);
+		printf(",\"summary\":");
+		json_string(stdout, d->summary);
+		printf("}");
+	}
+	if (json)
+		printf("]\n");
+	vibdb_free(&db);
+	return 0;
+}
 
 int cmd_vib_live(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "ramhost %s: not built yet\n", argv[0]);
-	return 1;
+	static const struct option lopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-sig-check", no_argument, NULL, 'S' },
+		{ "reboot-required", no_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct live_opts o = { 0, 0, 0, 0, stderr };
+	struct live_result r;
+	struct rh_err err = { 0 };
+	const char *sub;
+	int json = 0, c, rc;
+
+	if (argc > 1 && !strcmp(argv[0], "vib")) {   /* called as `vib install ...` or as `install ...` */
+		argc--;
+		argv++;
+	}
+	sub = argv[0];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.dry_run = 1; break;
+		case 'S': o.no_sig_check = 1; break;
+		case 'R': o.reboot_required = 1; break;
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!strcmp(sub, "list")) {
+		if (optind != argc) {
+			usage(stderr);
+			return 2;
+		}
+		return list(json);
+	}
+	if (!strcmp(sub, "update")) {
+		fprintf(stderr, "ramhost vib update: not available yet (depots for live installs are not built; "
+				"install the newer .vib by URL after `vib remove`)\n");
+		return 1;
+	}
+	if (optind + 1 != argc || (strcmp(sub, "install") && strcmp(sub, "remove"))) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(sub, "install"))
+		rc = live_install(argv[optind], &o, &r, &err);
+	else
+		rc = live_remove(argv[optind], &o, &r, &err);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
+		if (json) {
+			printf("{\"action\":");
+			json_string(stdout, sub);
+			printf(",\"error\":");
+			json_string(stdout, err.msg[0] ? err.msg : strerror(-rc));
+			printf("}\n");
+		}
+		return 1;
+	}
+	print_result(!strcmp(sub, "install") ? "installed" : "removed", &r, json, o.dry_run);
+	return 0;
 }

@@ -61,6 +61,26 @@ int live_tardisk_umount(const char *mnt, struct rh_err *err)
 	return 0;
 }
 
+/* init mounted the first overlays before it switched root, under /sysroot: the options still say
+ * /sysroot/run/ramhost/tardisks/..., which is /run/ramhost/tardisks/... from the running host. */
+static void strip_sysroot(char *list)
+{
+	static const char pre[] = "/sysroot/";
+	char *src = strdup(list), *r, *w = list;
+
+	if (!src || !access("/sysroot", F_OK)) {
+		free(src);
+		return;
+	}
+	for (r = src; *r;) {
+		if ((r == src || r[-1] == ':') && !strncmp(r, pre, sizeof(pre) - 1))
+			r += sizeof(pre) - 2;   /* keep the '/' after "sysroot" */
+		*w++ = *r++;
+	}
+	*w = '\0';
+	free(src);
+}
+
 int live_overlay_lowers(const char *top, char *ret, size_t cap, struct rh_err *err)
 {
 	char *buf = NULL, *line, *save = NULL;
@@ -96,6 +116,7 @@ int live_overlay_lowers(const char *top, char *ret, size_t cap, struct rh_err *e
 	if (!found || !ret[0])
 		return rh_errf(err, -ENOENT, "%s is not a read-only overlay of tardisks (see /proc/self/mountinfo)",
 			       top);
+	strip_sysroot(ret);
 	return 0;
 }
 
