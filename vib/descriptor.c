@@ -1,43 +1,601 @@
-/* descriptor.c: placeholder bodies so that the tree links while it is written (issue 5); every one fails. */
+/* descriptor.c: descriptor.xml parsed with libxml2 into struct vib_desc, and written back.
+ *
+ * Hostile input is stopped before libxml2 sees it: the document must be at most VIB_DESC_MAX bytes of valid
+ * UTF-8 without NUL, and contain no "<!" other than comments — so no DOCTYPE, hence no entity declarations
+ * (external entities, expansion bombs) and no CDATA. libxml2 then runs with the network off, without entity
+ * substitution, DTD loading or XML_PARSE_HUGE (its own depth and size limits stay on), and we check again that
+ * the tree has no DTD. The walk over the tree only copies bounded texts into the struct. The schema is in
+ * docs/vib.md; the writer below produces exactly what the parser reads. */
 #include <errno.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "descriptor.h"
+#include "sha256.h"
+
+#define DESC_DEPTH_MAX 16
+#define DESC_TEXT_MAX 65536 /* description; every other text has its field's size */
+#define STICKY_PATH_MAX 4096
+
+static const char *const level_names[] = { "community", "partner", "accepted", "certified" };
 
 const char *vib_level_str(enum vib_level level)
 {
-	(void)level;
-	return "";
+	if ((int)level < 0 || level > VIB_LEVEL_CERTIFIED)
+		return "?";
+	return level_names[level];
 }
 
 int vib_level_parse(const char *s, enum vib_level *ret_level)
 {
-	(void)s;
-	(void)ret_level;
-	return -ENOSYS;
+	for (int i = 0; s && i <= VIB_LEVEL_CERTIFIED; i++)
+		if (!strcmp(s, level_names[i])) {
+			*ret_level = (enum vib_level)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Whether s is a VIB or payload name: 1..63 of [A-Za-z0-9._+-], not starting with '.' or '-'. */
+static bool name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= VIB_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr("._+-", s[i])))
+			return false;
+	return true;
+}
+
+/* Returns the byte offset of the first invalid UTF-8 sequence or NUL, or len when all of buf is valid. */
+static size_t utf8_bad_at(const uint8_t *b, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t c = b[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c == 0)
+			return i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1; cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2; cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3; cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((b[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (b[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* The checks done on the raw bytes before libxml2 parses anything (see the file comment). */
+static int precheck(const uint8_t *b, size_t len, struct rh_err *err)
+{
+	size_t bad;
+
+	if (len == 0)
+		return rh_errf(err, -EBADMSG, "descriptor.xml: empty");
+	if (len > VIB_DESC_MAX)
+		return rh_errf(err, -E2BIG, "descriptor.xml: %zu bytes, more than the limit of %u", len, VIB_DESC_MAX);
+	bad = utf8_bad_at(b, len);
+	if (bad < len)
+		return rh_errf(err, -EBADMSG, "descriptor.xml: byte %zu (0x%02x) is not valid UTF-8 text", bad, b[bad]);
+	for (size_t i = 0; i + 1 < len; i++)
+		if (b[i] == '<' && b[i + 1] == '!' && !(i + 3 < len && b[i + 2] == '-' && b[i + 3] == '-'))
+			return rh_errf(err, -EBADMSG,
+				       "descriptor.xml: byte %zu: '<!%.*s' refused (no DOCTYPE, entity declarations or CDATA)",
+				       i, (int)(len - i - 2 < 7 ? len - i - 2 : 7), (const char *)b + i + 2);
+	return 0;
+}
+
+/* Depth of the tree under root, iteratively; stops counting past the limit. */
+static bool too_deep(xmlNode *root)
+{
+	xmlNode *n = root;
+	int depth = 0;
+
+	while (n) {
+		if (n->children && depth < DESC_DEPTH_MAX + 1) {
+			n = n->children;
+			depth++;
+			if (depth > DESC_DEPTH_MAX)
+				return true;
+			continue;
+		}
+		while (n && n != root && !n->next) {
+			n = n->parent;
+			depth--;
+		}
+		if (!n || n == root)
+			break;
+		n = n->next;
+	}
+	return false;
+}
+
+static bool is_el(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The element's text, trimmed, malloc'd into *ret; -E2BIG past max bytes (field names it in errors). */
+static int node_text(xmlNode *n, const char *field, size_t max, char **ret, struct rh_err *err)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	char *s, *e;
+	size_t len;
+
+	if (!c)
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	s = (char *)c;
+	while (is_space(*s))
+		s++;
+	len = strlen(s);
+	e = s + len;
+	while (e > s && is_space(e[-1]))
+		e--;
+	len = (size_t)(e - s);
+	if (len >= max) {
+		xmlFree(c);
+		return rh_errf(err, -E2BIG, "descriptor.xml: <%s> is %zu bytes, more than the limit of %zu", field, len,
+			       max - 1);
+	}
+	*ret = strndup(s, len);
+	xmlFree(c);
+	if (!*ret)
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	return 0;
+}
+
+/* Copies the element's trimmed text into the fixed buffer dst[cap]. */
+static int text_into(xmlNode *n, const char *field, char *dst, size_t cap, struct rh_err *err)
+{
+	char *s;
+	int r = node_text(n, field, cap, &s, err);
+
+	if (r < 0)
+		return r;
+	memcpy(dst, s, strlen(s) + 1);
+	free(s);
+	return 0;
+}
+
+/* Copies attribute attr of n into dst[cap]; "" when absent (*present says which). */
+static int attr_into(xmlNode *n, const char *el, const char *attr, char *dst, size_t cap, bool *present,
+		     struct rh_err *err)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)attr);
+	size_t len;
+
+	*present = v != NULL;
+	dst[0] = '\0';
+	if (!v)
+		return 0;
+	len = strlen((char *)v);
+	if (len >= cap) {
+		xmlFree(v);
+		return rh_errf(err, -E2BIG, "descriptor.xml: <%s %s=...> is %zu bytes, more than the limit of %zu", el,
+			       attr, len, cap - 1);
+	}
+	memcpy(dst, v, len + 1);
+	xmlFree(v);
+	return 0;
+}
+
+/* Parses one <constraint name= relation= version=/> (or <provide name= version=/> when provide). */
+static int parse_rel(xmlNode *n, const char *list, bool provide, struct vib_rel *r, struct rh_err *err)
+{
+	char rel[8];
+	bool has_name, has_rel = false, has_ver;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = attr_into(n, (const char *)n->name, "name", r->name, sizeof(r->name), &has_name, err)) < 0 ||
+	    (rc = attr_into(n, (const char *)n->name, "version", r->version, sizeof(r->version), &has_ver, err)) < 0)
+		return rc;
+	if (!provide && (rc = attr_into(n, (const char *)n->name, "relation", rel, sizeof(rel), &has_rel, err)) < 0)
+		return rc == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: <%s>: bad relation (too long)", list) : rc;
+	if (!has_name || !name_valid(r->name))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: <%s name=\"%s\">: %s", list, (const char *)n->name,
+			       r->name, has_name ? "not a valid name" : "missing name");
+	if (has_ver && !vib_version_valid(r->version))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: %s: version \"%s\" is not a valid version", list,
+			       r->name, r->version);
+	if (provide) {
+		r->op = has_ver ? VIB_OP_EQ : VIB_OP_ANY;
+		return 0;
+	}
+	if (has_rel != has_ver)
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: %s: relation and version go together", list, r->name);
+	if (has_rel && vib_op_parse(rel, &r->op) < 0)
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: %s: relation \"%s\" is not one of << <= = >= >>", list,
+			       r->name, rel);
+	return 0;
+}
+
+/* Parses a list element (depends, conflicts, ...) whose children are `child` elements. */
+static int parse_rel_list(xmlNode *list, const char *child, bool provide, struct vib_rel **ret, size_t *ret_n,
+			  struct rh_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	if (*ret)
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s> given twice", (const char *)list->name);
+	for (xmlNode *c = list->children; c; c = c->next)
+		if (is_el(c, child))
+			n++;
+	if (n > VIB_LIST_MAX)
+		return rh_errf(err, -E2BIG, "descriptor.xml: <%s> has %zu entries, more than %d", (const char *)list->name,
+			       n, VIB_LIST_MAX);
+	*ret = calloc(n ? n : 1, sizeof(**ret));
+	if (!*ret)
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	for (xmlNode *c = list->children; c; c = c->next) {
+		if (!is_el(c, child))
+			continue;
+		if ((r = parse_rel(c, (const char *)list->name, provide, &(*ret)[*ret_n], err)) < 0)
+			return r;
+		(*ret_n)++;
+	}
+	return 0;
+}
+
+static int parse_bool(xmlNode *n, bool *ret, struct rh_err *err)
+{
+	char v[8];
+	int r = text_into(n, (const char *)n->name, v, sizeof(v), err);
+
+	if (r < 0 || !strcmp(v, "true") || !strcmp(v, "false")) {
+		*ret = r == 0 && !strcmp(v, "true");
+		return r == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: <%s>: not true or false", (const char *)n->name) : r;
+	}
+	return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: \"%s\" is not true or false", (const char *)n->name, v);
+}
+
+/* An absolute, normalised path: starts with '/', no empty, "." or ".." component, no control characters. */
+static bool sticky_path_valid(const char *p)
+{
+	if (p[0] != '/' || !p[1])
+		return false;
+	for (const char *s = p; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	for (const char *c = p + 1; *c;) {
+		const char *e = strchrnul(c, '/');
+		size_t n = (size_t)(e - c);
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c = *e ? e + 1 : e;
+		if (*e && !*c)
+			return false; /* trailing slash */
+	}
+	return true;
+}
+
+static int parse_sticky(xmlNode *list, struct vib_desc *d, struct rh_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	if (d->sticky)
+		return rh_errf(err, -EINVAL, "descriptor.xml: <sticky-files> given twice");
+	for (xmlNode *c = list->children; c; c = c->next)
+		n += is_el(c, "file");
+	if (n > VIB_LIST_MAX)
+		return rh_errf(err, -E2BIG, "descriptor.xml: <sticky-files> has %zu entries, more than %d", n, VIB_LIST_MAX);
+	d->sticky = calloc(n ? n : 1, sizeof(char *));
+	if (!d->sticky)
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	for (xmlNode *c = list->children; c; c = c->next) {
+		char *p;
+
+		if (!is_el(c, "file"))
+			continue;
+		if ((r = node_text(c, "file", STICKY_PATH_MAX, &p, err)) < 0)
+			return r;
+		d->sticky[d->nsticky++] = p;
+		if (!sticky_path_valid(p))
+			return rh_errf(err, -EINVAL, "descriptor.xml: <sticky-files>: \"%.200s\" is not an absolute, normalised path", p);
+		for (size_t i = 0; i + 1 < d->nsticky; i++)
+			if (!strcmp(d->sticky[i], p))
+				return rh_errf(err, -EINVAL, "descriptor.xml: <sticky-files>: \"%.200s\" listed twice", p);
+	}
+	return 0;
+}
+
+static int parse_payload(xmlNode *n, struct vib_payload *p, struct rh_err *err)
+{
+	char size[24], ctype[16], *hex = NULL, *end;
+	bool has, has_type, has_size, has_ct;
+	xmlNode *ck = NULL;
+	int r;
+
+	if ((r = attr_into(n, "payload", "name", p->name, sizeof(p->name), &has, err)) < 0 ||
+	    (r = attr_into(n, "payload", "type", p->type, sizeof(p->type), &has_type, err)) < 0 ||
+	    (r = attr_into(n, "payload", "size", size, sizeof(size), &has_size, err)) < 0)
+		return r;
+	if (!has || !name_valid(p->name))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <payload name=\"%s\">: %s", p->name,
+			       has ? "not a valid name" : "missing name");
+	if (strcmp(p->type, "tdk"))
+		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: type \"%s\" is not tdk", p->name, p->type);
+	errno = 0;
+	if (!has_size || !size[0] || size[0] < '0' || size[0] > '9' ||
+	    (p->size = strtoull(size, &end, 10), errno) || *end)
+		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: size \"%s\" is %s", p->name, size,
+			       has_size ? "not a number" : "missing");
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (is_el(c, "checksum")) {
+			if (ck)
+				return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: two <checksum>", p->name);
+			ck = c;
+		}
+	if (!ck)
+		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: missing <checksum>", p->name);
+	if ((r = attr_into(ck, "checksum", "checksum-type", ctype, sizeof(ctype), &has_ct, err)) < 0)
+		return r;
+	if (strcmp(ctype, "sha-256"))
+		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum-type \"%s\" is not sha-256", p->name,
+			       ctype);
+	if ((r = node_text(ck, "checksum", 80, &hex, err)) < 0)
+		return r == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum too long", p->name) : r;
+	r = sha256_from_hex(hex, strlen(hex), p->sha256);
+	if (r < 0 || strlen(hex) != SHA256_HEX_LEN)
+		r = rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum \"%s\" is not 64 hex digits", p->name, hex);
+	free(hex);
+	return r;
+}
+
+static int parse_payloads(xmlNode *list, struct vib_desc *d, struct rh_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	if (d->payloads)
+		return rh_errf(err, -EINVAL, "descriptor.xml: <payloads> given twice");
+	for (xmlNode *c = list->children; c; c = c->next)
+		n += is_el(c, "payload");
+	if (n > VIB_LIST_MAX)
+		return rh_errf(err, -E2BIG, "descriptor.xml: <payloads> has %zu entries, more than %d", n, VIB_LIST_MAX);
+	d->payloads = calloc(n ? n : 1, sizeof(*d->payloads));
+	if (!d->payloads)
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	for (xmlNode *c = list->children; c; c = c->next) {
+		if (!is_el(c, "payload"))
+			continue;
+		if ((r = parse_payload(c, &d->payloads[d->npayloads], err)) < 0)
+			return r;
+		for (size_t i = 0; i < d->npayloads; i++)
+			if (!strcmp(d->payloads[i].name, d->payloads[d->npayloads].name))
+				return rh_errf(err, -EINVAL, "descriptor.xml: payload %s listed twice", d->payloads[i].name);
+		d->npayloads++;
+	}
+	return 0;
+}
+
+/* ISO 8601-ish: digits, '-', ':', 'T', 'Z', '+', '.'; starts with 4 digits. */
+static bool date_valid(const char *s)
+{
+	if (!s[0])
+		return true;
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || strchr("-:TZ+.", *s)))
+			return false;
+	return true;
+}
+
+#define SEEN(bit) do { if (seen & (bit)) return rh_errf(err, -EINVAL, "descriptor.xml: <%s> given twice", (const char *)c->name); seen |= (bit); } while (0)
+
+/* Fills d from the children of <vib>; required fields are checked by the caller. */
+static int parse_vib(xmlNode *root, struct vib_desc *d, unsigned *ret_seen, struct rh_err *err)
+{
+	unsigned seen = 0;
+	char level[16];
+	int r = 0;
+
+	for (xmlNode *c = root->children; c && r == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_el(c, "name")) {
+			SEEN(1);
+			r = text_into(c, "name", d->name, sizeof(d->name), err);
+		} else if (is_el(c, "version")) {
+			SEEN(2);
+			r = text_into(c, "version", d->version, sizeof(d->version), err);
+		} else if (is_el(c, "vendor")) {
+			SEEN(4);
+			r = text_into(c, "vendor", d->vendor, sizeof(d->vendor), err);
+		} else if (is_el(c, "acceptance-level")) {
+			SEEN(8);
+			r = text_into(c, "acceptance-level", level, sizeof(level), err);
+			if (r == 0 && vib_level_parse(level, &d->level) < 0)
+				r = rh_errf(err, -EINVAL, "descriptor.xml: <acceptance-level>: \"%s\" is not community, partner, "
+					    "accepted or certified", level);
+			else if (r == -E2BIG)
+				r = rh_errf(err, -EINVAL, "descriptor.xml: <acceptance-level>: not a level");
+		} else if (is_el(c, "summary")) {
+			SEEN(16);
+			r = text_into(c, "summary", d->summary, sizeof(d->summary), err);
+		} else if (is_el(c, "description")) {
+			SEEN(32);
+			free(d->description);
+			d->description = NULL;
+			r = node_text(c, "description", DESC_TEXT_MAX, &d->description, err);
+		} else if (is_el(c, "release-date")) {
+			SEEN(64);
+			r = text_into(c, "release-date", d->release_date, sizeof(d->release_date), err);
+			if (r == 0 && !date_valid(d->release_date))
+				r = rh_errf(err, -EINVAL, "descriptor.xml: <release-date>: \"%s\" is not an ISO 8601 date",
+					    d->release_date);
+		} else if (is_el(c, "relationships")) {
+			SEEN(128);
+			for (xmlNode *l = c->children; l && r == 0; l = l->next) {
+				if (is_el(l, "depends"))
+					r = parse_rel_list(l, "constraint", false, &d->depends, &d->ndepends, err);
+				else if (is_el(l, "conflicts"))
+					r = parse_rel_list(l, "constraint", false, &d->conflicts, &d->nconflicts, err);
+				else if (is_el(l, "replaces"))
+					r = parse_rel_list(l, "constraint", false, &d->replaces, &d->nreplaces, err);
+				else if (is_el(l, "provides"))
+					r = parse_rel_list(l, "provide", true, &d->provides, &d->nprovides, err);
+			}
+		} else if (is_el(c, "flags")) {
+			SEEN(256);
+			for (xmlNode *f = c->children; f && r == 0; f = f->next) {
+				if (is_el(f, "live-install-allowed"))
+					r = parse_bool(f, &d->live_install_allowed, err);
+				else if (is_el(f, "live-remove-allowed"))
+					r = parse_bool(f, &d->live_remove_allowed, err);
+				else if (is_el(f, "stateless-ready"))
+					r = parse_bool(f, &d->stateless_ready, err);
+			}
+		} else if (is_el(c, "sticky-files")) {
+			r = parse_sticky(c, d, err);
+		} else if (is_el(c, "payloads")) {
+			r = parse_payloads(c, d, err);
+		}
+		/* other elements are ignored: a newer writer may add some */
+	}
+	*ret_seen = seen;
+	return r;
 }
 
 int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_err *err)
 {
-	(void)buf;
-	(void)len;
-	(void)ret;
-	(void)err;
-	return -ENOSYS;
-}
+	struct vib_desc d;
+	xmlParserCtxt *ctxt = NULL;
+	xmlDoc *doc = NULL;
+	xmlNode *root;
+	xmlChar *fmt = NULL;
+	unsigned seen = 0;
+	int r;
 
-int vib_desc_write(const struct vib_desc *d, char **ret_buf, size_t *ret_len, struct rh_err *err)
-{
-	(void)d;
-	(void)ret_buf;
-	(void)ret_len;
-	(void)err;
-	return -ENOSYS;
+	memset(&d, 0, sizeof(d));
+	if ((r = precheck(buf, len, err)) < 0)
+		return r;
+	if (len > (size_t)INT32_MAX)
+		return rh_errf(err, -E2BIG, "descriptor.xml: too large");
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "descriptor.xml", "UTF-8",
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	if (!doc) {
+		xmlError *e = xmlCtxtGetLastError(ctxt);
+		char msg[200] = "malformed XML";
+
+		if (e && e->message) {
+			snprintf(msg, sizeof(msg), "%s", e->message);
+			msg[strcspn(msg, "\n")] = '\0';
+		}
+		r = rh_errf(err, -EBADMSG, "descriptor.xml:%d: %s", e ? e->line : 0, msg);
+		goto out;
+	}
+	if (doc->intSubset || doc->extSubset) {
+		r = rh_errf(err, -EBADMSG, "descriptor.xml: a DOCTYPE is not allowed");
+		goto out;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (!root || !is_el(root, "vib")) {
+		r = rh_errf(err, -EINVAL, "descriptor.xml: the root element is <%s>, not <vib>",
+			    root ? (const char *)root->name : "");
+		goto out;
+	}
+	if (too_deep(root)) {
+		r = rh_errf(err, -EBADMSG, "descriptor.xml: elements nested deeper than %d", DESC_DEPTH_MAX);
+		goto out;
+	}
+	fmt = xmlGetNoNsProp(root, (const xmlChar *)"version");
+	if (!fmt || strcmp((char *)fmt, "1.0")) {
+		r = rh_errf(err, -EINVAL, "descriptor.xml: <vib version=\"%.20s\">: only format 1.0 is known",
+			    fmt ? (char *)fmt : "");
+		goto out;
+	}
+	if ((r = parse_vib(root, &d, &seen, err)) < 0)
+		goto out;
+	static const struct { unsigned bit; const char *el; } required[] = {
+		{ 1, "name" }, { 2, "version" }, { 4, "vendor" }, { 8, "acceptance-level" },
+	};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!(seen & required[i].bit)) {
+			r = rh_errf(err, -EINVAL, "descriptor.xml: missing <%s>", required[i].el);
+			goto out;
+		}
+	if (!name_valid(d.name)) {
+		r = rh_errf(err, -EINVAL, "descriptor.xml: <name>: \"%s\" is not a valid name ([A-Za-z0-9._+-], not "
+			    "starting with . or -)", d.name);
+		goto out;
+	}
+	if (!vib_version_valid(d.version)) {
+		r = rh_errf(err, -EINVAL, "descriptor.xml: <version>: \"%s\" is not a valid version", d.version);
+		goto out;
+	}
+	if (!d.vendor[0]) {
+		r = rh_errf(err, -EINVAL, "descriptor.xml: <vendor> is empty");
+		goto out;
+	}
+	if (!d.description && !(d.description = strdup(""))) {
+		r = rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+		goto out;
+	}
+	*ret = d;
+	memset(&d, 0, sizeof(d));
+	r = 0;
+out:
+	vib_desc_free(&d);
+	xmlFree(fmt);
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return r;
 }
 
 void vib_desc_free(struct vib_desc *d)
 {
-	(void)d;
+	if (!d)
+		return;
+	free(d->description);
+	free(d->depends);
+	free(d->conflicts);
+	free(d->replaces);
+	free(d->provides);
+	free(d->payloads);
+	for (size_t i = 0; d->sticky && i < d->nsticky; i++)
+		free(d->sticky[i]);
+	free(d->sticky);
+	memset(d, 0, sizeof(*d));
 }
