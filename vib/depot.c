@@ -1,0 +1,470 @@
+/* depot.c: depot index read and write, depot load and VIB fetch (see depot.h). depot_create lives in
+ * depot_create.c. */
+#include "depot.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "fileio.h"
+#include "image-builder/fsutil.h"
+#include "sha256.h"
+
+static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
+
+static int level_parse(const char *s, enum vib_level *ret)
+{
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, level_words[i])) {
+			*ret = (enum vib_level)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void depot_free(struct depot *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nvibs; i++)
+		vib_desc_free(&d->vibs[i].desc);
+	for (i = 0; i < d->nprofiles; i++)
+		free(d->profiles[i].vibs);
+	free(d->vibs);
+	free(d->profiles);
+	memset(d, 0, sizeof(*d));
+}
+
+/* A relative path inside the depot: no leading '/', no "..", "." or empty component, no backslash or control. */
+static int rel_path_ok(const char *p)
+{
+	const char *c;
+
+	if (!*p || *p == '/' || strlen(p) >= DEPOT_PATH_MAX)
+		return 0;
+	for (c = p; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == '\\' || *c == 0x7f)
+			return 0;
+	for (c = p; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL) {
+		size_t n = strcspn(c, "/");
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static void req_str(const struct vib_req *r, char *buf, size_t cap)
+{
+	if (r->op == VIB_OP_ANY)
+		snprintf(buf, cap, "%s", r->name);
+	else
+		snprintf(buf, cap, "%s%s%s", r->name, vib_op_str(r->op), r->version);
+}
+
+int depot_index_write(const struct depot *d, const char *const *descs, const size_t *desc_lens, char **ret_buf,
+		      size_t *ret_len, struct rh_err *err)
+{
+	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr root;
+	xmlChar *out = NULL;
+	int outlen = 0, rc = 0;
+	size_t i, j;
+
+	if (!doc)
+		return rh_errf(err, -ENOMEM, "index.xml: out of memory");
+	root = xmlNewNode(NULL, BAD_CAST "depot");
+	xmlDocSetRootElement(doc, root);
+	xmlNewProp(root, BAD_CAST "version", BAD_CAST "1");
+	for (i = 0; i < d->nvibs && !rc; i++) {
+		const struct depot_vib *v = &d->vibs[i];
+		char num[32], hex[SHA256_HEX_LEN + 1];
+		xmlNodePtr e = xmlNewChild(root, NULL, BAD_CAST "vib-entry", NULL);
+		xmlDocPtr dd;
+
+		snprintf(num, sizeof(num), "%" PRIu64, v->size);
+		sha256_to_hex(v->sha256, hex);
+		xmlNewProp(e, BAD_CAST "path", BAD_CAST v->path);
+		xmlNewProp(e, BAD_CAST "size", BAD_CAST num);
+		xmlNewProp(e, BAD_CAST "sha256", BAD_CAST hex);
+		xmlNewProp(e, BAD_CAST "level", BAD_CAST level_words[v->level & 3]);
+		xmlNewProp(e, BAD_CAST "verified", BAD_CAST(v->verified ? "true" : "false"));
+		/* the VIB's own descriptor, element for element (it was checked by vib_open) */
+		dd = xmlReadMemory(descs[i], (int)desc_lens[i], "descriptor.xml", NULL,
+				   XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+		if (!dd || !xmlDocGetRootElement(dd) || dd->intSubset) {
+			rc = rh_errf(err, -EBADMSG, "%s: descriptor.xml does not parse", v->path);
+		} else {
+			xmlNodePtr copy = xmlDocCopyNode(xmlDocGetRootElement(dd), doc, 1);
+			if (!copy || !xmlAddChild(e, copy))
+				rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
+		}
+		if (dd)
+			xmlFreeDoc(dd);
+	}
+	for (i = 0; i < d->nprofiles && !rc; i++) {
+		const struct depot_profile *p = &d->profiles[i];
+		xmlNodePtr e = xmlNewChild(root, NULL, BAD_CAST "profile", NULL);
+
+		xmlNewProp(e, BAD_CAST "name", BAD_CAST p->name);
+		xmlNewProp(e, BAD_CAST "acceptance", BAD_CAST level_words[p->acceptance & 3]);
+		if (p->description[0])
+			xmlNewTextChild(e, NULL, BAD_CAST "description", BAD_CAST p->description);
+		for (j = 0; j < p->nvibs; j++) {
+			char r[VIB_NAME_MAX + VIB_VERSION_MAX + 4];
+			req_str(&p->vibs[j], r, sizeof(r));
+			xmlNewTextChild(e, NULL, BAD_CAST "vib-request", BAD_CAST r);
+		}
+	}
+	if (!rc) {
+		xmlDocDumpFormatMemoryEnc(doc, &out, &outlen, "UTF-8", 1);
+		if (!out || outlen <= 0)
+			rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
+	}
+	if (!rc) {
+		*ret_buf = malloc((size_t)outlen + 1);
+		if (!*ret_buf) {
+			rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
+		} else {
+			memcpy(*ret_buf, out, (size_t)outlen);
+			(*ret_buf)[outlen] = '\0';
+			*ret_len = (size_t)outlen;
+		}
+	}
+	xmlFree(out);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static char *prop(xmlNodePtr n, const char *name)
+{
+	return (char *)xmlGetProp(n, BAD_CAST name);
+}
+
+static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct depot_vib *v, struct rh_err *err)
+{
+	char *path = prop(e, "path"), *size = prop(e, "size"), *sha = prop(e, "sha256"), *lv = prop(e, "level");
+	char *ver = prop(e, "verified"), *end;
+	xmlNodePtr c, vibn = NULL;
+	xmlBufferPtr buf = NULL;
+	int rc = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (!path || !rel_path_ok(path))
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: vib-entry path '%.200s' is not a relative path inside the "
+					   "depot", base, path ? path : "(missing)");
+	else if (!size || !*size || (errno = 0, v->size = strtoull(size, &end, 10), errno || *end || *size == '-'))
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad size '%.40s'", base, path, size ? size : "");
+	else if (!sha || strlen(sha) != SHA256_HEX_LEN || sha256_from_hex(sha, SHA256_HEX_LEN, v->sha256) < 0)
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad sha256 '%.80s'", base, path, sha ? sha : "");
+	else if (!lv || level_parse(lv, &v->level) < 0)
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad level '%.40s'", base, path, lv ? lv : "");
+	if (rc)
+		goto out;
+	strcpy(v->path, path);
+	v->verified = ver && !strcmp(ver, "true");
+	for (c = e->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !xmlStrcmp(c->name, BAD_CAST "vib")) {
+			if (vibn) {
+				rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: more than one <vib>", base, path);
+				goto out;
+			}
+			vibn = c;
+		}
+	if (!vibn) {
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: no <vib> descriptor", base, path);
+		goto out;
+	}
+	buf = xmlBufferCreate();
+	if (!buf || xmlNodeDump(buf, doc, vibn, 0, 0) < 0) {
+		rc = rh_errf(err, -ENOMEM, "%s/index.xml: out of memory", base);
+		goto out;
+	}
+	rc = vib_desc_parse(xmlBufferContent(buf), (size_t)xmlBufferLength(buf), &v->desc, err);
+	if (rc)
+		rh_errf(err, rc, "%s/index.xml: %s: bad descriptor", base, path);
+out:
+	if (buf)
+		xmlBufferFree(buf);
+	xmlFree(path);
+	xmlFree(size);
+	xmlFree(sha);
+	xmlFree(lv);
+	xmlFree(ver);
+	return rc;
+}
+
+static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p, struct rh_err *err)
+{
+	char *name = prop(e, "name"), *acc = prop(e, "acceptance");
+	xmlNodePtr c;
+	size_t cap = 0;
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->acceptance = VIB_LEVEL_PARTNER;
+	if (!name || !*name || strlen(name) >= sizeof(p->name) || strpbrk(name, "/ \t"))
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: bad profile name '%.80s'", base, name ? name : "");
+	else if (acc && level_parse(acc, &p->acceptance) < 0)
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: profile %s: bad acceptance '%.40s'", base, name, acc);
+	if (!rc)
+		strcpy(p->name, name);
+	for (c = e->children; c && !rc; c = c->next) {
+		xmlChar *t;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		t = xmlNodeGetContent(c);
+		if (!xmlStrcmp(c->name, BAD_CAST "description")) {
+			snprintf(p->description, sizeof(p->description), "%s", t ? (char *)t : "");
+		} else if (!xmlStrcmp(c->name, BAD_CAST "vib-request")) {
+			if (p->nvibs == VIB_LIST_MAX) {
+				rc = rh_errf(err, -E2BIG, "%s/index.xml: profile %s: more than %d VIBs", base, name,
+					     VIB_LIST_MAX);
+			} else if (p->nvibs == cap) {
+				struct vib_req *nv = realloc(p->vibs, (cap = cap ? cap * 2 : 8) * sizeof(*nv));
+				if (!nv)
+					rc = rh_errf(err, -ENOMEM, "out of memory");
+				else
+					p->vibs = nv;
+			}
+			if (!rc)
+				rc = vib_req_parse(t ? (char *)t : "", &p->vibs[p->nvibs], err);
+			if (!rc)
+				p->nvibs++;
+			else
+				rh_errf(err, rc, "%s/index.xml: profile %s", base, name);
+		}
+		xmlFree(t);
+	}
+	xmlFree(name);
+	xmlFree(acc);
+	if (rc) {
+		free(p->vibs);
+		p->vibs = NULL;
+	}
+	return rc;
+}
+
+int depot_index_parse(const void *buf, size_t len, const char *base, struct depot *ret, struct rh_err *err)
+{
+	struct depot d;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, c;
+	size_t capv = 0, capp = 0;
+	char *ver = NULL;
+	int rc = 0;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.base, sizeof(d.base), "%s", base);
+	if (len > DEPOT_INDEX_MAX)
+		return rh_errf(err, -E2BIG, "%s/index.xml: %zu bytes, at most %u", base, len, DEPOT_INDEX_MAX);
+	/* A DOCTYPE is the only way to declare entities: refuse it before the parser sees it. */
+	if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8))
+		return rh_errf(err, -EBADMSG, "%s/index.xml: a DOCTYPE or entity declaration is not allowed", base);
+	doc = xmlReadMemory(buf, (int)len, "index.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+							       XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc || doc->intSubset || doc->extSubset) {
+		rc = rh_errf(err, -EBADMSG, "%s/index.xml: not well-formed XML", base);
+		goto out;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (!root || xmlStrcmp(root->name, BAD_CAST "depot")) {
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: the root element is not <depot>", base);
+		goto out;
+	}
+	ver = prop(root, "version");
+	if (!ver || strcmp(ver, "1")) {
+		rc = rh_errf(err, -EINVAL, "%s/index.xml: depot version '%.20s' is not 1", base, ver ? ver : "");
+		goto out;
+	}
+	for (c = root->children; c && !rc; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!xmlStrcmp(c->name, BAD_CAST "vib-entry")) {
+			if (d.nvibs == DEPOT_MAX_VIBS) {
+				rc = rh_errf(err, -E2BIG, "%s/index.xml: more than %d VIBs", base, DEPOT_MAX_VIBS);
+				break;
+			}
+			if (d.nvibs == capv) {
+				struct depot_vib *nv = realloc(d.vibs, (capv = capv ? capv * 2 : 16) * sizeof(*nv));
+				if (!nv) {
+					rc = rh_errf(err, -ENOMEM, "out of memory");
+					break;
+				}
+				d.vibs = nv;
+			}
+			rc = parse_entry(doc, c, base, &d.vibs[d.nvibs], err);
+			if (!rc)
+				d.nvibs++;
+		} else if (!xmlStrcmp(c->name, BAD_CAST "profile")) {
+			if (d.nprofiles == DEPOT_MAX_PROFILES) {
+				rc = rh_errf(err, -E2BIG, "%s/index.xml: more than %d profiles", base, DEPOT_MAX_PROFILES);
+				break;
+			}
+			if (d.nprofiles == capp) {
+				struct depot_profile *np = realloc(d.profiles, (capp = capp ? capp * 2 : 8) * sizeof(*np));
+				if (!np) {
+					rc = rh_errf(err, -ENOMEM, "out of memory");
+					break;
+				}
+				d.profiles = np;
+			}
+			rc = parse_profile(c, base, &d.profiles[d.nprofiles], err);
+			if (!rc)
+				d.nprofiles++;
+		}
+		/* other elements: ignored, for later versions */
+	}
+out:
+	xmlFree(ver);
+	if (doc)
+		xmlFreeDoc(doc);
+	if (rc) {
+		depot_free(&d);
+		return rc;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* "http://", "https://" (not file://): fetched with libcurl. */
+static int is_remote(const char *s)
+{
+	return strstr(s, "://") && strncmp(s, "file://", 7);
+}
+
+static const char *local_dir(const char *s)
+{
+	return strncmp(s, "file://", 7) ? s : s + 7;
+}
+
+int depot_load(const char *url_or_dir, struct depot *ret, struct rh_err *err)
+{
+	char url[8192];
+	void *buf = NULL;
+	char *cbuf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (is_remote(url_or_dir)) {
+		rc = fetch_join(url, sizeof(url), url_or_dir, DEPOT_INDEX, err);
+		rc = rc ?: fetch_to_buf(url, DEPOT_INDEX_MAX, &buf, &len, err);
+		if (rc)
+			return rc;
+		rc = depot_index_parse(buf, len, url_or_dir, ret, err);
+		free(buf);
+		return rc;
+	}
+	if ((size_t)snprintf(url, sizeof(url), "%s/%s", local_dir(url_or_dir), DEPOT_INDEX) >= sizeof(url))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", url_or_dir);
+	rc = rh_read_file(url, DEPOT_INDEX_MAX, &cbuf, &len, err);
+	if (rc == -ENOENT) {
+		rh_err_clear(err);
+		return rh_errf(err, -ENOENT, "%s: no depot index (run `ramhost depot create %s`)", url,
+			       local_dir(url_or_dir));
+	}
+	rc = rc ?: depot_index_parse(cbuf, len, url_or_dir, ret, err);
+	free(cbuf);
+	return rc;
+}
+
+int depot_cands(const struct depot *d, struct vib_cand **cands, size_t *ncands, struct rh_err *err)
+{
+	struct vib_cand *nc;
+	size_t i;
+
+	if (!d->nvibs)
+		return 0;
+	nc = realloc(*cands, (*ncands + d->nvibs) * sizeof(*nc));
+	if (!nc)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	for (i = 0; i < d->nvibs; i++) {
+		nc[*ncands + i].desc = &d->vibs[i].desc;
+		nc[*ncands + i].level = d->vibs[i].level;
+		nc[*ncands + i].origin = d->base;
+	}
+	*cands = nc;
+	*ncands += d->nvibs;
+	return 0;
+}
+
+const struct depot_vib *depot_vib_of(const struct depot *d, const struct vib_desc *desc)
+{
+	size_t i;
+
+	for (i = 0; i < d->nvibs; i++)
+		if (&d->vibs[i].desc == desc)
+			return &d->vibs[i];
+	return NULL;
+}
+
+/* 0 when path has the index's size and SHA-256, -EBADMSG (named) when not. */
+static int check_file(const char *path, const struct depot_vib *v, struct rh_err *err)
+{
+	uint8_t got[SHA256_DIGEST_LEN];
+	char want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
+	uint64_t size = 0;
+	int rc = fs_sha256_file(path, got, &size, err);
+
+	if (rc)
+		return rc;
+	if (size != v->size)
+		return rh_errf(err, -EBADMSG, "%s: %" PRIu64 " bytes, the depot index says %" PRIu64, path, size,
+			       v->size);
+	if (memcmp(got, v->sha256, sizeof(got))) {
+		sha256_to_hex(v->sha256, want_hex);
+		sha256_to_hex(got, got_hex);
+		return rh_errf(err, -EBADMSG, "%s: SHA-256 %s, the depot index says %s", path, got_hex, want_hex);
+	}
+	return 0;
+}
+
+int depot_fetch_vib(const struct depot *d, const struct depot_vib *v, const char *cache_dir,
+		    const struct fetch_opts *fo, char *ret_path, size_t cap, struct rh_err *err)
+{
+	char url[8192], dest[PATH_MAX];
+	struct fetch_opts o = { 0 };
+	struct rh_err tmp = { 0 };
+	int rc;
+
+	if (!is_remote(d->base)) {
+		if ((size_t)snprintf(ret_path, cap, "%s/%s", local_dir(d->base), v->path) >= cap)
+			return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", d->base, v->path);
+		return check_file(ret_path, v, err);
+	}
+	if (!cache_dir)
+		return rh_errf(err, -EINVAL, "%s: a download directory is needed for a remote depot", d->base);
+	if ((size_t)snprintf(dest, sizeof(dest), "%s/%s-%s.vib", cache_dir, v->desc.name, v->desc.version) >=
+	    sizeof(dest))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", cache_dir);
+	if (access(dest, F_OK) == 0 && check_file(dest, v, &tmp) == 0)
+		goto done; /* cached */
+	unlink(dest);
+	if (fo)
+		o = *fo;
+	o.max_size = v->size;
+	o.resume = 1;
+	rc = rh_mkdir_p(cache_dir, 0755, err);
+	rc = rc ?: fetch_join(url, sizeof(url), d->base, v->path, err);
+	rc = rc ?: fetch_to_file(url, dest, &o, NULL, err);
+	rc = rc ?: check_file(dest, v, err);
+	if (rc) {
+		unlink(dest);
+		return rc;
+	}
+done:
+	if ((size_t)snprintf(ret_path, cap, "%s", dest) >= cap)
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dest);
+	return 0;
+}

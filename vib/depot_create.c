@@ -1,0 +1,312 @@
+/* depot_create.c: `ramhost depot create DIR` — scan the .vib files and image profiles of a depot directory and
+ * write its index.xml (see depot.h). */
+#include "depot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "image-builder/fsutil.h"
+#include "sha256.h"
+#include "vibfile.h"
+
+#define SCAN_DEPTH 16
+
+struct scan {
+	char **paths; size_t n, cap; /* relative paths of the .vib files */
+};
+
+static int scan_add(struct scan *s, const char *rel, struct rh_err *err)
+{
+	if (s->n == DEPOT_MAX_VIBS)
+		return rh_errf(err, -E2BIG, "more than %d .vib files", DEPOT_MAX_VIBS);
+	if (s->n == s->cap) {
+		char **np = realloc(s->paths, (s->cap = s->cap ? s->cap * 2 : 32) * sizeof(*np));
+		if (!np)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		s->paths = np;
+	}
+	s->paths[s->n] = strdup(rel);
+	if (!s->paths[s->n])
+		return rh_errf(err, -ENOMEM, "out of memory");
+	s->n++;
+	return 0;
+}
+
+/* Adds root/rel/ **.vib in sorted order; dot entries and symlinks are skipped. */
+static int scan_dir(const char *root, const char *rel, unsigned depth, struct scan *s, struct rh_err *err)
+{
+	char dir[PATH_MAX], sub[PATH_MAX];
+	struct dirent **ents = NULL;
+	int n, i, rc = 0;
+
+	if (depth > SCAN_DEPTH)
+		return rh_errf(err, -ELOOP, "%s/%s: more than %d directory levels", root, rel, SCAN_DEPTH);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel) >= sizeof(dir))
+		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", root, rel);
+	n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return rh_errf(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
+	for (i = 0; i < n; i++) {
+		const char *fn = ents[i]->d_name;
+		size_t l = strlen(fn);
+		struct stat st;
+		char full[PATH_MAX];
+
+		if (rc || fn[0] == '.')
+			goto next;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", fn) >= sizeof(sub) ||
+		    (size_t)snprintf(full, sizeof(full), "%s/%s", dir, fn) >= sizeof(full)) {
+			rc = rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", dir, fn);
+			goto next;
+		}
+		if (lstat(full, &st) < 0) {
+			rc = rh_errf(err, -errno, "%s: %s", full, strerror(errno));
+			goto next;
+		}
+		if (S_ISDIR(st.st_mode))
+			rc = scan_dir(root, sub, depth + 1, s, err);
+		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(fn + l - 4, ".vib"))
+			rc = scan_add(s, sub, err);
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
+
+int depot_profile_parse(const char *buf, size_t len, const char *file, struct depot_profile *ret, struct rh_err *err)
+{
+	struct depot_profile p;
+	size_t pos = 0, cap = 0;
+	unsigned line = 0;
+	int rc = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.acceptance = VIB_LEVEL_PARTNER;
+	while (pos < len && !rc) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		char l[1024], *s, *e, *eq, *key, *val;
+		unsigned i;
+
+		line++;
+		if (n >= sizeof(l)) {
+			rc = rh_errf(err, -E2BIG, "%s:%u: line too long", file, line);
+			break;
+		}
+		memcpy(l, buf + pos, n);
+		l[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		for (s = l; *s == ' ' || *s == '\t'; s++)
+			;
+		for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+			;
+		*e = '\0';
+		if (!*s || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			rc = rh_errf(err, -EINVAL, "%s:%u: expected 'key = value'", file, line);
+			break;
+		}
+		key = s;
+		for (e = eq; e > key && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		for (val = eq + 1; *val == ' ' || *val == '\t'; val++)
+			;
+		if (!strcmp(key, "name")) {
+			if (!*val || strlen(val) >= sizeof(p.name) || strpbrk(val, "/ \t<>&\"'"))
+				rc = rh_errf(err, -EINVAL, "%s:%u: bad name '%.80s'", file, line, val);
+			else
+				strcpy(p.name, val);
+		} else if (!strcmp(key, "description")) {
+			snprintf(p.description, sizeof(p.description), "%s", val);
+		} else if (!strcmp(key, "acceptance")) {
+			for (i = 0; i < 4 && strcmp(val, level_words[i]); i++)
+				;
+			if (i == 4)
+				rc = rh_errf(err, -EINVAL, "%s:%u: acceptance '%.40s': expected community, partner, "
+							   "accepted or certified", file, line, val);
+			else
+				p.acceptance = (enum vib_level)i;
+		} else if (!strcmp(key, "vib")) {
+			if (p.nvibs == VIB_LIST_MAX) {
+				rc = rh_errf(err, -E2BIG, "%s:%u: more than %d vib lines", file, line, VIB_LIST_MAX);
+				break;
+			}
+			if (p.nvibs == cap) {
+				struct vib_req *nv = realloc(p.vibs, (cap = cap ? cap * 2 : 8) * sizeof(*nv));
+				if (!nv) {
+					rc = rh_errf(err, -ENOMEM, "out of memory");
+					break;
+				}
+				p.vibs = nv;
+			}
+			rc = vib_req_parse(val, &p.vibs[p.nvibs], err);
+			if (rc)
+				rh_errf(err, rc, "%s:%u", file, line);
+			else
+				p.nvibs++;
+		} else {
+			rc = rh_errf(err, -EINVAL, "%s:%u: unknown key '%.40s' (name, description, acceptance, vib)", file,
+				     line, key);
+		}
+	}
+	if (!rc && !p.nvibs)
+		rc = rh_errf(err, -EINVAL, "%s: no 'vib = NAME' line", file);
+	if (rc) {
+		free(p.vibs);
+		return rc;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* dir/profiles/ *.profile, sorted; the name defaults to the file name without .profile. */
+static int load_profiles(const char *dir, struct depot *d, struct rh_err *err)
+{
+	char pdir[PATH_MAX], path[PATH_MAX];
+	struct dirent **ents = NULL;
+	int n, i, rc = 0;
+	size_t j;
+
+	snprintf(pdir, sizeof(pdir), "%s/profiles", dir);
+	n = scandir(pdir, &ents, NULL, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : rh_errf(err, -errno, "%s: cannot read: %s", pdir, strerror(errno));
+	d->profiles = calloc((size_t)n + 1, sizeof(*d->profiles));
+	if (!d->profiles)
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const char *fn = ents[i]->d_name;
+		size_t l = strlen(fn);
+		char *buf = NULL;
+		size_t len;
+
+		if (!rc && fn[0] != '.' && l > 8 && !strcmp(fn + l - 8, ".profile")) {
+			struct depot_profile *p = &d->profiles[d->nprofiles];
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pdir, fn) >= sizeof(path))
+				rc = rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", pdir, fn);
+			rc = rc ?: rh_read_file(path, 1u << 20, &buf, &len, err);
+			rc = rc ?: depot_profile_parse(buf, len, path, p, err);
+			free(buf);
+			if (!rc && !p->name[0])
+				snprintf(p->name, sizeof(p->name), "%.*s", (int)(l - 8 < VIB_NAME_MAX - 1 ? l - 8 : VIB_NAME_MAX - 1), fn);
+			for (j = 0; !rc && j < d->nprofiles; j++)
+				if (!strcmp(d->profiles[j].name, p->name))
+					rc = rh_errf(err, -EEXIST, "%s: image profile '%s' is defined twice", path, p->name);
+			if (!rc)
+				d->nprofiles++;
+			else if (p->vibs)
+				free(p->vibs), p->vibs = NULL;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+int depot_create(const char *dir, const struct depot_create_opts *o, struct depot *ret, struct rh_err *err)
+{
+	struct depot d;
+	struct scan s = { NULL, 0, 0 };
+	char **descs = NULL, *text = NULL, path[PATH_MAX], tmp[PATH_MAX], line[PATH_MAX + 128];
+	size_t *dlens = NULL, tlen = 0, i, j;
+	int rc, fd = -1;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.base, sizeof(d.base), "%s", dir);
+	tmp[0] = '\0';
+	rc = scan_dir(dir, "", 0, &s, err);
+	if (!rc) {
+		d.vibs = calloc(s.n + 1, sizeof(*d.vibs));
+		descs = calloc(s.n + 1, sizeof(*descs));
+		dlens = calloc(s.n + 1, sizeof(*dlens));
+		if (!d.vibs || !descs || !dlens)
+			rc = rh_errf(err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < s.n && !rc; i++) {
+		struct depot_vib *v = &d.vibs[i];
+		struct vib_file *vf = calloc(1, sizeof(*vf));
+		enum vib_level lv = VIB_LEVEL_COMMUNITY;
+
+		if (!vf) {
+			rc = rh_errf(err, -ENOMEM, "out of memory");
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, s.paths[i]);
+		rc = vib_open(path, vf, err);
+		if (rc) {
+			free(vf);
+			break;
+		}
+		rc = vib_check(vf, o && o->trust_dirs ? o->trust_dirs : NULL, NULL, !(o && o->trust_dirs), &lv, err);
+		if (!rc) {
+			descs[i] = malloc(vf->desc_member.size + 1);
+			if (!descs[i])
+				rc = rh_errf(err, -ENOMEM, "out of memory");
+		}
+		if (!rc) {
+			memcpy(descs[i], vf->map + vf->desc_member.offset, vf->desc_member.size);
+			dlens[i] = vf->desc_member.size;
+			v->desc = vf->desc;
+			memset(&vf->desc, 0, sizeof(vf->desc)); /* moved into v */
+			v->level = lv;
+			v->verified = o && o->trust_dirs;
+			snprintf(v->path, sizeof(v->path), "%s", s.paths[i]);
+			v->size = vf->len;
+			sha256_buf(vf->map, vf->len, v->sha256);
+			d.nvibs++;
+		}
+		vib_close(vf);
+		free(vf);
+		if (rc)
+			break;
+		for (j = 0; j + 1 < d.nvibs && !rc; j++)
+			if (!strcmp(d.vibs[j].desc.name, v->desc.name) && !strcmp(d.vibs[j].desc.version, v->desc.version))
+				rc = rh_errf(err, -EEXIST, "%s: %s %s is also %s/%s", path, v->desc.name, v->desc.version,
+					     dir, d.vibs[j].path);
+		if (!rc && o && o->progress) {
+			snprintf(line, sizeof(line), "%s %s (%s%s) %s", v->desc.name, v->desc.version,
+				 level_words[v->level & 3], v->verified ? ", signature checked" : "", v->path);
+			o->progress(o->progress_ctx, line);
+		}
+	}
+	rc = rc ?: load_profiles(dir, &d, err);
+	rc = rc ?: depot_index_write(&d, (const char *const *)descs, dlens, &text, &tlen, err);
+	if (!rc && (size_t)snprintf(path, sizeof(path), "%s/%s", dir, DEPOT_INDEX) >= sizeof(path))
+		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", dir);
+	rc = rc ?: fs_tmp_beside(path, tmp, sizeof(tmp), &fd, err);
+	if (!rc && (rc = rh_write_all(fd, text, tlen)) < 0)
+		rh_errf(err, rc, "%s: write: %s", tmp, strerror(-rc));
+	if (fd >= 0)
+		close(fd);
+	rc = rc ?: fs_install_file(tmp, path, err);
+	if (rc && tmp[0])
+		unlink(tmp);
+	for (i = 0; i < s.n; i++) {
+		free(s.paths[i]);
+		if (descs)
+			free(descs[i]);
+	}
+	free(s.paths);
+	free(descs);
+	free(dlens);
+	free(text);
+	if (!rc && ret)
+		*ret = d;
+	else
+		depot_free(&d);
+	return rc;
+}
