@@ -32,9 +32,10 @@ class Timeout(Exception):
 
 class Vm:
     """One guest. media: list of extra qemu arguments (e.g. ["-cdrom", iso]). The console log is written to
-    build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind."""
+    build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind. net=True gives the
+    guest a virtio NIC on QEMU user-mode networking (guest 10.0.2.15/24; the host's loopback is 10.0.2.2)."""
 
-    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False):
+    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False):
         os.makedirs(LOGDIR, exist_ok=True)
         self.name = name
         self.echo = echo  # also copy the console to our stdout as it arrives (make demo)
@@ -44,8 +45,8 @@ class Vm:
         self.pos = 0  # expect() searches from here on
         self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
         args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
-                "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-                "-net", "none"]
+                "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
+        args += (["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"] if net else ["-net", "none"])
         if firmware in ("uefi", "uefi-sb"):
             code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
             vars_copy = os.path.join(self.tmp, "vars.fd")
