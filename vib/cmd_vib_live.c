@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "live_depot.h"
 #include "live_install.h"
 #include "ramdisk/runtime.h"
 #include "sig.h"
@@ -16,6 +17,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ramhost vib install [--dry-run] [--no-sig-check] [--reboot-required] [--json] FILE|URL\n"
+		   "       ramhost vib install --depot URL|DIR [options] NAME[=VER|>=VER...]\n"
+		   "       ramhost vib update --depot URL|DIR [--dry-run] [--json]\n"
 		   "       ramhost vib remove [--dry-run] [--json] NAME\n"
 		   "       ramhost vib list [--json]\n\n"
 		   "install  checks the VIB (signature against the host's trust store, acceptance level, payload\n"
@@ -28,6 +31,11 @@ static void usage(FILE *f)
 		   "  --no-sig-check     skip the signature (only on a community-level host)\n"
 		   "  --reboot-required  for a VIB without live-install-allowed: stage it in the bootbank only\n"
 		   "  --json             one JSON object on stdout, with the phase times in ms\n"
+		   "  --depot URL|DIR    resolve NAME against the depot's index.xml and the installed VIBs, fetch\n"
+		   "                     what is missing (size and SHA-256 from the index) and install it in\n"
+		   "                     dependency order\n"
+		   "update   installs the newest depot version of every installed VIB that has a newer one (the old\n"
+		   "         version is removed first; never a downgrade)\n"
 		   "remove   takes a VIB out of the running view and the bootbank (or, without live-remove-allowed,\n"
 		   "         out of the bootbank only: it goes at the next reboot); refused while another installed\n"
 		   "         VIB depends on it\n"
@@ -62,6 +70,24 @@ static void print_result(const char *verb, const struct live_result *r, int json
 	}
 	printf("],\"ms\":{\"download\":%.1f,\"verify\":%.1f,\"mount\":%.1f,\"refresh\":%.1f,\"bank\":%.1f,"
 	       "\"total\":%.1f}}\n", r->ms_download, r->ms_verify, r->ms_mount, r->ms_refresh, r->ms_bank, r->ms_total);
+}
+
+struct depot_print {
+	int json, dry_run, n;
+};
+
+static void depot_cb(void *ctx, const char *what, const struct live_result *r)
+{
+	struct depot_print *p = ctx;
+
+	if (!r) {
+		if (!p->json)
+			printf("nothing to do: the installed VIBs are the newest the depot has\n");
+		return;
+	}
+	if (p->json && p->n++)
+		printf(",");
+	print_result(what, r, p->json, p->dry_run);
 }
 
 static int list(int json)
@@ -111,13 +137,14 @@ int cmd_vib_live(int argc, char **argv)
 		{ "no-sig-check", no_argument, NULL, 'S' },
 		{ "reboot-required", no_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "depot", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct live_opts o = { 0, 0, 0, 0, stderr };
 	struct live_result r;
 	struct rh_err err = { 0 };
-	const char *sub;
+	const char *sub, *depot = NULL;
 	int json = 0, c, rc;
 
 	if (argc > 1 && !strcmp(argv[0], "vib")) {   /* called as `vib install ...` or as `install ...` */
@@ -132,6 +159,7 @@ int cmd_vib_live(int argc, char **argv)
 		case 'S': o.no_sig_check = 1; break;
 		case 'R': o.reboot_required = 1; break;
 		case 'j': json = 1; break;
+		case 'd': depot = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -143,10 +171,24 @@ int cmd_vib_live(int argc, char **argv)
 		}
 		return list(json);
 	}
-	if (!strcmp(sub, "update")) {
-		fprintf(stderr, "ramhost vib update: not available yet (depots for live installs are not built; "
-				"install the newer .vib by URL after `vib remove`)\n");
-		return 1;
+	if (depot || !strcmp(sub, "update")) {
+		struct depot_print dp = { json, o.dry_run, 0 };
+
+		if (!depot || (strcmp(sub, "update") && strcmp(sub, "install")) ||
+		    optind + (!strcmp(sub, "install")) != argc) {
+			usage(stderr);
+			return 2;
+		}
+		if (json)
+			printf("[");
+		rc = live_depot_run(depot, !strcmp(sub, "install") ? argv[optind] : NULL, &o, depot_cb, &dp, &err);
+		if (json)
+			printf("]\n");
+		if (rc < 0) {
+			fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
+			return 1;
+		}
+		return 0;
 	}
 	if (optind + 1 != argc || (strcmp(sub, "install") && strcmp(sub, "remove"))) {
 		usage(stderr);

@@ -1,0 +1,139 @@
+/* live_depot.c: `vib install --depot URL NAME[=VER]` and `vib update --depot URL` — the VIBs a request needs,
+ * resolved against the depot and the installed set, fetched (size and SHA-256 from the index) into the live
+ * tmpfs and installed one by one with live_install(). Owns the depot and the fetched files until it returns. */
+#include "live_depot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "depot.h"
+#include "fileio.h"
+#include "live.h"
+#include "resolve.h"
+#include "sig.h"
+#include "version.h"
+#include "vibdb.h"
+
+#define CACHE LIVE_DIR "/depot-cache"
+
+static int installed_cands(const struct vibdb *db, struct vib_cand **ret, struct rh_err *err)
+{
+	size_t i;
+
+	*ret = calloc(db->n + 1, sizeof(**ret));
+	if (!*ret)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	for (i = 0; i < db->n; i++) {
+		(*ret)[i].desc = &db->v[i].desc;
+		(*ret)[i].level = db->v[i].level;
+		(*ret)[i].origin = "installed";
+	}
+	return 0;
+}
+
+static const struct vibdb_entry *find_installed(const struct vibdb *db, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < db->n; i++)
+		if (!strcmp(db->v[i].desc.name, name))
+			return &db->v[i];
+	return NULL;
+}
+
+/* Fetches depot VIB dv into the cache; path gets the local file. */
+static int fetch_one(const struct depot *d, const struct depot_vib *dv, char *path, size_t cap, struct rh_err *err)
+{
+	struct fetch_opts fo = { 0, 0, dv->size, 1, 1 };
+	int rc = rh_mkdir_p(CACHE, 0700, err);
+
+	return rc ?: depot_fetch_vib(d, dv, CACHE, &fo, path, cap, err);
+}
+
+int live_depot_run(const char *url, const char *request, const struct live_opts *o, live_depot_cb cb, void *ctx,
+		   struct rh_err *err)
+{
+	struct depot d;
+	struct vibdb db = { NULL, 0 };
+	struct vib_cand *cands = NULL, *inst = NULL;
+	struct vib_req *reqs = NULL;
+	size_t ncands = 0, nreqs = 0, *pick = NULL, npick = 0, i;
+	enum vib_level policy;
+	char path[PATH_MAX];
+	int rc, done = 0;
+
+	memset(&d, 0, sizeof(d));
+	rc = vib_host_level(&policy, err);
+	rc = rc ?: depot_load(url, &d, err);
+	if (rc < 0)
+		return rc;
+	rc = depot_cands(&d, &cands, &ncands, err);
+	rc = rc ?: vibdb_load(live_vibdb_dir(), &db, err);
+	rc = rc ?: installed_cands(&db, &inst, err);
+	if (rc < 0)
+		goto out;
+	reqs = calloc(db.n + 1, sizeof(*reqs));
+	if (!reqs) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (request) {
+		rc = vib_req_parse(request, &reqs[nreqs++], err);
+	} else {   /* update: every installed VIB, newest available */
+		for (i = 0; i < db.n; i++)
+			snprintf(reqs[nreqs++].name, VIB_NAME_MAX, "%s", db.v[i].desc.name);
+	}
+	rc = rc ?: vib_resolve(cands, ncands, inst, db.n, reqs, nreqs, policy, &pick, &npick, err);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < npick && !rc; i++) {
+		const struct vib_desc *want = cands[pick[i]].desc;
+		const struct vibdb_entry *have = find_installed(&db, want->name);
+		const struct depot_vib *dv = depot_vib_of(&d, want);
+		struct live_result r;
+
+		if (have && !vib_version_cmp(have->desc.version, want->version))
+			continue;   /* already there */
+		if (have && vib_version_cmp(have->desc.version, want->version) > 0)
+			continue;   /* never downgrade */
+		if (!dv) {
+			rc = rh_errf(err, -ENOENT, "%s %s: not in the depot index", want->name, want->version);
+			break;
+		}
+		rc = fetch_one(&d, dv, path, sizeof(path), err);
+		if (rc < 0)
+			break;
+		if (have && !o->dry_run) {
+			rc = live_remove(have->desc.name, o, &r, err);
+			if (rc < 0)
+				break;
+			if (cb)
+				cb(ctx, "removed", &r);
+		}
+		rc = live_install(path, o, &r, err);
+		if (!strncmp(path, CACHE "/", strlen(CACHE) + 1))
+			unlink(path);
+		if (rc < 0) {
+			if (have)
+				rc = rh_errf(err, rc, "%s (%s %s was removed first and is not installed now)", err->msg,
+					     have->desc.name, have->desc.version);
+			break;
+		}
+		done++;
+		if (cb)
+			cb(ctx, "installed", &r);
+	}
+	if (!rc && !done && cb)
+		cb(ctx, "up-to-date", NULL);
+out:
+	free(pick);
+	free(reqs);
+	free(inst);
+	free(cands);
+	vibdb_free(&db);
+	depot_free(&d);
+	return rc;
+}
