@@ -255,7 +255,7 @@ int live_overlay_tops(const char *mnt, char names[][64], unsigned *ret_n, struct
 			rc = rh_errf(err, -E2BIG, "%s: too many or too long top-level names", mnt);
 			break;
 		}
-		snprintf(names[n++], 64, "%s", de->d_name);
+		memcpy(names[n++], de->d_name, strlen(de->d_name) + 1);   /* < 64, checked above */
 	}
 	closedir(d);
 	*ret_n = n;
