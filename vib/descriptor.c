@@ -40,8 +40,7 @@ int vib_level_parse(const char *s, enum vib_level *ret_level)
 	return -EINVAL;
 }
 
-/* Whether s is a VIB or payload name: 1..63 of [A-Za-z0-9._+-], not starting with '.' or '-'. */
-static bool name_valid(const char *s)
+bool vib_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -225,7 +224,7 @@ static int parse_rel(xmlNode *n, const char *list, bool provide, struct vib_rel 
 		return rc;
 	if (!provide && (rc = attr_into(n, (const char *)n->name, "relation", rel, sizeof(rel), &has_rel, err)) < 0)
 		return rc == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: <%s>: bad relation (too long)", list) : rc;
-	if (!has_name || !name_valid(r->name))
+	if (!has_name || !vib_name_valid(r->name))
 		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: <%s name=\"%s\">: %s", list, (const char *)n->name,
 			       r->name, has_name ? "not a valid name" : "missing name");
 	if (has_ver && !vib_version_valid(r->version))
@@ -346,7 +345,7 @@ static int parse_payload(xmlNode *n, struct vib_payload *p, struct rh_err *err)
 	    (r = attr_into(n, "payload", "type", p->type, sizeof(p->type), &has_type, err)) < 0 ||
 	    (r = attr_into(n, "payload", "size", size, sizeof(size), &has_size, err)) < 0)
 		return r;
-	if (!has || !name_valid(p->name))
+	if (!has || !vib_name_valid(p->name))
 		return rh_errf(err, -EINVAL, "descriptor.xml: <payload name=\"%s\">: %s", p->name,
 			       has ? "not a valid name" : "missing name");
 	if (strcmp(p->type, "tdk"))
@@ -556,7 +555,7 @@ int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_
 			r = rh_errf(err, -EINVAL, "descriptor.xml: missing <%s>", required[i].el);
 			goto out;
 		}
-	if (!name_valid(d.name)) {
+	if (!vib_name_valid(d.name)) {
 		r = rh_errf(err, -EINVAL, "descriptor.xml: <name>: \"%s\" is not a valid name ([A-Za-z0-9._+-], not "
 			    "starting with . or -)", d.name);
 		goto out;

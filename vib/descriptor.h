@@ -26,6 +26,9 @@ enum vib_level {
 	VIB_LEVEL_CERTIFIED = 3,
 };
 
+/* Whether s is a valid VIB or payload name (see VIB_NAME_MAX). */
+bool vib_name_valid(const char *s);
+
 /* "community", "partner", "accepted", "certified" */
 const char *vib_level_str(enum vib_level level);
 int vib_level_parse(const char *s, enum vib_level *ret_level);

@@ -1,42 +1,292 @@
-/* vibfile.c: placeholder bodies so that the tree links while it is written (issue 5); every one fails. */
+/* vibfile.c: a .vib opened (mmapped, its members and descriptor checked), verified (signature, payload sizes
+ * and SHA-256) and created (payload hashes filled in, descriptor signed, archive written atomically).
+ *
+ * The archive must hold exactly descriptor.xml, sig.pkcs7 and the descriptor's payloads as NAME.tdk, in that
+ * order: anything else is refused, so what is verified is all that is there. */
 #include <errno.h>
-#include <stdbool.h>
-#include <stddef.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "sha256.h"
+#include "sig.h"
 #include "vibfile.h"
+
+/* SHA-256 of (buf, len) through OpenSSL (it uses the CPU's SHA instructions; payloads can be large). */
+static int hash_buf(const void *buf, size_t len, uint8_t out[32])
+{
+	unsigned int n = 0;
+
+	if (!EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) || n != 32)
+		return -EIO;
+	return 0;
+}
+
+/* Checks the member list against the descriptor; fills v's members. */
+static int match_members(struct vib_file *v, struct rh_err *err)
+{
+	uint64_t pos = 0;
+	struct ar_member m;
+	size_t idx = 0;
+	int r;
+
+	while ((r = ar_next(v->map, v->len, &pos, &m, err)) > 0) {
+		char want[VIB_NAME_MAX + 8];
+
+		if (idx == 0)
+			snprintf(want, sizeof(want), "descriptor.xml");
+		else if (idx == 1)
+			snprintf(want, sizeof(want), "sig.pkcs7");
+		else if (idx - 2 < v->desc.npayloads)
+			snprintf(want, sizeof(want), "%s.tdk", v->desc.payloads[idx - 2].name);
+		else
+			return rh_errf(err, -EBADMSG, "%s: member '%s' is not a payload of the descriptor", v->path, m.name);
+		if (strcmp(m.name, want))
+			return rh_errf(err, -EBADMSG, "%s: member %zu is '%s', expected '%s'", v->path, idx + 1, m.name, want);
+		if (idx == 0)
+			v->desc_member = m;
+		else if (idx == 1)
+			v->sig_member = m;
+		else
+			v->payload_member[idx - 2] = m;
+		idx++;
+	}
+	if (r < 0)
+		return rh_errf(err, r, "%s: not a valid .vib archive", v->path);
+	if (idx < 2 + v->desc.npayloads)
+		return rh_errf(err, -EBADMSG, "%s: %s missing from the archive", v->path,
+			       idx == 0 ? "descriptor.xml" : idx == 1 ? "sig.pkcs7" : "a payload");
+	return 0;
+}
 
 int vib_open(const char *path, struct vib_file *ret, struct rh_err *err)
 {
-	(void)path;
-	(void)ret;
-	(void)err;
-	return -ENOSYS;
+	struct vib_file *v = calloc(1, sizeof(*v));
+	struct ar_member dm;
+	struct rh_err perr = { 0 };
+	struct stat st;
+	int fd = -1, r;
+
+	if (!v)
+		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
+	if (strlen(path) >= sizeof(v->path)) {
+		r = rh_errf(err, -ENAMETOOLONG, "%.200s...: path too long", path);
+		goto fail;
+	}
+	strcpy(v->path, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 8) {
+		r = rh_errf(err, -EBADMSG, "%s: not a .vib (%s)", path, S_ISREG(st.st_mode) ? "too short" : "not a file");
+		goto fail;
+	}
+	v->len = (size_t)st.st_size;
+	v->map = mmap(NULL, v->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (v->map == MAP_FAILED) {
+		v->map = NULL;
+		r = rh_errf(err, -errno, "%s: mmap: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* the descriptor first: it says which payloads to expect */
+	if ((r = ar_next(v->map, v->len, &(uint64_t){ 0 }, &dm, err)) <= 0) {
+		r = r == 0 ? rh_errf(err, -EBADMSG, "%s: empty archive", path) : rh_errf(err, r, "%s: not a .vib", path);
+		goto fail;
+	}
+	if (strcmp(dm.name, "descriptor.xml")) {
+		r = rh_errf(err, -EBADMSG, "%s: the first member is '%s', not descriptor.xml", path, dm.name);
+		goto fail;
+	}
+	if ((r = vib_desc_parse(v->map + dm.offset, dm.size, &v->desc, &perr)) < 0) {
+		r = rh_errf(err, r, "%s: %s", path, perr.msg);
+		goto fail;
+	}
+	if ((r = match_members(v, err)) < 0)
+		goto fail;
+	close(fd);
+	*ret = *v;
+	free(v);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	vib_close(v);
+	free(v);
+	return r;
 }
 
 void vib_close(struct vib_file *v)
 {
-	(void)v;
+	if (!v)
+		return;
+	if (v->map)
+		munmap((void *)v->map, v->len);
+	vib_desc_free(&v->desc);
+	v->map = NULL;
+	v->len = 0;
 }
 
-int vib_check(const struct vib_file *v, const char *const *trust_dirs, const char *extra_ca, int skip_sig, enum vib_level *ret_level, struct rh_err *err)
+int vib_check(const struct vib_file *v, const char *const *trust_dirs, const char *extra_ca, int skip_sig,
+	      enum vib_level *ret_level, struct rh_err *err)
 {
-	(void)v;
-	(void)trust_dirs;
-	(void)extra_ca;
-	(void)skip_sig;
-	(void)ret_level;
-	(void)err;
-	return -ENOSYS;
+	enum vib_level level = v->desc.level;
+	int r;
+
+	if (!skip_sig) {
+		struct rh_err serr = { 0 };
+
+		r = vib_sig_verify(v->map + v->desc_member.offset, v->desc_member.size, v->map + v->sig_member.offset,
+				   v->sig_member.size, v->desc.level, trust_dirs, extra_ca, time(NULL), &level, &serr);
+		if (r < 0)
+			return rh_errf(err, r, "%s: %s", v->path, serr.msg);
+	}
+	for (size_t i = 0; i < v->desc.npayloads; i++) {
+		const struct vib_payload *p = &v->desc.payloads[i];
+		const struct ar_member *m = &v->payload_member[i];
+		uint8_t got[32];
+		char hw[SHA256_HEX_LEN + 1], hg[SHA256_HEX_LEN + 1];
+
+		if (m->size != p->size)
+			return rh_errf(err, -EBADMSG, "%s: payload %s: %" PRIu64 " bytes, the descriptor says %" PRIu64
+				       " (tampered payload)", v->path, p->name, m->size, p->size);
+		madvise((void *)((uintptr_t)(v->map + m->offset) & ~(uintptr_t)4095), m->size + 4096, MADV_SEQUENTIAL);
+		if (hash_buf(v->map + m->offset, m->size, got) < 0)
+			return rh_errf(err, -EIO, "%s: payload %s: hashing failed", v->path, p->name);
+		if (memcmp(got, p->sha256, 32)) {
+			sha256_to_hex(p->sha256, hw);
+			sha256_to_hex(got, hg);
+			return rh_errf(err, -EBADMSG, "%s: payload %s: SHA-256 mismatch (tampered payload): descriptor %s, "
+				       "file %s", v->path, p->name, hw, hg);
+		}
+	}
+	if (ret_level)
+		*ret_level = level;
+	return 0;
 }
 
-int vib_create(const char *out, struct vib_desc *d, const char *const *payload_paths, const char *key_path, const char *cert_path, struct rh_err *err)
+/* Size and SHA-256 of the file at path, into p (the payload's name is set by the caller). */
+static int hash_file(const char *path, struct vib_payload *p, struct rh_err *err)
 {
-	(void)out;
-	(void)d;
-	(void)payload_paths;
-	(void)key_path;
-	(void)cert_path;
-	(void)err;
-	return -ENOSYS;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *buf = malloc(1 << 20);
+	uint64_t total = 0;
+	unsigned int n = 0;
+
+	if (fd < 0 || !ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		r = rh_errf(err, fd < 0 ? -errno : -ENOMEM, "%s: %s", path, fd < 0 ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = read(fd, buf, 1 << 20);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = rh_errf(err, -errno, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		total += (uint64_t)got;
+	}
+	if (!EVP_DigestFinal_ex(ctx, p->sha256, &n)) {
+		r = rh_errf(err, -EIO, "%s: hashing failed", path);
+		goto out;
+	}
+	p->size = total;
+	snprintf(p->type, sizeof(p->type), "tdk");
+out:
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int vib_create(const char *out, struct vib_desc *d, const char *const *payload_paths, const char *key_path,
+	       const char *cert_path, struct rh_err *err)
+{
+	char *xml = NULL, tmp[4200] = "";
+	void *sig = NULL;
+	size_t xlen = 0, slen = 0;
+	uint64_t mtime = 0;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int fd = -1, r;
+
+	if (sde && *sde)
+		mtime = strtoull(sde, NULL, 10);
+	if ((key_path != NULL) != (cert_path != NULL))
+		return rh_errf(err, -EINVAL, "%s: signing needs both a key and a certificate", out);
+	if (key_path && d->level == VIB_LEVEL_COMMUNITY)
+		return rh_errf(err, -EINVAL, "%s: a community VIB is not signed; set <acceptance-level> to partner, "
+			       "accepted or certified to sign it", out);
+	if (!key_path && d->level != VIB_LEVEL_COMMUNITY)
+		return rh_errf(err, -EINVAL, "%s: acceptance level %s needs a signature (--sign-key and --sign-cert); "
+			       "only community VIBs are unsigned", out, vib_level_str(d->level));
+	for (size_t i = 0; i < d->npayloads; i++)
+		if ((r = hash_file(payload_paths[i], &d->payloads[i], err)) < 0)
+			return r;
+	if ((r = vib_desc_write(d, &xml, &xlen, err)) < 0)
+		return r;
+	if (key_path && (r = vib_sig_sign(xml, xlen, key_path, cert_path, &sig, &slen, err)) < 0)
+		goto out;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", out) >= sizeof(tmp)) {
+		r = rh_errf(err, -ENAMETOOLONG, "%.200s: path too long", out);
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = rh_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if ((r = ar_write_start(fd, tmp, err)) < 0 ||
+	    (r = ar_write_member(fd, tmp, "descriptor.xml", xml, xlen, mtime, err)) < 0 ||
+	    (r = ar_write_member(fd, tmp, "sig.pkcs7", sig ? sig : "", slen, mtime, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < d->npayloads; i++) {
+		char name[VIB_NAME_MAX + 8];
+		int pfd = open(payload_paths[i], O_RDONLY | O_CLOEXEC);
+
+		if (pfd < 0) {
+			r = rh_errf(err, -errno, "%s: %s", payload_paths[i], strerror(errno));
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%s.tdk", d->payloads[i].name);
+		r = ar_write_member_fd(fd, tmp, name, pfd, d->payloads[i].size, mtime, err);
+		close(pfd);
+		if (r < 0)
+			goto out;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		r = rh_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, out) < 0) {
+		r = rh_errf(err, -errno, "%s: rename: %s", out, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0 && tmp[0])
+		unlink(tmp);
+	free(xml);
+	free(sig);
+	return r;
 }
