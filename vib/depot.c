@@ -191,9 +191,12 @@ static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct dep
 		rc = rh_errf(err, -ENOMEM, "%s/index.xml: out of memory", base);
 		goto out;
 	}
-	rc = vib_desc_parse(xmlBufferContent(buf), (size_t)xmlBufferLength(buf), &v->desc, err);
-	if (rc)
-		rh_errf(err, rc, "%s/index.xml: %s: bad descriptor", base, path);
+	{
+		struct rh_err e2 = { 0 };
+		rc = vib_desc_parse(xmlBufferContent(buf), (size_t)xmlBufferLength(buf), &v->desc, &e2);
+		if (rc)
+			rh_errf(err, rc, "%s/index.xml: %s: bad descriptor: %s", base, path, e2.msg);
+	}
 out:
 	if (buf)
 		xmlBufferFree(buf);
@@ -238,12 +241,14 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 				else
 					p->vibs = nv;
 			}
-			if (!rc)
-				rc = vib_req_parse(t ? (char *)t : "", &p->vibs[p->nvibs], err);
-			if (!rc)
-				p->nvibs++;
-			else
-				rh_errf(err, rc, "%s/index.xml: profile %s", base, name);
+			if (!rc) {
+				struct rh_err e2 = { 0 };
+				rc = vib_req_parse(t ? (char *)t : "", &p->vibs[p->nvibs], &e2);
+				if (rc)
+					rh_errf(err, rc, "%s/index.xml: profile %s: %s", base, name, e2.msg);
+				else
+					p->nvibs++;
+			}
 		}
 		xmlFree(t);
 	}

@@ -153,9 +153,10 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 				}
 				p.vibs = nv;
 			}
-			rc = vib_req_parse(val, &p.vibs[p.nvibs], err);
+			struct rh_err e2 = { 0 };
+			rc = vib_req_parse(val, &p.vibs[p.nvibs], &e2);
 			if (rc)
-				rh_errf(err, rc, "%s:%u", file, line);
+				rh_errf(err, rc, "%s:%u: %s", file, line, e2.msg);
 			else
 				p.nvibs++;
 		} else {

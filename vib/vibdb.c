@@ -88,10 +88,13 @@ static int load_one(const char *dir, const char *name, struct vibdb_entry *e, st
 	rc = rh_read_file(path, VIB_DESC_MAX, &e->xml, &e->xml_len, err);
 	if (rc)
 		return rc;
-	rc = vib_desc_parse(e->xml, e->xml_len, &e->desc, err);
-	if (rc) {
-		rh_errf(err, rc, "%s: bad descriptor", path);
-		goto fail;
+	{
+		struct rh_err e2 = { 0 };
+		rc = vib_desc_parse(e->xml, e->xml_len, &e->desc, &e2);
+		if (rc) {
+			rh_errf(err, rc, "%s: %s", path, e2.msg);
+			goto fail;
+		}
 	}
 	if (strcmp(e->desc.name, name)) {
 		rc = rh_errf(err, -EINVAL, "%s: the descriptor names VIB '%s', not '%s'", path, e->desc.name, name);
