@@ -35,10 +35,11 @@ static int match_members(struct vib_file *v, struct rh_err *err)
 {
 	uint64_t pos = 0;
 	struct ar_member m;
+	struct rh_err aerr = { 0 };
 	size_t idx = 0;
 	int r;
 
-	while ((r = ar_next(v->map, v->len, &pos, &m, err)) > 0) {
+	while ((r = ar_next(v->map, v->len, &pos, &m, &aerr)) > 0) {
 		char want[VIB_NAME_MAX + 8];
 
 		if (idx == 0)
@@ -60,7 +61,7 @@ static int match_members(struct vib_file *v, struct rh_err *err)
 		idx++;
 	}
 	if (r < 0)
-		return rh_errf(err, r, "%s: not a valid .vib archive", v->path);
+		return rh_errf(err, r, "%s: not a valid .vib archive: %s", v->path, aerr.msg);
 	if (idx < 2 + v->desc.npayloads)
 		return rh_errf(err, -EBADMSG, "%s: %s missing from the archive", v->path,
 			       idx == 0 ? "descriptor.xml" : idx == 1 ? "sig.pkcs7" : "a payload");
@@ -99,8 +100,9 @@ int vib_open(const char *path, struct vib_file *ret, struct rh_err *err)
 		goto fail;
 	}
 	/* the descriptor first: it says which payloads to expect */
-	if ((r = ar_next(v->map, v->len, &(uint64_t){ 0 }, &dm, err)) <= 0) {
-		r = r == 0 ? rh_errf(err, -EBADMSG, "%s: empty archive", path) : rh_errf(err, r, "%s: not a .vib", path);
+	if ((r = ar_next(v->map, v->len, &(uint64_t){ 0 }, &dm, &perr)) <= 0) {
+		r = r == 0 ? rh_errf(err, -EBADMSG, "%s: empty archive", path)
+			   : rh_errf(err, r, "%s: not a .vib: %s", path, perr.msg);
 		goto fail;
 	}
 	if (strcmp(dm.name, "descriptor.xml")) {
