@@ -3,7 +3,8 @@
 # with throwaway CAs from tests/fixtures/vib/mkca.sh: a good VIB per level, a chain with an intermediate, a
 # tampered payload, a tampered descriptor, a wrong CA (and the same VIB with --trust), an expired signer, a
 # level the signer cannot prove, an empty signature, a signed community VIB, the host policy
-# (RAMHOST_ACCEPTANCE, through a dry-run `vib install --depot`), and signatures exchanged with `openssl cms` both ways. Each error text is checked.
+# (RAMHOST_ACCEPTANCE, through a dry-run `vib install --depot`), and signatures exchanged with `openssl cms`
+# both ways. Each error text is checked.
 . "$(dirname "$0")/../lib.sh"
 export OPENSSL_CONF=/dev/null
 CA=$(mktemp -d "${TMPDIR:-/tmp}/ramhost-vibsig-ca.XXXXXX")
