@@ -8,3 +8,4 @@ python3 bench/boot.py
 python3 bench/boot_matrix.py
 python3 bench/state.py
 python3 bench/install.py
+python3 bench/vib_live.py
