@@ -4,6 +4,7 @@
  *                read-only overlays of /usr, /opt, ... refreshed: a new overlay with the layer added on top (or
  *                taken out) is mounted on a private directory and moved (MS_MOVE) onto the old one, so new
  *                lookups see the new view at once while processes that hold the old one keep it.
+ * live_refresh.c — the overlays of each top-level directory a payload has, refreshed with it in or out.
  * live_etc.c   — a payload's /etc defaults merged into the writable /etc without touching what the user
  *                changed (FILE.vib-new next to it instead), with an undo list.
  * live_bank.c  — the booted bootbank's module list changed in place: a payload module added or removed and the
@@ -52,6 +53,21 @@ int live_overlay_pop(const char *top, struct rh_err *err);
 /* The top-level directories of a mounted tardisk that become overlays (not etc, var and the other copied
  * names of the system view, not dev proc sys run tmp). names: LIVE_MAX_TOPS entries of 64 bytes. */
 int live_overlay_tops(const char *mnt, char names[][64], unsigned *ret_n, struct rh_err *err);
+
+/* ---- live_refresh.c ---- */
+
+/* Adds the layer mnt/TOP on top of (add=1), or takes every layer of the tardisk mounted at mnt out of (add=0),
+ * the overlay of each top-level directory TOP the tardisk has (live_overlay_tops). Add pushes a new overlay
+ * (*ret_pushed counts them; a failed install pops them again with add=0). Remove pops the overlays that hold
+ * the layer (those stacked since it came) and pushes one overlay of what the pops took with them, so no mount
+ * refers to the tardisk any more and its lazy unmount frees it. A directory at /TOP that is not an overlay
+ * and has files is refused rather than hidden. */
+int live_refresh(const char *mnt, int add, unsigned *ret_pushed, struct rh_err *err);
+
+/* The mount points under /run/ramhost/tardisks except skip (NULL-terminated, malloc'd strings, sorted by
+ * readdir order); free with live_list_free. */
+char **live_tardisk_mounts(const char *skip);
+void live_list_free(char **v);
 
 /* ---- live_etc.c ---- */
 

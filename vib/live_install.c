@@ -151,111 +151,6 @@ static int write_part(const char *path, const uint8_t *map, uint64_t off, uint64
 	return 0;
 }
 
-/* Every tardisk mount point (base and profile tardisks, earlier live ones), except skip; NULL-terminated list of
- * malloc'd strings in *ret (sorted by name: an approximation of the layer order for /etc defaults). */
-static char **tardisk_mounts(const char *skip)
-{
-	DIR *d = opendir(LIVE_TARDISKS);
-	struct dirent *de;
-	char **v = calloc(129, sizeof(*v));
-	size_t n = 0;
-
-	if (!v || !d) {
-		if (d)
-			closedir(d);
-		return v;
-	}
-	while ((de = readdir(d)) && n < 128) {
-		char p[PATH_MAX];
-
-		if (de->d_name[0] == '.' || (skip && !strcmp(de->d_name, skip)))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", LIVE_TARDISKS, de->d_name);
-		v[n] = strdup(p);
-		if (v[n])
-			n++;
-	}
-	closedir(d);
-	return v;
-}
-
-static void free_list(char **v)
-{
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Adds (add=1) the layer mnt/TOP to, or takes the tardisk mnt out of (add=0), every overlay the tardisk has a
- * top-level directory for. *ret_pushed counts the overlays pushed (install undo pops them). */
-static int refresh(const char *mnt, int add, unsigned *ret_pushed, struct rh_err *err)
-{
-	char tops[LIVE_MAX_TOPS][64], top[80], layer[PATH_MAX], cur[8192], want[8192];
-	unsigned n = 0, i;
-	int rc;
-
-	*ret_pushed = 0;
-	rc = live_overlay_tops(mnt, tops, &n, err);
-	for (i = 0; i < n && !rc; i++) {
-		snprintf(top, sizeof(top), "/%s", tops[i]);
-		snprintf(layer, sizeof(layer), "%s/%s", mnt, tops[i]);
-		cur[0] = '\0';
-		if (live_overlay_lowers(top, cur, sizeof(cur), err) < 0) {
-			struct stat st;
-			DIR *d;
-			rh_err_clear(err);
-			if (!lstat(top, &st) && !S_ISDIR(st.st_mode))
-				return rh_errf(err, -EEXIST, "%s exists and is not a directory: the payload's %s cannot "
-							     "be layered there", top, top);
-			d = opendir(top);
-			if (d) {
-				struct dirent *de;
-				int entries = 0;
-				while ((de = readdir(d)))
-					entries += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-				closedir(d);
-				if (entries && add)
-					return rh_errf(err, -EEXIST, "%s is a writable directory with files, not a tardisk "
-								     "overlay: refusing to hide it", top);
-			}
-		}
-		if (add) {
-			rc = live_lowers_edit(cur, layer, 1, want, sizeof(want));
-			rc = rc < 0 ? rh_errf(err, rc, "%s: cannot add %s to the layers %s", top, layer, cur) : 0;
-			rc = rc ?: live_overlay_push(top, want, err);
-			if (!rc)
-				(*ret_pushed)++;
-			continue;
-		}
-		/* remove: pop the overlays that hold the layer (the ones stacked since it came), then put back what
-		 * the pops took with them; the tardisk is then referenced by no mount at all */
-		rc = live_lowers_edit(cur, mnt, 0, want, sizeof(want));
-		if (rc == -ENOENT) {
-			rc = 0;
-			continue;
-		}
-		if (rc < 0)
-			return rh_errf(err, rc, "%s: cannot take %s out of %s", top, mnt, cur);
-		rc = 0;
-		while (!rc && live_overlay_lowers(top, cur, sizeof(cur), err) == 0 &&
-		       live_lowers_edit(cur, mnt, 0, layer, sizeof(layer)) >= 0)
-			rc = live_overlay_pop(top, err);
-		rh_err_clear(err);
-		if (rc)
-			return rc;
-		if (live_overlay_lowers(top, cur, sizeof(cur), err) < 0)
-			cur[0] = '\0';
-		rh_err_clear(err);
-		if (want[0] && strcmp(cur, want))
-			rc = live_overlay_push(top, want, err);
-		else if (!want[0])
-			rmdir(top);
-	}
-	return rc;
-}
-
 /* The vibs.cpio of db (with the image's acceptance word and trust store, when this boot has them) in a
  * malloc'd buffer. */
 static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct rh_err *err)
@@ -334,7 +229,7 @@ static void undo_all(struct undo *u, const char *name)
 	for (i = u->nmnt; i-- > 0;) {
 		unsigned pushed;
 		if (u->pushed[i])
-			refresh(u->mnt[i], 0, &pushed, &e);
+			live_refresh(u->mnt[i], 0, &pushed, &e);
 		live_tardisk_umount(u->mnt[i], &e);
 	}
 	for (k = 0; k < u->ntdk; k++)
@@ -430,7 +325,8 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 		struct fetch_opts fo = { 0, 0, 0, 1, 0 };
 		uint64_t avail = 0, margin = min_free(o);
 
-		rc = live_mem_available(&avail, err);
+		rc = mem_check(o, src, 0, err);
+		rc = rc ?: live_mem_available(&avail, err);
 		if (rc < 0)
 			goto out;
 		fo.max_size = avail > margin ? (avail - margin) / 2 : 1;   /* the .vib, then its payloads */
@@ -509,11 +405,11 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 	r->ms_mount = now_ms() - t;
 	t = now_ms();
 	for (i = 0; i < u->nmnt && !rc; i++)
-		rc = refresh(u->mnt[i], 1, &u->pushed[i], err);
+		rc = live_refresh(u->mnt[i], 1, &u->pushed[i], err);
 	for (i = 0; i < u->nmnt && !rc; i++) {
-		lowers = tardisk_mounts(v->desc.payloads[i].name);
+		lowers = live_tardisk_mounts(v->desc.payloads[i].name);
 		rc = live_etc_merge("/", u->mnt[i], (const char *const *)lowers, &u->etc, err);
-		free_list(lowers);
+		live_list_free(lowers);
 		lowers = NULL;
 	}
 	if (rc < 0)
@@ -550,6 +446,8 @@ db:
 			     v->desc.name);
 		goto undo;
 	}
+	for (i = 0; !r->live && i < u->ntdk; i++)
+		unlink(u->tdk[i]);   /* staged: the bank has its copy, nothing here uses it */
 	step(o, "%s %s installed%s", v->desc.name, v->desc.version,
 	     r->bank ? (r->live ? "; the booted bootbank keeps it" : " in the bootbank: active after the next reboot") :
 		       " until the next reboot (not a disk host: no bootbank to keep it in)");
@@ -633,13 +531,13 @@ int live_remove(const char *name, const struct live_opts *o, struct live_result 
 	t = now_ms();
 	for (i = 0; live && i < me->desc.npayloads && !rc; i++) {
 		unsigned pushed, kept = 0;
-		char **lowers = tardisk_mounts(me->desc.payloads[i].name);
+		char **lowers = live_tardisk_mounts(me->desc.payloads[i].name);
 
 		snprintf(mnt, sizeof(mnt), "%s/%s", LIVE_TARDISKS, me->desc.payloads[i].name);
 		rc = live_etc_unmerge("/", mnt, (const char *const *)lowers, &kept, err);
-		free_list(lowers);
+		live_list_free(lowers);
 		r->etc_kept += kept;
-		rc = rc ?: refresh(mnt, 0, &pushed, err);
+		rc = rc ?: live_refresh(mnt, 0, &pushed, err);
 		rc = rc ?: live_tardisk_umount(mnt, err);
 		snprintf(file, sizeof(file), "%s/tardisks/%s.tdk", LIVE_DIR, me->desc.payloads[i].name);
 		unlink(file);   /* freed once the last user of the old view lets go */
