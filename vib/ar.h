@@ -2,7 +2,9 @@
  *
  * The reader works on the whole archive in memory (buf, len) — a .vib is mmapped — and checks every header:
  * magic, decimal fields, member size against what is left, name characters (no '/', no "..", no NUL). It
- * never reads past len. The writer streams members to a file descriptor. Fuzzed (tests/fuzz/fuzz_vib_ar.c). */
+ * never reads past len. The reader also takes BSD 4.4 long names ("#1/N"); the writer streams members to a file
+ * descriptor and, not knowing the later names, writes names over 15 bytes that BSD way (GNU ar and libarchive
+ * read both). Fuzzed (tests/fuzz/fuzz_vib_ar.c). */
 #ifndef RAMHOST_VIB_AR_H
 #define RAMHOST_VIB_AR_H
 
