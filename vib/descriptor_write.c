@@ -76,9 +76,12 @@ int vib_desc_write(const struct vib_desc *d, char **ret_buf, size_t *ret_len, st
 	FILE *f;
 	int r;
 
-	if (!d->name[0] || !vib_version_valid(d->version) || !d->vendor[0])
-		return rh_errf(err, -EINVAL, "descriptor: name, a valid version and vendor are required (name \"%s\", "
-			       "version \"%s\")", d->name, d->version);
+	if (!vib_name_valid(d->name) || !vib_version_valid(d->version) || !d->vendor[0])
+		return rh_errf(err, -EINVAL, "descriptor: a valid name and version and a vendor are required (name "
+			       "\"%s\", version \"%s\")", d->name, d->version);
+	for (size_t i = 0; i < d->npayloads; i++)
+		if (!vib_name_valid(d->payloads[i].name))
+			return rh_errf(err, -EINVAL, "descriptor: payload name \"%s\" is not a valid name", d->payloads[i].name);
 	if ((r = check_text("vendor", d->vendor, err)) < 0 || (r = check_text("summary", d->summary, err)) < 0 ||
 	    (r = check_text("description", d->description ? d->description : "", err)) < 0)
 		return r;

@@ -223,6 +223,10 @@ static void test_minimal_and_write_refusals(void)
 	      !d.description[0]);
 	strcpy(d.summary, " padded");
 	CHECK(vib_desc_write(&d, &out, &len, &err) == -EINVAL);
+	strcpy(d.summary, "ok");
+	strcpy(d.name, "a/b");
+	CHECK(vib_desc_write(&d, &out, &len, &err) == -EINVAL);
+	strcpy(d.name, "x");
 	strcpy(d.summary, "a\r\tb & <c> \"d\"");
 	CHECK(vib_desc_write(&d, &out, &len, &err) == 0);
 	vib_desc_free(&d);
