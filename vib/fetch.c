@@ -246,8 +246,9 @@ static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *e
 	x->range_start = -1;
 	x->started = 0;
 	cc = curl_easy_perform(c);
-	if (x->drawn)
-		fputc('\n', stderr);
+	if (x->drawn) /* the last frame may predate the last bytes: finish the line with the total */
+		fprintf(stderr, "\r%s: %s %.1f MiB\n", x->label, cc == CURLE_OK ? "done," : "stopped at",
+			(double)(x->offset + x->got) / 1048576.0);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (cc == CURLE_HTTP_RETURNED_ERROR && status == 416 && x->offset)
 		rc = -EAGAIN;
