@@ -82,9 +82,14 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 	}
 	if (request) {
 		rc = vib_req_parse(request, &reqs[nreqs++], err);
-	} else {   /* update: every installed VIB, newest available */
-		for (i = 0; i < db.n; i++)
-			snprintf(reqs[nreqs++].name, VIB_NAME_MAX, "%s", db.v[i].desc.name);
+	} else {   /* update: every installed VIB the depot has, newest available */
+		for (i = 0; i < db.n; i++) {
+			size_t k;
+			for (k = 0; k < ncands && strcmp(cands[k].desc->name, db.v[i].desc.name); k++)
+				;
+			if (k < ncands)
+				snprintf(reqs[nreqs++].name, VIB_NAME_MAX, "%s", db.v[i].desc.name);
+		}
 	}
 	rc = rc ?: vib_resolve(cands, ncands, inst, db.n, reqs, nreqs, policy, &pick, &npick, err);
 	if (rc < 0)

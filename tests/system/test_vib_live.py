@@ -6,10 +6,13 @@ partner CA into /usr/share/ramhost/trust/partner/ (the host's system trust store
 (/usr/bin/vib-hello and /etc/hello.conf); a copy of it with one payload byte flipped (bad hash).
 
 Boot 1: a download that the server drops half-way and the bad-hash VIB both fail and leave `vib list --json` and a
-listing of /usr and /etc exactly as they were; the good VIB installs, its binary runs at once, /etc/hello.conf is
-there, the bootbank lists hello.tdk. Boot 2 (same disk): hello is still there (init mounted it from the bank);
-`vib remove hello` takes it out: the binary and /etc/hello.conf are gone, `vib list` is empty, the bank no
-longer lists it."""
+listing of /usr and /etc exactly as they were, and so do the refusals (a community VIB on a partner host,
+--no-sig-check there, a RAM margin not kept, a VIB without live-install-allowed); the good VIB installs, its binary runs at once, /etc/hello.conf is
+there, the bootbank lists hello.tdk. Then from a depot dir on the same server: `vib install
+--depot URL greet=1.0-1` brings its dependency libgreet along, removing libgreet is refused while greet needs it,
+`vib update --depot URL` moves greet to 2.0-1; a VIB without live-install-allowed is staged with
+--reboot-required (bank only). Boot 2 (same disk): all four are there (init mounted them from the bank); removing
+them takes them out of the view and the bank: binaries and /etc/hello.conf gone, `vib list` empty."""
 import json
 import os
 import re
@@ -48,6 +51,43 @@ DESCRIPTOR = """<?xml version="1.0" encoding="UTF-8"?>
 SNAPSHOT = "ramhost vib list --json; ls -laR /usr /etc 2>&1 | grep -v ' \\.$' | md5sum; mount | grep -c overlay"
 
 
+def descriptor(name, version="1.0-1", level="partner", live_install=True, depends=None):
+    d = DESCRIPTOR.replace("<name>hello</name>", "<name>%s</name>" % name)
+    d = d.replace("<version>1.0-1</version>", "<version>%s</version>" % version)
+    d = d.replace("<acceptance-level>partner<", "<acceptance-level>%s<" % level)
+    if not live_install:
+        d = d.replace("<live-install-allowed>true<", "<live-install-allowed>false<")
+    if depends:
+        d = d.replace("<relationships/>", "<relationships><depends><constraint name=\"%s\" relation=\">=\" "
+                      "version=\"%s\"/></depends></relationships>" % depends)
+    if name != "hello":
+        d = d.replace("<sticky-files><file>/etc/hello.conf</file></sticky-files>", "")
+    return d
+
+
+def make_vib(work, keys, out, name, files, **kw):
+    """A VIB NAME whose payload has files {path: (text, mode)}; signed by the partner signer unless community."""
+    payload = os.path.join(work, "payload-%s-%s" % (name, kw.get("version", "1")))
+    for path, (text, mode) in files.items():
+        full = os.path.join(payload, path.lstrip("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write(text)
+        os.chmod(full, mode)
+    xml = payload + ".xml"
+    with open(xml, "w") as f:
+        f.write(descriptor(name, **kw))
+    cmd = [RAMHOST, "vib", "create", "--descriptor", xml, "--payload", payload, "-o", out, "--quiet"]
+    if kw.get("level", "partner") != "community":
+        cmd += ["--sign-key", os.path.join(keys, "test-signer-partner.key"),
+                "--sign-cert", os.path.join(keys, "test-signer-partner.pem")]
+    run(cmd)
+
+
+def script(text):
+    return ("#!/bin/sh\n%s\n" % text, 0o755)
+
+
 def make_inputs(work):
     keys = os.path.join(work, "keys")
     run(["bash", os.path.join(FIX, "mkca.sh"), keys])
@@ -63,27 +103,30 @@ def make_inputs(work):
     disk = os.path.join(work, "disk.img")
     run([RAMHOST, "image", "disk", "--bootbank", bank, "-o", disk, "-q"])
 
-    payload = os.path.join(work, "payload")
-    os.makedirs(os.path.join(payload, "usr", "bin"))
-    os.makedirs(os.path.join(payload, "etc"))
-    with open(os.path.join(payload, "usr", "bin", "vib-hello"), "w") as f:
-        f.write("#!/bin/sh\necho \"hello from a vib: $(cat /etc/hello.conf)\"\n")
-    os.chmod(os.path.join(payload, "usr", "bin", "vib-hello"), 0o755)
-    with open(os.path.join(payload, "etc", "hello.conf"), "w") as f:
-        f.write("greeting=1\n")
-    with open(os.path.join(work, "hello.xml"), "w") as f:
-        f.write(DESCRIPTOR)
     srv = os.path.join(work, "srv")
-    os.makedirs(srv)
+    os.makedirs(os.path.join(srv, "depot"))
     vib = os.path.join(srv, "hello.vib")
-    run([RAMHOST, "vib", "create", "--descriptor", os.path.join(work, "hello.xml"), "--payload", payload, "-o", vib,
-         "--sign-key", os.path.join(keys, "test-signer-partner.key"),
-         "--sign-cert", os.path.join(keys, "test-signer-partner.pem")])
+    make_vib(work, keys, vib, "hello", {
+        "/usr/bin/vib-hello": script('echo "hello from a vib: $(cat /etc/hello.conf)"'),
+        "/etc/hello.conf": ("greeting=1\n", 0o644),
+        "/etc/hello-user.conf": ("default\n", 0o644)})
     shutil.copy(vib, os.path.join(srv, "drop.vib"))
     data = bytearray(open(vib, "rb").read())
     data[-100] ^= 0xFF   # inside the last member, the payload tardisk
     with open(os.path.join(srv, "bad.vib"), "wb") as f:
         f.write(data)
+    make_vib(work, keys, os.path.join(srv, "unsigned.vib"), "unsigned", {"/usr/bin/vib-unsigned": script("true")},
+             level="community")
+    make_vib(work, keys, os.path.join(srv, "staged.vib"), "staged", {"/usr/bin/vib-staged": script("echo staged")},
+             live_install=False)
+    dep = os.path.join(srv, "depot")
+    make_vib(work, keys, os.path.join(dep, "libgreet-1.0.vib"), "libgreet",
+             {"/usr/lib/greet/words": ("hi\n", 0o644)}, version="1.0-1")
+    for v in ("1.0-1", "2.0-1"):
+        make_vib(work, keys, os.path.join(dep, "greet-%s.vib" % v), "greet",
+                 {"/usr/bin/vib-greet": script("echo greet %s $(cat /usr/lib/greet/words)" % v)}, version=v,
+                 depends=("libgreet", "1.0"))
+    run([RAMHOST, "depot", "create", dep, "--quiet"])
     return disk, srv, len(data)
 
 
@@ -112,10 +155,17 @@ def up(vm, r, name):
     vm.sh("ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up")
 
 
+def install_json(vm, args):
+    rc, out = vm.sh("ramhost vib install --json %s; echo rc=$?" % args, timeout=180)
+    m = re.search(r"(?m)^(\{.*\})$", out)
+    return ("rc=0" in out.split()), (json.loads(m.group(1)) if m else {}), out
+
+
 def boot1(r, disk, port):
     base = "http://10.0.2.2:%d" % port
     with Vm("vib_live_1", media("disk", disk), net=True) as vm:
         up(vm, r, "vib_live_boot1")
+        vm.sh("echo mine >/etc/hello-user.conf")
         _, before = vm.sh(SNAPSHOT)
         rc, out = vm.sh("ramhost vib install %s/drop.vib; echo rc=$?" % base, timeout=120)
         r.check("vib_live_dropped_download_fails", "rc=1" in out and "drop.vib" in out, out)
@@ -123,45 +173,76 @@ def boot1(r, disk, port):
         r.check("vib_live_dropped_download_changes_nothing", before == after, before + "\n---\n" + after)
         rc, out = vm.sh("ramhost vib install %s/bad.vib; echo rc=$?" % base, timeout=120)
         r.check("vib_live_bad_hash_fails", "rc=1" in out and re.search(r"(?i)sha-?256|hash", out), out)
+        rc, out = vm.sh("ramhost vib install %s/unsigned.vib; echo rc=$?" % base, timeout=120)
+        r.check("vib_live_level_below_policy", "rc=1" in out and "community" in out and "partner" in out, out)
+        rc, out = vm.sh("ramhost vib install --no-sig-check %s/hello.vib; echo rc=$?" % base, timeout=120)
+        r.check("vib_live_no_sig_check_refused", "rc=1" in out and "community host" in out, out)
+        rc, out = vm.sh("RAMHOST_MIN_FREE=100G ramhost vib install %s/hello.vib; echo rc=$?" % base, timeout=120)
+        r.check("vib_live_memory_margin", "rc=1" in out and "RAMHOST_MIN_FREE" in out, out)
+        rc, out = vm.sh("ramhost vib install %s/staged.vib; echo rc=$?" % base, timeout=120)
+        r.check("vib_live_not_live_refused", "rc=1" in out and "--reboot-required" in out, out)
         _, after = vm.sh(SNAPSHOT + "; ls /run/ramhost/live/tardisks 2>/dev/null | wc -l")
-        r.check("vib_live_bad_hash_changes_nothing", after.startswith(before) and after.endswith("0"),
+        r.check("vib_live_refusals_change_nothing", after.startswith(before) and after.endswith("0"),
                 before + "\n---\n" + after)
-        rc, out = vm.sh("ramhost vib install --json %s/hello.vib; echo rc=$?" % base, timeout=180)
-        m = re.search(r"(?m)^(\{.*\})$", out)
-        res = json.loads(m.group(1)) if m else {}
-        r.check("vib_live_install", "rc=0" in out and res.get("name") == "hello" and res.get("live") and
-                res.get("bank") and res.get("level") == "partner", out)
+
+        ok, res, out = install_json(vm, "%s/hello.vib" % base)
+        r.check("vib_live_install", ok and res.get("name") == "hello" and res.get("live") and
+                res.get("bank") and res.get("level") == "partner" and res.get("etc_kept") == 1, out)
         if res.get("ms"):
             print("    measured: install phases (ms) %s" % json.dumps(res["ms"]))
         rc, out = vm.sh("vib-hello")
         r.check("vib_live_runs_at_once", rc == 0 and "hello from a vib: greeting=1" in out, out)
+        rc, out = vm.sh("cat /etc/hello-user.conf /etc/hello-user.conf.vib-new")
+        r.check("vib_live_user_etc_kept", rc == 0 and out.split() == ["mine", "default"], out)
+        rc, out = vm.sh("cat /run/ramhost/vibs/sticky.list")
+        r.check("vib_live_sticky_list", rc == 0 and "/etc/hello.conf" in out.split(), out)
         rc, out = vm.sh("ramhost vib list")
         r.check("vib_live_listed", rc == 0 and re.search(r"(?m)^hello +1\.0-1 +partner", out), out)
+
+        ok, res, out = install_json(vm, "--depot %s/depot greet=1.0-1" % base)
+        r.check("vib_live_depot_install_with_dependency", ok and '"libgreet"' in out and '"greet"' in out, out)
+        rc, out = vm.sh("vib-greet")
+        r.check("vib_live_depot_runs", rc == 0 and out.strip() == "greet 1.0-1 hi", out)
+        rc, out = vm.sh("ramhost vib remove libgreet; echo rc=$?")
+        r.check("vib_live_remove_needed_refused", "rc=1" in out and "greet" in out, out)
+        rc, out = vm.sh("ramhost vib update --depot %s/depot; echo rc=$?" % base, timeout=180)
+        rc2, out2 = vm.sh("vib-greet")
+        r.check("vib_live_update", "rc=0" in out and out2.strip() == "greet 2.0-1 hi", out + "\n" + out2)
+
+        ok, res, out = install_json(vm, "--reboot-required %s/staged.vib" % base)
+        rc, out2 = vm.sh("vib-staged")
+        r.check("vib_live_staged", ok and not res.get("live") and res.get("bank") and rc != 0, out + out2)
         vm.send("reboot\n")
         vm.proc.wait(timeout=180)
     cfg = bank_cfg(disk)
-    r.check("vib_live_bank_lists_module", re.search(r"(?m)^modules=.*hello\.tdk.*vibs[-0-9]*\.cpio", cfg) and
-            "hash.hello.tdk=" in cfg, cfg)
+    r.check("vib_live_bank_lists_modules", re.search(r"(?m)^modules=.*hello\.tdk.*vibs[-0-9]*\.cpio", cfg) and
+            "hash.hello.tdk=" in cfg and "greet.tdk" in cfg and "staged.tdk" in cfg, cfg)
 
 
 def boot2(r, disk):
     with Vm("vib_live_2", media("disk", disk), net=True) as vm:
         up(vm, r, "vib_live_boot2")
-        rc, out = vm.sh("vib-hello")
-        r.check("vib_live_kept_after_reboot", rc == 0 and "hello from a vib: greeting=1" in out, out)
+        rc, out = vm.sh("vib-hello && vib-greet && vib-staged")
+        r.check("vib_live_kept_after_reboot", rc == 0 and "hello from a vib: greeting=1" in out and
+                "greet 2.0-1 hi" in out and "staged" in out, out)
+        rc, out = vm.sh("cat /etc/hello.conf")
+        r.check("vib_live_etc_after_reboot", rc == 0 and out.strip() == "greeting=1", out)
         rc, out = vm.sh("ramhost vib list --json")
-        r.check("vib_live_listed_after_reboot", rc == 0 and '"name":"hello"' in out, out)
-        rc, out = vm.sh("ramhost vib remove hello; echo rc=$?", timeout=120)
-        r.check("vib_live_remove", "rc=0" in out, out)
-        rc, out = vm.sh("vib-hello; ls /etc/hello.conf")
-        r.check("vib_live_gone", rc != 0 and "hello from a vib" not in out, out)
+        names = sorted(v["name"] for v in json.loads(out)) if rc == 0 and out.startswith("[") else []
+        r.check("vib_live_listed_after_reboot", names == ["greet", "hello", "libgreet", "staged"], out)
+        rc, out = vm.sh("for v in hello staged greet libgreet; do ramhost vib remove $v || echo FAILED; done",
+                        timeout=180)
+        r.check("vib_live_remove", "FAILED" not in out, out)
+        rc, out = vm.sh("ls /usr/bin/vib-hello /usr/bin/vib-greet /usr/bin/vib-staged /etc/hello.conf /usr/lib/greet "
+                        "2>&1 | grep -c 'No such'")
+        r.check("vib_live_gone", out.strip() == "5", out)
         rc, out = vm.sh("ramhost vib list --json")
         r.check("vib_live_list_empty", rc == 0 and out.strip().endswith("[]"), out)
         rc, out = vm.sh("ls /usr/bin/ramhost && ramhost bootbank status >/dev/null; echo rc=$?")
         r.check("vib_live_usr_intact", "rc=0" in out, out)
         vm.sh("sync")
     cfg = bank_cfg(disk)
-    r.check("vib_live_bank_module_removed", "hello.tdk" not in cfg, cfg)
+    r.check("vib_live_bank_modules_removed", not re.search(r"hello|greet|staged", cfg), cfg)
 
 
 def main():
