@@ -208,6 +208,17 @@ static int update_bank(const char *const *add, const char *const *remove, const 
 	return rc < 0 ? rc : 0;
 }
 
+/* A test hook: RAMHOST_LIVE_FAIL_AT=refresh|bank makes the install fail right after its overlays were
+ * refreshed or right before the bank is written, so that the system test can see the undo at work. */
+static int injected(const char *point, struct rh_err *err)
+{
+	const char *at = getenv("RAMHOST_LIVE_FAIL_AT");
+
+	if (!at || strcmp(at, point))
+		return 0;
+	return rh_errf(err, -EIO, "failure injected at '%s' (RAMHOST_LIVE_FAIL_AT)", point);
+}
+
 /* What an install did so far, for the undo. */
 struct undo {
 	char dl[PATH_MAX];                      /* the downloaded .vib, removed at the end either way */
@@ -422,6 +433,9 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 		}
 	r->live = 1;
 	r->ms_refresh = now_ms() - t;
+	rc = injected("refresh", err);
+	if (rc < 0)
+		goto undo;
 db:
 	memset(&e, 0, sizeof(e));
 	e.desc = v->desc;
@@ -437,6 +451,7 @@ db:
 	t = now_ms();
 	vibdb_free(&db);
 	rc = vibdb_load(live_vibdb_dir(), &db, err);
+	rc = rc ?: injected("bank", err);
 	rc = rc ?: update_bank(add, NULL, &db, &r->bank, err);
 	if (rc < 0)
 		goto undo;

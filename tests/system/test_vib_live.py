@@ -7,7 +7,8 @@ partner CA into /usr/share/ramhost/trust/partner/ (the host's system trust store
 
 Boot 1: a download that the server drops half-way and the bad-hash VIB both fail and leave `vib list --json` and a
 listing of /usr and /etc exactly as they were, and so do the refusals (a community VIB on a partner host,
---no-sig-check there, a RAM margin not kept, a VIB without live-install-allowed); the good VIB installs, its binary runs at once, /etc/hello.conf is
+--no-sig-check there, a RAM margin not kept, a VIB without live-install-allowed) and installs made to fail
+(RAMHOST_LIVE_FAIL_AT) after the overlays were refreshed or before the bank write; the good VIB installs, its binary runs at once, /etc/hello.conf is
 there, the bootbank lists hello.tdk. Then from a depot dir on the same server: `vib install
 --depot URL greet=1.0-1` brings its dependency libgreet along, removing libgreet is refused while greet needs it,
 `vib update --depot URL` moves greet to 2.0-1; a VIB without live-install-allowed is staged with
@@ -48,7 +49,9 @@ DESCRIPTOR = """<?xml version="1.0" encoding="UTF-8"?>
 </vib>
 """
 
-SNAPSHOT = "ramhost vib list --json; ls -laR /usr /etc 2>&1 | grep -v ' \\.$' | md5sum; mount | grep -c overlay"
+# what a failed install must leave as it was; the directories' own lines (. and ..) are left out, their mtimes
+# may change when a file is created and removed again
+SNAPSHOT = "ramhost vib list --json; ls -laR /usr /etc 2>&1 | grep -v -E ' \\.\\.?$' | md5sum; mount | grep -c overlay"
 
 
 def descriptor(name, version="1.0-1", level="partner", live_install=True, depends=None):
@@ -181,6 +184,10 @@ def boot1(r, disk, port):
         r.check("vib_live_memory_margin", "rc=1" in out and "RAMHOST_MIN_FREE" in out, out)
         rc, out = vm.sh("ramhost vib install %s/staged.vib; echo rc=$?" % base, timeout=120)
         r.check("vib_live_not_live_refused", "rc=1" in out and "--reboot-required" in out, out)
+        for point in ("refresh", "bank"):   # failures after the view changed: undone
+            rc, out = vm.sh("RAMHOST_LIVE_FAIL_AT=%s ramhost vib install %s/hello.vib; echo rc=$?" % (point, base),
+                            timeout=120)
+            r.check("vib_live_undo_after_%s" % point, "rc=1" in out and "injected" in out, out)
         _, after = vm.sh(SNAPSHOT + "; ls /run/ramhost/live/tardisks 2>/dev/null | wc -l")
         r.check("vib_live_refusals_change_nothing", after.startswith(before) and after.endswith("0"),
                 before + "\n---\n" + after)
