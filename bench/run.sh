@@ -9,3 +9,4 @@ python3 bench/boot_matrix.py
 python3 bench/state.py
 python3 bench/install.py
 python3 bench/vib_live.py
+python3 bench/vib_image.py

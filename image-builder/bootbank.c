@@ -21,6 +21,7 @@
 #include "kmod.h"
 #include "ramhost_layer.h"
 #include "tardisk/tardisk.h"
+#include "vib_image.h"
 
 struct kernel_src {
 	char vmlinuz[PATH_MAX];
@@ -581,6 +582,13 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 	rc = fs_work_dir(o->workdir, "ramhost-image", b->work, sizeof(b->work), err);
 	if (rc)
 		goto out;
+	if (profile_has_vibs(p)) {
+		/* refuse unmet dependencies, conflicts and levels before the long work */
+		struct vib_image_opts vo = { b->work, NULL, NULL };
+		rc = vib_image_resolve(p, &vo, err);
+		if (rc)
+			goto out;
+	}
 	rc = find_kernel(p, &b->k, err);
 	rc = rc ?: find_init(o, init, sizeof(init), err);
 	rc = rc ?: base_find_busybox(b->busybox, sizeof(b->busybox), err);
@@ -612,6 +620,11 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 		rc = make_tardisk(b, p->tardisks[i].name, p->tardisks[i].source, &size);
 		if (!rc)
 			stage_done(b, file, size, "from %s", p->tardisks[i].source);
+	}
+	if (!rc && profile_has_vibs(p)) {
+		/* only images whose profile has VIB keys get payload modules and vibs.cpio (the last module) */
+		struct vib_image_opts vo = { b->work, o->progress, o->progress_ctx };
+		rc = vib_image_add(p, dir, &b->cfg, &vo, err);
 	}
 	if (rc)
 		goto out;

@@ -33,7 +33,8 @@ static void usage_build(FILE *f)
 		   "  -q, --quiet        no progress lines on stderr\n"
 		   "  -h, --help         this help\n\n"
 		   "Environment: SOURCE_DATE_EPOCH (reproducible tardisks), RAMHOST_INIT (the static init; default:\n"
-		   "`init` next to the ramhost binary), RAMHOST_CACHE (Debian kernel and busybox), TMPDIR.\n");
+		   "`init` next to the ramhost binary), RAMHOST_CACHE (Debian kernel and busybox, VIB payload modules),\n"
+		   "RAMHOST_TRUST (trust stores for the VIBs, besides the profile's trust = DIR), TMPDIR.\n");
 }
 
 static void usage_iso(FILE *f)
@@ -320,6 +321,16 @@ static int cmd_check(int argc, char **argv)
 		       (unsigned long long)p->ramdisks[i].size, (unsigned long long)p->ramdisks[i].inodes);
 	for (i = 0; i < p->nkmods; i++)
 		printf("kmod=%s\n", p->kmods[i]);
+	for (i = 0; i < p->ndepots; i++)
+		printf("depot=%s\n", p->depots[i]);
+	for (i = 0; i < p->nvibs; i++)
+		printf("vib=%s\n", p->vibs[i]);
+	if (p->image_profile[0])
+		printf("image-profile=%s\n", p->image_profile);
+	if (profile_has_vibs(p))
+		printf("acceptance=%s\n", p->acceptance[0] ? p->acceptance : "partner");
+	if (p->trust[0])
+		printf("trust=%s\n", p->trust);
 	free(p);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* profile.c: the image profile parser (see profile.h and docs/profile.md). */
 #include "profile.h"
+#include "vib/resolve.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -25,11 +26,13 @@ static const struct {
 /* Single-valued keys, with the line that set them (to report duplicates). */
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
-	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, NKEYS
+	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE,
+	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, K_DEPOT, K_VIB, NKEYS
 };
 static const char *const key_names[NKEYS] = {
 	"name", "version", "title", "kernel", "kernel-modules", "kernelopt", "base", "timeout", "init",
-	"tardisk", "ramdisk", "kmod", "packages", "sticky",
+	"acceptance", "trust", "image-profile",
+	"tardisk", "ramdisk", "kmod", "packages", "sticky", "depot", "vib",
 };
 
 struct parser {
@@ -353,6 +356,62 @@ static int parse_sticky(struct parser *ps, const char *val)
 	return 0;
 }
 
+int profile_has_vibs(const struct profile *p)
+{
+	return p->ndepots || p->nvibs || p->acceptance[0] || p->trust[0] || p->image_profile[0];
+}
+
+/* `depot = URL|DIR`: URLs as given, directories resolved against the profile's directory. */
+static int parse_depot(struct parser *ps, const char *val)
+{
+	struct profile *p = ps->p;
+	char *dst;
+	unsigned i;
+
+	if (p->ndepots == PROFILE_MAX_DEPOTS)
+		return PERR(ps, -E2BIG, "depot '%.200s': more than %d depot lines", val, PROFILE_MAX_DEPOTS);
+	dst = p->depots[p->ndepots];
+	if (strstr(val, "://")) {
+		if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8) && strncmp(val, "file://", 7))
+			return PERR(ps, -EINVAL, "depot '%.200s': expected an http://, https:// or file:// URL or a "
+						 "directory", val);
+		if (strlen(val) >= PROFILE_MAX_PATH || strpbrk(val, " \t"))
+			return PERR(ps, -EINVAL, "depot '%.200s': too long or contains a blank", val);
+		strcpy(dst, val);
+	} else {
+		int rc = copy_path(ps, dst, val, "depot");
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < p->ndepots; i++)
+		if (!strcmp(p->depots[i], dst))
+			return PERR(ps, -EEXIST, "depot '%.200s' is given twice", val);
+	p->ndepots++;
+	return 0;
+}
+
+/* `vib = NAME[OP VERSION]`: checked with the resolver's own request parser, kept as written. */
+static int parse_vib(struct parser *ps, const char *val)
+{
+	struct profile *p = ps->p;
+	struct rh_err e2 = { 0 };
+	struct vib_req r;
+	unsigned i;
+
+	if (p->nvibs == PROFILE_MAX_VIBS)
+		return PERR(ps, -E2BIG, "vib '%.80s': more than %d vib lines", val, PROFILE_MAX_VIBS);
+	if (strlen(val) >= PROFILE_MAX_VIBREQ || vib_req_parse(val, &r, &e2) < 0)
+		return PERR(ps, -EINVAL, "vib '%.80s': expected NAME, NAME=VERSION or NAME>=VERSION (%s)", val,
+			    e2.rc ? e2.msg : "too long");
+	for (i = 0; i < p->nvibs; i++) {
+		struct vib_req o;
+		if (vib_req_parse(p->vibs[i], &o, NULL) == 0 && !strcmp(o.name, r.name))
+			return PERR(ps, -EEXIST, "vib '%s' is asked for twice", r.name);
+	}
+	strcpy(p->vibs[p->nvibs++], val);
+	return 0;
+}
+
 static int parse_line(struct parser *ps, char *line)
 {
 	struct profile *p = ps->p;
@@ -441,6 +500,28 @@ static int parse_line(struct parser *ps, char *line)
 		return parse_packages(ps, val);
 	case K_STICKY:
 		return parse_sticky(ps, val);
+	case K_DEPOT:
+		return parse_depot(ps, val);
+	case K_VIB:
+		if (!ps->seen[K_VIB])
+			ps->seen[K_VIB] = ps->line;
+		return parse_vib(ps, val);
+	case K_ACCEPTANCE: {
+		static const char *const levels[] = { "community", "partner", "accepted", "certified" };
+		for (unsigned i = 0; i < 4; i++)
+			if (!strcmp(val, levels[i])) {
+				strcpy(p->acceptance, val);
+				return 0;
+			}
+		return PERR(ps, -EINVAL, "acceptance '%.40s': expected community, partner, accepted or certified", val);
+	}
+	case K_TRUST:
+		return copy_path(ps, p->trust, val, "trust");
+	case K_IMAGE_PROFILE:
+		if (strlen(val) >= sizeof(p->image_profile) || strpbrk(val, "/ \t"))
+			return PERR(ps, -EINVAL, "image-profile '%.80s': not a depot image profile name", val);
+		strcpy(p->image_profile, val);
+		return 0;
 	}
 	return PERR(ps, -EINVAL, "internal: key %u", k);
 }
@@ -519,6 +600,11 @@ static int finish(struct parser *ps)
 				return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the ramhost layer of a "
 							 "debootstrap base", PROFILE_RAMHOST_LAYER);
 			}
+	}
+	if ((p->nvibs || p->image_profile[0]) && !p->ndepots) {
+		ps->line = p->image_profile[0] ? ps->seen[K_IMAGE_PROFILE] : ps->seen[K_VIB];
+		return PERR(ps, -EINVAL, "%s needs at least one 'depot = URL|DIR' to take the VIBs from",
+			    p->image_profile[0] ? "image-profile" : "vib");
 	}
 	finish_ramdisks(p);
 	if (!p->title[0])

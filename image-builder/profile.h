@@ -24,6 +24,9 @@
 #define PROFILE_BASE_DEBOOTSTRAP "debootstrap:"  /* base = debootstrap:SUITE (image-builder/debootstrap.h) */
 #define PROFILE_RAMHOST_LAYER "ramhost"          /* the tardisk name of the ramhost layer of such a base */
 #define PROFILE_MAX_PACKAGES 2048                /* the packages list, with NUL */
+#define PROFILE_MAX_DEPOTS 8                     /* depot = lines */
+#define PROFILE_MAX_VIBS 128                     /* vib = lines */
+#define PROFILE_MAX_VIBREQ 160                   /* one vib request (NAME, NAME=VER, NAME>=VER ...), with NUL */
 
 struct profile_tardisk {
 	char name[PROFILE_MAX_NAME];    /* file name is NAME.tdk */
@@ -57,7 +60,18 @@ struct profile {
 	char kmods[PROFILE_MAX_KMODS][PROFILE_MAX_NAME];
 	unsigned nsticky;                       /* sticky patterns, in file order (/etc/ramhost/sticky.list) */
 	char sticky[PROFILE_MAX_STICKY][PROFILE_MAX_PATTERN];
+	/* VIBs (docs/profile.md "vib"): none of these set means an image without VIBs, built as before */
+	unsigned ndepots;                       /* depots, searched together */
+	char depots[PROFILE_MAX_DEPOTS][PROFILE_MAX_PATH]; /* an http(s):// or file:// URL, or a resolved dir */
+	unsigned nvibs;                         /* VIB requests, in file order */
+	char vibs[PROFILE_MAX_VIBS][PROFILE_MAX_VIBREQ];
+	char acceptance[16];                    /* community|partner|accepted|certified; "" = not set (partner) */
+	char trust[PROFILE_MAX_PATH];           /* trust store dir (level subdirs) for the build and the image */
+	char image_profile[PROFILE_MAX_NAME];   /* a depot image profile whose VIBs are added; "" = none */
 };
+
+/* 1 when the profile has any VIB key (depot, vib, acceptance, trust, image-profile). */
+int profile_has_vibs(const struct profile *p);
 
 /* Parses buf[0..len) into *ret (overwritten only on success). file names the profile in error messages
  * ("FILE:LINE: message"); basedir (may be NULL = ".") is where relative paths resolve. Applies the defaults

@@ -365,8 +365,8 @@ static int add_trust(struct cpio_writer *w, const char *trust_dir, struct rh_err
 	return rc;
 }
 
-int vibdb_write_cpio_ex(const struct vibdb *db, const struct vibdb_cpio_extra *x, int out_fd, const char *path,
-			struct rh_err *err)
+int vibdb_write_cpio_image(const struct vibdb *db, const struct vibdb_cpio_extra *x, const char *image_level,
+			   int out_fd, const char *path, struct rh_err *err)
 {
 	struct cpio_writer w;
 	char name[VIB_NAME_MAX + 16], *sticky = NULL;
@@ -398,9 +398,20 @@ int vibdb_write_cpio_ex(const struct vibdb *db, const struct vibdb_cpio_extra *x
 		int n = snprintf(word, sizeof(word), "%s\n", x->acceptance);
 		rc = cpio_add_buf(&w, "vibs/acceptance", 0644, word, (size_t)n, err);
 	}
+	if (!rc && image_level) {
+		char word[32];
+		int n = snprintf(word, sizeof(word), "%s\n", image_level);
+		rc = cpio_add_buf(&w, "vibs/image-level", 0644, word, (size_t)n, err);
+	}
 	if (!rc && x && x->trust_dir)
 		rc = add_trust(&w, x->trust_dir, err);
 	return rc ?: cpio_finish(&w, err);
+}
+
+int vibdb_write_cpio_ex(const struct vibdb *db, const struct vibdb_cpio_extra *x, int out_fd, const char *path,
+			struct rh_err *err)
+{
+	return vibdb_write_cpio_image(db, x, NULL, out_fd, path, err);
 }
 
 int vibdb_write_cpio(const struct vibdb *db, int out_fd, const char *path, struct rh_err *err)

@@ -47,13 +47,17 @@ int vibdb_write_cpio(const struct vibdb *db, int out_fd, const char *path, struc
 #define VIBDB_STICKY_LIST "sticky.list"
 int vibdb_sticky_text(const struct vibdb *db, char **ret, size_t *ret_len, struct rh_err *err);
 
-/* What an image adds to vibs.cpio besides the entries: vibs/acceptance (the profile's policy, one word) and
- * vibs/trust/LEVEL/ *.pem copied from a trust store directory (certified/ accepted/ partner/ subdirs). */
+/* What an image adds to vibs.cpio besides the entries: vibs/acceptance (the profile's policy, one word),
+ * vibs/image-level, and vibs/trust/LEVEL/ *.pem copied from a trust store directory (certified/ accepted/ partner/ subdirs). */
 struct vibdb_cpio_extra {
 	const char *acceptance; /* NULL: no vibs/acceptance */
 	const char *trust_dir;  /* NULL: no vibs/trust */
 };
 int vibdb_write_cpio_ex(const struct vibdb *db, const struct vibdb_cpio_extra *x, int out_fd, const char *path,
 			struct rh_err *err);
+/* The same for an image build: also vibs/image-level (image_level: the lowest level of the image's VIBs, one
+ * word; NULL for none). */
+int vibdb_write_cpio_image(const struct vibdb *db, const struct vibdb_cpio_extra *x, const char *image_level,
+			   int out_fd, const char *path, struct rh_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "image-builder/profile.h"
 #include "sha256.h"
 #include "unit.h"
 #include "vib/depot.h"
@@ -358,8 +359,61 @@ static void test_vibdb(void)
 	rmtmp();
 }
 
+/* The image profile's VIB keys (image-builder/profile.c): parsed, checked, and absent from a profile that does
+ * not use them. */
+static void test_profile_vib_keys(void)
+{
+	static const char head[] = "name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\n";
+	static const struct {
+		const char *tail;
+		int rc;
+		const char *msg;
+	} rows[] = {
+		{ "", 0, "" },
+		{ "depot = d\ndepot = https://h/depot\nvib = hello>=1.0\nvib = lib\nacceptance = certified\n"
+		  "trust = t\nimage-profile = web\n", 0, "" },
+		{ "vib = hello\n", -EINVAL, "P:5: vib needs at least one 'depot" },
+		{ "image-profile = web\n", -EINVAL, "P:5: image-profile needs at least one 'depot" },
+		{ "depot = d\nvib = he llo\n", -EINVAL, "P:6: vib 'he llo'" },
+		{ "depot = d\nvib = hello\nvib = hello=2\n", -EEXIST, "P:7: vib 'hello' is asked for twice" },
+		{ "depot = d\ndepot = d\n", -EEXIST, "P:6: depot 'd' is given twice" },
+		{ "depot = ftp://h/x\n", -EINVAL, "P:5: depot 'ftp://h/x'" },
+		{ "acceptance = gold\n", -EINVAL, "P:5: acceptance 'gold'" },
+		{ "acceptance = partner\nacceptance = partner\n", -EEXIST, "acceptance is given twice" },
+		{ "depot = d\nimage-profile = a/b\n", -EINVAL, "image-profile 'a/b'" },
+	};
+	char buf[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct profile *p = calloc(1, sizeof(*p));
+		struct rh_err err = { 0 };
+		int n = snprintf(buf, sizeof(buf), "%s%s", head, rows[i].tail), rc;
+
+		rc = profile_parse(buf, (size_t)n, "P", "/base", p, &err);
+		if (rc != rows[i].rc || (rc && !strstr(err.msg, rows[i].msg))) {
+			fprintf(stderr, "  row %zu: rc %d (want %d): %s\n", i, rc, rows[i].rc, err.msg);
+			unit_failed_now = 1;
+		}
+		if (!rc && i == 0)
+			CHECK(!profile_has_vibs(p));
+		if (!rc && i == 1) {
+			CHECK(profile_has_vibs(p));
+			CHECK(p->ndepots == 2 && p->nvibs == 2);
+			CHECK_STR(p->depots[0], "/base/d");
+			CHECK_STR(p->depots[1], "https://h/depot");
+			CHECK_STR(p->vibs[0], "hello>=1.0");
+			CHECK_STR(p->acceptance, "certified");
+			CHECK_STR(p->trust, "/base/t");
+			CHECK_STR(p->image_profile, "web");
+		}
+		free(p);
+	}
+}
+
 int main(void)
 {
+	RUN(test_profile_vib_keys);
 	RUN(test_index_roundtrip);
 	RUN(test_index_hostile);
 	RUN(test_profile_parse);
