@@ -13,6 +13,7 @@
 #include "bootcfg.h"
 #include "cpio.h"
 #include "fileio.h"
+#include "ramdisk/state_sticky.h"
 #include "unit.h"
 #include "vib/live.h"
 
@@ -194,10 +195,34 @@ static void test_bank(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* `ramhost state` takes the installed VIBs' sticky files (run/ramhost/vibs/sticky.list) as patterns too. */
+static void test_vib_sticky_list(void)
+{
+	char tmpl[] = "/tmp/test_vib_live_sticky.XXXXXX", cmd[300];
+	struct state_patterns pats = { 0, 0, NULL };
+	struct rh_err err = { 0 };
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	put(tmpl, "run/ramhost/sticky.list", "/etc/hostname\n");
+	put(tmpl, "run/ramhost/vibs/sticky.list", "# sticky files of the installed VIBs\n/etc/hello.conf\n");
+	CHECK(state_patterns_load(tmpl, &pats, &err) == 0);
+	CHECK(state_patterns_match(&pats, "/etc/hostname"));
+	CHECK(state_patterns_match(&pats, "/etc/hello.conf"));
+	CHECK(!state_patterns_match(&pats, "/etc/other.conf"));
+	state_patterns_free(&pats);
+	put(tmpl, "run/ramhost/vibs/sticky.list", "relative/path\n");
+	CHECK(state_patterns_load(tmpl, &pats, &err) < 0);
+	CHECK(strstr(err.msg, "vibs/sticky.list") != NULL);
+	state_patterns_free(&pats);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	RUN(test_lowers_edit);
 	RUN(test_etc_merge);
 	RUN(test_bank);
+	RUN(test_vib_sticky_list);
 	UNIT_EXIT();
 }
