@@ -585,9 +585,11 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 	if (profile_has_vibs(p)) {
 		/* refuse unmet dependencies, conflicts and levels before the long work */
 		struct vib_image_opts vo = { b->work, NULL, NULL };
+		stage_start(b);
 		rc = vib_image_resolve(p, &vo, err);
 		if (rc)
 			goto out;
+		stage_done(b, "vib check", 0, "VIBs resolved, fetched and checked");
 	}
 	rc = find_kernel(p, &b->k, err);
 	rc = rc ?: find_init(o, init, sizeof(init), err);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpio.h"
@@ -39,6 +40,7 @@ struct vimg {
 	struct vib_trust host_trust;
 	const char *trust[VIB_TRUST_DIRS_MAX + 2];
 	char cache[PATH_MAX];        /* wrapped payload modules by SHA-256 ("" when there is no cache dir) */
+	struct timespec t0;          /* start of vib_image_add, for the progress line */
 };
 
 static void say(const struct vimg *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -272,10 +274,14 @@ static int write_vibs_cpio(struct vimg *v, struct vib_file **vfs, const enum vib
 		unlink(tmp);
 	free(db.v);
 	rc = rc ?: add_module(v, VIBDB_MODULE, &size);
-	if (!rc)
-		say(v, "%-14s %zu VIBs, image level %s, policy %s (%s)%s%s", VIBDB_MODULE, n,
+	if (!rc) {
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		say(v, "%-14s %zu VIBs, image level %s, policy %s (%s)%s%s, VIB modules in %.2f s", VIBDB_MODULE, n,
 		    n ? level_words[image_level] : "-", level_words[v->policy], v->policy_from,
-		    v->p->trust[0] ? ", trust store " : "", v->p->trust);
+		    v->p->trust[0] ? ", trust store " : "", v->p->trust,
+		    (double)(t1.tv_sec - v->t0.tv_sec) + (double)(t1.tv_nsec - v->t0.tv_nsec) / 1e9);
+	}
 	return rc;
 }
 
@@ -467,6 +473,7 @@ int vib_image_add(const struct profile *p, const char *dir, struct bootcfg *cfg,
 
 	if (!v)
 		return rh_errf(err, -ENOMEM, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &v->t0);
 	if (fs_cache_dir(cache, sizeof(cache), NULL) == 0 &&
 	    (size_t)snprintf(v->cache, sizeof(v->cache), "%s/vib-modules", cache) < sizeof(v->cache) &&
 	    rh_mkdir_p(v->cache, 0755, NULL) < 0)
