@@ -1,9 +1,11 @@
 """test_vib_live.py: `ramhost vib install | remove` on a host booted from the demo disk image (SeaBIOS), with the
 VIB fetched over QEMU user networking from tests/fixtures/vib/httpd.py on the host's loopback (10.0.2.2).
 
-Host side: throwaway CAs (tests/fixtures/vib/mkca.sh); the demo profile plus a tardisk "trust" that puts the
-partner CA into /usr/share/ramhost/trust/partner/ (the host's system trust store); a partner-signed VIB "hello"
-(/usr/bin/vib-hello and /etc/hello.conf); a copy of it with one payload byte flipped (bad hash).
+Host side: throwaway CAs (tests/fixtures/vib/mkca.sh); the demo profile plus `trust = ` their trust store (it
+reaches the host in vibs.cpio: /run/ramhost/vibs/trust) and one VIB built into the image from a depot dir
+(`vib = imgvib`); a partner-signed VIB "hello" (/usr/bin/vib-hello, /etc/hello.conf, /etc/hello-user.conf); a
+copy of it with one payload byte flipped (bad hash); a community VIB; a VIB without live-install-allowed; a depot
+with libgreet 1.0 and greet 1.0 and 2.0 (greet depends on libgreet).
 
 Boot 1: a download that the server drops half-way and the bad-hash VIB both fail and leave `vib list --json` and a
 listing of /usr and /etc exactly as they were, and so do the refusals (a community VIB on a partner host,
@@ -94,18 +96,6 @@ def script(text):
 def make_inputs(work):
     keys = os.path.join(work, "keys")
     run(["bash", os.path.join(FIX, "mkca.sh"), keys])
-    prof = os.path.join(work, "prof")
-    shutil.copytree(PROFILE_DIR, prof)
-    trust = os.path.join(prof, "trust", "usr", "share", "ramhost", "trust", "partner")
-    os.makedirs(trust)
-    shutil.copy(os.path.join(keys, "trust", "partner", "ca.pem"), os.path.join(trust, "ca.pem"))
-    with open(os.path.join(prof, "profile"), "a") as f:
-        f.write("tardisk = trust trust\n")
-    bank = os.path.join(work, "bank")
-    run([RAMHOST, "image", "build", os.path.join(prof, "profile"), "-o", bank, "-q"])
-    disk = os.path.join(work, "disk.img")
-    run([RAMHOST, "image", "disk", "--bootbank", bank, "-o", disk, "-q"])
-
     srv = os.path.join(work, "srv")
     os.makedirs(os.path.join(srv, "depot"))
     vib = os.path.join(srv, "hello.vib")
@@ -130,6 +120,19 @@ def make_inputs(work):
                  {"/usr/bin/vib-greet": script("echo greet %s $(cat /usr/lib/greet/words)" % v)}, version=v,
                  depends=("libgreet", "1.0"))
     run([RAMHOST, "depot", "create", dep, "--quiet"])
+    img = os.path.join(work, "imgdepot")
+    os.makedirs(img)
+    make_vib(work, keys, os.path.join(img, "imgvib.vib"), "imgvib", {"/usr/bin/vib-img": script("echo imaged")})
+    run([RAMHOST, "depot", "create", img, "--quiet"])
+    prof = os.path.join(work, "prof")
+    shutil.copytree(PROFILE_DIR, prof)
+    shutil.copytree(os.path.join(keys, "trust"), os.path.join(prof, "trust"))
+    with open(os.path.join(prof, "profile"), "a") as f:
+        f.write("trust = trust\ndepot = ../imgdepot\nvib = imgvib\n")
+    bank = os.path.join(work, "bank")
+    run([RAMHOST, "image", "build", os.path.join(prof, "profile"), "-o", bank, "-q"])
+    disk = os.path.join(work, "disk.img")
+    run([RAMHOST, "image", "disk", "--bootbank", bank, "-o", disk, "-q"])
     return disk, srv, len(data)
 
 
@@ -168,6 +171,9 @@ def boot1(r, disk, port):
     base = "http://10.0.2.2:%d" % port
     with Vm("vib_live_1", media("disk", disk), net=True) as vm:
         up(vm, r, "vib_live_boot1")
+        rc, out = vm.sh("vib-img; ramhost vib list; ls /run/ramhost/vibs/trust/partner")
+        r.check("vib_live_image_vib", rc == 0 and "imaged" in out and re.search(r"(?m)^imgvib +1\.0-1 +partner", out)
+                and "ca.pem" in out, out)
         vm.sh("echo mine >/etc/hello-user.conf")
         _, before = vm.sh(SNAPSHOT)
         rc, out = vm.sh("ramhost vib install %s/drop.vib; echo rc=$?" % base, timeout=120)
@@ -236,20 +242,20 @@ def boot2(r, disk):
         r.check("vib_live_etc_after_reboot", rc == 0 and out.strip() == "greeting=1", out)
         rc, out = vm.sh("ramhost vib list --json")
         names = sorted(v["name"] for v in json.loads(out)) if rc == 0 and out.startswith("[") else []
-        r.check("vib_live_listed_after_reboot", names == ["greet", "hello", "libgreet", "staged"], out)
-        rc, out = vm.sh("for v in hello staged greet libgreet; do ramhost vib remove $v || echo FAILED; done",
+        r.check("vib_live_listed_after_reboot", names == ["greet", "hello", "imgvib", "libgreet", "staged"], out)
+        rc, out = vm.sh("for v in hello staged greet libgreet imgvib; do ramhost vib remove $v || echo FAILED; done",
                         timeout=180)
         r.check("vib_live_remove", "FAILED" not in out, out)
-        rc, out = vm.sh("ls /usr/bin/vib-hello /usr/bin/vib-greet /usr/bin/vib-staged /etc/hello.conf /usr/lib/greet "
-                        "2>&1 | grep -c 'No such'")
-        r.check("vib_live_gone", out.strip() == "5", out)
+        rc, out = vm.sh("ls /usr/bin/vib-hello /usr/bin/vib-greet /usr/bin/vib-staged /usr/bin/vib-img /etc/hello.conf "
+                        "/usr/lib/greet 2>&1 | grep -c 'No such'")
+        r.check("vib_live_gone", out.strip() == "6", out)
         rc, out = vm.sh("ramhost vib list --json")
         r.check("vib_live_list_empty", rc == 0 and out.strip().endswith("[]"), out)
         rc, out = vm.sh("ls /usr/bin/ramhost && ramhost bootbank status >/dev/null; echo rc=$?")
         r.check("vib_live_usr_intact", "rc=0" in out, out)
         vm.sh("sync")
     cfg = bank_cfg(disk)
-    r.check("vib_live_bank_modules_removed", not re.search(r"hello|greet|staged", cfg), cfg)
+    r.check("vib_live_bank_modules_removed", not re.search(r"hello|greet|staged|imgvib", cfg), cfg)
 
 
 def main():
