@@ -46,6 +46,10 @@ standard_depot() {
 	"$RAMHOST" depot create -q depot
 }
 
+base_profile() { # NAME: a profile without VIB keys
+	printf 'name = %s\nversion = 1\nkernel = debian\nbase = builtin:minimal\ntimeout = 0\n' "$1"
+}
+
 case_depot_create_ls() {
 	standard_depot
 	[ -s depot/index.xml ]
@@ -104,11 +108,17 @@ case_depot_http() {
 	grep -q 'GET /index.xml' http.log
 	expect_fail "$RAMHOST" depot ls "http://127.0.0.1:$(cat port)/nosuch"
 	expect_err '404'
+	# an image build fetches the VIBs from the server and checks them against the index before building:
+	# libgreet arrives intact, hello was replaced on the server after the index was made
+	cp depot/vibs/oldhello-0.9.vib depot/vibs/hello-1.0-1.vib
+	{ base_profile h; echo "depot = http://127.0.0.1:$(cat port)/"; echo 'acceptance = community';
+	  echo 'vib = hello'; } >h.profile
+	expect_fail "$RAMHOST" image build -q h.profile -o bank
+	expect_err 'hello-1.0-1.vib: .* bytes, the depot index says|hello-1.0-1.vib: SHA-256 .*, the depot index says'
+	grep -q 'GET /vibs/libgreet-2.0-1.vib .*status=200' http.log
+	grep -q 'GET /vibs/hello-1.0-1.vib' http.log
+	[ ! -e bank ]
 	kill $pid
-}
-
-base_profile() { # NAME: a profile without VIB keys
-	printf 'name = %s\nversion = 1\nkernel = debian\nbase = builtin:minimal\ntimeout = 0\n' "$1"
 }
 
 # Refusals come from the resolution, before the base is built: each takes well under a second.
