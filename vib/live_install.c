@@ -151,11 +151,14 @@ static int write_part(const char *path, const uint8_t *map, uint64_t off, uint64
 	return 0;
 }
 
-/* The vibs.cpio of db (with the image's acceptance word and trust store, when this boot has them) in a
- * malloc'd buffer. */
+/* The vibs.cpio of db (with the image's acceptance word and trust store, when this boot has them, and the
+ * image level recomputed) in a malloc'd buffer. */
 static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct rh_err *err)
 {
 	struct vibdb_cpio_extra x = { NULL, NULL };
+	enum vib_level low = VIB_LEVEL_CERTIFIED;
+	int lowest = 0;
+	size_t i;
 	char acc[64] = "", path[PATH_MAX], *buf = NULL;
 	struct stat st;
 	size_t len;
@@ -173,7 +176,10 @@ static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct
 	fd = memfd_create("vibs.cpio", MFD_CLOEXEC);
 	if (fd < 0)
 		return rh_errf(err, -errno, "memfd: %s", strerror(errno));
-	rc = vibdb_write_cpio_ex(db, &x, fd, VIBDB_MODULE, err);
+	for (i = 0; i < db->n; i++)   /* the image's level: its lowest VIB's, as the image builder records it */
+		if (!lowest || db->v[i].level < low)
+			low = db->v[i].level, lowest = 1;
+	rc = vibdb_write_cpio_image(db, &x, lowest ? vib_level_str(low) : NULL, fd, VIBDB_MODULE, err);
 	if (!rc) {
 		off_t end = lseek(fd, 0, SEEK_END);
 		*ret = malloc(end > 0 ? (size_t)end : 1);

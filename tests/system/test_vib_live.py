@@ -243,6 +243,8 @@ def boot2(r, disk):
         rc, out = vm.sh("ramhost vib list --json")
         names = sorted(v["name"] for v in json.loads(out)) if rc == 0 and out.startswith("[") else []
         r.check("vib_live_listed_after_reboot", names == ["greet", "hello", "imgvib", "libgreet", "staged"], out)
+        rc, out = vm.sh("cat /run/ramhost/vibs/image-level; ls /run/ramhost/vibs/trust/partner")
+        r.check("vib_live_bank_vibs_cpio_keeps_trust_and_level", rc == 0 and out.split() == ["partner", "ca.pem"], out)
         rc, out = vm.sh("for v in hello staged greet libgreet imgvib; do ramhost vib remove $v || echo FAILED; done",
                         timeout=180)
         r.check("vib_live_remove", "FAILED" not in out, out)
