@@ -4,8 +4,9 @@
  * A trust store is a directory with one subdirectory per signed level — certified/, accepted/, partner/ —
  * each holding CA certificates (*.pem). A signature proves level L when its signer certificate chains to a CA
  * of L's subdirectory and the signature verifies over the descriptor's exact bytes. Community VIBs carry no
- * signature (an empty or absent sig.pkcs7). The host's store is /usr/share/ramhost/trust (built into the image)
- * plus /etc/ramhost/trust (the administrator's); RAMHOST_TRUST overrides both (tests). */
+ * signature (an empty or absent sig.pkcs7). The host's store is /run/ramhost/vibs/trust (the image profile's),
+ * /usr/share/ramhost/trust (built into the base) and /etc/ramhost/trust (the administrator's); RAMHOST_TRUST
+ * overrides them (tests). See vib_host_trust() and docs/vib-signing.md. */
 #ifndef RAMHOST_VIB_SIG_H
 #define RAMHOST_VIB_SIG_H
 
