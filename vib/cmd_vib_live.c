@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		   "See docs/vib-live.md and ramhost-vib(1).\n");
 }
 
-static void print_result(const char *verb, const struct live_result *r, int json, int dry_run)
+static void print_result(const char *verb, const struct live_result *r, int json, int dry_run, int in_array)
 {
 	unsigned i;
 
@@ -69,7 +69,8 @@ static void print_result(const char *verb, const struct live_result *r, int json
 		json_string(stdout, r->payloads[i]);
 	}
 	printf("],\"ms\":{\"download\":%.1f,\"verify\":%.1f,\"mount\":%.1f,\"refresh\":%.1f,\"bank\":%.1f,"
-	       "\"total\":%.1f}}\n", r->ms_download, r->ms_verify, r->ms_mount, r->ms_refresh, r->ms_bank, r->ms_total);
+	       "\"total\":%.1f}}%s", r->ms_download, r->ms_verify, r->ms_mount, r->ms_refresh, r->ms_bank, r->ms_total,
+	       in_array ? "" : "\n");
 }
 
 struct depot_print {
@@ -87,7 +88,7 @@ static void depot_cb(void *ctx, const char *what, const struct live_result *r)
 	}
 	if (p->json && p->n++)
 		printf(",");
-	print_result(what, r, p->json, p->dry_run);
+	print_result(what, r, p->json, p->dry_run, 1);
 }
 
 static int list(int json)
@@ -141,7 +142,7 @@ int cmd_vib_live(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct live_opts o = { 0, 0, 0, 0, stderr };
+	struct live_opts o = { 0, 0, 0, 0, stderr, NULL, 0 };
 	struct live_result r;
 	struct rh_err err = { 0 };
 	const char *sub, *depot = NULL;
@@ -209,6 +210,6 @@ int cmd_vib_live(int argc, char **argv)
 		}
 		return 1;
 	}
-	print_result(!strcmp(sub, "install") ? "installed" : "removed", &r, json, o.dry_run);
+	print_result(!strcmp(sub, "install") ? "installed" : "removed", &r, json, o.dry_run, 0);
 	return 0;
 }

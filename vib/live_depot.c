@@ -45,12 +45,13 @@ static const struct vibdb_entry *find_installed(const struct vibdb *db, const ch
 }
 
 /* Fetches depot VIB dv into the cache; path gets the local file. */
-static int fetch_one(const struct depot *d, const struct depot_vib *dv, char *path, size_t cap, struct rh_err *err)
+static int fetch_one(const struct depot *d, const struct depot_vib *dv, const char *cache, char *path, size_t cap,
+		     struct rh_err *err)
 {
 	struct fetch_opts fo = { 0, 0, dv->size, 1, 1 };
-	int rc = rh_mkdir_p(CACHE, 0700, err);
+	int rc = rh_mkdir_p(cache, 0700, err);
 
-	return rc ?: depot_fetch_vib(d, dv, CACHE, &fo, path, cap, err);
+	return rc ?: depot_fetch_vib(d, dv, cache, &fo, path, cap, err);
 }
 
 int live_depot_run(const char *url, const char *request, const struct live_opts *o, live_depot_cb cb, void *ctx,
@@ -62,10 +63,18 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 	struct vib_req *reqs = NULL;
 	size_t ncands = 0, nreqs = 0, *pick = NULL, npick = 0, i;
 	enum vib_level policy;
-	char path[PATH_MAX];
+	char path[PATH_MAX], cache[PATH_MAX] = CACHE;
+	const struct vib_desc **assume = NULL;
+	struct live_opts lo = *o;
 	int rc, done = 0;
 
 	memset(&d, 0, sizeof(d));
+	if (o->dry_run) {   /* nothing under /run: the fetched VIBs go to a private directory under $TMPDIR */
+		const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+		snprintf(cache, sizeof(cache), "%.3900s/ramhost-vib-depot.XXXXXX", tmp);
+		if (!mkdtemp(cache))
+			return rh_errf(err, -errno, "mkdtemp %s: %s", cache, strerror(errno));
+	}
 	rc = vib_host_level(&policy, err);
 	rc = rc ?: depot_load(url, &d, err);
 	if (rc < 0)
@@ -76,7 +85,9 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 	if (rc < 0)
 		goto out;
 	reqs = calloc(db.n + 1, sizeof(*reqs));
-	if (!reqs) {
+	assume = calloc(ncands + 1, sizeof(*assume));
+	lo.assume = assume;
+	if (!reqs || !assume) {
 		rc = rh_errf(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -108,7 +119,7 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 			rc = rh_errf(err, -ENOENT, "%s %s: not in the depot index", want->name, want->version);
 			break;
 		}
-		rc = fetch_one(&d, dv, path, sizeof(path), err);
+		rc = fetch_one(&d, dv, cache, path, sizeof(path), err);
 		if (rc < 0)
 			break;
 		if (have && !o->dry_run) {
@@ -118,8 +129,8 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 			if (cb)
 				cb(ctx, "removed", &r);
 		}
-		rc = live_install(path, o, &r, err);
-		if (!strncmp(path, CACHE "/", strlen(CACHE) + 1))
+		rc = live_install(path, &lo, &r, err);
+		if (!strncmp(path, cache, strlen(cache)) && path[strlen(cache)] == '/')
 			unlink(path);
 		if (rc < 0) {
 			if (have)
@@ -128,13 +139,18 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 			break;
 		}
 		done++;
+		if (o->dry_run)   /* the next ones are checked as if this one were there */
+			assume[lo.nassume++] = want;
 		if (cb)
 			cb(ctx, "installed", &r);
 	}
 	if (!rc && !done && cb)
 		cb(ctx, "up-to-date", NULL);
 out:
+	if (o->dry_run)
+		rmdir(cache);
 	free(pick);
+	free(assume);
 	free(reqs);
 	free(inst);
 	free(cands);

@@ -227,6 +227,7 @@ static int injected(const char *point, struct rh_err *err)
 
 /* What an install did so far, for the undo. */
 struct undo {
+	char work[PATH_MAX];                    /* LIVE_DIR, or a dry run's private directory */
 	char dl[PATH_MAX];                      /* the downloaded .vib, removed at the end either way */
 	char tdk[MAX_PAYLOADS][PATH_MAX];       /* payload files in the live tmpfs */
 	char mnt[MAX_PAYLOADS][PATH_MAX];       /* their mount points */
@@ -256,9 +257,9 @@ static void undo_all(struct undo *u, const char *name)
 /* Relationship and name checks of v against the installed set: not installed yet, no payload name in use,
  * the set with it consistent. */
 static int check_fit(const struct vib_file *v, enum vib_level level, enum vib_level policy, const struct vibdb *db,
-		     struct rh_err *err)
+		     const struct live_opts *o, struct rh_err *err)
 {
-	struct vib_cand *set = calloc(db->n + 1, sizeof(*set));
+	struct vib_cand *set = calloc(db->n + o->nassume + 1, sizeof(*set));
 	char p[PATH_MAX];
 	struct stat st;
 	size_t i, n = 0;
@@ -291,6 +292,11 @@ static int check_fit(const struct vib_file *v, enum vib_level level, enum vib_le
 					rc = rh_errf(err, -EDEADLK, "%s replaces the installed %s: remove %s first",
 						     v->desc.name, db->v[i].desc.name, db->v[i].desc.name);
 		}
+	for (i = 0; i < o->nassume && !rc; i++) {   /* a dry run of several VIBs: the ones before this one */
+		set[n].desc = o->assume[i];
+		set[n].level = VIB_LEVEL_CERTIFIED;
+		set[n++].origin = "dry run";
+	}
 	if (!rc) {
 		set[n].desc = &v->desc;
 		set[n].level = level;
@@ -335,7 +341,17 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 					  "skipped on a community host", vib_level_str(policy));
 		goto out;
 	}
-	rc = live_dir_up(err);
+	/* a dry run mounts nothing: its download goes to a private directory under $TMPDIR */
+	if (o->dry_run) {
+		const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+		snprintf(u->work, sizeof(u->work), "%s/ramhost-vib-dry.XXXXXX", tmp);
+		rc = mkdtemp(u->work) ? 0 : rh_errf(err, -errno, "mkdtemp %s: %s", u->work, strerror(errno));
+		if (rc < 0)
+			u->work[0] = '\0';
+	} else {
+		snprintf(u->work, sizeof(u->work), "%s", LIVE_DIR);
+		rc = live_dir_up(err);
+	}
 	if (rc < 0)
 		goto out;
 	if (is_url(src)) {
@@ -347,7 +363,7 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 		if (rc < 0)
 			goto out;
 		fo.max_size = avail > margin ? (avail - margin) / 2 : 1;   /* the .vib, then its payloads */
-		snprintf(u->dl, sizeof(u->dl), "%s/download-%d.vib", LIVE_DIR, (int)getpid());
+		snprintf(u->dl, sizeof(u->dl), "%.3900s/download-%d.vib", u->work, (int)getpid());
 		step(o, "downloading %s", src);
 		rc = fetch_to_file(src, u->dl, &fo, &r->bytes, err);
 		if (rc < 0) {
@@ -380,7 +396,7 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 		goto out;
 	r->level = level;
 	rc = vibdb_load(live_vibdb_dir(), &db, err);
-	rc = rc ?: check_fit(v, level, policy, &db, err);
+	rc = rc ?: check_fit(v, level, policy, &db, o, err);
 	if (rc < 0)
 		goto out;
 	r->ms_verify = now_ms() - t;
@@ -478,6 +494,8 @@ undo:
 out:
 	if (u && u->dl[0])
 		unlink(u->dl);
+	if (u && o->dry_run && u->work[0])
+		rmdir(u->work);
 	if (opened)
 		vib_close(v);
 	vibdb_free(&db);

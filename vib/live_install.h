@@ -21,6 +21,8 @@ struct live_opts {
 	int reboot_required;    /* stage in the bootbank only (for VIBs that cannot be installed live) */
 	uint64_t min_free;      /* MemAvailable must stay above this; 0: RAMHOST_MIN_FREE or 64 MiB */
 	FILE *progress;         /* one line per step, or NULL */
+	const struct vib_desc *const *assume; /* dry runs of several VIBs: count these as installed (not owned) */
+	size_t nassume;
 };
 
 struct live_result {
