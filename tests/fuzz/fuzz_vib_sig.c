@@ -29,10 +29,16 @@ static const char ca_pem[] =
 	"VbXMlmLlAAwCIQCabaeUifRbgUi5LMLBjqzquIWAc0aoGe7YevLLid7bTw==\n"
 	"-----END CERTIFICATE-----\n";
 
-/* Writes the CA to a temporary file once; its path, or NULL. */
+static char path[] = "/tmp/fuzz_vib_sig.XXXXXX";
+
+static void remove_ca_file(void)
+{
+	unlink(path);
+}
+
+/* Writes the CA to a temporary file once (removed at exit); its path. */
 static const char *ca_file(void)
 {
-	static char path[] = "/tmp/fuzz_vib_sig.XXXXXX";
 	static int done;
 	int fd;
 
@@ -42,6 +48,7 @@ static const char *ca_file(void)
 	if (fd < 0 || write(fd, ca_pem, sizeof(ca_pem) - 1) != (ssize_t)(sizeof(ca_pem) - 1))
 		abort();
 	close(fd);
+	atexit(remove_ca_file);
 	done = 1;
 	return path;
 }
