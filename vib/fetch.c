@@ -33,6 +33,7 @@ struct xfer {
 	uint64_t max;       /* 0: no limit */
 	int64_t range_start;/* Content-Range start of the current response, -1 when none */
 	int started;        /* the first body byte was seen and the status checked */
+	int responded;      /* a response header arrived */
 	int too_big, bad_range, write_errno, stalled;
 	long stall_s;        /* no byte for this long ends the transfer */
 	double last_byte;    /* when the byte count last grew */
@@ -59,6 +60,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 	size_t len = size * n;
 	unsigned long long a;
 
+	x->responded = 1;
 	if (len >= 5 && !strncmp(line, "HTTP/", 5))
 		x->range_start = -1;
 	else if (len > 14 && !strncasecmp(line, "Content-Range:", 14) &&
@@ -137,9 +139,13 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	struct xfer *x = ctx;
 	double t = now_s(), total = (double)(x->offset + (uint64_t)dltotal), done = (double)(x->offset + (uint64_t)dlnow);
 
+	curl_off_t connected = 0;
+
 	(void)ultotal;
 	(void)ulnow;
-	if (dlnow != x->last_now) {
+	/* Until the connection is up the connect timeout applies, not this one. */
+	curl_easy_getinfo(x->curl, CURLINFO_CONNECT_TIME_T, &connected);
+	if (dlnow != x->last_now || (!connected && !x->responded)) {
 		x->last_now = dlnow;
 		x->last_byte = t;
 	} else if (t - x->last_byte >= (double)x->stall_s) {
@@ -245,6 +251,7 @@ static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *e
 	x->curl = c;
 	x->range_start = -1;
 	x->started = 0;
+	x->responded = 0;
 	cc = curl_easy_perform(c);
 	if (x->drawn) /* the last frame may predate the last bytes: finish the line with the total */
 		fprintf(stderr, "\r%s: %s %.1f MiB\n", x->label, cc == CURLE_OK ? "done," : "stopped at",

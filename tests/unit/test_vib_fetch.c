@@ -1,6 +1,7 @@
 /* test_vib_fetch.c: vib/fetch.c against tests/fixtures/vib/httpd.py on 127.0.0.1 (two servers: one with a
  * drop and a stall fault, one that ignores Range): a good download, 404, a connection dropped mid-body then
- * resumed with a Range request, a stale or foreign DEST.part, a stalled transfer stopped by the timeout, the
+ * resumed with a Range request, a stale or foreign DEST.part, a stalled transfer and a silent server stopped
+ * by the stall timeout, the
  * size limit, a refused connection, downloads into a buffer, file:// and plain paths, and fetch_join. */
 #include <errno.h>
 #include <signal.h>
@@ -262,6 +263,26 @@ static void test_refused(void)
 	CHECK(fetch_to_file("ftp://example.com/x", path("x"), &o, NULL, &err) == -EPROTONOSUPPORT);
 }
 
+/* A server that accepts the connection (the kernel's backlog does) and never answers: the stall timeout. */
+static void test_silent_server(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct fetch_opts o = { .connect_timeout_s = 5, .stall_timeout_s = 1 };
+	struct rh_err err = { 0 };
+	char u[300];
+	time_t t0 = time(NULL);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	CHECK(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(s, 4) == 0 &&
+	      getsockname(s, (struct sockaddr *)&a, &alen) == 0);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/x.vib", ntohs(a.sin_port));
+	CHECK(fetch_to_file(u, path("silent.vib"), &o, NULL, &err) == -ETIMEDOUT);
+	CHECK(strstr(err.msg, "no data for 1 s after 0 bytes") != NULL);
+	CHECK(time(NULL) - t0 < 10);
+	close(s);
+}
+
 static void test_buf(void)
 {
 	struct rh_err err = { 0 };
@@ -375,6 +396,7 @@ int main(void)
 	RUN(test_stall);
 	RUN(test_max_size);
 	RUN(test_refused);
+	RUN(test_silent_server);
 	RUN(test_buf);
 	RUN(test_join);
 	for (i = 0; i < 2; i++) {
