@@ -1,8 +1,8 @@
 /* test_vib_fetch.c: vib/fetch.c against tests/fixtures/vib/httpd.py on 127.0.0.1 (two servers: one with a
  * drop and a stall fault, one that ignores Range): a good download, 404, a connection dropped mid-body then
  * resumed with a Range request, a stale or foreign DEST.part, a stalled transfer and a silent server stopped
- * by the stall timeout, the
- * size limit, a refused connection, downloads into a buffer, file:// and plain paths, and fetch_join. */
+ * by the stall timeout, the size limit, a refused connection, downloads into a buffer, file:// and plain
+ * paths, and fetch_join. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
