@@ -170,6 +170,9 @@ static int apply_line(struct bootcfg *cfg, const char *k, size_t klen, const cha
 	if (str_eq(k, klen, "kernelopt"))
 		return copy_text(cfg->kernelopt, BOOTCFG_MAX_TEXT, v, vlen) < 0 ?
 			       (*what = "kernelopt= longer than 1023 bytes", -RH_E2BIG) : 0;
+	if (str_eq(k, klen, "installopt"))
+		return copy_text(cfg->installopt, BOOTCFG_MAX_TEXT, v, vlen) < 0 ?
+			       (*what = "installopt= longer than 1023 bytes", -RH_E2BIG) : 0;
 	if (str_eq(k, klen, "title"))
 		return copy_text(cfg->title, BOOTCFG_MAX_TEXT, v, vlen) < 0 ?
 			       (*what = "title= longer than 1023 bytes", -RH_E2BIG) : 0;
@@ -421,7 +424,13 @@ long bootcfg_format(const struct bootcfg *cfg, char *buf, size_t cap)
 	}
 	rc = rc ?: put(buf, cap, &pos, "kernelopt=");
 	rc = rc ?: put(buf, cap, &pos, cfg->kernelopt);
-	rc = rc ?: put(buf, cap, &pos, "\nmodules=");
+	rc = rc ?: put(buf, cap, &pos, "\n");
+	if (cfg->installopt[0]) { /* only an installable ISO's boot.cfg has it */
+		rc = rc ?: put(buf, cap, &pos, "installopt=");
+		rc = rc ?: put(buf, cap, &pos, cfg->installopt);
+		rc = rc ?: put(buf, cap, &pos, "\n");
+	}
+	rc = rc ?: put(buf, cap, &pos, "modules=");
 	for (i = 0; i < cfg->nmodules; i++) {
 		if (i)
 			rc = rc ?: put(buf, cap, &pos, " --- ");

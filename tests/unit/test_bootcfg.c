@@ -139,6 +139,37 @@ static void test_limits(void)
 	CHECK(bootcfg_parse("timeout=1\ntimeout=7", 19, &c, &e) == 0 && c.timeout == 7);
 }
 
+/* installopt=: the Install entry's extra options on an installable ISO; absent everywhere else. */
+static void test_installopt(void)
+{
+	static const char iso[] = "kernel=vmlinuz\nkernelopt=console=ttyS0\n"
+				  "installopt=  ramhost.install=auto ramhost.ks=/install/ks.cfg \t\r\nmodules=a\n";
+	static char big[BOOTCFG_MAX_TEXT + 32];
+	struct bootcfg c, d;
+	struct bootcfg_error e = { 0, 0 };
+	char text[8192];
+	long n;
+
+	CHECK(bootcfg_parse(iso, sizeof(iso) - 1, &c, &e) == 0);
+	CHECK_STR(c.installopt, "ramhost.install=auto ramhost.ks=/install/ks.cfg");
+	CHECK_STR(c.kernelopt, "console=ttyS0");
+	n = bootcfg_format(&c, text, sizeof(text));
+	CHECK(n > 0 && strstr(text, "\ninstallopt=ramhost.install=auto ramhost.ks=/install/ks.cfg\n") != NULL);
+	CHECK(bootcfg_parse(text, (size_t)n, &d, NULL) == 0 && memcmp(&c, &d, sizeof(c)) == 0);
+	/* a disk's boot.cfg has none, and its text gets no installopt= line */
+	CHECK(bootcfg_parse(esxi, sizeof(esxi) - 1, &c, NULL) == 0 && c.installopt[0] == '\0');
+	n = bootcfg_format(&c, text, sizeof(text));
+	CHECK(n > 0 && strstr(text, "installopt") == NULL);
+	/* an empty value is the same as none; a repeated key keeps the last */
+	CHECK(bootcfg_parse("installopt=a\ninstallopt=\n", 25, &c, NULL) == 0 && c.installopt[0] == '\0');
+	CHECK(bootcfg_parse("installopt=a\ninstallopt=b\n", 26, &c, NULL) == 0 && !strcmp(c.installopt, "b"));
+	/* too long: named */
+	n = sprintf(big, "installopt=");
+	memset(big + n, 'x', BOOTCFG_MAX_TEXT);
+	CHECK(bootcfg_parse(big, (size_t)n + BOOTCFG_MAX_TEXT, &c, &e) == -E2BIG && e.line == 1 &&
+	      e.what && strstr(e.what, "installopt="));
+}
+
 static void test_roundtrip(void)
 {
 	struct bootcfg a, b;
@@ -148,6 +179,7 @@ static void test_roundtrip(void)
 	bootcfg_init(&a);
 	strcpy(a.title, "ramhost demo 1.0");
 	strcpy(a.kernelopt, "console=ttyS0,115200 quiet");
+	strcpy(a.installopt, "ramhost.install=auto");
 	strcpy(a.kernel.name, "vmlinuz");
 	a.kernel.has_sha256 = 1;
 	sha256_from_hex(H1, 64, a.kernel.sha256);
@@ -177,6 +209,7 @@ int main(void)
 	RUN(test_find_by_basename);
 	RUN(test_errors);
 	RUN(test_limits);
+	RUN(test_installopt);
 	RUN(test_roundtrip);
 	UNIT_EXIT();
 }
