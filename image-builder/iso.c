@@ -22,14 +22,24 @@
 #define ISO_BANK_DIR "/bootbank"
 #define ISO_BANK_NUMBER 1
 
+/* The Install entry's options, one place for both loaders: cfg->installopt becomes the ISO bank's boot.cfg
+ * `installopt=` (read by ramhost.efi's menu; boot.cfg and bootcfg.cpio rewritten together) and the APPEND of
+ * isolinux.cfg's `install` label (stage_isolinux). */
+static int stage_installopt(const char *bank, struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
+{
+	const char *install = o->answer_file ? "ramhost.install=auto ramhost.ks=" INSTALL_KS : "ramhost.install=auto";
+
+	snprintf(cfg->installopt, sizeof(cfg->installopt), "%s", install);
+	return bootbank_write_cfg(bank, cfg, err);
+}
+
 /* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
 static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
 {
 	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
 	const char *bios = o->syslinux_bios ? o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
-	const char *install = o->answer_file ? "ramhost.install=auto ramhost.ks=" INSTALL_KS : "ramhost.install=auto";
 	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL,
-					install };
+					cfg->installopt[0] ? cfg->installopt : NULL };
 	char dir[PATH_MAX], s[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;
 	int rc;
@@ -234,6 +244,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		rc = efiboot_sign_bootbank_kernel(&o->efi, bank, cfg, err);
 	rc = rc ?: fs_join(esp, sizeof(esp), work, "efi.img", err);
 	rc = rc ?: stage_efi(tree, esp, o, sign, err);
+	rc = rc ?: stage_installopt(bank, cfg, o, err);
 	rc = rc ?: stage_isolinux(tree, cfg, o, err);
 	rc = rc ?: stage_install(tree, bank, work, o, err);
 	rc = rc ?: pin_times(tree, err);

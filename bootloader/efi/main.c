@@ -192,7 +192,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 	UINT64 initrd_cap = 0;
 	struct bank_info info[2];
 	struct bank_plan plan;
-	static char cmdline[BOOTCFG_MAX_TEXT + 128];
+	static char cmdline[MENU_OPTIONS_MAX + 128];
 	const char *what = "";
 	uint64_t t_load = 0;
 	unsigned i;
@@ -302,7 +302,7 @@ static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const 
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
-	static char options[BOOTCFG_MAX_TEXT];
+	static char options[MENU_OPTIONS_MAX];
 	struct bank_info info[2];
 	struct bank_plan plan;
 	long timeout;
@@ -345,6 +345,15 @@ rescan:
 		timeout = -1;
 		if (a == MENU_RESCAN)
 			goto rescan;
+		if (a == MENU_INSTALL) {
+			/* the ISO's bank with the installer's options; no fallback: an ISO has one bank */
+			if (!edited)
+				menu_install_options(&media, options, sizeof(options));
+			say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ",
+			     media.bank[selected - 1].cfg.installopt);
+			boot_in_order(image, &selected, 1, options);
+			continue;
+		}
 		bank_infos(info);
 		if (a == MENU_REVERT) {
 			int rc = bank_revert(info, selected, &p);

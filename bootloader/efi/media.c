@@ -431,3 +431,10 @@ read_cfgs:
 		return EFI_NOT_FOUND;
 	return EFI_SUCCESS;
 }
+
+int media_install_bank(const struct boot_media *m)
+{
+	const struct efi_bank *b = &m->bank[0];
+
+	return b->iso && b->parsed && b->cfg.installopt[0] ? 1 : 0;
+}

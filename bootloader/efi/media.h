@@ -43,6 +43,11 @@ struct boot_media {
  * firmware handles open for the life of the loader). EFI_NOT_FOUND when no bank was found. */
 EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *ret);
 
+/* The bank the "Install to disk" entry boots, or 0 when there is none. Only an installable ISO has one: the loader
+ * read its bank from an ISO9660 volume (CD, or the hybrid ISO on a stick) and that boot.cfg has installopt=.
+ * Disk images, installed disks and plain FAT sticks never show it, even when a copied boot.cfg kept the key. */
+int media_install_bank(const struct boot_media *m);
+
 /* Re-reads and re-parses bank b's boot.cfg (after a write, or on a rescan). */
 EFI_STATUS media_reload(struct efi_bank *b);
 

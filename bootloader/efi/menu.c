@@ -6,6 +6,7 @@
 
 #define KEY_ESC_SCAN 0x17
 #define POLL_US 50000
+#define ENTRY_INSTALL 3 /* the menu line after the two banks; the cursor is 1, 2 (a bank) or this */
 
 static const char *state_name(int s)
 {
@@ -52,12 +53,51 @@ static const char *menu_title(const struct boot_media *m, int selected)
 	return "ramhost";
 }
 
-static void show_menu(const struct boot_media *m, int selected)
+void menu_install_options(const struct boot_media *m, char *buf, UINTN cap)
 {
-	say(menu_title(m, selected));
-	show_bank(&m->bank[0], selected == 1);
-	show_bank(&m->bank[1], selected == 2);
-	say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
+	int ib = media_install_bank(m);
+	const struct bootcfg *cfg;
+
+	buf[0] = '\0';
+	if (!ib)
+		return;
+	cfg = &m->bank[ib - 1].cfg;
+	ascii_copy(buf, cap, cfg->kernelopt);
+	if (buf[0])
+		ascii_append(buf, cap, " ");
+	ascii_append(buf, cap, cfg->installopt);
+}
+
+/* The Install line, only on an installable ISO: what it boots and the options it adds. */
+static void show_install(const struct boot_media *m, int cur)
+{
+	int ib = media_install_bank(m);
+	char line[BOOTCFG_MAX_TEXT + 80];
+
+	if (!ib)
+		return;
+	line[0] = '\0';
+	ascii_append(line, sizeof(line), cur == ENTRY_INSTALL ? " > " : "   ");
+	ascii_append(line, sizeof(line), "Install to disk: bank ");
+	ascii_append_u64(line, sizeof(line), (uint64_t)ib);
+	ascii_append(line, sizeof(line), " with ");
+	ascii_append(line, sizeof(line), m->bank[ib - 1].cfg.installopt);
+	say(line);
+}
+
+static void show_menu(const struct boot_media *m, int cur)
+{
+	int ib = media_install_bank(m);
+
+	say(menu_title(m, cur == ENTRY_INSTALL ? ib : cur));
+	show_bank(&m->bank[0], cur == 1);
+	show_bank(&m->bank[1], cur == 2);
+	show_install(m, cur);
+	if (ib)
+		say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   r: revert to the "
+		    "other bank");
+	else
+		say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
 }
 
 static int read_key(EFI_INPUT_KEY *key)
@@ -159,14 +199,14 @@ static int countdown(int selected, long seconds, EFI_INPUT_KEY *ret_key)
 enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, char *options, UINTN cap,
 			  int *ret_edited)
 {
+	static char line[MENU_OPTIONS_MAX];
 	EFI_INPUT_KEY key;
-	char line[BOOTCFG_MAX_TEXT];
-	int pending = 0;
+	int pending = 0, cur = *selected, ib = media_install_bank(m), last = ib ? ENTRY_INSTALL : 2;
 
 	*ret_edited = 0;
 	if (seconds == 0)
 		return MENU_BOOT;
-	show_menu(m, *selected);
+	show_menu(m, cur);
 	if (seconds > 0) {
 		if (countdown(*selected, seconds, &key))
 			return MENU_BOOT;
@@ -177,16 +217,27 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 		int want = 0;
 
 		pending = 0;
-		if (key.ScanCode == SCAN_UP || c == '1')
-			want = 1;
-		else if (key.ScanCode == SCAN_DOWN || c == '2')
-			want = 2;
+		if (key.ScanCode == SCAN_UP)
+			want = cur > 1 ? cur - 1 : 1;
+		else if (key.ScanCode == SCAN_DOWN)
+			want = cur < last ? cur + 1 : last;
+		else if (c == '1' || c == '2')
+			want = c - '0';
 		if (want) {
-			if (want != *selected) {
-				*selected = want;
-				show_menu(m, *selected);
+			if (want != cur) {
+				cur = want;
+				*selected = cur == ENTRY_INSTALL ? ib : cur;
+				show_menu(m, cur);
 			}
 			continue;
+		}
+		if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
+			if (!ib) {
+				say("no Install to disk entry: this medium is not an installable ISO");
+				continue;
+			}
+			*selected = ib;
+			return MENU_INSTALL;
 		}
 		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
 			if (!m->bank[*selected - 1].parsed) {
@@ -204,14 +255,17 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 				say("this bank has no boot.cfg to edit");
 				continue;
 			}
-			ascii_copy(line, sizeof(line), b->cfg.kernelopt);
+			if (cur == ENTRY_INSTALL)
+				menu_install_options(m, line, sizeof(line));
+			else
+				ascii_copy(line, sizeof(line), b->cfg.kernelopt);
 			say("edit the kernel options for this boot: Enter boots, Esc cancels");
 			if (edit_line(line, sizeof(line))) {
 				ascii_copy(options, cap, line);
 				*ret_edited = 1;
-				return MENU_BOOT;
+				return cur == ENTRY_INSTALL ? MENU_INSTALL : MENU_BOOT;
 			}
-			show_menu(m, *selected);
+			show_menu(m, cur);
 			continue;
 		}
 		if (c == 'r' || c == 'R') {
@@ -227,7 +281,7 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 			if (c == 'y' || c == 'Y')
 				return MENU_REVERT;
 			say("revert cancelled");
-			show_menu(m, *selected);
+			show_menu(m, cur);
 			continue;
 		}
 	}
