@@ -14,8 +14,9 @@ listing of /usr and /etc exactly as they were, and so do the refusals (a communi
 there, the bootbank lists hello.tdk. Then from a depot dir on the same server: `vib install
 --depot URL greet=1.0-1` brings its dependency libgreet along, removing libgreet is refused while greet needs it,
 `vib update --depot URL` moves greet to 2.0-1; a VIB without live-install-allowed is staged with
---reboot-required (bank only). Boot 2 (same disk): all four are there (init mounted them from the bank); removing
-them takes them out of the view and the bank: binaries and /etc/hello.conf gone, `vib list` empty."""
+--reboot-required (bank only). Boot 2 (same disk, OVMF: the UEFI loader reads the rewritten boot.cfg): all five
+are there (init mounted them from the bank); removing them takes them out of the view and the bank: binaries
+and /etc/hello.conf gone, `vib list` empty. Boot 3 (SeaBIOS: the bank's rewritten syslinux.cfg): no VIB left."""
 import json
 import os
 import re
@@ -154,11 +155,12 @@ def bank_cfg(image):
     return run(["mtype", "-i", "%s@@%d" % (image, part["first"]), "::boot.cfg"])
 
 
-def up(vm, r, name):
+def up(vm, r, name, net=True):
     m = vm.expect(READY_RE + r"\r?\n", BOOT_TIMEOUT)
     vm.shell()
     r.check(name, True, m.group(0).decode())
-    vm.sh("ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up")
+    if net:
+        vm.sh("ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up")
 
 
 def install_json(vm, args):
@@ -233,7 +235,7 @@ def boot1(r, disk, port):
 
 
 def boot2(r, disk):
-    with Vm("vib_live_2", media("disk", disk), net=True) as vm:
+    with Vm("vib_live_2", media("disk", disk), net=True, firmware="uefi") as vm:
         up(vm, r, "vib_live_boot2")
         rc, out = vm.sh("vib-hello && vib-greet && vib-staged")
         r.check("vib_live_kept_after_reboot", rc == 0 and "hello from a vib: greeting=1" in out and
@@ -260,6 +262,15 @@ def boot2(r, disk):
     r.check("vib_live_bank_modules_removed", not re.search(r"hello|greet|staged|imgvib", cfg), cfg)
 
 
+def boot3(r, disk):
+    """SeaBIOS again: the bank's syslinux.cfg as rewritten by the removes boots, without the VIBs."""
+    with Vm("vib_live_3", media("disk", disk)) as vm:
+        up(vm, r, "vib_live_boot3_bios_after_remove", net=False)
+        rc, out = vm.sh("ramhost vib list --json; ls /run/ramhost/tardisks")
+        r.check("vib_live_boot3_no_vibs", rc == 0 and out.split()[0] == "[]" and "hello" not in out and
+                "imgvib" not in out, out)
+
+
 def main():
     r = Report()
     work = tempfile.mkdtemp(prefix="ramhost-viblive.")
@@ -269,6 +280,7 @@ def main():
         httpd, port = start_httpd(work, srv, size)
         boot1(r, disk, port)
         boot2(r, disk)
+        boot3(r, disk)
     except (RuntimeError, subprocess.CalledProcessError, OSError, ValueError) as e:
         r.check("vib_live_setup", False, str(e))
     except Exception as e:  # noqa: BLE001  (a Timeout: the console tail says why)
