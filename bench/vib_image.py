@@ -99,6 +99,13 @@ def main():
         report("vib_payload_total", "%d" % (NVIBS * PAYLOAD >> 20), "MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        # the bench's payloads are random: drop their cached modules instead of leaving them for 30 days
+        cache = os.environ.get("RAMHOST_CACHE") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "ramhost")
+        mods = os.path.join(cache, "vib-modules")
+        for f in os.listdir(mods) if os.path.isdir(mods) else []:
+            if re.match(r"^[0-9a-f]{64}-bench\d\d\.tdk(\.sha256)?$", f):
+                os.unlink(os.path.join(mods, f))
 
 
 if __name__ == "__main__":

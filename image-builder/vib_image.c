@@ -1,6 +1,7 @@
 /* vib_image.c: a profile's VIBs as bootbank modules (see vib_image.h). */
 #include "vib_image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +21,8 @@
 #include "vib/sig.h"
 #include "vib/vibdb.h"
 #include "vib/vibfile.h"
+
+#define VIB_IMAGE_CACHE_DAYS 30 /* a cached payload module unused this long is removed */
 
 static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
 
@@ -188,8 +191,68 @@ static int wrap_payload(struct vimg *v, const struct vib_file *vf, size_t i, con
 	return rc;
 }
 
-/* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload (same SHA-256, same name), else
- * wrapped (into the cache first when there is one). Hard link from the cache when it can, else a copy. */
+/* Uses the cached module `cached` for out when it is intact: copied, and its SHA-256 (computed by add_module for
+ * boot.cfg) equal to the one recorded next to it (cached.sha256) when it was made. 1 when used, 0 when not (the
+ * damaged or missing entry is dropped), negative on a failure of the bootbank itself. */
+static int use_cached(struct vimg *v, const char *cached, const char *file, const char *out)
+{
+	char side[PATH_MAX + 8], *want = NULL, got[SHA256_HEX_LEN + 1];
+	struct rh_err tmp = { 0 };
+	size_t len = 0;
+	uint64_t size;
+	int rc;
+
+	snprintf(side, sizeof(side), "%s.sha256", cached);
+	if (access(cached, R_OK) < 0 || rh_read_file(side, 128, &want, &len, &tmp) < 0)
+		return 0;
+	if (fs_copy_file(cached, out, 0644, &tmp) < 0) {
+		free(want);
+		unlink(out);
+		return 0;
+	}
+	rc = add_module(v, file, &size);
+	if (rc) {
+		free(want);
+		return rc;
+	}
+	sha256_to_hex(v->cfg->modules[v->cfg->nmodules - 1].sha256, got);
+	if (len >= SHA256_HEX_LEN && !memcmp(want, got, SHA256_HEX_LEN)) {
+		free(want);
+		utimensat(AT_FDCWD, cached, NULL, 0); /* last used: now (pruning goes by it) */
+		return 1;
+	}
+	free(want);
+	v->cfg->nmodules--; /* damaged: forget it, wrap anew */
+	unlink(out);
+	unlink(cached);
+	unlink(side);
+	return 0;
+}
+
+/* Stores the module just written at out into the cache, with its SHA-256 next to it. Best effort: a cache that
+ * cannot be written only costs time. */
+static void store_cached(struct vimg *v, const char *out, const char *cached)
+{
+	char side[PATH_MAX + 8], tmp[PATH_MAX + 16], hex[SHA256_HEX_LEN + 2];
+	struct rh_err e = { 0 };
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cached);
+	snprintf(side, sizeof(side), "%s.sha256", cached);
+	sha256_to_hex(v->cfg->modules[v->cfg->nmodules - 1].sha256, hex);
+	hex[SHA256_HEX_LEN] = '\n';
+	hex[SHA256_HEX_LEN + 1] = '\0';
+	if (fs_copy_file(out, tmp, 0444, &e) < 0 || rename(tmp, cached) < 0) {
+		unlink(tmp);
+		return;
+	}
+	if (fs_write_file(tmp, hex, SHA256_HEX_LEN + 1, 0444, &e) < 0 || rename(tmp, side) < 0) {
+		unlink(tmp);
+		unlink(cached);
+	}
+}
+
+/* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload intact (same payload SHA-256, same
+ * name), else wrapped from the VIB (and then stored in the cache). */
 static int add_payload(struct vimg *v, const struct vib_file *vf, size_t i, int *ret_cached)
 {
 	const struct vib_payload *pl = &vf->desc.payloads[i];
@@ -202,20 +265,44 @@ static int add_payload(struct vimg *v, const struct vib_file *vf, size_t i, int 
 	if (rc)
 		return rc;
 	*ret_cached = 0;
-	if (!v->cache[0]) {
-		rc = wrap_payload(v, vf, i, file, out);
-		return rc ?: add_module(v, file, &size);
-	}
 	sha256_to_hex(pl->sha256, hex);
-	if ((size_t)snprintf(cached, sizeof(cached), "%s/%s-%s", v->cache, hex, file) >= sizeof(cached))
-		return rh_errf(v->err, -ENAMETOOLONG, "%s: path too long", v->cache);
-	if (access(cached, R_OK) == 0)
-		*ret_cached = 1;
-	else if ((rc = wrap_payload(v, vf, i, file, cached)))
-		return rc;
-	if (link(cached, out) < 0 && (rc = fs_copy_file(cached, out, 0644, v->err)))
-		return rc;
-	return add_module(v, file, &size);
+	if (v->cache[0] && (size_t)snprintf(cached, sizeof(cached), "%s/%s-%s", v->cache, hex, file) < sizeof(cached)) {
+		rc = use_cached(v, cached, file, out);
+		if (rc)
+			return rc < 0 ? rc : (*ret_cached = 1, 0);
+	} else {
+		cached[0] = '\0';
+	}
+	rc = wrap_payload(v, vf, i, file, out);
+	rc = rc ?: add_module(v, file, &size);
+	if (!rc && cached[0] && v->cache[0])
+		store_cached(v, out, cached);
+	return rc;
+}
+
+/* Drops cache entries not used for VIB_IMAGE_CACHE_DAYS days. */
+static void prune_cache(const struct vimg *v)
+{
+	struct dirent *de;
+	time_t now = time(NULL);
+	DIR *d;
+
+	if (!v->cache[0] || !(d = opendir(v->cache)))
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".tdk"))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > (time_t)VIB_IMAGE_CACHE_DAYS * 86400) {
+			char side[NAME_MAX + 16];
+			snprintf(side, sizeof(side), "%s.sha256", de->d_name);
+			unlinkat(dirfd(d), de->d_name, 0);
+			unlinkat(dirfd(d), side, 0);
+		}
+	}
+	closedir(d);
 }
 
 /* Whether a payload name is free: not base, not the ramhost layer, not a profile tardisk, not an earlier
@@ -481,6 +568,8 @@ int vib_image_add(const struct profile *p, const char *dir, struct bootcfg *cfg,
 	rc = resolve(v, &pick, &npick);
 	rc = rc ?: setup_trust(v);
 	rc = rc ?: add_picks(v, pick, npick, 1);
+	if (!rc)
+		prune_cache(v);
 	free(pick);
 	vimg_free(v);
 	return rc;

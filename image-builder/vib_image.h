@@ -5,7 +5,8 @@
  * The VIBs are resolved against the depots (resolve.h; unmet dependencies, conflicts and levels below the
  * policy are refused with the chain that failed), fetched (depot_fetch_vib: the index's SHA-256), and checked
  * (signature against the profile's trust store and the build host's, payload hashes). Wrapped payload modules
- * are cached by payload SHA-256 under $RAMHOST_CACHE/vib-modules, so a rebuild redoes only what changed. */
+ * are cached by payload SHA-256 under $RAMHOST_CACHE/vib-modules (each with the module's SHA-256 beside it,
+ * checked on use; entries unused for 30 days are pruned), so a rebuild re-wraps only what changed. */
 #ifndef RAMHOST_IMGB_VIB_IMAGE_H
 #define RAMHOST_IMGB_VIB_IMAGE_H
 

@@ -97,15 +97,21 @@ case_depot_signed() {
 	expect_err 'rogue-1.0.vib'
 }
 
+# logged PATTERN: the server's request log gets a matching line (it is written after the response, so wait).
+logged() {
+	for _ in $(seq 50); do grep -Eq -- "$1" http.log && return 0; sleep 0.1; done
+	echo "no request matching '$1' in the server log:"; cat http.log; return 1
+}
+
 case_depot_http() {
 	standard_depot
 	python3 "$FIX/vib/httpd.py" depot --port 0 --port-file port --log http.log >/dev/null 2>&1 &
 	pid=$!
-	trap 'kill $pid 2>/dev/null' EXIT
+	trap 'kill $pid 2>/dev/null; true' EXIT
 	for _ in $(seq 100); do [ -s port ] && break; sleep 0.1; done
 	"$RAMHOST" depot ls "http://127.0.0.1:$(cat port)/" >ls.txt
 	grep -q '^4 VIBs, 1 image profiles$' ls.txt
-	grep -q 'GET /index.xml' http.log
+	logged 'GET /index.xml' 
 	expect_fail "$RAMHOST" depot ls "http://127.0.0.1:$(cat port)/nosuch"
 	expect_err '404'
 	# an image build fetches the VIBs from the server and checks them against the index before building:
@@ -115,10 +121,9 @@ case_depot_http() {
 	  echo 'vib = hello'; } >h.profile
 	expect_fail "$RAMHOST" image build -q h.profile -o bank
 	expect_err 'hello-1.0-1.vib: .* bytes, the depot index says|hello-1.0-1.vib: SHA-256 .*, the depot index says'
-	grep -q 'GET /vibs/libgreet-2.0-1.vib .*status=200' http.log
-	grep -q 'GET /vibs/hello-1.0-1.vib' http.log
+	logged 'GET /vibs/libgreet-2.0-1.vib .*status=200'
+	logged 'GET /vibs/hello-1.0-1.vib' 
 	[ ! -e bank ]
-	kill $pid
 }
 
 # Refusals come from the resolution, before the base is built: each takes well under a second.
@@ -214,6 +219,13 @@ PY
 	[ ! -e v/vibs/oldhello.xml ] && [ ! -e v/vibs/libgreet-1.5-1.xml ]
 	# a rebuild takes the unchanged payload modules from the cache; one changed VIB is wrapped anew
 	extra1=$(sha256sum bank/extra.tdk | cut -d' ' -f1)
+	cp bank/libgreet.tdk libgreet1.tdk
+	# a damaged cache entry is noticed (the module's hash is kept beside it) and wrapped anew
+	lg=
+	for f in "$RAMHOST_CACHE"/vib-modules/*-libgreet.tdk; do cmp -s "$f" libgreet1.tdk && lg=$f; done
+	[ -n "$lg" ]
+	chmod u+w "$lg" && printf 'X' | dd of="$lg" bs=1 seek=200 conv=notrunc 2>/dev/null
+	! cmp -s "$lg" libgreet1.tdk
 	echo changed >src/extra-1.0/usr/bin/extra && rm depot/vibs/extra-1.0.vib
 	"$RAMHOST" vib create -q --descriptor extra-1.0.xml --payload extra=src/extra-1.0 -o depot/vibs/extra-1.0.vib \
 		--sign-key ca/test-signer-partner.key --sign-cert ca/test-signer-partner.pem
@@ -221,6 +233,9 @@ PY
 	"$RAMHOST" image build v.profile -o bank --force 2>build2.log
 	grep -q 'hello 1.0-1 (community), 1 payloads (cached)' build2.log
 	grep 'vib            extra 1.0' build2.log | grep -vq cached
+	grep 'vib            libgreet 2.0-1' build2.log | grep -vq cached
+	cmp bank/libgreet.tdk libgreet1.tdk
+	cmp "$lg" libgreet1.tdk
 	[ "$(sha256sum bank/extra.tdk | cut -d' ' -f1)" != "$extra1" ]
 	# a signature the trust store does not know fails the build, naming the VIB
 	mkvib rogue 1.0 partner "" rogue
