@@ -53,8 +53,37 @@ fail_dir:
 	return rc;
 }
 
+/* The device mounted at mnt (the last mountinfo line for it) into dev; "" when none. */
+static void mount_source(const char *mnt, char *dev, size_t cap)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len;
+
+	dev[0] = '\0';
+	if (rh_read_file("/proc/self/mountinfo", 4u << 20, &buf, &len, NULL) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mp[PATH_MAX], src[256], *dash = strstr(line, " - ");
+
+		if (dash && sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, mnt) &&
+		    sscanf(dash + 3, "%*s %255s", src) == 1)
+			snprintf(dev, cap, "%s", src);
+	}
+	free(buf);
+}
+
 int live_tardisk_umount(const char *mnt, struct rh_err *err)
 {
+	char dev[256];
+	int fd;
+
+	/* init attaches its loop devices without autoclear: LOOP_CLR_FD on a device in use turns it on, so the
+	 * device goes with the last user of the lazily unmounted file system */
+	mount_source(mnt, dev, sizeof(dev));
+	if (!strncmp(dev, "/dev/loop", 9) && (fd = open(dev, O_RDONLY | O_CLOEXEC)) >= 0) {
+		ioctl(fd, LOOP_CLR_FD, 0);
+		close(fd);
+	}
 	if (umount2(mnt, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return rh_errf(err, -errno, "unmount %s: %s", mnt, strerror(errno));
 	rmdir(mnt);

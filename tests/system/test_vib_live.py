@@ -255,6 +255,13 @@ def boot2(r, disk):
         r.check("vib_live_gone", out.strip() == "6", out)
         rc, out = vm.sh("ramhost vib list --json")
         r.check("vib_live_list_empty", rc == 0 and out.strip().endswith("[]"), out)
+        # the removed payloads' loop devices go with the last user of the old view (PID 1 and the shell run
+        # busybox from the boot-time /usr overlay, so not before the reboot): each is set to clear itself
+        rc, out = vm.sh("for d in /sys/block/loop*/loop; do echo $(cat $d/backing_file) $(cat $d/autoclear); done")
+        rows = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
+        removed = [v for k, v in rows.items() if os.path.basename(k) not in ("base.tdk", "extras.tdk")]
+        r.check("vib_live_loop_devices_autoclear", rc == 0 and all(v == "1" for v in removed) and
+                rows.get("/tardisks/base.tdk") == "0", out)
         rc, out = vm.sh("ls /usr/bin/ramhost && ramhost bootbank status >/dev/null; echo rc=$?")
         r.check("vib_live_usr_intact", "rc=0" in out, out)
         vm.sh("sync")
