@@ -2,7 +2,8 @@
 (`ramhost image disk`), whose banks' boot.cfg each case rewrites with mtools. The boot matrix (every medium and
 firmware) is tests/system/test_boot_matrix.py.
 
-Cases: the disk boots the preferred bank with its bankuuid; the kernel options edited at the menu reach
+Cases: the disk boots the preferred bank with its bankuuid, and shows no Install entry (even with an ISO's
+installopt= in its boot.cfg; `i` is refused); the kernel options edited at the menu reach
 /proc/cmdline; `r` + `y` reverts to the other bank and makes it preferred on disk; a corrupted module is named
 with both hashes and the other bank boots; a bank left UPGRADING is marked DIRTY before its kernel starts, and
 the next boot marks it INVALID and comes up on the other bank."""
@@ -83,12 +84,18 @@ def main():
             cfg = f.read()
         r.check("efi_loader_built", os.path.isfile(EFI), EFI)
 
-        # 1. Both banks valid, bank 1 preferred; stop the countdown, edit the options, Enter.
-        disk, parts = build_disk(work, bank, set_keys(cfg, updated=2), set_keys(cfg, updated=1))
+        # 1. Both banks valid, bank 1 preferred; stop the countdown, edit the options, Enter. Bank 1's boot.cfg has
+        #    an ISO's installopt=, but a disk never shows the Install entry, and `i` does nothing there.
+        disk, parts = build_disk(work, bank, set_keys(cfg, updated=2, installopt="ramhost.install=auto"),
+                                 set_keys(cfg, updated=1))
         with Vm("efi-disk-edit", media("disk", disk), firmware="uefi") as vm:
             vm.expect(r"booting bank 1 in \d+ s", 120)
             vm.send(" ")
             vm.expect(r"countdown stopped", 30)
+            vm.send("i")
+            vm.expect(r"no Install to disk entry: this medium is not an installable ISO", 30)
+            r.check("efi_disk_no_install_entry", vm.seen(r"ramhost.efi: Enter: boot   Up/Down/1/2: select   e: edit")
+                    and not vm.seen(r"Install to disk:|i: install"), vm.buf[-2500:].decode("utf-8", "replace"))
             vm.send("e")
             vm.expect(r"options: [^\r\n]*loglevel=4", 30)
             vm.send(" rh.edited=yes\r")

@@ -1,12 +1,13 @@
 """test_install.py: `ramhost install` from the booted ISO (QEMU TCG).
 
 1. The ISO (built with an answer file) boots on OVMF from a CD with two virtio disks: vda partitioned, vdb
-   blank. The loader's menu edit adds `ramhost.install=auto ramhost.ks=/install/ks.cfg` (what the BIOS menu's
-   Install entry appends); the unattended install skips the CD and the partitioned disk, writes vdb, adds a UEFI
-   boot entry and powers off.
+   blank. The loader's menu shows the "Install to disk" line (boot.cfg installopt=); Down, Down, Enter chooses
+   it, which boots the ISO's bank with `ramhost.install=auto ramhost.ks=/install/ks.cfg` appended (what the BIOS
+   menu's `install` label appends); the unattended install skips the CD and the partitioned disk, writes vdb,
+   adds a UEFI boot entry and powers off.
 2. The installed disk boots alone on SeaBIOS to the ready line, with the seeded hostname and sticky file.
 3. It boots on OVMF with the variables the install left, through the new boot entry (BootCurrent is it), with
-   the ISO and the partitioned disk attached: `ramhost install` refuses the disk it booted from (even with
+   the ISO and the partitioned disk attached; its loader menu has no Install entry; `ramhost install` refuses the disk it booted from (even with
    --force), the CD (not a blank disk; on this host not the medium but a disk with an ISO 9660 signature), and
    the partitioned disk without --force.
 """
@@ -71,11 +72,21 @@ def main():
                 firmware="bios") as vm:
             try:
                 vm.expect(r"booting bank 1 in \d+ s", 180)
-                vm.send(" ")
+                r.check("install_iso_menu_entry", vm.seen(r"ramhost.efi:    Install to disk: bank 1 with "
+                                                          r"ramhost\.install=auto ramhost\.ks=/install/ks\.cfg\r?\n"),
+                        vm.buf[-1500:].decode("utf-8", "replace"))
+                vm.send("\x1b[B")  # Down: stops the countdown and selects bank 2, then the Install line
                 vm.expect(r"countdown stopped", 30)
-                vm.send("e")
-                vm.expect(r"options: [^\r\n]*loglevel=4", 30)
-                vm.send(" ramhost.install=auto ramhost.ks=/install/ks.cfg\r")
+                vm.expect(r" > bank 2", 30)
+                vm.send("\x1b[B")
+                vm.expect(r" > Install to disk: bank 1", 30)
+                vm.send("\r")
+                m = vm.expect(r"kernel options: ([^\r\n]*) ramhost\.bank=1", 120)
+                r.check("install_iso_entry_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 "
+                        b"ramhost.install=auto ramhost.ks=/install/ks.cfg", m.group(0).decode())
+                m = vm.expect(r"ramhost install: unattended install \(([^)\r\n]*)\)", BOOT_TIMEOUT)
+                r.check("install_iso_entry_starts_installer",
+                        m.group(1) == b"ramhost.install=auto ramhost.ks=/install/ks.cfg", m.group(0).decode())
                 m = vm.expect(r"ramhost install: (done: [^\r\n]*(?:powering off|rebooting)|FAILED: [^\r\n]*)", INSTALL_TIMEOUT)
                 done = m.group(1).decode(errors="replace")
                 if not r.check("install_unattended_done", done.startswith("done: /dev/vdb"), done):
@@ -117,6 +128,10 @@ def main():
             try:
                 m = vm.expect(READY_RE, BOOT_TIMEOUT)
                 r.check("install_disk_uefi_ready", m.group(1) == b"1", m.group(0).decode())
+                # the installed disk's menu: drawn (the ISO's timeout=3 came along), no Install entry
+                r.check("install_disk_uefi_no_install_entry",
+                        vm.seen(r"ramhost.efi: Enter: boot   Up/Down/1/2: select   e: edit") and
+                        not vm.seen(r"Install to disk|i: install"), vm.buf[:3000].decode("utf-8", "replace"))
                 vm.shell()
                 vm.sh("mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null; true")
                 rc, cur = vm.sh("od -An -tx1 /sys/firmware/efi/efivars/BootCurrent-8be4df61-93ca-11d2-aa0d-"
