@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		   "remove   takes a VIB out of the running view and the bootbank (or, without live-remove-allowed,\n"
 		   "         out of the bootbank only: it goes at the next reboot); refused while another installed\n"
 		   "         VIB depends on it\n"
-		   "list     the installed VIBs: name, version, level, vendor, summary\n\n"
+		   "list     the installed VIBs: name, version, level, vendor, summary, and a change staged for the\n"
+		   "         next boot (--reboot-required install, remove without live-remove-allowed)\n\n"
 		   "Environment: RAMHOST_MIN_FREE (bytes, K/M/G; default 64M) RAM that must stay free; RAMHOST_TRUST,\n"
 		   "RAMHOST_ACCEPTANCE (docs/vib-signing.md); RAMHOST_VIBDB (database dir, default /run/ramhost/vibs).\n"
 		   "See docs/vib-live.md and ramhost-vib(1).\n");
@@ -110,9 +111,13 @@ static int list(int json)
 		printf("no VIBs installed\n");
 	for (i = 0; i < db.n; i++) {
 		const struct vib_desc *d = &db.v[i].desc;
+		char pending[16] = "";
+
+		live_pending(d->name, pending, sizeof(pending));
 		if (!json) {
-			printf("%-24s %-20s %-10s %-20s %s\n", d->name, d->version, vib_level_str(db.v[i].level),
-			       d->vendor, d->summary);
+			printf("%-24s %-20s %-10s %-20s %s%s\n", d->name, d->version, vib_level_str(db.v[i].level),
+			       d->vendor, d->summary, !strcmp(pending, "install") ? " [installed at the next boot]" :
+			       !strcmp(pending, "remove") ? " [removed at the next boot]" : "");
 			continue;
 		}
 		printf("%s{\"name\":", i ? "," : "");
@@ -123,6 +128,11 @@ static int list(int json)
 		json_string(stdout, d->vendor);
 		printf(",\"summary\":");
 		json_string(stdout, d->summary);
+		printf(",\"pending\":");
+		if (pending[0])
+			json_string(stdout, pending);
+		else
+			printf("null");
 		printf("}");
 	}
 	if (json)

@@ -56,6 +56,45 @@ const char *live_vibdb_dir(void)
 	return d && *d ? d : VIBDB_DEFAULT;
 }
 
+static void pending_path(const char *name, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s.pending", live_vibdb_dir(), name);
+}
+
+int live_pending(const char *name, char *ret, size_t cap)
+{
+	char path[PATH_MAX], *buf = NULL;
+	size_t len;
+
+	pending_path(name, path, sizeof(path));
+	if (rh_read_file(path, 64, &buf, &len, NULL) < 0)
+		return 0;
+	snprintf(ret, cap, "%.*s", (int)strcspn(buf, "\n"), buf);
+	free(buf);
+	return 1;
+}
+
+static int pending_set(const char *name, const char *word, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	pending_path(name, path, sizeof(path));
+	if (!word) {
+		unlink(path);
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || rh_write_all(fd, word, strlen(word)) < 0) {
+		int rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	close(fd);
+	return 0;
+}
+
 int live_mem_available(uint64_t *ret, struct rh_err *err)
 {
 	const char *path = getenv("RAMHOST_MEMINFO") ? getenv("RAMHOST_MEMINFO") : "/proc/meminfo";
@@ -156,6 +195,7 @@ static int write_part(const char *path, const uint8_t *map, uint64_t off, uint64
 static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct rh_err *err)
 {
 	struct vibdb_cpio_extra x = { NULL, NULL };
+	struct vibdb keep = { NULL, 0 };
 	enum vib_level low = VIB_LEVEL_CERTIFIED;
 	int lowest = 0;
 	size_t i;
@@ -176,10 +216,23 @@ static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct
 	fd = memfd_create("vibs.cpio", MFD_CLOEXEC);
 	if (fd < 0)
 		return rh_errf(err, -errno, "memfd: %s", strerror(errno));
-	for (i = 0; i < db->n; i++)   /* the image's level: its lowest VIB's, as the image builder records it */
-		if (!lowest || db->v[i].level < low)
-			low = db->v[i].level, lowest = 1;
-	rc = vibdb_write_cpio_image(db, &x, lowest ? vib_level_str(low) : NULL, fd, VIBDB_MODULE, err);
+	/* VIBs whose removal is staged are not in the next boot's database */
+	keep.v = calloc(db->n + 1, sizeof(*keep.v));
+	if (!keep.v) {
+		close(fd);
+		return rh_errf(err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < db->n; i++) {
+		char word[16];
+		if (live_pending(db->v[i].desc.name, word, sizeof(word)) && !strcmp(word, "remove"))
+			continue;
+		keep.v[keep.n++] = db->v[i];
+	}
+	for (i = 0; i < keep.n; i++)   /* the image's level: its lowest VIB's, as the image builder records it */
+		if (!lowest || keep.v[i].level < low)
+			low = keep.v[i].level, lowest = 1;
+	rc = vibdb_write_cpio_image(&keep, &x, lowest ? vib_level_str(low) : NULL, fd, VIBDB_MODULE, err);
+	free(keep.v);   /* shallow copies: the entries are db's */
 	if (!rc) {
 		off_t end = lseek(fd, 0, SEEK_END);
 		*ret = malloc(end > 0 ? (size_t)end : 1);
@@ -241,8 +294,10 @@ static void undo_all(struct undo *u, const char *name)
 	struct rh_err e = { 0 };
 	unsigned i, k;
 
-	if (u->db_put)
+	if (u->db_put) {
 		vibdb_del(live_vibdb_dir(), name, &e);
+		pending_set(name, NULL, &e);
+	}
 	live_etc_undo("/", &u->etc, &e);
 	for (i = u->nmnt; i-- > 0;) {
 		unsigned pushed;
@@ -470,6 +525,11 @@ db:
 	if (rc < 0)
 		goto undo;
 	u->db_put = 1;
+	if (!r->live) {
+		rc = pending_set(v->desc.name, "install", err);
+		if (rc < 0)
+			goto undo;
+	}
 	t = now_ms();
 	vibdb_free(&db);
 	rc = vibdb_load(live_vibdb_dir(), &db, err);
@@ -516,8 +576,9 @@ int live_remove(const char *name, const struct live_opts *o, struct live_result 
 	char mods[MAX_PAYLOADS][VIB_NAME_MAX + 8], mnt[PATH_MAX], file[PATH_MAX];
 	const char *remove[MAX_PAYLOADS + 1] = { NULL };
 	double t0 = now_ms(), t;
+	char word[16];
 	size_t i, n = 0;
-	int rc, live;
+	int rc, live, staged_install;
 
 	memset(r, 0, sizeof(*r));
 	if (!o->dry_run && geteuid() != 0)
@@ -562,13 +623,20 @@ int live_remove(const char *name, const struct live_opts *o, struct live_result 
 		remove[i] = mods[i];
 	}
 	live = me->desc.live_remove_allowed;
+	staged_install = live_pending(name, word, sizeof(word)) && !strcmp(word, "install");
+	if (live_pending(name, word, sizeof(word)) && !strcmp(word, "remove")) {
+		rc = rh_errf(err, -EALREADY, "%s: its removal is already staged for the next boot", name);
+		goto out;
+	}
+	if (staged_install)
+		live = 1;   /* never in the running view: only the database and the bank to change */
 	if (o->dry_run) {
 		step(o, "dry run: %s %s can be removed%s; nothing changed", name, me->desc.version,
 		     live ? "" : " at the next boot (live-remove-allowed=false)");
 		goto out;
 	}
 	t = now_ms();
-	for (i = 0; live && i < me->desc.npayloads && !rc; i++) {
+	for (i = 0; live && !staged_install && i < me->desc.npayloads && !rc; i++) {
 		unsigned pushed, kept = 0;
 		char **lowers = live_tardisk_mounts(me->desc.payloads[i].name);
 
@@ -592,22 +660,21 @@ int live_remove(const char *name, const struct live_opts *o, struct live_result 
 		rc = vibdb_del(live_vibdb_dir(), name, err);
 		if (rc < 0)
 			goto out;
+		pending_set(name, NULL, err);
 		vibdb_free(&db);
 		rc = vibdb_load(live_vibdb_dir(), &db, err);
 		rc = rc ?: update_bank(NULL, remove, &db, &r->bank, err);
 	} else {
-		struct vibdb rest = { db.v, db.n };
-		struct vibdb_entry tmp;
-		/* the bank's vibs.cpio without it; this boot keeps it in the running view and the database */
-		size_t k = (size_t)(me - db.v);
-		tmp = db.v[k];
-		db.v[k] = db.v[db.n - 1];
-		db.v[db.n - 1] = tmp;
-		rest.n = db.n - 1;
-		rc = update_bank(NULL, remove, &rest, &r->bank, err);
+		/* the bank's vibs.cpio without it (make_cpio leaves staged removals out); this boot keeps it */
+		rc = pending_set(name, "remove", err);
+		rc = rc ?: update_bank(NULL, remove, &db, &r->bank, err);
 		if (!rc && !r->bank)
 			rc = rh_errf(err, -ENODEV, "%s does not allow a live remove (live-remove-allowed=false) and this "
 						   "host has no bootbank to stage the removal in", name);
+		if (rc < 0) {
+			struct rh_err e2 = { 0 };
+			pending_set(name, NULL, &e2);
+		}
 	}
 	if (rc < 0)
 		goto out;

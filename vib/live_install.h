@@ -47,6 +47,10 @@ int live_install(const char *src, const struct live_opts *o, struct live_result 
 /* Removes the installed VIB name. */
 int live_remove(const char *name, const struct live_opts *o, struct live_result *ret, struct rh_err *err);
 
+/* A change staged in the bootbank for the next boot, kept as NAME.pending ("install" or "remove") in the
+ * database dir until the reboot: 1 with the word in ret, 0 when none. */
+int live_pending(const char *name, char *ret, size_t cap);
+
 /* MemAvailable from /proc/meminfo (RAMHOST_MEMINFO overrides the path), in bytes. */
 int live_mem_available(uint64_t *ret, struct rh_err *err);
 

@@ -1,22 +1,27 @@
-"""test_vib_live.py: `ramhost vib install | remove` on a host booted from the demo disk image (SeaBIOS), with the
-VIB fetched over QEMU user networking from tests/fixtures/vib/httpd.py on the host's loopback (10.0.2.2).
+"""test_vib_live.py: `ramhost vib install | remove | update | list` on a host booted from the demo disk image, with
+the VIBs fetched over QEMU user networking from tests/fixtures/vib/httpd.py on the host's loopback (10.0.2.2).
 
 Host side: throwaway CAs (tests/fixtures/vib/mkca.sh); the demo profile plus `trust = ` their trust store (it
 reaches the host in vibs.cpio: /run/ramhost/vibs/trust) and one VIB built into the image from a depot dir
 (`vib = imgvib`); a partner-signed VIB "hello" (/usr/bin/vib-hello, /etc/hello.conf, /etc/hello-user.conf); a
-copy of it with one payload byte flipped (bad hash); a community VIB; a VIB without live-install-allowed; a depot
-with libgreet 1.0 and greet 1.0 and 2.0 (greet depends on libgreet).
+copy of it with one payload byte flipped (bad hash); a community VIB; a VIB without live-install-allowed
+("staged"); one without live-remove-allowed ("pinned"); a depot with libgreet 1.0 and greet 1.0 and 2.0 (greet
+depends on libgreet).
 
-Boot 1: a download that the server drops half-way and the bad-hash VIB both fail and leave `vib list --json` and a
-listing of /usr and /etc exactly as they were, and so do the refusals (a community VIB on a partner host,
---no-sig-check there, a RAM margin not kept, a VIB without live-install-allowed) and installs made to fail
-(RAMHOST_LIVE_FAIL_AT) after the overlays were refreshed or before the bank write; the good VIB installs, its binary runs at once, /etc/hello.conf is
-there, the bootbank lists hello.tdk. Then from a depot dir on the same server: `vib install
---depot URL greet=1.0-1` brings its dependency libgreet along, removing libgreet is refused while greet needs it,
-`vib update --depot URL` moves greet to 2.0-1; a VIB without live-install-allowed is staged with
---reboot-required (bank only). Boot 2 (same disk, OVMF: the UEFI loader reads the rewritten boot.cfg): all five
-are there (init mounted them from the bank); removing them takes them out of the view and the bank: binaries
-and /etc/hello.conf gone, `vib list` empty. Boot 3 (SeaBIOS: the bank's rewritten syslinux.cfg): no VIB left."""
+Boot 1 (SeaBIOS): a download that the server drops half-way and the bad-hash VIB both fail and leave `vib list
+--json`, a listing of /usr and /etc and the overlay count exactly as they were, and so do the refusals (a
+community VIB on a partner host, --no-sig-check there, a RAM margin not kept, a VIB without
+live-install-allowed) and installs made to fail (RAMHOST_LIVE_FAIL_AT) after the overlays were refreshed or
+before the bank write. hello installs: its binary runs at once, /etc/hello.conf is there, the user's
+/etc/hello-user.conf is kept (default as .vib-new), sticky.list names /etc/hello.conf. pinned installs. From the
+depot: `vib install --depot URL greet=1.0-1` brings libgreet along, removing libgreet is refused while greet
+needs it, `vib update --depot URL` moves greet to 2.0-1. staged is staged with --reboot-required (bank only).
+The bank lists the modules.
+
+Boot 2 (OVMF: the UEFI loader reads the rewritten boot.cfg): all six are there (init mounted them from the bank),
+vibs.cpio kept the image level and trust store; removing pinned only stages it (it stays until the reboot);
+removing the others takes them out of the view and the bank (binaries and /etc/hello.conf gone, their loop
+devices set to clear themselves). Boot 3 (SeaBIOS: the bank's rewritten syslinux.cfg): no VIB left."""
 import json
 import os
 import re
@@ -57,12 +62,14 @@ DESCRIPTOR = """<?xml version="1.0" encoding="UTF-8"?>
 SNAPSHOT = "ramhost vib list --json; ls -laR /usr /etc 2>&1 | grep -v -E ' \\.\\.?$' | md5sum; mount | grep -c overlay"
 
 
-def descriptor(name, version="1.0-1", level="partner", live_install=True, depends=None):
+def descriptor(name, version="1.0-1", level="partner", live_install=True, depends=None, live_remove=True):
     d = DESCRIPTOR.replace("<name>hello</name>", "<name>%s</name>" % name)
     d = d.replace("<version>1.0-1</version>", "<version>%s</version>" % version)
     d = d.replace("<acceptance-level>partner<", "<acceptance-level>%s<" % level)
     if not live_install:
         d = d.replace("<live-install-allowed>true<", "<live-install-allowed>false<")
+    if not live_remove:
+        d = d.replace("<live-remove-allowed>true<", "<live-remove-allowed>false<")
     if depends:
         d = d.replace("<relationships/>", "<relationships><depends><constraint name=\"%s\" relation=\">=\" "
                       "version=\"%s\"/></depends></relationships>" % depends)
@@ -113,6 +120,8 @@ def make_inputs(work):
              level="community")
     make_vib(work, keys, os.path.join(srv, "staged.vib"), "staged", {"/usr/bin/vib-staged": script("echo staged")},
              live_install=False)
+    make_vib(work, keys, os.path.join(srv, "pinned.vib"), "pinned", {"/usr/bin/vib-pinned": script("echo pinned")},
+             live_remove=False)
     dep = os.path.join(srv, "depot")
     make_vib(work, keys, os.path.join(dep, "libgreet-1.0.vib"), "libgreet",
              {"/usr/lib/greet/words": ("hi\n", 0o644)}, version="1.0-1")
@@ -213,6 +222,8 @@ def boot1(r, disk, port):
         r.check("vib_live_sticky_list", rc == 0 and "/etc/hello.conf" in out.split(), out)
         rc, out = vm.sh("ramhost vib list")
         r.check("vib_live_listed", rc == 0 and re.search(r"(?m)^hello +1\.0-1 +partner", out), out)
+        rc, out = vm.sh("ramhost vib install %s/pinned.vib && vib-pinned" % base, timeout=120)
+        r.check("vib_live_install_pinned", rc == 0 and out.endswith("pinned"), out)
 
         ok, res, out = install_json(vm, "--depot %s/depot greet=1.0-1" % base)
         r.check("vib_live_depot_install_with_dependency", ok and '"libgreet"' in out and '"greet"' in out, out)
@@ -227,6 +238,8 @@ def boot1(r, disk, port):
         ok, res, out = install_json(vm, "--reboot-required %s/staged.vib" % base)
         rc, out2 = vm.sh("vib-staged")
         r.check("vib_live_staged", ok and not res.get("live") and res.get("bank") and rc != 0, out + out2)
+        rc, out = vm.sh("ramhost vib list")
+        r.check("vib_live_staged_listed", re.search(r"(?m)^staged .*\[installed at the next boot\]$", out), out)
         vm.send("reboot\n")
         vm.proc.wait(timeout=180)
     cfg = bank_cfg(disk)
@@ -244,9 +257,13 @@ def boot2(r, disk):
         r.check("vib_live_etc_after_reboot", rc == 0 and out.strip() == "greeting=1", out)
         rc, out = vm.sh("ramhost vib list --json")
         names = sorted(v["name"] for v in json.loads(out)) if rc == 0 and out.startswith("[") else []
-        r.check("vib_live_listed_after_reboot", names == ["greet", "hello", "imgvib", "libgreet", "staged"], out)
+        r.check("vib_live_listed_after_reboot", names == ["greet", "hello", "imgvib", "libgreet", "pinned", "staged"],
+                out)
         rc, out = vm.sh("cat /run/ramhost/vibs/image-level; ls /run/ramhost/vibs/trust/partner")
         r.check("vib_live_bank_vibs_cpio_keeps_trust_and_level", rc == 0 and out.split() == ["partner", "ca.pem"], out)
+        rc, out = vm.sh("ramhost vib remove pinned && vib-pinned && ramhost vib list", timeout=120)
+        r.check("vib_live_remove_staged", rc == 0 and "goes at the next reboot" in out and "\npinned\n" in out and
+                re.search(r"(?m)^pinned .*\[removed at the next boot\]$", out), out)
         rc, out = vm.sh("for v in hello staged greet libgreet imgvib; do ramhost vib remove $v || echo FAILED; done",
                         timeout=180)
         r.check("vib_live_remove", "FAILED" not in out, out)
@@ -254,28 +271,30 @@ def boot2(r, disk):
                         "/usr/lib/greet 2>&1 | grep -c 'No such'")
         r.check("vib_live_gone", out.strip() == "6", out)
         rc, out = vm.sh("ramhost vib list --json")
-        r.check("vib_live_list_empty", rc == 0 and out.strip().endswith("[]"), out)
+        left = json.loads(out) if rc == 0 and out.startswith("[") else None
+        r.check("vib_live_list_only_pinned", left is not None and [(v["name"], v["pending"]) for v in left] ==
+                [("pinned", "remove")], out)
         # the removed payloads' loop devices go with the last user of the old view (PID 1 and the shell run
         # busybox from the boot-time /usr overlay, so not before the reboot): each is set to clear itself
         rc, out = vm.sh("for d in /sys/block/loop*/loop; do echo $(cat $d/backing_file) $(cat $d/autoclear); done")
         rows = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
-        removed = [v for k, v in rows.items() if os.path.basename(k) not in ("base.tdk", "extras.tdk")]
+        removed = [v for k, v in rows.items() if os.path.basename(k) not in ("base.tdk", "extras.tdk", "pinned.tdk")]
         r.check("vib_live_loop_devices_autoclear", rc == 0 and all(v == "1" for v in removed) and
                 rows.get("/tardisks/base.tdk") == "0", out)
         rc, out = vm.sh("ls /usr/bin/ramhost && ramhost bootbank status >/dev/null; echo rc=$?")
         r.check("vib_live_usr_intact", "rc=0" in out, out)
         vm.sh("sync")
     cfg = bank_cfg(disk)
-    r.check("vib_live_bank_modules_removed", not re.search(r"hello|greet|staged|imgvib", cfg), cfg)
+    r.check("vib_live_bank_modules_removed", not re.search(r"hello|greet|staged|imgvib|pinned", cfg), cfg)
 
 
 def boot3(r, disk):
     """SeaBIOS again: the bank's syslinux.cfg as rewritten by the removes boots, without the VIBs."""
     with Vm("vib_live_3", media("disk", disk)) as vm:
         up(vm, r, "vib_live_boot3_bios_after_remove", net=False)
-        rc, out = vm.sh("ramhost vib list --json; ls /run/ramhost/tardisks")
-        r.check("vib_live_boot3_no_vibs", rc == 0 and out.split()[0] == "[]" and "hello" not in out and
-                "imgvib" not in out, out)
+        rc, out = vm.sh("ramhost vib list --json; ls /run/ramhost/tardisks; ls /usr/bin/vib-pinned")
+        r.check("vib_live_boot3_no_vibs", out.split()[0] == "[]" and "hello" not in out and "imgvib" not in out and
+                "No such file" in out, out)
 
 
 def main():
