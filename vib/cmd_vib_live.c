@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		   "         next boot (--reboot-required install, remove without live-remove-allowed)\n\n"
 		   "Environment: RAMHOST_MIN_FREE (bytes, K/M/G; default 64M) RAM that must stay free; RAMHOST_TRUST,\n"
 		   "RAMHOST_ACCEPTANCE (docs/vib-signing.md); RAMHOST_VIBDB (database dir, default /run/ramhost/vibs).\n"
-		   "See docs/vib-live.md and ramhost-vib(1).\n");
+		   "See ramhost-vib-live(1) and docs/vib-live.md.\n");
 }
 
 static void print_result(const char *verb, const struct live_result *r, int json, int dry_run, int in_array)
