@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -117,4 +119,44 @@ int rh_mkdir_p(const char *path, unsigned mode, struct rh_err *err)
 		buf[i] = path[i];
 	}
 	return 0;
+}
+
+int rh_replace_file(const char *dir, const char *name, const void *buf, size_t len, const char *label,
+		    struct rh_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], parent[PATH_MAX], *slash;
+	int fd, dfd, rc = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dir);
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: cannot create /%s.tmp: %s", label, name, strerror(errno));
+	rc = rh_write_all(fd, buf, len);
+	if (rc < 0)
+		rh_errf(err, rc, "%s: cannot write /%s.tmp: %s", label, name, strerror(-rc));
+	if (!rc && fsync(fd) < 0)
+		rc = rh_errf(err, -errno, "%s: fsync /%s.tmp: %s", label, name, strerror(errno));
+	if (close(fd) < 0 && !rc)
+		rc = rh_errf(err, -errno, "%s: close /%s.tmp: %s", label, name, strerror(errno));
+	if (!rc && rename(tmp, path) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot rename /%s.tmp over /%s: %s", label, name, name, strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return rh_errf(err, -errno, "%s: /%s written, but its directory cannot be opened to sync: %s", label,
+			       name, strerror(errno));
+	/* some file systems refuse fsync on a directory; the syncfs before unmounting covers those */
+	if (fsync(dfd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
+		rc = rh_errf(err, -errno, "%s: /%s written, but fsync of its directory failed: %s", label, name,
+			     strerror(errno));
+	close(dfd);
+	return rc;
 }

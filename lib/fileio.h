@@ -24,4 +24,10 @@ int rh_pread_fd(void *ctx, uint64_t off, void *buf, uint32_t len);
 /* Creates path and its missing parents with mode (like mkdir -p); existing directories are fine. */
 int rh_mkdir_p(const char *path, unsigned mode, struct rh_err *err);
 
+/* Replaces dir/name by buf[0..len): name.tmp written, fsync'd, renamed over name, dir fsync'd. The rename is
+ * the commit point; the temporary file is removed on failure. label names the file system (a device, a
+ * directory) in messages. */
+int rh_replace_file(const char *dir, const char *name, const void *buf, size_t len, const char *label,
+		    struct rh_err *err);
+
 #endif

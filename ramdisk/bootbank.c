@@ -222,55 +222,6 @@ int bootbank_read_dir(const char *dir, const char *label, struct bootbank_slot *
 	return rc;
 }
 
-/* Writes text to dir/boot.cfg.tmp, fsyncs it, renames it over dir/boot.cfg and fsyncs dir. The rename is the
- * commit point: before it the old boot.cfg is untouched, and the temporary file is removed on failure. */
-static int replace_bootcfg(const char *dir, const char *label, const char *text, size_t len, struct rh_err *err)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd = -1, dfd = -1, rc = 0;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/boot.cfg", dir) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/boot.cfg.tmp", dir) >= sizeof(tmp))
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot create boot.cfg.tmp: %s", label, strerror(errno));
-	rc = rh_write_all(fd, text, len);
-	if (rc < 0) {
-		rh_errf(err, rc, "%s: cannot write boot.cfg.tmp: %s", label, strerror(-rc));
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		rc = rh_errf(err, -errno, "%s: fsync boot.cfg.tmp: %s", label, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = rh_errf(err, -errno, "%s: close boot.cfg.tmp: %s", label, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot rename boot.cfg.tmp over boot.cfg: %s", label, strerror(errno));
-		goto fail;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return rh_errf(err, -errno, "%s: boot.cfg written, but the directory cannot be opened to sync: %s",
-			       label, strerror(errno));
-	/* some file systems refuse fsync on a directory; the syncfs before unmounting covers those */
-	if (fsync(dfd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
-		rc = rh_errf(err, -errno, "%s: boot.cfg written, but fsync of its directory failed: %s", label,
-			     strerror(errno));
-	close(dfd);
-	return rc;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
-}
-
 int bootbank_mark_dir(const char *dir, const char *label, int *ret_old, int *ret_changed, struct rh_err *err)
 {
 	struct bootcfg *cfg = malloc(sizeof(*cfg)), *check = malloc(sizeof(*cfg));
@@ -304,7 +255,7 @@ int bootbank_mark_dir(const char *dir, const char *label, int *ret_old, int *ret
 				     label, perr.line, perr.what ? perr.what : "fields differ");
 			goto out;
 		}
-		rc = replace_bootcfg(dir, label, text, (size_t)len, err);
+		rc = rh_replace_file(dir, "boot.cfg", text, (size_t)len, label, err);
 		if (rc < 0)
 			goto out;
 		changed = 1;

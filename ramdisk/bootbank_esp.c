@@ -145,7 +145,7 @@ int bootbank_esp_point_dir(const char *dir, const char *label, int bank, int *re
 	if (len < 0)
 		return rh_errf(err, (int)len, "%s: /%s: cannot format a config with SERIAL '%s'", label,
 			       BOOTBANK_ESP_CFG, old.serial);
-	rc = bootbank_replace_file(dir, BOOTBANK_ESP_CFG, text, (size_t)len, label, err);
+	rc = rh_replace_file(dir, BOOTBANK_ESP_CFG, text, (size_t)len, label, err);
 	if (rc < 0)
 		return rc;
 	*ret_changed = 1;

@@ -114,46 +114,6 @@ int bootbank_update_cfg(const struct bootcfg *src, uint64_t current_updated, str
 	return 0;
 }
 
-int bootbank_replace_file(const char *dir, const char *name, const void *buf, size_t len, const char *label,
-			  struct rh_err *err)
-{
-	char path[PATH_MAX], tmp[PATH_MAX], parent[PATH_MAX], *slash;
-	int fd, dfd, rc = 0;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dir);
-	snprintf(parent, sizeof(parent), "%s", path);
-	slash = strrchr(parent, '/');
-	*slash = '\0';
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot create /%s.tmp: %s", label, name, strerror(errno));
-	rc = rh_write_all(fd, buf, len);
-	if (rc < 0)
-		rh_errf(err, rc, "%s: cannot write /%s.tmp: %s", label, name, strerror(-rc));
-	if (!rc && fsync(fd) < 0)
-		rc = rh_errf(err, -errno, "%s: fsync /%s.tmp: %s", label, name, strerror(errno));
-	if (close(fd) < 0 && !rc)
-		rc = rh_errf(err, -errno, "%s: close /%s.tmp: %s", label, name, strerror(errno));
-	if (!rc && rename(tmp, path) < 0)
-		rc = rh_errf(err, -errno, "%s: cannot rename /%s.tmp over /%s: %s", label, name, name, strerror(errno));
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return rh_errf(err, -errno, "%s: /%s written, but its directory cannot be opened to sync: %s", label,
-			       name, strerror(errno));
-	/* some file systems refuse fsync on a directory; the syncfs before unmounting covers those */
-	if (fsync(dfd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
-		rc = rh_errf(err, -errno, "%s: /%s written, but fsync of its directory failed: %s", label, name,
-			     strerror(errno));
-	close(dfd);
-	return rc;
-}
-
 /* Syncs the whole file system of dir. */
 static int sync_fs(const char *dir, const char *label, struct rh_err *err)
 {
@@ -355,7 +315,7 @@ int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, c
 	}
 	rc = rc ?: bootbank_write_bootcfg_module(dst, text, (size_t)len, err);
 	if (!rc && has_syslinux)
-		rc = bootbank_replace_file(dst, "syslinux/syslinux.cfg", sltext, (size_t)sllen, label, err);
+		rc = rh_replace_file(dst, "syslinux/syslinux.cfg", sltext, (size_t)sllen, label, err);
 	rc = rc ?: sync_fs(dst, label, err);
 	if (rc)
 		goto out;
@@ -365,7 +325,7 @@ int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, c
 		say(progress, ctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot it)",
 		    bank, BOOTBANK_BOOTCFG_MODULE);
 	/* the commit point: with boot.cfg in place the bank exists again, complete, with the higher updated= */
-	rc = bootbank_replace_file(dst, "boot.cfg", text, (size_t)len, label, err);
+	rc = rh_replace_file(dst, "boot.cfg", text, (size_t)len, label, err);
 	rc = rc ?: sync_fs(dst, label, err);
 	if (rc)
 		goto out;

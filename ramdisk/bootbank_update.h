@@ -73,9 +73,5 @@ int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, c
 			       unsigned bank, const char *bankuuid, bootbank_update_progress_fn progress, void *ctx,
 			       int *ret_syslinux, struct rh_err *err);
 
-/* Replaces dir/name by buf[0..len): name.tmp written, fsync'd, renamed over name, dir fsync'd. The rename is
- * the commit point; the temporary file is removed on failure. label names the device in messages. */
-int bootbank_replace_file(const char *dir, const char *name, const void *buf, size_t len, const char *label,
-			  struct rh_err *err);
 
 #endif

@@ -168,8 +168,8 @@ int live_bank_apply_dir(const char *dir, const char *label, unsigned bank, const
 	has_syslinux = stat(path, &st) == 0;
 	rc = bootbank_write_bootcfg_module(dir, text, (size_t)tlen, err);
 	if (!rc && has_syslinux)
-		rc = bootbank_replace_file(dir, "syslinux/syslinux.cfg", sl, (size_t)slen, label, err);
-	rc = rc ?: bootbank_replace_file(dir, "boot.cfg", text, (size_t)tlen, label, err);
+		rc = rh_replace_file(dir, "syslinux/syslinux.cfg", sl, (size_t)slen, label, err);
+	rc = rc ?: rh_replace_file(dir, "boot.cfg", text, (size_t)tlen, label, err);
 	if (rc < 0)
 		goto out;
 	committed = 1;
@@ -196,7 +196,7 @@ out:
 			slen = syslinux_cfg_format(old, &so, sl, TEXT_MAX);
 			snprintf(path, sizeof(path), "%s/syslinux/ldlinux.sys", dir);
 			if (slen > 0 && stat(path, &st) == 0)
-				bootbank_replace_file(dir, "syslinux/syslinux.cfg", sl, (size_t)slen, label, &e2);
+				rh_replace_file(dir, "syslinux/syslinux.cfg", sl, (size_t)slen, label, &e2);
 			free(buf);
 		}
 	}

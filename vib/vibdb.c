@@ -181,29 +181,10 @@ int vibdb_load(const char *dir, struct vibdb *ret, struct rh_err *err)
 	return 0;
 }
 
-/* Writes len bytes to dir/name by dir/.name.tmp, fsync and rename. */
+/* Writes len bytes to dir/name by a temporary file, fsync and rename (rh_replace_file). */
 static int put_file(const char *dir, const char *name, const void *buf, size_t len, struct rh_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd, rc = 0;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp))
-		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
-	rc = len ? rh_write_all(fd, buf, len) : 0;
-	if (rc)
-		rh_errf(err, rc, "%s: write: %s", tmp, strerror(-rc));
-	if (!rc && fsync(fd) < 0)
-		rc = rh_errf(err, -errno, "%s: fsync: %s", tmp, strerror(errno));
-	close(fd);
-	if (!rc && rename(tmp, path) < 0)
-		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", path, strerror(errno));
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return rh_replace_file(dir, name, buf, len, dir, err);
 }
 
 static int cmp_str(const void *a, const void *b)

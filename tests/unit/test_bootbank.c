@@ -299,7 +299,7 @@ static void test_mark_dir_write_fails(void)
 		const char *msg;
 		int committed;
 	} t[] = {
-		{ "boot.cfg.tmp", -EISDIR, "/dev/ro1: cannot create boot.cfg.tmp: Is a directory", 0 },
+		{ "boot.cfg.tmp", -EISDIR, "/dev/ro1: cannot create /boot.cfg.tmp: Is a directory", 0 },
 		{ "bootcfg.cpio.tmp", -EISDIR, "bootcfg.cpio.tmp: cannot create", 1 },
 	};
 	size_t i;
