@@ -10,3 +10,4 @@ python3 bench/state.py
 python3 bench/install.py
 python3 bench/vib_live.py
 python3 bench/vib_image.py
+python3 bench/vib_format.py
