@@ -22,15 +22,23 @@
 #define ISO_BANK_DIR "/bootbank"
 #define ISO_BANK_NUMBER 1
 
-/* The Install entry's options, one place for both loaders: cfg->installopt becomes the ISO bank's boot.cfg
- * `installopt=` (read by ramhost.efi's menu; boot.cfg and bootcfg.cpio rewritten together) and the APPEND of
- * isolinux.cfg's `install` label (stage_isolinux). */
-static int stage_installopt(const char *bank, struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
+/* The Install entry's options, one place for both loaders: cfg->installopt (in memory only) becomes the APPEND of
+ * isolinux.cfg's `install` label (stage_isolinux), and the file BOOTCFG_ISO_INSTALL_CFG (boot.cfg syntax, one
+ * installopt= line) that ramhost.efi reads for its menu line. The bootbank's own boot.cfg is left as built. */
+static int stage_installopt(const char *tree, struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
 {
 	const char *install = o->answer_file ? "ramhost.install=auto ramhost.ks=" INSTALL_KS : "ramhost.install=auto";
+	char dir[PATH_MAX], path[PATH_MAX], text[BOOTCFG_MAX_TEXT + 200];
+	int rc, n;
 
 	snprintf(cfg->installopt, sizeof(cfg->installopt), "%s", install);
-	return bootbank_write_cfg(bank, cfg, err);
+	n = snprintf(text, sizeof(text), "# ramhost image iso: the options of the Install to disk entry (ramhost.efi "
+					 "reads this; isolinux.cfg has them as LABEL install)\ninstallopt=%s\n",
+		     install);
+	rc = fs_join(dir, sizeof(dir), tree, &INSTALL_DIR[1], err);
+	rc = rc ?: rh_mkdir_p(dir, 0755, err);
+	rc = rc ?: fs_join(path, sizeof(path), tree, &BOOTCFG_ISO_INSTALL_CFG[1], err);
+	return rc ?: fs_write_file(path, text, (size_t)n, 0644, err);
 }
 
 /* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
@@ -244,7 +252,7 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		rc = efiboot_sign_bootbank_kernel(&o->efi, bank, cfg, err);
 	rc = rc ?: fs_join(esp, sizeof(esp), work, "efi.img", err);
 	rc = rc ?: stage_efi(tree, esp, o, sign, err);
-	rc = rc ?: stage_installopt(bank, cfg, o, err);
+	rc = rc ?: stage_installopt(tree, cfg, o, err);
 	rc = rc ?: stage_isolinux(tree, cfg, o, err);
 	rc = rc ?: stage_install(tree, bank, work, o, err);
 	rc = rc ?: pin_times(tree, err);

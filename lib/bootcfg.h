@@ -4,9 +4,11 @@
  * build=, updated=, bootstate=. `#` starts a comment line, blank lines are skipped, unknown keys are ignored (so a
  * newer file still boots an older loader), a repeated key keeps its last value. ramhost adds one key per file,
  * `hash.NAME=sha256:HEX`, giving the SHA-256 of the kernel and of every module by the name used in kernel= and
- * modules=; ESXi's loader ignores it as an unknown key. An installable ISO's boot.cfg also has
- * `installopt=WORDS`: the kernel options its "Install to disk" entry appends to kernelopt (ISOLINUX's `install`
- * label and ramhost.efi's menu line, e.g. ramhost.install=auto ramhost.ks=/install/ks.cfg); ESXi ignores it too.
+ * modules=; ESXi's loader ignores it as an unknown key. `installopt=WORDS` gives the kernel options an
+ * "Install to disk" entry appends to kernelopt (e.g. ramhost.install=auto ramhost.ks=/install/ks.cfg); ESXi
+ * ignores it too. `ramhost image iso` writes it in the same syntax into BOOTCFG_ISO_INSTALL_CFG on the ISO, not
+ * into the bootbank's boot.cfg (so the ISO's bootbank stays the built one and `ramhost install` never copies it);
+ * ramhost.efi reads that file from ISO media only, ISOLINUX gets the same words as its `install` label.
  *
  * Freestanding (no libc, no allocation): compiled into the EFI loader, the init and the host tools; the parser
  * takes (buf, len) and is fuzzed. */
@@ -22,6 +24,7 @@
 #define BOOTCFG_MAX_NAME 128     /* a kernel or module file name, with its NUL */
 #define BOOTCFG_MAX_LINE 4096    /* longest line accepted (modules= of many modules) */
 #define BOOTCFG_MAX_TEXT 1024    /* title, kernelopt, installopt, prefix, build, with their NUL */
+#define BOOTCFG_ISO_INSTALL_CFG "/install/menu.cfg" /* on an installable ISO: installopt= for the Install entry */
 
 /* bootstate values, ESXi's numbering. */
 enum bootcfg_state {
@@ -40,7 +43,7 @@ struct bootcfg_file {
 struct bootcfg {
 	char title[BOOTCFG_MAX_TEXT];
 	char kernelopt[BOOTCFG_MAX_TEXT];
-	char installopt[BOOTCFG_MAX_TEXT]; /* "" when absent: the medium has no Install entry */
+	char installopt[BOOTCFG_MAX_TEXT]; /* "" when absent (see BOOTCFG_ISO_INSTALL_CFG) */
 	char prefix[BOOTCFG_MAX_TEXT];
 	char build[BOOTCFG_MAX_TEXT];
 	long timeout;            /* seconds; -1 when absent */

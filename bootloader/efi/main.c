@@ -350,7 +350,7 @@ rescan:
 			if (!edited)
 				menu_install_options(&media, options, sizeof(options));
 			say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ",
-			     media.bank[selected - 1].cfg.installopt);
+			     media.installopt);
 			boot_in_order(image, &selected, 1, options);
 			continue;
 		}

@@ -364,6 +364,8 @@ static void find_fat_banks(const EFI_DEVICE_PATH *disk_dp, UINTN prefix_len, str
 	FreePool(handles);
 }
 
+static void read_install_cfg(struct boot_media *m);
+
 EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *m)
 {
 	EFI_LOADED_IMAGE *li = NULL;
@@ -382,6 +384,7 @@ EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *m)
 		m->bank[i].uuid[0] = m->bank[i].why[0] = '\0';
 	}
 	m->medium = "disk";
+	m->installopt[0] = '\0';
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &gEfiLoadedImageProtocolGuid, (void **)&li);
 	if (EFI_ERROR(st) || !li)
 		return EFI_NOT_FOUND;
@@ -427,6 +430,7 @@ read_cfgs:
 	for (i = 0; i < 2; i++)
 		if (m->bank[i].found)
 			media_reload(&m->bank[i]);
+	read_install_cfg(m);
 	if (!m->bank[0].parsed && !m->bank[1].parsed && !m->bank[0].found && !m->bank[1].found)
 		return EFI_NOT_FOUND;
 	return EFI_SUCCESS;
@@ -436,5 +440,28 @@ int media_install_bank(const struct boot_media *m)
 {
 	const struct efi_bank *b = &m->bank[0];
 
-	return b->iso && b->parsed && b->cfg.installopt[0] ? 1 : 0;
+	return b->iso && b->parsed && m->installopt[0] ? 1 : 0;
+}
+
+/* ISO media: installopt= from BOOTCFG_ISO_INSTALL_CFG into m->installopt. A missing file means no Install entry;
+ * a bad one is said and ignored (the ISO still boots). */
+static void read_install_cfg(struct boot_media *m)
+{
+	static char text[MEDIA_BOOTCFG_MAX + 1];
+	static struct bootcfg cfg; /* 15 KiB: not on the firmware's stack */
+	struct bootcfg_error e = { 0, 0 };
+	UINT64 size = 0;
+
+	m->installopt[0] = '\0';
+	if (!m->bank[0].iso || EFI_ERROR(iso_source_size(m->bank[0].iso, BOOTCFG_ISO_INSTALL_CFG, &size)))
+		return;
+	if (size > MEDIA_BOOTCFG_MAX || EFI_ERROR(iso_source_read(m->bank[0].iso, BOOTCFG_ISO_INSTALL_CFG, text, size))) {
+		say(BOOTCFG_ISO_INSTALL_CFG ": too large or unreadable: no Install to disk entry");
+		return;
+	}
+	if (bootcfg_parse(text, (size_t)size, &cfg, &e) < 0) {
+		say4(BOOTCFG_ISO_INSTALL_CFG ": ", e.what ? e.what : "cannot parse it", ": no Install to disk entry", "");
+		return;
+	}
+	ascii_copy(m->installopt, sizeof(m->installopt), cfg.installopt);
 }

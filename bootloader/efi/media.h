@@ -35,6 +35,7 @@ struct efi_bank {
 struct boot_media {
 	const char *medium;       /* "disk" or "cd", for the booting line */
 	struct efi_bank bank[2];  /* index 0 = bank 1 */
+	char installopt[BOOTCFG_MAX_TEXT]; /* ISO only: installopt= of BOOTCFG_ISO_INSTALL_CFG; "" when none */
 };
 
 /* Finds the banks on the device the loader was started from (image = the loader's image handle): FAT volumes
@@ -44,8 +45,9 @@ struct boot_media {
 EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *ret);
 
 /* The bank the "Install to disk" entry boots, or 0 when there is none. Only an installable ISO has one: the loader
- * read its bank from an ISO9660 volume (CD, or the hybrid ISO on a stick) and that boot.cfg has installopt=.
- * Disk images, installed disks and plain FAT sticks never show it, even when a copied boot.cfg kept the key. */
+ * read its bank from an ISO9660 volume (CD, or the hybrid ISO on a stick), and that volume's
+ * BOOTCFG_ISO_INSTALL_CFG gave a non-empty installopt= (m->installopt). Disk images, installed disks and plain
+ * FAT sticks never show it: the file is only looked for on ISO9660 media. */
 int media_install_bank(const struct boot_media *m);
 
 /* Re-reads and re-parses bank b's boot.cfg (after a write, or on a rescan). */

@@ -65,7 +65,7 @@ void menu_install_options(const struct boot_media *m, char *buf, UINTN cap)
 	ascii_copy(buf, cap, cfg->kernelopt);
 	if (buf[0])
 		ascii_append(buf, cap, " ");
-	ascii_append(buf, cap, cfg->installopt);
+	ascii_append(buf, cap, m->installopt);
 }
 
 /* The Install line, only on an installable ISO: what it boots and the options it adds. */
@@ -81,7 +81,7 @@ static void show_install(const struct boot_media *m, int cur)
 	ascii_append(line, sizeof(line), "Install to disk: bank ");
 	ascii_append_u64(line, sizeof(line), (uint64_t)ib);
 	ascii_append(line, sizeof(line), " with ");
-	ascii_append(line, sizeof(line), m->bank[ib - 1].cfg.installopt);
+	ascii_append(line, sizeof(line), m->installopt);
 	say(line);
 }
 

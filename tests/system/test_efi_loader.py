@@ -2,7 +2,7 @@
 (`ramhost image disk`), whose banks' boot.cfg each case rewrites with mtools. The boot matrix (every medium and
 firmware) is tests/system/test_boot_matrix.py.
 
-Cases: the disk boots the preferred bank with its bankuuid, and shows no Install entry (even with an ISO's
+Cases: the disk boots the preferred bank with its bankuuid, and shows no Install entry (even with an
 installopt= in its boot.cfg; `i` is refused); the kernel options edited at the menu reach
 /proc/cmdline; `r` + `y` reverts to the other bank and makes it preferred on disk; a corrupted module is named
 with both hashes and the other bank boots; a bank left UPGRADING is marked DIRTY before its kernel starts, and
@@ -84,8 +84,9 @@ def main():
             cfg = f.read()
         r.check("efi_loader_built", os.path.isfile(EFI), EFI)
 
-        # 1. Both banks valid, bank 1 preferred; stop the countdown, edit the options, Enter. Bank 1's boot.cfg has
-        #    an ISO's installopt=, but a disk never shows the Install entry, and `i` does nothing there.
+        # 1. Both banks valid, bank 1 preferred; stop the countdown, edit the options, Enter. A disk never shows the
+        #    Install entry (only an ISO's /install/menu.cfg gives one; an installopt= in boot.cfg does not), and
+        #    `i` does nothing there.
         disk, parts = build_disk(work, bank, set_keys(cfg, updated=2, installopt="ramhost.install=auto"),
                                  set_keys(cfg, updated=1))
         with Vm("efi-disk-edit", media("disk", disk), firmware="uefi") as vm:

@@ -144,6 +144,7 @@ static void test_installopt(void)
 {
 	static const char iso[] = "kernel=vmlinuz\nkernelopt=console=ttyS0\n"
 				  "installopt=  ramhost.install=auto ramhost.ks=/install/ks.cfg \t\r\nmodules=a\n";
+	static const char menu[] = "# image iso\ninstallopt=ramhost.install=auto\n";
 	static char big[BOOTCFG_MAX_TEXT + 32];
 	struct bootcfg c, d;
 	struct bootcfg_error e = { 0, 0 };
@@ -156,6 +157,9 @@ static void test_installopt(void)
 	n = bootcfg_format(&c, text, sizeof(text));
 	CHECK(n > 0 && strstr(text, "\ninstallopt=ramhost.install=auto ramhost.ks=/install/ks.cfg\n") != NULL);
 	CHECK(bootcfg_parse(text, (size_t)n, &d, NULL) == 0 && memcmp(&c, &d, sizeof(c)) == 0);
+	/* the ISO's /install/menu.cfg (BOOTCFG_ISO_INSTALL_CFG): a comment and installopt= alone parse */
+	CHECK(bootcfg_parse(menu, sizeof(menu) - 1, &c, &e) == 0 &&
+	      !strcmp(c.installopt, "ramhost.install=auto") && !c.kernel.name[0] && c.nmodules == 0);
 	/* a disk's boot.cfg has none, and its text gets no installopt= line */
 	CHECK(bootcfg_parse(esxi, sizeof(esxi) - 1, &c, NULL) == 0 && c.installopt[0] == '\0');
 	n = bootcfg_format(&c, text, sizeof(text));
