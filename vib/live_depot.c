@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "sig.h"
 #include "version.h"
 #include "vibdb.h"
+#include "vibfile.h"
 
 #define CACHE LIVE_DIR "/depot-cache"
 
@@ -52,6 +54,48 @@ static int fetch_one(const struct depot *d, const struct depot_vib *dv, const ch
 	int rc = rh_mkdir_p(cache, 0700, err);
 
 	return rc ?: depot_fetch_vib(d, dv, cache, &fo, path, cap, err);
+}
+
+
+/* Adds a note about the installed version to the message already in err (rh_errf keeps the first error only,
+ * so the note cannot go through it). */
+static void note_installed(struct rh_err *err, const struct vibdb_entry *have, const char *what)
+{
+	size_t n;
+
+	if (!err)
+		return;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n, " (%s %s %s)", have->desc.name, have->desc.version, what);
+}
+
+/* An update removes the installed version before it installs the new one (their payloads share names), so
+ * everything that can be checked of the new VIB is checked first: its signature against the host's trust
+ * store and level, every payload hash, and that it may be installed live. A bad download, a bad signature or
+ * a non-live VIB then leaves the installed version in place. */
+static int update_precheck(const char *path, const struct live_opts *o, struct rh_err *err)
+{
+	struct vib_file *v = calloc(1, sizeof(*v));
+	struct vib_trust trust;
+	enum vib_level policy, level;
+	int rc;
+
+	if (!v)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = vib_host_level(&policy, err);
+	rc = rc ?: vib_host_trust(&trust, err);
+	rc = rc ?: vib_open(path, v, err);
+	if (rc == 0) {
+		rc = vib_check(v, trust.dirs, NULL, o->no_sig_check, &level, err);
+		rc = rc ?: vib_level_check(v->desc.name, level, policy, err);
+		if (!rc && !v->desc.live_install_allowed && !o->reboot_required)
+			rc = rh_errf(err, -EPERM, "%s %s cannot be installed live (live-install-allowed is false): "
+						  "the installed version is kept; update with --reboot-required",
+				     v->desc.name, v->desc.version);
+		vib_close(v);
+	}
+	free(v);
+	return rc;
 }
 
 int live_depot_run(const char *url, const char *request, const struct live_opts *o, live_depot_cb cb, void *ctx,
@@ -123,6 +167,11 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 		if (rc < 0)
 			break;
 		if (have && !o->dry_run) {
+			rc = update_precheck(path, o, err);
+			if (rc < 0) {
+				note_installed(err, have, "stays installed");
+				break;
+			}
 			rc = live_remove(have->desc.name, o, &r, err);
 			if (rc < 0)
 				break;
@@ -134,8 +183,7 @@ int live_depot_run(const char *url, const char *request, const struct live_opts 
 			unlink(path);
 		if (rc < 0) {
 			if (have)
-				rc = rh_errf(err, rc, "%s (%s %s was removed first and is not installed now)", err->msg,
-					     have->desc.name, have->desc.version);
+				note_installed(err, have, "was removed first and is not installed now");
 			break;
 		}
 		done++;

@@ -608,10 +608,14 @@ int live_remove(const char *name, const struct live_opts *o, struct live_result 
 	snprintf(r->version, sizeof(r->version), "%s", me->desc.version);
 	r->level = me->level;
 	/* what stays must still hold together (nothing left depending on it); the level is not re-judged */
-	rc = vib_set_check(set, n, VIB_LEVEL_COMMUNITY, err);
-	if (rc < 0) {
-		rc = rh_errf(err, rc, "removing %s would break the installed set: %s", name, err->msg);
-		goto out;
+	{
+		struct rh_err why = { 0, "" };
+
+		rc = vib_set_check(set, n, VIB_LEVEL_COMMUNITY, &why);
+		if (rc < 0) {
+			rc = rh_errf(err, rc, "removing %s would break the installed set: %s", name, why.msg);
+			goto out;
+		}
 	}
 	if (me->desc.npayloads > MAX_PAYLOADS) {
 		rc = rh_errf(err, -E2BIG, "%s: more than %d payloads", name, MAX_PAYLOADS);

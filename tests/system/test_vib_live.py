@@ -62,7 +62,8 @@ DESCRIPTOR = """<?xml version="1.0" encoding="UTF-8"?>
 SNAPSHOT = "ramhost vib list --json; ls -laR /usr /etc 2>&1 | grep -v -E ' \\.\\.?$' | md5sum; mount | grep -c overlay"
 
 
-def descriptor(name, version="1.0-1", level="partner", live_install=True, depends=None, live_remove=True):
+def descriptor(name, version="1.0-1", level="partner", live_install=True, depends=None, live_remove=True,
+               signer=None):
     d = DESCRIPTOR.replace("<name>hello</name>", "<name>%s</name>" % name)
     d = d.replace("<version>1.0-1</version>", "<version>%s</version>" % version)
     d = d.replace("<acceptance-level>partner<", "<acceptance-level>%s<" % level)
@@ -92,8 +93,8 @@ def make_vib(work, keys, out, name, files, **kw):
         f.write(descriptor(name, **kw))
     cmd = [RAMHOST, "vib", "create", "--descriptor", xml, "--payload", payload, "-o", out, "--quiet"]
     if kw.get("level", "partner") != "community":
-        cmd += ["--sign-key", os.path.join(keys, "test-signer-partner.key"),
-                "--sign-cert", os.path.join(keys, "test-signer-partner.pem")]
+        signer = kw.get("signer") or os.path.join(keys, "test-signer-partner")
+        cmd += ["--sign-key", signer + ".key", "--sign-cert", signer + ".pem"]
     run(cmd)
 
 
@@ -130,6 +131,13 @@ def make_inputs(work):
                  {"/usr/bin/vib-greet": script("echo greet %s $(cat /usr/lib/greet/words)" % v)}, version=v,
                  depends=("libgreet", "1.0"))
     run([RAMHOST, "depot", "create", dep, "--quiet"])
+    # greet 3.0 signed by a CA no trust store holds: `vib update` from this depot must keep greet 2.0
+    rogue = os.path.join(srv, "rogue-depot")
+    os.makedirs(rogue)
+    make_vib(work, keys, os.path.join(rogue, "greet-3.0.vib"), "greet",
+             {"/usr/bin/vib-greet": script("echo greet 3.0-1")}, version="3.0-1", depends=("libgreet", "1.0"),
+             signer=os.path.join(keys, "test-signer-rogue"))
+    run([RAMHOST, "depot", "create", rogue, "--quiet"])
     img = os.path.join(work, "imgdepot")
     os.makedirs(img)
     make_vib(work, keys, os.path.join(img, "imgvib.vib"), "imgvib", {"/usr/bin/vib-img": script("echo imaged")})
@@ -230,10 +238,16 @@ def boot1(r, disk, port):
         rc, out = vm.sh("vib-greet")
         r.check("vib_live_depot_runs", rc == 0 and out.strip() == "greet 1.0-1 hi", out)
         rc, out = vm.sh("ramhost vib remove libgreet; echo rc=$?")
-        r.check("vib_live_remove_needed_refused", "rc=1" in out and "greet" in out, out)
+        r.check("vib_live_remove_needed_refused",
+                "rc=1" in out and "removing libgreet would break the installed set" in out and "greet" in out, out)
         rc, out = vm.sh("ramhost vib update --depot %s/depot; echo rc=$?" % base, timeout=180)
         rc2, out2 = vm.sh("vib-greet")
         r.check("vib_live_update", "rc=0" in out and out2.strip() == "greet 2.0-1 hi", out + "\n" + out2)
+        rc, out = vm.sh("ramhost vib update --depot %s/rogue-depot; echo rc=$?" % base, timeout=180)
+        rc2, out2 = vm.sh("vib-greet; ramhost vib list | grep -c greet")
+        r.check("vib_live_update_bad_signature_keeps_old",
+                "rc=1" in out and "greet 2.0-1 stays installed" in out and out2.split()[:3] == ["greet", "2.0-1", "hi"],
+                out + "\n" + out2)
 
         ok, res, out = install_json(vm, "--reboot-required %s/staged.vib" % base)
         rc, out2 = vm.sh("vib-staged")
