@@ -33,28 +33,7 @@ struct solver {
 	struct rh_err first; /* the first failure met */
 };
 
-/* The level's word; our own copy so that messages never depend on the descriptor code. */
-static const char *level_name(enum vib_level l)
-{
-	static const char *const names[] = { "community", "partner", "accepted", "certified" };
 
-	return (unsigned)l < 4 ? names[l] : "unknown";
-}
-
-static int valid_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n >= VIB_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-' || c == '+'))
-			return 0;
-	}
-	return 1;
-}
 
 int vib_req_parse(const char *s, struct vib_req *ret, struct rh_err *err)
 {
@@ -65,9 +44,10 @@ int vib_req_parse(const char *s, struct vib_req *ret, struct rh_err *err)
 
 	memset(&r, 0, sizeof(r));
 	n = strcspn(s, "<>= \t");
-	if (!valid_name(s, n))
+	if (n < VIB_NAME_MAX)
+		memcpy(r.name, s, n);
+	if (n >= VIB_NAME_MAX || !vib_name_valid(r.name))
 		return rh_errf(err, -EINVAL, "request '%.80s': '%.*s' is not a VIB name", s, (int)(n < 80 ? n : 80), s);
-	memcpy(r.name, s, n);
 	op = s + n;
 	while (*op == ' ' || *op == '\t')
 		op++;
@@ -162,7 +142,7 @@ int vib_set_check(const struct vib_cand *set, size_t n, enum vib_level policy, s
 		const struct vib_desc *d = set[i].desc;
 		if (set[i].level < policy)
 			return rh_errf(err, -EPERM, "%s %s is %s, below the acceptance level %s", d->name, d->version,
-				       level_name(set[i].level), level_name(policy));
+				       vib_level_str(set[i].level), vib_level_str(policy));
 		for (j = 0; j < n; j++) {
 			const struct vib_rel *c;
 			if (j == i)
@@ -290,7 +270,7 @@ static int try_add(struct solver *s, struct member *set, size_t *n, size_t ci, c
 
 	if (c->level < s->policy) {
 		snprintf(what, sizeof(what), "%s %s is %s, below the acceptance level %s", d->name, d->version,
-			 level_name(c->level), level_name(s->policy));
+			 vib_level_str(c->level), vib_level_str(s->policy));
 		return note(s, -EPERM, "%s (%s)", what, chain);
 	}
 	for (i = 0; i < *n; i++) {

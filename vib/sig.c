@@ -25,14 +25,6 @@
 #include "fileio.h"
 #include "sig.h"
 
-/* Level names, kept here so that the policy code does not depend on the descriptor code. */
-static const char *const level_names[] = { "community", "partner", "accepted", "certified" };
-
-static const char *level_name(enum vib_level l)
-{
-	return (unsigned)l < 4 ? level_names[l] : "unknown";
-}
-
 /* OpenSSL's most recent error as text (and the queue cleared), for messages. */
 static const char *ossl_err(char *buf, size_t cap)
 {
@@ -178,7 +170,7 @@ static int level_store(enum vib_level level, const char *const *trust_dirs, cons
 	if (!store)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	for (i = 0; trust_dirs && trust_dirs[i]; i++) {
-		rc = store_add_dir(store, trust_dirs[i], level_name(level), &count, err);
+		rc = store_add_dir(store, trust_dirs[i], vib_level_str(level), &count, err);
 		if (rc)
 			goto fail;
 	}
@@ -190,8 +182,8 @@ static int level_store(enum vib_level level, const char *const *trust_dirs, cons
 		count++;
 	}
 	if (!count) {
-		rc = rh_errf(err, -EKEYREJECTED, "no %s CA in the trust store (%s/%s%s)", level_name(level),
-			     trust_dirs && trust_dirs[0] ? trust_dirs[0] : "(none)", level_name(level),
+		rc = rh_errf(err, -EKEYREJECTED, "no %s CA in the trust store (%s/%s%s)", vib_level_str(level),
+			     trust_dirs && trust_dirs[0] ? trust_dirs[0] : "(none)", vib_level_str(level),
 			     trust_dirs && trust_dirs[0] && trust_dirs[1] ? " and the others" : "");
 		goto fail;
 	}
@@ -239,7 +231,7 @@ static int check_chain(X509 *signer, STACK_OF(X509) *untrusted, X509_STORE *stor
 		break;
 	default:
 		rc = rh_errf(err, -EKEYREJECTED, "signer \"%s\" does not chain to a %s CA of the trust store: %s",
-			     subject(signer, s, sizeof(s)), level_name(level), X509_verify_cert_error_string(verr));
+			     subject(signer, s, sizeof(s)), vib_level_str(level), X509_verify_cert_error_string(verr));
 	}
 out:
 	ERR_clear_error();
@@ -272,7 +264,7 @@ int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, 
 		return 0;
 	}
 	if (!slen)
-		return rh_errf(err, -ENOKEY, "the VIB claims the %s level but sig.pkcs7 is empty", level_name(claimed));
+		return rh_errf(err, -ENOKEY, "the VIB claims the %s level but sig.pkcs7 is empty", vib_level_str(claimed));
 	if (slen > (size_t)VIB_DESC_MAX || dlen > (size_t)VIB_DESC_MAX)
 		return rh_errf(err, -EBADMSG, "sig.pkcs7 (%zu bytes) or descriptor (%zu bytes) too large", slen, dlen);
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)slen);
@@ -343,14 +335,14 @@ int vib_level_check(const char *vib_name, enum vib_level level, enum vib_level p
 	if (level >= policy)
 		return 0;
 	return rh_errf(err, -EPERM, "VIB %s: acceptance level %s is below the policy %s (level below policy)",
-		       vib_name ? vib_name : "(unnamed)", level_name(level), level_name(policy));
+		       vib_name ? vib_name : "(unnamed)", vib_level_str(level), vib_level_str(policy));
 }
 
 /* Reads the level word of path into *ret (0), or -ENOENT when path does not exist. */
 static int read_level_file(const char *path, enum vib_level *ret, struct rh_err *err)
 {
 	char *buf = NULL, *w, *end;
-	size_t len, i;
+	size_t len;
 	int rc;
 
 	rc = rh_read_file(path, 256, &buf, &len, NULL);
@@ -363,12 +355,9 @@ static int read_level_file(const char *path, enum vib_level *ret, struct rh_err 
 	for (end = w; *end && *end != ' ' && *end != '\t' && *end != '\n' && *end != '\r'; end++)
 		;
 	*end = '\0';
-	for (i = 0; i < 4; i++) {
-		if (!strcmp(w, level_names[i])) {
-			*ret = (enum vib_level)i;
-			free(buf);
-			return 0;
-		}
+	if (vib_level_parse(w, ret) == 0) {
+		free(buf);
+		return 0;
 	}
 	rc = rh_errf(err, -EINVAL, "%s: unknown acceptance level \"%.64s\" (community, partner, accepted, certified)",
 		     path, w);
