@@ -445,6 +445,16 @@ out:
 
 /* base = debootstrap:SUITE: base.tdk straight from the cached debootstrap tree, then ramhost.tdk, the ramhost
  * layer (binary, missing libraries, systemd units), right over it. */
+/* The ramhost binary the base ships as /usr/bin/ramhost: o->ramhost, $RAMHOST_SELF, else the running binary. */
+static const char *shipped_ramhost(const struct bootbank_opts *o)
+{
+	const char *env = getenv("RAMHOST_SELF");
+
+	if (o->ramhost)
+		return o->ramhost;
+	return env && *env ? env : "/proc/self/exe";
+}
+
 static int make_debootstrap_base(struct build *b)
 {
 	const struct profile *p = b->p;
@@ -473,7 +483,7 @@ static int make_debootstrap_base(struct build *b)
 	stage_start(b);
 	struct ramhost_layer_opts lo = {
 		.base_root = r->root,
-		.ramhost = b->o->ramhost ? b->o->ramhost : "/proc/self/exe",
+		.ramhost = shipped_ramhost(b->o),
 		.hostname = p->name,
 	};
 	rc = rc ?: path_in(stage, b->work, "ramhost-layer", b->err);
@@ -506,7 +516,7 @@ static int make_base(struct build *b)
 	}
 	struct base_builtin_opts bo = {
 		.busybox = b->busybox,
-		.ramhost = b->o->ramhost ? b->o->ramhost : "/proc/self/exe",
+		.ramhost = shipped_ramhost(b->o),
 		.hostname = p->name,
 	};
 	rc = path_in(stage, b->work, "base-root", b->err);
