@@ -4,9 +4,11 @@
 #                 integration, QEMU system tests); prints "N passed, N failed"
 #   make demo     install what is missing, build the demo ISO and boot it in QEMU up to the ready line
 #   make bench    run the benchmarks under bench/ and print their figures
-# Sources are found by folder: every .c in lib/ and in the component folders is part of the library that the
-# `ramhost` binary, the unit tests and the fuzz targets link; ramdisk/init/ is also built on its own, static,
-# as the boot-time init.
+# Sources are found by folder (docs/architecture.md has the layer picture): every .c below lib/, the component
+# folders and cli/ (but cli/main.c) is part of the library that the `ramhost` binary, the unit tests and the fuzz
+# targets link; ramdisk/init/ is built on its own, static, with lib/ and lib/host/ only, as the boot-time init;
+# bootloader/efi/ is the UEFI loader (bootloader/efi/efi.mk). scripts/check-layers.sh checks every #include
+# against the layer order before anything is compiled: a wrong-way include fails the build.
 
 CC       ?= cc
 CLANG    ?= clang
@@ -14,15 +16,17 @@ BUILD    ?= build
 CFLAGS   ?= -O2 -g
 PKGS     := libarchive libsquashfs1 libxml-2.0 libcrypto libcurl
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-CPPFLAGS += -I. -Ilib -Icli
+CPPFLAGS += -I. -Ilib -Ilib/host -Icli
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 COMPONENTS := tardisk image-builder bootloader ramdisk vib pxe-server recovery
-LIB_SRC   := $(wildcard lib/*.c) $(foreach d,$(COMPONENTS),$(wildcard $(d)/*.c)) \
-             $(filter-out ramdisk/init/main.c,$(wildcard ramdisk/init/*.c))
-INIT_SRC  := $(wildcard ramdisk/init/*.c) $(wildcard lib/*.c)
+srcs_below = $(shell find $(1) -name '*.c' 2>/dev/null | LC_ALL=C sort)
+LIB_SRC   := $(call srcs_below,lib $(COMPONENTS)) $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_SRC   := $(filter-out ramdisk/init/main.c bootloader/efi/%,$(LIB_SRC))
+INIT_SRC  := $(wildcard ramdisk/init/*.c)
+INIT_LIB_SRC := $(call srcs_below,lib)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -32,30 +36,44 @@ LIB_OBJ      := $(call obj,obj,$(LIB_SRC))
 LIB_OBJ_SAN  := $(call obj,asan,$(LIB_SRC))
 LIB_OBJ_FUZZ := $(call obj,fuzzobj,$(LIB_SRC))
 INIT_OBJ     := $(call obj,initobj,$(INIT_SRC))
+INIT_LIB_OBJ := $(call obj,initobj,$(INIT_LIB_SRC))
 UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_BIN_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRC))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all setup check unit demo bench fuzz clean
+.PHONY: all setup check unit demo bench fuzz clean layers
 all: $(BUILD)/ramhost $(BUILD)/init
 
-$(BUILD)/obj/%.o: %.c
+# The layer order (docs/architecture.md), checked whenever a source or header changed.
+LAYER_SRC := $(shell find lib cli tests bench $(COMPONENTS) -name '*.[ch]' 2>/dev/null)
+$(BUILD)/layers.ok: scripts/check-layers.sh $(LAYER_SRC)
+	@mkdir -p $(dir $@)
+	@bash scripts/check-layers.sh
+	@touch $@
+layers: $(BUILD)/layers.ok
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/layers.ok
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c
+$(BUILD)/asan/%.o: %.c | $(BUILD)/layers.ok
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # init runs as PID 1 before any library exists: static, and only lib/ plus its own folder.
-$(BUILD)/initobj/%.o: %.c
+$(BUILD)/initobj/%.o: %.c | $(BUILD)/layers.ok
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -Os -g $(CPPFLAGS) -DRAMHOST_INIT -MMD -MP -c $< -o $@
 
 $(BUILD)/ramhost: $(BUILD)/obj/cli/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-$(BUILD)/init: $(INIT_OBJ)
+# lib/ and lib/host/ go in as an archive, so init carries only the objects it calls.
+$(BUILD)/initobj/libramhost-init.a: $(INIT_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/init: $(INIT_OBJ) $(BUILD)/initobj/libramhost-init.a
 	$(CC) -static -Os -o $@ $^
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
@@ -68,7 +86,7 @@ $(BUILD)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_SAN)
 
 # Fuzz targets: libFuzzer with ASan and UBSan, over the library compiled once by clang.
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-$(BUILD)/fuzzobj/%.o: %.c
+$(BUILD)/fuzzobj/%.o: %.c | $(BUILD)/layers.ok
 	@mkdir -p $(dir $@)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -6,16 +6,16 @@
 #ifndef RAMHOST_COMMANDS_H
 #define RAMHOST_COMMANDS_H
 
-int cmd_image(int argc, char **argv);    /* image-builder/cmd_image.c */
-int cmd_tardisk(int argc, char **argv);  /* tardisk/cmd_tardisk.c */
-int cmd_df(int argc, char **argv);       /* ramdisk/cmd_df.c */
-int cmd_du(int argc, char **argv);       /* ramdisk/cmd_du.c */
-int cmd_ready(int argc, char **argv);    /* ramdisk/cmd_ready.c */
-int cmd_bootbank(int argc, char **argv);  /* ramdisk/cmd_bootbank.c */
-int cmd_install(int argc, char **argv);   /* image-builder/cmd_install.c */
-int cmd_state(int argc, char **argv);     /* ramdisk/cmd_state.c */
-int cmd_vib(int argc, char **argv);       /* vib/cmd_vib.c: create, info, verify, extract */
-int cmd_vib_live(int argc, char **argv);  /* vib/cmd_vib_live.c: install, remove, update, list (cmd_vib hands them on) */
-int cmd_depot(int argc, char **argv);     /* vib/cmd_depot.c */
+int cmd_image(int argc, char **argv);    /* cli/cmd_image.c */
+int cmd_tardisk(int argc, char **argv);  /* cli/cmd_tardisk.c */
+int cmd_df(int argc, char **argv);       /* cli/cmd_df.c */
+int cmd_du(int argc, char **argv);       /* cli/cmd_du.c */
+int cmd_ready(int argc, char **argv);    /* cli/cmd_ready.c */
+int cmd_bootbank(int argc, char **argv);  /* cli/cmd_bootbank.c */
+int cmd_install(int argc, char **argv);   /* cli/cmd_install.c */
+int cmd_state(int argc, char **argv);     /* cli/cmd_state.c */
+int cmd_vib(int argc, char **argv);       /* cli/cmd_vib.c: create, info, verify, extract */
+int cmd_vib_live(int argc, char **argv);  /* cli/cmd_vib_live.c: install, remove, update, list (cmd_vib hands them on) */
+int cmd_depot(int argc, char **argv);     /* cli/cmd_depot.c */
 
 #endif

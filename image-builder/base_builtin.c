@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "fs.h"
 
 #define LIBDIR "usr/lib/x86_64-linux-gnu"
 #define INTERP "usr/lib64/ld-linux-x86-64.so.2"

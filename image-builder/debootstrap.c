@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "apt_sources.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "sha256.h"
 
 /* Bump when the recipe (variant, prune rules) changes, so old caches are not taken for new ones. */

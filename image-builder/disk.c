@@ -16,7 +16,7 @@
 #include "bootloader/syslinux_cfg.h"
 #include "fatimg.h"
 #include "fileio.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "sha256.h"
 
 #define SECTORS_PER_MIB (DISK_MIB / 512u)

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "bootbank.h"
+#include "bank_build.h"
 #include "efiboot.h"
 #include "err.h"
 #include "profile.h"

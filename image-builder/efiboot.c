@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bootbank.h"
+#include "bank_build.h"
 #include "fatimg.h"
-#include "fsutil.h"
+#include "fs.h"
 
 /* 1 when the file at path is a PE32+ x86-64 EFI application (MZ, PE\0\0, machine 0x8664, optional header magic
  * 0x20b, subsystem 10), 0 when it is not, negative errno when it cannot be read. */

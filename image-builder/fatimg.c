@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "fs.h"
 
 /* "IMAGE@@OFFSET", the mtools way to name a file system inside a file. */
 static int drive(const struct fatimg *f, char *buf, size_t cap, struct rh_err *err)

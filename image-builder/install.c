@@ -18,18 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bootbank.h"
+#include "bank_build.h"
 #include "bootloader/syslinux_cfg.h"
 #include "disk.h"
 #include "efivar.h"
 #include "fileio.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "gpt.h"
 #include "install_gpt.h"
 #include "install_medium.h"
 #include "install_seed.h"
 #include "install_target.h"
-#include "ramdisk/bootbank.h"
+#include "ramdisk/bank/bootbank.h"
 
 #define MIB (1024u * 1024u)
 #define BUF (4u * MIB)

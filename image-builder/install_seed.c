@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "fsutil.h"
+#include "fs.h"
 
 int install_seed_wanted(const struct answer *a)
 {

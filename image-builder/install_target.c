@@ -17,7 +17,7 @@
 #include "fileio.h"
 #include "gpt.h"
 #include "install.h"
-#include "ramdisk/bootbank.h"
+#include "ramdisk/bank/bootbank.h"
 
 #define MIB (1024u * 1024u)
 

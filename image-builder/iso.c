@@ -16,7 +16,7 @@
 #include "bootloader/syslinux_cfg.h"
 #include "answer.h"
 #include "disk.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "install.h"
 
 #define ISO_BANK_DIR "/bootbank"

@@ -10,7 +10,7 @@
 #ifndef RAMHOST_IMGB_ISO_H
 #define RAMHOST_IMGB_ISO_H
 
-#include "bootbank.h"
+#include "bank_build.h"
 #include "efiboot.h"
 #include "err.h"
 #include "profile.h"

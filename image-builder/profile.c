@@ -1,5 +1,7 @@
 /* profile.c: the image profile parser (see profile.h and docs/profile.md). */
 #include "profile.h"
+
+#include "sticky_rule.h"
 #include "vib/resolve.h"
 
 #include <errno.h>
@@ -301,34 +303,6 @@ static int parse_packages(struct parser *ps, char *val)
 	return 0;
 }
 
-const char *profile_sticky_invalid(const char *pattern)
-{
-	static const char *const never[] = { "proc", "sys", "dev", "run", "tmp", "usr", "opt" };
-	const char *c, *comp;
-	size_t n = strlen(pattern), i;
-
-	if (pattern[0] != '/')
-		return "not an absolute path";
-	if (n >= PROFILE_MAX_PATTERN)
-		return "too long";
-	for (c = pattern; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return "a control character";
-	if (n == 1)
-		return "'/' would make everything sticky";
-	for (comp = pattern + 1; comp; comp = strchr(comp, '/') ? strchr(comp, '/') + 1 : NULL) {
-		size_t len = strcspn(comp, "/");
-		if (len == 0 || (len == 1 && comp[0] == '.') || (len == 2 && !strncmp(comp, "..", 2)))
-			return "an empty, '.' or '..' component";
-	}
-	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
-		size_t len = strlen(never[i]);
-		if (!strncmp(pattern + 1, never[i], len) && (pattern[len + 1] == '/' || !pattern[len + 1]))
-			return "below a directory that is never saved (/proc /sys /dev /run /tmp /usr /opt)";
-	}
-	return NULL;
-}
-
 /* `sticky = PATTERN`: one absolute glob per line, a trailing '/' dropped, each pattern once. */
 static int parse_sticky(struct parser *ps, const char *val)
 {
@@ -343,7 +317,7 @@ static int parse_sticky(struct parser *ps, const char *val)
 	memcpy(pat, val, n + 1);
 	if (n > 1 && pat[n - 1] == '/')
 		pat[n - 1] = '\0';
-	why = profile_sticky_invalid(pat);
+	why = sticky_pattern_invalid(pat);
 	if (why)
 		return PERR(ps, -EINVAL, "sticky '%.200s': %s (expected an absolute path or glob such as "
 					 "/etc/hostname or /etc/ssh/ssh_host_*)", val, why);

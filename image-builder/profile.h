@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "sticky_rule.h"
 
 #define PROFILE_MAX_TARDISKS 32
 #define PROFILE_MAX_RAMDISKS 16
@@ -81,10 +82,6 @@ int profile_parse(const char *buf, size_t len, const char *file, const char *bas
 
 /* Reads and parses the profile at path; relative paths resolve against its directory. */
 int profile_load(const char *path, struct profile *ret, struct rh_err *err);
-
-/* NULL when pattern is a valid sticky pattern (absolute fnmatch glob, no '.' '..' or empty component, no
- * control character, not below /proc /sys /dev /run /tmp /usr /opt which are never saved), else why not. */
-const char *profile_sticky_invalid(const char *pattern);
 
 /* Parses a size such as 64M, 1G, 512K or 4096 (binary units) into bytes. Returns 0 or -EINVAL. */
 int profile_parse_size(const char *s, uint64_t *ret);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base.h"
-#include "fsutil.h"
+#include "fs.h"
 
 #define LIBDIR "usr/lib/x86_64-linux-gnu"
 #define UNITDIR "usr/lib/systemd/system"

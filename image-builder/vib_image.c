@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cpio.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "sha256.h"
 #include "vib/depot.h"
 #include "vib/resolve.h"

@@ -18,6 +18,15 @@ struct rh_err {
  * write `return rh_errf(err, -EINVAL, "%s: bad magic", path);`. rc must be negative. */
 int rh_errf(struct rh_err *e, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Adds context in front of the error on e ("CONTEXT: cause"), for a caller that knows where a callee's failure
+ * happened (which file, which step) without rewriting the callee's message. When e holds no error yet, the
+ * context becomes the message and rc the code. Returns rc, like rh_errf. rc must be negative. */
+int rh_err_prefix(struct rh_err *e, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Adds a note after the error on e ("cause; NOTE"), e.g. what was left in place. When e holds no error yet,
+ * the note becomes the message and rc the code. Returns rc. */
+int rh_err_append(struct rh_err *e, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Clears e for reuse. */
 void rh_err_clear(struct rh_err *e);
 

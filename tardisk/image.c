@@ -138,7 +138,7 @@ static int hexfield(const char *p, uint32_t *ret)
 	return 0;
 }
 
-/* The canonical boot module (lib/cpio.h cpio_wrap_file) is a newc cpio: a directory, then the image as a
+/* The canonical boot module (lib/host/cpio.h cpio_wrap_file) is a newc cpio: a directory, then the image as a
  * regular file. Finds the first regular file's data; at most 16 entries are looked at. */
 static int find_in_cpio(struct tardisk *td, struct rh_err *err)
 {

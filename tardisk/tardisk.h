@@ -4,7 +4,7 @@
  * against the hostile-input rules (tardisk/path_check.h), sort the entries and stream them as a canonical pax
  * tar into `tar2sqfs --compressor zstd -j 1`, writing the image atomically. Same input + same mtime clamp gives
  * byte-identical images.
- * read: open an image (or the canonical cpio-wrapped boot module holding one, see lib/cpio.h) without mounting
+ * read: open an image (or the canonical cpio-wrapped boot module holding one, see lib/host/cpio.h) without mounting
  * it, walk its entries, read a file, verify every block. Library code: never prints, fills struct rh_err. */
 #ifndef RAMHOST_TARDISK_H
 #define RAMHOST_TARDISK_H

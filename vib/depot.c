@@ -15,7 +15,7 @@
 #include <libxml/tree.h>
 
 #include "fileio.h"
-#include "image-builder/fsutil.h"
+#include "fs.h"
 #include "sha256.h"
 
 static const char *const level_words[] = { "community", "partner", "accepted", "certified" };

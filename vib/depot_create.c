@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "image-builder/fsutil.h"
+#include "fs.h"
 #include "sha256.h"
 #include "vibfile.h"
 

@@ -18,7 +18,7 @@
 
 #include "cpio.h"
 #include "fileio.h"
-#include "image-builder/profile.h"
+#include "sticky_rule.h"
 
 static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
 
@@ -206,7 +206,7 @@ int vibdb_sticky_text(const struct vibdb *db, char **ret, size_t *ret_len, struc
 		return rh_errf(err, -ENOMEM, "sticky.list: out of memory");
 	for (i = 0; i < db->n; i++)
 		for (j = 0; j < db->v[i].desc.nsticky; j++)
-			if (!profile_sticky_invalid(db->v[i].desc.sticky[j]))
+			if (!sticky_pattern_invalid(db->v[i].desc.sticky[j]))
 				all[n++] = db->v[i].desc.sticky[j];
 	if (n)
 		qsort(all, n, sizeof(*all), cmp_str);

@@ -1,5 +1,5 @@
 /* bootcfg_cpio.h: the newc cpio holding one file, boot.cfg, that init reads (issue-2 contract: bootcfg.cpio).
- * Byte-identical to what lib/cpio.c writes for it on the host (cpio_add_buf("boot.cfg", 0444) + cpio_finish):
+ * Byte-identical to what lib/host/cpio.c writes for it on the host (cpio_add_buf("boot.cfg", 0444) + cpio_finish):
  * ino 1, mode 0100444, nlink 1, mtime/uid/gid 0, then the TRAILER!!! entry with ino 0, mode 0, nlink 1. */
 #ifndef RAMHOST_EFI_BOOTCFG_CPIO_H
 #define RAMHOST_EFI_BOOTCFG_CPIO_H

@@ -11,7 +11,7 @@
 #define RAMHOST_INITCONF_H
 
 #include "err.h"
-#include "spec.h"
+#include "ramdisk_spec.h"
 
 #define INITCONF_MAX_KMODS 64
 

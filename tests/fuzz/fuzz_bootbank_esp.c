@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramdisk/bootbank_esp.h"
+#include "ramdisk/bank/bootbank_esp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramdisk/state_gen.h"
+#include "ramdisk/state/state_gen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramdisk/state_format.h"
+#include "ramdisk/state/state_format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -77,7 +77,7 @@ sys.exit("no entry " + sys.argv[2])
 EOF
 }
 
-# wrap_cpio IMG OUT NAME: the canonical boot module (lib/cpio.c cpio_wrap_file's layout).
+# wrap_cpio IMG OUT NAME: the canonical boot module (lib/host/cpio.c cpio_wrap_file's layout).
 wrap_cpio() {
 	python3 - "$@" <<'EOF'
 import sys

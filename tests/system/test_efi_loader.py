@@ -57,7 +57,7 @@ def bank_file(disk, parts, n, name):
 
 
 def newc_bootcfg(text):
-    """The bootcfg.cpio the host writes for boot.cfg text (lib/cpio.c: cpio_add_buf("boot.cfg", 0444) +
+    """The bootcfg.cpio the host writes for boot.cfg text (lib/host/cpio.c: cpio_add_buf("boot.cfg", 0444) +
     cpio_finish): the loader must write the same bytes."""
     def entry(ino, mode, name, data):
         hdr = "070701" + "".join("%08X" % v for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))

@@ -1,4 +1,4 @@
-/* test_bootbank.c: the pure parts of ramdisk/bootbank.c (kernel command line, choosing the bank partitions,
+/* test_bootbank.c: the pure parts of ramdisk/bank/bootbank.c (kernel command line, choosing the bank partitions,
  * partition device names) and mark-good / read on a plain directory standing in for a mounted bank. */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "ramdisk/bootbank.h"
+#include "ramdisk/bank/bootbank.h"
 #include "unit.h"
 
 #define G1 "0fc63daf-8483-4772-8e79-3d69d8477de4"

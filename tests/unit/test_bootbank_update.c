@@ -11,8 +11,8 @@
 
 #include "bootcfg.h"
 #include "fileio.h"
-#include "ramdisk/bootbank_esp.h"
-#include "ramdisk/bootbank_update.h"
+#include "ramdisk/bank/bootbank_esp.h"
+#include "ramdisk/bank/bootbank_update.h"
 #include "sha256.h"
 #include "unit.h"
 

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ramdisk/init/bootenv.h"
+#include "bootenv.h"
 #include "unit.h"
 
 static void test_bootenv_errors(void)

@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ramdisk/init/copy.h"
+#include "copy_tree.h"
+#include "fs.h"
 #include "unit.h"
 
 static char top[256];
@@ -118,7 +119,7 @@ static void test_copy_layers(void)
 
 	CHECK(copy_tree("/nonexistent/ramhost", dst, &err) == -ENOENT);
 	CHECK(strstr(err.msg, "/nonexistent/ramhost") != NULL);
-	CHECK(remove_tree(top, NULL) == 0);
+	CHECK(fs_rm_rf(top, NULL) == 0);
 	CHECK(access(top, F_OK) < 0);
 }
 

@@ -256,11 +256,11 @@ static void test_sticky(void)
 	free(p);
 
 	/* the validator on its own */
-	CHECK(profile_sticky_invalid("/etc/shadow") == NULL);
-	CHECK(profile_sticky_invalid("/optional") == NULL);
-	CHECK(profile_sticky_invalid("/opt/x") != NULL);
-	CHECK(profile_sticky_invalid("/etc/..") != NULL);
-	CHECK(profile_sticky_invalid("relative") != NULL);
+	CHECK(sticky_pattern_invalid("/etc/shadow") == NULL);
+	CHECK(sticky_pattern_invalid("/optional") == NULL);
+	CHECK(sticky_pattern_invalid("/opt/x") != NULL);
+	CHECK(sticky_pattern_invalid("/etc/..") != NULL);
+	CHECK(sticky_pattern_invalid("relative") != NULL);
 	free(big);
 }
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramdisk/state_format.h"
-#include "ramdisk/state_store.h"
+#include "ramdisk/state/state_format.h"
+#include "ramdisk/state/state_store.h"
 #include "unit.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramdisk/state_sticky.h"
-#include "ramdisk/state_store.h"
+#include "ramdisk/state/state_sticky.h"
+#include "ramdisk/state/state_store.h"
+#include "sticky_rule.h"
 #include "unit.h"
 
 static void test_patterns_parse(void)
@@ -89,7 +90,7 @@ static void test_excluded_top(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK(state_excluded_top(cases[i].name) == cases[i].ex);
+		CHECK(sticky_top_never_saved(cases[i].name) == cases[i].ex);
 }
 
 static void test_part_pick(void)

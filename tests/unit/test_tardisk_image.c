@@ -1,5 +1,5 @@
 /* test_tardisk_image.c: tardisk_create() from a small tree, then the image read back bare and inside the
- * real boot-module wrapper (lib/cpio.h cpio_wrap_file), entry by entry. Needs tar2sqfs in PATH. */
+ * real boot-module wrapper (lib/host/cpio.h cpio_wrap_file), entry by entry. Needs tar2sqfs in PATH. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

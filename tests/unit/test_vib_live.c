@@ -13,9 +13,9 @@
 #include "bootcfg.h"
 #include "cpio.h"
 #include "fileio.h"
-#include "ramdisk/state_sticky.h"
+#include "ramdisk/state/state_sticky.h"
 #include "unit.h"
-#include "vib/live.h"
+#include "vib/live/live.h"
 
 static void test_lowers_edit(void)
 {

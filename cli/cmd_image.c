@@ -1,0 +1,359 @@
+/* cmd_image.c: `ramhost image build|iso|disk|check`, the front end of the image builder. Prints; the library
+ * below it (profile.c, bootbank.c, iso.c) does not. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image-builder/bank_build.h"
+#include "commands.h"
+#include "image-builder/disk.h"
+#include "image-builder/iso.h"
+#include "image-builder/profile.h"
+
+static void usage_main(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image COMMAND [OPTIONS] PROFILE\n\n"
+		   "Build bootbanks and bootable images from an image profile (see ramhost-image(1), docs/profile.md).\n\n"
+		   "Commands:\n"
+		   "  build PROFILE -o DIR    write the bootbank (boot.cfg, vmlinuz, init.cpio, *.tdk, bootcfg.cpio)\n"
+		   "  iso PROFILE -o FILE     write a hybrid ISO that boots on BIOS and UEFI, as a CD and from USB\n"
+		   "  iso --bootbank DIR -o FILE   the same from an existing bootbank\n"
+		   "  disk PROFILE -o FILE    write a GPT disk image (USB stick, VM disk): ESP, two bootbanks, state\n"
+		   "  check PROFILE           parse the profile and print what it says\n\n"
+		   "Run 'ramhost image COMMAND --help' for a command's options.\n");
+}
+
+static void usage_build(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image build PROFILE -o DIR [--force] [--quiet]\n\n"
+		   "Writes the bootbank of PROFILE into DIR, atomically (DIR.tmp-XXXXXX, then rename).\n\n"
+		   "  -o, --output DIR   the bootbank directory; must not exist or be empty\n"
+		   "  -f, --force        replace a non-empty DIR (once the new bootbank is complete)\n"
+		   "  -q, --quiet        no progress lines on stderr\n"
+		   "  -h, --help         this help\n\n"
+		   "Environment: SOURCE_DATE_EPOCH (reproducible tardisks), RAMHOST_INIT (the static init; default:\n"
+		   "`init` next to the ramhost binary), RAMHOST_CACHE (Debian kernel and busybox, VIB payload modules),\n"
+		   "RAMHOST_TRUST (trust stores for the VIBs, besides the profile's trust = DIR), TMPDIR.\n");
+}
+
+static void usage_iso(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image iso PROFILE -o FILE [OPTIONS]\n"
+		   "       ramhost image iso --bootbank DIR -o FILE [OPTIONS]\n\n"
+		   "Writes one hybrid ISO 9660 image that boots four ways: as a CD on BIOS (ISOLINUX) and UEFI (El Torito\n"
+		   "EFI entry), and written to a USB stick on BIOS (isohybrid MBR) and UEFI (ESP partition). The\n"
+		   "bootbank is under /bootbank, the UEFI loader at /EFI/BOOT/BOOTX64.EFI. Needs xorriso, isolinux,\n"
+		   "mtools (and sbsigntool to sign).\n\n"
+		   "  -o, --output FILE      the ISO file, written atomically\n"
+		   "  -b, --bootbank DIR     use this bootbank (its hashes are checked) instead of building one\n"
+		   "      --efi FILE         the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
+		   "      --sign-key KEY     Secure Boot: sign the loader and the kernel with KEY (PEM, no passphrase)\n"
+		   "      --sign-cert CERT   ... and its certificate CERT (PEM); boot.cfg's kernel hash follows\n"
+		   "      --answer-file F    put the answer file F (checked) on the ISO as /install/ks.cfg for the\n"
+		   "                         unattended install (ramhost-install(1))\n"
+		   "  -f, --force            replace an existing FILE\n"
+		   "  -q, --quiet            no progress lines on stderr\n"
+		   "  -h, --help             this help\n");
+}
+
+static void usage_disk(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image disk PROFILE -o FILE [OPTIONS]\n"
+		   "       ramhost image disk --bootbank DIR -o FILE [OPTIONS]\n\n"
+		   "Writes a raw GPT disk image that boots on BIOS (gptmbr + SYSLINUX) and UEFI (ramhost.efi):\n"
+		   "p1 ESP (64 MiB), p2 bootbank (bank 1, updated=2), p3 altbootbank (bank 2, updated=1), p4 state.\n"
+		   "No root needed (sgdisk, mtools, syslinux on the file). Write it to a stick with dd.\n\n"
+		   "  -o, --output FILE      the image file, written atomically\n"
+		   "  -b, --bootbank DIR     use this bootbank (its hashes are checked) instead of building one\n"
+		   "  -s, --size N           image size (e.g. 512M, 2G; whole MiB); default: banks of twice the\n"
+		   "                         bootbank + 16 MiB (at least 64 MiB) and a 64 MiB state partition\n"
+		   "      --single-bank      leave bank 2 empty (no boot.cfg)\n"
+		   "      --efi FILE         the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
+		   "      --sign-key KEY     Secure Boot: sign the loader and the kernel with KEY (PEM, no passphrase)\n"
+		   "      --sign-cert CERT   ... and its certificate CERT (PEM)\n"
+		   "  -f, --force            replace an existing FILE\n"
+		   "  -q, --quiet            no progress lines on stderr\n"
+		   "  -h, --help             this help\n\n"
+		   "With SOURCE_DATE_EPOCH set the GUIDs, FAT serials and time stamps derive from it: same inputs, same\n"
+		   "bytes.\n");
+}
+
+static void usage_check(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image check PROFILE\n\n"
+		   "Parses PROFILE and prints its settings with the defaults filled in; errors name FILE:LINE.\n");
+}
+
+static void progress(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "ramhost image: %s\n", msg);
+}
+
+struct args {
+	const char *out, *bootbank, *profile, *efi, *sign_key, *sign_cert, *size, *answer_file;
+	int force, quiet, single_bank;
+};
+
+/* What a command accepts beyond -o/-f/-q/-h. */
+enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4, ALLOW_ANSWER = 8 };
+enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK, OPT_ANSWER_FILE };
+
+/* Parses the options shared by build and iso. Returns -1 to go on, else the exit status (help/usage). */
+static int parse_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },    { "bootbank", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },           { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },            { "size", required_argument, NULL, 's' },
+		{ "efi", required_argument, NULL, OPT_EFI },   { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
+		{ "sign-cert", required_argument, NULL, OPT_SIGN_CERT },
+		{ "single-bank", no_argument, NULL, OPT_SINGLE_BANK },
+		{ "answer-file", required_argument, NULL, OPT_ANSWER_FILE },
+		{ NULL, 0, NULL, 0 },
+	};
+	int allow_bootbank = allow & ALLOW_BOOTBANK;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:b:s:fqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': a->out = optarg; break;
+		case 'b':
+			if (!allow_bootbank)
+				goto bad;
+			a->bootbank = optarg;
+			break;
+		case 's':
+			if (!(allow & ALLOW_DISK))
+				goto bad;
+			a->size = optarg;
+			break;
+		case OPT_SINGLE_BANK:
+			if (!(allow & ALLOW_DISK))
+				goto bad;
+			a->single_bank = 1;
+			break;
+		case OPT_ANSWER_FILE:
+			if (!(allow & ALLOW_ANSWER))
+				goto bad;
+			a->answer_file = optarg;
+			break;
+		case OPT_EFI:
+		case OPT_SIGN_KEY:
+		case OPT_SIGN_CERT:
+			if (!(allow & ALLOW_EFI))
+				goto bad;
+			*(c == OPT_EFI ? &a->efi : c == OPT_SIGN_KEY ? &a->sign_key : &a->sign_cert) = optarg;
+			break;
+		case 'f': a->force = 1; break;
+		case 'q': a->quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "ramhost image %s: unknown or incomplete option '%s'\n", argv[0],
+				argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		a->profile = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "ramhost image %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->out) {
+		fprintf(stderr, "ramhost image %s: -o is required\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->sign_key != !a->sign_cert) {
+		fprintf(stderr, "ramhost image %s: --sign-key and --sign-cert go together\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->profile == !a->bootbank) {
+		fprintf(stderr, "ramhost image %s: give %s\n", argv[0],
+			allow_bootbank ? "a PROFILE or --bootbank DIR (not both)" : "a PROFILE");
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+bad:
+	fprintf(stderr, "ramhost image %s: unknown option '%s'\n", argv[0], argv[optind - 1]);
+	usage(stderr);
+	return 2;
+}
+
+static int load(const char *path, struct profile **ret)
+{
+	struct rh_err err = { 0 };
+	struct profile *p = malloc(sizeof(*p));
+
+	if (!p) {
+		fprintf(stderr, "ramhost image: out of memory\n");
+		return 1;
+	}
+	if (profile_load(path, p, &err) < 0) {
+		fprintf(stderr, "ramhost image: %s\n", err.msg);
+		free(p);
+		return 1;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	struct bootbank_opts bo = { 0 };
+	struct rh_err err = { 0 };
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, 0, usage_build);
+
+	if (rc >= 0)
+		return rc;
+	if (load(a.profile, &p))
+		return 1;
+	if (!a.quiet)
+		bo.progress = progress;
+	rc = bootbank_build(p, a.out, a.force, &bo, &err);
+	free(p);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost image build: %s\n", err.msg);
+		return 1;
+	}
+	if (!a.quiet)
+		fprintf(stderr, "ramhost image: bootbank written to %s\n", a.out);
+	return 0;
+}
+
+static int cmd_iso(int argc, char **argv)
+{
+	struct iso_opts io = { 0 };
+	struct rh_err err = { 0 };
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, ALLOW_BOOTBANK | ALLOW_EFI | ALLOW_ANSWER, usage_iso);
+
+	if (rc >= 0)
+		return rc;
+	if (a.profile && load(a.profile, &p))
+		return 1;
+	io.force = a.force;
+	io.answer_file = a.answer_file;
+	io.efi.loader = a.efi;
+	io.efi.sign_key = a.sign_key;
+	io.efi.sign_cert = a.sign_cert;
+	if (!a.quiet)
+		io.bank.progress = progress;
+	rc = iso_build(p, a.bootbank, a.out, &io, &err);
+	free(p);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost image iso: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_disk(int argc, char **argv)
+{
+	struct disk_opts d = { 0 };
+	struct rh_err err = { 0 };
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, ALLOW_BOOTBANK | ALLOW_EFI | ALLOW_DISK, usage_disk);
+
+	if (rc >= 0)
+		return rc;
+	if (a.size && (profile_parse_size(a.size, &d.size) < 0 || d.size < DISK_MIB)) {
+		fprintf(stderr, "ramhost image disk: bad --size '%s' (expected e.g. 512M, 2G)\n", a.size);
+		usage_disk(stderr);
+		return 2;
+	}
+	if (a.profile && load(a.profile, &p))
+		return 1;
+	d.force = a.force;
+	d.single_bank = a.single_bank;
+	d.efi.loader = a.efi;
+	d.efi.sign_key = a.sign_key;
+	d.efi.sign_cert = a.sign_cert;
+	if (!a.quiet)
+		d.bank.progress = progress;
+	rc = disk_build(p, a.bootbank, a.out, &d, &err);
+	free(p);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost image disk: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct profile *p = NULL;
+	unsigned i;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage_check(stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage_check(stderr);
+		return 2;
+	}
+	if (load(argv[1], &p))
+		return 1;
+	printf("name=%s\nversion=%s\ntitle=%s\nkernel=%s\n", p->name, p->version, p->title, p->kernel);
+	if (p->kernel_modules[0])
+		printf("kernel-modules=%s\n", p->kernel_modules);
+	printf("kernelopt=%s\nbase=%s\ninit=%s\ntimeout=%ld\n", p->kernelopt, p->base, p->init, p->timeout);
+	if (p->packages[0])
+		printf("packages=%s\n", p->packages);
+	for (i = 0; i < p->ntardisks; i++)
+		printf("tardisk=%s %s\n", p->tardisks[i].name, p->tardisks[i].source);
+	for (i = 0; i < p->nramdisks; i++)
+		printf("ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
+		       (unsigned long long)p->ramdisks[i].size, (unsigned long long)p->ramdisks[i].inodes);
+	for (i = 0; i < p->nkmods; i++)
+		printf("kmod=%s\n", p->kmods[i]);
+	for (i = 0; i < p->ndepots; i++)
+		printf("depot=%s\n", p->depots[i]);
+	for (i = 0; i < p->nvibs; i++)
+		printf("vib=%s\n", p->vibs[i]);
+	if (p->image_profile[0])
+		printf("image-profile=%s\n", p->image_profile);
+	if (profile_has_vibs(p))
+		printf("acceptance=%s\n", p->acceptance[0] ? p->acceptance : "partner");
+	if (p->trust[0])
+		printf("trust=%s\n", p->trust);
+	free(p);
+	return 0;
+}
+
+int cmd_image(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "build"))
+		return cmd_build(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "iso"))
+		return cmd_iso(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "disk"))
+		return cmd_disk(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	fprintf(stderr, "ramhost image: unknown command '%s'\n", argv[1]);
+	usage_main(stderr);
+	return 2;
+}

@@ -1,0 +1,547 @@
+/* cmd_state.c: `ramhost state save|list|show|diff|restore|boot` — the persisted state of a host (docs/state.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "ramdisk/usage.h"
+#include "ramdisk/state/state_gen.h"
+#include "ramdisk/state/state_store.h"
+#include "ramdisk/state/state_sticky.h"
+#include "json.h"
+
+enum { SUB_SAVE, SUB_LIST, SUB_SHOW, SUB_DIFF, SUB_RESTORE, SUB_BOOT, SUB_COUNT };
+
+static const struct {
+	const char *name, *usage, *help;
+} subs[SUB_COUNT] = {
+	{ "save", "ramhost state save [--dry-run] [--if-changed] [--keep N] [--every SECONDS] [--json] [COMMON]",
+	  "Saves every sticky file under the root as a new generation in the store (temp file, fsync, rename,\n"
+	  "directory fsync), then deletes generations beyond the newest N (--keep, default 3).\n"
+	  "  --dry-run      list what would be saved; write nothing\n"
+	  "  --if-changed   save only when the sticky set differs from the newest generation\n"
+	  "  --every SECS   run forever: sleep SECS, save, repeat (for an hourly --if-changed save)\n"
+	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH\n"
+	  "    or: ramhost state: nothing changed since generation N\n" },
+	{ "list", "ramhost state list [--json] [COMMON]",
+	  "Lists the generations in the store, oldest first, with creation time, file count, size and whether the\n"
+	  "file verifies (footer, SHA-256 of the content, MANIFEST).\n" },
+	{ "show", "ramhost state show [--generation N] [--json] [COMMON]",
+	  "Shows the MANIFEST of generation N (default: the newest valid one): one line per saved path with type\n"
+	  "(f file, l symlink, d deleted default), mode, owner, size, mtime and path.\n" },
+	{ "diff", "ramhost state diff [--generation N] [--json] [COMMON]",
+	  "Compares the live sticky set with generation N (default: the newest valid one): lines 'A path' (new),\n"
+	  "'M path' (changed content, mode, owner, mtime or xattrs) and 'D path' (gone).\n" },
+	{ "restore", "ramhost state restore --generation N [COMMON]",
+	  "Verifies all of generation N first, then restores it over the root: files and symlinks with their mode,\n"
+	  "owner, mtime and xattrs, and deletions. A damaged generation fails and changes nothing.\n" },
+	{ "boot", "ramhost state boot [COMMON]",
+	  "What init runs before the base's init: finds the state partition (GPT name 'state' on the disk of\n"
+	  "ramhost.bankuuid), mounts it (ext4) at ROOT/run/ramhost/state, restores the newest valid generation and\n"
+	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. Prints one line:\n"
+	  "  ramhost-state: restored generation N (F files) from DEV\n"
+	  "  ramhost-state: generation N is damaged (WHY); restored generation M (F files) from DEV\n"
+	  "  ramhost-state: no saved state on DEV: booting with the image defaults\n"
+	  "  ramhost-state: no state partition: booting with the image defaults (state is not persistent)\n"
+	  "and exits 0 in each of these cases.\n" },
+};
+
+static void usage(FILE *f)
+{
+	int i;
+
+	fprintf(f, "Usage:\n");
+	for (i = 0; i < SUB_COUNT; i++)
+		fprintf(f, "  %s\n", subs[i].usage);
+	fprintf(f, "\nCOMMON: --store DIR (default %s)  --root DIR (default /)\n"
+		   "Run 'ramhost state SUBCOMMAND --help' for details. See ramhost-state(1) and docs/state.md.\n",
+		STATE_STORE_DEFAULT);
+}
+
+static void sub_usage(FILE *f, int s)
+{
+	fprintf(f, "Usage: %s\n\n%s\nCOMMON: --store DIR (default %s)  --root DIR (default /)\n", subs[s].usage,
+		subs[s].help, STATE_STORE_DEFAULT);
+}
+
+struct opts {
+	const char *store, *root;
+	int json, dry_run, if_changed, has_gen, has_keep;
+	unsigned keep, every;
+	uint64_t gen;
+};
+
+static void fail(const char *sub, const struct rh_err *err)
+{
+	fprintf(stderr, "ramhost state %s: %s\n", sub, err->msg[0] ? err->msg : strerror(-err->rc));
+}
+
+static void print_time(FILE *f, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&tt, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		fputs(buf, f);
+	else
+		fprintf(f, "%" PRId64, t);
+}
+
+/* ---- save ---- */
+
+static void print_dry(const struct state_manifest *live)
+{
+	size_t i;
+
+	for (i = 0; i < live->n; i++)
+		printf("  %c %s\n", live->e[i].type, live->e[i].path);
+}
+
+/* 1 when dir is a mount point: its device differs from its parent's. */
+static int is_mountpoint(const char *dir)
+{
+	char up[PATH_MAX + 4];
+	struct stat a, b;
+
+	snprintf(up, sizeof(up), "%s/..", dir);
+	return stat(dir, &a) == 0 && stat(up, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
+}
+
+static int run_save(const struct opts *o, int store_given)
+{
+	struct state_save_opts so = { o->root, o->store, o->has_keep ? o->keep : STATE_KEEP_DEFAULT, o->dry_run,
+				      o->if_changed };
+	struct state_save_result r;
+	struct rh_err err = { 0, "" };
+
+	/* the default store is the state partition mounted by `state boot`; a plain directory there is RAM */
+	if (!store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
+		fprintf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not persistent "
+				"on this host (use --store DIR to save elsewhere)\n", o->store);
+		return 1;
+	}
+	if (state_save(&so, &r, &err) < 0) {
+		fail("save", &err);
+		return 1;
+	}
+	if (r.warning[0])
+		fprintf(stderr, "ramhost state save: warning: %s\n", r.warning);
+	if (o->json) {
+		printf("{\"generation\":%" PRIu64 ",\"files\":%u,\"deletions\":%u,\"bytes\":%" PRIu64
+		       ",\"content_bytes\":%" PRIu64 ",\"path\":",
+		       r.generation, r.files, r.deletions, r.bytes, r.content_bytes);
+		json_string(stdout, r.path);
+		printf(",\"written\":%s,\"unchanged\":%s,\"dry_run\":%s,\"pruned\":%u}\n", r.written ? "true" : "false",
+		       r.unchanged ? "true" : "false", o->dry_run ? "true" : "false", r.pruned);
+	} else if (r.unchanged) {
+		printf("ramhost state: nothing changed since generation %" PRIu64 "\n", r.generation);
+	} else if (o->dry_run) {
+		struct state_manifest live;
+
+		printf("ramhost state: would save generation %" PRIu64 " (%u files, %" PRIu64
+		       " bytes of content, %u deletions) to %s\n",
+		       r.generation, r.files, r.content_bytes, r.deletions, r.path);
+		memset(&live, 0, sizeof(live));
+		if (state_collect(o->root, &live, &err) == 0)
+			print_dry(&live);
+		state_manifest_free(&live);
+	} else {
+		printf("ramhost state: saved generation %" PRIu64 " (%u files, %" PRIu64 " bytes) to %s\n", r.generation,
+		       r.files, r.bytes, r.path);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- list ---- */
+
+static int run_list(const struct opts *o)
+{
+	struct state_gen_info *v = NULL;
+	struct rh_err err = { 0, "" };
+	char path[PATH_MAX + 64];
+	size_t n = 0, i;
+
+	if (state_store_list(o->store, &v, &n, &err) < 0) {
+		fail("list", &err);
+		return 1;
+	}
+	if (o->json) {
+		printf("{\"store\":");
+		json_string(stdout, o->store);
+		printf(",\"generations\":[");
+	} else if (n) {
+		printf("%-10s %-20s %7s %12s  %s\n", "GENERATION", "CREATED", "FILES", "SIZE", "STATUS");
+	} else {
+		printf("no generations in %s\n", o->store);
+	}
+	for (i = 0; i < n; i++) {
+		struct rh_err gerr = { 0, "" };
+		struct state_gen g;
+		unsigned files = 0;
+		size_t k;
+		int ok;
+
+		snprintf(path, sizeof(path), "%s/%s", o->store, v[i].name);
+		ok = state_gen_load(path, v[i].gen, 0, &g, &gerr) == 0;
+		if (ok)
+			for (k = 0; k < g.manifest.n; k++)
+				files += g.manifest.e[k].type != STATE_DELETED;
+		if (o->json) {
+			printf("%s{\"generation\":%" PRIu64 ",\"file\":", i ? "," : "", v[i].gen);
+			json_string(stdout, path);
+			printf(",\"size\":%" PRIu64 ",\"valid\":%s", v[i].size, ok ? "true" : "false");
+			if (ok) {
+				printf(",\"created\":%" PRId64 ",\"hostname\":", g.manifest.created);
+				json_string(stdout, g.manifest.hostname);
+				printf(",\"files\":%u,\"problem\":null}", files);
+			} else {
+				printf(",\"problem\":");
+				json_string(stdout, gerr.msg);
+				printf("}");
+			}
+		} else {
+			printf("%-10" PRIu64 " ", v[i].gen);
+			if (ok) {
+				print_time(stdout, g.manifest.created);
+				printf(" %7u %12" PRIu64 "  ok\n", files, v[i].size);
+			} else {
+				printf("%-20s %7s %12" PRIu64 "  damaged: %s\n", "-", "-", v[i].size, gerr.msg);
+			}
+		}
+		if (ok)
+			state_gen_free(&g);
+	}
+	if (o->json)
+		printf("]}\n");
+	free(v);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Loads generation o->gen (or the newest valid one) for show/diff. Returns 0, -ENOENT (none at all), <0. */
+static int load_gen(const struct opts *o, struct state_gen *g, struct rh_err *err)
+{
+	char name[STATE_NAME_LEN], path[PATH_MAX + 64];
+
+	if (!o->has_gen) {
+		int rc = state_store_newest(o->store, 0, g, err);
+
+		if (rc == -ENOENT && !err->rc)
+			rh_errf(err, rc, "%s: no valid generation", o->store);
+		return rc;
+	}
+	state_gen_name(o->gen, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", o->store, name);
+	return state_gen_load(path, o->gen, 0, g, err);
+}
+
+/* ---- show ---- */
+
+static int run_show(const struct opts *o)
+{
+	struct rh_err err = { 0, "" };
+	struct state_gen g;
+	char hex[SHA256_HEX_LEN + 1];
+	size_t i;
+
+	if (load_gen(o, &g, &err) < 0) {
+		fail("show", &err);
+		return 1;
+	}
+	if (o->json) {
+		printf("{\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"hostname\":", g.manifest.generation,
+		       g.manifest.created);
+		json_string(stdout, g.manifest.hostname);
+		printf(",\"entries\":[");
+	} else {
+		printf("generation %" PRIu64 "\ncreated    ", g.manifest.generation);
+		print_time(stdout, g.manifest.created);
+		printf("\nhostname   %s\nentries    %zu\n", g.manifest.hostname, g.manifest.n);
+	}
+	for (i = 0; i < g.manifest.n; i++) {
+		const struct state_entry *e = &g.manifest.e[i];
+
+		if (o->json) {
+			printf("%s{\"type\":\"%s\",\"path\":", i ? "," : "",
+			       e->type == STATE_FILE ? "file" : e->type == STATE_LINK ? "symlink" : "deleted");
+			json_string(stdout, e->path);
+			if (e->type != STATE_DELETED) {
+				sha256_to_hex(e->sha256, hex);
+				printf(",\"mode\":\"%04o\",\"uid\":%u,\"gid\":%u,\"size\":%" PRIu64 ",\"mtime\":%" PRId64
+				       ",\"mtime_ns\":%u,\"sha256\":\"%s\",\"xattrs\":%s",
+				       e->mode, e->uid, e->gid, e->size, e->mtime, e->mtime_ns, hex,
+				       e->has_xattrs ? "true" : "false");
+			}
+			printf("}");
+		} else if (e->type == STATE_DELETED) {
+			printf("d %-4s %11s %10s %-20s %s\n", "-", "-", "-", "-", e->path);
+		} else {
+			char owner[24];
+
+			snprintf(owner, sizeof(owner), "%u:%u", e->uid, e->gid);
+			printf("%c %04o %11s %10" PRIu64 " ", e->type, e->mode, owner, e->size);
+			print_time(stdout, e->mtime);
+			printf(" %s%s\n", e->path, e->has_xattrs ? " (xattrs)" : "");
+		}
+	}
+	if (o->json)
+		printf("]}\n");
+	state_gen_free(&g);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- diff ---- */
+
+struct diff_out {
+	int json, count;
+};
+
+static void diff_line(void *ctx, char op, const char *path)
+{
+	struct diff_out *d = ctx;
+
+	if (d->json) {
+		printf("%s{\"op\":\"%c\",\"path\":", d->count ? "," : "", op);
+		json_string(stdout, path);
+		printf("}");
+	} else {
+		printf("%c %s\n", op, path);
+	}
+	d->count++;
+}
+
+static int run_diff(const struct opts *o)
+{
+	struct rh_err err = { 0, "" };
+	struct state_manifest live;
+	struct diff_out d = { o->json, 0 };
+	struct state_gen g;
+	int rc, have;
+
+	memset(&live, 0, sizeof(live));
+	memset(&g, 0, sizeof(g));
+	rc = load_gen(o, &g, &err);
+	if (rc < 0 && (o->has_gen || rc != -ENOENT)) {
+		fail("diff", &err);
+		return 1;
+	}
+	have = rc == 0;
+	rh_err_clear(&err);
+	if (state_collect(o->root, &live, &err) < 0) {
+		fail("diff", &err);
+		state_gen_free(&g);
+		return 1;
+	}
+	if (o->json) {
+		printf("{\"generation\":");
+		if (have)
+			printf("%" PRIu64, g.manifest.generation);
+		else
+			printf("null");
+		printf(",\"changes\":[");
+	}
+	state_diff(have ? &g.manifest : NULL, &live, diff_line, &d);
+	if (o->json)
+		printf("]}\n");
+	state_manifest_free(&live);
+	state_gen_free(&g);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- restore and boot ---- */
+
+static int run_restore(const struct opts *o)
+{
+	struct rh_err err = { 0, "" };
+	unsigned files = 0;
+
+	if (state_restore(o->store, o->root, o->gen, &files, &err) < 0) {
+		fail("restore", &err);
+		return 1;
+	}
+	printf("ramhost state: restored generation %" PRIu64 " (%u files) to %s\n", o->gen, files, o->root);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int run_boot(const struct opts *o, int store_given)
+{
+	struct state_boot_result *r = calloc(1, sizeof(*r));
+	struct rh_err err = { 0, "" };
+	int rc = 0;
+
+	if (!r) {
+		fprintf(stderr, "ramhost state boot: out of memory\n");
+		return 1;
+	}
+	if (state_boot(o->root, store_given ? o->store : NULL, r, &err) < 0) {
+		fail("boot", &err);
+		free(r);
+		return 1;
+	}
+	switch (r->kind) {
+	case STATE_BOOT_RESTORED:
+		printf("ramhost-state: restored generation %" PRIu64 " (%u files) from %s\n", r->generation, r->files,
+		       r->device);
+		break;
+	case STATE_BOOT_FALLBACK:
+		printf("ramhost-state: generation %" PRIu64 " is damaged (%s%s); restored generation %" PRIu64
+		       " (%u files) from %s\n",
+		       r->damaged, r->why, r->ndamaged > 1 ? "; older ones too" : "", r->generation, r->files, r->device);
+		break;
+	case STATE_BOOT_EMPTY:
+		printf("ramhost-state: no saved state on %s: booting with the image defaults\n", r->device);
+		break;
+	case STATE_BOOT_ALL_DAMAGED:
+		/* not one of the usual four: every generation failed verification */
+		printf("ramhost-state: generation %" PRIu64 " is damaged (%s); no valid generation on %s: booting "
+		       "with the image defaults\n",
+		       r->damaged, r->why, r->device);
+		break;
+	case STATE_BOOT_NO_PARTITION:
+		if (r->why[0])
+			fprintf(stderr, "ramhost state boot: %s\n", r->why);
+		printf("ramhost-state: no state partition: booting with the image defaults (state is not persistent)\n");
+		break;
+	}
+	if (fflush(stdout) != 0)
+		rc = 1;
+	free(r);
+	return rc;
+}
+
+/* ---- arguments ---- */
+
+static int parse_num(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+int cmd_state(int argc, char **argv)
+{
+	struct opts o = { STATE_STORE_DEFAULT, "/", 0, 0, 0, 0, 0, 0, 0, 0 };
+	int sub = -1, i, store_given = 0, help = 0;
+	uint64_t v;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			help = 1;
+		} else if (!strcmp(a, "--store") || !strcmp(a, "--root")) {
+			if (!val || !val[0])
+				goto bad;
+			if (a[2] == 's') {
+				o.store = val;
+				store_given = 1;
+			} else {
+				o.root = val;
+			}
+			i++;
+		} else if (!strcmp(a, "--json")) {
+			o.json = 1;
+		} else if (!strcmp(a, "--dry-run")) {
+			o.dry_run = 1;
+		} else if (!strcmp(a, "--if-changed")) {
+			o.if_changed = 1;
+		} else if (!strcmp(a, "--keep") || !strcmp(a, "--generation") || !strcmp(a, "--every")) {
+			if (parse_num(val, a[2] == 'g' ? STATE_GEN_MAX : 1000000, &v) < 0 || (a[2] != 'k' && !v)) {
+				fprintf(stderr, "ramhost state: %s needs a number, got '%s'\n", a, val ? val : "");
+				return 2;
+			}
+			if (a[2] == 'k') {
+				o.keep = (unsigned)v;
+				o.has_keep = 1;
+				if (!v) {
+					fprintf(stderr, "ramhost state: --keep must be at least 1\n");
+					return 2;
+				}
+			} else if (a[2] == 'g') {
+				o.gen = v;
+				o.has_gen = 1;
+			} else {
+				o.every = (unsigned)v;
+			}
+			i++;
+		} else if (a[0] != '-' && sub < 0) {
+			int s;
+
+			for (s = 0; s < SUB_COUNT; s++)
+				if (!strcmp(a, subs[s].name))
+					sub = s;
+			if (sub < 0) {
+				fprintf(stderr, "ramhost state: unknown subcommand '%s'\n", a);
+				usage(stderr);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "ramhost state: unexpected argument '%s'\n", a);
+			goto bad;
+		}
+	}
+	if (help) {
+		if (sub < 0)
+			usage(stdout);
+		else
+			sub_usage(stdout, sub);
+		return 0;
+	}
+	if (sub < 0)
+		goto bad;
+	/* options that do not belong to the subcommand are usage errors */
+	if ((o.dry_run || o.if_changed || o.has_keep || o.every) && sub != SUB_SAVE)
+		goto bad_sub;
+	if (o.has_gen && sub != SUB_SHOW && sub != SUB_DIFF && sub != SUB_RESTORE)
+		goto bad_sub;
+	if (o.json && (sub == SUB_RESTORE || sub == SUB_BOOT))
+		goto bad_sub;
+	if (sub == SUB_RESTORE && !o.has_gen) {
+		fprintf(stderr, "ramhost state restore: --generation N is required\n");
+		sub_usage(stderr, sub);
+		return 2;
+	}
+	if (o.dry_run && o.every)
+		goto bad_sub;
+	switch (sub) {
+	case SUB_SAVE:
+		if (!o.every)
+			return run_save(&o, store_given);
+		for (;;) {
+			sleep(o.every);
+			run_save(&o, store_given);
+		}
+	case SUB_LIST:
+		return run_list(&o);
+	case SUB_SHOW:
+		return run_show(&o);
+	case SUB_DIFF:
+		return run_diff(&o);
+	case SUB_RESTORE:
+		return run_restore(&o);
+	case SUB_BOOT:
+		return run_boot(&o, store_given);
+	}
+bad_sub:
+	fprintf(stderr, "ramhost state %s: an option given does not apply to this subcommand\n", subs[sub].name);
+	sub_usage(stderr, sub);
+	return 2;
+bad:
+	usage(stderr);
+	return 2;
+}

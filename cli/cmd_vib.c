@@ -1,0 +1,480 @@
+/* cmd_vib.c: `ramhost vib create|info|verify|extract`, the front end of vibfile.h; `install remove update list`
+ * are handed to cmd_vib_live() (cli/cmd_vib_live.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "fileio.h"
+#include "sha256.h"
+#include "vib/sig.h"
+#include "tardisk/tardisk.h"
+#include "vib/vibfile.h"
+#include "json.h"
+
+static const char usage_text[] =
+	"Usage: ramhost vib create --descriptor FILE --payload [NAME=]DIR|ARCHIVE [--payload ...] -o OUT.vib\n"
+	"                          [--sign-key KEY.pem --sign-cert CERT.pem] [--mtime N] [--quiet]\n"
+	"       ramhost vib info FILE.vib [--json]\n"
+	"       ramhost vib verify FILE.vib [--trust CA.pem] [--json]\n"
+	"       ramhost vib extract FILE.vib -o DIR [--force]\n"
+	"       ramhost vib install|remove|update|list ...   (see ramhost vib install --help)\n"
+	"\n"
+	"A VIB is an ar archive of descriptor.xml, sig.pkcs7 (a CMS signature over the descriptor; empty for\n"
+	"community VIBs) and one NAME.tdk tardisk per payload. create builds each payload's tardisk from a directory\n"
+	"or archive (the default payload name is the VIB's name), fills in sizes and SHA-256 and signs. verify checks\n"
+	"the signature against the host's trust store (or --trust) and every payload, and prints the proven\n"
+	"acceptance level; it exits 1 naming what was wrong. See ramhost-vib(1) and docs/vib.md.\n";
+
+static int usage_err(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ramhost vib: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return 2;
+}
+
+static int fail(const char *what, const struct rh_err *err)
+{
+	fprintf(stderr, "ramhost vib %s: %s\n", what, err->msg[0] ? err->msg : strerror(-err->rc));
+	return 1;
+}
+
+struct payload_arg {
+	char name[VIB_NAME_MAX];
+	const char *src;
+};
+
+/* "[NAME=]SRC": NAME when the part before '=' is a plain name (no '/'), else the VIB's name. */
+static void split_payload(const char *arg, const char *vib_name, struct payload_arg *p)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq && eq > arg && (size_t)(eq - arg) < VIB_NAME_MAX && !memchr(arg, '/', (size_t)(eq - arg))) {
+		memcpy(p->name, arg, (size_t)(eq - arg));
+		p->name[eq - arg] = '\0';
+		p->src = eq + 1;
+	} else {
+		snprintf(p->name, sizeof(p->name), "%s", vib_name);
+		p->src = arg;
+	}
+}
+
+static void progress(void *ctx, uint64_t entries, uint64_t bytes)
+{
+	fprintf(stderr, "\rvib: payload %s: %llu entries, %.1f MiB", (const char *)ctx, (unsigned long long)entries,
+		(double)bytes / (1024.0 * 1024.0));
+}
+
+static int do_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "descriptor", required_argument, NULL, 'd' }, { "payload", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' }, { "sign-key", required_argument, NULL, 'k' },
+		{ "sign-cert", required_argument, NULL, 'c' }, { "mtime", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+	const char *desc_path = NULL, *out = NULL, *key = NULL, *cert = NULL, *raw[VIB_LIST_MAX];
+	struct payload_arg pay[VIB_LIST_MAX];
+	char *xml = NULL, *paths[VIB_LIST_MAX] = { 0 }, *end;
+	const char *tmpbase = getenv("TMPDIR");
+	char tmpl[4096];
+	struct vib_desc d = { 0 };
+	struct rh_err err = { 0 };
+	size_t npay = 0, xlen;
+	long long mtime = -1;
+	int c, quiet = 0, rc = 1, made_tmp = 0;
+
+	while ((c = getopt_long(argc, argv, "d:p:o:k:c:m:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': desc_path = optarg; break;
+		case 'p':
+			if (npay == VIB_LIST_MAX)
+				return usage_err("more than %s payloads", "256");
+			raw[npay++] = optarg;
+			break;
+		case 'o': out = optarg; break;
+		case 'k': key = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'm':
+			errno = 0;
+			mtime = strtoll(optarg, &end, 10);
+			if (errno || *end || !*optarg || mtime < 0)
+				return usage_err("--mtime '%s': not a number of seconds", optarg);
+			break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: return usage_err("%s", "bad option");
+		}
+	}
+	if (optind != argc || !desc_path || !out)
+		return usage_err("%s", "create needs --descriptor FILE and -o OUT.vib");
+	if ((key != NULL) != (cert != NULL))
+		return usage_err("%s", "--sign-key and --sign-cert go together");
+	if (rh_read_file(desc_path, VIB_DESC_MAX, &xml, &xlen, &err) < 0)
+		return fail("create", &err);
+	if (vib_desc_parse(xml, xlen, &d, &err) < 0) {
+		fprintf(stderr, "ramhost vib create: %s: %s\n", desc_path, err.msg);
+		goto out;
+	}
+	/* the payloads are the --payload options; the descriptor's own <payloads>, if any, are replaced */
+	free(d.payloads);
+	d.npayloads = 0;
+	d.payloads = calloc(npay ? npay : 1, sizeof(*d.payloads));
+	if (!d.payloads) {
+		fprintf(stderr, "ramhost vib create: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < npay; i++) {
+		split_payload(raw[i], d.name, &pay[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(pay[i].name, pay[j].name)) {
+				fprintf(stderr, "ramhost vib create: payload name '%s' given twice (use NAME=DIR)\n", pay[i].name);
+				goto out;
+			}
+		if (!vib_name_valid(pay[i].name)) {
+			fprintf(stderr, "ramhost vib create: payload name '%s' is not a valid name ([A-Za-z0-9._+-])\n",
+				pay[i].name);
+			goto out;
+		}
+		memcpy(d.payloads[i].name, pay[i].name, sizeof(d.payloads[i].name));
+		snprintf(d.payloads[i].type, sizeof(d.payloads[i].type), "tdk");
+		d.npayloads++;
+	}
+	snprintf(tmpl, sizeof(tmpl), "%s/ramhost-vib.XXXXXX", tmpbase && *tmpbase ? tmpbase : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "ramhost vib create: %s: %s\n", tmpl, strerror(errno));
+		goto out;
+	}
+	made_tmp = 1;
+	for (size_t i = 0; i < npay; i++) {
+		struct tardisk_create_opts o = { .src = pay[i].src, .mtime = mtime, .progress = !quiet && isatty(2),
+						 .progress_cb = progress, .progress_ctx = pay[i].name };
+
+		if (asprintf(&paths[i], "%s/%s.tdk", tmpl, pay[i].name) < 0) {
+			paths[i] = NULL;
+			fprintf(stderr, "ramhost vib create: out of memory\n");
+			goto out;
+		}
+		o.out = paths[i];
+		rh_err_clear(&err);
+		if (tardisk_create(&o, &err) < 0) {
+			if (o.progress)
+				fputc('\n', stderr);
+			fprintf(stderr, "ramhost vib create: payload %s: %s\n", pay[i].name, err.msg);
+			goto out;
+		}
+		if (o.progress)
+			fputc('\n', stderr);
+	}
+	rh_err_clear(&err);
+	if (vib_create(out, &d, (const char *const *)paths, key, cert, &err) < 0) {
+		fail("create", &err);
+		goto out;
+	}
+	if (!quiet) {
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < d.npayloads; i++)
+			total += d.payloads[i].size;
+		printf("%s: %s %s, %s, %zu payload%s, %llu bytes of tardisks\n", out, d.name, d.version,
+		       key ? vib_level_str(d.level) : "community (unsigned)", d.npayloads, d.npayloads == 1 ? "" : "s",
+		       (unsigned long long)total);
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < npay; i++) {
+		if (paths[i])
+			unlink(paths[i]);
+		free(paths[i]);
+	}
+	if (made_tmp)
+		rmdir(tmpl);
+	vib_desc_free(&d);
+	free(xml);
+	return rc;
+}
+
+static void print_rels(const char *what, const struct vib_rel *r, size_t n, int json)
+{
+	if (json) {
+		printf(",\"%s\":[", what);
+		for (size_t i = 0; i < n; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_string(stdout, r[i].name);
+			printf(",\"relation\":\"%s\",\"version\":", vib_op_str(r[i].op));
+			json_string(stdout, r[i].version);
+			putchar('}');
+		}
+		putchar(']');
+		return;
+	}
+	if (!n)
+		return;
+	printf("%-13s", what);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s%s", i ? ", " : "", r[i].name);
+		if (r[i].op != VIB_OP_ANY)
+			printf(" %s %s", vib_op_str(r[i].op), r[i].version);
+	}
+	putchar('\n');
+}
+
+static void print_info(const struct vib_file *v, int json)
+{
+	const struct vib_desc *d = &v->desc;
+	char hex[SHA256_HEX_LEN + 1];
+
+	if (json) {
+		printf("{\"file\":");
+		json_string(stdout, v->path);
+		printf(",\"name\":");
+		json_string(stdout, d->name);
+		printf(",\"version\":");
+		json_string(stdout, d->version);
+		printf(",\"vendor\":");
+		json_string(stdout, d->vendor);
+		printf(",\"summary\":");
+		json_string(stdout, d->summary);
+		printf(",\"description\":");
+		json_string(stdout, d->description);
+		printf(",\"release_date\":");
+		json_string(stdout, d->release_date);
+		printf(",\"acceptance_level\":\"%s\",\"signed\":%s", vib_level_str(d->level),
+		       v->sig_member.size ? "true" : "false");
+		printf(",\"live_install_allowed\":%s,\"live_remove_allowed\":%s,\"stateless_ready\":%s",
+		       d->live_install_allowed ? "true" : "false", d->live_remove_allowed ? "true" : "false",
+		       d->stateless_ready ? "true" : "false");
+		print_rels("depends", d->depends, d->ndepends, 1);
+		print_rels("conflicts", d->conflicts, d->nconflicts, 1);
+		print_rels("replaces", d->replaces, d->nreplaces, 1);
+		print_rels("provides", d->provides, d->nprovides, 1);
+		printf(",\"sticky_files\":[");
+		for (size_t i = 0; i < d->nsticky; i++) {
+			printf("%s", i ? "," : "");
+			json_string(stdout, d->sticky[i]);
+		}
+		printf("],\"payloads\":[");
+		for (size_t i = 0; i < d->npayloads; i++) {
+			sha256_to_hex(d->payloads[i].sha256, hex);
+			printf("%s{\"name\":", i ? "," : "");
+			json_string(stdout, d->payloads[i].name);
+			printf(",\"type\":\"tdk\",\"size\":%llu,\"sha256\":\"%s\"}", (unsigned long long)d->payloads[i].size,
+			       hex);
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("%-13s%s\n%-13s%s\n%-13s%s\n", "name", d->name, "version", d->version, "vendor", d->vendor);
+	if (d->summary[0])
+		printf("%-13s%s\n", "summary", d->summary);
+	if (d->release_date[0])
+		printf("%-13s%s\n", "released", d->release_date);
+	printf("%-13s%s (%s)\n", "level", vib_level_str(d->level), v->sig_member.size ? "signed" : "unsigned");
+	printf("%-13slive install %s, live remove %s, stateless-ready %s\n", "flags",
+	       d->live_install_allowed ? "yes" : "no", d->live_remove_allowed ? "yes" : "no",
+	       d->stateless_ready ? "yes" : "no");
+	print_rels("depends", d->depends, d->ndepends, 0);
+	print_rels("conflicts", d->conflicts, d->nconflicts, 0);
+	print_rels("replaces", d->replaces, d->nreplaces, 0);
+	print_rels("provides", d->provides, d->nprovides, 0);
+	for (size_t i = 0; i < d->nsticky; i++)
+		printf("%-13s%s\n", "sticky", d->sticky[i]);
+	for (size_t i = 0; i < d->npayloads; i++) {
+		sha256_to_hex(d->payloads[i].sha256, hex);
+		printf("%-13s%s.tdk %llu bytes sha256 %s\n", "payload", d->payloads[i].name,
+		       (unsigned long long)d->payloads[i].size, hex);
+	}
+	if (d->description && d->description[0])
+		printf("\n%s\n", d->description);
+}
+
+/* Shared option parsing of info / verify / extract: FILE plus --json, --trust, -o, --force. */
+struct read_opts {
+	const char *file, *trust, *out;
+	int json, force;
+};
+
+static int parse_read_opts(int argc, char **argv, const char *sub, struct read_opts *o)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "trust", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "jt:o:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o->json = 1; break;
+		case 't': o->trust = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'f': o->force = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: return usage_err("%s", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_err("%s needs one FILE.vib", sub);
+	o->file = argv[optind];
+	if ((o->trust && strcmp(sub, "verify")) || ((o->out || o->force) && strcmp(sub, "extract")) ||
+	    (o->json && !strcmp(sub, "extract")))
+		return usage_err("an option does not apply to vib %s", sub);
+	if (!strcmp(sub, "extract") && !o->out)
+		return usage_err("%s", "extract needs -o DIR");
+	return -1;
+}
+
+static const char *errno_name(int rc)
+{
+	switch (-rc) {
+	case ENOKEY: return "ENOKEY";
+	case EBADMSG: return "EBADMSG";
+	case EKEYREJECTED: return "EKEYREJECTED";
+	case EKEYEXPIRED: return "EKEYEXPIRED";
+	case EPROTO: return "EPROTO";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	default: return "EIO";
+	}
+}
+
+static int do_info_verify(int argc, char **argv, int verify)
+{
+	struct read_opts o;
+	struct vib_file *v = calloc(1, sizeof(*v));
+	struct vib_trust trust;
+	struct rh_err err = { 0 };
+	enum vib_level level;
+	int r = parse_read_opts(argc, argv, verify ? "verify" : "info", &o), rc = 1;
+
+	if (r >= 0 || !v) {
+		free(v);
+		return r >= 0 ? r : 1;
+	}
+	if ((r = vib_open(o.file, v, &err)) < 0)
+		goto failed;
+	if (!verify) {
+		print_info(v, o.json);
+		rc = 0;
+		goto out;
+	}
+	if ((r = vib_host_trust(&trust, &err)) < 0 || (r = vib_check(v, trust.dirs, o.trust, 0, &level, &err)) < 0)
+		goto failed;
+	if (o.json) {
+		printf("{\"file\":");
+		json_string(stdout, o.file);
+		printf(",\"name\":");
+		json_string(stdout, v->desc.name);
+		printf(",\"version\":");
+		json_string(stdout, v->desc.version);
+		printf(",\"verified\":true,\"level\":\"%s\",\"payloads\":%zu}\n", vib_level_str(level), v->desc.npayloads);
+	} else {
+		printf("%s: %s %s verified: acceptance level %s, %zu payload%s intact\n", o.file, v->desc.name,
+		       v->desc.version, vib_level_str(level), v->desc.npayloads, v->desc.npayloads == 1 ? "" : "s");
+	}
+	rc = 0;
+	goto out;
+failed:
+	if (o.json) {
+		printf("{\"file\":");
+		json_string(stdout, o.file);
+		printf(",\"verified\":false,\"error\":\"%s\",\"message\":", errno_name(r));
+		json_string(stdout, err.msg);
+		printf("}\n");
+	}
+	fail(verify ? "verify" : "info", &err);
+out:
+	vib_close(v);
+	free(v);
+	return rc;
+}
+
+/* Writes one member to dir/name: never through a symlink, and not over an existing file unless force. */
+static int extract_one(int dirfd, const char *dir, const char *name, const void *data, uint64_t size, int force,
+		       struct rh_err *err)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
+	int r;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s/%s: %s%s", dir, name, strerror(errno),
+			       errno == EEXIST ? " (use --force to overwrite)" : "");
+	r = rh_write_all(fd, data, size);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0)
+		return rh_errf(err, r, "%s/%s: write: %s", dir, name, strerror(-r));
+	return 0;
+}
+
+static int do_extract(int argc, char **argv)
+{
+	struct read_opts o;
+	struct vib_file *v = calloc(1, sizeof(*v));
+	struct rh_err err = { 0 };
+	int r = parse_read_opts(argc, argv, "extract", &o), dirfd = -1, rc = 1;
+
+	if (r >= 0 || !v) {
+		free(v);
+		return r >= 0 ? r : 1;
+	}
+	if (vib_open(o.file, v, &err) < 0 || rh_mkdir_p(o.out, 0755, &err) < 0)
+		goto out;
+	dirfd = open(o.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		rh_errf(&err, -errno, "%s: %s", o.out, strerror(errno));
+		goto out;
+	}
+	if (extract_one(dirfd, o.out, "descriptor.xml", v->map + v->desc_member.offset, v->desc_member.size, o.force,
+			&err) < 0 ||
+	    extract_one(dirfd, o.out, "sig.pkcs7", v->map + v->sig_member.offset, v->sig_member.size, o.force, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < v->desc.npayloads; i++) {
+		char name[VIB_NAME_MAX + 8];
+
+		snprintf(name, sizeof(name), "%s.tdk", v->desc.payloads[i].name);
+		if (extract_one(dirfd, o.out, name, v->map + v->payload_member[i].offset, v->payload_member[i].size,
+				o.force, &err) < 0)
+			goto out;
+	}
+	printf("%s: extracted descriptor.xml, sig.pkcs7 and %zu payload%s into %s\n", o.file, v->desc.npayloads,
+	       v->desc.npayloads == 1 ? "" : "s", o.out);
+	rc = 0;
+out:
+	if (rc)
+		fail("extract", &err);
+	if (dirfd >= 0)
+		close(dirfd);
+	vib_close(v);
+	free(v);
+	return rc;
+}
+
+int cmd_vib(int argc, char **argv)
+{
+	const char *sub;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	sub = argv[1];
+	optind = 1;
+	if (!strcmp(sub, "install") || !strcmp(sub, "remove") || !strcmp(sub, "update") || !strcmp(sub, "list"))
+		return cmd_vib_live(argc - 1, argv + 1);
+	if (!strcmp(sub, "create"))
+		return do_create(argc - 1, argv + 1);
+	if (!strcmp(sub, "info"))
+		return do_info_verify(argc - 1, argv + 1, 0);
+	if (!strcmp(sub, "verify"))
+		return do_info_verify(argc - 1, argv + 1, 1);
+	if (!strcmp(sub, "extract"))
+		return do_extract(argc - 1, argv + 1);
+	return usage_err("unknown command '%s'", sub);
+}

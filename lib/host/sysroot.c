@@ -1,0 +1,36 @@
+/* sysroot.c: the redirectable kernel interfaces (see sysroot.h). */
+#include "sysroot.h"
+
+#include <stdlib.h>
+
+const char *sysroot_path(const char *var, const char *def)
+{
+	const char *v = getenv(var);
+
+	return v && v[0] ? v : def;
+}
+
+const char *sysroot_proc_cmdline(void)
+{
+	return sysroot_path("RAMHOST_PROC_CMDLINE", "/proc/cmdline");
+}
+
+const char *sysroot_proc_mounts(void)
+{
+	return sysroot_path("RAMHOST_PROC_MOUNTS", "/proc/mounts");
+}
+
+const char *sysroot_sys_block(void)
+{
+	return sysroot_path("RAMHOST_SYS_BLOCK", "/sys/block");
+}
+
+const char *sysroot_meminfo(void)
+{
+	return sysroot_path("RAMHOST_MEMINFO", "/proc/meminfo");
+}
+
+const char *sysroot_bootenv(void)
+{
+	return sysroot_path("RAMHOST_BOOTENV", "/run/ramhost/boot.env");
+}

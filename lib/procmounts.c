@@ -1,0 +1,64 @@
+/* procmounts.c: the /proc/mounts text (see procmounts.h). */
+#include "procmounts.h"
+
+#include <string.h>
+
+/* Copies field f[0..len) decoding \ooo escapes; returns 0 or -1 when it does not fit. */
+static int unescape(const char *f, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		char c = f[i];
+
+		if (c == '\\' && i + 3 < len && f[i + 1] >= '0' && f[i + 1] <= '3' && f[i + 2] >= '0' &&
+		    f[i + 2] <= '7' && f[i + 3] >= '0' && f[i + 3] <= '7') {
+			c = (char)((f[i + 1] - '0') * 64 + (f[i + 2] - '0') * 8 + (f[i + 3] - '0'));
+			i += 4;
+		} else {
+			i++;
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int procmounts_find(const char *buf, size_t len, const char *mountpoint, char *ret_fstype, size_t cap)
+{
+	char mp[4096], fst[64];
+	size_t pos = 0;
+	int found = 0;
+
+	while (pos < len) {
+		const char *f[3];
+		size_t fl[3], end = pos, i = pos;
+		int n = 0;
+
+		while (end < len && buf[end] != '\n')
+			end++;
+		while (n < 3 && i < end) {
+			while (i < end && buf[i] == ' ')
+				i++;
+			if (i == end)
+				break;
+			f[n] = buf + i;
+			while (i < end && buf[i] != ' ')
+				i++;
+			fl[n] = (size_t)(buf + i - f[n]);
+			n++;
+		}
+		pos = end < len ? end + 1 : end;
+		if (n < 3 || unescape(f[1], fl[1], mp, sizeof(mp)) < 0 || strcmp(mp, mountpoint))
+			continue;
+		if (unescape(f[2], fl[2], fst, sizeof(fst)) < 0)
+			continue;
+		if (strlen(fst) < cap) {
+			strcpy(ret_fstype, fst);
+			found = 1;
+		}
+	}
+	return found;
+}

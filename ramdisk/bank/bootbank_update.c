@@ -1,0 +1,643 @@
+/* bootbank_update.c: write a new image into the bank that did not boot (see bootbank_update.h). */
+#include "bootbank_update.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bootbank_esp.h"
+#include "bootloader/syslinux_cfg.h"
+#include "fileio.h"
+#include "image-builder/bank_build.h"
+#include "fs.h"
+#include "image-builder/profile.h"
+#include "procmounts.h"
+#include "sysroot.h"
+#include "sha256.h"
+
+#define CFG_TEXT_MAX 16384
+#define STATE_STORE "/run/ramhost/state"
+
+static void say(bootbank_update_progress_fn fn, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(bootbank_update_progress_fn fn, void *ctx, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fn(ctx, line);
+}
+
+/* The i-th file of cfg: 0 the kernel, then the modules. */
+static const struct bootcfg_file *nth_file(const struct bootcfg *cfg, unsigned i)
+{
+	return i == 0 ? &cfg->kernel : &cfg->modules[i - 1];
+}
+
+/* Names the bank writes itself: a kernel or module may not take them. */
+static int reserved_name(const char *n)
+{
+	return !strcasecmp(n, "boot.cfg") || !strcasecmp(n, "boot.cfg.tmp") || !strcasecmp(n, BOOTBANK_BOOTCFG_MODULE) ||
+	       !strcasecmp(n, "syslinux") || !strcmp(n, ".") || !strcmp(n, "..");
+}
+
+int bootbank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err)
+{
+	struct bootcfg *cfg = malloc(sizeof(*cfg));
+	uint64_t total = 0;
+	unsigned i;
+	int rc;
+
+	if (!cfg)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = bootbank_read_cfg(dir, cfg, err);
+	if (rc)
+		goto out;
+	if (!cfg->kernel.name[0]) {
+		rc = rh_errf(err, -EINVAL, "%s/boot.cfg: no kernel= line", dir);
+		goto out;
+	}
+	for (i = 0; i <= cfg->nmodules; i++) {
+		const char *n = nth_file(cfg, i)->name;
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (strchr(n, '/') || reserved_name(n)) {
+			rc = rh_errf(err, -EINVAL, "%s/boot.cfg: %s '%s' is not a plain file name a bank can hold", dir,
+				     i ? "module" : "kernel", n);
+			goto out;
+		}
+		rc = fs_join(path, sizeof(path), dir, n, err);
+		if (rc)
+			goto out;
+		if (stat(path, &st) < 0) {
+			rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			rc = rh_errf(err, -EINVAL, "%s: not a regular file", path);
+			goto out;
+		}
+		total += (uint64_t)st.st_size;
+	}
+	rc = bootbank_check(dir, cfg, err);
+	if (rc)
+		goto out;
+	*ret = *cfg;
+	*ret_bytes = total;
+out:
+	free(cfg);
+	return rc;
+}
+
+int bootbank_update_cfg(const struct bootcfg *src, uint64_t current_updated, struct bootcfg *ret)
+{
+	if (current_updated == UINT64_MAX)
+		return -EOVERFLOW;
+	*ret = *src;
+	ret->updated = current_updated + 1;
+	ret->bootstate = BOOTSTATE_UPGRADING;
+	return 0;
+}
+
+/* Syncs the whole file system of dir. */
+static int sync_fs(const char *dir, const char *label, struct rh_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: cannot open %s: %s", label, dir, strerror(errno));
+	if (syncfs(fd) < 0)
+		rc = rh_errf(err, -errno, "%s: syncfs: %s", label, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static uint64_t round_up(uint64_t n, uint64_t b)
+{
+	return b ? (n + b - 1) / b * b : n;
+}
+
+/* Space check before anything is written: the new files (each rounded up to a cluster) plus a few clusters for
+ * boot.cfg, its temporary file, bootcfg.cpio and syslinux.cfg must fit in what is free once the bank's old
+ * regular files at its root are gone. */
+static int check_space(const char *src, const struct bootcfg *cfg, const char *dst, const char *label,
+		       struct rh_err *err)
+{
+	uint64_t bs, avail, need = 0;
+	struct statvfs sv;
+	struct dirent *de;
+	unsigned i;
+	DIR *d;
+
+	if (statvfs(dst, &sv) < 0)
+		return rh_errf(err, -errno, "%s: statvfs: %s", label, strerror(errno));
+	bs = sv.f_bsize ? sv.f_bsize : 512;
+	avail = (uint64_t)sv.f_bavail * (sv.f_frsize ? sv.f_frsize : bs);
+	d = opendir(dst);
+	if (!d)
+		return rh_errf(err, -errno, "%s: cannot list the bank: %s", label, strerror(errno));
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			avail += round_up((uint64_t)st.st_size, bs);
+	}
+	closedir(d);
+	for (i = 0; i <= cfg->nmodules; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		int rc = fs_join(path, sizeof(path), src, nth_file(cfg, i)->name, err);
+
+		if (rc)
+			return rc;
+		if (stat(path, &st) < 0)
+			return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		need += round_up((uint64_t)st.st_size, bs);
+	}
+	need += 6 * round_up(2 * CFG_TEXT_MAX, bs);
+	if (need > avail)
+		return rh_errf(err, -ENOSPC, "%s: the new bootbank needs %" PRIu64 " KiB but the bank partition has %" PRIu64
+				 " KiB once its old files are removed: nothing written", label, need >> 10, avail >> 10);
+	return 0;
+}
+
+/* Step 1 and the first half of step 2: boot.cfg goes first (the bank is "missing" from then on), then every other
+ * regular file at the bank's root. Directories (/syslinux) stay. */
+static int clear_bank(const char *dst, const char *label, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int rc = 0, dfd;
+	DIR *d;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/boot.cfg", dst) >= sizeof(path))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dst);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return rh_errf(err, -errno, "%s: cannot remove the old /boot.cfg: %s", label, strerror(errno));
+	rc = sync_fs(dst, label, err);
+	if (rc)
+		return rc;
+	d = opendir(dst);
+	if (!d)
+		return rh_errf(err, -errno, "%s: cannot list the bank: %s", label, strerror(errno));
+	dfd = dirfd(d);
+	while (!rc && (de = readdir(d))) {
+		struct stat st;
+
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) < 0)
+			rc = rh_errf(err, -errno, "%s: cannot remove the old /%s: %s", label, de->d_name, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Hashes path as it is on the medium: the file's cached pages are dropped first (it was fsync'd, so they are
+ * clean), so that the read comes from the device, not from what we just wrote into memory. */
+static int hash_from_medium(const char *path, uint8_t ret[SHA256_DIGEST_LEN], struct rh_err *err)
+{
+	struct sha256_ctx c;
+	char *buf = malloc(1 << 16);
+	int fd, rc = 0;
+	ssize_t n;
+
+	if (!buf)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	sha256_init(&c);
+	while ((n = read(fd, buf, 1 << 16)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rh_errf(err, -errno, "%s: read back: %s", path, strerror(errno));
+			break;
+		}
+		sha256_update(&c, buf, (size_t)n);
+	}
+	close(fd);
+	if (!rc)
+		sha256_final(&c, ret);
+out:
+	free(buf);
+	return rc;
+}
+
+/* Copies one file of the bootbank and checks the copy on the medium against its hash. */
+static int copy_checked(const char *src, const char *dst, const struct bootcfg_file *f, const char *label,
+			struct rh_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX], want[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
+	uint8_t got[SHA256_DIGEST_LEN];
+	int rc;
+
+	rc = fs_join(s, sizeof(s), src, f->name, err);
+	rc = rc ?: fs_join(d, sizeof(d), dst, f->name, err);
+	rc = rc ?: fs_copy_file(s, d, 0644, err);
+	rc = rc ?: hash_from_medium(d, got, err);
+	if (rc)
+		return rc;
+	if (memcmp(got, f->sha256, sizeof(got))) {
+		sha256_to_hex(f->sha256, want);
+		sha256_to_hex(got, got_hex);
+		return rh_errf(err, -EIO, "%s: /%s as written reads back with SHA-256 %s, boot.cfg says %s (a bad "
+				      "medium?): the bank is left without boot.cfg", label, f->name, got_hex, want);
+	}
+	return 0;
+}
+
+int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
+			       unsigned bank, const char *bankuuid, bootbank_update_progress_fn progress, void *ctx,
+			       int *ret_syslinux, struct rh_err *err)
+{
+	struct syslinux_cfg_opts so = { "", bank, BOOTBANK_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
+	char *text = malloc(CFG_TEXT_MAX), *sltext = malloc(CFG_TEXT_MAX), path[PATH_MAX];
+	struct stat st;
+	long len, sllen;
+	unsigned i;
+	int rc, has_syslinux;
+
+	if (!text || !sltext) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	len = bootcfg_format(new_cfg, text, CFG_TEXT_MAX);
+	if (len < 0) {
+		rc = rh_errf(err, (int)len, "the new boot.cfg does not fit in %u bytes", CFG_TEXT_MAX);
+		goto out;
+	}
+	sllen = syslinux_cfg_format(new_cfg, &so, sltext, CFG_TEXT_MAX);
+	if (sllen < 0) {
+		rc = rh_errf(err, (int)sllen, "the new boot.cfg cannot be written as a syslinux config (a file name with "
+					      "a blank or a comma, or too long)");
+		goto out;
+	}
+	rc = fs_join(path, sizeof(path), dst, "syslinux/ldlinux.sys", err);
+	if (rc)
+		goto out;
+	has_syslinux = stat(path, &st) == 0;
+	rc = check_space(src, new_cfg, dst, label, err);
+	if (rc)
+		goto out;
+
+	rc = clear_bank(dst, label, err);
+	if (rc)
+		goto out;
+	say(progress, ctx, "bank %u (%s): old boot.cfg and files removed; the bank is not bootable until the end",
+	    bank, label);
+	for (i = 0; i <= new_cfg->nmodules && !rc; i++) {
+		const struct bootcfg_file *f = nth_file(new_cfg, i);
+
+		rc = copy_checked(src, dst, f, label, err);
+		if (!rc)
+			say(progress, ctx, "bank %u: copied %s, SHA-256 read back from %s matches boot.cfg", bank, f->name,
+			    label);
+	}
+	rc = rc ?: bootbank_write_bootcfg_module(dst, text, (size_t)len, err);
+	if (!rc && has_syslinux)
+		rc = rh_replace_file(dst, "syslinux/syslinux.cfg", sltext, (size_t)sllen, label, err);
+	rc = rc ?: sync_fs(dst, label, err);
+	if (rc)
+		goto out;
+	if (has_syslinux)
+		say(progress, ctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", bank, BOOTBANK_BOOTCFG_MODULE);
+	else
+		say(progress, ctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot it)",
+		    bank, BOOTBANK_BOOTCFG_MODULE);
+	/* the commit point: with boot.cfg in place the bank exists again, complete, with the higher updated= */
+	rc = rh_replace_file(dst, "boot.cfg", text, (size_t)len, label, err);
+	rc = rc ?: sync_fs(dst, label, err);
+	if (rc)
+		goto out;
+	say(progress, ctx, "bank %u: boot.cfg committed: updated=%" PRIu64 " bootstate=%d (UPGRADING) build=%s", bank,
+	    new_cfg->updated, new_cfg->bootstate, new_cfg->build);
+	*ret_syslinux = has_syslinux;
+out:
+	free(text);
+	free(sltext);
+	return rc;
+}
+
+/* Runs `self state save --if-changed` (stdout and stderr together into out, cap bytes); returns its exit
+ * status, or a negative errno when it could not run. */
+static int run_state_save(const char *self, char *out, size_t cap)
+{
+	char *const argv[] = { (char *)self, "state", "save", "--if-changed", NULL };
+	size_t used = 0;
+	int p[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execv(self, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + used, cap - 1 - used)) != 0) {
+		char sink[256];
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		used += (size_t)n;
+		if (used == cap - 1)   /* keep the beginning; drain the rest */
+			while (read(p[0], sink, sizeof(sink)) > 0)
+				;
+		if (used == cap - 1)
+			break;
+	}
+	out[used] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	while (used && (out[used - 1] == '\n' || out[used - 1] == '\r'))
+		out[--used] = '\0';
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* 1 when the state store is a mount point (the state partition is mounted), by /proc/mounts. */
+static int state_store_mounted(void)
+{
+	const char *mounts = sysroot_proc_mounts();
+	char *buf = NULL, fstype[64];
+	size_t len;
+	int found;
+
+	if (rh_read_file(mounts, SYSROOT_MAX_FILE, &buf, &len, NULL) < 0)
+		return 0;
+	found = procmounts_find(buf, len, STATE_STORE, fstype, sizeof(fstype));
+	free(buf);
+	return found == 1;
+}
+
+/* Step 0: the state is saved first, so that the new bank boots with what is current. A host without a state
+ * partition (or a ramhost without the state command) has nothing to save: noted, not an error. */
+static int save_state(const struct bootbank_update_opts *o, struct bootbank_update_result *r, struct rh_err *err)
+{
+	const char *self = o->self ? o->self : "/proc/self/exe";
+	char out[1024];
+	int st;
+
+	if (o->no_state_save) {
+		snprintf(r->state, sizeof(r->state), "not saved (--no-state-save)");
+		return 0;
+	}
+	if (!state_store_mounted()) {
+		snprintf(r->state, sizeof(r->state), "not saved: no state partition mounted at %s (the state of this "
+			 "host is not persistent)", STATE_STORE);
+		return 0;
+	}
+	st = run_state_save(self, out, sizeof(out));
+	if (st < 0)
+		return rh_errf(err, st, "cannot run %s state save: %s: nothing written", self, strerror(-st));
+	if (st == 2 && strstr(out, "unknown command")) {
+		snprintf(r->state, sizeof(r->state), "not saved: this ramhost has no state command");
+		return 0;
+	}
+	if (st != 0)
+		return rh_errf(err, -EIO, "`ramhost state save --if-changed` failed (exit %d): %.600s: nothing written "
+				 "(fix it, or pass --no-state-save to update without saving)", st, out);
+	snprintf(r->state, sizeof(r->state), "%.500s", out);
+	r->state_saved = 1;
+	return 0;
+}
+
+/* The source as a checked bootbank directory: src itself, or a profile built into work/bank. */
+static int prepare_source(const struct bootbank_update_opts *o, struct bootbank_update_result *r, char *work,
+			  char *ret_dir, struct rh_err *err)
+{
+	struct bootbank_opts bo = { 0 };
+	struct profile *p = NULL;
+	struct rh_err berr = { 0, "" };
+	struct stat st;
+	int rc;
+
+	if (stat(o->source, &st) < 0)
+		return rh_errf(err, -errno, "%s: %s", o->source, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		r->source_kind = "dir";
+		snprintf(ret_dir, PATH_MAX, "%s", o->source);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return rh_errf(err, -EINVAL, "%s: neither a bootbank directory nor a profile file", o->source);
+	r->source_kind = "profile";
+	p = malloc(sizeof(*p));
+	if (!p)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = profile_load(o->source, p, err);
+	rc = rc ?: fs_work_dir(NULL, "ramhost-update", work, PATH_MAX, err);
+	rc = rc ?: fs_join(ret_dir, PATH_MAX, work, "bank", err);
+	if (rc)
+		goto out;
+	say(o->progress, o->progress_ctx, "building %s into %s", o->source, ret_dir);
+	bo.progress = o->progress;
+	bo.progress_ctx = o->progress_ctx;
+	rc = bootbank_build(p, ret_dir, 0, &bo, &berr);
+	if (rc)
+		rh_errf(err, rc, "%s: cannot build the profile on this host (building needs the kernel cache and "
+				 "tar2sqfs, as on the build host: build it there with `ramhost image build` and pass the "
+				 "bootbank directory): %s", o->source, berr.msg);
+out:
+	free(p);
+	return rc;
+}
+
+/* Reads the boot.cfg of bank partition dev (mounted read-only for the read) into *ret. */
+static int read_bank(const char *dev, struct bootbank_slot *ret, struct rh_err *err)
+{
+	char dir[PATH_MAX];
+	int rc, urc;
+
+	rc = bootbank_mount(dev, 0, dir, err);
+	if (rc)
+		return rc;
+	memset(ret, 0, sizeof(*ret));
+	rc = bootbank_read_dir(dir, dev, ret, err);
+	urc = bootbank_umount(dev, dir, err);
+	return rc ?: urc;
+}
+
+/* The booted bank must be VALID: while it is UPGRADING or DIRTY the other bank is the only known-good one. */
+static int check_booted(const struct bootbank_disk *d, struct bootbank_slot *cur, struct rh_err *err)
+{
+	int b = d->booted;
+	int rc = read_bank(d->dev[b - 1], cur, err);
+
+	if (rc)
+		return rc;
+	if (!cur->present)
+		return rh_errf(err, -EINVAL, "booted bank %d (%s): %s: cannot tell its updated=", b, d->dev[b - 1],
+			       cur->problem);
+	if (cur->bootstate > BOOTSTATE_VALID)
+		return rh_errf(err, -EBUSY, "booted bank %d (%s) is %s, not yet marked good: updating now would "
+				 "overwrite bank %d, the only known-good one (run `ramhost bootbank mark-good` first)",
+			       b, d->dev[b - 1], bootbank_state_name(cur->bootstate), 3 - b);
+	return 0;
+}
+
+/* Step 4: the ESP's BIOS default. Never fails the update (the bank is committed): *r says what happened. */
+static void point_esp(const struct bootbank_update_opts *o, const struct bootbank_disk *d, int target,
+		      int syslinux, struct bootbank_update_result *r)
+{
+	struct rh_err e = { 0, "" };
+	int old = 0, changed = 0;
+
+	if (!d->esp_part) {
+		snprintf(r->bios_note, sizeof(r->bios_note), "%s has no ESP partition: BIOS boots are not managed",
+			 d->disk);
+		return;
+	}
+	if (!syslinux) {
+		snprintf(r->bios_note, sizeof(r->bios_note), "bank %d (%s) has no SYSLINUX: the ESP was left as it "
+			 "was, BIOS cannot boot the new bank", target, d->dev[target - 1]);
+		return;
+	}
+	if (bootbank_esp_point(d->esp_dev, target, o->dry_run, &old, &changed, &e) < 0) {
+		snprintf(r->bios_note, sizeof(r->bios_note), "%.500s", e.msg);
+		return;
+	}
+	r->bios = 1;
+	say(o->progress, o->progress_ctx, "ESP %s: /syslinux/syslinux.cfg %s bank %d (%s)%s", d->esp_dev,
+	    o->dry_run ? (changed ? "would chain to" : "already chains to") : changed ? "now chains to" : "already chains to",
+	    target, target == 1 ? BOOTBANK_NAME_1 : BOOTBANK_NAME_2, o->dry_run || !changed ? "" : " (BIOS)");
+}
+
+int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update_result *ret, struct rh_err *err)
+{
+	struct bootbank_update_result r;
+	struct bootbank_cmdline c;
+	struct bootbank_disk d;
+	struct bootbank_slot *cur = malloc(sizeof(*cur));
+	struct bootcfg *src = malloc(sizeof(*src)), *cfg = malloc(sizeof(*cfg));
+	char work[PATH_MAX] = "", srcdir[PATH_MAX], dir[PATH_MAX];
+	int rc, urc, target, syslinux = 0, mounted = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (!cur || !src || !cfg) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = bootbank_find_disk(&c, &d, err);
+	if (rc)
+		goto out;
+	if (!c.has_uuid) {
+		rc = rh_errf(err, -ENOTSUP, "this host has no boot banks to update: it booted from read-only media (an "
+				 "ISO or PXE: no ramhost.bankuuid= on the kernel command line); install it to a disk "
+				 "first (ramhost install)");
+		goto out;
+	}
+	target = 3 - d.booted;
+	snprintf(r.disk, sizeof(r.disk), "%s", d.disk);
+	r.booted = d.booted;
+	r.target = target;
+	if (!d.part[target - 1]) {
+		rc = rh_errf(err, -ENOENT, "%s has no '%s' partition (a single-bank disk): there is no other bank to "
+				 "update", d.disk, target == 1 ? BOOTBANK_NAME_1 : BOOTBANK_NAME_2);
+		goto out;
+	}
+	snprintf(r.target_dev, sizeof(r.target_dev), "%s", d.dev[target - 1]);
+	snprintf(r.target_uuid, sizeof(r.target_uuid), "%s", d.uuid[target - 1]);
+	rc = check_booted(&d, cur, err);
+	if (rc)
+		goto out;
+	say(o->progress, o->progress_ctx, "booted bank %d (%s, updated=%" PRIu64 ", build=%s); updating bank %d (%s)",
+	    d.booted, d.dev[d.booted - 1], cur->updated, cur->build, target, r.target_dev);
+
+	rc = prepare_source(o, &r, work, srcdir, err);
+	rc = rc ?: bootbank_update_check_source(srcdir, src, &r.bytes, err);
+	if (rc)
+		goto out;
+	r.nfiles = src->nmodules + 1;
+	if (bootbank_update_cfg(src, cur->updated, cfg) < 0) {
+		rc = rh_errf(err, -EOVERFLOW, "booted bank %d: updated=%" PRIu64 " cannot grow", d.booted, cur->updated);
+		goto out;
+	}
+	r.updated = cfg->updated;
+	snprintf(r.build, sizeof(r.build), "%s", cfg->build);
+	say(o->progress, o->progress_ctx, "source %s: build=%s, kernel and %u modules, %" PRIu64 " bytes, every "
+	    "SHA-256 matches its boot.cfg", srcdir, cfg->build, cfg->nmodules, r.bytes);
+
+	if (o->dry_run) {
+		rc = bootbank_mount(r.target_dev, 0, dir, err);
+		if (rc)
+			goto out;
+		rc = check_space(srcdir, cfg, dir, r.target_dev, err);
+		urc = bootbank_umount(r.target_dev, dir, err);
+		rc = rc ?: urc;
+		if (rc)
+			goto out;
+		snprintf(r.state, sizeof(r.state), "not saved (dry run)");
+		say(o->progress, o->progress_ctx, "dry run: bank %d would get updated=%" PRIu64 " bootstate=1 "
+		    "(UPGRADING); nothing written", target, cfg->updated);
+		point_esp(o, &d, target, 1, &r);
+		goto done;
+	}
+
+	rc = save_state(o, &r, err);
+	if (rc)
+		goto out;
+	say(o->progress, o->progress_ctx, "state: %s", r.state);
+
+	rc = bootbank_mount(r.target_dev, 1, dir, err);
+	if (rc)
+		goto out;
+	mounted = 1;
+	rc = bootbank_update_write_bank(srcdir, cfg, dir, r.target_dev, (unsigned)target, r.target_uuid, o->progress,
+					o->progress_ctx, &syslinux, err);
+	urc = bootbank_umount(r.target_dev, dir, err);
+	mounted = 0;
+	rc = rc ?: urc;
+	if (rc)
+		goto out;
+	point_esp(o, &d, target, syslinux, &r);
+done:
+	*ret = r;
+out:
+	if (mounted)
+		bootbank_umount(r.target_dev, dir, NULL);
+	if (work[0])
+		fs_rm_rf(work, NULL);
+	free(cur);
+	free(src);
+	free(cfg);
+	return rc;
+}
