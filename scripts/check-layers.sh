@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/check-layers.sh [DIR]: every #include "..." in the C sources under DIR (default: this tree) must go down
-# the layer order of docs/architecture.md, or stay in its own folder. Prints one line per wrong-way include,
+# the layer order of docs/architecture.md, or stay in its own folder. Prints one line per wrong-way include on stderr,
 #   check-layers: vib/vibdb.c:12: includes image-builder/profile.h: vib/ (layer 2) may not use image-builder/ (layer 3)
 # and exits 1 when there is any; exits 0 silently otherwise. Run by the Makefile before anything is compiled and
 # by tests/integration/layers.sh.
@@ -90,9 +90,10 @@ for top, dirs, files in os.walk("."):
                 if why and (src, tgt) in ALLOW:
                     why = None
                 if why:
-                    print("check-layers: %s:%d: includes %s: %s" % (src, n, tgt, why))
+                    print("check-layers: %s:%d: includes %s: %s" % (src, n, tgt, why), file=sys.stderr)
                     bad += 1
 if bad:
-    print("check-layers: %d wrong-way include%s (docs/architecture.md, \"Layers\")" % (bad, "" if bad == 1 else "s"))
+    print("check-layers: %d wrong-way include%s (docs/architecture.md, \"Layers\")" % (bad, "" if bad == 1 else "s"),
+          file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY

@@ -30,12 +30,12 @@ class Timeout(Exception):
     pass
 
 
-class Vm:
-    """One guest. media: list of extra qemu arguments (e.g. ["-cdrom", iso]). The console log is written to
-    build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind. net=True gives the
-    guest a virtio NIC on QEMU user-mode networking (guest 10.0.2.15/24; the host's loopback is 10.0.2.2)."""
+class Console:
+    """A child process whose output is read as a console: everything it prints is kept (and logged), expect()
+    waits for a regex in what has not been consumed yet. Vm is the QEMU guest; the harness self-test
+    (tests/system/test_harness.py) drives a plain process."""
 
-    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False):
+    def _attach(self, name, args, echo=False):
         os.makedirs(LOGDIR, exist_ok=True)
         self.name = name
         self.echo = echo  # also copy the console to our stdout as it arrives (make demo)
@@ -43,20 +43,6 @@ class Vm:
         self.log = open(self.log_path, "wb")
         self.buf = b""
         self.pos = 0  # expect() searches from here on
-        self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
-        args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
-                "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
-        args += (["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"] if net else ["-net", "none"])
-        if firmware in ("uefi", "uefi-sb"):
-            code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
-            vars_copy = os.path.join(self.tmp, "vars.fd")
-            with open(varsrc, "rb") as src, open(vars_copy, "wb") as dst:
-                dst.write(src.read())
-            if firmware == "uefi-sb":  # the Secure Boot build keeps its variables in SMM
-                args += ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
-            args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + code,
-                     "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
-        args += list(media) + list(extra)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
@@ -84,14 +70,21 @@ class Vm:
                 sys.stdout.buffer.flush()
         return self.proc.poll() is None or bool(ready)
 
+    def _line_ended(self, end):
+        """True when the console line holding offset end has ended (a CR or LF arrived at or after it)."""
+        return self.buf.find(b"\n", end) >= 0 or self.buf.find(b"\r", end) >= 0
+
     def expect(self, pattern, timeout):
         """Waits until regex pattern appears in output not yet consumed; returns the match and consumes up to
-        its end. Raises Timeout (with the log's tail) if it does not come in time or qemu exits."""
+        its end. Raises Timeout (with the log's tail) if it does not come in time or qemu exits.
+        A pattern that captures fields is only taken once the line it ends on is complete: output arrives in
+        pieces, and a field at the end of a line ("build=(\\S+)") would otherwise match a line cut mid-read
+        ("build=d" of "build=debian-12.0"). Prompts (no groups) match as soon as they appear."""
         rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self.buf, self.pos)
-            if m:
+            if m and (not rx.groups or self._line_ended(m.end())):
                 self.pos = m.end()
                 return m
             if time.monotonic() >= deadline or not self._pump(deadline):
@@ -134,13 +127,38 @@ class Vm:
             self.proc.kill()
         self.proc.wait()
         self.log.close()
-        subprocess.run(["rm", "-rf", self.tmp])
+        if getattr(self, "tmp", None):
+            subprocess.run(["rm", "-rf", self.tmp])
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Vm(Console):
+    """One guest. media: list of extra qemu arguments (e.g. ["-cdrom", iso]). The console log is written to
+    build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind. net=True gives the
+    guest a virtio NIC on QEMU user-mode networking (guest 10.0.2.15/24; the host's loopback is 10.0.2.2)."""
+
+    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False):
+        self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
+        args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
+                "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
+        args += (["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"] if net else ["-net", "none"])
+        if firmware in ("uefi", "uefi-sb"):
+            code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
+            vars_copy = os.path.join(self.tmp, "vars.fd")
+            with open(varsrc, "rb") as src, open(vars_copy, "wb") as dst:
+                dst.write(src.read())
+            if firmware == "uefi-sb":  # the Secure Boot build keeps its variables in SMM
+                args += ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
+            args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + code,
+                     "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
+        args += list(media) + list(extra)
+        self._attach(name, args, echo)
+
 
 
 class Report:
