@@ -142,7 +142,10 @@ static int take_entry(struct archive *a, struct archive_entry *ae, const char *s
 		if (archive_entry_size(ae) < 0)
 			return rh_errf(err, -EINVAL, "%s: entry '%s': negative size", src, name);
 		e->size = (uint64_t)archive_entry_size(ae);
-		return spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err) ?: take_xattrs(ae, e);
+		rc = spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err);
+		if (rc < 0)
+			return rc;
+		return take_xattrs(ae, e);
 	case AE_IFLNK: {
 		const char *t = archive_entry_symlink(ae);
 		if (!t || !*t)

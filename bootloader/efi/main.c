@@ -64,7 +64,7 @@ static void say_status(const char *what, EFI_STATUS st)
 		ascii_append(line, sizeof(line), names[code]);
 		ascii_append(line, sizeof(line), ")");
 	}
-	say(line);
+	text_say(line);
 }
 
 static void bank_infos(struct bank_info info[2])
@@ -120,15 +120,15 @@ static void apply_writes(const struct bank_plan *p)
 			ascii_append_u64(line, sizeof(line), (uint64_t)p->write_updated[i]);
 			cfg.updated = (uint64_t)p->write_updated[i];
 		}
-		say(line);
+		text_say(line);
 		len = bootcfg_format(&cfg, fmt_buf, sizeof(fmt_buf));
 		if (len < 0) {
-			say("  boot.cfg does not fit in 16384 bytes; not written");
+			text_say("  boot.cfg does not fit in 16384 bytes; not written");
 			continue;
 		}
 		st = bank_write_bootcfg(b, fmt_buf, (UINTN)len);
 		if (st == EFI_WRITE_PROTECTED) {
-			say("  read-only medium: not written (this boot only)");
+			text_say("  read-only medium: not written (this boot only)");
 			b->cfg = cfg;
 		} else if (EFI_ERROR(st)) {
 			say_status("  writing boot.cfg failed", st);
@@ -146,7 +146,7 @@ static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f,
 
 	st = bank_file_read(b, f->name, into, size);
 	if (EFI_ERROR(st)) {
-		say4("cannot read ", f->name, "", "");
+		text_say4("cannot read ", f->name, "", "");
 		say_status("  read", st);
 		return st;
 	}
@@ -154,9 +154,9 @@ static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f,
 	if (CompareMem(got, (void *)f->sha256, SHA256_DIGEST_LEN) != 0) {
 		hex_digest(f->sha256, SHA256_DIGEST_LEN, want_hex);
 		hex_digest(got, SHA256_DIGEST_LEN, got_hex);
-		say4(f->name, ": SHA-256 mismatch: refusing to boot it", "", "");
-		say4("  expected ", want_hex, "", "");
-		say4("  actual   ", got_hex, "", "");
+		text_say4(f->name, ": SHA-256 mismatch: refusing to boot it", "", "");
+		text_say4("  expected ", want_hex, "", "");
+		text_say4("  actual   ", got_hex, "", "");
 		return EFI_SECURITY_VIOLATION;
 	}
 	return EFI_SUCCESS;
@@ -167,16 +167,16 @@ static EFI_STATUS file_size_checked(struct efi_bank *b, const struct bootcfg_fil
 	EFI_STATUS st;
 
 	if (!f->has_sha256) {
-		say4(f->name, ": no hash.", f->name, " line in boot.cfg: refusing to boot an unverified file");
+		text_say4(f->name, ": no hash.", f->name, " line in boot.cfg: refusing to boot an unverified file");
 		return EFI_SECURITY_VIOLATION;
 	}
 	st = bank_file_size(b, f->name, ret);
 	if (EFI_ERROR(st)) {
-		say4(f->name, ": missing from bank ", b->number == 1 ? "1" : "2", "");
+		text_say4(f->name, ": missing from bank ", b->number == 1 ? "1" : "2", "");
 		return st;
 	}
 	if (*ret >= 0xffffffffull) {
-		say4(f->name, ": 4 GiB or more: too large", "", "");
+		text_say4(f->name, ": 4 GiB or more: too large", "", "");
 		return EFI_BAD_BUFFER_SIZE;
 	}
 	return EFI_SUCCESS;
@@ -200,9 +200,9 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 
 	if (!b->parsed)
 		return EFI_NOT_FOUND;
-	say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
+	text_say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
 	if (!cfg->kernel.name[0]) {
-		say("boot.cfg has no kernel= line");
+		text_say("boot.cfg has no kernel= line");
 		return EFI_NOT_FOUND;
 	}
 	st = file_size_checked(b, &cfg->kernel, &ksize);
@@ -218,7 +218,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 	kernel = alloc_pages(ksize);
 	initrd = alloc_pages(initrd_cap);
 	if (!kernel || !initrd) {
-		say("out of memory for the kernel and modules");
+		text_say("out of memory for the kernel and modules");
 		st = EFI_OUT_OF_RESOURCES;
 		goto fail;
 	}
@@ -248,7 +248,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		ascii_append(cmdline, sizeof(cmdline), " ramhost.bankuuid=");
 		ascii_append(cmdline, sizeof(cmdline), b->uuid);
 	}
-	say4("kernel options: ", cmdline, "", "");
+	text_say4("kernel options: ", cmdline, "", "");
 	{
 		char line[160];
 		uint64_t now = clock_ms();
@@ -261,7 +261,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		ascii_append(line, sizeof(line), " ms (");
 		ascii_append_u64(line, sizeof(line), now);
 		ascii_append(line, sizeof(line), " ms since the loader started, menu included)");
-		say(line);
+		text_say(line);
 	}
 	{
 		char line[BOOTCFG_MAX_TEXT + 64];
@@ -273,7 +273,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		ascii_append(line, sizeof(line), cfg->build);
 		ascii_append(line, sizeof(line), ") from ");
 		ascii_append(line, sizeof(line), media.medium);
-		say(line);
+		text_say(line);
 	}
 	st = linux_start(image, kernel, (UINTN)ksize, initrd, (UINTN)(total + bootcfg_cpio_len(b->len)), cmdline,
 			 &what);
@@ -294,10 +294,10 @@ static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const 
 		int bn = order[i];
 
 		if (i > 0)
-			say4("trying the fallback: bank ", bn == 1 ? "1" : "2", "", "");
+			text_say4("trying the fallback: bank ", bn == 1 ? "1" : "2", "", "");
 		boot_bank(image, bn, i == 0 && opts ? opts : media.bank[bn - 1].cfg.kernelopt);
 	}
-	say("no bank left to boot: the menu waits");
+	text_say("no bank left to boot: the menu waits");
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
@@ -313,13 +313,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	clock_start();
 	/* The firmware arms a 5-minute watchdog for boot applications; a menu left waiting must not reset. */
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
-	say("ramhost UEFI loader");
+	text_say("ramhost UEFI loader");
 
 rescan:
 	st = media_find(image, &media);
 	if (EFI_ERROR(st)) {
-		say("no bootbank found on the boot device (no RHBANK1/RHBANK2 volume, no /bootbank/boot.cfg on an");
-		say("ISO9660 volume, no \\boot.cfg next to the loader); press any key to scan again");
+		text_say("no bootbank found on the boot device (no RHBANK1/RHBANK2 volume, no /bootbank/boot.cfg on an");
+		text_say("ISO9660 volume, no \\boot.cfg next to the loader); press any key to scan again");
 		menu_wait_key(NULL);
 		goto rescan;
 	}
@@ -333,7 +333,7 @@ rescan:
 	if (timeout < 0 && plan.n && first)
 		timeout = 5;
 	if (!plan.n) {
-		say("no bootable bank (missing, unparsable, dirty or invalid): the menu waits");
+		text_say("no bootable bank (missing, unparsable, dirty or invalid): the menu waits");
 		timeout = -1;
 	}
 	first = 0;
@@ -349,7 +349,7 @@ rescan:
 			/* the ISO's bank with the installer's options; no fallback: an ISO has one bank */
 			if (!edited)
 				menu_install_options(&media, options, sizeof(options));
-			say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ",
+			text_say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ",
 			     media.installopt);
 			boot_in_order(image, &selected, 1, options);
 			continue;
@@ -359,7 +359,7 @@ rescan:
 			int rc = bank_revert(info, selected, &p);
 
 			if (rc != 0) {
-				say4("cannot revert: bank ", selected == 1 ? "2" : "1", " is not bootable", "");
+				text_say4("cannot revert: bank ", selected == 1 ? "2" : "1", " is not bootable", "");
 				continue;
 			}
 			apply_writes(&p);

@@ -41,7 +41,7 @@ static void show_bank(const struct efi_bank *b, int selected)
 		ascii_append(line, sizeof(line), ", ");
 		ascii_append(line, sizeof(line), state_name(b->cfg.bootstate));
 	}
-	say(line);
+	text_say(line);
 }
 
 static const char *menu_title(const struct boot_media *m, int selected)
@@ -82,22 +82,22 @@ static void show_install(const struct boot_media *m, int cur)
 	ascii_append_u64(line, sizeof(line), (uint64_t)ib);
 	ascii_append(line, sizeof(line), " with ");
 	ascii_append(line, sizeof(line), m->installopt);
-	say(line);
+	text_say(line);
 }
 
 static void show_menu(const struct boot_media *m, int cur)
 {
 	int ib = media_install_bank(m);
 
-	say(menu_title(m, cur == ENTRY_INSTALL ? ib : cur));
+	text_say(menu_title(m, cur == ENTRY_INSTALL ? ib : cur));
 	show_bank(&m->bank[0], cur == 1);
 	show_bank(&m->bank[1], cur == 2);
 	show_install(m, cur);
 	if (ib)
-		say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   r: revert to the "
+		text_say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   r: revert to the "
 		    "other bank");
 	else
-		say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
+		text_say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
 }
 
 static int read_key(EFI_INPUT_KEY *key)
@@ -128,23 +128,23 @@ static int edit_line(char *buf, UINTN cap)
 	UINTN len = ascii_len(buf);
 	char one[2] = { 0, 0 };
 
-	put("ramhost.efi: options: ");
-	put(buf);
+	text_put("ramhost.efi: options: ");
+	text_put(buf);
 	for (;;) {
 		CHAR16 c = menu_wait_key(&key);
 
 		if (key.ScanCode == KEY_ESC_SCAN || c == 0x1b) {
-			put("\n");
+			text_put("\n");
 			return 0;
 		}
 		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
-			put("\n");
+			text_put("\n");
 			return 1;
 		}
 		if (c == CHAR_BACKSPACE || c == 0x7f) {
 			if (len) {
 				buf[--len] = '\0';
-				put("\b \b");
+				text_put("\b \b");
 			}
 			continue;
 		}
@@ -152,7 +152,7 @@ static int edit_line(char *buf, UINTN cap)
 			buf[len++] = (char)c;
 			buf[len] = '\0';
 			one[0] = (char)c;
-			put(one);
+			text_put(one);
 		}
 	}
 }
@@ -181,18 +181,18 @@ static int countdown(int selected, long seconds, EFI_INPUT_KEY *ret_key)
 			ascii_append(line, sizeof(line), " in ");
 			ascii_append_u64(line, sizeof(line), (uint64_t)left);
 			ascii_append(line, sizeof(line), " s (press any key to stop) ");
-			put(line);
+			text_put(line);
 			shown = left;
 		}
 		if (read_key(ret_key)) {
-			put("\n");
-			say("countdown stopped");
+			text_put("\n");
+			text_say("countdown stopped");
 			return 0;
 		}
 		uefi_call_wrapper(BS->Stall, 1, POLL_US);
 		ticks--;
 	}
-	put("\n");
+	text_put("\n");
 	return 1;
 }
 
@@ -233,7 +233,7 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 		}
 		if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
 			if (!ib) {
-				say("no Install to disk entry: this medium is not an installable ISO");
+				text_say("no Install to disk entry: this medium is not an installable ISO");
 				continue;
 			}
 			*selected = ib;
@@ -241,7 +241,7 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 		}
 		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
 			if (!m->bank[*selected - 1].parsed) {
-				say("this bank cannot be booted; select the other one, or press s to scan again");
+				text_say("this bank cannot be booted; select the other one, or press s to scan again");
 				continue;
 			}
 			return MENU_BOOT;
@@ -252,14 +252,14 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 			const struct efi_bank *b = &m->bank[*selected - 1];
 
 			if (!b->parsed) {
-				say("this bank has no boot.cfg to edit");
+				text_say("this bank has no boot.cfg to edit");
 				continue;
 			}
 			if (cur == ENTRY_INSTALL)
 				menu_install_options(m, line, sizeof(line));
 			else
 				ascii_copy(line, sizeof(line), b->cfg.kernelopt);
-			say("edit the kernel options for this boot: Enter boots, Esc cancels");
+			text_say("edit the kernel options for this boot: Enter boots, Esc cancels");
 			if (edit_line(line, sizeof(line))) {
 				ascii_copy(options, cap, line);
 				*ret_edited = 1;
@@ -275,12 +275,12 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 			ascii_append(q, sizeof(q), "ramhost.efi: revert to bank ");
 			ascii_append_u64(q, sizeof(q), (uint64_t)other_bank(*selected));
 			ascii_append(q, sizeof(q), " and make it the default? (y/n) ");
-			put(q);
+			text_put(q);
 			c = menu_wait_key(&key);
-			put("\n");
+			text_put("\n");
 			if (c == 'y' || c == 'Y')
 				return MENU_REVERT;
-			say("revert cancelled");
+			text_say("revert cancelled");
 			show_menu(m, cur);
 			continue;
 		}

@@ -1,4 +1,5 @@
-/* test_init_copy.c: init's tree copy (copy.h) in a temporary directory: types, modes, times, merge order. */
+/* test_copy_tree.c: the tree copy (lib/host/copy_tree.h) in a temporary directory: types, modes, times, merge
+ * order. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_init_hook.c: init's helper runner (ramdisk/init/hook.h): exit statuses, signals, the time limit killing
+/* test_hook.c: init's helper runner (ramdisk/init/hook.h): exit statuses, signals, the time limit killing
  * the whole process group, stdin from /dev/null, and the caller's signal mask left as it was. */
 #include <errno.h>
 #include <signal.h>
