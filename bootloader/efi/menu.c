@@ -196,10 +196,106 @@ static int countdown(int selected, long seconds, EFI_INPUT_KEY *ret_key)
 	return 1;
 }
 
+#define MENU_STAY (-1)  /* a key handler's answer: the menu goes on */
+
+/* Up/Down/1/2: moves the highlight (cur) within 1..last; returns 1 when the key was one of those. */
+static int move_key(struct boot_media *m, const EFI_INPUT_KEY *key, CHAR16 c, int *cur, int *selected, int ib,
+		    int last)
+{
+	int want = 0;
+
+	if (key->ScanCode == SCAN_UP)
+		want = *cur > 1 ? *cur - 1 : 1;
+	else if (key->ScanCode == SCAN_DOWN)
+		want = *cur < last ? *cur + 1 : last;
+	else if (c == '1' || c == '2')
+		want = c - '0';
+	if (!want)
+		return 0;
+	if (want != *cur) {
+		*cur = want;
+		*selected = *cur == ENTRY_INSTALL ? ib : *cur;
+		show_menu(m, *cur);
+	}
+	return 1;
+}
+
+/* e: edits the kernel options of the highlighted entry; Enter in the editor boots with them. */
+static int edit_key(struct boot_media *m, int cur, int selected, char *options, UINTN cap, int *ret_edited)
+{
+	static char line[MENU_OPTIONS_MAX];
+	const struct efi_bank *b = &m->bank[selected - 1];
+
+	if (!b->parsed) {
+		text_say("this bank has no boot.cfg to edit");
+		return MENU_STAY;
+	}
+	if (cur == ENTRY_INSTALL)
+		menu_install_options(m, line, sizeof(line));
+	else
+		ascii_copy(line, sizeof(line), b->cfg.kernelopt);
+	text_say("edit the kernel options for this boot: Enter boots, Esc cancels");
+	if (edit_line(line, sizeof(line))) {
+		ascii_copy(options, cap, line);
+		*ret_edited = 1;
+		return cur == ENTRY_INSTALL ? MENU_INSTALL : MENU_BOOT;
+	}
+	show_menu(m, cur);
+	return MENU_STAY;
+}
+
+/* r: asks before reverting to the other bank. */
+static int revert_key(struct boot_media *m, int cur, int selected)
+{
+	EFI_INPUT_KEY key;
+	char q[120];
+	CHAR16 c;
+
+	q[0] = '\0';
+	ascii_append(q, sizeof(q), "ramhost.efi: revert to bank ");
+	ascii_append_u64(q, sizeof(q), (uint64_t)other_bank(selected));
+	ascii_append(q, sizeof(q), " and make it the default? (y/n) ");
+	text_put(q);
+	c = menu_wait_key(&key);
+	text_put("\n");
+	if (c == 'y' || c == 'Y')
+		return MENU_REVERT;
+	text_say("revert cancelled");
+	show_menu(m, cur);
+	return MENU_STAY;
+}
+
+/* Any other key: i (or Enter on the install entry), Enter, s, e, r; the rest are ignored. */
+static int action_key(struct boot_media *m, CHAR16 c, int cur, int *selected, int ib, char *options, UINTN cap,
+		      int *ret_edited)
+{
+	if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
+		if (!ib) {
+			text_say("no Install to disk entry: this medium is not an installable ISO");
+			return MENU_STAY;
+		}
+		*selected = ib;
+		return MENU_INSTALL;
+	}
+	if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
+		if (!m->bank[*selected - 1].parsed) {
+			text_say("this bank cannot be booted; select the other one, or press s to scan again");
+			return MENU_STAY;
+		}
+		return MENU_BOOT;
+	}
+	if (c == 's' || c == 'S')
+		return MENU_RESCAN;
+	if (c == 'e' || c == 'E')
+		return edit_key(m, cur, *selected, options, cap, ret_edited);
+	if (c == 'r' || c == 'R')
+		return revert_key(m, cur, *selected);
+	return MENU_STAY;
+}
+
 enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, char *options, UINTN cap,
 			  int *ret_edited)
 {
-	static char line[MENU_OPTIONS_MAX];
 	EFI_INPUT_KEY key;
 	int pending = 0, cur = *selected, ib = media_install_bank(m), last = ib ? ENTRY_INSTALL : 2;
 
@@ -214,75 +310,13 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 	}
 	for (;;) {
 		CHAR16 c = pending ? key.UnicodeChar : menu_wait_key(&key);
-		int want = 0;
+		int a;
 
 		pending = 0;
-		if (key.ScanCode == SCAN_UP)
-			want = cur > 1 ? cur - 1 : 1;
-		else if (key.ScanCode == SCAN_DOWN)
-			want = cur < last ? cur + 1 : last;
-		else if (c == '1' || c == '2')
-			want = c - '0';
-		if (want) {
-			if (want != cur) {
-				cur = want;
-				*selected = cur == ENTRY_INSTALL ? ib : cur;
-				show_menu(m, cur);
-			}
+		if (move_key(m, &key, c, &cur, selected, ib, last))
 			continue;
-		}
-		if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
-			if (!ib) {
-				text_say("no Install to disk entry: this medium is not an installable ISO");
-				continue;
-			}
-			*selected = ib;
-			return MENU_INSTALL;
-		}
-		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
-			if (!m->bank[*selected - 1].parsed) {
-				text_say("this bank cannot be booted; select the other one, or press s to scan again");
-				continue;
-			}
-			return MENU_BOOT;
-		}
-		if (c == 's' || c == 'S')
-			return MENU_RESCAN;
-		if (c == 'e' || c == 'E') {
-			const struct efi_bank *b = &m->bank[*selected - 1];
-
-			if (!b->parsed) {
-				text_say("this bank has no boot.cfg to edit");
-				continue;
-			}
-			if (cur == ENTRY_INSTALL)
-				menu_install_options(m, line, sizeof(line));
-			else
-				ascii_copy(line, sizeof(line), b->cfg.kernelopt);
-			text_say("edit the kernel options for this boot: Enter boots, Esc cancels");
-			if (edit_line(line, sizeof(line))) {
-				ascii_copy(options, cap, line);
-				*ret_edited = 1;
-				return cur == ENTRY_INSTALL ? MENU_INSTALL : MENU_BOOT;
-			}
-			show_menu(m, cur);
-			continue;
-		}
-		if (c == 'r' || c == 'R') {
-			char q[120];
-
-			q[0] = '\0';
-			ascii_append(q, sizeof(q), "ramhost.efi: revert to bank ");
-			ascii_append_u64(q, sizeof(q), (uint64_t)other_bank(*selected));
-			ascii_append(q, sizeof(q), " and make it the default? (y/n) ");
-			text_put(q);
-			c = menu_wait_key(&key);
-			text_put("\n");
-			if (c == 'y' || c == 'Y')
-				return MENU_REVERT;
-			text_say("revert cancelled");
-			show_menu(m, cur);
-			continue;
-		}
+		a = action_key(m, c, cur, selected, ib, options, cap, ret_edited);
+		if (a != MENU_STAY)
+			return (enum menu_action)a;
 	}
 }
