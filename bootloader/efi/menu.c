@@ -94,8 +94,8 @@ static void show_menu(const struct boot_media *m, int cur)
 	show_bank(&m->bank[1], cur == 2);
 	show_install(m, cur);
 	if (ib)
-		text_say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   r: revert to the "
-		    "other bank");
+		text_say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   "
+			 "r: revert to the other bank");
 	else
 		text_say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
 }
