@@ -47,7 +47,8 @@ static const struct {
 	unsigned takes;
 	const char *usage, *help;
 } subs[SUB_COUNT] = {
-	{ "save", run_save_cmd, TAKES_SAVE_OPTS | TAKES_JSON, "ramhost state save [--dry-run] [--if-changed] [--keep N] [--every SECONDS] [--json] [COMMON]",
+	{ "save", run_save_cmd, TAKES_SAVE_OPTS | TAKES_JSON,
+	  "ramhost state save [--dry-run] [--if-changed] [--keep N] [--every SECONDS] [--json] [COMMON]",
 	  "Saves every sticky file under the root as a new generation in the store (temp file, fsync, rename,\n"
 	  "directory fsync), then deletes generations beyond the newest N (--keep, default 3).\n"
 	  "  --dry-run      list what would be saved; write nothing\n"
@@ -55,19 +56,24 @@ static const struct {
 	  "  --every SECS   run forever: sleep SECS, save, repeat (for an hourly --if-changed save)\n"
 	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH\n"
 	  "    or: ramhost state: nothing changed since generation N\n" },
-	{ "list", run_list, TAKES_JSON, "ramhost state list [--json] [COMMON]",
+	{ "list", run_list, TAKES_JSON,
+	  "ramhost state list [--json] [COMMON]",
 	  "Lists the generations in the store, oldest first, with creation time, file count, size and whether the\n"
 	  "file verifies (footer, SHA-256 of the content, MANIFEST).\n" },
-	{ "show", run_show, TAKES_GEN | TAKES_JSON, "ramhost state show [--generation N] [--json] [COMMON]",
+	{ "show", run_show, TAKES_GEN | TAKES_JSON,
+	  "ramhost state show [--generation N] [--json] [COMMON]",
 	  "Shows the MANIFEST of generation N (default: the newest valid one): one line per saved path with type\n"
 	  "(f file, l symlink, d deleted default), mode, owner, size, mtime and path.\n" },
-	{ "diff", run_diff, TAKES_GEN | TAKES_JSON, "ramhost state diff [--generation N] [--json] [COMMON]",
+	{ "diff", run_diff, TAKES_GEN | TAKES_JSON,
+	  "ramhost state diff [--generation N] [--json] [COMMON]",
 	  "Compares the live sticky set with generation N (default: the newest valid one): lines 'A path' (new),\n"
 	  "'M path' (changed content, mode, owner, mtime or xattrs) and 'D path' (gone).\n" },
-	{ "restore", run_restore, TAKES_GEN | NEEDS_GEN, "ramhost state restore --generation N [COMMON]",
+	{ "restore", run_restore, TAKES_GEN | NEEDS_GEN,
+	  "ramhost state restore --generation N [COMMON]",
 	  "Verifies all of generation N first, then restores it over the root: files and symlinks with their mode,\n"
 	  "owner, mtime and xattrs, and deletions. A damaged generation fails and changes nothing.\n" },
-	{ "boot", run_boot, 0, "ramhost state boot [COMMON]",
+	{ "boot", run_boot, 0,
+	  "ramhost state boot [COMMON]",
 	  "What init runs before the base's init: finds the state partition (GPT name 'state' on the disk of\n"
 	  "ramhost.bankuuid), mounts it (ext4) at ROOT/run/ramhost/state, restores the newest valid generation and\n"
 	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. Prints one line:\n"

@@ -460,7 +460,8 @@ static void read_install_cfg(struct boot_media *m)
 		return;
 	}
 	if (bootcfg_parse(text, (size_t)size, &cfg, &e) < 0) {
-		text_say4(BOOTCFG_ISO_INSTALL_CFG ": ", e.what ? e.what : "cannot parse it", ": no Install to disk entry", "");
+		text_say4(BOOTCFG_ISO_INSTALL_CFG ": ", e.what ? e.what : "cannot parse it", ": no Install to disk entry",
+			  "");
 		return;
 	}
 	ascii_copy(m->installopt, sizeof(m->installopt), cfg.installopt);
