@@ -115,7 +115,7 @@ static void du_print(const char *path, const struct du_totals *t, int json, int 
 		printf(",\"bytes\":%" PRIu64 ",\"inodes\":%" PRIu64 ",\"errors\":%d}\n", t->bytes, t->inodes,
 		       t->errors);
 	} else {
-		format_size(t->bytes, human, size, sizeof(size));
+		usage_format_size(t->bytes, human, size, sizeof(size));
 		printf("%s\t%" PRIu64 "\t%s\n", size, t->inodes, path);
 	}
 }
