@@ -184,7 +184,7 @@ static void print_table(const struct td_row *td, unsigned ntd, const struct rd_r
 
 	printf("%-12s %-28s %12s %-32s %s\n", "TARDISK", "FILE", "SIZE", "MOUNTPOINT", "LOOP");
 	for (i = 0; i < ntd; i++) {
-		format_size(td[i].size, human, a, sizeof(a));
+		usage_format_size(td[i].size, human, a, sizeof(a));
 		printf("%-12s %-28s %12s %-32s %s%s\n", td[i].t->name, td[i].t->file, a, td[i].t->mountpoint,
 		       td[i].loop, td[i].error[0] ? "  ERROR" : "");
 	}
@@ -196,9 +196,9 @@ static void print_table(const struct td_row *td, unsigned ntd, const struct rd_r
 			       "-", "-", "-", "-", "-", "ERROR");
 			continue;
 		}
-		format_size(rd[i].limit, human, a, sizeof(a));
-		format_size(rd[i].used, human, b, sizeof(b));
-		format_size(rd[i].avail, human, c, sizeof(c));
+		usage_format_size(rd[i].limit, human, a, sizeof(a));
+		usage_format_size(rd[i].used, human, b, sizeof(b));
+		usage_format_size(rd[i].avail, human, c, sizeof(c));
 		printf("%-12s %-16s %12s %12s %12s %4u%% %9" PRIu64 " %9" PRIu64 " %s\n", rd[i].r->name,
 		       rd[i].r->mountpoint, a, b, c, rd[i].pct, rd[i].iused, rd[i].ilimit, rd[i].flag);
 	}
@@ -252,7 +252,8 @@ int cmd_df(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (bootenv_load(envpath, &env, &err) < 0 || rh_read_file(mpath, SYSROOT_MAX_FILE, &mounts, &mlen, &err) < 0) {
+	if (usage_bootenv_load(envpath, &env, &err) < 0 ||
+	    rh_read_file(mpath, SYSROOT_MAX_FILE, &mounts, &mlen, &err) < 0) {
 		fprintf(stderr, "ramhost df: %s\n", err.msg);
 		return 1;
 	}

@@ -58,6 +58,68 @@ static void usage(FILE *f)
 		   "  -x      stay on PATH's file system\n");
 }
 
+struct du_totals {
+	uint64_t bytes, inodes;
+	int errors;
+};
+
+/* Sums the tree fts walks into t, counting a hard-linked file once (seen); unreadable entries are reported
+ * and counted as errors. Returns -ENOMEM (reported) or 0. */
+static int du_walk(FTS *fts, const char *path, struct inoset *seen, struct du_totals *t)
+{
+	FTSENT *e;
+
+	while ((e = fts_read(fts))) {
+		switch (e->fts_info) {
+		case FTS_DP:
+			continue; /* counted on the way down */
+		case FTS_DNR:
+		case FTS_ERR:
+		case FTS_NS:
+			fprintf(stderr, "ramhost du: %s: %s\n", e->fts_path, strerror(e->fts_errno));
+			t->errors++;
+			if (e->fts_info != FTS_DNR)
+				continue;
+			break;
+		default:
+			break;
+		}
+		if (!e->fts_statp || e->fts_info == FTS_NS)
+			continue;
+		if (e->fts_statp->st_nlink > 1 && !S_ISDIR(e->fts_statp->st_mode)) {
+			int added = inoset_add(seen, e->fts_statp->st_dev, e->fts_statp->st_ino);
+			if (added < 0) {
+				fprintf(stderr, "ramhost du: out of memory\n");
+				return -ENOMEM;
+			}
+			if (!added)
+				continue;
+		}
+		t->bytes += (uint64_t)e->fts_statp->st_blocks * 512;
+		t->inodes++;
+	}
+	if (errno) {
+		fprintf(stderr, "ramhost du: %s: %s\n", path, strerror(errno));
+		t->errors++;
+	}
+	return 0;
+}
+
+static void du_print(const char *path, const struct du_totals *t, int json, int human)
+{
+	char size[32];
+
+	if (json) {
+		printf("{\"path\":");
+		json_string(stdout, path);
+		printf(",\"bytes\":%" PRIu64 ",\"inodes\":%" PRIu64 ",\"errors\":%d}\n", t->bytes, t->inodes,
+		       t->errors);
+	} else {
+		usage_format_size(t->bytes, human, size, sizeof(size));
+		printf("%s\t%" PRIu64 "\t%s\n", size, t->inodes, path);
+	}
+}
+
 int cmd_du(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -66,13 +128,11 @@ int cmd_du(int argc, char **argv)
 		{ "one-file-system", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, human = 0, xdev = 0, c, errors = 0, rc = 0;
-	uint64_t bytes = 0, inodes = 0;
+	int json = 0, human = 0, xdev = 0, c, rc;
+	struct du_totals t = { 0, 0, 0 };
 	struct inoset seen = { NULL, 0, 0 };
 	char *paths[2] = { NULL, NULL };
-	char size[32];
 	FTS *fts;
-	FTSENT *e;
 
 	optind = 1;
 	opterr = 0;
@@ -98,50 +158,11 @@ int cmd_du(int argc, char **argv)
 		fprintf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
 		return 1;
 	}
-	while ((e = fts_read(fts))) {
-		switch (e->fts_info) {
-		case FTS_DP:
-			continue; /* counted on the way down */
-		case FTS_DNR:
-		case FTS_ERR:
-		case FTS_NS:
-			fprintf(stderr, "ramhost du: %s: %s\n", e->fts_path, strerror(e->fts_errno));
-			errors++;
-			if (e->fts_info != FTS_DNR)
-				continue;
-			break;
-		default:
-			break;
-		}
-		if (!e->fts_statp || e->fts_info == FTS_NS)
-			continue;
-		if (e->fts_statp->st_nlink > 1 && !S_ISDIR(e->fts_statp->st_mode)) {
-			int added = inoset_add(&seen, e->fts_statp->st_dev, e->fts_statp->st_ino);
-			if (added < 0) {
-				fprintf(stderr, "ramhost du: out of memory\n");
-				rc = 1;
-				goto out;
-			}
-			if (!added)
-				continue;
-		}
-		bytes += (uint64_t)e->fts_statp->st_blocks * 512;
-		inodes++;
+	rc = 1;
+	if (du_walk(fts, paths[0], &seen, &t) == 0) {
+		du_print(paths[0], &t, json, human);
+		rc = t.errors ? 1 : 0;
 	}
-	if (errno) {
-		fprintf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
-		errors++;
-	}
-	if (json) {
-		printf("{\"path\":");
-		json_string(stdout, paths[0]);
-		printf(",\"bytes\":%" PRIu64 ",\"inodes\":%" PRIu64 ",\"errors\":%d}\n", bytes, inodes, errors);
-	} else {
-		format_size(bytes, human, size, sizeof(size));
-		printf("%s\t%" PRIu64 "\t%s\n", size, inodes, paths[0]);
-	}
-	rc = errors ? 1 : 0;
-out:
 	fts_close(fts);
 	free(seen.slot);
 	return rc;

@@ -56,7 +56,7 @@ int cmd_ready(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (bootenv_load(path, &env, &err) < 0) {
+	if (usage_bootenv_load(path, &env, &err) < 0) {
 		fprintf(stderr, "ramhost ready: %s%s\n", err.msg,
 			err.rc == -ENOENT ? " (was this host booted by ramhost's init?)" : "");
 		return 1;

@@ -16,12 +16,39 @@
 #include "ramdisk/state/state_sticky.h"
 #include "json.h"
 
-enum { SUB_SAVE, SUB_LIST, SUB_SHOW, SUB_DIFF, SUB_RESTORE, SUB_BOOT, SUB_COUNT };
+struct opts {
+	const char *store, *root;
+	int store_given;     /* --store given: boot looks for no partition, save skips the mount check */
+	int json, dry_run, if_changed, has_gen, has_keep;
+	unsigned keep, every;
+	uint64_t gen;
+};
+
+static int run_save_cmd(const struct opts *o);
+static int run_list(const struct opts *o);
+static int run_show(const struct opts *o);
+static int run_diff(const struct opts *o);
+static int run_restore(const struct opts *o);
+static int run_boot(const struct opts *o);
+
+/* Which options a subcommand takes besides --store, --root and --help; any other is a usage error. */
+enum {
+	TAKES_SAVE_OPTS = 1,  /* --dry-run --if-changed --keep --every */
+	TAKES_GEN = 2,        /* --generation */
+	TAKES_JSON = 4,       /* --json */
+	NEEDS_GEN = 8,        /* --generation is required */
+};
+
+enum { SUB_COUNT = 6 };
 
 static const struct {
-	const char *name, *usage, *help;
+	const char *name;
+	int (*run)(const struct opts *o);
+	unsigned takes;
+	const char *usage, *help;
 } subs[SUB_COUNT] = {
-	{ "save", "ramhost state save [--dry-run] [--if-changed] [--keep N] [--every SECONDS] [--json] [COMMON]",
+	{ "save", run_save_cmd, TAKES_SAVE_OPTS | TAKES_JSON,
+	  "ramhost state save [--dry-run] [--if-changed] [--keep N] [--every SECONDS] [--json] [COMMON]",
 	  "Saves every sticky file under the root as a new generation in the store (temp file, fsync, rename,\n"
 	  "directory fsync), then deletes generations beyond the newest N (--keep, default 3).\n"
 	  "  --dry-run      list what would be saved; write nothing\n"
@@ -29,19 +56,24 @@ static const struct {
 	  "  --every SECS   run forever: sleep SECS, save, repeat (for an hourly --if-changed save)\n"
 	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH\n"
 	  "    or: ramhost state: nothing changed since generation N\n" },
-	{ "list", "ramhost state list [--json] [COMMON]",
+	{ "list", run_list, TAKES_JSON,
+	  "ramhost state list [--json] [COMMON]",
 	  "Lists the generations in the store, oldest first, with creation time, file count, size and whether the\n"
 	  "file verifies (footer, SHA-256 of the content, MANIFEST).\n" },
-	{ "show", "ramhost state show [--generation N] [--json] [COMMON]",
+	{ "show", run_show, TAKES_GEN | TAKES_JSON,
+	  "ramhost state show [--generation N] [--json] [COMMON]",
 	  "Shows the MANIFEST of generation N (default: the newest valid one): one line per saved path with type\n"
 	  "(f file, l symlink, d deleted default), mode, owner, size, mtime and path.\n" },
-	{ "diff", "ramhost state diff [--generation N] [--json] [COMMON]",
+	{ "diff", run_diff, TAKES_GEN | TAKES_JSON,
+	  "ramhost state diff [--generation N] [--json] [COMMON]",
 	  "Compares the live sticky set with generation N (default: the newest valid one): lines 'A path' (new),\n"
 	  "'M path' (changed content, mode, owner, mtime or xattrs) and 'D path' (gone).\n" },
-	{ "restore", "ramhost state restore --generation N [COMMON]",
+	{ "restore", run_restore, TAKES_GEN | NEEDS_GEN,
+	  "ramhost state restore --generation N [COMMON]",
 	  "Verifies all of generation N first, then restores it over the root: files and symlinks with their mode,\n"
 	  "owner, mtime and xattrs, and deletions. A damaged generation fails and changes nothing.\n" },
-	{ "boot", "ramhost state boot [COMMON]",
+	{ "boot", run_boot, 0,
+	  "ramhost state boot [COMMON]",
 	  "What init runs before the base's init: finds the state partition (GPT name 'state' on the disk of\n"
 	  "ramhost.bankuuid), mounts it (ext4) at ROOT/run/ramhost/state, restores the newest valid generation and\n"
 	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. Prints one line:\n"
@@ -69,13 +101,6 @@ static void sub_usage(FILE *f, int s)
 	fprintf(f, "Usage: %s\n\n%s\nCOMMON: --store DIR (default %s)  --root DIR (default /)\n", subs[s].usage,
 		subs[s].help, STATE_STORE_DEFAULT);
 }
-
-struct opts {
-	const char *store, *root;
-	int json, dry_run, if_changed, has_gen, has_keep;
-	unsigned keep, every;
-	uint64_t gen;
-};
 
 static void fail(const char *sub, const struct rh_err *err)
 {
@@ -114,7 +139,7 @@ static int is_mountpoint(const char *dir)
 	return stat(dir, &a) == 0 && stat(up, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
 }
 
-static int run_save(const struct opts *o, int store_given)
+static int run_save(const struct opts *o)
 {
 	struct state_save_opts so = { o->root, o->store, o->has_keep ? o->keep : STATE_KEEP_DEFAULT, o->dry_run,
 				      o->if_changed };
@@ -122,7 +147,7 @@ static int run_save(const struct opts *o, int store_given)
 	struct rh_err err = { 0, "" };
 
 	/* the default store is the state partition mounted by `state boot`; a plain directory there is RAM */
-	if (!store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
+	if (!o->store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
 		fprintf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not persistent "
 				"on this host (use --store DIR to save elsewhere)\n", o->store);
 		return 1;
@@ -369,7 +394,7 @@ static int run_restore(const struct opts *o)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-static int run_boot(const struct opts *o, int store_given)
+static int run_boot(const struct opts *o)
 {
 	struct state_boot_result *r = calloc(1, sizeof(*r));
 	struct rh_err err = { 0, "" };
@@ -379,7 +404,7 @@ static int run_boot(const struct opts *o, int store_given)
 		fprintf(stderr, "ramhost state boot: out of memory\n");
 		return 1;
 	}
-	if (state_boot(o->root, store_given ? o->store : NULL, r, &err) < 0) {
+	if (state_boot(o->root, o->store_given ? o->store : NULL, r, &err) < 0) {
 		fail("boot", &err);
 		free(r);
 		return 1;
@@ -432,69 +457,129 @@ static int parse_num(const char *s, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-int cmd_state(int argc, char **argv)
+/* save, or with --every N: save every N seconds, forever. */
+static int run_save_cmd(const struct opts *o)
 {
-	struct opts o = { STATE_STORE_DEFAULT, "/", 0, 0, 0, 0, 0, 0, 0, 0 };
-	int sub = -1, i, store_given = 0, help = 0;
+	if (!o->every)
+		return run_save(o);
+	for (;;) {
+		sleep(o->every);
+		run_save(o);
+	}
+}
+
+/* What parse_args found wrong: print the usage, or nothing more (the message is out). Both exit 2. */
+enum { ARGS_OK, ARGS_USAGE, ARGS_FAILED };
+
+/* --keep N, --generation N or --every N (a is the option, val its argument). */
+static int parse_number_opt(struct opts *o, const char *a, const char *val)
+{
 	uint64_t v;
+
+	if (parse_num(val, a[2] == 'g' ? STATE_GEN_MAX : 1000000, &v) < 0 || (a[2] != 'k' && !v)) {
+		fprintf(stderr, "ramhost state: %s needs a number, got '%s'\n", a, val ? val : "");
+		return ARGS_FAILED;
+	}
+	if (a[2] == 'k') {
+		o->keep = (unsigned)v;
+		o->has_keep = 1;
+		if (!v) {
+			fprintf(stderr, "ramhost state: --keep must be at least 1\n");
+			return ARGS_FAILED;
+		}
+	} else if (a[2] == 'g') {
+		o->gen = v;
+		o->has_gen = 1;
+	} else {
+		o->every = (unsigned)v;
+	}
+	return ARGS_OK;
+}
+
+/* The subcommand named a into *sub. */
+static int parse_sub(const char *a, int *sub)
+{
+	int s;
+
+	for (s = 0; s < SUB_COUNT; s++)
+		if (!strcmp(a, subs[s].name))
+			*sub = s;
+	if (*sub < 0) {
+		fprintf(stderr, "ramhost state: unknown subcommand '%s'\n", a);
+		usage(stderr);
+		return ARGS_FAILED;
+	}
+	return ARGS_OK;
+}
+
+/* Fills o, *sub (-1 when none) and *help from the command line. */
+static int parse_args(int argc, char **argv, struct opts *o, int *sub, int *help)
+{
+	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			help = 1;
+			*help = 1;
 		} else if (!strcmp(a, "--store") || !strcmp(a, "--root")) {
 			if (!val || !val[0])
-				goto bad;
+				return ARGS_USAGE;
 			if (a[2] == 's') {
-				o.store = val;
-				store_given = 1;
+				o->store = val;
+				o->store_given = 1;
 			} else {
-				o.root = val;
+				o->root = val;
 			}
 			i++;
 		} else if (!strcmp(a, "--json")) {
-			o.json = 1;
+			o->json = 1;
 		} else if (!strcmp(a, "--dry-run")) {
-			o.dry_run = 1;
+			o->dry_run = 1;
 		} else if (!strcmp(a, "--if-changed")) {
-			o.if_changed = 1;
+			o->if_changed = 1;
 		} else if (!strcmp(a, "--keep") || !strcmp(a, "--generation") || !strcmp(a, "--every")) {
-			if (parse_num(val, a[2] == 'g' ? STATE_GEN_MAX : 1000000, &v) < 0 || (a[2] != 'k' && !v)) {
-				fprintf(stderr, "ramhost state: %s needs a number, got '%s'\n", a, val ? val : "");
-				return 2;
-			}
-			if (a[2] == 'k') {
-				o.keep = (unsigned)v;
-				o.has_keep = 1;
-				if (!v) {
-					fprintf(stderr, "ramhost state: --keep must be at least 1\n");
-					return 2;
-				}
-			} else if (a[2] == 'g') {
-				o.gen = v;
-				o.has_gen = 1;
-			} else {
-				o.every = (unsigned)v;
-			}
+			rc = parse_number_opt(o, a, val);
+			if (rc != ARGS_OK)
+				return rc;
 			i++;
-		} else if (a[0] != '-' && sub < 0) {
-			int s;
-
-			for (s = 0; s < SUB_COUNT; s++)
-				if (!strcmp(a, subs[s].name))
-					sub = s;
-			if (sub < 0) {
-				fprintf(stderr, "ramhost state: unknown subcommand '%s'\n", a);
-				usage(stderr);
-				return 2;
-			}
+		} else if (a[0] != '-' && *sub < 0) {
+			rc = parse_sub(a, sub);
+			if (rc != ARGS_OK)
+				return rc;
 		} else {
 			fprintf(stderr, "ramhost state: unexpected argument '%s'\n", a);
-			goto bad;
+			return ARGS_USAGE;
 		}
 	}
+	return ARGS_OK;
+}
+
+/* Whether the options given all apply to subcommand sub. */
+static int opts_fit(const struct opts *o, int sub)
+{
+	unsigned takes = subs[sub].takes;
+
+	if ((o->dry_run || o->if_changed || o->has_keep || o->every) && !(takes & TAKES_SAVE_OPTS))
+		return 0;
+	if (o->has_gen && !(takes & TAKES_GEN))
+		return 0;
+	if (o->json && !(takes & TAKES_JSON))
+		return 0;
+	return 1;
+}
+
+int cmd_state(int argc, char **argv)
+{
+	struct opts o = { .store = STATE_STORE_DEFAULT, .root = "/" };
+	int sub = -1, help = 0, rc;
+
+	rc = parse_args(argc, argv, &o, &sub, &help);
+	if (rc == ARGS_FAILED)
+		return 2;
+	if (rc == ARGS_USAGE)
+		goto bad;
 	if (help) {
 		if (sub < 0)
 			usage(stdout);
@@ -504,39 +589,16 @@ int cmd_state(int argc, char **argv)
 	}
 	if (sub < 0)
 		goto bad;
-	/* options that do not belong to the subcommand are usage errors */
-	if ((o.dry_run || o.if_changed || o.has_keep || o.every) && sub != SUB_SAVE)
+	if (!opts_fit(&o, sub))
 		goto bad_sub;
-	if (o.has_gen && sub != SUB_SHOW && sub != SUB_DIFF && sub != SUB_RESTORE)
-		goto bad_sub;
-	if (o.json && (sub == SUB_RESTORE || sub == SUB_BOOT))
-		goto bad_sub;
-	if (sub == SUB_RESTORE && !o.has_gen) {
-		fprintf(stderr, "ramhost state restore: --generation N is required\n");
+	if ((subs[sub].takes & NEEDS_GEN) && !o.has_gen) {
+		fprintf(stderr, "ramhost state %s: --generation N is required\n", subs[sub].name);
 		sub_usage(stderr, sub);
 		return 2;
 	}
 	if (o.dry_run && o.every)
 		goto bad_sub;
-	switch (sub) {
-	case SUB_SAVE:
-		if (!o.every)
-			return run_save(&o, store_given);
-		for (;;) {
-			sleep(o.every);
-			run_save(&o, store_given);
-		}
-	case SUB_LIST:
-		return run_list(&o);
-	case SUB_SHOW:
-		return run_show(&o);
-	case SUB_DIFF:
-		return run_diff(&o);
-	case SUB_RESTORE:
-		return run_restore(&o);
-	case SUB_BOOT:
-		return run_boot(&o, store_given);
-	}
+	return subs[sub].run(&o);
 bad_sub:
 	fprintf(stderr, "ramhost state %s: an option given does not apply to this subcommand\n", subs[sub].name);
 	sub_usage(stderr, sub);

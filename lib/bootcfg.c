@@ -344,17 +344,37 @@ fail:
 }
 
 /* Appends s to buf at *pos; -E2BIG when the text and a final NUL would not fit. */
-static int put(char *buf, size_t cap, size_t *pos, const char *s)
+/* The formatter's output: appends do nothing once one has failed (the buffer was too small), so
+ * bootcfg_format checks once, at the end. */
+struct cfg_writer {
+	char *buf;
+	size_t cap;
+	size_t pos;
+	int rc;
+};
+
+static void put(struct cfg_writer *w, const char *s)
 {
 	size_t n = str_len(s);
 
-	if (*pos + n + 1 > cap)
-		return -RH_E2BIG;
+	if (w->rc)
+		return;
+	if (w->pos + n + 1 > w->cap) {
+		w->rc = -RH_E2BIG;
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
-		buf[*pos + i] = s[i];
-	*pos += n;
-	buf[*pos] = '\0';
-	return 0;
+		w->buf[w->pos + i] = s[i];
+	w->pos += n;
+	w->buf[w->pos] = '\0';
+}
+
+/* One "KEYVALUE\n" line; key carries its '='. */
+static void put_line(struct cfg_writer *w, const char *key, const char *value)
+{
+	put(w, key);
+	put(w, value);
+	put(w, "\n");
 }
 
 static void u64_to_str(uint64_t v, char out[24])
@@ -371,87 +391,62 @@ static void u64_to_str(uint64_t v, char out[24])
 	out[n] = '\0';
 }
 
-static int put_hash(char *buf, size_t cap, size_t *pos, const struct bootcfg_file *f)
+static void put_num_line(struct cfg_writer *w, const char *key, uint64_t v)
+{
+	char num[24];
+
+	u64_to_str(v, num);
+	put_line(w, key, num);
+}
+
+static void put_hash(struct cfg_writer *w, const struct bootcfg_file *f)
 {
 	char hex[SHA256_HEX_LEN + 1];
-	int rc = 0;
 
 	if (!f->has_sha256)
-		return 0;
+		return;
 	sha256_to_hex(f->sha256, hex);
-	rc = rc ?: put(buf, cap, pos, "hash.");
-	rc = rc ?: put(buf, cap, pos, f->name);
-	rc = rc ?: put(buf, cap, pos, "=sha256:");
-	rc = rc ?: put(buf, cap, pos, hex);
-	rc = rc ?: put(buf, cap, pos, "\n");
-	return rc;
+	put(w, "hash.");
+	put(w, f->name);
+	put_line(w, "=sha256:", hex);
 }
 
 long bootcfg_format(const struct bootcfg *cfg, char *buf, size_t cap)
 {
-	char num[24];
-	size_t pos = 0;
+	struct cfg_writer w = { .buf = buf, .cap = cap };
 	unsigned i;
-	int rc = 0;
 
 	if (!cap)
 		return -RH_E2BIG;
 	buf[0] = '\0';
-	if (cfg->bootstate >= 0) {
-		u64_to_str((uint64_t)cfg->bootstate, num);
-		rc = rc ?: put(buf, cap, &pos, "bootstate=");
-		rc = rc ?: put(buf, cap, &pos, num);
-		rc = rc ?: put(buf, cap, &pos, "\n");
-	}
-	if (cfg->title[0]) {
-		rc = rc ?: put(buf, cap, &pos, "title=");
-		rc = rc ?: put(buf, cap, &pos, cfg->title);
-		rc = rc ?: put(buf, cap, &pos, "\n");
-	}
-	if (cfg->timeout >= 0) {
-		u64_to_str((uint64_t)cfg->timeout, num);
-		rc = rc ?: put(buf, cap, &pos, "timeout=");
-		rc = rc ?: put(buf, cap, &pos, num);
-		rc = rc ?: put(buf, cap, &pos, "\n");
-	}
-	rc = rc ?: put(buf, cap, &pos, "prefix=");
-	rc = rc ?: put(buf, cap, &pos, cfg->prefix);
-	rc = rc ?: put(buf, cap, &pos, "\n");
-	if (cfg->kernel.name[0]) { /* an empty kernel= is not valid input, so it is not written either */
-		rc = rc ?: put(buf, cap, &pos, "kernel=");
-		rc = rc ?: put(buf, cap, &pos, cfg->kernel.name);
-		rc = rc ?: put(buf, cap, &pos, "\n");
-	}
-	rc = rc ?: put(buf, cap, &pos, "kernelopt=");
-	rc = rc ?: put(buf, cap, &pos, cfg->kernelopt);
-	rc = rc ?: put(buf, cap, &pos, "\n");
-	if (cfg->installopt[0]) { /* only an installable ISO's boot.cfg has it */
-		rc = rc ?: put(buf, cap, &pos, "installopt=");
-		rc = rc ?: put(buf, cap, &pos, cfg->installopt);
-		rc = rc ?: put(buf, cap, &pos, "\n");
-	}
-	rc = rc ?: put(buf, cap, &pos, "modules=");
+	if (cfg->bootstate >= 0)
+		put_num_line(&w, "bootstate=", (uint64_t)cfg->bootstate);
+	if (cfg->title[0])
+		put_line(&w, "title=", cfg->title);
+	if (cfg->timeout >= 0)
+		put_num_line(&w, "timeout=", (uint64_t)cfg->timeout);
+	put_line(&w, "prefix=", cfg->prefix);
+	if (cfg->kernel.name[0]) /* an empty kernel= is not valid input, so it is not written either */
+		put_line(&w, "kernel=", cfg->kernel.name);
+	put_line(&w, "kernelopt=", cfg->kernelopt);
+	if (cfg->installopt[0]) /* only an installable ISO's boot.cfg has it */
+		put_line(&w, "installopt=", cfg->installopt);
+	put(&w, "modules=");
 	for (i = 0; i < cfg->nmodules; i++) {
 		if (i)
-			rc = rc ?: put(buf, cap, &pos, " --- ");
-		rc = rc ?: put(buf, cap, &pos, cfg->modules[i].name);
+			put(&w, " --- ");
+		put(&w, cfg->modules[i].name);
 	}
-	rc = rc ?: put(buf, cap, &pos, "\n");
-	if (cfg->build[0]) {
-		rc = rc ?: put(buf, cap, &pos, "build=");
-		rc = rc ?: put(buf, cap, &pos, cfg->build);
-		rc = rc ?: put(buf, cap, &pos, "\n");
-	}
-	u64_to_str(cfg->updated, num);
-	rc = rc ?: put(buf, cap, &pos, "updated=");
-	rc = rc ?: put(buf, cap, &pos, num);
-	rc = rc ?: put(buf, cap, &pos, "\n");
-	rc = rc ?: put_hash(buf, cap, &pos, &cfg->kernel);
+	put(&w, "\n");
+	if (cfg->build[0])
+		put_line(&w, "build=", cfg->build);
+	put_num_line(&w, "updated=", cfg->updated);
+	put_hash(&w, &cfg->kernel);
 	for (i = 0; i < cfg->nmodules; i++)
-		rc = rc ?: put_hash(buf, cap, &pos, &cfg->modules[i]);
-	if (rc < 0)
-		return rc;
-	return (long)pos;
+		put_hash(&w, &cfg->modules[i]);
+	if (w.rc < 0)
+		return w.rc;
+	return (long)w.pos;
 }
 
 const struct bootcfg_file *bootcfg_find_module(const struct bootcfg *cfg, const char *name)

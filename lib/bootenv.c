@@ -157,44 +157,55 @@ out:
 }
 
 /* Appends printf output at *pos; -E2BIG once it no longer fits (later calls keep failing). */
-static int put(char *buf, size_t cap, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
+/* The formatter's output: appends do nothing once one has failed (the buffer was too small), so
+ * bootenv_format checks once, at the end. */
+struct env_writer {
+	char *buf;
+	size_t cap;
+	size_t pos;
+	int rc;
+};
+
+static void put(struct env_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct env_writer *w, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (*pos >= cap)
-		return -E2BIG;
+	if (w->rc)
+		return;
+	if (w->pos >= w->cap) {
+		w->rc = -E2BIG;
+		return;
+	}
 	va_start(ap, fmt);
-	n = vsnprintf(buf + *pos, cap - *pos, fmt, ap);
+	n = vsnprintf(w->buf + w->pos, w->cap - w->pos, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *pos)
-		return -E2BIG;
-	*pos += (size_t)n;
-	return 0;
+	if (n < 0 || (size_t)n >= w->cap - w->pos) {
+		w->rc = -E2BIG;
+		return;
+	}
+	w->pos += (size_t)n;
 }
 
 long bootenv_format(const struct bootenv *env, char *buf, size_t cap)
 {
-	size_t pos = 0;
+	struct env_writer w = { .buf = buf, .cap = cap };
 	unsigned i;
-	int rc = 0;
 
 	if (!cap)
 		return -E2BIG;
 	buf[0] = '\0';
-	rc = rc ?: put(buf, cap, &pos, "bank=%u\nbuild=%s\nkver=%s\n", env->bank, env->build, env->kver);
+	put(&w, "bank=%u\nbuild=%s\nkver=%s\n", env->bank, env->build, env->kver);
 	for (i = 0; i < env->ntardisks; i++) {
 		const struct tardisk_entry *t = &env->tardisks[i];
-		rc = rc ?: put(buf, cap, &pos, "tardisk=%s %s %s %" PRIu64 "\n", t->name, t->file, t->mountpoint,
-			       t->size);
+		put(&w, "tardisk=%s %s %s %" PRIu64 "\n", t->name, t->file, t->mountpoint, t->size);
 	}
 	for (i = 0; i < env->nramdisks; i++) {
 		const struct ramdisk_spec *r = &env->ramdisks[i];
-		rc = rc ?: put(buf, cap, &pos, "ramdisk=%s %s %" PRIu64 " %" PRIu64 "\n", r->name, r->mountpoint,
-			       r->size, r->inodes);
+		put(&w, "ramdisk=%s %s %" PRIu64 " %" PRIu64 "\n", r->name, r->mountpoint, r->size, r->inodes);
 	}
 	if (env->has_init_ms)
-		rc = rc ?: put(buf, cap, &pos, "init_ms=%" PRIu64 "\n", env->init_ms);
-	return rc < 0 ? rc : (long)pos;
+		put(&w, "init_ms=%" PRIu64 "\n", env->init_ms);
+	return w.rc < 0 ? w.rc : (long)w.pos;
 }

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 
-int bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err)
+int usage_bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -24,7 +24,7 @@ int bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err)
 	return rc;
 }
 
-void format_size(uint64_t bytes, int human, char *out, size_t cap)
+void usage_format_size(uint64_t bytes, int human, char *out, size_t cap)
 {
 	static const char units[] = "KMGTPE";
 	double v = (double)bytes;

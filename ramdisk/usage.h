@@ -14,11 +14,11 @@
 
 
 /* Reads and parses the boot.env at path into *ret (set only on success). */
-int bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err);
+int usage_bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err);
 
 
 /* Formats bytes into out (cap >= 24): plain decimal, or with human set "512", "4.0K", "12.3M", "1.5G" (powers of
  * 1024, one decimal). */
-void format_size(uint64_t bytes, int human, char *out, size_t cap);
+void usage_format_size(uint64_t bytes, int human, char *out, size_t cap);
 
 #endif

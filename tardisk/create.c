@@ -162,12 +162,74 @@ static int fsync_path(const char *path, int dir)
 	return rc;
 }
 
+/* Reads o->src (a directory when is_dir, else an archive spooled to a file in dir: *ret_spool) into l, sorted
+ * and checked. */
+static int read_source(const struct tardisk_create_opts *o, int is_dir, const char *dir, struct tdk_list *l,
+		       int *ret_spool, struct tdk_progress *prog, struct rh_err *err)
+{
+	int rc;
+
+	if (is_dir) {
+		rc = source_dir_read(o->src, l, prog, err);
+	} else {
+		*ret_spool = open_spool(dir, err);
+		rc = *ret_spool < 0 ? *ret_spool : source_archive_read(o->src, l, *ret_spool, prog, err);
+	}
+	if (rc)
+		return rc;
+	return entries_finish(l, err);
+}
+
+/* Creates the empty temporary file (mode 0644) beside o->out, in dir; *ret_tmp is its malloc'd name. */
+static int create_tmp(const struct tardisk_create_opts *o, const char *dir, char **ret_tmp, struct rh_err *err)
+{
+	char *tmp;
+	int tmpfd, rc;
+
+	if (asprintf(&tmp, "%s/.%s.tmp.XXXXXX", dir, strrchr(o->out, '/') ? strrchr(o->out, '/') + 1 : o->out) < 0)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	tmpfd = mkostemp(tmp, O_CLOEXEC);
+	if (tmpfd < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot create a temporary file in %s: %s", o->out, dir,
+			     strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	*ret_tmp = tmp;
+	if (fchmod(tmpfd, 0644) < 0) {
+		rc = rh_errf(err, -errno, "%s: chmod: %s", tmp, strerror(errno));
+		close(tmpfd);
+		return rc;
+	}
+	close(tmpfd);
+	return 0;
+}
+
+/* Makes the finished tmp the output: fsync, rename over o->out, fsync of dir. *tmp is freed and cleared once
+ * renamed. */
+static int commit_tmp(const struct tardisk_create_opts *o, const char *dir, char **tmp, struct rh_err *err)
+{
+	int rc;
+
+	rc = fsync_path(*tmp, 0);
+	if (rc)
+		return rh_errf(err, rc, "%s: fsync: %s", *tmp, strerror(-rc));
+	if (rename(*tmp, o->out) < 0)
+		return rh_errf(err, -errno, "%s: rename from %s: %s", o->out, *tmp, strerror(errno));
+	free(*tmp);
+	*tmp = NULL;
+	rc = fsync_path(dir, 1);
+	if (rc)
+		return rh_errf(err, rc, "%s: fsync: %s", dir, strerror(-rc));
+	return 0;
+}
+
 int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 {
 	struct tdk_progress prog = { .o = o };
 	struct tdk_list l;
 	char *outcopy = NULL, *dir, *tmp = NULL;
-	int spool = -1, tmpfd = -1, rc;
+	int spool = -1, rc;
 	long long clamp = -1;
 	struct stat st;
 
@@ -183,56 +245,19 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	if (!outcopy)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	dir = dirname(outcopy);
-	if (S_ISDIR(st.st_mode)) {
-		rc = source_dir_read(o->src, &l, &prog, err);
-	} else {
-		spool = open_spool(dir, err);
-		rc = spool < 0 ? spool : source_archive_read(o->src, &l, spool, &prog, err);
-	}
-	if (!rc)
-		rc = entries_finish(&l, err);
+	rc = read_source(o, S_ISDIR(st.st_mode), dir, &l, &spool, &prog, err);
 	if (rc)
 		goto out;
 	/* Only now, with every entry accepted, does anything appear in the output directory. */
-	if (asprintf(&tmp, "%s/.%s.tmp.XXXXXX", dir, strrchr(o->out, '/') ? strrchr(o->out, '/') + 1 : o->out) <
-	    0) {
-		tmp = NULL;
-		rc = rh_errf(err, -ENOMEM, "out of memory");
+	rc = create_tmp(o, dir, &tmp, err);
+	if (rc)
 		goto out;
-	}
-	tmpfd = mkostemp(tmp, O_CLOEXEC);
-	if (tmpfd < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot create a temporary file in %s: %s", o->out, dir,
-			     strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(tmpfd, 0644) < 0) {
-		rc = rh_errf(err, -errno, "%s: chmod: %s", tmp, strerror(errno));
-		close(tmpfd);
-		goto out;
-	}
-	close(tmpfd);
 	prog.entries = prog.bytes = prog.last_bytes = 0;
 	rc = run_tar2sqfs(o, &l, spool, clamp, tmp, &prog, err);
 	if (rc)
 		goto out;
 	tdk_progress_tick(&prog, 0, 0, 1);
-	rc = fsync_path(tmp, 0);
-	if (rc) {
-		rc = rh_errf(err, rc, "%s: fsync: %s", tmp, strerror(-rc));
-		goto out;
-	}
-	if (rename(tmp, o->out) < 0) {
-		rc = rh_errf(err, -errno, "%s: rename from %s: %s", o->out, tmp, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	rc = fsync_path(dir, 1);
-	if (rc)
-		rc = rh_errf(err, rc, "%s: fsync: %s", dir, strerror(-rc));
+	rc = commit_tmp(o, dir, &tmp, err);
 out:
 	if (tmp) {
 		unlink(tmp);

@@ -85,64 +85,47 @@ static int take_xattrs(struct archive_entry *ae, struct tdk_ent *e)
 	return 0;
 }
 
-/* One header: checks it and fills e (whose pointers the caller then hands to entries_add). Returns 1 to skip
- * the entry (the root). */
-static int take_entry(struct archive *a, struct archive_entry *ae, const char *src, struct tdk_list *l,
-		      int spool_fd, struct tdk_ent *e, struct tdk_progress *p, struct rh_err *err)
+/* A hard link entry (target hl): its normalized target, and its data when the archive carries some. */
+static int take_hardlink(struct archive *a, struct archive_entry *ae, const char *src, const char *name,
+			 const char *hl, int spool_fd, struct tdk_ent *e, struct tdk_progress *p, struct rh_err *err)
 {
-	char norm[TARDISK_PATH_MAX + 1];
-	const char *name = archive_entry_pathname(ae), *hl = archive_entry_hardlink(ae);
-	unsigned type = archive_entry_filetype(ae);
-	char shortbuf[160], shorthl[160];
+	char norm[TARDISK_PATH_MAX + 1], shorthl[160];
 	size_t len;
 	int rc;
 
-	if (!name)
-		return rh_errf(err, -EINVAL, "%s: an entry has no usable name", src);
-	rc = tdk_path_normalize(name, strlen(name), norm, sizeof(norm), &len);
-	name = tdk_path_shorten(name, shortbuf, sizeof(shortbuf)); /* for messages only */
-	if (rc < 0)
-		return rh_errf(err, -EINVAL, "%s: entry '%s': the path %s", src, name, tdk_path_reason(rc));
-	if (rc == TDK_PATH_ROOT) {
-		if (hl || type != AE_IFDIR)
-			return rh_errf(err, -EINVAL, "%s: entry '%s': names the root but is not a directory", src,
-				       name);
-		return 1; /* the root's attributes are fixed: 0755 root:root (docs/tardisk.md) */
-	}
-	e->path = strdup(norm);
-	if (!e->path)
+	rc = tdk_path_normalize(hl, strlen(hl), norm, sizeof(norm), &len);
+	if (rc != TDK_PATH_OK)
+		return rh_errf(err, -EINVAL, "%s: entry '%s': hardlink target '%s' %s", src, name,
+			       tdk_path_shorten(hl, shorthl, sizeof(shorthl)),
+			       rc == TDK_PATH_ROOT ? "is the root directory" : tdk_path_reason(rc));
+	e->hardlink = 1;
+	e->link = strdup(norm);
+	if (!e->link)
 		return -ENOMEM;
-	if (archive_entry_uid(ae) < 0 || archive_entry_uid(ae) > 0xfffffffe || archive_entry_gid(ae) < 0 ||
-	    archive_entry_gid(ae) > 0xfffffffe)
-		return rh_errf(err, -ERANGE, "%s: entry '%s': uid %lld / gid %lld out of range", src, name,
-			       (long long)archive_entry_uid(ae), (long long)archive_entry_gid(ae));
-	e->uid = (uint32_t)archive_entry_uid(ae);
-	e->gid = (uint32_t)archive_entry_gid(ae);
-	e->mtime = archive_entry_mtime(ae);
-	if (hl) {
-		rc = tdk_path_normalize(hl, strlen(hl), norm, sizeof(norm), &len);
-		if (rc != TDK_PATH_OK)
-			return rh_errf(err, -EINVAL, "%s: entry '%s': hardlink target '%s' %s", src, name,
-				       tdk_path_shorten(hl, shorthl, sizeof(shorthl)),
-				       rc == TDK_PATH_ROOT ? "is the root directory" : tdk_path_reason(rc));
-		e->hardlink = 1;
-		e->link = strdup(norm);
-		if (!e->link)
-			return -ENOMEM;
-		if (archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0) {
-			e->link_data = 1;
-			e->size = (uint64_t)archive_entry_size(ae);
-			return spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err);
-		}
-		return 0;
+	if (archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0) {
+		e->link_data = 1;
+		e->size = (uint64_t)archive_entry_size(ae);
+		return spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err);
 	}
+	return 0;
+}
+
+/* What each file type of an entry that is not a hard link carries: data, target, device numbers, xattrs. */
+static int take_by_type(struct archive *a, struct archive_entry *ae, const char *src, const char *name,
+			unsigned type, int spool_fd, struct tdk_ent *e, struct tdk_progress *p, struct rh_err *err)
+{
+	int rc;
+
 	e->mode = type | (archive_entry_perm(ae) & 07777);
 	switch (type) {
 	case AE_IFREG:
 		if (archive_entry_size(ae) < 0)
 			return rh_errf(err, -EINVAL, "%s: entry '%s': negative size", src, name);
 		e->size = (uint64_t)archive_entry_size(ae);
-		return spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err) ?: take_xattrs(ae, e);
+		rc = spool_data(a, src, name, spool_fd, e->size, &e->spool_off, p, err);
+		if (rc < 0)
+			return rc;
+		return take_xattrs(ae, e);
 	case AE_IFLNK: {
 		const char *t = archive_entry_symlink(ae);
 		if (!t || !*t)
@@ -165,9 +148,48 @@ static int take_entry(struct archive *a, struct archive_entry *ae, const char *s
 	case AE_IFIFO:
 		return take_xattrs(ae, e);
 	}
-	(void)l;
 	return rh_errf(err, -EINVAL, "%s: entry '%s': entry type %s cannot be stored in a tardisk", src, name,
 		       type_name(type));
+}
+
+/* One header: checks it and fills e (whose pointers the caller then hands to entries_add). Returns 1 to skip
+ * the entry (the root). */
+static int take_entry(struct archive *a, struct archive_entry *ae, const char *src, struct tdk_list *l,
+		      int spool_fd, struct tdk_ent *e, struct tdk_progress *p, struct rh_err *err)
+{
+	char norm[TARDISK_PATH_MAX + 1];
+	const char *name = archive_entry_pathname(ae), *hl = archive_entry_hardlink(ae);
+	unsigned type = archive_entry_filetype(ae);
+	char shortbuf[160];
+	size_t len;
+	int rc;
+
+	(void)l;
+	if (!name)
+		return rh_errf(err, -EINVAL, "%s: an entry has no usable name", src);
+	rc = tdk_path_normalize(name, strlen(name), norm, sizeof(norm), &len);
+	name = tdk_path_shorten(name, shortbuf, sizeof(shortbuf)); /* for messages only */
+	if (rc < 0)
+		return rh_errf(err, -EINVAL, "%s: entry '%s': the path %s", src, name, tdk_path_reason(rc));
+	if (rc == TDK_PATH_ROOT) {
+		if (hl || type != AE_IFDIR)
+			return rh_errf(err, -EINVAL, "%s: entry '%s': names the root but is not a directory", src,
+				       name);
+		return 1; /* the root's attributes are fixed: 0755 root:root (docs/tardisk.md) */
+	}
+	e->path = strdup(norm);
+	if (!e->path)
+		return -ENOMEM;
+	if (archive_entry_uid(ae) < 0 || archive_entry_uid(ae) > 0xfffffffe || archive_entry_gid(ae) < 0 ||
+	    archive_entry_gid(ae) > 0xfffffffe)
+		return rh_errf(err, -ERANGE, "%s: entry '%s': uid %lld / gid %lld out of range", src, name,
+			       (long long)archive_entry_uid(ae), (long long)archive_entry_gid(ae));
+	e->uid = (uint32_t)archive_entry_uid(ae);
+	e->gid = (uint32_t)archive_entry_gid(ae);
+	e->mtime = archive_entry_mtime(ae);
+	if (hl)
+		return take_hardlink(a, ae, src, name, hl, spool_fd, e, p, err);
+	return take_by_type(a, ae, src, name, type, spool_fd, e, p, err);
 }
 
 int source_archive_read(const char *path, struct tdk_list *l, int spool_fd, struct tdk_progress *p,

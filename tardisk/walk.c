@@ -174,6 +174,58 @@ out:
 	return rc;
 }
 
+/* The next key/value pair of the xattr reader into *out, the key as a full "prefix.name" (i: its index, for the
+ * message). On failure *out holds nothing to free. */
+static int read_xattr(struct tardisk *td, const char *path, uint32_t i, struct tardisk_xattr *out,
+		      struct rh_err *err)
+{
+	sqfs_xattr_entry_t *k = NULL;
+	sqfs_xattr_value_t *v = NULL;
+	const char *prefix;
+	size_t plen, klen;
+	uint8_t *value;
+	char *key;
+	int rc;
+
+	rc = sqfs_xattr_reader_read_key(td->xattr, &k);
+	if (!rc)
+		rc = sqfs_xattr_reader_read_value(td->xattr, k, &v);
+	prefix = k ? sqfs_get_xattr_prefix(k->type & SQFS_XATTR_PREFIX_MASK) : NULL;
+	if (!rc && !prefix)
+		rc = SQFS_ERROR_CORRUPTED;
+	if (rc) {
+		sqfs_free(k);
+		sqfs_free(v);
+		return rh_errf(err, -EINVAL, "%s: '%s': xattr %u: %s", td->name, path, i, tdk_sqfs_strerror(rc));
+	}
+	/* libsquashfs 1.2 puts the prefix in front of the key (NUL-terminated) while k->size stays the
+	 * length without it; older versions gave the bare name. Accept both. */
+	plen = strlen(prefix);
+	if (strnlen((const char *)k->key, plen + k->size + 1) == plen + k->size && !memcmp(k->key, prefix, plen))
+		prefix = "", klen = plen + k->size;
+	else
+		klen = k->size;
+	key = malloc(strlen(prefix) + klen + 1);
+	value = malloc(v->size + 1);
+	if (!key || !value) {
+		free(key);
+		free(value);
+		sqfs_free(k);
+		sqfs_free(v);
+		return rh_errf(err, -ENOMEM, "%s: out of memory", td->name);
+	}
+	strcpy(key, prefix);
+	memcpy(key + strlen(prefix), k->key, klen);
+	key[strlen(prefix) + klen] = '\0';
+	memcpy(value, v->value, v->size);
+	out->key = key;
+	out->value = value;
+	out->value_len = v->size;
+	sqfs_free(k);
+	sqfs_free(v);
+	return 0;
+}
+
 /* The inode's xattrs as full "prefix.name" keys; *ret is the caller's (free_xattrs). */
 static int load_xattrs(struct tardisk *td, const sqfs_inode_generic_t *in, const char *path,
 		       struct tardisk_xattr **ret, size_t *ret_n, struct rh_err *err)
@@ -206,50 +258,11 @@ static int load_xattrs(struct tardisk *td, const sqfs_inode_generic_t *in, const
 	if (!x)
 		return rh_errf(err, -ENOMEM, "%s: out of memory", td->name);
 	for (i = 0; i < desc.count; i++, n++) {
-		sqfs_xattr_entry_t *k = NULL;
-		sqfs_xattr_value_t *v = NULL;
-		const char *prefix;
-		size_t plen, klen;
-		char *key;
-
-		rc = sqfs_xattr_reader_read_key(td->xattr, &k);
-		if (!rc)
-			rc = sqfs_xattr_reader_read_value(td->xattr, k, &v);
-		prefix = k ? sqfs_get_xattr_prefix(k->type & SQFS_XATTR_PREFIX_MASK) : NULL;
-		if (!rc && !prefix)
-			rc = SQFS_ERROR_CORRUPTED;
-		if (rc) {
-			sqfs_free(k);
-			sqfs_free(v);
+		rc = read_xattr(td, path, i, &x[n], err);
+		if (rc < 0) {
 			free_xattrs(x, n);
-			return rh_errf(err, -EINVAL, "%s: '%s': xattr %u: %s", td->name, path, i,
-				       tdk_sqfs_strerror(rc));
+			return rc;
 		}
-		/* libsquashfs 1.2 puts the prefix in front of the key (NUL-terminated) while k->size stays the
-		 * length without it; older versions gave the bare name. Accept both. */
-		plen = strlen(prefix);
-		if (strnlen((const char *)k->key, plen + k->size + 1) == plen + k->size &&
-		    !memcmp(k->key, prefix, plen))
-			prefix = "", klen = plen + k->size;
-		else
-			klen = k->size;
-		key = malloc(strlen(prefix) + klen + 1);
-		x[n].value = malloc(v->size + 1);
-		if (!key || !x[n].value) {
-			free(key);
-			sqfs_free(k);
-			sqfs_free(v);
-			free_xattrs(x, n + 1);
-			return rh_errf(err, -ENOMEM, "%s: out of memory", td->name);
-		}
-		strcpy(key, prefix);
-		memcpy(key + strlen(prefix), k->key, klen);
-		key[strlen(prefix) + klen] = '\0';
-		x[n].key = key;
-		memcpy((uint8_t *)x[n].value, v->value, v->size);
-		x[n].value_len = v->size;
-		sqfs_free(k);
-		sqfs_free(v);
 	}
 	*ret = x;
 	*ret_n = n;
@@ -310,12 +323,13 @@ static void free_children(struct child *c, size_t n)
 	free(c);
 }
 
-/* Reads every entry of one directory first (the dir reader holds one position), then reports and descends. */
-static int walk_dir(struct walker *w, const sqfs_inode_generic_t *dir, char *path, size_t plen)
+/* Reads every entry of directory dir (path, plen bytes) into *ret_c, *ret_n (the caller's: free_children). */
+static int read_children(struct walker *w, const sqfs_inode_generic_t *dir, const char *path, size_t plen,
+			 struct child **ret_c, size_t *ret_n)
 {
 	struct tardisk *td = w->td;
 	struct child *c = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0;
 	sqfs_dir_entry_t *ent;
 	int rc;
 
@@ -358,49 +372,71 @@ static int walk_dir(struct walker *w, const sqfs_inode_generic_t *dir, char *pat
 		return rh_errf(w->err, -EINVAL, "%s: directory '%s': %s", td->name, plen ? path : "/",
 			       tdk_sqfs_strerror(rc));
 	}
-	rc = 0;
-	for (i = 0; !rc && i < n; i++) {
-		size_t nl = strlen(c[i].name), len = plen + (plen ? 1 : 0) + nl;
-		struct tardisk_entry e;
-		struct tardisk_xattr *xa = NULL;
-		char *target = NULL;
+	*ret_c = c;
+	*ret_n = n;
+	return 0;
+}
 
-		if (len > TARDISK_PATH_MAX) {
-			rc = rh_errf(w->err, -ENAMETOOLONG, "%s: '%s/%s': path too long (corrupt?)", td->name, path,
-				     c[i].name);
-			break;
-		}
-		if (plen)
-			path[plen] = '/';
-		memcpy(path + plen + (plen ? 1 : 0), c[i].name, nl + 1);
-		memset(&e, 0, sizeof(e));
-		e.path = path;
-		rc = describe(td, c[i].inode, path, &e, w->err);
-		if (!rc)
-			rc = load_xattrs(td, c[i].inode, path, &xa, &e.n_xattrs, w->err);
-		e.xattrs = xa;
-		if (!rc && S_ISLNK(e.mode)) {
-			target = strndup((const char *)c[i].inode->extra, (size_t)e.size);
-			if (!target)
-				rc = rh_errf(w->err, -ENOMEM, "out of memory");
-			e.link_target = target;
-		}
-		if (!rc)
-			rc = w->cb(w->ctx, &e, c[i].inode);
-		free(target);
-		free_xattrs(xa, e.n_xattrs);
-		if (!rc && S_ISDIR(e.mode)) {
-			int s = seen_dir(w, e.inode);
-			if (s < 0)
-				rc = rh_errf(w->err, -ENOMEM, "out of memory");
-			else if (s)
-				rc = rh_errf(w->err, -ELOOP, "%s: directory '%s': inode %u seen twice (directory loop, "
-					     "corrupt image)", td->name, path, e.inode);
-			else
-				rc = walk_dir(w, c[i].inode, path, len);
-		}
-		path[plen] = '\0';
+static int walk_dir(struct walker *w, const sqfs_inode_generic_t *dir, char *path, size_t plen);
+
+/* Reports child c of the directory at path (plen bytes; path has room for TARDISK_PATH_MAX) and descends into it
+ * when it is a directory. path is put back as it was. */
+static int visit_child(struct walker *w, const struct child *c, char *path, size_t plen)
+{
+	struct tardisk *td = w->td;
+	size_t nl = strlen(c->name), len = plen + (plen ? 1 : 0) + nl;
+	struct tardisk_entry e;
+	struct tardisk_xattr *xa = NULL;
+	char *target = NULL;
+	int rc;
+
+	if (len > TARDISK_PATH_MAX)
+		return rh_errf(w->err, -ENAMETOOLONG, "%s: '%s/%s': path too long (corrupt?)", td->name, path, c->name);
+	if (plen)
+		path[plen] = '/';
+	memcpy(path + plen + (plen ? 1 : 0), c->name, nl + 1);
+	memset(&e, 0, sizeof(e));
+	e.path = path;
+	rc = describe(td, c->inode, path, &e, w->err);
+	if (!rc)
+		rc = load_xattrs(td, c->inode, path, &xa, &e.n_xattrs, w->err);
+	e.xattrs = xa;
+	if (!rc && S_ISLNK(e.mode)) {
+		target = strndup((const char *)c->inode->extra, (size_t)e.size);
+		if (!target)
+			rc = rh_errf(w->err, -ENOMEM, "out of memory");
+		e.link_target = target;
 	}
+	if (!rc)
+		rc = w->cb(w->ctx, &e, c->inode);
+	free(target);
+	free_xattrs(xa, e.n_xattrs);
+	if (!rc && S_ISDIR(e.mode)) {
+		int s = seen_dir(w, e.inode);
+		if (s < 0)
+			rc = rh_errf(w->err, -ENOMEM, "out of memory");
+		else if (s)
+			rc = rh_errf(w->err, -ELOOP, "%s: directory '%s': inode %u seen twice (directory loop, "
+				     "corrupt image)", td->name, path, e.inode);
+		else
+			rc = walk_dir(w, c->inode, path, len);
+	}
+	path[plen] = '\0';
+	return rc;
+}
+
+/* Reads every entry of one directory first (the dir reader holds one position), then reports and descends. */
+static int walk_dir(struct walker *w, const sqfs_inode_generic_t *dir, char *path, size_t plen)
+{
+	struct child *c = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = read_children(w, dir, path, plen, &c, &n);
+	if (rc < 0)
+		return rc;
+	for (i = 0; !rc && i < n; i++)
+		rc = visit_child(w, &c[i], path, plen);
 	free_children(c, n);
 	return rc;
 }

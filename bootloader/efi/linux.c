@@ -110,7 +110,7 @@ EFI_STATUS linux_start(EFI_HANDLE parent, void *kernel, UINTN ksize, void *initr
 		ascii_append(line, sizeof(line), "starting the kernel at ");
 		ascii_append_u64(line, sizeof(line), clock_ms());
 		ascii_append(line, sizeof(line), " ms since the loader started");
-		say(line);
+		text_say(line);
 	}
 	*ret_what = "starting the kernel (StartImage)";
 	st = uefi_call_wrapper(BS->StartImage, 3, kh, NULL, NULL);

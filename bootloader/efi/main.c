@@ -64,7 +64,7 @@ static void say_status(const char *what, EFI_STATUS st)
 		ascii_append(line, sizeof(line), names[code]);
 		ascii_append(line, sizeof(line), ")");
 	}
-	say(line);
+	text_say(line);
 }
 
 static void bank_infos(struct bank_info info[2])
@@ -120,15 +120,15 @@ static void apply_writes(const struct bank_plan *p)
 			ascii_append_u64(line, sizeof(line), (uint64_t)p->write_updated[i]);
 			cfg.updated = (uint64_t)p->write_updated[i];
 		}
-		say(line);
+		text_say(line);
 		len = bootcfg_format(&cfg, fmt_buf, sizeof(fmt_buf));
 		if (len < 0) {
-			say("  boot.cfg does not fit in 16384 bytes; not written");
+			text_say("  boot.cfg does not fit in 16384 bytes; not written");
 			continue;
 		}
 		st = bank_write_bootcfg(b, fmt_buf, (UINTN)len);
 		if (st == EFI_WRITE_PROTECTED) {
-			say("  read-only medium: not written (this boot only)");
+			text_say("  read-only medium: not written (this boot only)");
 			b->cfg = cfg;
 		} else if (EFI_ERROR(st)) {
 			say_status("  writing boot.cfg failed", st);
@@ -146,7 +146,7 @@ static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f,
 
 	st = bank_file_read(b, f->name, into, size);
 	if (EFI_ERROR(st)) {
-		say4("cannot read ", f->name, "", "");
+		text_say4("cannot read ", f->name, "", "");
 		say_status("  read", st);
 		return st;
 	}
@@ -154,9 +154,9 @@ static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f,
 	if (CompareMem(got, (void *)f->sha256, SHA256_DIGEST_LEN) != 0) {
 		hex_digest(f->sha256, SHA256_DIGEST_LEN, want_hex);
 		hex_digest(got, SHA256_DIGEST_LEN, got_hex);
-		say4(f->name, ": SHA-256 mismatch: refusing to boot it", "", "");
-		say4("  expected ", want_hex, "", "");
-		say4("  actual   ", got_hex, "", "");
+		text_say4(f->name, ": SHA-256 mismatch: refusing to boot it", "", "");
+		text_say4("  expected ", want_hex, "", "");
+		text_say4("  actual   ", got_hex, "", "");
 		return EFI_SECURITY_VIOLATION;
 	}
 	return EFI_SUCCESS;
@@ -167,61 +167,47 @@ static EFI_STATUS file_size_checked(struct efi_bank *b, const struct bootcfg_fil
 	EFI_STATUS st;
 
 	if (!f->has_sha256) {
-		say4(f->name, ": no hash.", f->name, " line in boot.cfg: refusing to boot an unverified file");
+		text_say4(f->name, ": no hash.", f->name, " line in boot.cfg: refusing to boot an unverified file");
 		return EFI_SECURITY_VIOLATION;
 	}
 	st = bank_file_size(b, f->name, ret);
 	if (EFI_ERROR(st)) {
-		say4(f->name, ": missing from bank ", b->number == 1 ? "1" : "2", "");
+		text_say4(f->name, ": missing from bank ", b->number == 1 ? "1" : "2", "");
 		return st;
 	}
 	if (*ret >= 0xffffffffull) {
-		say4(f->name, ": 4 GiB or more: too large", "", "");
+		text_say4(f->name, ": 4 GiB or more: too large", "", "");
 		return EFI_BAD_BUFFER_SIZE;
 	}
 	return EFI_SUCCESS;
 }
 
-/* One boot attempt of bank n with kernel options opts. Returns only on failure, having said why. */
-static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
+/* The sizes of the kernel (*ret_ksize) and of each module (msize), checked, and the modules' total padded to 4
+ * bytes each (*ret_total). Says why on failure. */
+static EFI_STATUS file_sizes(struct efi_bank *b, UINT64 *ret_ksize, UINT64 *msize, UINT64 *ret_total)
 {
-	struct efi_bank *b = &media.bank[n - 1];
 	struct bootcfg *cfg = &b->cfg;
-	UINT64 ksize = 0, msize[BOOTCFG_MAX_MODULES], total = 0, off;
-	UINT8 *kernel = NULL, *initrd = NULL;
-	UINT64 initrd_cap = 0;
-	struct bank_info info[2];
-	struct bank_plan plan;
-	static char cmdline[MENU_OPTIONS_MAX + 128];
-	const char *what = "";
-	uint64_t t_load = 0;
+	UINT64 total = 0;
 	unsigned i;
 	EFI_STATUS st;
 
-	if (!b->parsed)
-		return EFI_NOT_FOUND;
-	say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
-	if (!cfg->kernel.name[0]) {
-		say("boot.cfg has no kernel= line");
-		return EFI_NOT_FOUND;
-	}
-	st = file_size_checked(b, &cfg->kernel, &ksize);
+	st = file_size_checked(b, &cfg->kernel, ret_ksize);
 	for (i = 0; !EFI_ERROR(st) && i < cfg->nmodules; i++) {
 		st = file_size_checked(b, &cfg->modules[i], &msize[i]);
 		total += (msize[i] + 3) & ~3ull;
 	}
-	if (EFI_ERROR(st))
-		return st;
-	/* Room for the bootcfg cpio of the largest boot.cfg: the bootstate write below may change its length. */
-	initrd_cap = total + bootcfg_cpio_len(MEDIA_BOOTCFG_MAX);
-	t_load = clock_ms();
-	kernel = alloc_pages(ksize);
-	initrd = alloc_pages(initrd_cap);
-	if (!kernel || !initrd) {
-		say("out of memory for the kernel and modules");
-		st = EFI_OUT_OF_RESOURCES;
-		goto fail;
-	}
+	*ret_total = total;
+	return st;
+}
+
+/* Reads and verifies the kernel into kernel and the modules, each padded to 4 bytes, into initrd. */
+static EFI_STATUS load_files(struct efi_bank *b, UINT8 *kernel, UINT64 ksize, UINT8 *initrd, const UINT64 *msize)
+{
+	struct bootcfg *cfg = &b->cfg;
+	unsigned i;
+	UINT64 off;
+	EFI_STATUS st;
+
 	st = load_checked(b, &cfg->kernel, kernel, ksize);
 	for (i = 0, off = 0; !EFI_ERROR(st) && i < cfg->nmodules; i++) {
 		UINT64 padded = (msize[i] + 3) & ~3ull;
@@ -230,6 +216,84 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		SetMem(initrd + off + msize[i], padded - msize[i], 0);
 		off += padded;
 	}
+	return st;
+}
+
+/* The kernel command line: opts, then ramhost.bank=N and ramhost.bankuuid= for init. */
+static void build_cmdline(char *cmdline, size_t cap, const char *opts, int n, const struct efi_bank *b)
+{
+	cmdline[0] = '\0';
+	ascii_append(cmdline, cap, opts);
+	ascii_append(cmdline, cap, cmdline[0] ? " ramhost.bank=" : "ramhost.bank=");
+	ascii_append_u64(cmdline, cap, (uint64_t)n);
+	if (b->uuid[0]) {
+		ascii_append(cmdline, cap, " ramhost.bankuuid=");
+		ascii_append(cmdline, cap, b->uuid);
+	}
+}
+
+/* "loaded and verified N MiB in N ms (...)" and "booting bank N (BUILD) from MEDIUM". */
+static void say_loaded(int n, const struct efi_bank *b, UINT64 bytes, uint64_t t_load)
+{
+	char line[160];
+	char line2[BOOTCFG_MAX_TEXT + 64];
+	uint64_t now = clock_ms();
+
+	line[0] = '\0';
+	ascii_append(line, sizeof(line), "loaded and verified ");
+	ascii_append_u64(line, sizeof(line), (bytes + 512 * 1024) >> 20);
+	ascii_append(line, sizeof(line), " MiB in ");
+	ascii_append_u64(line, sizeof(line), now - t_load);
+	ascii_append(line, sizeof(line), " ms (");
+	ascii_append_u64(line, sizeof(line), now);
+	ascii_append(line, sizeof(line), " ms since the loader started, menu included)");
+	text_say(line);
+	line2[0] = '\0';
+	ascii_append(line2, sizeof(line2), "booting bank ");
+	ascii_append_u64(line2, sizeof(line2), (uint64_t)n);
+	ascii_append(line2, sizeof(line2), " (");
+	ascii_append(line2, sizeof(line2), b->cfg.build);
+	ascii_append(line2, sizeof(line2), ") from ");
+	ascii_append(line2, sizeof(line2), media.medium);
+	text_say(line2);
+}
+
+/* One boot attempt of bank n with kernel options opts. Returns only on failure, having said why. */
+static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
+{
+	struct efi_bank *b = &media.bank[n - 1];
+	struct bootcfg *cfg = &b->cfg;
+	UINT64 ksize = 0, msize[BOOTCFG_MAX_MODULES], total = 0;
+	UINT8 *kernel = NULL, *initrd = NULL;
+	UINT64 initrd_cap = 0;
+	struct bank_info info[2];
+	struct bank_plan plan;
+	static char cmdline[MENU_OPTIONS_MAX + 128];
+	const char *what = "";
+	uint64_t t_load = 0;
+	EFI_STATUS st;
+
+	if (!b->parsed)
+		return EFI_NOT_FOUND;
+	text_say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
+	if (!cfg->kernel.name[0]) {
+		text_say("boot.cfg has no kernel= line");
+		return EFI_NOT_FOUND;
+	}
+	st = file_sizes(b, &ksize, msize, &total);
+	if (EFI_ERROR(st))
+		return st;
+	/* Room for the bootcfg cpio of the largest boot.cfg: the bootstate write below may change its length. */
+	initrd_cap = total + bootcfg_cpio_len(MEDIA_BOOTCFG_MAX);
+	t_load = clock_ms();
+	kernel = alloc_pages(ksize);
+	initrd = alloc_pages(initrd_cap);
+	if (!kernel || !initrd) {
+		text_say("out of memory for the kernel and modules");
+		st = EFI_OUT_OF_RESOURCES;
+		goto fail;
+	}
+	st = load_files(b, kernel, ksize, initrd, msize);
 	if (EFI_ERROR(st))
 		goto fail;
 
@@ -240,41 +304,9 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 		apply_writes(&plan);
 	bootcfg_cpio_write(initrd + total, b->text, b->len);
 
-	cmdline[0] = '\0';
-	ascii_append(cmdline, sizeof(cmdline), opts);
-	ascii_append(cmdline, sizeof(cmdline), cmdline[0] ? " ramhost.bank=" : "ramhost.bank=");
-	ascii_append_u64(cmdline, sizeof(cmdline), (uint64_t)n);
-	if (b->uuid[0]) {
-		ascii_append(cmdline, sizeof(cmdline), " ramhost.bankuuid=");
-		ascii_append(cmdline, sizeof(cmdline), b->uuid);
-	}
-	say4("kernel options: ", cmdline, "", "");
-	{
-		char line[160];
-		uint64_t now = clock_ms();
-
-		line[0] = '\0';
-		ascii_append(line, sizeof(line), "loaded and verified ");
-		ascii_append_u64(line, sizeof(line), (ksize + total + 512 * 1024) >> 20);
-		ascii_append(line, sizeof(line), " MiB in ");
-		ascii_append_u64(line, sizeof(line), now - t_load);
-		ascii_append(line, sizeof(line), " ms (");
-		ascii_append_u64(line, sizeof(line), now);
-		ascii_append(line, sizeof(line), " ms since the loader started, menu included)");
-		say(line);
-	}
-	{
-		char line[BOOTCFG_MAX_TEXT + 64];
-
-		line[0] = '\0';
-		ascii_append(line, sizeof(line), "booting bank ");
-		ascii_append_u64(line, sizeof(line), (uint64_t)n);
-		ascii_append(line, sizeof(line), " (");
-		ascii_append(line, sizeof(line), cfg->build);
-		ascii_append(line, sizeof(line), ") from ");
-		ascii_append(line, sizeof(line), media.medium);
-		say(line);
-	}
+	build_cmdline(cmdline, sizeof(cmdline), opts, n, b);
+	text_say4("kernel options: ", cmdline, "", "");
+	say_loaded(n, b, ksize + total, t_load);
 	st = linux_start(image, kernel, (UINTN)ksize, initrd, (UINTN)(total + bootcfg_cpio_len(b->len)), cmdline,
 			 &what);
 	say_status(what, st);
@@ -294,35 +326,65 @@ static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const 
 		int bn = order[i];
 
 		if (i > 0)
-			say4("trying the fallback: bank ", bn == 1 ? "1" : "2", "", "");
+			text_say4("trying the fallback: bank ", bn == 1 ? "1" : "2", "", "");
 		boot_bank(image, bn, i == 0 && opts ? opts : media.bank[bn - 1].cfg.kernelopt);
 	}
-	say("no bank left to boot: the menu waits");
+	text_say("no bank left to boot: the menu waits");
 }
 
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+/* The install entry: the ISO's bank with the installer's options (options, unless the user edited them); no
+ * fallback: an ISO has one bank. */
+static void boot_install(EFI_HANDLE image, int selected, int edited, char *options, size_t cap)
 {
-	static char options[MENU_OPTIONS_MAX];
+	if (!edited)
+		menu_install_options(&media, options, cap);
+	text_say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ", media.installopt);
+	boot_in_order(image, &selected, 1, options);
+}
+
+/* Boot (or, for MENU_REVERT, revert to the other bank and boot) from the menu: the selected bank first, then the
+ * other when the rules still count it bootable. Updates *selected to what the rules now put first. */
+static void boot_selected(EFI_HANDLE image, enum menu_action a, int *selected, const char *opts)
+{
+	struct bank_info info[2];
+	struct bank_plan p;
+	int order[2], n = 0;
+
+	bank_infos(info);
+	if (a == MENU_REVERT) {
+		int rc = bank_revert(info, *selected, &p);
+
+		if (rc != 0) {
+			text_say4("cannot revert: bank ", *selected == 1 ? "2" : "1", " is not bootable", "");
+			return;
+		}
+		apply_writes(&p);
+		*selected = p.order[0];
+		bank_infos(info);
+	}
+	order[n++] = *selected;
+	if (bank_plan(info, &p) == 0) {
+		unsigned i;
+
+		for (i = 0; i < p.n; i++)
+			if (p.order[i] != *selected)
+				order[n++] = p.order[i];
+	}
+	boot_in_order(image, order, (unsigned)n, opts);
+	bank_infos(info);
+	if (bank_plan(info, &p) == 0 && p.n)
+		*selected = p.order[0];
+}
+
+/* After a scan: applies the rules' writes and picks the bank the menu starts on and its timeout (-1: wait);
+ * only the first menu of the loader counts down. */
+static void start_menu(int first, int *ret_selected, long *ret_timeout)
+{
 	struct bank_info info[2];
 	struct bank_plan plan;
 	long timeout;
-	int selected, edited, first = 1;
-	EFI_STATUS st;
+	int selected;
 
-	InitializeLib(image, systab);
-	clock_start();
-	/* The firmware arms a 5-minute watchdog for boot applications; a menu left waiting must not reset. */
-	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
-	say("ramhost UEFI loader");
-
-rescan:
-	st = media_find(image, &media);
-	if (EFI_ERROR(st)) {
-		say("no bootbank found on the boot device (no RHBANK1/RHBANK2 volume, no /bootbank/boot.cfg on an");
-		say("ISO9660 volume, no \\boot.cfg next to the loader); press any key to scan again");
-		menu_wait_key(NULL);
-		goto rescan;
-	}
 	bank_infos(info);
 	if (bank_plan(info, &plan) != 0)
 		plan.n = 0;
@@ -333,52 +395,46 @@ rescan:
 	if (timeout < 0 && plan.n && first)
 		timeout = 5;
 	if (!plan.n) {
-		say("no bootable bank (missing, unparsable, dirty or invalid): the menu waits");
+		text_say("no bootable bank (missing, unparsable, dirty or invalid): the menu waits");
 		timeout = -1;
 	}
+	*ret_selected = selected;
+	*ret_timeout = timeout;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	static char options[MENU_OPTIONS_MAX];
+	long timeout;
+	int selected, edited, first = 1;
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	clock_start();
+	/* The firmware arms a 5-minute watchdog for boot applications; a menu left waiting must not reset. */
+	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+	text_say("ramhost UEFI loader");
+
+rescan:
+	st = media_find(image, &media);
+	if (EFI_ERROR(st)) {
+		text_say("no bootbank found on the boot device (no RHBANK1/RHBANK2 volume, no /bootbank/boot.cfg on an");
+		text_say("ISO9660 volume, no \\boot.cfg next to the loader); press any key to scan again");
+		menu_wait_key(NULL);
+		goto rescan;
+	}
+	start_menu(first, &selected, &timeout);
 	first = 0;
 	for (;;) {
 		enum menu_action a = menu_run(&media, &selected, timeout, options, sizeof(options), &edited);
-		struct bank_plan p;
-		int order[2], n = 0;
 
 		timeout = -1;
 		if (a == MENU_RESCAN)
 			goto rescan;
-		if (a == MENU_INSTALL) {
-			/* the ISO's bank with the installer's options; no fallback: an ISO has one bank */
-			if (!edited)
-				menu_install_options(&media, options, sizeof(options));
-			say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ",
-			     media.installopt);
-			boot_in_order(image, &selected, 1, options);
-			continue;
-		}
-		bank_infos(info);
-		if (a == MENU_REVERT) {
-			int rc = bank_revert(info, selected, &p);
-
-			if (rc != 0) {
-				say4("cannot revert: bank ", selected == 1 ? "2" : "1", " is not bootable", "");
-				continue;
-			}
-			apply_writes(&p);
-			selected = p.order[0];
-			bank_infos(info);
-		}
-		/* The selected bank first, then the other when the rules still count it bootable. */
-		order[n++] = selected;
-		if (bank_plan(info, &p) == 0) {
-			unsigned i;
-
-			for (i = 0; i < p.n; i++)
-				if (p.order[i] != selected)
-					order[n++] = p.order[i];
-		}
-		boot_in_order(image, order, (unsigned)n, edited ? options : NULL);
-		bank_infos(info);
-		if (bank_plan(info, &p) == 0 && p.n)
-			selected = p.order[0];
+		if (a == MENU_INSTALL)
+			boot_install(image, selected, edited, options, sizeof(options));
+		else
+			boot_selected(image, a, &selected, edited ? options : NULL);
 	}
 	return EFI_SUCCESS;
 }

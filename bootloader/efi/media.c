@@ -456,11 +456,12 @@ static void read_install_cfg(struct boot_media *m)
 	if (!m->bank[0].iso || EFI_ERROR(iso_source_size(m->bank[0].iso, BOOTCFG_ISO_INSTALL_CFG, &size)))
 		return;
 	if (size > MEDIA_BOOTCFG_MAX || EFI_ERROR(iso_source_read(m->bank[0].iso, BOOTCFG_ISO_INSTALL_CFG, text, size))) {
-		say(BOOTCFG_ISO_INSTALL_CFG ": too large or unreadable: no Install to disk entry");
+		text_say(BOOTCFG_ISO_INSTALL_CFG ": too large or unreadable: no Install to disk entry");
 		return;
 	}
 	if (bootcfg_parse(text, (size_t)size, &cfg, &e) < 0) {
-		say4(BOOTCFG_ISO_INSTALL_CFG ": ", e.what ? e.what : "cannot parse it", ": no Install to disk entry", "");
+		text_say4(BOOTCFG_ISO_INSTALL_CFG ": ", e.what ? e.what : "cannot parse it", ": no Install to disk entry",
+			  "");
 		return;
 	}
 	ascii_copy(m->installopt, sizeof(m->installopt), cfg.installopt);

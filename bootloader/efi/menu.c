@@ -41,7 +41,7 @@ static void show_bank(const struct efi_bank *b, int selected)
 		ascii_append(line, sizeof(line), ", ");
 		ascii_append(line, sizeof(line), state_name(b->cfg.bootstate));
 	}
-	say(line);
+	text_say(line);
 }
 
 static const char *menu_title(const struct boot_media *m, int selected)
@@ -82,22 +82,22 @@ static void show_install(const struct boot_media *m, int cur)
 	ascii_append_u64(line, sizeof(line), (uint64_t)ib);
 	ascii_append(line, sizeof(line), " with ");
 	ascii_append(line, sizeof(line), m->installopt);
-	say(line);
+	text_say(line);
 }
 
 static void show_menu(const struct boot_media *m, int cur)
 {
 	int ib = media_install_bank(m);
 
-	say(menu_title(m, cur == ENTRY_INSTALL ? ib : cur));
+	text_say(menu_title(m, cur == ENTRY_INSTALL ? ib : cur));
 	show_bank(&m->bank[0], cur == 1);
 	show_bank(&m->bank[1], cur == 2);
 	show_install(m, cur);
 	if (ib)
-		say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   r: revert to the "
-		    "other bank");
+		text_say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   "
+			 "r: revert to the other bank");
 	else
-		say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
+		text_say("Enter: boot   Up/Down/1/2: select   e: edit kernel options   r: revert to the other bank");
 }
 
 static int read_key(EFI_INPUT_KEY *key)
@@ -128,23 +128,23 @@ static int edit_line(char *buf, UINTN cap)
 	UINTN len = ascii_len(buf);
 	char one[2] = { 0, 0 };
 
-	put("ramhost.efi: options: ");
-	put(buf);
+	text_put("ramhost.efi: options: ");
+	text_put(buf);
 	for (;;) {
 		CHAR16 c = menu_wait_key(&key);
 
 		if (key.ScanCode == KEY_ESC_SCAN || c == 0x1b) {
-			put("\n");
+			text_put("\n");
 			return 0;
 		}
 		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
-			put("\n");
+			text_put("\n");
 			return 1;
 		}
 		if (c == CHAR_BACKSPACE || c == 0x7f) {
 			if (len) {
 				buf[--len] = '\0';
-				put("\b \b");
+				text_put("\b \b");
 			}
 			continue;
 		}
@@ -152,7 +152,7 @@ static int edit_line(char *buf, UINTN cap)
 			buf[len++] = (char)c;
 			buf[len] = '\0';
 			one[0] = (char)c;
-			put(one);
+			text_put(one);
 		}
 	}
 }
@@ -181,25 +181,121 @@ static int countdown(int selected, long seconds, EFI_INPUT_KEY *ret_key)
 			ascii_append(line, sizeof(line), " in ");
 			ascii_append_u64(line, sizeof(line), (uint64_t)left);
 			ascii_append(line, sizeof(line), " s (press any key to stop) ");
-			put(line);
+			text_put(line);
 			shown = left;
 		}
 		if (read_key(ret_key)) {
-			put("\n");
-			say("countdown stopped");
+			text_put("\n");
+			text_say("countdown stopped");
 			return 0;
 		}
 		uefi_call_wrapper(BS->Stall, 1, POLL_US);
 		ticks--;
 	}
-	put("\n");
+	text_put("\n");
 	return 1;
+}
+
+#define MENU_STAY (-1)  /* a key handler's answer: the menu goes on */
+
+/* Up/Down/1/2: moves the highlight (cur) within 1..last; returns 1 when the key was one of those. */
+static int move_key(struct boot_media *m, const EFI_INPUT_KEY *key, CHAR16 c, int *cur, int *selected, int ib,
+		    int last)
+{
+	int want = 0;
+
+	if (key->ScanCode == SCAN_UP)
+		want = *cur > 1 ? *cur - 1 : 1;
+	else if (key->ScanCode == SCAN_DOWN)
+		want = *cur < last ? *cur + 1 : last;
+	else if (c == '1' || c == '2')
+		want = c - '0';
+	if (!want)
+		return 0;
+	if (want != *cur) {
+		*cur = want;
+		*selected = *cur == ENTRY_INSTALL ? ib : *cur;
+		show_menu(m, *cur);
+	}
+	return 1;
+}
+
+/* e: edits the kernel options of the highlighted entry; Enter in the editor boots with them. */
+static int edit_key(struct boot_media *m, int cur, int selected, char *options, UINTN cap, int *ret_edited)
+{
+	static char line[MENU_OPTIONS_MAX];
+	const struct efi_bank *b = &m->bank[selected - 1];
+
+	if (!b->parsed) {
+		text_say("this bank has no boot.cfg to edit");
+		return MENU_STAY;
+	}
+	if (cur == ENTRY_INSTALL)
+		menu_install_options(m, line, sizeof(line));
+	else
+		ascii_copy(line, sizeof(line), b->cfg.kernelopt);
+	text_say("edit the kernel options for this boot: Enter boots, Esc cancels");
+	if (edit_line(line, sizeof(line))) {
+		ascii_copy(options, cap, line);
+		*ret_edited = 1;
+		return cur == ENTRY_INSTALL ? MENU_INSTALL : MENU_BOOT;
+	}
+	show_menu(m, cur);
+	return MENU_STAY;
+}
+
+/* r: asks before reverting to the other bank. */
+static int revert_key(struct boot_media *m, int cur, int selected)
+{
+	EFI_INPUT_KEY key;
+	char q[120];
+	CHAR16 c;
+
+	q[0] = '\0';
+	ascii_append(q, sizeof(q), "ramhost.efi: revert to bank ");
+	ascii_append_u64(q, sizeof(q), (uint64_t)other_bank(selected));
+	ascii_append(q, sizeof(q), " and make it the default? (y/n) ");
+	text_put(q);
+	c = menu_wait_key(&key);
+	text_put("\n");
+	if (c == 'y' || c == 'Y')
+		return MENU_REVERT;
+	text_say("revert cancelled");
+	show_menu(m, cur);
+	return MENU_STAY;
+}
+
+/* Any other key: i (or Enter on the install entry), Enter, s, e, r; the rest are ignored. */
+static int action_key(struct boot_media *m, CHAR16 c, int cur, int *selected, int ib, char *options, UINTN cap,
+		      int *ret_edited)
+{
+	if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
+		if (!ib) {
+			text_say("no Install to disk entry: this medium is not an installable ISO");
+			return MENU_STAY;
+		}
+		*selected = ib;
+		return MENU_INSTALL;
+	}
+	if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
+		if (!m->bank[*selected - 1].parsed) {
+			text_say("this bank cannot be booted; select the other one, or press s to scan again");
+			return MENU_STAY;
+		}
+		return MENU_BOOT;
+	}
+	if (c == 's' || c == 'S')
+		return MENU_RESCAN;
+	if (c == 'e' || c == 'E')
+		return edit_key(m, cur, *selected, options, cap, ret_edited);
+	if (c == 'r' || c == 'R')
+		return revert_key(m, cur, *selected);
+	return MENU_STAY;
 }
 
 enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, char *options, UINTN cap,
 			  int *ret_edited)
 {
-	static char line[MENU_OPTIONS_MAX];
 	EFI_INPUT_KEY key;
 	int pending = 0, cur = *selected, ib = media_install_bank(m), last = ib ? ENTRY_INSTALL : 2;
 
@@ -214,75 +310,13 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 	}
 	for (;;) {
 		CHAR16 c = pending ? key.UnicodeChar : menu_wait_key(&key);
-		int want = 0;
+		int a;
 
 		pending = 0;
-		if (key.ScanCode == SCAN_UP)
-			want = cur > 1 ? cur - 1 : 1;
-		else if (key.ScanCode == SCAN_DOWN)
-			want = cur < last ? cur + 1 : last;
-		else if (c == '1' || c == '2')
-			want = c - '0';
-		if (want) {
-			if (want != cur) {
-				cur = want;
-				*selected = cur == ENTRY_INSTALL ? ib : cur;
-				show_menu(m, cur);
-			}
+		if (move_key(m, &key, c, &cur, selected, ib, last))
 			continue;
-		}
-		if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
-			if (!ib) {
-				say("no Install to disk entry: this medium is not an installable ISO");
-				continue;
-			}
-			*selected = ib;
-			return MENU_INSTALL;
-		}
-		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
-			if (!m->bank[*selected - 1].parsed) {
-				say("this bank cannot be booted; select the other one, or press s to scan again");
-				continue;
-			}
-			return MENU_BOOT;
-		}
-		if (c == 's' || c == 'S')
-			return MENU_RESCAN;
-		if (c == 'e' || c == 'E') {
-			const struct efi_bank *b = &m->bank[*selected - 1];
-
-			if (!b->parsed) {
-				say("this bank has no boot.cfg to edit");
-				continue;
-			}
-			if (cur == ENTRY_INSTALL)
-				menu_install_options(m, line, sizeof(line));
-			else
-				ascii_copy(line, sizeof(line), b->cfg.kernelopt);
-			say("edit the kernel options for this boot: Enter boots, Esc cancels");
-			if (edit_line(line, sizeof(line))) {
-				ascii_copy(options, cap, line);
-				*ret_edited = 1;
-				return cur == ENTRY_INSTALL ? MENU_INSTALL : MENU_BOOT;
-			}
-			show_menu(m, cur);
-			continue;
-		}
-		if (c == 'r' || c == 'R') {
-			char q[120];
-
-			q[0] = '\0';
-			ascii_append(q, sizeof(q), "ramhost.efi: revert to bank ");
-			ascii_append_u64(q, sizeof(q), (uint64_t)other_bank(*selected));
-			ascii_append(q, sizeof(q), " and make it the default? (y/n) ");
-			put(q);
-			c = menu_wait_key(&key);
-			put("\n");
-			if (c == 'y' || c == 'Y')
-				return MENU_REVERT;
-			say("revert cancelled");
-			show_menu(m, cur);
-			continue;
-		}
+		a = action_key(m, c, cur, selected, ib, options, cap, ret_edited);
+		if (a != MENU_STAY)
+			return (enum menu_action)a;
 	}
 }

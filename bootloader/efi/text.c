@@ -127,7 +127,7 @@ void guid_to_ascii(const EFI_GUID *g, char out[37])
 	hex_bytes(be + 10, 6, out + 24);
 }
 
-void put(const char *s)
+void text_put(const char *s)
 {
 	CHAR16 buf[128];
 	size_t i;
@@ -144,23 +144,23 @@ void put(const char *s)
 	}
 }
 
-void say(const char *msg)
+void text_say(const char *msg)
 {
-	put("ramhost.efi: ");
-	put(msg);
-	put("\n");
+	text_put("ramhost.efi: ");
+	text_put(msg);
+	text_put("\n");
 }
 
-void say4(const char *a, const char *b, const char *c, const char *d)
+void text_say4(const char *a, const char *b, const char *c, const char *d)
 {
-	put("ramhost.efi: ");
+	text_put("ramhost.efi: ");
 	if (a)
-		put(a);
+		text_put(a);
 	if (b)
-		put(b);
+		text_put(b);
 	if (c)
-		put(c);
+		text_put(c);
 	if (d)
-		put(d);
-	put("\n");
+		text_put(d);
+	text_put("\n");
 }

@@ -31,10 +31,10 @@ void hex_digest(const uint8_t *d, size_t n, char *out);
 
 /* Prints "ramhost.efi: " then the ASCII message (a printf-like subset is not needed: callers build lines with
  * ascii_append). Goes to ConOut, which OVMF mirrors on the serial console. */
-void say(const char *msg);
-/* say() for a message made of up to four ASCII parts (NULs skipped). */
-void say4(const char *a, const char *b, const char *c, const char *d);
+void text_say(const char *msg);
+/* text_say() for a message made of up to four ASCII parts (NULs skipped). */
+void text_say4(const char *a, const char *b, const char *c, const char *d);
 /* Writes ASCII text to ConOut as is (no prefix, no newline). */
-void put(const char *s);
+void text_put(const char *s);
 
 #endif

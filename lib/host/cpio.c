@@ -184,19 +184,26 @@ int cpio_wrap_file(int out_fd, const char *dir, const char *name, int in_fd, uin
 			       (unsigned long long)size);
 	cpio_writer_init(&w, out_fd, name);
 	rc = write_all(&w, dh, (size_t)dl, err);
-	rc = rc ?: write_all(&w, fh, (size_t)fl, err);
-	while (!rc && left) {
+	if (rc < 0)
+		return rc;
+	rc = write_all(&w, fh, (size_t)fl, err);
+	if (rc < 0)
+		return rc;
+	while (left) {
 		ssize_t n = read(in_fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return rh_errf(err, n < 0 ? -errno : -EIO, "%s: read failed or ended early", name);
 		rc = write_all(&w, buf, (size_t)n, err);
+		if (rc < 0)
+			return rc;
 		left -= (uint64_t)n;
 	}
-	rc = rc ?: put_pad(&w, size, err);
-	rc = rc ?: write_all(&w, th, (size_t)tl, err);
-	return rc;
+	rc = put_pad(&w, size, err);
+	if (rc < 0)
+		return rc;
+	return write_all(&w, th, (size_t)tl, err);
 }
 
 int cpio_wrap_sha256(const char *dir, const char *name, int in_fd, uint64_t size,

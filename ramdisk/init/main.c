@@ -1,7 +1,7 @@
 /* main.c: ramhost's init (PID 1 of the initramfs): the thin syscall shell around the pure parts of this folder.
  *
  * Mounts /proc /sys /dev, loads the kernel modules of init.conf, checks every tardisk named in /boot.cfg against
- * its hash, mounts the ramdisks, loop-mounts the tardisks straight from RAM, builds the system view (view.h),
+ * its hash, mounts the ramdisks, loop-mounts the tardisks straight from RAM, builds the system view (sysview.h),
  * writes /run/ramhost/boot.env, copies the sticky patterns, switches root, runs `ramhost state boot` there
  * (hook.h) and execs the base's init. Any failure prints one
  * "ramhost-init: <what>: <why>" line and starts an emergency shell; PID 1 never returns (that would panic the
@@ -29,9 +29,9 @@
 #include "cpio.h"
 #include "hook.h"
 #include "initconf.h"
-#include "kmod.h"
+#include "modload.h"
 #include "mount.h"
-#include "view.h"
+#include "sysview.h"
 
 #define SYSROOT "/sysroot"
 #define CONF_PATH "/etc/ramhost/init.conf"
@@ -54,7 +54,7 @@ struct tardisk {
 	char file[RD_MAX_PATH];         /* /tardisks/NAME.tdk */
 	char mnt[RD_MAX_PATH];          /* /sysroot/run/ramhost/tardisks/NAME */
 	uint64_t size;
-	struct view_entry *entries;
+	struct sysview_entry *entries;
 	size_t nentries;
 };
 
@@ -63,7 +63,7 @@ static struct bootcfg cfg;
 static struct cmdline cmd;
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
-static struct view_action plan[VIEW_MAX_ACTIONS];
+static struct sysview_action plan[SYSVIEW_MAX_ACTIONS];
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -255,7 +255,7 @@ static void load_kmods(void)
 
 	for (i = 0; i < conf.nkmods; i++) {
 		fmt(path, sizeof(path), "/lib/modules/%s/%s", conf.kver, conf.kmods[i]);
-		rc = kmod_load(path, &err);
+		rc = modload_file(path, &err);
 		if (rc == -ENODEV) { /* e.g. efivarfs on a BIOS boot: nothing for it to drive here */
 			say("%s (skipped)", err.msg);
 			rh_err_clear(&err);
@@ -350,17 +350,17 @@ static void list_top(struct tardisk *t)
 	DIR *d = opendir(t->mnt);
 	struct dirent *de;
 	size_t cap = 0;
-	char path[RD_MAX_PATH + VIEW_MAX_NAME + 2];
+	char path[RD_MAX_PATH + SYSVIEW_MAX_NAME + 2];
 
 	if (!d)
 		fail("tardisk %s: %s: %s", t->module, t->mnt, strerror(errno));
 	while ((de = readdir(d))) {
-		struct view_entry *e;
+		struct sysview_entry *e;
 		struct stat st;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (strlen(de->d_name) >= VIEW_MAX_NAME)
+		if (strlen(de->d_name) >= SYSVIEW_MAX_NAME)
 			fail("tardisk %s: top-level name too long: %.64s...", t->module, de->d_name);
 		if (t->nentries == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -374,9 +374,9 @@ static void list_top(struct tardisk *t)
 		snprintf(path, sizeof(path), "%s/%s", t->mnt, de->d_name);
 		if (lstat(path, &st) < 0)
 			fail("tardisk %s: %s: %s", t->module, path, strerror(errno));
-		e->kind = S_ISDIR(st.st_mode) ? VIEW_ENTRY_DIR : S_ISLNK(st.st_mode) ? VIEW_ENTRY_SYMLINK :
-						VIEW_ENTRY_OTHER;
-		if (e->kind == VIEW_ENTRY_SYMLINK) {
+		e->kind = S_ISDIR(st.st_mode) ? SYSVIEW_ENTRY_DIR : S_ISLNK(st.st_mode) ? SYSVIEW_ENTRY_SYMLINK :
+						SYSVIEW_ENTRY_OTHER;
+		if (e->kind == SYSVIEW_ENTRY_SYMLINK) {
 			ssize_t n = readlink(path, e->target, sizeof(e->target) - 1);
 			if (n <= 0)
 				fail("tardisk %s: readlink %s: %s", t->module, path, n < 0 ? strerror(errno) : "empty");
@@ -417,11 +417,11 @@ static int is_ramdisk_top(const char *name)
 
 static void build_view(void)
 {
-	struct view_layer layers[RD_MAX_TARDISKS];
+	struct sysview_layer layers[RD_MAX_TARDISKS];
 	struct rh_err err = { 0 };
 	const char *lowers[RD_MAX_TARDISKS];
-	char lowbuf[RD_MAX_TARDISKS][RD_MAX_PATH + VIEW_MAX_NAME + 2];
-	char dst[VIEW_MAX_NAME + 16], src[RD_MAX_PATH + VIEW_MAX_NAME + 2];
+	char lowbuf[RD_MAX_TARDISKS][RD_MAX_PATH + SYSVIEW_MAX_NAME + 2];
+	char dst[SYSVIEW_MAX_NAME + 16], src[RD_MAX_PATH + SYSVIEW_MAX_NAME + 2];
 	char summary[900] = "";
 	size_t n = 0, i;
 	int l;
@@ -430,17 +430,17 @@ static void build_view(void)
 		layers[i].entries = tds[i].entries;
 		layers[i].nentries = tds[i].nentries;
 	}
-	check(view_plan(layers, ntds, plan, VIEW_MAX_ACTIONS, &n, &err), &err);
+	check(sysview_plan(layers, ntds, plan, SYSVIEW_MAX_ACTIONS, &n, &err), &err);
 	check(rh_mkdir_p(EMPTY_DIR, 0755, &err), &err);
 	for (i = 0; i < n; i++) {
-		const struct view_action *a = &plan[i];
+		const struct sysview_action *a = &plan[i];
 		unsigned nl = 0;
 
 		fmt(dst, sizeof(dst), SYSROOT "/%s", a->name);
-		if (a->kind == VIEW_SYMLINK) {
+		if (a->kind == SYSVIEW_SYMLINK) {
 			if (symlink(a->target, dst) < 0)
 				fail("view: symlink %s -> %s: %s", dst, a->target, strerror(errno));
-		} else if (a->kind == VIEW_OVERLAY && !is_ramdisk_top(a->name)) {
+		} else if (a->kind == SYSVIEW_OVERLAY && !is_ramdisk_top(a->name)) {
 			for (l = 63; l >= 0; l--) {
 				if (!(a->layers & (1ull << l)))
 					continue;
@@ -460,8 +460,8 @@ static void build_view(void)
 		}
 		if (strlen(summary) + strlen(a->name) + 12 < sizeof(summary))
 			snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), " %s%s", a->name,
-				 a->kind == VIEW_SYMLINK ? "(link)" :
-				 a->kind == VIEW_OVERLAY && !is_ramdisk_top(a->name) ? "(ro)" : "(copy)");
+				 a->kind == SYSVIEW_SYMLINK ? "(link)" :
+				 a->kind == SYSVIEW_OVERLAY && !is_ramdisk_top(a->name) ? "(ro)" : "(copy)");
 	}
 	for (i = 0; i < 4; i++) {
 		static const char *const dirs[] = { "dev", "proc", "sys", "tmp" };

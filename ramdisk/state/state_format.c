@@ -544,6 +544,59 @@ static int parse_entry(const char *s, const char *end, unsigned line, struct sta
 	return 0;
 }
 
+/* One of the four header lines (line 1..4: key f of n bytes, its value from q to nl) into m. */
+static int parse_header_line(struct state_manifest *m, unsigned line, const char *f, size_t n, const char *q,
+			     const char *nl, struct rh_err *err)
+{
+	static const char *const keys[] = { "ramhost-state", "generation", "created", "hostname" };
+	uint64_t v;
+
+	if (n != strlen(keys[line - 1]) || memcmp(f, keys[line - 1], n))
+		return rh_errf(err, -EINVAL, "MANIFEST: line %u: expected '%s'", line, keys[line - 1]);
+	if (line == 4) {
+		long hl = unescape_path(q, (size_t)(nl - q), m->hostname, sizeof(m->hostname));
+
+		if (hl <= 0)
+			return rh_errf(err, -EINVAL, "MANIFEST: line 4: bad hostname");
+		return 0;
+	}
+	if (parse_uint(q, (size_t)(nl - q), line == 3 ? INT64_MAX : STATE_GEN_MAX, &v) < 0 || (line == 2 && v == 0))
+		return rh_errf(err, -EINVAL, "MANIFEST: line %u: bad %s value", line, keys[line - 1]);
+	if (line == 1) {
+		if (v != STATE_FORMAT_VERSION)
+			return rh_errf(err, -EINVAL, "MANIFEST: version %" PRIu64 ", this ramhost reads %u", v,
+				       STATE_FORMAT_VERSION);
+		m->version = (unsigned)v;
+	} else if (line == 2) {
+		m->generation = v;
+	} else {
+		m->created = (int64_t)v;
+	}
+	return 0;
+}
+
+/* An entry line (p to nl) appended to m, which must stay sorted by path without repeats. */
+static int parse_entry_line(struct state_manifest *m, const char *p, const char *nl, unsigned line,
+			    struct rh_err *err)
+{
+	struct state_entry e;
+	int rc;
+
+	rc = parse_entry(p, nl, line, &e, err);
+	if (rc < 0)
+		return rc;
+	if (m->n && strcmp(m->e[m->n - 1].path, e.path) >= 0) {
+		rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: '%s' is out of order or repeated", line, e.path);
+		free(e.path);
+		return rc;
+	}
+	rc = state_manifest_add(m, &e);
+	free(e.path);
+	if (rc < 0)
+		return rh_errf(err, rc, "out of memory");
+	return 0;
+}
+
 int state_manifest_parse(const char *buf, size_t len, struct state_manifest *ret, struct rh_err *err)
 {
 	struct state_manifest m;
@@ -573,60 +626,17 @@ int state_manifest_parse(const char *buf, size_t len, struct state_manifest *ret
 		q = p;
 		n = field(&q, nl, &f);
 		if (line <= 4) {
-			static const char *const keys[] = { "ramhost-state", "generation", "created", "hostname" };
-
-			if (n != strlen(keys[line - 1]) || memcmp(f, keys[line - 1], n)) {
-				rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: expected '%s'", line, keys[line - 1]);
-				goto fail;
-			}
-			if (line == 4) {
-				long hl = unescape_path(q, (size_t)(nl - q), m.hostname, sizeof(m.hostname));
-
-				if (hl <= 0) {
-					rc = rh_errf(err, -EINVAL, "MANIFEST: line 4: bad hostname");
-					goto fail;
-				}
-			} else if (parse_uint(q, (size_t)(nl - q), line == 3 ? INT64_MAX : STATE_GEN_MAX, &v) < 0 ||
-				   (line == 2 && v == 0)) {
-				rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: bad %s value", line, keys[line - 1]);
-				goto fail;
-			} else if (line == 1) {
-				if (v != STATE_FORMAT_VERSION) {
-					rc = rh_errf(err, -EINVAL, "MANIFEST: version %" PRIu64 ", this ramhost reads %u", v,
-						     STATE_FORMAT_VERSION);
-					goto fail;
-				}
-				m.version = (unsigned)v;
-			} else if (line == 2) {
-				m.generation = v;
-			} else {
-				m.created = (int64_t)v;
-			}
+			rc = parse_header_line(&m, line, f, n, q, nl, err);
 		} else if (n == 3 && !memcmp(f, "end", 3)) {
-			if (parse_uint(q, (size_t)(nl - q), SIZE_MAX, &v) < 0 || v != m.n) {
-				rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: end count does not match the %zu entries", line,
-					     m.n);
-				goto fail;
-			}
+			if (parse_uint(q, (size_t)(nl - q), SIZE_MAX, &v) < 0 || v != m.n)
+				rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: end count does not match the %zu entries",
+					     line, m.n);
 			ended = 1;
 		} else {
-			struct state_entry e;
-
-			rc = parse_entry(p, nl, line, &e, err);
-			if (rc < 0)
-				goto fail;
-			if (m.n && strcmp(m.e[m.n - 1].path, e.path) >= 0) {
-				rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: '%s' is out of order or repeated", line, e.path);
-				free(e.path);
-				goto fail;
-			}
-			rc = state_manifest_add(&m, &e);
-			free(e.path);
-			if (rc < 0) {
-				rh_errf(err, rc, "out of memory");
-				goto fail;
-			}
+			rc = parse_entry_line(&m, p, nl, line, err);
 		}
+		if (rc < 0)
+			goto fail;
 		p = nl + 1;
 	}
 	if (!ended) {

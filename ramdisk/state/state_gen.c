@@ -98,16 +98,104 @@ out:
 	return rc;
 }
 
+/* The MANIFEST, first member of the archive. */
+static int write_manifest_member(struct archive *a, struct archive_entry *ae, struct wctx *w, const char *fdname,
+				 const struct state_manifest *m, struct rh_err *err)
+{
+	char *text = NULL;
+	size_t tlen;
+	int rc = 0;
+
+	if (state_manifest_format(m, &text, &tlen) < 0)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	archive_entry_set_pathname(ae, STATE_MANIFEST_NAME);
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0644);
+	archive_entry_set_size(ae, (la_int64_t)tlen);
+	archive_entry_set_mtime(ae, (time_t)m->created, 0);
+	if (archive_write_header(a, ae) != ARCHIVE_OK || archive_write_data(a, text, tlen) != (la_ssize_t)tlen)
+		rc = write_error(a, w, fdname, STATE_MANIFEST_NAME, err);
+	free(text);
+	return rc;
+}
+
+/* Fills ae for the symlink e, after checking that its target is still the one the manifest hashed. */
+static int set_link_entry(struct archive_entry *ae, int rootfd, const char *root, const struct state_entry *e,
+			  struct rh_err *err)
+{
+	char target[STATE_PATH_MAX];
+	ssize_t n = readlinkat(rootfd, e->path + 1, target, sizeof(target) - 1);
+	uint8_t d[SHA256_DIGEST_LEN];
+
+	if (n >= 0)
+		sha256_buf(target, (size_t)n, d);
+	if (n < 0 || (uint64_t)n != e->size || memcmp(d, e->sha256, sizeof(d)))
+		return rh_errf(err, -EAGAIN, "%s%s: changed while being saved", root, e->path);
+	target[n] = '\0';
+	archive_entry_set_filetype(ae, AE_IFLNK);
+	archive_entry_set_symlink(ae, target);
+	archive_entry_set_size(ae, 0);
+	return 0;
+}
+
+/* One saved file or symlink of the manifest as an archive member (buf, cap: the copy buffer). */
+static int write_entry_member(struct archive *a, struct archive_entry *ae, struct wctx *w, int rootfd,
+			      const char *root, const char *fdname, const struct state_entry *e, char *buf, size_t cap,
+			      struct rh_err *err)
+{
+	size_t j;
+	int rc;
+
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, e->path + 1);
+	archive_entry_set_perm(ae, e->mode);
+	archive_entry_set_uid(ae, e->uid);
+	archive_entry_set_gid(ae, e->gid);
+	archive_entry_set_mtime(ae, (time_t)e->mtime, e->mtime_ns);
+	if (e->type == STATE_LINK) {
+		rc = set_link_entry(ae, rootfd, root, e, err);
+		if (rc < 0)
+			return rc;
+	} else {
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_size(ae, (la_int64_t)e->size);
+		for (j = 0; j < e->nxattrs; j++)
+			archive_entry_xattr_add_entry(ae, e->xattrs[j].name, e->xattrs[j].value, e->xattrs[j].len);
+	}
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return write_error(a, w, fdname, e->path, err);
+	if (e->type == STATE_FILE)
+		return write_file_data(a, w, rootfd, root, fdname, e, buf, cap, err);
+	return 0;
+}
+
+/* The footer after the payload: generation, payload length and hash, creation time. */
+static int write_footer(int fd, const char *fdname, const struct state_manifest *m, struct wctx *w,
+			struct rh_err *err)
+{
+	uint8_t footer[STATE_FOOTER_SIZE];
+	struct state_footer f;
+	int rc;
+
+	f.generation = m->generation;
+	f.payload_len = w->bytes;
+	f.created = m->created;
+	sha256_final(&w->sha, f.sha256);
+	state_footer_format(&f, footer);
+	rc = rh_write_all(fd, footer, sizeof(footer));
+	if (rc < 0)
+		return rh_errf(err, rc, "%s: cannot write: %s", fdname, strerror(-rc));
+	return 0;
+}
+
 int state_gen_write(int fd, const char *fdname, const char *root, const struct state_manifest *m,
 		    uint64_t *ret_size, struct rh_err *err)
 {
 	struct wctx w = { fd, { { 0 }, 0, { 0 }, 0 }, 0, 0 };
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
-	char *text = NULL, *buf = malloc(1 << 17), target[STATE_PATH_MAX];
-	uint8_t footer[STATE_FOOTER_SIZE];
-	struct state_footer f;
-	size_t tlen, i, j;
+	char *buf = malloc(1 << 17);
+	size_t i;
 	int rootfd = -1, rc = 0;
 
 	if (!a || !ae || !buf) {
@@ -120,80 +208,29 @@ int state_gen_write(int fd, const char *fdname, const char *root, const struct s
 		rc = rh_errf(err, -errno, "%s: cannot open the root: %s", root, strerror(errno));
 		goto out;
 	}
-	if (state_manifest_format(m, &text, &tlen) < 0) {
-		rc = rh_errf(err, -ENOMEM, "out of memory");
-		goto out;
-	}
 	if (archive_write_add_filter_zstd(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &w, NULL, write_cb, NULL) != ARCHIVE_OK) {
 		rc = write_error(a, &w, fdname, "libarchive (zstd, pax)", err);
 		goto out;
 	}
-	archive_entry_set_pathname(ae, STATE_MANIFEST_NAME);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, 0644);
-	archive_entry_set_size(ae, (la_int64_t)tlen);
-	archive_entry_set_mtime(ae, (time_t)m->created, 0);
-	if (archive_write_header(a, ae) != ARCHIVE_OK || archive_write_data(a, text, tlen) != (la_ssize_t)tlen) {
-		rc = write_error(a, &w, fdname, STATE_MANIFEST_NAME, err);
+	rc = write_manifest_member(a, ae, &w, fdname, m, err);
+	if (rc < 0)
 		goto out;
-	}
 	for (i = 0; i < m->n; i++) {
-		const struct state_entry *e = &m->e[i];
-
-		if (e->type == STATE_DELETED)
+		if (m->e[i].type == STATE_DELETED)
 			continue;
-		archive_entry_clear(ae);
-		archive_entry_set_pathname(ae, e->path + 1);
-		archive_entry_set_perm(ae, e->mode);
-		archive_entry_set_uid(ae, e->uid);
-		archive_entry_set_gid(ae, e->gid);
-		archive_entry_set_mtime(ae, (time_t)e->mtime, e->mtime_ns);
-		if (e->type == STATE_LINK) {
-			ssize_t n = readlinkat(rootfd, e->path + 1, target, sizeof(target) - 1);
-			uint8_t d[SHA256_DIGEST_LEN];
-
-			if (n >= 0)
-				sha256_buf(target, (size_t)n, d);
-			if (n < 0 || (uint64_t)n != e->size || memcmp(d, e->sha256, sizeof(d))) {
-				rc = rh_errf(err, -EAGAIN, "%s%s: changed while being saved", root, e->path);
-				goto out;
-			}
-			target[n] = '\0';
-			archive_entry_set_filetype(ae, AE_IFLNK);
-			archive_entry_set_symlink(ae, target);
-			archive_entry_set_size(ae, 0);
-		} else {
-			archive_entry_set_filetype(ae, AE_IFREG);
-			archive_entry_set_size(ae, (la_int64_t)e->size);
-			for (j = 0; j < e->nxattrs; j++)
-				archive_entry_xattr_add_entry(ae, e->xattrs[j].name, e->xattrs[j].value, e->xattrs[j].len);
-		}
-		if (archive_write_header(a, ae) != ARCHIVE_OK) {
-			rc = write_error(a, &w, fdname, e->path, err);
+		rc = write_entry_member(a, ae, &w, rootfd, root, fdname, &m->e[i], buf, 1 << 17, err);
+		if (rc < 0)
 			goto out;
-		}
-		if (e->type == STATE_FILE) {
-			rc = write_file_data(a, &w, rootfd, root, fdname, e, buf, 1 << 17, err);
-			if (rc < 0)
-				goto out;
-		}
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		rc = write_error(a, &w, fdname, "closing the archive", err);
 		goto out;
 	}
-	f.generation = m->generation;
-	f.payload_len = w.bytes;
-	f.created = m->created;
-	sha256_final(&w.sha, f.sha256);
-	state_footer_format(&f, footer);
-	rc = rh_write_all(fd, footer, sizeof(footer));
-	if (rc < 0) {
-		rc = rh_errf(err, rc, "%s: cannot write: %s", fdname, strerror(-rc));
+	rc = write_footer(fd, fdname, m, &w, err);
+	if (rc < 0)
 		goto out;
-	}
 	*ret_size = w.bytes + STATE_FOOTER_SIZE;
 out:
 	if (ae)
@@ -202,7 +239,6 @@ out:
 		archive_write_free(a);
 	if (rootfd >= 0)
 		close(rootfd);
-	free(text);
 	free(buf);
 	return rc;
 }
@@ -210,7 +246,7 @@ out:
 /* ---- reading ---- */
 
 /* What the walk hands each member to (extraction); all NULL for a plain verification. */
-struct member_ops {
+struct member_sink {
 	/* a file or symlink member starts; target is the symlink's target (NULL for a file) */
 	int (*begin)(void *ctx, const struct state_entry *e, const char *target, const struct state_xattr *x,
 		     size_t nx);
@@ -258,21 +294,14 @@ static int read_member(struct archive *a, size_t max, char **ret, size_t *ret_le
 	return 0;
 }
 
-/* Checks one member (entry ae) against the manifest m and hands it to ops. */
-static int walk_member(struct archive *a, struct archive_entry *ae, const struct state_manifest *m, uint8_t *seen,
-		       const char *name, const struct member_ops *ops, void *ctx, struct rh_err *err)
+/* The manifest entry of member ae (named mn), refusing unclean names, members the MANIFEST does not list, a
+ * second copy of one (seen: one flag per manifest entry) and hard links. */
+static int member_entry(struct archive_entry *ae, const char *mn, const struct state_manifest *m, uint8_t *seen,
+			const char *name, const struct state_entry **ret, struct rh_err *err)
 {
-	const char *mn = archive_entry_pathname(ae), *k, *target = NULL;
-	struct state_xattr x[MAX_XATTRS];
-	const struct state_entry *e;
 	char path[STATE_PATH_MAX + 1];
-	uint8_t d[SHA256_DIGEST_LEN];
-	struct sha256_ctx c;
-	size_t nx = 0, idx;
-	uint64_t done = 0;
-	const void *v;
-	size_t vl;
-	int rc = 0, begun = 0;
+	const struct state_entry *e;
+	size_t idx;
 
 	if (!mn || !mn[0] || mn[0] == '/' || strlen(mn) + 1 >= sizeof(path))
 		return rh_errf(err, -EINVAL, "%s: member '%s': absolute or empty name refused", name, mn ? mn : "");
@@ -289,6 +318,17 @@ static int walk_member(struct archive *a, struct archive_entry *ae, const struct
 	seen[idx] = 1;
 	if (archive_entry_hardlink(ae))
 		return rh_errf(err, -EINVAL, "%s: member '%s' is a hard link: refused", name, mn);
+	*ret = e;
+	return 0;
+}
+
+/* Checks that member ae has the type (and, for a symlink, the target: into *ret_target) the MANIFEST says. */
+static int member_type_check(struct archive_entry *ae, const char *mn, const struct state_entry *e,
+			     const char *name, const char **ret_target, struct rh_err *err)
+{
+	uint8_t d[SHA256_DIGEST_LEN];
+	const char *target;
+
 	if (e->type == STATE_LINK) {
 		target = archive_entry_symlink(ae);
 		if (archive_entry_filetype(ae) != AE_IFLNK || !target)
@@ -297,11 +337,24 @@ static int walk_member(struct archive *a, struct archive_entry *ae, const struct
 		if (strlen(target) != e->size || memcmp(d, e->sha256, sizeof(d)))
 			return rh_errf(err, -EINVAL, "%s: member '%s': symlink target does not match the MANIFEST", name,
 				       mn);
+		*ret_target = target;
 	} else if (archive_entry_filetype(ae) != AE_IFREG || !archive_entry_size_is_set(ae) ||
 		   (uint64_t)archive_entry_size(ae) != e->size) {
 		return rh_errf(err, -EINVAL, "%s: member '%s' is not a regular file of %" PRIu64 " bytes as the MANIFEST says",
 			       name, mn, e->size);
 	}
+	return 0;
+}
+
+/* The xattrs of member ae into x (MAX_XATTRS, pointing into ae), checked against the MANIFEST's digest. */
+static int member_xattrs(struct archive_entry *ae, const char *mn, const struct state_entry *e, const char *name,
+			 struct state_xattr *x, size_t *ret_nx, struct rh_err *err)
+{
+	uint8_t d[SHA256_DIGEST_LEN];
+	size_t nx = 0, vl;
+	const char *k;
+	const void *v;
+
 	archive_entry_xattr_reset(ae);
 	while (archive_entry_xattr_next(ae, &k, &v, &vl) == ARCHIVE_OK) {
 		if (nx == MAX_XATTRS)
@@ -316,55 +369,85 @@ static int walk_member(struct archive *a, struct archive_entry *ae, const struct
 		if (!nx || !e->has_xattrs || memcmp(d, e->xattr_sha256, sizeof(d)))
 			return rh_errf(err, -EINVAL, "%s: member '%s': xattrs do not match the MANIFEST", name, mn);
 	}
+	*ret_nx = nx;
+	return 0;
+}
+
+/* Reads a file member's data, hands each block to ops->data and checks length and SHA-256 at the end. */
+static int member_file_data(struct archive *a, const char *mn, const struct state_entry *e, const char *name,
+			    const struct member_sink *ops, void *ctx, struct rh_err *err)
+{
+	uint8_t d[SHA256_DIGEST_LEN];
+	struct sha256_ctx c;
+	uint64_t done = 0;
+	int rc;
+
+	sha256_init(&c);
+	for (;;) {
+		const void *blk;
+		size_t bl;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &blk, &bl, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK)
+			return rh_errf(err, -EINVAL, "%s: member '%s': %s", name, mn,
+				       archive_error_string(a) ? archive_error_string(a) : "cannot be read");
+		if (off < 0 || (uint64_t)off != done || bl > e->size - done)
+			return rh_errf(err, -EINVAL, "%s: member '%s': sparse or overlong data refused", name, mn);
+		sha256_update(&c, blk, bl);
+		done += bl;
+		if (ops && ops->data && bl) {
+			rc = ops->data(ctx, blk, bl);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	sha256_final(&c, d);
+	if (done != e->size || memcmp(d, e->sha256, sizeof(d)))
+		return rh_errf(err, -EINVAL, "%s: member '%s': SHA-256 does not match the MANIFEST", name, mn);
+	return 0;
+}
+
+/* Checks one member (entry ae) against the manifest m and hands it to ops. */
+static int walk_member(struct archive *a, struct archive_entry *ae, const struct state_manifest *m, uint8_t *seen,
+		       const char *name, const struct member_sink *ops, void *ctx, struct rh_err *err)
+{
+	const char *mn = archive_entry_pathname(ae), *target = NULL;
+	struct state_xattr x[MAX_XATTRS];
+	const struct state_entry *e = NULL;
+	size_t nx = 0;
+	int rc;
+
+	rc = member_entry(ae, mn, m, seen, name, &e, err);
+	if (rc < 0)
+		return rc;
+	rc = member_type_check(ae, mn, e, name, &target, err);
+	if (rc < 0)
+		return rc;
+	rc = member_xattrs(ae, mn, e, name, x, &nx, err);
+	if (rc < 0)
+		return rc;
 	if (ops && ops->begin) {
 		rc = ops->begin(ctx, e, target, x, nx);
 		if (rc < 0)
 			return rc;
-		begun = 1;
 	}
-	if (e->type == STATE_FILE) {
-		sha256_init(&c);
-		for (;;) {
-			const void *blk;
-			size_t bl;
-			la_int64_t off;
-			int r = archive_read_data_block(a, &blk, &bl, &off);
-
-			if (r == ARCHIVE_EOF)
-				break;
-			if (r != ARCHIVE_OK) {
-				rc = rh_errf(err, -EINVAL, "%s: member '%s': %s", name, mn,
-					     archive_error_string(a) ? archive_error_string(a) : "cannot be read");
-				goto end;
-			}
-			if (off < 0 || (uint64_t)off != done || bl > e->size - done) {
-				rc = rh_errf(err, -EINVAL, "%s: member '%s': sparse or overlong data refused", name, mn);
-				goto end;
-			}
-			sha256_update(&c, blk, bl);
-			done += bl;
-			if (ops && ops->data && bl) {
-				rc = ops->data(ctx, blk, bl);
-				if (rc < 0)
-					goto end;
-			}
-		}
-		sha256_final(&c, d);
-		if (done != e->size || memcmp(d, e->sha256, sizeof(d)))
-			rc = rh_errf(err, -EINVAL, "%s: member '%s': SHA-256 does not match the MANIFEST", name, mn);
-	}
-end:
-	if (begun && ops->end) {
+	if (e->type == STATE_FILE)
+		rc = member_file_data(a, mn, e, name, ops, ctx, err);
+	if (ops && ops->begin && ops->end) {
 		int erc = ops->end(ctx, rc == 0);
 
-		rc = rc ?: erc;
+		if (rc == 0)
+			rc = erc;
 	}
 	return rc;
 }
 
 /* Walks the payload of a generation whose footer checked out: MANIFEST first (into *ret_m), then every member. */
 static int gen_walk(const uint8_t *payload, size_t plen, const char *name, uint64_t gen, struct state_manifest *ret_m,
-		    const struct member_ops *ops, void *ctx, struct rh_err *err)
+		    const struct member_sink *ops, void *ctx, struct rh_err *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
@@ -397,10 +480,7 @@ static int gen_walk(const uint8_t *payload, size_t plen, const char *name, uint6
 	}
 	rc = state_manifest_parse(text, tlen, &m, err);
 	if (rc < 0) {
-		struct rh_err tmp = *err;
-
-		rh_err_clear(err);
-		rc = rh_errf(err, rc, "%s: %s", name, tmp.msg);
+		rc = rh_err_prefix(err, rc, "%s", name);
 		goto out;
 	}
 	if (m.generation != gen) {
@@ -587,7 +667,7 @@ static int open_parent(int rootfd, const char *root, const char *path, int creat
 	return fd;
 }
 
-struct xctx {
+struct restore_ctx {
 	int rootfd;
 	const char *root;
 	struct rh_err *err;
@@ -605,9 +685,12 @@ static void ts_of(const struct state_entry *e, struct timespec ts[2])
 	ts[0].tv_nsec = ts[1].tv_nsec = (long)e->mtime_ns;
 }
 
-static int x_begin(void *ctx, const struct state_entry *e, const char *target, const struct state_xattr *x, size_t nx)
+/* Restoring a generation, one member at a time: begin opens a temporary file beside the entry's path (or makes the
+ * symlink), write fills it, finish sets owner, mode, xattrs and mtime and renames it into place. */
+static int restore_begin(void *ctx, const struct state_entry *e, const char *target, const struct state_xattr *x,
+			 size_t nx)
 {
-	struct xctx *c = ctx;
+	struct restore_ctx *c = ctx;
 	struct timespec ts[2];
 	int dfd;
 
@@ -648,17 +731,17 @@ fail:
 	}
 }
 
-static int x_data(void *ctx, const void *buf, size_t len)
+static int restore_write(void *ctx, const void *buf, size_t len)
 {
-	struct xctx *c = ctx;
+	struct restore_ctx *c = ctx;
 	int rc = c->fd >= 0 ? rh_write_all(c->fd, buf, len) : 0;
 
 	return rc < 0 ? rh_errf(c->err, rc, "%s%s: cannot write: %s", c->root, c->e->path, strerror(-rc)) : 0;
 }
 
-static int x_end(void *ctx, int ok)
+static int restore_finish(void *ctx, int ok)
 {
-	struct xctx *c = ctx;
+	struct restore_ctx *c = ctx;
 	const struct state_entry *e = c->e;
 	struct timespec ts[2];
 	const char *what = "";
@@ -749,8 +832,8 @@ static int preflight(int rootfd, const char *root, const struct state_manifest *
 
 int state_gen_extract(const struct state_gen *g, const char *root, struct rh_err *err)
 {
-	static const struct member_ops ops = { x_begin, x_data, x_end };
-	struct xctx c;
+	static const struct member_sink restore_sink = { restore_begin, restore_write, restore_finish };
+	struct restore_ctx c;
 	const char *shown = strcmp(root, "/") ? root : "";
 	size_t i;
 	int rc;
@@ -765,7 +848,8 @@ int state_gen_extract(const struct state_gen *g, const char *root, struct rh_err
 	rc = preflight(c.rootfd, shown, &g->manifest, err);
 	if (rc < 0)
 		goto out;
-	rc = gen_walk(g->buf, (size_t)g->footer.payload_len, "generation", g->footer.generation, NULL, &ops, &c, err);
+	rc = gen_walk(g->buf, (size_t)g->footer.payload_len, "generation", g->footer.generation, NULL, &restore_sink, &c,
+		      err);
 	if (rc < 0)
 		goto out;
 	for (i = 0; i < g->manifest.n; i++) {

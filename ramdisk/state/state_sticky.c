@@ -531,7 +531,9 @@ int state_collect(const char *root, struct state_manifest *ret, struct rh_err *e
 
 	memset(&m, 0, sizeof(m));
 	rc = state_patterns_load(root, &pats, err);
-	rc = rc ?: state_trees_load(root, &trees, err);
+	if (rc < 0)
+		goto out;
+	rc = state_trees_load(root, &trees, err);
 	if (rc < 0)
 		goto out;
 	w = calloc(1, sizeof(*w));

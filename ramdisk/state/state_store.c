@@ -253,15 +253,66 @@ static int write_generation(int dfd, const char *store, const char *root, const 
 	return 0;
 }
 
+/* The number the next generation gets: numbers are never reused, not even a damaged generation's. */
+static int next_generation(const char *store, uint64_t *ret, struct rh_err *err)
+{
+	struct state_gen_info *v = NULL;
+	size_t n = 0;
+	uint64_t next = 0;
+	int rc;
+
+	rc = state_store_list(store, &v, &n, err);
+	if (rc < 0)
+		return rc;
+	next = n ? v[n - 1].gen + 1 : 1;
+	free(v);
+	if (next > STATE_GEN_MAX)
+		return rh_errf(err, -EOVERFLOW, "%s: generation numbers exhausted", store);
+	*ret = next;
+	return 0;
+}
+
+/* Counts the files, deletions and content bytes of the live set into r. */
+static void count_live(const struct state_manifest *live, struct state_save_result *r)
+{
+	size_t i;
+
+	r->files = r->deletions = 0;
+	r->content_bytes = 0;
+	for (i = 0; i < live->n; i++) {
+		if (live->e[i].type == STATE_DELETED)
+			r->deletions++;
+		else
+			r->files++;
+		if (live->e[i].type == STATE_FILE)
+			r->content_bytes += live->e[i].size;
+	}
+}
+
+/* r->path: STORE/state-NNNNNNNN.rhs of generation gen. */
+static void result_path(struct state_save_result *r, const char *store, uint64_t gen)
+{
+	r->generation = gen;
+	snprintf(r->path, sizeof(r->path), "%s/", store);
+	state_gen_name(gen, r->path + strlen(r->path), sizeof(r->path) - strlen(r->path));
+}
+
+/* The header fields of the generation about to be written: its number, now, and the host name. */
+static void stamp_manifest(struct state_manifest *live, uint64_t gen)
+{
+	live->generation = gen;
+	live->created = (int64_t)time(NULL);
+	if (gethostname(live->hostname, sizeof(live->hostname) - 1) < 0 || !live->hostname[0])
+		snprintf(live->hostname, sizeof(live->hostname), "-");
+}
+
 int state_save(const struct state_save_opts *o, struct state_save_result *ret, struct rh_err *err)
 {
 	struct state_save_result r;
 	struct state_manifest live;
 	struct state_gen newest;
-	struct state_gen_info *v = NULL;
-	size_t n = 0, i;
 	int dfd = -1, rc, have_newest = 0, tries;
-	uint64_t next;
+	uint64_t next = 0;
 
 	memset(&r, 0, sizeof(r));
 	memset(&live, 0, sizeof(live));
@@ -275,52 +326,28 @@ int state_save(const struct state_save_opts *o, struct state_save_result *ret, s
 		goto out;
 	}
 	for (tries = 0;; tries++) {
-		rc = state_store_list(o->store, &v, &n, err);
+		rc = next_generation(o->store, &next, err);
 		if (rc < 0)
 			goto out;
-		/* numbers are never reused, not even a damaged generation's */
-		next = n ? v[n - 1].gen + 1 : 1;
-		free(v);
-		v = NULL;
-		if (next > STATE_GEN_MAX) {
-			rc = rh_errf(err, -EOVERFLOW, "%s: generation numbers exhausted", o->store);
-			goto out;
-		}
 		state_manifest_free(&live);
 		rc = state_collect(o->root, &live, err);
 		if (rc < 0)
 			goto out;
-		r.files = r.deletions = 0;
-		r.content_bytes = 0;
-		for (i = 0; i < live.n; i++) {
-			if (live.e[i].type == STATE_DELETED)
-				r.deletions++;
-			else
-				r.files++;
-			if (live.e[i].type == STATE_FILE)
-				r.content_bytes += live.e[i].size;
-		}
+		count_live(&live, &r);
 		if (o->if_changed) {
 			if (!have_newest)
 				have_newest = state_store_newest(o->store, 0, &newest, err) == 0;
 			rh_err_clear(err);
 			if (have_newest && state_diff(&newest.manifest, &live, NULL, NULL) == 0) {
 				r.unchanged = 1;
-				r.generation = newest.footer.generation;
-				snprintf(r.path, sizeof(r.path), "%s/", o->store);
-				state_gen_name(r.generation, r.path + strlen(r.path), sizeof(r.path) - strlen(r.path));
+				result_path(&r, o->store, newest.footer.generation);
 				break;
 			}
 		}
-		r.generation = next;
-		snprintf(r.path, sizeof(r.path), "%s/", o->store);
-		state_gen_name(next, r.path + strlen(r.path), sizeof(r.path) - strlen(r.path));
+		result_path(&r, o->store, next);
 		if (o->dry_run)
 			break;
-		live.generation = next;
-		live.created = (int64_t)time(NULL);
-		if (gethostname(live.hostname, sizeof(live.hostname) - 1) < 0 || !live.hostname[0])
-			snprintf(live.hostname, sizeof(live.hostname), "-");
+		stamp_manifest(&live, next);
 		remove_stale(dfd, o->store, r.warning, sizeof(r.warning));
 		rc = write_generation(dfd, o->store, o->root, &live, next, &r, err);
 		if (rc == -EAGAIN && tries + 1 < SAVE_TRIES) {
@@ -338,7 +365,6 @@ int state_save(const struct state_save_opts *o, struct state_save_result *ret, s
 out:
 	state_gen_free(&newest);
 	state_manifest_free(&live);
-	free(v);
 	close(dfd);   /* releases the lock */
 	return rc;
 }

@@ -6,9 +6,10 @@
 #include <unistd.h>
 
 #include "cpio.h"
+#include "fs.h"
 #include "unit.h"
 
-static char tmpdir[] = "/tmp/ramhost-test-cpio.XXXXXX";
+static char tmpdir[128];
 
 static int make_file(const char *name, size_t size)
 {
@@ -123,14 +124,12 @@ static void test_gnu_cpio_reads_it(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir))
+	if (fs_work_dir(NULL, "ramhost-test-cpio", tmpdir, sizeof(tmpdir), NULL) < 0)
 		return 1;
 	RUN(test_header_layout);
 	RUN(test_wrap_hash_matches);
 	RUN(test_gnu_cpio_reads_it);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
+	if (fs_rm_rf(tmpdir, NULL) < 0)
 		return 1;
 	UNIT_EXIT();
 }

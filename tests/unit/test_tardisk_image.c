@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cpio.h"
+#include "fs.h"
 #include "tardisk/tardisk.h"
 #include "unit.h"
 
@@ -24,7 +25,7 @@ static const struct file_row {
 	{ "var", NULL, 0700 },
 };
 
-static char dir[] = "/tmp/ramhost-tdk-unit.XXXXXX";
+static char dir[128];
 
 static int make_tree(void)
 {
@@ -119,7 +120,7 @@ static void test_create_and_read_back(void)
 	struct stat st;
 	int in, out;
 
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK(fs_work_dir(NULL, "ramhost-tdk-unit", dir, sizeof(dir), NULL) == 0);
 	snprintf(src, sizeof(src), "%s/src", dir);
 	snprintf(img, sizeof(img), "%s/base.img", dir);
 	snprintf(mod, sizeof(mod), "%s/base.tdk", dir);
@@ -161,13 +162,8 @@ static void test_refused_leaves_nothing(void)
 
 int main(void)
 {
-	char cmd[300];
-	int rc;
-
 	RUN(test_create_and_read_back);
 	RUN(test_refused_leaves_nothing);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	rc = system(cmd);
-	(void)rc;
+	fs_rm_rf(dir, NULL);
 	UNIT_EXIT();
 }

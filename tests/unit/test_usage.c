@@ -38,7 +38,7 @@ static void test_procmounts_find(void)
 	}
 }
 
-static void test_format_size(void)
+static void test_usage_format_size(void)
 {
 	static const struct {
 		unsigned long long v;
@@ -54,7 +54,7 @@ static void test_format_size(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[32];
 
-		format_size(cases[i].v, cases[i].human, out, sizeof(out));
+		usage_format_size(cases[i].v, cases[i].human, out, sizeof(out));
 		CHECK_STR(out, cases[i].out);
 	}
 }
@@ -62,6 +62,6 @@ static void test_format_size(void)
 int main(void)
 {
 	RUN(test_procmounts_find);
-	RUN(test_format_size);
+	RUN(test_usage_format_size);
 	UNIT_EXIT();
 }

@@ -1,4 +1,4 @@
-/* test_init_hook.c: init's helper runner (ramdisk/init/hook.h): exit statuses, signals, the time limit killing
+/* test_hook.c: init's helper runner (ramdisk/init/hook.h): exit statuses, signals, the time limit killing
  * the whole process group, stdin from /dev/null, and the caller's signal mask left as it was. */
 #include <errno.h>
 #include <signal.h>
@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "ramdisk/init/hook.h"
 #include "unit.h"
 
@@ -80,18 +81,13 @@ static void test_signal_mask_kept(void)
 
 int main(void)
 {
-	snprintf(top, sizeof(top), "%s/ramhost-hook.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(top))
+	if (fs_work_dir(NULL, "ramhost-hook", top, sizeof(top), NULL) < 0)
 		return 1;
 	RUN(test_statuses);
 	RUN(test_missing_program);
 	RUN(test_timeout_kills_group);
 	RUN(test_signal_mask_kept);
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-		if (system(cmd) != 0)
-			fprintf(stderr, "  could not remove %s\n", top);
-	}
+	if (fs_rm_rf(top, NULL) < 0)
+		fprintf(stderr, "  could not remove %s\n", top);
 	UNIT_EXIT();
 }

@@ -1,4 +1,5 @@
-/* test_init_copy.c: init's tree copy (copy.h) in a temporary directory: types, modes, times, merge order. */
+/* test_copy_tree.c: the tree copy (lib/host/copy_tree.h) in a temporary directory: types, modes, times, merge
+ * order. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -68,8 +69,7 @@ static void test_copy_layers(void)
 	struct stat st;
 	ssize_t n;
 
-	snprintf(top, sizeof(top), "%s/ramhost-copy.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	CHECK(mkdtemp(top) != NULL);
+	CHECK(fs_work_dir(NULL, "ramhost-copy", top, sizeof(top), NULL) == 0);
 	mk("l1", 0755);
 	mk("l1/etc", 0755);
 	mk("l1/etc/sub", 0700);

@@ -1,16 +1,16 @@
-/* test_init_view.c: the system view plan, table-driven over small layer sets. */
+/* test_sysview.c: the system view plan, table-driven over small layer sets. */
 #include <errno.h>
 #include <string.h>
 
-#include "ramdisk/init/view.h"
+#include "ramdisk/init/sysview.h"
 #include "unit.h"
 
-#define D(n) { n, VIEW_ENTRY_DIR, "" }
-#define L(n, t) { n, VIEW_ENTRY_SYMLINK, t }
-#define F(n) { n, VIEW_ENTRY_OTHER, "" }
+#define D(n) { n, SYSVIEW_ENTRY_DIR, "" }
+#define L(n, t) { n, SYSVIEW_ENTRY_SYMLINK, t }
+#define F(n) { n, SYSVIEW_ENTRY_OTHER, "" }
 
 /* Renders a plan as "name:kind:layers[:target] ..." for compact expectations. */
-static void render(const struct view_action *a, size_t n, char *out, size_t cap)
+static void render(const struct sysview_action *a, size_t n, char *out, size_t cap)
 {
 	static const char *const kinds[] = { "overlay", "copy", "link" };
 	size_t i, pos = 0;
@@ -18,22 +18,22 @@ static void render(const struct view_action *a, size_t n, char *out, size_t cap)
 	out[0] = '\0';
 	for (i = 0; i < n; i++) {
 		int w = snprintf(out + pos, cap - pos, "%s%s:%s:%llx%s%s", i ? " " : "", a[i].name, kinds[a[i].kind],
-				 (unsigned long long)a[i].layers, a[i].kind == VIEW_SYMLINK ? ":" : "",
-				 a[i].kind == VIEW_SYMLINK ? a[i].target : "");
+				 (unsigned long long)a[i].layers, a[i].kind == SYSVIEW_SYMLINK ? ":" : "",
+				 a[i].kind == SYSVIEW_SYMLINK ? a[i].target : "");
 		pos += (size_t)w;
 	}
 }
 
 static void test_view_plan_table(void)
 {
-	static const struct view_entry base[] = { D("usr"), L("bin", "usr/bin"), L("sbin", "usr/sbin"), D("etc"),
+	static const struct sysview_entry base[] = { D("usr"), L("bin", "usr/bin"), L("sbin", "usr/sbin"), D("etc"),
 						  D("var"), D("dev"), D("proc"), D("tmp"), D("root"), D("lib64"),
 						  F("README") };
-	static const struct view_entry extra[] = { D("opt"), D("etc"), D("usr") };
-	static const struct view_entry shadow[] = { L("opt", "usr/opt"), F("etc"), D("lib64") };
-	static const struct view_entry third[] = { D("opt") };
+	static const struct sysview_entry extra[] = { D("opt"), D("etc"), D("usr") };
+	static const struct sysview_entry shadow[] = { L("opt", "usr/opt"), F("etc"), D("lib64") };
+	static const struct sysview_entry third[] = { D("opt") };
 	static const struct {
-		struct view_layer layers[4];
+		struct sysview_layer layers[4];
 		unsigned n;
 		const char *expect;
 	} cases[] = {
@@ -53,12 +53,12 @@ static void test_view_plan_table(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct view_action plan[32];
+		struct sysview_action plan[32];
 		struct rh_err err = { 0 };
 		char got[1024];
 		size_t n = 99;
 
-		CHECK(view_plan(cases[i].layers, cases[i].n, plan, 32, &n, &err) == 0);
+		CHECK(sysview_plan(cases[i].layers, cases[i].n, plan, 32, &n, &err) == 0);
 		render(plan, n, got, sizeof(got));
 		CHECK_STR(got, cases[i].expect);
 	}
@@ -66,33 +66,33 @@ static void test_view_plan_table(void)
 
 static void test_view_plan_errors(void)
 {
-	static const struct view_entry slash[] = { D("a/b") };
-	static const struct view_entry dotdot[] = { D("..") };
-	static const struct view_entry empty_target[] = { L("bin", "") };
-	static const struct view_entry many[] = { D("a"), D("b"), D("c") };
-	struct view_layer layer;
-	struct view_action plan[2];
+	static const struct sysview_entry slash[] = { D("a/b") };
+	static const struct sysview_entry dotdot[] = { D("..") };
+	static const struct sysview_entry empty_target[] = { L("bin", "") };
+	static const struct sysview_entry many[] = { D("a"), D("b"), D("c") };
+	struct sysview_layer layer;
+	struct sysview_action plan[2];
 	struct rh_err err = { 0 };
 	size_t n;
 
 	layer.entries = slash, layer.nentries = 1;
-	CHECK(view_plan(&layer, 1, plan, 2, &n, &err) == -EINVAL);
+	CHECK(sysview_plan(&layer, 1, plan, 2, &n, &err) == -EINVAL);
 	CHECK(strstr(err.msg, "a/b") != NULL);
 	layer.entries = dotdot;
-	CHECK(view_plan(&layer, 1, plan, 2, &n, NULL) == -EINVAL);
+	CHECK(sysview_plan(&layer, 1, plan, 2, &n, NULL) == -EINVAL);
 	layer.entries = empty_target;
-	CHECK(view_plan(&layer, 1, plan, 2, &n, NULL) == -EINVAL);
+	CHECK(sysview_plan(&layer, 1, plan, 2, &n, NULL) == -EINVAL);
 	layer.entries = many, layer.nentries = 3;
-	CHECK(view_plan(&layer, 1, plan, 2, &n, NULL) == -E2BIG);
-	CHECK(view_plan(&layer, 65, plan, 2, &n, NULL) == -E2BIG);
+	CHECK(sysview_plan(&layer, 1, plan, 2, &n, NULL) == -E2BIG);
+	CHECK(sysview_plan(&layer, 65, plan, 2, &n, NULL) == -E2BIG);
 }
 
 static void test_view_layer_index(void)
 {
-	CHECK(view_layer_index(0, 1) == -1);
-	CHECK(view_layer_index(0x6, 1) == 1);
-	CHECK(view_layer_index(0x6, 0) == 2);
-	CHECK(view_layer_index(1ull << 63, 1) == 63);
+	CHECK(sysview_layer_index(0, 1) == -1);
+	CHECK(sysview_layer_index(0x6, 1) == 1);
+	CHECK(sysview_layer_index(0x6, 0) == 2);
+	CHECK(sysview_layer_index(1ull << 63, 1) == 63);
 }
 
 int main(void)

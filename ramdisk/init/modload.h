@@ -1,6 +1,6 @@
-/* kmod.h: loading kernel modules from files (finit_module), as init needs them before any modprobe exists. */
-#ifndef RAMHOST_KMOD_H
-#define RAMHOST_KMOD_H
+/* modload.h: loading kernel modules from files (finit_module), as init needs them before any modprobe exists. */
+#ifndef RAMHOST_MODLOAD_H
+#define RAMHOST_MODLOAD_H
 
 #include "err.h"
 
@@ -8,6 +8,6 @@
  * -ENODEV means the module refused to load because the machine has nothing for it (efivarfs without UEFI
  * firmware): the caller may go on. Dependencies must be loaded first by the caller (init.conf lists them in
  * order). */
-int kmod_load(const char *path, struct rh_err *err);
+int modload_file(const char *path, struct rh_err *err);
 
 #endif

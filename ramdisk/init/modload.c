@@ -1,5 +1,5 @@
-/* kmod.c: finit_module wrapper (see kmod.h). */
-#include "kmod.h"
+/* modload.c: finit_module wrapper (see modload.h). */
+#include "modload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int kmod_load(const char *path, struct rh_err *err)
+int modload_file(const char *path, struct rh_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 

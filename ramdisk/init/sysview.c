@@ -1,5 +1,5 @@
-/* view.c: the system view plan (see view.h). */
-#include "view.h"
+/* sysview.c: the system view plan (see sysview.h). */
+#include "sysview.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@ static int in_list(const char *name, const char *const *list, size_t n)
 }
 
 /* The entry called name in layer l, or NULL. */
-static const struct view_entry *find(const struct view_layer *l, const char *name)
+static const struct sysview_entry *find(const struct sysview_layer *l, const char *name)
 {
 	size_t i;
 
@@ -29,60 +29,61 @@ static const struct view_entry *find(const struct view_layer *l, const char *nam
 	return NULL;
 }
 
-static int valid_entry(const struct view_entry *e)
+static int valid_entry(const struct sysview_entry *e)
 {
-	size_t len = strnlen(e->name, VIEW_MAX_NAME);
+	size_t len = strnlen(e->name, SYSVIEW_MAX_NAME);
 
-	if (!len || len == VIEW_MAX_NAME || strchr(e->name, '/') || !strcmp(e->name, ".") || !strcmp(e->name, ".."))
+	if (!len || len == SYSVIEW_MAX_NAME || strchr(e->name, '/') || !strcmp(e->name, ".") || !strcmp(e->name, ".."))
 		return 0;
-	if (e->kind == VIEW_ENTRY_SYMLINK && (!e->target[0] || strnlen(e->target, VIEW_MAX_NAME) == VIEW_MAX_NAME))
+	if (e->kind == SYSVIEW_ENTRY_SYMLINK &&
+		    (!e->target[0] || strnlen(e->target, SYSVIEW_MAX_NAME) == SYSVIEW_MAX_NAME))
 		return 0;
-	return e->kind == VIEW_ENTRY_DIR || e->kind == VIEW_ENTRY_SYMLINK || e->kind == VIEW_ENTRY_OTHER;
+	return e->kind == SYSVIEW_ENTRY_DIR || e->kind == SYSVIEW_ENTRY_SYMLINK || e->kind == SYSVIEW_ENTRY_OTHER;
 }
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct view_action *)a)->name, ((const struct view_action *)b)->name);
+	return strcmp(((const struct sysview_action *)a)->name, ((const struct sysview_action *)b)->name);
 }
 
 /* Fills the action for name, whose topmost layer is top. */
-static void plan_one(const struct view_layer *layers, int top, const char *name, struct view_action *a)
+static void plan_one(const struct sysview_layer *layers, int top, const char *name, struct sysview_action *a)
 {
-	const struct view_entry *e = find(&layers[top], name);
+	const struct sysview_entry *e = find(&layers[top], name);
 	int i;
 
 	memset(a, 0, sizeof(*a));
 	strcpy(a->name, name);
-	if (e->kind == VIEW_ENTRY_SYMLINK) {
-		a->kind = VIEW_SYMLINK;
+	if (e->kind == SYSVIEW_ENTRY_SYMLINK) {
+		a->kind = SYSVIEW_SYMLINK;
 		strcpy(a->target, e->target);
 		a->layers = 1ull << top;
 		return;
 	}
-	if (e->kind == VIEW_ENTRY_OTHER) {
-		a->kind = VIEW_COPY;
+	if (e->kind == SYSVIEW_ENTRY_OTHER) {
+		a->kind = SYSVIEW_COPY;
 		a->layers = 1ull << top;
 		return;
 	}
-	a->kind = in_list(name, copied, sizeof(copied) / sizeof(copied[0])) ? VIEW_COPY : VIEW_OVERLAY;
+	a->kind = in_list(name, copied, sizeof(copied) / sizeof(copied[0])) ? SYSVIEW_COPY : SYSVIEW_OVERLAY;
 	for (i = top; i >= 0; i--) {
-		const struct view_entry *l = find(&layers[i], name);
+		const struct sysview_entry *l = find(&layers[i], name);
 		if (!l)
 			continue;
-		if (l->kind != VIEW_ENTRY_DIR)
+		if (l->kind != SYSVIEW_ENTRY_DIR)
 			break; /* a file or symlink here hides the layers below */
 		a->layers |= 1ull << i;
 	}
 }
 
-int view_plan(const struct view_layer *layers, unsigned nlayers, struct view_action *ret, size_t cap,
-	      size_t *ret_n, struct rh_err *err)
+int sysview_plan(const struct sysview_layer *layers, unsigned nlayers, struct sysview_action *ret, size_t cap,
+		 size_t *ret_n, struct rh_err *err)
 {
 	size_t n = 0, i;
 	int l, k;
 
-	if (nlayers > VIEW_MAX_LAYERS)
-		return rh_errf(err, -E2BIG, "view: %u layers, at most %d", nlayers, VIEW_MAX_LAYERS);
+	if (nlayers > SYSVIEW_MAX_LAYERS)
+		return rh_errf(err, -E2BIG, "view: %u layers, at most %d", nlayers, SYSVIEW_MAX_LAYERS);
 	for (l = 0; l < (int)nlayers; l++)
 		for (i = 0; i < layers[l].nentries; i++)
 			if (!valid_entry(&layers[l].entries[i]))
@@ -110,7 +111,7 @@ int view_plan(const struct view_layer *layers, unsigned nlayers, struct view_act
 	return 0;
 }
 
-int view_layer_index(uint64_t mask, int want_lowest)
+int sysview_layer_index(uint64_t mask, int want_lowest)
 {
 	int i;
 
