@@ -26,7 +26,7 @@ static void usage(FILE *f)
 /* The restored state generation as text: "N", or "none" when state.env is missing, unreadable or says none. */
 static void state_word(char *out, size_t cap)
 {
-	const char *path = sysroot_path("RAMHOST_STATEENV", "/run/ramhost/state.env");
+	const char *path = sysroot_stateenv();
 	struct state_env env;
 	char *buf = NULL;
 	size_t len;

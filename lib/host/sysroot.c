@@ -34,3 +34,8 @@ const char *sysroot_bootenv(void)
 {
 	return sysroot_path("RAMHOST_BOOTENV", "/run/ramhost/boot.env");
 }
+
+const char *sysroot_stateenv(void)
+{
+	return sysroot_path("RAMHOST_STATEENV", "/run/ramhost/state.env");
+}

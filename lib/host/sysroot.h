@@ -5,6 +5,7 @@
  *   RAMHOST_SYS_BLOCK     block devices        (default /sys/block)
  *   RAMHOST_MEMINFO       memory figures       (default /proc/meminfo)
  *   RAMHOST_BOOTENV       this boot's boot.env (default /run/ramhost/boot.env)
+ *   RAMHOST_STATEENV      what `state boot` restored (default /run/ramhost/state.env)
  * An empty variable counts as unset. */
 #ifndef RAMHOST_SYSROOT_H
 #define RAMHOST_SYSROOT_H
@@ -20,5 +21,6 @@ const char *sysroot_proc_mounts(void);
 const char *sysroot_sys_block(void);
 const char *sysroot_meminfo(void);
 const char *sysroot_bootenv(void);
+const char *sysroot_stateenv(void);
 
 #endif
