@@ -11,8 +11,6 @@
 
 #define MAX_TRUST 16
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ramhost depot create DIR [--trust-dir D]... [--json] [--quiet]\n"
@@ -74,7 +72,7 @@ static void print_json(const struct depot *d)
 		json_string(stdout, v->desc.version);
 		printf(", \"vendor\": ");
 		json_string(stdout, v->desc.vendor);
-		printf(", \"level\": \"%s\", \"verified\": %s, \"path\": ", level_words[v->level & 3],
+		printf(", \"level\": \"%s\", \"verified\": %s, \"path\": ", vib_level_str(v->level),
 		       v->verified ? "true" : "false");
 		json_string(stdout, v->path);
 		printf(", \"size\": %llu, \"sha256\": \"%s\", \"payload_size\": %llu", (unsigned long long)v->size,
@@ -90,7 +88,7 @@ static void print_json(const struct depot *d)
 		const struct depot_profile *p = &d->profiles[i];
 		printf("%s\n  {\"name\": ", i ? "," : "");
 		json_string(stdout, p->name);
-		printf(", \"acceptance\": \"%s\", \"description\": ", level_words[p->acceptance & 3]);
+		printf(", \"acceptance\": \"%s\", \"description\": ", vib_level_str(p->acceptance));
 		json_string(stdout, p->description);
 		printf(", \"vibs\": [");
 		for (j = 0; j < p->nvibs; j++) {
@@ -112,12 +110,12 @@ static void print_text(const struct depot *d)
 	printf("%-24s %-20s %-10s %10s  %s\n", "NAME", "VERSION", "LEVEL", "SIZE", "PATH");
 	for (i = 0; i < d->nvibs; i++) {
 		const struct depot_vib *v = &d->vibs[i];
-		printf("%-24s %-20s %-10s %10llu  %s\n", v->desc.name, v->desc.version, level_words[v->level & 3],
+		printf("%-24s %-20s %-10s %10llu  %s\n", v->desc.name, v->desc.version, vib_level_str(v->level),
 		       (unsigned long long)v->size, v->path);
 	}
 	for (i = 0; i < d->nprofiles; i++) {
 		const struct depot_profile *p = &d->profiles[i];
-		printf("profile %s (acceptance %s):", p->name, level_words[p->acceptance & 3]);
+		printf("profile %s (acceptance %s):", p->name, vib_level_str(p->acceptance));
 		for (j = 0; j < p->nvibs; j++)
 			printf(" %s%s%s", p->vibs[j].name, p->vibs[j].op ? vib_op_str(p->vibs[j].op) : "",
 			       p->vibs[j].version);

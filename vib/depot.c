@@ -18,20 +18,6 @@
 #include "fs.h"
 #include "sha256.h"
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
-static int level_parse(const char *s, enum vib_level *ret)
-{
-	unsigned i;
-
-	for (i = 0; i < 4; i++)
-		if (!strcmp(s, level_words[i])) {
-			*ret = (enum vib_level)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 void depot_free(struct depot *d)
 {
 	size_t i;
@@ -98,7 +84,7 @@ int depot_index_write(const struct depot *d, const char *const *descs, const siz
 		xmlNewProp(e, BAD_CAST "path", BAD_CAST v->path);
 		xmlNewProp(e, BAD_CAST "size", BAD_CAST num);
 		xmlNewProp(e, BAD_CAST "sha256", BAD_CAST hex);
-		xmlNewProp(e, BAD_CAST "level", BAD_CAST level_words[v->level & 3]);
+		xmlNewProp(e, BAD_CAST "level", BAD_CAST vib_level_str(v->level));
 		xmlNewProp(e, BAD_CAST "verified", BAD_CAST(v->verified ? "true" : "false"));
 		/* the VIB's own descriptor, element for element (it was checked by vib_open) */
 		dd = xmlReadMemory(descs[i], (int)desc_lens[i], "descriptor.xml", NULL,
@@ -118,7 +104,7 @@ int depot_index_write(const struct depot *d, const char *const *descs, const siz
 		xmlNodePtr e = xmlNewChild(root, NULL, BAD_CAST "profile", NULL);
 
 		xmlNewProp(e, BAD_CAST "name", BAD_CAST p->name);
-		xmlNewProp(e, BAD_CAST "acceptance", BAD_CAST level_words[p->acceptance & 3]);
+		xmlNewProp(e, BAD_CAST "acceptance", BAD_CAST vib_level_str(p->acceptance));
 		if (p->description[0])
 			xmlNewTextChild(e, NULL, BAD_CAST "description", BAD_CAST p->description);
 		for (j = 0; j < p->nvibs; j++) {
@@ -168,7 +154,7 @@ static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct dep
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad size '%.40s'", base, path, size ? size : "");
 	else if (!sha || strlen(sha) != SHA256_HEX_LEN || sha256_from_hex(sha, SHA256_HEX_LEN, v->sha256) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad sha256 '%.80s'", base, path, sha ? sha : "");
-	else if (!lv || level_parse(lv, &v->level) < 0)
+	else if (!lv || vib_level_parse(lv, &v->level) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad level '%.40s'", base, path, lv ? lv : "");
 	if (rc)
 		goto out;
@@ -219,7 +205,7 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 	p->acceptance = VIB_LEVEL_PARTNER;
 	if (!name || !*name || strlen(name) >= sizeof(p->name) || strpbrk(name, "/ \t"))
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: bad profile name '%.80s'", base, name ? name : "");
-	else if (acc && level_parse(acc, &p->acceptance) < 0)
+	else if (acc && vib_level_parse(acc, &p->acceptance) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: profile %s: bad acceptance '%.40s'", base, name, acc);
 	if (!rc)
 		strcpy(p->name, name);

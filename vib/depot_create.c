@@ -82,8 +82,6 @@ next:
 	return rc;
 }
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
 int depot_profile_parse(const char *buf, size_t len, const char *file, struct depot_profile *ret, struct rh_err *err)
 {
 	struct depot_profile p;
@@ -97,7 +95,6 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		char l[1024], *s, *e, *eq, *key, *val;
-		unsigned i;
 
 		line++;
 		if (n >= sizeof(l)) {
@@ -133,13 +130,9 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 		} else if (!strcmp(key, "description")) {
 			snprintf(p.description, sizeof(p.description), "%s", val);
 		} else if (!strcmp(key, "acceptance")) {
-			for (i = 0; i < 4 && strcmp(val, level_words[i]); i++)
-				;
-			if (i == 4)
-				rc = rh_errf(err, -EINVAL, "%s:%u: acceptance '%.40s': expected community, partner, "
-							   "accepted or certified", file, line, val);
-			else
-				p.acceptance = (enum vib_level)i;
+			if (vib_level_parse(val, &p.acceptance) < 0)
+				rc = rh_errf(err, -EINVAL, "%s:%u: acceptance '%.40s': expected " VIB_LEVEL_NAMES, file,
+					     line, val);
 		} else if (!strcmp(key, "vib")) {
 			if (p.nvibs == VIB_LIST_MAX) {
 				rc = rh_errf(err, -E2BIG, "%s:%u: more than %d vib lines", file, line, VIB_LIST_MAX);
@@ -280,7 +273,7 @@ int depot_create(const char *dir, const struct depot_create_opts *o, struct depo
 					     dir, d.vibs[j].path);
 		if (!rc && o && o->progress) {
 			snprintf(line, sizeof(line), "%s %s (%s%s) %s", v->desc.name, v->desc.version,
-				 level_words[v->level & 3], v->verified ? ", signature checked" : "", v->path);
+				 vib_level_str(v->level), v->verified ? ", signature checked" : "", v->path);
 			o->progress(o->progress_ctx, line);
 		}
 	}

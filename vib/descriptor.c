@@ -21,38 +21,6 @@
 #define DESC_TEXT_MAX 65536 /* description; every other text has its field's size */
 #define STICKY_PATH_MAX 4096
 
-static const char *const level_names[] = { "community", "partner", "accepted", "certified" };
-
-const char *vib_level_str(enum vib_level level)
-{
-	if ((int)level < 0 || level > VIB_LEVEL_CERTIFIED)
-		return "?";
-	return level_names[level];
-}
-
-int vib_level_parse(const char *s, enum vib_level *ret_level)
-{
-	for (int i = 0; s && i <= VIB_LEVEL_CERTIFIED; i++)
-		if (!strcmp(s, level_names[i])) {
-			*ret_level = (enum vib_level)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-bool vib_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= VIB_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		      strchr("._+-", s[i])))
-			return false;
-	return true;
-}
-
 /* Returns the byte offset of the first invalid UTF-8 sequence or NUL, or len when all of buf is valid. */
 static size_t utf8_bad_at(const uint8_t *b, size_t len)
 {
