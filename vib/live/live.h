@@ -19,11 +19,20 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "live_install.h"
+#include "steps.h"
 
 #define LIVE_TARDISKS "/run/ramhost/tardisks"   /* mount points of the tardisks, NAME below it */
 #define LIVE_DIR "/run/ramhost/live"            /* tmpfs: the live-installed tardisk files and downloads */
 #define LIVE_EMPTY "/run/ramhost/empty"         /* init's empty directory, the second lower of a 1-layer overlay */
 #define LIVE_MAX_TOPS 32
+
+/* ---- live_install.c ---- */
+
+/* steps_run() for a live transaction whose steps report on the caller's err themselves (so a message is the
+ * step's own, as the commands have always printed it, without "STEP: " in front); only an injected failure
+ * (RAMHOST_FAIL_AT), which no step ran, takes the loop's message. */
+int live_steps_run(const struct steps *t, void *ctx, struct rh_err *err);
 
 /* ---- live_view.c ---- */
 
@@ -103,8 +112,8 @@ void live_etc_log_free(struct live_etc_log *log);
 /* ---- live_bank.c ---- */
 
 struct live_bank_edit {
-	const char *add_tdk[8];    /* tardisk files to add as modules NAME.tdk (cpio-wrapped), NULL-terminated */
-	const char *remove[8];     /* module names (NAME.tdk) to drop, NULL-terminated */
+	const char *add_tdk[LIVE_MAX_PAYLOADS + 1]; /* tardisk files to add as modules NAME.tdk (cpio-wrapped), NULL-terminated */
+	const char *remove[LIVE_MAX_PAYLOADS + 1];  /* module names (NAME.tdk) to drop, NULL-terminated */
 	const void *vibs_cpio;     /* the new vibs.cpio bytes (always rewritten) */
 	size_t vibs_len;
 };
