@@ -1,9 +1,11 @@
 /* live.h: the pieces of a live VIB install and remove on a booted host (`ramhost vib install|remove`).
  *
- * live_view.c  — a payload tardisk loop-mounted read-only (autoclear) at /run/ramhost/tardisks/NAME, and the
- *                read-only overlays of /usr, /opt, ... refreshed: a new overlay with the layer added on top (or
- *                taken out) is mounted on a private directory and moved (MS_MOVE) onto the old one, so new
- *                lookups see the new view at once while processes that hold the old one keep it.
+ * live_install.c — install and remove as tables of steps with undo (live_install.h), run by live_steps_run.
+ * live_mounts.c — the mounts of a live install: a payload tardisk loop-mounted read-only (autoclear) at
+ *                /run/ramhost/tardisks/NAME, and the read-only overlays of /usr, /opt, ... pushed and popped:
+ *                a new overlay with the layer added on top (or taken out) is mounted on a private directory
+ *                and moved (MS_MOVE) onto the old one, so new lookups see the new view at once while
+ *                processes that hold the old one keep it.
  * live_refresh.c — the overlays of each top-level directory a payload has, refreshed with it in or out.
  * live_etc.c   — a payload's /etc defaults merged into the writable /etc without touching what the user
  *                changed (FILE.vib-new next to it instead), with an undo list.
@@ -34,7 +36,7 @@
  * (RAMHOST_FAIL_AT), which no step ran, takes the loop's message. */
 int live_steps_run(const struct steps *t, void *ctx, struct rh_err *err);
 
-/* ---- live_view.c ---- */
+/* ---- live_mounts.c ---- */
 
 /* Loop-attaches file read-only and mounts its squashfs at mnt (created), with the loop device set to clear
  * itself when the mount goes. *ret_dev (32 bytes) names the device. */
