@@ -11,8 +11,6 @@
 
 #define MAX_TRUST 16
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ramhost depot create DIR [--trust-dir D]... [--json] [--quiet]\n"
@@ -74,7 +72,7 @@ static void print_json(const struct depot *d)
 		json_string(stdout, v->desc.version);
 		printf(", \"vendor\": ");
 		json_string(stdout, v->desc.vendor);
-		printf(", \"level\": \"%s\", \"verified\": %s, \"path\": ", level_words[v->level & 3],
+		printf(", \"level\": \"%s\", \"verified\": %s, \"path\": ", vib_level_str(v->level),
 		       v->verified ? "true" : "false");
 		json_string(stdout, v->path);
 		printf(", \"size\": %llu, \"sha256\": \"%s\", \"payload_size\": %llu", (unsigned long long)v->size,
@@ -90,7 +88,7 @@ static void print_json(const struct depot *d)
 		const struct depot_profile *p = &d->profiles[i];
 		printf("%s\n  {\"name\": ", i ? "," : "");
 		json_string(stdout, p->name);
-		printf(", \"acceptance\": \"%s\", \"description\": ", level_words[p->acceptance & 3]);
+		printf(", \"acceptance\": \"%s\", \"description\": ", vib_level_str(p->acceptance));
 		json_string(stdout, p->description);
 		printf(", \"vibs\": [");
 		for (j = 0; j < p->nvibs; j++) {
@@ -112,12 +110,12 @@ static void print_text(const struct depot *d)
 	printf("%-24s %-20s %-10s %10s  %s\n", "NAME", "VERSION", "LEVEL", "SIZE", "PATH");
 	for (i = 0; i < d->nvibs; i++) {
 		const struct depot_vib *v = &d->vibs[i];
-		printf("%-24s %-20s %-10s %10llu  %s\n", v->desc.name, v->desc.version, level_words[v->level & 3],
+		printf("%-24s %-20s %-10s %10llu  %s\n", v->desc.name, v->desc.version, vib_level_str(v->level),
 		       (unsigned long long)v->size, v->path);
 	}
 	for (i = 0; i < d->nprofiles; i++) {
 		const struct depot_profile *p = &d->profiles[i];
-		printf("profile %s (acceptance %s):", p->name, level_words[p->acceptance & 3]);
+		printf("profile %s (acceptance %s):", p->name, vib_level_str(p->acceptance));
 		for (j = 0; j < p->nvibs; j++)
 			printf(" %s%s%s", p->vibs[j].name, p->vibs[j].op ? vib_op_str(p->vibs[j].op) : "",
 			       p->vibs[j].version);
@@ -126,19 +124,51 @@ static void print_text(const struct depot *d)
 	printf("%zu VIBs, %zu image profiles\n", d->nvibs, d->nprofiles);
 }
 
-int cmd_depot(int argc, char **argv)
+/* `depot create DIR`: writes DIR/index.xml, then shows the depot. */
+static int depot_create_cmd(const char *dir, const char *const *trust, int json, int quiet)
 {
-	static const struct option opts[] = {
-		{ "trust-dir", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },           { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *trust[MAX_TRUST + 1] = { NULL };
 	struct depot_create_opts co = { 0 };
 	struct rh_err err = { 0 };
 	struct depot d;
+
+	co.trust_dirs = trust[0] ? trust : NULL;
+	if (!quiet)
+		co.progress = progress;
+	if (depot_create(dir, &co, &d, &err) < 0) {
+		fprintf(stderr, "ramhost depot create: %s\n", err.msg);
+		return 1;
+	}
+	if (json)
+		print_json(&d);
+	else if (!quiet)
+		fprintf(stderr, "ramhost depot: %s/%s written: %zu VIBs, %zu image profiles\n", dir, DEPOT_INDEX,
+			d.nvibs, d.nprofiles);
+	depot_free(&d);
+	return 0;
+}
+
+/* `depot ls URL|DIR`: the depot's index, as text or JSON. */
+static int depot_ls_cmd(const char *where, int json)
+{
+	struct rh_err err = { 0 };
+	struct depot d;
+
+	if (depot_load(where, &d, &err) < 0) {
+		fprintf(stderr, "ramhost depot ls: %s\n", err.msg);
+		return 1;
+	}
+	if (json)
+		print_json(&d);
+	else
+		print_text(&d);
+	depot_free(&d);
+	return 0;
+}
+
+/* The subcommand in argv[1]: -1 to go on, else the exit code (help, unknown). */
+static int depot_sub(int argc, char **argv)
+{
 	const char *sub;
-	int c, json = 0, quiet = 0, ntrust = 0, rc;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -154,6 +184,23 @@ int cmd_depot(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+int cmd_depot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust-dir", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },           { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *trust[MAX_TRUST + 1] = { NULL };
+	const char *sub;
+	int c, json = 0, quiet = 0, ntrust = 0, rc = depot_sub(argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	sub = argv[1];
 	argc--;
 	argv++;
 	optind = 1;
@@ -177,34 +224,9 @@ int cmd_depot(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(sub, "create")) {
-		co.trust_dirs = ntrust ? trust : NULL;
-		if (!quiet)
-			co.progress = progress;
-		rc = depot_create(argv[optind], &co, &d, &err);
-		if (rc < 0) {
-			fprintf(stderr, "ramhost depot create: %s\n", err.msg);
-			return 1;
-		}
-		if (json)
-			print_json(&d);
-		else if (!quiet)
-			fprintf(stderr, "ramhost depot: %s/%s written: %zu VIBs, %zu image profiles\n", argv[optind],
-				DEPOT_INDEX, d.nvibs, d.nprofiles);
-		depot_free(&d);
-		return 0;
-	}
-	rc = depot_load(argv[optind], &d, &err);
-	if (rc < 0) {
-		fprintf(stderr, "ramhost depot ls: %s\n", err.msg);
-		return 1;
-	}
-	if (json)
-		print_json(&d);
-	else
-		print_text(&d);
-	depot_free(&d);
-	return 0;
+	if (!strcmp(sub, "create"))
+		return depot_create_cmd(argv[optind], trust, json, quiet);
+	return depot_ls_cmd(argv[optind], json);
 bad:
 	fprintf(stderr, "ramhost depot %s: unknown or incomplete option '%s'\n", sub, argv[optind - 1]);
 	usage(stderr);

@@ -15,6 +15,7 @@
 #include "vib/sig.h"
 #include "tardisk/tardisk.h"
 #include "vib/vibfile.h"
+#include "fs.h"
 #include "json.h"
 
 static const char usage_text[] =
@@ -71,94 +72,100 @@ static void progress(void *ctx, uint64_t entries, uint64_t bytes)
 		(double)bytes / (1024.0 * 1024.0));
 }
 
-static int do_create(int argc, char **argv)
+/* What `vib create` was asked for. */
+struct create_args {
+	const char *desc_path, *out, *key, *cert, *raw[VIB_LIST_MAX];
+	size_t npay;
+	long long mtime;
+	int quiet;
+};
+
+/* The options of `vib create` into a; -1 to go on, else the exit code (usage, --help). A flat option switch. */
+static int create_opts(int argc, char **argv, struct create_args *a)
 {
 	static const struct option opts[] = {
 		{ "descriptor", required_argument, NULL, 'd' }, { "payload", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' }, { "sign-key", required_argument, NULL, 'k' },
 		{ "sign-cert", required_argument, NULL, 'c' }, { "mtime", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
-	const char *desc_path = NULL, *out = NULL, *key = NULL, *cert = NULL, *raw[VIB_LIST_MAX];
-	struct payload_arg pay[VIB_LIST_MAX];
-	char *xml = NULL, *paths[VIB_LIST_MAX] = { 0 }, *end;
-	const char *tmpbase = getenv("TMPDIR");
-	char tmpl[4096];
-	struct vib_desc d = { 0 };
-	struct rh_err err = { 0 };
-	size_t npay = 0, xlen;
-	long long mtime = -1;
-	int c, quiet = 0, rc = 1, made_tmp = 0;
+	char *end;
+	int c;
 
+	a->mtime = -1;
 	while ((c = getopt_long(argc, argv, "d:p:o:k:c:m:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': desc_path = optarg; break;
+		case 'd': a->desc_path = optarg; break;
 		case 'p':
-			if (npay == VIB_LIST_MAX)
+			if (a->npay == VIB_LIST_MAX)
 				return usage_err("more than %s payloads", "256");
-			raw[npay++] = optarg;
+			a->raw[a->npay++] = optarg;
 			break;
-		case 'o': out = optarg; break;
-		case 'k': key = optarg; break;
-		case 'c': cert = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'k': a->key = optarg; break;
+		case 'c': a->cert = optarg; break;
 		case 'm':
 			errno = 0;
-			mtime = strtoll(optarg, &end, 10);
-			if (errno || *end || !*optarg || mtime < 0)
+			a->mtime = strtoll(optarg, &end, 10);
+			if (errno || *end || !*optarg || a->mtime < 0)
 				return usage_err("--mtime '%s': not a number of seconds", optarg);
 			break;
-		case 'q': quiet = 1; break;
+		case 'q': a->quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage_err("%s", "bad option");
 		}
 	}
-	if (optind != argc || !desc_path || !out)
+	if (optind != argc || !a->desc_path || !a->out)
 		return usage_err("%s", "create needs --descriptor FILE and -o OUT.vib");
-	if ((key != NULL) != (cert != NULL))
+	if ((a->key != NULL) != (a->cert != NULL))
 		return usage_err("%s", "--sign-key and --sign-cert go together");
-	if (rh_read_file(desc_path, VIB_DESC_MAX, &xml, &xlen, &err) < 0)
-		return fail("create", &err);
-	if (vib_desc_parse(xml, xlen, &d, &err) < 0) {
-		fprintf(stderr, "ramhost vib create: %s: %s\n", desc_path, err.msg);
-		goto out;
-	}
-	/* the payloads are the --payload options; the descriptor's own <payloads>, if any, are replaced */
-	free(d.payloads);
-	d.npayloads = 0;
-	d.payloads = calloc(npay ? npay : 1, sizeof(*d.payloads));
-	if (!d.payloads) {
+	return -1;
+}
+
+/* The payloads of d are the --payload options (the descriptor's own <payloads>, if any, are replaced); 0, or
+ * -1 after saying what was wrong. */
+static int create_payload_list(const struct create_args *a, struct vib_desc *d, struct payload_arg *pay)
+{
+	free(d->payloads);
+	d->npayloads = 0;
+	d->payloads = calloc(a->npay ? a->npay : 1, sizeof(*d->payloads));
+	if (!d->payloads) {
 		fprintf(stderr, "ramhost vib create: out of memory\n");
-		goto out;
+		return -1;
 	}
-	for (size_t i = 0; i < npay; i++) {
-		split_payload(raw[i], d.name, &pay[i]);
+	for (size_t i = 0; i < a->npay; i++) {
+		split_payload(a->raw[i], d->name, &pay[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(pay[i].name, pay[j].name)) {
 				fprintf(stderr, "ramhost vib create: payload name '%s' given twice (use NAME=DIR)\n", pay[i].name);
-				goto out;
+				return -1;
 			}
 		if (!vib_name_valid(pay[i].name)) {
 			fprintf(stderr, "ramhost vib create: payload name '%s' is not a valid name ([A-Za-z0-9._+-])\n",
 				pay[i].name);
-			goto out;
+			return -1;
 		}
-		memcpy(d.payloads[i].name, pay[i].name, sizeof(d.payloads[i].name));
-		snprintf(d.payloads[i].type, sizeof(d.payloads[i].type), "tdk");
-		d.npayloads++;
+		memcpy(d->payloads[i].name, pay[i].name, sizeof(d->payloads[i].name));
+		snprintf(d->payloads[i].type, sizeof(d->payloads[i].type), "tdk");
+		d->npayloads++;
 	}
-	snprintf(tmpl, sizeof(tmpl), "%s/ramhost-vib.XXXXXX", tmpbase && *tmpbase ? tmpbase : "/tmp");
-	if (!mkdtemp(tmpl)) {
-		fprintf(stderr, "ramhost vib create: %s: %s\n", tmpl, strerror(errno));
-		goto out;
-	}
-	made_tmp = 1;
-	for (size_t i = 0; i < npay; i++) {
-		struct tardisk_create_opts o = { .src = pay[i].src, .mtime = mtime, .progress = !quiet && isatty(2),
-						 .progress_cb = progress, .progress_ctx = pay[i].name };
+	return 0;
+}
 
-		if (asprintf(&paths[i], "%s/%s.tdk", tmpl, pay[i].name) < 0) {
+/* Each payload's tardisk built into work/NAME.tdk (paths[i]); 0, or -1 after saying what was wrong. */
+static int create_tardisks(const struct create_args *a, const struct payload_arg *pay, const char *work,
+			   char **paths)
+{
+	struct rh_err err = { 0, "" };
+
+	for (size_t i = 0; i < a->npay; i++) {
+		struct tardisk_create_opts o = { .src = pay[i].src, .mtime = a->mtime,
+						 .progress = !a->quiet && isatty(2), .progress_cb = progress,
+						 .progress_ctx = (void *)pay[i].name };
+
+		if (asprintf(&paths[i], "%s/%s.tdk", work, pay[i].name) < 0) {
 			paths[i] = NULL;
 			fprintf(stderr, "ramhost vib create: out of memory\n");
-			goto out;
+			return -1;
 		}
 		o.out = paths[i];
 		rh_err_clear(&err);
@@ -166,34 +173,66 @@ static int do_create(int argc, char **argv)
 			if (o.progress)
 				fputc('\n', stderr);
 			fprintf(stderr, "ramhost vib create: payload %s: %s\n", pay[i].name, err.msg);
-			goto out;
+			return -1;
 		}
 		if (o.progress)
 			fputc('\n', stderr);
 	}
-	rh_err_clear(&err);
-	if (vib_create(out, &d, (const char *const *)paths, key, cert, &err) < 0) {
+	return 0;
+}
+
+static int do_create(int argc, char **argv)
+{
+	struct create_args a = { 0 };
+	struct payload_arg pay[VIB_LIST_MAX];
+	char *xml = NULL, *paths[VIB_LIST_MAX] = { 0 };
+	char work[4096] = "";
+	struct vib_desc d = { 0 };
+	struct rh_err err = { 0 };
+	size_t xlen;
+	int rc = create_opts(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	rc = 1;
+	if (rh_read_file(a.desc_path, VIB_DESC_MAX, &xml, &xlen, &err) < 0)
+		return fail("create", &err);
+	if (vib_desc_parse(xml, xlen, &d, &err) < 0) {
+		rh_err_prefix(&err, err.rc, "%s", a.desc_path);
 		fail("create", &err);
 		goto out;
 	}
-	if (!quiet) {
+	if (create_payload_list(&a, &d, pay) < 0)
+		goto out;
+	if (fs_work_dir(NULL, "ramhost-vib", work, sizeof(work), &err) < 0) {
+		fail("create", &err);
+		goto out;
+	}
+	if (create_tardisks(&a, pay, work, paths) < 0)
+		goto out;
+	rh_err_clear(&err);
+	if (vib_create(a.out, &d, (const char *const *)paths, a.key, a.cert, &err) < 0) {
+		fail("create", &err);
+		goto out;
+	}
+	if (!a.quiet) {
 		uint64_t total = 0;
 
 		for (size_t i = 0; i < d.npayloads; i++)
 			total += d.payloads[i].size;
-		printf("%s: %s %s, %s, %zu payload%s, %llu bytes of tardisks\n", out, d.name, d.version,
-		       key ? vib_level_str(d.level) : "community (unsigned)", d.npayloads, d.npayloads == 1 ? "" : "s",
+		printf("%s: %s %s, %s, %zu payload%s, %llu bytes of tardisks\n", a.out, d.name, d.version,
+		       a.key ? vib_level_str(d.level) : "community (unsigned)", d.npayloads, d.npayloads == 1 ? "" : "s",
 		       (unsigned long long)total);
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < npay; i++) {
+	for (size_t i = 0; i < a.npay; i++) {
 		if (paths[i])
 			unlink(paths[i]);
 		free(paths[i]);
 	}
-	if (made_tmp)
-		rmdir(tmpl);
+	if (work[0])
+		rmdir(work);
 	vib_desc_free(&d);
 	free(xml);
 	return rc;

@@ -142,6 +142,51 @@ static int list(int json)
 	return 0;
 }
 
+/* `install --depot URL NAME[=VER]` and `update --depot URL`. */
+static int depot_cmd(const char *sub, const char *depot, const char *request, const struct live_opts *o, int json)
+{
+	struct depot_print dp = { json, o->dry_run, 0 };
+	struct rh_err err = { 0 };
+	int rc;
+
+	if (json)
+		printf("[");
+	rc = live_depot_run(depot, request, o, depot_cb, &dp, &err);
+	if (json)
+		printf("]\n");
+	if (rc < 0) {
+		fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* `install FILE|URL` and `remove NAME`. */
+static int one_cmd(const char *sub, const char *arg, const struct live_opts *o, int json)
+{
+	struct live_result r;
+	struct rh_err err = { 0 };
+	int rc;
+
+	if (!strcmp(sub, "install"))
+		rc = live_install(arg, o, &r, &err);
+	else
+		rc = live_remove(arg, o, &r, &err);
+	if (rc < 0) {
+		fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
+		if (json) {
+			printf("{\"action\":");
+			json_string(stdout, sub);
+			printf(",\"error\":");
+			json_string(stdout, err.msg[0] ? err.msg : strerror(-rc));
+			printf("}\n");
+		}
+		return 1;
+	}
+	print_result(!strcmp(sub, "install") ? "installed" : "removed", &r, json, o->dry_run, 0);
+	return 0;
+}
+
 int cmd_vib_live(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -154,10 +199,8 @@ int cmd_vib_live(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct live_opts o = { 0, 0, 0, 0, stderr, NULL, 0 };
-	struct live_result r;
-	struct rh_err err = { 0 };
 	const char *sub, *depot = NULL;
-	int json = 0, c, rc;
+	int json = 0, c;
 
 	if (argc > 1 && !strcmp(argv[0], "vib")) {   /* called as `vib install ...` or as `install ...` */
 		argc--;
@@ -184,43 +227,16 @@ int cmd_vib_live(int argc, char **argv)
 		return list(json);
 	}
 	if (depot || !strcmp(sub, "update")) {
-		struct depot_print dp = { json, o.dry_run, 0 };
-
 		if (!depot || (strcmp(sub, "update") && strcmp(sub, "install")) ||
 		    optind + (!strcmp(sub, "install")) != argc) {
 			usage(stderr);
 			return 2;
 		}
-		if (json)
-			printf("[");
-		rc = live_depot_run(depot, !strcmp(sub, "install") ? argv[optind] : NULL, &o, depot_cb, &dp, &err);
-		if (json)
-			printf("]\n");
-		if (rc < 0) {
-			fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
-			return 1;
-		}
-		return 0;
+		return depot_cmd(sub, depot, !strcmp(sub, "install") ? argv[optind] : NULL, &o, json);
 	}
 	if (optind + 1 != argc || (strcmp(sub, "install") && strcmp(sub, "remove"))) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(sub, "install"))
-		rc = live_install(argv[optind], &o, &r, &err);
-	else
-		rc = live_remove(argv[optind], &o, &r, &err);
-	if (rc < 0) {
-		fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
-		if (json) {
-			printf("{\"action\":");
-			json_string(stdout, sub);
-			printf(",\"error\":");
-			json_string(stdout, err.msg[0] ? err.msg : strerror(-rc));
-			printf("}\n");
-		}
-		return 1;
-	}
-	print_result(!strcmp(sub, "install") ? "installed" : "removed", &r, json, o.dry_run, 0);
-	return 0;
+	return one_cmd(sub, argv[optind], &o, json);
 }

@@ -76,6 +76,59 @@ static int find_longnames(const uint8_t *b, size_t len, uint64_t *ret_off, uint6
 	return -ENOENT;
 }
 
+/* BSD "#1/N": the name is the first N bytes of the data (NUL padding included), which then start after it. */
+static int bsd_name(const uint8_t *b, const char *h, uint64_t hdr, uint64_t *data, uint64_t *size, char *name,
+		    uint64_t *ret_nlen, struct rh_err *err)
+{
+	uint64_t nlen;
+
+	if (parse_field(h + 3, 13, 10, &nlen) < 0 || nlen > *size || nlen >= AR_NAME_MAX)
+		return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": bad BSD name length '%.13s'", hdr, h + 3);
+	memcpy(name, b + *data, nlen);
+	*data += nlen;
+	*size -= nlen;
+	while (nlen > 0 && name[nlen - 1] == '\0')
+		nlen--;
+	name[nlen] = '\0';
+	*ret_nlen = nlen;
+	return 0;
+}
+
+/* GNU "/OFFSET": the name is at OFFSET in the "//" table, up to '\n' (a trailing '/' dropped). */
+static int gnu_long_name(const uint8_t *b, size_t len, const char *h, uint64_t hdr, char *name, uint64_t *ret_nlen,
+			 struct rh_err *err)
+{
+	uint64_t off, toff, tlen, e, nlen;
+
+	if (parse_field(h + 1, 15, 10, &off) < 0 || find_longnames(b, len, &toff, &tlen) < 0 || off >= tlen)
+		return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": long name '%.16s' not in the name table", hdr, h);
+	for (e = off; e < tlen && b[toff + e] != '\n'; e++)
+		;
+	nlen = e - off;
+	if (nlen > 0 && b[toff + off + nlen - 1] == '/')
+		nlen--;
+	if (nlen >= AR_NAME_MAX)
+		return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": long name too long", hdr);
+	memcpy(name, b + toff + off, nlen);
+	name[nlen] = '\0';
+	*ret_nlen = nlen;
+	return 0;
+}
+
+/* A name in the header's 16 bytes, space-padded, GNU's trailing '/' dropped; returns its length. */
+static uint64_t short_name(const char *h, char *name)
+{
+	uint64_t nlen = 16;
+
+	while (nlen > 0 && h[nlen - 1] == ' ')
+		nlen--;
+	if (nlen > 0 && h[nlen - 1] == '/')
+		nlen--;
+	memcpy(name, h, nlen);
+	name[nlen] = '\0';
+	return nlen;
+}
+
 int ar_next(const void *buf, size_t len, uint64_t *pos, struct ar_member *ret, struct rh_err *err)
 {
 	const uint8_t *b = buf;
@@ -91,6 +144,7 @@ int ar_next(const void *buf, size_t len, uint64_t *pos, struct ar_member *ret, s
 		uint64_t hdr = p, size, mtime, mode, data, nlen = 0;
 		struct ar_member m;
 		char name[AR_NAME_MAX];
+		int rc = 0;
 
 		if (p > len)
 			return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": past the end of the archive", p);
@@ -122,44 +176,14 @@ int ar_next(const void *buf, size_t len, uint64_t *pos, struct ar_member *ret, s
 		if (!memcmp(h, "/               ", 16) || !memcmp(h, "/SYM64/         ", 16) ||
 		    !memcmp(h, "//              ", 16))
 			continue; /* symbol table, long-name table: not members */
-		if (!memcmp(h, "#1/", 3)) {
-			if (parse_field(h + 3, 13, 10, &nlen) < 0 || nlen > size || nlen >= AR_NAME_MAX)
-				return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": bad BSD name length '%.13s'",
-					       hdr, h + 3);
-			/* the name occupies the first nlen bytes of the data, NUL padding included */
-			uint64_t skip = nlen;
-
-			memcpy(name, b + data, nlen);
-			while (nlen > 0 && name[nlen - 1] == '\0')
-				nlen--;
-			name[nlen] = '\0';
-			data += skip;
-			size -= skip;
-		} else if (h[0] == '/' && h[1] >= '0' && h[1] <= '9') {
-			uint64_t off, toff, tlen, e;
-
-			if (parse_field(h + 1, 15, 10, &off) < 0 || find_longnames(b, len, &toff, &tlen) < 0 || off >= tlen)
-				return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": long name '%.16s' not in the name table",
-					       hdr, h);
-			for (e = off; e < tlen && b[toff + e] != '\n'; e++)
-				;
-			nlen = e - off;
-			if (nlen > 0 && b[toff + off + nlen - 1] == '/')
-				nlen--;
-			if (nlen >= AR_NAME_MAX)
-				return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": long name too long",
-					       hdr);
-			memcpy(name, b + toff + off, nlen);
-			name[nlen] = '\0';
-		} else {
-			nlen = 16;
-			while (nlen > 0 && h[nlen - 1] == ' ')
-				nlen--;
-			if (nlen > 0 && h[nlen - 1] == '/')
-				nlen--;
-			memcpy(name, h, nlen);
-			name[nlen] = '\0';
-		}
+		if (!memcmp(h, "#1/", 3))
+			rc = bsd_name(b, h, hdr, &data, &size, name, &nlen, err);
+		else if (h[0] == '/' && h[1] >= '0' && h[1] <= '9')
+			rc = gnu_long_name(b, len, h, hdr, name, &nlen, err);
+		else
+			nlen = short_name(h, name);
+		if (rc < 0)
+			return rc;
 		if (!name_ok(name, nlen) || strlen(name) != nlen)
 			return rh_errf(err, -EBADMSG, "offset %" PRIu64 ": unsafe member name '%.*s'",
 				       hdr, (int)strnlen(name, nlen), name);

@@ -18,20 +18,6 @@
 #include "fs.h"
 #include "sha256.h"
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
-static int level_parse(const char *s, enum vib_level *ret)
-{
-	unsigned i;
-
-	for (i = 0; i < 4; i++)
-		if (!strcmp(s, level_words[i])) {
-			*ret = (enum vib_level)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 void depot_free(struct depot *d)
 {
 	size_t i;
@@ -98,7 +84,7 @@ int depot_index_write(const struct depot *d, const char *const *descs, const siz
 		xmlNewProp(e, BAD_CAST "path", BAD_CAST v->path);
 		xmlNewProp(e, BAD_CAST "size", BAD_CAST num);
 		xmlNewProp(e, BAD_CAST "sha256", BAD_CAST hex);
-		xmlNewProp(e, BAD_CAST "level", BAD_CAST level_words[v->level & 3]);
+		xmlNewProp(e, BAD_CAST "level", BAD_CAST vib_level_str(v->level));
 		xmlNewProp(e, BAD_CAST "verified", BAD_CAST(v->verified ? "true" : "false"));
 		/* the VIB's own descriptor, element for element (it was checked by vib_open) */
 		dd = xmlReadMemory(descs[i], (int)desc_lens[i], "descriptor.xml", NULL,
@@ -118,7 +104,7 @@ int depot_index_write(const struct depot *d, const char *const *descs, const siz
 		xmlNodePtr e = xmlNewChild(root, NULL, BAD_CAST "profile", NULL);
 
 		xmlNewProp(e, BAD_CAST "name", BAD_CAST p->name);
-		xmlNewProp(e, BAD_CAST "acceptance", BAD_CAST level_words[p->acceptance & 3]);
+		xmlNewProp(e, BAD_CAST "acceptance", BAD_CAST vib_level_str(p->acceptance));
 		if (p->description[0])
 			xmlNewTextChild(e, NULL, BAD_CAST "description", BAD_CAST p->description);
 		for (j = 0; j < p->nvibs; j++) {
@@ -168,7 +154,7 @@ static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct dep
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad size '%.40s'", base, path, size ? size : "");
 	else if (!sha || strlen(sha) != SHA256_HEX_LEN || sha256_from_hex(sha, SHA256_HEX_LEN, v->sha256) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad sha256 '%.80s'", base, path, sha ? sha : "");
-	else if (!lv || level_parse(lv, &v->level) < 0)
+	else if (!lv || vib_level_parse(lv, &v->level) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad level '%.40s'", base, path, lv ? lv : "");
 	if (rc)
 		goto out;
@@ -191,12 +177,9 @@ static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct dep
 		rc = rh_errf(err, -ENOMEM, "%s/index.xml: out of memory", base);
 		goto out;
 	}
-	{
-		struct rh_err e2 = { 0 };
-		rc = vib_desc_parse(xmlBufferContent(buf), (size_t)xmlBufferLength(buf), &v->desc, &e2);
-		if (rc)
-			rh_errf(err, rc, "%s/index.xml: %s: bad descriptor: %s", base, path, e2.msg);
-	}
+	rc = vib_desc_parse(xmlBufferContent(buf), (size_t)xmlBufferLength(buf), &v->desc, err);
+	if (rc)
+		rh_err_prefix(err, rc, "%s/index.xml: %s: bad descriptor", base, path);
 out:
 	if (buf)
 		xmlBufferFree(buf);
@@ -219,7 +202,7 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 	p->acceptance = VIB_LEVEL_PARTNER;
 	if (!name || !*name || strlen(name) >= sizeof(p->name) || strpbrk(name, "/ \t"))
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: bad profile name '%.80s'", base, name ? name : "");
-	else if (acc && level_parse(acc, &p->acceptance) < 0)
+	else if (acc && vib_level_parse(acc, &p->acceptance) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: profile %s: bad acceptance '%.40s'", base, name, acc);
 	if (!rc)
 		strcpy(p->name, name);
@@ -242,10 +225,9 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 					p->vibs = nv;
 			}
 			if (!rc) {
-				struct rh_err e2 = { 0 };
-				rc = vib_req_parse(t ? (char *)t : "", &p->vibs[p->nvibs], &e2);
+				rc = vib_req_parse(t ? (char *)t : "", &p->vibs[p->nvibs], err);
 				if (rc)
-					rh_errf(err, rc, "%s/index.xml: profile %s: %s", base, name, e2.msg);
+					rh_err_prefix(err, rc, "%s/index.xml: profile %s", base, name);
 				else
 					p->nvibs++;
 			}
@@ -258,6 +240,45 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 		free(p->vibs);
 		p->vibs = NULL;
 	}
+	return rc;
+}
+
+/* A <vib-entry> as d's next VIB (cap: the room of d->vibs). */
+static int index_add_vib(xmlDocPtr doc, xmlNodePtr c, const char *base, struct depot *d, size_t *cap,
+			 struct rh_err *err)
+{
+	int rc;
+
+	if (d->nvibs == DEPOT_MAX_VIBS)
+		return rh_errf(err, -E2BIG, "%s/index.xml: more than %d VIBs", base, DEPOT_MAX_VIBS);
+	if (d->nvibs == *cap) {
+		struct depot_vib *nv = realloc(d->vibs, (*cap = *cap ? *cap * 2 : 16) * sizeof(*nv));
+		if (!nv)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		d->vibs = nv;
+	}
+	rc = parse_entry(doc, c, base, &d->vibs[d->nvibs], err);
+	if (!rc)
+		d->nvibs++;
+	return rc;
+}
+
+/* A <profile> as d's next image profile (cap: the room of d->profiles). */
+static int index_add_profile(xmlNodePtr c, const char *base, struct depot *d, size_t *cap, struct rh_err *err)
+{
+	int rc;
+
+	if (d->nprofiles == DEPOT_MAX_PROFILES)
+		return rh_errf(err, -E2BIG, "%s/index.xml: more than %d profiles", base, DEPOT_MAX_PROFILES);
+	if (d->nprofiles == *cap) {
+		struct depot_profile *np = realloc(d->profiles, (*cap = *cap ? *cap * 2 : 8) * sizeof(*np));
+		if (!np)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		d->profiles = np;
+	}
+	rc = parse_profile(c, base, &d->profiles[d->nprofiles], err);
+	if (!rc)
+		d->nprofiles++;
 	return rc;
 }
 
@@ -296,39 +317,10 @@ int depot_index_parse(const void *buf, size_t len, const char *base, struct depo
 	for (c = root->children; c && !rc; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!xmlStrcmp(c->name, BAD_CAST "vib-entry")) {
-			if (d.nvibs == DEPOT_MAX_VIBS) {
-				rc = rh_errf(err, -E2BIG, "%s/index.xml: more than %d VIBs", base, DEPOT_MAX_VIBS);
-				break;
-			}
-			if (d.nvibs == capv) {
-				struct depot_vib *nv = realloc(d.vibs, (capv = capv ? capv * 2 : 16) * sizeof(*nv));
-				if (!nv) {
-					rc = rh_errf(err, -ENOMEM, "out of memory");
-					break;
-				}
-				d.vibs = nv;
-			}
-			rc = parse_entry(doc, c, base, &d.vibs[d.nvibs], err);
-			if (!rc)
-				d.nvibs++;
-		} else if (!xmlStrcmp(c->name, BAD_CAST "profile")) {
-			if (d.nprofiles == DEPOT_MAX_PROFILES) {
-				rc = rh_errf(err, -E2BIG, "%s/index.xml: more than %d profiles", base, DEPOT_MAX_PROFILES);
-				break;
-			}
-			if (d.nprofiles == capp) {
-				struct depot_profile *np = realloc(d.profiles, (capp = capp ? capp * 2 : 8) * sizeof(*np));
-				if (!np) {
-					rc = rh_errf(err, -ENOMEM, "out of memory");
-					break;
-				}
-				d.profiles = np;
-			}
-			rc = parse_profile(c, base, &d.profiles[d.nprofiles], err);
-			if (!rc)
-				d.nprofiles++;
-		}
+		if (!xmlStrcmp(c->name, BAD_CAST "vib-entry"))
+			rc = index_add_vib(doc, c, base, &d, &capv, err);
+		else if (!xmlStrcmp(c->name, BAD_CAST "profile"))
+			rc = index_add_profile(c, base, &d, &capp, err);
 		/* other elements: ignored, for later versions */
 	}
 out:
@@ -364,7 +356,8 @@ int depot_load(const char *url_or_dir, struct depot *ret, struct rh_err *err)
 
 	if (is_remote(url_or_dir)) {
 		rc = fetch_join(url, sizeof(url), url_or_dir, DEPOT_INDEX, err);
-		rc = rc ?: fetch_to_buf(url, DEPOT_INDEX_MAX, &buf, &len, err);
+		if (rc == 0)
+			rc = fetch_to_buf(url, DEPOT_INDEX_MAX, &buf, &len, err);
 		if (rc)
 			return rc;
 		rc = depot_index_parse(buf, len, url_or_dir, ret, err);
@@ -379,7 +372,8 @@ int depot_load(const char *url_or_dir, struct depot *ret, struct rh_err *err)
 		return rh_errf(err, -ENOENT, "%s: no depot index (run `ramhost depot create %s`)", url,
 			       local_dir(url_or_dir));
 	}
-	rc = rc ?: depot_index_parse(cbuf, len, url_or_dir, ret, err);
+	if (rc == 0)
+		rc = depot_index_parse(cbuf, len, url_or_dir, ret, err);
 	free(cbuf);
 	return rc;
 }
@@ -461,9 +455,12 @@ int depot_fetch_vib(const struct depot *d, const struct depot_vib *v, const char
 	o.max_size = v->size;
 	o.resume = 1;
 	rc = rh_mkdir_p(cache_dir, 0755, err);
-	rc = rc ?: fetch_join(url, sizeof(url), d->base, v->path, err);
-	rc = rc ?: fetch_to_file(url, dest, &o, NULL, err);
-	rc = rc ?: check_file(dest, v, err);
+	if (rc == 0)
+		rc = fetch_join(url, sizeof(url), d->base, v->path, err);
+	if (rc == 0)
+		rc = fetch_to_file(url, dest, &o, NULL, err);
+	if (rc == 0)
+		rc = check_file(dest, v, err);
 	if (rc) {
 		unlink(dest);
 		return rc;

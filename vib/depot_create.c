@@ -82,7 +82,71 @@ next:
 	return rc;
 }
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
+/* One "key = value" of an image profile into p (cap: the room of p->vibs). */
+static int profile_key(struct depot_profile *p, size_t *cap, const char *key, const char *val, const char *file,
+		       unsigned line, struct rh_err *err)
+{
+	int rc;
+
+	if (!strcmp(key, "name")) {
+		if (!*val || strlen(val) >= sizeof(p->name) || strpbrk(val, "/ \t<>&\"'"))
+			return rh_errf(err, -EINVAL, "%s:%u: bad name '%.80s'", file, line, val);
+		strcpy(p->name, val);
+		return 0;
+	}
+	if (!strcmp(key, "description")) {
+		snprintf(p->description, sizeof(p->description), "%s", val);
+		return 0;
+	}
+	if (!strcmp(key, "acceptance")) {
+		if (vib_level_parse(val, &p->acceptance) < 0)
+			return rh_errf(err, -EINVAL, "%s:%u: acceptance '%.40s': expected " VIB_LEVEL_NAMES, file, line,
+				       val);
+		return 0;
+	}
+	if (strcmp(key, "vib"))
+		return rh_errf(err, -EINVAL, "%s:%u: unknown key '%.40s' (name, description, acceptance, vib)", file,
+			       line, key);
+	if (p->nvibs == VIB_LIST_MAX)
+		return rh_errf(err, -E2BIG, "%s:%u: more than %d vib lines", file, line, VIB_LIST_MAX);
+	if (p->nvibs == *cap) {
+		struct vib_req *nv = realloc(p->vibs, (*cap = *cap ? *cap * 2 : 8) * sizeof(*nv));
+		if (!nv)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		p->vibs = nv;
+	}
+	rc = vib_req_parse(val, &p->vibs[p->nvibs], err);
+	if (rc)
+		return rh_err_prefix(err, rc, "%s:%u", file, line);
+	p->nvibs++;
+	return 0;
+}
+
+/* Splits the line l (trimmed in place) into *ret_key and *ret_val: 1 for a key = value line, 0 for a blank or
+ * comment line, -1 when it has no '='. */
+static int profile_split(char *l, char **ret_key, char **ret_val)
+{
+	char *s, *e, *eq;
+
+	for (s = l; *s == ' ' || *s == '\t'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+		;
+	*e = '\0';
+	if (!*s || *s == '#')
+		return 0;
+	eq = strchr(s, '=');
+	if (!eq)
+		return -1;
+	for (e = eq; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*e = '\0';
+	*ret_key = s;
+	for (s = eq + 1; *s == ' ' || *s == '\t'; s++)
+		;
+	*ret_val = s;
+	return 1;
+}
 
 int depot_profile_parse(const char *buf, size_t len, const char *file, struct depot_profile *ret, struct rh_err *err)
 {
@@ -96,8 +160,8 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 	while (pos < len && !rc) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		char l[1024], *s, *e, *eq, *key, *val;
-		unsigned i;
+		char l[1024], *key, *val;
+		int kind;
 
 		line++;
 		if (n >= sizeof(l)) {
@@ -107,62 +171,11 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 		memcpy(l, buf + pos, n);
 		l[n] = '\0';
 		pos += n + (nl ? 1 : 0);
-		for (s = l; *s == ' ' || *s == '\t'; s++)
-			;
-		for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
-			;
-		*e = '\0';
-		if (!*s || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
+		kind = profile_split(l, &key, &val);
+		if (kind < 0)
 			rc = rh_errf(err, -EINVAL, "%s:%u: expected 'key = value'", file, line);
-			break;
-		}
-		key = s;
-		for (e = eq; e > key && (e[-1] == ' ' || e[-1] == '\t'); e--)
-			;
-		*e = '\0';
-		for (val = eq + 1; *val == ' ' || *val == '\t'; val++)
-			;
-		if (!strcmp(key, "name")) {
-			if (!*val || strlen(val) >= sizeof(p.name) || strpbrk(val, "/ \t<>&\"'"))
-				rc = rh_errf(err, -EINVAL, "%s:%u: bad name '%.80s'", file, line, val);
-			else
-				strcpy(p.name, val);
-		} else if (!strcmp(key, "description")) {
-			snprintf(p.description, sizeof(p.description), "%s", val);
-		} else if (!strcmp(key, "acceptance")) {
-			for (i = 0; i < 4 && strcmp(val, level_words[i]); i++)
-				;
-			if (i == 4)
-				rc = rh_errf(err, -EINVAL, "%s:%u: acceptance '%.40s': expected community, partner, "
-							   "accepted or certified", file, line, val);
-			else
-				p.acceptance = (enum vib_level)i;
-		} else if (!strcmp(key, "vib")) {
-			if (p.nvibs == VIB_LIST_MAX) {
-				rc = rh_errf(err, -E2BIG, "%s:%u: more than %d vib lines", file, line, VIB_LIST_MAX);
-				break;
-			}
-			if (p.nvibs == cap) {
-				struct vib_req *nv = realloc(p.vibs, (cap = cap ? cap * 2 : 8) * sizeof(*nv));
-				if (!nv) {
-					rc = rh_errf(err, -ENOMEM, "out of memory");
-					break;
-				}
-				p.vibs = nv;
-			}
-			struct rh_err e2 = { 0 };
-			rc = vib_req_parse(val, &p.vibs[p.nvibs], &e2);
-			if (rc)
-				rh_errf(err, rc, "%s:%u: %s", file, line, e2.msg);
-			else
-				p.nvibs++;
-		} else {
-			rc = rh_errf(err, -EINVAL, "%s:%u: unknown key '%.40s' (name, description, acceptance, vib)", file,
-				     line, key);
-		}
+		else if (kind > 0)
+			rc = profile_key(&p, &cap, key, val, file, line, err);
 	}
 	if (!rc && !p.nvibs)
 		rc = rh_errf(err, -EINVAL, "%s: no 'vib = NAME' line", file);
@@ -174,47 +187,133 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 	return 0;
 }
 
-/* dir/profiles/ *.profile, sorted; the name defaults to the file name without .profile. */
+/* pdir/fn (NAME.profile) as the next profile of d; the name defaults to NAME. */
+static int load_profile(const char *pdir, const char *fn, struct depot *d, struct rh_err *err)
+{
+	struct depot_profile *p = &d->profiles[d->nprofiles];
+	size_t l = strlen(fn), j, len;
+	char path[PATH_MAX], *buf = NULL;
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", pdir, fn) >= sizeof(path))
+		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", pdir, fn);
+	rc = rh_read_file(path, 1u << 20, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = depot_profile_parse(buf, len, path, p, err);
+	free(buf);
+	if (rc)
+		return rc;
+	if (!p->name[0])
+		snprintf(p->name, sizeof(p->name), "%.*s", (int)(l - 8 < VIB_NAME_MAX - 1 ? l - 8 : VIB_NAME_MAX - 1), fn);
+	for (j = 0; j < d->nprofiles; j++)
+		if (!strcmp(d->profiles[j].name, p->name)) {
+			free(p->vibs);
+			p->vibs = NULL;
+			return rh_errf(err, -EEXIST, "%s: image profile '%s' is defined twice", path, p->name);
+		}
+	d->nprofiles++;
+	return 0;
+}
+
+/* dir/profiles/ *.profile, sorted. */
 static int load_profiles(const char *dir, struct depot *d, struct rh_err *err)
 {
-	char pdir[PATH_MAX], path[PATH_MAX];
+	char pdir[PATH_MAX];
 	struct dirent **ents = NULL;
 	int n, i, rc = 0;
-	size_t j;
 
 	snprintf(pdir, sizeof(pdir), "%s/profiles", dir);
 	n = scandir(pdir, &ents, NULL, alphasort);
-	if (n < 0)
-		return errno == ENOENT ? 0 : rh_errf(err, -errno, "%s: cannot read: %s", pdir, strerror(errno));
+	if (n < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return rh_errf(err, -errno, "%s: cannot read: %s", pdir, strerror(errno));
+	}
 	d->profiles = calloc((size_t)n + 1, sizeof(*d->profiles));
 	if (!d->profiles)
 		rc = rh_errf(err, -ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		const char *fn = ents[i]->d_name;
 		size_t l = strlen(fn);
-		char *buf = NULL;
-		size_t len;
 
-		if (!rc && fn[0] != '.' && l > 8 && !strcmp(fn + l - 8, ".profile")) {
-			struct depot_profile *p = &d->profiles[d->nprofiles];
-			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pdir, fn) >= sizeof(path))
-				rc = rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", pdir, fn);
-			rc = rc ?: rh_read_file(path, 1u << 20, &buf, &len, err);
-			rc = rc ?: depot_profile_parse(buf, len, path, p, err);
-			free(buf);
-			if (!rc && !p->name[0])
-				snprintf(p->name, sizeof(p->name), "%.*s", (int)(l - 8 < VIB_NAME_MAX - 1 ? l - 8 : VIB_NAME_MAX - 1), fn);
-			for (j = 0; !rc && j < d->nprofiles; j++)
-				if (!strcmp(d->profiles[j].name, p->name))
-					rc = rh_errf(err, -EEXIST, "%s: image profile '%s' is defined twice", path, p->name);
-			if (!rc)
-				d->nprofiles++;
-			else if (p->vibs)
-				free(p->vibs), p->vibs = NULL;
-		}
+		if (!rc && fn[0] != '.' && l > 8 && !strcmp(fn + l - 8, ".profile"))
+			rc = load_profile(pdir, fn, d, err);
 		free(ents[i]);
 	}
 	free(ents);
+	return rc;
+}
+
+/* Opens and checks dir/rel as d's next VIB (its descriptor text kept in *ret_desc, *ret_dlen); refuses a
+ * second copy of a name and version. */
+static int add_vib(const char *dir, const char *rel, const struct depot_create_opts *o, struct depot *d,
+		   char **ret_desc, size_t *ret_dlen, struct rh_err *err)
+{
+	struct depot_vib *v = &d->vibs[d->nvibs];
+	struct vib_file *vf = calloc(1, sizeof(*vf));
+	const char *const *trust = o ? o->trust_dirs : NULL;
+	enum vib_level lv = VIB_LEVEL_COMMUNITY;
+	char path[PATH_MAX];
+	size_t j;
+	int rc;
+
+	if (!vf)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	rc = vib_open(path, vf, err);
+	if (rc) {
+		free(vf);
+		return rc;
+	}
+	rc = vib_check(vf, trust, NULL, !trust, &lv, err);
+	if (!rc) {
+		*ret_desc = malloc(vf->desc_member.size + 1);
+		if (!*ret_desc)
+			rc = rh_errf(err, -ENOMEM, "out of memory");
+	}
+	if (!rc) {
+		memcpy(*ret_desc, vf->map + vf->desc_member.offset, vf->desc_member.size);
+		*ret_dlen = vf->desc_member.size;
+		v->desc = vf->desc;
+		memset(&vf->desc, 0, sizeof(vf->desc)); /* moved into v */
+		v->level = lv;
+		v->verified = trust != NULL;
+		snprintf(v->path, sizeof(v->path), "%s", rel);
+		v->size = vf->len;
+		sha256_buf(vf->map, vf->len, v->sha256);
+		d->nvibs++;
+	}
+	vib_close(vf);
+	free(vf);
+	if (rc)
+		return rc;
+	for (j = 0; j + 1 < d->nvibs; j++)
+		if (!strcmp(d->vibs[j].desc.name, v->desc.name) && !strcmp(d->vibs[j].desc.version, v->desc.version))
+			return rh_errf(err, -EEXIST, "%s: %s %s is also %s/%s", path, v->desc.name, v->desc.version, dir,
+				       d->vibs[j].path);
+	return 0;
+}
+
+/* dir/index.xml replaced by text (temporary file beside it, renamed). */
+static int write_index(const char *dir, const char *text, size_t tlen, struct rh_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int rc, fd = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, DEPOT_INDEX) >= sizeof(path))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dir);
+	rc = fs_tmp_beside(path, tmp, sizeof(tmp), &fd, err);
+	if (rc)
+		return rc;
+	rc = rh_write_all(fd, text, tlen);
+	if (rc < 0)
+		rh_errf(err, rc, "%s: write: %s", tmp, strerror(-rc));
+	close(fd);
+	if (rc == 0)
+		rc = fs_install_file(tmp, path, err);
+	if (rc)
+		unlink(tmp);
 	return rc;
 }
 
@@ -222,80 +321,40 @@ int depot_create(const char *dir, const struct depot_create_opts *o, struct depo
 {
 	struct depot d;
 	struct scan s = { NULL, 0, 0 };
-	char **descs = NULL, *text = NULL, path[PATH_MAX], tmp[PATH_MAX], line[PATH_MAX + 128];
-	size_t *dlens = NULL, tlen = 0, i, j;
-	int rc, fd = -1;
+	char **descs = NULL, *text = NULL, line[PATH_MAX + 128];
+	size_t *dlens = NULL, tlen = 0, i;
+	int rc;
 
 	memset(&d, 0, sizeof(d));
 	snprintf(d.base, sizeof(d.base), "%s", dir);
-	tmp[0] = '\0';
 	rc = scan_dir(dir, "", 0, &s, err);
-	if (!rc) {
-		d.vibs = calloc(s.n + 1, sizeof(*d.vibs));
-		descs = calloc(s.n + 1, sizeof(*descs));
-		dlens = calloc(s.n + 1, sizeof(*dlens));
-		if (!d.vibs || !descs || !dlens)
-			rc = rh_errf(err, -ENOMEM, "out of memory");
+	if (rc)
+		goto out;
+	d.vibs = calloc(s.n + 1, sizeof(*d.vibs));
+	descs = calloc(s.n + 1, sizeof(*descs));
+	dlens = calloc(s.n + 1, sizeof(*dlens));
+	if (!d.vibs || !descs || !dlens) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
 	}
-	for (i = 0; i < s.n && !rc; i++) {
-		struct depot_vib *v = &d.vibs[i];
-		struct vib_file *vf = calloc(1, sizeof(*vf));
-		enum vib_level lv = VIB_LEVEL_COMMUNITY;
+	for (i = 0; i < s.n; i++) {
+		const struct depot_vib *v = &d.vibs[d.nvibs];
 
-		if (!vf) {
-			rc = rh_errf(err, -ENOMEM, "out of memory");
-			break;
-		}
-		snprintf(path, sizeof(path), "%s/%s", dir, s.paths[i]);
-		rc = vib_open(path, vf, err);
-		if (rc) {
-			free(vf);
-			break;
-		}
-		rc = vib_check(vf, o && o->trust_dirs ? o->trust_dirs : NULL, NULL, !(o && o->trust_dirs), &lv, err);
-		if (!rc) {
-			descs[i] = malloc(vf->desc_member.size + 1);
-			if (!descs[i])
-				rc = rh_errf(err, -ENOMEM, "out of memory");
-		}
-		if (!rc) {
-			memcpy(descs[i], vf->map + vf->desc_member.offset, vf->desc_member.size);
-			dlens[i] = vf->desc_member.size;
-			v->desc = vf->desc;
-			memset(&vf->desc, 0, sizeof(vf->desc)); /* moved into v */
-			v->level = lv;
-			v->verified = o && o->trust_dirs;
-			snprintf(v->path, sizeof(v->path), "%s", s.paths[i]);
-			v->size = vf->len;
-			sha256_buf(vf->map, vf->len, v->sha256);
-			d.nvibs++;
-		}
-		vib_close(vf);
-		free(vf);
+		rc = add_vib(dir, s.paths[i], o, &d, &descs[i], &dlens[i], err);
 		if (rc)
-			break;
-		for (j = 0; j + 1 < d.nvibs && !rc; j++)
-			if (!strcmp(d.vibs[j].desc.name, v->desc.name) && !strcmp(d.vibs[j].desc.version, v->desc.version))
-				rc = rh_errf(err, -EEXIST, "%s: %s %s is also %s/%s", path, v->desc.name, v->desc.version,
-					     dir, d.vibs[j].path);
-		if (!rc && o && o->progress) {
+			goto out;
+		if (o && o->progress) {
 			snprintf(line, sizeof(line), "%s %s (%s%s) %s", v->desc.name, v->desc.version,
-				 level_words[v->level & 3], v->verified ? ", signature checked" : "", v->path);
+				 vib_level_str(v->level), v->verified ? ", signature checked" : "", v->path);
 			o->progress(o->progress_ctx, line);
 		}
 	}
-	rc = rc ?: load_profiles(dir, &d, err);
-	rc = rc ?: depot_index_write(&d, (const char *const *)descs, dlens, &text, &tlen, err);
-	if (!rc && (size_t)snprintf(path, sizeof(path), "%s/%s", dir, DEPOT_INDEX) >= sizeof(path))
-		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", dir);
-	rc = rc ?: fs_tmp_beside(path, tmp, sizeof(tmp), &fd, err);
-	if (!rc && (rc = rh_write_all(fd, text, tlen)) < 0)
-		rh_errf(err, rc, "%s: write: %s", tmp, strerror(-rc));
-	if (fd >= 0)
-		close(fd);
-	rc = rc ?: fs_install_file(tmp, path, err);
-	if (rc && tmp[0])
-		unlink(tmp);
+	rc = load_profiles(dir, &d, err);
+	if (rc == 0)
+		rc = depot_index_write(&d, (const char *const *)descs, dlens, &text, &tlen, err);
+	if (rc == 0)
+		rc = write_index(dir, text, tlen, err);
+out:
 	for (i = 0; i < s.n; i++) {
 		free(s.paths[i]);
 		if (descs)

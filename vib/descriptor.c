@@ -21,38 +21,6 @@
 #define DESC_TEXT_MAX 65536 /* description; every other text has its field's size */
 #define STICKY_PATH_MAX 4096
 
-static const char *const level_names[] = { "community", "partner", "accepted", "certified" };
-
-const char *vib_level_str(enum vib_level level)
-{
-	if ((int)level < 0 || level > VIB_LEVEL_CERTIFIED)
-		return "?";
-	return level_names[level];
-}
-
-int vib_level_parse(const char *s, enum vib_level *ret_level)
-{
-	for (int i = 0; s && i <= VIB_LEVEL_CERTIFIED; i++)
-		if (!strcmp(s, level_names[i])) {
-			*ret_level = (enum vib_level)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-bool vib_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= VIB_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		      strchr("._+-", s[i])))
-			return false;
-	return true;
-}
-
 /* Returns the byte offset of the first invalid UTF-8 sequence or NUL, or len when all of buf is valid. */
 static size_t utf8_bad_at(const uint8_t *b, size_t len)
 {
@@ -443,8 +411,8 @@ static int parse_vib(xmlNode *root, struct vib_desc *d, unsigned *ret_seen, stru
 			SEEN(8);
 			r = text_into(c, "acceptance-level", level, sizeof(level), err);
 			if (r == 0 && vib_level_parse(level, &d->level) < 0)
-				r = rh_errf(err, -EINVAL, "descriptor.xml: <acceptance-level>: \"%s\" is not community, partner, "
-					    "accepted or certified", level);
+				r = rh_errf(err, -EINVAL, "descriptor.xml: <acceptance-level>: \"%s\" is not " VIB_LEVEL_NAMES,
+					    level);
 			else if (r == -E2BIG)
 				r = rh_errf(err, -EINVAL, "descriptor.xml: <acceptance-level>: not a level");
 		} else if (is_el(c, "summary")) {
@@ -494,90 +462,101 @@ static int parse_vib(xmlNode *root, struct vib_desc *d, unsigned *ret_seen, stru
 	return r;
 }
 
+/* Parses buf with libxml2 (no network, no DTD) into *ret_doc; the parser's first complaint names the line. */
+static int read_doc(xmlParserCtxt *ctxt, const void *buf, size_t len, xmlDoc **ret_doc, struct rh_err *err)
+{
+	xmlError *e;
+	char msg[200] = "malformed XML";
+
+	*ret_doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "descriptor.xml", "UTF-8",
+				     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	if (*ret_doc)
+		return 0;
+	e = xmlCtxtGetLastError(ctxt);
+	if (e && e->message) {
+		snprintf(msg, sizeof(msg), "%s", e->message);
+		msg[strcspn(msg, "\n")] = '\0';
+	}
+	return rh_errf(err, -EBADMSG, "descriptor.xml:%d: %s", e ? e->line : 0, msg);
+}
+
+/* No DOCTYPE, a <vib version="1.0"> root, not nested too deep. */
+static int check_root(xmlDoc *doc, xmlNode **ret_root, struct rh_err *err)
+{
+	xmlNode *root;
+	xmlChar *fmt;
+	int r = 0;
+
+	if (doc->intSubset || doc->extSubset)
+		return rh_errf(err, -EBADMSG, "descriptor.xml: a DOCTYPE is not allowed");
+	root = xmlDocGetRootElement(doc);
+	if (!root || !is_el(root, "vib"))
+		return rh_errf(err, -EINVAL, "descriptor.xml: the root element is <%s>, not <vib>",
+			       root ? (const char *)root->name : "");
+	if (too_deep(root))
+		return rh_errf(err, -EBADMSG, "descriptor.xml: elements nested deeper than %d", DESC_DEPTH_MAX);
+	fmt = xmlGetNoNsProp(root, (const xmlChar *)"version");
+	if (!fmt || strcmp((char *)fmt, "1.0"))
+		r = rh_errf(err, -EINVAL, "descriptor.xml: <vib version=\"%.20s\">: only format 1.0 is known",
+			    fmt ? (char *)fmt : "");
+	xmlFree(fmt);
+	*ret_root = root;
+	return r;
+}
+
+/* The elements every descriptor has (seen: parse_vib's bits), with valid values. */
+static int check_required(struct vib_desc *d, unsigned seen, struct rh_err *err)
+{
+	static const struct { unsigned bit; const char *el; } required[] = {
+		{ 1, "name" }, { 2, "version" }, { 4, "vendor" }, { 8, "acceptance-level" },
+	};
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!(seen & required[i].bit))
+			return rh_errf(err, -EINVAL, "descriptor.xml: missing <%s>", required[i].el);
+	if (!vib_name_valid(d->name))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <name>: \"%s\" is not a valid name ([A-Za-z0-9._+-], not "
+			       "starting with . or -)", d->name);
+	if (!vib_version_valid(d->version))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <version>: \"%s\" is not a valid version", d->version);
+	if (!d->vendor[0])
+		return rh_errf(err, -EINVAL, "descriptor.xml: <vendor> is empty");
+	if (!d->description && !(d->description = strdup("")))
+		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
+	return 0;
+}
+
 int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_err *err)
 {
 	struct vib_desc d;
 	xmlParserCtxt *ctxt = NULL;
 	xmlDoc *doc = NULL;
-	xmlNode *root;
-	xmlChar *fmt = NULL;
+	xmlNode *root = NULL;
 	unsigned seen = 0;
 	int r;
 
 	memset(&d, 0, sizeof(d));
-	if ((r = precheck(buf, len, err)) < 0)
+	r = precheck(buf, len, err);
+	if (r < 0)
 		return r;
 	if (len > (size_t)INT32_MAX)
 		return rh_errf(err, -E2BIG, "descriptor.xml: too large");
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "descriptor.xml", "UTF-8",
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-	if (!doc) {
-		xmlError *e = xmlCtxtGetLastError(ctxt);
-		char msg[200] = "malformed XML";
-
-		if (e && e->message) {
-			snprintf(msg, sizeof(msg), "%s", e->message);
-			msg[strcspn(msg, "\n")] = '\0';
-		}
-		r = rh_errf(err, -EBADMSG, "descriptor.xml:%d: %s", e ? e->line : 0, msg);
+	r = read_doc(ctxt, buf, len, &doc, err);
+	if (r == 0)
+		r = check_root(doc, &root, err);
+	if (r == 0)
+		r = parse_vib(root, &d, &seen, err);
+	if (r == 0)
+		r = check_required(&d, seen, err);
+	if (r < 0)
 		goto out;
-	}
-	if (doc->intSubset || doc->extSubset) {
-		r = rh_errf(err, -EBADMSG, "descriptor.xml: a DOCTYPE is not allowed");
-		goto out;
-	}
-	root = xmlDocGetRootElement(doc);
-	if (!root || !is_el(root, "vib")) {
-		r = rh_errf(err, -EINVAL, "descriptor.xml: the root element is <%s>, not <vib>",
-			    root ? (const char *)root->name : "");
-		goto out;
-	}
-	if (too_deep(root)) {
-		r = rh_errf(err, -EBADMSG, "descriptor.xml: elements nested deeper than %d", DESC_DEPTH_MAX);
-		goto out;
-	}
-	fmt = xmlGetNoNsProp(root, (const xmlChar *)"version");
-	if (!fmt || strcmp((char *)fmt, "1.0")) {
-		r = rh_errf(err, -EINVAL, "descriptor.xml: <vib version=\"%.20s\">: only format 1.0 is known",
-			    fmt ? (char *)fmt : "");
-		goto out;
-	}
-	if ((r = parse_vib(root, &d, &seen, err)) < 0)
-		goto out;
-	static const struct { unsigned bit; const char *el; } required[] = {
-		{ 1, "name" }, { 2, "version" }, { 4, "vendor" }, { 8, "acceptance-level" },
-	};
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!(seen & required[i].bit)) {
-			r = rh_errf(err, -EINVAL, "descriptor.xml: missing <%s>", required[i].el);
-			goto out;
-		}
-	if (!vib_name_valid(d.name)) {
-		r = rh_errf(err, -EINVAL, "descriptor.xml: <name>: \"%s\" is not a valid name ([A-Za-z0-9._+-], not "
-			    "starting with . or -)", d.name);
-		goto out;
-	}
-	if (!vib_version_valid(d.version)) {
-		r = rh_errf(err, -EINVAL, "descriptor.xml: <version>: \"%s\" is not a valid version", d.version);
-		goto out;
-	}
-	if (!d.vendor[0]) {
-		r = rh_errf(err, -EINVAL, "descriptor.xml: <vendor> is empty");
-		goto out;
-	}
-	if (!d.description && !(d.description = strdup(""))) {
-		r = rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-		goto out;
-	}
 	*ret = d;
 	memset(&d, 0, sizeof(d));
-	r = 0;
 out:
 	vib_desc_free(&d);
-	xmlFree(fmt);
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return r;

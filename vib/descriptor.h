@@ -14,24 +14,8 @@
 #include "err.h"
 #include "version.h"
 
-#define VIB_NAME_MAX 64          /* name of a VIB or a payload, including the NUL: [A-Za-z0-9._+-], not starting with . or - */
 #define VIB_DESC_MAX (1u << 20)  /* descriptor.xml at most 1 MiB */
 #define VIB_LIST_MAX 256         /* at most this many entries in any list (relations, payloads, sticky files) */
-
-/* Acceptance levels, lowest first: a host or image at level L accepts VIBs at L or above. */
-enum vib_level {
-	VIB_LEVEL_COMMUNITY = 0, /* unsigned */
-	VIB_LEVEL_PARTNER = 1,
-	VIB_LEVEL_ACCEPTED = 2,
-	VIB_LEVEL_CERTIFIED = 3,
-};
-
-/* Whether s is a valid VIB or payload name (see VIB_NAME_MAX). */
-bool vib_name_valid(const char *s);
-
-/* "community", "partner", "accepted", "certified" */
-const char *vib_level_str(enum vib_level level);
-int vib_level_parse(const char *s, enum vib_level *ret_level);
 
 /* One relationship: NAME, or NAME OP VERSION. For provides, op is VIB_OP_ANY or VIB_OP_EQ. */
 struct vib_rel {

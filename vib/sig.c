@@ -38,27 +38,23 @@ static const char *ossl_err(char *buf, size_t cap)
 	return buf;
 }
 
-int vib_sig_sign(const void *desc, size_t dlen, const char *key_path, const char *cert_path, void **ret_sig,
-		 size_t *ret_len, struct rh_err *err)
+/* The signing key, its certificate and the rest of the chain file (intermediates, carried in the CMS so that
+ * verifiers can build the chain); the key must match the certificate. The caller frees all three. */
+static int load_signer(const char *key_path, const char *cert_path, EVP_PKEY **key, X509 **cert,
+		       STACK_OF(X509) **chain, struct rh_err *err)
 {
+	BIO *kb = NULL, *cb = NULL;
+	X509 *x;
 	char e[256];
-	BIO *kb = NULL, *cb = NULL, *in = NULL, *out = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL, *x;
-	STACK_OF(X509) *chain = NULL;
-	CMS_ContentInfo *cms = NULL;
-	BUF_MEM *mem;
-	void *sig;
-	int rc;
+	int rc = 0;
 
-	ERR_clear_error();
 	kb = BIO_new_file(key_path, "r");
 	if (!kb) {
 		rc = rh_errf(err, -ENOENT, "%s: cannot open the signing key: %s", key_path, ossl_err(e, sizeof(e)));
 		goto out;
 	}
-	key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
-	if (!key) {
+	*key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+	if (!*key) {
 		rc = rh_errf(err, -EINVAL, "%s: not a PEM private key (or encrypted): %s", key_path, ossl_err(e, sizeof(e)));
 		goto out;
 	}
@@ -67,30 +63,51 @@ int vib_sig_sign(const void *desc, size_t dlen, const char *key_path, const char
 		rc = rh_errf(err, -ENOENT, "%s: cannot open the signing certificate: %s", cert_path, ossl_err(e, sizeof(e)));
 		goto out;
 	}
-	cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
-	if (!cert) {
+	*cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+	if (!*cert) {
 		rc = rh_errf(err, -EINVAL, "%s: no PEM certificate: %s", cert_path, ossl_err(e, sizeof(e)));
 		goto out;
 	}
-	chain = sk_X509_new_null();
-	if (!chain) {
+	*chain = sk_X509_new_null();
+	if (!*chain) {
 		rc = rh_errf(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	/* The rest of the chain file: intermediates, carried in the CMS so verifiers can build the chain. */
 	while ((x = PEM_read_bio_X509(cb, NULL, NULL, NULL))) {
-		if (!sk_X509_push(chain, x)) {
+		if (!sk_X509_push(*chain, x)) {
 			X509_free(x);
 			rc = rh_errf(err, -ENOMEM, "out of memory");
 			goto out;
 		}
 	}
 	ERR_clear_error(); /* the loop ends on "no start line" */
-	if (!X509_check_private_key(cert, key)) {
+	if (!X509_check_private_key(*cert, *key)) {
 		rc = rh_errf(err, -EKEYREJECTED, "%s: the key does not match the certificate %s", key_path, cert_path);
 		ERR_clear_error();
-		goto out;
 	}
+out:
+	BIO_free(kb);
+	BIO_free(cb);
+	return rc;
+}
+
+int vib_sig_sign(const void *desc, size_t dlen, const char *key_path, const char *cert_path, void **ret_sig,
+		 size_t *ret_len, struct rh_err *err)
+{
+	char e[256];
+	BIO *in = NULL, *out = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	STACK_OF(X509) *chain = NULL;
+	CMS_ContentInfo *cms = NULL;
+	BUF_MEM *mem;
+	void *sig;
+	int rc;
+
+	ERR_clear_error();
+	rc = load_signer(key_path, cert_path, &key, &cert, &chain, err);
+	if (rc)
+		goto out;
 	in = BIO_new_mem_buf(desc, (int)dlen);
 	out = BIO_new(BIO_s_mem());
 	if (!in || !out || dlen > (size_t)VIB_DESC_MAX) {
@@ -116,8 +133,6 @@ out:
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
 	BIO_free(out);
-	BIO_free(kb);
-	BIO_free(cb);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
@@ -135,8 +150,11 @@ static int store_add_dir(X509_STORE *store, const char *dir, const char *level, 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, level) >= (int)sizeof(path))
 		return rh_errf(err, -ENAMETOOLONG, "%s: trust directory path too long", dir);
 	d = opendir(path);
-	if (!d)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+	}
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		char file[4096 + 256];
@@ -239,6 +257,65 @@ out:
 	return rc;
 }
 
+/* The descriptor's bytes as CMS_verify's content. Behind a null filter: CMS_verify copies a bare memory BIO into a
+ * temporary one that OpenSSL 3.0 leaks when the digest is unknown (found by fuzz_vib_sig); with a filter on top
+ * it reads the caller's BIO directly. NULL when out of memory. */
+static BIO *content_bio(const void *desc, size_t dlen)
+{
+	BIO *content = BIO_new_mem_buf(desc, (int)dlen), *filter;
+
+	if (!content)
+		return NULL;
+	filter = BIO_new(BIO_f_null());
+	if (!filter) {
+		BIO_free(content);
+		return NULL;
+	}
+	return BIO_push(filter, content);
+}
+
+/* Every signer chains to the claimed level's CAs (store) and may sign code. */
+static int check_signers(STACK_OF(X509) *signers, STACK_OF(X509) *certs, X509_STORE *store, enum vib_level claimed,
+			 struct rh_err *err)
+{
+	char s[256];
+	int i, rc;
+
+	for (i = 0; i < sk_X509_num(signers); i++) {
+		X509 *signer = sk_X509_value(signers, i);
+		uint32_t xku = X509_get_extended_key_usage(signer);
+
+		if (!(xku & (XKU_CODE_SIGN | XKU_ANYEKU))) /* no EKU at all reads as every usage */
+			return rh_errf(err, -EKEYREJECTED, "signer \"%s\": its extended key usage does not allow code "
+							   "signing", subject(signer, s, sizeof(s)));
+		rc = check_chain(signer, certs, store, claimed, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* What can be said before parsing the signature: the level is known, a community VIB carries no signature
+ * (1: done, *ret_level set), any other one does, and the sizes are bounded. */
+static int sig_precheck(size_t dlen, size_t slen, enum vib_level claimed, enum vib_level *ret_level,
+			struct rh_err *err)
+{
+	if ((unsigned)claimed > VIB_LEVEL_CERTIFIED)
+		return rh_errf(err, -EPROTO, "unknown acceptance level %d", (int)claimed);
+	if (claimed == VIB_LEVEL_COMMUNITY) {
+		if (slen)
+			return rh_errf(err, -EPROTO, "a community VIB must not carry a signature (sig.pkcs7 has %zu bytes)",
+				       slen);
+		*ret_level = VIB_LEVEL_COMMUNITY;
+		return 1;
+	}
+	if (!slen)
+		return rh_errf(err, -ENOKEY, "the VIB claims the %s level but sig.pkcs7 is empty", vib_level_str(claimed));
+	if (slen > (size_t)VIB_DESC_MAX || dlen > (size_t)VIB_DESC_MAX)
+		return rh_errf(err, -EBADMSG, "sig.pkcs7 (%zu bytes) or descriptor (%zu bytes) too large", slen, dlen);
+	return 0;
+}
+
 int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, enum vib_level claimed,
 		   const char *const *trust_dirs, const char *extra_ca, time_t now, enum vib_level *ret_level,
 		   struct rh_err *err)
@@ -248,44 +325,20 @@ int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, 
 	STACK_OF(X509) *signers = NULL, *certs = NULL;
 	X509_STORE *store = NULL;
 	BIO *content = NULL;
-	X509 *signer;
-	char e[256], s[256];
-	uint32_t xku;
-	int rc, i;
+	char e[256];
+	int rc;
 
 	ERR_clear_error();
-	if ((unsigned)claimed > VIB_LEVEL_CERTIFIED)
-		return rh_errf(err, -EPROTO, "unknown acceptance level %d", (int)claimed);
-	if (claimed == VIB_LEVEL_COMMUNITY) {
-		if (slen)
-			return rh_errf(err, -EPROTO, "a community VIB must not carry a signature (sig.pkcs7 has %zu bytes)",
-				       slen);
-		*ret_level = VIB_LEVEL_COMMUNITY;
-		return 0;
-	}
-	if (!slen)
-		return rh_errf(err, -ENOKEY, "the VIB claims the %s level but sig.pkcs7 is empty", vib_level_str(claimed));
-	if (slen > (size_t)VIB_DESC_MAX || dlen > (size_t)VIB_DESC_MAX)
-		return rh_errf(err, -EBADMSG, "sig.pkcs7 (%zu bytes) or descriptor (%zu bytes) too large", slen, dlen);
+	rc = sig_precheck(dlen, slen, claimed, ret_level, err);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)slen);
 	if (!cms || p != (const unsigned char *)sig + slen ||
 	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || !CMS_is_detached(cms)) {
 		rc = rh_errf(err, -EBADMSG, "sig.pkcs7 is not a detached CMS signature (DER): %s", ossl_err(e, sizeof(e)));
 		goto out;
 	}
-	/* Behind a null filter: CMS_verify copies a bare memory BIO into a temporary one that OpenSSL 3.0 leaks when
-	 * the digest is unknown (found by fuzz_vib_sig); with a filter on top it reads the caller's BIO directly. */
-	content = BIO_new_mem_buf(desc, (int)dlen);
-	if (content) {
-		BIO *filter = BIO_new(BIO_f_null());
-
-		if (!filter) {
-			BIO_free(content);
-			content = NULL;
-		} else {
-			content = BIO_push(filter, content);
-		}
-	}
+	content = content_bio(desc, dlen);
 	if (!content) {
 		rc = rh_errf(err, -ENOMEM, "out of memory");
 		goto out;
@@ -306,20 +359,10 @@ int vib_sig_verify(const void *desc, size_t dlen, const void *sig, size_t slen, 
 	if (rc)
 		goto out;
 	/* Step 2: every signer chains to the claimed level's CAs and may sign code. */
-	for (i = 0; i < sk_X509_num(signers); i++) {
-		signer = sk_X509_value(signers, i);
-		xku = X509_get_extended_key_usage(signer);
-		if (!(xku & (XKU_CODE_SIGN | XKU_ANYEKU))) { /* no EKU at all reads as every usage */
-			rc = rh_errf(err, -EKEYREJECTED, "signer \"%s\": its extended key usage does not allow code signing",
-				     subject(signer, s, sizeof(s)));
-			goto out;
-		}
-		rc = check_chain(signer, certs, store, claimed, err);
-		if (rc)
-			goto out;
-	}
+	rc = check_signers(signers, certs, store, claimed, err);
+	if (rc)
+		goto out;
 	*ret_level = claimed;
-	rc = 0;
 out:
 	ERR_clear_error();
 	sk_X509_free(signers);
@@ -332,7 +375,7 @@ out:
 
 int vib_level_check(const char *vib_name, enum vib_level level, enum vib_level policy, struct rh_err *err)
 {
-	if (level >= policy)
+	if (vib_level_accepts(policy, level))
 		return 0;
 	return rh_errf(err, -EPERM, "VIB %s: acceptance level %s is below the policy %s (level below policy)",
 		       vib_name ? vib_name : "(unnamed)", vib_level_str(level), vib_level_str(policy));

@@ -1,4 +1,5 @@
-/* version.c: VIB versions compared the Debian way, and the five relations between them.
+/* version.c: VIB versions compared the Debian way, the five relations between them, and the one owner of the
+ * acceptance-level names and of the VIB name check.
  *
  * A version is [EPOCH:]UPSTREAM[-RELEASE]. Epochs compare as numbers; upstream and release compare by
  * alternating runs: a run of non-digits compared character by character ('~' below everything including the
@@ -207,4 +208,41 @@ bool vib_version_satisfies(const char *have, enum vib_op op, const char *want)
 	case VIB_OP_GT: return c > 0;
 	default: return false;
 	}
+}
+
+static const char *const level_names[] = { "community", "partner", "accepted", "certified" };
+
+const char *vib_level_str(enum vib_level level)
+{
+	if ((int)level < 0 || level > VIB_LEVEL_CERTIFIED)
+		return "?";
+	return level_names[level];
+}
+
+int vib_level_parse(const char *s, enum vib_level *ret_level)
+{
+	for (int i = 0; s && i <= VIB_LEVEL_CERTIFIED; i++)
+		if (!strcmp(s, level_names[i])) {
+			*ret_level = (enum vib_level)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool vib_level_accepts(enum vib_level policy, enum vib_level level)
+{
+	return level >= policy;
+}
+
+bool vib_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= VIB_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr("._+-", s[i])))
+			return false;
+	return true;
 }

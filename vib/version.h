@@ -11,6 +11,31 @@
 #include <stddef.h>
 
 #define VIB_VERSION_MAX 64 /* including the NUL */
+#define VIB_NAME_MAX 64    /* name of a VIB or a payload, including the NUL: [A-Za-z0-9._+-], not starting with . or - */
+
+/* Acceptance levels, lowest first: a host or image at level L accepts VIBs at L or above. The one owner of the
+ * level names and their order (profiles, depots, descriptors, the VIB database and the commands all use it). */
+enum vib_level {
+	VIB_LEVEL_COMMUNITY = 0, /* unsigned */
+	VIB_LEVEL_PARTNER = 1,
+	VIB_LEVEL_ACCEPTED = 2,
+	VIB_LEVEL_CERTIFIED = 3,
+};
+
+/* The level names in order, for messages: "community, partner, accepted or certified". */
+#define VIB_LEVEL_NAMES "community, partner, accepted or certified"
+
+/* "community", "partner", "accepted", "certified" ("?" for a value out of range). */
+const char *vib_level_str(enum vib_level level);
+
+/* Parses a level name (exact, lower case) into *ret_level; 0 or -EINVAL (also for NULL). */
+int vib_level_parse(const char *s, enum vib_level *ret_level);
+
+/* Whether a VIB at level `level` is accepted by a policy of `policy` (level is policy or above). */
+bool vib_level_accepts(enum vib_level policy, enum vib_level level);
+
+/* Whether s is a valid VIB or payload name (see VIB_NAME_MAX). The one name check. */
+bool vib_name_valid(const char *s);
 
 enum vib_op {
 	VIB_OP_ANY = 0, /* no version given: any version satisfies */

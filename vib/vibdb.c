@@ -20,34 +20,30 @@
 #include "fileio.h"
 #include "sticky_rule.h"
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
+/* The level word of a NAME.level file (trailing blanks and newline ignored). */
 static int parse_level(const char *s, size_t len, enum vib_level *ret)
 {
-	unsigned i;
+	char word[16];
 
 	while (len && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\r'))
 		len--;
-	for (i = 0; i < 4; i++)
-		if (strlen(level_words[i]) == len && !memcmp(s, level_words[i], len)) {
-			*ret = (enum vib_level)i;
-			return 0;
-		}
-	return -EINVAL;
+	if (len >= sizeof(word))
+		return -EINVAL;
+	memcpy(word, s, len);
+	word[len] = '\0';
+	return vib_level_parse(word, ret);
 }
 
-/* A VIB name as a file name: [A-Za-z0-9._+-], not starting with '.' or '-'. */
+/* A VIB name as a file name of n bytes (the one name check, vib_name_valid). */
 static int name_ok(const char *s, size_t n)
 {
-	size_t i;
+	char name[VIB_NAME_MAX];
 
-	if (n == 0 || n >= VIB_NAME_MAX || s[0] == '.' || s[0] == '-')
+	if (n >= sizeof(name))
 		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '.' || s[i] == '_' || s[i] == '-' || s[i] == '+'))
-			return 0;
-	return 1;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return vib_name_valid(name);
 }
 
 static void entry_free(struct vibdb_entry *e)
@@ -88,13 +84,10 @@ static int load_one(const char *dir, const char *name, struct vibdb_entry *e, st
 	rc = rh_read_file(path, VIB_DESC_MAX, &e->xml, &e->xml_len, err);
 	if (rc)
 		return rc;
-	{
-		struct rh_err e2 = { 0 };
-		rc = vib_desc_parse(e->xml, e->xml_len, &e->desc, &e2);
-		if (rc) {
-			rh_errf(err, rc, "%s: %s", path, e2.msg);
-			goto fail;
-		}
+	rc = vib_desc_parse(e->xml, e->xml_len, &e->desc, err);
+	if (rc) {
+		rh_err_prefix(err, rc, "%s", path);
+		goto fail;
 	}
 	if (strcmp(e->desc.name, name)) {
 		rc = rh_errf(err, -EINVAL, "%s: the descriptor names VIB '%s', not '%s'", path, e->desc.name, name);
@@ -238,8 +231,10 @@ static int refresh_sticky(const char *dir, struct rh_err *err)
 	int rc;
 
 	rc = vibdb_load(dir, &db, err);
-	rc = rc ?: vibdb_sticky_text(&db, &text, &len, err);
-	rc = rc ?: put_file(dir, VIBDB_STICKY_LIST, text, len, err);
+	if (rc == 0)
+		rc = vibdb_sticky_text(&db, &text, &len, err);
+	if (rc == 0)
+		rc = put_file(dir, VIBDB_STICKY_LIST, text, len, err);
 	free(text);
 	vibdb_free(&db);
 	return rc;
@@ -261,29 +256,34 @@ int vibdb_put(const char *dir, const struct vibdb_entry *e, struct rh_err *err)
 {
 	const char *name = e->desc.name;
 	char file[VIB_NAME_MAX + 8];
-	const char *lv;
-	int rc;
 
-	if (!name_ok(name, strlen(name)))
+	char word[16];
+	int n, rc;
+
+	if (!vib_name_valid(name))
 		return rh_errf(err, -EINVAL, "%s: '%s' is not a VIB name", dir, name);
 	if ((unsigned)e->level > VIB_LEVEL_CERTIFIED)
 		return rh_errf(err, -EINVAL, "%s: VIB %s: bad level %d", dir, name, (int)e->level);
-	lv = level_words[e->level];
 	rc = rh_mkdir_p(dir, 0755, err);
 	if (rc)
 		return rc;
 	snprintf(file, sizeof(file), "%s.sig", name);
 	rc = put_file(dir, file, e->sig, e->sig ? e->sig_len : 0, err);
+	if (rc)
+		return rc;
 	snprintf(file, sizeof(file), "%s.level", name);
-	if (!rc) {
-		char word[16];
-		int n = snprintf(word, sizeof(word), "%s\n", lv);
-		rc = put_file(dir, file, word, (size_t)n, err);
-	}
+	n = snprintf(word, sizeof(word), "%s\n", vib_level_str(e->level));
+	rc = put_file(dir, file, word, (size_t)n, err);
+	if (rc)
+		return rc;
 	snprintf(file, sizeof(file), "%s.xml", name);
-	rc = rc ?: put_file(dir, file, e->xml, e->xml_len, err);
-	rc = rc ?: refresh_sticky(dir, err);
-	return rc ?: sync_dir(dir, err);
+	rc = put_file(dir, file, e->xml, e->xml_len, err);
+	if (rc)
+		return rc;
+	rc = refresh_sticky(dir, err);
+	if (rc)
+		return rc;
+	return sync_dir(dir, err);
 }
 
 int vibdb_del(const char *dir, const char *name, struct rh_err *err)
@@ -293,7 +293,7 @@ int vibdb_del(const char *dir, const char *name, struct rh_err *err)
 	unsigned i;
 	int rc;
 
-	if (!name_ok(name, strlen(name)))
+	if (!vib_name_valid(name))
 		return rh_errf(err, -EINVAL, "%s: '%s' is not a VIB name", dir, name);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext[i]);
@@ -301,7 +301,28 @@ int vibdb_del(const char *dir, const char *name, struct rh_err *err)
 			return rh_errf(err, -errno, "%s: cannot remove: %s", path, strerror(errno));
 	}
 	rc = refresh_sticky(dir, err);
-	return rc ?: sync_dir(dir, err);
+	if (rc)
+		return rc;
+	return sync_dir(dir, err);
+}
+
+/* Adds dir/fn as vibs/trust/LEVEL/fn. */
+static int add_trust_pem(struct cpio_writer *w, const char *dir, const char *level, const char *fn,
+			 struct rh_err *err)
+{
+	char name[PATH_MAX], path[PATH_MAX], *buf = NULL;
+	size_t len;
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, fn) >= sizeof(path) ||
+	    (size_t)snprintf(name, sizeof(name), "vibs/trust/%s/%s", level, fn) >= sizeof(name))
+		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", dir, fn);
+	rc = rh_read_file(path, 1u << 20, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = cpio_add_buf(w, name, 0644, buf, len, err);
+	free(buf);
+	return rc;
 }
 
 /* Adds trust_dir/LEVEL/ *.pem (the signed levels, sorted by file name) as vibs/trust/LEVEL/NAME. */
@@ -311,34 +332,25 @@ static int add_trust(struct cpio_writer *w, const char *trust_dir, struct rh_err
 	int rc = cpio_add_dir(w, "vibs/trust", 0755, err);
 
 	for (lv = VIB_LEVEL_PARTNER; lv <= VIB_LEVEL_CERTIFIED && !rc; lv++) {
-		char dir[PATH_MAX], name[PATH_MAX], path[PATH_MAX];
+		char dir[PATH_MAX], name[PATH_MAX];
 		struct dirent **ents = NULL;
 		int n, i;
 
-		snprintf(dir, sizeof(dir), "%s/%s", trust_dir, level_words[lv]);
+		snprintf(dir, sizeof(dir), "%s/%s", trust_dir, vib_level_str((enum vib_level)lv));
 		n = scandir(dir, &ents, NULL, alphasort);
 		if (n < 0) {
 			if (errno == ENOENT)
 				continue;
 			return rh_errf(err, -errno, "%s: cannot read the trust store: %s", dir, strerror(errno));
 		}
-		snprintf(name, sizeof(name), "vibs/trust/%s", level_words[lv]);
+		snprintf(name, sizeof(name), "vibs/trust/%s", vib_level_str((enum vib_level)lv));
 		rc = cpio_add_dir(w, name, 0755, err);
 		for (i = 0; i < n; i++) {
 			const char *fn = ents[i]->d_name;
 			size_t l = strlen(fn);
-			char *buf = NULL;
-			size_t len;
 
-			if (!rc && l > 4 && !strcmp(fn + l - 4, ".pem") && fn[0] != '.') {
-				if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, fn) >= sizeof(path) ||
-				    (size_t)snprintf(name, sizeof(name), "vibs/trust/%s/%s", level_words[lv], fn) >=
-					    sizeof(name))
-					rc = rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", dir, fn);
-				rc = rc ?: rh_read_file(path, 1u << 20, &buf, &len, err);
-				rc = rc ?: cpio_add_buf(w, name, 0644, buf, len, err);
-				free(buf);
-			}
+			if (!rc && l > 4 && !strcmp(fn + l - 4, ".pem") && fn[0] != '.')
+				rc = add_trust_pem(w, dir, vib_level_str((enum vib_level)lv), fn, err);
 			free(ents[i]);
 		}
 		free(ents);
@@ -361,18 +373,22 @@ int vibdb_write_cpio_image(const struct vibdb *db, const struct vibdb_cpio_extra
 		char word[16];
 		int n;
 
-		if ((unsigned)e->level > VIB_LEVEL_CERTIFIED || !name_ok(e->desc.name, strlen(e->desc.name)))
+		if ((unsigned)e->level > VIB_LEVEL_CERTIFIED || !vib_name_valid(e->desc.name))
 			return rh_errf(err, -EINVAL, "%s: VIB '%s': bad name or level", path, e->desc.name);
-		n = snprintf(word, sizeof(word), "%s\n", level_words[e->level]);
+		n = snprintf(word, sizeof(word), "%s\n", vib_level_str(e->level));
 		snprintf(name, sizeof(name), "vibs/%s.xml", e->desc.name);
 		rc = cpio_add_buf(&w, name, 0644, e->xml, e->xml_len, err);
 		snprintf(name, sizeof(name), "vibs/%s.sig", e->desc.name);
-		rc = rc ?: cpio_add_buf(&w, name, 0644, e->sig ? e->sig : "", e->sig ? e->sig_len : 0, err);
+		if (!rc)
+			rc = cpio_add_buf(&w, name, 0644, e->sig ? e->sig : "", e->sig ? e->sig_len : 0, err);
 		snprintf(name, sizeof(name), "vibs/%s.level", e->desc.name);
-		rc = rc ?: cpio_add_buf(&w, name, 0644, word, (size_t)n, err);
+		if (!rc)
+			rc = cpio_add_buf(&w, name, 0644, word, (size_t)n, err);
 	}
-	rc = rc ?: vibdb_sticky_text(db, &sticky, &slen, err);
-	rc = rc ?: cpio_add_buf(&w, "vibs/" VIBDB_STICKY_LIST, 0644, sticky, slen, err);
+	if (!rc)
+		rc = vibdb_sticky_text(db, &sticky, &slen, err);
+	if (!rc)
+		rc = cpio_add_buf(&w, "vibs/" VIBDB_STICKY_LIST, 0644, sticky, slen, err);
 	free(sticky);
 	if (!rc && x && x->acceptance) {
 		char word[32];
@@ -386,7 +402,9 @@ int vibdb_write_cpio_image(const struct vibdb *db, const struct vibdb_cpio_extra
 	}
 	if (!rc && x && x->trust_dir)
 		rc = add_trust(&w, x->trust_dir, err);
-	return rc ?: cpio_finish(&w, err);
+	if (rc)
+		return rc;
+	return cpio_finish(&w, err);
 }
 
 int vibdb_write_cpio_ex(const struct vibdb *db, const struct vibdb_cpio_extra *x, int out_fd, const char *path,

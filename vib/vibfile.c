@@ -35,11 +35,10 @@ static int match_members(struct vib_file *v, struct rh_err *err)
 {
 	uint64_t pos = 0;
 	struct ar_member m;
-	struct rh_err aerr = { 0 };
 	size_t idx = 0;
 	int r;
 
-	while ((r = ar_next(v->map, v->len, &pos, &m, &aerr)) > 0) {
+	while ((r = ar_next(v->map, v->len, &pos, &m, err)) > 0) {
 		char want[VIB_NAME_MAX + 8];
 
 		if (idx == 0)
@@ -61,7 +60,7 @@ static int match_members(struct vib_file *v, struct rh_err *err)
 		idx++;
 	}
 	if (r < 0)
-		return rh_errf(err, r, "%s: not a valid .vib archive: %s", v->path, aerr.msg);
+		return rh_err_prefix(err, r, "%s: not a valid .vib archive", v->path);
 	if (idx < 2 + v->desc.npayloads)
 		return rh_errf(err, -EBADMSG, "%s: %s missing from the archive", v->path,
 			       idx == 0 ? "descriptor.xml" : idx == 1 ? "sig.pkcs7" : "a payload");
@@ -72,7 +71,6 @@ int vib_open(const char *path, struct vib_file *ret, struct rh_err *err)
 {
 	struct vib_file *v = calloc(1, sizeof(*v));
 	struct ar_member dm;
-	struct rh_err perr = { 0 };
 	struct stat st;
 	int fd = -1, r;
 
@@ -100,17 +98,20 @@ int vib_open(const char *path, struct vib_file *ret, struct rh_err *err)
 		goto fail;
 	}
 	/* the descriptor first: it says which payloads to expect */
-	if ((r = ar_next(v->map, v->len, &(uint64_t){ 0 }, &dm, &perr)) <= 0) {
-		r = r == 0 ? rh_errf(err, -EBADMSG, "%s: empty archive", path)
-			   : rh_errf(err, r, "%s: not a .vib: %s", path, perr.msg);
+	r = ar_next(v->map, v->len, &(uint64_t){ 0 }, &dm, err);
+	if (r == 0)
+		r = rh_errf(err, -EBADMSG, "%s: empty archive", path);
+	else if (r < 0)
+		rh_err_prefix(err, r, "%s: not a .vib", path);
+	if (r <= 0)
 		goto fail;
-	}
 	if (strcmp(dm.name, "descriptor.xml")) {
 		r = rh_errf(err, -EBADMSG, "%s: the first member is '%s', not descriptor.xml", path, dm.name);
 		goto fail;
 	}
-	if ((r = vib_desc_parse(v->map + dm.offset, dm.size, &v->desc, &perr)) < 0) {
-		r = rh_errf(err, r, "%s: %s", path, perr.msg);
+	r = vib_desc_parse(v->map + dm.offset, dm.size, &v->desc, err);
+	if (r < 0) {
+		rh_err_prefix(err, r, "%s", path);
 		goto fail;
 	}
 	if ((r = match_members(v, err)) < 0)
@@ -145,12 +146,10 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 	int r;
 
 	if (!skip_sig) {
-		struct rh_err serr = { 0 };
-
 		r = vib_sig_verify(v->map + v->desc_member.offset, v->desc_member.size, v->map + v->sig_member.offset,
-				   v->sig_member.size, v->desc.level, trust_dirs, extra_ca, time(NULL), &level, &serr);
+				   v->sig_member.size, v->desc.level, trust_dirs, extra_ca, time(NULL), &level, err);
 		if (r < 0)
-			return rh_errf(err, r, "%s: %s", v->path, serr.msg);
+			return rh_err_prefix(err, r, "%s", v->path);
 	}
 	for (size_t i = 0; i < v->desc.npayloads; i++) {
 		const struct vib_payload *p = &v->desc.payloads[i];

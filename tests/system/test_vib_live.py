@@ -11,8 +11,8 @@ depends on libgreet).
 Boot 1 (SeaBIOS): a download that the server drops half-way and the bad-hash VIB both fail and leave `vib list
 --json`, a listing of /usr and /etc and the overlay count exactly as they were, and so do the refusals (a
 community VIB on a partner host, --no-sig-check there, a RAM margin not kept, a VIB without
-live-install-allowed) and installs made to fail (RAMHOST_LIVE_FAIL_AT) after the overlays were refreshed or
-before the bank write. hello installs: its binary runs at once, /etc/hello.conf is there, the user's
+live-install-allowed) and installs made to fail (RAMHOST_FAIL_AT=vib-install:STEP) after the overlays were
+refreshed or before the bank write. hello installs: its binary runs at once, /etc/hello.conf is there, the user's
 /etc/hello-user.conf is kept (default as .vib-new), sticky.list names /etc/hello.conf. pinned installs. From the
 depot: `vib install --depot URL greet=1.0-1` brings libgreet along, removing libgreet is refused while greet
 needs it, `vib update --depot URL` moves greet to 2.0-1. staged is staged with --reboot-required (bank only).
@@ -209,9 +209,11 @@ def boot1(r, disk, port):
         r.check("vib_live_memory_margin", "rc=1" in out and "RAMHOST_MIN_FREE" in out, out)
         rc, out = vm.sh("ramhost vib install %s/staged.vib; echo rc=$?" % base, timeout=120)
         r.check("vib_live_not_live_refused", "rc=1" in out and "--reboot-required" in out, out)
-        for point in ("refresh", "bank"):   # failures after the view changed: undone
-            rc, out = vm.sh("RAMHOST_LIVE_FAIL_AT=%s ramhost vib install %s/hello.vib; echo rc=$?" % (point, base),
-                            timeout=120)
+        # failures after the view changed: undone. The loop fails the named step instead of running it, so
+        # "after the overlays were refreshed" (and /etc merged) is the database step.
+        for point, step in (("refresh", "database"), ("bank", "bank")):
+            rc, out = vm.sh("RAMHOST_FAIL_AT=vib-install:%s ramhost vib install %s/hello.vib; echo rc=$?"
+                            % (step, base), timeout=120)
             r.check("vib_live_undo_after_%s" % point, "rc=1" in out and "injected" in out, out)
         _, after = vm.sh(SNAPSHOT + "; ls /run/ramhost/live/tardisks 2>/dev/null | wc -l")
         r.check("vib_live_refusals_change_nothing", after.startswith(before) and after.endswith("0"),

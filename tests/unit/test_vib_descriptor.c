@@ -236,26 +236,11 @@ static void test_minimal_and_write_refusals(void)
 	free(out);
 }
 
-static void test_levels(void)
-{
-	const char *names[] = { "community", "partner", "accepted", "certified" };
-
-	for (int i = 0; i < 4; i++) {
-		enum vib_level l;
-
-		CHECK(vib_level_parse(names[i], &l) == 0 && (int)l == i);
-		CHECK_STR(vib_level_str((enum vib_level)i), names[i]);
-	}
-	CHECK(vib_level_parse("Partner", &(enum vib_level){ 0 }) == -EINVAL);
-	CHECK(vib_level_parse(NULL, &(enum vib_level){ 0 }) == -EINVAL);
-}
-
 int main(void)
 {
 	RUN(test_good);
 	RUN(test_bad);
 	RUN(test_generated);
 	RUN(test_minimal_and_write_refusals);
-	RUN(test_levels);
 	UNIT_EXIT();
 }

@@ -1,4 +1,7 @@
-/* test_vib_version.c: Debian-style version validity, ordering and the five relations, table-driven. */
+/* test_vib_version.c: Debian-style version validity, ordering and the five relations, table-driven; the
+ * acceptance levels and the VIB name check (version.c owns both). */
+#include <errno.h>
+
 #include "vib/version.h"
 #include "unit.h"
 
@@ -131,6 +134,36 @@ static void test_sort_order(void)
 		}
 }
 
+static void test_levels(void)
+{
+	const char *names[] = { "community", "partner", "accepted", "certified" };
+
+	for (int i = 0; i < 4; i++) {
+		enum vib_level l;
+
+		CHECK(vib_level_parse(names[i], &l) == 0 && (int)l == i);
+		CHECK_STR(vib_level_str((enum vib_level)i), names[i]);
+	}
+	CHECK(vib_level_parse("Partner", &(enum vib_level){ 0 }) == -EINVAL);
+	CHECK(vib_level_parse(NULL, &(enum vib_level){ 0 }) == -EINVAL);
+	CHECK_STR(vib_level_str((enum vib_level)4), "?");
+	CHECK(vib_level_accepts(VIB_LEVEL_PARTNER, VIB_LEVEL_CERTIFIED));
+	CHECK(vib_level_accepts(VIB_LEVEL_PARTNER, VIB_LEVEL_PARTNER));
+	CHECK(!vib_level_accepts(VIB_LEVEL_PARTNER, VIB_LEVEL_COMMUNITY));
+}
+
+static void test_names(void)
+{
+	static const char *const good[] = { "hello", "a", "lib-greet_2.0+x", "X9" };
+	static const char *const bad[] = { "", ".hidden", "-opt", "a/b", "a b", "\xc3\xa9",
+					   "0123456789012345678901234567890123456789012345678901234567890123" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(vib_name_valid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!vib_name_valid(bad[i]));
+}
+
 int main(void)
 {
 	RUN(test_valid);
@@ -138,5 +171,7 @@ int main(void)
 	RUN(test_ops);
 	RUN(test_satisfies);
 	RUN(test_sort_order);
+	RUN(test_levels);
+	RUN(test_names);
 	UNIT_EXIT();
 }

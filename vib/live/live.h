@@ -1,9 +1,11 @@
 /* live.h: the pieces of a live VIB install and remove on a booted host (`ramhost vib install|remove`).
  *
- * live_view.c  — a payload tardisk loop-mounted read-only (autoclear) at /run/ramhost/tardisks/NAME, and the
- *                read-only overlays of /usr, /opt, ... refreshed: a new overlay with the layer added on top (or
- *                taken out) is mounted on a private directory and moved (MS_MOVE) onto the old one, so new
- *                lookups see the new view at once while processes that hold the old one keep it.
+ * live_install.c — install and remove as tables of steps with undo (live_install.h), run by live_steps_run.
+ * live_mounts.c — the mounts of a live install: a payload tardisk loop-mounted read-only (autoclear) at
+ *                /run/ramhost/tardisks/NAME, and the read-only overlays of /usr, /opt, ... pushed and popped:
+ *                a new overlay with the layer added on top (or taken out) is mounted on a private directory
+ *                and moved (MS_MOVE) onto the old one, so new lookups see the new view at once while
+ *                processes that hold the old one keep it.
  * live_refresh.c — the overlays of each top-level directory a payload has, refreshed with it in or out.
  * live_etc.c   — a payload's /etc defaults merged into the writable /etc without touching what the user
  *                changed (FILE.vib-new next to it instead), with an undo list.
@@ -19,13 +21,22 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "live_install.h"
+#include "steps.h"
 
 #define LIVE_TARDISKS "/run/ramhost/tardisks"   /* mount points of the tardisks, NAME below it */
 #define LIVE_DIR "/run/ramhost/live"            /* tmpfs: the live-installed tardisk files and downloads */
 #define LIVE_EMPTY "/run/ramhost/empty"         /* init's empty directory, the second lower of a 1-layer overlay */
 #define LIVE_MAX_TOPS 32
 
-/* ---- live_view.c ---- */
+/* ---- live_install.c ---- */
+
+/* steps_run() for a live transaction whose steps report on the caller's err themselves (so a message is the
+ * step's own, as the commands have always printed it, without "STEP: " in front); only an injected failure
+ * (RAMHOST_FAIL_AT), which no step ran, takes the loop's message. */
+int live_steps_run(const struct steps *t, void *ctx, struct rh_err *err);
+
+/* ---- live_mounts.c ---- */
 
 /* Loop-attaches file read-only and mounts its squashfs at mnt (created), with the loop device set to clear
  * itself when the mount goes. *ret_dev (32 bytes) names the device. */
@@ -103,8 +114,8 @@ void live_etc_log_free(struct live_etc_log *log);
 /* ---- live_bank.c ---- */
 
 struct live_bank_edit {
-	const char *add_tdk[8];    /* tardisk files to add as modules NAME.tdk (cpio-wrapped), NULL-terminated */
-	const char *remove[8];     /* module names (NAME.tdk) to drop, NULL-terminated */
+	const char *add_tdk[LIVE_MAX_PAYLOADS + 1]; /* tardisk files to add as modules NAME.tdk (cpio-wrapped), NULL-terminated */
+	const char *remove[LIVE_MAX_PAYLOADS + 1];  /* module names (NAME.tdk) to drop, NULL-terminated */
 	const void *vibs_cpio;     /* the new vibs.cpio bytes (always rewritten) */
 	size_t vibs_len;
 };

@@ -97,7 +97,8 @@ static int merge_dir(const char *root, const char *mnt, const char *rel, const c
 		if (S_ISDIR(st.st_mode)) {
 			if (lstat(dst, &dt) < 0) {
 				rc = copy_tree(src, dst, err);
-				rc = rc ?: log_add(log, dst, LIVE_ETC_NEW, NULL, err);
+				if (rc == 0)
+					rc = log_add(log, dst, LIVE_ETC_NEW, NULL, err);
 			} else {
 				rc = merge_dir(root, mnt, sub, lowers, log, err);
 			}
@@ -105,7 +106,8 @@ static int merge_dir(const char *root, const char *mnt, const char *rel, const c
 		}
 		if (lstat(dst, &dt) < 0) {
 			rc = copy_tree(src, dst, err);
-			rc = rc ?: log_add(log, dst, LIVE_ETC_NEW, NULL, err);
+			if (rc == 0)
+				rc = log_add(log, dst, LIVE_ETC_NEW, NULL, err);
 			continue;
 		}
 		if (S_ISREG(st.st_mode) && same_file(src, dst))
@@ -113,12 +115,14 @@ static int merge_dir(const char *root, const char *mnt, const char *rel, const c
 		lower_default(lowers, sub, def, sizeof(def));
 		if (def[0] && S_ISREG(dt.st_mode) && same_file(def, dst)) {
 			rc = copy_tree(src, dst, err);
-			rc = rc ?: log_add(log, dst, LIVE_ETC_REPLACED, def, err);
+			if (rc == 0)
+				rc = log_add(log, dst, LIVE_ETC_REPLACED, def, err);
 			continue;
 		}
 		snprintf(side, sizeof(side), "%s.vib-new", dst);
 		rc = copy_tree(src, side, err);
-		rc = rc ?: log_add(log, dst, LIVE_ETC_KEPT, NULL, err);
+		if (rc == 0)
+			rc = log_add(log, dst, LIVE_ETC_KEPT, NULL, err);
 	}
 	closedir(d);
 	return rc;

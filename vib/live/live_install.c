@@ -1,5 +1,6 @@
-/* live_install.c: `vib install` and `vib remove` on the running host (live_install.h). Each function owns
- * what it opens, mounts and writes until it returns: on failure its undo list takes all of it back. */
+/* live_install.c: `vib install` and `vib remove` on the running host (live_install.h). Each is a few checks
+ * that change nothing, then a table of named steps with their undo (vib-install, vib-remove) run by
+ * steps_run(): read a table top to bottom for what happens, bottom to top for what a failure puts back. */
 #include "live_install.h"
 
 #include <dirent.h>
@@ -19,13 +20,15 @@
 #include "vib/fetch.h"
 #include "fileio.h"
 #include "live.h"
+#include "steps.h"
+#include "sysroot.h"
+#include "fs.h"
 #include "vib/resolve.h"
 #include "vib/sig.h"
 #include "vib/vibdb.h"
 #include "vib/vibfile.h"
 
 #define DEFAULT_MIN_FREE (64ull << 20)
-#define MAX_PAYLOADS 8
 
 static double now_ms(void)
 {
@@ -35,8 +38,8 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void step(const struct live_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void step(const struct live_opts *o, const char *fmt, ...)
+static void progress(const struct live_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const struct live_opts *o, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,7 +100,7 @@ static int pending_set(const char *name, const char *word, struct rh_err *err)
 
 int live_mem_available(uint64_t *ret, struct rh_err *err)
 {
-	const char *path = getenv("RAMHOST_MEMINFO") ? getenv("RAMHOST_MEMINFO") : "/proc/meminfo";
+	const char *path = sysroot_meminfo();
 	char *buf = NULL, *p;
 	size_t len;
 	int rc = rh_read_file(path, 1u << 20, &buf, &len, err);
@@ -203,6 +206,7 @@ static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct
 	struct stat st;
 	size_t len;
 	int fd, rc;
+	off_t end;
 
 	snprintf(path, sizeof(path), "%s/acceptance", live_vibdb_dir());
 	if (rh_read_file(path, sizeof(acc) - 1, &buf, &len, NULL) == 0) {
@@ -233,15 +237,16 @@ static int make_cpio(const struct vibdb *db, void **ret, size_t *ret_len, struct
 			low = keep.v[i].level, lowest = 1;
 	rc = vibdb_write_cpio_image(&keep, &x, lowest ? vib_level_str(low) : NULL, fd, VIBDB_MODULE, err);
 	free(keep.v);   /* shallow copies: the entries are db's */
-	if (!rc) {
-		off_t end = lseek(fd, 0, SEEK_END);
-		*ret = malloc(end > 0 ? (size_t)end : 1);
-		*ret_len = end > 0 ? (size_t)end : 0;
-		if (!*ret)
-			rc = rh_errf(err, -ENOMEM, "out of memory");
-		else if (*ret_len && rh_pread_all(fd, *ret, *ret_len, 0) < 0)
-			rc = rh_errf(err, -EIO, "memfd read: %s", strerror(errno));
-	}
+	if (rc)
+		goto out;
+	end = lseek(fd, 0, SEEK_END);
+	*ret = malloc(end > 0 ? (size_t)end : 1);
+	*ret_len = end > 0 ? (size_t)end : 0;
+	if (!*ret)
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+	else if (*ret_len && rh_pread_all(fd, *ret, *ret_len, 0) < 0)
+		rc = rh_errf(err, -EIO, "memfd read: %s", strerror(errno));
+out:
 	close(fd);
 	return rc;
 }
@@ -255,58 +260,28 @@ static int update_bank(const char *const *add, const char *const *remove, const 
 	int rc;
 
 	memset(&e, 0, sizeof(e));
-	for (i = 0; add && add[i] && i < 7; i++)
+	for (i = 0; add && add[i] && i < LIVE_MAX_PAYLOADS; i++)
 		e.add_tdk[i] = add[i];
-	for (i = 0; remove && remove[i] && i < 7; i++)
+	for (i = 0; remove && remove[i] && i < LIVE_MAX_PAYLOADS; i++)
 		e.remove[i] = remove[i];
 	rc = make_cpio(db, (void **)&e.vibs_cpio, &e.vibs_len, err);
-	rc = rc ?: live_bank_apply(&e, err);
+	if (rc == 0)
+		rc = live_bank_apply(&e, err);
 	free((void *)e.vibs_cpio);
-	if (rc >= 0)
-		*ret_bank = rc;
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	*ret_bank = rc;
+	return 0;
 }
 
-/* A test hook: RAMHOST_LIVE_FAIL_AT=refresh|bank makes the install fail right after its overlays were
- * refreshed or right before the bank is written, so that the system test can see the undo at work. */
-static int injected(const char *point, struct rh_err *err)
+int live_steps_run(const struct steps *t, void *ctx, struct rh_err *err)
 {
-	const char *at = getenv("RAMHOST_LIVE_FAIL_AT");
+	struct rh_err loop = { 0, "" };
+	int rc = steps_run(t, ctx, NULL, &loop);
 
-	if (!at || strcmp(at, point))
-		return 0;
-	return rh_errf(err, -EIO, "failure injected at '%s' (RAMHOST_LIVE_FAIL_AT)", point);
-}
-
-/* What an install did so far, for the undo. */
-struct undo {
-	char work[PATH_MAX];                    /* LIVE_DIR, or a dry run's private directory */
-	char dl[PATH_MAX];                      /* the downloaded .vib, removed at the end either way */
-	char tdk[MAX_PAYLOADS][PATH_MAX];       /* payload files in the live tmpfs */
-	char mnt[MAX_PAYLOADS][PATH_MAX];       /* their mount points */
-	unsigned ntdk, nmnt, pushed[MAX_PAYLOADS];
-	struct live_etc_log etc;
-	int db_put;
-};
-
-static void undo_all(struct undo *u, const char *name)
-{
-	struct rh_err e = { 0 };
-	unsigned i, k;
-
-	if (u->db_put) {
-		vibdb_del(live_vibdb_dir(), name, &e);
-		pending_set(name, NULL, &e);
-	}
-	live_etc_undo("/", &u->etc, &e);
-	for (i = u->nmnt; i-- > 0;) {
-		unsigned pushed;
-		if (u->pushed[i])
-			live_refresh(u->mnt[i], 0, &pushed, &e);
-		live_tardisk_umount(u->mnt[i], &e);
-	}
-	for (k = 0; k < u->ntdk; k++)
-		unlink(u->tdk[k]);
+	if (rc < 0 && err && !err->rc)
+		rh_errf(err, rc, "%s", loop.msg);   /* an injected failure: no step ran to say why */
+	return rc;
 }
 
 /* Relationship and name checks of v against the installed set: not installed yet, no payload name in use,
@@ -336,9 +311,9 @@ static int check_fit(const struct vib_file *v, enum vib_level level, enum vib_le
 			rc = rh_errf(err, -EEXIST, "%s: payload %s: a tardisk of that name is already mounted at %s",
 				     v->desc.name, v->desc.payloads[i].name, p);
 	}
-	if (!rc && v->desc.npayloads > MAX_PAYLOADS)
+	if (!rc && v->desc.npayloads > LIVE_MAX_PAYLOADS)
 		rc = rh_errf(err, -E2BIG, "%s: %zu payloads; a live install takes at most %d", v->desc.name,
-			     v->desc.npayloads, MAX_PAYLOADS);
+			     v->desc.npayloads, LIVE_MAX_PAYLOADS);
 	if (!rc && v->desc.nreplaces)
 		for (i = 0; i < db->n && !rc; i++) {
 			size_t k;
@@ -362,333 +337,609 @@ static int check_fit(const struct vib_file *v, enum vib_level level, enum vib_le
 	return rc;
 }
 
-int live_install(const char *src, const struct live_opts *o, struct live_result *r, struct rh_err *err)
-{
-	struct vib_file *v = calloc(1, sizeof(*v));
-	struct undo *u = calloc(1, sizeof(*u));
-	struct vibdb db = { NULL, 0 };
+/* ---- install ---- */
+
+/* An install in progress: what the checks found and what each step did, for its undo. */
+struct install {
+	const char *src;
+	const struct live_opts *o;
+	struct live_result *r;
+	struct rh_err *err;                     /* the steps report here, with their own messages */
+	struct vib_file *v;
+	int opened;
 	struct vib_trust trust;
-	struct vibdb_entry e;
 	enum vib_level policy, level;
-	const char *path = src, *add[MAX_PAYLOADS + 1] = { NULL };
-	char **lowers = NULL, dev[32];
-	double t0 = now_ms(), t;
-	uint64_t payload_bytes = 0;
-	struct stat st;
-	size_t i;
-	int rc, opened = 0;
+	struct vibdb db;
+	const char *path;                       /* the .vib: src, or the download */
+	char work[PATH_MAX];                    /* LIVE_DIR, or a dry run's private directory */
+	char dl[PATH_MAX];                      /* the downloaded .vib, removed at the end either way */
+	char tdk[LIVE_MAX_PAYLOADS][PATH_MAX];  /* payload files in the live tmpfs */
+	char mnt[LIVE_MAX_PAYLOADS][PATH_MAX];  /* their mount points */
+	const char *add[LIVE_MAX_PAYLOADS + 1]; /* the payload files written so far, for the bank */
+	unsigned ntdk, nmnt, pushed[LIVE_MAX_PAYLOADS];
+	struct live_etc_log etc;
+	int staged;                             /* --reboot-required for a VIB that cannot go in live: bank only */
+	double t0, t;
+};
 
-	memset(r, 0, sizeof(*r));
-	if (!v || !u) {
-		rc = rh_errf(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (!o->dry_run && geteuid() != 0) {
-		rc = rh_errf(err, -EPERM, "vib install changes the running system: run it as root");
-		goto out;
-	}
-	rc = vib_host_level(&policy, err);
-	rc = rc ?: vib_host_trust(&trust, err);
+/* Root, the host's level and trust store, and the directory the download goes to. */
+static int install_setup(struct install *c)
+{
+	const struct live_opts *o = c->o;
+	int rc;
+
+	if (!o->dry_run && geteuid() != 0)
+		return rh_errf(c->err, -EPERM, "vib install changes the running system: run it as root");
+	rc = vib_host_level(&c->policy, c->err);
 	if (rc < 0)
-		goto out;
-	if (o->no_sig_check && policy != VIB_LEVEL_COMMUNITY) {
-		rc = rh_errf(err, -EPERM, "--no-sig-check: the host's acceptance level is %s; signatures can only be "
-					  "skipped on a community host", vib_level_str(policy));
-		goto out;
-	}
+		return rc;
+	rc = vib_host_trust(&c->trust, c->err);
+	if (rc < 0)
+		return rc;
+	if (o->no_sig_check && c->policy != VIB_LEVEL_COMMUNITY)
+		return rh_errf(c->err, -EPERM, "--no-sig-check: the host's acceptance level is %s; signatures can "
+					       "only be skipped on a community host", vib_level_str(c->policy));
 	/* a dry run mounts nothing: its download goes to a private directory under $TMPDIR */
-	if (o->dry_run) {
-		const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-		snprintf(u->work, sizeof(u->work), "%s/ramhost-vib-dry.XXXXXX", tmp);
-		rc = mkdtemp(u->work) ? 0 : rh_errf(err, -errno, "mkdtemp %s: %s", u->work, strerror(errno));
-		if (rc < 0)
-			u->work[0] = '\0';
-	} else {
-		snprintf(u->work, sizeof(u->work), "%s", LIVE_DIR);
-		rc = live_dir_up(err);
-	}
-	if (rc < 0)
-		goto out;
-	if (is_url(src)) {
-		struct fetch_opts fo = { 0, 0, 0, 1, 0 };
-		uint64_t avail = 0, margin = min_free(o);
+	if (o->dry_run)
+		return fs_work_dir(NULL, "ramhost-vib-dry", c->work, sizeof(c->work), c->err);
+	snprintf(c->work, sizeof(c->work), "%s", LIVE_DIR);
+	return live_dir_up(c->err);
+}
 
-		rc = mem_check(o, src, 0, err);
-		rc = rc ?: live_mem_available(&avail, err);
-		if (rc < 0)
-			goto out;
-		fo.max_size = avail > margin ? (avail - margin) / 2 : 1;   /* the .vib, then its payloads */
-		snprintf(u->dl, sizeof(u->dl), "%.3900s/download-%d.vib", u->work, (int)getpid());
-		step(o, "downloading %s", src);
-		rc = fetch_to_file(src, u->dl, &fo, &r->bytes, err);
-		if (rc < 0) {
-			char part[PATH_MAX + 8];
-			snprintf(part, sizeof(part), "%s.part", u->dl);
-			unlink(part);
-			goto out;
-		}
-		path = u->dl;
-	}
-	r->ms_download = now_ms() - t0;
-	t = now_ms();
-	rc = vib_open(path, v, err);
+/* A URL is downloaded into the work directory, at most half of what RAM can spare (the .vib, then its
+ * payloads). */
+static int install_download(struct install *c)
+{
+	struct fetch_opts fo = { 0, 0, 0, 1, 0 };
+	uint64_t avail = 0, margin = min_free(c->o);
+	char part[PATH_MAX + 8];
+	int rc;
+
+	if (!is_url(c->src))
+		return 0;
+	rc = mem_check(c->o, c->src, 0, c->err);
 	if (rc < 0)
-		goto out;
-	opened = 1;
+		return rc;
+	rc = live_mem_available(&avail, c->err);
+	if (rc < 0)
+		return rc;
+	fo.max_size = avail > margin ? (avail - margin) / 2 : 1;
+	snprintf(c->dl, sizeof(c->dl), "%.3900s/download-%d.vib", c->work, (int)getpid());
+	progress(c->o, "downloading %s", c->src);
+	rc = fetch_to_file(c->src, c->dl, &fo, &c->r->bytes, c->err);
+	if (rc < 0) {
+		snprintf(part, sizeof(part), "%s.part", c->dl);
+		unlink(part);
+		return rc;
+	}
+	c->path = c->dl;
+	return 0;
+}
+
+/* Opens the .vib, checks RAM, signature, hashes and level, then the installed set and live-install-allowed. */
+static int install_verify(struct install *c)
+{
+	struct vib_file *v = c->v;
+	struct live_result *r = c->r;
+	uint64_t payload_bytes = 0;
+	size_t i;
+	int rc = vib_open(c->path, v, c->err);
+
+	if (rc < 0)
+		return rc;
+	c->opened = 1;
 	r->bytes = v->len;
 	for (i = 0; i < v->desc.npayloads; i++)
 		payload_bytes += v->desc.payloads[i].size;
-	rc = mem_check(o, v->desc.name, payload_bytes, err);
+	rc = mem_check(c->o, v->desc.name, payload_bytes, c->err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	snprintf(r->name, sizeof(r->name), "%s", v->desc.name);
 	snprintf(r->version, sizeof(r->version), "%s", v->desc.version);
-	step(o, "%s %s: checking the signature and %zu payload hashes", v->desc.name, v->desc.version,
-	     v->desc.npayloads);
-	rc = vib_check(v, trust.dirs, NULL, o->no_sig_check, &level, err);
-	rc = rc ?: vib_level_check(v->desc.name, level, policy, err);
+	progress(c->o, "%s %s: checking the signature and %zu payload hashes", v->desc.name, v->desc.version,
+		 v->desc.npayloads);
+	rc = vib_check(v, c->trust.dirs, NULL, c->o->no_sig_check, &c->level, c->err);
+	if (rc == 0)
+		rc = vib_level_check(v->desc.name, c->level, c->policy, c->err);
 	if (rc < 0)
-		goto out;
-	r->level = level;
-	rc = vibdb_load(live_vibdb_dir(), &db, err);
-	rc = rc ?: check_fit(v, level, policy, &db, o, err);
+		return rc;
+	r->level = c->level;
+	rc = vibdb_load(live_vibdb_dir(), &c->db, c->err);
+	if (rc == 0)
+		rc = check_fit(v, c->level, c->policy, &c->db, c->o, c->err);
 	if (rc < 0)
-		goto out;
-	r->ms_verify = now_ms() - t;
+		return rc;
+	r->ms_verify = now_ms() - c->t;
 	for (i = 0; i < v->desc.npayloads; i++)
 		snprintf(r->payloads[r->npayloads++], VIB_NAME_MAX, "%s", v->desc.payloads[i].name);
-	if (!v->desc.live_install_allowed && !o->reboot_required) {
-		rc = rh_errf(err, -EPERM, "%s does not allow a live install (live-install-allowed=false): use "
-					  "--reboot-required to stage it in the bootbank for the next boot", v->desc.name);
-		goto out;
-	}
-	if (o->dry_run) {
-		step(o, "dry run: %s %s (%s) fits; nothing changed", v->desc.name, v->desc.version,
-		     vib_level_str(level));
-		goto out;
-	}
-	/* from here on every step is undone on failure */
-	t = now_ms();
-	rc = rh_mkdir_p(LIVE_DIR "/tardisks", 0755, err);
+	if (!v->desc.live_install_allowed && !c->o->reboot_required)
+		return rh_errf(c->err, -EPERM, "%s does not allow a live install (live-install-allowed=false): use "
+					       "--reboot-required to stage it in the bootbank for the next boot",
+			       v->desc.name);
+	c->staged = c->o->reboot_required && !v->desc.live_install_allowed;
+	return 0;
+}
+
+static void tardisks_undo(void *ctx)
+{
+	struct install *c = ctx;
+	unsigned k;
+
+	for (k = 0; k < c->ntdk; k++)
+		unlink(c->tdk[k]);
+}
+
+/* Each payload copied out of the .vib into the live tmpfs. */
+static int tardisks_run(void *ctx, struct rh_err *loop_err)
+{
+	struct install *c = ctx;
+	const struct vib_file *v = c->v;
+	size_t i;
+	int rc;
+
+	(void)loop_err;   /* reports on c->err */
+	c->t = now_ms();
+	rc = rh_mkdir_p(LIVE_DIR "/tardisks", 0755, c->err);
 	for (i = 0; i < v->desc.npayloads && !rc; i++) {
-		snprintf(u->tdk[i], PATH_MAX, "%s/tardisks/%s.tdk", LIVE_DIR, v->desc.payloads[i].name);
-		rc = write_part(u->tdk[i], v->map, v->payload_member[i].offset, v->payload_member[i].size, err);
+		snprintf(c->tdk[i], PATH_MAX, "%s/tardisks/%s.tdk", LIVE_DIR, v->desc.payloads[i].name);
+		rc = write_part(c->tdk[i], v->map, v->payload_member[i].offset, v->payload_member[i].size, c->err);
 		if (!rc)
-			add[u->ntdk++] = u->tdk[i];
+			c->add[c->ntdk++] = c->tdk[i];
 	}
 	if (rc < 0)
-		goto undo;
-	if (o->reboot_required && !v->desc.live_install_allowed)
-		goto db;
+		tardisks_undo(c);
+	return rc;
+}
+
+static void mount_undo(void *ctx)
+{
+	struct install *c = ctx;
+	struct rh_err e = { 0, "" };
+	unsigned i;
+
+	for (i = c->nmnt; i-- > 0;)
+		live_tardisk_umount(c->mnt[i], &e);
+}
+
+/* Each payload loop-mounted read-only at /run/ramhost/tardisks/NAME. */
+static int mount_run(void *ctx, struct rh_err *loop_err)
+{
+	struct install *c = ctx;
+	const struct vib_file *v = c->v;
+	char dev[32];
+	size_t i;
+	int rc = 0;
+
+	(void)loop_err;   /* reports on c->err */
+	if (c->staged)
+		return 0;
 	for (i = 0; i < v->desc.npayloads && !rc; i++) {
-		snprintf(u->mnt[i], PATH_MAX, "%s/%s", LIVE_TARDISKS, v->desc.payloads[i].name);
-		rc = live_tardisk_mount(u->tdk[i], u->mnt[i], dev, err);
+		snprintf(c->mnt[i], PATH_MAX, "%s/%s", LIVE_TARDISKS, v->desc.payloads[i].name);
+		rc = live_tardisk_mount(c->tdk[i], c->mnt[i], dev, c->err);
 		if (!rc) {
-			u->nmnt++;
-			step(o, "payload %s mounted read-only on %s", v->desc.payloads[i].name, dev);
+			c->nmnt++;
+			progress(c->o, "payload %s mounted read-only on %s", v->desc.payloads[i].name, dev);
 		}
 	}
+	if (rc < 0) {
+		mount_undo(c);
+		return rc;
+	}
+	c->r->ms_mount = now_ms() - c->t;
+	return 0;
+}
+
+static void refresh_undo(void *ctx)
+{
+	struct install *c = ctx;
+	struct rh_err e = { 0, "" };
+	unsigned i, pushed;
+
+	for (i = c->nmnt; i-- > 0;)
+		if (c->pushed[i])
+			live_refresh(c->mnt[i], 0, &pushed, &e);
+}
+
+/* Each payload's layer pushed on top of the overlays of /usr, /opt, ... */
+static int refresh_run(void *ctx, struct rh_err *loop_err)
+{
+	struct install *c = ctx;
+	size_t i;
+	int rc = 0;
+
+	(void)loop_err;   /* reports on c->err */
+	if (c->staged)
+		return 0;
+	c->t = now_ms();
+	for (i = 0; i < c->nmnt && !rc; i++)
+		rc = live_refresh(c->mnt[i], 1, &c->pushed[i], c->err);
 	if (rc < 0)
-		goto undo;
-	r->ms_mount = now_ms() - t;
-	t = now_ms();
-	for (i = 0; i < u->nmnt && !rc; i++)
-		rc = live_refresh(u->mnt[i], 1, &u->pushed[i], err);
-	for (i = 0; i < u->nmnt && !rc; i++) {
+		refresh_undo(c);
+	return rc;
+}
+
+static void etc_undo(void *ctx)
+{
+	struct install *c = ctx;
+	struct rh_err e = { 0, "" };
+
+	live_etc_undo("/", &c->etc, &e);
+}
+
+/* Each payload's /etc defaults merged into the writable /etc (the user's changes kept). */
+static int etc_run(void *ctx, struct rh_err *loop_err)
+{
+	struct install *c = ctx;
+	const struct vib_file *v = c->v;
+	char **lowers;
+	size_t i;
+	int rc = 0;
+
+	(void)loop_err;   /* reports on c->err */
+	if (c->staged)
+		return 0;
+	for (i = 0; i < c->nmnt && !rc; i++) {
 		lowers = live_tardisk_mounts(v->desc.payloads[i].name);
-		rc = live_etc_merge("/", u->mnt[i], (const char *const *)lowers, &u->etc, err);
+		rc = live_etc_merge("/", c->mnt[i], (const char *const *)lowers, &c->etc, c->err);
 		live_list_free(lowers);
-		lowers = NULL;
 	}
-	if (rc < 0)
-		goto undo;
-	for (i = 0; i < u->etc.n; i++)
-		if (u->etc.c[i].kind == LIVE_ETC_KEPT) {
-			r->etc_kept++;
-			step(o, "%s: changed here, kept; the new default is %s.vib-new", u->etc.c[i].path,
-			     u->etc.c[i].path);
+	if (rc < 0) {
+		etc_undo(c);
+		return rc;
+	}
+	for (i = 0; i < c->etc.n; i++)
+		if (c->etc.c[i].kind == LIVE_ETC_KEPT) {
+			c->r->etc_kept++;
+			progress(c->o, "%s: changed here, kept; the new default is %s.vib-new", c->etc.c[i].path,
+				 c->etc.c[i].path);
 		}
-	r->live = 1;
-	r->ms_refresh = now_ms() - t;
-	rc = injected("refresh", err);
-	if (rc < 0)
-		goto undo;
-db:
+	c->r->live = 1;
+	c->r->ms_refresh = now_ms() - c->t;
+	return 0;
+}
+
+static void database_undo(void *ctx)
+{
+	struct install *c = ctx;
+	struct rh_err e = { 0, "" };
+
+	vibdb_del(live_vibdb_dir(), c->v->desc.name, &e);
+	pending_set(c->v->desc.name, NULL, &e);
+}
+
+/* The database entry (NAME.xml, .sig, .level, sticky.list), and NAME.pending when staged. */
+static int database_run(void *ctx, struct rh_err *loop_err)
+{
+	struct install *c = ctx;
+	const struct vib_file *v = c->v;
+	struct vibdb_entry e;
+	int rc;
+
+	(void)loop_err;   /* reports on c->err */
 	memset(&e, 0, sizeof(e));
 	e.desc = v->desc;
 	e.xml = (char *)(v->map + v->desc_member.offset);
 	e.xml_len = v->desc_member.size;
 	e.sig = v->sig_member.size ? (void *)(v->map + v->sig_member.offset) : NULL;
 	e.sig_len = v->sig_member.size;
-	e.level = level;
-	rc = vibdb_put(live_vibdb_dir(), &e, err);
+	e.level = c->level;
+	rc = vibdb_put(live_vibdb_dir(), &e, c->err);
 	if (rc < 0)
-		goto undo;
-	u->db_put = 1;
-	if (!r->live) {
-		rc = pending_set(v->desc.name, "install", err);
+		return rc;
+	if (!c->r->live) {
+		rc = pending_set(v->desc.name, "install", c->err);
 		if (rc < 0)
-			goto undo;
+			database_undo(c);
 	}
-	t = now_ms();
-	vibdb_free(&db);
-	rc = vibdb_load(live_vibdb_dir(), &db, err);
-	rc = rc ?: injected("bank", err);
-	rc = rc ?: update_bank(add, NULL, &db, &r->bank, err);
+	return rc;
+}
+
+/* The booted bank given the payload modules and the new vibs.cpio (all or nothing: no undo needed after). */
+static int bank_run(void *ctx, struct rh_err *loop_err)
+{
+	struct install *c = ctx;
+	struct live_result *r = c->r;
+	int rc;
+
+	(void)loop_err;   /* reports on c->err */
+	c->t = now_ms();
+	vibdb_free(&c->db);
+	rc = vibdb_load(live_vibdb_dir(), &c->db, c->err);
+	if (rc == 0)
+		rc = update_bank(c->add, NULL, &c->db, &r->bank, c->err);
 	if (rc < 0)
-		goto undo;
-	r->ms_bank = now_ms() - t;
-	if (!r->live && !r->bank) {
-		rc = rh_errf(err, -ENODEV, "%s: --reboot-required needs a disk host (a bootbank to stage it in)",
-			     v->desc.name);
-		goto undo;
+		return rc;
+	r->ms_bank = now_ms() - c->t;
+	if (!r->live && !r->bank)
+		return rh_errf(c->err, -ENODEV, "%s: --reboot-required needs a disk host (a bootbank to stage it in)",
+			       c->v->desc.name);
+	return 0;
+}
+
+/* The install's changes, in order; a failure undoes the completed ones bottom to top (docs/vib-live.md).
+ * mount, refresh and etc do nothing for a staged VIB. */
+static const struct step install_steps[] = {
+	{ "tardisks", tardisks_run, tardisks_undo },
+	{ "mount", mount_run, mount_undo },
+	{ "refresh", refresh_run, refresh_undo },
+	{ "etc", etc_run, etc_undo },
+	{ "database", database_run, database_undo },
+	{ "bank", bank_run, NULL },
+};
+
+static int install_apply(struct install *c)
+{
+	const struct steps t = { "vib-install", install_steps, sizeof(install_steps) / sizeof(install_steps[0]),
+				 NULL, NULL };
+	const struct vib_file *v = c->v;
+	struct live_result *r = c->r;
+	unsigned i;
+	int rc = live_steps_run(&t, c, c->err);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; !r->live && i < c->ntdk; i++)
+		unlink(c->tdk[i]);   /* staged: the bank has its copy, nothing here uses it */
+	progress(c->o, "%s %s installed%s", v->desc.name, v->desc.version,
+		 r->bank ? (r->live ? "; the booted bootbank keeps it" : " in the bootbank: active after the next reboot") :
+			   " until the next reboot (not a disk host: no bootbank to keep it in)");
+	return 0;
+}
+
+int live_install(const char *src, const struct live_opts *o, struct live_result *r, struct rh_err *err)
+{
+	struct install *c = calloc(1, sizeof(*c));
+	double t0 = now_ms();
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!c) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
 	}
-	for (i = 0; !r->live && i < u->ntdk; i++)
-		unlink(u->tdk[i]);   /* staged: the bank has its copy, nothing here uses it */
-	step(o, "%s %s installed%s", v->desc.name, v->desc.version,
-	     r->bank ? (r->live ? "; the booted bootbank keeps it" : " in the bootbank: active after the next reboot") :
-		       " until the next reboot (not a disk host: no bootbank to keep it in)");
-	goto out;
-undo:
-	undo_all(u, v->desc.name);
+	c->src = c->path = src;
+	c->o = o;
+	c->r = r;
+	c->err = err;
+	c->t0 = t0;
+	c->v = calloc(1, sizeof(*c->v));
+	if (!c->v) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = install_setup(c);
+	if (rc == 0)
+		rc = install_download(c);
+	if (rc < 0)
+		goto out;
+	r->ms_download = now_ms() - t0;
+	c->t = now_ms();
+	rc = install_verify(c);
+	if (rc < 0)
+		goto out;
+	if (o->dry_run) {
+		progress(o, "dry run: %s %s (%s) fits; nothing changed", c->v->desc.name, c->v->desc.version,
+			 vib_level_str(c->level));
+		goto out;
+	}
+	rc = install_apply(c);
 out:
-	if (u && u->dl[0])
-		unlink(u->dl);
-	if (u && o->dry_run && u->work[0])
-		rmdir(u->work);
-	if (opened)
-		vib_close(v);
-	vibdb_free(&db);
-	if (u)
-		live_etc_log_free(&u->etc);
-	free(u);
-	free(v);
-	(void)st;
+	if (c) {
+		if (c->dl[0])
+			unlink(c->dl);
+		if (o->dry_run && c->work[0])
+			rmdir(c->work);
+		if (c->opened)
+			vib_close(c->v);
+		vibdb_free(&c->db);
+		live_etc_log_free(&c->etc);
+		free(c->v);
+		free(c);
+	}
 	r->ms_total = now_ms() - t0;
 	return rc;
 }
 
-int live_remove(const char *name, const struct live_opts *o, struct live_result *r, struct rh_err *err)
+/* ---- remove ---- */
+
+/* A removal in progress. */
+struct removal {
+	const char *name;
+	const struct live_opts *o;
+	struct live_result *r;
+	struct rh_err *err;
+	struct vibdb db;
+	const struct vibdb_entry *me;
+	char mods[LIVE_MAX_PAYLOADS][VIB_NAME_MAX + 8];
+	const char *remove[LIVE_MAX_PAYLOADS + 1];   /* the bank modules to drop */
+	int live, staged_install;
+	double t;
+};
+
+/* The VIB is installed, the set holds together without it, its removal is not staged already. */
+static int remove_check(struct removal *c)
 {
-	struct vibdb db = { NULL, 0 };
-	struct vib_cand *set = NULL;
-	const struct vibdb_entry *me = NULL;
-	char mods[MAX_PAYLOADS][VIB_NAME_MAX + 8], mnt[PATH_MAX], file[PATH_MAX];
-	const char *remove[MAX_PAYLOADS + 1] = { NULL };
-	double t0 = now_ms(), t;
+	struct vib_cand *set = calloc(c->db.n + 1, sizeof(*set));
+	struct live_result *r = c->r;
 	char word[16];
 	size_t i, n = 0;
-	int rc, live, staged_install;
+	int rc = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (!o->dry_run && geteuid() != 0)
-		return rh_errf(err, -EPERM, "vib remove changes the running system: run it as root");
-	rc = vibdb_load(live_vibdb_dir(), &db, err);
-	if (rc < 0)
-		return rc;
-	set = calloc(db.n + 1, sizeof(*set));
-	if (!set) {
-		rc = rh_errf(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < db.n; i++) {
-		if (!strcmp(db.v[i].desc.name, name)) {
-			me = &db.v[i];
+	if (!set)
+		return rh_errf(c->err, -ENOMEM, "out of memory");
+	for (i = 0; i < c->db.n; i++) {
+		if (!strcmp(c->db.v[i].desc.name, c->name)) {
+			c->me = &c->db.v[i];
 			continue;
 		}
-		set[n].desc = &db.v[i].desc;
-		set[n].level = db.v[i].level;
+		set[n].desc = &c->db.v[i].desc;
+		set[n].level = c->db.v[i].level;
 		set[n++].origin = "installed";
 	}
-	if (!me) {
-		rc = rh_errf(err, -ENOENT, "%s is not installed (see `ramhost vib list`)", name);
+	if (!c->me) {
+		rc = rh_errf(c->err, -ENOENT, "%s is not installed (see `ramhost vib list`)", c->name);
 		goto out;
 	}
-	snprintf(r->name, sizeof(r->name), "%s", me->desc.name);
-	snprintf(r->version, sizeof(r->version), "%s", me->desc.version);
-	r->level = me->level;
+	snprintf(r->name, sizeof(r->name), "%s", c->me->desc.name);
+	snprintf(r->version, sizeof(r->version), "%s", c->me->desc.version);
+	r->level = c->me->level;
 	/* what stays must still hold together (nothing left depending on it); the level is not re-judged */
-	{
-		struct rh_err why = { 0, "" };
-
-		rc = vib_set_check(set, n, VIB_LEVEL_COMMUNITY, &why);
-		if (rc < 0) {
-			rc = rh_errf(err, rc, "removing %s would break the installed set: %s", name, why.msg);
-			goto out;
-		}
-	}
-	if (me->desc.npayloads > MAX_PAYLOADS) {
-		rc = rh_errf(err, -E2BIG, "%s: more than %d payloads", name, MAX_PAYLOADS);
+	rc = vib_set_check(set, n, VIB_LEVEL_COMMUNITY, c->err);
+	if (rc < 0) {
+		rh_err_prefix(c->err, rc, "removing %s would break the installed set", c->name);
 		goto out;
 	}
-	for (i = 0; i < me->desc.npayloads; i++) {
-		snprintf(r->payloads[r->npayloads++], VIB_NAME_MAX, "%s", me->desc.payloads[i].name);
-		snprintf(mods[i], sizeof(mods[i]), "%s.tdk", me->desc.payloads[i].name);
-		remove[i] = mods[i];
-	}
-	live = me->desc.live_remove_allowed;
-	staged_install = live_pending(name, word, sizeof(word)) && !strcmp(word, "install");
-	if (live_pending(name, word, sizeof(word)) && !strcmp(word, "remove")) {
-		rc = rh_errf(err, -EALREADY, "%s: its removal is already staged for the next boot", name);
+	if (c->me->desc.npayloads > LIVE_MAX_PAYLOADS) {
+		rc = rh_errf(c->err, -E2BIG, "%s: more than %d payloads", c->name, LIVE_MAX_PAYLOADS);
 		goto out;
 	}
-	if (staged_install)
-		live = 1;   /* never in the running view: only the database and the bank to change */
-	if (o->dry_run) {
-		step(o, "dry run: %s %s can be removed%s; nothing changed", name, me->desc.version,
-		     live ? "" : " at the next boot (live-remove-allowed=false)");
+	for (i = 0; i < c->me->desc.npayloads; i++) {
+		snprintf(r->payloads[r->npayloads++], VIB_NAME_MAX, "%s", c->me->desc.payloads[i].name);
+		snprintf(c->mods[i], sizeof(c->mods[i]), "%s.tdk", c->me->desc.payloads[i].name);
+		c->remove[i] = c->mods[i];
+	}
+	c->live = c->me->desc.live_remove_allowed;
+	c->staged_install = live_pending(c->name, word, sizeof(word)) && !strcmp(word, "install");
+	if (live_pending(c->name, word, sizeof(word)) && !strcmp(word, "remove")) {
+		rc = rh_errf(c->err, -EALREADY, "%s: its removal is already staged for the next boot", c->name);
 		goto out;
 	}
-	t = now_ms();
-	for (i = 0; live && !staged_install && i < me->desc.npayloads && !rc; i++) {
-		unsigned pushed, kept = 0;
-		char **lowers = live_tardisk_mounts(me->desc.payloads[i].name);
-
-		snprintf(mnt, sizeof(mnt), "%s/%s", LIVE_TARDISKS, me->desc.payloads[i].name);
-		rc = live_etc_unmerge("/", mnt, (const char *const *)lowers, &kept, err);
-		live_list_free(lowers);
-		r->etc_kept += kept;
-		rc = rc ?: live_refresh(mnt, 0, &pushed, err);
-		rc = rc ?: live_tardisk_umount(mnt, err);
-		snprintf(file, sizeof(file), "%s/tardisks/%s.tdk", LIVE_DIR, me->desc.payloads[i].name);
-		unlink(file);   /* freed once the last user of the old view lets go */
-		if (!rc)
-			step(o, "payload %s taken out of the running view", me->desc.payloads[i].name);
-	}
-	if (rc < 0)
-		goto out;
-	r->live = live;
-	r->ms_refresh = now_ms() - t;
-	t = now_ms();
-	if (live) {
-		rc = vibdb_del(live_vibdb_dir(), name, err);
-		if (rc < 0)
-			goto out;
-		pending_set(name, NULL, err);
-		vibdb_free(&db);
-		rc = vibdb_load(live_vibdb_dir(), &db, err);
-		rc = rc ?: update_bank(NULL, remove, &db, &r->bank, err);
-	} else {
-		/* the bank's vibs.cpio without it (make_cpio leaves staged removals out); this boot keeps it */
-		rc = pending_set(name, "remove", err);
-		rc = rc ?: update_bank(NULL, remove, &db, &r->bank, err);
-		if (!rc && !r->bank)
-			rc = rh_errf(err, -ENODEV, "%s does not allow a live remove (live-remove-allowed=false) and this "
-						   "host has no bootbank to stage the removal in", name);
-		if (rc < 0) {
-			struct rh_err e2 = { 0 };
-			pending_set(name, NULL, &e2);
-		}
-	}
-	if (rc < 0)
-		goto out;
-	r->ms_bank = now_ms() - t;
-	step(o, "%s %s removed%s", name, r->version,
-	     !live ? " from the bootbank: it goes at the next reboot" :
-	     r->bank ? " (and from the booted bootbank)" : " until the next reboot (not a disk host)");
+	if (c->staged_install)
+		c->live = 1;   /* never in the running view: only the database and the bank to change */
 out:
 	free(set);
-	vibdb_free(&db);
+	return rc;
+}
+
+/* Each payload taken out of the running view: its /etc defaults, its overlay layers, its mount and RAM file.
+ * No undo: what was taken out stays out (as the command always did); the step stops at the first failure. */
+static int view_run(void *ctx, struct rh_err *loop_err)
+{
+	struct removal *c = ctx;
+	const struct vib_desc *d = &c->me->desc;
+	char mnt[PATH_MAX], file[PATH_MAX];
+	double t = now_ms();
+	size_t i;
+	int rc = 0;
+
+	(void)loop_err;   /* reports on c->err */
+	for (i = 0; c->live && !c->staged_install && i < d->npayloads && !rc; i++) {
+		unsigned pushed, kept = 0;
+		char **lowers = live_tardisk_mounts(d->payloads[i].name);
+
+		snprintf(mnt, sizeof(mnt), "%s/%s", LIVE_TARDISKS, d->payloads[i].name);
+		rc = live_etc_unmerge("/", mnt, (const char *const *)lowers, &kept, c->err);
+		live_list_free(lowers);
+		c->r->etc_kept += kept;
+		if (rc == 0)
+			rc = live_refresh(mnt, 0, &pushed, c->err);
+		if (rc == 0)
+			rc = live_tardisk_umount(mnt, c->err);
+		snprintf(file, sizeof(file), "%s/tardisks/%s.tdk", LIVE_DIR, d->payloads[i].name);
+		unlink(file);   /* freed once the last user of the old view lets go */
+		if (!rc)
+			progress(c->o, "payload %s taken out of the running view", d->payloads[i].name);
+	}
+	if (rc < 0)
+		return rc;
+	c->r->live = c->live;
+	c->r->ms_refresh = now_ms() - t;
+	return 0;
+}
+
+static void unstage_undo(void *ctx)
+{
+	struct removal *c = ctx;
+	struct rh_err e = { 0, "" };
+
+	if (!c->live)
+		pending_set(c->name, NULL, &e);
+}
+
+/* Live: the database entry deleted. Not live: NAME.pending says "remove" (this boot keeps the VIB). */
+static int unregister_run(void *ctx, struct rh_err *loop_err)
+{
+	struct removal *c = ctx;
+	int rc;
+
+	(void)loop_err;   /* reports on c->err */
+	c->t = now_ms();
+	if (!c->live) {
+		rc = pending_set(c->name, "remove", c->err);
+		if (rc < 0)
+			unstage_undo(c);
+		return rc;
+	}
+	rc = vibdb_del(live_vibdb_dir(), c->name, c->err);
+	if (rc < 0)
+		return rc;
+	pending_set(c->name, NULL, c->err);
+	vibdb_free(&c->db);
+	c->me = NULL;   /* it pointed into the old database */
+	return vibdb_load(live_vibdb_dir(), &c->db, c->err);
+}
+
+/* The bank without the payload modules and with a vibs.cpio without the VIB (make_cpio leaves staged removals
+ * out). */
+static int unbank_run(void *ctx, struct rh_err *loop_err)
+{
+	struct removal *c = ctx;
+	int rc;
+
+	(void)loop_err;   /* reports on c->err */
+	rc = update_bank(NULL, c->remove, &c->db, &c->r->bank, c->err);
+	if (rc < 0)
+		return rc;
+	if (!c->live && !c->r->bank)
+		return rh_errf(c->err, -ENODEV, "%s does not allow a live remove (live-remove-allowed=false) and this "
+						"host has no bootbank to stage the removal in", c->name);
+	c->r->ms_bank = now_ms() - c->t;
+	return 0;
+}
+
+/* The removal's changes, in order. A failure after the database step takes a staged removal's mark back;
+ * a live removal's earlier steps stay done (see docs/vib-live.md). */
+static const struct step remove_steps[] = {
+	{ "view", view_run, NULL },
+	{ "database", unregister_run, unstage_undo },
+	{ "bank", unbank_run, NULL },
+};
+
+int live_remove(const char *name, const struct live_opts *o, struct live_result *r, struct rh_err *err)
+{
+	const struct steps t = { "vib-remove", remove_steps, sizeof(remove_steps) / sizeof(remove_steps[0]), NULL,
+				 NULL };
+	struct removal c;
+	double t0 = now_ms();
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.o = o;
+	c.r = r;
+	c.err = err;
+	if (!o->dry_run && geteuid() != 0)
+		return rh_errf(err, -EPERM, "vib remove changes the running system: run it as root");
+	rc = vibdb_load(live_vibdb_dir(), &c.db, err);
+	if (rc < 0)
+		return rc;
+	rc = remove_check(&c);
+	if (rc < 0)
+		goto out;
+	if (o->dry_run) {
+		progress(o, "dry run: %s %s can be removed%s; nothing changed", name, c.me->desc.version,
+			 c.live ? "" : " at the next boot (live-remove-allowed=false)");
+		goto out;
+	}
+	rc = live_steps_run(&t, &c, err);
+	if (rc < 0)
+		goto out;
+	progress(o, "%s %s removed%s", name, r->version,
+		 !c.live ? " from the bootbank: it goes at the next reboot" :
+		 r->bank ? " (and from the booted bootbank)" : " until the next reboot (not a disk host)");
+out:
+	vibdb_free(&c.db);
 	r->ms_total = now_ms() - t0;
 	return rc;
 }

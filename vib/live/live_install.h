@@ -15,6 +15,8 @@
 #include "vib/descriptor.h"
 #include "err.h"
 
+#define LIVE_MAX_PAYLOADS 8   /* payloads of one VIB that a live install or remove takes */
+
 struct live_opts {
 	int dry_run;
 	int no_sig_check;       /* refused unless the host level is community */
@@ -30,7 +32,7 @@ struct live_result {
 	char version[VIB_VERSION_MAX];
 	enum vib_level level;
 	unsigned npayloads;
-	char payloads[8][VIB_NAME_MAX];
+	char payloads[LIVE_MAX_PAYLOADS][VIB_NAME_MAX];
 	uint64_t bytes;          /* the .vib file */
 	int live;                /* 1: the running view changed; 0: staged in the bank only (or dry run) */
 	int bank;                /* 1: the booted bank was updated; 0: not a disk host (lasts until reboot) */

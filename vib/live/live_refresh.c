@@ -83,8 +83,9 @@ int live_refresh(const char *mnt, int add, unsigned *ret_pushed, struct rh_err *
 		}
 		if (add) {
 			rc = live_lowers_edit(cur, layer, 1, want, sizeof(want));
-			rc = rc < 0 ? rh_errf(err, rc, "%s: cannot add %s to the layers %s", top, layer, cur) : 0;
-			rc = rc ?: live_overlay_push(top, want, err);
+			if (rc < 0)
+				return rh_errf(err, rc, "%s: cannot add %s to the layers %s", top, layer, cur);
+			rc = live_overlay_push(top, want, err);
 			if (!rc)
 				(*ret_pushed)++;
 			continue;

@@ -1,4 +1,5 @@
-/* live_view.c: payload tardisks mounted and the read-only overlays of the running view refreshed (live.h).
+/* live_mounts.c: the mounts of a live install: payload tardisks, and the read-only overlays of the running view
+ * pushed and popped (live.h).
  * Owns nothing past a call: every descriptor and staging mount is released before it returns. */
 #include "live.h"
 
@@ -225,8 +226,10 @@ int live_overlay_push(const char *top, const char *lowers, struct rh_err *err)
 	if (!n)
 		return rh_errf(err, -EINVAL, "%s: no layer left to mount", top);
 	rc = rh_mkdir_p(LIVE_EMPTY, 0755, err);
-	rc = rc ?: rh_mkdir_p(top, 0755, err);
-	rc = rc ?: stage_up(err);
+	if (rc == 0)
+		rc = rh_mkdir_p(top, 0755, err);
+	if (rc == 0)
+		rc = stage_up(err);
 	if (rc < 0)
 		return rc;
 	snprintf(tmp, sizeof(tmp), STAGE "/view");
