@@ -209,7 +209,7 @@ static int load(const char *path, struct profile **ret)
 
 static int cmd_build(int argc, char **argv)
 {
-	struct bootbank_opts bo = { 0 };
+	struct bank_build_opts bo = { 0 };
 	struct rh_err err = { 0 };
 	struct profile *p = NULL;
 	struct args a;
@@ -221,7 +221,7 @@ static int cmd_build(int argc, char **argv)
 		return 1;
 	if (!a.quiet)
 		bo.progress = progress;
-	rc = bootbank_build(p, a.out, a.force, &bo, &err);
+	rc = bank_build(p, a.out, a.force, &bo, &err);
 	free(p);
 	if (rc < 0) {
 		fprintf(stderr, "ramhost image build: %s\n", err.msg);

@@ -337,9 +337,9 @@ static int stage(struct disk_job *j, const struct profile *p, const char *bootba
 	if (rc)
 		return rc;
 	if (p) {
-		struct bootbank_opts bo = j->o->bank;
+		struct bank_build_opts bo = j->o->bank;
 		bo.workdir = work;
-		rc = bootbank_write(p, bank, &bo, j->cfg, j->err);
+		rc = bank_build_write(p, bank, &bo, j->cfg, j->err);
 	} else {
 		rc = bootbank_read_cfg(bootbank_dir, j->cfg, j->err);
 		rc = rc ?: bootbank_check(bootbank_dir, j->cfg, j->err);

@@ -240,9 +240,9 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 	if (rc)
 		goto out;
 	if (p) {
-		struct bootbank_opts bo = o->bank;
+		struct bank_build_opts bo = o->bank;
 		bo.workdir = work;
-		rc = bootbank_write(p, bank, &bo, cfg, err);
+		rc = bank_build_write(p, bank, &bo, cfg, err);
 	} else {
 		rc = bootbank_read_cfg(bootbank_dir, cfg, err);
 		rc = rc ?: bootbank_check(bootbank_dir, cfg, err);
