@@ -18,7 +18,7 @@
 #include "cpio.h"
 #include "debootstrap.h"
 #include "fs.h"
-#include "kmod.h"
+#include "modules_dep.h"
 #include "ramhost_layer.h"
 #include "tardisk/tardisk.h"
 #include "vib_image.h"
@@ -175,7 +175,7 @@ static int find_init(const struct bank_build_opts *o, char *buf, size_t cap, str
 	return 0;
 }
 
-static int load_kmod_db(const struct kernel_src *k, struct kmoddb *db, char *what, size_t cap, struct rh_err *err)
+static int load_kmod_db(const struct kernel_src *k, struct modules_dep *db, char *what, size_t cap, struct rh_err *err)
 {
 	char path[PATH_MAX], *buf = NULL;
 	size_t len;
@@ -187,7 +187,7 @@ static int load_kmod_db(const struct kernel_src *k, struct kmoddb *db, char *wha
 	rc = rh_read_file(what, 64u << 20, &buf, &len, err);
 	if (rc)
 		return rc;
-	rc = kmoddb_parse(db, buf, len, what, err);
+	rc = modules_dep_parse(db, buf, len, what, err);
 	free(buf);
 	buf = NULL;
 	if (rc)
@@ -198,7 +198,7 @@ static int load_kmod_db(const struct kernel_src *k, struct kmoddb *db, char *wha
 	rc = rh_read_file(path, 64u << 20, &buf, &len, err);
 	if (rc)
 		return rc;
-	rc = kmoddb_add_builtin(db, buf, len, err);
+	rc = modules_dep_add_builtin(db, buf, len, err);
 	free(buf);
 	return rc;
 }
@@ -253,7 +253,7 @@ static int add_file(struct cpio_writer *w, const char *name, const char *src, un
 }
 
 /* init.conf as the init module's /etc/ramhost/init.conf (contract: kver, kmod, ramdisk, init lines). */
-static int format_initconf(const struct build *b, const struct kmoddb *db, const unsigned *order, unsigned n,
+static int format_initconf(const struct build *b, const struct modules_dep *db, const unsigned *order, unsigned n,
 			   char **ret, size_t *ret_len, struct rh_err *err)
 {
 	const struct profile *p = b->p;
@@ -268,7 +268,7 @@ static int format_initconf(const struct build *b, const struct kmoddb *db, const
 		p->version);
 	fprintf(f, "kver=%s\n", b->k.kver);
 	for (i = 0; i < n; i++) {
-		kmoddb_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
+		modules_dep_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
 		fprintf(f, "kmod=%s\n", plain);
 	}
 	for (i = 0; i < p->nramdisks; i++)
@@ -311,7 +311,7 @@ static int format_sticky(const struct profile *p, char **ret, size_t *ret_len, s
 /* What init.cpio carries besides init and busybox: the kernel modules to load at boot (order: dependencies
  * first) and the two text files. */
 struct init_content {
-	struct kmoddb db;
+	struct modules_dep db;
 	unsigned *order, norder;
 	char *conf, *sticky;
 	size_t conflen, stickylen;
@@ -322,14 +322,14 @@ static void init_content_free(struct init_content *c)
 	free(c->order);
 	free(c->conf);
 	free(c->sticky);
-	kmoddb_free(&c->db);
+	modules_dep_free(&c->db);
 }
 
 /* The boot modules (the required ones, disk drivers, the profile's kmod lines) resolved against modules.dep, and
  * the init.conf and sticky.list texts. */
 static int init_content_make(struct build *b, struct init_content *c)
 {
-	const char *names[KMOD_NREQUIRED + KMOD_NDISK + PROFILE_MAX_KMODS], *extra[PROFILE_MAX_KMODS];
+	const char *names[MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + PROFILE_MAX_KMODS], *extra[PROFILE_MAX_KMODS];
 	char what[PATH_MAX];
 	unsigned nnames = 0, i;
 	int rc;
@@ -339,8 +339,8 @@ static int init_content_make(struct build *b, struct init_content *c)
 		return rc;
 	for (i = 0; i < b->p->nkmods; i++)
 		extra[i] = b->p->kmods[i];
-	kmod_boot_names(&c->db, extra, b->p->nkmods, names, &nnames);
-	rc = kmoddb_resolve(&c->db, names, nnames, &c->order, &c->norder, b->err);
+	modules_dep_boot_names(&c->db, extra, b->p->nkmods, names, &nnames);
+	rc = modules_dep_resolve(&c->db, names, nnames, &c->order, &c->norder, b->err);
 	if (rc)
 		return rc;
 	rc = format_initconf(b, &c->db, c->order, c->norder, &c->conf, &c->conflen, b->err);
@@ -386,10 +386,10 @@ static int add_init_kmod(struct build *b, struct cpio_writer *w, const char *rel
 	rc = fs_join(path, sizeof(path), b->k.moddir, rel, b->err);
 	if (rc)
 		return rc;
-	kmoddb_plain_path(rel, plain, sizeof(plain));
+	modules_dep_plain_path(rel, plain, sizeof(plain));
 	if ((size_t)snprintf(name, sizeof(name), "lib/modules/%s/%s", b->k.kver, plain) >= sizeof(name))
 		return rh_errf(b->err, -ENAMETOOLONG, "%s: path too long", rel);
-	rc = kmoddb_read_file(path, &data, &len, b->err);
+	rc = modules_dep_read_file(path, &data, &len, b->err);
 	if (!rc)
 		rc = add_parents(w, name, made, nmade, b->err);
 	if (!rc)
