@@ -1,6 +1,7 @@
 /* cmd_image.c: `ramhost image build|iso|disk|check`, the front end of the image builder. Prints; the library
  * below it (profile.c, bootbank.c, iso.c) does not. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,83 @@ struct args {
 enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4, ALLOW_ANSWER = 8 };
 enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK, OPT_ANSWER_FILE };
 
+/* "ramhost image CMD: MESSAGE" and the usage on stderr; returns the exit status 2. */
+static int usage_error(const char *cmd, void (*usage)(FILE *), const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int usage_error(const char *cmd, void (*usage)(FILE *), const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ramhost image %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return 2;
+}
+
+/* Applies option c (value optarg) to a: 0; -1 when this command does not take it; -2 when it is unknown or its
+ * value is missing. A flat switch, one case per option. */
+static int take_option(int c, struct args *a, int allow)
+{
+	switch (c) {
+	case 'o': a->out = optarg; return 0;
+	case 'f': a->force = 1; return 0;
+	case 'q': a->quiet = 1; return 0;
+	case 'b':
+		if (!(allow & ALLOW_BOOTBANK))
+			return -1;
+		a->bootbank = optarg;
+		return 0;
+	case 's':
+		if (!(allow & ALLOW_DISK))
+			return -1;
+		a->size = optarg;
+		return 0;
+	case OPT_SINGLE_BANK:
+		if (!(allow & ALLOW_DISK))
+			return -1;
+		a->single_bank = 1;
+		return 0;
+	case OPT_ANSWER_FILE:
+		if (!(allow & ALLOW_ANSWER))
+			return -1;
+		a->answer_file = optarg;
+		return 0;
+	case OPT_EFI:
+	case OPT_SIGN_KEY:
+	case OPT_SIGN_CERT:
+		if (!(allow & ALLOW_EFI))
+			return -1;
+		if (c == OPT_EFI)
+			a->efi = optarg;
+		else if (c == OPT_SIGN_KEY)
+			a->sign_key = optarg;
+		else
+			a->sign_cert = optarg;
+		return 0;
+	}
+	return -2;
+}
+
+/* The checks after the options: one PROFILE (or --bootbank), -o, the signing pair. -1 to go on, else 2. */
+static int check_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
+{
+	if (optind < argc)
+		a->profile = argv[optind++];
+	if (optind < argc)
+		return usage_error(argv[0], usage, "unexpected argument '%s'", argv[optind]);
+	if (!a->out)
+		return usage_error(argv[0], usage, "-o is required");
+	if (!a->sign_key != !a->sign_cert)
+		return usage_error(argv[0], usage, "--sign-key and --sign-cert go together");
+	if (!a->profile == !a->bootbank)
+		return usage_error(argv[0], usage, "give %s",
+				   (allow & ALLOW_BOOTBANK) ? "a PROFILE or --bootbank DIR (not both)" : "a PROFILE");
+	return -1;
+}
+
 /* Parses the options shared by build and iso. Returns -1 to go on, else the exit status (help/usage). */
 static int parse_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
 {
@@ -113,80 +191,23 @@ static int parse_args(int argc, char **argv, struct args *a, int allow, void (*u
 		{ "answer-file", required_argument, NULL, OPT_ANSWER_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
-	int allow_bootbank = allow & ALLOW_BOOTBANK;
-	int c;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:b:s:fqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': a->out = optarg; break;
-		case 'b':
-			if (!allow_bootbank)
-				goto bad;
-			a->bootbank = optarg;
-			break;
-		case 's':
-			if (!(allow & ALLOW_DISK))
-				goto bad;
-			a->size = optarg;
-			break;
-		case OPT_SINGLE_BANK:
-			if (!(allow & ALLOW_DISK))
-				goto bad;
-			a->single_bank = 1;
-			break;
-		case OPT_ANSWER_FILE:
-			if (!(allow & ALLOW_ANSWER))
-				goto bad;
-			a->answer_file = optarg;
-			break;
-		case OPT_EFI:
-		case OPT_SIGN_KEY:
-		case OPT_SIGN_CERT:
-			if (!(allow & ALLOW_EFI))
-				goto bad;
-			*(c == OPT_EFI ? &a->efi : c == OPT_SIGN_KEY ? &a->sign_key : &a->sign_cert) = optarg;
-			break;
-		case 'f': a->force = 1; break;
-		case 'q': a->quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "ramhost image %s: unknown or incomplete option '%s'\n", argv[0],
-				argv[optind - 1]);
-			usage(stderr);
-			return 2;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
 		}
+		rc = take_option(c, a, allow);
+		if (rc == -1)
+			return usage_error(argv[0], usage, "unknown option '%s'", argv[optind - 1]);
+		if (rc < 0)
+			return usage_error(argv[0], usage, "unknown or incomplete option '%s'", argv[optind - 1]);
 	}
-	if (optind < argc)
-		a->profile = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "ramhost image %s: unexpected argument '%s'\n", argv[0], argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!a->out) {
-		fprintf(stderr, "ramhost image %s: -o is required\n", argv[0]);
-		usage(stderr);
-		return 2;
-	}
-	if (!a->sign_key != !a->sign_cert) {
-		fprintf(stderr, "ramhost image %s: --sign-key and --sign-cert go together\n", argv[0]);
-		usage(stderr);
-		return 2;
-	}
-	if (!a->profile == !a->bootbank) {
-		fprintf(stderr, "ramhost image %s: give %s\n", argv[0],
-			allow_bootbank ? "a PROFILE or --bootbank DIR (not both)" : "a PROFILE");
-		usage(stderr);
-		return 2;
-	}
-	return -1;
-bad:
-	fprintf(stderr, "ramhost image %s: unknown option '%s'\n", argv[0], argv[optind - 1]);
-	usage(stderr);
-	return 2;
+	return check_args(argc, argv, a, allow, usage);
 }
 
 static int load(const char *path, struct profile **ret)
@@ -209,7 +230,7 @@ static int load(const char *path, struct profile **ret)
 
 static int cmd_build(int argc, char **argv)
 {
-	struct bootbank_opts bo = { 0 };
+	struct bank_build_opts bo = { 0 };
 	struct rh_err err = { 0 };
 	struct profile *p = NULL;
 	struct args a;
@@ -221,7 +242,7 @@ static int cmd_build(int argc, char **argv)
 		return 1;
 	if (!a.quiet)
 		bo.progress = progress;
-	rc = bootbank_build(p, a.out, a.force, &bo, &err);
+	rc = bank_build(p, a.out, a.force, &bo, &err);
 	free(p);
 	if (rc < 0) {
 		fprintf(stderr, "ramhost image build: %s\n", err.msg);

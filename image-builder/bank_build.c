@@ -1,4 +1,4 @@
-/* bootbank.c: profile -> bootbank directory (see bootbank.h). */
+/* bank_build.c: profile -> bootbank directory (see bank_build.h). */
 #include "bank_build.h"
 #include "fileio.h"
 
@@ -18,7 +18,7 @@
 #include "cpio.h"
 #include "debootstrap.h"
 #include "fs.h"
-#include "kmod.h"
+#include "modules_dep.h"
 #include "ramhost_layer.h"
 #include "tardisk/tardisk.h"
 #include "vib_image.h"
@@ -31,10 +31,12 @@ struct kernel_src {
 
 struct build {
 	const struct profile *p;
-	const struct bootbank_opts *o;
+	const struct bank_build_opts *o;
 	const char *dir;         /* the bootbank being written */
 	char work[PATH_MAX];     /* scratch, removed at the end */
+	char init[PATH_MAX];     /* the static init */
 	char busybox[PATH_MAX];
+	struct vib_image_plan *vibs; /* the profile's VIBs, resolved before the long work (NULL without VIB keys) */
 	struct kernel_src k;
 	struct bootcfg cfg;
 	struct timespec t0;
@@ -143,7 +145,7 @@ static int find_kernel(const struct profile *p, struct kernel_src *k, struct rh_
 }
 
 /* The static init: o->init, $RAMHOST_INIT, or `init` next to the running ramhost binary. */
-static int find_init(const struct bootbank_opts *o, char *buf, size_t cap, struct rh_err *err)
+static int find_init(const struct bank_build_opts *o, char *buf, size_t cap, struct rh_err *err)
 {
 	const char *env = getenv("RAMHOST_INIT");
 	char exe[PATH_MAX];
@@ -173,25 +175,31 @@ static int find_init(const struct bootbank_opts *o, char *buf, size_t cap, struc
 	return 0;
 }
 
-static int load_kmod_db(const struct kernel_src *k, struct kmoddb *db, char *what, size_t cap, struct rh_err *err)
+static int load_kmod_db(const struct kernel_src *k, struct modules_dep *db, char *what, size_t cap, struct rh_err *err)
 {
 	char path[PATH_MAX], *buf = NULL;
 	size_t len;
 	int rc;
 
 	rc = fs_join(what, cap, k->moddir, "modules.dep", err);
-	rc = rc ?: rh_read_file(what, 64u << 20, &buf, &len, err);
-	rc = rc ?: kmoddb_parse(db, buf, len, what, err);
+	if (rc)
+		return rc;
+	rc = rh_read_file(what, 64u << 20, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = modules_dep_parse(db, buf, len, what, err);
 	free(buf);
 	buf = NULL;
 	if (rc)
 		return rc;
 	rc = fs_join(path, sizeof(path), k->moddir, "modules.builtin", err);
-	if (!rc && access(path, F_OK) == 0) {
-		rc = rh_read_file(path, 64u << 20, &buf, &len, err);
-		rc = rc ?: kmoddb_add_builtin(db, buf, len, err);
-		free(buf);
-	}
+	if (rc || access(path, F_OK) != 0)
+		return rc;
+	rc = rh_read_file(path, 64u << 20, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = modules_dep_add_builtin(db, buf, len, err);
+	free(buf);
 	return rc;
 }
 
@@ -245,7 +253,7 @@ static int add_file(struct cpio_writer *w, const char *name, const char *src, un
 }
 
 /* init.conf as the init module's /etc/ramhost/init.conf (contract: kver, kmod, ramdisk, init lines). */
-static int format_initconf(const struct build *b, const struct kmoddb *db, const unsigned *order, unsigned n,
+static int format_initconf(const struct build *b, const struct modules_dep *db, const unsigned *order, unsigned n,
 			   char **ret, size_t *ret_len, struct rh_err *err)
 {
 	const struct profile *p = b->p;
@@ -260,7 +268,7 @@ static int format_initconf(const struct build *b, const struct kmoddb *db, const
 		p->version);
 	fprintf(f, "kver=%s\n", b->k.kver);
 	for (i = 0; i < n; i++) {
-		kmoddb_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
+		modules_dep_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
 		fprintf(f, "kmod=%s\n", plain);
 	}
 	for (i = 0; i < p->nramdisks; i++)
@@ -300,31 +308,130 @@ static int format_sticky(const struct profile *p, char **ret, size_t *ret_len, s
 	return 0;
 }
 
-static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size, unsigned *ret_nkmods)
+/* What init.cpio carries besides init and busybox: the kernel modules to load at boot (order: dependencies
+ * first) and the two text files. */
+struct init_content {
+	struct modules_dep db;
+	unsigned *order, norder;
+	char *conf, *sticky;
+	size_t conflen, stickylen;
+};
+
+static void init_content_free(struct init_content *c)
+{
+	free(c->order);
+	free(c->conf);
+	free(c->sticky);
+	modules_dep_free(&c->db);
+}
+
+/* The boot modules (the required ones, disk drivers, the profile's kmod lines) resolved against modules.dep, and
+ * the init.conf and sticky.list texts. */
+static int init_content_make(struct build *b, struct init_content *c)
+{
+	const char *names[MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + PROFILE_MAX_KMODS], *extra[PROFILE_MAX_KMODS];
+	char what[PATH_MAX];
+	unsigned nnames = 0, i;
+	int rc;
+
+	rc = load_kmod_db(&b->k, &c->db, what, sizeof(what), b->err);
+	if (rc)
+		return rc;
+	for (i = 0; i < b->p->nkmods; i++)
+		extra[i] = b->p->kmods[i];
+	modules_dep_boot_names(&c->db, extra, b->p->nkmods, names, &nnames);
+	rc = modules_dep_resolve(&c->db, names, nnames, &c->order, &c->norder, b->err);
+	if (rc)
+		return rc;
+	rc = format_initconf(b, &c->db, c->order, c->norder, &c->conf, &c->conflen, b->err);
+	if (rc)
+		return rc;
+	return format_sticky(b->p, &c->sticky, &c->stickylen, b->err);
+}
+
+/* The fixed part of init.cpio: its directories, the console node, init and busybox. */
+static int add_init_skeleton(struct build *b, struct cpio_writer *w)
 {
 	static const char *const dirs[] = { "bin", "dev", "etc", "etc/ramhost", "proc", "run", "sys", "sysroot",
 					    "tardisks" };
 	struct rh_err *err = b->err;
-	struct kmoddb db = { 0 };
-	const char *names[KMOD_NREQUIRED + KMOD_NDISK + PROFILE_MAX_KMODS];
-	unsigned *order = NULL, norder = 0, nnames = 0, i;
-	char what[PATH_MAX], path[PATH_MAX], name[PATH_MAX], plain[PATH_MAX], **made = NULL, *conf = NULL;
-	char *sticky = NULL;
-	size_t nmade = 0, conflen = 0, stickylen = 0;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		rc = cpio_add_dir(w, dirs[i], 0755, err);
+		if (rc)
+			return rc;
+	}
+	rc = cpio_add_node(w, "dev/console", S_IFCHR | 0600, 5, 1, err);
+	if (rc)
+		return rc;
+	rc = add_file(w, "init", b->init, 0755, err);
+	if (rc)
+		return rc;
+	rc = add_file(w, "bin/busybox", b->busybox, 0755, err);
+	if (rc)
+		return rc;
+	return cpio_add_symlink(w, "bin/sh", "busybox", err);
+}
+
+/* One kernel module as lib/modules/<kver>/PATH (decompressed), after its parent directories. */
+static int add_init_kmod(struct build *b, struct cpio_writer *w, const char *rel, char ***made, size_t *nmade)
+{
+	char path[PATH_MAX], name[PATH_MAX], plain[PATH_MAX];
+	void *data = NULL;
+	size_t len;
+	int rc;
+
+	rc = fs_join(path, sizeof(path), b->k.moddir, rel, b->err);
+	if (rc)
+		return rc;
+	modules_dep_plain_path(rel, plain, sizeof(plain));
+	if ((size_t)snprintf(name, sizeof(name), "lib/modules/%s/%s", b->k.kver, plain) >= sizeof(name))
+		return rh_errf(b->err, -ENAMETOOLONG, "%s: path too long", rel);
+	rc = modules_dep_read_file(path, &data, &len, b->err);
+	if (!rc)
+		rc = add_parents(w, name, made, nmade, b->err);
+	if (!rc)
+		rc = cpio_add_buf(w, name, 0644, data, len, b->err);
+	free(data);
+	return rc;
+}
+
+/* Everything of init.cpio, in archive order, into w. */
+static int add_init_files(struct build *b, struct cpio_writer *w, const struct init_content *c)
+{
+	char **made = NULL;
+	size_t nmade = 0, j;
+	unsigned i;
+	int rc;
+
+	rc = add_init_skeleton(b, w);
+	for (i = 0; i < c->norder && !rc; i++)
+		rc = add_init_kmod(b, w, c->db.mods[c->order[i]].path, &made, &nmade);
+	for (j = 0; j < nmade; j++)
+		free(made[j]);
+	free(made);
+	if (!rc)
+		rc = cpio_add_buf(w, "etc/ramhost/init.conf", 0644, c->conf, c->conflen, b->err);
+	if (!rc)
+		rc = cpio_add_buf(w, "etc/ramhost/sticky.list", 0644, c->sticky, c->stickylen, b->err);
+	if (!rc)
+		rc = cpio_finish(w, b->err);
+	return rc;
+}
+
+static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nkmods)
+{
+	struct rh_err *err = b->err;
+	struct init_content c = { 0 };
+	char path[PATH_MAX];
 	struct cpio_writer w;
 	int fd = -1, rc;
 
-	rc = load_kmod_db(&b->k, &db, what, sizeof(what), err);
-	if (!rc) {
-		const char *extra[PROFILE_MAX_KMODS];
-		for (i = 0; i < b->p->nkmods; i++)
-			extra[i] = b->p->kmods[i];
-		kmod_boot_names(&db, extra, b->p->nkmods, names, &nnames);
-	}
-	rc = rc ?: kmoddb_resolve(&db, names, nnames, &order, &norder, err);
-	rc = rc ?: format_initconf(b, &db, order, norder, &conf, &conflen, err);
-	rc = rc ?: format_sticky(b->p, &sticky, &stickylen, err);
-	rc = rc ?: path_in(path, b->dir, "init.cpio", err);
+	rc = init_content_make(b, &c);
+	if (!rc)
+		rc = path_in(path, b->dir, "init.cpio", err);
 	if (rc)
 		goto out;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -333,49 +440,17 @@ static int write_init_cpio(struct build *b, const char *init, uint64_t *ret_size
 		goto out;
 	}
 	cpio_writer_init(&w, fd, path);
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !rc; i++)
-		rc = cpio_add_dir(&w, dirs[i], 0755, err);
-	rc = rc ?: cpio_add_node(&w, "dev/console", S_IFCHR | 0600, 5, 1, err);
-	rc = rc ?: add_file(&w, "init", init, 0755, err);
-	rc = rc ?: add_file(&w, "bin/busybox", b->busybox, 0755, err);
-	rc = rc ?: cpio_add_symlink(&w, "bin/sh", "busybox", err);
-	for (i = 0; i < norder && !rc; i++) {
-		const char *rel = db.mods[order[i]].path;
-		void *data = NULL;
-		size_t len;
-
-		rc = fs_join(path, sizeof(path), b->k.moddir, rel, err);
-		if (rc)
-			break;
-		kmoddb_plain_path(rel, plain, sizeof(plain));
-		if ((size_t)snprintf(name, sizeof(name), "lib/modules/%s/%s", b->k.kver, plain) >= sizeof(name)) {
-			rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", rel);
-			break;
-		}
-		rc = kmoddb_read_file(path, &data, &len, err);
-		rc = rc ?: add_parents(&w, name, &made, &nmade, err);
-		rc = rc ?: cpio_add_buf(&w, name, 0644, data, len, err);
-		free(data);
-	}
-	rc = rc ?: cpio_add_buf(&w, "etc/ramhost/init.conf", 0644, conf, conflen, err);
-	rc = rc ?: cpio_add_buf(&w, "etc/ramhost/sticky.list", 0644, sticky, stickylen, err);
-	rc = rc ?: cpio_finish(&w, err);
+	rc = add_init_files(b, &w, &c);
 	if (!rc && fsync(fd) < 0)
 		rc = rh_errf(err, -errno, "%s: fsync: %s", path, strerror(errno));
 	if (!rc) {
 		*ret_size = w.off;
-		*ret_nkmods = norder;
+		*ret_nkmods = c.norder;
 	}
 out:
 	if (fd >= 0)
 		close(fd);
-	for (size_t j = 0; j < nmade; j++)
-		free(made[j]);
-	free(made);
-	free(order);
-	free(conf);
-	free(sticky);
-	kmoddb_free(&db);
+	init_content_free(&c);
 	return rc;
 }
 
@@ -392,7 +467,9 @@ static int add_module(struct build *b, const char *name, uint64_t *ret_size)
 	if (strlen(name) >= sizeof(f->name))
 		return rh_errf(b->err, -ENAMETOOLONG, "module name %s too long", name);
 	rc = path_in(path, b->dir, name, b->err);
-	rc = rc ?: fs_sha256_file(path, f->sha256, ret_size, b->err);
+	if (rc)
+		return rc;
+	rc = fs_sha256_file(path, f->sha256, ret_size, b->err);
 	if (rc)
 		return rc;
 	strcpy(f->name, name);
@@ -411,7 +488,8 @@ static int make_tardisk(struct build *b, const char *name, const char *src, uint
 
 	snprintf(file, sizeof(file), "%s.tdk", name);
 	rc = path_in(img, b->work, file, b->err);
-	rc = rc ?: path_in(out, b->dir, file, b->err);
+	if (!rc)
+		rc = path_in(out, b->dir, file, b->err);
 	if (rc)
 		return rc;
 	memset(&to, 0, sizeof(to));
@@ -440,28 +518,58 @@ out:
 	if (fd >= 0)
 		close(fd);
 	unlink(img);
-	return rc ?: add_module(b, file, ret_size);
+	if (rc)
+		return rc;
+	return add_module(b, file, ret_size);
 }
 
-/* base = debootstrap:SUITE: base.tdk straight from the cached debootstrap tree, then ramhost.tdk, the ramhost
- * layer (binary, missing libraries, systemd units), right over it. */
 /* The ramhost binary the base ships as /usr/bin/ramhost: o->ramhost, $RAMHOST_SELF, else the running binary. */
-static const char *shipped_ramhost(const struct bootbank_opts *o)
+static const char *shipped_ramhost(const struct bank_build_opts *o)
 {
 	const char *env = getenv("RAMHOST_SELF");
 
 	if (o->ramhost)
 		return o->ramhost;
-	return env && *env ? env : "/proc/self/exe";
+	if (env && *env)
+		return env;
+	return "/proc/self/exe";
 }
 
+/* ramhost.tdk: the ramhost layer (binary, missing libraries, systemd units) staged over the tree at root. */
+static int make_ramhost_layer(struct build *b, const char *root)
+{
+	struct ramhost_layer_opts lo = {
+		.base_root = root,
+		.ramhost = shipped_ramhost(b->o),
+		.hostname = b->p->name,
+	};
+	struct ramhost_layer_info info;
+	char stage[PATH_MAX];
+	uint64_t size;
+	int rc;
+
+	stage_start(b);
+	rc = path_in(stage, b->work, "ramhost-layer", b->err);
+	if (!rc)
+		rc = rh_mkdir_p(stage, 0755, b->err);
+	if (!rc)
+		rc = ramhost_layer_stage(stage, &lo, &info, b->err);
+	if (!rc)
+		rc = make_tardisk(b, PROFILE_RAMHOST_LAYER, stage, &size);
+	if (!rc)
+		stage_done(b, "ramhost.tdk", size, "ramhost layer: binary, %u libraries, %u systemd units", info.nlibs,
+			   info.nunits);
+	fs_rm_rf(stage, NULL);
+	return rc;
+}
+
+/* base = debootstrap:SUITE: base.tdk straight from the cached debootstrap tree, then ramhost.tdk, the ramhost
+ * layer, right over it. */
 static int make_debootstrap_base(struct build *b)
 {
 	const struct profile *p = b->p;
 	struct debootstrap_opts dopts = { .suite = p->base + strlen(PROFILE_BASE_DEBOOTSTRAP), .packages = p->packages };
 	struct debootstrap_result *r = calloc(1, sizeof(*r));
-	struct ramhost_layer_info info;
-	char stage[PATH_MAX];
 	uint64_t size;
 	int rc;
 
@@ -472,60 +580,60 @@ static int make_debootstrap_base(struct build *b)
 		b->o->progress(b->o->progress_ctx, "debootstrap    looking for the cached tree (a cold build takes "
 						   "minutes)");
 	rc = debootstrap_base(&dopts, r, b->err);
-	if (!rc)
-		stage_done(b, "debootstrap", 0, "%s, %s %s from %s", p->base, r->cached ? "cached" : "built", r->root,
-			   r->mirror);
-	if (!rc)
-		stage_start(b);
-	rc = rc ?: make_tardisk(b, "base", r->root, &size);
-	if (!rc)
-		stage_done(b, "base.tdk", size, "from %s", r->root);
+	if (rc)
+		goto out;
+	stage_done(b, "debootstrap", 0, "%s, %s %s from %s", p->base, r->cached ? "cached" : "built", r->root,
+		   r->mirror);
 	stage_start(b);
-	struct ramhost_layer_opts lo = {
-		.base_root = r->root,
-		.ramhost = shipped_ramhost(b->o),
-		.hostname = p->name,
-	};
-	rc = rc ?: path_in(stage, b->work, "ramhost-layer", b->err);
-	rc = rc ?: rh_mkdir_p(stage, 0755, b->err);
-	rc = rc ?: ramhost_layer_stage(stage, &lo, &info, b->err);
-	rc = rc ?: make_tardisk(b, PROFILE_RAMHOST_LAYER, stage, &size);
-	if (!rc)
-		stage_done(b, "ramhost.tdk", size, "ramhost layer: binary, %u libraries, %u systemd units", info.nlibs,
-			   info.nunits);
-	fs_rm_rf(stage, NULL);
+	rc = make_tardisk(b, "base", r->root, &size);
+	if (rc)
+		goto out;
+	stage_done(b, "base.tdk", size, "from %s", r->root);
+	rc = make_ramhost_layer(b, r->root);
+out:
 	free(r);
+	return rc;
+}
+
+/* base = minimal: the built-in base (busybox + ramhost) staged in the work dir. */
+static int make_builtin_base(struct build *b)
+{
+	struct base_builtin_opts bo = {
+		.busybox = b->busybox,
+		.ramhost = shipped_ramhost(b->o),
+		.hostname = b->p->name,
+	};
+	char stage[PATH_MAX];
+	uint64_t size;
+	int rc;
+
+	rc = path_in(stage, b->work, "base-root", b->err);
+	if (!rc)
+		rc = rh_mkdir_p(stage, 0755, b->err);
+	if (!rc)
+		rc = base_builtin_stage(stage, &bo, b->err);
+	if (!rc)
+		rc = make_tardisk(b, "base", stage, &size);
+	fs_rm_rf(stage, NULL);
+	if (!rc)
+		stage_done(b, "base.tdk", size, "built-in minimal base (busybox + ramhost)");
 	return rc;
 }
 
 static int make_base(struct build *b)
 {
 	const struct profile *p = b->p;
-	char stage[PATH_MAX];
 	uint64_t size;
 	int rc;
 
 	if (!strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)))
 		return make_debootstrap_base(b);
 	stage_start(b);
-	if (strcmp(p->base, PROFILE_BASE_MINIMAL)) {
-		rc = make_tardisk(b, "base", p->base, &size);
-		if (!rc)
-			stage_done(b, "base.tdk", size, "from %s", p->base);
-		return rc;
-	}
-	struct base_builtin_opts bo = {
-		.busybox = b->busybox,
-		.ramhost = shipped_ramhost(b->o),
-		.hostname = p->name,
-	};
-	rc = path_in(stage, b->work, "base-root", b->err);
-	rc = rc ?: rh_mkdir_p(stage, 0755, b->err);
-	rc = rc ?: base_builtin_stage(stage, &bo, b->err);
-	rc = rc ?: make_tardisk(b, "base", stage, &size);
-	fs_rm_rf(stage, NULL);
+	if (!strcmp(p->base, PROFILE_BASE_MINIMAL))
+		return make_builtin_base(b);
+	rc = make_tardisk(b, "base", p->base, &size);
 	if (!rc)
-		stage_done(b, "base.tdk", size, "built-in minimal base (busybox + ramhost)");
+		stage_done(b, "base.tdk", size, "from %s", p->base);
 	return rc;
 }
 
@@ -566,20 +674,145 @@ static int write_bootcfg(struct build *b, uint64_t *ret_size)
 	if (len < 0)
 		return rh_errf(b->err, (int)len, "boot.cfg: does not fit in %zu bytes", sizeof(text));
 	rc = path_in(path, b->dir, "boot.cfg", b->err);
-	rc = rc ?: fs_write_file(path, text, (size_t)len, 0644, b->err);
-	rc = rc ?: bootbank_write_bootcfg_module(b->dir, text, (size_t)len, b->err);
+	if (!rc)
+		rc = fs_write_file(path, text, (size_t)len, 0644, b->err);
+	if (!rc)
+		rc = bootbank_write_bootcfg_module(b->dir, text, (size_t)len, b->err);
 	if (!rc)
 		*ret_size = (uint64_t)len;
 	return rc;
 }
 
-int bootbank_write(const struct profile *p, const char *dir, const struct bootbank_opts *o, struct bootcfg *ret_cfg,
-		   struct rh_err *err)
+/* Resolves, fetches and checks the profile's VIBs first, so that unmet dependencies, conflicts and levels are
+ * refused before the long work; the plan is kept for add_vibs. */
+static int check_vibs(struct build *b)
+{
+	struct vib_image_opts vo = { b->work, NULL, NULL };
+	int rc;
+
+	if (!profile_has_vibs(b->p))
+		return 0;
+	stage_start(b);
+	rc = vib_image_resolve(b->p, &vo, &b->vibs, b->err);
+	if (rc)
+		return rc;
+	stage_done(b, "vib check", 0, "VIBs resolved, fetched and checked");
+	return 0;
+}
+
+/* The inputs found before anything is written: the kernel, the static init, busybox. */
+static int find_inputs(struct build *b)
+{
+	int rc;
+
+	rc = find_kernel(b->p, &b->k, b->err);
+	if (rc)
+		return rc;
+	rc = find_init(b->o, b->init, sizeof(b->init), b->err);
+	if (rc)
+		return rc;
+	return base_find_busybox(b->busybox, sizeof(b->busybox), b->err);
+}
+
+static int stage_kernel(struct build *b)
+{
+	char path[PATH_MAX];
+	uint64_t size;
+	int rc;
+
+	stage_start(b);
+	rc = path_in(path, b->dir, "vmlinuz", b->err);
+	if (!rc)
+		rc = fs_copy_file(b->k.vmlinuz, path, 0644, b->err);
+	if (!rc)
+		rc = fs_sha256_file(path, b->cfg.kernel.sha256, &size, b->err);
+	if (rc)
+		return rc;
+	strcpy(b->cfg.kernel.name, "vmlinuz");
+	b->cfg.kernel.has_sha256 = 1;
+	stage_done(b, "vmlinuz", size, "kernel %s", b->k.kver);
+	return 0;
+}
+
+static int stage_init(struct build *b)
+{
+	uint64_t size;
+	unsigned nk = 0;
+	int rc;
+
+	stage_start(b);
+	rc = write_init_cpio(b, &size, &nk);
+	if (!rc)
+		rc = add_module(b, "init.cpio", &size);
+	if (rc)
+		return rc;
+	stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules", nk);
+	return 0;
+}
+
+/* The profile's own tardisks, NAME.tdk each, in profile order after the base. */
+static int make_tardisks(struct build *b)
+{
+	char file[PROFILE_MAX_NAME + 8];
+	uint64_t size;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < b->p->ntardisks; i++) {
+		stage_start(b);
+		snprintf(file, sizeof(file), "%s.tdk", b->p->tardisks[i].name);
+		rc = make_tardisk(b, b->p->tardisks[i].name, b->p->tardisks[i].source, &size);
+		if (rc)
+			return rc;
+		stage_done(b, file, size, "from %s", b->p->tardisks[i].source);
+	}
+	return 0;
+}
+
+/* Only images whose profile has VIB keys get payload modules and vibs.cpio (the last module), from the plan
+ * check_vibs made. */
+static int add_vibs(struct build *b)
+{
+	struct vib_image_opts vo = { b->work, b->o->progress, b->o->progress_ctx };
+
+	if (!b->vibs)
+		return 0;
+	return vib_image_add(b->vibs, b->dir, &b->cfg, &vo, b->err);
+}
+
+/* boot.cfg (and bootcfg.cpio) last, naming every file above with its hash; then the directory is synced. */
+static int finish_bootcfg(struct build *b)
+{
+	const struct profile *p = b->p;
+	uint64_t size;
+	int rc;
+
+	stage_start(b);
+	b->cfg.bootstate = BOOTSTATE_VALID;
+	b->cfg.timeout = p->timeout;
+	b->cfg.updated = 1;
+	snprintf(b->cfg.title, sizeof(b->cfg.title), "%s", p->title);
+	snprintf(b->cfg.kernelopt, sizeof(b->cfg.kernelopt), "%s", p->kernelopt);
+	snprintf(b->cfg.build, sizeof(b->cfg.build), "%s-%s", p->name, p->version);
+	rc = write_bootcfg(b, &size);
+	if (!rc)
+		rc = fs_sync_dir(b->dir, b->err);
+	if (rc)
+		return rc;
+	stage_done(b, "boot.cfg", size, "%u modules, build=%s", b->cfg.nmodules, b->cfg.build);
+	return 0;
+}
+
+/* The stages of a bootbank build, in order; the first failure stops it. */
+static int (*const build_stages[])(struct build *) = {
+	check_vibs, find_inputs, stage_kernel, stage_init, make_base, make_tardisks, add_vibs, finish_bootcfg,
+};
+
+int bank_build_write(const struct profile *p, const char *dir, const struct bank_build_opts *o,
+		     struct bootcfg *ret_cfg, struct rh_err *err)
 {
 	struct build *b = calloc(1, sizeof(*b));
-	char init[PATH_MAX], path[PATH_MAX];
-	uint64_t size;
-	unsigned nk = 0, i;
+	size_t i;
 	int rc;
 
 	if (!b)
@@ -590,72 +823,11 @@ int bootbank_write(const struct profile *p, const char *dir, const struct bootba
 	b->err = err;
 	bootcfg_init(&b->cfg);
 	rc = fs_work_dir(o->workdir, "ramhost-image", b->work, sizeof(b->work), err);
-	if (rc)
-		goto out;
-	if (profile_has_vibs(p)) {
-		/* refuse unmet dependencies, conflicts and levels before the long work */
-		struct vib_image_opts vo = { b->work, NULL, NULL };
-		stage_start(b);
-		rc = vib_image_resolve(p, &vo, err);
-		if (rc)
-			goto out;
-		stage_done(b, "vib check", 0, "VIBs resolved, fetched and checked");
-	}
-	rc = find_kernel(p, &b->k, err);
-	rc = rc ?: find_init(o, init, sizeof(init), err);
-	rc = rc ?: base_find_busybox(b->busybox, sizeof(b->busybox), err);
-	if (rc)
-		goto out;
-
-	stage_start(b);
-	rc = path_in(path, dir, "vmlinuz", err);
-	rc = rc ?: fs_copy_file(b->k.vmlinuz, path, 0644, err);
-	rc = rc ?: fs_sha256_file(path, b->cfg.kernel.sha256, &size, err);
-	if (rc)
-		goto out;
-	strcpy(b->cfg.kernel.name, "vmlinuz");
-	b->cfg.kernel.has_sha256 = 1;
-	stage_done(b, "vmlinuz", size, "kernel %s", b->k.kver);
-
-	stage_start(b);
-	rc = write_init_cpio(b, init, &size, &nk);
-	rc = rc ?: add_module(b, "init.cpio", &size);
-	if (rc)
-		goto out;
-	stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules", nk);
-
-	rc = make_base(b);
-	for (i = 0; i < p->ntardisks && !rc; i++) {
-		char file[PROFILE_MAX_NAME + 8];
-		stage_start(b);
-		snprintf(file, sizeof(file), "%s.tdk", p->tardisks[i].name);
-		rc = make_tardisk(b, p->tardisks[i].name, p->tardisks[i].source, &size);
-		if (!rc)
-			stage_done(b, file, size, "from %s", p->tardisks[i].source);
-	}
-	if (!rc && profile_has_vibs(p)) {
-		/* only images whose profile has VIB keys get payload modules and vibs.cpio (the last module) */
-		struct vib_image_opts vo = { b->work, o->progress, o->progress_ctx };
-		rc = vib_image_add(p, dir, &b->cfg, &vo, err);
-	}
-	if (rc)
-		goto out;
-
-	stage_start(b);
-	b->cfg.bootstate = BOOTSTATE_VALID;
-	b->cfg.timeout = p->timeout;
-	b->cfg.updated = 1;
-	snprintf(b->cfg.title, sizeof(b->cfg.title), "%s", p->title);
-	snprintf(b->cfg.kernelopt, sizeof(b->cfg.kernelopt), "%s", p->kernelopt);
-	snprintf(b->cfg.build, sizeof(b->cfg.build), "%s-%s", p->name, p->version);
-	rc = write_bootcfg(b, &size);
-	rc = rc ?: fs_sync_dir(dir, err);
-	if (rc)
-		goto out;
-	stage_done(b, "boot.cfg", size, "%u modules, build=%s", b->cfg.nmodules, b->cfg.build);
-	if (ret_cfg)
+	for (i = 0; i < sizeof(build_stages) / sizeof(build_stages[0]) && !rc; i++)
+		rc = build_stages[i](b);
+	if (!rc && ret_cfg)
 		*ret_cfg = b->cfg;
-out:
+	vib_image_plan_free(b->vibs); /* before the work dir: its VIBs may live there */
 	if (b->work[0])
 		fs_rm_rf(b->work, NULL);
 	free(b);
@@ -686,42 +858,68 @@ static int install_dir(const char *tmp, const char *out, int replace, struct rh_
 	return fs_rm_rf(old, err);
 }
 
-int bootbank_build(const struct profile *p, const char *out, int force, const struct bootbank_opts *o,
-		   struct rh_err *err)
+/* Whether out can take a new bootbank: missing, or an empty directory, or (force) a bootbank to replace; *replace
+ * says whether there is one to replace. */
+static int check_out_dir(const char *out, int force, int *replace, struct rh_err *err)
 {
-	char tmp[PATH_MAX], parent[PATH_MAX], *slash;
 	struct stat st;
-	int rc, replace = 0, empty;
+	int empty;
 
-	if (stat(out, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return rh_errf(err, -ENOTDIR, "%s: exists and is not a directory", out);
-		empty = fs_dir_is_empty(out);
-		if (empty < 0)
-			return rh_errf(err, empty, "%s: cannot read: %s", out, strerror(-empty));
-		if (!empty && !force)
-			return rh_errf(err, -EEXIST, "%s: exists and is not empty (use --force to replace it)", out);
-		replace = !empty;
-	} else if (errno != ENOENT) {
+	*replace = 0;
+	if (stat(out, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
 		return rh_errf(err, -errno, "%s: %s", out, strerror(errno));
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out) >= sizeof(tmp))
+	if (!S_ISDIR(st.st_mode))
+		return rh_errf(err, -ENOTDIR, "%s: exists and is not a directory", out);
+	empty = fs_dir_is_empty(out);
+	if (empty < 0)
+		return rh_errf(err, empty, "%s: cannot read: %s", out, strerror(-empty));
+	if (!empty && !force)
+		return rh_errf(err, -EEXIST, "%s: exists and is not empty (use --force to replace it)", out);
+	*replace = !empty;
+	return 0;
+}
+
+/* out's directory into parent (cap PATH_MAX), and its last component into *ret_name. */
+static void split_out(const char *out, char *parent, const char **ret_name)
+{
+	const char *slash = strrchr(out, '/');
+
+	*ret_name = slash ? slash + 1 : out;
+	snprintf(parent, PATH_MAX, "%s", out);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		parent[slash - parent] = '\0';
+	else
+		snprintf(parent, PATH_MAX, "%s", slash ? "/" : ".");
+}
+
+int bank_build(const struct profile *p, const char *out, int force, const struct bank_build_opts *o,
+	       struct rh_err *err)
+{
+	char tmp[PATH_MAX], parent[PATH_MAX], name[PATH_MAX];
+	const char *base;
+	int rc, replace;
+
+	rc = check_out_dir(out, force, &replace, err);
+	if (rc)
+		return rc;
+	split_out(out, parent, &base);
+	if ((size_t)snprintf(name, sizeof(name), "%s.tmp", base) >= sizeof(name))
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
-	if (!mkdtemp(tmp))
-		return rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
+	rc = fs_work_dir(parent, name, tmp, sizeof(tmp), err); /* the sibling out.tmp.XXXXXX */
+	if (rc)
+		return rc;
 	chmod(tmp, 0755);
-	rc = bootbank_write(p, tmp, o, NULL, err);
-	rc = rc ?: install_dir(tmp, out, replace, err);
+	rc = bank_build_write(p, tmp, o, NULL, err);
+	if (!rc)
+		rc = install_dir(tmp, out, replace, err);
 	if (rc) {
 		fs_rm_rf(tmp, NULL);
 		return rc;
 	}
-	snprintf(parent, sizeof(parent), "%s", out);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
-		*slash = '\0';
-	else
-		snprintf(parent, sizeof(parent), "%s", slash ? "/" : ".");
 	return fs_sync_dir(parent, err);
 }
 

@@ -85,7 +85,9 @@ static int put(const char *dir, const char *rel, const char *text, unsigned mode
 	char path[4096];
 	int rc = fs_join(path, sizeof(path), dir, rel, err);
 
-	return rc ?: fs_write_file(path, text, strlen(text), mode, err);
+	if (rc)
+		return rc;
+	return fs_write_file(path, text, strlen(text), mode, err);
 }
 
 static int link_at(const char *dir, const char *rel, const char *target, struct rh_err *err)
@@ -118,7 +120,9 @@ static int copy_at(const char *dir, const char *rel, const char *src, unsigned m
 	char path[4096];
 	int rc = fs_join(path, sizeof(path), dir, rel, err);
 
-	return rc ?: fs_copy_file(src, path, mode, err);
+	if (rc)
+		return rc;
+	return fs_copy_file(src, path, mode, err);
 }
 
 /* usr/bin/busybox plus one symlink per applet, placed in usr/bin or usr/sbin (merged /usr). */
@@ -129,7 +133,8 @@ static int stage_busybox(const char *dir, const char *busybox, struct rh_err *er
 	int rc;
 
 	rc = copy_at(dir, "usr/bin/busybox", busybox, 0755, err);
-	rc = rc ?: fs_run_capture(argv, 1 << 20, &list, err);
+	if (!rc)
+		rc = fs_run_capture(argv, 1 << 20, &list, err);
 	if (rc)
 		return rc;
 	for (line = strtok_r(list, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
@@ -190,53 +195,74 @@ static int stage_ramhost(const char *dir, const char *ramhost, struct rh_err *er
 			/* the interpreter: at the path the binary names (/lib64/...), a second copy where the
 			 * multiarch lib dir has it */
 			rc = copy_at(dir, INTERP, path, 0755, err);
-			rc = rc ?: link_at(dir, LIBDIR "/ld-linux-x86-64.so.2", "../../lib64/ld-linux-x86-64.so.2", err);
+			if (!rc)
+				rc = link_at(dir, LIBDIR "/ld-linux-x86-64.so.2", "../../lib64/ld-linux-x86-64.so.2",
+					     err);
 		}
 	}
 	free(out);
 	return rc;
 }
 
-static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
-{
-	char host[128];
-	int rc;
-
-	snprintf(host, sizeof(host), "%s\n", hostname && *hostname ? hostname : "ramhost");
-	rc = put(dir, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0644, err);
-	rc = rc ?: put(dir, "etc/group", "root:x:0:\n", 0644, err);
+/* The built-in base's /etc, in writing order; text NULL is the host name line. */
+static const struct {
+	const char *rel, *text;
+	unsigned mode;
+} etc_files[] = {
+	{ "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0644 },
+	{ "etc/group", "root:x:0:\n", 0644 },
 	/* The demo's root has an empty password: it is a RAM-only host on a serial console. */
-	rc = rc ?: put(dir, "etc/shadow", "root::19000:0:99999:7:::\n", 0600, err);
-	rc = rc ?: put(dir, "etc/hostname", host, 0644, err);
-	rc = rc ?: put(dir, "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost\n", 0644, err);
-	rc = rc ?: put(dir, "etc/shells", "/bin/sh\n/bin/ash\n", 0644, err);
-	rc = rc ?: put(dir, "etc/profile",
-		       "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
-		       "export PS1='\\h:\\w\\$ '\n", 0644, err);
+	{ "etc/shadow", "root::19000:0:99999:7:::\n", 0600 },
+	{ "etc/hostname", NULL, 0644 },
+	{ "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost\n", 0644 },
+	{ "etc/shells", "/bin/sh\n/bin/ash\n", 0644 },
+	{ "etc/profile",
+	  "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+	  "export PS1='\\h:\\w\\$ '\n", 0644 },
 	/* init (ramdisk/init) mounts /proc /sys /dev before switch_root, so inittab need not; busybox init
 	 * does not read /etc/hostname itself. Once the host is ready it marks its bank good (ESXi's rule: a bank
 	 * booted as UPGRADING that never gets here is DIRTY at the next boot, then INVALID).
 	 * Sticky state (docs/state.md): init restored it before this inittab is read; when the state partition is
 	 * mounted, a new generation is saved hourly if something sticky changed, and at every clean shutdown or
 	 * reboot, before the state file system is unmounted. Without one (CD, PXE) both do nothing. */
-	rc = rc ?: put(dir, "etc/inittab",
-		       "::sysinit:/bin/hostname -F /etc/hostname\n"
-		       "::sysinit:/usr/bin/ramhost ready\n"
-		       "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
-		       /* unattended install (docs/install.md): nothing unless ramhost.install= is on the cmdline */
-		       "::sysinit:/usr/bin/ramhost install --from-cmdline\n"
-		       "::respawn:" STATE_HOURLY "\n"
-		       "ttyS0::respawn:-/bin/sh\n"
-		       "::ctrlaltdel:/sbin/reboot\n"
-		       "::shutdown:" STATE_SHUTDOWN "\n"
-		       "::shutdown:/bin/umount -a -r\n", 0644, err);
+	{ "etc/inittab",
+	  "::sysinit:/bin/hostname -F /etc/hostname\n"
+	  "::sysinit:/usr/bin/ramhost ready\n"
+	  "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
+	  /* unattended install (docs/install.md): nothing unless ramhost.install= is on the cmdline */
+	  "::sysinit:/usr/bin/ramhost install --from-cmdline\n"
+	  "::respawn:" STATE_HOURLY "\n"
+	  "ttyS0::respawn:-/bin/sh\n"
+	  "::ctrlaltdel:/sbin/reboot\n"
+	  "::shutdown:" STATE_SHUTDOWN "\n"
+	  "::shutdown:/bin/umount -a -r\n", 0644 },
+};
+
+static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
+{
+	char host[128];
+	unsigned i;
+	int rc;
+
+	if (!hostname || !*hostname)
+		hostname = "ramhost";
+	snprintf(host, sizeof(host), "%s\n", hostname);
+	for (i = 0; i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
+		const char *text = etc_files[i].text;
+		if (!text)
+			text = host;
+		rc = put(dir, etc_files[i].rel, text, etc_files[i].mode, err);
+		if (rc)
+			return rc;
+	}
 	/* sticky by default in this base, besides the profile's sticky = lines */
-	rc = rc ?: mkdir_at(dir, "usr/lib/ramhost/sticky.d", 0755, err);
-	rc = rc ?: put(dir, "usr/lib/ramhost/sticky.d/base.list",
-		       "# the built-in base: the root password and the host name survive reboots (docs/state.md)\n"
-		       "/etc/shadow\n"
-		       "/etc/hostname\n", 0644, err);
-	return rc;
+	rc = mkdir_at(dir, "usr/lib/ramhost/sticky.d", 0755, err);
+	if (rc)
+		return rc;
+	return put(dir, "usr/lib/ramhost/sticky.d/base.list",
+		   "# the built-in base: the root password and the host name survive reboots (docs/state.md)\n"
+		   "/etc/shadow\n"
+		   "/etc/hostname\n", 0644, err);
 }
 
 int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struct rh_err *err)
@@ -250,6 +276,8 @@ int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struc
 	static const struct { const char *rel, *target; } links[] = {
 		{ "bin", "usr/bin" }, { "sbin", "usr/sbin" }, { "lib", "usr/lib" }, { "lib64", "usr/lib64" },
 	};
+	char path[4096];
+	struct stat st;
 	unsigned i;
 	int rc = 0;
 
@@ -257,16 +285,17 @@ int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struc
 		rc = mkdir_at(dir, dirs[i].rel, dirs[i].mode, err);
 	for (i = 0; i < sizeof(links) / sizeof(links[0]) && !rc; i++)
 		rc = link_at(dir, links[i].rel, links[i].target, err);
-	rc = rc ?: stage_busybox(dir, o->busybox, err);
-	rc = rc ?: stage_ramhost(dir, o->ramhost, err);
-	rc = rc ?: stage_etc(dir, o->hostname, err);
-	if (!rc) {
-		/* busybox init reads /etc/inittab; the profile's init= names /sbin/init by default */
-		char path[4096];
-		struct stat st;
-		rc = fs_join(path, sizeof(path), dir, "usr/sbin/init", err);
-		if (!rc && lstat(path, &st) < 0)
-			rc = rh_errf(err, -ENOENT, "%s: busybox has no init applet", o->busybox);
-	}
+	if (!rc)
+		rc = stage_busybox(dir, o->busybox, err);
+	if (!rc)
+		rc = stage_ramhost(dir, o->ramhost, err);
+	if (!rc)
+		rc = stage_etc(dir, o->hostname, err);
+	if (rc)
+		return rc;
+	/* busybox init reads /etc/inittab; the profile's init= names /sbin/init by default */
+	rc = fs_join(path, sizeof(path), dir, "usr/sbin/init", err);
+	if (!rc && lstat(path, &st) < 0)
+		rc = rh_errf(err, -ENOENT, "%s: busybox has no init applet", o->busybox);
 	return rc;
 }

@@ -277,7 +277,8 @@ static int empty_root_password(const char *root, struct rh_err *err)
 	int rc;
 
 	rc = fs_join(path, sizeof(path), root, "etc/shadow", err);
-	rc = rc ?: rh_read_file(path, 1 << 20, &buf, &len, err);
+	if (!rc)
+		rc = rh_read_file(path, 1 << 20, &buf, &len, err);
 	if (rc)
 		return rc;
 	out = malloc(len + 1);
@@ -321,57 +322,124 @@ int debootstrap_prune(const char *root, struct rh_err *err)
 
 	for (i = 0; i < sizeof(globs) / sizeof(globs[0]) && !rc; i++)
 		rc = rm_glob(root, globs[i], err);
-	rc = rc ?: prune_docs(root, err);
-	rc = rc ?: fs_join(path, sizeof(path), root, "var/lib/apt/lists/partial", err);
-	rc = rc ?: rh_mkdir_p(path, 0700, err);
+	if (!rc)
+		rc = prune_docs(root, err);
+	if (!rc)
+		rc = fs_join(path, sizeof(path), root, "var/lib/apt/lists/partial", err);
+	if (!rc)
+		rc = rh_mkdir_p(path, 0700, err);
 	/* empty: systemd generates the machine ID at boot (and state keeps it) */
-	rc = rc ?: put(root, "etc/machine-id", "", 0444, err);
-	rc = rc ?: put(root, "etc/resolv.conf", "", 0644, err);
-	rc = rc ?: put(root, "etc/hostname", "localhost\n", 0644, err);
-	rc = rc ?: put(root, "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n",
-		       0644, err);
-	rc = rc ?: empty_root_password(root, err);
+	if (!rc)
+		rc = put(root, "etc/machine-id", "", 0444, err);
+	if (!rc)
+		rc = put(root, "etc/resolv.conf", "", 0644, err);
+	if (!rc)
+		rc = put(root, "etc/hostname", "localhost\n", 0644, err);
+	if (!rc)
+		rc = put(root, "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n",
+			 0644, err);
+	if (!rc)
+		rc = empty_root_password(root, err);
 	return rc;
+}
+
+/* The mirror (o->mirror or the host's apt sources), the cache key, the sorted package list (include) and the
+ * cache directory dir (PATH_MAX bytes, created) of a build of o. */
+static int cache_entry(const struct debootstrap_opts *o, struct debootstrap_result *r, char *dir, char *include,
+		       size_t include_cap, struct rh_err *err)
+{
+	char cache[2048];
+	int rc;
+
+	if (o->mirror) {
+		if (strlen(o->mirror) >= sizeof(r->mirror))
+			return rh_errf(err, -E2BIG, "debootstrap: mirror URI too long");
+		strcpy(r->mirror, o->mirror);
+	} else {
+		rc = apt_sources_mirror(o->apt_root, o->suite, r->mirror, sizeof(r->mirror), err);
+		if (rc)
+			return rc;
+	}
+	rc = debootstrap_cache_key(o->suite, o->packages, r->mirror, r->key, err);
+	if (!rc)
+		rc = sorted_packages(o->packages, include, include_cap, err);
+	if (rc)
+		return rc;
+	if (o->cachedir) {
+		snprintf(dir, PATH_MAX, "%s", o->cachedir);
+	} else {
+		rc = fs_cache_dir(cache, sizeof(cache), err);
+		if (rc)
+			return rc;
+		snprintf(dir, PATH_MAX, "%s/debootstrap", cache);
+	}
+	return rh_mkdir_p(dir, 0755, err);
+}
+
+/* A fresh tree in the work directory tmp (under dir): tmp/key (the recipe), tmp/root by debootstrap (its log
+ * tmp/debootstrap.log), unmounted below, pruned and synced. A failed run's log is kept beside the cache as
+ * SUITE-KEY.failed.log, for the message's "see log". */
+static int build_tree(const struct debootstrap_opts *o, const struct debootstrap_result *r, const char *dir,
+		      const char *include, const char *tmp, struct rh_err *err)
+{
+	char path[PATH_MAX], target[PATH_MAX], keytext[8192], kept[PATH_MAX];
+	int rc;
+
+	path[0] = '\0';
+	rc = fs_join(target, sizeof(target), tmp, "root", err);
+	if (rc)
+		return rc;
+	snprintf(keytext, sizeof(keytext), "%s\nsuite=%s\nmirror=%s\npackages=%s\n", RECIPE, o->suite, r->mirror,
+		 include);
+	rc = fs_join(path, sizeof(path), tmp, "key", err);
+	if (!rc)
+		rc = fs_write_file(path, keytext, strlen(keytext), 0644, err);
+	if (!rc)
+		rc = fs_join(path, sizeof(path), tmp, "debootstrap.log", err);
+	if (!rc)
+		rc = run_debootstrap(o, include, target, r->mirror, path, err);
+	if (!rc)
+		rc = umount_below(tmp, err);
+	if (!rc)
+		rc = debootstrap_prune(target, err);
+	if (!rc)
+		rc = fs_sync_dir(tmp, err);
+	if (rc && path[0] && (size_t)snprintf(kept, sizeof(kept), "%s/%s-%s.failed.log", dir, o->suite, r->key) < sizeof(kept))
+		rename(path, kept);
+	return rc;
+}
+
+/* Renames the finished work directory tmp to the cache entry final (then tmp is ""); when another build finished
+ * the same key first, its tree is taken and tmp left for the caller to discard. */
+static int commit_tree(const char *dir, char *tmp, const char *final, struct rh_err *err)
+{
+	if (rename(tmp, final) < 0) {
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return rh_errf(err, -errno, "%s: cannot rename %s into the cache: %s", final, tmp,
+				       strerror(errno));
+		return 0; /* another build finished the same key first: take its tree */
+	}
+	tmp[0] = '\0';
+	fs_sync_dir(dir, NULL);
+	return 0;
 }
 
 int debootstrap_base(const struct debootstrap_opts *o, struct debootstrap_result *ret, struct rh_err *err)
 {
 	struct debootstrap_result r;
-	char cache[2048], dir[PATH_MAX], final[PATH_MAX], tmp[PATH_MAX], target[PATH_MAX], include[4096];
-	char keytext[8192];
+	char dir[PATH_MAX], final[PATH_MAX], tmp[PATH_MAX], include[4096];
 	struct stat st;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	tmp[0] = '\0';
-	if (o->mirror) {
-		if (strlen(o->mirror) >= sizeof(r.mirror))
-			return rh_errf(err, -E2BIG, "debootstrap: mirror URI too long");
-		strcpy(r.mirror, o->mirror);
-	} else {
-		rc = apt_sources_mirror(o->apt_root, o->suite, r.mirror, sizeof(r.mirror), err);
-		if (rc)
-			return rc;
-	}
-	rc = debootstrap_cache_key(o->suite, o->packages, r.mirror, r.key, err);
-	rc = rc ?: sorted_packages(o->packages, include, sizeof(include), err);
-	if (rc)
-		return rc;
-	if (o->cachedir) {
-		snprintf(dir, sizeof(dir), "%s", o->cachedir);
-	} else {
-		rc = fs_cache_dir(cache, sizeof(cache), err);
-		if (rc)
-			return rc;
-		snprintf(dir, sizeof(dir), "%s/debootstrap", cache);
-	}
-	rc = rh_mkdir_p(dir, 0755, err);
+	rc = cache_entry(o, &r, dir, include, sizeof(include), err);
 	if (rc)
 		return rc;
 	if ((size_t)snprintf(final, sizeof(final), "%s/%s-%s", dir, o->suite, r.key) >= sizeof(final) - 64)
 		return rh_errf(err, -ENAMETOOLONG, "%s: cache path too long", dir);
 	rc = fs_join(r.root, sizeof(r.root), final, "root", err);
-	rc = rc ?: fs_join(r.log, sizeof(r.log), final, "debootstrap.log", err);
+	if (!rc)
+		rc = fs_join(r.log, sizeof(r.log), final, "debootstrap.log", err);
 	if (rc)
 		return rc;
 	if (stat(r.root, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -379,45 +447,14 @@ int debootstrap_base(const struct debootstrap_opts *o, struct debootstrap_result
 		*ret = r;
 		return 0;
 	}
-
 	rc = fs_work_dir(dir, "tmp", tmp, sizeof(tmp), err);
 	if (rc)
 		return rc;
-	rc = fs_join(target, sizeof(target), tmp, "root", err);
-	if (rc)
-		goto out;
-	snprintf(keytext, sizeof(keytext), "%s\nsuite=%s\nmirror=%s\npackages=%s\n", RECIPE, o->suite, r.mirror,
-		 include);
-	rc = fs_join(final, sizeof(final), tmp, "key", err);
-	rc = rc ?: fs_write_file(final, keytext, strlen(keytext), 0644, err);
-	rc = rc ?: fs_join(final, sizeof(final), tmp, "debootstrap.log", err);
-	rc = rc ?: run_debootstrap(o, include, target, r.mirror, final, err);
-	rc = rc ?: umount_below(tmp, err);
-	rc = rc ?: debootstrap_prune(target, err);
-	rc = rc ?: fs_sync_dir(tmp, err);
-	if (rc) {
-		/* keep the log of a failed run beside the cache, for the message's "see log" */
-		char kept[PATH_MAX];
-		if ((size_t)snprintf(kept, sizeof(kept), "%s/%s-%s.failed.log", dir, o->suite, r.key) < sizeof(kept))
-			rename(final, kept);
-		goto out;
-	}
-	if ((size_t)snprintf(final, sizeof(final), "%s/%s-%s", dir, o->suite, r.key) >= sizeof(final)) {
-		rc = rh_errf(err, -ENAMETOOLONG, "%s: cache path too long", dir);
-		goto out;
-	}
-	if (rename(tmp, final) < 0) {
-		if (errno != EEXIST && errno != ENOTEMPTY) {
-			rc = rh_errf(err, -errno, "%s: cannot rename %s into the cache: %s", final, tmp, strerror(errno));
-			goto out;
-		}
-		/* another build finished the same key first: take its tree */
-	} else {
-		tmp[0] = '\0';
-		fs_sync_dir(dir, NULL);
-	}
-	*ret = r;
-out:
+	rc = build_tree(o, &r, dir, include, tmp, err);
+	if (!rc)
+		rc = commit_tree(dir, tmp, final, err);
+	if (!rc)
+		*ret = r;
 	discard(tmp);
 	return rc;
 }

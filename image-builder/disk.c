@@ -17,6 +17,7 @@
 #include "fatimg.h"
 #include "fileio.h"
 #include "fs.h"
+#include "output.h"
 #include "sha256.h"
 
 #define SECTORS_PER_MIB (DISK_MIB / 512u)
@@ -111,6 +112,7 @@ struct disk_job {
 	struct bootcfg *cfg;         /* its boot.cfg */
 	struct disk_layout l;
 	char guid[5][37];            /* disk, then p1..p4 */
+	char found[PATH_MAX];        /* the loader as found */
 	char loader[PATH_MAX];       /* the (signed) loader to install */
 	struct rh_err *err;
 };
@@ -185,8 +187,11 @@ static int copy_text(struct disk_job *j, const struct fatimg *f, const char *nam
 		return rh_errf(j->err, (int)len, "%s: cannot express this boot.cfg in a syslinux config (a file name "
 						 "with a blank or comma, or too long)", dst);
 	rc = fs_join(path, sizeof(path), j->work, name, j->err);
-	rc = rc ?: fs_write_file(path, text, (size_t)len, 0644, j->err);
-	rc = rc ?: fatimg_copy(f, path, dst, j->err);
+	if (rc)
+		return rc;
+	rc = fs_write_file(path, text, (size_t)len, 0644, j->err);
+	if (!rc)
+		rc = fatimg_copy(f, path, dst, j->err);
 	unlink(path);
 	return rc;
 }
@@ -201,13 +206,17 @@ static int write_esp(struct disk_job *j)
 	int rc;
 
 	rc = fatimg_format(&f, 1, part_labels[0], guid_serial(j->guid[1]), j->err);
-	rc = rc ?: fatimg_mkdir(&f, "/EFI/BOOT", j->err);
-	rc = rc ?: fatimg_copy(&f, j->loader, "/EFI/BOOT/BOOTX64.EFI", j->err);
-	rc = rc ?: fatimg_install_syslinux(&f, "/syslinux", j->err);
+	if (!rc)
+		rc = fatimg_mkdir(&f, "/EFI/BOOT", j->err);
+	if (!rc)
+		rc = fatimg_copy(&f, j->loader, "/EFI/BOOT/BOOTX64.EFI", j->err);
+	if (!rc)
+		rc = fatimg_install_syslinux(&f, "/syslinux", j->err);
 	for (i = 0; i < 3 && !rc; i++) {
 		snprintf(dst, sizeof(dst), "/syslinux/%s", c32[i]);
 		rc = fs_join(src, sizeof(src), bios, c32[i], j->err);
-		rc = rc ?: fatimg_copy(&f, src, dst, j->err);
+		if (!rc)
+			rc = fatimg_copy(&f, src, dst, j->err);
 	}
 	if (rc)
 		return rc;
@@ -229,7 +238,8 @@ static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t update
 	int rc;
 
 	rc = fatimg_format(&f, 0, part_labels[n], guid_serial(j->guid[n + 1]), j->err);
-	rc = rc ?: fatimg_install_syslinux(&f, "/syslinux", j->err);
+	if (!rc)
+		rc = fatimg_install_syslinux(&f, "/syslinux", j->err);
 	if (rc || empty)
 		return rc;
 	j->cfg->updated = updated;
@@ -240,7 +250,8 @@ static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t update
 					: i == j->cfg->nmodules + 1 ? "boot.cfg" : BOOTBANK_BOOTCFG_MODULE;
 		snprintf(dst, sizeof(dst), "/%s", name);
 		rc = fs_join(src, sizeof(src), j->bank, name, j->err);
-		rc = rc ?: fatimg_copy(&f, src, dst, j->err);
+		if (!rc)
+			rc = fatimg_copy(&f, src, dst, j->err);
 	}
 	if (rc)
 		return rc;
@@ -319,116 +330,104 @@ static int bank_size(const char *dir, const struct bootcfg *cfg, uint64_t *ret_b
 	return 0;
 }
 
-/* Stages the bootbank (built or copied and checked) into work/bank, signs its kernel when asked, finds (and
- * signs) the loader into work/BOOTX64.EFI, and fills the GUIDs. */
-static int stage(struct disk_job *j, const struct profile *p, const char *bootbank_dir, const char *work,
-		 char *bank, int sign)
+/* Before the bootbank is staged: the loader is found (a missing one fails before the long work). */
+static int disk_prepare(void *ctx, const struct output_stage *s, struct rh_err *err)
+{
+	struct disk_job *j = ctx;
+
+	(void)s;
+	return efiboot_find_loader(&j->o->efi, j->found, sizeof(j->found), err);
+}
+
+/* After the bootbank is staged (and its kernel signed when asked): the (signed) loader as WORK/BOOTX64.EFI, the
+ * GUIDs, and the partition plan for the bootbank's size. */
+static int disk_stage(void *ctx, const struct output_stage *s, struct rh_err *err)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	char found[PATH_MAX];
-	unsigned i;
+	struct disk_job *j = ctx;
+	uint64_t bytes = 0;
+	unsigned nfiles = 0, i;
 	int rc;
 
 	if (sde && !*sde)
 		sde = NULL;
-	rc = fs_join(bank, PATH_MAX, work, "bank", j->err);
-	rc = rc ?: rh_mkdir_p(bank, 0755, j->err);
-	rc = rc ?: efiboot_find_loader(&j->o->efi, found, sizeof(found), j->err);
+	j->work = s->work;
+	j->bank = s->bank;
+	j->cfg = s->cfg;
+	rc = fs_join(j->loader, sizeof(j->loader), s->work, "BOOTX64.EFI", err);
+	if (!rc)
+		rc = fs_copy_file(j->found, j->loader, 0644, err);
+	if (!rc && s->sign)
+		rc = efiboot_sign_file(&j->o->efi, j->loader, j->loader, err);
+	for (i = 0; i < 5 && !rc; i++)
+		rc = disk_guid(sde, i == 0 ? "disk" : part_names[i - 1], j->guid[i], err);
+	if (!rc)
+		rc = bank_size(s->bank, s->cfg, &bytes, &nfiles, err);
 	if (rc)
 		return rc;
-	if (p) {
-		struct bootbank_opts bo = j->o->bank;
-		bo.workdir = work;
-		rc = bootbank_write(p, bank, &bo, j->cfg, j->err);
-	} else {
-		rc = bootbank_read_cfg(bootbank_dir, j->cfg, j->err);
-		rc = rc ?: bootbank_check(bootbank_dir, j->cfg, j->err);
-		rc = rc ?: bootbank_copy(bootbank_dir, bank, j->cfg, j->err);
-	}
-	if (!rc && sign)
-		rc = efiboot_sign_bootbank_kernel(&j->o->efi, bank, j->cfg, j->err);
-	rc = rc ?: fs_join(j->loader, sizeof(j->loader), work, "BOOTX64.EFI", j->err);
-	rc = rc ?: fs_copy_file(found, j->loader, 0644, j->err);
-	if (!rc && sign)
-		rc = efiboot_sign_file(&j->o->efi, j->loader, j->loader, j->err);
-	for (i = 0; i < 5 && !rc; i++)
-		rc = disk_guid(sde, i == 0 ? "disk" : part_names[i - 1], j->guid[i], j->err);
+	return disk_plan(bytes, nfiles, j->o->size, &j->l, err);
+}
+
+/* The image into tmp: its full size, the GPT, the ESP, both banks, the state partition. */
+static int disk_write(void *ctx, const struct output_stage *s, const char *tmp, int fd, struct rh_err *err)
+{
+	struct disk_job *j = ctx;
+	int rc;
+
+	(void)s;
+	if (ftruncate(fd, (off_t)j->l.total_bytes) < 0)
+		return rh_errf(err, -errno, "%s: cannot make it %" PRIu64 " bytes: %s", tmp, j->l.total_bytes,
+			       strerror(errno));
+	j->image = tmp;
+	rc = write_gpt(j);
+	if (!rc)
+		rc = write_esp(j);
+	if (!rc)
+		rc = write_bank(j, 1, j->o->skeleton, 2);
+	if (!rc)
+		rc = write_bank(j, 2, j->o->single_bank || j->o->skeleton, 1);
+	if (!rc)
+		rc = write_state(j);
 	return rc;
 }
+
+static int disk_report(void *ctx, const char *out, double secs, struct rh_err *err)
+{
+	struct disk_job *j = ctx;
+	char line[PATH_MAX + 200];
+
+	(void)err;
+	if (!j->o->bank.progress)
+		return 0;
+	snprintf(line, sizeof(line), "%-14s %s, %" PRIu64 " MiB (ESP %u, banks 2 x %" PRIu64 ", state %" PRIu64
+		 " MiB), %.2f s", "disk", out, j->l.total_bytes / DISK_MIB, DISK_ESP_MIB, j->l.bank_mib, j->l.state_mib,
+		 secs);
+	j->o->bank.progress(j->o->bank.progress_ctx, line);
+	return 0;
+}
+
+static const struct output_format disk_format = {
+	.what = "disk",
+	.work_name = "ramhost-disk",
+	.bank_rel = "bank",
+	.prepare = disk_prepare,
+	.stage = disk_stage,
+	.write = disk_write,
+	.report = disk_report,
+};
 
 int disk_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct disk_opts *o,
 	       struct rh_err *err)
 {
-	char work[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX];
-	struct disk_job j = { .o = o, .err = err };
-	struct timespec t0, t1;
-	struct stat st;
-	uint64_t bytes = 0;
-	unsigned nfiles = 0;
-	int rc, fd = -1, sign;
+	struct disk_job *j = calloc(1, sizeof(*j));
+	struct output_job job = { p, bootbank_dir, out, o->force, &o->bank, &o->efi };
+	int rc;
 
-	tmp[0] = work[0] = '\0';
-	j.cfg = calloc(1, sizeof(*j.cfg));
-	if (!j.cfg)
+	if (!j)
 		return rh_errf(err, -ENOMEM, "out of memory");
-	if (!p == !bootbank_dir) {
-		rc = rh_errf(err, -EINVAL, "disk: give either a profile or a bootbank");
-		goto out;
-	}
-	sign = rc = efiboot_check_signing(&o->efi, err);
-	if (rc < 0)
-		goto out;
-	if (lstat(out, &st) == 0 && !o->force) {
-		rc = rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
-		goto out;
-	}
-	rc = fs_work_dir(o->bank.workdir, "ramhost-disk", work, sizeof(work), err);
-	if (rc)
-		goto out;
-	j.work = work;
-	rc = stage(&j, p, bootbank_dir, work, bank, sign);
-	j.bank = bank;
-	rc = rc ?: bank_size(bank, j.cfg, &bytes, &nfiles, err);
-	rc = rc ?: disk_plan(bytes, nfiles, o->size, &j.l, err);
-	if (rc)
-		goto out;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = fs_tmp_beside(out, tmp, sizeof(tmp), &fd, err);
-	if (rc)
-		goto out;
-	if (ftruncate(fd, (off_t)j.l.total_bytes) < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot make it %" PRIu64 " bytes: %s", tmp, j.l.total_bytes,
-			     strerror(errno));
-		goto out;
-	}
-	j.image = tmp;
-	rc = write_gpt(&j);
-	rc = rc ?: write_esp(&j);
-	rc = rc ?: write_bank(&j, 1, o->skeleton, 2);
-	rc = rc ?: write_bank(&j, 2, o->single_bank || o->skeleton, 1);
-	rc = rc ?: write_state(&j);
-	if (rc)
-		goto out;
-	rc = fs_install_file(tmp, out, err);
-	if (rc)
-		goto out;
-	tmp[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (o->bank.progress) {
-		char line[PATH_MAX + 200];
-		snprintf(line, sizeof(line), "%-14s %s, %" PRIu64 " MiB (ESP %u, banks 2 x %" PRIu64 ", state %" PRIu64
-			 " MiB), %.2f s", "disk", out, j.l.total_bytes / DISK_MIB, DISK_ESP_MIB, j.l.bank_mib,
-			 j.l.state_mib, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-		o->bank.progress(o->bank.progress_ctx, line);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0])
-		unlink(tmp);
-	if (work[0])
-		fs_rm_rf(work, NULL);
-	free(j.cfg);
+	j->o = o;
+	j->err = err;
+	rc = output_build(&disk_format, j, &job, err);
+	free(j);
 	return rc;
 }

@@ -55,7 +55,7 @@ struct disk_opts {
 	int force;                  /* replace an existing output file */
 	const char *syslinux_bios;  /* chain.c32 & co; NULL: /usr/lib/syslinux/modules/bios */
 	const char *gptmbr;         /* NULL: /usr/lib/syslinux/mbr/gptmbr.bin */
-	struct bootbank_opts bank;  /* building the bootbank (profile mode), progress */
+	struct bank_build_opts bank;  /* building the bootbank (profile mode), progress */
 	struct efiboot_opts efi;    /* the UEFI loader, signing */
 };
 

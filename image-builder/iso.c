@@ -18,9 +18,12 @@
 #include "disk.h"
 #include "fs.h"
 #include "install.h"
+#include "output.h"
 
 #define ISO_BANK_DIR "/bootbank"
 #define ISO_BANK_NUMBER 1
+#define ISO_ISOLINUX_DIR "/usr/lib/ISOLINUX"
+#define ISO_SYSLINUX_BIOS "/usr/lib/syslinux/modules/bios"
 
 /* The Install entry's options, one place for both loaders: cfg->installopt (in memory only) becomes the APPEND of
  * isolinux.cfg's `install` label (stage_isolinux), and the file BOOTCFG_ISO_INSTALL_CFG (boot.cfg syntax, one
@@ -36,30 +39,54 @@ static int stage_installopt(const char *tree, struct bootcfg *cfg, const struct 
 					 "reads this; isolinux.cfg has them as LABEL install)\ninstallopt=%s\n",
 		     install);
 	rc = fs_join(dir, sizeof(dir), tree, &INSTALL_DIR[1], err);
-	rc = rc ?: rh_mkdir_p(dir, 0755, err);
-	rc = rc ?: fs_join(path, sizeof(path), tree, &BOOTCFG_ISO_INSTALL_CFG[1], err);
-	return rc ?: fs_write_file(path, text, (size_t)n, 0644, err);
+	if (!rc)
+		rc = rh_mkdir_p(dir, 0755, err);
+	if (!rc)
+		rc = fs_join(path, sizeof(path), tree, &BOOTCFG_ISO_INSTALL_CFG[1], err);
+	if (rc)
+		return rc;
+	return fs_write_file(path, text, (size_t)n, 0644, err);
+}
+
+static const char *opt_or(const char *opt, const char *dflt)
+{
+	if (opt)
+		return opt;
+	return dflt;
+}
+
+/* Copies src_dir/name to dst_dir/name. */
+static int copy_into(const char *src_dir, const char *name, const char *dst_dir, struct rh_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX];
+	int rc;
+
+	rc = fs_join(s, sizeof(s), src_dir, name, err);
+	if (!rc)
+		rc = fs_join(d, sizeof(d), dst_dir, name, err);
+	if (rc)
+		return rc;
+	return fs_copy_file(s, d, 0644, err);
 }
 
 /* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
 static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
 {
-	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
-	const char *bios = o->syslinux_bios ? o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
 	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL,
-					cfg->installopt[0] ? cfg->installopt : NULL };
-	char dir[PATH_MAX], s[PATH_MAX], d[PATH_MAX], text[8192];
+					NULL };
+	char dir[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;
 	int rc;
 
+	if (cfg->installopt[0])
+		so.install_append = cfg->installopt;
 	rc = fs_join(dir, sizeof(dir), tree, "isolinux", err);
-	rc = rc ?: rh_mkdir_p(dir, 0755, err);
-	rc = rc ?: fs_join(s, sizeof(s), isodir, "isolinux.bin", err);
-	rc = rc ?: fs_join(d, sizeof(d), dir, "isolinux.bin", err);
-	rc = rc ?: fs_copy_file(s, d, 0644, err);
-	rc = rc ?: fs_join(s, sizeof(s), bios, "ldlinux.c32", err);
-	rc = rc ?: fs_join(d, sizeof(d), dir, "ldlinux.c32", err);
-	rc = rc ?: fs_copy_file(s, d, 0644, err);
+	if (!rc)
+		rc = rh_mkdir_p(dir, 0755, err);
+	if (!rc)
+		rc = copy_into(opt_or(o->isolinux_dir, ISO_ISOLINUX_DIR), "isolinux.bin", dir, err);
+	if (!rc)
+		rc = copy_into(opt_or(o->syslinux_bios, ISO_SYSLINUX_BIOS), "ldlinux.c32", dir, err);
 	if (rc)
 		return rc;
 	len = syslinux_cfg_format(cfg, &so, text, sizeof(text));
@@ -67,7 +94,9 @@ static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const str
 		return rh_errf(err, (int)len, "isolinux.cfg: cannot express this boot.cfg (a file name with a blank "
 					      "or comma, or too long)");
 	rc = fs_join(d, sizeof(d), dir, "isolinux.cfg", err);
-	return rc ?: fs_write_file(d, text, (size_t)len, 0644, err);
+	if (rc)
+		return rc;
+	return fs_write_file(d, text, (size_t)len, 0644, err);
 }
 
 /* Sets the mtime and atime of path and everything below it (symlinks themselves) to t. xorriso records the
@@ -83,7 +112,9 @@ static int set_times(int dfd, const char *name, const struct timespec t[2], stru
 		return rh_errf(err, -errno, "%s: %s", name, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		d = fd < 0 ? NULL : fdopendir(fd);
+		d = NULL;
+		if (fd >= 0)
+			d = fdopendir(fd);
 		if (!d) {
 			if (fd >= 0)
 				close(fd);
@@ -127,12 +158,11 @@ static int pin_times(const char *tree, struct rh_err *err)
 static int run_xorriso(const char *tree, const char *esp, const char *out, const struct iso_opts *o,
 		       struct rh_err *err)
 {
-	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
 	char mbr[PATH_MAX];
-	int rc = fs_join(mbr, sizeof(mbr), isodir, "isohdpfx.bin", err);
+	int rc = fs_join(mbr, sizeof(mbr), opt_or(o->isolinux_dir, ISO_ISOLINUX_DIR), "isohdpfx.bin", err);
 	char *argv[] = {
 		"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-l", "-N", "-allow-lowercase", "-allow-multidot",
-		"-d", "-V", (char *)(o->volume_id ? o->volume_id : "RAMHOST"), "-o", (char *)out,
+		"-d", "-V", (char *)opt_or(o->volume_id, "RAMHOST"), "-o", (char *)out,
 		"-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot", "-boot-load-size", "4",
 		"-boot-info-table", "-isohybrid-mbr", mbr,
 		"-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
@@ -156,23 +186,51 @@ static int stage_efi(const char *tree, const char *esp, const struct iso_opts *o
 	int rc;
 
 	rc = efiboot_find_loader(&o->efi, loader, sizeof(loader), err);
-	rc = rc ?: fs_join(dir, sizeof(dir), tree, "EFI/BOOT", err);
-	rc = rc ?: rh_mkdir_p(dir, 0755, err);
-	rc = rc ?: fs_join(dst, sizeof(dst), dir, "BOOTX64.EFI", err);
-	rc = rc ?: fs_copy_file(loader, dst, 0644, err);
+	if (!rc)
+		rc = fs_join(dir, sizeof(dir), tree, "EFI/BOOT", err);
+	if (!rc)
+		rc = rh_mkdir_p(dir, 0755, err);
+	if (!rc)
+		rc = fs_join(dst, sizeof(dst), dir, "BOOTX64.EFI", err);
+	if (!rc)
+		rc = fs_copy_file(loader, dst, 0644, err);
 	if (!rc && sign)
 		rc = efiboot_sign_file(&o->efi, dst, dst, err);
-	return rc ?: efiboot_make_esp_image(esp, dst, 0x52480001u, err);
+	if (rc)
+		return rc;
+	return efiboot_make_esp_image(esp, dst, 0x52480001u, err);
+}
+
+/* The answer file, checked (so that a broken one fails the build rather than the unattended install), as
+ * /install/ks.cfg. */
+static int stage_answer(const char *tree, const char *answer_file, struct rh_err *err)
+{
+	struct answer *a = calloc(1, sizeof(*a));
+	char ks[PATH_MAX], *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (!a)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = rh_read_file(answer_file, ANSWER_MAX_FILE, &buf, &len, err);
+	if (!rc)
+		rc = answer_parse(buf, len, answer_file, a, err);
+	if (!rc)
+		rc = fs_join(ks, sizeof(ks), tree, &INSTALL_KS[1], err);
+	if (!rc)
+		rc = fs_write_file(ks, buf, len, 0644, err);
+	free(buf);
+	free(a);
+	return rc;
 }
 
 /* What `ramhost install` needs on the ISO (install.h): /install/skeleton.img.zst, the disk image of the staged
- * bootbank with both banks left empty, and the answer file (checked here, so that a broken one fails the build
- * rather than the unattended install) as /install/ks.cfg. */
+ * bootbank with both banks left empty, and the answer file as /install/ks.cfg. */
 static int stage_install(const char *tree, const char *bank, const char *work, const struct iso_opts *o,
 			 struct rh_err *err)
 {
 	struct disk_opts d = { 0 };
-	char dir[PATH_MAX], img[PATH_MAX], zst[PATH_MAX], ks[PATH_MAX];
+	char dir[PATH_MAX], img[PATH_MAX], zst[PATH_MAX];
 	char *argv[] = { "zstd", "-q", "-f", "-T0", "-12", img, "-o", zst, NULL };
 	int rc;
 
@@ -182,113 +240,96 @@ static int stage_install(const char *tree, const char *bank, const char *work, c
 	d.efi = o->efi;
 	d.bank.workdir = work;
 	rc = fs_join(dir, sizeof(dir), tree, &INSTALL_DIR[1], err);
-	rc = rc ?: rh_mkdir_p(dir, 0755, err);
-	rc = rc ?: fs_join(img, sizeof(img), work, "skeleton.img", err);
-	rc = rc ?: fs_join(zst, sizeof(zst), tree, &INSTALL_SKELETON[1], err);
-	rc = rc ?: disk_build(NULL, bank, img, &d, err);
-	rc = rc ?: fs_run(argv, 0, err);
+	if (!rc)
+		rc = rh_mkdir_p(dir, 0755, err);
+	if (!rc)
+		rc = fs_join(img, sizeof(img), work, "skeleton.img", err);
+	if (!rc)
+		rc = fs_join(zst, sizeof(zst), tree, &INSTALL_SKELETON[1], err);
+	if (!rc)
+		rc = disk_build(NULL, bank, img, &d, err);
+	if (!rc)
+		rc = fs_run(argv, 0, err);
 	unlink(img);
 	if (rc || !o->answer_file)
 		return rc;
-	{
-		struct answer *a = calloc(1, sizeof(*a));
-		char *buf = NULL;
-		size_t len;
-		if (!a)
-			return rh_errf(err, -ENOMEM, "out of memory");
-		rc = rh_read_file(o->answer_file, ANSWER_MAX_FILE, &buf, &len, err);
-		rc = rc ?: answer_parse(buf, len, o->answer_file, a, err);
-		rc = rc ?: fs_join(ks, sizeof(ks), tree, &INSTALL_KS[1], err);
-		rc = rc ?: fs_write_file(ks, buf, len, 0644, err);
-		free(buf);
-		free(a);
-	}
-	return rc;
+	return stage_answer(tree, o->answer_file, err);
 }
+
+/* What the ISO's hooks share: the options, the tree (WORK/tree) and the El Torito ESP image (WORK/efi.img). */
+struct iso_job {
+	const struct iso_opts *o;
+	char tree[PATH_MAX];
+	char esp[PATH_MAX];
+};
+
+/* Around the staged /bootbank: the UEFI files, the Install entry, ISOLINUX, the install skeleton, the times. */
+static int iso_stage(void *ctx, const struct output_stage *s, struct rh_err *err)
+{
+	struct iso_job *j = ctx;
+	int rc;
+
+	rc = fs_join(j->tree, sizeof(j->tree), s->work, "tree", err);
+	if (!rc)
+		rc = fs_join(j->esp, sizeof(j->esp), s->work, "efi.img", err);
+	if (!rc)
+		rc = stage_efi(j->tree, j->esp, j->o, s->sign, err);
+	if (!rc)
+		rc = stage_installopt(j->tree, s->cfg, j->o, err);
+	if (!rc)
+		rc = stage_isolinux(j->tree, s->cfg, j->o, err);
+	if (!rc)
+		rc = stage_install(j->tree, s->bank, s->work, j->o, err);
+	if (rc)
+		return rc;
+	return pin_times(j->tree, err);
+}
+
+static int iso_write(void *ctx, const struct output_stage *s, const char *tmp, int fd, struct rh_err *err)
+{
+	struct iso_job *j = ctx;
+
+	(void)s;
+	(void)fd;
+	unlink(tmp); /* xorriso wants to create the file itself; the unique name stays ours */
+	return run_xorriso(j->tree, j->esp, tmp, j->o, err);
+}
+
+static int iso_report(void *ctx, const char *out, double secs, struct rh_err *err)
+{
+	struct iso_job *j = ctx;
+	char line[PATH_MAX + 100];
+	struct stat st;
+
+	if (stat(out, &st) < 0)
+		return rh_errf(err, -errno, "%s: %s", out, strerror(errno));
+	if (!j->o->bank.progress)
+		return 0;
+	snprintf(line, sizeof(line), "%-14s %s, %.1f MiB, %.2f s", "iso", out, (double)st.st_size / (1 << 20), secs);
+	j->o->bank.progress(j->o->bank.progress_ctx, line);
+	return 0;
+}
+
+static const struct output_format iso_format = {
+	.what = "iso",
+	.work_name = "ramhost-iso",
+	.bank_rel = "tree" ISO_BANK_DIR,
+	.stage = iso_stage,
+	.write = iso_write,
+	.report = iso_report,
+};
 
 int iso_build(const struct profile *p, const char *bootbank_dir, const char *out, const struct iso_opts *o,
 	      struct rh_err *err)
 {
-	char work[PATH_MAX], tree[PATH_MAX], bank[PATH_MAX], tmp[PATH_MAX], esp[PATH_MAX];
-	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
-	struct timespec t0, t1;
-	struct stat st;
-	int rc, fd, sign;
+	struct iso_job *j = calloc(1, sizeof(*j));
+	struct output_job job = { p, bootbank_dir, out, o->force, &o->bank, &o->efi };
+	int rc;
 
-	tmp[0] = work[0] = '\0';
-	if (!cfg)
+	if (!j)
 		return rh_errf(err, -ENOMEM, "out of memory");
-	if (!p == !bootbank_dir) {
-		rc = rh_errf(err, -EINVAL, "iso: give either a profile or a bootbank");
-		goto out;
-	}
-	sign = efiboot_check_signing(&o->efi, err);
-	if (sign < 0) {
-		rc = sign;
-		goto out;
-	}
-	if (lstat(out, &st) == 0 && !o->force) {
-		rc = rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
-		goto out;
-	}
-	rc = fs_work_dir(o->bank.workdir, "ramhost-iso", work, sizeof(work), err);
-	if (rc)
-		goto out;
-	rc = fs_join(tree, sizeof(tree), work, "tree", err);
-	rc = rc ?: fs_join(bank, sizeof(bank), tree, &ISO_BANK_DIR[1], err);
-	rc = rc ?: rh_mkdir_p(bank, 0755, err);
-	if (rc)
-		goto out;
-	if (p) {
-		struct bootbank_opts bo = o->bank;
-		bo.workdir = work;
-		rc = bootbank_write(p, bank, &bo, cfg, err);
-	} else {
-		rc = bootbank_read_cfg(bootbank_dir, cfg, err);
-		rc = rc ?: bootbank_check(bootbank_dir, cfg, err);
-		rc = rc ?: bootbank_copy(bootbank_dir, bank, cfg, err);
-	}
-	if (!rc && sign)
-		rc = efiboot_sign_bootbank_kernel(&o->efi, bank, cfg, err);
-	rc = rc ?: fs_join(esp, sizeof(esp), work, "efi.img", err);
-	rc = rc ?: stage_efi(tree, esp, o, sign, err);
-	rc = rc ?: stage_installopt(tree, cfg, o, err);
-	rc = rc ?: stage_isolinux(tree, cfg, o, err);
-	rc = rc ?: stage_install(tree, bank, work, o, err);
-	rc = rc ?: pin_times(tree, err);
-	if (rc)
-		goto out;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = fs_tmp_beside(out, tmp, sizeof(tmp), &fd, err);
-	if (rc)
-		goto out;
-	close(fd);
-	unlink(tmp); /* xorriso wants to create the file itself; the unique name stays ours */
-	rc = run_xorriso(tree, esp, tmp, o, err);
-	if (rc)
-		goto out;
-	rc = fs_install_file(tmp, out, err);
-	if (rc)
-		goto out;
-	tmp[0] = '\0';
-	if (stat(out, &st) < 0) {
-		rc = rh_errf(err, -errno, "%s: %s", out, strerror(errno));
-		goto out;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (o->bank.progress) {
-		char line[PATH_MAX + 100];
-		snprintf(line, sizeof(line), "%-14s %s, %.1f MiB, %.2f s", "iso", out,
-			 (double)st.st_size / (1 << 20),
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-		o->bank.progress(o->bank.progress_ctx, line);
-	}
-out:
-	if (tmp[0])
-		unlink(tmp);
-	if (work[0])
-		fs_rm_rf(work, NULL);
-	free(cfg);
+	j->o = o;
+	rc = output_build(&iso_format, j, &job, err);
+	free(j);
 	return rc;
 }

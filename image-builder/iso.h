@@ -21,7 +21,7 @@ struct iso_opts {
 	const char *volume_id;     /* NULL: "RAMHOST" */
 	int force;                 /* replace an existing output file */
 	const char *answer_file;   /* checked and put on the ISO as /install/ks.cfg, named by the Install entry */
-	struct bootbank_opts bank; /* how to build the bootbank (profile mode), and progress reporting */
+	struct bank_build_opts bank; /* how to build the bootbank (profile mode), and progress reporting */
 	struct efiboot_opts efi;   /* the UEFI loader, Secure Boot signing (loader and kernel) */
 };
 

@@ -2,6 +2,7 @@
 #include "profile.h"
 
 #include "sticky_rule.h"
+#include "vib/descriptor.h"
 #include "vib/resolve.h"
 
 #include <errno.h>
@@ -25,23 +26,19 @@ static const struct {
 };
 #define NKNOWN (sizeof(known_ramdisks) / sizeof(known_ramdisks[0]))
 
-/* Single-valued keys, with the line that set them (to report duplicates). */
+/* The keys: single-valued ones first (given twice is an error), then the ones that may repeat (from K_TARDISK
+ * on). keys[] below has each one's name and parser. */
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
 	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE,
 	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, K_DEPOT, K_VIB, NKEYS
-};
-static const char *const key_names[NKEYS] = {
-	"name", "version", "title", "kernel", "kernel-modules", "kernelopt", "base", "timeout", "init",
-	"acceptance", "trust", "image-profile",
-	"tardisk", "ramdisk", "kmod", "packages", "sticky", "depot", "vib",
 };
 
 struct parser {
 	const char *file;
 	const char *basedir;
 	unsigned line;
-	unsigned seen[NKEYS];  /* line a single-valued key was set on, 0 = not yet */
+	unsigned seen[NKEYS];  /* line a key was first given on, 0 = not yet */
 	struct profile *p;
 	struct rh_err *err;
 };
@@ -238,7 +235,7 @@ static int parse_ramdisk(struct parser *ps, char *val)
 	return 0;
 }
 
-static int parse_kmod(struct parser *ps, const char *val)
+static int parse_kmod(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
 	char norm[PROFILE_MAX_NAME];
@@ -304,7 +301,7 @@ static int parse_packages(struct parser *ps, char *val)
 }
 
 /* `sticky = PATTERN`: one absolute glob per line, a trailing '/' dropped, each pattern once. */
-static int parse_sticky(struct parser *ps, const char *val)
+static int parse_sticky(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
 	char pat[PROFILE_MAX_PATTERN];
@@ -336,7 +333,7 @@ int profile_has_vibs(const struct profile *p)
 }
 
 /* `depot = URL|DIR`: URLs as given, directories resolved against the profile's directory. */
-static int parse_depot(struct parser *ps, const char *val)
+static int parse_depot(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
 	char *dst;
@@ -365,7 +362,7 @@ static int parse_depot(struct parser *ps, const char *val)
 }
 
 /* `vib = NAME[OP VERSION]`: checked with the resolver's own request parser, kept as written. */
-static int parse_vib(struct parser *ps, const char *val)
+static int parse_vib(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
 	struct rh_err e2 = { 0 };
@@ -386,9 +383,137 @@ static int parse_vib(struct parser *ps, const char *val)
 	return 0;
 }
 
-static int parse_line(struct parser *ps, char *line)
+static int parse_name(struct parser *ps, char *val)
+{
+	return copy_name(ps, ps->p->name, val, "name");
+}
+
+static int parse_version(struct parser *ps, char *val)
+{
+	return copy_name(ps, ps->p->version, val, "version");
+}
+
+static int parse_title(struct parser *ps, char *val)
+{
+	return copy_text(ps, ps->p->title, sizeof(ps->p->title), val, "title");
+}
+
+static int parse_kernelopt(struct parser *ps, char *val)
+{
+	return copy_text(ps, ps->p->kernelopt, sizeof(ps->p->kernelopt), val, "kernelopt");
+}
+
+/* `kernel = debian` or a path. */
+static int parse_kernel(struct parser *ps, char *val)
+{
+	if (!strcmp(val, PROFILE_KERNEL_DEBIAN)) {
+		strcpy(ps->p->kernel, val);
+		return 0;
+	}
+	return copy_path(ps, ps->p->kernel, val, "kernel");
+}
+
+static int parse_kmodules(struct parser *ps, char *val)
+{
+	return copy_path(ps, ps->p->kernel_modules, val, "kernel-modules");
+}
+
+/* `base = builtin:minimal`, `debootstrap:SUITE` or a path. */
+static int parse_base(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
+
+	if (!strncmp(val, "builtin:", 8)) {
+		if (strcmp(val, PROFILE_BASE_MINIMAL))
+			return PERR(ps, -EINVAL, "base '%s': unknown built-in base (known: %s)", val,
+				    PROFILE_BASE_MINIMAL);
+		strcpy(p->base, val);
+		return 0;
+	}
+	if (!strncmp(val, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
+		const char *suite = val + strlen(PROFILE_BASE_DEBOOTSTRAP);
+		if (!valid_debian_name(suite) || strlen(suite) >= PROFILE_MAX_NAME)
+			return PERR(ps, -EINVAL, "base '%.80s': expected 'debootstrap:SUITE' with a suite name "
+						 "such as bookworm", val);
+		strcpy(p->base, val);
+		return 0;
+	}
+	return copy_path(ps, p->base, val, "base");
+}
+
+static int parse_timeout(struct parser *ps, char *val)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || *end || val[0] == '-' || val[0] == '+' || v > 3600)
+		return PERR(ps, -EINVAL, "timeout '%s': expected seconds, 0 to 3600", val);
+	ps->p->timeout = v;
+	return 0;
+}
+
+static int parse_init(struct parser *ps, char *val)
+{
+	if (val[0] != '/' || strpbrk(val, " \t") || strlen(val) >= sizeof(ps->p->init))
+		return PERR(ps, -EINVAL, "init '%s': expected an absolute path without blanks", val);
+	strcpy(ps->p->init, val);
+	return 0;
+}
+
+static int parse_acceptance(struct parser *ps, char *val)
+{
+	enum vib_level level;
+
+	if (vib_level_parse(val, &level) < 0)
+		return PERR(ps, -EINVAL, "acceptance '%.40s': expected community, partner, accepted or certified", val);
+	strcpy(ps->p->acceptance, val);
+	return 0;
+}
+
+static int parse_trust(struct parser *ps, char *val)
+{
+	return copy_path(ps, ps->p->trust, val, "trust");
+}
+
+static int parse_image_profile(struct parser *ps, char *val)
+{
+	if (strlen(val) >= sizeof(ps->p->image_profile) || strpbrk(val, "/ \t"))
+		return PERR(ps, -EINVAL, "image-profile '%.80s': not a depot image profile name", val);
+	strcpy(ps->p->image_profile, val);
+	return 0;
+}
+
+/* Every key: its name in the profile and its parser (given the value, blanks around it stripped, never empty). */
+static const struct {
+	const char *name;
+	int (*parse)(struct parser *ps, char *val);
+} keys[NKEYS] = {
+	[K_NAME] = { "name", parse_name },
+	[K_VERSION] = { "version", parse_version },
+	[K_TITLE] = { "title", parse_title },
+	[K_KERNEL] = { "kernel", parse_kernel },
+	[K_KMODULES] = { "kernel-modules", parse_kmodules },
+	[K_KERNELOPT] = { "kernelopt", parse_kernelopt },
+	[K_BASE] = { "base", parse_base },
+	[K_TIMEOUT] = { "timeout", parse_timeout },
+	[K_INIT] = { "init", parse_init },
+	[K_ACCEPTANCE] = { "acceptance", parse_acceptance },
+	[K_TRUST] = { "trust", parse_trust },
+	[K_IMAGE_PROFILE] = { "image-profile", parse_image_profile },
+	[K_TARDISK] = { "tardisk", parse_tardisk },
+	[K_RAMDISK] = { "ramdisk", parse_ramdisk },
+	[K_KMOD] = { "kmod", parse_kmod },
+	[K_PACKAGES] = { "packages", parse_packages },
+	[K_STICKY] = { "sticky", parse_sticky },
+	[K_DEPOT] = { "depot", parse_depot },
+	[K_VIB] = { "vib", parse_vib },
+};
+
+/* One `key = value` line: split, the key looked up in keys[], a single-valued key refused the second time. */
+static int parse_line(struct parser *ps, char *line)
+{
 	char *eq, *key, *val, *end;
 	unsigned k;
 
@@ -403,101 +528,17 @@ static int parse_line(struct parser *ps, char *line)
 	for (val = eq + 1; *val == ' ' || *val == '\t'; val++)
 		;
 	for (k = 0; k < NKEYS; k++)
-		if (!strcmp(key, key_names[k]))
+		if (!strcmp(key, keys[k].name))
 			break;
 	if (k == NKEYS)
 		return PERR(ps, -EINVAL, "unknown key '%.60s'", key);
 	if (!*val)
 		return PERR(ps, -EINVAL, "%s: empty value", key);
-	if (k < K_TARDISK) {
-		if (ps->seen[k])
-			return PERR(ps, -EEXIST, "%s is given twice (first on line %u)", key, ps->seen[k]);
+	if (k < K_TARDISK && ps->seen[k])
+		return PERR(ps, -EEXIST, "%s is given twice (first on line %u)", key, ps->seen[k]);
+	if (!ps->seen[k])
 		ps->seen[k] = ps->line;
-	}
-	switch (k) {
-	case K_NAME:
-		return copy_name(ps, p->name, val, "name");
-	case K_VERSION:
-		return copy_name(ps, p->version, val, "version");
-	case K_TITLE:
-		return copy_text(ps, p->title, sizeof(p->title), val, "title");
-	case K_KERNELOPT:
-		return copy_text(ps, p->kernelopt, sizeof(p->kernelopt), val, "kernelopt");
-	case K_KERNEL:
-		if (!strcmp(val, PROFILE_KERNEL_DEBIAN)) {
-			strcpy(p->kernel, val);
-			return 0;
-		}
-		return copy_path(ps, p->kernel, val, "kernel");
-	case K_KMODULES:
-		return copy_path(ps, p->kernel_modules, val, "kernel-modules");
-	case K_BASE:
-		if (!strncmp(val, "builtin:", 8)) {
-			if (strcmp(val, PROFILE_BASE_MINIMAL))
-				return PERR(ps, -EINVAL, "base '%s': unknown built-in base (known: %s)", val,
-					    PROFILE_BASE_MINIMAL);
-			strcpy(p->base, val);
-			return 0;
-		}
-		if (!strncmp(val, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
-			const char *suite = val + strlen(PROFILE_BASE_DEBOOTSTRAP);
-			if (!valid_debian_name(suite) || strlen(suite) >= PROFILE_MAX_NAME)
-				return PERR(ps, -EINVAL, "base '%.80s': expected 'debootstrap:SUITE' with a suite name "
-							 "such as bookworm", val);
-			strcpy(p->base, val);
-			return 0;
-		}
-		return copy_path(ps, p->base, val, "base");
-	case K_TIMEOUT: {
-		long v;
-		errno = 0;
-		v = strtol(val, &end, 10);
-		if (errno || *end || val[0] == '-' || val[0] == '+' || v > 3600)
-			return PERR(ps, -EINVAL, "timeout '%s': expected seconds, 0 to 3600", val);
-		p->timeout = v;
-		return 0;
-	}
-	case K_INIT:
-		if (val[0] != '/' || strpbrk(val, " \t") || strlen(val) >= sizeof(p->init))
-			return PERR(ps, -EINVAL, "init '%s': expected an absolute path without blanks", val);
-		strcpy(p->init, val);
-		return 0;
-	case K_TARDISK:
-		return parse_tardisk(ps, val);
-	case K_RAMDISK:
-		return parse_ramdisk(ps, val);
-	case K_KMOD:
-		return parse_kmod(ps, val);
-	case K_PACKAGES:
-		if (!ps->seen[K_PACKAGES])
-			ps->seen[K_PACKAGES] = ps->line;
-		return parse_packages(ps, val);
-	case K_STICKY:
-		return parse_sticky(ps, val);
-	case K_DEPOT:
-		return parse_depot(ps, val);
-	case K_VIB:
-		if (!ps->seen[K_VIB])
-			ps->seen[K_VIB] = ps->line;
-		return parse_vib(ps, val);
-	case K_ACCEPTANCE: {
-		static const char *const levels[] = { "community", "partner", "accepted", "certified" };
-		for (unsigned i = 0; i < 4; i++)
-			if (!strcmp(val, levels[i])) {
-				strcpy(p->acceptance, val);
-				return 0;
-			}
-		return PERR(ps, -EINVAL, "acceptance '%.40s': expected community, partner, accepted or certified", val);
-	}
-	case K_TRUST:
-		return copy_path(ps, p->trust, val, "trust");
-	case K_IMAGE_PROFILE:
-		if (strlen(val) >= sizeof(p->image_profile) || strpbrk(val, "/ \t"))
-			return PERR(ps, -EINVAL, "image-profile '%.80s': not a depot image profile name", val);
-		strcpy(p->image_profile, val);
-		return 0;
-	}
-	return PERR(ps, -EINVAL, "internal: key %u", k);
+	return keys[k].parse(ps, val);
 }
 
 /* Puts the ramdisks in their fixed order: the known ones (given or defaulted) first, then the others. */
@@ -544,7 +585,7 @@ static int finish(struct parser *ps)
 
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!ps->seen[required[i]])
-			return PERR(ps, -EINVAL, "end of file: missing required key '%s'", key_names[required[i]]);
+			return PERR(ps, -EINVAL, "end of file: missing required key '%s'", keys[required[i]].name);
 	if (strcmp(p->kernel, PROFILE_KERNEL_DEBIAN) && !p->kernel_modules[0]) {
 		ps->line = ps->seen[K_KERNEL];
 		return PERR(ps, -EINVAL, "kernel is a path, so 'kernel-modules = DIR' (its lib/modules/<version>) "
@@ -679,7 +720,7 @@ int profile_load(const char *path, struct profile *ret, struct rh_err *err)
 	if (dir[0] != '/') {
 		char abs[PATH_MAX];
 		if (!realpath(dir, abs) || strlen(abs) >= sizeof(dir)) {
-			rc = rh_errf(err, -errno ?: -ENAMETOOLONG, "%s: cannot resolve its directory", path);
+			rc = rh_errf(err, errno ? -errno : -ENAMETOOLONG, "%s: cannot resolve its directory", path);
 			goto out;
 		}
 		strcpy(dir, abs);

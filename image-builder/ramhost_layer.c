@@ -177,18 +177,39 @@ static int base_has(const char *base, const char *rel)
 	return lstat(path, &st) == 0;
 }
 
+/* Copies src to dir/rel (parents made). */
+static int copy_in(const char *dir, const char *rel, const char *src, unsigned mode, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	int rc = join_mkparent(path, sizeof(path), dir, rel, err);
+
+	if (rc)
+		return rc;
+	return fs_copy_file(src, path, mode, err);
+}
+
+/* Writes text to dir/rel (parents made). */
+static int write_in(const char *dir, const char *rel, const char *text, unsigned mode, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	int rc = join_mkparent(path, sizeof(path), dir, rel, err);
+
+	if (rc)
+		return rc;
+	return fs_write_file(path, text, strlen(text), mode, err);
+}
+
 /* usr/bin/ramhost, plus every library of ldd's list the base does not have. */
 static int stage_binary(const char *dir, const struct ramhost_layer_opts *o, unsigned *nlibs, struct rh_err *err)
 {
-	char real[PATH_MAX], path[PATH_MAX], rel[600];
+	char real[PATH_MAX], rel[600];
 	char *argv[] = { "ldd", real, NULL };
 	char *out = NULL, *line, *save = NULL;
 	int rc, st;
 
 	if (!realpath(o->ramhost, real))
 		return rh_errf(err, -errno, "%s: %s", o->ramhost, strerror(errno));
-	rc = join_mkparent(path, sizeof(path), dir, "usr/bin/ramhost", err);
-	rc = rc ?: fs_copy_file(real, path, 0755, err);
+	rc = copy_in(dir, "usr/bin/ramhost", real, 0755, err);
 	if (rc)
 		return rc;
 	st = base_elf_is_static(real);
@@ -212,16 +233,14 @@ static int stage_binary(const char *dir, const struct ramhost_layer_opts *o, uns
 			snprintf(rel, sizeof(rel), LIBDIR "/%s", base);
 			if (base_has(o->base_root, rel))
 				continue;
-			rc = join_mkparent(path, sizeof(path), dir, rel, err);
-			rc = rc ?: fs_copy_file(src, path, 0644, err);
+			rc = copy_in(dir, rel, src, 0644, err);
 			(*nlibs)++;
 		} else if (sscanf(line, "%1023s", src) == 1 && src[0] == '/') {
 			/* the interpreter: a base with a C library has it; one without gets the build machine's */
 			if (base_has(o->base_root, "usr/lib64/ld-linux-x86-64.so.2") ||
 			    base_has(o->base_root, "lib64/ld-linux-x86-64.so.2"))
 				continue;
-			rc = join_mkparent(path, sizeof(path), dir, "usr/lib64/ld-linux-x86-64.so.2", err);
-			rc = rc ?: fs_copy_file(src, path, 0755, err);
+			rc = copy_in(dir, "usr/lib64/ld-linux-x86-64.so.2", src, 0755, err);
 			(*nlibs)++;
 		}
 	}
@@ -246,8 +265,7 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 					     "getty, no login); add udev to packages", o->base_root);
 	rc = stage_binary(dir, o, &info.nlibs, err);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !rc; i++) {
-		rc = join_mkparent(path, sizeof(path), dir, files[i].rel, err);
-		rc = rc ?: fs_write_file(path, files[i].text, strlen(files[i].text), files[i].mode, err);
+		rc = write_in(dir, files[i].rel, files[i].text, files[i].mode, err);
 		info.nunits += files[i].unit;
 	}
 	for (i = 0; i < sizeof(links) / sizeof(links[0]) && !rc; i++) {
@@ -259,8 +277,7 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 	if (!rc && o->hostname && *o->hostname) {
 		char text[128];
 		snprintf(text, sizeof(text), "%.120s\n", o->hostname);
-		rc = join_mkparent(path, sizeof(path), dir, "etc/hostname", err);
-		rc = rc ?: fs_write_file(path, text, strlen(text), 0644, err);
+		rc = write_in(dir, "etc/hostname", text, 0644, err);
 	}
 	if (!rc && ret_info)
 		*ret_info = info;

@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "sha256.h"
 #include "vib/depot.h"
+#include "vib/descriptor.h"
 #include "vib/resolve.h"
 #include "vib/sig.h"
 #include "vib/vibdb.h"
@@ -24,12 +25,11 @@
 
 #define VIB_IMAGE_CACHE_DAYS 30 /* a cached payload module unused this long is removed */
 
-static const char *const level_words[] = { "community", "partner", "accepted", "certified" };
-
-struct vimg {
+/* The resolved plan (vib_image.h): what vib_image_resolve found and checked, kept for vib_image_add. */
+struct vib_image_plan {
 	const struct profile *p;
-	const char *dir;
-	struct bootcfg *cfg;
+	const char *dir;             /* vib_image_add: the bootbank being written */
+	struct bootcfg *cfg;         /* vib_image_add: its boot.cfg */
 	const struct vib_image_opts *o;
 	struct rh_err *err;
 	struct depot *depots;        /* p->ndepots of them */
@@ -42,12 +42,17 @@ struct vimg {
 	const char *policy_from;     /* "the profile", "depot image profile 'x'", "the default" */
 	struct vib_trust host_trust;
 	const char *trust[VIB_TRUST_DIRS_MAX + 2];
+	size_t *pick;                /* the resolved VIBs (indexes into cands), in install order */
+	size_t npick;
+	struct vib_file **vfs;       /* npick of them, fetched, opened and checked */
+	enum vib_level *levels;      /* the level each VIB's signature gives it */
+	enum vib_level image_level;  /* the lowest of levels (certified when there are none) */
 	char cache[PATH_MAX];        /* wrapped payload modules by SHA-256 ("" when there is no cache dir) */
 	struct timespec t0;          /* start of vib_image_add, for the progress line */
 };
 
-static void say(const struct vimg *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct vimg *v, const char *fmt, ...)
+static void say(const struct vib_image_plan *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct vib_image_plan *v, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -60,52 +65,86 @@ static void say(const struct vimg *v, const char *fmt, ...)
 	v->o->progress(v->o->progress_ctx, line);
 }
 
+/* Notes in cand_depot that the candidates from index `from` on come from depot d. */
+static int note_cand_depot(struct vib_image_plan *v, size_t from, unsigned d)
+{
+	size_t *nd = realloc(v->cand_depot, (v->ncands + 1) * sizeof(*nd));
+	size_t j;
+
+	if (!nd)
+		return rh_errf(v->err, -ENOMEM, "out of memory");
+	v->cand_depot = nd;
+	for (j = from; j < v->ncands; j++)
+		v->cand_depot[j] = d;
+	return 0;
+}
+
 /* Loads every depot and collects the candidates. */
-static int load_depots(struct vimg *v)
+static int load_depots(struct vib_image_plan *v)
 {
 	unsigned i;
-	size_t j, before;
-	int rc = 0;
+	size_t before;
+	int rc;
 
 	v->depots = calloc(v->p->ndepots ? v->p->ndepots : 1, sizeof(*v->depots));
 	if (!v->depots)
 		return rh_errf(v->err, -ENOMEM, "out of memory");
-	for (i = 0; i < v->p->ndepots && !rc; i++) {
-		size_t *nd;
+	for (i = 0; i < v->p->ndepots; i++) {
 		rc = depot_load(v->p->depots[i], &v->depots[i], v->err);
-		before = v->ncands;
-		rc = rc ?: depot_cands(&v->depots[i], &v->cands, &v->ncands, v->err);
 		if (rc)
-			break;
-		nd = realloc(v->cand_depot, (v->ncands + 1) * sizeof(*nd));
-		if (!nd)
-			return rh_errf(v->err, -ENOMEM, "out of memory");
-		v->cand_depot = nd;
-		for (j = before; j < v->ncands; j++)
-			v->cand_depot[j] = i;
+			return rc;
+		before = v->ncands;
+		rc = depot_cands(&v->depots[i], &v->cands, &v->ncands, v->err);
+		if (rc)
+			return rc;
+		rc = note_cand_depot(v, before, i);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* One progress line per depot, as the bootbank gets its VIB modules. */
+static void say_depots(const struct vib_image_plan *v)
+{
+	unsigned i;
+
+	for (i = 0; i < v->p->ndepots; i++)
 		say(v, "depot          %s: %zu VIBs, %zu image profiles", v->p->depots[i], v->depots[i].nvibs,
 		    v->depots[i].nprofiles);
-	}
-	return rc;
+}
+
+/* The depot image profile the profile names (image-profile =), NULL when it names none. */
+static int find_depot_profile(const struct vib_image_plan *v, const struct depot_profile **ret)
+{
+	const struct profile *p = v->p;
+	unsigned d;
+	size_t i;
+
+	*ret = NULL;
+	if (!p->image_profile[0])
+		return 0;
+	for (d = 0; d < p->ndepots; d++)
+		for (i = 0; i < v->depots[d].nprofiles; i++)
+			if (!strcmp(v->depots[d].profiles[i].name, p->image_profile)) {
+				*ret = &v->depots[d].profiles[i];
+				return 0;
+			}
+	return rh_errf(v->err, -ENOENT, "image-profile '%s': no depot of the profile has it", p->image_profile);
 }
 
 /* The requests: the profile's vib lines, then the depot image profile's (a name the profile asks for itself
  * is taken from the profile); and the policy. */
-static int collect_requests(struct vimg *v)
+static int collect_requests(struct vib_image_plan *v)
 {
 	const struct profile *p = v->p;
-	const struct depot_profile *dp = NULL;
+	const struct depot_profile *dp;
 	size_t i, j, n = p->nvibs;
-	unsigned d;
+	int rc;
 
-	for (d = 0; p->image_profile[0] && d < p->ndepots && !dp; d++)
-		for (i = 0; i < v->depots[d].nprofiles; i++)
-			if (!strcmp(v->depots[d].profiles[i].name, p->image_profile)) {
-				dp = &v->depots[d].profiles[i];
-				break;
-			}
-	if (p->image_profile[0] && !dp)
-		return rh_errf(v->err, -ENOENT, "image-profile '%s': no depot of the profile has it", p->image_profile);
+	rc = find_depot_profile(v, &dp);
+	if (rc)
+		return rc;
 	v->reqs = calloc(n + (dp ? dp->nvibs : 0) + 1, sizeof(*v->reqs));
 	if (!v->reqs)
 		return rh_errf(v->err, -ENOMEM, "out of memory");
@@ -121,9 +160,8 @@ static int collect_requests(struct vimg *v)
 	v->policy = VIB_LEVEL_PARTNER;
 	v->policy_from = "the default";
 	if (p->acceptance[0]) {
-		for (d = 0; d < 4 && strcmp(p->acceptance, level_words[d]); d++)
-			;
-		v->policy = (enum vib_level)(d & 3);
+		if (vib_level_parse(p->acceptance, &v->policy) < 0)
+			v->policy = VIB_LEVEL_COMMUNITY; /* profile_parse accepts only the four names */
 		v->policy_from = "the profile";
 	} else if (dp) {
 		v->policy = dp->acceptance;
@@ -132,7 +170,7 @@ static int collect_requests(struct vimg *v)
 	return 0;
 }
 
-static int setup_trust(struct vimg *v)
+static int setup_trust(struct vib_image_plan *v)
 {
 	size_t n = 0, i;
 	int rc = vib_host_trust(&v->host_trust, v->err);
@@ -148,7 +186,7 @@ static int setup_trust(struct vimg *v)
 }
 
 /* Appends dir/name to cfg->modules with its SHA-256. */
-static int add_module(struct vimg *v, const char *name, uint64_t *ret_size)
+static int add_module(struct vib_image_plan *v, const char *name, uint64_t *ret_size)
 {
 	struct bootcfg_file *f;
 	char path[PATH_MAX];
@@ -160,7 +198,9 @@ static int add_module(struct vimg *v, const char *name, uint64_t *ret_size)
 	if (strlen(name) >= sizeof(f->name))
 		return rh_errf(v->err, -ENAMETOOLONG, "module name %s too long", name);
 	rc = fs_join(path, sizeof(path), v->dir, name, v->err);
-	rc = rc ?: fs_sha256_file(path, f->sha256, ret_size, v->err);
+	if (rc)
+		return rc;
+	rc = fs_sha256_file(path, f->sha256, ret_size, v->err);
 	if (rc)
 		return rc;
 	strcpy(f->name, name);
@@ -170,7 +210,8 @@ static int add_module(struct vimg *v, const char *name, uint64_t *ret_size)
 }
 
 /* Writes the canonical module of payload i of vf to out (by a temporary file and rename). */
-static int wrap_payload(struct vimg *v, const struct vib_file *vf, size_t i, const char *file, const char *out)
+static int wrap_payload(struct vib_image_plan *v, const struct vib_file *vf, size_t i, const char *file,
+			const char *out)
 {
 	char tmp[PATH_MAX];
 	int in = -1, fd = -1, rc;
@@ -181,11 +222,13 @@ static int wrap_payload(struct vimg *v, const struct vib_file *vf, size_t i, con
 	in = open(vf->path, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || lseek(in, (off_t)vf->payload_member[i].offset, SEEK_SET) < 0)
 		rc = rh_errf(v->err, -errno, "%s: %s", vf->path, strerror(errno));
-	rc = rc ?: cpio_wrap_file(fd, "tardisks", file, in, vf->payload_member[i].size, v->err);
+	if (!rc)
+		rc = cpio_wrap_file(fd, "tardisks", file, in, vf->payload_member[i].size, v->err);
 	if (in >= 0)
 		close(in);
 	close(fd);
-	rc = rc ?: fs_install_file(tmp, out, v->err);
+	if (!rc)
+		rc = fs_install_file(tmp, out, v->err);
 	if (rc)
 		unlink(tmp);
 	return rc;
@@ -194,7 +237,7 @@ static int wrap_payload(struct vimg *v, const struct vib_file *vf, size_t i, con
 /* Uses the cached module `cached` for out when it is intact: copied, and its SHA-256 (computed by add_module for
  * boot.cfg) equal to the one recorded next to it (cached.sha256) when it was made. 1 when used, 0 when not (the
  * damaged or missing entry is dropped), negative on a failure of the bootbank itself. */
-static int use_cached(struct vimg *v, const char *cached, const char *file, const char *out)
+static int use_cached(struct vib_image_plan *v, const char *cached, const char *file, const char *out)
 {
 	char side[PATH_MAX + 8], *want = NULL, got[SHA256_HEX_LEN + 1];
 	struct rh_err tmp = { 0 };
@@ -231,7 +274,7 @@ static int use_cached(struct vimg *v, const char *cached, const char *file, cons
 
 /* Stores the module just written at out into the cache, with its SHA-256 next to it. Best effort: a cache that
  * cannot be written only costs time. */
-static void store_cached(struct vimg *v, const char *out, const char *cached)
+static void store_cached(struct vib_image_plan *v, const char *out, const char *cached)
 {
 	char side[PATH_MAX + 8], tmp[PATH_MAX + 16], hex[SHA256_HEX_LEN + 2];
 	struct rh_err e = { 0 };
@@ -253,7 +296,7 @@ static void store_cached(struct vimg *v, const char *out, const char *cached)
 
 /* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload intact (same payload SHA-256, same
  * name), else wrapped from the VIB (and then stored in the cache). */
-static int add_payload(struct vimg *v, const struct vib_file *vf, size_t i, int *ret_cached)
+static int add_payload(struct vib_image_plan *v, const struct vib_file *vf, size_t i, int *ret_cached)
 {
 	const struct vib_payload *pl = &vf->desc.payloads[i];
 	char file[VIB_NAME_MAX + 8], out[PATH_MAX], cached[PATH_MAX], hex[SHA256_HEX_LEN + 1];
@@ -268,20 +311,26 @@ static int add_payload(struct vimg *v, const struct vib_file *vf, size_t i, int 
 	sha256_to_hex(pl->sha256, hex);
 	if (v->cache[0] && (size_t)snprintf(cached, sizeof(cached), "%s/%s-%s", v->cache, hex, file) < sizeof(cached)) {
 		rc = use_cached(v, cached, file, out);
-		if (rc)
-			return rc < 0 ? rc : (*ret_cached = 1, 0);
+		if (rc < 0)
+			return rc;
+		if (rc) {
+			*ret_cached = 1;
+			return 0;
+		}
 	} else {
 		cached[0] = '\0';
 	}
 	rc = wrap_payload(v, vf, i, file, out);
-	rc = rc ?: add_module(v, file, &size);
+	if (rc)
+		return rc;
+	rc = add_module(v, file, &size);
 	if (!rc && cached[0] && v->cache[0])
 		store_cached(v, out, cached);
 	return rc;
 }
 
 /* Drops cache entries not used for VIB_IMAGE_CACHE_DAYS days. */
-static void prune_cache(const struct vimg *v)
+static void prune_cache(const struct vib_image_plan *v)
 {
 	struct dirent *de;
 	time_t now = time(NULL);
@@ -305,10 +354,32 @@ static void prune_cache(const struct vimg *v)
 	closedir(d);
 }
 
-/* Whether a payload name is free: not base, not the ramhost layer, not a profile tardisk, not an earlier
- * payload (names[0..n)). */
-static int payload_name_check(struct vimg *v, const char *vib, const char *name, char (*names)[VIB_NAME_MAX],
-			      const char (*owners)[VIB_NAME_MAX], size_t n)
+/* The payload names seen so far and the VIB each belongs to, to refuse a name used twice. */
+struct payload_names {
+	char (*names)[VIB_NAME_MAX];
+	char (*owners)[VIB_NAME_MAX];
+	size_t n;
+};
+
+static int payload_names_init(struct vib_image_plan *v, struct payload_names *pn)
+{
+	pn->n = 0;
+	pn->names = calloc(VIB_LIST_MAX * (v->npick + 1), VIB_NAME_MAX);
+	pn->owners = calloc(VIB_LIST_MAX * (v->npick + 1), VIB_NAME_MAX);
+	if (!pn->names || !pn->owners)
+		return rh_errf(v->err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static void payload_names_free(struct payload_names *pn)
+{
+	free(pn->names);
+	free(pn->owners);
+}
+
+/* Whether payload `name` of VIB `vib` is free: not base, not the ramhost layer, not a profile tardisk, not an
+ * earlier payload; if so it is noted in pn. */
+static int payload_name_take(struct vib_image_plan *v, const char *vib, const char *name, struct payload_names *pn)
 {
 	unsigned i;
 
@@ -319,212 +390,208 @@ static int payload_name_check(struct vimg *v, const char *vib, const char *name,
 		if (!strcmp(v->p->tardisks[i].name, name))
 			return rh_errf(v->err, -EEXIST, "VIB %s: payload '%s' has the name of the profile's tardisk "
 							"%s.tdk", vib, name, name);
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
+	for (i = 0; i < pn->n; i++)
+		if (!strcmp(pn->names[i], name))
 			return rh_errf(v->err, -EEXIST, "VIB %s: payload '%s' is also a payload of VIB %s (two VIBs "
-							"with the same payload name are refused)", vib, name, owners[i]);
+							"with the same payload name are refused)", vib, name, pn->owners[i]);
+	strcpy(pn->names[pn->n], name);
+	strcpy(pn->owners[pn->n++], vib);
 	return 0;
 }
 
 /* vibs.cpio: the picked VIBs' database entries, the acceptance, the trust store, the image level. */
-static int write_vibs_cpio(struct vimg *v, struct vib_file **vfs, const enum vib_level *levels, size_t n,
-			   enum vib_level image_level)
+static int write_vibs_cpio(struct vib_image_plan *v)
 {
 	struct vibdb db = { NULL, 0 };
 	struct vibdb_cpio_extra x = { 0 };
+	const char *image_level = v->npick ? vib_level_str(v->image_level) : NULL;
 	char out[PATH_MAX], tmp[PATH_MAX];
+	struct timespec t1;
 	uint64_t size;
 	size_t i;
 	int fd = -1, rc;
 
-	db.v = calloc(n + 1, sizeof(*db.v));
+	db.v = calloc(v->npick + 1, sizeof(*db.v));
 	if (!db.v)
 		return rh_errf(v->err, -ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		db.v[i].desc = vfs[i]->desc; /* borrowed: freed by vib_close, never by vibdb_free */
-		db.v[i].xml = (char *)(vfs[i]->map + vfs[i]->desc_member.offset);
-		db.v[i].xml_len = vfs[i]->desc_member.size;
-		db.v[i].sig = vfs[i]->sig_member.size ? (void *)(vfs[i]->map + vfs[i]->sig_member.offset) : NULL;
-		db.v[i].sig_len = vfs[i]->sig_member.size;
-		db.v[i].level = levels[i];
+	for (i = 0; i < v->npick; i++) {
+		const struct vib_file *vf = v->vfs[i];
+		db.v[i].desc = vf->desc; /* borrowed: freed by vib_close, never by vibdb_free */
+		db.v[i].xml = (char *)(vf->map + vf->desc_member.offset);
+		db.v[i].xml_len = vf->desc_member.size;
+		db.v[i].sig = vf->sig_member.size ? (void *)(vf->map + vf->sig_member.offset) : NULL;
+		db.v[i].sig_len = vf->sig_member.size;
+		db.v[i].level = v->levels[i];
 	}
-	db.n = n;
+	db.n = v->npick;
 	x.acceptance = v->p->acceptance[0] ? v->p->acceptance : NULL;
 	x.trust_dir = v->p->trust[0] ? v->p->trust : NULL;
 	rc = fs_join(out, sizeof(out), v->dir, VIBDB_MODULE, v->err);
-	rc = rc ?: fs_tmp_beside(out, tmp, sizeof(tmp), &fd, v->err);
-	rc = rc ?: vibdb_write_cpio_image(&db, &x, n ? level_words[image_level] : NULL, fd, out, v->err);
+	if (!rc)
+		rc = fs_tmp_beside(out, tmp, sizeof(tmp), &fd, v->err);
+	if (!rc)
+		rc = vibdb_write_cpio_image(&db, &x, image_level, fd, out, v->err);
 	if (fd >= 0)
 		close(fd);
-	rc = rc ?: fs_install_file(tmp, out, v->err);
+	if (!rc)
+		rc = fs_install_file(tmp, out, v->err);
 	if (rc && fd >= 0)
 		unlink(tmp);
 	free(db.v);
-	rc = rc ?: add_module(v, VIBDB_MODULE, &size);
-	if (!rc) {
-		struct timespec t1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		say(v, "%-14s %zu VIBs, image level %s, policy %s (%s)%s%s, VIB modules in %.2f s", VIBDB_MODULE, n,
-		    n ? level_words[image_level] : "-", level_words[v->policy], v->policy_from,
-		    v->p->trust[0] ? ", trust store " : "", v->p->trust,
-		    (double)(t1.tv_sec - v->t0.tv_sec) + (double)(t1.tv_nsec - v->t0.tv_nsec) / 1e9);
-	}
-	return rc;
+	if (rc)
+		return rc;
+	rc = add_module(v, VIBDB_MODULE, &size);
+	if (rc)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	say(v, "%-14s %zu VIBs, image level %s, policy %s (%s)%s%s, VIB modules in %.2f s", VIBDB_MODULE, v->npick,
+	    image_level ? image_level : "-", vib_level_str(v->policy), v->policy_from,
+	    v->p->trust[0] ? ", trust store " : "", v->p->trust,
+	    (double)(t1.tv_sec - v->t0.tv_sec) + (double)(t1.tv_nsec - v->t0.tv_nsec) / 1e9);
+	return 0;
 }
 
-/* Fetches, opens and checks each picked VIB; with write, adds its payload modules and then vibs.cpio. */
-static int add_picks(struct vimg *v, const size_t *pick, size_t npick, int write)
+/* The depot entry of picked VIB i. */
+static const struct depot_vib *pick_entry(const struct vib_image_plan *v, size_t i)
 {
-	struct vib_file **vfs = calloc(npick + 1, sizeof(*vfs));
-	enum vib_level *levels = calloc(npick + 1, sizeof(*levels)), image_level = VIB_LEVEL_CERTIFIED;
-	char (*names)[VIB_NAME_MAX] = calloc(VIB_LIST_MAX * (npick + 1), VIB_NAME_MAX);
-	char (*owners)[VIB_NAME_MAX] = calloc(VIB_LIST_MAX * (npick + 1), VIB_NAME_MAX);
-	char dl[PATH_MAX], path[PATH_MAX];
-	size_t i, j, nnames = 0;
-	int rc = 0;
+	return depot_vib_of(&v->depots[v->cand_depot[v->pick[i]]], v->cands[v->pick[i]].desc);
+}
 
-	if (!vfs || !levels || !names || !owners) {
-		rc = rh_errf(v->err, -ENOMEM, "out of memory");
-		goto out;
+/* Fetches and opens picked VIB i into v->vfs[i] and checks it: the one the index names, its signature against
+ * the trust store, its level against the policy. */
+static int fetch_and_check(struct vib_image_plan *v, size_t i, const char *dl)
+{
+	const struct depot *d = &v->depots[v->cand_depot[v->pick[i]]];
+	const struct depot_vib *dv = pick_entry(v, i);
+	char path[PATH_MAX];
+	int rc;
+
+	if (!dv)
+		return rh_errf(v->err, -EINVAL, "internal: candidate %zu has no depot entry", v->pick[i]);
+	rc = depot_fetch_vib(d, dv, dl, NULL, path, sizeof(path), v->err);
+	if (rc)
+		return rc;
+	v->vfs[i] = calloc(1, sizeof(*v->vfs[i]));
+	if (!v->vfs[i])
+		return rh_errf(v->err, -ENOMEM, "out of memory");
+	rc = vib_open(path, v->vfs[i], v->err);
+	if (rc) {
+		free(v->vfs[i]);
+		v->vfs[i] = NULL;
+		return rc;
 	}
+	if (strcmp(v->vfs[i]->desc.name, dv->desc.name) || strcmp(v->vfs[i]->desc.version, dv->desc.version))
+		return rh_errf(v->err, -EBADMSG, "%s: holds %s %s, the depot index says %s %s", path,
+			       v->vfs[i]->desc.name, v->vfs[i]->desc.version, dv->desc.name, dv->desc.version);
+	rc = vib_check(v->vfs[i], v->trust, NULL, 0, &v->levels[i], v->err);
+	if (rc)
+		return rh_err_prefix(v->err, rc, "%s", path);
+	rc = vib_level_check(dv->desc.name, v->levels[i], v->policy, v->err);
+	if (rc)
+		return rh_err_prefix(v->err, rc, "%s", path);
+	return 0;
+}
+
+/* Fetches, opens and checks every picked VIB (kept open in the plan) and finds the image level. */
+static int fetch_picks(struct vib_image_plan *v)
+{
+	char dl[PATH_MAX];
+	size_t i;
+	int rc;
+
+	v->image_level = VIB_LEVEL_CERTIFIED;
+	v->vfs = calloc(v->npick + 1, sizeof(*v->vfs));
+	v->levels = calloc(v->npick + 1, sizeof(*v->levels));
+	if (!v->vfs || !v->levels)
+		return rh_errf(v->err, -ENOMEM, "out of memory");
 	rc = fs_join(dl, sizeof(dl), v->o->work, "vib-downloads", v->err);
-	for (i = 0; i < npick && !rc; i++) {
-		const struct depot *d = &v->depots[v->cand_depot[pick[i]]];
-		const struct depot_vib *dv = depot_vib_of(d, v->cands[pick[i]].desc);
-		unsigned ncached = 0;
-
-		if (!dv) {
-			rc = rh_errf(v->err, -EINVAL, "internal: candidate %zu has no depot entry", pick[i]);
-			break;
-		}
-		rc = depot_fetch_vib(d, dv, dl, NULL, path, sizeof(path), v->err);
+	if (rc)
+		return rc;
+	for (i = 0; i < v->npick; i++) {
+		rc = fetch_and_check(v, i, dl);
 		if (rc)
-			break;
-		vfs[i] = calloc(1, sizeof(*vfs[i]));
-		if (!vfs[i]) {
-			rc = rh_errf(v->err, -ENOMEM, "out of memory");
-			break;
-		}
-		rc = vib_open(path, vfs[i], v->err);
-		if (rc) {
-			free(vfs[i]);
-			vfs[i] = NULL;
-			break;
-		}
-		if (strcmp(vfs[i]->desc.name, dv->desc.name) || strcmp(vfs[i]->desc.version, dv->desc.version)) {
-			rc = rh_errf(v->err, -EBADMSG, "%s: holds %s %s, the depot index says %s %s", path,
-				     vfs[i]->desc.name, vfs[i]->desc.version, dv->desc.name, dv->desc.version);
-			break;
-		}
-		{
-			struct rh_err e2 = { 0 };
-			rc = vib_check(vfs[i], v->trust, NULL, 0, &levels[i], &e2);
-			if (rc) {
-				rh_errf(v->err, rc, "%s: %s", path, e2.msg);
-				break;
-			}
-			rc = vib_level_check(dv->desc.name, levels[i], v->policy, &e2);
-			if (rc) {
-				rh_errf(v->err, rc, "%s: %s", path, e2.msg);
-				break;
-			}
-		}
-		if (levels[i] < image_level)
-			image_level = levels[i];
-		for (j = 0; write && j < vfs[i]->desc.npayloads && !rc; j++) {
-			const char *pn = vfs[i]->desc.payloads[j].name;
-			int cached = 0;
-			rc = payload_name_check(v, dv->desc.name, pn, names, (const char (*)[VIB_NAME_MAX])owners,
-						nnames);
-			if (rc)
-				break;
-			strcpy(names[nnames], pn);
-			strcpy(owners[nnames++], dv->desc.name);
-			rc = add_payload(v, vfs[i], j, &cached);
-			ncached += (unsigned)cached;
-		}
-		if (!rc && write)
-			say(v, "vib            %s %s (%s), %zu payloads%s, from %s", dv->desc.name, dv->desc.version,
-			    level_words[levels[i]], vfs[i]->desc.npayloads, ncached ? " (cached)" : "", d->base);
+			return rc;
+		if (v->levels[i] < v->image_level)
+			v->image_level = v->levels[i];
 	}
-	if (write)
-		rc = rc ?: write_vibs_cpio(v, vfs, levels, npick, image_level);
-out:
-	for (i = 0; vfs && i < npick; i++)
-		if (vfs[i]) {
-			vib_close(vfs[i]);
-			free(vfs[i]);
-		}
-	free(vfs);
-	free(levels);
-	free(names);
-	free(owners);
-	return rc;
+	return 0;
+}
+
+/* The payload modules of picked VIB i into the bootbank, and its progress line. */
+static int add_vib_payloads(struct vib_image_plan *v, size_t i, struct payload_names *pn)
+{
+	const struct depot_vib *dv = pick_entry(v, i);
+	const struct vib_file *vf = v->vfs[i];
+	unsigned ncached = 0;
+	size_t j;
+	int rc;
+
+	for (j = 0; j < vf->desc.npayloads; j++) {
+		int cached = 0;
+		rc = payload_name_take(v, dv->desc.name, vf->desc.payloads[j].name, pn);
+		if (rc)
+			return rc;
+		rc = add_payload(v, vf, j, &cached);
+		if (rc)
+			return rc;
+		ncached += (unsigned)cached;
+	}
+	say(v, "vib            %s %s (%s), %zu payloads%s, from %s", dv->desc.name, dv->desc.version,
+	    vib_level_str(v->levels[i]), vf->desc.npayloads, ncached ? " (cached)" : "",
+	    v->depots[v->cand_depot[v->pick[i]]].base);
+	return 0;
 }
 
 /* The payload names of the picked VIBs, as the index describes them, clash with nothing (checked again on the
  * VIB files themselves when they are added). */
-static int check_payload_names(struct vimg *v, const size_t *pick, size_t npick)
+static int check_payload_names(struct vib_image_plan *v)
 {
-	char (*names)[VIB_NAME_MAX] = calloc(VIB_LIST_MAX * (npick + 1), VIB_NAME_MAX);
-	char (*owners)[VIB_NAME_MAX] = calloc(VIB_LIST_MAX * (npick + 1), VIB_NAME_MAX);
-	size_t i, j, n = 0;
-	int rc = 0;
+	struct payload_names pn;
+	size_t i, j;
+	int rc;
 
-	if (!names || !owners)
-		rc = rh_errf(v->err, -ENOMEM, "out of memory");
-	for (i = 0; i < npick && !rc; i++) {
-		const struct vib_desc *d = v->cands[pick[i]].desc;
-		for (j = 0; j < d->npayloads && !rc; j++) {
-			rc = payload_name_check(v, d->name, d->payloads[j].name, names,
-						(const char (*)[VIB_NAME_MAX])owners, n);
-			if (!rc) {
-				strcpy(names[n], d->payloads[j].name);
-				strcpy(owners[n++], d->name);
-			}
-		}
+	rc = payload_names_init(v, &pn);
+	for (i = 0; i < v->npick && !rc; i++) {
+		const struct vib_desc *d = v->cands[v->pick[i]].desc;
+		for (j = 0; j < d->npayloads && !rc; j++)
+			rc = payload_name_take(v, d->name, d->payloads[j].name, &pn);
 	}
-	free(names);
-	free(owners);
+	payload_names_free(&pn);
 	return rc;
 }
 
-/* Loads the depots, collects the requests and resolves them: *ret_pick as vib_resolve's. */
-static int resolve(struct vimg *v, size_t **ret_pick, size_t *ret_n)
+/* Loads the depots, collects the requests and resolves them into v->pick. */
+static int resolve(struct vib_image_plan *v)
 {
-	struct rh_err e2 = { 0 };
 	int rc;
 
 	rc = load_depots(v);
-	rc = rc ?: collect_requests(v);
 	if (rc)
 		return rc;
-	rc = vib_resolve(v->cands, v->ncands, NULL, 0, v->reqs, v->nreqs, v->policy, ret_pick, ret_n, &e2);
+	rc = collect_requests(v);
 	if (rc)
-		return rh_errf(v->err, rc, "image profile '%s' (acceptance %s, from %s): %s", v->p->name,
-			       level_words[v->policy], v->policy_from, e2.msg);
-	return check_payload_names(v, *ret_pick, *ret_n);
+		return rc;
+	rc = vib_resolve(v->cands, v->ncands, NULL, 0, v->reqs, v->nreqs, v->policy, &v->pick, &v->npick, v->err);
+	if (rc)
+		return rh_err_prefix(v->err, rc, "image profile '%s' (acceptance %s, from %s)", v->p->name,
+				     vib_level_str(v->policy), v->policy_from);
+	return check_payload_names(v);
 }
 
-static struct vimg *vimg_new(const struct profile *p, const char *dir, struct bootcfg *cfg,
-			     const struct vib_image_opts *o, struct rh_err *err)
-{
-	struct vimg *v = calloc(1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	v->p = p;
-	v->dir = dir;
-	v->cfg = cfg;
-	v->o = o;
-	v->err = err;
-	return v;
-}
-
-static void vimg_free(struct vimg *v)
+void vib_image_plan_free(struct vib_image_plan *v)
 {
 	size_t i;
 
+	if (!v)
+		return;
+	for (i = 0; v->vfs && i < v->npick; i++)
+		if (v->vfs[i]) {
+			vib_close(v->vfs[i]);
+			free(v->vfs[i]);
+		}
+	free(v->vfs);
+	free(v->levels);
+	free(v->pick);
 	for (i = 0; v->depots && i < v->p->ndepots; i++)
 		depot_free(&v->depots[i]);
 	free(v->depots);
@@ -534,43 +601,67 @@ static void vimg_free(struct vimg *v)
 	free(v);
 }
 
-int vib_image_resolve(const struct profile *p, const struct vib_image_opts *o, struct rh_err *err)
+int vib_image_resolve(const struct profile *p, const struct vib_image_opts *o, struct vib_image_plan **ret,
+		      struct rh_err *err)
 {
-	struct vimg *v = vimg_new(p, NULL, NULL, o, err);
-	size_t *pick = NULL, npick = 0;
+	struct vib_image_plan *v = calloc(1, sizeof(*v));
 	int rc;
 
+	*ret = NULL;
 	if (!v)
 		return rh_errf(err, -ENOMEM, "out of memory");
-	rc = resolve(v, &pick, &npick);
-	rc = rc ?: setup_trust(v);
-	rc = rc ?: add_picks(v, pick, npick, 0);
-	free(pick);
-	vimg_free(v);
-	return rc;
+	v->p = p;
+	v->o = o;
+	v->err = err;
+	rc = resolve(v);
+	if (!rc)
+		rc = setup_trust(v);
+	if (!rc)
+		rc = fetch_picks(v);
+	v->o = NULL; /* the caller's, valid during this call only */
+	v->err = NULL;
+	if (rc) {
+		vib_image_plan_free(v);
+		return rc;
+	}
+	*ret = v;
+	return 0;
 }
 
-int vib_image_add(const struct profile *p, const char *dir, struct bootcfg *cfg, const struct vib_image_opts *o,
-		  struct rh_err *err)
+/* The cache of wrapped payload modules, $RAMHOST_CACHE/vib-modules ("" when there is none). */
+static void open_cache(struct vib_image_plan *v)
 {
-	struct vimg *v = vimg_new(p, dir, cfg, o, err);
-	size_t *pick = NULL, npick = 0;
 	char cache[2048];
-	int rc;
 
-	if (!v)
-		return rh_errf(err, -ENOMEM, "out of memory");
-	clock_gettime(CLOCK_MONOTONIC, &v->t0);
 	if (fs_cache_dir(cache, sizeof(cache), NULL) == 0 &&
 	    (size_t)snprintf(v->cache, sizeof(v->cache), "%s/vib-modules", cache) < sizeof(v->cache) &&
 	    rh_mkdir_p(v->cache, 0755, NULL) < 0)
 		v->cache[0] = '\0';
-	rc = resolve(v, &pick, &npick);
-	rc = rc ?: setup_trust(v);
-	rc = rc ?: add_picks(v, pick, npick, 1);
+}
+
+int vib_image_add(struct vib_image_plan *v, const char *dir, struct bootcfg *cfg, const struct vib_image_opts *o,
+		  struct rh_err *err)
+{
+	struct payload_names pn;
+	size_t i;
+	int rc;
+
+	v->dir = dir;
+	v->cfg = cfg;
+	v->o = o;
+	v->err = err;
+	clock_gettime(CLOCK_MONOTONIC, &v->t0);
+	open_cache(v);
+	say_depots(v);
+	rc = payload_names_init(v, &pn);
+	for (i = 0; i < v->npick && !rc; i++)
+		rc = add_vib_payloads(v, i, &pn);
+	payload_names_free(&pn);
+	if (!rc)
+		rc = write_vibs_cpio(v);
 	if (!rc)
 		prune_cache(v);
-	free(pick);
-	vimg_free(v);
+	v->o = NULL;
+	v->err = NULL;
 	return rc;
 }

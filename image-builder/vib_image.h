@@ -24,14 +24,22 @@ struct vib_image_opts {
 	void *progress_ctx;
 };
 
-/* Everything but the writing (depots loaded, requests resolved, payload names checked, each VIB fetched and
- * checked: signature, level, payload hashes): the build calls it first, so that an unmet dependency, a
- * conflict, a level below the policy or a bad VIB fails at once, before anything is built. */
-int vib_image_resolve(const struct profile *p, const struct vib_image_opts *o, struct rh_err *err);
+/* The resolved VIBs of a profile, from vib_image_resolve to vib_image_add (opaque). */
+struct vib_image_plan;
 
-/* Adds the profile's VIB modules to the bootbank dir and to cfg->modules (after what is there). Only called for a
- * profile with VIB keys (profile_has_vibs). */
-int vib_image_add(const struct profile *p, const char *dir, struct bootcfg *cfg, const struct vib_image_opts *o,
+/* Everything but the writing (depots loaded, requests resolved, payload names checked, each VIB fetched into
+ * o->work and checked: signature, level, payload hashes): the build calls it first, so that an unmet dependency,
+ * a conflict, a level below the policy or a bad VIB fails at once, before anything is built. On success *ret is
+ * the plan (the profile and o->work must outlive it; free it with vib_image_plan_free). */
+int vib_image_resolve(const struct profile *p, const struct vib_image_opts *o, struct vib_image_plan **ret,
+		      struct rh_err *err);
+
+/* Adds the planned VIB modules to the bootbank dir and to cfg->modules (after what is there), from the VIBs the
+ * plan fetched and checked. Only called for a profile with VIB keys (profile_has_vibs). */
+int vib_image_add(struct vib_image_plan *plan, const char *dir, struct bootcfg *cfg, const struct vib_image_opts *o,
 		  struct rh_err *err);
+
+/* Frees a plan (NULL is fine). */
+void vib_image_plan_free(struct vib_image_plan *plan);
 
 #endif

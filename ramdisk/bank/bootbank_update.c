@@ -444,7 +444,7 @@ static int save_state(const struct bootbank_update_opts *o, struct bootbank_upda
 static int prepare_source(const struct bootbank_update_opts *o, struct bootbank_update_result *r, char *work,
 			  char *ret_dir, struct rh_err *err)
 {
-	struct bootbank_opts bo = { 0 };
+	struct bank_build_opts bo = { 0 };
 	struct profile *p = NULL;
 	struct rh_err berr = { 0, "" };
 	struct stat st;
@@ -471,7 +471,7 @@ static int prepare_source(const struct bootbank_update_opts *o, struct bootbank_
 	say(o->progress, o->progress_ctx, "building %s into %s", o->source, ret_dir);
 	bo.progress = o->progress;
 	bo.progress_ctx = o->progress_ctx;
-	rc = bootbank_build(p, ret_dir, 0, &bo, &berr);
+	rc = bank_build(p, ret_dir, 0, &bo, &berr);
 	if (rc)
 		rh_errf(err, rc, "%s: cannot build the profile on this host (building needs the kernel cache and "
 				 "tar2sqfs, as on the build host: build it there with `ramhost image build` and pass the "

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image-builder/kmod.h"
+#include "image-builder/modules_dep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -12,14 +12,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data, *nul = memchr(buf, '\0', size);
 	size_t deplen = nul ? (size_t)(nul - buf) : size;
-	struct kmoddb db;
+	struct modules_dep db;
 	struct rh_err err;
 	unsigned i, n, *order = NULL;
 
-	if (kmoddb_parse(&db, buf, deplen, "modules.dep", &err) < 0)
+	if (modules_dep_parse(&db, buf, deplen, "modules.dep", &err) < 0)
 		return 0;
 	if (nul)
-		kmoddb_add_builtin(&db, nul + 1, size - deplen - 1, &err);
+		modules_dep_add_builtin(&db, nul + 1, size - deplen - 1, &err);
 	/* resolve every module on its own, then all at once: each index at most once, dependencies first */
 	for (i = 0; i <= db.nmods && i < 64; i++) {
 		const char *names[64];
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (j = 0; j < db.nmods && j < 64; j++)
 				names[nn++] = db.mods[j].name[0] ? db.mods[j].name : "x";
 		}
-		if (kmoddb_resolve(&db, names, nn, &order, &n, &err) == 0) {
+		if (modules_dep_resolve(&db, names, nn, &order, &n, &err) == 0) {
 			unsigned char *seen = calloc(db.nmods + 1, 1);
 			for (j = 0; j < n; j++) {
 				if (order[j] >= db.nmods || seen[order[j]])
@@ -42,6 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(order);
 		}
 	}
-	kmoddb_free(&db);
+	modules_dep_free(&db);
 	return 0;
 }

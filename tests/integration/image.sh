@@ -37,7 +37,7 @@ help_and_usage() {
 
 bootbank_files() {
 	[ "$(cd "$BANK" && ls | sort | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio extras.tdk init.cpio vmlinuz " ]
-	ls -d "$BANK".tmp-* 2>/dev/null && return 1
+	ls -d "$BANK".tmp.* "$BANK".tmp-* 2>/dev/null && return 1
 	return 0
 }
 
@@ -160,7 +160,7 @@ refuses_nonempty_dir() {
 	mkdir empty
 	"$RAMHOST" image build "$PROFILE" -o empty -q
 	[ -f empty/boot.cfg ]
-	[ -z "$(ls -d ./*.tmp-* 2>/dev/null)" ]
+	[ -z "$(ls -d ./*.tmp-* ./*.tmp.* 2>/dev/null)" ]
 }
 
 progress_lines() {
@@ -190,7 +190,7 @@ profile_errors() {
 	printf 'name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\ntardisk = t missing-dir\n' >p6
 	expect_fail "$RAMHOST" image build p6 -o o6 -q
 	expect_err 'missing-dir'
-	[ ! -e o5 ] && [ ! -e o6 ] && [ -z "$(ls -d ./*.tmp-* 2>/dev/null)" ]
+	[ ! -e o5 ] && [ ! -e o6 ] && [ -z "$(ls -d ./*.tmp-* ./*.tmp.* 2>/dev/null)" ]
 }
 
 check_prints_profile() {

@@ -1,9 +1,9 @@
-/* test_kmod.c: modules.dep / modules.builtin parsing and dependency resolution (image-builder/kmod.c). */
+/* test_modules_dep.c: modules.dep / modules.builtin parsing and dependency resolution (image-builder/modules_dep.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "image-builder/kmod.h"
+#include "image-builder/modules_dep.h"
 #include "unit.h"
 
 /* A small fake kernel: a diamond (top -> left, right -> bottom), a cycle (c1 -> c2 -> c1), a module whose
@@ -24,13 +24,13 @@ static const char dep[] =
 	"kernel/usb/usb-storage.ko: kernel/builtin_dep.ko\n";
 static const char builtin[] = "kernel/fs/ext4/ext4.ko\nkernel/crypto/crc32c_generic.ko\nkernel/builtin_dep.ko\n";
 
-static int load(struct kmoddb *db)
+static int load(struct modules_dep *db)
 {
 	struct rh_err err;
 
 	rh_err_clear(&err);
-	if (kmoddb_parse(db, dep, sizeof(dep) - 1, "modules.dep", &err) < 0 ||
-	    kmoddb_add_builtin(db, builtin, sizeof(builtin) - 1, &err) < 0) {
+	if (modules_dep_parse(db, dep, sizeof(dep) - 1, "modules.dep", &err) < 0 ||
+	    modules_dep_add_builtin(db, builtin, sizeof(builtin) - 1, &err) < 0) {
 		fprintf(stderr, "  %s\n", err.msg);
 		return -1;
 	}
@@ -56,7 +56,7 @@ static void test_normalize(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char out[64];
-		int rc = kmoddb_normalize(rows[i].in, strlen(rows[i].in), out);
+		int rc = modules_dep_normalize(rows[i].in, strlen(rows[i].in), out);
 		if (rows[i].want ? (rc || strcmp(out, rows[i].want)) : rc != -EINVAL) {
 			fprintf(stderr, "  normalize '%s': rc %d '%s'\n", rows[i].in, rc, rc ? "" : out);
 			unit_failed_now = 1;
@@ -68,13 +68,13 @@ static void test_plain_path(void)
 {
 	char out[64];
 
-	CHECK(kmoddb_plain_path("kernel/a.ko.xz", out, sizeof(out)) == 0);
+	CHECK(modules_dep_plain_path("kernel/a.ko.xz", out, sizeof(out)) == 0);
 	CHECK_STR(out, "kernel/a.ko");
-	CHECK(kmoddb_plain_path("kernel/a.ko.zst", out, sizeof(out)) == 0);
+	CHECK(modules_dep_plain_path("kernel/a.ko.zst", out, sizeof(out)) == 0);
 	CHECK_STR(out, "kernel/a.ko");
-	CHECK(kmoddb_plain_path("kernel/a.ko", out, sizeof(out)) == 0);
+	CHECK(modules_dep_plain_path("kernel/a.ko", out, sizeof(out)) == 0);
 	CHECK_STR(out, "kernel/a.ko");
-	CHECK(kmoddb_plain_path("kernel/a.ko", out, 4) == -ENAMETOOLONG);
+	CHECK(modules_dep_plain_path("kernel/a.ko", out, 4) == -ENAMETOOLONG);
 }
 
 /* Resolves names and compares the load order (module names joined by ' ') or the error. */
@@ -98,7 +98,7 @@ static void test_resolve(void)
 		{ { "nosuch" }, NULL, "kernel module 'nosuch' is neither in modules.dep nor built in" },
 		{ { "orphan" }, NULL, "modules.dep:10: orphan depends on kernel/gone.ko, which has no line" },
 	};
-	struct kmoddb db;
+	struct modules_dep db;
 	unsigned i, j;
 
 	if (load(&db) < 0) {
@@ -115,7 +115,7 @@ static void test_resolve(void)
 		while (nn < 4 && rows[i].names[nn])
 			nn++;
 		rh_err_clear(&err);
-		rc = kmoddb_resolve(&db, rows[i].names, nn, &order, &n, &err);
+		rc = modules_dep_resolve(&db, rows[i].names, nn, &order, &n, &err);
 		if (rc == 0)
 			for (j = 0; j < n; j++)
 				snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", j ? " " : "",
@@ -126,7 +126,7 @@ static void test_resolve(void)
 		}
 		free(order);
 	}
-	kmoddb_free(&db);
+	modules_dep_free(&db);
 }
 
 /* The boot set: the required three, the disk drivers the kernel has as files (the fake kernel has only
@@ -141,8 +141,8 @@ static void test_boot_names(void)
 		{ { "top", "virtio-net" }, "squashfs loop overlay usb-storage virtio_net top virtio-net" },
 		{ { "ext4" }, "squashfs loop overlay usb-storage virtio_net ext4" },
 	};
-	const char *names[KMOD_NREQUIRED + KMOD_NDISK + 3];
-	struct kmoddb db;
+	const char *names[MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + 3];
+	struct modules_dep db;
 	unsigned i, j, n, ne;
 
 	if (load(&db) < 0) {
@@ -153,7 +153,7 @@ static void test_boot_names(void)
 		char got[256] = "";
 		for (ne = 0; ne < 3 && rows[i].extra[ne]; ne++)
 			;
-		kmod_boot_names(&db, rows[i].extra, ne, names, &n);
+		modules_dep_boot_names(&db, rows[i].extra, ne, names, &n);
 		for (j = 0; j < n; j++)
 			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", j ? " " : "", names[j]);
 		if (strcmp(got, rows[i].want)) {
@@ -162,27 +162,27 @@ static void test_boot_names(void)
 		}
 	}
 	/* every disk driver of the contract is in the list */
-	for (i = 0; i < KMOD_NDISK; i++)
-		CHECK(kmod_disk[i][0]);
-	kmoddb_free(&db);
+	for (i = 0; i < MODULES_DEP_NDISK; i++)
+		CHECK(modules_dep_disk[i][0]);
+	modules_dep_free(&db);
 }
 
 static void test_find_and_builtin(void)
 {
-	struct kmoddb db;
+	struct modules_dep db;
 
 	if (load(&db) < 0) {
 		unit_failed_now = 1;
 		return;
 	}
-	CHECK(kmoddb_find(&db, "squashfs") == 0);
-	CHECK_STR(db.mods[kmoddb_find(&db, "usb_storage")].path, "kernel/usb/usb-storage.ko");
-	CHECK(kmoddb_find(&db, "ext4") == -ENOENT);
-	CHECK(kmoddb_is_builtin(&db, "ext4"));
-	CHECK(kmoddb_is_builtin(&db, "crc32c-generic"));
-	CHECK(!kmoddb_is_builtin(&db, "loop"));
-	kmoddb_free(&db);
-	kmoddb_free(&db); /* safe twice */
+	CHECK(modules_dep_find(&db, "squashfs") == 0);
+	CHECK_STR(db.mods[modules_dep_find(&db, "usb_storage")].path, "kernel/usb/usb-storage.ko");
+	CHECK(modules_dep_find(&db, "ext4") == -ENOENT);
+	CHECK(modules_dep_is_builtin(&db, "ext4"));
+	CHECK(modules_dep_is_builtin(&db, "crc32c-generic"));
+	CHECK(!modules_dep_is_builtin(&db, "loop"));
+	modules_dep_free(&db);
+	modules_dep_free(&db); /* safe twice */
 }
 
 static void test_bad_files(void)
@@ -200,24 +200,24 @@ static void test_bad_files(void)
 	unsigned i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct kmoddb db;
+		struct modules_dep db;
 		struct rh_err err;
 		int rc;
 
 		rh_err_clear(&err);
-		rc = kmoddb_parse(&db, rows[i].text, strlen(rows[i].text), "modules.dep", &err);
+		rc = modules_dep_parse(&db, rows[i].text, strlen(rows[i].text), "modules.dep", &err);
 		if (rc >= 0 || !strstr(err.msg, rows[i].want)) {
 			fprintf(stderr, "  row %u: rc %d '%s'\n", i, rc, err.msg);
 			unit_failed_now = 1;
 		}
-		kmoddb_free(&db);
+		modules_dep_free(&db);
 	}
 }
 
 /* Compressed modules are stored decompressed: the .ko.xz written with xz comes back byte for byte. */
 static void test_decompress(void)
 {
-	char dir[] = "/tmp/test_kmod.XXXXXX", cmd[256], path[128];
+	char dir[] = "/tmp/test_modules_dep.XXXXXX", cmd[256], path[128];
 	static const char payload[] = "\x7f" "ELF fake module payload, long enough to compress a little bit";
 	void *buf = NULL;
 	size_t len = 0;
@@ -233,7 +233,7 @@ static void test_decompress(void)
 	fwrite(payload, 1, sizeof(payload) - 1, f);
 	fclose(f);
 	rh_err_clear(&err);
-	CHECK(kmoddb_read_file(path, &buf, &len, &err) == 0 && len == sizeof(payload) - 1 &&
+	CHECK(modules_dep_read_file(path, &buf, &len, &err) == 0 && len == sizeof(payload) - 1 &&
 	      !memcmp(buf, payload, len));
 	free(buf);
 	buf = NULL;
@@ -246,7 +246,7 @@ static void test_decompress(void)
 		for (unsigned i = 0; i < 2; i++) {
 			snprintf(path, sizeof(path), "%s/m.ko.%s", dir, ext[i]);
 			rh_err_clear(&err);
-			CHECK(kmoddb_read_file(path, &buf, &len, &err) == 0 && len == sizeof(payload) - 1 &&
+			CHECK(modules_dep_read_file(path, &buf, &len, &err) == 0 && len == sizeof(payload) - 1 &&
 			      !memcmp(buf, payload, len));
 			free(buf);
 			buf = NULL;
@@ -262,7 +262,7 @@ static void test_decompress(void)
 			}
 			rh_err_clear(&err);
 			buf = NULL;
-			CHECK(kmoddb_read_file(path, &buf, &len, &err) < 0 && strstr(err.msg, "ko.xz"));
+			CHECK(modules_dep_read_file(path, &buf, &len, &err) < 0 && strstr(err.msg, "ko.xz"));
 			free(buf);
 		}
 	}

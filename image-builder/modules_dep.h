@@ -1,17 +1,17 @@
-/* kmod.h: kernel module resolution from a kernel's modules.dep and modules.builtin.
+/* modules_dep.h: kernel module resolution from a kernel's modules.dep and modules.builtin.
  *
  * modules.dep lines are `kernel/fs/overlayfs/overlay.ko: dep.ko dep2.ko` (paths relative to lib/modules/<kver>,
  * direct and indirect dependencies); modules.builtin lists modules compiled into the kernel. A module is named by
  * its file name without directory and .ko[.xz|.zst|.gz] suffix, with '-' and '_' equivalent. The parsers take
  * (buf, len) and are fuzzed. */
-#ifndef RAMHOST_IMGB_KMOD_H
-#define RAMHOST_IMGB_KMOD_H
+#ifndef RAMHOST_IMGB_MODULES_DEP_H
+#define RAMHOST_IMGB_MODULES_DEP_H
 
 #include <stddef.h>
 
 #include "err.h"
 
-struct kmoddb_mod {
+struct modules_dep_mod {
 	const char *path;   /* relative path as in modules.dep, NUL-terminated inside the db's text */
 	char name[64];      /* normalized name ('-' -> '_'), empty when too long to be looked up */
 	const char *deps;   /* the dependency list text after ':' (not NUL-terminated) */
@@ -19,9 +19,9 @@ struct kmoddb_mod {
 	unsigned line;      /* line in modules.dep, for messages */
 };
 
-struct kmoddb {
+struct modules_dep {
 	char *text;             /* owned copy of modules.dep */
-	struct kmoddb_mod *mods;  /* owned */
+	struct modules_dep_mod *mods;  /* owned */
 	unsigned nmods;
 	unsigned *by_path;      /* owned: indices into mods sorted by path, for lookups */
 	char (*builtin)[64];    /* owned: normalized names of built-in modules */
@@ -30,53 +30,53 @@ struct kmoddb {
 };
 
 /* Parses modules.dep from buf[0..len) (copied) into *db. what names the file in messages. On failure *db is
- * left empty (kmoddb_free is still safe). */
-int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *what, struct rh_err *err);
+ * left empty (modules_dep_free is still safe). */
+int modules_dep_parse(struct modules_dep *db, const char *buf, size_t len, const char *what, struct rh_err *err);
 
 /* Adds the modules.builtin list from buf[0..len) to db. */
-int kmoddb_add_builtin(struct kmoddb *db, const char *buf, size_t len, struct rh_err *err);
+int modules_dep_add_builtin(struct modules_dep *db, const char *buf, size_t len, struct rh_err *err);
 
-void kmoddb_free(struct kmoddb *db);
+void modules_dep_free(struct modules_dep *db);
 
 /* Normalizes a module name or path into out: basename, no .ko* suffix, '-' -> '_'. Returns 0 or -EINVAL. */
-int kmoddb_normalize(const char *s, size_t len, char out[64]);
+int modules_dep_normalize(const char *s, size_t len, char out[64]);
 
 /* Index of the module named name in db->mods, or -ENOENT. */
-int kmoddb_find(const struct kmoddb *db, const char *name);
+int modules_dep_find(const struct modules_dep *db, const char *name);
 
 /* 1 when name is built into the kernel (in modules.builtin). */
-int kmoddb_is_builtin(const struct kmoddb *db, const char *name);
+int modules_dep_is_builtin(const struct modules_dep *db, const char *name);
 
 /* Resolves the modules names[0..n) and all their dependencies into load order (dependencies first, each module
  * once), skipping built-in ones. *ret_order is a malloc'd array of indices into db->mods (the caller frees it),
  * *ret_n its length. Fails on an unknown module, a dependency that has no line of its own, or a cycle. */
-int kmoddb_resolve(const struct kmoddb *db, const char *const *names, unsigned n, unsigned **ret_order,
+int modules_dep_resolve(const struct modules_dep *db, const char *const *names, unsigned n, unsigned **ret_order,
 		 unsigned *ret_n, struct rh_err *err);
 
 /* The modules init always loads: squashfs for the tardisks, loop to mount them from RAM, overlay for /usr. A
  * kernel without one of them (neither a module nor built in) cannot boot ramhost: resolving fails. */
-#define KMOD_NREQUIRED 3
-extern const char *const kmod_required[KMOD_NREQUIRED];
+#define MODULES_DEP_NREQUIRED 3
+extern const char *const modules_dep_required[MODULES_DEP_NREQUIRED];
 
 /* Block and file system drivers init also loads, so that the booted host sees its boot disk (virtio, SCSI,
  * SATA/IDE, USB mass storage and its host controllers, CD) and can mount a FAT bank partition (vfat and its
  * code pages) for `ramhost bootbank mark-good`, ext4 and crc32c_generic for the state partition (ext4 asks the
  * crypto API for crc32c, a soft dependency modules.dep does not list), efivarfs for `ramhost install`'s boot entry
  * and virtio_net for network installs. A kernel that lacks one of them just goes without. */
-#define KMOD_NDISK 22
-extern const char *const kmod_disk[KMOD_NDISK];
+#define MODULES_DEP_NDISK 22
+extern const char *const modules_dep_disk[MODULES_DEP_NDISK];
 
-/* The list of names init's modules are resolved from: kmod_required, the kmod_disk modules that db has as a
+/* The list of names init's modules are resolved from: modules_dep_required, the modules_dep_disk modules that db has as a
  * file (built-in and absent ones are skipped), then extra[0..nextra) (the profile's kmod lines). ret_names has
- * room for KMOD_NREQUIRED + KMOD_NDISK + nextra pointers; it points into the static lists and extra. */
-void kmod_boot_names(const struct kmoddb *db, const char *const *extra, unsigned nextra, const char **ret_names,
+ * room for MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + nextra pointers; it points into the static lists and extra. */
+void modules_dep_boot_names(const struct modules_dep *db, const char *const *extra, unsigned nextra, const char **ret_names,
 		     unsigned *ret_n);
 
 /* Reads the module file at path, decompressing .ko.xz / .ko.zst / .ko.gz so that init can finit_module() it
  * as is. *ret_buf is malloc'd (the caller frees it). */
-int kmoddb_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err);
+int modules_dep_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err);
 
 /* The path with its compression suffix removed (".ko.xz" -> ".ko") into out. */
-int kmoddb_plain_path(const char *path, char *out, size_t cap);
+int modules_dep_plain_path(const char *path, char *out, size_t cap);
 
 #endif

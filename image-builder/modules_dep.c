@@ -1,5 +1,5 @@
-/* kmod.c: modules.dep / modules.builtin parsing and dependency resolution (see kmod.h). */
-#include "kmod.h"
+/* modules_dep.c: modules.dep / modules.builtin parsing and dependency resolution (see modules_dep.h). */
+#include "modules_dep.h"
 #include "fileio.h"
 
 #include <archive.h>
@@ -13,7 +13,7 @@
 
 static const char *const suffixes[] = { ".ko.xz", ".ko.zst", ".ko.gz", ".ko" };
 
-int kmoddb_normalize(const char *s, size_t len, char out[64])
+int modules_dep_normalize(const char *s, size_t len, char out[64])
 {
 	const char *base = s;
 	size_t i, n;
@@ -40,7 +40,7 @@ int kmoddb_normalize(const char *s, size_t len, char out[64])
 	return 0;
 }
 
-int kmoddb_plain_path(const char *path, char *out, size_t cap)
+int modules_dep_plain_path(const char *path, char *out, size_t cap)
 {
 	size_t n = strlen(path), i;
 
@@ -58,7 +58,7 @@ int kmoddb_plain_path(const char *path, char *out, size_t cap)
 	return 0;
 }
 
-void kmoddb_free(struct kmoddb *db)
+void modules_dep_free(struct modules_dep *db)
 {
 	free(db->text);
 	free(db->mods);
@@ -89,14 +89,14 @@ static int safe_relpath(const char *p)
 }
 
 /* qsort has no context argument in C11; parsing is not reentrant across threads for that reason. */
-static const struct kmoddb *sort_db;
+static const struct modules_dep *sort_db;
 
 static int cmp_path(const void *a, const void *b)
 {
 	return strcmp(sort_db->mods[*(const unsigned *)a].path, sort_db->mods[*(const unsigned *)b].path);
 }
 
-int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *what, struct rh_err *err)
+int modules_dep_parse(struct modules_dep *db, const char *buf, size_t len, const char *what, struct rh_err *err)
 {
 	unsigned lines = 1, line = 0;
 	size_t i;
@@ -118,7 +118,7 @@ int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *wha
 	memcpy(db->text, buf, len);
 	db->text[len] = '\0';
 	for (s = db->text; *s; s = end) {
-		struct kmoddb_mod *m;
+		struct modules_dep_mod *m;
 		char *colon, *p;
 
 		line++;
@@ -144,7 +144,7 @@ int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *wha
 		m->deps = colon + 1;
 		m->deps_len = strlen(colon + 1);
 		m->line = line;
-		if (!safe_relpath(s) || kmoddb_normalize(s, strlen(s), m->name) < 0) {
+		if (!safe_relpath(s) || modules_dep_normalize(s, strlen(s), m->name) < 0) {
 			rc = rh_errf(err, -EINVAL, "%s:%u: bad module path '%.100s'", db->what, line, s);
 			goto err;
 		}
@@ -162,11 +162,11 @@ int kmoddb_parse(struct kmoddb *db, const char *buf, size_t len, const char *wha
 	sort_db = NULL;
 	return 0;
 err:
-	kmoddb_free(db);
+	modules_dep_free(db);
 	return rc;
 }
 
-int kmoddb_add_builtin(struct kmoddb *db, const char *buf, size_t len, struct rh_err *err)
+int modules_dep_add_builtin(struct modules_dep *db, const char *buf, size_t len, struct rh_err *err)
 {
 	size_t pos = 0, lines = 1, i;
 	char (*b)[64];
@@ -182,44 +182,44 @@ int kmoddb_add_builtin(struct kmoddb *db, const char *buf, size_t len, struct rh
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		while (n && (buf[pos + n - 1] == ' ' || buf[pos + n - 1] == '\r'))
 			n--;
-		if (n && kmoddb_normalize(buf + pos, n, db->builtin[db->nbuiltin]) == 0)
+		if (n && modules_dep_normalize(buf + pos, n, db->builtin[db->nbuiltin]) == 0)
 			db->nbuiltin++;
 		pos += (nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos);
 	}
 	return 0;
 }
 
-const char *const kmod_required[KMOD_NREQUIRED] = { "squashfs", "loop", "overlay" };
+const char *const modules_dep_required[MODULES_DEP_NREQUIRED] = { "squashfs", "loop", "overlay" };
 
 /* virtio_pci is the transport virtio_blk/virtio_scsi need in QEMU; ata_piix serves -hda on i440fx, uhci/ohci
  * QEMU's default USB controllers: the list in the contract plus what a VM needs to reach those drivers. */
-const char *const kmod_disk[KMOD_NDISK] = {
+const char *const modules_dep_disk[MODULES_DEP_NDISK] = {
 	"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "ahci", "ata_piix", "usb-storage", "uas",
 	"xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "vfat", "nls_cp437", "nls_ascii", "nls_utf8", "nls_iso8859_1",
 	"ext4", "crc32c_generic", "efivarfs", "virtio_net",
 };
 
-void kmod_boot_names(const struct kmoddb *db, const char *const *extra, unsigned nextra, const char **ret_names,
+void modules_dep_boot_names(const struct modules_dep *db, const char *const *extra, unsigned nextra, const char **ret_names,
 		     unsigned *ret_n)
 {
 	unsigned i, n = 0;
 
-	for (i = 0; i < KMOD_NREQUIRED; i++)
-		ret_names[n++] = kmod_required[i];
-	for (i = 0; i < KMOD_NDISK; i++)
-		if (kmoddb_find(db, kmod_disk[i]) >= 0)
-			ret_names[n++] = kmod_disk[i];
+	for (i = 0; i < MODULES_DEP_NREQUIRED; i++)
+		ret_names[n++] = modules_dep_required[i];
+	for (i = 0; i < MODULES_DEP_NDISK; i++)
+		if (modules_dep_find(db, modules_dep_disk[i]) >= 0)
+			ret_names[n++] = modules_dep_disk[i];
 	for (i = 0; i < nextra; i++)
 		ret_names[n++] = extra[i];
 	*ret_n = n;
 }
 
-int kmoddb_find(const struct kmoddb *db, const char *name)
+int modules_dep_find(const struct modules_dep *db, const char *name)
 {
 	char norm[64];
 	unsigned i;
 
-	if (kmoddb_normalize(name, strlen(name), norm) < 0)
+	if (modules_dep_normalize(name, strlen(name), norm) < 0)
 		return -ENOENT;
 	for (i = 0; i < db->nmods; i++)
 		if (!strcmp(db->mods[i].name, norm))
@@ -227,12 +227,12 @@ int kmoddb_find(const struct kmoddb *db, const char *name)
 	return -ENOENT;
 }
 
-int kmoddb_is_builtin(const struct kmoddb *db, const char *name)
+int modules_dep_is_builtin(const struct modules_dep *db, const char *name)
 {
 	char norm[64];
 	unsigned i;
 
-	if (kmoddb_normalize(name, strlen(name), norm) < 0)
+	if (modules_dep_normalize(name, strlen(name), norm) < 0)
 		return 0;
 	for (i = 0; i < db->nbuiltin; i++)
 		if (!strcmp(db->builtin[i], norm))
@@ -241,7 +241,7 @@ int kmoddb_is_builtin(const struct kmoddb *db, const char *name)
 }
 
 /* Binary search of the path p[0..len) (not NUL-terminated) in the sorted index. */
-static int find_path(const struct kmoddb *db, const char *p, size_t len)
+static int find_path(const struct modules_dep *db, const char *p, size_t len)
 {
 	size_t lo = 0, hi = db->nmods;
 
@@ -262,7 +262,7 @@ static int find_path(const struct kmoddb *db, const char *p, size_t len)
 }
 
 struct resolver {
-	const struct kmoddb *db;
+	const struct modules_dep *db;
 	unsigned char *state;  /* 0 new, 1 on the current path, 2 done */
 	unsigned *order, norder;
 	unsigned stack[MAX_DEPTH], depth;
@@ -287,7 +287,7 @@ static int cycle_error(struct resolver *r, unsigned idx)
 /* Depth-first: every dependency of idx goes into the order before idx. */
 static int visit(struct resolver *r, unsigned idx)
 {
-	const struct kmoddb_mod *m = &r->db->mods[idx];
+	const struct modules_dep_mod *m = &r->db->mods[idx];
 	const char *p = m->deps, *end = m->deps + m->deps_len;
 	int rc;
 
@@ -314,7 +314,7 @@ static int visit(struct resolver *r, unsigned idx)
 		dep = find_path(r->db, w, (size_t)(p - w));
 		if (dep < 0) {
 			char name[64];
-			if (kmoddb_normalize(w, (size_t)(p - w), name) == 0 && kmoddb_is_builtin(r->db, name))
+			if (modules_dep_normalize(w, (size_t)(p - w), name) == 0 && modules_dep_is_builtin(r->db, name))
 				continue;
 			return rh_errf(r->err, -ENOENT, "%s:%u: %s depends on %.*s, which has no line of its own",
 				       r->db->what, m->line, m->name, (int)(p - w > 200 ? 200 : p - w), w);
@@ -329,7 +329,7 @@ static int visit(struct resolver *r, unsigned idx)
 	return 0;
 }
 
-int kmoddb_resolve(const struct kmoddb *db, const char *const *names, unsigned n, unsigned **ret_order,
+int modules_dep_resolve(const struct modules_dep *db, const char *const *names, unsigned n, unsigned **ret_order,
 		 unsigned *ret_n, struct rh_err *err)
 {
 	struct resolver r;
@@ -346,9 +346,9 @@ int kmoddb_resolve(const struct kmoddb *db, const char *const *names, unsigned n
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		int idx = kmoddb_find(db, names[i]);
+		int idx = modules_dep_find(db, names[i]);
 		if (idx < 0) {
-			if (kmoddb_is_builtin(db, names[i]))
+			if (modules_dep_is_builtin(db, names[i]))
 				continue;
 			rc = rh_errf(err, -ENOENT, "kernel module '%s' is neither in %s nor built in", names[i],
 				     db->what);
@@ -424,7 +424,7 @@ out:
 	return rc;
 }
 
-int kmoddb_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err)
+int modules_dep_read_file(const char *path, void **ret_buf, size_t *ret_len, struct rh_err *err)
 {
 	size_t n = strlen(path);
 	char *buf;
