@@ -24,13 +24,12 @@ int steps_run(const struct steps *t, void *ctx, size_t *ret_done, struct rh_err 
 		if (t->progress)
 			t->progress(t->pctx, t->transaction, s->name);
 		if (steps_fail_here(t->transaction, s->name))
-			rc = rh_errf(err, -EIO, "failure injected (RAMHOST_FAIL_AT=%s:%s)", t->transaction, s->name);
+			rc = rh_errf(err, -EIO, "%s: failure injected (RAMHOST_FAIL_AT=%s:%s)", s->name, t->transaction,
+				    s->name);
 		else
 			rc = s->run(ctx, err);
-		if (rc < 0) {
-			rh_err_prefix(err, rc, "%s", s->name);
+		if (rc < 0)
 			break;
-		}
 		done++;
 	}
 	if (rc < 0)

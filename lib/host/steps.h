@@ -31,7 +31,9 @@ struct steps {
 };
 
 /* Runs every step of t in order with ctx. When one fails, the undo of each step that completed runs, in
- * reverse, and the failure is returned with err naming the step ("STEP: cause"). *ret_done (may be NULL) gets
+ * reverse, and the failure is returned with the step's own message on err (steps name what they were doing in
+ * the words of the command: the loop adds nothing, so a message reads the same as before the step became a
+ * table row; an injected failure says "STEP: failure injected (...)"). *ret_done (may be NULL) gets
  * how many steps completed (n on success). An undo cannot fail the transaction: it keeps its own errors in ctx
  * when the caller wants to report them. */
 int steps_run(const struct steps *t, void *ctx, size_t *ret_done, struct rh_err *err);

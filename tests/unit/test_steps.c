@@ -55,8 +55,8 @@ static void test_steps_unwind(void)
 		size_t done;
 	} cases[] = {
 		{ NULL, NULL, "+a+b+c", "", 0, 3 },
-		{ "a", NULL, "", "a: disk full", -ENOSPC, 0 },
-		{ "c", NULL, "+a+b-a", "c: disk full", -ENOSPC, 2 },
+		{ "a", NULL, "", "disk full", -ENOSPC, 0 },
+		{ "c", NULL, "+a+b-a", "disk full", -ENOSPC, 2 },
 		{ NULL, "t:b", "+a-a", "b: failure injected (RAMHOST_FAIL_AT=t:b)", -EIO, 1 },
 		{ NULL, "other:b", "+a+b+c", "", 0, 3 },
 		{ NULL, "t:bb", "+a+b+c", "", 0, 3 },

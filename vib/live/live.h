@@ -1,6 +1,6 @@
 /* live.h: the pieces of a live VIB install and remove on a booted host (`ramhost vib install|remove`).
  *
- * live_install.c — install and remove as tables of steps with undo (live_install.h), run by live_steps_run.
+ * live_install.c — install and remove as tables of steps with undo (live_install.h), run by steps_run().
  * live_mounts.c — the mounts of a live install: a payload tardisk loop-mounted read-only (autoclear) at
  *                /run/ramhost/tardisks/NAME, and the read-only overlays of /usr, /opt, ... pushed and popped:
  *                a new overlay with the layer added on top (or taken out) is mounted on a private directory
@@ -31,10 +31,6 @@
 
 /* ---- live_install.c ---- */
 
-/* steps_run() for a live transaction whose steps report on the caller's err themselves (so a message is the
- * step's own, as the commands have always printed it, without "STEP: " in front); only an injected failure
- * (RAMHOST_FAIL_AT), which no step ran, takes the loop's message. */
-int live_steps_run(const struct steps *t, void *ctx, struct rh_err *err);
 
 /* ---- live_mounts.c ---- */
 

@@ -241,7 +241,7 @@ static int depot_apply(struct depot_run *c)
 		if (!c->dv)
 			return rh_errf(c->err, -ENOENT, "%s %s: not in the depot index", c->want->name,
 				       c->want->version);
-		rc = live_steps_run(&t, c, c->err);
+		rc = steps_run(&t, c, NULL, c->err);
 		if (rc < 0)
 			return rc;
 		done++;

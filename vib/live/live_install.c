@@ -274,16 +274,6 @@ static int update_bank(const char *const *add, const char *const *remove, const 
 	return 0;
 }
 
-int live_steps_run(const struct steps *t, void *ctx, struct rh_err *err)
-{
-	struct rh_err loop = { 0, "" };
-	int rc = steps_run(t, ctx, NULL, &loop);
-
-	if (rc < 0 && err && !err->rc)
-		rh_errf(err, rc, "%s", loop.msg);   /* an injected failure: no step ran to say why */
-	return rc;
-}
-
 /* Relationship and name checks of v against the installed set: not installed yet, no payload name in use,
  * the set with it consistent. */
 static int check_fit(const struct vib_file *v, enum vib_level level, enum vib_level policy, const struct vibdb *db,
@@ -674,7 +664,7 @@ static int install_apply(struct install *c)
 	const struct vib_file *v = c->v;
 	struct live_result *r = c->r;
 	unsigned i;
-	int rc = live_steps_run(&t, c, c->err);
+	int rc = steps_run(&t, c, NULL, c->err);
 
 	if (rc < 0)
 		return rc;
@@ -932,7 +922,7 @@ int live_remove(const char *name, const struct live_opts *o, struct live_result 
 			 c.live ? "" : " at the next boot (live-remove-allowed=false)");
 		goto out;
 	}
-	rc = live_steps_run(&t, &c, err);
+	rc = steps_run(&t, &c, NULL, err);
 	if (rc < 0)
 		goto out;
 	progress(o, "%s %s removed%s", name, r->version,
