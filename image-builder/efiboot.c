@@ -185,7 +185,7 @@ int efiboot_sign_bootbank_kernel(const struct efiboot_opts *o, const char *dir, 
 	if (rc)
 		return rc;
 	cfg->kernel.has_sha256 = 1;
-	return bootbank_write_cfg(dir, cfg, err);
+	return bank_dir_write_cfg(dir, cfg, err);
 }
 
 int efiboot_make_esp_image(const char *path, const char *loader, unsigned serial, struct rh_err *err)

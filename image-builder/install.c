@@ -18,9 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bank_build.h"
+#include "bootloader/bank_dir.h"
 #include "bootloader/syslinux_cfg.h"
 #include "disk.h"
+#include "disks.h"
 #include "efivar.h"
 #include "fileio.h"
 #include "fs.h"
@@ -29,9 +30,9 @@
 #include "install_medium.h"
 #include "install_seed.h"
 #include "install_target.h"
-#include "ramdisk/bank/bootbank.h"
 
 #define MIB (1024u * 1024u)
+#define INSTALL_DEV_MAX 256   /* a partition device node */
 #define BUF (4u * MIB)
 #define ESP_FILE "\\EFI\\BOOT\\BOOTX64.EFI"
 
@@ -223,7 +224,7 @@ static int part_node(struct job *j, unsigned n, char *dev, size_t cap)
 	struct stat st;
 	int i;
 
-	if (bootbank_part_dev(j->t.dev, n, dev, cap))
+	if (disks_part_dev(j->t.dev, n, dev, cap))
 		return rh_errf(j->err, -ENAMETOOLONG, "%s: partition name too long", j->t.dev);
 	for (i = 0; i < 100; i++) {
 		if (stat(dev, &st) == 0 && S_ISBLK(st.st_mode))
@@ -273,9 +274,9 @@ static int do_umount(struct job *j, const char *dev, const char *dir)
 /* Bank 1: the ISO's bootbank, checked while copied and again from the disk. */
 static int write_bank(struct job *j)
 {
-	struct syslinux_cfg_opts so = { "", 1, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL, NULL };
+	struct syslinux_cfg_opts so = { "", 1, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL };
 	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
-	char dev[BOOTBANK_DEV_MAX], dir[PATH_MAX] = "", src[PATH_MAX], dst[PATH_MAX], uuid[37];
+	char dev[INSTALL_DEV_MAX], dir[PATH_MAX] = "", src[PATH_MAX], dst[PATH_MAX], uuid[37];
 	char *text = NULL, *sys = NULL;
 	struct bootcfg_error pe = { 0 };
 	size_t len;
@@ -325,7 +326,7 @@ static int write_bank(struct job *j)
 		goto out;
 	cfg->updated = 1;
 	cfg->bootstate = BOOTSTATE_VALID;
-	rc = bootbank_write_cfg(dir, cfg, j->err);
+	rc = bank_dir_write_cfg(dir, cfg, j->err);
 	gpt_guid_to_str(j->guids[2], uuid);
 	so.bankuuid = uuid;
 	sys = malloc(16384);
@@ -350,7 +351,7 @@ static int write_bank(struct job *j)
 	if (rc)
 		goto out;
 	mounted = 1;
-	rc = bootbank_check(dir, cfg, j->err);
+	rc = bank_dir_check(dir, cfg, j->err);
 	if (rc)
 		goto out;
 	j->res->files += 2;
@@ -373,7 +374,7 @@ out:
 /* The state partition: the answer file's seeds as the first generation. */
 static int seed_state(struct job *j)
 {
-	char dev[BOOTBANK_DEV_MAX], dir[PATH_MAX] = "";
+	char dev[INSTALL_DEV_MAX], dir[PATH_MAX] = "";
 	int rc, mounted = 0;
 
 	if (!install_seed_wanted(j->o->answer))

@@ -46,7 +46,7 @@ static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const str
 {
 	const char *isodir = o->isolinux_dir ? o->isolinux_dir : "/usr/lib/ISOLINUX";
 	const char *bios = o->syslinux_bios ? o->syslinux_bios : "/usr/lib/syslinux/modules/bios";
-	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL,
+	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL,
 					cfg->installopt[0] ? cfg->installopt : NULL };
 	char dir[PATH_MAX], s[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;
@@ -244,9 +244,9 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 		bo.workdir = work;
 		rc = bootbank_write(p, bank, &bo, cfg, err);
 	} else {
-		rc = bootbank_read_cfg(bootbank_dir, cfg, err);
-		rc = rc ?: bootbank_check(bootbank_dir, cfg, err);
-		rc = rc ?: bootbank_copy(bootbank_dir, bank, cfg, err);
+		rc = bank_dir_read_cfg(bootbank_dir, cfg, err);
+		rc = rc ?: bank_dir_check(bootbank_dir, cfg, err);
+		rc = rc ?: bank_dir_copy(bootbank_dir, bank, cfg, err);
 	}
 	if (!rc && sign)
 		rc = efiboot_sign_bootbank_kernel(&o->efi, bank, cfg, err);

@@ -20,9 +20,8 @@
 #include "bootloader/syslinux_cfg.h"
 #include "cpio.h"
 #include "fileio.h"
-#include "image-builder/bank_build.h"
-#include "ramdisk/bank/bootbank.h"
-#include "ramdisk/bank/bootbank_update.h"
+#include "bootloader/bank_dir.h"
+#include "ramdisk/bank/bank_disk.h"
 #include "sha256.h"
 
 #define TEXT_MAX 16384
@@ -88,7 +87,7 @@ static int listed(const char *const *list, const char *name)
 int live_bank_apply_dir(const char *dir, const char *label, unsigned bank, const char *bankuuid,
 			const struct live_bank_edit *e, struct rh_err *err)
 {
-	struct syslinux_cfg_opts so = { "", bank, BOOTBANK_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
+	struct syslinux_cfg_opts so = { "", bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
 	struct bootcfg *old = calloc(1, sizeof(*old)), *cfg = calloc(1, sizeof(*cfg));
 	struct bootcfg_error berr = { 0, NULL };
 	char *text = malloc(TEXT_MAX), *sl = malloc(TEXT_MAX), path[PATH_MAX], vname[64];
@@ -166,7 +165,7 @@ int live_bank_apply_dir(const char *dir, const char *label, unsigned bank, const
 	}
 	snprintf(path, sizeof(path), "%s/syslinux/ldlinux.sys", dir);
 	has_syslinux = stat(path, &st) == 0;
-	rc = bootbank_write_bootcfg_module(dir, text, (size_t)tlen, err);
+	rc = bank_dir_write_bootcfg_module(dir, text, (size_t)tlen, err);
 	if (!rc && has_syslinux)
 		rc = rh_replace_file(dir, "syslinux/syslinux.cfg", sl, (size_t)slen, label, err);
 	rc = rc ?: rh_replace_file(dir, "boot.cfg", text, (size_t)tlen, label, err);
@@ -192,7 +191,7 @@ out:
 		/* bootcfg.cpio and syslinux.cfg back to the old boot.cfg when they were already rewritten */
 		snprintf(path, sizeof(path), "%s/boot.cfg", dir);
 		if (text && sl && rh_read_file(path, TEXT_MAX, &buf, &len, &e2) == 0) {
-			bootbank_write_bootcfg_module(dir, buf, len, &e2);
+			bank_dir_write_bootcfg_module(dir, buf, len, &e2);
 			slen = syslinux_cfg_format(old, &so, sl, TEXT_MAX);
 			snprintf(path, sizeof(path), "%s/syslinux/ldlinux.sys", dir);
 			if (slen > 0 && stat(path, &st) == 0)
@@ -209,24 +208,24 @@ out:
 
 int live_bank_apply(const struct live_bank_edit *e, struct rh_err *err)
 {
-	struct bootbank_cmdline cl;
-	struct bootbank_disk d;
+	struct cmdline cl;
+	struct bank_disk d;
 	char dir[PATH_MAX];
 	int rc, b;
 
-	rc = bootbank_find_disk(&cl, &d, err);
+	rc = bank_disk_find(&cl, &d, err);
 	if (rc < 0)
 		return rc;
 	if (!cl.has_uuid)
 		return 0;
 	b = d.booted - 1;
-	rc = bootbank_mount(d.dev[b], 1, dir, err);
+	rc = bank_disk_mount(d.dev[b], 1, dir, err);
 	if (rc < 0)
 		return rc;
 	rc = live_bank_apply_dir(dir, d.dev[b], (unsigned)d.booted, d.uuid[b], e, err);
 	{
 		struct rh_err e2 = { 0 };
-		int r = bootbank_umount(d.dev[b], dir, rc < 0 ? &e2 : err);
+		int r = bank_disk_umount(d.dev[b], dir, rc < 0 ? &e2 : err);
 		if (!rc && r < 0)
 			rc = r;
 	}

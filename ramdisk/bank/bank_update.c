@@ -1,5 +1,5 @@
-/* bootbank_update.c: write a new image into the bank that did not boot (see bootbank_update.h). */
-#include "bootbank_update.h"
+/* bank_update.c: write a new image into the bank that did not boot (see bank_update.h). */
+#include "bank_update.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,9 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bootbank_esp.h"
+#include "bank_esp.h"
 #include "bootloader/syslinux_cfg.h"
 #include "fileio.h"
+#include "bootloader/bank_dir.h"
 #include "image-builder/bank_build.h"
 #include "fs.h"
 #include "image-builder/profile.h"
@@ -29,8 +30,8 @@
 #define CFG_TEXT_MAX 16384
 #define STATE_STORE "/run/ramhost/state"
 
-static void say(bootbank_update_progress_fn fn, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(bootbank_update_progress_fn fn, void *ctx, const char *fmt, ...)
+static void say(bank_update_progress_fn fn, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(bank_update_progress_fn fn, void *ctx, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -52,11 +53,11 @@ static const struct bootcfg_file *nth_file(const struct bootcfg *cfg, unsigned i
 /* Names the bank writes itself: a kernel or module may not take them. */
 static int reserved_name(const char *n)
 {
-	return !strcasecmp(n, "boot.cfg") || !strcasecmp(n, "boot.cfg.tmp") || !strcasecmp(n, BOOTBANK_BOOTCFG_MODULE) ||
+	return !strcasecmp(n, "boot.cfg") || !strcasecmp(n, "boot.cfg.tmp") || !strcasecmp(n, BANK_DIR_BOOTCFG_MODULE) ||
 	       !strcasecmp(n, "syslinux") || !strcmp(n, ".") || !strcmp(n, "..");
 }
 
-int bootbank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err)
+int bank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err)
 {
 	struct bootcfg *cfg = malloc(sizeof(*cfg));
 	uint64_t total = 0;
@@ -65,7 +66,7 @@ int bootbank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t 
 
 	if (!cfg)
 		return rh_errf(err, -ENOMEM, "out of memory");
-	rc = bootbank_read_cfg(dir, cfg, err);
+	rc = bank_dir_read_cfg(dir, cfg, err);
 	if (rc)
 		goto out;
 	if (!cfg->kernel.name[0]) {
@@ -95,7 +96,7 @@ int bootbank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t 
 		}
 		total += (uint64_t)st.st_size;
 	}
-	rc = bootbank_check(dir, cfg, err);
+	rc = bank_dir_check(dir, cfg, err);
 	if (rc)
 		goto out;
 	*ret = *cfg;
@@ -105,7 +106,7 @@ out:
 	return rc;
 }
 
-int bootbank_update_cfg(const struct bootcfg *src, uint64_t current_updated, struct bootcfg *ret)
+int bank_update_cfg(const struct bootcfg *src, uint64_t current_updated, struct bootcfg *ret)
 {
 	if (current_updated == UINT64_MAX)
 		return -EOVERFLOW;
@@ -267,11 +268,11 @@ static int copy_checked(const char *src, const char *dst, const struct bootcfg_f
 	return 0;
 }
 
-int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
-			       unsigned bank, const char *bankuuid, bootbank_update_progress_fn progress, void *ctx,
+int bank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
+			       unsigned bank, const char *bankuuid, bank_update_progress_fn progress, void *ctx,
 			       int *ret_syslinux, struct rh_err *err)
 {
-	struct syslinux_cfg_opts so = { "", bank, BOOTBANK_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
+	struct syslinux_cfg_opts so = { "", bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
 	char *text = malloc(CFG_TEXT_MAX), *sltext = malloc(CFG_TEXT_MAX), path[PATH_MAX];
 	struct stat st;
 	long len, sllen;
@@ -314,17 +315,17 @@ int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, c
 			say(progress, ctx, "bank %u: copied %s, SHA-256 read back from %s matches boot.cfg", bank, f->name,
 			    label);
 	}
-	rc = rc ?: bootbank_write_bootcfg_module(dst, text, (size_t)len, err);
+	rc = rc ?: bank_dir_write_bootcfg_module(dst, text, (size_t)len, err);
 	if (!rc && has_syslinux)
 		rc = rh_replace_file(dst, "syslinux/syslinux.cfg", sltext, (size_t)sllen, label, err);
 	rc = rc ?: sync_fs(dst, label, err);
 	if (rc)
 		goto out;
 	if (has_syslinux)
-		say(progress, ctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", bank, BOOTBANK_BOOTCFG_MODULE);
+		say(progress, ctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", bank, BANK_DIR_BOOTCFG_MODULE);
 	else
 		say(progress, ctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot it)",
-		    bank, BOOTBANK_BOOTCFG_MODULE);
+		    bank, BANK_DIR_BOOTCFG_MODULE);
 	/* the commit point: with boot.cfg in place the bank exists again, complete, with the higher updated= */
 	rc = rh_replace_file(dst, "boot.cfg", text, (size_t)len, label, err);
 	rc = rc ?: sync_fs(dst, label, err);
@@ -410,7 +411,7 @@ static int state_store_mounted(void)
 
 /* Step 0: the state is saved first, so that the new bank boots with what is current. A host without a state
  * partition (or a ramhost without the state command) has nothing to save: noted, not an error. */
-static int save_state(const struct bootbank_update_opts *o, struct bootbank_update_result *r, struct rh_err *err)
+static int save_state(const struct bank_update_opts *o, struct bank_update_result *r, struct rh_err *err)
 {
 	const char *self = o->self ? o->self : "/proc/self/exe";
 	char out[1024];
@@ -441,7 +442,7 @@ static int save_state(const struct bootbank_update_opts *o, struct bootbank_upda
 }
 
 /* The source as a checked bootbank directory: src itself, or a profile built into work/bank. */
-static int prepare_source(const struct bootbank_update_opts *o, struct bootbank_update_result *r, char *work,
+static int prepare_source(const struct bank_update_opts *o, struct bank_update_result *r, char *work,
 			  char *ret_dir, struct rh_err *err)
 {
 	struct bootbank_opts bo = { 0 };
@@ -481,26 +482,11 @@ out:
 	return rc;
 }
 
-/* Reads the boot.cfg of bank partition dev (mounted read-only for the read) into *ret. */
-static int read_bank(const char *dev, struct bootbank_slot *ret, struct rh_err *err)
-{
-	char dir[PATH_MAX];
-	int rc, urc;
-
-	rc = bootbank_mount(dev, 0, dir, err);
-	if (rc)
-		return rc;
-	memset(ret, 0, sizeof(*ret));
-	rc = bootbank_read_dir(dir, dev, ret, err);
-	urc = bootbank_umount(dev, dir, err);
-	return rc ?: urc;
-}
-
 /* The booted bank must be VALID: while it is UPGRADING or DIRTY the other bank is the only known-good one. */
-static int check_booted(const struct bootbank_disk *d, struct bootbank_slot *cur, struct rh_err *err)
+static int check_booted(const struct bank_disk *d, struct bank_disk_slot *cur, struct rh_err *err)
 {
 	int b = d->booted;
-	int rc = read_bank(d->dev[b - 1], cur, err);
+	int rc = bank_disk_read_slot(d->dev[b - 1], cur, err);
 
 	if (rc)
 		return rc;
@@ -510,13 +496,13 @@ static int check_booted(const struct bootbank_disk *d, struct bootbank_slot *cur
 	if (cur->bootstate > BOOTSTATE_VALID)
 		return rh_errf(err, -EBUSY, "booted bank %d (%s) is %s, not yet marked good: updating now would "
 				 "overwrite bank %d, the only known-good one (run `ramhost bootbank mark-good` first)",
-			       b, d->dev[b - 1], bootbank_state_name(cur->bootstate), 3 - b);
+			       b, d->dev[b - 1], bank_dir_state_name(cur->bootstate), 3 - b);
 	return 0;
 }
 
 /* Step 4: the ESP's BIOS default. Never fails the update (the bank is committed): *r says what happened. */
-static void point_esp(const struct bootbank_update_opts *o, const struct bootbank_disk *d, int target,
-		      int syslinux, struct bootbank_update_result *r)
+static void point_esp(const struct bank_update_opts *o, const struct bank_disk *d, int target,
+		      int syslinux, struct bank_update_result *r)
 {
 	struct rh_err e = { 0, "" };
 	int old = 0, changed = 0;
@@ -531,22 +517,22 @@ static void point_esp(const struct bootbank_update_opts *o, const struct bootban
 			 "was, BIOS cannot boot the new bank", target, d->dev[target - 1]);
 		return;
 	}
-	if (bootbank_esp_point(d->esp_dev, target, o->dry_run, &old, &changed, &e) < 0) {
+	if (bank_esp_point(d->esp_dev, target, o->dry_run, &old, &changed, &e) < 0) {
 		snprintf(r->bios_note, sizeof(r->bios_note), "%.500s", e.msg);
 		return;
 	}
 	r->bios = 1;
 	say(o->progress, o->progress_ctx, "ESP %s: /syslinux/syslinux.cfg %s bank %d (%s)%s", d->esp_dev,
 	    o->dry_run ? (changed ? "would chain to" : "already chains to") : changed ? "now chains to" : "already chains to",
-	    target, target == 1 ? BOOTBANK_NAME_1 : BOOTBANK_NAME_2, o->dry_run || !changed ? "" : " (BIOS)");
+	    target, target == 1 ? BANK_DIR_PART_1 : BANK_DIR_PART_2, o->dry_run || !changed ? "" : " (BIOS)");
 }
 
-int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update_result *ret, struct rh_err *err)
+int bank_update(const struct bank_update_opts *o, struct bank_update_result *ret, struct rh_err *err)
 {
-	struct bootbank_update_result r;
-	struct bootbank_cmdline c;
-	struct bootbank_disk d;
-	struct bootbank_slot *cur = malloc(sizeof(*cur));
+	struct bank_update_result r;
+	struct cmdline c;
+	struct bank_disk d;
+	struct bank_disk_slot *cur = malloc(sizeof(*cur));
 	struct bootcfg *src = malloc(sizeof(*src)), *cfg = malloc(sizeof(*cfg));
 	char work[PATH_MAX] = "", srcdir[PATH_MAX], dir[PATH_MAX];
 	int rc, urc, target, syslinux = 0, mounted = 0;
@@ -556,7 +542,7 @@ int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update
 		rc = rh_errf(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = bootbank_find_disk(&c, &d, err);
+	rc = bank_disk_find(&c, &d, err);
 	if (rc)
 		goto out;
 	if (!c.has_uuid) {
@@ -571,7 +557,7 @@ int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update
 	r.target = target;
 	if (!d.part[target - 1]) {
 		rc = rh_errf(err, -ENOENT, "%s has no '%s' partition (a single-bank disk): there is no other bank to "
-				 "update", d.disk, target == 1 ? BOOTBANK_NAME_1 : BOOTBANK_NAME_2);
+				 "update", d.disk, target == 1 ? BANK_DIR_PART_1 : BANK_DIR_PART_2);
 		goto out;
 	}
 	snprintf(r.target_dev, sizeof(r.target_dev), "%s", d.dev[target - 1]);
@@ -583,11 +569,11 @@ int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update
 	    d.booted, d.dev[d.booted - 1], cur->updated, cur->build, target, r.target_dev);
 
 	rc = prepare_source(o, &r, work, srcdir, err);
-	rc = rc ?: bootbank_update_check_source(srcdir, src, &r.bytes, err);
+	rc = rc ?: bank_update_check_source(srcdir, src, &r.bytes, err);
 	if (rc)
 		goto out;
 	r.nfiles = src->nmodules + 1;
-	if (bootbank_update_cfg(src, cur->updated, cfg) < 0) {
+	if (bank_update_cfg(src, cur->updated, cfg) < 0) {
 		rc = rh_errf(err, -EOVERFLOW, "booted bank %d: updated=%" PRIu64 " cannot grow", d.booted, cur->updated);
 		goto out;
 	}
@@ -597,11 +583,11 @@ int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update
 	    "SHA-256 matches its boot.cfg", srcdir, cfg->build, cfg->nmodules, r.bytes);
 
 	if (o->dry_run) {
-		rc = bootbank_mount(r.target_dev, 0, dir, err);
+		rc = bank_disk_mount(r.target_dev, 0, dir, err);
 		if (rc)
 			goto out;
 		rc = check_space(srcdir, cfg, dir, r.target_dev, err);
-		urc = bootbank_umount(r.target_dev, dir, err);
+		urc = bank_disk_umount(r.target_dev, dir, err);
 		rc = rc ?: urc;
 		if (rc)
 			goto out;
@@ -617,13 +603,13 @@ int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update
 		goto out;
 	say(o->progress, o->progress_ctx, "state: %s", r.state);
 
-	rc = bootbank_mount(r.target_dev, 1, dir, err);
+	rc = bank_disk_mount(r.target_dev, 1, dir, err);
 	if (rc)
 		goto out;
 	mounted = 1;
-	rc = bootbank_update_write_bank(srcdir, cfg, dir, r.target_dev, (unsigned)target, r.target_uuid, o->progress,
+	rc = bank_update_write_bank(srcdir, cfg, dir, r.target_dev, (unsigned)target, r.target_uuid, o->progress,
 					o->progress_ctx, &syslinux, err);
-	urc = bootbank_umount(r.target_dev, dir, err);
+	urc = bank_disk_umount(r.target_dev, dir, err);
 	mounted = 0;
 	rc = rc ?: urc;
 	if (rc)
@@ -633,7 +619,7 @@ done:
 	*ret = r;
 out:
 	if (mounted)
-		bootbank_umount(r.target_dev, dir, NULL);
+		bank_disk_umount(r.target_dev, dir, NULL);
 	if (work[0])
 		fs_rm_rf(work, NULL);
 	free(cur);
