@@ -26,6 +26,7 @@
 #include "procmounts.h"
 #include "sysroot.h"
 #include "sha256.h"
+#include "steps.h"
 
 #define CFG_TEXT_MAX 16384
 #define STATE_STORE "/run/ramhost/state"
@@ -254,9 +255,12 @@ static int copy_checked(const char *src, const char *dst, const struct bootcfg_f
 	int rc;
 
 	rc = fs_join(s, sizeof(s), src, f->name, err);
-	rc = rc ?: fs_join(d, sizeof(d), dst, f->name, err);
-	rc = rc ?: fs_copy_file(s, d, 0644, err);
-	rc = rc ?: hash_from_medium(d, got, err);
+	if (!rc)
+		rc = fs_join(d, sizeof(d), dst, f->name, err);
+	if (!rc)
+		rc = fs_copy_file(s, d, 0644, err);
+	if (!rc)
+		rc = hash_from_medium(d, got, err);
 	if (rc)
 		return rc;
 	if (memcmp(got, f->sha256, sizeof(got))) {
@@ -268,75 +272,159 @@ static int copy_checked(const char *src, const char *dst, const struct bootcfg_f
 	return 0;
 }
 
-int bank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
-			       unsigned bank, const char *bankuuid, bank_update_progress_fn progress, void *ctx,
-			       int *ret_syslinux, struct rh_err *err)
-{
-	struct syslinux_cfg_opts so = { "", bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
-	char *text = malloc(CFG_TEXT_MAX), *sltext = malloc(CFG_TEXT_MAX), path[PATH_MAX];
-	struct stat st;
+/* One bank update in progress: what the steps below share. */
+struct update_txn {
+	const struct bank_update_opts *o;   /* NULL for bank_update_write_bank alone */
+	struct bank_update_result *r;       /* NULL for bank_update_write_bank alone */
+	const struct bank_disk *d;
+	const char *src;                    /* the checked source directory */
+	const struct bootcfg *cfg;          /* the new boot.cfg */
+	char dst[PATH_MAX];                 /* the other bank, mounted read-write */
+	const char *label;                  /* its device, in messages */
+	unsigned bank;
+	const char *bankuuid;
+	bank_update_progress_fn progress;
+	void *pctx;
+	char *text, *sltext;                /* the new boot.cfg and syslinux.cfg texts (CFG_TEXT_MAX each) */
 	long len, sllen;
+	int has_syslinux;                   /* the bank has /syslinux/ldlinux.sys */
+	int mounted;
+};
+
+#define TXN "bank-update"   /* RAMHOST_FAIL_AT=bank-update:STEP */
+
+/* The texts the bank gets, formatted before anything is written; whether it has SYSLINUX. */
+static int step_format(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+	struct syslinux_cfg_opts so = { "", t->bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", t->bankuuid, NULL };
+	char path[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	t->len = bootcfg_format(t->cfg, t->text, CFG_TEXT_MAX);
+	if (t->len < 0)
+		return rh_errf(err, (int)t->len, "the new boot.cfg does not fit in %u bytes", CFG_TEXT_MAX);
+	t->sllen = syslinux_cfg_format(t->cfg, &so, t->sltext, CFG_TEXT_MAX);
+	if (t->sllen < 0)
+		return rh_errf(err, (int)t->sllen, "the new boot.cfg cannot be written as a syslinux config (a file name "
+						   "with a blank or a comma, or too long)");
+	rc = fs_join(path, sizeof(path), t->dst, "syslinux/ldlinux.sys", err);
+	if (rc)
+		return rc;
+	t->has_syslinux = stat(path, &st) == 0;
+	return 0;
+}
+
+static int step_check_space(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+
+	return check_space(t->src, t->cfg, t->dst, t->label, err);
+}
+
+/* Step 1 and the first half of step 2 (bank_update.h). */
+static int step_clear(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+	int rc = clear_bank(t->dst, t->label, err);
+
+	if (rc)
+		return rc;
+	say(t->progress, t->pctx, "bank %u (%s): old boot.cfg and files removed; the bank is not bootable until the "
+	    "end", t->bank, t->label);
+	return 0;
+}
+
+static int step_copy(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
 	unsigned i;
-	int rc, has_syslinux;
+	int rc;
 
-	if (!text || !sltext) {
-		rc = rh_errf(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	len = bootcfg_format(new_cfg, text, CFG_TEXT_MAX);
-	if (len < 0) {
-		rc = rh_errf(err, (int)len, "the new boot.cfg does not fit in %u bytes", CFG_TEXT_MAX);
-		goto out;
-	}
-	sllen = syslinux_cfg_format(new_cfg, &so, sltext, CFG_TEXT_MAX);
-	if (sllen < 0) {
-		rc = rh_errf(err, (int)sllen, "the new boot.cfg cannot be written as a syslinux config (a file name with "
-					      "a blank or a comma, or too long)");
-		goto out;
-	}
-	rc = fs_join(path, sizeof(path), dst, "syslinux/ldlinux.sys", err);
-	if (rc)
-		goto out;
-	has_syslinux = stat(path, &st) == 0;
-	rc = check_space(src, new_cfg, dst, label, err);
-	if (rc)
-		goto out;
+	for (i = 0; i <= t->cfg->nmodules; i++) {
+		const struct bootcfg_file *f = nth_file(t->cfg, i);
 
-	rc = clear_bank(dst, label, err);
-	if (rc)
-		goto out;
-	say(progress, ctx, "bank %u (%s): old boot.cfg and files removed; the bank is not bootable until the end",
-	    bank, label);
-	for (i = 0; i <= new_cfg->nmodules && !rc; i++) {
-		const struct bootcfg_file *f = nth_file(new_cfg, i);
-
-		rc = copy_checked(src, dst, f, label, err);
-		if (!rc)
-			say(progress, ctx, "bank %u: copied %s, SHA-256 read back from %s matches boot.cfg", bank, f->name,
-			    label);
+		rc = copy_checked(t->src, t->dst, f, t->label, err);
+		if (rc)
+			return rc;
+		say(t->progress, t->pctx, "bank %u: copied %s, SHA-256 read back from %s matches boot.cfg", t->bank,
+		    f->name, t->label);
 	}
-	rc = rc ?: bank_dir_write_bootcfg_module(dst, text, (size_t)len, err);
-	if (!rc && has_syslinux)
-		rc = rh_replace_file(dst, "syslinux/syslinux.cfg", sltext, (size_t)sllen, label, err);
-	rc = rc ?: sync_fs(dst, label, err);
+	return 0;
+}
+
+/* The rest of step 2: bootcfg.cpio and syslinux.cfg derived from the new boot.cfg, synced. */
+static int step_derive(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+	int rc;
+
+	rc = bank_dir_write_bootcfg_module(t->dst, t->text, (size_t)t->len, err);
+	if (!rc && t->has_syslinux)
+		rc = rh_replace_file(t->dst, "syslinux/syslinux.cfg", t->sltext, (size_t)t->sllen, t->label, err);
+	if (!rc)
+		rc = sync_fs(t->dst, t->label, err);
 	if (rc)
-		goto out;
-	if (has_syslinux)
-		say(progress, ctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", bank, BANK_DIR_BOOTCFG_MODULE);
+		return rc;
+	if (t->has_syslinux)
+		say(t->progress, t->pctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", t->bank,
+		    BANK_DIR_BOOTCFG_MODULE);
 	else
-		say(progress, ctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot it)",
-		    bank, BANK_DIR_BOOTCFG_MODULE);
-	/* the commit point: with boot.cfg in place the bank exists again, complete, with the higher updated= */
-	rc = rh_replace_file(dst, "boot.cfg", text, (size_t)len, label, err);
-	rc = rc ?: sync_fs(dst, label, err);
+		say(t->progress, t->pctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot "
+		    "it)", t->bank, BANK_DIR_BOOTCFG_MODULE);
+	return 0;
+}
+
+/* Step 3, the commit point: with boot.cfg in place the bank exists again, complete, with the higher updated=. */
+static int step_commit(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+	int rc;
+
+	rc = rh_replace_file(t->dst, "boot.cfg", t->text, (size_t)t->len, t->label, err);
+	if (!rc)
+		rc = sync_fs(t->dst, t->label, err);
 	if (rc)
-		goto out;
-	say(progress, ctx, "bank %u: boot.cfg committed: updated=%" PRIu64 " bootstate=%d (UPGRADING) build=%s", bank,
-	    new_cfg->updated, new_cfg->bootstate, new_cfg->build);
-	*ret_syslinux = has_syslinux;
-out:
-	free(text);
-	free(sltext);
+		return rc;
+	say(t->progress, t->pctx, "bank %u: boot.cfg committed: updated=%" PRIu64 " bootstate=%d (UPGRADING) build=%s",
+	    t->bank, t->cfg->updated, t->cfg->bootstate, t->cfg->build);
+	return 0;
+}
+
+/* Steps 1-3 (bank_update.h) in their power-cut order. None has an undo: a failure leaves the bank without
+ * boot.cfg, which every loader treats as missing, and the booted bank untouched. */
+#define WRITE_STEPS                                                                                              \
+	{ "format", step_format, NULL }, { "check-space", step_check_space, NULL }, { "clear", step_clear, NULL }, \
+	{ "copy", step_copy, NULL }, { "derive", step_derive, NULL }, { "commit", step_commit, NULL }
+
+int bank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
+			   unsigned bank, const char *bankuuid, bank_update_progress_fn progress, void *ctx,
+			   int *ret_syslinux, struct rh_err *err)
+{
+	static const struct step write_steps[] = { WRITE_STEPS };
+	struct steps tbl = { TXN, write_steps, sizeof(write_steps) / sizeof(write_steps[0]), NULL, NULL };
+	struct update_txn t = { 0 };
+	int rc;
+
+	t.src = src;
+	t.cfg = new_cfg;
+	snprintf(t.dst, sizeof(t.dst), "%s", dst);
+	t.label = label;
+	t.bank = bank;
+	t.bankuuid = bankuuid;
+	t.progress = progress;
+	t.pctx = ctx;
+	t.text = malloc(CFG_TEXT_MAX);
+	t.sltext = malloc(CFG_TEXT_MAX);
+	if (!t.text || !t.sltext)
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+	else
+		rc = steps_run(&tbl, &t, NULL, err);
+	if (!rc)
+		*ret_syslinux = t.has_syslinux;
+	free(t.text);
+	free(t.sltext);
 	return rc;
 }
 
@@ -465,8 +553,10 @@ static int prepare_source(const struct bank_update_opts *o, struct bank_update_r
 	if (!p)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	rc = profile_load(o->source, p, err);
-	rc = rc ?: fs_work_dir(NULL, "ramhost-update", work, PATH_MAX, err);
-	rc = rc ?: fs_join(ret_dir, PATH_MAX, work, "bank", err);
+	if (!rc)
+		rc = fs_work_dir(NULL, "ramhost-update", work, PATH_MAX, err);
+	if (!rc)
+		rc = fs_join(ret_dir, PATH_MAX, work, "bank", err);
 	if (rc)
 		goto out;
 	say(o->progress, o->progress_ctx, "building %s into %s", o->source, ret_dir);
@@ -527,101 +617,191 @@ static void point_esp(const struct bank_update_opts *o, const struct bank_disk *
 	    target, target == 1 ? BANK_DIR_PART_1 : BANK_DIR_PART_2, o->dry_run || !changed ? "" : " (BIOS)");
 }
 
+/* ---- the whole update ---- */
+
+static int step_save_state(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+	int rc = save_state(t->o, t->r, err);
+
+	if (rc)
+		return rc;
+	say(t->o->progress, t->o->progress_ctx, "state: %s", t->r->state);
+	return 0;
+}
+
+static int step_mount(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+	int rc = bank_disk_mount(t->label, 1, t->dst, err);
+
+	if (rc)
+		return rc;
+	t->mounted = 1;
+	return 0;
+}
+
+static void undo_mount(void *ctx)
+{
+	struct update_txn *t = ctx;
+
+	if (t->mounted)
+		bank_disk_umount(t->label, t->dst, NULL);
+	t->mounted = 0;
+}
+
+static int step_umount(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+
+	t->mounted = 0;
+	return bank_disk_umount(t->label, t->dst, err);
+}
+
+/* Step 4: never fails the update (the bank is committed); the result says what happened. */
+static int step_bios(void *ctx, struct rh_err *err)
+{
+	struct update_txn *t = ctx;
+
+	(void)err;
+	point_esp(t->o, t->d, (int)t->bank, t->has_syslinux, t->r);
+	return 0;
+}
+
+/* The boot disk and the bank to write, the one that did not boot, into *d and r. Refuses (nothing written) a
+ * boot from read-only media and a disk without the other bank. */
+static int find_target(struct bank_disk *d, struct bank_update_result *r, struct rh_err *err)
+{
+	struct cmdline c;
+	int rc, target;
+
+	rc = bank_disk_find(&c, d, err);
+	if (rc)
+		return rc;
+	if (!c.has_uuid)
+		return rh_errf(err, -ENOTSUP, "this host has no boot banks to update: it booted from read-only media (an "
+				  "ISO or PXE: no ramhost.bankuuid= on the kernel command line); install it to a disk "
+				  "first (ramhost install)");
+	target = 3 - d->booted;
+	snprintf(r->disk, sizeof(r->disk), "%s", d->disk);
+	r->booted = d->booted;
+	r->target = target;
+	if (!d->part[target - 1])
+		return rh_errf(err, -ENOENT, "%s has no '%s' partition (a single-bank disk): there is no other bank to "
+				  "update", d->disk, target == 1 ? BANK_DIR_PART_1 : BANK_DIR_PART_2);
+	snprintf(r->target_dev, sizeof(r->target_dev), "%s", d->dev[target - 1]);
+	snprintf(r->target_uuid, sizeof(r->target_uuid), "%s", d->uuid[target - 1]);
+	return 0;
+}
+
+/* What the update needs before anything is written: the booted bank VALID (into *cur), the source built or
+ * taken (srcdir; work is the scratch directory of a build) and checked (*src), the new boot.cfg (*cfg). */
+static int prepare(const struct bank_update_opts *o, const struct bank_disk *d, struct bank_update_result *r,
+		   struct bank_disk_slot *cur, char *work, char *srcdir, struct bootcfg *src, struct bootcfg *cfg,
+		   struct rh_err *err)
+{
+	int rc;
+
+	rc = check_booted(d, cur, err);
+	if (rc)
+		return rc;
+	say(o->progress, o->progress_ctx, "booted bank %d (%s, updated=%" PRIu64 ", build=%s); updating bank %d (%s)",
+	    d->booted, d->dev[d->booted - 1], cur->updated, cur->build, r->target, r->target_dev);
+	rc = prepare_source(o, r, work, srcdir, err);
+	if (rc)
+		return rc;
+	rc = bank_update_check_source(srcdir, src, &r->bytes, err);
+	if (rc)
+		return rc;
+	r->nfiles = src->nmodules + 1;
+	if (bank_update_cfg(src, cur->updated, cfg) < 0)
+		return rh_errf(err, -EOVERFLOW, "booted bank %d: updated=%" PRIu64 " cannot grow", d->booted,
+			       cur->updated);
+	r->updated = cfg->updated;
+	snprintf(r->build, sizeof(r->build), "%s", cfg->build);
+	say(o->progress, o->progress_ctx, "source %s: build=%s, kernel and %u modules, %" PRIu64 " bytes, every "
+	    "SHA-256 matches its boot.cfg", srcdir, cfg->build, cfg->nmodules, r->bytes);
+	return 0;
+}
+
+/* --dry-run: the space on the other bank (mounted read-only) and the ESP, nothing written. */
+static int dry_run(const struct bank_update_opts *o, const struct bank_disk *d, const char *srcdir,
+		   const struct bootcfg *cfg, struct bank_update_result *r, struct rh_err *err)
+{
+	char dir[PATH_MAX];
+	int rc, urc;
+
+	rc = bank_disk_mount(r->target_dev, 0, dir, err);
+	if (rc)
+		return rc;
+	rc = check_space(srcdir, cfg, dir, r->target_dev, err);
+	urc = bank_disk_umount(r->target_dev, dir, err);
+	if (!rc)
+		rc = urc;
+	if (rc)
+		return rc;
+	snprintf(r->state, sizeof(r->state), "not saved (dry run)");
+	say(o->progress, o->progress_ctx, "dry run: bank %d would get updated=%" PRIu64 " bootstate=1 (UPGRADING); "
+	    "nothing written", r->target, cfg->updated);
+	point_esp(o, d, r->target, 1, r);
+	return 0;
+}
+
+/* The update's writes, in the order of bank_update.h: the state saved, the other bank mounted read-write and
+ * written (steps 1-3), unmounted, the BIOS default switched (step 4). */
+static const struct step update_steps[] = {
+	{ "save-state", step_save_state, NULL },
+	{ "mount", step_mount, undo_mount },
+	WRITE_STEPS,
+	{ "umount", step_umount, NULL },
+	{ "bios", step_bios, NULL },
+};
+
 int bank_update(const struct bank_update_opts *o, struct bank_update_result *ret, struct rh_err *err)
 {
+	struct steps tbl = { TXN, update_steps, sizeof(update_steps) / sizeof(update_steps[0]), NULL, NULL };
 	struct bank_update_result r;
-	struct cmdline c;
 	struct bank_disk d;
+	struct update_txn t = { 0 };
 	struct bank_disk_slot *cur = malloc(sizeof(*cur));
 	struct bootcfg *src = malloc(sizeof(*src)), *cfg = malloc(sizeof(*cfg));
-	char work[PATH_MAX] = "", srcdir[PATH_MAX], dir[PATH_MAX];
-	int rc, urc, target, syslinux = 0, mounted = 0;
+	char work[PATH_MAX] = "", srcdir[PATH_MAX];
+	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if (!cur || !src || !cfg) {
+	t.text = malloc(CFG_TEXT_MAX);
+	t.sltext = malloc(CFG_TEXT_MAX);
+	if (!cur || !src || !cfg || !t.text || !t.sltext) {
 		rc = rh_errf(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = bank_disk_find(&c, &d, err);
+	rc = find_target(&d, &r, err);
+	if (!rc)
+		rc = prepare(o, &d, &r, cur, work, srcdir, src, cfg, err);
 	if (rc)
 		goto out;
-	if (!c.has_uuid) {
-		rc = rh_errf(err, -ENOTSUP, "this host has no boot banks to update: it booted from read-only media (an "
-				 "ISO or PXE: no ramhost.bankuuid= on the kernel command line); install it to a disk "
-				 "first (ramhost install)");
-		goto out;
-	}
-	target = 3 - d.booted;
-	snprintf(r.disk, sizeof(r.disk), "%s", d.disk);
-	r.booted = d.booted;
-	r.target = target;
-	if (!d.part[target - 1]) {
-		rc = rh_errf(err, -ENOENT, "%s has no '%s' partition (a single-bank disk): there is no other bank to "
-				 "update", d.disk, target == 1 ? BANK_DIR_PART_1 : BANK_DIR_PART_2);
-		goto out;
-	}
-	snprintf(r.target_dev, sizeof(r.target_dev), "%s", d.dev[target - 1]);
-	snprintf(r.target_uuid, sizeof(r.target_uuid), "%s", d.uuid[target - 1]);
-	rc = check_booted(&d, cur, err);
-	if (rc)
-		goto out;
-	say(o->progress, o->progress_ctx, "booted bank %d (%s, updated=%" PRIu64 ", build=%s); updating bank %d (%s)",
-	    d.booted, d.dev[d.booted - 1], cur->updated, cur->build, target, r.target_dev);
-
-	rc = prepare_source(o, &r, work, srcdir, err);
-	rc = rc ?: bank_update_check_source(srcdir, src, &r.bytes, err);
-	if (rc)
-		goto out;
-	r.nfiles = src->nmodules + 1;
-	if (bank_update_cfg(src, cur->updated, cfg) < 0) {
-		rc = rh_errf(err, -EOVERFLOW, "booted bank %d: updated=%" PRIu64 " cannot grow", d.booted, cur->updated);
-		goto out;
-	}
-	r.updated = cfg->updated;
-	snprintf(r.build, sizeof(r.build), "%s", cfg->build);
-	say(o->progress, o->progress_ctx, "source %s: build=%s, kernel and %u modules, %" PRIu64 " bytes, every "
-	    "SHA-256 matches its boot.cfg", srcdir, cfg->build, cfg->nmodules, r.bytes);
-
 	if (o->dry_run) {
-		rc = bank_disk_mount(r.target_dev, 0, dir, err);
-		if (rc)
-			goto out;
-		rc = check_space(srcdir, cfg, dir, r.target_dev, err);
-		urc = bank_disk_umount(r.target_dev, dir, err);
-		rc = rc ?: urc;
-		if (rc)
-			goto out;
-		snprintf(r.state, sizeof(r.state), "not saved (dry run)");
-		say(o->progress, o->progress_ctx, "dry run: bank %d would get updated=%" PRIu64 " bootstate=1 "
-		    "(UPGRADING); nothing written", target, cfg->updated);
-		point_esp(o, &d, target, 1, &r);
-		goto done;
+		rc = dry_run(o, &d, srcdir, cfg, &r, err);
+	} else {
+		t.o = o;
+		t.r = &r;
+		t.d = &d;
+		t.src = srcdir;
+		t.cfg = cfg;
+		t.label = r.target_dev;
+		t.bank = (unsigned)r.target;
+		t.bankuuid = r.target_uuid;
+		t.progress = o->progress;
+		t.pctx = o->progress_ctx;
+		rc = steps_run(&tbl, &t, NULL, err);
 	}
-
-	rc = save_state(o, &r, err);
-	if (rc)
-		goto out;
-	say(o->progress, o->progress_ctx, "state: %s", r.state);
-
-	rc = bank_disk_mount(r.target_dev, 1, dir, err);
-	if (rc)
-		goto out;
-	mounted = 1;
-	rc = bank_update_write_bank(srcdir, cfg, dir, r.target_dev, (unsigned)target, r.target_uuid, o->progress,
-					o->progress_ctx, &syslinux, err);
-	urc = bank_disk_umount(r.target_dev, dir, err);
-	mounted = 0;
-	rc = rc ?: urc;
-	if (rc)
-		goto out;
-	point_esp(o, &d, target, syslinux, &r);
-done:
-	*ret = r;
+	if (!rc)
+		*ret = r;
 out:
-	if (mounted)
-		bank_disk_umount(r.target_dev, dir, NULL);
 	if (work[0])
 		fs_rm_rf(work, NULL);
+	free(t.text);
+	free(t.sltext);
 	free(cur);
 	free(src);
 	free(cfg);
