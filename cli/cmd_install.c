@@ -94,12 +94,14 @@ static int load_answer(const char *path, int from_medium, struct answer *a)
 
 	if (from_medium) {
 		rc = install_medium_find(&m, &err);
-		rc = rc ?: install_medium_read(&m, path, ANSWER_MAX_FILE, &buf, &len, &err);
+		if (!rc)
+			rc = install_medium_read(&m, path, ANSWER_MAX_FILE, &buf, &len, &err);
 		install_medium_close(&m);
 	} else {
 		rc = rh_read_file(path, ANSWER_MAX_FILE, &buf, &len, &err);
 	}
-	rc = rc ?: answer_parse(buf, len, path, a, &err);
+	if (!rc)
+		rc = answer_parse(buf, len, path, a, &err);
 	free(buf);
 	if (rc)
 		fprintf(stderr, "ramhost install: %s\n", err.msg);
