@@ -231,11 +231,57 @@ static void test_write_bank_no_space_writes_nothing(void)
 	rm_rf(dst);
 }
 
+/* RAMHOST_FAIL_AT=bank-update:STEP at every step of the write: before "clear" the old boot.cfg is intact, from
+ * "clear" on the bank has none (missing for every loader) and never a new one before "commit". */
+static void test_write_bank_fault_injection(void)
+{
+	static const struct {
+		const char *step;
+		int old_cfg_kept;
+	} t[] = {
+		{ "format", 1 }, { "check-space", 1 }, { "clear", 1 }, { "copy", 0 }, { "derive", 0 }, { "commit", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char src[] = "/tmp/test_bbsrc.XXXXXX", dst[] = "/tmp/test_bbdst.XXXXXX", at[64], want[64], *text;
+		static struct bootcfg cfg, newcfg;
+		struct rh_err err = { 0, "" };
+		uint64_t bytes;
+		int has = 7;
+
+		CHECK(mkdtemp(src) && mkdtemp(dst));
+		make_source(src, 0, "b-4");
+		put(dst, "boot.cfg", "bootstate=0\nupdated=1\nkernel=vmlinuz\n");
+		CHECK(bank_update_check_source(src, &cfg, &bytes, &err) == 0);
+		CHECK(bank_update_cfg(&cfg, 1, &newcfg) == 0);
+		snprintf(at, sizeof(at), "bank-update:%s", t[i].step);
+		setenv("RAMHOST_FAIL_AT", at, 1);
+		CHECK(bank_update_write_bank(src, &newcfg, dst, "TESTBANK", 1, "0fc63daf-8483-4772-8e79-3d69d8477de4",
+					     NULL, NULL, &has, &err) == -EIO);
+		unsetenv("RAMHOST_FAIL_AT");
+		snprintf(want, sizeof(want), "%s: failure injected", t[i].step);
+		CHECK(strstr(err.msg, want) != NULL);
+		CHECK(has == 7);
+		text = get(dst, "boot.cfg");
+		if (t[i].old_cfg_kept)
+			CHECK(text && !strcmp(text, "bootstate=0\nupdated=1\nkernel=vmlinuz\n"));
+		else
+			CHECK(text == NULL);
+		if ((text != NULL) != t[i].old_cfg_kept)
+			fprintf(stderr, "  step %s: boot.cfg %s\n", t[i].step, text ? "present" : "absent");
+		free(text);
+		rm_rf(src);
+		rm_rf(dst);
+	}
+}
+
 int main(void)
 {
 	RUN(test_update_cfg);
 	RUN(test_check_source);
 	RUN(test_write_bank);
 	RUN(test_write_bank_no_space_writes_nothing);
+	RUN(test_write_bank_fault_injection);
 	UNIT_EXIT();
 }

@@ -97,6 +97,7 @@ struct bank_edit {
 	int has_syslinux;
 	const char *written[10];       /* module files written, removed again by the undo */
 	unsigned nadded, nwritten;
+	int committed;                 /* boot.cfg replaced: from here on nothing is undone */
 };
 
 /* Reads and parses the bank's boot.cfg into old; cfg starts as old without the removed modules and the old
@@ -194,7 +195,10 @@ static int step_add(void *ctx, struct rh_err *err)
 
 static void undo_add(void *ctx)
 {
-	unlink_written(ctx, 0);
+	struct bank_edit *b = ctx;
+
+	if (!b->committed)
+		unlink_written(b, 0);
 }
 
 /* The new vibs.cpio under a name that neither boot.cfg nor the directory has. */
@@ -221,7 +225,8 @@ static void undo_vibs(void *ctx)
 {
 	struct bank_edit *b = ctx;
 
-	unlink_written(b, b->nadded);
+	if (!b->committed)
+		unlink_written(b, b->nadded);
 }
 
 static int step_format(void *ctx, struct rh_err *err)
@@ -254,6 +259,8 @@ static void undo_bootcfg_module(void *ctx)
 	char path[PATH_MAX], *buf = NULL;
 	size_t len;
 
+	if (b->committed)
+		return;
 	snprintf(path, sizeof(path), "%s/boot.cfg", b->dir);
 	if (rh_read_file(path, TEXT_MAX, &buf, &len, &e2) == 0)
 		bank_dir_write_bootcfg_module(b->dir, buf, len, &e2);
@@ -276,7 +283,7 @@ static void undo_syslinux_cfg(void *ctx)
 	struct rh_err e2 = { 0 };
 	long slen;
 
-	if (!b->has_syslinux)
+	if (!b->has_syslinux || b->committed)
 		return;
 	slen = syslinux_cfg_format(b->old, &b->so, b->sl, TEXT_MAX);
 	if (slen > 0)
@@ -287,8 +294,11 @@ static void undo_syslinux_cfg(void *ctx)
 static int step_commit(void *ctx, struct rh_err *err)
 {
 	struct bank_edit *b = ctx;
+	int rc = rh_replace_file(b->dir, "boot.cfg", b->text, (size_t)b->tlen, b->label, err);
 
-	return rh_replace_file(b->dir, "boot.cfg", b->text, (size_t)b->tlen, b->label, err);
+	if (!rc)
+		b->committed = 1;
+	return rc;
 }
 
 /* After the commit: the files the new boot.cfg no longer names. */
@@ -308,7 +318,8 @@ static int step_prune(void *ctx, struct rh_err *err)
 	return 0;
 }
 
-/* The edit in the order at the top of this file: before "commit" every step's undo puts the bank back. */
+/* The edit in the order at the top of this file: before "commit" every step's undo puts the bank back; after it
+ * nothing is undone (the new boot.cfg names the new files). */
 static const struct step edit_steps[] = {
 	{ "read", step_read, NULL },
 	{ "add", step_add, undo_add },
