@@ -1,5 +1,6 @@
 /* bank_update.c: write a new image into the bank that did not boot (see bank_update.h). */
 #include "bank_update.h"
+#include "bank_update_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,29 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bank_esp.h"
 #include "bootloader/syslinux_cfg.h"
 #include "fileio.h"
 #include "bootloader/bank_dir.h"
-#include "image-builder/bank_build.h"
 #include "fs.h"
-#include "image-builder/profile.h"
-#include "procmounts.h"
-#include "sysroot.h"
 #include "sha256.h"
 #include "steps.h"
 
 #define CFG_TEXT_MAX 16384
-#define STATE_STORE "/run/ramhost/state"
 
-static void say(bank_update_progress_fn fn, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(bank_update_progress_fn fn, void *ctx, const char *fmt, ...)
+void bank_update_say(bank_update_progress_fn fn, void *ctx, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -43,68 +36,6 @@ static void say(bank_update_progress_fn fn, void *ctx, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fn(ctx, line);
-}
-
-/* The i-th file of cfg: 0 the kernel, then the modules. */
-static const struct bootcfg_file *nth_file(const struct bootcfg *cfg, unsigned i)
-{
-	return i == 0 ? &cfg->kernel : &cfg->modules[i - 1];
-}
-
-/* Names the bank writes itself: a kernel or module may not take them. */
-static int reserved_name(const char *n)
-{
-	return !strcasecmp(n, "boot.cfg") || !strcasecmp(n, "boot.cfg.tmp") || !strcasecmp(n, BANK_DIR_BOOTCFG_MODULE) ||
-	       !strcasecmp(n, "syslinux") || !strcmp(n, ".") || !strcmp(n, "..");
-}
-
-int bank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err)
-{
-	struct bootcfg *cfg = malloc(sizeof(*cfg));
-	uint64_t total = 0;
-	unsigned i;
-	int rc;
-
-	if (!cfg)
-		return rh_errf(err, -ENOMEM, "out of memory");
-	rc = bank_dir_read_cfg(dir, cfg, err);
-	if (rc)
-		goto out;
-	if (!cfg->kernel.name[0]) {
-		rc = rh_errf(err, -EINVAL, "%s/boot.cfg: no kernel= line", dir);
-		goto out;
-	}
-	for (i = 0; i <= cfg->nmodules; i++) {
-		const char *n = nth_file(cfg, i)->name;
-		char path[PATH_MAX];
-		struct stat st;
-
-		if (strchr(n, '/') || reserved_name(n)) {
-			rc = rh_errf(err, -EINVAL, "%s/boot.cfg: %s '%s' is not a plain file name a bank can hold", dir,
-				     i ? "module" : "kernel", n);
-			goto out;
-		}
-		rc = fs_join(path, sizeof(path), dir, n, err);
-		if (rc)
-			goto out;
-		if (stat(path, &st) < 0) {
-			rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			rc = rh_errf(err, -EINVAL, "%s: not a regular file", path);
-			goto out;
-		}
-		total += (uint64_t)st.st_size;
-	}
-	rc = bank_dir_check(dir, cfg, err);
-	if (rc)
-		goto out;
-	*ret = *cfg;
-	*ret_bytes = total;
-out:
-	free(cfg);
-	return rc;
 }
 
 int bank_update_cfg(const struct bootcfg *src, uint64_t current_updated, struct bootcfg *ret)
@@ -331,7 +262,7 @@ static int step_clear(void *ctx, struct rh_err *err)
 
 	if (rc)
 		return rc;
-	say(t->progress, t->pctx, "bank %u (%s): old boot.cfg and files removed; the bank is not bootable until the "
+	bank_update_say(t->progress, t->pctx, "bank %u (%s): old boot.cfg and files removed; the bank is not bootable until the "
 	    "end", t->bank, t->label);
 	return 0;
 }
@@ -348,7 +279,7 @@ static int step_copy(void *ctx, struct rh_err *err)
 		rc = copy_checked(t->src, t->dst, f, t->label, err);
 		if (rc)
 			return rc;
-		say(t->progress, t->pctx, "bank %u: copied %s, SHA-256 read back from %s matches boot.cfg", t->bank,
+		bank_update_say(t->progress, t->pctx, "bank %u: copied %s, SHA-256 read back from %s matches boot.cfg", t->bank,
 		    f->name, t->label);
 	}
 	return 0;
@@ -368,10 +299,10 @@ static int step_derive(void *ctx, struct rh_err *err)
 	if (rc)
 		return rc;
 	if (t->has_syslinux)
-		say(t->progress, t->pctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", t->bank,
+		bank_update_say(t->progress, t->pctx, "bank %u: %s and /syslinux/syslinux.cfg written; synced", t->bank,
 		    BANK_DIR_BOOTCFG_MODULE);
 	else
-		say(t->progress, t->pctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot "
+		bank_update_say(t->progress, t->pctx, "bank %u: %s written; synced (no SYSLINUX on this partition: BIOS cannot boot "
 		    "it)", t->bank, BANK_DIR_BOOTCFG_MODULE);
 	return 0;
 }
@@ -387,7 +318,7 @@ static int step_commit(void *ctx, struct rh_err *err)
 		rc = sync_fs(t->dst, t->label, err);
 	if (rc)
 		return rc;
-	say(t->progress, t->pctx, "bank %u: boot.cfg committed: updated=%" PRIu64 " bootstate=%d (UPGRADING) build=%s",
+	bank_update_say(t->progress, t->pctx, "bank %u: boot.cfg committed: updated=%" PRIu64 " bootstate=%d (UPGRADING) build=%s",
 	    t->bank, t->cfg->updated, t->cfg->bootstate, t->cfg->build);
 	return 0;
 }
@@ -425,150 +356,6 @@ int bank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const
 		*ret_syslinux = t.has_syslinux;
 	free(t.text);
 	free(t.sltext);
-	return rc;
-}
-
-/* Runs `self state save --if-changed` (stdout and stderr together into out, cap bytes); returns its exit
- * status, or a negative errno when it could not run. */
-static int run_state_save(const char *self, char *out, size_t cap)
-{
-	char *const argv[] = { (char *)self, "state", "save", "--if-changed", NULL };
-	size_t used = 0;
-	int p[2], status;
-	pid_t pid;
-	ssize_t n;
-
-	out[0] = '\0';
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (nul >= 0)
-			dup2(nul, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execv(self, argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while ((n = read(p[0], out + used, cap - 1 - used)) != 0) {
-		char sink[256];
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		used += (size_t)n;
-		if (used == cap - 1)   /* keep the beginning; drain the rest */
-			while (read(p[0], sink, sizeof(sink)) > 0)
-				;
-		if (used == cap - 1)
-			break;
-	}
-	out[used] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	while (used && (out[used - 1] == '\n' || out[used - 1] == '\r'))
-		out[--used] = '\0';
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-/* 1 when the state store is a mount point (the state partition is mounted), by /proc/mounts. */
-static int state_store_mounted(void)
-{
-	const char *mounts = sysroot_proc_mounts();
-	char *buf = NULL, fstype[64];
-	size_t len;
-	int found;
-
-	if (rh_read_file(mounts, SYSROOT_MAX_FILE, &buf, &len, NULL) < 0)
-		return 0;
-	found = procmounts_find(buf, len, STATE_STORE, fstype, sizeof(fstype));
-	free(buf);
-	return found == 1;
-}
-
-/* Step 0: the state is saved first, so that the new bank boots with what is current. A host without a state
- * partition (or a ramhost without the state command) has nothing to save: noted, not an error. */
-static int save_state(const struct bank_update_opts *o, struct bank_update_result *r, struct rh_err *err)
-{
-	const char *self = o->self ? o->self : "/proc/self/exe";
-	char out[1024];
-	int st;
-
-	if (o->no_state_save) {
-		snprintf(r->state, sizeof(r->state), "not saved (--no-state-save)");
-		return 0;
-	}
-	if (!state_store_mounted()) {
-		snprintf(r->state, sizeof(r->state), "not saved: no state partition mounted at %s (the state of this "
-			 "host is not persistent)", STATE_STORE);
-		return 0;
-	}
-	st = run_state_save(self, out, sizeof(out));
-	if (st < 0)
-		return rh_errf(err, st, "cannot run %s state save: %s: nothing written", self, strerror(-st));
-	if (st == 2 && strstr(out, "unknown command")) {
-		snprintf(r->state, sizeof(r->state), "not saved: this ramhost has no state command");
-		return 0;
-	}
-	if (st != 0)
-		return rh_errf(err, -EIO, "`ramhost state save --if-changed` failed (exit %d): %.600s: nothing written "
-				 "(fix it, or pass --no-state-save to update without saving)", st, out);
-	snprintf(r->state, sizeof(r->state), "%.500s", out);
-	r->state_saved = 1;
-	return 0;
-}
-
-/* The source as a checked bootbank directory: src itself, or a profile built into work/bank. */
-static int prepare_source(const struct bank_update_opts *o, struct bank_update_result *r, char *work,
-			  char *ret_dir, struct rh_err *err)
-{
-	struct bootbank_opts bo = { 0 };
-	struct profile *p = NULL;
-	struct rh_err berr = { 0, "" };
-	struct stat st;
-	int rc;
-
-	if (stat(o->source, &st) < 0)
-		return rh_errf(err, -errno, "%s: %s", o->source, strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		r->source_kind = "dir";
-		snprintf(ret_dir, PATH_MAX, "%s", o->source);
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode))
-		return rh_errf(err, -EINVAL, "%s: neither a bootbank directory nor a profile file", o->source);
-	r->source_kind = "profile";
-	p = malloc(sizeof(*p));
-	if (!p)
-		return rh_errf(err, -ENOMEM, "out of memory");
-	rc = profile_load(o->source, p, err);
-	if (!rc)
-		rc = fs_work_dir(NULL, "ramhost-update", work, PATH_MAX, err);
-	if (!rc)
-		rc = fs_join(ret_dir, PATH_MAX, work, "bank", err);
-	if (rc)
-		goto out;
-	say(o->progress, o->progress_ctx, "building %s into %s", o->source, ret_dir);
-	bo.progress = o->progress;
-	bo.progress_ctx = o->progress_ctx;
-	rc = bootbank_build(p, ret_dir, 0, &bo, &berr);
-	if (rc)
-		rh_errf(err, rc, "%s: cannot build the profile on this host (building needs the kernel cache and "
-				 "tar2sqfs, as on the build host: build it there with `ramhost image build` and pass the "
-				 "bootbank directory): %s", o->source, berr.msg);
-out:
-	free(p);
 	return rc;
 }
 
@@ -612,7 +399,7 @@ static void point_esp(const struct bank_update_opts *o, const struct bank_disk *
 		return;
 	}
 	r->bios = 1;
-	say(o->progress, o->progress_ctx, "ESP %s: /syslinux/syslinux.cfg %s bank %d (%s)%s", d->esp_dev,
+	bank_update_say(o->progress, o->progress_ctx, "ESP %s: /syslinux/syslinux.cfg %s bank %d (%s)%s", d->esp_dev,
 	    o->dry_run ? (changed ? "would chain to" : "already chains to") : changed ? "now chains to" : "already chains to",
 	    target, target == 1 ? BANK_DIR_PART_1 : BANK_DIR_PART_2, o->dry_run || !changed ? "" : " (BIOS)");
 }
@@ -622,11 +409,11 @@ static void point_esp(const struct bank_update_opts *o, const struct bank_disk *
 static int step_save_state(void *ctx, struct rh_err *err)
 {
 	struct update_txn *t = ctx;
-	int rc = save_state(t->o, t->r, err);
+	int rc = bank_update_state_save(t->o, t->r, err);
 
 	if (rc)
 		return rc;
-	say(t->o->progress, t->o->progress_ctx, "state: %s", t->r->state);
+	bank_update_say(t->o->progress, t->o->progress_ctx, "state: %s", t->r->state);
 	return 0;
 }
 
@@ -705,12 +492,12 @@ static int prepare(const struct bank_update_opts *o, const struct bank_disk *d, 
 	rc = check_booted(d, cur, err);
 	if (rc)
 		return rc;
-	say(o->progress, o->progress_ctx, "booted bank %d (%s, updated=%" PRIu64 ", build=%s); updating bank %d (%s)",
+	bank_update_say(o->progress, o->progress_ctx, "booted bank %d (%s, updated=%" PRIu64 ", build=%s); updating bank %d (%s)",
 	    d->booted, d->dev[d->booted - 1], cur->updated, cur->build, r->target, r->target_dev);
-	rc = prepare_source(o, r, work, srcdir, err);
+	rc = bank_update_source_prepare(o, r, work, srcdir, err);
 	if (rc)
 		return rc;
-	rc = bank_update_check_source(srcdir, src, &r->bytes, err);
+	rc = bank_update_source_check(srcdir, src, &r->bytes, err);
 	if (rc)
 		return rc;
 	r->nfiles = src->nmodules + 1;
@@ -719,7 +506,7 @@ static int prepare(const struct bank_update_opts *o, const struct bank_disk *d, 
 			       cur->updated);
 	r->updated = cfg->updated;
 	snprintf(r->build, sizeof(r->build), "%s", cfg->build);
-	say(o->progress, o->progress_ctx, "source %s: build=%s, kernel and %u modules, %" PRIu64 " bytes, every "
+	bank_update_say(o->progress, o->progress_ctx, "source %s: build=%s, kernel and %u modules, %" PRIu64 " bytes, every "
 	    "SHA-256 matches its boot.cfg", srcdir, cfg->build, cfg->nmodules, r->bytes);
 	return 0;
 }
@@ -741,7 +528,7 @@ static int dry_run(const struct bank_update_opts *o, const struct bank_disk *d, 
 	if (rc)
 		return rc;
 	snprintf(r->state, sizeof(r->state), "not saved (dry run)");
-	say(o->progress, o->progress_ctx, "dry run: bank %d would get updated=%" PRIu64 " bootstate=1 (UPGRADING); "
+	bank_update_say(o->progress, o->progress_ctx, "dry run: bank %d would get updated=%" PRIu64 " bootstate=1 (UPGRADING); "
 	    "nothing written", r->target, cfg->updated);
 	point_esp(o, d, r->target, 1, r);
 	return 0;

@@ -59,7 +59,7 @@ int bank_update(const struct bank_update_opts *o, struct bank_update_result *ret
 
 /* Checks a source bootbank directory: boot.cfg parses, kernel and modules are plain file names (not boot.cfg,
  * bootcfg.cpio or syslinux) and every one matches its hash.NAME. *ret gets the boot.cfg, *ret_bytes the sizes. */
-int bank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err);
+int bank_update_source_check(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err);
 
 /* The boot.cfg of the new bank: src with updated = current_updated + 1 and bootstate UPGRADING. -EOVERFLOW
  * when current_updated cannot grow. Pure. */

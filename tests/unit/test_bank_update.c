@@ -127,7 +127,7 @@ static void test_check_source(void)
 		make_source(dir, t[i].bad, "b-2");
 		if (t[i].cfg)
 			put(dir, "boot.cfg", t[i].cfg);
-		rc = bank_update_check_source(dir, &cfg, &bytes, &err);
+		rc = bank_update_source_check(dir, &cfg, &bytes, &err);
 		CHECK(rc == t[i].rc);
 		if (t[i].msg && !strstr(err.msg, t[i].msg)) {
 			fprintf(stderr, "  case %zu: error '%s' lacks '%s'\n", i, err.msg, t[i].msg);
@@ -168,7 +168,7 @@ static void test_write_bank(void)
 			put(dst, "syslinux/ldlinux.sys", "boot code\n");
 			put(dst, "syslinux/syslinux.cfg", "old\n");
 		}
-		CHECK(bank_update_check_source(src, &cfg, &bytes, &err) == 0);
+		CHECK(bank_update_source_check(src, &cfg, &bytes, &err) == 0);
 		CHECK(bank_update_cfg(&cfg, 4, &newcfg) == 0);
 		CHECK(bank_update_write_bank(src, &newcfg, dst, "TESTBANK", 2, "0fc63daf-8483-4772-8e79-3d69d8477de4",
 						 NULL, NULL, &has, &err) == 0);
@@ -219,7 +219,7 @@ static void test_write_bank_no_space_writes_nothing(void)
 	CHECK(mkdtemp(src) && mkdtemp(dst));
 	make_source(src, 0, "b-3");
 	put(dst, "boot.cfg", "bootstate=0\nupdated=1\nkernel=vmlinuz\n");
-	CHECK(bank_update_check_source(src, &cfg, &bytes, &err) == 0);
+	CHECK(bank_update_source_check(src, &cfg, &bytes, &err) == 0);
 	CHECK(bank_update_cfg(&cfg, 1, &newcfg) == 0);
 	snprintf(newcfg.modules[1].name, sizeof(newcfg.modules[1].name), "gone.tdk");
 	CHECK(bank_update_write_bank(src, &newcfg, dst, "TESTBANK", 1, "0fc63daf-8483-4772-8e79-3d69d8477de4", NULL,
@@ -253,7 +253,7 @@ static void test_write_bank_fault_injection(void)
 		CHECK(mkdtemp(src) && mkdtemp(dst));
 		make_source(src, 0, "b-4");
 		put(dst, "boot.cfg", "bootstate=0\nupdated=1\nkernel=vmlinuz\n");
-		CHECK(bank_update_check_source(src, &cfg, &bytes, &err) == 0);
+		CHECK(bank_update_source_check(src, &cfg, &bytes, &err) == 0);
 		CHECK(bank_update_cfg(&cfg, 1, &newcfg) == 0);
 		snprintf(at, sizeof(at), "bank-update:%s", t[i].step);
 		setenv("RAMHOST_FAIL_AT", at, 1);
