@@ -1,5 +1,5 @@
 /* cmd_bootbank.c: `ramhost bootbank status [--json]` and `ramhost bootbank mark-good` — the booted host's two
- * boot banks (ramdisk/bank/bootbank.h does the work; this file parses options and prints). */
+ * boot banks (ramdisk/bank/bank_disk.h, bank_mark.h, bank_update.h do the work; this file parses options and prints). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "commands.h"
-#include "ramdisk/bank/bootbank.h"
-#include "ramdisk/bank/bootbank_esp.h"
-#include "ramdisk/bank/bootbank_update.h"
+#include "ramdisk/bank/bank_disk.h"
+#include "ramdisk/bank/bank_mark.h"
+#include "ramdisk/bank/bank_esp.h"
+#include "ramdisk/bank/bank_update.h"
 #include "ramdisk/usage.h"
 #include "json.h"
 
@@ -38,7 +39,7 @@ static void usage(FILE *f)
 		   "See ramhost-bootbank(1).\n");
 }
 
-static const char *state_text(const struct bootbank_slot *s)
+static const char *state_text(const struct bank_disk_slot *s)
 {
 	if (!s->exists)
 		return "no partition";
@@ -46,10 +47,10 @@ static const char *state_text(const struct bootbank_slot *s)
 		return "unreadable";
 	if (!s->present)
 		return "missing";
-	return bootbank_state_name(s->bootstate);
+	return bank_dir_state_name(s->bootstate);
 }
 
-static void print_text(const struct bootbank_status *st)
+static void print_text(const struct bank_disk_status *st)
 {
 	int b;
 
@@ -68,20 +69,20 @@ static void print_text(const struct bootbank_status *st)
 	printf("%-4s %-20s %-11s %-10s %-8s %-20s %s\n", "BANK", "PARTITION", "NAME", "BOOTSTATE", "UPDATED", "BUILD",
 	       "BOOTED");
 	for (b = 0; b < 2; b++) {
-		const struct bootbank_slot *s = &st->bank[b];
+		const struct bank_disk_slot *s = &st->bank[b];
 		char updated[24] = "-";
 
 		if (s->present)
 			snprintf(updated, sizeof(updated), "%" PRIu64, s->updated);
 		printf("%-4d %-20s %-11s %-10s %-8s %-20s %s\n", b + 1, s->exists ? s->dev : "-",
-		       b ? BOOTBANK_NAME_2 : BOOTBANK_NAME_1, state_text(s), updated,
+		       b ? BANK_DIR_PART_2 : BANK_DIR_PART_1, state_text(s), updated,
 		       s->present && s->build[0] ? s->build : "-", s->booted ? "*" : "");
 		if (s->problem[0])
 			printf("     bank %d: %s\n", b + 1, s->problem);
 	}
 }
 
-static void print_json(const struct bootbank_status *st, int bios)
+static void print_json(const struct bank_disk_status *st, int bios)
 {
 	int b;
 
@@ -101,10 +102,10 @@ static void print_json(const struct bootbank_status *st, int bios)
 	else
 		printf(", \"booted\": null, \"banks\": [");
 	for (b = 0; !st->read_only_media && b < 2; b++) {
-		const struct bootbank_slot *s = &st->bank[b];
+		const struct bank_disk_slot *s = &st->bank[b];
 
 		printf("%s{\"bank\": %d, \"name\": \"%s\", \"partition\": ", b ? ", " : "", b + 1,
-		       b ? BOOTBANK_NAME_2 : BOOTBANK_NAME_1);
+		       b ? BANK_DIR_PART_2 : BANK_DIR_PART_1);
 		if (s->exists) {
 			json_string(stdout, s->dev);
 			printf(", \"partnum\": %u, \"uuid\": ", s->partno);
@@ -139,16 +140,16 @@ static void print_json(const struct bootbank_status *st, int bios)
 static int bios_default(int *ret_bank, char *ret_dev, char *note, size_t cap)
 {
 	struct rh_err err = { 0, "" };
-	struct bootbank_cmdline c;
-	struct bootbank_disk d;
+	struct cmdline c;
+	struct bank_disk d;
 	int rc;
 
-	rc = bootbank_find_disk(&c, &d, &err);
+	rc = bank_disk_find(&c, &d, &err);
 	if (!rc && (!c.has_uuid || !d.esp_part))
 		rc = -ENOENT;
 	if (!rc) {
-		snprintf(ret_dev, BOOTBANK_DEV_MAX, "%s", d.esp_dev);
-		rc = bootbank_esp_default(d.esp_dev, ret_bank, &err);
+		snprintf(ret_dev, BANK_DISK_DEV_MAX, "%s", d.esp_dev);
+		rc = bank_esp_default(d.esp_dev, ret_bank, &err);
 	}
 	if (rc < 0 && rc != -ENOENT)
 		snprintf(note, cap, "%s", err.msg);
@@ -157,12 +158,12 @@ static int bios_default(int *ret_bank, char *ret_dev, char *note, size_t cap)
 
 static int do_status(int json)
 {
-	static struct bootbank_status st;
+	static struct bank_disk_status st;
 	struct rh_err err = { 0, "" };
-	char esp[BOOTBANK_DEV_MAX] = "", note[1024] = "";
+	char esp[BANK_DISK_DEV_MAX] = "", note[1024] = "";
 	int b, rc = 0, bios = 0, brc = -ENOENT;
 
-	if (bootbank_status_read(&st, &err) < 0) {
+	if (bank_disk_status(&st, &err) < 0) {
 		fprintf(stderr, "ramhost bootbank: %s\n", err.msg);
 		return 1;
 	}
@@ -196,30 +197,30 @@ static int do_status(int json)
 static int do_mark_good(void)
 {
 	struct rh_err err = { 0, "" };
-	char dev[BOOTBANK_DEV_MAX];
+	char dev[BANK_DISK_DEV_MAX];
 	int result, old;
 
-	if (bootbank_mark_good(&result, &old, dev, &err) < 0) {
+	if (bank_mark_good(&result, &old, dev, &err) < 0) {
 		fprintf(stderr, "ramhost bootbank: mark-good: %s\n", err.msg);
 		return 1;
 	}
 	switch (result) {
-	case BOOTBANK_READ_ONLY_MEDIA:
+	case BANK_MARK_READ_ONLY_MEDIA:
 		printf("ramhost bootbank: booted from read-only media (no ramhost.bankuuid=): nothing to mark\n");
 		break;
-	case BOOTBANK_ALREADY_VALID:
+	case BANK_MARK_ALREADY_VALID:
 		printf("ramhost bootbank: %s: already VALID (bootstate=%s), nothing written\n", dev,
 		       old < 0 ? "absent" : "0");
 		break;
 	default:
 		printf("ramhost bootbank: %s: marked good: bootstate %d (%s) -> 0 (VALID)\n", dev, old,
-		       bootbank_state_name(old));
+		       bank_dir_state_name(old));
 	}
-	if (result != BOOTBANK_READ_ONLY_MEDIA) {
-		struct bootbank_esp_follow f;
+	if (result != BANK_MARK_READ_ONLY_MEDIA) {
+		struct bank_mark_esp f;
 		struct rh_err e = { 0, "" };
 
-		if (bootbank_esp_follow_booted(&f, &e) < 0)
+		if (bank_mark_esp_follow(&f, &e) < 0)
 			fprintf(stderr, "ramhost bootbank: warning: the ESP's BIOS default was not checked: %s\n", e.msg);
 		else if (f.changed)
 			printf("ramhost bootbank: %s: BIOS boots now chain to the booted bank (they chained to bank %d)\n",
@@ -246,8 +247,8 @@ static void json_kv_str(const char *key, const char *v, int last)
 
 static int do_update(int argc, char **argv)
 {
-	struct bootbank_update_opts o = { 0 };
-	struct bootbank_update_result r;
+	struct bank_update_opts o = { 0 };
+	struct bank_update_result r;
 	struct rh_err err = { 0, "" };
 	int json = 0, i;
 
@@ -277,7 +278,7 @@ static int do_update(int argc, char **argv)
 	}
 	o.progress = progress_line;
 	o.progress_ctx = json ? stderr : stdout;
-	if (bootbank_update(&o, &r, &err) < 0) {
+	if (bank_update(&o, &r, &err) < 0) {
 		fprintf(stderr, "ramhost bootbank: update: %s\n", err.msg);
 		return 1;
 	}

@@ -15,6 +15,7 @@
 #include "image-builder/install.h"
 #include "image-builder/install_medium.h"
 #include "json.h"
+#include "sysroot.h"
 
 static void usage(FILE *f)
 {
@@ -93,12 +94,14 @@ static int load_answer(const char *path, int from_medium, struct answer *a)
 
 	if (from_medium) {
 		rc = install_medium_find(&m, &err);
-		rc = rc ?: install_medium_read(&m, path, ANSWER_MAX_FILE, &buf, &len, &err);
+		if (!rc)
+			rc = install_medium_read(&m, path, ANSWER_MAX_FILE, &buf, &len, &err);
 		install_medium_close(&m);
 	} else {
 		rc = rh_read_file(path, ANSWER_MAX_FILE, &buf, &len, &err);
 	}
-	rc = rc ?: answer_parse(buf, len, path, a, &err);
+	if (!rc)
+		rc = answer_parse(buf, len, path, a, &err);
 	free(buf);
 	if (rc)
 		fprintf(stderr, "ramhost install: %s\n", err.msg);
@@ -108,7 +111,7 @@ static int load_answer(const char *path, int from_medium, struct answer *a)
 /* The unattended mode (an inittab line runs it on every boot of the ISO): nothing without ramhost.install=. */
 static int from_cmdline(int quiet)
 {
-	const char *path = getenv("RAMHOST_PROC_CMDLINE") ? getenv("RAMHOST_PROC_CMDLINE") : "/proc/cmdline";
+	const char *path = sysroot_proc_cmdline();
 	struct install_opts o = { 0 };
 	struct install_result r;
 	struct install_cmdline c;

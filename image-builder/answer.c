@@ -1,5 +1,6 @@
 /* answer.c: the answer file and the installer's kernel options (see answer.h). */
 #include "answer.h"
+#include "cmdline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -301,24 +302,15 @@ int install_cmdline_parse(const char *buf, size_t len, struct install_cmdline *r
 {
 	struct install_cmdline c;
 	char word[1024];
-	size_t i = 0;
+	const char *w;
+	size_t pos = 0, wlen, i, n;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	while (i < len) {
-		size_t n = 0;
-		int quoted = 0;
-		while (i < len && (is_blank(buf[i]) || buf[i] == '\n'))
-			i++;
-		if (i == len)
-			break;
-		while (i < len && (quoted || !(is_blank(buf[i]) || buf[i] == '\n'))) {
-			if (buf[i] == '"')
-				quoted = !quoted;
-			else if (n < sizeof(word) - 1)
-				word[n++] = buf[i];
-			i++;
-		}
+	while (cmdline_next_word(buf, len, &pos, &w, &wlen)) {
+		for (i = 0, n = 0; i < wlen; i++)   /* the value without its quotes, as the kernel passes it */
+			if (w[i] != '"' && n < sizeof(word) - 1)
+				word[n++] = w[i];
 		rc = cmdline_word(&c, word, n, err);
 		if (rc)
 			return rc;

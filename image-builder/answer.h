@@ -54,7 +54,7 @@ struct install_cmdline {
 	char ks[ANSWER_MAX_PATH];      /* ramhost.ks= path on the boot medium; "" when absent */
 };
 
-/* Parses a kernel command line buf[0..len) (blank-separated words, "..." quoting as the kernel does) for
+/* Parses a kernel command line buf[0..len) (its words as lib/cmdline.h splits them, quotes removed) for
  * ramhost.install= and ramhost.ks=. A bad value is an error naming the word. Sets *ret only on success. */
 int install_cmdline_parse(const char *buf, size_t len, struct install_cmdline *ret, struct rh_err *err);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "bootloader/bank_dir.h"
 #include "cpio.h"
 #include "debootstrap.h"
 #include "fs.h"
@@ -637,33 +638,6 @@ static int make_base(struct build *b)
 	return rc;
 }
 
-int bootbank_write_bootcfg_module(const char *dir, const char *text, size_t len, struct rh_err *err)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	struct cpio_writer w;
-	int fd, rc;
-
-	rc = path_in(path, dir, BOOTBANK_BOOTCFG_MODULE, err);
-	if (rc)
-		return rc;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
-	cpio_writer_init(&w, fd, path);
-	rc = cpio_add_buf(&w, "boot.cfg", 0444, text, len, err);
-	rc = rc ?: cpio_finish(&w, err);
-	if (!rc && fsync(fd) < 0)
-		rc = rh_errf(err, -errno, "%s: fsync: %s", tmp, strerror(errno));
-	close(fd);
-	if (!rc && rename(tmp, path) < 0)
-		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", path, strerror(errno));
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
 static int write_bootcfg(struct build *b, uint64_t *ret_size)
 {
 	char text[16384], path[PATH_MAX];
@@ -677,7 +651,7 @@ static int write_bootcfg(struct build *b, uint64_t *ret_size)
 	if (!rc)
 		rc = fs_write_file(path, text, (size_t)len, 0644, b->err);
 	if (!rc)
-		rc = bootbank_write_bootcfg_module(b->dir, text, (size_t)len, b->err);
+		rc = bank_dir_write_bootcfg_module(b->dir, text, (size_t)len, b->err);
 	if (!rc)
 		*ret_size = (uint64_t)len;
 	return rc;
@@ -921,99 +895,4 @@ int bank_build(const struct profile *p, const char *out, int force, const struct
 		return rc;
 	}
 	return fs_sync_dir(parent, err);
-}
-
-int bootbank_write_cfg(const char *dir, const struct bootcfg *cfg, struct rh_err *err)
-{
-	char text[16384], path[PATH_MAX], tmp[PATH_MAX];
-	long len;
-	int rc;
-
-	len = bootcfg_format(cfg, text, sizeof(text));
-	if (len < 0)
-		return rh_errf(err, (int)len, "%s/boot.cfg: does not fit in %zu bytes", dir, sizeof(text));
-	rc = path_in(path, dir, "boot.cfg", err);
-	if (rc)
-		return rc;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
-	rc = fs_write_file(tmp, text, (size_t)len, 0644, err);
-	if (!rc && rename(tmp, path) < 0)
-		rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", path, strerror(errno));
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	return bootbank_write_bootcfg_module(dir, text, (size_t)len, err);
-}
-
-int bootbank_copy(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err)
-{
-	char s[PATH_MAX], d[PATH_MAX], *text = NULL;
-	size_t len;
-	unsigned i;
-	int rc = 0;
-
-	for (i = 0; i <= cfg->nmodules + 1 && !rc; i++) {
-		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
-										  : "boot.cfg";
-		if (strchr(name, '/'))
-			return rh_errf(err, -EINVAL, "%s/boot.cfg: module %s is not a plain file name", src, name);
-		rc = fs_join(s, sizeof(s), src, name, err);
-		rc = rc ?: fs_join(d, sizeof(d), dst, name, err);
-		rc = rc ?: fs_copy_file(s, d, 0644, err);
-	}
-	rc = rc ?: rh_read_file(d, 1 << 20, &text, &len, err);
-	rc = rc ?: bootbank_write_bootcfg_module(dst, text, len, err);
-	free(text);
-	return rc;
-}
-
-static int check_one(const char *dir, const struct bootcfg_file *f, struct rh_err *err)
-{
-	uint8_t got[SHA256_DIGEST_LEN];
-	char path[PATH_MAX], want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
-	int rc;
-
-	if (!f->has_sha256)
-		return rh_errf(err, -EINVAL, "%s/boot.cfg: no hash.%s line", dir, f->name);
-	rc = fs_join(path, sizeof(path), dir, f->name, err);
-	rc = rc ?: fs_sha256_file(path, got, NULL, err);
-	if (rc)
-		return rc;
-	if (memcmp(got, f->sha256, sizeof(got))) {
-		sha256_to_hex(f->sha256, want_hex);
-		sha256_to_hex(got, got_hex);
-		return rh_errf(err, -EBADMSG, "%s: SHA-256 mismatch: boot.cfg says %s, the file has %s", path,
-			       want_hex, got_hex);
-	}
-	return 0;
-}
-
-int bootbank_check(const char *dir, const struct bootcfg *cfg, struct rh_err *err)
-{
-	unsigned i;
-	int rc = check_one(dir, &cfg->kernel, err);
-
-	for (i = 0; i < cfg->nmodules && !rc; i++)
-		rc = check_one(dir, &cfg->modules[i], err);
-	return rc;
-}
-
-int bootbank_read_cfg(const char *dir, struct bootcfg *ret, struct rh_err *err)
-{
-	struct bootcfg_error perr = { 0, NULL };
-	char path[PATH_MAX], *buf = NULL;
-	size_t len;
-	int rc;
-
-	rc = path_in(path, dir, "boot.cfg", err);
-	rc = rc ?: rh_read_file(path, 1 << 20, &buf, &len, err);
-	if (rc)
-		return rc;
-	rc = bootcfg_parse(buf, len, ret, &perr);
-	free(buf);
-	if (rc)
-		return rh_errf(err, rc, "%s:%u: %s", path, perr.line, perr.what ? perr.what : "bad boot.cfg");
-	return 0;
 }

@@ -4,10 +4,9 @@
 #define RAMHOST_IMGB_BANK_BUILD_H
 
 #include "bootcfg.h"
+#include "bootloader/bank_dir.h"
 #include "err.h"
 #include "profile.h"
-
-#define BOOTBANK_BOOTCFG_MODULE "bootcfg.cpio"
 
 /* Called once per finished stage with a one-line message (no newline). */
 typedef void (*bank_build_progress_fn)(void *ctx, const char *msg);
@@ -30,23 +29,5 @@ int bank_build_write(const struct profile *p, const char *dir, const struct bank
  * must not exist or be empty, unless force (then the old directory is replaced, after the new one is done). */
 int bank_build(const struct profile *p, const char *out, int force, const struct bank_build_opts *o,
 	       struct rh_err *err);
-
-/* Writes dir/bootcfg.cpio (a newc cpio holding /boot.cfg = text[0..len)) atomically. It is derived from boot.cfg,
- * never edited: whoever writes a boot.cfg that will be booted by a BIOS loader calls this right after. */
-int bootbank_write_bootcfg_module(const char *dir, const char *text, size_t len, struct rh_err *err);
-
-/* Rewrites dir/boot.cfg from cfg (temp file, fsync, rename) and then dir/bootcfg.cpio from the same text. */
-int bootbank_write_cfg(const char *dir, const struct bootcfg *cfg, struct rh_err *err);
-
-/* Copies the bootbank in src (the kernel, every module and boot.cfg that cfg names, plain file names only) into
- * the existing directory dst and derives dst/bootcfg.cpio from the copied boot.cfg. */
-int bootbank_copy(const char *src, const char *dst, const struct bootcfg *cfg, struct rh_err *err);
-
-/* Checks that every file cfg names in dir exists and matches its hash.NAME; a mismatch names the file and both
- * hashes. */
-int bootbank_check(const char *dir, const struct bootcfg *cfg, struct rh_err *err);
-
-/* Reads and checks an existing bootbank's boot.cfg (parse errors name the line) into *ret. */
-int bootbank_read_cfg(const char *dir, struct bootcfg *ret, struct rh_err *err);
 
 #endif

@@ -231,7 +231,7 @@ static int write_esp(struct disk_job *j)
  * bootcfg.cpio rederived), and a syslinux.cfg that boots it with this partition's GUID. */
 static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t updated)
 {
-	struct syslinux_cfg_opts so = { "", n, BOOTBANK_BOOTCFG_MODULE, "0 115200", j->guid[n + 1], NULL };
+	struct syslinux_cfg_opts so = { "", n, BANK_DIR_BOOTCFG_MODULE, "0 115200", j->guid[n + 1], NULL };
 	struct fatimg f = part(j, n);
 	char src[PATH_MAX], dst[BOOTCFG_MAX_NAME + 2], text[8192];
 	unsigned i;
@@ -244,10 +244,10 @@ static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t update
 		return rc;
 	j->cfg->updated = updated;
 	j->cfg->bootstate = BOOTSTATE_VALID;
-	rc = bootbank_write_cfg(j->bank, j->cfg, j->err);
+	rc = bank_dir_write_cfg(j->bank, j->cfg, j->err);
 	for (i = 0; i < j->cfg->nmodules + 3 && !rc; i++) {
 		const char *name = i == 0 ? j->cfg->kernel.name : i <= j->cfg->nmodules ? j->cfg->modules[i - 1].name
-					: i == j->cfg->nmodules + 1 ? "boot.cfg" : BOOTBANK_BOOTCFG_MODULE;
+					: i == j->cfg->nmodules + 1 ? "boot.cfg" : BANK_DIR_BOOTCFG_MODULE;
 		snprintf(dst, sizeof(dst), "/%s", name);
 		rc = fs_join(src, sizeof(src), j->bank, name, j->err);
 		if (!rc)
@@ -317,7 +317,7 @@ static int bank_size(const char *dir, const struct bootcfg *cfg, uint64_t *ret_b
 
 	for (i = 0; i < cfg->nmodules + 3; i++) {
 		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
-					: i == cfg->nmodules + 1 ? "boot.cfg" : BOOTBANK_BOOTCFG_MODULE;
+					: i == cfg->nmodules + 1 ? "boot.cfg" : BANK_DIR_BOOTCFG_MODULE;
 		int rc = fs_join(path, sizeof(path), dir, name, err);
 		if (rc)
 			return rc;

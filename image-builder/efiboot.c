@@ -92,7 +92,8 @@ int efiboot_check_signing(const struct efiboot_opts *o, struct rh_err *err)
 		rh_errf(err, -EINVAL, "%s: not a PEM certificate (no BEGIN CERTIFICATE line)", o->sign_cert);
 	free(text);
 	text = NULL;
-	rc = rc ?: rh_read_file(o->sign_key, 1 << 20, &text, &len, err);
+	if (!rc)
+		rc = rh_read_file(o->sign_key, 1 << 20, &text, &len, err);
 	if (rc)
 		return rc;
 	if (strstr(text, "ENCRYPTED"))
@@ -101,7 +102,7 @@ int efiboot_check_signing(const struct efiboot_opts *o, struct rh_err *err)
 	else if (!strstr(text, "PRIVATE KEY-----"))
 		rc = rh_errf(err, -EINVAL, "%s: not a PEM private key", o->sign_key);
 	free(text);
-	return rc ?: 1;
+	return rc ? rc : 1;
 }
 
 /* 1 when the PE image at path carries an Authenticode signature (sbverify --list names "signature 1"). */
@@ -180,12 +181,14 @@ int efiboot_sign_bootbank_kernel(const struct efiboot_opts *o, const char *dir, 
 	if (strchr(cfg->kernel.name, '/'))
 		return rh_errf(err, -EINVAL, "%s/boot.cfg: kernel %s is not a plain file name", dir, cfg->kernel.name);
 	rc = fs_join(path, sizeof(path), dir, cfg->kernel.name, err);
-	rc = rc ?: efiboot_sign_file(o, path, path, err);
-	rc = rc ?: fs_sha256_file(path, cfg->kernel.sha256, NULL, err);
+	if (!rc)
+		rc = efiboot_sign_file(o, path, path, err);
+	if (!rc)
+		rc = fs_sha256_file(path, cfg->kernel.sha256, NULL, err);
 	if (rc)
 		return rc;
 	cfg->kernel.has_sha256 = 1;
-	return bootbank_write_cfg(dir, cfg, err);
+	return bank_dir_write_cfg(dir, cfg, err);
 }
 
 int efiboot_make_esp_image(const char *path, const char *loader, unsigned serial, struct rh_err *err)
@@ -205,8 +208,11 @@ int efiboot_make_esp_image(const char *path, const char *loader, unsigned serial
 		return rh_errf(err, -errno, "%s: cannot create: %s", path, strerror(errno));
 	rc = ftruncate(fd, (off_t)bytes) < 0 ? rh_errf(err, -errno, "%s: %s", path, strerror(errno)) : 0;
 	close(fd);
-	rc = rc ?: fatimg_format(&f, 0, "RH-EFI", serial, err);
-	rc = rc ?: fatimg_mkdir(&f, "/EFI/BOOT", err);
-	rc = rc ?: fatimg_copy(&f, loader, "/EFI/BOOT/BOOTX64.EFI", err);
+	if (!rc)
+		rc = fatimg_format(&f, 0, "RH-EFI", serial, err);
+	if (!rc)
+		rc = fatimg_mkdir(&f, "/EFI/BOOT", err);
+	if (!rc)
+		rc = fatimg_copy(&f, loader, "/EFI/BOOT/BOOTX64.EFI", err);
 	return rc;
 }

@@ -150,7 +150,8 @@ int fatimg_install_syslinux(const struct fatimg *f, const char *dir, struct rh_e
 	int rc;
 
 	rc = fatimg_mkdir(f, dir, err);
-	rc = rc ?: drive(f, img, sizeof(img), err);
+	if (!rc)
+		rc = drive(f, img, sizeof(img), err);
 	if (rc)
 		return rc;
 	snprintf(off, sizeof(off), "%" PRIu64, f->offset);

@@ -18,9 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bank_build.h"
+#include "bootloader/bank_dir.h"
 #include "bootloader/syslinux_cfg.h"
 #include "disk.h"
+#include "disks.h"
 #include "efivar.h"
 #include "fileio.h"
 #include "fs.h"
@@ -29,9 +30,9 @@
 #include "install_medium.h"
 #include "install_seed.h"
 #include "install_target.h"
-#include "ramdisk/bank/bootbank.h"
 
 #define MIB (1024u * 1024u)
+#define INSTALL_DEV_MAX 256   /* a partition device node */
 #define BUF (4u * MIB)
 #define ESP_FILE "\\EFI\\BOOT\\BOOTX64.EFI"
 
@@ -121,29 +122,16 @@ static int write_at(struct job *j, int fd, const void *buf, size_t len, uint64_t
 	return 0;
 }
 
-/* The skeleton onto the disk: everything but the GPT sectors first, then the GPT fitted to the disk, so that an
- * interrupted install never leaves a disk that looks installed. */
-static int write_disk(struct job *j)
+/* Streams the skeleton after its GPT head sectors onto fd, with a progress line every quarter. */
+static int copy_skeleton(struct job *j, int fd, double t0)
 {
-	uint64_t skel = j->skel_sectors * 512, off, next_report;
-	uint8_t *buf = NULL, zero[INSTALL_GPT_TAIL], tail[INSTALL_GPT_TAIL];
-	uint32_t esize;
-	unsigned i;
-	int fd, rc = 0, tries;
-	double t0 = now();
+	uint64_t skel = j->skel_sectors * 512, off = j->head_len, next_report = skel / 4;
+	uint8_t *buf = malloc(BUF);
+	int rc;
 
-	fd = open(j->t.dev, O_WRONLY | O_EXCL | O_CLOEXEC);
-	if (fd < 0)
-		return rh_errf(j->err, -errno, "%s: cannot open it for writing: %s", j->t.dev, strerror(errno));
-	buf = malloc(BUF);
-	if (!buf) {
-		rc = rh_errf(j->err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	say(j, "writing the disk skeleton (%" PRIu64 " MiB) to %s", skel / MIB, j->t.dev);
+	if (!buf)
+		return rh_errf(j->err, -ENOMEM, "out of memory");
 	rc = write_at(j, fd, j->head + INSTALL_GPT_HEAD, j->head_len - INSTALL_GPT_HEAD, INSTALL_GPT_HEAD);
-	off = j->head_len;
-	next_report = skel / 4;
 	while (!rc) {
 		long n = install_stream_read(j->s, buf, BUF, j->err);
 		if (n < 0) {
@@ -168,24 +156,45 @@ static int write_disk(struct job *j)
 	if (!rc && off != skel)
 		rc = rh_errf(j->err, -EINVAL, "%s: %s ends at %" PRIu64 " bytes, its GPT says %" PRIu64, j->m.dev,
 			     INSTALL_SKELETON, off, skel);
-	if (rc)
-		goto out;
+	free(buf);
+	return rc;
+}
+
+/* The GPT fitted to the disk, written last: the skeleton's own backup GPT cleared, new GUIDs, the backup GPT at
+ * the disk's end, then the primary. */
+static int place_gpt(struct job *j, int fd)
+{
+	uint64_t skel = j->skel_sectors * 512;
+	uint8_t zero[INSTALL_GPT_TAIL], tail[INSTALL_GPT_TAIL];
+	int rc = 0;
+
 	/* the skeleton's own backup GPT is now free space inside a larger disk: clear it */
 	memset(zero, 0, sizeof(zero));
 	if (j->t.bytes > skel)
 		rc = write_at(j, fd, zero, sizeof(zero), skel - INSTALL_GPT_TAIL);
-	rc = rc ?: new_guids(j);
-	rc = rc ?: install_gpt_relocate(j->head, j->t.bytes / 512, j->guids, tail, j->err);
-	rc = rc ?: write_at(j, fd, tail, sizeof(tail), (j->t.bytes / 512 - 33) * 512);
-	rc = rc ?: write_at(j, fd, j->head, INSTALL_GPT_HEAD, 0);
-	if (rc)
-		goto out;
-	esize = (uint32_t)(j->head[512 + 84] | j->head[512 + 85] << 8 | j->head[512 + 86] << 16 |
-			   (uint32_t)j->head[512 + 87] << 24);
+	if (!rc)
+		rc = new_guids(j);
+	if (!rc)
+		rc = install_gpt_relocate(j->head, j->t.bytes / 512, j->guids, tail, j->err);
+	if (!rc)
+		rc = write_at(j, fd, tail, sizeof(tail), (j->t.bytes / 512 - 33) * 512);
+	if (!rc)
+		rc = write_at(j, fd, j->head, INSTALL_GPT_HEAD, 0);
+	return rc;
+}
+
+/* The first sector and length of each partition, from the GPT entries in j->head. */
+static void read_extents(struct job *j)
+{
+	uint32_t esize = (uint32_t)(j->head[512 + 84] | j->head[512 + 85] << 8 | j->head[512 + 86] << 16 |
+				    (uint32_t)j->head[512 + 87] << 24);
+	unsigned i;
+	int b;
+
 	for (i = 0; i < INSTALL_GPT_PARTS; i++) {
 		const uint8_t *e = j->head + 1024 + (size_t)i * esize;
 		uint64_t first = 0, last = 0;
-		int b;
+
 		for (b = 7; b >= 0; b--) {
 			first = first << 8 | e[32 + b];
 			last = last << 8 | e[40 + b];
@@ -193,26 +202,53 @@ static int write_disk(struct job *j)
 		j->part_start[i] = first;
 		j->part_sectors[i] = last - first + 1;
 	}
+}
+
+/* The kernel reads the new partition table; udev-less hosts get the nodes from devtmpfs. */
+static int reread_table(struct job *j, int fd)
+{
+	int tries;
+
+	ioctl(fd, BLKFLSBUF, 0);
+	for (tries = 0; tries < 20; tries++) {
+		if (ioctl(fd, BLKRRPART, 0) == 0)
+			break;
+		if (errno != EBUSY)
+			return rh_errf(j->err, -errno, "%s: the kernel did not re-read the partition table: %s", j->t.dev,
+				       strerror(errno));
+		usleep(250000);
+	}
+	return 0;
+}
+
+/* The skeleton onto the disk: everything but the GPT sectors first, then the GPT fitted to the disk, so that an
+ * interrupted install never leaves a disk that looks installed. */
+static int write_disk(struct job *j)
+{
+	uint64_t skel = j->skel_sectors * 512;
+	int fd, rc;
+	double t0 = now();
+
+	fd = open(j->t.dev, O_WRONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return rh_errf(j->err, -errno, "%s: cannot open it for writing: %s", j->t.dev, strerror(errno));
+	say(j, "writing the disk skeleton (%" PRIu64 " MiB) to %s", skel / MIB, j->t.dev);
+	rc = copy_skeleton(j, fd, t0);
+	if (!rc)
+		rc = place_gpt(j, fd);
+	if (rc)
+		goto out;
+	read_extents(j);
 	if (fsync(fd) < 0) {
 		rc = rh_errf(j->err, -errno, "%s: fsync: %s", j->t.dev, strerror(errno));
 		goto out;
 	}
-	ioctl(fd, BLKFLSBUF, 0);
-	/* the kernel reads the new partition table; udev-less hosts get the nodes from devtmpfs */
-	for (tries = 0; tries < 20; tries++) {
-		if (ioctl(fd, BLKRRPART, 0) == 0)
-			break;
-		if (errno != EBUSY) {
-			rc = rh_errf(j->err, -errno, "%s: the kernel did not re-read the partition table: %s", j->t.dev,
-				     strerror(errno));
-			goto out;
-		}
-		usleep(250000);
-	}
+	rc = reread_table(j, fd);
+	if (rc)
+		goto out;
 	j->res->written_bytes = skel + 2 * INSTALL_GPT_TAIL;
 	say(j, "skeleton written: %" PRIu64 " MiB in %.1f s", skel / MIB, now() - t0);
 out:
-	free(buf);
 	close(fd);
 	return rc;
 }
@@ -223,7 +259,7 @@ static int part_node(struct job *j, unsigned n, char *dev, size_t cap)
 	struct stat st;
 	int i;
 
-	if (bootbank_part_dev(j->t.dev, n, dev, cap))
+	if (disks_part_dev(j->t.dev, n, dev, cap))
 		return rh_errf(j->err, -ENAMETOOLONG, "%s: partition name too long", j->t.dev);
 	for (i = 0; i < 100; i++) {
 		if (stat(dev, &st) == 0 && S_ISBLK(st.st_mode))
@@ -270,48 +306,40 @@ static int do_umount(struct job *j, const char *dev, const char *dir)
 	return 0;
 }
 
-/* Bank 1: the ISO's bootbank, checked while copied and again from the disk. */
-static int write_bank(struct job *j)
+/* The medium's /bootbank/boot.cfg, parsed into *cfg. */
+static int read_medium_cfg(struct job *j, struct bootcfg *cfg)
 {
-	struct syslinux_cfg_opts so = { "", 1, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL, NULL };
-	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
-	char dev[BOOTBANK_DEV_MAX], dir[PATH_MAX] = "", src[PATH_MAX], dst[PATH_MAX], uuid[37];
-	char *text = NULL, *sys = NULL;
 	struct bootcfg_error pe = { 0 };
+	char *text = NULL;
 	size_t len;
-	unsigned i;
-	int rc, mounted = 0;
-	long n;
-	double t0 = now();
+	int rc;
 
-	if (!cfg)
-		return rh_errf(j->err, -ENOMEM, "out of memory");
 	rc = install_medium_read(&j->m, "/bootbank/boot.cfg", 1 << 20, &text, &len, j->err);
 	if (rc)
-		goto out;
-	if (bootcfg_parse(text, len, cfg, &pe) < 0) {
+		return rc;
+	if (bootcfg_parse(text, len, cfg, &pe) < 0)
 		rc = rh_errf(j->err, -EINVAL, "%s: /bootbank/boot.cfg: line %u: %s", j->m.dev, pe.line,
 			     pe.what ? pe.what : "cannot parse it");
-		goto out;
-	}
-	snprintf(j->res->build, sizeof(j->res->build), "%s", cfg->build);
-	rc = part_node(j, 2, dev, sizeof(dev));
-	rc = rc ?: install_mount_dir(dir, sizeof(dir), j->err);
-	rc = rc ?: do_mount(j, dev, dir, "vfat", 0);
-	if (rc)
-		goto out;
-	mounted = 1;
-	say(j, "copying the bootbank (%s) into bank 1 (%s)", cfg->build[0] ? cfg->build : "no build=", dev);
+	free(text);
+	return rc;
+}
+
+/* The kernel and modules from the medium into dir, each checked against its hash while copied. */
+static int copy_bank_files(struct job *j, const struct bootcfg *cfg, const char *dir)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	unsigned i;
+	int rc = 0;
+
 	for (i = 0; i <= cfg->nmodules && !rc; i++) {
 		const struct bootcfg_file *f = i == 0 ? &cfg->kernel : &cfg->modules[i - 1];
 		uint8_t sha[SHA256_DIGEST_LEN];
-		if (!f->has_sha256) {
-			rc = rh_errf(j->err, -EINVAL, "%s: /bootbank/boot.cfg has no hash.%s line", j->m.dev, f->name);
-			break;
-		}
+		if (!f->has_sha256)
+			return rh_errf(j->err, -EINVAL, "%s: /bootbank/boot.cfg has no hash.%s line", j->m.dev, f->name);
 		snprintf(src, sizeof(src), "/bootbank/%s", f->name);
 		rc = fs_join(dst, sizeof(dst), dir, f->name, j->err);
-		rc = rc ?: install_medium_copy(&j->m, src, dst, 0644, sha, NULL, j->err);
+		if (!rc)
+			rc = install_medium_copy(&j->m, src, dst, 0644, sha, NULL, j->err);
 		if (!rc && memcmp(sha, f->sha256, sizeof(sha))) {
 			char want[SHA256_HEX_LEN + 1], got[SHA256_HEX_LEN + 1];
 			sha256_to_hex(f->sha256, want);
@@ -321,11 +349,20 @@ static int write_bank(struct job *j)
 		}
 		j->res->files++;
 	}
-	if (rc)
-		goto out;
+	return rc;
+}
+
+/* Bank 1's boot.cfg (updated=1, VALID), bootcfg.cpio and syslinux.cfg (with this partition's GUID) in dir. */
+static int write_bank_cfgs(struct job *j, struct bootcfg *cfg, const char *dir)
+{
+	struct syslinux_cfg_opts so = { "", 1, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL };
+	char dst[PATH_MAX], uuid[37], *sys = NULL;
+	long n;
+	int rc;
+
 	cfg->updated = 1;
 	cfg->bootstate = BOOTSTATE_VALID;
-	rc = bootbank_write_cfg(dir, cfg, j->err);
+	rc = bank_dir_write_cfg(dir, cfg, j->err);
 	gpt_guid_to_str(j->guids[2], uuid);
 	so.bankuuid = uuid;
 	sys = malloc(16384);
@@ -339,18 +376,52 @@ static int write_bank(struct job *j)
 		goto out;
 	}
 	rc = fs_join(dst, sizeof(dst), dir, "syslinux/syslinux.cfg", j->err);
-	rc = rc ?: fs_write_file(dst, sys, (size_t)n, 0644, j->err);
-	rc = rc ?: fs_sync_dir(dir, j->err);
+	if (!rc)
+		rc = fs_write_file(dst, sys, (size_t)n, 0644, j->err);
+	if (!rc)
+		rc = fs_sync_dir(dir, j->err);
+out:
+	free(sys);
+	return rc;
+}
+
+/* Bank 1: the ISO's bootbank, checked while copied and again from the disk. */
+static int write_bank(struct job *j)
+{
+	struct bootcfg *cfg = calloc(1, sizeof(*cfg));
+	char dev[INSTALL_DEV_MAX], dir[PATH_MAX] = "";
+	int rc, mounted = 0;
+	double t0 = now();
+
+	if (!cfg)
+		return rh_errf(j->err, -ENOMEM, "out of memory");
+	rc = read_medium_cfg(j, cfg);
+	if (rc)
+		goto out;
+	snprintf(j->res->build, sizeof(j->res->build), "%s", cfg->build);
+	rc = part_node(j, 2, dev, sizeof(dev));
+	if (!rc)
+		rc = install_mount_dir(dir, sizeof(dir), j->err);
+	if (!rc)
+		rc = do_mount(j, dev, dir, "vfat", 0);
+	if (rc)
+		goto out;
+	mounted = 1;
+	say(j, "copying the bootbank (%s) into bank 1 (%s)", cfg->build[0] ? cfg->build : "no build=", dev);
+	rc = copy_bank_files(j, cfg, dir);
+	if (!rc)
+		rc = write_bank_cfgs(j, cfg, dir);
 	if (rc)
 		goto out;
 	mounted = 0;
 	rc = do_umount(j, dev, dir);
 	/* read back from the disk: every file against its hash */
-	rc = rc ?: do_mount(j, dev, dir, "vfat", MS_RDONLY);
+	if (!rc)
+		rc = do_mount(j, dev, dir, "vfat", MS_RDONLY);
 	if (rc)
 		goto out;
 	mounted = 1;
-	rc = bootbank_check(dir, cfg, j->err);
+	rc = bank_dir_check(dir, cfg, j->err);
 	if (rc)
 		goto out;
 	j->res->files += 2;
@@ -364,8 +435,6 @@ out:
 	}
 	if (dir[0])
 		rmdir(dir);
-	free(sys);
-	free(text);
 	free(cfg);
 	return rc;
 }
@@ -373,14 +442,16 @@ out:
 /* The state partition: the answer file's seeds as the first generation. */
 static int seed_state(struct job *j)
 {
-	char dev[BOOTBANK_DEV_MAX], dir[PATH_MAX] = "";
+	char dev[INSTALL_DEV_MAX], dir[PATH_MAX] = "";
 	int rc, mounted = 0;
 
 	if (!install_seed_wanted(j->o->answer))
 		return 0;
 	rc = part_node(j, 4, dev, sizeof(dev));
-	rc = rc ?: install_mount_dir(dir, sizeof(dir), j->err);
-	rc = rc ?: do_mount(j, dev, dir, "ext4", 0);
+	if (!rc)
+		rc = install_mount_dir(dir, sizeof(dir), j->err);
+	if (!rc)
+		rc = do_mount(j, dev, dir, "ext4", 0);
 	if (rc)
 		goto out;
 	mounted = 1;
@@ -450,7 +521,8 @@ int install_run(const struct install_opts *o, struct install_result *ret, struct
 		return rc;
 	snprintf(res.medium, sizeof(res.medium), "%s", j.m.dev);
 	rc = install_stream_open(&j.m, INSTALL_SKELETON, &j.s, err);
-	rc = rc ?: read_head(&j);
+	if (!rc)
+		rc = read_head(&j);
 	if (rc)
 		goto out;
 	need = j.skel_sectors * 512;
@@ -469,9 +541,12 @@ int install_run(const struct install_opts *o, struct install_result *ret, struct
 	say(&j, "installing from %s onto %s (%.1f GiB)", j.m.dev, j.t.dev,
 	    (double)j.t.bytes / (1024.0 * MIB));
 	rc = write_disk(&j);
-	rc = rc ?: write_bank(&j);
-	rc = rc ?: seed_state(&j);
-	rc = rc ?: boot_entry(&j);
+	if (!rc)
+		rc = write_bank(&j);
+	if (!rc)
+		rc = seed_state(&j);
+	if (!rc)
+		rc = boot_entry(&j);
 	if (rc)
 		goto out;
 	sync();

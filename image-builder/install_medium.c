@@ -2,7 +2,6 @@
 #include "install_medium.h"
 
 #include <archive.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -13,66 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disks.h"
 #include "fileio.h"
 #include "install.h"
 #include "sha256.h"
 
 #define CHUNK (1u << 20)
-
-static const char *sys_block(void)
-{
-	const char *v = getenv("RAMHOST_SYS_BLOCK");
-	return v && *v ? v : "/sys/block";
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists /sys/block names; cds: include sr* (the medium can be a CD). */
-static int list_block(int cds, char ***ret, unsigned *ret_n, struct rh_err *err)
-{
-	static const char *const skip[] = { "loop", "ram", "zram", "fd", "md", "dm-", "nbd", "sr" };
-	DIR *d = opendir(sys_block());
-	struct dirent *e;
-	char **v = NULL;
-	unsigned n = 0, i;
-
-	if (!d)
-		return rh_errf(err, -errno, "%s: %s", sys_block(), strerror(errno));
-	while ((e = readdir(d))) {
-		int skipped = e->d_name[0] == '.';
-		char **nv;
-		for (i = 0; i < sizeof(skip) / sizeof(skip[0]) && !skipped; i++)
-			if (!strncmp(e->d_name, skip[i], strlen(skip[i])) && !(cds && !strcmp(skip[i], "sr")))
-				skipped = 1;
-		if (skipped)
-			continue;
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv || !(nv[n] = strdup(e->d_name))) {
-			v = nv ? nv : v;
-			closedir(d);
-			for (i = 0; i < n; i++)
-				free(v[i]);
-			free(v);
-			return rh_errf(err, -ENOMEM, "out of memory");
-		}
-		v = nv;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
-int install_list_disks(char ***ret, unsigned *ret_n, struct rh_err *err)
-{
-	return list_block(0, ret, ret_n, err);
-}
 
 void install_medium_close(struct install_medium *m)
 {
@@ -83,24 +28,25 @@ void install_medium_close(struct install_medium *m)
 
 int install_medium_find(struct install_medium *m, struct rh_err *err)
 {
-	char **names = NULL, tried[512] = "";
+	char **devs = NULL, tried[512] = "";
 	unsigned n = 0, i;
 	int rc, found = 0;
 
-	rc = list_block(1, &names, &n, err);
+	rc = disks_list(DISKS_CDS, &devs, &n, err);
 	if (rc)
 		return rc;
 	m->fd = -1;
 	for (i = 0; i < n && !found; i++) {
+		const char *name = strrchr(devs[i], '/') ? strrchr(devs[i], '/') + 1 : devs[i];
 		struct iso_file f;
 		struct stat st;
 		uint64_t size = 0;
 
-		snprintf(m->dev, sizeof(m->dev), "/dev/%s", names[i]);
-		if (strlen(tried) + strlen(names[i]) + 3 < sizeof(tried)) {
+		snprintf(m->dev, sizeof(m->dev), "%s", devs[i]);
+		if (strlen(tried) + strlen(name) + 3 < sizeof(tried)) {
 			if (tried[0])
 				strcat(tried, ", ");
-			strcat(tried, names[i]);
+			strcat(tried, name);
 		}
 		m->fd = open(m->dev, O_RDONLY | O_CLOEXEC);
 		if (m->fd < 0)
@@ -115,9 +61,7 @@ int install_medium_find(struct install_medium *m, struct rh_err *err)
 		}
 		install_medium_close(m);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	disks_free(devs, n);
 	if (!found)
 		return rh_errf(err, -ENOENT, "no install medium: none of the block devices (%s) holds an ISO 9660 "
 			       "volume with %s (ramhost install runs on a host booted from a ramhost ISO)",

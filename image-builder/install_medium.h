@@ -1,5 +1,5 @@
-/* install_medium.h: the install medium (the booted ISO's block device) read without an isofs driver, and the
- * list of candidate disks; internal to `ramhost install` (install.h). */
+/* install_medium.h: the install medium (the booted ISO's block device) read without an isofs driver; internal
+ * to `ramhost install` (install.h). The candidate disks are lib/host/disks.h's. */
 #ifndef RAMHOST_IMGB_INSTALL_MEDIUM_H
 #define RAMHOST_IMGB_INSTALL_MEDIUM_H
 
@@ -18,7 +18,7 @@ struct install_medium {
 };
 
 /* Finds the block device holding an ISO 9660 volume with /install/skeleton.img.zst (whole devices in
- * RAMHOST_SYS_BLOCK, CD drives included). m->fd is open until install_medium_close. */
+ * disks_list with CD drives). m->fd is open until install_medium_close. */
 int install_medium_find(struct install_medium *m, struct rh_err *err);
 void install_medium_close(struct install_medium *m);
 
@@ -37,9 +37,5 @@ int install_stream_open(struct install_medium *m, const char *path, struct insta
 /* Reads up to cap bytes; returns the count, 0 at the end, or a negative errno. */
 long install_stream_read(struct install_stream *s, void *buf, size_t cap, struct rh_err *err);
 void install_stream_close(struct install_stream *s);
-
-/* Whole disks of the machine (RAMHOST_SYS_BLOCK; not loop, ram, zram, fd, sr, md, dm), sorted, as malloc'd
- * names ("vda"); the caller frees each and the array. */
-int install_list_disks(char ***ret, unsigned *ret_n, struct rh_err *err);
 
 #endif

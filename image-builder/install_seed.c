@@ -66,7 +66,8 @@ static int put(const char *root, const char *path, const char *text, size_t len,
 	*slash = '\0';
 	rc = rh_mkdir_p(full, 0755, err);
 	*slash = '/';
-	rc = rc ?: fs_write_file(full, text, len, mode, err);
+	if (!rc)
+		rc = fs_write_file(full, text, len, mode, err);
 	if (!rc && chmod(full, mode | S_ISVTX) < 0)
 		rc = rh_errf(err, -errno, "%s: chmod: %s", full, strerror(errno));
 	return rc;
@@ -95,7 +96,8 @@ int install_seed(const struct answer *a, struct install_medium *m, const char *s
 			oldlen = 0;
 		if (install_shadow_set_root(old ? old : "", oldlen, a->rootpw, &shadow, &len))
 			rc = rh_errf(err, -ENOMEM, "out of memory");
-		rc = rc ?: put(root, "/etc/shadow", shadow, len, 0600, err);
+		if (!rc)
+			rc = put(root, "/etc/shadow", shadow, len, 0600, err);
 	}
 	for (i = 0; i < a->nsticky && !rc; i++) {
 		const struct answer_sticky *s = &a->sticky[i];
@@ -105,7 +107,8 @@ int install_seed(const struct answer *a, struct install_medium *m, const char *s
 		}
 		rc = put(root, s->path, "", 0, 0644, err);
 		snprintf(full, sizeof(full), "%s%s", root, s->path);
-		rc = rc ?: install_medium_copy(m, s->source, full, 0644, NULL, NULL, err);
+		if (!rc)
+			rc = install_medium_copy(m, s->source, full, 0644, NULL, NULL, err);
 		if (!rc && chmod(full, 01644) < 0)
 			rc = rh_errf(err, -errno, "%s: chmod: %s", full, strerror(errno));
 	}

@@ -14,10 +14,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cmdline.h"
+#include "disks.h"
 #include "fileio.h"
 #include "gpt.h"
 #include "install.h"
-#include "ramdisk/bank/bootbank.h"
+#include "sysroot.h"
 
 #define MIB (1024u * 1024u)
 
@@ -123,28 +125,21 @@ static int mounted(const char *name, char *why, size_t cap)
 	return hit;
 }
 
-int install_target_check(const char *dev, const struct install_medium *m, int force, uint64_t need,
-			 struct install_target *ret, struct rh_err *err)
+/* Who dev is: a whole-disk block device (not a partition, not the medium m); fills t->dev, t->name and sysdir
+ * (/sys/dev/block/MAJ:MIN, cap bytes). */
+static int identify(const char *dev, const struct install_medium *m, struct install_target *t, char *sysdir,
+		    size_t cap, struct rh_err *err)
 {
-	struct bootbank_cmdline cl = { 0 };
-	struct install_target t;
-	struct gpt_disk *g = NULL;
-	char sysdir[128], link[600], parts[256], why[512];
-	uint8_t *head = NULL, *tail = NULL;
-	const char *sig, *name;
+	char link[600];
+	const char *name;
 	struct stat st;
 	ssize_t ln;
-	int fd = -1, rc = 0, ro = 0;
-	char *cmd = NULL;
-	size_t cmdlen;
-	unsigned i;
 
-	memset(&t, 0, sizeof(t));
 	if (stat(dev, &st) < 0)
 		return rh_errf(err, -errno, "%s: %s", dev, strerror(errno));
 	if (!S_ISBLK(st.st_mode))
 		return rh_errf(err, -ENOTBLK, "%s: not a block device", dev);
-	snprintf(sysdir, sizeof(sysdir), "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	snprintf(sysdir, cap, "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
 	snprintf(link, sizeof(link), "%s/partition", sysdir);
 	if (access(link, F_OK) == 0)
 		return rh_errf(err, -EINVAL, "%s: is a partition; give the whole disk", dev);
@@ -153,14 +148,78 @@ int install_target_check(const char *dev, const struct install_medium *m, int fo
 		return rh_errf(err, -ENODEV, "%s: not in /sys/dev/block: %s", dev, strerror(errno));
 	link[ln] = '\0';
 	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-	snprintf(t.dev, sizeof(t.dev), "%s", dev);
-	if (strlen(name) >= sizeof(t.name))
+	snprintf(t->dev, sizeof(t->dev), "%s", dev);
+	if (strlen(name) >= sizeof(t->name))
 		return rh_errf(err, -ENAMETOOLONG, "%s: kernel name too long", dev);
-	memcpy(t.name, name, strlen(name) + 1);
+	memcpy(t->name, name, strlen(name) + 1);
 	/* never the medium or the boot disk, force or not */
 	if (m && st.st_rdev == m->rdev)
 		return rh_errf(err, -EBUSY, "%s: is the install medium this host booted from; refusing to overwrite it",
 			       dev);
+	return 0;
+}
+
+/* -EBUSY when the open disk fd holds the partition the kernel command line's ramhost.bankuuid names. */
+static int check_not_boot_disk(int fd, const struct install_target *t, struct rh_err *err)
+{
+	struct cmdline cl = { 0 };
+	struct gpt_disk *g = malloc(sizeof(*g));
+	char *cmd = NULL;
+	size_t cmdlen;
+	uint8_t want[16];
+	unsigned i;
+	int rc = 0;
+
+	if (!g)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	if (rh_read_file(sysroot_proc_cmdline(), 1 << 16, &cmd, &cmdlen, NULL) == 0 &&
+	    cmdline_parse(cmd, cmdlen, CMDLINE_BANK | CMDLINE_BANKUUID, &cl, NULL) == 0 && cl.has_uuid &&
+	    t->bytes >= 512 * 68 && gpt_read(rh_pread_fd, &fd, 512, t->bytes / 512, g) == 0 &&
+	    gpt_guid_from_str(cl.uuid, want) == 0)
+		for (i = 0; i < g->nparts && !rc; i++)
+			if (!memcmp(g->parts[i].unique_guid, want, 16))
+				rc = rh_errf(err, -EBUSY, "%s: is the disk this host booted from (partition %u is "
+					     "ramhost.bankuuid=%s); refusing to overwrite it", t->dev,
+					     (unsigned)g->parts[i].number, cl.uuid);
+	free(cmd);
+	free(g);
+	return rc;
+}
+
+/* What the first and last MiB of the open disk fd hold (install_signature), NULL when blank. */
+static int read_signature(int fd, const struct install_target *t, const char **ret_sig, struct rh_err *err)
+{
+	size_t hl = t->bytes < MIB ? (size_t)t->bytes : MIB;
+	uint8_t *head = calloc(1, MIB), *tail = calloc(1, MIB);
+	int rc = 0;
+
+	if (!head || !tail) {
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (pread(fd, head, hl, 0) != (ssize_t)hl || pread(fd, tail, hl, (off_t)(t->bytes - hl)) != (ssize_t)hl) {
+		rc = rh_errf(err, -EIO, "%s: cannot read it: %s", t->dev, strerror(errno));
+		goto out;
+	}
+	*ret_sig = install_signature(head, hl, tail, hl);
+out:
+	free(head);
+	free(tail);
+	return rc;
+}
+
+int install_target_check(const char *dev, const struct install_medium *m, int force, uint64_t need,
+			 struct install_target *ret, struct rh_err *err)
+{
+	struct install_target t;
+	char sysdir[128], parts[256], why[512];
+	const char *sig = NULL;
+	int fd = -1, rc, ro = 0;
+
+	memset(&t, 0, sizeof(t));
+	rc = identify(dev, m, &t, sysdir, sizeof(sysdir), err);
+	if (rc < 0)
+		return rc;
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rh_errf(err, -errno, "%s: %s", dev, strerror(errno));
@@ -172,26 +231,10 @@ int install_target_check(const char *dev, const struct install_medium *m, int fo
 		rc = rh_errf(err, -EROFS, "%s: read-only device", dev);
 		goto out;
 	}
-	g = malloc(sizeof(*g));
-	if (!g) {
-		rc = rh_errf(err, -ENOMEM, "out of memory");
+	rc = check_not_boot_disk(fd, &t, err);
+	if (rc < 0)
 		goto out;
-	}
-	if (rh_read_file(getenv("RAMHOST_PROC_CMDLINE") ? getenv("RAMHOST_PROC_CMDLINE") : "/proc/cmdline", 1 << 16,
-			 &cmd, &cmdlen, NULL) == 0 &&
-	    bootbank_cmdline_parse(cmd, cmdlen, &cl, NULL) == 0 && cl.has_uuid &&
-	    t.bytes >= 512 * 68 && gpt_read(rh_pread_fd, &fd, 512, t.bytes / 512, g) == 0) {
-		uint8_t want[16];
-		if (gpt_guid_from_str(cl.uuid, want) == 0)
-			for (i = 0; i < g->nparts; i++)
-				if (!memcmp(g->parts[i].unique_guid, want, 16)) {
-					rc = rh_errf(err, -EBUSY, "%s: is the disk this host booted from (partition %u "
-						     "is ramhost.bankuuid=%s); refusing to overwrite it", dev,
-						     (unsigned)g->parts[i].number, cl.uuid);
-					goto out;
-				}
-	}
-	if (mounted(name, why, sizeof(why))) {
+	if (mounted(t.name, why, sizeof(why))) {
 		rc = rh_errf(err, -EBUSY, "%s: in use (%s); refusing to overwrite it", dev, why);
 		goto out;
 	}
@@ -200,21 +243,10 @@ int install_target_check(const char *dev, const struct install_medium *m, int fo
 			     (double)t.bytes / MIB, (need + MIB - 1) / MIB);
 		goto out;
 	}
-	head = calloc(1, MIB);
-	tail = calloc(1, MIB);
-	if (!head || !tail) {
-		rc = rh_errf(err, -ENOMEM, "out of memory");
+	rc = read_signature(fd, &t, &sig, err);
+	if (rc < 0)
 		goto out;
-	}
-	{
-		size_t hl = t.bytes < MIB ? (size_t)t.bytes : MIB;
-		if (pread(fd, head, hl, 0) != (ssize_t)hl || pread(fd, tail, hl, (off_t)(t.bytes - hl)) != (ssize_t)hl) {
-			rc = rh_errf(err, -EIO, "%s: cannot read it: %s", dev, strerror(errno));
-			goto out;
-		}
-		sig = install_signature(head, hl, tail, hl);
-	}
-	if (list_parts(sysdir, name, parts, sizeof(parts)) && !force) {
+	if (list_parts(sysdir, t.name, parts, sizeof(parts)) && !force) {
 		rc = rh_errf(err, -EEXIST, "%s: has partitions (%s); use --force to overwrite the whole disk", dev, parts);
 		goto out;
 	}
@@ -225,37 +257,29 @@ int install_target_check(const char *dev, const struct install_medium *m, int fo
 	t.blank = !sig;
 	*ret = t;
 out:
-	if (fd >= 0)
-		close(fd);
-	free(head);
-	free(tail);
-	free(g);
-	free(cmd);
+	close(fd);
 	return rc;
 }
 
 int install_target_auto(const struct install_medium *m, uint64_t need, struct install_target *ret,
 			struct rh_err *err)
 {
-	char **names = NULL, reasons[900] = "";
+	char **devs = NULL, reasons[900] = "";
 	unsigned n = 0, i;
 	int rc, found = 0;
 
-	rc = install_list_disks(&names, &n, err);
+	rc = disks_list(0, &devs, &n, err);
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !found; i++) {
 		struct rh_err e = { 0 };
-		char dev[300];
-		snprintf(dev, sizeof(dev), "/dev/%s", names[i]);
-		if (!found && install_target_check(dev, m, 0, need, ret, &e) == 0) {
+
+		if (install_target_check(devs[i], m, 0, need, ret, &e) == 0)
 			found = 1;
-		} else if (!found) {
+		else
 			append(reasons, sizeof(reasons), reasons[0] ? "; " : "", e.msg);
-		}
-		free(names[i]);
 	}
-	free(names);
+	disks_free(devs, n);
 	if (!found)
 		return rh_errf(err, -ENODEV, "no blank disk of at least %" PRIu64 " MiB for ramhost.install=auto (%s)",
 			       (need + MIB - 1) / MIB, reasons[0] ? reasons : "no disks");

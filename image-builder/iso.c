@@ -72,7 +72,7 @@ static int copy_into(const char *src_dir, const char *name, const char *dst_dir,
 /* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
 static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
 {
-	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BOOTBANK_BOOTCFG_MODULE, "0 115200", NULL,
+	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL,
 					NULL };
 	char dir[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;

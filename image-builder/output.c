@@ -23,11 +23,11 @@ static int stage_bank(const struct output_job *job, const struct output_stage *s
 		bo.workdir = s->work;
 		rc = bank_build_write(job->p, s->bank, &bo, s->cfg, err);
 	} else {
-		rc = bootbank_read_cfg(job->bootbank_dir, s->cfg, err);
+		rc = bank_dir_read_cfg(job->bootbank_dir, s->cfg, err);
 		if (!rc)
-			rc = bootbank_check(job->bootbank_dir, s->cfg, err);
+			rc = bank_dir_check(job->bootbank_dir, s->cfg, err);
 		if (!rc)
-			rc = bootbank_copy(job->bootbank_dir, s->bank, s->cfg, err);
+			rc = bank_dir_copy(job->bootbank_dir, s->bank, s->cfg, err);
 	}
 	if (!rc && s->sign)
 		rc = efiboot_sign_bootbank_kernel(job->efi, s->bank, s->cfg, err);

@@ -228,7 +228,7 @@ static void read_config(void)
 	size_t len = 0;
 
 	if (rh_read_file("/proc/cmdline", MAX_FILE, &buf, &len, &err) == 0) {
-		if (cmdline_parse(buf, len, &cmd, &err) < 0) {
+		if (cmdline_parse(buf, len, CMDLINE_BANK | CMDLINE_BREAK, &cmd, &err) < 0) {
 			say("%s (ignored)", err.msg);
 			rh_err_clear(&err);
 		}

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramdisk/init/cmdline.h"
+#include "cmdline.h"
 #include "ramdisk/init/initconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rh_err err = { 0 };
 	unsigned i;
 
-	if (cmdline_parse((const char *)data, size, &cmd, &err) == 0 && cmd.bank > 9)
+	if (cmdline_parse((const char *)data, size, CMDLINE_BANK | CMDLINE_BREAK, &cmd, &err) == 0 && cmd.bank > 9)
 		abort();
 	rh_err_clear(&err);
 	if (initconf_parse((const char *)data, size, "init.conf", &c, &err) < 0) {

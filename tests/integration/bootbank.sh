@@ -454,8 +454,9 @@ scan_finds_the_disk() {
 }
 
 default_scan_skips_loop_devices() {
-	# without RAMHOST_DISKS the scan reads RAMHOST_SYS_BLOCK and leaves loop, ram, zram, fd and sr devices out
-	mkdir -p "$T/sys/loop3/queue" "$T/sys/ram0" "$T/sys/zram0" "$T/sys/sr0" "$T/sys/fd0" "$T/sys/nosuchdisk"
+	# without RAMHOST_DISKS the scan reads RAMHOST_SYS_BLOCK and leaves loop, ram, zram, fd, sr, md, dm and nbd out
+	mkdir -p "$T/sys/loop3/queue" "$T/sys/ram0" "$T/sys/zram0" "$T/sys/sr0" "$T/sys/fd0" "$T/sys/md0" "$T/sys/dm-0" \
+		"$T/sys/nbd0" "$T/sys/nosuchdisk"
 	echo "ramhost.bank=1 ramhost.bankuuid=99999999-9999-4999-8999-999999999999" >"$T/cmdline"
 	export RAMHOST_PROC_CMDLINE=$T/cmdline RAMHOST_SYS_BLOCK=$T/sys
 	unset RAMHOST_DISKS

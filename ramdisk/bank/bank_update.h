@@ -1,4 +1,4 @@
-/* bootbank_update.h: `ramhost bootbank update PROFILE|DIR` — a new image into the bank that did not boot.
+/* bank_update.h: `ramhost bootbank update PROFILE|DIR` — a new image into the bank that did not boot.
  *
  * The running host keeps its booted bank untouched and rewrites the other one (ESXi's altbootbank), then lets
  * the loader's bank rules (lib/bank.h) roll forward or back: the new bank gets `updated=` the booted bank's
@@ -14,34 +14,34 @@
  *   3. the new boot.cfg written to boot.cfg.tmp, fsync'd and renamed into place, directory fsync'd, syncfs:
  *      the commit point for UEFI — before it the bank is missing, after it complete and preferred;
  *   4. the ESP's /syslinux/syslinux.cfg DEFAULT switched to the new bank (temp file, fsync, rename): the commit
- *      point for BIOS (SYSLINUX cannot read boot.cfg; see bootbank_esp.h).
+ *      point for BIOS (SYSLINUX cannot read boot.cfg; see bank_esp.h).
  * The bank's SYSLINUX boot sector and /syslinux/ldlinux.* (installed by the image builder) are kept. */
-#ifndef RAMHOST_RAMDISK_BOOTBANK_UPDATE_H
-#define RAMHOST_RAMDISK_BOOTBANK_UPDATE_H
+#ifndef RAMHOST_RAMDISK_BANK_UPDATE_H
+#define RAMHOST_RAMDISK_BANK_UPDATE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bootbank.h"
+#include "bank_disk.h"
 #include "bootcfg.h"
 #include "err.h"
 
-typedef void (*bootbank_update_progress_fn)(void *ctx, const char *msg);
+typedef void (*bank_update_progress_fn)(void *ctx, const char *msg);
 
-struct bootbank_update_opts {
+struct bank_update_opts {
 	const char *source;        /* a bootbank directory, or a profile file (built here first) */
 	int dry_run;               /* check the source and the banks, write nothing, save nothing */
 	int no_state_save;         /* do not run `ramhost state save --if-changed` first */
 	const char *self;          /* the ramhost binary for `state save`; NULL: /proc/self/exe */
-	bootbank_update_progress_fn progress;   /* one line per step (no newline); may be NULL */
+	bank_update_progress_fn progress;   /* one line per step (no newline); may be NULL */
 	void *progress_ctx;
 };
 
-struct bootbank_update_result {
+struct bank_update_result {
 	const char *source_kind;        /* "dir" or "profile" */
-	char disk[BOOTBANK_DEV_MAX];
+	char disk[BANK_DISK_DEV_MAX];
 	int booted, target;             /* bank numbers */
-	char target_dev[BOOTBANK_DEV_MAX];
+	char target_dev[BANK_DISK_DEV_MAX];
 	char target_uuid[37];
 	uint64_t updated;               /* the new bank's updated= */
 	char build[BOOTCFG_MAX_TEXT];   /* the new bank's build= */
@@ -55,22 +55,22 @@ struct bootbank_update_result {
 
 /* Does the whole update (see the top of this file). A failure before step 1 writes nothing; a failure after it
  * leaves the other bank without boot.cfg (not bootable), the booted bank untouched either way. */
-int bootbank_update(const struct bootbank_update_opts *o, struct bootbank_update_result *ret, struct rh_err *err);
+int bank_update(const struct bank_update_opts *o, struct bank_update_result *ret, struct rh_err *err);
 
 /* Checks a source bootbank directory: boot.cfg parses, kernel and modules are plain file names (not boot.cfg,
  * bootcfg.cpio or syslinux) and every one matches its hash.NAME. *ret gets the boot.cfg, *ret_bytes the sizes. */
-int bootbank_update_check_source(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err);
+int bank_update_source_check(const char *dir, struct bootcfg *ret, uint64_t *ret_bytes, struct rh_err *err);
 
 /* The boot.cfg of the new bank: src with updated = current_updated + 1 and bootstate UPGRADING. -EOVERFLOW
  * when current_updated cannot grow. Pure. */
-int bootbank_update_cfg(const struct bootcfg *src, uint64_t current_updated, struct bootcfg *ret);
+int bank_update_cfg(const struct bootcfg *src, uint64_t current_updated, struct bootcfg *ret);
 
 /* Steps 1-3 on a mounted bank directory dst (bank number bank, partition GUID bankuuid; label names it in
  * messages): from the checked source directory src whose boot.cfg is new_cfg's files. *ret_syslinux is 1 when
  * dst has SYSLINUX installed (/syslinux/ldlinux.sys) and its syslinux.cfg was rewritten. Refuses (-ENOSPC,
  * before writing anything) when the files would not fit once the old ones are gone. */
-int bootbank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
-			       unsigned bank, const char *bankuuid, bootbank_update_progress_fn progress, void *ctx,
+int bank_update_write_bank(const char *src, const struct bootcfg *new_cfg, const char *dst, const char *label,
+			       unsigned bank, const char *bankuuid, bank_update_progress_fn progress, void *ctx,
 			       int *ret_syslinux, struct rh_err *err);
 
 

@@ -1,5 +1,5 @@
-/* test_bootbank_update.c: `bootbank update`'s pure parts and its bank writer on plain directories (no root, no
- * FAT): the ESP syslinux.cfg parser and formatter, the new boot.cfg, the source check, and a bank rewritten
+/* test_bank_update.c: `bootbank update`'s pure parts and its bank writer on plain directories (no root, no
+ * FAT): the new boot.cfg, the source check, and a bank rewritten
  * from a source bootbank with old files removed, hashes read back, bootcfg.cpio and syslinux.cfg derived. */
 #include <errno.h>
 #include <stdint.h>
@@ -11,71 +11,9 @@
 
 #include "bootcfg.h"
 #include "fileio.h"
-#include "ramdisk/bank/bootbank_esp.h"
-#include "ramdisk/bank/bootbank_update.h"
+#include "ramdisk/bank/bank_update.h"
 #include "sha256.h"
 #include "unit.h"
-
-static void test_esp_parse(void)
-{
-	static const struct {
-		const char *text;
-		int rc, bank;
-		const char *label, *serial;
-		long timeout;
-	} t[] = {
-		{ "SERIAL 0 115200\nDEFAULT bootbank\nPROMPT 0\nTIMEOUT 0\n\nLABEL bootbank\n  COM32 chain.c32\n", 0, 1,
-		  "bootbank", "0 115200", 0 },
-		{ "  default altbootbank\r\ntimeout 50\n", 0, 2, "altbootbank", "", 50 },
-		{ "# DEFAULT bootbank\nDEFAULT other\nDEFAULT altbootbank\n", 0, 2, "altbootbank", "", 0 },
-		{ "DEFAULT menu.c32\n", 0, 0, "menu.c32", "", 0 },
-		{ "LABEL bootbank\n", -EINVAL, 0, NULL, NULL, 0 },
-		{ "DEFAULT\n", -EINVAL, 0, NULL, NULL, 0 },
-		{ "DEFAULT bootbank\nTIMEOUT x\n", -EINVAL, 0, NULL, NULL, 0 },
-		{ "DEFAULT bootbank\nTIMEOUT -1\n", -EINVAL, 0, NULL, NULL, 0 },
-		{ "DEFAULT aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", -EINVAL, 0, NULL, NULL,
-		  0 },
-		{ "", -EINVAL, 0, NULL, NULL, 0 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct bootbank_esp_cfg c;
-		int rc = bootbank_esp_parse(t[i].text, strlen(t[i].text), &c);
-
-		CHECK(rc == t[i].rc);
-		if (rc || t[i].rc)
-			continue;
-		CHECK(c.default_bank == t[i].bank);
-		CHECK_STR(c.default_label, t[i].label);
-		CHECK_STR(c.serial, t[i].serial);
-		CHECK(c.timeout == t[i].timeout);
-	}
-}
-
-static void test_esp_format(void)
-{
-	struct bootbank_esp_cfg old, back;
-	char buf[2048];
-	long len;
-
-	memset(&old, 0, sizeof(old));
-	snprintf(old.serial, sizeof(old.serial), "1 9600");
-	old.timeout = 35;
-	len = bootbank_esp_format(&old, 2, buf, sizeof(buf));
-	CHECK(len > 0);
-	CHECK(bootbank_esp_parse(buf, (size_t)len, &back) == 0);
-	CHECK(back.default_bank == 2);
-	CHECK_STR(back.serial, "1 9600");
-	CHECK(back.timeout == 40);   /* whole seconds, rounded up */
-	CHECK(strstr(buf, "LABEL bootbank\n  COM32 chain.c32\n  APPEND label=bootbank\n") != NULL);
-	CHECK(strstr(buf, "LABEL altbootbank\n") != NULL);
-	len = bootbank_esp_format(NULL, 1, buf, sizeof(buf));
-	CHECK(len > 0 && bootbank_esp_parse(buf, (size_t)len, &back) == 0 && back.default_bank == 1);
-	CHECK_STR(back.serial, "0 115200");
-	CHECK(bootbank_esp_format(NULL, 3, buf, sizeof(buf)) == -EINVAL);
-	CHECK(bootbank_esp_format(NULL, 1, buf, 10) == -E2BIG);
-}
 
 static void test_update_cfg(void)
 {
@@ -94,7 +32,7 @@ static void test_update_cfg(void)
 		src.updated = 9;
 		snprintf(src.build, sizeof(src.build), "b-1");
 		memset(&out, 0, sizeof(out));
-		CHECK(bootbank_update_cfg(&src, t[i].current, &out) == t[i].rc);
+		CHECK(bank_update_cfg(&src, t[i].current, &out) == t[i].rc);
 		if (!t[i].rc) {
 			CHECK(out.updated == t[i].updated && out.bootstate == BOOTSTATE_UPGRADING);
 			CHECK_STR(out.build, "b-1");
@@ -189,7 +127,7 @@ static void test_check_source(void)
 		make_source(dir, t[i].bad, "b-2");
 		if (t[i].cfg)
 			put(dir, "boot.cfg", t[i].cfg);
-		rc = bootbank_update_check_source(dir, &cfg, &bytes, &err);
+		rc = bank_update_source_check(dir, &cfg, &bytes, &err);
 		CHECK(rc == t[i].rc);
 		if (t[i].msg && !strstr(err.msg, t[i].msg)) {
 			fprintf(stderr, "  case %zu: error '%s' lacks '%s'\n", i, err.msg, t[i].msg);
@@ -230,9 +168,9 @@ static void test_write_bank(void)
 			put(dst, "syslinux/ldlinux.sys", "boot code\n");
 			put(dst, "syslinux/syslinux.cfg", "old\n");
 		}
-		CHECK(bootbank_update_check_source(src, &cfg, &bytes, &err) == 0);
-		CHECK(bootbank_update_cfg(&cfg, 4, &newcfg) == 0);
-		CHECK(bootbank_update_write_bank(src, &newcfg, dst, "TESTBANK", 2, "0fc63daf-8483-4772-8e79-3d69d8477de4",
+		CHECK(bank_update_source_check(src, &cfg, &bytes, &err) == 0);
+		CHECK(bank_update_cfg(&cfg, 4, &newcfg) == 0);
+		CHECK(bank_update_write_bank(src, &newcfg, dst, "TESTBANK", 2, "0fc63daf-8483-4772-8e79-3d69d8477de4",
 						 NULL, NULL, &has, &err) == 0);
 		if (err.rc)
 			fprintf(stderr, "  %s\n", err.msg);
@@ -281,10 +219,10 @@ static void test_write_bank_no_space_writes_nothing(void)
 	CHECK(mkdtemp(src) && mkdtemp(dst));
 	make_source(src, 0, "b-3");
 	put(dst, "boot.cfg", "bootstate=0\nupdated=1\nkernel=vmlinuz\n");
-	CHECK(bootbank_update_check_source(src, &cfg, &bytes, &err) == 0);
-	CHECK(bootbank_update_cfg(&cfg, 1, &newcfg) == 0);
+	CHECK(bank_update_source_check(src, &cfg, &bytes, &err) == 0);
+	CHECK(bank_update_cfg(&cfg, 1, &newcfg) == 0);
 	snprintf(newcfg.modules[1].name, sizeof(newcfg.modules[1].name), "gone.tdk");
-	CHECK(bootbank_update_write_bank(src, &newcfg, dst, "TESTBANK", 1, "0fc63daf-8483-4772-8e79-3d69d8477de4", NULL,
+	CHECK(bank_update_write_bank(src, &newcfg, dst, "TESTBANK", 1, "0fc63daf-8483-4772-8e79-3d69d8477de4", NULL,
 					 NULL, &has, &err) == -ENOENT);
 	text = get(dst, "boot.cfg");
 	CHECK_STR(text, "bootstate=0\nupdated=1\nkernel=vmlinuz\n");
@@ -293,13 +231,57 @@ static void test_write_bank_no_space_writes_nothing(void)
 	rm_rf(dst);
 }
 
+/* RAMHOST_FAIL_AT=bank-update:STEP at every step of the write: before "clear" the old boot.cfg is intact, from
+ * "clear" on the bank has none (missing for every loader) and never a new one before "commit". */
+static void test_write_bank_fault_injection(void)
+{
+	static const struct {
+		const char *step;
+		int old_cfg_kept;
+	} t[] = {
+		{ "format", 1 }, { "check-space", 1 }, { "clear", 1 }, { "copy", 0 }, { "derive", 0 }, { "commit", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char src[] = "/tmp/test_bbsrc.XXXXXX", dst[] = "/tmp/test_bbdst.XXXXXX", at[64], want[64], *text;
+		static struct bootcfg cfg, newcfg;
+		struct rh_err err = { 0, "" };
+		uint64_t bytes;
+		int has = 7;
+
+		CHECK(mkdtemp(src) && mkdtemp(dst));
+		make_source(src, 0, "b-4");
+		put(dst, "boot.cfg", "bootstate=0\nupdated=1\nkernel=vmlinuz\n");
+		CHECK(bank_update_source_check(src, &cfg, &bytes, &err) == 0);
+		CHECK(bank_update_cfg(&cfg, 1, &newcfg) == 0);
+		snprintf(at, sizeof(at), "bank-update:%s", t[i].step);
+		setenv("RAMHOST_FAIL_AT", at, 1);
+		CHECK(bank_update_write_bank(src, &newcfg, dst, "TESTBANK", 1, "0fc63daf-8483-4772-8e79-3d69d8477de4",
+					     NULL, NULL, &has, &err) == -EIO);
+		unsetenv("RAMHOST_FAIL_AT");
+		snprintf(want, sizeof(want), "%s: failure injected", t[i].step);
+		CHECK(strstr(err.msg, want) != NULL);
+		CHECK(has == 7);
+		text = get(dst, "boot.cfg");
+		if (t[i].old_cfg_kept)
+			CHECK(text && !strcmp(text, "bootstate=0\nupdated=1\nkernel=vmlinuz\n"));
+		else
+			CHECK(text == NULL);
+		if ((text != NULL) != t[i].old_cfg_kept)
+			fprintf(stderr, "  step %s: boot.cfg %s\n", t[i].step, text ? "present" : "absent");
+		free(text);
+		rm_rf(src);
+		rm_rf(dst);
+	}
+}
+
 int main(void)
 {
-	RUN(test_esp_parse);
-	RUN(test_esp_format);
 	RUN(test_update_cfg);
 	RUN(test_check_source);
 	RUN(test_write_bank);
 	RUN(test_write_bank_no_space_writes_nothing);
+	RUN(test_write_bank_fault_injection);
 	UNIT_EXIT();
 }

@@ -1,0 +1,134 @@
+/* cmdline.c: the kernel command line's ramhost.* words (see cmdline.h). */
+#include "cmdline.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "gpt.h"
+
+#define SHOWN_MAX 80   /* a word is quoted in a message up to this many bytes */
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int cmdline_next_word(const char *buf, size_t len, size_t *pos, const char **ret_word, size_t *ret_len)
+{
+	size_t i = *pos, start;
+	int quoted = 0;
+
+	while (i < len && buf[i] && is_blank(buf[i]))
+		i++;
+	if (i == len || !buf[i]) {
+		*pos = i;
+		return 0;
+	}
+	start = i;
+	while (i < len && buf[i] && (quoted || !is_blank(buf[i]))) {
+		if (buf[i] == '"')
+			quoted = !quoted;
+		i++;
+	}
+	*ret_word = buf + start;
+	*ret_len = i - start;
+	*pos = i;
+	return 1;
+}
+
+static int word_is(const char *w, size_t len, const char *s)
+{
+	return strlen(s) == len && !memcmp(w, s, len);
+}
+
+/* The value of w when it starts with key ("ramhost.bank="), else NULL. */
+static const char *value_of(const char *w, size_t len, const char *key, size_t *ret_vlen)
+{
+	size_t klen = strlen(key);
+
+	if (len < klen || memcmp(w, key, klen))
+		return NULL;
+	*ret_vlen = len - klen;
+	return w + klen;
+}
+
+static int word_bank(struct cmdline *c, const char *w, size_t len, const char *v, size_t vlen, struct rh_err *err)
+{
+	if (vlen != 1 || v[0] < '0' || v[0] > '9')
+		return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not ramhost.bank=<0-9>",
+			       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w);
+	c->bank = (unsigned)(v[0] - '0');
+	return 0;
+}
+
+static int word_bankuuid(struct cmdline *c, const char *w, size_t len, const char *v, size_t vlen,
+			 struct rh_err *err)
+{
+	uint8_t g[16];
+	char s[37];
+
+	if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {   /* ramhost.bankuuid="..." */
+		v++;
+		vlen -= 2;
+	}
+	if (vlen == 36) {
+		memcpy(s, v, 36);
+		s[36] = '\0';
+		if (gpt_guid_from_str(s, g) == 0) {
+			gpt_guid_to_str(g, c->uuid);
+			c->has_uuid = 1;
+			return 0;
+		}
+	}
+	return rh_errf(err, -EINVAL,
+		       "kernel command line: '%.*s' is not ramhost.bankuuid=xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+		       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w);
+}
+
+static int word_break(struct cmdline *c, const char *w, size_t len, struct rh_err *err)
+{
+	if (word_is(w, len, "ramhost.break") || word_is(w, len, "ramhost.break=1")) {
+		c->brk = 1;
+		return 0;
+	}
+	if (word_is(w, len, "ramhost.break=0")) {
+		c->brk = 0;
+		return 0;
+	}
+	if (len >= strlen("ramhost.break=") && !memcmp(w, "ramhost.break=", strlen("ramhost.break=")))
+		return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not ramhost.break[=0|1]",
+			       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w);
+	return 0;
+}
+
+/* Handles one word w[0..len) for the keys in mask. */
+static int apply_word(struct cmdline *c, unsigned mask, const char *w, size_t len, struct rh_err *err)
+{
+	const char *v;
+	size_t vlen;
+
+	if ((mask & CMDLINE_BANK) && (v = value_of(w, len, "ramhost.bank=", &vlen)))
+		return word_bank(c, w, len, v, vlen, err);
+	if ((mask & CMDLINE_BANKUUID) && (v = value_of(w, len, "ramhost.bankuuid=", &vlen)))
+		return word_bankuuid(c, w, len, v, vlen, err);
+	if (mask & CMDLINE_BREAK)
+		return word_break(c, w, len, err);
+	return 0;
+}
+
+int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *ret, struct rh_err *err)
+{
+	struct cmdline c;
+	const char *w;
+	size_t pos = 0, wlen;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	while (cmdline_next_word(buf, len, &pos, &w, &wlen)) {
+		rc = apply_word(&c, mask, w, wlen, err);
+		if (rc < 0)
+			return rc;
+	}
+	*ret = c;
+	return 0;
+}

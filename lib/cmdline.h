@@ -1,0 +1,40 @@
+/* cmdline.h: the one parser of the kernel command line's ramhost.* words (/proc/cmdline), used by init, the
+ * bank commands, the state partition finder and the installer.
+ *
+ *   ramhost.bank=N          the boot bank the loader booted from (0-9; the ISO passes 1); 0 when absent
+ *   ramhost.bankuuid=GUID   the GPT unique GUID of the bank partition booted from (disk boots only; "..." allowed)
+ *   ramhost.break[=0|1]     init: drop to the emergency shell before switch_root
+ *
+ * Words are separated by spaces, tabs or newlines; a double-quoted part may hold blanks (as the kernel allows:
+ * foo="a b"); a NUL ends the line. Other words are ignored. Each caller names the keys it acts on (CMDLINE_*):
+ * a malformed word for a key the caller does not use is ignored, so that (for example) a bad ramhost.break does
+ * not stop `bootbank status`. Pure (buf, len): unit-tested and fuzzed. */
+#ifndef RAMHOST_CMDLINE_H
+#define RAMHOST_CMDLINE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CMDLINE_BANK     0x1u   /* ramhost.bank= */
+#define CMDLINE_BANKUUID 0x2u   /* ramhost.bankuuid= */
+#define CMDLINE_BREAK    0x4u   /* ramhost.break */
+
+struct cmdline {
+	unsigned bank;  /* ramhost.bank=N, 0 when absent */
+	int has_uuid;   /* ramhost.bankuuid= was given (a disk boot) */
+	char uuid[37];  /* lowercase 8-4-4-4-12 */
+	int brk;        /* ramhost.break */
+};
+
+/* Parses buf[0..len) into *ret (zeroed first, set only on success) for the keys in mask. A malformed word of one
+ * of those keys (ramhost.bank=x, a bank above 9, a GUID that is not one, ramhost.break=yes) is -EINVAL with err
+ * naming the word ("kernel command line: '...' is not ..."). */
+int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *ret, struct rh_err *err);
+
+/* The word iterator the parser uses, for a caller with keys of its own (the installer's ramhost.install=): from
+ * *pos, skips blanks and stores the next word (quotes kept) in *ret_word / *ret_len, advancing *pos past it.
+ * Returns 1 for a word, 0 at the end of the line (len, or a NUL). */
+int cmdline_next_word(const char *buf, size_t len, size_t *pos, const char **ret_word, size_t *ret_len);
+
+#endif

@@ -1,0 +1,109 @@
+/* test_cmdline.c: lib/cmdline.c, the kernel command line's ramhost.* words, table-driven: init's keys (bank,
+ * break) and the banks' keys (bank, bankuuid), each with the mask its caller passes. */
+#include <errno.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "unit.h"
+
+#define G1 "0fc63daf-8483-4772-8e79-3d69d8477de4"
+#define G2 "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+#define INIT_KEYS (CMDLINE_BANK | CMDLINE_BREAK)
+#define BANK_KEYS (CMDLINE_BANK | CMDLINE_BANKUUID)
+
+static void test_cmdline_table(void)
+{
+	static const struct {
+		unsigned mask;
+		const char *text;
+		int rc;
+		unsigned bank;
+		int brk;
+		int has_uuid;
+		const char *uuid;
+		const char *msg;   /* substring of the error */
+	} t[] = {
+		/* init: ramhost.bank and ramhost.break */
+		{ INIT_KEYS, "", 0, 0, 0, 0, "", NULL },
+		{ INIT_KEYS, "console=ttyS0 panic=-1 ramhost.bank=1\n", 0, 1, 0, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.bank=2 ramhost.break", 0, 2, 1, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.break=1 quiet", 0, 0, 1, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.break ramhost.break=0", 0, 0, 0, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.breakfast", 0, 0, 0, 0, "", NULL },
+		{ INIT_KEYS, "x=\"a ramhost.break b\" ramhost.bank=1", 0, 1, 0, 0, "", NULL },
+		{ INIT_KEYS, "\tramhost.bank=9\t", 0, 9, 0, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.bank=1 ramhost.bank=2", 0, 2, 0, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.bankuuid=nonsense ramhost.bank=1", 0, 1, 0, 0, "", NULL },
+		{ INIT_KEYS, "ramhost.bank=", -EINVAL, 0, 0, 0, "", "kernel command line" },
+		{ INIT_KEYS, "ramhost.bank=10", -EINVAL, 0, 0, 0, "", "kernel command line" },
+		{ INIT_KEYS, "ramhost.bank=x", -EINVAL, 0, 0, 0, "", "kernel command line" },
+		{ INIT_KEYS, "ramhost.break=yes", -EINVAL, 0, 0, 0, "", "is not ramhost.break[=0|1]" },
+		{ INIT_KEYS, "ramhost.break=", -EINVAL, 0, 0, 0, "", "is not ramhost.break[=0|1]" },
+		/* the banks: ramhost.bank and ramhost.bankuuid */
+		{ BANK_KEYS, "", 0, 0, 0, 0, "", NULL },
+		{ BANK_KEYS, "console=ttyS0 ramhost.bank=1\n", 0, 1, 0, 0, "", NULL },
+		{ BANK_KEYS, "ramhost.bank=2 ramhost.bankuuid=" G1, 0, 2, 0, 1, G1, NULL },
+		{ BANK_KEYS, "ramhost.bankuuid=0FC63DAF-8483-4772-8E79-3D69D8477DE4 ramhost.bank=1", 0, 1, 0, 1, G1, NULL },
+		{ BANK_KEYS, "ramhost.bankuuid=\"" G2 "\"", 0, 0, 0, 1, G2, NULL },
+		{ BANK_KEYS, "quiet\tramhost.bank=1\tramhost.bankuuid=" G1 " ramhost.bankuuid=" G2, 0, 1, 0, 1, G2, NULL },
+		{ BANK_KEYS, "foo=\"ramhost.bank=x y\" ramhost.bank=2", 0, 2, 0, 0, "", NULL },
+		{ BANK_KEYS, "ramhost.bankuuidx=1 ramhost.banks=3", 0, 0, 0, 0, "", NULL },
+		{ BANK_KEYS, "ramhost.break=yes ramhost.bank=1", 0, 1, 0, 0, "", NULL },
+		{ BANK_KEYS, "ramhost.bank=x", -EINVAL, 0, 0, 0, "", "'ramhost.bank=x' is not ramhost.bank=<0-9>" },
+		{ BANK_KEYS, "ramhost.bank=12", -EINVAL, 0, 0, 0, "", "ramhost.bank=12" },
+		{ BANK_KEYS, "ramhost.bankuuid=", -EINVAL, 0, 0, 0, "", "'ramhost.bankuuid=' is not" },
+		{ BANK_KEYS, "ramhost.bankuuid=0fc63daf-8483-4772-8e79-3d69d8477de", -EINVAL, 0, 0, 0, "",
+		  "not ramhost.bankuuid" },
+		{ BANK_KEYS, "ramhost.bankuuid=0fc63daf-8483-4772-8e79-3d69d8477dex", -EINVAL, 0, 0, 0, "", "8477dex" },
+		{ BANK_KEYS, "ramhost.bankuuid=0fc63daf+8483-4772-8e79-3d69d8477de4", -EINVAL, 0, 0, 0, "", "not ramhost" },
+		/* a NUL ends the line */
+		{ BANK_KEYS, "ramhost.bank=1\0ramhost.bank=x", 0, 1, 0, 0, "", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cmdline c = { 7, 7, "x", 7 };
+		struct rh_err err = { 0, "" };
+		size_t len = strlen(t[i].text);
+		int rc;
+
+		if (i == sizeof(t) / sizeof(t[0]) - 1)
+			len = sizeof("ramhost.bank=1\0ramhost.bank=x") - 1;
+		rc = cmdline_parse(t[i].text, len, t[i].mask, &c, &err);
+		if (rc != t[i].rc)
+			fprintf(stderr, "  row %zu: rc %d (%s)\n", i, rc, err.msg);
+		CHECK(rc == t[i].rc);
+		if (rc == 0) {
+			CHECK(c.bank == t[i].bank);
+			CHECK(c.brk == t[i].brk);
+			CHECK(c.has_uuid == t[i].has_uuid);
+			if (t[i].has_uuid)
+				CHECK_STR(c.uuid, t[i].uuid);
+		} else {
+			CHECK(c.bank == 7 && c.brk == 7 && c.has_uuid == 7);   /* untouched on failure */
+			CHECK(strstr(err.msg, t[i].msg) != NULL);
+			if (!strstr(err.msg, t[i].msg))
+				fprintf(stderr, "  row %zu: '%s'\n", i, err.msg);
+		}
+	}
+}
+
+static void test_next_word(void)
+{
+	static const char line[] = "  a=\"b c\"\td\n";
+	const char *w;
+	size_t pos = 0, n;
+
+	CHECK(cmdline_next_word(line, sizeof(line) - 1, &pos, &w, &n) == 1);
+	CHECK(n == 7 && !memcmp(w, "a=\"b c\"", 7));
+	CHECK(cmdline_next_word(line, sizeof(line) - 1, &pos, &w, &n) == 1);
+	CHECK(n == 1 && w[0] == 'd');
+	CHECK(cmdline_next_word(line, sizeof(line) - 1, &pos, &w, &n) == 0);
+}
+
+int main(void)
+{
+	RUN(test_cmdline_table);
+	RUN(test_next_word);
+	UNIT_EXIT();
+}
