@@ -1,5 +1,5 @@
 /* cmd_image.c: `ramhost image build|iso|disk|check`, the front end of the image builder. Prints; the library
- * below it (profile.c, bootbank.c, iso.c) does not. */
+ * below it (profile.c, bank_build.c, iso.c) does not. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>

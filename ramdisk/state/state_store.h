@@ -105,7 +105,7 @@ int state_boot(const char *root, const char *store, struct state_boot_result *re
 int state_part_pick(const struct gpt_disk *d, const uint8_t bank_uuid[16], uint32_t *ret_partno);
 
 /* Finds the state partition of the boot disk from ramhost.bankuuid (kernel command line; RAMHOST_PROC_CMDLINE,
- * RAMHOST_DISKS and RAMHOST_SYS_BLOCK redirect as for bootbank.h). Returns 0 with ret_dev (cap) set, or -ENOENT
+ * RAMHOST_DISKS and RAMHOST_SYS_BLOCK redirect as for lib/host/disks.h). Returns 0 with ret_dev (cap) set, or -ENOENT
  * with why (cap) saying what is missing (no bankuuid: booted from an ISO; no "state" partition), or another
  * negative errno with err. */
 int state_part_find(char *ret_dev, size_t cap, char *why, size_t whycap, struct rh_err *err);
