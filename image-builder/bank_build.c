@@ -149,8 +149,6 @@ static int find_kernel(const struct profile *p, struct kernel_src *k, struct rh_
 static int find_init(const struct bank_build_opts *o, char *buf, size_t cap, struct rh_err *err)
 {
 	const char *env = getenv("RAMHOST_INIT");
-	char exe[PATH_MAX];
-	ssize_t n;
 	int st;
 
 	if (o->init)
@@ -158,13 +156,9 @@ static int find_init(const struct bank_build_opts *o, char *buf, size_t cap, str
 	else if (env && *env)
 		snprintf(buf, cap, "%s", env);
 	else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n < 0)
-			return rh_errf(err, -errno, "/proc/self/exe: %s", strerror(errno));
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		if ((size_t)snprintf(buf, cap, "%s/init", exe) >= cap)
-			return rh_errf(err, -ENAMETOOLONG, "init path too long");
+		int rc = fs_beside_self("init", buf, cap, err);
+		if (rc < 0)
+			return rc;
 	}
 	st = base_elf_is_static(buf);
 	if (st == -ENOENT)

@@ -44,8 +44,6 @@ static int is_efi_app(const char *path)
 int efiboot_find_loader(const struct efiboot_opts *o, char *buf, size_t cap, struct rh_err *err)
 {
 	const char *env = getenv("RAMHOST_EFI"), *how;
-	char exe[PATH_MAX];
-	ssize_t n;
 	int ok;
 
 	if (o->loader) {
@@ -55,13 +53,9 @@ int efiboot_find_loader(const struct efiboot_opts *o, char *buf, size_t cap, str
 		snprintf(buf, cap, "%s", env);
 		how = "$RAMHOST_EFI";
 	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n < 0)
-			return rh_errf(err, -errno, "/proc/self/exe: %s", strerror(errno));
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		if ((size_t)snprintf(buf, cap, "%s/ramhost.efi", exe) >= cap)
-			return rh_errf(err, -ENAMETOOLONG, "loader path too long");
+		ok = fs_beside_self("ramhost.efi", buf, cap, err);
+		if (ok < 0)
+			return ok;
 		how = "next to the ramhost binary";
 	}
 	ok = is_efi_app(buf);

@@ -17,6 +17,7 @@
  *   - at most GPT_MAX_PARTS used entries (more is -GPT_ENOTSUP: refused rather than silently truncated).
  * Any failure of the primary (LBA 1) makes us try the backup (the last LBA), checked the same way. */
 #include "gpt.h"
+#include "hex.h"
 
 #define ENTRY_MIN 128u
 #define HDR_MIN 92u
@@ -303,27 +304,15 @@ void gpt_guid_to_str(const uint8_t g[16], char out[37])
 {
 	/* byte order of the text groups: 4 bytes LE, 2 LE, 2 LE, then 2 + 6 in disk order */
 	static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
-	static const char hex[] = "0123456789abcdef";
 	unsigned i, o = 0;
 
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			out[o++] = '-';
-		out[o++] = hex[g[order[i]] >> 4];
-		out[o++] = hex[g[order[i]] & 15];
+		out[o++] = hex_digits[g[order[i]] >> 4];
+		out[o++] = hex_digits[g[order[i]] & 15];
 	}
 	out[o] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int gpt_guid_from_str(const char *s, uint8_t out[16])
@@ -341,10 +330,10 @@ int gpt_guid_from_str(const char *s, uint8_t out[16])
 				return -GPT_EINVAL;
 			pos++;
 		}
-		hi = hexval(s[pos]);
+		hi = hex_value(s[pos]);
 		if (hi < 0)
 			return -GPT_EINVAL;
-		lo = hexval(s[pos + 1]);   /* s[pos] was not NUL, so s[pos + 1] is readable */
+		lo = hex_value(s[pos + 1]);   /* s[pos] was not NUL, so s[pos + 1] is readable */
 		if (lo < 0)
 			return -GPT_EINVAL;
 		pos += 2;

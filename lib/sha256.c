@@ -1,5 +1,6 @@
 /* sha256.c: SHA-256 per FIPS 180-4. Freestanding (see sha256.h). */
 #include "sha256.h"
+#include "hex.h"
 
 #define RH_EINVAL 22
 
@@ -109,25 +110,13 @@ void sha256_buf(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
 
 void sha256_to_hex(const uint8_t digest[SHA256_DIGEST_LEN], char out[SHA256_HEX_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned i;
 
 	for (i = 0; i < SHA256_DIGEST_LEN; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
+		out[2 * i] = hex_digits[digest[i] >> 4];
+		out[2 * i + 1] = hex_digits[digest[i] & 15];
 	}
 	out[SHA256_HEX_LEN] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int sha256_from_hex(const char *s, size_t len, uint8_t ret[SHA256_DIGEST_LEN])
@@ -138,7 +127,7 @@ int sha256_from_hex(const char *s, size_t len, uint8_t ret[SHA256_DIGEST_LEN])
 	if (len != SHA256_HEX_LEN)
 		return -RH_EINVAL;
 	for (i = 0; i < SHA256_DIGEST_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -RH_EINVAL;
 		tmp[i] = (uint8_t)(hi << 4 | lo);

@@ -401,3 +401,17 @@ int fs_install_file(const char *tmp, const char *out, struct rh_err *err)
 		*(slash == dir ? slash + 1 : slash) = '\0';
 	return fs_sync_dir(slash ? dir : ".", err);
 }
+
+int fs_beside_self(const char *name, char *buf, size_t cap, struct rh_err *err)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return rh_errf(err, -errno, "/proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	if ((size_t)snprintf(buf, cap, "%s/%s", exe, name) >= cap)
+		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", exe, name);
+	return 0;
+}

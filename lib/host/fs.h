@@ -46,6 +46,10 @@ int fs_run_capture(char *const argv[], size_t max, char **ret_out, struct rh_err
 /* The ramhost cache directory: $RAMHOST_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/ramhost. */
 int fs_cache_dir(char *buf, size_t cap, struct rh_err *err);
 
+/* The path of the file name in the directory of the running binary (/proc/self/exe), into buf (cap bytes):
+ * where `make` puts init and ramhost.efi beside ramhost. */
+int fs_beside_self(const char *name, char *buf, size_t cap, struct rh_err *err);
+
 /* Joins a and b with one '/' into buf; -ENAMETOOLONG when it does not fit. */
 int fs_join(char *buf, size_t cap, const char *a, const char *b, struct rh_err *err);
 
