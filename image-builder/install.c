@@ -271,18 +271,7 @@ static int part_node(struct job *j, unsigned n, char *dev, size_t cap)
 
 static int install_mount_dir(char *buf, size_t cap, struct rh_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	if ((size_t)snprintf(buf, cap, "%s/install.XXXXXX", tmp && *tmp ? tmp : "/run/ramhost") >= cap)
-		return rh_errf(err, -ENAMETOOLONG, "TMPDIR too long");
-	{
-		char parent[PATH_MAX];
-		snprintf(parent, sizeof(parent), "%s", tmp && *tmp ? tmp : "/run/ramhost");
-		rh_mkdir_p(parent, 0755, NULL);
-	}
-	if (!mkdtemp(buf))
-		return rh_errf(err, -errno, "%s: %s", buf, strerror(errno));
-	return 0;
+	return fs_host_work_dir("install", buf, cap, err);
 }
 
 static int do_mount(struct job *j, const char *dev, const char *dir, const char *type, unsigned long flags)

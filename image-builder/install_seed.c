@@ -76,16 +76,14 @@ static int put(const char *root, const char *path, const char *text, size_t len,
 int install_seed(const struct answer *a, struct install_medium *m, const char *store, const char *ramhost,
 		 struct rh_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
 	char root[PATH_MAX], full[PATH_MAX], *shadow = NULL, *old = NULL, *out = NULL;
 	size_t len, oldlen;
 	unsigned i;
 	int rc;
 
-	snprintf(root, sizeof(root), "%s/install-root.XXXXXX", tmp && *tmp ? tmp : "/run/ramhost");
-	if (!mkdtemp(root))
-		return rh_errf(err, -errno, "%s: %s", root, strerror(errno));
-	rc = 0;
+	rc = fs_host_work_dir("install-root", root, sizeof(root), err);
+	if (rc < 0)
+		return rc;
 	if (a->hostname[0]) {
 		char line[80];
 		snprintf(line, sizeof(line), "%s\n", a->hostname);

@@ -381,6 +381,19 @@ int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct
 	return 0;
 }
 
+int fs_host_work_dir(const char *name, char *buf, size_t cap, struct rh_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *base = tmp && *tmp ? tmp : "/run/ramhost";
+	int rc = rh_mkdir_p(base, 0755, err);
+
+	if (rc < 0) {
+		buf[0] = '\0';
+		return rc;
+	}
+	return fs_work_dir(base, name, buf, cap, err);
+}
+
 int fs_install_file(const char *tmp, const char *out, struct rh_err *err)
 {
 	char dir[PATH_MAX], *slash;

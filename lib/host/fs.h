@@ -57,6 +57,10 @@ int fs_join(char *buf, size_t cap, const char *a, const char *b, struct rh_err *
  * bytes). On failure buf is set to "" so a cleanup path can remove it blindly. */
 int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct rh_err *err);
 
+/* fs_work_dir for the booted host's private directories (mount points, staging): NAME.XXXXXX under $TMPDIR,
+ * else under /run/ramhost, which is created when missing. */
+int fs_host_work_dir(const char *name, char *buf, size_t cap, struct rh_err *err);
+
 /* Commits a finished output: fsyncs tmp, makes it 0644, renames it over out and fsyncs out's directory. The
  * rename is the commit point; before it out is untouched. */
 int fs_install_file(const char *tmp, const char *out, struct rh_err *err);

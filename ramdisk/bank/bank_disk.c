@@ -1,5 +1,6 @@
 /* bank_disk.c: find, mount and read the boot banks of the booted host's boot disk (see bank_disk.h). */
 #include "bank_disk.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,16 +218,10 @@ out:
 
 int bank_disk_mount(const char *dev, int rw, char *ret_dir, struct rh_err *err)
 {
-	const char *base = sysroot_path("TMPDIR", "/run/ramhost");
-	int rc;
+	int rc = fs_host_work_dir("bootbank", ret_dir, PATH_MAX, err);
 
-	rc = rh_mkdir_p(base, 0755, err);
 	if (rc < 0)
 		return rc;
-	if ((size_t)snprintf(ret_dir, PATH_MAX, "%s/bootbank.XXXXXX", base) >= PATH_MAX)
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", base);
-	if (!mkdtemp(ret_dir))
-		return rh_errf(err, -errno, "%s: cannot create a mount directory: %s", base, strerror(errno));
 	if (mount(dev, ret_dir, "vfat", MOUNT_FLAGS | (rw ? 0 : MS_RDONLY), NULL) == 0)
 		return 0;
 	/* already mounted read-write elsewhere: the kernel refuses a read-only mount; the caller only reads */
