@@ -1,4 +1,4 @@
-/* test_disk_layout.c: disk image partition sizing and GUIDs (image-builder/disk.c). */
+/* test_disk.c: disk image partition sizing and GUIDs (image-builder/disk.c). */
 #include <errno.h>
 #include <inttypes.h>
 
