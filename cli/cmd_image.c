@@ -11,6 +11,7 @@
 #include "image-builder/disk.h"
 #include "image-builder/iso.h"
 #include "image-builder/profile.h"
+#include "vib/version.h"
 
 static void usage_main(FILE *f)
 {
@@ -349,7 +350,7 @@ static int cmd_check(int argc, char **argv)
 	if (p->image_profile[0])
 		printf("image-profile=%s\n", p->image_profile);
 	if (profile_has_vibs(p))
-		printf("acceptance=%s\n", p->acceptance[0] ? p->acceptance : "partner");
+		printf("acceptance=%s\n", p->acceptance[0] ? p->acceptance : vib_level_str(VIB_LEVEL_DEFAULT_POLICY));
 	if (p->trust[0])
 		printf("trust=%s\n", p->trust);
 	free(p);

@@ -157,7 +157,7 @@ static int collect_requests(struct vib_image_plan *v)
 		if (j == n)
 			v->reqs[v->nreqs++] = dp->vibs[i];
 	}
-	v->policy = VIB_LEVEL_PARTNER;
+	v->policy = VIB_LEVEL_DEFAULT_POLICY;
 	v->policy_from = "the default";
 	if (p->acceptance[0]) {
 		if (vib_level_parse(p->acceptance, &v->policy) < 0)

@@ -199,7 +199,7 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 	int rc = 0;
 
 	memset(p, 0, sizeof(*p));
-	p->acceptance = VIB_LEVEL_PARTNER;
+	p->acceptance = VIB_LEVEL_DEFAULT_POLICY;
 	if (!name || !*name || strlen(name) >= sizeof(p->name) || strpbrk(name, "/ \t"))
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: bad profile name '%.80s'", base, name ? name : "");
 	else if (acc && vib_level_parse(acc, &p->acceptance) < 0)

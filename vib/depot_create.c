@@ -156,7 +156,7 @@ int depot_profile_parse(const char *buf, size_t len, const char *file, struct de
 	int rc = 0;
 
 	memset(&p, 0, sizeof(p));
-	p.acceptance = VIB_LEVEL_PARTNER;
+	p.acceptance = VIB_LEVEL_DEFAULT_POLICY;
 	while (pos < len && !rc) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;

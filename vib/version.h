@@ -22,6 +22,9 @@ enum vib_level {
 	VIB_LEVEL_CERTIFIED = 3,
 };
 
+/* The acceptance policy when a profile, a depot profile or an image names none (ESXi's default). */
+#define VIB_LEVEL_DEFAULT_POLICY VIB_LEVEL_PARTNER
+
 /* The level names in order, for messages: "community, partner, accepted or certified". */
 #define VIB_LEVEL_NAMES "community, partner, accepted or certified"
 
