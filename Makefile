@@ -63,18 +63,19 @@ $(BUILD)/asan/%.o: %.c | $(BUILD)/layers.ok
 # init runs as PID 1 before any library exists: static, and only lib/ plus its own folder.
 $(BUILD)/initobj/%.o: %.c | $(BUILD)/layers.ok
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -Os -g $(CPPFLAGS) -DRAMHOST_INIT -MMD -MP -c $< -o $@
+	$(CC) $(WARN) -Os -g -ffunction-sections -fdata-sections $(CPPFLAGS) -DRAMHOST_INIT -MMD -MP -c $< -o $@
 
 $(BUILD)/ramhost: $(BUILD)/obj/cli/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-# lib/ and lib/host/ go in as an archive, so init carries only the objects it calls.
+# lib/ and lib/host/ go in as an archive, and unused functions are dropped (--gc-sections): init carries only
+# what it calls, although lib/host/ files also serve the ramhost binary.
 $(BUILD)/initobj/libramhost-init.a: $(INIT_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/init: $(INIT_OBJ) $(BUILD)/initobj/libramhost-init.a
-	$(CC) -static -Os -o $@ $^
+	$(CC) -static -Os -Wl,--gc-sections -o $@ $^
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
