@@ -15,10 +15,25 @@ int sticky_top_never_saved(const char *name)
 	return 0;
 }
 
+int sticky_path_never_saved(const char *path, size_t len)
+{
+	size_t i, top;
+
+	if (!len || path[0] != '/')
+		return 0;
+	for (top = 1; top < len && path[top] != '/'; top++)
+		;
+	top--;   /* the length of the first component */
+	for (i = 0; i < sizeof(never_saved) / sizeof(never_saved[0]); i++)
+		if (strlen(never_saved[i]) == top && !memcmp(path + 1, never_saved[i], top))
+			return 1;
+	return 0;
+}
+
 const char *sticky_pattern_invalid(const char *pattern)
 {
 	const char *c, *comp;
-	size_t n = strlen(pattern), i;
+	size_t n = strlen(pattern);
 
 	if (pattern[0] != '/')
 		return "not an absolute path";
@@ -34,10 +49,7 @@ const char *sticky_pattern_invalid(const char *pattern)
 		if (len == 0 || (len == 1 && comp[0] == '.') || (len == 2 && !strncmp(comp, "..", 2)))
 			return "an empty, '.' or '..' component";
 	}
-	for (i = 0; i < sizeof(never_saved) / sizeof(never_saved[0]); i++) {
-		size_t len = strlen(never_saved[i]);
-		if (!strncmp(pattern + 1, never_saved[i], len) && (pattern[len + 1] == '/' || !pattern[len + 1]))
-			return "below a directory that is never saved (/proc /sys /dev /run /tmp /usr /opt)";
-	}
+	if (sticky_path_never_saved(pattern, n))
+		return "below a directory that is never saved (/proc /sys /dev /run /tmp /usr /opt)";
 	return NULL;
 }

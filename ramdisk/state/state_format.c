@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gpt.h"
+#include "sticky_rule.h"
 
 /* ---- little-endian helpers ---- */
 
@@ -484,6 +485,7 @@ static int parse_entry(const char *s, const char *end, unsigned line, struct sta
 	size_t n;
 	uint64_t v;
 	long plen;
+	int rc;
 
 	memset(e, 0, sizeof(*e));
 	if (end - s < 2 || s[1] != ' ' || (s[0] != 'f' && s[0] != 'l' && s[0] != 'd'))
@@ -539,6 +541,12 @@ static int parse_entry(const char *s, const char *end, unsigned line, struct sta
 	if (plen < 0 || !state_path_valid(path, (size_t)plen)) {
 		free(path);
 		return rh_errf(err, -EINVAL, "MANIFEST: line %u: path is not a clean absolute path", line);
+	}
+	if (sticky_path_never_saved(path, (size_t)plen)) {
+		rc = rh_errf(err, -EINVAL, "MANIFEST: line %u: %.*s: below a directory that state save never writes "
+			     "(/proc /sys /dev /run /tmp /usr /opt)", line, (int)plen, path);
+		free(path);
+		return rc;
 	}
 	e->path = path;
 	return 0;

@@ -293,10 +293,11 @@ full_store_enospc() {
 }
 
 # craft_gen OUT MANIFEST_TEXT MEMBERS...: a generation file built by hand (python tarfile + zstd + footer), so
-# that hostile member names reach the reader. MEMBERS are NAME=CONTENT for files, NAME@TARGET for symlinks.
+# that hostile member names reach the reader. MEMBERS are NAME=CONTENT for files, NAME@TARGET for symlinks; the
+# footer names generation $GEN (default 1).
 craft_gen() {
 	python3 - "$@" <<-'PY'
-	import hashlib, io, struct, subprocess, sys, tarfile, zlib
+	import hashlib, io, os, struct, subprocess, sys, tarfile, zlib
 	out, manifest, members = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
 	buf = io.BytesIO()
 	with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
@@ -314,7 +315,7 @@ craft_gen() {
 	        else:
 	            n, d = m.split("=", 1); add(n, d.encode())
 	payload = subprocess.run(["zstd", "-q", "-c"], input=buf.getvalue(), stdout=subprocess.PIPE, check=True).stdout
-	foot = b"RHSTFOOT" + struct.pack("<IIQQ", 1, 80, 1, len(payload)) + hashlib.sha256(payload).digest() + struct.pack("<qI", 0, 0)
+	foot = b"RHSTFOOT" + struct.pack("<IIQQ", 1, 80, int(os.environ.get("GEN", "1")), len(payload)) + hashlib.sha256(payload).digest() + struct.pack("<qI", 0, 0)
 	foot += struct.pack("<I", zlib.crc32(foot))
 	open(out, "wb").write(payload + foot)
 	PY
@@ -341,7 +342,7 @@ f 0644 0 0 0.000000000 4 $(sha evil) - $T/outside/abs
 end 1
 " "$T/outside/abs=evil"
 	expect_fail "$RAMHOST" state restore --generation 1 --root "$T/root" --store "$T/store"
-	expect_err "absolute or empty name refused"
+	expect_err "absolute or empty name refused|state save never writes"
 	[ ! -e "$T/outside/abs" ]
 	# 3. a symlink to outside, then a file through it
 	craft_gen "$T/store/state-00000001.rhs" "$head
@@ -378,6 +379,40 @@ end 1
 	# and boot treats all of these as damaged, restoring nothing
 	"$RAMHOST" state boot --root "$T/root" --store "$T/store" | grep -q '^ramhost-state: generation 1 is damaged'
 	grep -qx generation=none "$T/root/run/ramhost/state.env"
+}
+
+# A consistent generation (right CRC, SHA-256 and member hashes) naming paths that `state save` could never
+# have written (below /run /usr /proc /dev ...): restore refuses it before writing anything, and boot treats it
+# as damaged and falls back to the older, good generation (issue 10, finding 14).
+never_saved_paths() {
+	mkdir -p "$T/store" "$T/root/etc" "$T/root/dev"
+	echo disk >"$T/root/dev/sda"
+	sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+	craft_gen "$T/store/state-00000001.rhs" "ramhost-state 1
+generation 1
+created 0
+hostname good
+f 0644 0 0 0.000000000 4 $(sha good) - /etc/motd
+end 1
+" "etc/motd=good"
+	for p in /run/ramhost/boot.env /usr/bin/evil /proc/x /dev/sda /opt/x /tmp/x /sys/kernel/x; do
+		GEN=2 craft_gen "$T/store/state-00000002.rhs" "ramhost-state 1
+generation 2
+created 0
+hostname evil
+f 0644 0 0 0.000000000 4 $(sha evil) - /etc/motd
+f 0755 0 0 0.000000000 4 $(sha evil) - $p
+end 2
+" "etc/motd=evil" "${p#/}=evil"
+		expect_fail "$RAMHOST" state restore --generation 2 --root "$T/root" --store "$T/store"
+		expect_err "MANIFEST: line 6: $p: below a directory that state save never writes"
+		[ ! -e "$T/root/etc/motd" ] && [ ! -e "$T/root$p" ] || [ "$p" = /dev/sda ]
+		[ "$(cat "$T/root/dev/sda")" = disk ]
+	done
+	"$RAMHOST" state boot --root "$T/root" --store "$T/store" >"$T/out"
+	grep -q '^ramhost-state: generation 2 is damaged' "$T/out"
+	[ "$(cat "$T/root/etc/motd")" = good ] && [ ! -e "$T/root/sys/kernel/x" ]
+	[ "$(cat "$T/root/dev/sda")" = disk ]
 }
 
 # attach: $T/disk.img as a loop device with partition nodes ($loop); kernels that do not scan GPT (and hosts
@@ -465,6 +500,7 @@ t_case boot_fallback_bitflip boot_fallback_bitflip
 t_case boot_newest_and_defaults boot_newest_and_defaults
 t_case full_store_enospc full_store_enospc
 t_case hostile_archives hostile_archives
+t_case never_saved_paths never_saved_paths
 t_case boot_partition boot_partition
 t_case usage_and_exit_codes usage_and_exit_codes
 t_exit
