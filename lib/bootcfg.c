@@ -91,6 +91,7 @@ static int valid_name(const char *s, size_t len)
 static int parse_modules(struct bootcfg *cfg, const char *v, size_t len, const char **what)
 {
 	size_t i = 0;
+	unsigned m;
 
 	/* a repeated modules= replaces the list whole: clear every slot, not just the count */
 	zero(cfg->modules, sizeof(cfg->modules));
@@ -139,6 +140,11 @@ static int parse_modules(struct bootcfg *cfg, const char *v, size_t len, const c
 			*what = "module name longer than 127 bytes";
 			return -RH_E2BIG;
 		}
+		for (m = 0; m < cfg->nmodules; m++)
+			if (str_eq(v + start, end - start, cfg->modules[m].name)) {
+				*what = "modules= lists the same file twice";
+				return -RH_EINVAL;
+			}
 		cfg->nmodules++;
 	}
 	return 0;

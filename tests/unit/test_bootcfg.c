@@ -90,6 +90,7 @@ static void test_errors(void)
 		{ "modules=a --- --- b\n", -EINVAL, 1, "empty entry" },
 		{ "modules=a ---\n", -EINVAL, 1, "empty entry" },
 		{ "modules=a b\n", -EINVAL, 1, "separated" },
+		{ "kernel=k\nmodules=a --- base.tdk --- base.tdk\nhash.base.tdk=sha256:" H1 "\n", -EINVAL, 2, "same file twice" },
 		{ "kernel=a b\n", -EINVAL, 1, "kernel" },
 		{ "kernel=\n", -EINVAL, 1, "kernel" },
 		{ "kernel=k\nhash.k=sha256:1234\n", -EINVAL, 2, "64 hex" },
