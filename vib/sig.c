@@ -38,6 +38,59 @@ static const char *ossl_err(char *buf, size_t cap)
 	return buf;
 }
 
+/* A memory BIO holding the file at path (at most 1 MiB), so that a missing or unreadable file is reported with
+ * its path and the system's reason rather than as an OpenSSL "system lib" error. */
+static int pem_file_bio(const char *path, BIO **ret, struct rh_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	BIO *b;
+	int rc = rh_read_file(path, 1 << 20, &buf, &len, err);
+
+	if (rc < 0)
+		return rc;
+	b = BIO_new(BIO_s_mem());
+	if (!b || BIO_write(b, buf, (int)len) != (int)len) {
+		BIO_free(b);
+		free(buf);
+		return rh_errf(err, -ENOMEM, "out of memory");
+	}
+	free(buf);
+	*ret = b;
+	return 0;
+}
+
+/* Adds every PEM certificate of the file at path to store; *count grows by the number added. */
+static int store_add_file(X509_STORE *store, const char *path, int *count, struct rh_err *err)
+{
+	char e[256];
+	BIO *b = NULL;
+	X509 *x;
+	int rc = pem_file_bio(path, &b, err), n = 0;
+
+	if (rc < 0)
+		return rc;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		int ok = X509_STORE_add_cert(store, x);
+
+		X509_free(x);
+		if (ok != 1) {
+			rc = rh_errf(err, -EINVAL, "%s: cannot add a certificate: %s", path, ossl_err(e, sizeof(e)));
+			goto out;
+		}
+		n++;
+	}
+	ERR_clear_error(); /* the loop ends on "no start line" */
+	if (!n) {
+		rc = rh_errf(err, -EINVAL, "%s: no PEM certificate in the file", path);
+		goto out;
+	}
+	*count += n;
+out:
+	BIO_free(b);
+	return rc;
+}
+
 /* The signing key, its certificate and the rest of the chain file (intermediates, carried in the CMS so that
  * verifiers can build the chain); the key must match the certificate. The caller frees all three. */
 static int load_signer(const char *key_path, const char *cert_path, EVP_PKEY **key, X509 **cert,
@@ -48,9 +101,9 @@ static int load_signer(const char *key_path, const char *cert_path, EVP_PKEY **k
 	char e[256];
 	int rc = 0;
 
-	kb = BIO_new_file(key_path, "r");
-	if (!kb) {
-		rc = rh_errf(err, -ENOENT, "%s: cannot open the signing key: %s", key_path, ossl_err(e, sizeof(e)));
+	rc = pem_file_bio(key_path, &kb, err);
+	if (rc < 0) {
+		rh_err_prefix(err, rc, "signing key");
 		goto out;
 	}
 	*key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
@@ -58,9 +111,9 @@ static int load_signer(const char *key_path, const char *cert_path, EVP_PKEY **k
 		rc = rh_errf(err, -EINVAL, "%s: not a PEM private key (or encrypted): %s", key_path, ossl_err(e, sizeof(e)));
 		goto out;
 	}
-	cb = BIO_new_file(cert_path, "r");
-	if (!cb) {
-		rc = rh_errf(err, -ENOENT, "%s: cannot open the signing certificate: %s", cert_path, ossl_err(e, sizeof(e)));
+	rc = pem_file_bio(cert_path, &cb, err);
+	if (rc < 0) {
+		rh_err_prefix(err, rc, "signing certificate");
 		goto out;
 	}
 	*cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
@@ -142,7 +195,7 @@ out:
 /* Adds every *.pem of DIR/LEVEL to store; a missing directory adds nothing. *count: certificates loaded. */
 static int store_add_dir(X509_STORE *store, const char *dir, const char *level, int *count, struct rh_err *err)
 {
-	char path[4096], e[256];
+	char path[4096];
 	struct dirent *de;
 	DIR *d;
 	int rc = 0;
@@ -165,11 +218,9 @@ static int store_add_dir(X509_STORE *store, const char *dir, const char *level, 
 		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
 		if (stat(file, &st) || !S_ISREG(st.st_mode))
 			continue;
-		if (X509_STORE_load_file(store, file) != 1) {
-			rc = rh_errf(err, -EINVAL, "%s: not a PEM certificate file: %s", file, ossl_err(e, sizeof(e)));
+		rc = store_add_file(store, file, count, err);
+		if (rc < 0)
 			break;
-		}
-		(*count)++;
 	}
 	closedir(d);
 	return rc;
@@ -181,7 +232,6 @@ static int level_store(enum vib_level level, const char *const *trust_dirs, cons
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_VERIFY_PARAM *param;
-	char e[256];
 	int count = 0, rc;
 	size_t i;
 
@@ -193,11 +243,11 @@ static int level_store(enum vib_level level, const char *const *trust_dirs, cons
 			goto fail;
 	}
 	if (extra_ca) {
-		if (X509_STORE_load_file(store, extra_ca) != 1) {
-			rc = rh_errf(err, -EINVAL, "%s: cannot load the CA file: %s", extra_ca, ossl_err(e, sizeof(e)));
+		rc = store_add_file(store, extra_ca, &count, err);
+		if (rc < 0) {
+			rh_err_prefix(err, rc, "--trust");
 			goto fail;
 		}
-		count++;
 	}
 	if (!count) {
 		rc = rh_errf(err, -EKEYREJECTED, "no %s CA in the trust store (%s/%s%s)", vib_level_str(level),

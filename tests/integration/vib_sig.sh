@@ -118,6 +118,20 @@ case_wrong_ca() {
 	expect_fail "$RAMHOST" vib verify r.vib --json
 	# --trust adds a CA for the level the VIB claims
 	"$RAMHOST" vib verify r.vib --trust "$CA/test-ca-rogue.pem" | grep -q "acceptance level partner"
+	# a --trust file that is missing, or holds no certificate, is named with the reason (issue 10, finding 12)
+	expect_fail "$RAMHOST" vib verify r.vib --trust "$T/missing.pem"
+	expect_err "^ramhost vib verify: .*--trust: $T/missing.pem: cannot open: No such file or directory"
+	echo "not a certificate" >"$T/junk.pem"
+	expect_fail "$RAMHOST" vib verify r.vib --trust "$T/junk.pem"
+	expect_err "--trust: $T/junk.pem: no PEM certificate in the file"
+	# so is a missing signing key or certificate
+	expect_fail "$RAMHOST" vib create --descriptor d.xml --payload pay -o x.vib --quiet \
+		--sign-key "$T/none.key" --sign-cert "$CA/test-signer-partner.pem"
+	expect_err "signing key: $T/none.key: cannot open: No such file or directory"
+	expect_fail "$RAMHOST" vib create --descriptor d.xml --payload pay -o x.vib --quiet \
+		--sign-key "$CA/test-signer-partner.key" --sign-cert "$T/none.pem"
+	expect_err "signing certificate: $T/none.pem: cannot open: No such file or directory"
+	[ ! -e x.vib ]
 	# a partner signer cannot prove certified
 	mkvib certified signer-partner p.vib
 	expect_fail "$RAMHOST" vib verify p.vib
