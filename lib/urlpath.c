@@ -120,15 +120,15 @@ const char *urlpath_name_problem(const char *name, size_t len, size_t *ret_off)
 	while (i < len && !why) {
 		n = utf8_len(s + i, len - i, &cp);
 		if (!n)
-			why = "a byte that is not UTF-8";
+			why = "has a byte that is not UTF-8";
 		else if (cp == '\n' || cp == '\r')
-			why = "a line break";
+			why = "has a line break";
 		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			why = "a control character";
+			why = "has a control character";
 		else if (cp == '\\')
-			why = "a backslash";
+			why = "has a backslash";
 		else if (cp == 0xfffe || cp == 0xffff)
-			why = "a character XML cannot hold";
+			why = "has a character XML cannot hold";
 		else
 			i += n;
 	}

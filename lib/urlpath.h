@@ -22,8 +22,9 @@ int urlpath_encode(const char *path, size_t len, char *out, size_t cap);
 int urlpath_decode(const char *s, size_t len, char *out, size_t cap);
 
 /* NULL when name[0..len) can travel through an index and a URL unchanged; else what is wrong with it, in
- * plain words ("a newline", "a control byte", "a backslash", "a byte that is not UTF-8"), and *ret_off (may be
- * NULL) the offset of the first bad byte. */
+ * plain words to follow "the name" ("has a line break", "has a control character", "has a backslash", "has a
+ * byte that is not UTF-8", "has a character XML cannot hold"), and *ret_off (may be NULL) the offset of the
+ * first bad byte. Control characters are C0, DEL and C1 (U+0080..U+009F). */
 const char *urlpath_name_problem(const char *name, size_t len, size_t *ret_off);
 
 #endif

@@ -106,19 +106,19 @@ static void test_name_problem(void)
 		{ "vibs/hello-1.0-1.vib", NULL, 0 },
 		{ "hello#1 with space?&%.vib", NULL, 0 },
 		{ "caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80.vib", NULL, 0 },
-		{ "a\nb.vib", "a line break", 1 },
-		{ "a\rb.vib", "a line break", 1 },
-		{ "ab\tc.vib", "a control character", 2 },
-		{ "\x1b[31m.vib", "a control character", 0 },
-		{ "a\x7f.vib", "a control character", 1 },
-		{ "a\xc2\x85.vib", "a control character", 1 },    /* U+0085 NEL */
-		{ "dir\\x.vib", "a backslash", 3 },
-		{ "caf\xe9.vib", "a byte that is not UTF-8", 3 },  /* Latin-1 */
-		{ "a\xc0\xaf.vib", "a byte that is not UTF-8", 1 }, /* overlong '/' */
-		{ "a\xed\xa0\x80.vib", "a byte that is not UTF-8", 1 }, /* surrogate */
-		{ "a\xf4\x90\x80\x80", "a byte that is not UTF-8", 1 }, /* past U+10FFFF */
-		{ "a\xe2\x82", "a byte that is not UTF-8", 1 },   /* cut short */
-		{ "a\xef\xbf\xbe", "a character XML cannot hold", 1 },
+		{ "a\nb.vib", "has a line break", 1 },
+		{ "a\rb.vib", "has a line break", 1 },
+		{ "ab\tc.vib", "has a control character", 2 },
+		{ "\x1b[31m.vib", "has a control character", 0 },
+		{ "a\x7f.vib", "has a control character", 1 },
+		{ "a\xc2\x85.vib", "has a control character", 1 },    /* U+0085 NEL */
+		{ "dir\\x.vib", "has a backslash", 3 },
+		{ "caf\xe9.vib", "has a byte that is not UTF-8", 3 },  /* Latin-1 */
+		{ "a\xc0\xaf.vib", "has a byte that is not UTF-8", 1 }, /* overlong '/' */
+		{ "a\xed\xa0\x80.vib", "has a byte that is not UTF-8", 1 }, /* surrogate */
+		{ "a\xf4\x90\x80\x80", "has a byte that is not UTF-8", 1 }, /* past U+10FFFF */
+		{ "a\xe2\x82", "has a byte that is not UTF-8", 1 },   /* cut short */
+		{ "a\xef\xbf\xbe", "has a character XML cannot hold", 1 },
 	};
 	size_t i, off;
 
@@ -135,7 +135,7 @@ static void test_name_problem(void)
 			CHECK(off == rows[i].off);
 		}
 	}
-	CHECK_STR(urlpath_name_problem("a\0b", 3, NULL), "a control character");
+	CHECK_STR(urlpath_name_problem("a\0b", 3, NULL), "has a control character");
 }
 
 int main(void)
