@@ -114,46 +114,40 @@ endless_depot() {
 	u="$url/vibs/hello-1.0.vib"
 }
 
+# refused SIZE PAYLOAD-SIZE PATTERN: with the index saying SIZE (and PAYLOAD-SIZE for hello's payload, unless
+# empty), the build fails with "$u: PATTERN" before hello is requested.
+refused() {
+	endless_depot
+	index_set vibs/hello-1.0.vib size "$1" $2
+	build_fails "$u: $3"
+	! grep -q 'hello-1.0.vib' srv.log
+}
+
 # Finding 3: the index's size is untrusted; an endless body never writes more than a VIB can be.
 # 10 GiB declared, payloads of 4 KiB: over the default limit of 4 GiB, refused before any request.
 case_size_over_limit() {
-	endless_depot
-	index_set vibs/hello-1.0.vib size 10737418240
-	build_fails "$u: the depot index says 10737418240 bytes, more than the largest VIB allowed \(4294967296 bytes, RAMHOST_VIB_MAX_SIZE\)"
-	! grep -q 'hello-1.0.vib' srv.log
+	refused 10737418240 "" "the depot index says 10737418240 bytes, more than the largest VIB allowed \(4294967296 bytes, RAMHOST_VIB_MAX_SIZE\)"
 }
 
 # Under the limit, but more than a VIB with a 4 KiB payload can be.
 case_size_over_payloads() {
-	endless_depot
-	index_set vibs/hello-1.0.vib size 1073741824
-	build_fails "$u: the depot index says 1073741824 bytes, more than a VIB with its 1 payloads can be \(at most [0-9]+\)"
-	! grep -q 'hello-1.0.vib' srv.log
+	refused 1073741824 "" "the depot index says 1073741824 bytes, more than a VIB with its 1 payloads can be \(at most [0-9]+\)"
 }
 
 # The limit is configurable: 1 MiB refuses a declared 2 MiB that the payload bound allows; a bad value is named.
 case_size_limit_env() {
-	endless_depot
-	index_set vibs/hello-1.0.vib size 2097152
-	RAMHOST_VIB_MAX_SIZE=1M build_fails "$u: the depot index says 2097152 bytes, more than the largest VIB allowed \(1048576 bytes, RAMHOST_VIB_MAX_SIZE\)"
+	RAMHOST_VIB_MAX_SIZE=1M refused 2097152 "" "the depot index says 2097152 bytes, more than the largest VIB allowed \(1048576 bytes, RAMHOST_VIB_MAX_SIZE\)"
 	RAMHOST_VIB_MAX_SIZE=lots build_fails "RAMHOST_VIB_MAX_SIZE='lots': expected a number"
-	! grep -q 'hello-1.0.vib' srv.log
 }
 
 # A declared size of 0 meant "no limit" to the download.
 case_size_zero() {
-	endless_depot
-	index_set vibs/hello-1.0.vib size 0
-	build_fails "$u: the depot index says 0 bytes, less than any VIB"
-	! grep -q 'hello-1.0.vib' srv.log
+	refused 0 "" "the depot index says 0 bytes, less than any VIB"
 }
 
 # 1 PiB declared with a 1 PiB payload, under a raised limit: more than the free space of the download dir.
 case_size_over_free_space() {
-	endless_depot
-	index_set vibs/hello-1.0.vib size 1125899906842624 1125899906842600
-	RAMHOST_VIB_MAX_SIZE=2048T build_fails "$u: 1125899906842624 bytes to download, only [0-9]+ free in $T/tmp/"
-	! grep -q 'hello-1.0.vib' srv.log
+	RAMHOST_VIB_MAX_SIZE=2048T refused 1125899906842624 1125899906842600 "1125899906842624 bytes to download, only [0-9]+ free in $T/tmp/"
 }
 
 # A plausible size, an endless body: the download stops at the declared size.
