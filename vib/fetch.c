@@ -334,6 +334,9 @@ int fetch_env_number(const char *var, uint64_t def, uint64_t max, int allow_suff
 	*ret = v;
 	return 0;
 bad:
+	if (max == UINT64_MAX)
+		return rh_errf(err, -EINVAL, "%s='%.40s': expected a number%s", var, s,
+			       allow_suffix ? " (suffix K, M, G or T allowed)" : "");
 	return rh_errf(err, -EINVAL, "%s='%.40s': expected a number%s, at most %" PRIu64, var, s,
 		       allow_suffix ? " (suffix K, M, G or T allowed)" : "", max);
 }
