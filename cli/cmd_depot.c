@@ -25,7 +25,10 @@ static void usage(FILE *f)
 		   "  -t, --trust-dir D  a trust store (certified/ accepted/ partner/ subdirs of CA *.pem); repeatable\n"
 		   "  -j, --json         machine-readable output on stdout\n"
 		   "  -q, --quiet        no progress lines on stderr\n"
-		   "  -h, --help         this help\n");
+		   "  -h, --help         this help\n\n"
+		   "Environment (every HTTP download): RAMHOST_FETCH_TIMEOUT (seconds for the whole transfer, default\n"
+		   "3600), RAMHOST_FETCH_MIN_RATE (bytes/s, default 1024) over RAMHOST_FETCH_RATE_WINDOW (seconds,\n"
+		   "default 30), RAMHOST_VIB_MAX_SIZE (largest VIB from a depot, default 4G); 0 turns the first two off.\n");
 }
 
 static void progress(void *ctx, const char *msg)

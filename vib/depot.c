@@ -9,14 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "ar.h"
 #include "fileio.h"
 #include "fs.h"
 #include "sha256.h"
+#include "urlpath.h"
 
 void depot_free(struct depot *d)
 {
@@ -33,22 +36,29 @@ void depot_free(struct depot *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* A relative path inside the depot: no leading '/', no "..", "." or empty component, no backslash or control. */
-static int rel_path_ok(const char *p)
+const char *depot_path_problem(const char *p, size_t *ret_off)
 {
-	const char *c;
+	const char *c, *why;
+	size_t off = 0;
 
-	if (!*p || *p == '/' || strlen(p) >= DEPOT_PATH_MAX)
-		return 0;
-	for (c = p; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == '\\' || *c == 0x7f)
-			return 0;
-	for (c = p; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL) {
+	if (!*p)
+		why = "is empty";
+	else if (*p == '/')
+		why = "is absolute";
+	else if (strlen(p) >= DEPOT_PATH_MAX)
+		why = "is longer than " DEPOT_PATH_MAX_STR " bytes";
+	else
+		why = urlpath_name_problem(p, strlen(p), &off);
+	for (c = p; !why && c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL) {
 		size_t n = strcspn(c, "/");
+
+		off = (size_t)(c - p);
 		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return 0;
+			why = "has an empty, '.' or '..' component";
 	}
-	return 1;
+	if (why && ret_off)
+		*ret_off = off;
+	return why;
 }
 
 static void req_str(const struct vib_req *r, char *buf, size_t cap)
@@ -142,14 +152,15 @@ static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct dep
 {
 	char *path = prop(e, "path"), *size = prop(e, "size"), *sha = prop(e, "sha256"), *lv = prop(e, "level");
 	char *ver = prop(e, "verified"), *end;
+	const char *why = path ? depot_path_problem(path, NULL) : "is missing";
 	xmlNodePtr c, vibn = NULL;
 	xmlBufferPtr buf = NULL;
 	int rc = 0;
 
 	memset(v, 0, sizeof(*v));
-	if (!path || !rel_path_ok(path))
+	if (why)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: vib-entry path '%.200s' is not a relative path inside the "
-					   "depot", base, path ? path : "(missing)");
+					   "depot: it %s", base, path ? path : "(missing)", why);
 	else if (!size || !*size || (errno = 0, v->size = strtoull(size, &end, 10), errno || *end || *size == '-'))
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad size '%.40s'", base, path, size ? size : "");
 	else if (!sha || strlen(sha) != SHA256_HEX_LEN || sha256_from_hex(sha, SHA256_HEX_LEN, v->sha256) < 0)
@@ -429,6 +440,57 @@ static int check_file(const char *path, const struct depot_vib *v, struct rh_err
 	return 0;
 }
 
+/* The most bytes a VIB with descriptor d can hold: the "!<arch>" magic; per member (descriptor, signature, each
+ * payload, and a GNU long-name table) a header, the longest name and a pad byte; a descriptor and a signature
+ * at their maximum; and the payloads' sizes. UINT64_MAX when that overflows. */
+static uint64_t vib_size_bound(const struct vib_desc *d)
+{
+	uint64_t n = 8 + 2 * (uint64_t)VIB_DESC_MAX + ((uint64_t)d->npayloads + 3) * (60 + AR_NAME_MAX + 2);
+	size_t i;
+
+	for (i = 0; i < d->npayloads; i++) {
+		if (d->payloads[i].size > UINT64_MAX - n)
+			return UINT64_MAX;
+		n += d->payloads[i].size;
+	}
+	return n;
+}
+
+/* Before downloading v from url into dest: the index's size within the limit and within what the VIB can be,
+ * and the free space of dest's directory (dir) enough for what is still missing (a DEST.part counts). */
+static int download_fits(const struct depot_vib *v, const char *url, const char *dir, const char *dest,
+			 struct rh_err *err)
+{
+	uint64_t max, bound = vib_size_bound(&v->desc), have = 0, avail;
+	char part[PATH_MAX + 8];
+	struct statvfs sv;
+	struct stat st;
+	int rc = fetch_env_number(DEPOT_ENV_VIB_MAX, DEPOT_VIB_MAX, UINT64_MAX, 1, &max, err);
+
+	if (rc)
+		return rc;
+	if (v->size > max)
+		return rh_errf(err, -EFBIG, "%s: the depot index says %" PRIu64 " bytes, more than the largest VIB "
+					    "allowed (%" PRIu64 " bytes, " DEPOT_ENV_VIB_MAX ")", url, v->size, max);
+	if (v->size < 8 + 2 * 60) /* fetch's max_size 0 would mean no limit at all */
+		return rh_errf(err, -EBADMSG, "%s: the depot index says %" PRIu64 " bytes, less than any VIB", url,
+			       v->size);
+	if (v->size > bound)
+		return rh_errf(err, -EBADMSG, "%s: the depot index says %" PRIu64 " bytes, more than a VIB with its "
+					      "%zu payloads can be (at most %" PRIu64 ")", url, v->size,
+			       v->desc.npayloads, bound);
+	snprintf(part, sizeof(part), "%s.part", dest);
+	if (stat(part, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= v->size)
+		have = (uint64_t)st.st_size;
+	if (statvfs(dir, &sv) < 0)
+		return rh_errf(err, -errno, "%s: statvfs: %s", dir, strerror(errno));
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (v->size - have > avail)
+		return rh_errf(err, -ENOSPC, "%s: %" PRIu64 " bytes to download, only %" PRIu64 " free in %s", url,
+			       v->size - have, avail, dir);
+	return 0;
+}
+
 int depot_fetch_vib(const struct depot *d, const struct depot_vib *v, const char *cache_dir,
 		    const struct fetch_opts *fo, char *ret_path, size_t cap, struct rh_err *err)
 {
@@ -452,11 +514,13 @@ int depot_fetch_vib(const struct depot *d, const struct depot_vib *v, const char
 	unlink(dest);
 	if (fo)
 		o = *fo;
-	o.max_size = v->size;
+	o.max_size = v->size; /* checked by download_fits: never more than DEPOT_VIB_MAX */
 	o.resume = 1;
 	rc = rh_mkdir_p(cache_dir, 0755, err);
 	if (rc == 0)
 		rc = fetch_join(url, sizeof(url), d->base, v->path, err);
+	if (rc == 0)
+		rc = download_fits(v, url, cache_dir, dest, err);
 	if (rc == 0)
 		rc = fetch_to_file(url, dest, &o, NULL, err);
 	if (rc == 0)

@@ -24,6 +24,11 @@
 #define DEPOT_MAX_VIBS 4096
 #define DEPOT_MAX_PROFILES 256
 #define DEPOT_PATH_MAX 1024
+#define DEPOT_PATH_MAX_STR "1023"
+/* The largest VIB a depot download accepts, whatever the index says: RAMHOST_VIB_MAX_SIZE (bytes, or with a
+ * K, M, G or T suffix) changes it. */
+#define DEPOT_VIB_MAX (4ull << 30)
+#define DEPOT_ENV_VIB_MAX "RAMHOST_VIB_MAX_SIZE"
 
 struct depot_vib {
 	struct vib_desc desc;      /* parsed from the index */
@@ -72,6 +77,12 @@ int depot_index_write(const struct depot *d, const char *const *descs, const siz
 /* Parses a depot profile file (`key = value`: name, description, acceptance, vib — repeated). */
 int depot_profile_parse(const char *buf, size_t len, const char *file, struct depot_profile *ret, struct rh_err *err);
 
+/* NULL when p can be the path of a VIB in a depot (relative, '/'-separated, no empty, "." or ".." component,
+ * shorter than DEPOT_PATH_MAX, and a name that survives the index and a URL: urlpath_name_problem); else what
+ * is wrong, in words to follow "the path" ("has a line break"), and *ret_off (may be NULL) the offset of the
+ * first bad byte or component. depot create and the index parser both apply it. */
+const char *depot_path_problem(const char *p, size_t *ret_off);
+
 /* Reads url_or_dir/index.xml (a directory, file:// URL, or http(s):// URL through fetch_to_buf). */
 int depot_load(const char *url_or_dir, struct depot *ret, struct rh_err *err);
 void depot_free(struct depot *d);
@@ -85,7 +96,9 @@ const struct depot_vib *depot_vib_of(const struct depot *d, const struct vib_des
 
 /* Makes v available as a local file checked against the index's size and SHA-256: a directory depot's own file,
  * or a download into cache_dir (NAME-VERSION.vib; reused when it is already there with the right hash).
- * ret_path (cap bytes) gets the local path. */
+ * ret_path (cap bytes) gets the local path. The index's size is untrusted: before a download it must be at most
+ * DEPOT_VIB_MAX (-EFBIG), at most what a VIB with the entry's payloads can be (-EBADMSG), and fit in the free
+ * space of cache_dir (-ENOSPC); the download stops at that size (a longer body: -EFBIG, nothing left behind). */
 int depot_fetch_vib(const struct depot *d, const struct depot_vib *v, const char *cache_dir,
 		    const struct fetch_opts *fo, char *ret_path, size_t cap, struct rh_err *err);
 

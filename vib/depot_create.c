@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "fs.h"
 #include "sha256.h"
+#include "urlpath.h"
 #include "vibfile.h"
 
 #define SCAN_DEPTH 16
@@ -38,6 +39,29 @@ static int scan_add(struct scan *s, const char *rel, struct rh_err *err)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	s->n++;
 	return 0;
+}
+
+/* name percent-encoded into out, for a message about a name that cannot be printed as it is. */
+static void show_name(const char *name, char *out, size_t cap)
+{
+	if (urlpath_encode(name, strlen(name), out, cap) < 0)
+		snprintf(out, cap, "(a name of %zu bytes)", strlen(name));
+}
+
+/* Refuses a .vib whose path (relative to the depot root) could not be served: one that the index or a URL
+ * would not carry unchanged (depot_path_problem). The message shows the path percent-encoded, so that a line
+ * break or an escape sequence in it cannot forge output. */
+static int check_vib_path(const char *root, const char *rel, struct rh_err *err)
+{
+	char shown[3 * DEPOT_PATH_MAX + 1];
+	size_t off = 0;
+	const char *why = depot_path_problem(rel, &off);
+
+	if (!why)
+		return 0;
+	show_name(rel, shown, sizeof(shown));
+	return rh_errf(err, -EINVAL, "%s: cannot index '%s' (shown percent-encoded): the path %s (at byte %zu); "
+				     "rename it", root, shown, why, off);
 }
 
 /* Adds root/rel/ **.vib in sorted order; dot entries and symlinks are skipped. */
@@ -73,13 +97,38 @@ static int scan_dir(const char *root, const char *rel, unsigned depth, struct sc
 		}
 		if (S_ISDIR(st.st_mode))
 			rc = scan_dir(root, sub, depth + 1, s, err);
-		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(fn + l - 4, ".vib"))
+		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(fn + l - 4, ".vib") &&
+			 !(rc = check_vib_path(root, sub, err)))
 			rc = scan_add(s, sub, err);
 next:
 		free(ents[i]);
 	}
 	free(ents);
 	return rc;
+}
+
+/* NULL when name can be a depot image profile's name (written to the index and read back by depot_index_parse);
+ * else what is wrong with it. */
+static const char *profile_name_problem(const char *name)
+{
+	if (!*name)
+		return "is empty";
+	if (strlen(name) >= VIB_NAME_MAX)
+		return "is too long";
+	if (strpbrk(name, "/ \t<>&\"'"))
+		return "has one of / < > & \" ' or a blank";
+	return urlpath_name_problem(name, strlen(name), NULL);
+}
+
+/* NULL when text survives the index unchanged (UTF-8, no control character; a backslash is fine here). */
+static const char *text_problem(const char *text)
+{
+	const char *why;
+	size_t off = 0;
+
+	while ((why = urlpath_name_problem(text, strlen(text), &off)) && text[off] == '\\')
+		text += off + 1;
+	return why;
 }
 
 /* One "key = value" of an image profile into p (cap: the room of p->vibs). */
@@ -89,12 +138,18 @@ static int profile_key(struct depot_profile *p, size_t *cap, const char *key, co
 	int rc;
 
 	if (!strcmp(key, "name")) {
-		if (!*val || strlen(val) >= sizeof(p->name) || strpbrk(val, "/ \t<>&\"'"))
-			return rh_errf(err, -EINVAL, "%s:%u: bad name '%.80s'", file, line, val);
+		const char *why = profile_name_problem(val);
+
+		if (why)
+			return rh_errf(err, -EINVAL, "%s:%u: bad name: the name %s", file, line, why);
 		strcpy(p->name, val);
 		return 0;
 	}
 	if (!strcmp(key, "description")) {
+		const char *why = text_problem(val);
+
+		if (why)
+			return rh_errf(err, -EINVAL, "%s:%u: bad description: it %s", file, line, why);
 		snprintf(p->description, sizeof(p->description), "%s", val);
 		return 0;
 	}
@@ -204,8 +259,25 @@ static int load_profile(const char *pdir, const char *fn, struct depot *d, struc
 	free(buf);
 	if (rc)
 		return rc;
-	if (!p->name[0])
-		snprintf(p->name, sizeof(p->name), "%.*s", (int)(l - 8 < VIB_NAME_MAX - 1 ? l - 8 : VIB_NAME_MAX - 1), fn);
+	if (!p->name[0]) {
+		const char *why = NULL;
+
+		if (l - 8 >= VIB_NAME_MAX)
+			why = "is too long";
+		else
+			snprintf(p->name, sizeof(p->name), "%.*s", (int)(l - 8), fn);
+		if (!why)
+			why = profile_name_problem(p->name);
+		if (why) {
+			char shown[3 * NAME_MAX + 1];
+
+			free(p->vibs);
+			p->vibs = NULL;
+			show_name(fn, shown, sizeof(shown));
+			return rh_errf(err, -EINVAL, "%s/%s (shown percent-encoded): the profile's name comes from the file "
+						     "name, which %s: add a 'name =' line or rename the file", pdir, shown, why);
+		}
+	}
 	for (j = 0; j < d->nprofiles; j++)
 		if (!strcmp(d->profiles[j].name, p->name)) {
 			free(p->vibs);

@@ -23,6 +23,7 @@
 
 #include "fetch.h"
 #include "fileio.h"
+#include "urlpath.h"
 
 struct xfer {
 	CURL *curl;
@@ -34,10 +35,18 @@ struct xfer {
 	int64_t range_start;/* Content-Range start of the current response, -1 when none */
 	int started;        /* the first body byte was seen and the status checked */
 	int responded;      /* a response header arrived */
-	int too_big, bad_range, write_errno, stalled;
+	int too_big, bad_range, write_errno, stalled, overtime, too_slow;
+	long connect_s;      /* connect timeout */
 	long stall_s;        /* no byte for this long ends the transfer */
+	long deadline_s;     /* the whole download within this long (0: none) */
+	long min_rate;       /* bytes/s on average over each window (0: none) */
+	long window_s;
+	double t0;           /* when the download began (both requests of a 416 restart count) */
 	double last_byte;    /* when the byte count last grew */
 	curl_off_t last_now;
+	double win_start;    /* the current rate window: its start and the byte count then */
+	curl_off_t win_bytes;
+	curl_off_t slow_bytes; /* bytes of the window that was too slow */
 	char *buf; size_t len, cap; /* buffer mode */
 	int progress;
 	const char *label;
@@ -131,27 +140,51 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* Progress callback (curl calls it at least once a second): ends a transfer that received no byte for
- * stall_s seconds — exact, where CURLOPT_LOW_SPEED_TIME averages over a window and reacts seconds late — and
+/* 1 when the transfer must end: no byte for stall_s seconds (exact, where CURLOPT_LOW_SPEED_TIME averages
+ * over a window and reacts seconds late), past the deadline, or fewer than min_rate bytes/s over the last
+ * window (a server trickling a byte every few seconds). The stall clock and the rate window start once the
+ * connection is up (until then the connect timeout applies); the deadline counts from the start. */
+static int out_of_time(struct xfer *x, double t, curl_off_t dlnow)
+{
+	curl_off_t connected = 0;
+
+	if (x->deadline_s > 0 && t - x->t0 >= (double)x->deadline_s)
+		return x->overtime = 1;
+	curl_easy_getinfo(x->curl, CURLINFO_CONNECT_TIME_T, &connected);
+	if (!connected && !x->responded) {
+		x->last_now = dlnow;
+		x->last_byte = x->win_start = t;
+		x->win_bytes = dlnow;
+		return 0;
+	}
+	if (dlnow != x->last_now) {
+		x->last_now = dlnow;
+		x->last_byte = t;
+	} else if (t - x->last_byte >= (double)x->stall_s) {
+		return x->stalled = 1;
+	}
+	if (x->min_rate > 0 && t - x->win_start >= (double)x->window_s) {
+		if ((double)(dlnow - x->win_bytes) < (double)x->min_rate * (t - x->win_start)) {
+			x->slow_bytes = dlnow - x->win_bytes;
+			return x->too_slow = 1;
+		}
+		x->win_start = t;
+		x->win_bytes = dlnow;
+	}
+	return 0;
+}
+
+/* Progress callback (curl calls it at least once a second): ends the transfer when out_of_time says so, and
  * draws one line on stderr, at most ten times a second. */
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct xfer *x = ctx;
 	double t = now_s(), total = (double)(x->offset + (uint64_t)dltotal), done = (double)(x->offset + (uint64_t)dlnow);
 
-	curl_off_t connected = 0;
-
 	(void)ultotal;
 	(void)ulnow;
-	/* Until the connection is up the connect timeout applies, not this one. */
-	curl_easy_getinfo(x->curl, CURLINFO_CONNECT_TIME_T, &connected);
-	if (dlnow != x->last_now || (!connected && !x->responded)) {
-		x->last_now = dlnow;
-		x->last_byte = t;
-	} else if (t - x->last_byte >= (double)x->stall_s) {
-		x->stalled = 1;
+	if (out_of_time(x, t, dlnow))
 		return 1;
-	}
 	if (!x->progress || t - x->last_draw < 0.1)
 		return 0;
 	x->last_draw = t;
@@ -165,8 +198,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 }
 
 /* The negative errno and message for a failed transfer. */
-static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *errbuf, long stall,
-			struct rh_err *err)
+static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *errbuf, struct rh_err *err)
 {
 	long status = 0;
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
@@ -180,8 +212,16 @@ static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *
 	if (x->write_errno)
 		return rh_errf(err, -x->write_errno, "%s: cannot store the download: %s", x->url, strerror(x->write_errno));
 	if (x->stalled)
-		return rh_errf(err, -ETIMEDOUT, "%s: timed out: no data for %ld s after %" PRIu64 " bytes", x->url, stall,
+		return rh_errf(err, -ETIMEDOUT, "%s: timed out: no data for %ld s after %" PRIu64 " bytes", x->url,
+			       x->stall_s, x->offset + x->got);
+	if (x->overtime)
+		return rh_errf(err, -ETIMEDOUT, "%s: transfer took longer than %ld s (%" PRIu64 " bytes received; "
+					       "the limit is " FETCH_ENV_DEADLINE ")", x->url, x->deadline_s,
 			       x->offset + x->got);
+	if (x->too_slow)
+		return rh_errf(err, -ETIMEDOUT, "%s: transfer too slow: %lld bytes in the last %ld s, less than %ld "
+					       "bytes/s (the limit is " FETCH_ENV_MIN_RATE ")", x->url,
+			       (long long)x->slow_bytes, x->window_s, x->min_rate);
 	switch (cc) {
 	case CURLE_HTTP_RETURNED_ERROR:
 		return rh_errf(err, status == 404 || status == 410 ? -ENOENT : status == 401 || status == 403 ? -EACCES : -EIO,
@@ -208,11 +248,9 @@ static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *
 
 /* One HTTP(S) transfer into x (a file or a buffer). Returns 0, -EAGAIN when a resume must restart from zero
  * (416), or the error. */
-static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *err)
+static int http_get(struct xfer *x, struct rh_err *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", range[32];
-	long connect = o && o->connect_timeout_s > 0 ? o->connect_timeout_s : 15;
-	long stall = o && o->stall_timeout_s > 0 ? o->stall_timeout_s : 30;
 	long status = 0;
 	CURLcode cc;
 	CURL *c;
@@ -230,7 +268,7 @@ static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *e
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "ramhost");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, x->connect_s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -240,10 +278,9 @@ static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *e
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-	x->stall_s = stall;
 	x->stalled = 0;
-	x->last_now = 0;
-	x->last_byte = now_s();
+	x->last_now = x->win_bytes = 0;
+	x->last_byte = x->win_start = now_s();
 	if (x->offset) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", x->offset);
 		curl_easy_setopt(c, CURLOPT_RANGE, range);
@@ -260,7 +297,7 @@ static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *e
 	if (cc == CURLE_HTTP_RETURNED_ERROR && status == 416 && x->offset)
 		rc = -EAGAIN;
 	else if (cc != CURLE_OK)
-		rc = curl_failure(c, cc, x, errbuf, stall, err);
+		rc = curl_failure(c, cc, x, errbuf, err);
 	else if (!x->started && x->offset && status != 206 && restart(x)) /* an empty 200 body */
 		rc = rh_errf(err, -x->write_errno, "%s: cannot truncate the partial download: %s", x->url,
 			     strerror(x->write_errno));
@@ -269,13 +306,74 @@ static int http_get(struct xfer *x, const struct fetch_opts *o, struct rh_err *e
 	return rc;
 }
 
+int fetch_env_number(const char *var, uint64_t def, uint64_t max, int allow_suffix, uint64_t *ret,
+		     struct rh_err *err)
+{
+	const char *s = getenv(var), *units = "KMGT", *u;
+	unsigned long long v;
+	char *end;
+
+	*ret = def;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || errno)
+		goto bad;
+	if (*end && allow_suffix && (u = strchr(units, toupper((unsigned char)*end))) && !end[1]) {
+		int shift = 10 * (int)(u - units + 1);
+
+		if (v > (ULLONG_MAX >> shift))
+			goto bad;
+		v <<= shift;
+	} else if (*end) {
+		goto bad;
+	}
+	if (v > max)
+		goto bad;
+	*ret = v;
+	return 0;
+bad:
+	if (max == UINT64_MAX)
+		return rh_errf(err, -EINVAL, "%s='%.40s': expected a number%s", var, s,
+			       allow_suffix ? " (suffix K, M, G or T allowed)" : "");
+	return rh_errf(err, -EINVAL, "%s='%.40s': expected a number%s, at most %" PRIu64, var, s,
+		       allow_suffix ? " (suffix K, M, G or T allowed)" : "", max);
+}
+
+/* The timeouts and rate limit of a download: connect and stall from opts, the deadline and the minimum rate
+ * from the environment; the defaults in fetch.h. */
+static int limits(struct xfer *x, const struct fetch_opts *o, struct rh_err *err)
+{
+	uint64_t deadline, rate, window;
+	int rc;
+
+	x->connect_s = o && o->connect_timeout_s > 0 ? o->connect_timeout_s : FETCH_CONNECT_TIMEOUT_S;
+	x->stall_s = o && o->stall_timeout_s > 0 ? o->stall_timeout_s : FETCH_STALL_TIMEOUT_S;
+	rc = fetch_env_number(FETCH_ENV_DEADLINE, FETCH_DEADLINE_S, 100000000, 0, &deadline, err);
+	if (rc == 0)
+		rc = fetch_env_number(FETCH_ENV_MIN_RATE, FETCH_MIN_RATE, 1u << 30, 1, &rate, err);
+	if (rc == 0)
+		rc = fetch_env_number(FETCH_ENV_RATE_WINDOW, FETCH_RATE_WINDOW_S, 86400, 0, &window, err);
+	if (rc)
+		return rc;
+	if (window == 0)
+		return rh_errf(err, -EINVAL, FETCH_ENV_RATE_WINDOW "=0: the window is at least 1 s");
+	x->deadline_s = (long)deadline;
+	x->min_rate = (long)rate;
+	x->window_s = (long)window;
+	x->t0 = now_s();
+	return 0;
+}
+
 enum src_kind { SRC_HTTP, SRC_LOCAL };
 
 /* Classifies url: http(s) (kept), file:// (decoded into path) or a plain path (copied into path). */
 static int classify(const char *url, enum src_kind *kind, char *path, size_t cap, struct rh_err *err)
 {
 	const char *p, *sep = strstr(url, "://");
-	size_t n = 0;
+	size_t n;
+	int rc;
 
 	if (!*url)
 		return rh_errf(err, -EINVAL, "empty URL");
@@ -297,24 +395,12 @@ static int classify(const char *url, enum src_kind *kind, char *path, size_t cap
 		p += 9;
 	if (*p != '/')
 		return rh_errf(err, -EINVAL, "%s: a file:// URL names a local absolute path (file:///dir/file)", url);
-	for (; *p; p++) {
-		char c = *p;
-
-		if (c == '%') {
-			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-				return rh_errf(err, -EINVAL, "%s: bad %%-escape", url);
-			c = (char)strtol((char[]){ p[1], p[2], 0 }, NULL, 16);
-			if (!c)
-				return rh_errf(err, -EINVAL, "%s: %%00 in a path", url);
-			p += 2;
-		} else if (c == '?' || c == '#') {
-			break;
-		}
-		if (n + 1 >= cap)
-			return rh_errf(err, -ENAMETOOLONG, "%s: path too long", url);
-		path[n++] = c;
-	}
-	path[n] = '\0';
+	n = strcspn(p, "?#");
+	rc = urlpath_decode(p, n, path, cap);
+	if (rc == -ENAMETOOLONG)
+		return rh_errf(err, rc, "%s: path too long", url);
+	if (rc < 0)
+		return rh_errf(err, rc, "%s: bad %%-escape (a '%%' not followed by two hex digits, or %%00)", url);
 	return 0;
 }
 
@@ -401,6 +487,8 @@ int fetch_to_file(const char *url, const char *dest, const struct fetch_opts *op
 	int rc, resume = opts && opts->resume, keep_part = 0;
 
 	rc = classify(url, &kind, path, sizeof(path), err);
+	if (rc == 0 && kind == SRC_HTTP)
+		rc = limits(&x, opts, err);
 	if (rc)
 		return rc;
 	if (snprintf(part, sizeof(part), "%s.part", dest) >= (int)sizeof(part))
@@ -425,12 +513,12 @@ int fetch_to_file(const char *url, const char *dest, const struct fetch_opts *op
 	base = strrchr(dest, '/');
 	x.label = base ? base + 1 : dest;
 	x.progress = opts && opts->progress && isatty(STDERR_FILENO);
-	rc = http_get(&x, opts, err);
+	rc = http_get(&x, err);
 	if (rc == -EAGAIN) { /* 416: the part cannot be continued; once more from zero */
 		rc = restart(&x) ? rh_errf(err, -x.write_errno, "%s: %s", part, strerror(x.write_errno)) : 0;
 		x.got = 0;
 		if (!rc)
-			rc = http_get(&x, opts, err);
+			rc = http_get(&x, err);
 		if (rc == -EAGAIN)
 			rc = rh_errf(err, -EPROTO, "%s: the server refused the whole file (HTTP 416)", url);
 	}
@@ -477,7 +565,9 @@ int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, s
 		*ret_len = len;
 		return 0;
 	}
-	rc = http_get(&x, NULL, err);
+	rc = limits(&x, NULL, err);
+	if (rc == 0)
+		rc = http_get(&x, err);
 	if (rc) {
 		free(x.buf);
 		return rc;
@@ -517,8 +607,15 @@ int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct 
 	blen = strlen(base);
 	while (blen > 1 && base[blen - 1] == '/')
 		blen--;
-	n = snprintf(buf, cap, "%.*s%s%s", (int)blen, base, !blen || base[blen - 1] == '/' ? "" : "/", rel);
+	n = snprintf(buf, cap, "%.*s%s", (int)blen, base, !blen || base[blen - 1] == '/' ? "" : "/");
 	if (n < 0 || (size_t)n >= cap)
+		return rh_errf(err, -ENAMETOOLONG, "%s + %s: too long", base, rel);
+	/* in a URL, the path as the file is named, percent-encoded */
+	if (strstr(base, "://"))
+		n = urlpath_encode(rel, strlen(rel), buf + n, cap - (size_t)n);
+	else
+		n = snprintf(buf + n, cap - (size_t)n, "%s", rel) >= (int)(cap - (size_t)n) ? -ENAMETOOLONG : 0;
+	if (n < 0)
 		return rh_errf(err, -ENAMETOOLONG, "%s + %s: too long", base, rel);
 	return 0;
 }

@@ -3,8 +3,11 @@
  * A download goes to a temporary file next to the destination (DEST.part) and is renamed into place only
  * when complete; a DEST.part left by an interrupted download is resumed with a Range request when the server
  * allows it. Connect and low-speed timeouts stop a stalled transfer; a progress bar is drawn on stderr when
- * it is a terminal. Every failure names the URL and what went wrong (HTTP status, curl's error text):
- *   -ENOENT 404/410 or a missing local file, -EACCES 401/403, -ETIMEDOUT connect or stall timeout,
+ * it is a terminal; an overall deadline and a minimum average rate stop a server that trickles bytes (one byte
+ * every few seconds never trips the stall timeout). Every failure names the URL and what went wrong (HTTP
+ * status, curl's error text):
+ *   -ENOENT 404/410 or a missing local file, -EACCES 401/403, -ETIMEDOUT connect or stall timeout, deadline
+ *   or rate,
  *   -ECONNREFUSED, -EHOSTUNREACH unknown host, -EFBIG over max_size, -EPROTONOSUPPORT another scheme,
  *   -EKEYREJECTED an untrusted TLS certificate, -EIO anything else (other statuses, a connection cut short).
  * A transfer cut short keeps DEST.part when opts->resume is set; every other failure removes it. file:// URLs
@@ -17,12 +20,24 @@
 
 #include "err.h"
 
+/* Defaults of the limits, and the environment variables that change them (read at every download; a value
+ * that is not a number fails the download, naming the variable). docs/vib-signing.md ("Downloads"). */
+#define FETCH_CONNECT_TIMEOUT_S 15
+#define FETCH_STALL_TIMEOUT_S 30
+#define FETCH_DEADLINE_S 3600        /* the whole transfer; RAMHOST_FETCH_TIMEOUT (seconds, 0: none) */
+#define FETCH_MIN_RATE 1024          /* bytes/s on average over each window; RAMHOST_FETCH_MIN_RATE (0: none) */
+#define FETCH_RATE_WINDOW_S 30       /* RAMHOST_FETCH_RATE_WINDOW (seconds) */
+#define FETCH_ENV_DEADLINE "RAMHOST_FETCH_TIMEOUT"
+#define FETCH_ENV_MIN_RATE "RAMHOST_FETCH_MIN_RATE"
+#define FETCH_ENV_RATE_WINDOW "RAMHOST_FETCH_RATE_WINDOW"
+
 struct fetch_opts {
 	long connect_timeout_s;  /* 0: 15 s */
 	long stall_timeout_s;    /* no byte for this long ends the transfer; 0: 30 s */
 	uint64_t max_size;       /* refuse a body larger than this (0: no limit) */
 	int progress;            /* 1: progress bar on stderr if it is a terminal */
 	int resume;              /* 1: resume DEST.part when present */
+	/* the deadline and the minimum rate come from the environment (above), for every caller alike */
 };
 
 /* Downloads url to dest (see above). *ret_size (may be NULL): bytes of the finished file. */
@@ -33,9 +48,16 @@ int fetch_to_file(const char *url, const char *dest, const struct fetch_opts *op
  * buffer is NUL-terminated (not counted in *ret_len), for text such as a depot's index.xml. */
 int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, struct rh_err *err);
 
-/* Joins a base URL or directory and a relative path ("http://h/depot" + "vibs/a.vib"). rel may be an
- * http(s) URL (returned as is); absolute paths, other schemes and ".." segments are refused (-EINVAL), so an
- * index cannot name files outside its depot. */
+/* Joins a base URL or directory and a relative path ("http://h/depot" + "vibs/a.vib"). rel is a path as the
+ * file is named on disk: for a URL base it is percent-encoded (urlpath_encode: "hello#1.vib" becomes
+ * "hello%231.vib"), for a directory it is joined as it is. rel may be an http(s) URL (returned as is);
+ * absolute paths, other schemes and ".." segments are refused (-EINVAL), so an index cannot name files outside
+ * its depot. */
 int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct rh_err *err);
+
+/* The number in the environment variable var (decimal; with allow_suffix also K, M, G or T for KiB ... TiB),
+ * def when it is unset or empty; at most max. -EINVAL naming the variable otherwise. */
+int fetch_env_number(const char *var, uint64_t def, uint64_t max, int allow_suffix, uint64_t *ret,
+		     struct rh_err *err);
 
 #endif

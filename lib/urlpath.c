@@ -1,0 +1,138 @@
+/* urlpath.c: relative paths in URLs (see urlpath.h). */
+#include "urlpath.h"
+
+#include <errno.h>
+
+#include "hex.h"
+
+/* RFC 3986 unreserved, plus '/' between segments. */
+static int keep(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '.' || c == '_' || c == '~' || c == '/';
+}
+
+int urlpath_encode(const char *path, size_t len, char *out, size_t cap)
+{
+	static const char upper[] = "0123456789ABCDEF"; /* RFC 3986 2.1: uppercase is the normal form */
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+		size_t need = keep(c) ? 1 : 3;
+
+		if (n + need >= cap) {
+			if (cap)
+				out[0] = '\0';
+			return -ENAMETOOLONG;
+		}
+		if (need == 1) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = upper[c >> 4];
+			out[n++] = upper[c & 15];
+		}
+	}
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return (int)n;
+}
+
+int urlpath_decode(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi = -1, lo = -1;
+
+			if (i + 2 < len) { /* two characters follow */
+				hi = hex_value(s[i + 1]);
+				lo = hex_value(s[i + 2]);
+			}
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (n + 1 >= cap)
+			goto long_;
+		out[n++] = (char)c;
+	}
+	if (n >= cap)
+		goto long_;
+	out[n] = '\0';
+	return (int)n;
+bad:
+	if (cap)
+		out[0] = '\0';
+	return -EINVAL;
+long_:
+	if (cap)
+		out[0] = '\0';
+	return -ENAMETOOLONG;
+}
+
+/* The length of the UTF-8 sequence at s[0..left) (1 to 4), or 0 when it is not a valid one (overlong forms,
+ * surrogates and code points past U+10FFFF are not). *cp gets the code point. */
+static size_t utf8_len(const unsigned char *s, size_t left, unsigned long *cp)
+{
+	size_t n, i;
+	unsigned long v, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; v = s[0] & 0x1f; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; v = s[0] & 0x0f; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; v = s[0] & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+const char *urlpath_name_problem(const char *name, size_t len, size_t *ret_off)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	const char *why = NULL;
+	size_t i = 0, n = 0;
+	unsigned long cp = 0;
+
+	while (i < len && !why) {
+		n = utf8_len(s + i, len - i, &cp);
+		if (!n)
+			why = "has a byte that is not UTF-8";
+		else if (cp == '\n' || cp == '\r')
+			why = "has a line break";
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			why = "has a control character";
+		else if (cp == '\\')
+			why = "has a backslash";
+		else if (cp == 0xfffe || cp == 0xffff)
+			why = "has a character XML cannot hold";
+		else
+			i += n;
+	}
+	if (why && ret_off)
+		*ret_off = i;
+	return why;
+}
