@@ -1,8 +1,10 @@
 /* main.c: `ramhost`, the one entry point; dispatches to the subcommands in commands.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "tmpreg.h"
 #include "version.h"
 
 struct command {
@@ -35,7 +37,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'ramhost COMMAND --help' for a command's options. See ramhost(1).\n");
 }
 
-int main(int argc, char **argv)
+/* Runs the command line; every output goes to stdout or stderr, checked by main(). */
+static int dispatch(int argc, char **argv)
 {
 	size_t i;
 
@@ -57,4 +60,33 @@ int main(int argc, char **argv)
 	fprintf(stderr, "ramhost: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+/* Flushes and closes stdout once for every command: a write error (a full disk, a closed pipe reader that did
+ * not kill us) is a failure, not a silent exit 0. Returns the exit status. */
+static int close_stdout(int status)
+{
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		e = errno;
+	if (ferror(stdout) && !e)
+		e = errno ? errno : EIO;
+	if (fclose(stdout) != 0 && !e)
+		e = errno;
+	if (!e)
+		return status;
+	fprintf(stderr, "ramhost: writing standard output: %s\n", strerror(e));
+	return status ? status : 1;
+}
+
+int main(int argc, char **argv)
+{
+	/* the temporaries of every command go on exit and on SIGINT/SIGTERM/SIGHUP */
+	if (tmpreg_install() < 0) {
+		fprintf(stderr, "ramhost: cannot install the clean-up handlers\n");
+		return 1;
+	}
+	return close_stdout(dispatch(argc, argv));
 }
