@@ -25,13 +25,14 @@ static const char *file_kind(mode_t mode)
 	return "unknown file type";
 }
 
-int rh_open_input(const char *path, int *ret_fd, struct rh_err *err)
+int rh_open_input_as(const char *path, const char *what, int *ret_fd, struct rh_err *err)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), flags, rc;
 	struct stat st;
 
 	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+		return rh_errf(err, -errno, "%s: cannot open%s%s: %s", path, what ? " " : "", what ? what : "",
+			       strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
 		goto fail;
@@ -51,6 +52,11 @@ int rh_open_input(const char *path, int *ret_fd, struct rh_err *err)
 fail:
 	close(fd);
 	return rc;
+}
+
+int rh_open_input(const char *path, int *ret_fd, struct rh_err *err)
+{
+	return rh_open_input_as(path, NULL, ret_fd, err);
 }
 
 int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err)

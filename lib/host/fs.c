@@ -48,9 +48,9 @@ int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err 
 	char buf[65536];
 	int in = -1, out = -1, rc = 0;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", src, strerror(errno));
+	rc = rh_open_input(src, &in, err);
+	if (rc < 0)
+		return rc;
 	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (out < 0) {
 		rc = rh_errf(err, -errno, "%s: cannot create: %s", dst, strerror(errno));
@@ -87,17 +87,17 @@ int fs_sha256_file(const char *path, uint8_t ret[SHA256_DIGEST_LEN], uint64_t *r
 	struct sha256_ctx ctx;
 	char buf[65536];
 	uint64_t size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd, rc = rh_open_input(path, &fd, err);
 
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+	if (rc < 0)
+		return rc;
 	sha256_init(&ctx);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int rc = -errno;
+			rc = -errno;
 			close(fd);
 			return rh_errf(err, rc, "%s: read failed: %s", path, strerror(-rc));
 		}
