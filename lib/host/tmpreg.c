@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +24,8 @@
 
 struct tmp_entry {
 	volatile sig_atomic_t used;
-	dev_t dev; /* of the directory as created: a different st_dev later means something is mounted on it */
+	dev_t dev;       /* of the directory as created: a different st_dev later means something is mounted on it */
+	uint64_t mnt_id; /* and its mount (0: unknown), which also tells a bind mount of the same file system */
 	char path[PATH_MAX];
 };
 
@@ -60,6 +62,30 @@ static int make_abs(const char *path, char out[PATH_MAX])
 	return 0;
 }
 
+/* The mount id of path (or of the open fd when path is ""), 0 when the kernel does not say. */
+static uint64_t mount_id(int dirfd, const char *path)
+{
+	struct statx stx;
+
+	if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | (path[0] ? 0 : AT_EMPTY_PATH), STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* 1 when the open directory fd is on the file system and the mount its temporary was created on: the removal
+ * walk never enters anything mounted below a work dir (or on it). */
+static int same_mount(int fd, dev_t dev, uint64_t mnt_id)
+{
+	struct stat st;
+	uint64_t id;
+
+	if (fstat(fd, &st) < 0 || st.st_dev != dev)
+		return 0;
+	id = mnt_id ? mount_id(fd, "") : 0;
+	return !id || id == mnt_id;
+}
+
 static int free_slot(void)
 {
 	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
@@ -91,6 +117,7 @@ int tmpreg_add(const char *path, struct rh_err *err)
 		lstat(abs, &st);
 	}
 	entries[slot].dev = st.st_dev;
+	entries[slot].mnt_id = mount_id(AT_FDCWD, abs);
 	memcpy(entries[slot].path, abs, strlen(abs) + 1);
 	atomic_signal_fence(memory_order_seq_cst);
 	entries[slot].used = 1;
@@ -161,7 +188,7 @@ void tmpreg_release(const sigset_t *old)
 
 /* Removes what is inside the open directory fd (on device dev), depth levels down; subdirectories on another
  * device are left alone. A few passes, because removing entries while reading a directory may skip some. */
-static void empty_dir(int fd, dev_t dev, int depth)
+static void empty_dir(int fd, dev_t dev, uint64_t mnt_id, int depth)
 {
 	union {
 		char b[2048];
@@ -186,12 +213,11 @@ static void empty_dir(int fd, dev_t dev, int depth)
 					continue;
 				if (depth < MAX_DEPTH) {
 					int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-					struct stat st;
 
 					if (sub < 0)
 						continue;
-					if (fstat(sub, &st) == 0 && st.st_dev == dev) /* not a mount point */
-						empty_dir(sub, dev, depth + 1);
+					if (same_mount(sub, dev, mnt_id)) /* not a mount point */
+						empty_dir(sub, dev, mnt_id, depth + 1);
 					close(sub);
 					unlinkat(fd, name, AT_REMOVEDIR);
 				}
@@ -213,14 +239,14 @@ static void remove_entry(const struct tmp_entry *e)
 		unlink(e->path);
 		return;
 	}
-	if (st.st_dev != e->dev)
-		return; /* a file system is mounted on it: leave it (and what is mounted) alone */
 	fd = open(e->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	empty_dir(fd, e->dev, 0);
+	if (same_mount(fd, e->dev, e->mnt_id)) { /* else something is mounted on it: leave that alone */
+		empty_dir(fd, e->dev, e->mnt_id, 0);
+		rmdir(e->path);
+	}
 	close(fd);
-	rmdir(e->path);
 }
 
 void tmpreg_cleanup(void)

@@ -48,7 +48,7 @@ wait_file() {
 
 # interrupt SIG STATUS CMD...: runs CMD in the background with every signal at its default action (a script's
 # background job would ignore SIGINT), with the stand-in tool first in PATH and $T/tmp as TMPDIR; once the tool
-# runs, sends SIG to ramhost alone; checks the exit status is STATUS and that the tool is gone.
+# runs, sends SIG to ramhost alone; checks the exit status is STATUS (tool_gone checks the tool is gone).
 interrupt() {
 	local sig=$1 want=$2 pid rc=0
 	shift 2
@@ -63,6 +63,9 @@ interrupt() {
 		cat "$T/err"
 		return 1
 	fi
+}
+
+tool_gone() {
 	if kill -0 "$(cat "$T/tool.pid")" 2>/dev/null; then
 		echo "the tool ramhost ran outlived it"
 		return 1
@@ -94,11 +97,11 @@ vib_desc() {
 	cat >desc.xml <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <vib version="1.0">
-  <name>hello</name>
-  <version>1.0-1</version>
-  <vendor>Example</vendor>
-  <summary>Says hello</summary>
-  <release-date>2026-11-01T00:00:00Z</release-date>
+  <name>stopped</name>
+  <version>2.0-1</version>
+  <vendor>Interrupt test</vendor>
+  <summary>Built only to be interrupted</summary>
+  <release-date>2026-12-01T00:00:00Z</release-date>
   <acceptance-level>community</acceptance-level>
 </vib>
 XML
@@ -113,6 +116,7 @@ tardisk_create_sigint() {
 	echo old >out.tdk
 	interrupt INT 130 "$RAMHOST" tardisk create src -o out.tdk
 	no_leftovers . '.out.tdk.tmp*'
+	tool_gone
 	[ "$(cat out.tdk)" = old ]
 }
 
@@ -123,6 +127,7 @@ tardisk_create_sigterm() {
 	mkdir -p sub
 	interrupt TERM 143 "$RAMHOST" tardisk create src -o sub/new.tdk
 	no_leftovers sub '.new.tdk.tmp*'
+	tool_gone
 	[ ! -e sub/new.tdk ]
 }
 
@@ -132,6 +137,7 @@ tardisk_create_sighup() {
 	fake_tool tar2sqfs
 	interrupt HUP 129 "$RAMHOST" tardisk create src -o out.tdk
 	no_leftovers . '.out.tdk.tmp*'
+	tool_gone
 	[ ! -e out.tdk ]
 }
 
@@ -142,6 +148,7 @@ tardisk_create_tool_ignores_term() {
 	fake_tool tar2sqfs ignore-term
 	interrupt INT 130 "$RAMHOST" tardisk create src -o out.tdk
 	no_leftovers . '.out.tdk.tmp*'
+	tool_gone
 }
 
 vib_create_sigint() {
@@ -152,6 +159,7 @@ vib_create_sigint() {
 	echo old >hello.vib
 	interrupt INT 130 "$RAMHOST" vib create --descriptor desc.xml --payload src -o hello.vib
 	no_leftovers . 'hello.vib.tmp*'
+	tool_gone
 	[ "$(cat hello.vib)" = old ]
 }
 
@@ -170,6 +178,7 @@ image_iso_sigterm() {
 	echo old >out.iso
 	interrupt TERM 143 "$RAMHOST" image iso --bootbank "$SHARED/bank" -o out.iso -q --force
 	no_leftovers . 'out.iso.*'
+	tool_gone
 	[ "$(cat out.iso)" = old ]
 }
 
