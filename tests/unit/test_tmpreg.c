@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -206,6 +208,57 @@ static void child_exit_leaves_parent_temporaries(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* In a private mount namespace: a tmpfs and a bind mount of the same file system inside a work dir. The
+ * clean-up removes the work dir's own files and leaves what is mounted (the bind mount has the same st_dev: the
+ * mount id tells it). Exit 0: right; 77: no mount namespace here (not root, or no CAP_SYS_ADMIN). */
+static void mounted_inside(void)
+{
+	char work[PATH_MAX], keep[PATH_MAX + 16], p[PATH_MAX + 128], b[PATH_MAX + 32], t[PATH_MAX + 32];
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		_exit(77);
+	snprintf(keep, sizeof(keep), "%s/keep", top);
+	mkdir(keep, 0755);
+	snprintf(p, sizeof(p), "%s/precious", keep);
+	touch(p);
+	if (fs_work_dir(top, "mnt", work, sizeof(work), NULL) < 0)
+		_exit(3);
+	snprintf(b, sizeof(b), "%s/bind", work);
+	snprintf(t, sizeof(t), "%s/tmpfs", work);
+	mkdir(b, 0755);
+	mkdir(t, 0755);
+	if (mount(keep, b, NULL, MS_BIND, NULL) < 0 || mount("none", t, "tmpfs", 0, NULL) < 0)
+		_exit(77);
+	snprintf(p, sizeof(p), "%s/on-tmpfs", t);
+	touch(p);
+	snprintf(p, sizeof(p), "%s/own", work);
+	touch(p);
+	tmpreg_cleanup();
+	snprintf(p, sizeof(p), "%s/precious", keep);
+	if (!exists(p))
+		_exit(4);
+	snprintf(p, sizeof(p), "%s/on-tmpfs", t);
+	if (!exists(p))
+		_exit(5);
+	snprintf(p, sizeof(p), "%s/own", work);
+	if (exists(p))
+		_exit(6);
+	umount2(b, MNT_DETACH);
+	umount2(t, MNT_DETACH);
+	_exit(0);
+}
+
+static void cleanup_leaves_mounts_alone(void)
+{
+	int status = in_child(mounted_inside);
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		printf("  (no private mount namespace here: the mount case was not run)\n");
+		return;
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -222,6 +275,7 @@ int main(void)
 	unlink(strcat(strcpy(cmd, top), "/out.bin"));
 	RUN(signal_cleans_and_dies_of_it);
 	RUN(child_exit_leaves_parent_temporaries);
+	RUN(cleanup_leaves_mounts_alone);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	(void)!system(cmd);
 	return unit_failed_total ? 1 : 0;
