@@ -1,8 +1,12 @@
 /* main.c: `ramhost`, the one entry point; dispatches to the subcommands in commands.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "fileio.h"
+#include "tmpreg.h"
 #include "version.h"
 
 struct command {
@@ -35,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'ramhost COMMAND --help' for a command's options. See ramhost(1).\n");
 }
 
-int main(int argc, char **argv)
+/* Runs the command line; every output goes to stdout or stderr, checked by main(). */
+static int dispatch(int argc, char **argv)
 {
 	size_t i;
 
@@ -57,4 +62,66 @@ int main(int argc, char **argv)
 	fprintf(stderr, "ramhost: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+/* The first error writing standard output: a command may flush (and fail) long before the end, when errno
+ * is gone, so stdout writes through out_write, which keeps it. */
+static int stdout_errno;
+
+static ssize_t out_write(void *cookie, const char *buf, size_t len)
+{
+	int rc = rh_write_all(STDOUT_FILENO, buf, len);
+
+	(void)cookie;
+	if (rc < 0) {
+		if (!stdout_errno)
+			stdout_errno = -rc;
+		errno = -rc;
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+/* Replaces stdout by a stream on the same descriptor, buffered the same way, whose write errors are kept. */
+static void watch_stdout(void)
+{
+	cookie_io_functions_t io = { .write = out_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (!f)
+		return; /* the plain stdout still reports an error, as EIO */
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = f;
+}
+
+/* Flushes and closes stdout once for every command: a write error (a full disk, a closed pipe reader that did
+ * not kill us) is a failure, not a silent exit 0. Returns the exit status. */
+static int close_stdout(int status)
+{
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		e = errno;
+	if (ferror(stdout) && !e)
+		e = EIO;
+	if (fclose(stdout) != 0 && !e)
+		e = errno;
+	if (stdout_errno)
+		e = stdout_errno; /* the first error is the cause */
+	if (!e)
+		return status;
+	fprintf(stderr, "ramhost: writing standard output: %s\n", strerror(e));
+	return status ? status : 1;
+}
+
+int main(int argc, char **argv)
+{
+	/* the temporaries of every command go on exit and on SIGINT/SIGTERM/SIGHUP */
+	if (tmpreg_install() < 0) {
+		fprintf(stderr, "ramhost: cannot install the clean-up handlers\n");
+		return 1;
+	}
+	watch_stdout();
+	return close_stdout(dispatch(argc, argv));
 }

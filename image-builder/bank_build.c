@@ -235,10 +235,10 @@ static int add_parents(struct cpio_writer *w, const char *path, char ***dirs, si
 static int add_file(struct cpio_writer *w, const char *name, const char *src, unsigned mode, struct rh_err *err)
 {
 	struct stat st;
-	int fd = open(src, O_RDONLY | O_CLOEXEC), rc;
+	int fd, rc = rh_open_input(src, &fd, err);
 
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", src, strerror(errno));
+	if (rc < 0)
+		return rc;
 	if (fstat(fd, &st) < 0)
 		rc = rh_errf(err, -errno, "%s: stat: %s", src, strerror(errno));
 	else

@@ -13,7 +13,9 @@
 
 #include "bank_build.h"
 #include "fatimg.h"
+#include "fileio.h"
 #include "fs.h"
+#include "tmpreg.h"
 
 /* 1 when the file at path is a PE32+ x86-64 EFI application (MZ, PE\0\0, machine 0x8664, optional header magic
  * 0x20b, subsystem 10), 0 when it is not, negative errno when it cannot be read. */
@@ -22,10 +24,10 @@ static int is_efi_app(const char *path)
 	unsigned char h[512];
 	uint32_t pe;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd, rc = rh_open_input(path, &fd, NULL);
 
-	if (fd < 0)
-		return -errno;
+	if (rc < 0)
+		return rc;
 	n = pread(fd, h, sizeof(h), 0);
 	close(fd);
 	if (n < 0x40 || h[0] != 'M' || h[1] != 'Z')
@@ -121,18 +123,18 @@ int efiboot_sign_file(const struct efiboot_opts *o, const char *in, const char *
 	if ((size_t)snprintf(plain, sizeof(plain), "%s.unsigned-XXXXXX", out) >= sizeof(plain) ||
 	    (size_t)snprintf(signed_tmp, sizeof(signed_tmp), "%s.signed-XXXXXX", out) >= sizeof(signed_tmp))
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
-	fd = mkstemp(plain);
+	/* both registered temporaries: an interrupted signing leaves neither beside out */
+	fd = fs_make_temp(plain, 0, err);
 	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot create: %s", plain, strerror(errno));
+		return fd;
 	close(fd);
-	fd = mkstemp(signed_tmp);
+	fd = fs_make_temp(signed_tmp, 0, err);
 	if (fd < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot create: %s", signed_tmp, strerror(errno));
-		unlink(plain);
-		return rc;
+		fs_rm_rf(plain, NULL);
+		return fd;
 	}
 	close(fd);
-	unlink(signed_tmp); /* sbsign creates it */
+	unlink(signed_tmp); /* sbsign creates it (still registered meanwhile) */
 	rc = fs_copy_file(in, plain, 0644, err);
 	if (!rc && has_signature(plain)) {
 		/* Debian's kernel is signed by Debian; firmware that trusts only our db must see our signature
@@ -160,9 +162,12 @@ int efiboot_sign_file(const struct efiboot_opts *o, const char *in, const char *
 		chmod(signed_tmp, 0644);
 		if (rename(signed_tmp, out) < 0)
 			rc = rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
+		else
+			tmpreg_forget(signed_tmp);
 	}
-	unlink(plain);
-	unlink(signed_tmp);
+	fs_rm_rf(plain, NULL);
+	if (rc)
+		fs_rm_rf(signed_tmp, NULL);
 	return rc;
 }
 

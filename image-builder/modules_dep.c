@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fs.h"
 
@@ -375,14 +376,15 @@ static int decompress(const char *path, void **ret_buf, size_t *ret_len, struct 
 	struct archive_entry *e;
 	size_t cap = 1 << 20, len = 0;
 	char *buf = NULL;
-	int rc = 0;
+	int rc = 0, fd = -1;
 
 	if (!a)
 		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+	if ((rc = rh_open_input(path, &fd, err)) < 0)
+		goto out;
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
 		rc = rh_errf(err, -EIO, "%s: cannot decompress: %s", path, archive_error_string(a));
 		goto out;
 	}
@@ -421,6 +423,8 @@ static int decompress(const char *path, void **ret_buf, size_t *ret_len, struct 
 out:
 	free(buf);
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 

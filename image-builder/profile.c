@@ -1,5 +1,6 @@
 /* profile.c: the image profile parser (see profile.h and docs/profile.md). */
 #include "profile.h"
+#include "fileio.h"
 
 #include "sticky_rule.h"
 #include "vib/descriptor.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LINE_MAX_LEN 4096
 
@@ -690,13 +692,18 @@ int profile_load(const char *path, struct profile *ret, struct rh_err *err)
 	char dir[PROFILE_MAX_PATH], *slash, *buf = NULL;
 	size_t len;
 	FILE *f;
-	int rc;
+	int rc, fd;
 
 	if (strlen(path) >= sizeof(dir))
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
-	f = fopen(path, "re");
-	if (!f)
+	rc = rh_open_input_as(path, "profile", &fd, err); /* a directory or a fifo is refused by name */
+	if (rc < 0)
+		return rc;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
 		return rh_errf(err, -errno, "%s: cannot open profile: %s", path, strerror(errno));
+	}
 	buf = malloc(1 << 20);
 	if (!buf) {
 		fclose(f);

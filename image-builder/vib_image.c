@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpio.h"
+#include "fileio.h"
 #include "fs.h"
 #include "sha256.h"
 #include "vib/depot.h"
@@ -219,8 +220,9 @@ static int wrap_payload(struct vib_image_plan *v, const struct vib_file *vf, siz
 	rc = fs_tmp_beside(out, tmp, sizeof(tmp), &fd, v->err);
 	if (rc)
 		return rc;
-	in = open(vf->path, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || lseek(in, (off_t)vf->payload_member[i].offset, SEEK_SET) < 0)
+	in = -1;
+	rc = rh_open_input(vf->path, &in, v->err);
+	if (!rc && lseek(in, (off_t)vf->payload_member[i].offset, SEEK_SET) < 0)
 		rc = rh_errf(v->err, -errno, "%s: %s", vf->path, strerror(errno));
 	if (!rc)
 		rc = cpio_wrap_file(fd, "tardisks", file, in, vf->payload_member[i].size, v->err);

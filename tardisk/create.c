@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "create_int.h"
+#include "fs.h"
+#include "tmpreg.h"
 
 void tdk_progress_tick(struct tdk_progress *p, uint64_t add_bytes, int add_entry, int force)
 {
@@ -180,7 +182,8 @@ static int read_source(const struct tardisk_create_opts *o, int is_dir, const ch
 	return entries_finish(l, err);
 }
 
-/* Creates the empty temporary file (mode 0644) beside o->out, in dir; *ret_tmp is its malloc'd name. */
+/* Creates the empty temporary file (mode 0644) beside o->out, in dir; *ret_tmp is its malloc'd name. It is a
+ * registered temporary (fs_make_temp): removed if the command fails or is interrupted before commit_tmp. */
 static int create_tmp(const struct tardisk_create_opts *o, const char *dir, char **ret_tmp, struct rh_err *err)
 {
 	char *tmp;
@@ -188,10 +191,10 @@ static int create_tmp(const struct tardisk_create_opts *o, const char *dir, char
 
 	if (asprintf(&tmp, "%s/.%s.tmp.XXXXXX", dir, strrchr(o->out, '/') ? strrchr(o->out, '/') + 1 : o->out) < 0)
 		return rh_errf(err, -ENOMEM, "out of memory");
-	tmpfd = mkostemp(tmp, O_CLOEXEC);
+	tmpfd = fs_make_temp(tmp, 0, NULL);
 	if (tmpfd < 0) {
-		rc = rh_errf(err, -errno, "%s: cannot create a temporary file in %s: %s", o->out, dir,
-			     strerror(errno));
+		rc = rh_errf(err, tmpfd, "%s: cannot create a temporary file in %s: %s", o->out, dir,
+			     strerror(-tmpfd));
 		free(tmp);
 		return rc;
 	}
@@ -205,8 +208,8 @@ static int create_tmp(const struct tardisk_create_opts *o, const char *dir, char
 	return 0;
 }
 
-/* Makes the finished tmp the output: fsync, rename over o->out, fsync of dir. *tmp is freed and cleared once
- * renamed. */
+/* Makes the finished tmp the output: fsync, rename over o->out, fsync of dir. *tmp is freed and cleared (and no
+ * longer a registered temporary) once renamed. */
 static int commit_tmp(const struct tardisk_create_opts *o, const char *dir, char **tmp, struct rh_err *err)
 {
 	int rc;
@@ -216,6 +219,7 @@ static int commit_tmp(const struct tardisk_create_opts *o, const char *dir, char
 		return rh_errf(err, rc, "%s: fsync: %s", *tmp, strerror(-rc));
 	if (rename(*tmp, o->out) < 0)
 		return rh_errf(err, -errno, "%s: rename from %s: %s", o->out, *tmp, strerror(errno));
+	tmpreg_forget(*tmp);
 	free(*tmp);
 	*tmp = NULL;
 	rc = fsync_path(dir, 1);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cpio.h"
+#include "fileio.h"
 #include "image_int.h"
 
 struct sub_file {
@@ -325,14 +326,17 @@ int tardisk_open(const char *path, struct tardisk **ret_td, struct rh_err *err)
 
 	if (!td)
 		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
+	td->fd = -1;
 	td->name = strdup(path);
-	td->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (!td->name || td->fd < 0) {
-		rc = rh_errf(err, td->name ? -errno : -ENOMEM, "%s: %s", path, strerror(errno));
+	if (!td->name) {
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	if (fstat(td->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = rh_errf(err, -EINVAL, "%s: not a regular file", path);
+	rc = rh_open_input(path, &td->fd, err); /* a fifo is refused here, before anything blocks on it */
+	if (rc < 0)
+		goto fail;
+	if (fstat(td->fd, &st) < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	td->info.file_size = (uint64_t)st.st_size;

@@ -199,7 +199,7 @@ int source_archive_read(const char *path, struct tdk_list *l, int spool_fd, stru
 	struct archive_entry *ae;
 	const char *last = NULL;
 	char lastbuf[256] = "";
-	int rc = 0, r;
+	int rc = 0, r, fd = -1;
 
 	if (!a)
 		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
@@ -207,7 +207,9 @@ int source_archive_read(const char *path, struct tdk_list *l, int spool_fd, stru
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	archive_read_support_format_cpio(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	if ((rc = rh_open_input(path, &fd, err)) < 0) /* a fifo or a device is refused, not read forever */
+		goto out;
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
 		rc = rh_errf(err, -EINVAL, "%s: %s", path, archive_error_string(a));
 		goto out;
 	}
@@ -243,5 +245,7 @@ int source_archive_read(const char *path, struct tdk_list *l, int spool_fd, stru
 	}
 out:
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }

@@ -413,9 +413,9 @@ static int copy_local(const char *src, int fd, uint64_t max, uint64_t *ret_size,
 	ssize_t r;
 	int in, rc = 0;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return rh_errf(err, -errno, "%s: %s", src, strerror(errno));
+	rc = rh_open_input(src, &in, err);
+	if (rc < 0)
+		return rc;
 	if (fstat(in, &st) || !S_ISREG(st.st_mode)) {
 		rc = rh_errf(err, -EINVAL, "%s: not a regular file", src);
 		goto out;

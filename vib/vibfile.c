@@ -16,6 +16,9 @@
 
 #include <openssl/evp.h>
 
+#include "fileio.h"
+#include "fs.h"
+#include "tmpreg.h"
 #include "sha256.h"
 #include "sig.h"
 #include "vibfile.h"
@@ -81,8 +84,10 @@ int vib_open(const char *path, struct vib_file *ret, struct rh_err *err)
 		goto fail;
 	}
 	strcpy(v->path, path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	r = rh_open_input(path, &fd, err);
+	if (r < 0)
+		goto fail;
+	if (fstat(fd, &st) < 0) {
 		r = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -178,14 +183,16 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 /* Size and SHA-256 of the file at path, into p (the payload's name is set by the caller). */
 static int hash_file(const char *path, struct vib_payload *p, struct rh_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	int fd = -1, r = rh_open_input(path, &fd, err);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	char *buf = malloc(1 << 20);
 	uint64_t total = 0;
 	unsigned int n = 0;
 
-	if (fd < 0 || !ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		r = rh_errf(err, fd < 0 ? -errno : -ENOMEM, "%s: %s", path, fd < 0 ? strerror(errno) : "out of memory");
+	if (r < 0)
+		goto out;
+	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		r = rh_errf(err, -ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -247,9 +254,10 @@ int vib_create(const char *out, struct vib_desc *d, const char *const *payload_p
 		r = rh_errf(err, -ENAMETOOLONG, "%.200s: path too long", out);
 		goto out;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = fs_make_temp(tmp, 0, err); /* a registered temporary until renamed into place */
 	if (fd < 0) {
-		r = rh_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+		r = fd;
+		tmp[0] = '\0';
 		goto out;
 	}
 	if ((r = ar_write_start(fd, tmp, err)) < 0 ||
@@ -258,12 +266,10 @@ int vib_create(const char *out, struct vib_desc *d, const char *const *payload_p
 		goto out;
 	for (size_t i = 0; i < d->npayloads; i++) {
 		char name[VIB_NAME_MAX + 8];
-		int pfd = open(payload_paths[i], O_RDONLY | O_CLOEXEC);
+		int pfd = -1;
 
-		if (pfd < 0) {
-			r = rh_errf(err, -errno, "%s: %s", payload_paths[i], strerror(errno));
+		if ((r = rh_open_input(payload_paths[i], &pfd, err)) < 0)
 			goto out;
-		}
 		snprintf(name, sizeof(name), "%s.tdk", d->payloads[i].name);
 		r = ar_write_member_fd(fd, tmp, name, pfd, d->payloads[i].size, mtime, err);
 		close(pfd);
@@ -280,13 +286,14 @@ int vib_create(const char *out, struct vib_desc *d, const char *const *payload_p
 		r = rh_errf(err, -errno, "%s: rename: %s", out, strerror(errno));
 		goto out;
 	}
+	tmpreg_forget(tmp);
 	tmp[0] = '\0';
 	r = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (r < 0 && tmp[0])
-		unlink(tmp);
+		fs_rm_rf(tmp, NULL);
 	free(xml);
 	free(sig);
 	return r;

@@ -10,14 +10,63 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISFIFO(mode))
+		return "fifo";
+	if (S_ISCHR(mode))
+		return "character device";
+	if (S_ISBLK(mode))
+		return "block device";
+	if (S_ISSOCK(mode))
+		return "socket";
+	return "unknown file type";
+}
+
+int rh_open_input_as(const char *path, const char *what, int *ret_fd, struct rh_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), flags, rc;
+	struct stat st;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: cannot open%s%s: %s", path, what ? " " : "", what ? what : "",
+			       strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = rh_errf(err, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, "%s: not a regular file (%s)", path,
+			     file_kind(st.st_mode));
+		goto fail;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	*ret_fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}
+
+int rh_open_input(const char *path, int *ret_fd, struct rh_err *err)
+{
+	return rh_open_input_as(path, NULL, ret_fd, err);
+}
+
 int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd, rc = rh_open_input(path, &fd, err);
 	size_t len = 0, cap = 0;
 	char *buf = NULL, *nb;
 
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+	if (rc < 0)
+		return rc;
 	for (;;) {
 		ssize_t n;
 

@@ -7,8 +7,16 @@
 
 #include "err.h"
 
-/* Reads all of path (regular files and /proc files alike: the size is not trusted, the buffer grows) into a
- * NUL-terminated buffer that the caller owns and frees. A file longer than max bytes is an error (-EFBIG). */
+/* Opens the input file path for reading (O_CLOEXEC) into *ret_fd, refusing anything that is not a regular file
+ * ("PATH: not a regular file (fifo)") without blocking on it: the open is O_NONBLOCK, so a fifo with no writer
+ * or a device is seen by fstat before any read; O_NONBLOCK is cleared again for the caller. The one rule for
+ * every file ramhost reads as input (-EISDIR for a directory, -EINVAL for the other kinds). */
+int rh_open_input(const char *path, int *ret_fd, struct rh_err *err);
+/* rh_open_input naming what path is when it cannot be opened ("PATH: cannot open WHAT: ..."). */
+int rh_open_input_as(const char *path, const char *what, int *ret_fd, struct rh_err *err);
+
+/* Reads all of path (regular files and /proc files alike: the size is not trusted, the buffer grows; opened by
+ * rh_open_input, so anything else is refused) into a NUL-terminated buffer that the caller owns and frees. A file longer than max bytes is an error (-EFBIG). */
 int rh_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct rh_err *err);
 
 /* Writes all len bytes to fd, retrying short writes and EINTR. Returns 0 or -errno. */

@@ -2,6 +2,7 @@
 #include "fs.h"
 
 #include "fileio.h"
+#include "tmpreg.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,9 +48,9 @@ int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err 
 	char buf[65536];
 	int in = -1, out = -1, rc = 0;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", src, strerror(errno));
+	rc = rh_open_input(src, &in, err);
+	if (rc < 0)
+		return rc;
 	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (out < 0) {
 		rc = rh_errf(err, -errno, "%s: cannot create: %s", dst, strerror(errno));
@@ -86,17 +87,17 @@ int fs_sha256_file(const char *path, uint8_t ret[SHA256_DIGEST_LEN], uint64_t *r
 	struct sha256_ctx ctx;
 	char buf[65536];
 	uint64_t size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd, rc = rh_open_input(path, &fd, err);
 
-	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+	if (rc < 0)
+		return rc;
 	sha256_init(&ctx);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int rc = -errno;
+			rc = -errno;
 			close(fd);
 			return rh_errf(err, rc, "%s: read failed: %s", path, strerror(-rc));
 		}
@@ -147,7 +148,11 @@ static int rm_at(int dfd, const char *name, const char *what, struct rh_err *err
 
 int fs_rm_rf(const char *path, struct rh_err *err)
 {
-	return rm_at(AT_FDCWD, path, path, err);
+	int rc = rm_at(AT_FDCWD, path, path, err);
+
+	if (!rc)
+		tmpreg_forget(path); /* after, so that a signal during the removal still finishes it */
+	return rc;
 }
 
 int fs_rm_rf_at(int dirfd, const char *name, const char *shown, struct rh_err *err)
@@ -201,6 +206,7 @@ static pid_t spawn(char *const argv[], int out_fd, int err_fd)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	tmpreg_child_add(pid); /* stopped before the temporaries go, on a signal */
 	return pid;
 }
 
@@ -256,8 +262,11 @@ static int wait_tool(pid_t pid, const char *tool, const char *tail, struct rh_er
 	int status;
 
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			tmpreg_child_forget(pid);
 			return rh_errf(err, -errno, "%s: waitpid: %s", tool, strerror(errno));
+		}
+	tmpreg_child_forget(pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
@@ -345,6 +354,30 @@ int fs_cache_dir(char *buf, size_t cap, struct rh_err *err)
 	return 0;
 }
 
+int fs_make_temp(char *tmpl, int dir, struct rh_err *err)
+{
+	sigset_t old;
+	int fd = 0, rc;
+
+	tmpreg_hold(&old); /* a signal between the creation and the registration would leave it behind */
+	if (dir ? !mkdtemp(tmpl) : (fd = mkostemp(tmpl, O_CLOEXEC)) < 0) {
+		rc = rh_errf(err, -errno, "%s: cannot create %s: %s", tmpl, dir ? "a work directory" : "it",
+			     strerror(errno));
+		goto out;
+	}
+	rc = tmpreg_add(tmpl, err);
+	if (rc < 0) {
+		if (!dir)
+			close(fd);
+		(dir ? rmdir : unlink)(tmpl);
+		goto out;
+	}
+	rc = fd;
+out:
+	tmpreg_release(&old);
+	return rc;
+}
+
 int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh_err *err)
 {
 	int fd;
@@ -353,11 +386,10 @@ int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh
 		tmp[0] = '\0';
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
 	}
-	fd = mkstemp(tmp);
+	fd = fs_make_temp(tmp, 0, err);
 	if (fd < 0) {
-		int rc = rh_errf(err, -errno, "%s: cannot create: %s", tmp, strerror(errno));
 		tmp[0] = '\0';
-		return rc;
+		return fd;
 	}
 	*ret_fd = fd;
 	return 0;
@@ -373,8 +405,8 @@ int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct
 		buf[0] = '\0';
 		return rh_errf(err, -ENAMETOOLONG, "%s: work directory path too long", dir);
 	}
-	if (!mkdtemp(buf)) {
-		rc = rh_errf(err, -errno, "%s: cannot create a work directory: %s", buf, strerror(errno));
+	rc = fs_make_temp(buf, 1, err);
+	if (rc < 0) {
 		buf[0] = '\0';
 		return rc;
 	}
@@ -408,6 +440,7 @@ int fs_install_file(const char *tmp, const char *out, struct rh_err *err)
 	close(fd);
 	if (rename(tmp, out) < 0)
 		return rh_errf(err, -errno, "%s: cannot rename into place: %s", out, strerror(errno));
+	tmpreg_forget(tmp);
 	snprintf(dir, sizeof(dir), "%s", out);
 	slash = strrchr(dir, '/');
 	if (slash)

@@ -24,7 +24,8 @@ int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err 
 /* SHA-256 and size of the file at path. */
 int fs_sha256_file(const char *path, uint8_t ret[SHA256_DIGEST_LEN], uint64_t *ret_size, struct rh_err *err);
 
-/* Removes path and, when it is a directory, everything below it (never follows symlinks). Missing is fine. */
+/* Removes path and, when it is a directory, everything below it (never follows symlinks). Missing is fine.
+ * Once removed, path is no longer a registered temporary (tmpreg_forget). */
 int fs_rm_rf(const char *path, struct rh_err *err);
 /* fs_rm_rf of name in the open directory dirfd; shown names it in messages. */
 int fs_rm_rf_at(int dirfd, const char *name, const char *shown, struct rh_err *err);
@@ -37,7 +38,8 @@ int fs_sync_dir(const char *path, struct rh_err *err);
 int fs_dir_is_empty(const char *path);
 
 /* Runs argv (argv[0] looked up in PATH) with stdin from /dev/null; stdout to /dev/null unless keep_stdout;
- * stderr of the tool is captured (last ~800 bytes) into err when it fails. Returns 0 when it exits 0. */
+ * stderr of the tool is captured (last ~800 bytes) into err when it fails. Returns 0 when it exits 0. While it
+ * runs it is a registered child (tmpreg_child_add): a signal stops it before the temporaries are removed. */
 int fs_run(char *const argv[], int keep_stdout, struct rh_err *err);
 
 /* Runs argv and returns its standard output in a malloc'd NUL-terminated buffer (at most max bytes). */
@@ -53,8 +55,15 @@ int fs_beside_self(const char *name, char *buf, size_t cap, struct rh_err *err);
 /* Joins a and b with one '/' into buf; -ENAMETOOLONG when it does not fit. */
 int fs_join(char *buf, size_t cap, const char *a, const char *b, struct rh_err *err);
 
+/* Creates the temporary named by the mkstemp template tmpl (ending in XXXXXX): a file (dir 0, mode 0600,
+ * O_CLOEXEC; returns its open descriptor) or a directory (dir 1, mode 0700; returns 0), and registers it in
+ * tmpreg (tmpreg.h), so that it is removed if the command ends or is interrupted before fs_install_file or
+ * fs_rm_rf unregisters it. Every temporary of every command is made here. */
+int fs_make_temp(char *tmpl, int dir, struct rh_err *err);
+
 /* Creates a private scratch directory NAME.XXXXXX under dir (NULL or "": $TMPDIR, else /tmp) into buf (cap
- * bytes). On failure buf is set to "" so a cleanup path can remove it blindly. */
+ * bytes), registered in tmpreg until fs_rm_rf removes it. On failure buf is set to "" so a cleanup path can remove
+ * it blindly. */
 int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct rh_err *err);
 
 /* fs_work_dir for the booted host's private directories (mount points, staging): NAME.XXXXXX under $TMPDIR,
@@ -62,11 +71,12 @@ int fs_work_dir(const char *dir, const char *name, char *buf, size_t cap, struct
 int fs_host_work_dir(const char *name, char *buf, size_t cap, struct rh_err *err);
 
 /* Commits a finished output: fsyncs tmp, makes it 0644, renames it over out and fsyncs out's directory. The
- * rename is the commit point; before it out is untouched. */
+ * rename is the commit point; before it out is untouched. tmp is no longer a registered temporary once renamed. */
 int fs_install_file(const char *tmp, const char *out, struct rh_err *err);
 
 /* Creates a new empty file next to out (out.tmp-XXXXXX), for writing an output atomically: *ret_fd is open on it
- * and tmp (cap bytes) holds its name. On failure tmp is set to "" so a cleanup path can unlink it blindly. */
+ * and tmp (cap bytes) holds its name, registered in tmpreg until fs_install_file or fs_rm_rf. On failure tmp is
+ * set to "" so a cleanup path can unlink it blindly. */
 int fs_tmp_beside(const char *out, char *tmp, size_t cap, int *ret_fd, struct rh_err *err);
 
 #endif

@@ -185,7 +185,7 @@ case_bad_archives() {
 	expect_fail "$RAMHOST" vib info junk.vib
 	expect_err "junk.vib: .*bad magic"
 	expect_fail "$RAMHOST" vib info nothere.vib
-	expect_err "nothere.vib: No such file"
+	expect_err "nothere.vib: cannot open: No such file"
 	# hostile descriptor inside a VIB
 	printf '<?xml version="1.0"?><!DOCTYPE vib [<!ENTITY x SYSTEM "file:///etc/passwd">]><vib version="1.0"><name>&x;</name></vib>' >m/descriptor.xml
 	(cd m && rm -f ../xxe.vib && ar qcS ../xxe.vib descriptor.xml sig.pkcs7)

@@ -52,8 +52,10 @@ static int write_module(const char *dir, const char *name, const char *src, cons
 	if (out < 0)
 		return rh_errf(err, -errno, "%s: create /%s: %s", label, name, strerror(errno));
 	if (src) {
-		in = open(src, O_RDONLY | O_CLOEXEC);
-		if (in < 0 || fstat(in, &st) < 0) {
+		rc = rh_open_input(src, &in, err);
+		if (rc < 0)
+			goto out;
+		if (fstat(in, &st) < 0) {
 			rc = rh_errf(err, -errno, "%s: %s", src, strerror(errno));
 			goto out;
 		}
