@@ -459,23 +459,17 @@ out:
 	return rc;
 }
 
-/* Writes one member to dir/name: never through a symlink, not over an existing file unless force, and never
- * over the VIB itself (the output rule, outpath.h; O_EXCL still guards the race). */
-static int extract_one(int dirfd, const char *dir, const char *name, const void *data, uint64_t size,
-		       const struct read_opts *o, struct rh_err *err)
+/* Writes one member to dir/name: never through a symlink, and not over an existing file unless force (O_EXCL:
+ * the output rule was checked before, this guards the race). */
+static int extract_one(int dirfd, const char *dir, const char *name, const void *data, uint64_t size, int force,
+		       struct rh_err *err)
 {
-	char path[4096];
-	int fd, r;
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
+	int r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", dir, name);
-	r = outpath_check(path, o->force, &o->file, 1, err);
-	if (r < 0)
-		return r;
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (o->force ? O_TRUNC : O_EXCL), 0644);
 	if (fd < 0)
 		return rh_errf(err, -errno, "%s/%s: %s%s", dir, name, strerror(errno),
-			       errno == EEXIST ? " (use --force to overwrite)" : "");
+			       errno == EEXIST ? " (use --force to replace it)" : "");
 	r = rh_write_all(fd, data, size);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
@@ -483,6 +477,40 @@ static int extract_one(int dirfd, const char *dir, const char *name, const void 
 	if (r < 0)
 		return rh_errf(err, r, "%s/%s: write: %s", dir, name, strerror(-r));
 	return 0;
+}
+
+/* Member i of v (descriptor.xml, sig.pkcs7, then NAME.tdk per payload) as its file name (cap VIB_NAME_MAX + 8)
+ * and its place in the archive. */
+static const struct ar_member *extract_member(const struct vib_file *v, size_t i, char *name)
+{
+	if (i == 0 || i == 1) {
+		strcpy(name, i ? "sig.pkcs7" : "descriptor.xml");
+		return i ? &v->sig_member : &v->desc_member;
+	}
+	snprintf(name, VIB_NAME_MAX + 8, "%s.tdk", v->desc.payloads[i - 2].name);
+	return &v->payload_member[i - 2];
+}
+
+/* Every member into o->out: all checked against the output rule (outpath.h: exists without --force, the VIB
+ * itself) before the first is written. */
+static int extract_all(int dirfd, const struct read_opts *o, const struct vib_file *v, struct rh_err *err)
+{
+	char name[VIB_NAME_MAX + 8], path[4096];
+	const struct ar_member *m;
+	size_t i, n = v->desc.npayloads + 2;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		extract_member(v, i, name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", o->out, name) >= sizeof(path))
+			return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", o->out, name);
+		rc = outpath_check(path, o->force, &o->file, 1, err);
+	}
+	for (i = 0; i < n && !rc; i++) {
+		m = extract_member(v, i, name);
+		rc = extract_one(dirfd, o->out, name, v->map + m->offset, m->size, o->force, err);
+	}
+	return rc;
 }
 
 static int do_extract(int argc, char **argv)
@@ -504,18 +532,8 @@ static int do_extract(int argc, char **argv)
 		rh_errf(&err, -errno, "%s: %s", o.out, strerror(errno));
 		goto out;
 	}
-	if (extract_one(dirfd, o.out, "descriptor.xml", v->map + v->desc_member.offset, v->desc_member.size, &o,
-			&err) < 0 ||
-	    extract_one(dirfd, o.out, "sig.pkcs7", v->map + v->sig_member.offset, v->sig_member.size, &o, &err) < 0)
+	if (extract_all(dirfd, &o, v, &err) < 0)
 		goto out;
-	for (size_t i = 0; i < v->desc.npayloads; i++) {
-		char name[VIB_NAME_MAX + 8];
-
-		snprintf(name, sizeof(name), "%s.tdk", v->desc.payloads[i].name);
-		if (extract_one(dirfd, o.out, name, v->map + v->payload_member[i].offset, v->payload_member[i].size,
-				&o, &err) < 0)
-			goto out;
-	}
 	printf("%s: extracted descriptor.xml, sig.pkcs7 and %zu payload%s into %s\n", o.file, v->desc.npayloads,
 	       v->desc.npayloads == 1 ? "" : "s", o.out);
 	rc = 0;
