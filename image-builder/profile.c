@@ -624,7 +624,6 @@ static int finish(struct parser *ps)
 			    p->image_profile[0] ? "image-profile" : "vib");
 	}
 	finish_ramdisks(p);
-	snprintf(p->file, sizeof(p->file), "%s", ps->file);
 	p->kernel_line = ps->seen[K_KERNEL];
 	p->kmodules_line = ps->seen[K_KMODULES];
 	p->base_line = ps->seen[K_BASE];
@@ -685,6 +684,8 @@ int profile_parse(const char *buf, size_t len, const char *file, const char *bas
 			goto out;
 	}
 	rc = finish(&ps);
+	if (!rc && file) /* only a real file name: it is also one of the build's inputs (profile_inputs) */
+		snprintf(p->file, sizeof(p->file), "%s", file);
 	if (!rc)
 		memcpy(ret, p, sizeof(*p));
 out:
