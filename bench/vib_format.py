@@ -63,7 +63,7 @@ def main():
             create, verify, info = [], [], []
             for _ in range(RUNS):
                 create.append(timed([RAMHOST, "vib", "create", "--descriptor", desc, "--payload",
-                                     os.path.join(work, "root"), "-o", out, "--quiet"] + sign, env))
+                                     os.path.join(work, "root"), "-o", out, "--quiet", "--force"] + sign, env))
                 verify.append(timed([RAMHOST, "vib", "verify", out], env))
                 info.append(timed([RAMHOST, "vib", "info", out], env))
             size = os.path.getsize(out)

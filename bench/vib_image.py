@@ -49,7 +49,7 @@ def make_vib(work, i, salt):
         f.write('<vib version="1.0"><name>%s</name><version>1.0-%d</version><vendor>bench</vendor>'
                 '<summary>bench</summary><acceptance-level>community</acceptance-level>'
                 '<relationships>%s</relationships></vib>\n' % (name, 1, dep))
-    run([RAMHOST, "vib", "create", "-q", "--descriptor", desc, "--payload", src, "-o",
+    run([RAMHOST, "vib", "create", "-q", "--force", "--descriptor", desc, "--payload", src, "-o",
          os.path.join(work, "depot", name + ".vib")])
 
 

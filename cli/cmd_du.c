@@ -132,6 +132,7 @@ int cmd_du(int argc, char **argv)
 	struct du_totals t = { 0, 0, 0 };
 	struct inoset seen = { NULL, 0, 0 };
 	char *paths[2] = { NULL, NULL };
+	struct stat st;
 	FTS *fts;
 
 	optind = 1;
@@ -153,6 +154,11 @@ int cmd_du(int argc, char **argv)
 		return 2;
 	}
 	paths[0] = argv[optind];
+	/* a PATH that cannot be looked at is an error, not a total of 0 */
+	if (lstat(paths[0], &st) < 0) {
+		fprintf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
+		return 1;
+	}
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR | (xdev ? FTS_XDEV : 0), NULL);
 	if (!fts) {
 		fprintf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));

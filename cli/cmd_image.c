@@ -31,7 +31,9 @@ static void usage_build(FILE *f)
 	fprintf(f, "Usage: ramhost image build PROFILE -o DIR [--force] [--quiet]\n\n"
 		   "Writes the bootbank of PROFILE into DIR, atomically (DIR.tmp-XXXXXX, then rename).\n\n"
 		   "  -o, --output DIR   the bootbank directory; must not exist or be empty\n"
-		   "  -f, --force        replace a non-empty DIR (once the new bootbank is complete)\n"
+		   "  -f, --force        replace DIR when it holds a bootbank ramhost wrote (a boot.cfg and only\n"
+		   "                     the files it names), once the new bootbank is complete; any other\n"
+		   "                     directory is refused\n"
 		   "  -q, --quiet        no progress lines on stderr\n"
 		   "  -h, --help         this help\n\n"
 		   "Environment: SOURCE_DATE_EPOCH (reproducible tardisks), RAMHOST_INIT (the static init; default:\n"
@@ -54,7 +56,7 @@ static void usage_iso(FILE *f)
 		   "      --sign-cert CERT   ... and its certificate CERT (PEM); boot.cfg's kernel hash follows\n"
 		   "      --answer-file F    put the answer file F (checked) on the ISO as /install/ks.cfg for the\n"
 		   "                         unattended install (ramhost-install(1))\n"
-		   "  -f, --force            replace an existing FILE\n"
+		   "  -f, --force            replace an existing FILE (never an input, never a directory)\n"
 		   "  -q, --quiet            no progress lines on stderr\n"
 		   "  -h, --help             this help\n");
 }
@@ -74,7 +76,7 @@ static void usage_disk(FILE *f)
 		   "      --efi FILE         the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
 		   "      --sign-key KEY     Secure Boot: sign the loader and the kernel with KEY (PEM, no passphrase)\n"
 		   "      --sign-cert CERT   ... and its certificate CERT (PEM)\n"
-		   "  -f, --force            replace an existing FILE\n"
+		   "  -f, --force            replace an existing FILE (never an input, never a directory)\n"
 		   "  -q, --quiet            no progress lines on stderr\n"
 		   "  -h, --help             this help\n\n"
 		   "With SOURCE_DATE_EPOCH set the GUIDs, FAT serials and time stamps derive from it: same inputs, same\n"

@@ -11,9 +11,10 @@
 #include "commands.h"
 #include "tardisk/tardisk.h"
 #include "json.h"
+#include "outpath.h"
 
 static const char usage_text[] =
-	"Usage: ramhost tardisk create SRC -o OUT [--mtime N] [--quiet]\n"
+	"Usage: ramhost tardisk create SRC -o OUT [--force] [--mtime N] [--quiet]\n"
 	"       ramhost tardisk ls IMG [-l] [--json]\n"
 	"       ramhost tardisk cat IMG PATH\n"
 	"       ramhost tardisk verify IMG [--sha256 HEX] [--json]\n"
@@ -21,7 +22,8 @@ static const char usage_text[] =
 	"A tardisk is a zstd-compressed squashfs image. create builds one from a directory or a tar / tar.gz /\n"
 	"tar.zst / tar.xz / cpio archive (deterministic: same input and SOURCE_DATE_EPOCH or --mtime give the same\n"
 	"bytes; hostile entries are refused). ls, cat and verify read an image, or the cpio-wrapped module of a\n"
-	"bootbank (NAME.tdk), without mounting it. See ramhost-tardisk(1).\n";
+	"bootbank (NAME.tdk), without mounting it. create refuses an existing OUT unless --force, and never\n"
+	"writes over SRC itself. See ramhost-tardisk(1).\n";
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -48,15 +50,17 @@ static int do_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "mtime", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+		{ "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
 	struct tardisk_create_opts o = { .mtime = -1 };
 	struct rh_err err = { 0 };
-	int c, quiet = 0;
+	int c, quiet = 0, force = 0;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "o:m:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:m:qfh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
+		case 'f': force = 1; break;
 		case 'm':
 			errno = 0;
 			o.mtime = strtoll(optarg, &end, 10);
@@ -68,9 +72,13 @@ static int do_create(int argc, char **argv)
 		default: return usage_err("%s", "bad option");
 		}
 	}
+	if (optind + 1 < argc)
+		return usage_err("unexpected argument '%s'", argv[optind + 1]);
 	if (optind + 1 != argc || !o.out)
 		return usage_err("%s", "create needs SRC and -o OUT");
 	o.src = argv[optind];
+	if (outpath_check(o.out, force, &o.src, 1, &err))
+		return fail(&err);
 	o.progress = !quiet && isatty(2);
 	o.progress_cb = progress;
 	if (tardisk_create(&o, &err)) {
@@ -179,6 +187,8 @@ static int do_ls(int argc, char **argv)
 		default: return usage_err("%s", "bad option");
 		}
 	}
+	if (optind + 1 < argc)
+		return usage_err("unexpected argument '%s'", argv[optind + 1]);
 	if (optind + 1 != argc)
 		return usage_err("%s", "ls needs IMG");
 	if (tardisk_open(argv[optind], &td, &err))
@@ -203,6 +213,8 @@ static int do_cat(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
+	if (argc > 3)
+		return usage_err("unexpected argument '%s'", argv[3]);
 	if (argc != 3)
 		return usage_err("%s", "cat needs IMG and PATH");
 	if (tardisk_open(argv[1], &td, &err))
@@ -234,6 +246,8 @@ static int do_verify(int argc, char **argv)
 		default: return usage_err("%s", "bad option");
 		}
 	}
+	if (optind + 1 < argc)
+		return usage_err("unexpected argument '%s'", argv[optind + 1]);
 	if (optind + 1 != argc)
 		return usage_err("%s", "verify needs IMG");
 	if (expect && sha256_from_hex(expect, strlen(expect), want))

@@ -17,10 +17,11 @@
 #include "vib/vibfile.h"
 #include "fs.h"
 #include "json.h"
+#include "outpath.h"
 
 static const char usage_text[] =
 	"Usage: ramhost vib create --descriptor FILE --payload [NAME=]DIR|ARCHIVE [--payload ...] -o OUT.vib\n"
-	"                          [--sign-key KEY.pem --sign-cert CERT.pem] [--mtime N] [--quiet]\n"
+	"                          [--sign-key KEY.pem --sign-cert CERT.pem] [--mtime N] [--force] [--quiet]\n"
 	"       ramhost vib info FILE.vib [--json]\n"
 	"       ramhost vib verify FILE.vib [--trust CA.pem] [--json]\n"
 	"       ramhost vib extract FILE.vib -o DIR [--force]\n"
@@ -30,7 +31,8 @@ static const char usage_text[] =
 	"community VIBs) and one NAME.tdk tardisk per payload. create builds each payload's tardisk from a directory\n"
 	"or archive (the default payload name is the VIB's name), fills in sizes and SHA-256 and signs. verify checks\n"
 	"the signature against the host's trust store (or --trust) and every payload, and prints the proven\n"
-	"acceptance level; it exits 1 naming what was wrong. See ramhost-vib(1) and docs/vib.md.\n";
+	"acceptance level; it exits 1 naming what was wrong. create and extract refuse to replace an existing file\n"
+	"unless --force, and never write over one of their inputs. See ramhost-vib(1) and docs/vib.md.\n";
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -77,7 +79,7 @@ struct create_args {
 	const char *desc_path, *out, *key, *cert, *raw[VIB_LIST_MAX];
 	size_t npay;
 	long long mtime;
-	int quiet;
+	int quiet, force;
 };
 
 /* The options of `vib create` into a; -1 to go on, else the exit code (usage, --help). A flat option switch. */
@@ -87,12 +89,13 @@ static int create_opts(int argc, char **argv, struct create_args *a)
 		{ "descriptor", required_argument, NULL, 'd' }, { "payload", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' }, { "sign-key", required_argument, NULL, 'k' },
 		{ "sign-cert", required_argument, NULL, 'c' }, { "mtime", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+		{ "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
 	char *end;
 	int c;
 
 	a->mtime = -1;
-	while ((c = getopt_long(argc, argv, "d:p:o:k:c:m:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:o:k:c:m:qfh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': a->desc_path = optarg; break;
 		case 'p':
@@ -110,11 +113,14 @@ static int create_opts(int argc, char **argv, struct create_args *a)
 				return usage_err("--mtime '%s': not a number of seconds", optarg);
 			break;
 		case 'q': a->quiet = 1; break;
+		case 'f': a->force = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage_err("%s", "bad option");
 		}
 	}
-	if (optind != argc || !a->desc_path || !a->out)
+	if (optind < argc)
+		return usage_err("unexpected argument '%s'", argv[optind]);
+	if (!a->desc_path || !a->out)
 		return usage_err("%s", "create needs --descriptor FILE and -o OUT.vib");
 	if ((a->key != NULL) != (a->cert != NULL))
 		return usage_err("%s", "--sign-key and --sign-cert go together");
@@ -181,6 +187,26 @@ static int create_tardisks(const struct create_args *a, const struct payload_arg
 	return 0;
 }
 
+/* The output rule (outpath.h) for a->out against every input: the descriptor, the signing pair and each
+ * payload's source; 0, or -1 after saying what was wrong. */
+static int create_check_out(const struct create_args *a, const struct payload_arg *pay)
+{
+	const char *in[VIB_LIST_MAX + 3];
+	struct rh_err err = { 0 };
+	size_t n = 0;
+
+	in[n++] = a->desc_path;
+	in[n++] = a->key;
+	in[n++] = a->cert;
+	for (size_t i = 0; i < a->npay; i++)
+		in[n++] = pay[i].src;
+	if (outpath_check(a->out, a->force, in, n, &err) < 0) {
+		fail("create", &err);
+		return -1;
+	}
+	return 0;
+}
+
 static int do_create(int argc, char **argv)
 {
 	struct create_args a = { 0 };
@@ -202,7 +228,7 @@ static int do_create(int argc, char **argv)
 		fail("create", &err);
 		goto out;
 	}
-	if (create_payload_list(&a, &d, pay) < 0)
+	if (create_payload_list(&a, &d, pay) < 0 || create_check_out(&a, pay) < 0)
 		goto out;
 	if (fs_work_dir(NULL, "ramhost-vib", work, sizeof(work), &err) < 0) {
 		fail("create", &err);
@@ -433,7 +459,8 @@ out:
 	return rc;
 }
 
-/* Writes one member to dir/name: never through a symlink, and not over an existing file unless force. */
+/* Writes one member to dir/name: never through a symlink, and not over an existing file unless force (O_EXCL:
+ * the output rule was checked before, this guards the race). */
 static int extract_one(int dirfd, const char *dir, const char *name, const void *data, uint64_t size, int force,
 		       struct rh_err *err)
 {
@@ -442,7 +469,7 @@ static int extract_one(int dirfd, const char *dir, const char *name, const void 
 
 	if (fd < 0)
 		return rh_errf(err, -errno, "%s/%s: %s%s", dir, name, strerror(errno),
-			       errno == EEXIST ? " (use --force to overwrite)" : "");
+			       errno == EEXIST ? " (use --force to replace it)" : "");
 	r = rh_write_all(fd, data, size);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
@@ -450,6 +477,40 @@ static int extract_one(int dirfd, const char *dir, const char *name, const void 
 	if (r < 0)
 		return rh_errf(err, r, "%s/%s: write: %s", dir, name, strerror(-r));
 	return 0;
+}
+
+/* Member i of v (descriptor.xml, sig.pkcs7, then NAME.tdk per payload) as its file name (cap VIB_NAME_MAX + 8)
+ * and its place in the archive. */
+static const struct ar_member *extract_member(const struct vib_file *v, size_t i, char *name)
+{
+	if (i == 0 || i == 1) {
+		strcpy(name, i ? "sig.pkcs7" : "descriptor.xml");
+		return i ? &v->sig_member : &v->desc_member;
+	}
+	snprintf(name, VIB_NAME_MAX + 8, "%s.tdk", v->desc.payloads[i - 2].name);
+	return &v->payload_member[i - 2];
+}
+
+/* Every member into o->out: all checked against the output rule (outpath.h: exists without --force, the VIB
+ * itself) before the first is written. */
+static int extract_all(int dirfd, const struct read_opts *o, const struct vib_file *v, struct rh_err *err)
+{
+	char name[VIB_NAME_MAX + 8], path[4096];
+	const struct ar_member *m;
+	size_t i, n = v->desc.npayloads + 2;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		extract_member(v, i, name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", o->out, name) >= sizeof(path))
+			return rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", o->out, name);
+		rc = outpath_check(path, o->force, &o->file, 1, err);
+	}
+	for (i = 0; i < n && !rc; i++) {
+		m = extract_member(v, i, name);
+		rc = extract_one(dirfd, o->out, name, v->map + m->offset, m->size, o->force, err);
+	}
+	return rc;
 }
 
 static int do_extract(int argc, char **argv)
@@ -463,25 +524,16 @@ static int do_extract(int argc, char **argv)
 		free(v);
 		return r >= 0 ? r : 1;
 	}
-	if (vib_open(o.file, v, &err) < 0 || rh_mkdir_p(o.out, 0755, &err) < 0)
+	if (outpath_check_dir(o.out, NULL, 0, &err) < 0 || vib_open(o.file, v, &err) < 0 ||
+	    rh_mkdir_p(o.out, 0755, &err) < 0)
 		goto out;
 	dirfd = open(o.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		rh_errf(&err, -errno, "%s: %s", o.out, strerror(errno));
 		goto out;
 	}
-	if (extract_one(dirfd, o.out, "descriptor.xml", v->map + v->desc_member.offset, v->desc_member.size, o.force,
-			&err) < 0 ||
-	    extract_one(dirfd, o.out, "sig.pkcs7", v->map + v->sig_member.offset, v->sig_member.size, o.force, &err) < 0)
+	if (extract_all(dirfd, &o, v, &err) < 0)
 		goto out;
-	for (size_t i = 0; i < v->desc.npayloads; i++) {
-		char name[VIB_NAME_MAX + 8];
-
-		snprintf(name, sizeof(name), "%s.tdk", v->desc.payloads[i].name);
-		if (extract_one(dirfd, o.out, name, v->map + v->payload_member[i].offset, v->payload_member[i].size,
-				o.force, &err) < 0)
-			goto out;
-	}
 	printf("%s: extracted descriptor.xml, sig.pkcs7 and %zu payload%s into %s\n", o.file, v->desc.npayloads,
 	       v->desc.npayloads == 1 ? "" : "s", o.out);
 	rc = 0;

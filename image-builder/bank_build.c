@@ -2,6 +2,7 @@
 #include "bank_build.h"
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -20,6 +21,7 @@
 #include "debootstrap.h"
 #include "fs.h"
 #include "modules_dep.h"
+#include "outpath.h"
 #include "ramhost_layer.h"
 #include "tardisk/tardisk.h"
 #include "vib_image.h"
@@ -651,6 +653,12 @@ static int write_bootcfg(struct build *b, uint64_t *ret_size)
 	return rc;
 }
 
+/* Every path the profile names exists and has the right type, before anything else (the base build is long). */
+static int check_inputs(struct build *b)
+{
+	return profile_check_inputs(b->p, b->err);
+}
+
 /* Resolves, fetches and checks the profile's VIBs first, so that unmet dependencies, conflicts and levels are
  * refused before the long work; the plan is kept for add_vibs. */
 static int check_vibs(struct build *b)
@@ -773,7 +781,7 @@ static int finish_bootcfg(struct build *b)
 
 /* The stages of a bootbank build, in order; the first failure stops it. */
 static int (*const build_stages[])(struct build *) = {
-	check_vibs, find_inputs, stage_kernel, stage_init, make_base, make_tardisks, add_vibs, finish_bootcfg,
+	check_inputs, check_vibs, find_inputs, stage_kernel, stage_init, make_base, make_tardisks, add_vibs, finish_bootcfg,
 };
 
 int bank_build_write(const struct profile *p, const char *dir, const struct bank_build_opts *o,
@@ -826,8 +834,57 @@ static int install_dir(const char *tmp, const char *out, int replace, struct rh_
 	return fs_rm_rf(old, err);
 }
 
-/* Whether out can take a new bootbank: missing, or an empty directory, or (force) a bootbank to replace; *replace
- * says whether there is one to replace. */
+/* Whether the entry name of dir (boot.cfg is cfg) is a file of the bootbank: boot.cfg, bootcfg.cpio, the
+ * kernel or a module, as a regular file. 0, or -EPERM with why on err. */
+static int bank_file_known(const char *dir, const struct bootcfg *cfg, const char *name, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned i;
+	int known = !strcmp(name, "boot.cfg") || !strcmp(name, BANK_DIR_BOOTCFG_MODULE) ||
+		    !strcmp(name, cfg->kernel.name);
+
+	for (i = 0; i < cfg->nmodules && !known; i++)
+		known = !strcmp(name, cfg->modules[i].name);
+	if (!known)
+		return rh_errf(err, -EPERM, "'%s' is not named in its boot.cfg", name);
+	if (fs_join(path, sizeof(path), dir, name, err) < 0)
+		return -EPERM;
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return rh_errf(err, -EPERM, "'%s' is not a regular file", name);
+	return 0;
+}
+
+/* Whether dir holds a bootbank ramhost wrote and nothing else: a boot.cfg that parses, and only the regular files
+ * it names (the kernel, the modules) besides boot.cfg and bootcfg.cpio. That is all --force may replace: a
+ * mistyped -o (a home directory, a source tree) is refused, whatever it holds. 0, or -EPERM saying why. */
+static int check_ramhost_bank(const char *dir, struct rh_err *err)
+{
+	struct bootcfg *cfg = malloc(sizeof(*cfg));
+	struct rh_err why = { 0 };
+	struct dirent *e;
+	DIR *d = NULL;
+	int rc;
+
+	if (!cfg)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = bank_dir_read_cfg(dir, cfg, &why);
+	if (!rc && !(d = opendir(dir)))
+		rc = rh_errf(&why, -errno, "%s", strerror(errno));
+	while (!rc && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = bank_file_known(dir, cfg, e->d_name, &why);
+	if (d)
+		closedir(d);
+	free(cfg);
+	if (rc)
+		return rh_errf(err, -EPERM, "%s: not a bootbank ramhost wrote; refusing to replace it even with --force "
+				   "(%s)", dir, why.msg);
+	return 0;
+}
+
+/* Whether out can take a new bootbank: missing, or an empty directory, or (force) a bootbank ramhost wrote to
+ * replace; *replace says whether there is one to replace. */
 static int check_out_dir(const char *out, int force, int *replace, struct rh_err *err)
 {
 	struct stat st;
@@ -846,6 +903,11 @@ static int check_out_dir(const char *out, int force, int *replace, struct rh_err
 		return rh_errf(err, empty, "%s: cannot read: %s", out, strerror(-empty));
 	if (!empty && !force)
 		return rh_errf(err, -EEXIST, "%s: exists and is not empty (use --force to replace it)", out);
+	if (!empty) {
+		int rc = check_ramhost_bank(out, err);
+		if (rc)
+			return rc;
+	}
 	*replace = !empty;
 	return 0;
 }
@@ -868,10 +930,12 @@ int bank_build(const struct profile *p, const char *out, int force, const struct
 	       struct rh_err *err)
 {
 	char tmp[PATH_MAX], parent[PATH_MAX], name[PATH_MAX];
-	const char *base;
+	const char *base, *in[PROFILE_MAX_INPUTS];
 	int rc, replace;
 
-	rc = check_out_dir(out, force, &replace, err);
+	rc = outpath_check_dir(out, in, profile_inputs(p, in), err);
+	if (!rc)
+		rc = check_out_dir(out, force, &replace, err);
 	if (rc)
 		return rc;
 	split_out(out, parent, &base);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "outpath.h"
 
 /* The bootbank into s->bank: built from the profile, or the given one read, checked and copied; then its kernel
  * signed when signing is on. */
@@ -34,20 +35,38 @@ static int stage_bank(const struct output_job *job, const struct output_stage *s
 	return rc;
 }
 
-/* The refusals before any work: the either-or of the inputs, the signing options, an existing output. */
+/* The output rule (outpath.h) for job->out against every input: the profile's paths, the EFI loader and the
+ * signing pair. */
+static int check_out(const struct output_job *job, struct rh_err *err)
+{
+	const char *in[PROFILE_MAX_INPUTS + 3];
+	size_t n = 0;
+
+	if (job->p)
+		n = profile_inputs(job->p, in);
+	in[n++] = job->efi->loader;
+	in[n++] = job->efi->sign_key;
+	in[n++] = job->efi->sign_cert;
+	return outpath_check(job->out, job->force, in, n, err);
+}
+
+/* The refusals before any work: the either-or of the inputs, the signing options, the output (outpath.h), and
+ * the profile's own paths. */
 static int check_job(const struct output_format *fmt, const struct output_job *job, int *ret_sign,
 		     struct rh_err *err)
 {
-	struct stat st;
-	int sign;
+	int sign, rc;
 
 	if (!job->p == !job->bootbank_dir)
 		return rh_errf(err, -EINVAL, "%s: give either a profile or a bootbank", fmt->what);
 	sign = efiboot_check_signing(job->efi, err);
 	if (sign < 0)
 		return sign;
-	if (lstat(job->out, &st) == 0 && !job->force)
-		return rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", job->out);
+	rc = check_out(job, err);
+	if (!rc && job->p)
+		rc = profile_check_inputs(job->p, err);
+	if (rc)
+		return rc;
 	*ret_sign = sign;
 	return 0;
 }

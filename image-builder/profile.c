@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LINE_MAX_LEN 4096
@@ -168,6 +169,7 @@ static int parse_tardisk(struct parser *ps, char *val)
 	rc = copy_path(ps, t->source, w[1], "tardisk");
 	if (rc)
 		return rc;
+	t->line = ps->line;
 	p->ntardisks++;
 	return 0;
 }
@@ -624,6 +626,10 @@ static int finish(struct parser *ps)
 			    p->image_profile[0] ? "image-profile" : "vib");
 	}
 	finish_ramdisks(p);
+	p->kernel_line = ps->seen[K_KERNEL];
+	p->kmodules_line = ps->seen[K_KMODULES];
+	p->base_line = ps->seen[K_BASE];
+	p->trust_line = ps->seen[K_TRUST];
 	if (!p->title[0])
 		snprintf(p->title, sizeof(p->title), "%s %s", p->name, p->version);
 	if (p->timeout < 0)
@@ -680,6 +686,8 @@ int profile_parse(const char *buf, size_t len, const char *file, const char *bas
 			goto out;
 	}
 	rc = finish(&ps);
+	if (!rc && file) /* only a real file name: it is also one of the build's inputs (profile_inputs) */
+		snprintf(p->file, sizeof(p->file), "%s", file);
 	if (!rc)
 		memcpy(ret, p, sizeof(*p));
 out:
@@ -711,8 +719,8 @@ int profile_load(const char *path, struct profile *ret, struct rh_err *err)
 	}
 	len = fread(buf, 1, 1 << 20, f);
 	if (ferror(f) || len == 1 << 20) {
-		rc = rh_errf(err, ferror(f) ? -EIO : -EFBIG, "%s: cannot read profile (read error or over 1 MiB)",
-			     path);
+		rc = ferror(f) ? rh_errf(err, -EIO, "%s: cannot read profile: %s", path, strerror(errno))
+			       : rh_errf(err, -EFBIG, "%s: cannot read profile: over 1 MiB", path);
 		goto out;
 	}
 	strcpy(dir, path);
@@ -737,4 +745,74 @@ out:
 	free(buf);
 	fclose(f);
 	return rc;
+}
+
+/* What a profile path must be. */
+enum want { WANT_FILE, WANT_DIR, WANT_EITHER };
+
+static int base_is_path(const struct profile *p)
+{
+	return p->base[0] && strncmp(p->base, "builtin:", 8) &&
+	       strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP));
+}
+
+/* One path of the profile (given by key on line): exists and has the type the build needs. */
+static int check_input(const struct profile *p, unsigned line, const char *key, const char *path, enum want want,
+		       struct rh_err *err)
+{
+	const char *what = NULL;
+	struct stat st;
+	int rc = -EINVAL;
+
+	if (stat(path, &st) < 0) {
+		rc = -errno;
+		what = errno != ENOENT ? strerror(errno) : want == WANT_DIR ? "no such directory" : "no such file";
+	} else if (want == WANT_FILE && !S_ISREG(st.st_mode)) {
+		what = S_ISDIR(st.st_mode) ? "is a directory, not a file" : "is not a regular file";
+	} else if (want == WANT_DIR && !S_ISDIR(st.st_mode)) {
+		what = "is not a directory";
+	} else if (want == WANT_EITHER && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		what = "is neither a directory nor a regular file (an archive)";
+	}
+	if (!what)
+		return 0;
+	return rh_errf(err, rc, "%s:%u: %s = %s: %s", p->file[0] ? p->file : "profile", line, key, path, what);
+}
+
+int profile_check_inputs(const struct profile *p, struct rh_err *err)
+{
+	unsigned i;
+	int rc = 0;
+
+	if (strcmp(p->kernel, PROFILE_KERNEL_DEBIAN))
+		rc = check_input(p, p->kernel_line, "kernel", p->kernel, WANT_FILE, err);
+	if (!rc && p->kernel_modules[0])
+		rc = check_input(p, p->kmodules_line, "kernel-modules", p->kernel_modules, WANT_DIR, err);
+	if (!rc && base_is_path(p))
+		rc = check_input(p, p->base_line, "base", p->base, WANT_EITHER, err);
+	for (i = 0; i < p->ntardisks && !rc; i++)
+		rc = check_input(p, p->tardisks[i].line, "tardisk", p->tardisks[i].source, WANT_EITHER, err);
+	if (!rc && p->trust[0])
+		rc = check_input(p, p->trust_line, "trust", p->trust, WANT_DIR, err);
+	return rc;
+}
+
+size_t profile_inputs(const struct profile *p, const char **ret)
+{
+	size_t n = 0;
+	unsigned i;
+
+	if (p->file[0])
+		ret[n++] = p->file;
+	if (strcmp(p->kernel, PROFILE_KERNEL_DEBIAN))
+		ret[n++] = p->kernel;
+	if (p->kernel_modules[0])
+		ret[n++] = p->kernel_modules;
+	if (base_is_path(p))
+		ret[n++] = p->base;
+	if (p->trust[0])
+		ret[n++] = p->trust;
+	for (i = 0; i < p->ntardisks; i++)
+		ret[n++] = p->tardisks[i].source;
+	return n;
 }

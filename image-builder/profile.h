@@ -32,6 +32,7 @@
 struct profile_tardisk {
 	char name[PROFILE_MAX_NAME];    /* file name is NAME.tdk */
 	char source[PROFILE_MAX_PATH];  /* directory or tar/tar.gz/tar.zst/cpio archive */
+	unsigned line;                  /* the tardisk = line, for messages */
 };
 
 struct profile_ramdisk {
@@ -69,7 +70,13 @@ struct profile {
 	char acceptance[16];                    /* community|partner|accepted|certified; "" = not set (partner) */
 	char trust[PROFILE_MAX_PATH];           /* trust store dir (level subdirs) for the build and the image */
 	char image_profile[PROFILE_MAX_NAME];   /* a depot image profile whose VIBs are added; "" = none */
+	/* where it came from, for messages about its paths (profile_check_inputs) */
+	char file[PROFILE_MAX_PATH];            /* the file name given to profile_parse */
+	unsigned kernel_line, kmodules_line, base_line, trust_line;  /* 0 when the key is absent */
 };
+
+/* The most paths profile_inputs returns: the profile file, kernel, kernel-modules, base, trust, tardisks. */
+#define PROFILE_MAX_INPUTS (5 + PROFILE_MAX_TARDISKS)
 
 /* 1 when the profile has any VIB key (depot, vib, acceptance, trust, image-profile). */
 int profile_has_vibs(const struct profile *p);
@@ -82,6 +89,15 @@ int profile_parse(const char *buf, size_t len, const char *file, const char *bas
 
 /* Reads and parses the profile at path; relative paths resolve against its directory. */
 int profile_load(const char *path, struct profile *ret, struct rh_err *err);
+
+/* Checks, before any long work, that every path p reads exists and has the right type: the kernel (a file),
+ * kernel-modules and trust (directories), a base and each tardisk source (a directory or an archive). Errors
+ * name the line: "PROFILE:LINE: tardisk = PATH: no such file". */
+int profile_check_inputs(const struct profile *p, struct rh_err *err);
+
+/* The paths p reads (the profile file first when known) into ret[0..PROFILE_MAX_INPUTS); returns how many. For
+ * the output rule (outpath.h): an output must not be one of them. */
+size_t profile_inputs(const struct profile *p, const char **ret);
 
 /* Parses a size such as 64M, 1G, 512K or 4096 (binary units) into bytes. Returns 0 or -EINVAL. */
 int profile_parse_size(const char *s, uint64_t *ret);

@@ -155,8 +155,14 @@ refuses_nonempty_dir() {
 	expect_fail "$RAMHOST" image build "$PROFILE" -o out -q
 	expect_err 'out: exists and is not empty \(use --force'
 	[ "$(cat out/file)" = keep ]
+	# --force replaces only a bootbank ramhost wrote (issue 10 finding 7; tests/integration/outputs.sh)
+	expect_fail "$RAMHOST" image build "$PROFILE" -o out -q --force
+	expect_err 'out: not a bootbank ramhost wrote; refusing to replace it even with --force'
+	[ "$(cat out/file)" = keep ]
+	rm out/file
+	"$RAMHOST" image build "$PROFILE" -o out -q
 	"$RAMHOST" image build "$PROFILE" -o out -q --force
-	[ ! -e out/file ] && [ -f out/boot.cfg ]
+	[ -f out/boot.cfg ]
 	mkdir empty
 	"$RAMHOST" image build "$PROFILE" -o empty -q
 	[ -f empty/boot.cfg ]

@@ -213,7 +213,7 @@ case_extract_safe() {
 	"$RAMHOST" vib extract hello.vib -o out | grep -q 'extracted descriptor.xml, sig.pkcs7 and 1 payload into out'
 	[ -s out/descriptor.xml ] && [ -e out/sig.pkcs7 ] && [ ! -s out/sig.pkcs7 ] && [ -s out/hello.tdk ]
 	expect_fail "$RAMHOST" vib extract hello.vib -o out
-	expect_err "out/descriptor.xml: File exists \(use --force to overwrite\)"
+	expect_err "out/descriptor.xml: exists \(use --force to replace it\)"
 	"$RAMHOST" vib extract hello.vib -o out --force >/dev/null
 	# never through a symlink, even with --force
 	rm out/sig.pkcs7
