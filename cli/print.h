@@ -1,0 +1,30 @@
+/* print.h: how cli/ prints text that holds untrusted strings — through lib/textesc.h, the one escaping rule.
+ *
+ * Every text (non --json) line that shows a name, path, descriptor field, depot URL or an rh_err message goes
+ * through cli_printf: a name from an archive or a descriptor can then neither add a line nor send escape
+ * sequences to the terminal. (--json output goes through lib/host/json.h instead.) */
+#ifndef RAMHOST_CLI_PRINT_H
+#define RAMHOST_CLI_PRINT_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+/* Like fprintf(f, fmt, ...), but every %s argument is written escaped (textesc()): the format's own text,
+ * newlines included, is written as it is. A %s width pads the escaped text; a %s precision bounds the bytes
+ * read from the argument, as in printf (for a buffer without a NUL), and their escaped form is written whole.
+ * %n writes nothing and stores nothing. Returns the number of bytes written,
+ * or -1 on an output error. */
+int cli_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes s to f escaped (textesc()), without a newline. */
+void cli_print_esc(FILE *f, const char *s);
+
+/* The message to show for err: its text, or strerror(-rc) when it has none. */
+const char *cli_err_text(const struct rh_err *err);
+
+/* Prints "ramhost WHO: MESSAGE\n" on stderr, the message escaped (cli_err_text); returns 1, the exit status of
+ * a failed command. The one way a command shows an rh_err. */
+int cli_fail(const char *who, const struct rh_err *err);
+
+#endif
