@@ -200,6 +200,19 @@ void cli_print_esc(FILE *f, const char *s)
 	cli_printf(f, "%s", s);
 }
 
+void cli_print_lines(FILE *f, const char *indent, const char *text)
+{
+	const char *nl;
+
+	for (;;) {
+		nl = strchr(text, '\n');
+		cli_printf(f, "%s%.*s\n", indent, nl ? (int)(nl - text) : (int)strlen(text), text);
+		if (!nl)
+			return;
+		text = nl + 1;
+	}
+}
+
 const char *cli_err_text(const struct rh_err *err)
 {
 	if (err->msg[0])

@@ -20,6 +20,10 @@ int cli_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Writes s to f escaped (textesc()), without a newline. */
 void cli_print_esc(FILE *f, const char *s);
 
+/* Writes text, which may span lines, one line at a time: each prefixed with indent and escaped, so that a line
+ * of it can never pass for a line of the command's own output (which starts at column 0). */
+void cli_print_lines(FILE *f, const char *indent, const char *text);
+
 /* The message to show for err: its text, or strerror(-rc) when it has none. */
 const char *cli_err_text(const struct rh_err *err);
 
