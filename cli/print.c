@@ -81,7 +81,7 @@ static const char *conv_parse(const char *p, va_list *ap, struct conv *c)
 	}
 	for (n = 0; n < 2 && *p && strchr("hljztL", *p); n++)
 		c->len[n] = *p++;
-	if (!*p || !strchr("diouxXcsfFeEgGaApn%", *p))
+	if (!*p || !strchr("diouxXcsfFeEgGaAp%", *p))
 		return NULL;
 	c->letter = *p++;
 	/* a %s precision bounds the bytes read from the argument; the escaped text is then written whole */
@@ -101,57 +101,103 @@ static int put_escaped(FILE *f, const struct conv *c, const char *arg)
 	if (!arg)
 		arg = "(null)";
 	len = c->prec >= 0 ? strnlen(arg, (size_t)c->prec) : strlen(arg);
-	need = textesc(NULL, 0, arg, len) + 1;
-	if (need > sizeof(small) && !(buf = malloc(need)))
-		return -1;
-	textesc(buf, need, arg, len);
+	need = textesc(small, sizeof(small), arg, len) + 1;
+	if (need > sizeof(small)) {
+		if (!(buf = malloc(need)))
+			return -1;
+		textesc(buf, need, arg, len);
+	}
 	r = fprintf(f, c->text, buf);
 	if (buf != small)
 		free(buf);
 	return r;
 }
 
-/* A signed or unsigned integer conversion, its argument taken by the length modifier. */
+/* Takes the next argument, of type T, from ap and writes it with c's text to f; with f NULL only takes it. */
+#define PUT_ARG(T)                                                  \
+	do {                                                        \
+		T v_ = va_arg(*ap, T);                              \
+		return f ? fprintf(f, c->text, v_) : 0;             \
+	} while (0)
+
+/* An integer conversion, its argument taken by the length modifier (as put_conv). */
 static int put_int(FILE *f, const struct conv *c, va_list *ap)
 {
 	int is_signed = c->letter == 'd' || c->letter == 'i';
 
-	if (!strcmp(c->len, "l"))
-		return is_signed ? fprintf(f, c->text, va_arg(*ap, long)) : fprintf(f, c->text, va_arg(*ap, unsigned long));
-	if (!strcmp(c->len, "ll"))
-		return is_signed ? fprintf(f, c->text, va_arg(*ap, long long))
-				 : fprintf(f, c->text, va_arg(*ap, unsigned long long));
-	if (!strcmp(c->len, "j"))
-		return is_signed ? fprintf(f, c->text, va_arg(*ap, intmax_t)) : fprintf(f, c->text, va_arg(*ap, uintmax_t));
+	if (!strcmp(c->len, "l")) {
+		if (is_signed)
+			PUT_ARG(long);
+		PUT_ARG(unsigned long);
+	}
+	if (!strcmp(c->len, "ll")) {
+		if (is_signed)
+			PUT_ARG(long long);
+		PUT_ARG(unsigned long long);
+	}
+	if (!strcmp(c->len, "j")) {
+		if (is_signed)
+			PUT_ARG(intmax_t);
+		PUT_ARG(uintmax_t);
+	}
 	if (!strcmp(c->len, "z"))
-		return fprintf(f, c->text, va_arg(*ap, size_t));
+		PUT_ARG(size_t);
 	if (!strcmp(c->len, "t"))
-		return fprintf(f, c->text, va_arg(*ap, ptrdiff_t));
-	/* none, h, hh: promoted to int */
-	return is_signed ? fprintf(f, c->text, va_arg(*ap, int)) : fprintf(f, c->text, va_arg(*ap, unsigned));
+		PUT_ARG(ptrdiff_t);
+	if (is_signed)   /* none, h, hh: promoted to int */
+		PUT_ARG(int);
+	PUT_ARG(unsigned);
 }
 
-/* Writes one conversion with its argument from ap; the bytes written or -1. */
+/* 1 when s (up to prec bytes when prec >= 0, as printf reads it) holds a byte that may need an escape: a
+ * control, a backslash or any byte beyond ASCII (textesc() decides those). */
+static int may_need_escape(const char *s, long prec)
+{
+	for (long i = 0; s && (prec < 0 || i < prec) && s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '\\')
+			return 1;
+	return 0;
+}
+
+/* Writes one conversion with its argument from ap; the bytes written or -1. With f NULL it only takes the
+ * argument, and returns 1 for a string that may need an escape, else 0. */
 static int put_conv(FILE *f, const struct conv *c, va_list *ap)
 {
+	const char *s;
+
 	switch (c->letter) {
 	case '%':
+		if (!f)
+			return 0;
 		return fputc('%', f) == EOF ? -1 : 1;
 	case 's':
-		return put_escaped(f, c, va_arg(*ap, const char *));
+		s = va_arg(*ap, const char *);
+		return f ? put_escaped(f, c, s) : may_need_escape(s, c->prec);
 	case 'c':
-		return fprintf(f, c->text, va_arg(*ap, int));
+		PUT_ARG(int);
 	case 'p':
-		return fprintf(f, c->text, va_arg(*ap, void *));
-	case 'n':
-		(void)va_arg(*ap, void *);
-		return 0;
+		PUT_ARG(void *);
 	case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
 		if (c->len[0] == 'L')
-			return fprintf(f, c->text, va_arg(*ap, long double));
-		return fprintf(f, c->text, va_arg(*ap, double));
+			PUT_ARG(long double);
+		PUT_ARG(double);
 	}
 	return put_int(f, c, ap);
+}
+
+/* 1 when vprint must do the work: a %s argument may need an escape, or a '%' does not start a conversion it
+ * knows; 0 when fmt with these arguments can go to vfprintf as it is (the common case, and the fast one). */
+static int needs_vprint(const char *fmt, va_list *ap)
+{
+	const char *p = fmt;
+	struct conv c;
+
+	while ((p = strchr(p, '%'))) {
+		p = conv_parse(p + 1, ap, &c);
+		if (!p || put_conv(NULL, &c, ap))
+			return 1;
+	}
+	return 0;
 }
 
 static int vprint(FILE *f, const char *fmt, va_list *ap)
@@ -186,11 +232,17 @@ static int vprint(FILE *f, const char *fmt, va_list *ap)
 
 int cli_printf(FILE *f, const char *fmt, ...)
 {
-	va_list ap;
-	int r;
+	va_list ap, scan;
+	int r, slow;
 
 	va_start(ap, fmt);
-	r = vprint(f, fmt, &ap);
+	va_copy(scan, ap);
+	slow = needs_vprint(fmt, &scan);
+	va_end(scan);
+	if (slow)
+		r = vprint(f, fmt, &ap);
+	else
+		r = vfprintf(f, fmt, ap);
 	va_end(ap);
 	return r;
 }

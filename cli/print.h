@@ -13,8 +13,8 @@
 /* Like fprintf(f, fmt, ...), but every %s argument is written escaped (textesc()): the format's own text,
  * newlines included, is written as it is. A %s width pads the escaped text; a %s precision bounds the bytes
  * read from the argument, as in printf (for a buffer without a NUL), and their escaped form is written whole.
- * %n writes nothing and stores nothing. Returns the number of bytes written,
- * or -1 on an output error. */
+ * %n is not supported: the format is written as text from there. When no %s argument needs an escape, this is
+ * one vfprintf. Returns the number of bytes written, or -1 on an output error. */
 int cli_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Writes s to f escaped (textesc()), without a newline. */

@@ -76,6 +76,15 @@ size_t textesc(char *out, size_t cap, const char *s, size_t len)
 	while (i < len) {
 		size_t plen = 0;
 
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\') {   /* the common case: printable ASCII */
+			if (!full && used + 1 < cap)
+				out[used++] = (char)u[i];
+			else
+				full = 1;
+			i++;
+			total++;
+			continue;
+		}
 		n = textesc_utf8_len(u + i, len - i, &cp);
 		if (n == 1 && cp != '\\' && !cp_is_control(cp)) {
 			piece[plen++] = (char)u[i];

@@ -97,6 +97,7 @@ static void test_utf8_len(void)
 /* cli_printf into a memory stream: %s escaped, the format's own text and other conversions as fprintf. */
 static void test_cli_printf(void)
 {
+	static const char unterminated[4] = { 'a', 'b', 'c', '\n' };   /* no NUL */
 	char *mem = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&mem, &size);
@@ -111,11 +112,16 @@ static void test_cli_printf(void)
 		   2.25, "xy\n");
 	cli_printf(f, "%*s|%-*s|%.*s|", 4, "\t", 3, "a", 2, "\x1bzz");
 	cli_printf(f, "%s", "\\");
+	cli_printf(f, "[%-6s|%3d|%s|%%]", "ab", 7, "plain");   /* nothing to escape: vfprintf as it is */
+	cli_printf(f, "%.3s|", unterminated);                     /* reads 3 bytes only, either way */
+	cli_printf(f, "%.2s|", unterminated + 2);
 	fclose(f);
 	CHECK_STR(mem, ("a\\nb    |caf\xc3\xa9|\n"
 			       "-3 7 -8 9 10 ff 005 z   2.2 % xy|"
 			       "  \\t|a  |\\x1bz|"
-			       "\\\\"));
+			       "\\\\"
+			       "[ab    |  7|plain|%]"
+			       "abc|c\\n|"));
 	free(mem);
 }
 
