@@ -1,8 +1,10 @@
 /* print.c: cli_printf and friends — fprintf with every %s argument escaped by lib/textesc.h (see print.h).
  *
- * cli_printf walks the format itself: the literal text goes out as it is, each conversion is handed to fprintf
- * on its own with its argument taken by type (the length modifier says which), and a %s argument is escaped
- * first. The format attribute keeps the compiler's check of the arguments. */
+ * cli_printf first walks the format on a copy of the arguments: when no %s argument has a byte that may need
+ * an escape, the whole call is one vfprintf. Otherwise it writes the format piece by piece: the literal text
+ * as it is, each conversion handed to fprintf on its own with its argument taken by type (the length modifier
+ * says which), and a %s argument escaped first. The format attribute keeps the compiler's check of the
+ * arguments. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -200,6 +202,7 @@ static int needs_vprint(const char *fmt, va_list *ap)
 	return 0;
 }
 
+/* The slow path of cli_printf: the format piece by piece, each %s argument escaped. */
 static int vprint(FILE *f, const char *fmt, va_list *ap)
 {
 	const char *p = fmt, *pct, *next;
@@ -245,11 +248,6 @@ int cli_printf(FILE *f, const char *fmt, ...)
 		r = vfprintf(f, fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-void cli_print_esc(FILE *f, const char *s)
-{
-	cli_printf(f, "%s", s);
 }
 
 void cli_print_lines(FILE *f, const char *indent, const char *text)

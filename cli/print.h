@@ -17,9 +17,6 @@
  * one vfprintf. Returns the number of bytes written, or -1 on an output error. */
 int cli_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Writes s to f escaped (textesc()), without a newline. */
-void cli_print_esc(FILE *f, const char *s);
-
 /* Writes text, which may span lines, one line at a time: each prefixed with indent and escaped, so that a line
  * of it can never pass for a line of the command's own output (which starts at column 0). */
 void cli_print_lines(FILE *f, const char *indent, const char *text);
@@ -28,7 +25,8 @@ void cli_print_lines(FILE *f, const char *indent, const char *text);
 const char *cli_err_text(const struct rh_err *err);
 
 /* Prints "ramhost WHO: MESSAGE\n" on stderr, the message escaped (cli_err_text); returns 1, the exit status of
- * a failed command. The one way a command shows an rh_err. */
+ * a failed command. A command that words it otherwise prints cli_err_text(err) through cli_printf: an rh_err
+ * message may quote an entry name or a descriptor field, so it is never printed raw. */
 int cli_fail(const char *who, const struct rh_err *err);
 
 #endif
