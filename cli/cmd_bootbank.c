@@ -13,6 +13,7 @@
 #include "ramdisk/bank/bank_update.h"
 #include "ramdisk/usage.h"
 #include "json.h"
+#include "print.h"
 
 static void usage(FILE *f)
 {
@@ -65,7 +66,7 @@ static void print_text(const struct bank_disk_status *st)
 		printf("banks: none writable on this medium; there is nothing to mark good\n");
 		return;
 	}
-	printf("booted: bank %d, partition GUID %s on %s\n", st->booted, st->cmdline.uuid, st->disk);
+	cli_printf(stdout, "booted: bank %d, partition GUID %s on %s\n", st->booted, st->cmdline.uuid, st->disk);
 	printf("%-4s %-20s %-11s %-10s %-8s %-20s %s\n", "BANK", "PARTITION", "NAME", "BOOTSTATE", "UPDATED", "BUILD",
 	       "BOOTED");
 	for (b = 0; b < 2; b++) {
@@ -74,11 +75,11 @@ static void print_text(const struct bank_disk_status *st)
 
 		if (s->present)
 			snprintf(updated, sizeof(updated), "%" PRIu64, s->updated);
-		printf("%-4d %-20s %-11s %-10s %-8s %-20s %s\n", b + 1, s->exists ? s->dev : "-",
-		       b ? BANK_DIR_PART_2 : BANK_DIR_PART_1, state_text(s), updated,
-		       s->present && s->build[0] ? s->build : "-", s->booted ? "*" : "");
+		cli_printf(stdout, "%-4d %-20s %-11s %-10s %-8s %-20s %s\n", b + 1, s->exists ? s->dev : "-",
+			   b ? BANK_DIR_PART_2 : BANK_DIR_PART_1, state_text(s), updated,
+			   s->present && s->build[0] ? s->build : "-", s->booted ? "*" : "");
 		if (s->problem[0])
-			printf("     bank %d: %s\n", b + 1, s->problem);
+			cli_printf(stdout, "     bank %d: %s\n", b + 1, s->problem);
 	}
 }
 
@@ -164,7 +165,7 @@ static int do_status(int json)
 	int b, rc = 0, bios = 0, brc = -ENOENT;
 
 	if (bank_disk_status(&st, &err) < 0) {
-		fprintf(stderr, "ramhost bootbank: %s\n", err.msg);
+		cli_printf(stderr, "ramhost bootbank: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	if (!st.read_only_media)
@@ -174,18 +175,18 @@ static int do_status(int json)
 	} else {
 		print_text(&st);
 		if (brc == 0 && bios)
-			printf("bios: %s /syslinux/syslinux.cfg chains to bank %d\n", esp, bios);
+			cli_printf(stdout, "bios: %s /syslinux/syslinux.cfg chains to bank %d\n", esp, bios);
 		else if (brc == 0)
-			printf("bios: %s /syslinux/syslinux.cfg chains to no bank\n", esp);
+			cli_printf(stdout, "bios: %s /syslinux/syslinux.cfg chains to no bank\n", esp);
 		else if (brc != -ENOENT)
-			printf("bios: %s\n", note);
+			cli_printf(stdout, "bios: %s\n", note);
 	}
 	if (!st.read_only_media && st.cmdline.bank && st.cmdline.bank != (unsigned)st.booted)
-		fprintf(stderr, "ramhost bootbank: warning: ramhost.bank=%u but the partition of ramhost.bankuuid=%s "
-				"is bank %d\n", st.cmdline.bank, st.cmdline.uuid, st.booted);
+		cli_printf(stderr, "ramhost bootbank: warning: ramhost.bank=%u but the partition of "
+				   "ramhost.bankuuid=%s is bank %d\n", st.cmdline.bank, st.cmdline.uuid, st.booted);
 	for (b = 0; !st.read_only_media && b < 2; b++) {
 		if (st.bank[b].exists && !st.bank[b].readable) {
-			fprintf(stderr, "ramhost bootbank: bank %d: %s\n", b + 1, st.bank[b].problem);
+			cli_printf(stderr, "ramhost bootbank: bank %d: %s\n", b + 1, st.bank[b].problem);
 			rc = 1;
 		}
 	}
@@ -201,7 +202,7 @@ static int do_mark_good(void)
 	int result, old;
 
 	if (bank_mark_good(&result, &old, dev, &err) < 0) {
-		fprintf(stderr, "ramhost bootbank: mark-good: %s\n", err.msg);
+		cli_printf(stderr, "ramhost bootbank: mark-good: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	switch (result) {
@@ -209,32 +210,33 @@ static int do_mark_good(void)
 		printf("ramhost bootbank: booted from read-only media (no ramhost.bankuuid=): nothing to mark\n");
 		break;
 	case BANK_MARK_ALREADY_VALID:
-		printf("ramhost bootbank: %s: already VALID (bootstate=%s), nothing written\n", dev,
-		       old < 0 ? "absent" : "0");
+		cli_printf(stdout, "ramhost bootbank: %s: already VALID (bootstate=%s), nothing written\n", dev,
+			   old < 0 ? "absent" : "0");
 		break;
 	default:
-		printf("ramhost bootbank: %s: marked good: bootstate %d (%s) -> 0 (VALID)\n", dev, old,
-		       bank_dir_state_name(old));
+		cli_printf(stdout, "ramhost bootbank: %s: marked good: bootstate %d (%s) -> 0 (VALID)\n", dev, old,
+			   bank_dir_state_name(old));
 	}
 	if (result != BANK_MARK_READ_ONLY_MEDIA) {
 		struct bank_mark_esp f;
 		struct rh_err e = { 0, "" };
 
 		if (bank_mark_esp_follow(&f, &e) < 0)
-			fprintf(stderr, "ramhost bootbank: warning: the ESP's BIOS default was not checked: %s\n", e.msg);
+			cli_printf(stderr, "ramhost bootbank: warning: the ESP's BIOS default was not checked: %s\n",
+				   cli_err_text(&e));
 		else if (f.changed)
-			printf("ramhost bootbank: %s: BIOS boots now chain to the booted bank (they chained to bank %d)\n",
-			       f.esp_dev, f.old_bank);
+			cli_printf(stdout, "ramhost bootbank: %s: BIOS boots now chain to the booted bank "
+				   "(they chained to bank %d)\n", f.esp_dev, f.old_bank);
 		else if (f.pending)
-			printf("ramhost bootbank: %s: BIOS boots chain to bank %d, a pending update (left as is)\n",
-			       f.esp_dev, f.old_bank);
+			cli_printf(stdout, "ramhost bootbank: %s: BIOS boots chain to bank %d, a pending update "
+				   "(left as is)\n", f.esp_dev, f.old_bank);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 static void progress_line(void *ctx, const char *msg)
 {
-	fprintf((FILE *)ctx, "ramhost bootbank: %s\n", msg);
+	cli_printf((FILE *)ctx, "ramhost bootbank: %s\n", msg);
 	fflush((FILE *)ctx);
 }
 
@@ -279,12 +281,12 @@ static int do_update(int argc, char **argv)
 	o.progress = progress_line;
 	o.progress_ctx = json ? stderr : stdout;
 	if (bank_update(&o, &r, &err) < 0) {
-		fprintf(stderr, "ramhost bootbank: update: %s\n", err.msg);
+		cli_printf(stderr, "ramhost bootbank: update: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	if (!r.bios)
-		fprintf(stderr, "ramhost bootbank: warning: BIOS boots still chain to bank %d: %s\n", r.booted,
-			r.bios_note);
+		cli_printf(stderr, "ramhost bootbank: warning: BIOS boots still chain to bank %d: %s\n", r.booted,
+			   r.bios_note);
 	if (json) {
 		printf("{");
 		json_kv_str("source", o.source, 0);
@@ -306,8 +308,8 @@ static int do_update(int argc, char **argv)
 			printf("null");
 		printf("}\n");
 	} else if (!o.dry_run) {
-		printf("ramhost bootbank: bank %d (%s) holds build %s as UPGRADING (updated=%" PRIu64 "): reboot to "
-		       "try it\n", r.target, r.target_dev, r.build, r.updated);
+		cli_printf(stdout, "ramhost bootbank: bank %d (%s) holds build %s as UPGRADING (updated=%" PRIu64
+			   "): reboot to try it\n", r.target, r.target_dev, r.build, r.updated);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }

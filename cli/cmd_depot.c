@@ -8,6 +8,7 @@
 #include "vib/depot.h"
 #include "sha256.h"
 #include "json.h"
+#include "print.h"
 
 #define MAX_TRUST 16
 
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 static void progress(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "ramhost depot: %s\n", msg);
+	cli_printf(stderr, "ramhost depot: %s\n", msg);
 }
 
 static void rels_json(FILE *f, const char *key, const struct vib_rel *r, size_t n)
@@ -113,16 +114,16 @@ static void print_text(const struct depot *d)
 	printf("%-24s %-20s %-10s %10s  %s\n", "NAME", "VERSION", "LEVEL", "SIZE", "PATH");
 	for (i = 0; i < d->nvibs; i++) {
 		const struct depot_vib *v = &d->vibs[i];
-		printf("%-24s %-20s %-10s %10llu  %s\n", v->desc.name, v->desc.version, vib_level_str(v->level),
-		       (unsigned long long)v->size, v->path);
+		cli_printf(stdout, "%-24s %-20s %-10s %10llu  %s\n", v->desc.name, v->desc.version,
+			   vib_level_str(v->level), (unsigned long long)v->size, v->path);
 	}
 	for (i = 0; i < d->nprofiles; i++) {
 		const struct depot_profile *p = &d->profiles[i];
-		printf("profile %s (acceptance %s):", p->name, vib_level_str(p->acceptance));
+		cli_printf(stdout, "profile %s (acceptance %s):", p->name, vib_level_str(p->acceptance));
 		for (j = 0; j < p->nvibs; j++)
-			printf(" %s%s%s", p->vibs[j].name, p->vibs[j].op ? vib_op_str(p->vibs[j].op) : "",
-			       p->vibs[j].version);
-		printf("%s%s\n", p->description[0] ? " - " : "", p->description);
+			cli_printf(stdout, " %s%s%s", p->vibs[j].name, p->vibs[j].op ? vib_op_str(p->vibs[j].op) : "",
+				   p->vibs[j].version);
+		cli_printf(stdout, "%s%s\n", p->description[0] ? " - " : "", p->description);
 	}
 	printf("%zu VIBs, %zu image profiles\n", d->nvibs, d->nprofiles);
 }
@@ -138,14 +139,13 @@ static int depot_create_cmd(const char *dir, const char *const *trust, int json,
 	if (!quiet)
 		co.progress = progress;
 	if (depot_create(dir, &co, &d, &err) < 0) {
-		fprintf(stderr, "ramhost depot create: %s\n", err.msg);
-		return 1;
+		return cli_fail("depot create", &err);
 	}
 	if (json)
 		print_json(&d);
 	else if (!quiet)
-		fprintf(stderr, "ramhost depot: %s/%s written: %zu VIBs, %zu image profiles\n", dir, DEPOT_INDEX,
-			d.nvibs, d.nprofiles);
+		cli_printf(stderr, "ramhost depot: %s/%s written: %zu VIBs, %zu image profiles\n", dir, DEPOT_INDEX,
+			   d.nvibs, d.nprofiles);
 	depot_free(&d);
 	return 0;
 }
@@ -157,8 +157,7 @@ static int depot_ls_cmd(const char *where, int json)
 	struct depot d;
 
 	if (depot_load(where, &d, &err) < 0) {
-		fprintf(stderr, "ramhost depot ls: %s\n", err.msg);
-		return 1;
+		return cli_fail("depot ls", &err);
 	}
 	if (json)
 		print_json(&d);

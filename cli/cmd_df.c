@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "ramdisk/usage.h"
 #include "json.h"
+#include "print.h"
 
 #define FLAG_PERCENT 90
 
@@ -185,22 +186,22 @@ static void print_table(const struct td_row *td, unsigned ntd, const struct rd_r
 	printf("%-12s %-28s %12s %-32s %s\n", "TARDISK", "FILE", "SIZE", "MOUNTPOINT", "LOOP");
 	for (i = 0; i < ntd; i++) {
 		usage_format_size(td[i].size, human, a, sizeof(a));
-		printf("%-12s %-28s %12s %-32s %s%s\n", td[i].t->name, td[i].t->file, a, td[i].t->mountpoint,
-		       td[i].loop, td[i].error[0] ? "  ERROR" : "");
+		cli_printf(stdout, "%-12s %-28s %12s %-32s %s%s\n", td[i].t->name, td[i].t->file, a,
+			   td[i].t->mountpoint, td[i].loop, td[i].error[0] ? "  ERROR" : "");
 	}
 	printf("\n%-12s %-16s %12s %12s %12s %5s %9s %9s %s\n", "RAMDISK", "MOUNTPOINT", "LIMIT", "USED", "FREE",
 	       "USE%", "INODES", "ILIMIT", "FLAG");
 	for (i = 0; i < nrd; i++) {
 		if (rd[i].error[0]) {
-			printf("%-12s %-16s %12s %12s %12s %5s %9s %9s %s\n", rd[i].r->name, rd[i].r->mountpoint, "-",
-			       "-", "-", "-", "-", "-", "ERROR");
+			cli_printf(stdout, "%-12s %-16s %12s %12s %12s %5s %9s %9s %s\n", rd[i].r->name,
+				   rd[i].r->mountpoint, "-", "-", "-", "-", "-", "-", "ERROR");
 			continue;
 		}
 		usage_format_size(rd[i].limit, human, a, sizeof(a));
 		usage_format_size(rd[i].used, human, b, sizeof(b));
 		usage_format_size(rd[i].avail, human, c, sizeof(c));
-		printf("%-12s %-16s %12s %12s %12s %4u%% %9" PRIu64 " %9" PRIu64 " %s\n", rd[i].r->name,
-		       rd[i].r->mountpoint, a, b, c, rd[i].pct, rd[i].iused, rd[i].ilimit, rd[i].flag);
+		cli_printf(stdout, "%-12s %-16s %12s %12s %12s %4u%% %9" PRIu64 " %9" PRIu64 " %s\n", rd[i].r->name,
+			   rd[i].r->mountpoint, a, b, c, rd[i].pct, rd[i].iused, rd[i].ilimit, rd[i].flag);
 	}
 }
 
@@ -254,7 +255,7 @@ int cmd_df(int argc, char **argv)
 	}
 	if (usage_bootenv_load(envpath, &env, &err) < 0 ||
 	    rh_read_file(mpath, SYSROOT_MAX_FILE, &mounts, &mlen, &err) < 0) {
-		fprintf(stderr, "ramhost df: %s\n", err.msg);
+		cli_printf(stderr, "ramhost df: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	memset(td, 0, sizeof(td));
@@ -275,12 +276,12 @@ int cmd_df(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < env.ntardisks; i++)
 		if (td[i].error[0]) {
-			fprintf(stderr, "ramhost df: %s\n", td[i].error);
+			cli_printf(stderr, "ramhost df: %s\n", td[i].error);
 			failed = 1;
 		}
 	for (i = 0; i < env.nramdisks; i++)
 		if (rd[i].error[0]) {
-			fprintf(stderr, "ramhost df: %s\n", rd[i].error);
+			cli_printf(stderr, "ramhost df: %s\n", rd[i].error);
 			failed = 1;
 		}
 	return failed;

@@ -12,6 +12,7 @@
 #include "image-builder/iso.h"
 #include "image-builder/profile.h"
 #include "vib/version.h"
+#include "print.h"
 
 static void usage_main(FILE *f)
 {
@@ -92,7 +93,7 @@ static void usage_check(FILE *f)
 static void progress(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "ramhost image: %s\n", msg);
+	cli_printf(stderr, "ramhost image: %s\n", msg);
 }
 
 struct args {
@@ -223,7 +224,7 @@ static int load(const char *path, struct profile **ret)
 		return 1;
 	}
 	if (profile_load(path, p, &err) < 0) {
-		fprintf(stderr, "ramhost image: %s\n", err.msg);
+		cli_printf(stderr, "ramhost image: %s\n", cli_err_text(&err));
 		free(p);
 		return 1;
 	}
@@ -248,11 +249,11 @@ static int cmd_build(int argc, char **argv)
 	rc = bank_build(p, a.out, a.force, &bo, &err);
 	free(p);
 	if (rc < 0) {
-		fprintf(stderr, "ramhost image build: %s\n", err.msg);
+		cli_printf(stderr, "ramhost image build: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	if (!a.quiet)
-		fprintf(stderr, "ramhost image: bootbank written to %s\n", a.out);
+		cli_printf(stderr, "ramhost image: bootbank written to %s\n", a.out);
 	return 0;
 }
 
@@ -278,7 +279,7 @@ static int cmd_iso(int argc, char **argv)
 	rc = iso_build(p, a.bootbank, a.out, &io, &err);
 	free(p);
 	if (rc < 0) {
-		fprintf(stderr, "ramhost image iso: %s\n", err.msg);
+		cli_printf(stderr, "ramhost image iso: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	return 0;
@@ -311,7 +312,7 @@ static int cmd_disk(int argc, char **argv)
 	rc = disk_build(p, a.bootbank, a.out, &d, &err);
 	free(p);
 	if (rc < 0) {
-		fprintf(stderr, "ramhost image disk: %s\n", err.msg);
+		cli_printf(stderr, "ramhost image disk: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	return 0;
@@ -332,29 +333,30 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (load(argv[1], &p))
 		return 1;
-	printf("name=%s\nversion=%s\ntitle=%s\nkernel=%s\n", p->name, p->version, p->title, p->kernel);
+	cli_printf(stdout, "name=%s\nversion=%s\ntitle=%s\nkernel=%s\n", p->name, p->version, p->title, p->kernel);
 	if (p->kernel_modules[0])
-		printf("kernel-modules=%s\n", p->kernel_modules);
-	printf("kernelopt=%s\nbase=%s\ninit=%s\ntimeout=%ld\n", p->kernelopt, p->base, p->init, p->timeout);
+		cli_printf(stdout, "kernel-modules=%s\n", p->kernel_modules);
+	cli_printf(stdout, "kernelopt=%s\nbase=%s\ninit=%s\ntimeout=%ld\n", p->kernelopt, p->base, p->init, p->timeout);
 	if (p->packages[0])
-		printf("packages=%s\n", p->packages);
+		cli_printf(stdout, "packages=%s\n", p->packages);
 	for (i = 0; i < p->ntardisks; i++)
-		printf("tardisk=%s %s\n", p->tardisks[i].name, p->tardisks[i].source);
+		cli_printf(stdout, "tardisk=%s %s\n", p->tardisks[i].name, p->tardisks[i].source);
 	for (i = 0; i < p->nramdisks; i++)
-		printf("ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
-		       (unsigned long long)p->ramdisks[i].size, (unsigned long long)p->ramdisks[i].inodes);
+		cli_printf(stdout, "ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
+			   (unsigned long long)p->ramdisks[i].size, (unsigned long long)p->ramdisks[i].inodes);
 	for (i = 0; i < p->nkmods; i++)
-		printf("kmod=%s\n", p->kmods[i]);
+		cli_printf(stdout, "kmod=%s\n", p->kmods[i]);
 	for (i = 0; i < p->ndepots; i++)
-		printf("depot=%s\n", p->depots[i]);
+		cli_printf(stdout, "depot=%s\n", p->depots[i]);
 	for (i = 0; i < p->nvibs; i++)
-		printf("vib=%s\n", p->vibs[i]);
+		cli_printf(stdout, "vib=%s\n", p->vibs[i]);
 	if (p->image_profile[0])
-		printf("image-profile=%s\n", p->image_profile);
+		cli_printf(stdout, "image-profile=%s\n", p->image_profile);
 	if (profile_has_vibs(p))
-		printf("acceptance=%s\n", p->acceptance[0] ? p->acceptance : vib_level_str(VIB_LEVEL_DEFAULT_POLICY));
+		cli_printf(stdout, "acceptance=%s\n",
+			   p->acceptance[0] ? p->acceptance : vib_level_str(VIB_LEVEL_DEFAULT_POLICY));
 	if (p->trust[0])
-		printf("trust=%s\n", p->trust);
+		cli_printf(stdout, "trust=%s\n", p->trust);
 	free(p);
 	return 0;
 }

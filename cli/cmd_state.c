@@ -15,6 +15,7 @@
 #include "ramdisk/state/state_store.h"
 #include "ramdisk/state/state_sticky.h"
 #include "json.h"
+#include "print.h"
 
 struct opts {
 	const char *store, *root;
@@ -104,7 +105,7 @@ static void sub_usage(FILE *f, int s)
 
 static void fail(const char *sub, const struct rh_err *err)
 {
-	fprintf(stderr, "ramhost state %s: %s\n", sub, err->msg[0] ? err->msg : strerror(-err->rc));
+	cli_printf(stderr, "ramhost state %s: %s\n", sub, cli_err_text(err));
 }
 
 static void print_time(FILE *f, int64_t t)
@@ -126,7 +127,7 @@ static void print_dry(const struct state_manifest *live)
 	size_t i;
 
 	for (i = 0; i < live->n; i++)
-		printf("  %c %s\n", live->e[i].type, live->e[i].path);
+		cli_printf(stdout, "  %c %s\n", live->e[i].type, live->e[i].path);
 }
 
 /* 1 when dir is a mount point: its device differs from its parent's. */
@@ -148,8 +149,8 @@ static int run_save(const struct opts *o)
 
 	/* the default store is the state partition mounted by `state boot`; a plain directory there is RAM */
 	if (!o->store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
-		fprintf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not persistent "
-				"on this host (use --store DIR to save elsewhere)\n", o->store);
+		cli_printf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not "
+				   "persistent on this host (use --store DIR to save elsewhere)\n", o->store);
 		return 1;
 	}
 	if (state_save(&so, &r, &err) < 0) {
@@ -157,7 +158,7 @@ static int run_save(const struct opts *o)
 		return 1;
 	}
 	if (r.warning[0])
-		fprintf(stderr, "ramhost state save: warning: %s\n", r.warning);
+		cli_printf(stderr, "ramhost state save: warning: %s\n", r.warning);
 	if (o->json) {
 		printf("{\"generation\":%" PRIu64 ",\"files\":%u,\"deletions\":%u,\"bytes\":%" PRIu64
 		       ",\"content_bytes\":%" PRIu64 ",\"path\":",
@@ -170,16 +171,16 @@ static int run_save(const struct opts *o)
 	} else if (o->dry_run) {
 		struct state_manifest live;
 
-		printf("ramhost state: would save generation %" PRIu64 " (%u files, %" PRIu64
-		       " bytes of content, %u deletions) to %s\n",
-		       r.generation, r.files, r.content_bytes, r.deletions, r.path);
+		cli_printf(stdout, "ramhost state: would save generation %" PRIu64 " (%u files, %" PRIu64
+			   " bytes of content, %u deletions) to %s\n",
+			   r.generation, r.files, r.content_bytes, r.deletions, r.path);
 		memset(&live, 0, sizeof(live));
 		if (state_collect(o->root, &live, &err) == 0)
 			print_dry(&live);
 		state_manifest_free(&live);
 	} else {
-		printf("ramhost state: saved generation %" PRIu64 " (%u files, %" PRIu64 " bytes) to %s\n", r.generation,
-		       r.files, r.bytes, r.path);
+		cli_printf(stdout, "ramhost state: saved generation %" PRIu64 " (%u files, %" PRIu64 " bytes) to %s\n",
+			   r.generation, r.files, r.bytes, r.path);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -204,7 +205,7 @@ static int run_list(const struct opts *o)
 	} else if (n) {
 		printf("%-10s %-20s %7s %12s  %s\n", "GENERATION", "CREATED", "FILES", "SIZE", "STATUS");
 	} else {
-		printf("no generations in %s\n", o->store);
+		cli_printf(stdout, "no generations in %s\n", o->store);
 	}
 	for (i = 0; i < n; i++) {
 		struct rh_err gerr = { 0, "" };
@@ -237,7 +238,8 @@ static int run_list(const struct opts *o)
 				print_time(stdout, g.manifest.created);
 				printf(" %7u %12" PRIu64 "  ok\n", files, v[i].size);
 			} else {
-				printf("%-20s %7s %12" PRIu64 "  damaged: %s\n", "-", "-", v[i].size, gerr.msg);
+				cli_printf(stdout, "%-20s %7s %12" PRIu64 "  damaged: %s\n", "-", "-", v[i].size,
+					   cli_err_text(&gerr));
 			}
 		}
 		if (ok)
@@ -287,7 +289,7 @@ static int run_show(const struct opts *o)
 	} else {
 		printf("generation %" PRIu64 "\ncreated    ", g.manifest.generation);
 		print_time(stdout, g.manifest.created);
-		printf("\nhostname   %s\nentries    %zu\n", g.manifest.hostname, g.manifest.n);
+		cli_printf(stdout, "\nhostname   %s\nentries    %zu\n", g.manifest.hostname, g.manifest.n);
 	}
 	for (i = 0; i < g.manifest.n; i++) {
 		const struct state_entry *e = &g.manifest.e[i];
@@ -305,14 +307,14 @@ static int run_show(const struct opts *o)
 			}
 			printf("}");
 		} else if (e->type == STATE_DELETED) {
-			printf("d %-4s %11s %10s %-20s %s\n", "-", "-", "-", "-", e->path);
+			cli_printf(stdout, "d %-4s %11s %10s %-20s %s\n", "-", "-", "-", "-", e->path);
 		} else {
 			char owner[24];
 
 			snprintf(owner, sizeof(owner), "%u:%u", e->uid, e->gid);
 			printf("%c %04o %11s %10" PRIu64 " ", e->type, e->mode, owner, e->size);
 			print_time(stdout, e->mtime);
-			printf(" %s%s\n", e->path, e->has_xattrs ? " (xattrs)" : "");
+			cli_printf(stdout, " %s%s\n", e->path, e->has_xattrs ? " (xattrs)" : "");
 		}
 	}
 	if (o->json)
@@ -336,7 +338,7 @@ static void diff_line(void *ctx, char op, const char *path)
 		json_string(stdout, path);
 		printf("}");
 	} else {
-		printf("%c %s\n", op, path);
+		cli_printf(stdout, "%c %s\n", op, path);
 	}
 	d->count++;
 }
@@ -390,7 +392,8 @@ static int run_restore(const struct opts *o)
 		fail("restore", &err);
 		return 1;
 	}
-	printf("ramhost state: restored generation %" PRIu64 " (%u files) to %s\n", o->gen, files, o->root);
+	cli_printf(stdout, "ramhost state: restored generation %" PRIu64 " (%u files) to %s\n", o->gen, files,
+		   o->root);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -411,26 +414,25 @@ static int run_boot(const struct opts *o)
 	}
 	switch (r->kind) {
 	case STATE_BOOT_RESTORED:
-		printf("ramhost-state: restored generation %" PRIu64 " (%u files) from %s\n", r->generation, r->files,
-		       r->device);
+		cli_printf(stdout, "ramhost-state: restored generation %" PRIu64 " (%u files) from %s\n",
+			   r->generation, r->files, r->device);
 		break;
 	case STATE_BOOT_FALLBACK:
-		printf("ramhost-state: generation %" PRIu64 " is damaged (%s%s); restored generation %" PRIu64
-		       " (%u files) from %s\n",
-		       r->damaged, r->why, r->ndamaged > 1 ? "; older ones too" : "", r->generation, r->files, r->device);
+		cli_printf(stdout, "ramhost-state: generation %" PRIu64 " is damaged (%s%s); restored generation %"
+			   PRIu64 " (%u files) from %s\n", r->damaged, r->why,
+			   r->ndamaged > 1 ? "; older ones too" : "", r->generation, r->files, r->device);
 		break;
 	case STATE_BOOT_EMPTY:
-		printf("ramhost-state: no saved state on %s: booting with the image defaults\n", r->device);
+		cli_printf(stdout, "ramhost-state: no saved state on %s: booting with the image defaults\n", r->device);
 		break;
 	case STATE_BOOT_ALL_DAMAGED:
 		/* not one of the usual four: every generation failed verification */
-		printf("ramhost-state: generation %" PRIu64 " is damaged (%s); no valid generation on %s: booting "
-		       "with the image defaults\n",
-		       r->damaged, r->why, r->device);
+		cli_printf(stdout, "ramhost-state: generation %" PRIu64 " is damaged (%s); no valid generation on %s: "
+			   "booting with the image defaults\n", r->damaged, r->why, r->device);
 		break;
 	case STATE_BOOT_NO_PARTITION:
 		if (r->why[0])
-			fprintf(stderr, "ramhost state boot: %s\n", r->why);
+			cli_printf(stderr, "ramhost state boot: %s\n", r->why);
 		printf("ramhost-state: no state partition: booting with the image defaults (state is not persistent)\n");
 		break;
 	}

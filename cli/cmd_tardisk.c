@@ -12,6 +12,7 @@
 #include "tardisk/tardisk.h"
 #include "json.h"
 #include "outpath.h"
+#include "print.h"
 
 static const char usage_text[] =
 	"Usage: ramhost tardisk create SRC -o OUT [--force] [--mtime N] [--quiet]\n"
@@ -35,8 +36,7 @@ static int usage_err(const char *fmt, const char *arg)
 
 static int fail(const struct rh_err *err)
 {
-	fprintf(stderr, "ramhost tardisk: %s\n", err->msg[0] ? err->msg : strerror(-err->rc));
-	return 1;
+	return cli_fail("tardisk", err);
 }
 
 static void progress(void *ctx, uint64_t entries, uint64_t bytes)
@@ -154,7 +154,7 @@ static int ls_cb(void *ctx, const struct tardisk_entry *e)
 		return 0;
 	}
 	if (!l->longfmt) {
-		printf("%s\n", e->path);
+		cli_printf(stdout, "%s\n", e->path);
 		return 0;
 	}
 	mode_string(e->mode, mode);
@@ -164,8 +164,8 @@ static int ls_cb(void *ctx, const struct tardisk_entry *e)
 		snprintf(size, sizeof(size), "%u,%u", e->rdev_major, e->rdev_minor);
 	else
 		snprintf(size, sizeof(size), "%llu", (unsigned long long)e->size);
-	printf("%s %u/%u %10s %s %s%s%s\n", mode, e->uid, e->gid, size, when, e->path,
-	       e->link_target ? " -> " : "", e->link_target ? e->link_target : "");
+	cli_printf(stdout, "%s %u/%u %10s %s %s%s%s\n", mode, e->uid, e->gid, size, when, e->path,
+		   e->link_target ? " -> " : "", e->link_target ? e->link_target : "");
 	return 0;
 }
 
@@ -275,9 +275,9 @@ static int do_verify(int argc, char **argv)
 		       (unsigned long long)r.symlinks, (unsigned long long)r.devices,
 		       (unsigned long long)r.hardlinks);
 	} else if (!rc) {
-		printf("%s: ok: %llu entries, %llu files, %llu bytes, %s%s, sha256 %s\n", argv[optind],
-		       (unsigned long long)r.entries, (unsigned long long)r.files, (unsigned long long)r.bytes,
-		       info->compressor_name, info->cpio_wrapped ? ", cpio-wrapped" : "", hex);
+		cli_printf(stdout, "%s: ok: %llu entries, %llu files, %llu bytes, %s%s, sha256 %s\n", argv[optind],
+			   (unsigned long long)r.entries, (unsigned long long)r.files, (unsigned long long)r.bytes,
+			   info->compressor_name, info->cpio_wrapped ? ", cpio-wrapped" : "", hex);
 	}
 	tardisk_close(td);
 	return rc ? fail(&err) : 0;

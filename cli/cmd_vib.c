@@ -18,6 +18,7 @@
 #include "fs.h"
 #include "json.h"
 #include "outpath.h"
+#include "print.h"
 
 static const char usage_text[] =
 	"Usage: ramhost vib create --descriptor FILE --payload [NAME=]DIR|ARCHIVE [--payload ...] -o OUT.vib\n"
@@ -44,7 +45,7 @@ static int usage_err(const char *fmt, const char *arg)
 
 static int fail(const char *what, const struct rh_err *err)
 {
-	fprintf(stderr, "ramhost vib %s: %s\n", what, err->msg[0] ? err->msg : strerror(-err->rc));
+	cli_printf(stderr, "ramhost vib %s: %s\n", what, cli_err_text(err));
 	return 1;
 }
 
@@ -142,12 +143,13 @@ static int create_payload_list(const struct create_args *a, struct vib_desc *d, 
 		split_payload(a->raw[i], d->name, &pay[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(pay[i].name, pay[j].name)) {
-				fprintf(stderr, "ramhost vib create: payload name '%s' given twice (use NAME=DIR)\n", pay[i].name);
+				cli_printf(stderr, "ramhost vib create: payload name '%s' given twice (use NAME=DIR)\n",
+					   pay[i].name);
 				return -1;
 			}
 		if (!vib_name_valid(pay[i].name)) {
-			fprintf(stderr, "ramhost vib create: payload name '%s' is not a valid name ([A-Za-z0-9._+-])\n",
-				pay[i].name);
+			cli_printf(stderr, "ramhost vib create: payload name '%s' is not a valid name "
+				   "([A-Za-z0-9._+-])\n", pay[i].name);
 			return -1;
 		}
 		memcpy(d->payloads[i].name, pay[i].name, sizeof(d->payloads[i].name));
@@ -178,7 +180,7 @@ static int create_tardisks(const struct create_args *a, const struct payload_arg
 		if (tardisk_create(&o, &err) < 0) {
 			if (o.progress)
 				fputc('\n', stderr);
-			fprintf(stderr, "ramhost vib create: payload %s: %s\n", pay[i].name, err.msg);
+			cli_printf(stderr, "ramhost vib create: payload %s: %s\n", pay[i].name, cli_err_text(&err));
 			return -1;
 		}
 		if (o.progress)
@@ -246,9 +248,9 @@ static int do_create(int argc, char **argv)
 
 		for (size_t i = 0; i < d.npayloads; i++)
 			total += d.payloads[i].size;
-		printf("%s: %s %s, %s, %zu payload%s, %llu bytes of tardisks\n", a.out, d.name, d.version,
-		       a.key ? vib_level_str(d.level) : "community (unsigned)", d.npayloads, d.npayloads == 1 ? "" : "s",
-		       (unsigned long long)total);
+		cli_printf(stdout, "%s: %s %s, %s, %zu payload%s, %llu bytes of tardisks\n", a.out, d.name,
+			   d.version, a.key ? vib_level_str(d.level) : "community (unsigned)", d.npayloads,
+			   d.npayloads == 1 ? "" : "s", (unsigned long long)total);
 	}
 	rc = 0;
 out:
@@ -282,9 +284,9 @@ static void print_rels(const char *what, const struct vib_rel *r, size_t n, int 
 		return;
 	printf("%-13s", what);
 	for (size_t i = 0; i < n; i++) {
-		printf("%s%s", i ? ", " : "", r[i].name);
+		cli_printf(stdout, "%s%s", i ? ", " : "", r[i].name);
 		if (r[i].op != VIB_OP_ANY)
-			printf(" %s %s", vib_op_str(r[i].op), r[i].version);
+			cli_printf(stdout, " %s %s", vib_op_str(r[i].op), r[i].version);
 	}
 	putchar('\n');
 }
@@ -334,11 +336,11 @@ static void print_info(const struct vib_file *v, int json)
 		printf("]}\n");
 		return;
 	}
-	printf("%-13s%s\n%-13s%s\n%-13s%s\n", "name", d->name, "version", d->version, "vendor", d->vendor);
+	cli_printf(stdout, "%-13s%s\n%-13s%s\n%-13s%s\n", "name", d->name, "version", d->version, "vendor", d->vendor);
 	if (d->summary[0])
-		printf("%-13s%s\n", "summary", d->summary);
+		cli_printf(stdout, "%-13s%s\n", "summary", d->summary);
 	if (d->release_date[0])
-		printf("%-13s%s\n", "released", d->release_date);
+		cli_printf(stdout, "%-13s%s\n", "released", d->release_date);
 	printf("%-13s%s (%s)\n", "level", vib_level_str(d->level), v->sig_member.size ? "signed" : "unsigned");
 	printf("%-13slive install %s, live remove %s, stateless-ready %s\n", "flags",
 	       d->live_install_allowed ? "yes" : "no", d->live_remove_allowed ? "yes" : "no",
@@ -348,14 +350,16 @@ static void print_info(const struct vib_file *v, int json)
 	print_rels("replaces", d->replaces, d->nreplaces, 0);
 	print_rels("provides", d->provides, d->nprovides, 0);
 	for (size_t i = 0; i < d->nsticky; i++)
-		printf("%-13s%s\n", "sticky", d->sticky[i]);
+		cli_printf(stdout, "%-13s%s\n", "sticky", d->sticky[i]);
 	for (size_t i = 0; i < d->npayloads; i++) {
 		sha256_to_hex(d->payloads[i].sha256, hex);
-		printf("%-13s%s.tdk %llu bytes sha256 %s\n", "payload", d->payloads[i].name,
-		       (unsigned long long)d->payloads[i].size, hex);
+		cli_printf(stdout, "%-13s%s.tdk %llu bytes sha256 %s\n", "payload", d->payloads[i].name,
+			   (unsigned long long)d->payloads[i].size, hex);
 	}
-	if (d->description && d->description[0])
-		printf("\n%s\n", d->description);
+	if (d->description && d->description[0]) {   /* free text: each of its lines indented, escaped */
+		putchar('\n');
+		cli_print_lines(stdout, "  ", d->description);
+	}
 }
 
 /* Shared option parsing of info / verify / extract: FILE plus --json, --trust, -o, --force. */
@@ -439,8 +443,9 @@ static int do_info_verify(int argc, char **argv, int verify)
 		json_string(stdout, v->desc.version);
 		printf(",\"verified\":true,\"level\":\"%s\",\"payloads\":%zu}\n", vib_level_str(level), v->desc.npayloads);
 	} else {
-		printf("%s: %s %s verified: acceptance level %s, %zu payload%s intact\n", o.file, v->desc.name,
-		       v->desc.version, vib_level_str(level), v->desc.npayloads, v->desc.npayloads == 1 ? "" : "s");
+		cli_printf(stdout, "%s: %s %s verified: acceptance level %s, %zu payload%s intact\n", o.file,
+			   v->desc.name, v->desc.version, vib_level_str(level), v->desc.npayloads,
+			   v->desc.npayloads == 1 ? "" : "s");
 	}
 	rc = 0;
 	goto out;
@@ -534,8 +539,8 @@ static int do_extract(int argc, char **argv)
 	}
 	if (extract_all(dirfd, &o, v, &err) < 0)
 		goto out;
-	printf("%s: extracted descriptor.xml, sig.pkcs7 and %zu payload%s into %s\n", o.file, v->desc.npayloads,
-	       v->desc.npayloads == 1 ? "" : "s", o.out);
+	cli_printf(stdout, "%s: extracted descriptor.xml, sig.pkcs7 and %zu payload%s into %s\n", o.file,
+		   v->desc.npayloads, v->desc.npayloads == 1 ? "" : "s", o.out);
 	rc = 0;
 out:
 	if (rc)

@@ -14,6 +14,7 @@
 #include "vib/sig.h"
 #include "vib/vibdb.h"
 #include "json.h"
+#include "print.h"
 
 static void usage(FILE *f)
 {
@@ -52,9 +53,9 @@ static void print_result(const char *verb, const struct live_result *r, int json
 	unsigned i;
 
 	if (!json) {
-		printf("%s %s %s (%s)%s%s\n", dry_run ? "would be" : verb, r->name, r->version, vib_level_str(r->level),
-		       dry_run ? "" : r->live ? " live" : " staged for the next boot",
-		       dry_run ? "" : r->bank ? ", bootbank updated" : ", until reboot (no bootbank)");
+		cli_printf(stdout, "%s %s %s (%s)%s%s\n", dry_run ? "would be" : verb, r->name, r->version,
+			   vib_level_str(r->level), dry_run ? "" : r->live ? " live" : " staged for the next boot",
+			   dry_run ? "" : r->bank ? ", bootbank updated" : ", until reboot (no bootbank)");
 		return;
 	}
 	printf("{\"action\":");
@@ -101,8 +102,7 @@ static int list(int json)
 	int rc = vibdb_load(live_vibdb_dir(), &db, &err);
 
 	if (rc < 0) {
-		fprintf(stderr, "ramhost vib list: %s\n", err.msg);
-		return 1;
+		return cli_fail("vib list", &err);
 	}
 	if (json)
 		printf("[");
@@ -116,9 +116,10 @@ static int list(int json)
 
 		live_pending(d->name, pending, sizeof(pending));
 		if (!json) {
-			printf("%-24s %-20s %-10s %-20s %s%s\n", d->name, d->version, vib_level_str(db.v[i].level),
-			       d->vendor, d->summary, !strcmp(pending, "install") ? " [installed at the next boot]" :
-			       !strcmp(pending, "remove") ? " [removed at the next boot]" : "");
+			cli_printf(stdout, "%-24s %-20s %-10s %-20s %s%s\n", d->name, d->version,
+				   vib_level_str(db.v[i].level), d->vendor, d->summary,
+				   !strcmp(pending, "install") ? " [installed at the next boot]" :
+				   !strcmp(pending, "remove") ? " [removed at the next boot]" : "");
 			continue;
 		}
 		printf("%s{\"name\":", i ? "," : "");
@@ -155,7 +156,7 @@ static int depot_cmd(const char *sub, const char *depot, const char *request, co
 	if (json)
 		printf("]\n");
 	if (rc < 0) {
-		fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
+		cli_printf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
 		return 1;
 	}
 	return 0;
@@ -173,7 +174,7 @@ static int one_cmd(const char *sub, const char *arg, const struct live_opts *o, 
 	else
 		rc = live_remove(arg, o, &r, &err);
 	if (rc < 0) {
-		fprintf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
+		cli_printf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
 		if (json) {
 			printf("{\"action\":");
 			json_string(stdout, sub);

@@ -1,0 +1,114 @@
+/* textesc.c: escaping untrusted text for a line of output (see textesc.h for the rule). */
+#include "textesc.h"
+
+#include "hex.h"
+
+size_t textesc_utf8_len(const unsigned char *s, size_t len, uint32_t *ret_cp)
+{
+	uint32_t cp;
+	size_t n, k;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*ret_cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3fu);
+	}
+	/* the shortest form only; no UTF-16 surrogates; nothing past U+10FFFF (0xf4 0x90.. and up) */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return n;
+}
+
+/* 1 when the code point must not reach a terminal as it is: C0, DEL, C1, line and paragraph separators, and
+ * the bidi controls that reorder what is shown ("Trojan Source"). */
+static int cp_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The escape of the single byte c (a control, a backslash, or a byte of a sequence being escaped) into esc;
+ * returns its length, 2 or 4. */
+static size_t escape_byte(unsigned char c, char esc[4])
+{
+	esc[0] = '\\';
+	switch (c) {
+	case '\\': esc[1] = '\\'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	}
+	esc[1] = 'x';
+	esc[2] = hex_digits[c >> 4];
+	esc[3] = hex_digits[c & 0x0f];
+	return 4;
+}
+
+size_t textesc(char *out, size_t cap, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, total = 0, used = 0, k, n;
+	int full = 0;   /* a piece did not fit: nothing more is written, only counted */
+	char piece[16];
+	uint32_t cp;
+
+	while (i < len) {
+		size_t plen = 0;
+
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\') {   /* the common case: printable ASCII */
+			if (!full && used + 1 < cap)
+				out[used++] = (char)u[i];
+			else
+				full = 1;
+			i++;
+			total++;
+			continue;
+		}
+		n = textesc_utf8_len(u + i, len - i, &cp);
+		if (n == 1 && cp != '\\' && !cp_is_control(cp)) {
+			piece[plen++] = (char)u[i];
+		} else if (n > 1 && !cp_is_control(cp)) {
+			for (k = 0; k < n; k++)
+				piece[plen++] = (char)u[i + k];
+		} else {
+			/* a control or backslash is escaped as a whole; an invalid sequence one byte at a time, so
+			 * that the next byte may start a valid one */
+			if (n == 0)
+				n = 1;
+			for (k = 0; k < n; k++)
+				plen += escape_byte(u[i + k], piece + plen);
+		}
+		i += n;
+		total += plen;
+		if (!full && used + plen < cap) {
+			for (k = 0; k < plen; k++)
+				out[used++] = piece[k];
+		} else {
+			full = 1;
+		}
+	}
+	if (cap)
+		out[used] = '\0';
+	return total;
+}
