@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "print.h"
 #include "ramdisk/usage.h"
 #include "json.h"
 
@@ -76,7 +77,7 @@ static int du_walk(FTS *fts, const char *path, struct inoset *seen, struct du_to
 		case FTS_DNR:
 		case FTS_ERR:
 		case FTS_NS:
-			fprintf(stderr, "ramhost du: %s: %s\n", e->fts_path, strerror(e->fts_errno));
+			cli_printf(stderr, "ramhost du: %s: %s\n", e->fts_path, strerror(e->fts_errno));
 			t->errors++;
 			if (e->fts_info != FTS_DNR)
 				continue;
@@ -99,7 +100,7 @@ static int du_walk(FTS *fts, const char *path, struct inoset *seen, struct du_to
 		t->inodes++;
 	}
 	if (errno) {
-		fprintf(stderr, "ramhost du: %s: %s\n", path, strerror(errno));
+		cli_printf(stderr, "ramhost du: %s: %s\n", path, strerror(errno));
 		t->errors++;
 	}
 	return 0;
@@ -116,7 +117,7 @@ static void du_print(const char *path, const struct du_totals *t, int json, int 
 		       t->errors);
 	} else {
 		usage_format_size(t->bytes, human, size, sizeof(size));
-		printf("%s\t%" PRIu64 "\t%s\n", size, t->inodes, path);
+		cli_printf(stdout, "%s\t%" PRIu64 "\t%s\n", size, t->inodes, path);
 	}
 }
 
@@ -156,12 +157,12 @@ int cmd_du(int argc, char **argv)
 	paths[0] = argv[optind];
 	/* a PATH that cannot be looked at is an error, not a total of 0 */
 	if (lstat(paths[0], &st) < 0) {
-		fprintf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
+		cli_printf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
 		return 1;
 	}
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR | (xdev ? FTS_XDEV : 0), NULL);
 	if (!fts) {
-		fprintf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
+		cli_printf(stderr, "ramhost du: %s: %s\n", paths[0], strerror(errno));
 		return 1;
 	}
 	rc = 1;

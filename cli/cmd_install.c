@@ -11,6 +11,7 @@
 
 #include "image-builder/answer.h"
 #include "commands.h"
+#include "print.h"
 #include "fileio.h"
 #include "image-builder/install.h"
 #include "image-builder/install_medium.h"
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 static void progress(void *ctx, const char *msg)
 {
 	FILE *f = ctx ? ctx : stderr;
-	fprintf(f, "ramhost install: %s\n", msg);
+	cli_printf(f, "ramhost install: %s\n", msg);
 	fflush(f);
 }
 
@@ -104,7 +105,7 @@ static int load_answer(const char *path, int from_medium, struct answer *a)
 		rc = answer_parse(buf, len, path, a, &err);
 	free(buf);
 	if (rc)
-		fprintf(stderr, "ramhost install: %s\n", err.msg);
+		cli_printf(stderr, "ramhost install: %s\n", cli_err_text(&err));
 	return rc;
 }
 
@@ -124,7 +125,7 @@ static int from_cmdline(int quiet)
 	if (!a)
 		return 1;
 	if (rh_read_file(path, 1 << 16, &buf, &len, &err) || install_cmdline_parse(buf, len, &c, &err)) {
-		fprintf(stdout, "ramhost install: %s\n", err.msg);
+		cli_printf(stdout, "ramhost install: %s\n", cli_err_text(&err));
 		rc = 1;
 		goto out;
 	}
@@ -145,12 +146,12 @@ static int from_cmdline(int quiet)
 	o.progress = quiet ? NULL : progress;
 	o.progress_ctx = stdout;
 	if (install_run(&o, &r, &err)) {
-		printf("ramhost install: FAILED: %s\n", err.msg);
+		cli_printf(stdout, "ramhost install: FAILED: %s\n", cli_err_text(&err));
 		printf("ramhost install: nothing else done; the shell is yours\n");
 		rc = 1;
 		goto out;
 	}
-	printf("ramhost install: done: %s from %s (%s) in %.1f s; %s\n", r.disk, r.medium, r.build, r.seconds,
+	cli_printf(stdout, "ramhost install: done: %s from %s (%s) in %.1f s; %s\n", r.disk, r.medium, r.build, r.seconds,
 	       a->after == ANSWER_REBOOT ? "rebooting" : "powering off");
 	fflush(stdout);
 	tcdrain(STDOUT_FILENO); /* the console line must be out before the power is */
@@ -234,13 +235,13 @@ int cmd_install(int argc, char **argv)
 	rc = install_run(&o, &r, &err);
 	free(a);
 	if (rc) {
-		fprintf(stderr, "ramhost install: %s\n", err.msg);
+		cli_printf(stderr, "ramhost install: %s\n", cli_err_text(&err));
 		return 1;
 	}
 	if (json)
 		print_json(&r);
 	else
-		printf("ramhost install: installed %s onto %s from %s in %.1f s%s%s\n", r.build, r.disk, r.medium,
+		cli_printf(stdout, "ramhost install: installed %s onto %s from %s in %.1f s%s%s\n", r.build, r.disk, r.medium,
 		       r.seconds, r.seeded ? ", state seeded" : "", r.boot_entry >= 0 ? ", UEFI boot entry added" : "");
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "print.h"
 #include "fileio.h"
 #include "ramdisk/usage.h"
 #include "ramdisk/state/state_format.h"
@@ -57,14 +58,14 @@ int cmd_ready(int argc, char **argv)
 		return 2;
 	}
 	if (usage_bootenv_load(path, &env, &err) < 0) {
-		fprintf(stderr, "ramhost ready: %s%s\n", err.msg,
+		cli_printf(stderr, "ramhost ready: %s%s\n", cli_err_text(&err),
 			err.rc == -ENOENT ? " (was this host booted by ramhost's init?)" : "");
 		return 1;
 	}
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	state_word(state, sizeof(state));
-	printf("ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s\n", env.bank,
+	cli_printf(stdout, "ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s\n", env.bank,
 	       env.ntardisks, state, ms, env.build[0] ? env.build : "-");
 	if (fflush(stdout) != 0)
 		return 1;

@@ -132,12 +132,12 @@ du_matches_coreutils() {
 
 ready_line() {
 	printf 'bank=2\nbuild=demo-1.0\ntardisk=a /t/a.tdk /m/a 1\ntardisk=b /t/b.tdk /m/b 1\ninit_ms=5\n' >"$T/boot.env"
+	up=$(cut -d. -f1 /proc/uptime)   # read before `ready` runs: read after, a second boundary could pass it
 	RAMHOST_BOOTENV=$T/boot.env "$RAMHOST" ready >"$T/out"
 	cat "$T/out"
 	[ "$(wc -l <"$T/out")" = 1 ]
 	grep -Eq '^ramhost: ready bank=2 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0$' "$T/out"
 	# boot_ms is the time since the kernel started: never below this machine's uptime when we started
-	up=$(cut -d. -f1 /proc/uptime)
 	ms=$(sed 's/.*boot_ms=\([0-9]*\).*/\1/' "$T/out")
 	[ "$ms" -ge $((up * 1000)) ]
 	RAMHOST_BOOTENV=$T/missing expect_fail "$RAMHOST" ready
