@@ -96,8 +96,15 @@ static int copy_text(struct parser *ps, char *dst, size_t cap, const char *val, 
 {
 	size_t n = strlen(val);
 
+	size_t i;
+
 	if (n >= cap)
 		return PERR(ps, -E2BIG, "%s is %zu characters long, at most %zu allowed", key, n, cap - 1);
+	/* title and kernelopt end up in boot.cfg and on the boot menu: a control byte (ESC, a CR) has no place there */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)val[i] < 0x20 || val[i] == 0x7f)
+			return PERR(ps, -EINVAL, "%s has a control character (byte 0x%02x at %zu)", key,
+				    (unsigned char)val[i], i + 1);
 	memcpy(dst, val, n + 1);
 	return 0;
 }

@@ -137,6 +137,8 @@ static void test_errors(void)
 		{ HEAD "bogus = 1\n", "t.profile:5: unknown key 'bogus'" },
 		{ HEAD "no equals sign\n", "t.profile:5: expected 'key = value'" },
 		{ HEAD "title =\n", "t.profile:5: title: empty value" },
+		{ HEAD "title = a\x1b[2Jb\n", "t.profile:5: title has a control character (byte 0x1b at 2)" },
+		{ HEAD "kernelopt = quiet\rx\n", "t.profile:5: kernelopt has a control character (byte 0x0d at 6)" },
 		{ HEAD "name = other\n", "t.profile:5: name is given twice (first on line 1)" },
 		{ "name = bad/name\n", "t.profile:1: name 'bad/name' is not a valid name" },
 		{ "name = .hidden\n", "t.profile:1: name '.hidden' is not a valid name" },
