@@ -114,7 +114,7 @@ tardisk_create_sigint() {
 	src_tree
 	fake_tool tar2sqfs
 	echo old >out.tdk
-	interrupt INT 130 "$RAMHOST" tardisk create src -o out.tdk
+	interrupt INT 130 "$RAMHOST" tardisk create src -o out.tdk --force
 	no_leftovers . '.out.tdk.tmp*'
 	tool_gone
 	[ "$(cat out.tdk)" = old ]
@@ -157,7 +157,7 @@ vib_create_sigint() {
 	vib_desc
 	fake_tool tar2sqfs
 	echo old >hello.vib
-	interrupt INT 130 "$RAMHOST" vib create --descriptor desc.xml --payload src -o hello.vib
+	interrupt INT 130 "$RAMHOST" vib create --descriptor desc.xml --payload src -o hello.vib --force
 	no_leftovers . 'hello.vib.tmp*'
 	tool_gone
 	[ "$(cat hello.vib)" = old ]
