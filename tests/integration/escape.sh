@@ -167,7 +167,7 @@ case_depot_ls() {
 	expect_fail "$RAMHOST" depot ls depot
 	cat -A err
 	no_controls err
-	has_line err "ramhost depot ls: depot/index.xml: vib-entry path 'vibs/evil.vib\\n0 VIBs' is not a relative path inside the depot"
+	has_line err "ramhost depot ls: depot/index.xml: vib-entry path 'vibs/evil.vib\\n0 VIBs' is not a relative path inside the depot: it has a line break"
 }
 
 # `state diff` and `state show` list sticky paths escaped.
@@ -190,11 +190,17 @@ case_state_paths() {
 
 # `image check` prints profile values escaped (a title with an escape sequence, a tab and a backslash).
 case_image_check() {
-	printf 'name = p\nversion = 1\ntitle = My\033[2J\ttitle\\x\nkernel = debian\nbase = builtin:minimal\n' >p.profile
+	# a control character in title (it would reach boot.cfg and the boot menu) is refused by the profile
+	# parser; the message names the byte without printing it
+	printf 'name = p\nversion = 1\ntitle = My\033[2J\ttitle\nkernel = debian\nbase = builtin:minimal\n' >p.profile
+	expect_fail "$RAMHOST" image check p.profile
+	no_controls "$T/err"
+	has_line "$T/err" 'ramhost image: p.profile:3: title has a control character (byte 0x1b at 3)'
+	# a backslash is shown doubled
+	printf 'name = p\nversion = 1\ntitle = My\\title\\x\nkernel = debian\nbase = builtin:minimal\n' >p.profile
 	"$RAMHOST" image check p.profile >check
-	cat -A check
 	no_controls check
-	has_line check 'title=My\x1b[2J\ttitle\\x'
+	has_line check 'title=My\\title\\x'
 }
 
 t_case escape_tardisk_ls case_tardisk_ls
