@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "image-builder/profile.h"
 #include "tardisk/tardisk.h"
 #include "json.h"
 
 static const char usage_text[] =
-	"Usage: ramhost tardisk create SRC -o OUT [--mtime N] [--quiet]\n"
+	"Usage: ramhost tardisk create SRC -o OUT [--mtime N] [--max-size SIZE] [--quiet]\n"
 	"       ramhost tardisk ls IMG [-l] [--json]\n"
 	"       ramhost tardisk cat IMG PATH\n"
 	"       ramhost tardisk verify IMG [--sha256 HEX] [--json]\n"
@@ -21,7 +22,10 @@ static const char usage_text[] =
 	"A tardisk is a zstd-compressed squashfs image. create builds one from a directory or a tar / tar.gz /\n"
 	"tar.zst / tar.xz / cpio archive (deterministic: same input and SOURCE_DATE_EPOCH or --mtime give the same\n"
 	"bytes; hostile entries are refused). ls, cat and verify read an image, or the cpio-wrapped module of a\n"
-	"bootbank (NAME.tdk), without mounting it. See ramhost-tardisk(1).\n";
+	"bootbank (NAME.tdk), without mounting it. See ramhost-tardisk(1).\n"
+	"\n"
+	"  --max-size SIZE  refuse a source whose files add up to more than SIZE (bytes, or K/M/G/T;\n"
+	"                   sparse files count at full size); default 16G\n";
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -48,7 +52,8 @@ static int do_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "mtime", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
+		{ "max-size", required_argument, NULL, 'S' }, { 0, 0, 0, 0 } };
 	struct tardisk_create_opts o = { .mtime = -1 };
 	struct rh_err err = { 0 };
 	int c, quiet = 0;
@@ -64,6 +69,10 @@ static int do_create(int argc, char **argv)
 				return usage_err("--mtime '%s': not a number of seconds", optarg);
 			break;
 		case 'q': quiet = 1; break;
+		case 'S':
+			if (profile_parse_size(optarg, &o.max_size) < 0)
+				return usage_err("--max-size '%s': not a size (bytes, or with K, M, G or T)", optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage_err("%s", "bad option");
 		}

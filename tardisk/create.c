@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,9 +87,24 @@ static void last_line(int fd, char *out, size_t cap)
 	snprintf(out, cap, "%.400s", p ? p + 1 : buf);
 }
 
+/* tar2sqfs died: its own last words, naming the output. A full disk shows in tar2sqfs only as "I/O error",
+ * so the output's file system is asked (the temporary image still fills it). */
+static int tar2sqfs_error(const struct tardisk_create_opts *o, const char *dir, const char *prog, int status,
+			  const char *msg, struct rh_err *err)
+{
+	struct statvfs vfs;
+
+	if (strstr(msg, "No space left on device") ||
+	    (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < (1u << 20)))
+		return rh_errf(err, -ENOSPC, "%s: no space left in %s for the image (%s: %s)", o->out, dir, prog,
+			       msg[0] ? msg : "?");
+	return rh_errf(err, -EIO, "%s: %s failed (%s %d): %s", o->out, prog, WIFEXITED(status) ? "exit" : "signal",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), msg[0] ? msg : "?");
+}
+
 /* Runs tar2sqfs writing tmp, feeding it the sorted entries. */
 static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_list *l, int spool_fd,
-			long long clamp, const char *tmp, struct tdk_progress *p, struct rh_err *err)
+			long long clamp, const char *dir, const char *tmp, struct tdk_progress *p, struct rh_err *err)
 {
 	const char *prog = o->tar2sqfs ? o->tar2sqfs : "tar2sqfs";
 	char defaults[64], msg[512];
@@ -135,9 +151,7 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 		if (rc && rc != -EPIPE && rc != -ECONNRESET)
 			rc = rh_errf(err, rc, "%s", emit_err.msg); /* our own error came first */
 		else
-			rc = rh_errf(err, -EIO, "%s failed (%s %d): %s", prog,
-				     WIFEXITED(status) ? "exit" : "signal",
-				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), msg[0] ? msg : "?");
+			rc = tar2sqfs_error(o, dir, prog, status, msg, err);
 	} else if (rc) {
 		rc = rh_errf(err, rc, "%s", emit_err.msg[0] ? emit_err.msg : "writing the tar stream failed");
 	}
@@ -162,18 +176,19 @@ static int fsync_path(const char *path, int dir)
 	return rc;
 }
 
-/* Reads o->src (a directory when is_dir, else an archive spooled to a file in dir: *ret_spool) into l, sorted
+/* Reads o->src (a directory when is_dir, else an archive spooled to sp, a file in sp->dir) into l, sorted
  * and checked. */
-static int read_source(const struct tardisk_create_opts *o, int is_dir, const char *dir, struct tdk_list *l,
-		       int *ret_spool, struct tdk_progress *prog, struct rh_err *err)
+static int read_source(const struct tardisk_create_opts *o, int is_dir, struct tdk_spool *sp, struct tdk_list *l,
+		       struct tdk_progress *prog, struct rh_err *err)
 {
 	int rc;
 
+	l->max_bytes = o->max_size ? o->max_size : TARDISK_MAX_SIZE_DEFAULT;
 	if (is_dir) {
 		rc = source_dir_read(o->src, l, prog, err);
 	} else {
-		*ret_spool = open_spool(dir, err);
-		rc = *ret_spool < 0 ? *ret_spool : source_archive_read(o->src, l, *ret_spool, prog, err);
+		sp->fd = open_spool(sp->dir, err);
+		rc = sp->fd < 0 ? sp->fd : source_archive_read(o->src, l, sp, prog, err);
 	}
 	if (rc)
 		return rc;
@@ -228,8 +243,9 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 {
 	struct tdk_progress prog = { .o = o };
 	struct tdk_list l;
+	struct tdk_spool spool = { .fd = -1 };
 	char *outcopy = NULL, *dir, *tmp = NULL;
-	int spool = -1, rc;
+	int rc;
 	long long clamp = -1;
 	struct stat st;
 
@@ -245,7 +261,8 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	if (!outcopy)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	dir = dirname(outcopy);
-	rc = read_source(o, S_ISDIR(st.st_mode), dir, &l, &spool, &prog, err);
+	spool.dir = dir;
+	rc = read_source(o, S_ISDIR(st.st_mode), &spool, &l, &prog, err);
 	if (rc)
 		goto out;
 	/* Only now, with every entry accepted, does anything appear in the output directory. */
@@ -253,7 +270,7 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	if (rc)
 		goto out;
 	prog.entries = prog.bytes = prog.last_bytes = 0;
-	rc = run_tar2sqfs(o, &l, spool, clamp, tmp, &prog, err);
+	rc = run_tar2sqfs(o, &l, spool.fd, clamp, dir, tmp, &prog, err);
 	if (rc)
 		goto out;
 	tdk_progress_tick(&prog, 0, 0, 1);
@@ -263,8 +280,8 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
-	if (spool >= 0)
-		close(spool);
+	if (spool.fd >= 0)
+		close(spool.fd);
 	entries_free(&l);
 	free(outcopy);
 	return rc;

@@ -96,6 +96,18 @@ static int grow(struct tdk_list *l)
 	return 0;
 }
 
+int entries_size_check(const struct tdk_list *l, const char *name, uint64_t add, struct rh_err *err)
+{
+	char sp[160];
+
+	if (!l->max_bytes || (add <= l->max_bytes && l->bytes <= l->max_bytes - add))
+		return 0;
+	return rh_errf(err, -EFBIG, "%s: entry '%s': %llu bytes would take the content to %llu bytes, over the "
+		       "limit of %llu (--max-size)", l->what, tdk_path_shorten(name, sp, sizeof(sp)),
+		       (unsigned long long)add, (unsigned long long)(l->bytes + add),
+		       (unsigned long long)l->max_bytes);
+}
+
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
 {
 	char sp[160], sl[160];
@@ -131,12 +143,19 @@ int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
 					     tdk_path_shorten(e->link, sl, sizeof(sl)));
 				goto fail;
 			}
+			rc = entries_size_check(l, e->path, e->size > l->v[t].size ? e->size - l->v[t].size : 0,
+						err);
+			if (rc)
+				goto fail;
 			l->bytes += e->size - l->v[t].size;
 			l->v[t].size = e->size;
 			l->v[t].spool_off = e->spool_off;
 		}
 		e->target = (size_t)t;
 	} else if (S_ISREG(e->mode)) {
+		rc = entries_size_check(l, e->path, e->size, err);
+		if (rc)
+			goto fail;
 		l->bytes += e->size;
 	}
 	rc = grow(l);

@@ -43,6 +43,7 @@ struct tdk_list {
 	size_t n_slots;
 	const char *what;     /* source name, for messages */
 	uint64_t bytes;       /* sum of regular file sizes */
+	uint64_t max_bytes;   /* limit on bytes (tardisk_create_opts.max_size); 0: none */
 };
 
 void entries_init(struct tdk_list *l, const char *what);
@@ -54,6 +55,11 @@ void entries_ent_free(struct tdk_ent *e);
 /* Takes ownership of every pointer in *e (also on failure: they are freed). e->path must be normalised.
  * Refuses a duplicate path, a hardlink to an entry not seen before or to a directory. */
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err);
+
+/* The size cap, one rule for every source: refuses (naming the source, the entry and the limit) when add more
+ * bytes of file content would take the list over l->max_bytes. Archive sources call it before spooling the
+ * data; entries_add() calls it for every regular file. */
+int entries_size_check(const struct tdk_list *l, const char *name, uint64_t add, struct rh_err *err);
 
 /* Index of path, or -1. */
 long entries_find(const struct tdk_list *l, const char *path);
