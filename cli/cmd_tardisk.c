@@ -48,6 +48,16 @@ static void progress(void *ctx, uint64_t entries, uint64_t bytes)
 		(double)bytes / (1024.0 * 1024.0));
 }
 
+/* A phase line of create; it ends the progress line of the phase before, if any. */
+static void phase(void *ctx, const char *line)
+{
+	static int first = 1;
+
+	(void)ctx;
+	fprintf(stderr, "%stardisk: %s\n", first ? "" : "\n", line);
+	first = 0;
+}
+
 static int do_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,6 +92,7 @@ static int do_create(int argc, char **argv)
 	o.src = argv[optind];
 	o.progress = !quiet && isatty(2);
 	o.progress_cb = progress;
+	o.phase_cb = phase;
 	if (tardisk_create(&o, &err)) {
 		if (o.progress)
 			fputc('\n', stderr);

@@ -274,3 +274,32 @@ int entries_xattr_storable(const char *key)
 {
 	return !strncmp(key, "user.", 5) || !strncmp(key, "trusted.", 8) || !strncmp(key, "security.", 9);
 }
+
+size_t entries_largest_dir(const struct tdk_list *l, const char **ret_path)
+{
+	size_t *count = calloc(l->n + 1, sizeof(*count)), best = l->n, i; /* slot l->n: the root */
+	char buf[4096 + 1];
+
+	*ret_path = "";
+	if (!count)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		const char *slash = strrchr(l->v[i].path, '/');
+		long j = -1;
+
+		if (slash && (size_t)(slash - l->v[i].path) < sizeof(buf)) {
+			memcpy(buf, l->v[i].path, (size_t)(slash - l->v[i].path));
+			buf[slash - l->v[i].path] = '\0';
+			j = entries_find(l, buf);
+		}
+		count[j < 0 ? l->n : (size_t)j]++; /* an implicit parent counts with the root: close enough */
+	}
+	for (i = 0; i < l->n; i++)
+		if (count[i] > count[best])
+			best = i;
+	i = count[best];
+	if (best < l->n)
+		*ret_path = l->v[best].path;
+	free(count);
+	return i;
+}

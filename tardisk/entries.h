@@ -67,6 +67,10 @@ long entries_find(const struct tdk_list *l, const char *path);
 /* Checks parents (no entry below a symlink or a non-directory), sorts by path, resolves hardlink groups. */
 int entries_finish(struct tdk_list *l, struct rh_err *err);
 
+/* The directory with the most direct entries (the root is ""), after entries_finish(): their count, and its
+ * path in *ret_path (pointing into l). */
+size_t entries_largest_dir(const struct tdk_list *l, const char **ret_path);
+
 /* The xattr names squashfs can store (user., trusted., security.); others are dropped by the sources. */
 int entries_xattr_storable(const char *key);
 

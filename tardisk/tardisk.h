@@ -27,6 +27,10 @@ struct tardisk_create_opts {
 	int progress;          /* 1: call progress_cb now and then (and once at the end) */
 	void (*progress_cb)(void *ctx, uint64_t entries, uint64_t bytes);
 	void *progress_ctx;
+	/* Optional, with progress: called as each phase starts, with one line saying what it does and, before
+	 * tar2sqfs runs, how many entries it gets and the largest directory (its time grows with the square of
+	 * a directory's entries: docs/tardisk.md). The string is valid during the call only. */
+	void (*phase_cb)(void *ctx, const char *line);
 	const char *tar2sqfs;  /* the tar2sqfs program; NULL: "tar2sqfs" from PATH */
 	uint64_t max_size;     /* cap on the content (sum of regular file sizes, sparse ones at their full size):
 				* a source over it is refused before its data is written. 0: TARDISK_MAX_SIZE_DEFAULT */
