@@ -26,6 +26,12 @@ no_leftovers() {
 	if [ -n "$(ls -A "$1")" ]; then echo "left behind in $1:"; ls -la "$1"; return 1; fi
 }
 
+# random_tar TAR SIZE: a tar of one file r.bin of SIZE random (incompressible) bytes.
+random_tar() {
+	head -c "$2" /dev/urandom >r.bin
+	tar -cf "$1" r.bin
+}
+
 # A small file system for the full-disk cases, unmounted when the case ends.
 small_fs() {
 	mkdir "$1"
@@ -202,8 +208,7 @@ EOF
 
 # Data that cannot fit the output's file system is refused before it is written, naming the directory.
 case_free_space_checked_first() {
-	head -c 3000000 /dev/urandom >r.bin
-	tar -cf r.tar r.bin
+	random_tar r.tar 3000000
 	small_fs small 2m
 	expect_fail "$RAMHOST" tardisk create r.tar -o small/r.tdk --quiet
 	expect_err "^ramhost tardisk: r.tar: entry 'r.bin': 3000000 bytes of data, but only [0-9]+ bytes are free in small$"
@@ -212,8 +217,7 @@ case_free_space_checked_first() {
 
 # The spool fits but the image does not: tar2sqfs's failure is reported as a full disk naming the output.
 case_full_disk_while_writing_the_image() {
-	head -c 1400000 /dev/urandom >r.bin
-	tar -cf r.tar r.bin
+	random_tar r.tar 1400000
 	small_fs small 2m
 	expect_fail "$RAMHOST" tardisk create r.tar -o small/r.tdk --quiet
 	expect_err "^ramhost tardisk: small/r.tdk: no space left in small for the image \(tar2sqfs: "
