@@ -87,17 +87,26 @@ static void last_line(int fd, char *out, size_t cap)
 	snprintf(out, cap, "%.400s", p ? p + 1 : buf);
 }
 
-/* tar2sqfs died: its own last words, naming the output. A full disk shows in tar2sqfs only as "I/O error",
- * so the output's file system is asked (the temporary image still fills it). */
-static int tar2sqfs_error(const struct tardisk_create_opts *o, const char *dir, const char *prog, int status,
-			  const char *msg, struct rh_err *err)
+/* Free bytes in dir's file system, or UINT64_MAX when unknown. */
+static uint64_t free_bytes(const char *dir)
 {
 	struct statvfs vfs;
 
+	if (statvfs(dir, &vfs) < 0)
+		return UINT64_MAX;
+	return (uint64_t)vfs.f_bavail * vfs.f_frsize;
+}
+
+/* tar2sqfs died: its own last words, naming the output. A full disk shows in tar2sqfs only as "I/O error", and
+ * it removes its output before exiting, so the disk is called full when the data it was given (an upper
+ * bound of the image, give or take compression) did not fit the space free when it started. */
+static int tar2sqfs_error(const struct tardisk_create_opts *o, const char *dir, uint64_t free0, uint64_t fed,
+			  const char *prog, int status, const char *msg, struct rh_err *err)
+{
 	if (strstr(msg, "No space left on device") ||
-	    (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < (1u << 20)))
-		return rh_errf(err, -ENOSPC, "%s: no space left in %s for the image (%s: %s)", o->out, dir, prog,
-			       msg[0] ? msg : "?");
+	    (strstr(msg, "I/O error") && free0 != UINT64_MAX && fed + (1u << 20) > free0))
+		return rh_errf(err, -ENOSPC, "%s: no space left in %s for the image (%llu bytes were free; %s: %s)",
+			       o->out, dir, (unsigned long long)free0, prog, msg[0] ? msg : "?");
 	return rh_errf(err, -EIO, "%s: %s failed (%s %d): %s", o->out, prog, WIFEXITED(status) ? "exit" : "signal",
 		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), msg[0] ? msg : "?");
 }
@@ -110,9 +119,11 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 	char defaults[64], msg[512];
 	int sv[2] = { -1, -1 }, errfd = -1, status, rc;
 	struct rh_err emit_err;
+	uint64_t free0;
 	pid_t pid;
 
 	snprintf(defaults, sizeof(defaults), "mtime=%lld", clamp >= 0 ? clamp : 0);
+	free0 = free_bytes(dir);
 	errfd = memfd_create("tar2sqfs-stderr", MFD_CLOEXEC);
 	if (errfd < 0)
 		return rh_errf(err, -errno, "memfd_create: %s", strerror(errno));
@@ -151,7 +162,7 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 		if (rc && rc != -EPIPE && rc != -ECONNRESET)
 			rc = rh_errf(err, rc, "%s", emit_err.msg); /* our own error came first */
 		else
-			rc = tar2sqfs_error(o, dir, prog, status, msg, err);
+			rc = tar2sqfs_error(o, dir, free0, p->bytes, prog, status, msg, err);
 	} else if (rc) {
 		rc = rh_errf(err, rc, "%s", emit_err.msg[0] ? emit_err.msg : "writing the tar stream failed");
 	}
