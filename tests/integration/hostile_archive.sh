@@ -223,6 +223,15 @@ case_full_disk_while_writing_the_image() {
 	expect_err "^ramhost tardisk: small/r.tdk: no space left in small for the image \([0-9]+ bytes were free; tar2sqfs: "
 	if grep -q 'Connection reset' "$T/err"; then cat "$T/err"; exit 1; fi
 	no_leftovers small
+	# tar2sqfs dies in the middle of the stream: its error, not "writing to tar2sqfs: Connection reset".
+	random_tar r5.tar 5000000
+	mkdir mid
+	mount -t tmpfs -o size=8m tmpfs mid
+	trap "umount '$T/small' '$T/mid' 2>/dev/null || true" EXIT
+	expect_fail "$RAMHOST" tardisk create r5.tar -o mid/r.tdk --quiet
+	expect_err "^ramhost tardisk: mid/r.tdk: no space left in mid for the image \([0-9]+ bytes were free; tar2sqfs: "
+	if grep -q 'Connection reset' "$T/err"; then cat "$T/err"; exit 1; fi
+	no_leftovers mid
 }
 
 case_oversized_xattr_names_the_entry() {
