@@ -5,7 +5,7 @@
  * stream is never reached. Here the compression is recognised by its magic, gzip is inflated by zlib itself
  * (which checks every member's header, CRC-32 and ISIZE), the others by libarchive's filter, and
  * src_stream_finish() reads every stream to its last byte. Compressions without any integrity check (.Z,
- * lzop, lrzip) are refused; anything else is read as it is (a plain tar or cpio, or an error from the
+ * lzop, lrzip) and xz, zstd or lz4 streams written without their optional checksum are refused; anything else is read as it is (a plain tar or cpio, or an error from the
  * archive reader). */
 #include <archive.h>
 #include <dlfcn.h>
@@ -115,6 +115,24 @@ static int open_libarchive(struct src_stream *s)
 	return 0;
 }
 
+/* xz, zstd and lz4 make their checksum optional: a stream written without one (xz --check=none, zstd
+ * --no-check, lz4 --no-frame-crc) cannot be verified, so it is refused. The first frame's flags decide. */
+static int checksum_present(const struct src_stream *s, const unsigned char *head, size_t n, struct rh_err *err)
+{
+	const char *how = NULL;
+
+	if (!strcmp(s->comp, "xz") && n >= 8 && !(head[7] & 0x0f))
+		how = "xz --check=none writes it so";
+	else if (!strcmp(s->comp, "zstd") && n >= 5 && !(head[4] & 0x04))
+		how = "zstd --no-check and bsdtar write it so";
+	else if (!strcmp(s->comp, "lz4") && n >= 5 && !(head[4] & 0x04))
+		how = "lz4 --no-frame-crc writes it so";
+	if (!how)
+		return 0;
+	return rh_errf(err, -EINVAL, "%s: the %s stream has no checksum (%s), so it cannot be "
+		       "verified; compress it again with the %s program's defaults", s->path, s->comp, how, s->comp);
+}
+
 int src_stream_open(const char *path, struct src_stream **ret, struct rh_err *err)
 {
 	struct src_stream *s = calloc(1, sizeof(*s));
@@ -142,6 +160,9 @@ int src_stream_open(const char *path, struct src_stream **ret, struct rh_err *er
 				     "(use gzip, bzip2, xz, zstd or lz4)", path, s->comp);
 			goto fail;
 		}
+		rc = checksum_present(s, head, (size_t)n, err);
+		if (rc)
+			goto fail;
 		rc = !strcmp(s->comp, "gzip") ? open_gzip(s) : open_libarchive(s);
 		if (rc) {
 			rc = rh_errf(err, rc, "%s: %s", path, s->msg[0] ? s->msg : "out of memory");

@@ -137,6 +137,19 @@ case_unchecked_compression_refused() {
 	expect_err '^ramhost tardisk: old.tar.Z: compress \(.Z\) compression is not accepted: it has no integrity check'
 }
 
+# xz, zstd and lz4 streams written without their optional checksum cannot be verified: refused.
+case_stream_without_checksum_refused() {
+	make_tar a.tar
+	xz --check=none -c a.tar >n.tar.xz
+	zstd -q --no-check -c a.tar >n.tar.zst
+	lz4 -q --no-frame-crc -c a.tar >n.tar.lz4
+	for c in xz:xz zst:zstd lz4:lz4; do
+		expect_fail "$RAMHOST" tardisk create "n.tar.${c%%:*}" -o x.tdk --quiet
+		expect_err "^ramhost tardisk: n.tar.${c%%:*}: the ${c#*:} stream has no checksum \(.*\), so it cannot be verified"
+	done
+	[ ! -e x.tdk ]
+}
+
 # A 10 KB tar holding a sparse file declared 1 TB: refused by the default cap at once, nothing written.
 case_sparse_terabyte_refused() {
 	mkdir src out
@@ -254,6 +267,7 @@ t_case hostile_corrupt_bzip2_named case_corrupt_bzip2_named
 t_case hostile_truncated_gzip_message case_truncated_gzip_message
 t_case hostile_cpio_size_past_eof_message case_cpio_size_past_eof_message
 t_case hostile_unchecked_compression_refused case_unchecked_compression_refused
+t_case hostile_stream_without_checksum_refused case_stream_without_checksum_refused
 t_case hostile_sparse_terabyte_refused case_sparse_terabyte_refused
 t_case hostile_sparse_and_zeros_stay_sparse case_sparse_and_zeros_stay_sparse
 t_case hostile_max_size_option case_max_size_option
