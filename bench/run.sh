@@ -11,3 +11,4 @@ python3 bench/install.py
 python3 bench/vib_live.py
 python3 bench/vib_image.py
 python3 bench/vib_format.py
+python3 bench/tardisk_entries.py

@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "image-builder/profile.h"
 #include "tardisk/tardisk.h"
 #include "json.h"
 #include "outpath.h"
 #include "print.h"
 
 static const char usage_text[] =
-	"Usage: ramhost tardisk create SRC -o OUT [--force] [--mtime N] [--quiet]\n"
+	"Usage: ramhost tardisk create SRC -o OUT [--force] [--mtime N] [--max-size SIZE] [--quiet]\n"
 	"       ramhost tardisk ls IMG [-l] [--json]\n"
 	"       ramhost tardisk cat IMG PATH\n"
 	"       ramhost tardisk verify IMG [--sha256 HEX] [--json]\n"
@@ -24,7 +25,10 @@ static const char usage_text[] =
 	"tar.zst / tar.xz / cpio archive (deterministic: same input and SOURCE_DATE_EPOCH or --mtime give the same\n"
 	"bytes; hostile entries are refused). ls, cat and verify read an image, or the cpio-wrapped module of a\n"
 	"bootbank (NAME.tdk), without mounting it. create refuses an existing OUT unless --force, and never\n"
-	"writes over SRC itself. See ramhost-tardisk(1).\n";
+	"writes over SRC itself. See ramhost-tardisk(1).\n"
+	"\n"
+	"  --max-size SIZE  refuse a source whose files add up to more than SIZE (bytes, or K/M/G/T;\n"
+	"                   sparse files count at full size); default 16G\n";
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -46,12 +50,22 @@ static void progress(void *ctx, uint64_t entries, uint64_t bytes)
 		(double)bytes / (1024.0 * 1024.0));
 }
 
+/* A phase line of create; it ends the progress line of the phase before, if any. */
+static void phase(void *ctx, const char *line)
+{
+	static int first = 1;
+
+	(void)ctx;
+	fprintf(stderr, "%stardisk: %s\n", first ? "" : "\n", line);
+	first = 0;
+}
+
 static int do_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "mtime", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+		{ "help", no_argument, NULL, 'h' }, { "max-size", required_argument, NULL, 'S' }, { 0, 0, 0, 0 } };
 	struct tardisk_create_opts o = { .mtime = -1 };
 	struct rh_err err = { 0 };
 	int c, quiet = 0, force = 0;
@@ -68,6 +82,10 @@ static int do_create(int argc, char **argv)
 				return usage_err("--mtime '%s': not a number of seconds", optarg);
 			break;
 		case 'q': quiet = 1; break;
+		case 'S':
+			if (profile_parse_size(optarg, &o.max_size) < 0)
+				return usage_err("--max-size '%s': not a size (bytes, or with K, M, G or T)", optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage_err("%s", "bad option");
 		}
@@ -81,6 +99,7 @@ static int do_create(int argc, char **argv)
 		return fail(&err);
 	o.progress = !quiet && isatty(2);
 	o.progress_cb = progress;
+	o.phase_cb = phase;
 	if (tardisk_create(&o, &err)) {
 		if (o.progress)
 			fputc('\n', stderr);

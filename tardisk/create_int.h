@@ -3,6 +3,7 @@
 #define RAMHOST_TARDISK_CREATE_INT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "entries.h"
 #include "err.h"
@@ -16,9 +17,32 @@ struct tdk_progress {
 /* Calls the progress callback every 256 entries or 8 MiB, and always when force is set. */
 void tdk_progress_tick(struct tdk_progress *p, uint64_t add_bytes, int add_entry, int force);
 
-/* Reads the archive at path (tar or cpio, any compression libarchive knows) into l, copying file data to
- * spool_fd (owned by the caller). Refuses hostile entries naming them. */
-int source_archive_read(const char *path, struct tdk_list *l, int spool_fd, struct tdk_progress *p,
+/* The decompressed bytes of a source archive (source_stream.c): gzip, bzip2, xz, zstd, lz4, lzip or none,
+ * recognised by magic. Every stream is verified end to end: a corrupt or truncated one fails a read or
+ * src_stream_finish() with a message naming the file and the compression. */
+struct src_stream;
+int src_stream_open(const char *path, struct src_stream **ret, struct rh_err *err);
+/* Up to len bytes; 0 at the end; -EIO with src_stream_error() set. */
+ssize_t src_stream_read(struct src_stream *s, void *buf, size_t len);
+/* Reads what is left after the archive's end (padding, then the trailer or checksum) and checks it. */
+int src_stream_finish(struct src_stream *s, struct rh_err *err);
+const char *src_stream_error(const struct src_stream *s);    /* NULL while nothing failed */
+const char *src_stream_compression(const struct src_stream *s); /* NULL: not compressed */
+void src_stream_close(struct src_stream *s);
+
+/* The scratch file holding an archive's file data until tar_emit() streams it. Each entry's data sits at
+ * [off, off + size); all-zero blocks and sparse holes are left as holes, so a bomb of zeros or a sparse 1 TB
+ * file takes no disk space. */
+struct tdk_spool {
+	int fd;               /* owned by tardisk_create() */
+	const char *dir;      /* where it lives (the output's directory), for messages */
+	uint64_t end;         /* where the next entry's data goes (the file is at least this long) */
+};
+
+/* Reads the archive at path (tar or cpio; gzip, bzip2, xz, zstd, lz4, lzip or none, verified end to end)
+ * into l, copying file data to the spool. Refuses hostile entries naming them, and content over
+ * l->max_bytes or over the free space of the spool's file system before writing it. */
+int source_archive_read(const char *path, struct tdk_list *l, struct tdk_spool *sp, struct tdk_progress *p,
 			struct rh_err *err);
 
 /* Walks the directory at path into l (owner root:root, modes, symlinks, hardlinks, devices, xattrs kept). */

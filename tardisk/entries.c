@@ -96,6 +96,18 @@ static int grow(struct tdk_list *l)
 	return 0;
 }
 
+int entries_size_check(const struct tdk_list *l, const char *name, uint64_t add, struct rh_err *err)
+{
+	char sp[160];
+
+	if (!l->max_bytes || (add <= l->max_bytes && l->bytes <= l->max_bytes - add))
+		return 0;
+	return rh_errf(err, -EFBIG, "%s: entry '%s': %llu bytes would take the content to %llu bytes, over the "
+		       "limit of %llu (--max-size)", l->what, tdk_path_shorten(name, sp, sizeof(sp)),
+		       (unsigned long long)add, (unsigned long long)(l->bytes + add),
+		       (unsigned long long)l->max_bytes);
+}
+
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
 {
 	char sp[160], sl[160];
@@ -131,12 +143,19 @@ int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
 					     tdk_path_shorten(e->link, sl, sizeof(sl)));
 				goto fail;
 			}
+			rc = entries_size_check(l, e->path, e->size > l->v[t].size ? e->size - l->v[t].size : 0,
+						err);
+			if (rc)
+				goto fail;
 			l->bytes += e->size - l->v[t].size;
 			l->v[t].size = e->size;
 			l->v[t].spool_off = e->spool_off;
 		}
 		e->target = (size_t)t;
 	} else if (S_ISREG(e->mode)) {
+		rc = entries_size_check(l, e->path, e->size, err);
+		if (rc)
+			goto fail;
 		l->bytes += e->size;
 	}
 	rc = grow(l);
@@ -254,4 +273,33 @@ out:
 int entries_xattr_storable(const char *key)
 {
 	return !strncmp(key, "user.", 5) || !strncmp(key, "trusted.", 8) || !strncmp(key, "security.", 9);
+}
+
+size_t entries_largest_dir(const struct tdk_list *l, const char **ret_path)
+{
+	size_t *count = calloc(l->n + 1, sizeof(*count)), best = l->n, i; /* slot l->n: the root */
+	char buf[4096 + 1];
+
+	*ret_path = "";
+	if (!count)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		const char *slash = strrchr(l->v[i].path, '/');
+		long j = -1;
+
+		if (slash && (size_t)(slash - l->v[i].path) < sizeof(buf)) {
+			memcpy(buf, l->v[i].path, (size_t)(slash - l->v[i].path));
+			buf[slash - l->v[i].path] = '\0';
+			j = entries_find(l, buf);
+		}
+		count[j < 0 ? l->n : (size_t)j]++; /* an implicit parent counts with the root: close enough */
+	}
+	for (i = 0; i < l->n; i++)
+		if (count[i] > count[best])
+			best = i;
+	i = count[best];
+	if (best < l->n)
+		*ret_path = l->v[best].path;
+	free(count);
+	return i;
 }

@@ -43,6 +43,7 @@ struct tdk_list {
 	size_t n_slots;
 	const char *what;     /* source name, for messages */
 	uint64_t bytes;       /* sum of regular file sizes */
+	uint64_t max_bytes;   /* limit on bytes (tardisk_create_opts.max_size); 0: none */
 };
 
 void entries_init(struct tdk_list *l, const char *what);
@@ -55,11 +56,20 @@ void entries_ent_free(struct tdk_ent *e);
  * Refuses a duplicate path, a hardlink to an entry not seen before or to a directory. */
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err);
 
+/* The size cap, one rule for every source: refuses (naming the source, the entry and the limit) when add more
+ * bytes of file content would take the list over l->max_bytes. Archive sources call it before spooling the
+ * data; entries_add() calls it for every regular file. */
+int entries_size_check(const struct tdk_list *l, const char *name, uint64_t add, struct rh_err *err);
+
 /* Index of path, or -1. */
 long entries_find(const struct tdk_list *l, const char *path);
 
 /* Checks parents (no entry below a symlink or a non-directory), sorts by path, resolves hardlink groups. */
 int entries_finish(struct tdk_list *l, struct rh_err *err);
+
+/* The directory with the most direct entries (the root is ""), after entries_finish(): their count, and its
+ * path in *ret_path (pointing into l). */
+size_t entries_largest_dir(const struct tdk_list *l, const char **ret_path);
 
 /* The xattr names squashfs can store (user., trusted., security.); others are dropped by the sources. */
 int entries_xattr_storable(const char *key);

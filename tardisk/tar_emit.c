@@ -167,8 +167,8 @@ int tar_emit(const struct tdk_list *l, int fd, int spool_fd, long long clamp, st
 	if (!rc && archive_write_close(a) != ARCHIVE_OK)
 		rc = rh_errf(err, -EIO, "%s: finishing the tar stream: %s", l->what, archive_error_string(a));
 out:
-	if (s.err && !rc)
-		rc = -s.err;
+	if (s.err)
+		rc = -s.err; /* tar2sqfs went away: its own message says why (create.c) */
 	if (a)
 		archive_write_free(a);
 	archive_entry_free(ae);

@@ -1,9 +1,9 @@
 /* tardisk.h: the tardisk format, a zstd-compressed squashfs image (squashfs-tools-ng's libsquashfs).
  *
- * create: read a directory or a tar / tar.gz / tar.zst / tar.xz / cpio archive (libarchive), check every entry
- * against the hostile-input rules (tardisk/path_check.h), sort the entries and stream them as a canonical pax
- * tar into `tar2sqfs --compressor zstd -j 1`, writing the image atomically. Same input + same mtime clamp gives
- * byte-identical images.
+ * create: read a directory or a tar / cpio archive (plain, gzip, bzip2, xz, zstd, lz4 or lzip, every stream
+ * verified to its checksum), check every entry against the hostile-input rules (tardisk/path_check.h) and the
+ * size cap, sort the entries and stream them as a canonical pax tar into `tar2sqfs --compressor zstd -j 1`,
+ * writing the image atomically. Same input + same mtime clamp gives byte-identical images.
  * read: open an image (or the canonical cpio-wrapped boot module holding one, see lib/host/cpio.h) without mounting
  * it, walk its entries, read a file, verify every block. Library code: never prints, fills struct rh_err. */
 #ifndef RAMHOST_TARDISK_H
@@ -27,8 +27,19 @@ struct tardisk_create_opts {
 	int progress;          /* 1: call progress_cb now and then (and once at the end) */
 	void (*progress_cb)(void *ctx, uint64_t entries, uint64_t bytes);
 	void *progress_ctx;
+	/* Optional, with progress: called as each phase starts, with one line saying what it does and, before
+	 * tar2sqfs runs, how many entries it gets and the largest directory (its time grows with the square of
+	 * a directory's entries: docs/tardisk.md). The string is valid during the call only. */
+	void (*phase_cb)(void *ctx, const char *line);
 	const char *tar2sqfs;  /* the tar2sqfs program; NULL: "tar2sqfs" from PATH */
+	uint64_t max_size;     /* cap on the content (sum of regular file sizes, sparse ones at their full size):
+				* a source over it is refused before its data is written. 0: TARDISK_MAX_SIZE_DEFAULT */
 };
+
+/* The default content cap (16 GiB): far above any boot or payload tree ramhost builds, far below what an
+ * archive bomb declares (a 1 TB sparse file, terabytes of zeros). Every caller (tardisk create, vib create,
+ * a profile's base and tardisk sources) gets it through tardisk_create(). */
+#define TARDISK_MAX_SIZE_DEFAULT (16ull << 30)
 
 /* Builds o->out from o->src. On failure, neither o->out (when it did not exist before, or the old one stays
  * untouched) nor any temporary file is left behind, and err names the entry that was refused. */
