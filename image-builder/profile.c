@@ -2,6 +2,7 @@
 #include "profile.h"
 #include "fileio.h"
 
+#include "size.h"
 #include "sticky_rule.h"
 #include "vib/descriptor.h"
 #include "vib/resolve.h"
@@ -50,29 +51,11 @@ struct parser {
 
 int profile_parse_size(const char *s, uint64_t *ret)
 {
-	unsigned long long v;
-	char *end;
-	unsigned shift = 0;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
+	if (size_parse(s, &v) < 0 || v == 0)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return -EINVAL;
-	}
-	if (*end == 'i' || *end == 'B') /* accept 64MiB and 64MB as 64M */
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end || v == 0 || v > (ULLONG_MAX >> shift))
-		return -EINVAL;
-	*ret = (uint64_t)v << shift;
+	*ret = v;
 	return 0;
 }
 

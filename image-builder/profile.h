@@ -99,7 +99,8 @@ int profile_check_inputs(const struct profile *p, struct rh_err *err);
  * the output rule (outpath.h): an output must not be one of them. */
 size_t profile_inputs(const struct profile *p, const char **ret);
 
-/* Parses a size such as 64M, 1G, 512K or 4096 (binary units) into bytes. Returns 0 or -EINVAL. */
+/* Parses a size such as 64M, 1G, 512K or 4096 (binary units; lib/size.h) into bytes; 0 is not a size here.
+ * Returns 0 or -EINVAL. */
 int profile_parse_size(const char *s, uint64_t *ret);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "fetch.h"
 #include "fileio.h"
+#include "size.h"
 #include "urlpath.h"
 
 struct xfer {
@@ -309,27 +310,17 @@ static int http_get(struct xfer *x, struct rh_err *err)
 int fetch_env_number(const char *var, uint64_t def, uint64_t max, int allow_suffix, uint64_t *ret,
 		     struct rh_err *err)
 {
-	const char *s = getenv(var), *units = "KMGT", *u;
-	unsigned long long v;
-	char *end;
+	const char *s = getenv(var), *c;
+	uint64_t v;
 
 	*ret = def;
 	if (!s || !*s)
 		return 0;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (!isdigit((unsigned char)s[0]) || errno)
-		goto bad;
-	if (*end && allow_suffix && (u = strchr(units, toupper((unsigned char)*end))) && !end[1]) {
-		int shift = 10 * (int)(u - units + 1);
-
-		if (v > (ULLONG_MAX >> shift))
-			goto bad;
-		v <<= shift;
-	} else if (*end) {
-		goto bad;
-	}
-	if (v > max)
+	if (!allow_suffix)
+		for (c = s; *c; c++)
+			if (*c < '0' || *c > '9')
+				goto bad;
+	if (size_parse(s, &v) < 0 || v > max)
 		goto bad;
 	*ret = v;
 	return 0;

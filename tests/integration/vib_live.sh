@@ -79,6 +79,9 @@ case_refusals() {
 	expect_err 'staged does not allow a live install \(live-install-allowed=false\): use --reboot-required'
 	RAMHOST_MIN_FREE=100000G expect_fail "$RAMHOST" vib install --dry-run hello.vib
 	expect_err 'hello: needs 0 MiB of RAM; [0-9]+ MiB available, and 102400000 MiB must stay free'
+	# a value that is not a size is refused, naming the variable (it used to read as 0: no margin at all)
+	RAMHOST_MIN_FREE=lots expect_fail "$RAMHOST" vib install --dry-run hello.vib
+	expect_err "RAMHOST_MIN_FREE='lots': expected a number \(suffix K, M, G or T allowed\)"
 	expect_fail "$RAMHOST" vib install --dry-run --no-sig-check hello.vib
 	expect_err 'signatures can only be skipped on a community host'
 	echo community >acc

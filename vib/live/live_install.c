@@ -117,32 +117,25 @@ int live_mem_available(uint64_t *ret, struct rh_err *err)
 	return 0;
 }
 
-static uint64_t min_free(const struct live_opts *o)
+/* The RAM that must stay available: o->min_free, else RAMHOST_MIN_FREE, else DEFAULT_MIN_FREE. */
+static int min_free(const struct live_opts *o, uint64_t *ret, struct rh_err *err)
 {
-	const char *s = getenv("RAMHOST_MIN_FREE");
-	char *end;
-	uint64_t v;
-
-	if (o->min_free)
-		return o->min_free;
-	if (!s || !*s)
-		return DEFAULT_MIN_FREE;
-	v = strtoull(s, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		v <<= 10;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20;
-	else if (*end == 'G' || *end == 'g')
-		v <<= 30;
-	return v;
+	if (o->min_free) {
+		*ret = o->min_free;
+		return 0;
+	}
+	return fetch_env_number("RAMHOST_MIN_FREE", DEFAULT_MIN_FREE, UINT64_MAX, 1, ret, err);
 }
 
 /* Refuses when MemAvailable - need < the margin. */
 static int mem_check(const struct live_opts *o, const char *what, uint64_t need, struct rh_err *err)
 {
-	uint64_t avail, margin = min_free(o);
-	int rc = live_mem_available(&avail, err);
+	uint64_t avail, margin;
+	int rc = min_free(o, &margin, err);
 
+	if (rc < 0)
+		return rc;
+	rc = live_mem_available(&avail, err);
 	if (rc < 0)
 		return rc;
 	if (avail < need || avail - need < margin)
@@ -381,12 +374,15 @@ static int install_setup(struct install *c)
 static int install_download(struct install *c)
 {
 	struct fetch_opts fo = { 0, 0, 0, 1, 0 };
-	uint64_t avail = 0, margin = min_free(c->o);
+	uint64_t avail = 0, margin;
 	char part[PATH_MAX + 8];
 	int rc;
 
 	if (!is_url(c->src))
 		return 0;
+	rc = min_free(c->o, &margin, c->err);
+	if (rc < 0)
+		return rc;
 	rc = mem_check(c->o, c->src, 0, c->err);
 	if (rc < 0)
 		return rc;
