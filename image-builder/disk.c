@@ -420,7 +420,8 @@ int disk_build(const struct profile *p, const char *bootbank_dir, const char *ou
 	       struct rh_err *err)
 {
 	struct disk_job *j = calloc(1, sizeof(*j));
-	struct output_job job = { p, bootbank_dir, out, o->force, &o->bank, &o->efi };
+	struct output_job job = { .p = p, .bootbank_dir = bootbank_dir, .out = out, .force = o->force,
+				  .bank = &o->bank, .efi = &o->efi, .extra_input = NULL };
 	int rc;
 
 	if (!j)

@@ -323,7 +323,8 @@ int iso_build(const struct profile *p, const char *bootbank_dir, const char *out
 	      struct rh_err *err)
 {
 	struct iso_job *j = calloc(1, sizeof(*j));
-	struct output_job job = { p, bootbank_dir, out, o->force, &o->bank, &o->efi };
+	struct output_job job = { .p = p, .bootbank_dir = bootbank_dir, .out = out, .force = o->force,
+				  .bank = &o->bank, .efi = &o->efi, .extra_input = o->answer_file };
 	int rc;
 
 	if (!j)

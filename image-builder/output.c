@@ -35,11 +35,11 @@ static int stage_bank(const struct output_job *job, const struct output_stage *s
 	return rc;
 }
 
-/* The output rule (outpath.h) for job->out against every input: the profile's paths, the EFI loader and the
- * signing pair. */
+/* The output rule (outpath.h) for job->out against every input: the profile's paths or the bootbank directory,
+ * the EFI loader, the signing pair and the format's extra input. */
 static int check_out(const struct output_job *job, struct rh_err *err)
 {
-	const char *in[PROFILE_MAX_INPUTS + 3];
+	const char *in[PROFILE_MAX_INPUTS + 5];
 	size_t n = 0;
 
 	if (job->p)
@@ -47,6 +47,8 @@ static int check_out(const struct output_job *job, struct rh_err *err)
 	in[n++] = job->efi->loader;
 	in[n++] = job->efi->sign_key;
 	in[n++] = job->efi->sign_cert;
+	in[n++] = job->bootbank_dir;
+	in[n++] = job->extra_input;
 	return outpath_check(job->out, job->force, in, n, err);
 }
 

@@ -43,6 +43,7 @@ struct output_job {
 	int force;                           /* replace an existing out */
 	const struct bank_build_opts *bank;  /* bank building, work directory parent, progress */
 	const struct efiboot_opts *efi;      /* signing */
+	const char *extra_input;             /* one more file the format reads (image iso: the answer file), or NULL */
 };
 
 /* Runs the frame around fmt for job. */

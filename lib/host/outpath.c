@@ -51,6 +51,45 @@ static int check_parent(const char *out, struct rh_err *err)
 	return 0;
 }
 
+/* Whether path, or one of the directories above it (after resolving symlinks), is the directory dir. */
+static int is_under(const char *path, const struct stat *dir)
+{
+	char real[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!realpath(path, real))
+		return 0;
+	for (;;) {
+		if (stat(real, &st) == 0 && same_file(&st, dir))
+			return 1;
+		slash = strrchr(real, '/');
+		if (!slash || !real[1])
+			return 0;
+		slash[slash == real ? 1 : 0] = '\0';
+	}
+}
+
+/* The input directory among inputs[0..n) that out's directory is in (or is), or NULL: an output written there
+ * would be read back as part of that input (the next build of it would hold the image). */
+static const char *inside_input_dir(const char *out, const char *const *inputs, size_t n)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat in;
+	size_t i;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", out) >= sizeof(dir))
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	for (i = 0; i < n; i++)
+		if (inputs[i] && *inputs[i] && stat(inputs[i], &in) == 0 && S_ISDIR(in.st_mode) && is_under(dir, &in))
+			return inputs[i];
+	return NULL;
+}
+
 int outpath_check(const char *out, int force, const char *const *inputs, size_t n, struct rh_err *err)
 {
 	struct stat st, lst;
@@ -59,6 +98,10 @@ int outpath_check(const char *out, int force, const char *const *inputs, size_t 
 
 	if (rc)
 		return rc;
+	in = inside_input_dir(out, inputs, n);
+	if (in)
+		return rh_errf(err, -EINVAL, "%s: is inside the input directory %s; refusing to write the output there",
+			       out, in);
 	if (lstat(out, &lst) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return rh_errf(err, -errno, "%s: %s", out, strerror(errno));
@@ -78,24 +121,6 @@ int outpath_check(const char *out, int force, const char *const *inputs, size_t 
 	if (!force)
 		return rh_errf(err, -EEXIST, "%s: exists (use --force to replace it)", out);
 	return 0;
-}
-
-/* Whether path, or one of the directories above it (after resolving symlinks), is the directory dir. */
-static int is_under(const char *path, const struct stat *dir)
-{
-	char real[PATH_MAX], *slash;
-	struct stat st;
-
-	if (!realpath(path, real))
-		return 0;
-	for (;;) {
-		if (stat(real, &st) == 0 && same_file(&st, dir))
-			return 1;
-		slash = strrchr(real, '/');
-		if (!slash || !real[1])
-			return 0;
-		slash[slash == real ? 1 : 0] = '\0';
-	}
 }
 
 int outpath_check_dir(const char *out, const char *const *inputs, size_t n, struct rh_err *err)

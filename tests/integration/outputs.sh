@@ -46,6 +46,21 @@ case_tardisk_create_own_source() {
 	[ -z "$(ls -A | grep -v -x -e src -e other -e s.tar -e keep.tar -e hard.tar -e soft.tar -e desc.xml -e err)" ]
 }
 
+# an output inside the source directory would be read back as part of it (and the next build would hold it)
+case_tardisk_create_inside_source() {
+	setup
+	mkdir -p src/sub
+	ln -s src link
+	for out in src/x.tdk src/sub/x.tdk link/x.tdk; do
+		expect_fail "$RAMHOST" tardisk create src -o "$out" --quiet
+		expect_err "^ramhost tardisk: $out: is inside the input directory src; refusing to write the output there"
+	done
+	expect_fail "$RAMHOST" tardisk create "$T/src/" -o src/x.tdk --quiet
+	expect_err "is inside the input directory"
+	[ -z "$(find src -name '*.tdk*')" ]
+	"$RAMHOST" tardisk create src -o x.tdk --quiet
+}
+
 case_tardisk_create_needs_force() {
 	setup
 	"$RAMHOST" tardisk create src -o x.tdk --quiet
@@ -243,6 +258,7 @@ case_profile_missing_source_named_early() {
 
 t_case outputs_tardisk_create_own_source case_tardisk_create_own_source
 t_case outputs_tardisk_create_needs_force case_tardisk_create_needs_force
+t_case outputs_tardisk_create_inside_source case_tardisk_create_inside_source
 t_case outputs_tardisk_create_bad_outputs case_tardisk_create_bad_outputs
 t_case outputs_vib_create_needs_force case_vib_create_needs_force
 t_case outputs_vib_extract_never_over_itself case_vib_extract_never_over_itself
