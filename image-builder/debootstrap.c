@@ -16,6 +16,7 @@
 #include "apt_sources.h"
 #include "fs.h"
 #include "sha256.h"
+#include "tmpreg.h"
 
 /* Bump when the recipe (variant, prune rules) changes, so old caches are not taken for new ones. */
 #define RECIPE "ramhost-debootstrap 1 variant=minbase prune=1"
@@ -200,10 +201,14 @@ static int run_debootstrap(const struct debootstrap_opts *o, const char *include
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	tmpreg_child_add(pid); /* stopped before the temporaries go, on a signal */
 	close(fd);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			tmpreg_child_forget(pid);
 			return rh_errf(err, -errno, "waitpid: %s", strerror(errno));
+		}
+	tmpreg_child_forget(pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	log_tail(log, tail, sizeof(tail));

@@ -148,6 +148,7 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 		dprintf(2, "cannot run %s: %s (install squashfs-tools-ng)\n", prog, strerror(errno));
 		_exit(127);
 	}
+	tmpreg_child_add(pid); /* stopped before the temporaries go, on a signal */
 	close(sv[1]);
 	sv[1] = -1;
 	rh_err_clear(&emit_err);
@@ -159,6 +160,7 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 			status = -1;
 			break;
 		}
+	tmpreg_child_forget(pid);
 	if (status != 0) {
 		last_line(errfd, msg, sizeof(msg));
 		if (rc && rc != -EPIPE && rc != -ECONNRESET)
