@@ -1,5 +1,6 @@
 /* main.c: `ramhost`, the one entry point; dispatches to the subcommands in commands.h. */
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,6 +118,9 @@ static int close_stdout(int status)
 
 int main(int argc, char **argv)
 {
+	/* file names are bytes, written into tardisks and state as UTF-8: libarchive converts them through the
+	 * character type of the locale, and in the "C" locale it refuses every name that is not ASCII */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	/* the temporaries of every command go on exit and on SIGINT/SIGTERM/SIGHUP */
 	if (tmpreg_install() < 0) {
 		fprintf(stderr, "ramhost: cannot install the clean-up handlers\n");

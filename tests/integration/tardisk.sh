@@ -377,6 +377,30 @@ case_mount_loop() {
 	exit $rc
 }
 
+# UTF-8 names (from a directory and from a pax tar) are kept and listed as they are; a name that is not UTF-8
+# (a GNU tar written in Latin-1) is refused, the byte shown escaped.
+case_utf8_names() {
+	mkdir -p src/日本
+	echo hi >"src/café"
+	echo jp >"src/日本/ファイル"
+	"$RAMHOST" tardisk create src -o d.tdk -q
+	"$RAMHOST" tardisk ls d.tdk >ls
+	grep -qx 'café' ls && grep -qx '日本/ファイル' ls
+	[ "$("$RAMHOST" tardisk cat d.tdk 'café')" = hi ]
+	python3 - <<'PY'
+import io, tarfile
+with tarfile.open("u.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("naïve.txt"); ti.size = 2; t.addfile(ti, io.BytesIO(b"ok"))
+with tarfile.open("l.tar", "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as t:
+    ti = tarfile.TarInfo("caf\xe9"); ti.size = 2; t.addfile(ti, io.BytesIO(b"no"))
+PY
+	"$RAMHOST" tardisk create u.tar -o u.tdk -q
+	"$RAMHOST" tardisk ls u.tdk | grep -qx 'naïve.txt'
+	expect_fail "$RAMHOST" tardisk create l.tar -o l.tdk -q
+	expect_err 'l.tar: entry .caf\\xe9.: '
+	[ ! -e l.tdk ]
+}
+
 t_case tardisk_usage case_usage
 t_case tardisk_create_from_dir case_from_dir
 t_case tardisk_create_from_tar_keeps_metadata case_from_tar_keeps_metadata
@@ -389,4 +413,5 @@ t_case tardisk_corrupt_image case_corrupt_image
 t_case tardisk_verify_sha256 case_verify_sha256
 t_case tardisk_cpio_wrapped case_cpio_wrapped
 t_case tardisk_mount_loop case_mount_loop
+t_case tardisk_utf8_names case_utf8_names
 t_exit
