@@ -25,9 +25,5 @@
  * the escapes that fit whole (never half an escape or half a UTF-8 character); out may be NULL when cap is 0. */
 size_t textesc(char *out, size_t cap, const char *s, size_t len);
 
-/* The length (1-4) of the valid UTF-8 sequence at s[0..len), with its code point in *ret_cp; 0 when s does not
- * start with one (len 0, a continuation byte, 0xc0/0xc1/0xf5-0xff, overlong, surrogate, past U+10FFFF, cut
- * short). An ASCII byte, NUL included, is a sequence of length 1. */
-size_t textesc_utf8_len(const unsigned char *s, size_t len, uint32_t *ret_cp);
 
 #endif

@@ -1,5 +1,6 @@
 /* urlpath.c: relative paths in URLs (see urlpath.h). */
 #include "urlpath.h"
+#include "utf8.h"
 
 #include <errno.h>
 
@@ -77,45 +78,12 @@ long_:
 	return -ENAMETOOLONG;
 }
 
-/* The length of the UTF-8 sequence at s[0..left) (1 to 4), or 0 when it is not a valid one (overlong forms,
- * surrogates and code points past U+10FFFF are not). *cp gets the code point. */
-static size_t utf8_len(const unsigned char *s, size_t left, unsigned long *cp)
-{
-	size_t n, i;
-	unsigned long v, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2; v = s[0] & 0x1f; min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3; v = s[0] & 0x0f; min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4; v = s[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 const char *urlpath_name_problem(const char *name, size_t len, size_t *ret_off)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	const char *why = NULL;
 	size_t i = 0, n = 0;
-	unsigned long cp = 0;
+	uint32_t cp = 0;
 
 	while (i < len && !why) {
 		n = utf8_len(s + i, len - i, &cp);

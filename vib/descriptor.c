@@ -16,6 +16,7 @@
 
 #include "descriptor.h"
 #include "sha256.h"
+#include "utf8.h"
 
 #define DESC_DEPTH_MAX 16
 #define DESC_TEXT_MAX 65536 /* description; every other text has its field's size */
@@ -24,38 +25,14 @@
 /* Returns the byte offset of the first invalid UTF-8 sequence or NUL, or len when all of buf is valid. */
 static size_t utf8_bad_at(const uint8_t *b, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < len) {
-		uint8_t c = b[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c == 0)
+		n = utf8_len(b + i, len - i, &cp);
+		if (!n || !cp)
 			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1; cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2; cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3; cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= n)
-			return i;
-		for (size_t k = 1; k <= n; k++) {
-			if ((b[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (b[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
+		i += n;
 	}
 	return len;
 }

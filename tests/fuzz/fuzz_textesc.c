@@ -9,6 +9,7 @@
 
 #include "hex.h"
 #include "textesc.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,7 +27,7 @@ static int clean_text(const uint8_t *s, size_t len, int *plain)
 
 	*plain = 1;
 	while (i < len) {
-		n = textesc_utf8_len(s + i, len - i, &cp);
+		n = utf8_len(s + i, len - i, &cp);
 		if (!n || is_control(cp))
 			return 0;
 		if (cp == '\\')

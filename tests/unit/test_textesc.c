@@ -81,19 +81,6 @@ static void test_truncated(void)
 	CHECK(textesc(NULL, 0, "abc", 3) == 3);
 }
 
-static void test_utf8_len(void)
-{
-	uint32_t cp = 0;
-
-	CHECK(textesc_utf8_len((const unsigned char *)"A", 1, &cp) == 1 && cp == 'A');
-	CHECK(textesc_utf8_len((const unsigned char *)"\xc3\xa9", 2, &cp) == 2 && cp == 0xe9);
-	CHECK(textesc_utf8_len((const unsigned char *)"\xe6\x97\xa5", 3, &cp) == 3 && cp == 0x65e5);
-	CHECK(textesc_utf8_len((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp) == 4 && cp == 0x10ffff);
-	CHECK(textesc_utf8_len((const unsigned char *)"\xe6\x97\xa5", 2, &cp) == 0);
-	CHECK(textesc_utf8_len((const unsigned char *)"\xc1\xbf", 2, &cp) == 0);
-	CHECK(textesc_utf8_len((const unsigned char *)"", 0, &cp) == 0);
-}
-
 /* cli_printf into a memory stream: %s escaped, the format's own text and other conversions as fprintf. */
 static void test_cli_printf(void)
 {
@@ -129,7 +116,6 @@ int main(void)
 {
 	RUN(test_table);
 	RUN(test_truncated);
-	RUN(test_utf8_len);
 	RUN(test_cli_printf);
 	UNIT_EXIT();
 }
