@@ -69,10 +69,10 @@ def main():
             tar = os.path.join(work, "d%d.tar" % n)
             make_tar(tar, n)
             out = os.path.join(work, "out.tdk")
-            ours = timed([RAMHOST, "tardisk", "create", tar, "-o", out, "--quiet"], env=env_sink)
+            ours = timed([RAMHOST, "tardisk", "create", tar, "-o", out, "--quiet", "--force"], env=env_sink)
             with open(tar, "rb") as f:
                 floor = timed(["tar2sqfs"] + T2S_FLAGS + [os.path.join(work, "floor.sqfs")], stdin=f)
-            whole = timed([RAMHOST, "tardisk", "create", tar, "-o", out, "--quiet", "--mtime", "0"])
+            whole = timed([RAMHOST, "tardisk", "create", tar, "-o", out, "--quiet", "--force", "--mtime", "0"])
             for what, (wall, cpu) in (("ramhost", whole), ("tar2sqfs_floor", floor), ("ramhost_own_part", ours)):
                 report("tardisk_entries_%d_%s" % (n, what), "%.2f" % wall, "s")
                 report("tardisk_entries_%d_%s_cpu" % (n, what), "%.2f" % cpu, "s")
