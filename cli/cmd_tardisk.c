@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "image-builder/profile.h"
 #include "tardisk/tardisk.h"
 #include "json.h"
 #include "outpath.h"
 #include "print.h"
+#include "size.h"
 
 static const char usage_text[] =
 	"Usage: ramhost tardisk create SRC -o OUT [--force] [--mtime N] [--max-size SIZE] [--quiet]\n"
@@ -83,7 +83,7 @@ static int do_create(int argc, char **argv)
 			break;
 		case 'q': quiet = 1; break;
 		case 'S':
-			if (profile_parse_size(optarg, &o.max_size) < 0)
+			if (size_parse(optarg, &o.max_size) < 0 || !o.max_size)
 				return usage_err("--max-size '%s': not a size (bytes, or with K, M, G or T)", optarg);
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;

@@ -19,10 +19,12 @@
 #include "json.h"
 #include "outpath.h"
 #include "print.h"
+#include "size.h"
 
 static const char usage_text[] =
 	"Usage: ramhost vib create --descriptor FILE --payload [NAME=]DIR|ARCHIVE [--payload ...] -o OUT.vib\n"
-	"                          [--sign-key KEY.pem --sign-cert CERT.pem] [--mtime N] [--force] [--quiet]\n"
+	"                          [--sign-key KEY.pem --sign-cert CERT.pem] [--mtime N] [--max-size SIZE]\n"
+	"                          [--force] [--quiet]\n"
 	"       ramhost vib info FILE.vib [--json]\n"
 	"       ramhost vib verify FILE.vib [--trust CA.pem] [--json]\n"
 	"       ramhost vib extract FILE.vib -o DIR [--force]\n"
@@ -33,7 +35,8 @@ static const char usage_text[] =
 	"or archive (the default payload name is the VIB's name), fills in sizes and SHA-256 and signs. verify checks\n"
 	"the signature against the host's trust store (or --trust) and every payload, and prints the proven\n"
 	"acceptance level; it exits 1 naming what was wrong. create and extract refuse to replace an existing file\n"
-	"unless --force, and never write over one of their inputs. See ramhost-vib(1) and docs/vib.md.\n";
+	"unless --force, and never write over one of their inputs. --max-size caps each payload's content as in\n"
+	"tardisk create (default 16G). See ramhost-vib(1) and docs/vib.md.\n";
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -80,6 +83,7 @@ struct create_args {
 	const char *desc_path, *out, *key, *cert, *raw[VIB_LIST_MAX];
 	size_t npay;
 	long long mtime;
+	uint64_t max_size;   /* 0: the tardisk default */
 	int quiet, force;
 };
 
@@ -91,7 +95,7 @@ static int create_opts(int argc, char **argv, struct create_args *a)
 		{ "output", required_argument, NULL, 'o' }, { "sign-key", required_argument, NULL, 'k' },
 		{ "sign-cert", required_argument, NULL, 'c' }, { "mtime", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+		{ "max-size", required_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
 	char *end;
 	int c;
 
@@ -115,6 +119,10 @@ static int create_opts(int argc, char **argv, struct create_args *a)
 			break;
 		case 'q': a->quiet = 1; break;
 		case 'f': a->force = 1; break;
+		case 'S':
+			if (size_parse(optarg, &a->max_size) < 0 || !a->max_size)
+				return usage_err("--max-size '%s': not a size (bytes, or with K, M, G or T)", optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage_err("%s", "bad option");
 		}
@@ -166,7 +174,7 @@ static int create_tardisks(const struct create_args *a, const struct payload_arg
 	struct rh_err err = { 0, "" };
 
 	for (size_t i = 0; i < a->npay; i++) {
-		struct tardisk_create_opts o = { .src = pay[i].src, .mtime = a->mtime,
+		struct tardisk_create_opts o = { .src = pay[i].src, .mtime = a->mtime, .max_size = a->max_size,
 						 .progress = !a->quiet && isatty(2), .progress_cb = progress,
 						 .progress_ctx = (void *)pay[i].name };
 

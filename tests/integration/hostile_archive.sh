@@ -217,6 +217,13 @@ EOF
 	expect_fail "$RAMHOST" tardisk create tree -o out/x.tdk --max-size 1M
 	expect_err "^ramhost tardisk: tree: entry 'two': 2097152 bytes .*over the limit of 1048576 \(--max-size\)"
 	no_leftovers out
+	# vib create has the same option, for each payload
+	printf '<vib version="1.0"><name>two</name><version>1.0-1</version><vendor>t</vendor><acceptance-level>community</acceptance-level></vib>\n' >d.xml
+	expect_fail "$RAMHOST" vib create --descriptor d.xml --payload tree -o out/t.vib --quiet --max-size 1M
+	expect_err "^ramhost vib create: payload two: tree: entry 'two': 2097152 bytes .*over the limit of 1048576"
+	no_leftovers out
+	"$RAMHOST" vib create --descriptor d.xml --payload tree -o out/t.vib --quiet --max-size 3M
+	rm out/t.vib
 }
 
 # Data that cannot fit the output's file system is refused before it is written, naming the directory.
