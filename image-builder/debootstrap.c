@@ -184,6 +184,8 @@ static int run_debootstrap(const struct debootstrap_opts *o, const char *include
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0); /* its own group: a signal to ramhost stops debootstrap and the dpkg it runs */
 		if (null >= 0)
 			dup2(null, 0);
 		dup2(fd, 1);
@@ -201,7 +203,8 @@ static int run_debootstrap(const struct debootstrap_opts *o, const char *include
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	tmpreg_child_add(pid); /* stopped before the temporaries go, on a signal */
+	setpgid(pid, pid); /* also here, so that the group exists before the signal handler may need it */
+	tmpreg_group_add(pid); /* stopped, with what it started, before the temporaries go, on a signal */
 	close(fd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {

@@ -147,20 +147,31 @@ int tmpreg_has(const char *path)
 	return 0;
 }
 
-void tmpreg_child_add(pid_t pid)
+/* A group leader is kept as -pid: on a signal its whole process group is stopped. */
+static void child_record(pid_t v)
 {
 	for (int i = 0; i < TMPREG_MAX_CHILDREN; i++)
 		if (!children[i]) {
-			children[i] = pid;
+			children[i] = v;
 			return;
 		}
 	/* full: /proc/self/task/PID/children still finds it on a signal */
 }
 
+void tmpreg_child_add(pid_t pid)
+{
+	child_record(pid);
+}
+
+void tmpreg_group_add(pid_t pid)
+{
+	child_record(-pid);
+}
+
 void tmpreg_child_forget(pid_t pid)
 {
 	for (int i = 0; i < TMPREG_MAX_CHILDREN; i++)
-		if (children[i] == pid)
+		if (children[i] == pid || children[i] == -pid)
 			children[i] = 0;
 }
 
@@ -284,8 +295,8 @@ static int list_children(pid_t *pids, int cap)
 	ssize_t len;
 
 	for (int i = 0; i < TMPREG_MAX_CHILDREN && n < cap; i++)
-		if (children[i] > 0)
-			pids[n++] = children[i];
+		if (children[i] != 0)
+			pids[n++] = children[i]; /* -pid: a process group */
 	memcpy(put_uint(path + strlen(path), (unsigned long)getpid()), "/children", 10);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -313,11 +324,14 @@ static void stop_children(void)
 	int n = list_children(pids, (int)(sizeof(pids) / sizeof(pids[0]))), left = n;
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 
+	/* a negative pid is a process group (kill and waitpid take it as such): the leader and what it started */
 	for (int i = 0; i < n; i++)
 		kill(pids[i], SIGTERM);
 	for (int t = 0; left && t < CHILD_GRACE_TICKS; t++) {
 		for (int i = 0; i < n; i++)
-			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) != 0) {
+			if (pids[i] != 0 && waitpid(pids[i], NULL, WNOHANG) != 0) {
+				if (pids[i] < 0)
+					kill(pids[i], SIGKILL); /* the leader is gone; whatever it left in its group goes too */
 				pids[i] = 0;
 				left--;
 			}
@@ -325,7 +339,7 @@ static void stop_children(void)
 			nanosleep(&tick, NULL);
 	}
 	for (int i = 0; i < n; i++)
-		if (pids[i] > 0) {
+		if (pids[i] != 0) {
 			kill(pids[i], SIGKILL);
 			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
 				;

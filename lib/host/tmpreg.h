@@ -36,6 +36,9 @@ int tmpreg_has(const char *path);
  * (SIGTERM, then SIGKILL after 2 s) and reaped before anything is removed. Forget it once waited for. */
 void tmpreg_child_add(pid_t pid);
 void tmpreg_child_forget(pid_t pid);
+/* tmpreg_child_add for a child that leads its own process group (setpgid(0, 0) in the child): a tool that starts
+ * tools of its own (debootstrap runs dpkg): on a signal the whole group is stopped, the grandchildren too. */
+void tmpreg_group_add(pid_t pid);
 
 /* Blocks SIGINT/SIGTERM/SIGHUP into *old, so that creating a temporary and registering it is one step. */
 void tmpreg_hold(sigset_t *old);

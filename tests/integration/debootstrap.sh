@@ -19,6 +19,14 @@ setup() {
 #!/bin/sh
 # fake debootstrap: records its arguments, then fails or makes a minimal systemd-looking tree in $4
 echo "$@" >>"$FAKE_LOG"
+if [ "${FAKE_MODE:-ok}" = hang ]; then
+	# like debootstrap running dpkg: a tool of its own that outlives a plain kill of debootstrap
+	mkdir -p "$4/usr"
+	sleep 600 &
+	echo $! >"$FAKE_LOG.grandchild.new" && mv "$FAKE_LOG.grandchild.new" "$FAKE_LOG.grandchild"
+	wait
+	exit 1
+fi
 if [ "${FAKE_MODE:-ok}" = fail ]; then
 	echo "E: Couldn't download packages: fake-failure"
 	mkdir -p "$4/proc"
@@ -69,6 +77,25 @@ failed_run_is_not_cached() {
 	[ -z "$(ls -d "$T"/cache/debootstrap/bookworm-*/ "$T"/cache/debootstrap/tmp.* 2>/dev/null)" ]
 	ls "$T"/cache/debootstrap/bookworm-*.failed.log >/dev/null
 	grep -q fake-failure "$T"/cache/debootstrap/bookworm-*.failed.log
+}
+
+# SIGINT during debootstrap: ramhost stops debootstrap's whole process group (the dpkg it would be running too),
+# removes its temporary tree and dies of the signal; nothing becomes the cache.
+interrupted_run_stops_its_tools() {
+	setup
+	export FAKE_MODE=hang
+	env --default-signal "$RAMHOST" image build "$T/p.profile" -o "$T/bank" -q 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 400); do [ -s "$T/fake.log.grandchild" ] && break; sleep 0.05; done
+	gc=$(cat "$T/fake.log.grandchild")
+	trap 'kill -KILL "$gc" 2>/dev/null || true' EXIT
+	kill -INT "$pid"
+	rc=0; wait "$pid" || rc=$?
+	[ "$rc" -eq 130 ] || { echo "exit status $rc, expected 130"; cat "$T/err"; exit 1; }
+	for _ in $(seq 100); do kill -0 "$gc" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$gc" 2>/dev/null; then echo "debootstrap's own tool (pid $gc) outlived ramhost"; exit 1; fi
+	[ ! -e "$T/bank" ]
+	[ -z "$(ls -d "$T"/cache/debootstrap/bookworm-*/ "$T"/cache/debootstrap/tmp.* 2>/dev/null)" ]
 }
 
 pruned_and_cached() {
@@ -131,6 +158,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 t_case debootstrap_mirror_from_apt_sources mirror_from_apt_sources
 t_case debootstrap_failed_run_is_not_cached failed_run_is_not_cached
+t_case debootstrap_interrupted_run_stops_its_tools interrupted_run_stops_its_tools
 t_case debootstrap_pruned_and_cached pruned_and_cached
 t_case debootstrap_ramhost_layer ramhost_layer
 t_case debootstrap_base_without_udev_refused base_without_udev_refused
