@@ -1,12 +1,14 @@
 /* bank_dir.c: one boot bank directory: write, read, check, copy, mark good (see bank_dir.h). */
 #include "bank_dir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpio.h"
@@ -294,4 +296,51 @@ const char *bank_dir_state_name(int bootstate)
 		return "INVALID";
 	}
 	return "VALID (absent)";
+}
+
+/* Whether the entry name of dir (boot.cfg is cfg) is a file of the bootbank: boot.cfg, bootcfg.cpio, the
+ * kernel or a module, as a regular file. 0, or -EPERM with why on err. */
+static int bank_file_known(const char *dir, const struct bootcfg *cfg, const char *name, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned i;
+	int known = !strcmp(name, "boot.cfg") || !strcmp(name, BANK_DIR_BOOTCFG_MODULE) ||
+		    !strcmp(name, cfg->kernel.name);
+
+	for (i = 0; i < cfg->nmodules && !known; i++)
+		known = !strcmp(name, cfg->modules[i].name);
+	if (!known)
+		return rh_errf(err, -EPERM, "'%s' is not named in its boot.cfg", name);
+	if (fs_join(path, sizeof(path), dir, name, err) < 0)
+		return -EPERM;
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return rh_errf(err, -EPERM, "'%s' is not a regular file", name);
+	return 0;
+}
+
+/* See bank_dir.h. */
+int bank_dir_is_ramhost(const char *dir, struct rh_err *err)
+{
+	struct bootcfg *cfg = malloc(sizeof(*cfg));
+	struct rh_err why = { 0 };
+	struct dirent *e;
+	DIR *d = NULL;
+	int rc;
+
+	if (!cfg)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = bank_dir_read_cfg(dir, cfg, &why);
+	if (!rc && !(d = opendir(dir)))
+		rc = rh_errf(&why, -errno, "%s", strerror(errno));
+	while (!rc && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = bank_file_known(dir, cfg, e->d_name, &why);
+	if (d)
+		closedir(d);
+	free(cfg);
+	if (rc)
+		return rh_errf(err, -EPERM, "%s: not a bootbank ramhost wrote; refusing to replace it even with --force "
+				   "(%s)", dir, why.msg);
+	return 0;
 }

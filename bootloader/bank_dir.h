@@ -62,4 +62,10 @@ int bank_dir_mark_good(const char *dir, const char *label, int *ret_old, int *re
 /* "VALID", "UPGRADING", "DIRTY", "INVALID", or "VALID (absent)" for -1 / out of range. */
 const char *bank_dir_state_name(int bootstate);
 
+/* 0 when dir holds a bootbank ramhost wrote and nothing else: a boot.cfg that parses, and only the regular files
+ * it names (the kernel, the modules) besides boot.cfg and bootcfg.cpio. That is all `image build --force` may
+ * replace: a mistyped -o (a home directory, a source tree) is refused, whatever it holds. Else -EPERM (or
+ * -ENOMEM) with err saying why: "DIR: not a bootbank ramhost wrote; refusing to replace it even with --force". */
+int bank_dir_is_ramhost(const char *dir, struct rh_err *err);
+
 #endif

@@ -2,7 +2,6 @@
 #include "bank_build.h"
 #include "fileio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -834,55 +833,6 @@ static int install_dir(const char *tmp, const char *out, int replace, struct rh_
 	return fs_rm_rf(old, err);
 }
 
-/* Whether the entry name of dir (boot.cfg is cfg) is a file of the bootbank: boot.cfg, bootcfg.cpio, the
- * kernel or a module, as a regular file. 0, or -EPERM with why on err. */
-static int bank_file_known(const char *dir, const struct bootcfg *cfg, const char *name, struct rh_err *err)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	unsigned i;
-	int known = !strcmp(name, "boot.cfg") || !strcmp(name, BANK_DIR_BOOTCFG_MODULE) ||
-		    !strcmp(name, cfg->kernel.name);
-
-	for (i = 0; i < cfg->nmodules && !known; i++)
-		known = !strcmp(name, cfg->modules[i].name);
-	if (!known)
-		return rh_errf(err, -EPERM, "'%s' is not named in its boot.cfg", name);
-	if (fs_join(path, sizeof(path), dir, name, err) < 0)
-		return -EPERM;
-	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
-		return rh_errf(err, -EPERM, "'%s' is not a regular file", name);
-	return 0;
-}
-
-/* Whether dir holds a bootbank ramhost wrote and nothing else: a boot.cfg that parses, and only the regular files
- * it names (the kernel, the modules) besides boot.cfg and bootcfg.cpio. That is all --force may replace: a
- * mistyped -o (a home directory, a source tree) is refused, whatever it holds. 0, or -EPERM saying why. */
-static int check_ramhost_bank(const char *dir, struct rh_err *err)
-{
-	struct bootcfg *cfg = malloc(sizeof(*cfg));
-	struct rh_err why = { 0 };
-	struct dirent *e;
-	DIR *d = NULL;
-	int rc;
-
-	if (!cfg)
-		return rh_errf(err, -ENOMEM, "out of memory");
-	rc = bank_dir_read_cfg(dir, cfg, &why);
-	if (!rc && !(d = opendir(dir)))
-		rc = rh_errf(&why, -errno, "%s", strerror(errno));
-	while (!rc && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			rc = bank_file_known(dir, cfg, e->d_name, &why);
-	if (d)
-		closedir(d);
-	free(cfg);
-	if (rc)
-		return rh_errf(err, -EPERM, "%s: not a bootbank ramhost wrote; refusing to replace it even with --force "
-				   "(%s)", dir, why.msg);
-	return 0;
-}
-
 /* Whether out can take a new bootbank: missing, or an empty directory, or (force) a bootbank ramhost wrote to
  * replace; *replace says whether there is one to replace. */
 static int check_out_dir(const char *out, int force, int *replace, struct rh_err *err)
@@ -904,7 +854,7 @@ static int check_out_dir(const char *out, int force, int *replace, struct rh_err
 	if (!empty && !force)
 		return rh_errf(err, -EEXIST, "%s: exists and is not empty (use --force to replace it)", out);
 	if (!empty) {
-		int rc = check_ramhost_bank(out, err);
+		int rc = bank_dir_is_ramhost(out, err);
 		if (rc)
 			return rc;
 	}

@@ -1,5 +1,5 @@
 /* test_bank_dir.c: bootloader/bank_dir.c on plain directories standing in for a bank: mark good (including
- * failed writes), read a bank's state, the state names. */
+ * failed writes), read a bank's state, the state names, and which directories are banks ramhost wrote. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +27,15 @@ static void write_cfg(const char *dir, const char *text)
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+static int touch_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		return -1;
+	return close(fd);
 }
 
 static char *slurp(const char *dir, const char *name, size_t *ret_len)
@@ -214,6 +223,54 @@ static void test_read_dir(void)
 	}
 }
 
+/* bank_dir_is_ramhost: what `image build --force` may replace — a boot.cfg that parses and only the files it names
+ * (plus bootcfg.cpio), as regular files; anything else is refused with the reason. */
+static void test_is_ramhost(void)
+{
+	static const struct {
+		const char *files;   /* space-separated names to create as regular files, besides boot.cfg */
+		const char *cfg;     /* NULL: no boot.cfg */
+		int dir_named;       /* also create a directory named base.tdk */
+		const char *why;     /* NULL: accepted */
+	} t[] = {
+		{ "vmlinuz init.cpio base.tdk bootcfg.cpio", "kernel=vmlinuz\nmodules=init.cpio --- base.tdk\n", 0, NULL },
+		{ "vmlinuz", "kernel=vmlinuz\nmodules=init.cpio --- base.tdk\n", 0, NULL },     /* files may be missing */
+		{ "vmlinuz notes.txt", "kernel=vmlinuz\n", 0, "'notes.txt' is not named in its boot.cfg" },
+		{ "vmlinuz", "kernel=vmlinuz\nmodules=base.tdk\n", 1, "'base.tdk' is not a regular file" },
+		{ "vmlinuz .bashrc", NULL, 0, "boot.cfg" },
+		{ "vmlinuz", "kernel=vmlinuz\ntimeout=soon\n", 0, "boot.cfg:2: timeout=" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char dir[] = "/tmp/test_bank_dir.XXXXXX", path[600], cmd[100], names[200], *n, *save = NULL;
+		struct rh_err err = { 0, "" };
+		int rc;
+
+		CHECK(mkdtemp(dir) != NULL);
+		snprintf(names, sizeof(names), "%s", t[i].files);
+		for (n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, n);
+			CHECK(touch_file(path) == 0);
+		}
+		if (t[i].cfg)
+			write_cfg(dir, t[i].cfg);
+		if (t[i].dir_named) {
+			snprintf(path, sizeof(path), "%s/base.tdk", dir);
+			CHECK(mkdir(path, 0755) == 0);
+		}
+		rc = bank_dir_is_ramhost(dir, &err);
+		if (!t[i].why) {
+			CHECK(rc == 0);
+		} else if (rc != -EPERM || !strstr(err.msg, "not a bootbank ramhost wrote") || !strstr(err.msg, t[i].why)) {
+			fprintf(stderr, "  case %zu: rc %d '%s'\n", i, rc, err.msg);
+			CHECK(0);
+		}
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		CHECK(system(cmd) == 0);
+	}
+}
+
 static void test_state_name(void)
 {
 	CHECK_STR(bank_dir_state_name(0), "VALID");
@@ -229,5 +286,6 @@ int main(void)
 	RUN(test_mark_good_write_fails);
 	RUN(test_read_dir);
 	RUN(test_state_name);
+	RUN(test_is_ramhost);
 	UNIT_EXIT();
 }
