@@ -16,6 +16,7 @@
 #include "cpio.h"
 #include "fileio.h"
 #include "fs.h"
+#include "tmpreg.h"
 #include "sha256.h"
 #include "vib/depot.h"
 #include "vib/descriptor.h"
@@ -276,24 +277,45 @@ static int use_cached(struct vib_image_plan *v, const char *cached, const char *
 
 /* Stores the module just written at out into the cache, with its SHA-256 next to it. Best effort: a cache that
  * cannot be written only costs time. */
+/* Copies src to dst through a private temporary beside dst (registered, so an interruption leaves none; two
+ * builds sharing the cache never write the same one), renamed over dst. */
+static int cache_put(const char *src, const void *buf, size_t len, const char *dst)
+{
+	char tmp[PATH_MAX + 16];
+	struct rh_err e = { 0 };
+	int fd, rc = fs_tmp_beside(dst, tmp, sizeof(tmp), &fd, &e);
+
+	if (rc < 0)
+		return rc;
+	close(fd);
+	if (src)
+		rc = fs_copy_file(src, tmp, 0444, &e);
+	else
+		rc = fs_write_file(tmp, buf, len, 0444, &e);
+	if (rc == 0 && rename(tmp, dst) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		fs_rm_rf(tmp, &e);
+		return rc;
+	}
+	tmpreg_forget(tmp);
+	return 0;
+}
+
+/* Stores the wrapped payload out in the cache as cached, with its SHA-256 beside it (cached.sha256); best
+ * effort: a failure leaves no entry. */
 static void store_cached(struct vib_image_plan *v, const char *out, const char *cached)
 {
-	char side[PATH_MAX + 8], tmp[PATH_MAX + 16], hex[SHA256_HEX_LEN + 2];
-	struct rh_err e = { 0 };
+	char side[PATH_MAX + 8], hex[SHA256_HEX_LEN + 2];
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", cached);
 	snprintf(side, sizeof(side), "%s.sha256", cached);
 	sha256_to_hex(v->cfg->modules[v->cfg->nmodules - 1].sha256, hex);
 	hex[SHA256_HEX_LEN] = '\n';
 	hex[SHA256_HEX_LEN + 1] = '\0';
-	if (fs_copy_file(out, tmp, 0444, &e) < 0 || rename(tmp, cached) < 0) {
-		unlink(tmp);
+	if (cache_put(out, NULL, 0, cached) < 0)
 		return;
-	}
-	if (fs_write_file(tmp, hex, SHA256_HEX_LEN + 1, 0444, &e) < 0 || rename(tmp, side) < 0) {
-		unlink(tmp);
+	if (cache_put(NULL, hex, SHA256_HEX_LEN + 1, side) < 0)
 		unlink(cached);
-	}
 }
 
 /* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload intact (same payload SHA-256, same

@@ -236,6 +236,8 @@ PY
 	grep 'vib            libgreet 2.0-1' build2.log | grep -vq cached
 	cmp bank/libgreet.tdk libgreet1.tdk
 	cmp "$lg" libgreet1.tdk
+	# entries are written through private temporaries: none is left in the cache
+	[ -z "$(ls -A "$RAMHOST_CACHE"/vib-modules | grep -v -e '\.tdk$' -e '\.tdk\.sha256$')" ]
 	[ "$(sha256sum bank/extra.tdk | cut -d' ' -f1)" != "$extra1" ]
 	# a signature the trust store does not know fails the build, naming the VIB
 	mkvib rogue 1.0 partner "" rogue
