@@ -272,12 +272,12 @@ int tftp_negotiate(const struct tftp_request *rq, const struct tftp_limits *lim,
 	s.max_rto_ms = lim->max_rto_ms;
 	s.max_retries = lim->max_retries;
 	s.oack = rq->asked;
+	/* a client that did not ask gets 512 even when max_blksize is smaller: with no OACK to say otherwise, a
+	 * shorter block would end its transfer */
 	if (rq->asked & TFTP_OPT_BLKSIZE) {
 		s.blksize = rq->blksize;
 		if (s.blksize > lim->max_blksize)
 			s.blksize = lim->max_blksize;
-	} else if (s.blksize > lim->max_blksize) {
-		s.blksize = lim->max_blksize;   /* a server on a tiny MTU; the client did not ask, so no OACK says so */
 	}
 	if (rq->asked & TFTP_OPT_WINDOWSIZE) {
 		s.windowsize = rq->windowsize;

@@ -191,6 +191,10 @@ static void test_negotiate(void)
 	lim.max_window = 8;
 	CHECK(tftp_negotiate(&rq, &lim, 1, &s, NULL) == 0);
 	CHECK(s.blksize == 1400 && s.windowsize == 8);
+	lim.max_blksize = 256;   /* a tiny MTU: a client asking gets 256, one not asking still 512 */
+	CHECK(tftp_negotiate(&rq, &lim, 1, &s, NULL) == 0 && s.blksize == 256);
+	CHECK(tftp_parse_request(PKT(plain), &rq, NULL) == 0);
+	CHECK(tftp_negotiate(&rq, &lim, 1, &s, NULL) == 0 && s.blksize == 512 && s.oack == 0);
 	lim.max_blksize = 7;
 	CHECK(tftp_negotiate(&rq, &lim, 1, &s, &why) == -EINVAL && strstr(why, "limits"));
 
