@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,11 +91,11 @@ static void last_line(int fd, char *out, size_t cap)
 /* Free bytes in dir's file system, or UINT64_MAX when unknown. */
 static uint64_t free_bytes(const char *dir)
 {
-	struct statvfs vfs;
+	uint64_t n;
 
-	if (statvfs(dir, &vfs) < 0)
+	if (fs_free_bytes(dir, &n, NULL) < 0)
 		return UINT64_MAX;
-	return (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	return n;
 }
 
 /* tar2sqfs died: its own last words, naming the output. A full disk shows in tar2sqfs only as "I/O error", and

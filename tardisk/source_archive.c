@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "create_int.h"
+#include "fs.h"
 #include "path_check.h"
 
 
@@ -96,18 +96,16 @@ static int all_zero(const unsigned char *b, size_t n)
 static int spool_room(const struct src_ctx *c, struct archive_entry *ae, const char *name, uint64_t size)
 {
 	la_int64_t off, len;
-	uint64_t need = size;
-	struct statvfs vfs;
+	uint64_t need = size, avail;
 
 	if (archive_entry_sparse_reset(ae) > 0)
 		for (need = 0; archive_entry_sparse_next(ae, &off, &len) == ARCHIVE_OK;)
 			need += len > 0 ? (uint64_t)len : 0;
-	if (!need || fstatvfs(c->sp->fd, &vfs) < 0)
+	if (!need || fs_free_bytes_fd(c->sp->fd, &avail) < 0)
 		return 0;
-	if (need > (uint64_t)vfs.f_bavail * vfs.f_frsize)
+	if (need > avail)
 		return rh_errf(c->err, -ENOSPC, "%s: entry '%s': %llu bytes of data, but only %llu bytes are free "
-			       "in %s", c->path, name, (unsigned long long)need,
-			       (unsigned long long)vfs.f_bavail * vfs.f_frsize, c->sp->dir);
+			       "in %s", c->path, name, (unsigned long long)need, (unsigned long long)avail, c->sp->dir);
 	return 0;
 }
 

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "env.h"
 #include "ar.h"
 #include "fileio.h"
 #include "fs.h"
@@ -463,9 +463,8 @@ static int download_fits(const struct depot_vib *v, const char *url, const char 
 {
 	uint64_t max, bound = vib_size_bound(&v->desc), have = 0, avail;
 	char part[PATH_MAX + 8];
-	struct statvfs sv;
 	struct stat st;
-	int rc = fetch_env_number(DEPOT_ENV_VIB_MAX, DEPOT_VIB_MAX, UINT64_MAX, 1, &max, err);
+	int rc = env_number(DEPOT_ENV_VIB_MAX, DEPOT_VIB_MAX, UINT64_MAX, 1, &max, err);
 
 	if (rc)
 		return rc;
@@ -482,9 +481,9 @@ static int download_fits(const struct depot_vib *v, const char *url, const char 
 	snprintf(part, sizeof(part), "%s.part", dest);
 	if (stat(part, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= v->size)
 		have = (uint64_t)st.st_size;
-	if (statvfs(dir, &sv) < 0)
-		return rh_errf(err, -errno, "%s: statvfs: %s", dir, strerror(errno));
-	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	rc = fs_free_bytes(dir, &avail, err);
+	if (rc < 0)
+		return rc;
 	if (v->size - have > avail)
 		return rh_errf(err, -ENOSPC, "%s: %" PRIu64 " bytes to download, only %" PRIu64 " free in %s", url,
 			       v->size - have, avail, dir);

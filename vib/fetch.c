@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "env.h"
 #include "fileio.h"
 #include "size.h"
 #include "urlpath.h"
@@ -307,31 +308,6 @@ static int http_get(struct xfer *x, struct rh_err *err)
 	return rc;
 }
 
-int fetch_env_number(const char *var, uint64_t def, uint64_t max, int allow_suffix, uint64_t *ret,
-		     struct rh_err *err)
-{
-	const char *s = getenv(var), *c;
-	uint64_t v;
-
-	*ret = def;
-	if (!s || !*s)
-		return 0;
-	if (!allow_suffix)
-		for (c = s; *c; c++)
-			if (*c < '0' || *c > '9')
-				goto bad;
-	if (size_parse(s, &v) < 0 || v > max)
-		goto bad;
-	*ret = v;
-	return 0;
-bad:
-	if (max == UINT64_MAX)
-		return rh_errf(err, -EINVAL, "%s='%.40s': expected a number%s", var, s,
-			       allow_suffix ? " (suffix K, M, G or T allowed)" : "");
-	return rh_errf(err, -EINVAL, "%s='%.40s': expected a number%s, at most %" PRIu64, var, s,
-		       allow_suffix ? " (suffix K, M, G or T allowed)" : "", max);
-}
-
 /* The timeouts and rate limit of a download: connect and stall from opts, the deadline and the minimum rate
  * from the environment; the defaults in fetch.h. */
 static int limits(struct xfer *x, const struct fetch_opts *o, struct rh_err *err)
@@ -341,11 +317,11 @@ static int limits(struct xfer *x, const struct fetch_opts *o, struct rh_err *err
 
 	x->connect_s = o && o->connect_timeout_s > 0 ? o->connect_timeout_s : FETCH_CONNECT_TIMEOUT_S;
 	x->stall_s = o && o->stall_timeout_s > 0 ? o->stall_timeout_s : FETCH_STALL_TIMEOUT_S;
-	rc = fetch_env_number(FETCH_ENV_DEADLINE, FETCH_DEADLINE_S, 100000000, 0, &deadline, err);
+	rc = env_number(FETCH_ENV_DEADLINE, FETCH_DEADLINE_S, 100000000, 0, &deadline, err);
 	if (rc == 0)
-		rc = fetch_env_number(FETCH_ENV_MIN_RATE, FETCH_MIN_RATE, 1u << 30, 1, &rate, err);
+		rc = env_number(FETCH_ENV_MIN_RATE, FETCH_MIN_RATE, 1u << 30, 1, &rate, err);
 	if (rc == 0)
-		rc = fetch_env_number(FETCH_ENV_RATE_WINDOW, FETCH_RATE_WINDOW_S, 86400, 0, &window, err);
+		rc = env_number(FETCH_ENV_RATE_WINDOW, FETCH_RATE_WINDOW_S, 86400, 0, &window, err);
 	if (rc)
 		return rc;
 	if (window == 0)

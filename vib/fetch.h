@@ -55,9 +55,5 @@ int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, s
  * its depot. */
 int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct rh_err *err);
 
-/* The number in the environment variable var (decimal; with allow_suffix also K, M, G or T for KiB ... TiB),
- * def when it is unset or empty; at most max. -EINVAL naming the variable otherwise. */
-int fetch_env_number(const char *var, uint64_t def, uint64_t max, int allow_suffix, uint64_t *ret,
-		     struct rh_err *err);
 
 #endif

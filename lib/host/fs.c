@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,26 @@ int fs_write_file(const char *path, const void *buf, size_t len, unsigned mode, 
 	return 0;
 }
 
+
+int fs_free_bytes(const char *path, uint64_t *ret, struct rh_err *err)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv) < 0)
+		return rh_errf(err, -errno, "%s: cannot read the free space: %s", path, strerror(errno));
+	*ret = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+int fs_free_bytes_fd(int fd, uint64_t *ret)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return -errno;
+	*ret = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
 
 int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err *err)
 {

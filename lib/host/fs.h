@@ -24,6 +24,11 @@ int fs_copy_file(const char *src, const char *dst, unsigned mode, struct rh_err 
 /* SHA-256 and size of the file at path. */
 int fs_sha256_file(const char *path, uint8_t ret[SHA256_DIGEST_LEN], uint64_t *ret_size, struct rh_err *err);
 
+/* The bytes free to an unprivileged writer (f_bavail) in the file system of path, or of the open fd: the one
+ * free-space figure the checks before writing compare with (spool, image, download). */
+int fs_free_bytes(const char *path, uint64_t *ret, struct rh_err *err);
+int fs_free_bytes_fd(int fd, uint64_t *ret);
+
 /* Removes path and, when it is a directory, everything below it (never follows symlinks). Missing is fine.
  * Once removed, path is no longer a registered temporary (tmpreg_forget). */
 int fs_rm_rf(const char *path, struct rh_err *err);

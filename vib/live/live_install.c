@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "vib/fetch.h"
 #include "fileio.h"
 #include "live.h"
@@ -124,7 +125,7 @@ static int min_free(const struct live_opts *o, uint64_t *ret, struct rh_err *err
 		*ret = o->min_free;
 		return 0;
 	}
-	return fetch_env_number("RAMHOST_MIN_FREE", DEFAULT_MIN_FREE, UINT64_MAX, 1, ret, err);
+	return env_number("RAMHOST_MIN_FREE", DEFAULT_MIN_FREE, UINT64_MAX, 1, ret, err);
 }
 
 /* Refuses when MemAvailable - need < the margin. */
