@@ -344,12 +344,9 @@ void dhcp_write_reply_header(struct dhcp_writer *w, const struct dhcp_msg *req, 
 	w->len = DHCP_OPTS_OFF;
 }
 
-void dhcp_write_opt(struct dhcp_writer *w, uint8_t code, const void *data, size_t len)
+/* Appends one code-length-value item (an option or a sub-option), when it fits. */
+static void put_tlv(struct dhcp_writer *w, uint8_t code, const void *data, size_t len)
 {
-	if (w->len < DHCP_OPTS_OFF || w->sub_start || code == DHCP_OPT_PAD || code == DHCP_OPT_END)
-		fail(w, -EINVAL);
-	if (len > 255)
-		fail(w, -EMSGSIZE);
 	if (!room(w, 2 + len))
 		return;
 	w->buf[w->len] = code;
@@ -357,6 +354,15 @@ void dhcp_write_opt(struct dhcp_writer *w, uint8_t code, const void *data, size_
 	if (len)
 		memcpy(w->buf + w->len + 2, data, len);
 	w->len += 2 + len;
+}
+
+void dhcp_write_opt(struct dhcp_writer *w, uint8_t code, const void *data, size_t len)
+{
+	if (w->len < DHCP_OPTS_OFF || w->sub_start || code == DHCP_OPT_PAD || code == DHCP_OPT_END)
+		fail(w, -EINVAL);
+	if (len > 255)
+		fail(w, -EMSGSIZE);
+	put_tlv(w, code, data, len);
 }
 
 void dhcp_write_u8(struct dhcp_writer *w, uint8_t code, uint8_t v)
@@ -422,13 +428,7 @@ void dhcp_write_sub(struct dhcp_writer *w, uint8_t sub, const void *data, size_t
 		return;
 	if (w->len - w->sub_start - 1 + 2 + len > 255)
 		fail(w, -EMSGSIZE);
-	if (!room(w, 2 + len))
-		return;
-	w->buf[w->len] = sub;
-	w->buf[w->len + 1] = (uint8_t)len;
-	if (len)
-		memcpy(w->buf + w->len + 2, data, len);
-	w->len += 2 + len;
+	put_tlv(w, sub, data, len);
 }
 
 void dhcp_write_end(struct dhcp_writer *w)
