@@ -10,7 +10,8 @@ packages=(
   libarchive-dev libsquashfs-dev squashfs-tools-ng squashfs-tools libzstd-dev zlib1g-dev
   libcurl4-openssl-dev libssl-dev libxml2-dev gnu-efi sbsigntool
   xorriso isolinux syslinux syslinux-common syslinux-utils mtools dosfstools gdisk fdisk e2fsprogs
-  qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu
+  qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu ipxe libmicrohttpd-dev
+  dnsmasq-base nginx-light tftpd-hpa tftp-hpa iproute2
   cpio zstd xz-utils bzip2 lz4 kmod python3 dpkg-dev openssl debootstrap debian-archive-keyring
 )
 

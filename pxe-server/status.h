@@ -1,0 +1,30 @@
+/* status.h: the hosts the server has seen and the last step of each, kept in memory and written atomically to
+ * STATE_DIR/status.json (at most once a second) for `ramhost pxe status`. */
+#ifndef RAMHOST_PXE_STATUS_H
+#define RAMHOST_PXE_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "server.h"
+
+struct pxe_host_status {
+	char mac[PXE_MAC_TEXT];
+	char step[32];          /* the last step: dhcp-offer, dhcp-ack, tftp, http, state-load, state-save, ready */
+	char detail[256];       /* its log line's text after the step */
+	char ip[16];
+	int64_t when;           /* Unix seconds */
+};
+
+struct pxe_status;
+int pxe_status_new(struct pxe_status **ret);
+void pxe_status_free(struct pxe_status *st);
+/* Records a step (thread-safe). */
+void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, const char *detail);
+/* Writes path atomically when something changed and at least a second passed (force: now). */
+int pxe_status_flush(struct pxe_status *st, const char *path, int force, struct rh_err *err);
+/* Reads a status.json written by a server: a malloc'd array, oldest step first. */
+int pxe_status_read(const char *path, struct pxe_host_status **ret, size_t *ret_n, struct rh_err *err);
+
+#endif
