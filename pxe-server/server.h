@@ -18,8 +18,9 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "mac.h"
 
-#define PXE_MAC_TEXT 18        /* "52:54:00:12:34:56" and its NUL */
+#define PXE_MAC_TEXT MAC_TEXT  /* lib/mac.h: mac_format, mac_parse */
 #define PXE_FACT_MAX 64        /* serial, asset tag, manufacturer, product: longer values are refused */
 #define PXE_TOKEN_LEN 64       /* hex characters of a state token (without the NUL) */
 
@@ -127,9 +128,5 @@ int pxe_token_check(const struct pxe_server *srv, const uint8_t mac[6], const ch
  * in the status table. Thread-safe. */
 void pxe_event(struct pxe_server *srv, const uint8_t *mac, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-/* MAC text forms. */
-void pxe_mac_format(const uint8_t mac[6], char out[PXE_MAC_TEXT]);
-int pxe_mac_parse(const char *s, uint8_t mac[6]);   /* aa:bb:.., aa-bb-.., aabbcc...: 0 or -EINVAL */
 
 #endif
