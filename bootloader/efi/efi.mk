@@ -11,7 +11,7 @@ EFI_CRT0   := $(EFI_LIBDIR)/crt0-efi-x86_64.o
 EFI_LDS    := $(EFI_LIBDIR)/elf_x86_64_efi.lds
 
 # Parsers shared with the host (each is freestanding: no libc, no allocation). Optional ones join when present.
-EFI_LIB_SRC := lib/sha256.c lib/bootcfg.c lib/hex.c lib/mac.c \
+EFI_LIB_SRC := lib/sha256.c lib/bootcfg.c lib/hex.c lib/mac.c lib/netkey.c \
                $(wildcard lib/iso9660.c lib/gpt.c lib/bank.c lib/crc32.c)
 EFI_SRC     := $(wildcard bootloader/efi/*.c) $(EFI_LIB_SRC)
 EFI_OBJ     := $(patsubst %.c,$(BUILD)/efiobj/%.o,$(EFI_SRC))
