@@ -11,27 +11,12 @@
 
 #include "fs.h"
 #include "pxe-server/host_state.h"
-#include "ramdisk/state/state_format.h"
+#include "state_fixture.h"
 #include "unit.h"
 
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 #define HOSTDIR "/hosts/52-54-00-12-34-56"
 
-/* A whole generation gen (payload then footer) in buf; returns its length. */
-static size_t make_gen(uint8_t *buf, uint64_t gen)
-{
-	struct state_footer f;
-	size_t n = (size_t)snprintf((char *)buf, 200, "payload of generation %llu", (unsigned long long)gen);
-
-	f.generation = gen;
-	f.payload_len = n;
-	f.created = 1700000000;
-	sha256_buf(buf, n, f.sha256);
-	state_footer_format(&f, buf + n);
-	return n + STATE_FOOTER_SIZE;
-}
-
-/* Writes buf as an upload the way the HTTP side does; returns its path in path. */
 static int put_upload(const char *sd, const uint8_t *buf, size_t len, char path[PATH_MAX])
 {
 	struct rh_err err = { 0, "" };
@@ -57,20 +42,14 @@ static int accept_buf(const char *sd, const uint8_t *buf, size_t len, uint64_t m
 	return rc;
 }
 
-/* The names in the host directory, sorted, joined by ' '. */
-static void listing(const char *sd, char *out, size_t cap)
-{
-	char dir[PATH_MAX], cmd[PATH_MAX + 64];
-	FILE *p;
-	size_t n;
 
-	snprintf(dir, sizeof(dir), "%s" HOSTDIR, sd);
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' 2>/dev/null | tr '\\n' ' '", dir);
-	p = popen(cmd, "r");
-	n = p ? fread(out, 1, cap - 1, p) : 0;
-	out[n] = '\0';
-	if (p)
-		pclose(p);
+/* The names in the test host's store directory. */
+static void host_listing(const char *sd, char *out, size_t cap)
+{
+	char d[PATH_MAX];
+
+	snprintf(d, sizeof(d), "%s" HOSTDIR, sd);
+	fixture_listing(d, out, cap);
 }
 
 static void workdir(char *sd, size_t cap)
@@ -91,13 +70,13 @@ static void test_accept_keep3(void)
 	workdir(sd, sizeof(sd));
 	CHECK(pxe_host_state_newest(sd, mac, &gen, path, &err) == -ENOENT);
 	for (g = 1; g <= 4; g++) {
-		size_t len = make_gen(buf, g);
+		size_t len = fixture_gen(buf, g);
 
 		rh_err_clear(&err);
 		CHECK(accept_buf(sd, buf, len, 1 << 20, &gen, &err) == 0);
 		CHECK(gen == g);
 	}
-	listing(sd, names, sizeof(names));
+	host_listing(sd, names, sizeof(names));
 	CHECK_STR(names, "state-00000002.rhs state-00000003.rhs state-00000004.rhs ");
 	rh_err_clear(&err);
 	CHECK(pxe_host_state_newest(sd, mac, &gen, path, &err) == 0);
@@ -108,11 +87,11 @@ static void test_accept_keep3(void)
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 	/* a generation not above the newest is refused; a gap is fine */
 	rh_err_clear(&err);
-	CHECK(accept_buf(sd, buf, make_gen(buf, 4), 1 << 20, &gen, &err) == -ESTALE);
+	CHECK(accept_buf(sd, buf, fixture_gen(buf, 4), 1 << 20, &gen, &err) == -ESTALE);
 	CHECK(strstr(err.msg, "generation 4 is not newer than generation 4") != NULL);
 	rh_err_clear(&err);
-	CHECK(accept_buf(sd, buf, make_gen(buf, 9), 1 << 20, &gen, &err) == 0 && gen == 9);
-	listing(sd, names, sizeof(names));
+	CHECK(accept_buf(sd, buf, fixture_gen(buf, 9), 1 << 20, &gen, &err) == 0 && gen == 9);
+	host_listing(sd, names, sizeof(names));
 	CHECK_STR(names, "state-00000003.rhs state-00000004.rhs state-00000009.rhs ");
 	fs_rm_rf(sd, &err);
 }
@@ -140,12 +119,12 @@ static void test_accept_refused(void)
 	for (i = 1; i <= 2; i++) {
 		struct rh_err err = { 0, "" };
 
-		CHECK(accept_buf(sd, buf, make_gen(buf, i), 1 << 20, &gen, &err) == 0);
+		CHECK(accept_buf(sd, buf, fixture_gen(buf, i), 1 << 20, &gen, &err) == 0);
 	}
-	listing(sd, before, sizeof(before));
+	host_listing(sd, before, sizeof(before));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rh_err err = { 0, "" };
-		size_t len = make_gen(buf, 3);
+		size_t len = fixture_gen(buf, 3);
 		uint64_t max = 1 << 20;
 		int rc;
 
@@ -163,7 +142,7 @@ static void test_accept_refused(void)
 		if (rc != cases[i].rc || !strstr(err.msg, cases[i].msg))
 			fprintf(stderr, "  case '%s': rc %d, message '%s'\n", cases[i].what, rc, err.msg);
 		CHECK(rc == cases[i].rc && strstr(err.msg, cases[i].msg));
-		listing(sd, after, sizeof(after));
+		host_listing(sd, after, sizeof(after));
 		CHECK_STR(after, before);
 	}
 	{
@@ -182,14 +161,14 @@ static void test_newest_skips_damaged(void)
 	size_t len;
 
 	workdir(sd, sizeof(sd));
-	CHECK(accept_buf(sd, buf, make_gen(buf, 1), 1 << 20, &gen, &err) == 0);
-	CHECK(accept_buf(sd, buf, make_gen(buf, 2), 1 << 20, &gen, &err) == 0);
+	CHECK(accept_buf(sd, buf, fixture_gen(buf, 1), 1 << 20, &gen, &err) == 0);
+	CHECK(accept_buf(sd, buf, fixture_gen(buf, 2), 1 << 20, &gen, &err) == 0);
 	/* generation 3 damaged on the server's disk, and a file whose footer names another number */
-	len = make_gen(buf, 3);
+	len = fixture_gen(buf, 3);
 	buf[0] ^= 1;
 	snprintf(path, sizeof(path), "%s" HOSTDIR "/state-00000003.rhs", sd);
 	CHECK(fs_write_file(path, buf, len, 0600, &err) == 0);
-	len = make_gen(buf, 2);
+	len = fixture_gen(buf, 2);
 	snprintf(path, sizeof(path), "%s" HOSTDIR "/state-00000004.rhs", sd);
 	CHECK(fs_write_file(path, buf, len, 0600, &err) == 0);
 	CHECK(pxe_host_state_newest(sd, mac, &gen, path, &err) == 0);
@@ -204,7 +183,7 @@ static void test_newest_skips_damaged(void)
 	CHECK(strstr(err.msg, "none of the 2 generations verifies") && strstr(err.msg, "state-00000004.rhs"));
 	/* an upload below a damaged number is refused: numbers are never reused */
 	rh_err_clear(&err);
-	CHECK(accept_buf(sd, buf, make_gen(buf, 4), 1 << 20, &gen, &err) == -ESTALE);
+	CHECK(accept_buf(sd, buf, fixture_gen(buf, 4), 1 << 20, &gen, &err) == -ESTALE);
 	fs_rm_rf(sd, &err);
 }
 
@@ -218,12 +197,12 @@ static void test_sweep(void)
 
 	workdir(sd, sizeof(sd));
 	CHECK(pxe_host_state_sweep(sd, &removed, &err) == 0 && removed == 0);   /* no hosts/ yet */
-	CHECK(accept_buf(sd, buf, make_gen(buf, 1), 1 << 20, &gen, &err) == 0);
+	CHECK(accept_buf(sd, buf, fixture_gen(buf, 1), 1 << 20, &gen, &err) == 0);
 	CHECK(put_upload(sd, buf, 10, path) == 0);                               /* cut off by a crash */
 	snprintf(path, sizeof(path), "%s" HOSTDIR "/state-00000002.rhs.tmp-abcdef", sd);
 	CHECK(fs_write_file(path, buf, 3, 0600, &err) == 0);
 	CHECK(pxe_host_state_sweep(sd, &removed, &err) == 0 && removed == 2);
-	listing(sd, names, sizeof(names));
+	host_listing(sd, names, sizeof(names));
 	CHECK_STR(names, "state-00000001.rhs ");
 	fs_rm_rf(sd, &err);
 }

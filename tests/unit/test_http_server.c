@@ -16,7 +16,7 @@
 #include "fs.h"
 #include "pxe-server/host_state.h"
 #include "pxe-server/http_server.h"
-#include "ramdisk/state/state_format.h"
+#include "state_fixture.h"
 #include "unit.h"
 
 #define ART "a/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -349,35 +349,6 @@ static void test_keepalive_and_garbage(void)
 	pxe_http_stop(h);
 }
 
-/* A whole generation gen in buf (payload then footer); returns its length. */
-static size_t make_gen(uint8_t *buf, uint64_t gen)
-{
-	struct state_footer f;
-	size_t n = (size_t)snprintf((char *)buf, 200, "payload of generation %llu", (unsigned long long)gen);
-
-	f.generation = gen;
-	f.payload_len = n;
-	f.created = 1700000000;
-	sha256_buf(buf, n, f.sha256);
-	state_footer_format(&f, buf + n);
-	return n + STATE_FOOTER_SIZE;
-}
-
-/* The names in the host's state directory, joined by ' '. */
-static void listing(char *out, size_t cap)
-{
-	char cmd[700];
-	FILE *p;
-	size_t n;
-
-	snprintf(cmd, sizeof(cmd), "ls -A '%s/state/hosts/52-54-00-12-34-56' 2>/dev/null | tr '\\n' ' '", dir);
-	p = popen(cmd, "r");
-	n = p ? fread(out, 1, cap - 1, p) : 0;
-	out[n] = '\0';
-	if (p)
-		pclose(p);
-}
-
 static void put(const char *base, const char *path, const char *hdr, const uint8_t *data, size_t len, int endless,
 		struct reply *r)
 {
@@ -410,7 +381,7 @@ static void test_state_put(void)
 		  "grew past" },
 		{ "chunked, endless", "host/52-54-00-12-34-56/state", "X-Ramhost-Token: " TOKEN, 3, 0, 0, 2, 0, NULL },
 	};
-	char base[128], names[1024], before[1024];
+	char base[128], names[1024], before[1024], hostdir[700];
 	struct pxe_http *h = start(NULL, NULL, base, sizeof(base));
 	static uint8_t buf[2 * STATE_MAX];
 	size_t i;
@@ -418,11 +389,12 @@ static void test_state_put(void)
 	CHECK(h != NULL);
 	if (!h)
 		return;
+	snprintf(hostdir, sizeof(hostdir), "%s/state/hosts/52-54-00-12-34-56", dir);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t len = make_gen(buf, (uint64_t)cases[i].gen);
+		size_t len = fixture_gen(buf, (uint64_t)cases[i].gen);
 		struct reply r;
 
-		listing(before, sizeof(before));
+		fixture_listing(hostdir, before, sizeof(before));
 		if (cases[i].damage)
 			buf[1] ^= 1;
 		if (cases[i].big)
@@ -439,12 +411,12 @@ static void test_state_put(void)
 		if (cases[i].body)
 			CHECK(has(&r.body, cases[i].body));
 		if (cases[i].status != 201) {   /* refused: the store is as it was, no temporary left */
-			listing(names, sizeof(names));
+			fixture_listing(hostdir, names, sizeof(names));
 			CHECK_STR(names, before);
 		}
 		reply_free(&r);
 	}
-	listing(names, sizeof(names));
+	fixture_listing(hostdir, names, sizeof(names));
 	CHECK_STR(names, "state-00000001.rhs state-00000002.rhs ");
 	CHECK(strstr(events, "M state-save generation 2 stored") != NULL);
 	CHECK(strstr(events, "M state-save refused: the body grew past the limit of 4096 bytes") != NULL);
