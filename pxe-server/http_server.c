@@ -433,6 +433,10 @@ int pxe_http_start(const struct pxe_http_conf *conf, const struct pxe_http_ops *
 
 	if (!h)
 		return rh_errf(err, -ENOMEM, "out of memory");
+	if (!ops->resolve) {
+		free(h);
+		return rh_errf(err, -EINVAL, "HTTP: no resolver");
+	}
 	h->ops = *ops;
 	h->state_max = conf->state_max_bytes ? conf->state_max_bytes : PXE_HTTP_STATE_MAX_DEFAULT;
 	h->state_keep = conf->state_keep ? conf->state_keep : 3;

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -423,6 +425,81 @@ static void test_state_put(void)
 	pxe_http_stop(h);
 }
 
+/* Starts a server in a child process; returns its pid and port. */
+static pid_t start_child(unsigned *port)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char base[128];
+		struct pxe_http *h = start(NULL, NULL, base, sizeof(base));
+		unsigned p = h ? pxe_http_port(h) : 0;
+
+		if (write(pfd[1], &p, sizeof(p)) != (ssize_t)sizeof(p))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (pid < 0 || read(pfd[0], port, sizeof(*port)) != (ssize_t)sizeof(*port) || !*port) {
+		close(pfd[0]);
+		return -1;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+/* kill -9 of the server in the middle of an upload: the stored generations are as they were, and the next
+ * start removes the cut-off upload. */
+static void test_kill9_during_upload(void)
+{
+	static const char head[] = "PUT /host/52-54-00-12-34-56/state HTTP/1.1\r\nHost: t\r\n"
+				   "X-Ramhost-Token: " TOKEN "\r\nContent-Length: 300\r\n\r\n";
+	char hostdir[700], before[1024], after[1024], base[128];
+	struct sockaddr_in sa;
+	struct pxe_http *h;
+	unsigned port = 0;
+	uint8_t buf[300];
+	int s, i;
+	pid_t pid;
+
+	snprintf(hostdir, sizeof(hostdir), "%s/state/hosts/52-54-00-12-34-56", dir);
+	fixture_listing(hostdir, before, sizeof(before));
+	pid = start_child(&port);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(0x7f000001);
+	CHECK(connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(write(s, head, sizeof(head) - 1) == (ssize_t)(sizeof(head) - 1));
+	CHECK(write(s, buf, fixture_gen(buf, 7) - 20) > 0);   /* most of a generation, not all */
+	for (i = 0; i < 500; i++) {   /* until the upload's temporary exists (at most 5 s) */
+		fixture_listing(hostdir, after, sizeof(after));
+		if (strstr(after, "upload.tmp-"))
+			break;
+		usleep(10000);
+	}
+	CHECK(strstr(after, "upload.tmp-") != NULL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(s);
+	fixture_listing(hostdir, after, sizeof(after));
+	CHECK(!strncmp(after, before, strlen(before)) && strstr(after, "upload.tmp-"));
+	h = start(NULL, NULL, base, sizeof(base));   /* the restart sweeps the cut-off upload */
+	CHECK(h != NULL);
+	fixture_listing(hostdir, after, sizeof(after));
+	CHECK_STR(after, before);
+	pxe_http_stop(h);
+}
+
 static void test_tls(void)
 {
 	char key[600], cert[600], base[128];
@@ -480,6 +557,7 @@ int main(void)
 	RUN(test_refusals);
 	RUN(test_keepalive_and_garbage);
 	RUN(test_state_put);
+	RUN(test_kill9_during_upload);
 	RUN(test_tls);
 	fs_rm_rf(dir, &err);
 	curl_global_cleanup();
