@@ -22,7 +22,7 @@
 
 #define PXE_MAC_TEXT MAC_TEXT  /* lib/mac.h: mac_format, mac_parse */
 #define PXE_FACT_MAX 64        /* serial, asset tag, manufacturer, product: longer values are refused */
-#define PXE_TOKEN_LEN 64       /* hex characters of a state token (without the NUL) */
+#define PXE_TOKEN_LEN 65       /* characters of a state token (without the NUL): 16 hex, ".", 48 hex */
 
 /* What is known about a host when a rule is chosen. DHCP knows mac, arch, uuid (option 97), giaddr, option 82
  * and the user class; the iPXE script request adds serial, asset, manufacturer and product (iPXE's ${serial}
