@@ -16,6 +16,7 @@
 
 #include "fileio.h"
 #include "state_gen.h"
+#include "state_net.h"
 #include "state_sticky.h"
 
 #define SAVE_TRIES 3
@@ -221,10 +222,11 @@ out:
 	return pruned;
 }
 
-/* Writes m as generation gen into the store (dfd): temp, fsync, rename, directory fsync. */
-static int write_generation(int dfd, const char *store, const char *root, const struct state_manifest *m,
+/* Writes m as generation gen into the store (dfd): temp, fsync, o->commit, rename, directory fsync. */
+static int write_generation(int dfd, const struct state_save_opts *o, const struct state_manifest *m,
 			    uint64_t gen, struct state_save_result *r, struct rh_err *err)
 {
+	const char *store = o->store, *root = o->root;
 	char name[STATE_NAME_LEN], tmp[STATE_NAME_LEN + 8], tpath[PATH_MAX + 64];
 	uint64_t size = 0;
 	int fd, rc;
@@ -240,6 +242,8 @@ static int write_generation(int dfd, const char *store, const char *root, const 
 		rc = rh_errf(err, -errno, "%s: fsync failed: %s", tpath, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
 		rc = rh_errf(err, -errno, "%s: close failed: %s", tpath, strerror(errno));
+	if (rc == 0 && o->commit)
+		rc = o->commit(o->commit_ctx, tpath, gen, err);
 	if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		rc = rh_errf(err, -errno, "%s: cannot rename to %s: %s", tpath, name, strerror(errno));
 	if (rc < 0) {
@@ -349,7 +353,7 @@ int state_save(const struct state_save_opts *o, struct state_save_result *ret, s
 			break;
 		stamp_manifest(&live, next);
 		remove_stale(dfd, o->store, r.warning, sizeof(r.warning));
-		rc = write_generation(dfd, o->store, o->root, &live, next, &r, err);
+		rc = write_generation(dfd, o, &live, next, &r, err);
 		if (rc == -EAGAIN && tries + 1 < SAVE_TRIES) {
 			rh_err_clear(err);   /* a file changed under us: collect again */
 			continue;
@@ -472,6 +476,28 @@ static int mount_partition(const char *root, struct state_boot_result *r, struct
 	return 0;
 }
 
+/* A diskless host's net store (state_net.h): 1 with r->store (created when missing) and r->device set, 0 when
+ * this host has none (no ramhost.state.url, no net store put there by init). */
+static int net_store(const char *root, struct state_boot_result *r)
+{
+	struct rh_err e = { 0, "" };
+	struct state_net n;
+	struct stat st;
+	int has_url = state_net_read(&n, &e) == 0 && n.on;
+
+	state_net_store(root, r->store, sizeof(r->store));
+	if (!has_url && (stat(r->store, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		r->store[0] = '\0';
+		return 0;
+	}
+	if (has_url)
+		snprintf(r->device, sizeof(r->device), "server %s", n.server);
+	else
+		copy_str(r->device, sizeof(r->device), r->store);
+	rh_mkdir_p(r->store, 0700, &e);   /* when it fails, listing it says why */
+	return 1;
+}
+
 int state_boot(const char *root, const char *store, struct state_boot_result *ret, struct rh_err *err)
 {
 	struct state_boot_result r;
@@ -493,7 +519,7 @@ int state_boot(const char *root, const char *store, struct state_boot_result *re
 	if (store) {
 		snprintf(r.store, sizeof(r.store), "%s", store);
 		snprintf(r.device, sizeof(r.device), "%s", store);
-	} else if (mount_partition(root, &r, err) < 0) {
+	} else if (!net_store(root, &r) && mount_partition(root, &r, err) < 0) {
 		r.kind = STATE_BOOT_NO_PARTITION;
 		goto done;
 	}
