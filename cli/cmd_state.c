@@ -58,7 +58,9 @@ static const struct {
 	  "  --dry-run      list what would be saved; write nothing\n"
 	  "  --if-changed   save only when the sticky set differs from the newest generation\n"
 	  "  --every SECS   run forever: sleep SECS, save, repeat (for an hourly --if-changed save)\n"
-	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH\n"
+	  "On a diskless host (ramhost.state.url on the kernel command line, no --store) the generation is\n"
+	  "uploaded to the server (HTTP PUT with the token); only 201 Created counts as saved.\n"
+	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH (or: to server HOST:PORT)\n"
 	  "    or: ramhost state: nothing changed since generation N\n" },
 	{ "list", run_list, TAKES_JSON,
 	  "ramhost state list [--json] [COMMON]",
@@ -80,7 +82,9 @@ static const struct {
 	  "ramhost state boot [COMMON]",
 	  "What init runs before the base's init: finds the state partition (GPT name 'state' on the disk of\n"
 	  "ramhost.bankuuid), mounts it (ext4) at ROOT/run/ramhost/state, restores the newest valid generation and\n"
-	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. Prints one line:\n"
+	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. A diskless host\n"
+	  "(ramhost.state.url) restores from ROOT/run/ramhost/state-net, where init put the server's state\n"
+	  "module; DEV is then 'server HOST:PORT'. Prints one line:\n"
 	  "  ramhost-state: restored generation N (F files) from DEV\n"
 	  "  ramhost-state: generation N is damaged (WHY); restored generation M (F files) from DEV\n"
 	  "  ramhost-state: no saved state on DEV: booting with the image defaults\n"

@@ -40,12 +40,12 @@ static int token_char(unsigned char c)
 static int take_url(struct state_net *n, const char *w, size_t wlen, const char *v, size_t vlen, struct rh_err *err)
 {
 	size_t i, skip = vlen >= 7 && !strncmp(v, "http://", 7) ? 7 : vlen >= 8 && !strncmp(v, "https://", 8) ? 8 : 0;
-	size_t host;
+	const char *slash = memchr(v + skip, '/', vlen - skip);   /* v is not NUL-terminated */
+	size_t host = slash ? (size_t)(slash - (v + skip)) : vlen - skip;
 
 	for (i = 0; i < vlen && url_char((unsigned char)v[i]); i++)
 		;
-	host = skip ? strcspn(v + skip, "/") : 0;
-	if (!skip || i < vlen || vlen >= sizeof(n->url) || host == 0 || skip + host > vlen)
+	if (!skip || i < vlen || vlen >= sizeof(n->url) || host == 0)
 		return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not ramhost.state.url=http://SERVER:PORT/PATH",
 			       (int)(wlen > SHOWN_MAX ? SHOWN_MAX : wlen), w);
 	memcpy(n->url, v, vlen);

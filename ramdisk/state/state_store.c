@@ -18,6 +18,7 @@
 #include "state_gen.h"
 #include "state_net.h"
 #include "state_sticky.h"
+#include "tmpreg.h"
 
 #define SAVE_TRIES 3
 
@@ -237,6 +238,7 @@ static int write_generation(int dfd, const struct state_save_opts *o, const stru
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return rh_errf(err, -errno, "%s: cannot create: %s", tpath, strerror(errno));
+	tmpreg_add(tpath, NULL);   /* a save stopped by a signal (during an upload, say) removes it */
 	rc = state_gen_write(fd, tpath, root, m, &size, err);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = rh_errf(err, -errno, "%s: fsync failed: %s", tpath, strerror(errno));
@@ -246,10 +248,11 @@ static int write_generation(int dfd, const struct state_save_opts *o, const stru
 		rc = o->commit(o->commit_ctx, tpath, gen, err);
 	if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		rc = rh_errf(err, -errno, "%s: cannot rename to %s: %s", tpath, name, strerror(errno));
-	if (rc < 0) {
+	if (rc < 0)
 		unlinkat(dfd, tmp, 0);
+	tmpreg_forget(tpath);
+	if (rc < 0)
 		return rc;
-	}
 	rc = sync_dir(dfd, store, err);
 	if (rc < 0)
 		return rc;

@@ -18,7 +18,7 @@ start_server() {
 	mkdir -p "$T/srv"
 	echo "${1:-201}" >"$T/mode"
 	python3 - "$T" "$MAC" "$TOKEN" >"$T/server.log" 2>&1 <<-'PY' &
-	import http.server, os, struct, sys
+	import http.server, os, struct, sys, time
 	top, mac, token = sys.argv[1], sys.argv[2], sys.argv[3]
 	answers = {201: "stored", 200: "ok", 403: "wrong token for " + mac, 413: "upload larger than the limit of 1 MiB",
 	           500: "internal error: disk on fire"}
@@ -27,6 +27,9 @@ start_server() {
 	    def do_PUT(self):
 	        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
 	        status = int(open(os.path.join(top, "mode")).read())
+	        if status == 0:                    # hang: take the body, never answer
+	            open(os.path.join(top, "hung"), "w").close()
+	            time.sleep(120)
 	        if self.path != "/host/%s/state" % mac or self.headers.get("X-Ramhost-Token") != token:
 	            status = 403
 	        text = answers[status]
@@ -141,6 +144,20 @@ save_server_down() {
 	expect_err "ramhost.state.url= without ramhost.state.token="
 }
 
+# A save stopped by SIGTERM while it waits for the server (a shutdown) leaves no temporary file either.
+save_interrupted() {
+	start_server 0
+	make_root "$T/root"
+	"$RAMHOST" state save --root "$T/root" >"$T/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 400); do [ -e "$T/hung" ] && break; sleep 0.05; done
+	[ -e "$T/hung" ]
+	ls -A "$T/root/run/ramhost/state-net" | grep -q '^\.state-00000001\.rhs\.tmp$'
+	kill -TERM "$pid"
+	wait "$pid" || true
+	net_store_is ""
+}
+
 # The server's state module as init hands it on: the generation files in ROOT/run/ramhost/state-net.
 boot_restores_from_module() {
 	start_server 201
@@ -214,6 +231,7 @@ t_case save_refused_413 save_refused_413
 t_case save_refused_500 save_refused_500
 t_case save_not_201 save_not_201
 t_case save_server_down save_server_down
+t_case save_interrupted save_interrupted
 t_case boot_restores_from_module boot_restores_from_module
 t_case boot_damaged_and_empty boot_damaged_and_empty
 t_exit
