@@ -522,7 +522,7 @@ int state_boot(const char *root, const char *store, struct state_boot_result *re
 	if (store) {
 		snprintf(r.store, sizeof(r.store), "%s", store);
 		snprintf(r.device, sizeof(r.device), "%s", store);
-	} else if (!net_store(root, &r) && mount_partition(root, &r, err) < 0) {
+	} else if (!(env.net = net_store(root, &r)) && mount_partition(root, &r, err) < 0) {
 		r.kind = STATE_BOOT_NO_PARTITION;
 		goto done;
 	}

@@ -170,6 +170,7 @@ boot_restores_from_module() {
 	cmp "$T/root/var/lib/app/db" "$T/new/var/lib/app/db"
 	grep -qx generation=1 "$T/new/run/ramhost/state.env"
 	grep -qx "device=server 127.0.0.1:$PORT" "$T/new/run/ramhost/state.env"
+	grep -qx source=net "$T/new/run/ramhost/state.env"
 	printf 'bank=1\n' >"$T/boot.env"
 	RAMHOST_BOOTENV=$T/boot.env RAMHOST_STATEENV=$T/new/run/ramhost/state.env "$RAMHOST" ready | grep -q ' state=1 '
 	# the hourly save of the booted host uploads nothing until something changes, then generation 2

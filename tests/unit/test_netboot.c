@@ -214,6 +214,26 @@ static void test_set_hostname(void)
 	CHECK(fs_rm_rf(dir, &err) == 0);
 }
 
+/* state.env says where a diskless host's state came from (source=net), and reads back. */
+static void test_state_env_net(void)
+{
+	static const char text[] = "generation=3\nstore=/run/ramhost/state-net\ndevice=server 10.0.0.1:8080\n"
+				   "source=net\n";
+	struct rh_err err = { 0, "" };
+	struct state_env e, back;
+	char out[3 * STATE_PATH_MAX];
+	long n;
+
+	CHECK(state_env_parse(text, strlen(text), &e, &err) == 0 && e.net && e.generation == 3);
+	n = state_env_format(&e, out, sizeof(out));
+	CHECK(n == (long)strlen(text) && !memcmp(out, text, (size_t)n));
+	CHECK(state_env_parse(out, (size_t)n, &back, &err) == 0 && back.net);
+	CHECK(state_env_parse("generation=none\nsource=disk\n", 28, &e, &err) == 0 && !e.net);
+	e.net = 0;
+	n = state_env_format(&e, out, sizeof(out));
+	CHECK(n > 0 && !strstr(out, "source="));
+}
+
 int main(void)
 {
 	RUN(test_hostname_valid);
@@ -221,5 +241,6 @@ int main(void)
 	RUN(test_state_net_parse);
 	RUN(test_take_state);
 	RUN(test_set_hostname);
+	RUN(test_state_env_net);
 	UNIT_EXIT();
 }
