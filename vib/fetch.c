@@ -636,6 +636,8 @@ int fetch_put_file(const char *url, const char *path, const char *const *headers
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (cc != CURLE_OK && x.write_errno && !x.too_big)
 		rc = rh_errf(err, -x.write_errno, "%s: cannot read the upload %s: %s", url, path, strerror(x.write_errno));
+	else if (cc != CURLE_OK && status >= 300 && !x.too_big) /* refused before it took the whole body */
+		rc = put_status(&x, status, err);
 	else if (cc != CURLE_OK)
 		rc = curl_failure(c, cc, &x, errbuf, err);
 	else

@@ -24,6 +24,19 @@ start_server() {
 	           500: "internal error: disk on fire"}
 	class H(http.server.BaseHTTPRequestHandler):
 	    protocol_version = "HTTP/1.1"      # answers curl's "Expect: 100-continue"
+	    def handle_expect_100(self):         # mode 1413: refuse before the body, as a server checking the size
+	        if int(open(os.path.join(top, "mode")).read()) != 1413:
+	            return super().handle_expect_100()
+	        with open(os.path.join(top, "puts"), "a") as f:
+	            f.write("413 early\n")
+	        data = b"upload of %s bytes is over the limit\n" % self.headers.get("Content-Length", "?").encode()
+	        self.send_response(413)
+	        self.send_header("Content-Length", str(len(data)))
+	        self.send_header("Connection", "close")
+	        self.end_headers()
+	        self.wfile.write(data)
+	        self.close_connection = True
+	        return False
 	    def do_PUT(self):
 	        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
 	        status = int(open(os.path.join(top, "mode")).read())
@@ -125,6 +138,17 @@ save_refused_403() { refused 403 "HTTP status 403: wrong token for $MAC"; }
 save_wrong_token() { refused 201 "HTTP status 403: wrong token for $MAC" "0123.bad-token"; }
 save_refused_413() { refused 413 "HTTP status 413: upload larger than the limit of 1 MiB"; }
 save_refused_500() { refused 500 "HTTP status 500: internal error: disk on fire"; }
+# A server that refuses on the headers alone (Expect: 100-continue answered with 413): the body is never sent.
+save_refused_early() {
+	start_server 1413
+	make_root "$T/root"
+	head -c 2000000 /dev/urandom >"$T/root/var/lib/app/db"   # over curl's 1 MiB: it asks before sending
+	expect_fail "$RAMHOST" state save --root "$T/root"
+	cat "$T/err"
+	expect_err "^ramhost state save: generation 1 not saved on server 127.0.0.1:$PORT: $URL: HTTP status 413: upload of [0-9]+ bytes is over the limit\$"
+	[ "$(cat "$T/puts")" = "413 early" ]
+	net_store_is ""
+}
 save_not_201() { refused 200 "HTTP status 200: ok \(expected 201 Created\)"; }
 
 save_server_down() {
@@ -231,6 +255,7 @@ t_case save_wrong_token save_wrong_token
 t_case save_refused_413 save_refused_413
 t_case save_refused_500 save_refused_500
 t_case save_not_201 save_not_201
+t_case save_refused_early save_refused_early
 t_case save_server_down save_server_down
 t_case save_interrupted save_interrupted
 t_case boot_restores_from_module boot_restores_from_module
