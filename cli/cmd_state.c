@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,16 +136,6 @@ static void print_dry(const struct state_manifest *live)
 		cli_printf(stdout, "  %c %s\n", live->e[i].type, live->e[i].path);
 }
 
-/* 1 when dir is a mount point: its device differs from its parent's. */
-static int is_mountpoint(const char *dir)
-{
-	char up[PATH_MAX + 4];
-	struct stat a, b;
-
-	snprintf(up, sizeof(up), "%s/..", dir);
-	return stat(dir, &a) == 0 && stat(up, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
-}
-
 static int run_save(const struct opts *o)
 {
 	struct state_save_opts so = { .root = o->root, .store = o->store, .dry_run = o->dry_run,
@@ -155,7 +144,7 @@ static int run_save(const struct opts *o)
 	struct rh_err err = { 0, "" };
 
 	/* the default store is the state partition mounted by `state boot`; a plain directory there is RAM */
-	if (!o->net.on && !o->store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
+	if (!o->net.on && !o->store_given && !o->dry_run && access(o->store, F_OK) == 0 && !state_store_is_mounted(o->store)) {
 		cli_printf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not "
 				   "persistent on this host (use --store DIR to save elsewhere)\n", o->store);
 		return 1;

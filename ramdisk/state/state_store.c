@@ -435,8 +435,7 @@ static int write_env(const char *root, const struct state_env *env, struct rh_er
 	return 0;
 }
 
-/* 1 when dir is a mount point (its device differs from its parent's, or it is the root). */
-static int is_mountpoint(const char *dir)
+int state_store_is_mounted(const char *dir)
 {
 	char up[PATH_MAX + 4];
 	struct stat a, b;
@@ -466,7 +465,7 @@ static int mount_partition(const char *root, struct state_boot_result *r, struct
 		rh_err_clear(err);
 		return -ENOENT;
 	}
-	if (is_mountpoint(r->store))
+	if (state_store_is_mounted(r->store))
 		return 0;   /* already mounted (a second run) */
 	/* ext4 replays its journal on mount: no fsck needed after a power cut */
 	if (mount(r->device, r->store, "ext4", MS_NOATIME | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {

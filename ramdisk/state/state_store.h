@@ -101,6 +101,10 @@ struct state_boot_result {
  * result says which), a negative errno only when state.env cannot be written. */
 int state_boot(const char *root, const char *store, struct state_boot_result *ret, struct rh_err *err);
 
+/* 1 when dir is a mount point (its device differs from its parent's, or it is the root): the state partition
+ * `state boot` mounted, rather than a plain directory in RAM. */
+int state_store_is_mounted(const char *dir);
+
 /* ---- the state partition (state_part.c) ---- */
 
 #define STATE_PART_NAME "state"
