@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "ramdisk/usage.h"
 #include "ramdisk/state/state_gen.h"
+#include "ramdisk/state/state_net.h"
 #include "ramdisk/state/state_store.h"
 #include "ramdisk/state/state_sticky.h"
 #include "json.h"
@@ -23,6 +23,8 @@ struct opts {
 	int json, dry_run, if_changed, has_gen, has_keep;
 	unsigned keep, every;
 	uint64_t gen;
+	struct state_net net;   /* net.on: a diskless host, its store on the server (state_net.h) */
+	char net_store[PATH_MAX];
 };
 
 static int run_save_cmd(const struct opts *o);
@@ -55,7 +57,9 @@ static const struct {
 	  "  --dry-run      list what would be saved; write nothing\n"
 	  "  --if-changed   save only when the sticky set differs from the newest generation\n"
 	  "  --every SECS   run forever: sleep SECS, save, repeat (for an hourly --if-changed save)\n"
-	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH\n"
+	  "On a diskless host (ramhost.state.url on the kernel command line, no --store) the generation is\n"
+	  "uploaded to the server (HTTP PUT with the token); only 201 Created counts as saved.\n"
+	  "Prints: ramhost state: saved generation N (F files, B bytes) to PATH (or: to server HOST:PORT)\n"
 	  "    or: ramhost state: nothing changed since generation N\n" },
 	{ "list", run_list, TAKES_JSON,
 	  "ramhost state list [--json] [COMMON]",
@@ -77,7 +81,9 @@ static const struct {
 	  "ramhost state boot [COMMON]",
 	  "What init runs before the base's init: finds the state partition (GPT name 'state' on the disk of\n"
 	  "ramhost.bankuuid), mounts it (ext4) at ROOT/run/ramhost/state, restores the newest valid generation and\n"
-	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. Prints one line:\n"
+	  "writes ROOT/run/ramhost/state.env. With --store, no partition is looked for. A diskless host\n"
+	  "(ramhost.state.url) restores from ROOT/run/ramhost/state-net, where init put the server's state\n"
+	  "module; DEV is then 'server HOST:PORT'. Prints one line:\n"
 	  "  ramhost-state: restored generation N (F files) from DEV\n"
 	  "  ramhost-state: generation N is damaged (WHY); restored generation M (F files) from DEV\n"
 	  "  ramhost-state: no saved state on DEV: booting with the image defaults\n"
@@ -130,30 +136,20 @@ static void print_dry(const struct state_manifest *live)
 		cli_printf(stdout, "  %c %s\n", live->e[i].type, live->e[i].path);
 }
 
-/* 1 when dir is a mount point: its device differs from its parent's. */
-static int is_mountpoint(const char *dir)
-{
-	char up[PATH_MAX + 4];
-	struct stat a, b;
-
-	snprintf(up, sizeof(up), "%s/..", dir);
-	return stat(dir, &a) == 0 && stat(up, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
-}
-
 static int run_save(const struct opts *o)
 {
-	struct state_save_opts so = { o->root, o->store, o->has_keep ? o->keep : STATE_KEEP_DEFAULT, o->dry_run,
-				      o->if_changed };
+	struct state_save_opts so = { .root = o->root, .store = o->store, .dry_run = o->dry_run,
+				      .keep = o->has_keep ? o->keep : STATE_KEEP_DEFAULT, .if_changed = o->if_changed };
 	struct state_save_result r;
 	struct rh_err err = { 0, "" };
 
 	/* the default store is the state partition mounted by `state boot`; a plain directory there is RAM */
-	if (!o->store_given && !o->dry_run && access(o->store, F_OK) == 0 && !is_mountpoint(o->store)) {
+	if (!o->net.on && !o->store_given && !o->dry_run && access(o->store, F_OK) == 0 && !state_store_is_mounted(o->store)) {
 		cli_printf(stderr, "ramhost state save: %s: no state partition is mounted there: state is not "
 				   "persistent on this host (use --store DIR to save elsewhere)\n", o->store);
 		return 1;
 	}
-	if (state_save(&so, &r, &err) < 0) {
+	if ((o->net.on ? state_net_save(&so, &o->net, &r, &err) : state_save(&so, &r, &err)) < 0) {
 		fail("save", &err);
 		return 1;
 	}
@@ -179,8 +175,8 @@ static int run_save(const struct opts *o)
 			print_dry(&live);
 		state_manifest_free(&live);
 	} else {
-		cli_printf(stdout, "ramhost state: saved generation %" PRIu64 " (%u files, %" PRIu64 " bytes) to %s\n",
-			   r.generation, r.files, r.bytes, r.path);
+		cli_printf(stdout, "ramhost state: saved generation %" PRIu64 " (%u files, %" PRIu64 " bytes) to %s%s\n",
+			   r.generation, r.files, r.bytes, o->net.on ? "server " : "", o->net.on ? o->net.server : r.path);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -201,11 +197,17 @@ static int run_list(const struct opts *o)
 	if (o->json) {
 		printf("{\"store\":");
 		json_string(stdout, o->store);
+		printf(",\"server\":");
+		json_string(stdout, o->net.on ? o->net.url : "");
 		printf(",\"generations\":[");
-	} else if (n) {
-		printf("%-10s %-20s %7s %12s  %s\n", "GENERATION", "CREATED", "FILES", "SIZE", "STATUS");
 	} else {
-		cli_printf(stdout, "no generations in %s\n", o->store);
+		if (o->net.on)
+			cli_printf(stdout, "the store is on server %s; this host has the generation it booted from or "
+				   "last saved, in %s\n", o->net.server, o->store);
+		if (n)
+			printf("%-10s %-20s %7s %12s  %s\n", "GENERATION", "CREATED", "FILES", "SIZE", "STATUS");
+		else
+			cli_printf(stdout, "no generations in %s\n", o->store);
 	}
 	for (i = 0; i < n; i++) {
 		struct rh_err gerr = { 0, "" };
@@ -572,6 +574,25 @@ static int opts_fit(const struct opts *o, int sub)
 	return 1;
 }
 
+/* A diskless host (ramhost.state.url on the kernel command line): the default store is its net store. A malformed
+ * URL or token fails a save and is ignored by the other subcommands. */
+static int net_mode(struct opts *o, int sub)
+{
+	struct rh_err err = { 0, "" };
+
+	if (state_net_read(&o->net, &err) < 0) {
+		if (subs[sub].run != run_save_cmd)
+			return 0;
+		fail(subs[sub].name, &err);
+		return -1;
+	}
+	if (o->net.on) {
+		state_net_store(o->root, o->net_store, sizeof(o->net_store));
+		o->store = o->net_store;
+	}
+	return 0;
+}
+
 int cmd_state(int argc, char **argv)
 {
 	struct opts o = { .store = STATE_STORE_DEFAULT, .root = "/" };
@@ -591,6 +612,8 @@ int cmd_state(int argc, char **argv)
 	}
 	if (sub < 0)
 		goto bad;
+	if (!o.store_given && subs[sub].run != run_boot && net_mode(&o, sub) < 0)
+		return 1;
 	if (!opts_fit(&o, sub))
 		goto bad_sub;
 	if ((subs[sub].takes & NEEDS_GEN) && !o.has_gen) {

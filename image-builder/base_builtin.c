@@ -17,13 +17,15 @@
 #define INTERP "usr/lib64/ld-linux-x86-64.so.2"
 
 /* inittab commands of `ramhost state` (busybox init runs a command with quotes through /bin/sh -c). The hourly
- * saver must not exit when there is no state partition, or init would respawn it at once. */
+ * saver must not exit when there is no state partition (nor a server store: a diskless host booted with
+ * ramhost.state.url), or init would respawn it at once. */
 #define STATE_MNT "/run/ramhost/state"
 #define STATE_MOUNTED "grep -q \" " STATE_MNT " \" /proc/mounts"
-#define STATE_HOURLY "/bin/sh -c 'if " STATE_MOUNTED "; then exec /usr/bin/ramhost state save " \
+#define STATE_KEPT "{ " STATE_MOUNTED " || grep -q ramhost.state.url= /proc/cmdline; }"
+#define STATE_HOURLY "/bin/sh -c 'if " STATE_KEPT "; then exec /usr/bin/ramhost state save " \
 	"--if-changed --every 3600 >/dev/null; fi; exec sleep 2147483647'"
-#define STATE_SHUTDOWN "/bin/sh -c '" STATE_MOUNTED " || exit 0; /usr/bin/ramhost state save " \
-	"--if-changed; sync; umount " STATE_MNT " || mount -o remount,ro " STATE_MNT "'"
+#define STATE_SHUTDOWN "/bin/sh -c '" STATE_KEPT " || exit 0; /usr/bin/ramhost state save " \
+	"--if-changed; sync; " STATE_MOUNTED " || exit 0; umount " STATE_MNT " || mount -o remount,ro " STATE_MNT "'"
 
 int base_elf_is_static(const char *path)
 {

@@ -31,6 +31,7 @@ struct xfer {
 	CURL *curl;
 	const char *url;
 	int fd;             /* destination file, or -1 for a buffer */
+	int in_fd;          /* the file an upload (PUT) reads from */
 	uint64_t offset;    /* bytes of DEST.part kept from before (resume) */
 	uint64_t got;       /* body bytes received in this transfer */
 	uint64_t max;       /* 0: no limit */
@@ -184,8 +185,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	double t = now_s(), total = (double)(x->offset + (uint64_t)dltotal), done = (double)(x->offset + (uint64_t)dlnow);
 
 	(void)ultotal;
-	(void)ulnow;
-	if (out_of_time(x, t, dlnow))
+	if (out_of_time(x, t, dlnow + ulnow)) /* bytes moved either way: an upload is held to the same rules */
 		return 1;
 	if (!x->progress || t - x->last_draw < 0.1)
 		return 0;
@@ -248,6 +248,35 @@ static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *
 	}
 }
 
+/* A libcurl handle with what every transfer shares: http(s) only, no signals, the error buffer, the connect
+ * timeout, the header and body callbacks into x, and the progress callback that enforces the stall timeout, the
+ * deadline and the minimum rate (out_of_time). Resets x's stall clock. NULL when libcurl cannot start. */
+static CURL *curl_start(struct xfer *x, char *errbuf)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return NULL;
+	curl_easy_setopt(c, CURLOPT_URL, x->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "ramhost");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, x->connect_s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+	x->stalled = 0;
+	x->last_now = x->win_bytes = 0;
+	x->last_byte = x->win_start = now_s();
+	return c;
+}
+
 /* One HTTP(S) transfer into x (a file or a buffer). Returns 0, -EAGAIN when a resume must restart from zero
  * (416), or the error. */
 static int http_get(struct xfer *x, struct rh_err *err)
@@ -258,31 +287,14 @@ static int http_get(struct xfer *x, struct rh_err *err)
 	CURL *c;
 	int rc = 0;
 
-	c = curl_easy_init();
+	c = curl_start(x, errbuf);
 	if (!c)
 		return rh_errf(err, -ENOMEM, "%s: cannot start libcurl", x->url);
-	curl_easy_setopt(c, CURLOPT_URL, x->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "ramhost");
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, x->connect_s);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	if (x->max)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max); /* on_body checks it exactly */
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-	x->stalled = 0;
-	x->last_now = x->win_bytes = 0;
-	x->last_byte = x->win_start = now_s();
 	if (x->offset) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", x->offset);
 		curl_easy_setopt(c, CURLOPT_RANGE, range);
@@ -544,6 +556,103 @@ int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, s
 	*ret_buf = x.buf;
 	*ret_len = x.len;
 	return 0;
+}
+
+/* Upload read callback: the next bytes of the file; a read error aborts the transfer. */
+static size_t on_upload(char *data, size_t size, size_t n, void *ctx)
+{
+	struct xfer *x = ctx;
+	ssize_t r;
+
+	do
+		r = read(x->in_fd, data, size * n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		x->write_errno = errno;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)r;
+}
+
+/* The status of a PUT the server answered: 2xx is 0, anything else an error naming the status and the first
+ * line of the server's answer (at most 200 bytes of it). */
+static int put_status(const struct xfer *x, long status, struct rh_err *err)
+{
+	size_t n = x->buf ? strcspn(x->buf, "\r\n") : 0;
+	int rc = status == 401 || status == 403 ? -EACCES : status == 404 || status == 410 ? -ENOENT :
+		 status == 413 ? -EFBIG : -EIO;
+
+	if (status >= 200 && status < 300)
+		return 0;
+	if (n > 200)
+		n = 200;
+	return rh_errf(err, rc, "%s: HTTP status %ld%s%.*s", x->url, status, n ? ": " : "", (int)n,
+		       n ? x->buf : "");
+}
+
+int fetch_put_file(const char *url, const char *path, const char *const *headers, long *ret_status,
+		   char *answer, size_t cap, struct rh_err *err)
+{
+	struct xfer x = { .url = url, .fd = -1, .in_fd = -1, .max = FETCH_ANSWER_MAX };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hl = NULL, *nl;
+	long status = 0;
+	struct stat st;
+	CURLcode cc;
+	CURL *c = NULL;
+	int rc;
+
+	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+		return rh_errf(err, -EPROTONOSUPPORT, "%s: uploads go to http or https URLs only", url);
+	rc = limits(&x, NULL, err);
+	if (rc == 0)
+		rc = rh_open_input(path, &x.in_fd, err);
+	if (rc)
+		return rc;
+	if (fstat(x.in_fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = rh_errf(err, -EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	for (; headers && *headers; headers++) {
+		if (!(nl = curl_slist_append(hl, *headers))) {
+			rc = rh_errf(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		hl = nl;
+	}
+	c = curl_start(&x, errbuf);
+	if (!c) {
+		rc = rh_errf(err, -ENOMEM, "%s: cannot start libcurl", url);
+		goto out;
+	}
+	/* no redirects: a PUT is sent once, to the URL the caller named */
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+	curl_easy_setopt(c, CURLOPT_READDATA, &x);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	x.curl = c;
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (cc != CURLE_OK && x.write_errno && !x.too_big)
+		rc = rh_errf(err, -x.write_errno, "%s: cannot read the upload %s: %s", url, path, strerror(x.write_errno));
+	else if (cc != CURLE_OK && status >= 300 && !x.too_big) /* refused before it took the whole body */
+		rc = put_status(&x, status, err);
+	else if (cc != CURLE_OK)
+		rc = curl_failure(c, cc, &x, errbuf, err);
+	else
+		rc = put_status(&x, status, err);
+	if (ret_status)
+		*ret_status = status;
+	if (answer && cap)
+		snprintf(answer, cap, "%.*s", x.buf ? (int)strcspn(x.buf, "\r\n") : 0, x.buf ? x.buf : "");
+out:
+	if (c)
+		curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	close(x.in_fd);
+	free(x.buf);
+	return rc;
 }
 
 int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct rh_err *err)

@@ -55,5 +55,17 @@ int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, s
  * its depot. */
 int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct rh_err *err);
 
+/* The largest answer body fetch_put_file reads (a longer one fails the upload as -EFBIG). */
+#define FETCH_ANSWER_MAX 65536
+
+/* Uploads the regular file path with HTTP PUT to url (http or https; redirects are not followed), with the extra
+ * request headers (a NULL-terminated list of "Name: value" lines; may be NULL). Shares the downloads' libcurl
+ * setup and limits: connect timeout, stall timeout, the deadline and the minimum rate count the bytes moved in
+ * either direction. Returns 0 when the server answers 2xx; another status is -EACCES (401, 403), -ENOENT (404,
+ * 410), -EFBIG (413) or -EIO, with err naming the URL, the status and the first line of the server's answer;
+ * transfer failures as for downloads. Whenever the server answered, *ret_status (may be NULL) gets its status
+ * and answer (cap bytes, may be NULL) the first line of its body, also when the call fails. */
+int fetch_put_file(const char *url, const char *path, const char *const *headers, long *ret_status,
+		   char *answer, size_t cap, struct rh_err *err);
 
 #endif

@@ -2,8 +2,9 @@
  *
  * Mounts /proc /sys /dev, loads the kernel modules of init.conf, checks every tardisk named in /boot.cfg against
  * its hash, mounts the ramdisks, loop-mounts the tardisks straight from RAM, builds the system view (sysview.h),
- * writes /run/ramhost/boot.env, copies the sticky patterns, switches root, runs `ramhost state boot` there
- * (hook.h) and execs the base's init. Any failure prints one
+ * writes /run/ramhost/boot.env, copies the sticky patterns, hands a network boot's state module on (netboot.h),
+ * switches root, runs `ramhost state boot` there (hook.h), sets a network boot's host name and execs the base's
+ * init. Any failure prints one
  * "ramhost-init: <what>: <why>" line and starts an emergency shell; PID 1 never returns (that would panic the
  * kernel). docs/runtime.md describes the whole sequence. */
 #include <dirent.h>
@@ -31,6 +32,7 @@
 #include "initconf.h"
 #include "modload.h"
 #include "mount.h"
+#include "netboot.h"
 #include "sysview.h"
 
 #define SYSROOT "/sysroot"
@@ -61,6 +63,7 @@ struct tardisk {
 static struct initconf conf;
 static struct bootcfg cfg;
 static struct cmdline cmd;
+static struct netboot_opts net;   /* a network boot's kernel options (netboot.h) */
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
 static struct sysview_action plan[SYSVIEW_MAX_ACTIONS];
@@ -232,6 +235,9 @@ static void read_config(void)
 			say("%s (ignored)", err.msg);
 			rh_err_clear(&err);
 		}
+		netboot_parse(buf, len, &net);
+		if (net.bad_hostname[0])
+			say("%s (ignored)", net.bad_hostname);
 		free(buf);
 	} else {
 		say("%s (ignored)", err.msg);
@@ -552,6 +558,40 @@ static void copy_vibdb(void)
 		say("%s (the installed-VIB database is incomplete this boot)", err.msg);
 }
 
+/* A network boot's state (netboot.h): the generation the state module unpacked at /state moves to the new
+ * root's /run/ramhost/state-net, where `ramhost state boot` restores it as from a state partition. With
+ * ramhost.state.url but no module (no generation on the server yet) the directory is made empty, so the host
+ * boots with the image defaults and its first save uploads generation 1. A failure is one line; the boot goes on
+ * with the image defaults. */
+static void take_net_state(void)
+{
+	struct rh_err err = { 0 };
+	struct stat st;
+	unsigned n = 0;
+
+	if (!net.has_state_url && (stat(NETBOOT_STATE_SRC, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return;
+	if (netboot_take_state(NETBOOT_STATE_SRC, SYSROOT NETBOOT_STATE_DIR, &n, &err) < 0)
+		say("%s (the state from the server is not restored)", err.msg);
+	else
+		say("state from the server: %u generation file%s in %s", n, n == 1 ? "" : "s", NETBOOT_STATE_DIR);
+}
+
+/* ramhost.hostname=NAME (a network boot): after the state restore, so the server's rule wins over a restored
+ * /etc/hostname; written there too, since the base's init sets the host name from it. Runs chrooted in the new
+ * root. A failure is one line and the boot goes on. */
+static void set_net_hostname(void)
+{
+	struct rh_err err = { 0 };
+
+	if (!net.has_hostname)
+		return;
+	if (netboot_set_hostname("/", net.hostname, 1, &err) < 0)
+		say("hostname: %s (ignored)", err.msg);
+	else
+		say("hostname %s (ramhost.hostname)", net.hostname);
+}
+
 /* Runs `ramhost state boot` in the new root (chrooted, /dev /proc /sys there), which mounts the state
  * partition inside it and restores the newest valid generation over the image defaults before the base's init
  * reads a single file. It prints its own line; any failure (or 120 s without an answer) is one warning and the
@@ -584,6 +624,7 @@ static void __attribute__((noreturn)) switch_root(void)
 	if (chroot(".") < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", SYSROOT, strerror(errno));
 	state_boot();
+	set_net_hostname();
 	execv(conf.init, argv);
 	fail("exec %s: %s", conf.init, strerror(errno));
 }
@@ -605,11 +646,13 @@ int main(void)
 	write_bootenv(init_ms);
 	copy_sticky_list();
 	copy_vibdb();
+	take_net_state();
 	if (cmd.brk) {
 		say("ramhost.break: emergency shell before switch_root; exit it to go on booting");
 		if (run_shell() < 0)
 			say("no /bin/sh: going on");
 	}
-	say("switching root to %s (bank %u, init %" PRIu64 " ms)", conf.init, cmd.bank, init_ms);
+	say("switching root to %s (bank %u, init %" PRIu64 " ms%s)", conf.init, cmd.bank, init_ms,
+	    net.net ? ", network boot" : "");
 	switch_root();
 }

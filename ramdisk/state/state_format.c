@@ -753,6 +753,8 @@ int state_env_parse(const char *buf, size_t len, struct state_env *ret, struct r
 					return rh_errf(err, -EINVAL, "state.env: line %u: value too long", line);
 				memcpy(dst, eq + 1, vl);
 				dst[vl] = '\0';
+			} else if (eq - p == 6 && !memcmp(p, "source", 6)) {
+				e.net = nl - eq - 1 == 3 && !memcmp(eq + 1, "net", 3);
 			}
 		}
 		p = nl < end ? nl + 1 : end;
@@ -772,7 +774,8 @@ long state_env_format(const struct state_env *env, char *out, size_t cap)
 		snprintf(g, sizeof(g), "%" PRIu64, env->generation);
 	else
 		snprintf(g, sizeof(g), "none");
-	n = snprintf(out, cap, "generation=%s\nstore=%s\ndevice=%s\n", g, env->store, env->device);
+	n = snprintf(out, cap, "generation=%s\nstore=%s\ndevice=%s\n%s", g, env->store, env->device,
+		     env->net ? "source=net\n" : "");
 	if (n < 0 || (size_t)n >= cap)
 		return -E2BIG;
 	return n;

@@ -162,9 +162,10 @@ struct state_env {
 	uint64_t generation;
 	char store[STATE_PATH_MAX];
 	char device[STATE_PATH_MAX];
+	int net;                       /* "source=net": the net store of a diskless host (state_net.h) */
 };
 
-/* Parses "generation=N|none", "store=", "device=" lines ('#' comments; unknown keys ignored). */
+/* Parses "generation=N|none", "store=", "device=", "source=net" lines ('#' comments; unknown keys ignored). */
 int state_env_parse(const char *buf, size_t len, struct state_env *ret, struct rh_err *err);
 
 /* Formats env into out (cap); returns the length or -E2BIG. */

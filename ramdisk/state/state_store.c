@@ -16,7 +16,9 @@
 
 #include "fileio.h"
 #include "state_gen.h"
+#include "state_net.h"
 #include "state_sticky.h"
+#include "tmpreg.h"
 
 #define SAVE_TRIES 3
 
@@ -221,10 +223,11 @@ out:
 	return pruned;
 }
 
-/* Writes m as generation gen into the store (dfd): temp, fsync, rename, directory fsync. */
-static int write_generation(int dfd, const char *store, const char *root, const struct state_manifest *m,
+/* Writes m as generation gen into the store (dfd): temp, fsync, o->commit, rename, directory fsync. */
+static int write_generation(int dfd, const struct state_save_opts *o, const struct state_manifest *m,
 			    uint64_t gen, struct state_save_result *r, struct rh_err *err)
 {
+	const char *store = o->store, *root = o->root;
 	char name[STATE_NAME_LEN], tmp[STATE_NAME_LEN + 8], tpath[PATH_MAX + 64];
 	uint64_t size = 0;
 	int fd, rc;
@@ -235,17 +238,21 @@ static int write_generation(int dfd, const char *store, const char *root, const 
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return rh_errf(err, -errno, "%s: cannot create: %s", tpath, strerror(errno));
+	tmpreg_add(tpath, NULL);   /* a save stopped by a signal (during an upload, say) removes it */
 	rc = state_gen_write(fd, tpath, root, m, &size, err);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = rh_errf(err, -errno, "%s: fsync failed: %s", tpath, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
 		rc = rh_errf(err, -errno, "%s: close failed: %s", tpath, strerror(errno));
+	if (rc == 0 && o->commit)
+		rc = o->commit(o->commit_ctx, tpath, gen, err);
 	if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		rc = rh_errf(err, -errno, "%s: cannot rename to %s: %s", tpath, name, strerror(errno));
-	if (rc < 0) {
+	if (rc < 0)
 		unlinkat(dfd, tmp, 0);
+	tmpreg_forget(tpath);
+	if (rc < 0)
 		return rc;
-	}
 	rc = sync_dir(dfd, store, err);
 	if (rc < 0)
 		return rc;
@@ -349,7 +356,7 @@ int state_save(const struct state_save_opts *o, struct state_save_result *ret, s
 			break;
 		stamp_manifest(&live, next);
 		remove_stale(dfd, o->store, r.warning, sizeof(r.warning));
-		rc = write_generation(dfd, o->store, o->root, &live, next, &r, err);
+		rc = write_generation(dfd, o, &live, next, &r, err);
 		if (rc == -EAGAIN && tries + 1 < SAVE_TRIES) {
 			rh_err_clear(err);   /* a file changed under us: collect again */
 			continue;
@@ -428,8 +435,7 @@ static int write_env(const char *root, const struct state_env *env, struct rh_er
 	return 0;
 }
 
-/* 1 when dir is a mount point (its device differs from its parent's, or it is the root). */
-static int is_mountpoint(const char *dir)
+int state_store_is_mounted(const char *dir)
 {
 	char up[PATH_MAX + 4];
 	struct stat a, b;
@@ -459,7 +465,7 @@ static int mount_partition(const char *root, struct state_boot_result *r, struct
 		rh_err_clear(err);
 		return -ENOENT;
 	}
-	if (is_mountpoint(r->store))
+	if (state_store_is_mounted(r->store))
 		return 0;   /* already mounted (a second run) */
 	/* ext4 replays its journal on mount: no fsck needed after a power cut */
 	if (mount(r->device, r->store, "ext4", MS_NOATIME | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
@@ -470,6 +476,28 @@ static int mount_partition(const char *root, struct state_boot_result *r, struct
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/* A diskless host's net store (state_net.h): 1 with r->store (created when missing) and r->device set, 0 when
+ * this host has none (no ramhost.state.url, no net store put there by init). */
+static int net_store(const char *root, struct state_boot_result *r)
+{
+	struct rh_err e = { 0, "" };
+	struct state_net n;
+	struct stat st;
+	int has_url = state_net_read(&n, &e) == 0 && n.on;
+
+	state_net_store(root, r->store, sizeof(r->store));
+	if (!has_url && (stat(r->store, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		r->store[0] = '\0';
+		return 0;
+	}
+	if (has_url)
+		snprintf(r->device, sizeof(r->device), "server %s", n.server);
+	else
+		copy_str(r->device, sizeof(r->device), r->store);
+	rh_mkdir_p(r->store, 0700, &e);   /* when it fails, listing it says why */
+	return 1;
 }
 
 int state_boot(const char *root, const char *store, struct state_boot_result *ret, struct rh_err *err)
@@ -493,7 +521,7 @@ int state_boot(const char *root, const char *store, struct state_boot_result *re
 	if (store) {
 		snprintf(r.store, sizeof(r.store), "%s", store);
 		snprintf(r.device, sizeof(r.device), "%s", store);
-	} else if (mount_partition(root, &r, err) < 0) {
+	} else if (!(env.net = net_store(root, &r)) && mount_partition(root, &r, err) < 0) {
 		r.kind = STATE_BOOT_NO_PARTITION;
 		goto done;
 	}

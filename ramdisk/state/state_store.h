@@ -42,6 +42,10 @@ struct state_save_opts {
 	unsigned keep;
 	int dry_run;
 	int if_changed;
+	/* called with the finished temporary generation (written and fsynced) before it is renamed into the
+	 * store; a failure removes it and fails the save (the net store's upload, state_net.h). May be NULL. */
+	int (*commit)(void *ctx, const char *tmp_path, uint64_t gen, struct rh_err *err);
+	void *commit_ctx;
 };
 
 struct state_save_result {
@@ -89,11 +93,17 @@ struct state_boot_result {
 	char store[PATH_MAX];
 };
 
-/* Boot-time restore: with store NULL finds the state partition (state_part_find), mounts it (ext4) at
- * ROOT/run/ramhost/state; then restores the newest valid generation over root, falling back past damaged
+/* Boot-time restore: with store NULL uses the net store ROOT/run/ramhost/state-net (created when missing) of a
+ * diskless host (ramhost.state.url on the kernel command line, or the net store there: init put the state module
+ * in it; DEV is then "server HOST:PORT"), else finds the state partition (state_part_find) and mounts it (ext4)
+ * at ROOT/run/ramhost/state; then restores the newest valid generation over root, falling back past damaged
  * ones, and writes ROOT/run/ramhost/state.env atomically. Returns 0 in every case the host may boot on (the
  * result says which), a negative errno only when state.env cannot be written. */
 int state_boot(const char *root, const char *store, struct state_boot_result *ret, struct rh_err *err);
+
+/* 1 when dir is a mount point (its device differs from its parent's, or it is the root): the state partition
+ * `state boot` mounted, rather than a plain directory in RAM. */
+int state_store_is_mounted(const char *dir);
 
 /* ---- the state partition (state_part.c) ---- */
 
