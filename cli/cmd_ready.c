@@ -20,11 +20,13 @@ static void usage(FILE *f)
 		   "Prints one line for this boot, read from /run/ramhost/boot.env (RAMHOST_BOOTENV overrides):\n"
 		   "  ramhost: ready bank=N tardisks=N state=none boot_ms=MS build=BUILD\n"
 		   "boot_ms is the time since the kernel started (CLOCK_BOOTTIME); state is the generation that\n"
-		   "`ramhost state boot` restored, from /run/ramhost/state.env (RAMHOST_STATEENV overrides), or none.\n"
+		   "`ramhost state boot` restored, from /run/ramhost/state.env (RAMHOST_STATEENV overrides), or none;\n"
+		   "N@net or none@net on a diskless host whose state the PXE server keeps.\n"
 		   "Exits 1 without boot.env.\n");
 }
 
-/* The restored state generation as text: "N", or "none" when state.env is missing, unreadable or says none. */
+/* The restored state generation as text: "N", or "none" when state.env is missing, unreadable or says none;
+ * "@net" follows on a diskless host whose state is kept by the PXE server. */
 static void state_word(char *out, size_t cap)
 {
 	const char *path = sysroot_stateenv();
@@ -35,8 +37,12 @@ static void state_word(char *out, size_t cap)
 	snprintf(out, cap, "none");
 	if (rh_read_file(path, 64 << 10, &buf, &len, NULL) < 0)
 		return;
-	if (state_env_parse(buf, len, &env, NULL) == 0 && env.has_generation)
-		snprintf(out, cap, "%" PRIu64, env.generation);
+	if (state_env_parse(buf, len, &env, NULL) == 0) {
+		if (env.has_generation)
+			snprintf(out, cap, "%" PRIu64 "%s", env.generation, env.net ? "@net" : "");
+		else if (env.net)
+			snprintf(out, cap, "none@net");
+	}
 	free(buf);
 }
 

@@ -196,7 +196,7 @@ boot_restores_from_module() {
 	grep -qx "device=server 127.0.0.1:$PORT" "$T/new/run/ramhost/state.env"
 	grep -qx source=net "$T/new/run/ramhost/state.env"
 	printf 'bank=1\n' >"$T/boot.env"
-	RAMHOST_BOOTENV=$T/boot.env RAMHOST_STATEENV=$T/new/run/ramhost/state.env "$RAMHOST" ready | grep -q ' state=1 '
+	RAMHOST_BOOTENV=$T/boot.env RAMHOST_STATEENV=$T/new/run/ramhost/state.env "$RAMHOST" ready | grep -q ' state=1@net '
 	# the hourly save of the booted host uploads nothing until something changes, then generation 2
 	mkdir -p "$T/new/run/ramhost" && cp "$T/root/run/ramhost/sticky.list" "$T/new/run/ramhost/"
 	"$RAMHOST" state save --if-changed --root "$T/new" | grep -qx 'ramhost state: nothing changed since generation 1'
