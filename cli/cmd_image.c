@@ -418,6 +418,8 @@ static int cmd_pxe(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a, ALLOW_PXE, usage_pxe);
 
 	if (rc >= 0 || !r) {
+		if (rc < 0)
+			fprintf(stderr, "ramhost image pxe: out of memory\n");
 		free(r);
 		return rc >= 0 ? rc : 1;
 	}

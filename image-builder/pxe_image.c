@@ -24,7 +24,8 @@
 struct pxe_job {
 	const struct profile *p;
 	const struct pxe_image_opts *o;
-	const char *out;
+	const char *out;          /* as given, but without trailing slashes */
+	char outbuf[PATH_MAX];
 	struct pxe_image_result *res;
 	struct rh_err *err;
 	struct netkey key;
@@ -455,7 +456,13 @@ int pxe_image_build(const struct profile *p, const char *out, const struct pxe_i
 	}
 	j->p = p;
 	j->o = o;
-	j->out = out;
+	j->out = j->outbuf;
+	if ((size_t)snprintf(j->outbuf, sizeof(j->outbuf), "%s", out) >= sizeof(j->outbuf)) {
+		rc = rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
+		goto out;
+	}
+	for (i = strlen(j->outbuf); i > 1 && j->outbuf[i - 1] == '/'; i--)
+		j->outbuf[i - 1] = '\0'; /* "DIR/" is DIR: its temporary goes beside it, not into it */
 	j->res = res;
 	j->err = err;
 	for (i = 0; i < sizeof(pxe_steps) / sizeof(pxe_steps[0]) && !rc; i++)
