@@ -408,11 +408,26 @@ static void pxe_json(const char *out, const struct pxe_image_result *r)
 	printf("]}\n");
 }
 
+/* Builds the image directory of a (parsed, profile p loaded) into *r: 0, or 1 with the error printed. */
+static int run_pxe(const struct args *a, const struct profile *p, struct pxe_image_result *r)
+{
+	const struct pxe_image_opts po = {
+		.name = a->name, .server_cert = a->sign_cert, .force = a->force,
+		.efi = { .loader = a->efi, .sign_key = a->sb_key, .sign_cert = a->sb_cert },
+		.bank = { .progress = a->quiet ? NULL : progress },
+	};
+	struct rh_err err = { 0 };
+
+	if (pxe_image_build(p, a->out, &po, r, &err) < 0) {
+		cli_printf(stderr, "ramhost image pxe: %s\n", cli_err_text(&err));
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_pxe(int argc, char **argv)
 {
-	struct pxe_image_opts po = { 0 };
 	struct pxe_image_result *r = calloc(1, sizeof(*r));
-	struct rh_err err = { 0 };
 	struct profile *p = NULL;
 	struct args a;
 	int rc = parse_args(argc, argv, &a, ALLOW_PXE, usage_pxe);
@@ -427,24 +442,14 @@ static int cmd_pxe(int argc, char **argv)
 		free(r);
 		return 1;
 	}
-	po.name = a.name;
-	po.server_cert = a.sign_cert;
-	po.force = a.force;
-	po.efi.loader = a.efi;
-	po.efi.sign_key = a.sb_key;
-	po.efi.sign_cert = a.sb_cert;
-	if (!a.quiet)
-		po.bank.progress = progress;
-	rc = pxe_image_build(p, a.out, &po, r, &err);
+	rc = run_pxe(&a, p, r);
 	free(p);
-	if (rc < 0)
-		cli_printf(stderr, "ramhost image pxe: %s\n", cli_err_text(&err));
-	else if (a.json)
+	if (!rc && a.json)
 		pxe_json(a.out, r);
-	else if (!a.quiet)
+	else if (!rc && !a.quiet)
 		cli_printf(stderr, "ramhost image: image directory written to %s\n", a.out);
 	free(r);
-	return rc < 0 ? 1 : 0;
+	return rc;
 }
 
 static int cmd_check(int argc, char **argv)
