@@ -1,4 +1,4 @@
-/* cmd_image.c: `ramhost image build|iso|disk|check`, the front end of the image builder. Prints; the library
+/* cmd_image.c: `ramhost image build|iso|disk|pxe|check`, the front end of the image builder. Prints; the library
  * below it (profile.c, bank_build.c, iso.c) does not. */
 #include <getopt.h>
 #include <stdarg.h>
@@ -11,6 +11,8 @@
 #include "image-builder/disk.h"
 #include "image-builder/iso.h"
 #include "image-builder/profile.h"
+#include "image-builder/pxe_image.h"
+#include "json.h"
 #include "vib/version.h"
 #include "print.h"
 
@@ -23,6 +25,7 @@ static void usage_main(FILE *f)
 		   "  iso PROFILE -o FILE     write a hybrid ISO that boots on BIOS and UEFI, as a CD and from USB\n"
 		   "  iso --bootbank DIR -o FILE   the same from an existing bootbank\n"
 		   "  disk PROFILE -o FILE    write a GPT disk image (USB stick, VM disk): ESP, two bootbanks, state\n"
+		   "  pxe PROFILE -o DIR      write a network boot image directory for `ramhost pxe serve`\n"
 		   "  check PROFILE           parse the profile and print what it says\n\n"
 		   "Run 'ramhost image COMMAND --help' for a command's options.\n");
 }
@@ -84,6 +87,31 @@ static void usage_disk(FILE *f)
 		   "bytes.\n");
 }
 
+static void usage_pxe(FILE *f)
+{
+	fprintf(f, "Usage: ramhost image pxe PROFILE -o DIR [OPTIONS]\n\n"
+		   "Writes the network boot image directory that `ramhost pxe serve` serves (its config: image NAME DIR):\n"
+		   "DIR/image.conf (name=, build=, server-cert-sha256=), DIR/boot.cfg (the bootbank's, unchanged),\n"
+		   "DIR/a/HEX (the kernel and every module, named by SHA-256) and DIR/ramhost.efi (the UEFI loader).\n"
+		   "The bootbank is built as by `image build`; DIR appears by one rename once complete.\n\n"
+		   "  -o, --output DIR           the image directory; must not exist or be empty\n"
+		   "      --name NAME            image.conf's name= (default: the profile's name)\n"
+		   "      --sign-cert CERT       the certificate (PEM, RSA 2048-4096) of the key `pxe serve` signs each\n"
+		   "                             host's boot.cfg with (its sign-key): embedded into ramhost.efi, which\n"
+		   "                             then refuses a boot.cfg not signed by that key\n"
+		   "      --secure-boot-key KEY  Secure Boot: sign ramhost.efi (after the key is embedded) with KEY (PEM,\n"
+		   "                             no passphrase) ...\n"
+		   "      --secure-boot-cert CERT   ... and its certificate CERT (PEM)\n"
+		   "      --efi FILE             the UEFI loader (default: $RAMHOST_EFI, else ramhost.efi next to ramhost)\n"
+		   "  -f, --force                replace DIR when it is an image directory ramhost wrote (image.conf,\n"
+		   "                             boot.cfg, ramhost.efi, a/ and nothing else); any other is refused\n"
+		   "      --json                 what was written (files, sizes, SHA-256) as JSON on stdout\n"
+		   "  -q, --quiet                no progress lines on stderr\n"
+		   "  -h, --help                 this help\n\n"
+		   "Environment: as `ramhost image build` (SOURCE_DATE_EPOCH, RAMHOST_INIT, RAMHOST_CACHE, TMPDIR), and\n"
+		   "RAMHOST_EFI.\n");
+}
+
 static void usage_check(FILE *f)
 {
 	fprintf(f, "Usage: ramhost image check PROFILE\n\n"
@@ -98,12 +126,14 @@ static void progress(void *ctx, const char *msg)
 
 struct args {
 	const char *out, *bootbank, *profile, *efi, *sign_key, *sign_cert, *size, *answer_file;
-	int force, quiet, single_bank;
+	const char *name, *sb_key, *sb_cert; /* image pxe */
+	int force, quiet, single_bank, json;
 };
 
 /* What a command accepts beyond -o/-f/-q/-h. */
-enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4, ALLOW_ANSWER = 8 };
-enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK, OPT_ANSWER_FILE };
+enum { ALLOW_BOOTBANK = 1, ALLOW_EFI = 2, ALLOW_DISK = 4, ALLOW_ANSWER = 8, ALLOW_PXE = 16 };
+enum { OPT_EFI = 256, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SINGLE_BANK, OPT_ANSWER_FILE, OPT_SB_KEY, OPT_SB_CERT,
+       OPT_NAME, OPT_JSON };
 
 /* "ramhost image CMD: MESSAGE" and the usage on stderr; returns the exit status 2. */
 static int usage_error(const char *cmd, void (*usage)(FILE *), const char *fmt, ...)
@@ -165,6 +195,21 @@ static int take_option(int c, struct args *a, int allow)
 	return -2;
 }
 
+/* The options of `image pxe` (where --sign-cert is the server's certificate, not a Secure Boot one): 0, or -2
+ * when c is not one of them. */
+static int take_pxe_option(int c, struct args *a)
+{
+	switch (c) {
+	case OPT_EFI: a->efi = optarg; return 0;
+	case OPT_SIGN_CERT: a->sign_cert = optarg; return 0;
+	case OPT_SB_KEY: a->sb_key = optarg; return 0;
+	case OPT_SB_CERT: a->sb_cert = optarg; return 0;
+	case OPT_NAME: a->name = optarg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	}
+	return -2;
+}
+
 /* The checks after the options: one PROFILE (or --bootbank), -o, the signing pair. -1 to go on, else 2. */
 static int check_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
 {
@@ -174,15 +219,17 @@ static int check_args(int argc, char **argv, struct args *a, int allow, void (*u
 		return usage_error(argv[0], usage, "unexpected argument '%s'", argv[optind]);
 	if (!a->out)
 		return usage_error(argv[0], usage, "-o is required");
-	if (!a->sign_key != !a->sign_cert)
+	if (!(allow & ALLOW_PXE) && !a->sign_key != !a->sign_cert)
 		return usage_error(argv[0], usage, "--sign-key and --sign-cert go together");
+	if (!a->sb_key != !a->sb_cert)
+		return usage_error(argv[0], usage, "--secure-boot-key and --secure-boot-cert go together");
 	if (!a->profile == !a->bootbank)
 		return usage_error(argv[0], usage, "give %s",
 				   (allow & ALLOW_BOOTBANK) ? "a PROFILE or --bootbank DIR (not both)" : "a PROFILE");
 	return -1;
 }
 
-/* Parses the options shared by build and iso. Returns -1 to go on, else the exit status (help/usage). */
+/* Parses the options shared by build, iso, disk and pxe. Returns -1 to go on, else the exit status (help/usage). */
 static int parse_args(int argc, char **argv, struct args *a, int allow, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
@@ -193,6 +240,9 @@ static int parse_args(int argc, char **argv, struct args *a, int allow, void (*u
 		{ "sign-cert", required_argument, NULL, OPT_SIGN_CERT },
 		{ "single-bank", no_argument, NULL, OPT_SINGLE_BANK },
 		{ "answer-file", required_argument, NULL, OPT_ANSWER_FILE },
+		{ "secure-boot-key", required_argument, NULL, OPT_SB_KEY },
+		{ "secure-boot-cert", required_argument, NULL, OPT_SB_CERT },
+		{ "name", required_argument, NULL, OPT_NAME },  { "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
@@ -205,7 +255,9 @@ static int parse_args(int argc, char **argv, struct args *a, int allow, void (*u
 			usage(stdout);
 			return 0;
 		}
-		rc = take_option(c, a, allow);
+		rc = (allow & ALLOW_PXE) ? take_pxe_option(c, a) : -2;
+		if (rc == -2)
+			rc = take_option(c, a, allow);
 		if (rc == -1)
 			return usage_error(argv[0], usage, "unknown option '%s'", argv[optind - 1]);
 		if (rc < 0)
@@ -318,6 +370,88 @@ static int cmd_disk(int argc, char **argv)
 	return 0;
 }
 
+static void pxe_file_json(const struct pxe_image_file *f, int first)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_to_hex(f->sha256, hex);
+	printf("%s\n  {\"path\": ", first ? "" : ",");
+	json_string(stdout, f->path);
+	if (f->name[0]) {
+		printf(", \"name\": ");
+		json_string(stdout, f->name);
+		printf(", \"kind\": \"%s\"", f->kernel ? "kernel" : "module");
+	}
+	printf(", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)f->size, hex);
+}
+
+static void pxe_json(const char *out, const struct pxe_image_result *r)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	unsigned i;
+
+	printf("{\"dir\": ");
+	json_string(stdout, out);
+	printf(", \"name\": ");
+	json_string(stdout, r->name);
+	printf(", \"build\": ");
+	json_string(stdout, r->build);
+	if (r->has_key) {
+		sha256_to_hex(r->cert_sha256, hex);
+		printf(", \"server_cert_sha256\": \"%s\", \"server_key_bits\": %u", hex, (unsigned)r->key_bits);
+	} else {
+		printf(", \"server_cert_sha256\": null, \"server_key_bits\": 0");
+	}
+	printf(", \"secure_boot\": %s,\n \"files\": [", r->secure_boot ? "true" : "false");
+	for (i = 0; i < r->nfiles; i++)
+		pxe_file_json(&r->files[i], i == 0);
+	printf("]}\n");
+}
+
+/* Builds the image directory of a (parsed, profile p loaded) into *r: 0, or 1 with the error printed. */
+static int run_pxe(const struct args *a, const struct profile *p, struct pxe_image_result *r)
+{
+	const struct pxe_image_opts po = {
+		.name = a->name, .server_cert = a->sign_cert, .force = a->force,
+		.efi = { .loader = a->efi, .sign_key = a->sb_key, .sign_cert = a->sb_cert },
+		.bank = { .progress = a->quiet ? NULL : progress },
+	};
+	struct rh_err err = { 0 };
+
+	if (pxe_image_build(p, a->out, &po, r, &err) < 0) {
+		cli_printf(stderr, "ramhost image pxe: %s\n", cli_err_text(&err));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_pxe(int argc, char **argv)
+{
+	struct pxe_image_result *r = calloc(1, sizeof(*r));
+	struct profile *p = NULL;
+	struct args a;
+	int rc = parse_args(argc, argv, &a, ALLOW_PXE, usage_pxe);
+
+	if (rc >= 0 || !r) {
+		if (rc < 0)
+			fprintf(stderr, "ramhost image pxe: out of memory\n");
+		free(r);
+		return rc >= 0 ? rc : 1;
+	}
+	if (load(a.profile, &p)) {
+		free(r);
+		return 1;
+	}
+	rc = run_pxe(&a, p, r);
+	free(p);
+	if (!rc && a.json)
+		pxe_json(a.out, r);
+	else if (!rc && !a.quiet)
+		cli_printf(stderr, "ramhost image: image directory written to %s\n", a.out);
+	free(r);
+	return rc;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct profile *p = NULL;
@@ -377,6 +511,8 @@ int cmd_image(int argc, char **argv)
 		return cmd_iso(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "disk"))
 		return cmd_disk(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pxe"))
+		return cmd_pxe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "ramhost image: unknown command '%s'\n", argv[1]);

@@ -811,7 +811,7 @@ int bank_build_write(const struct profile *p, const char *dir, const struct bank
 
 /* Puts the finished tmp directory at out: rename into a missing or empty out, or swap with an old bootbank
  * (RENAME_EXCHANGE) and remove the old one afterwards, so out is never missing or half-written. */
-static int install_dir(const char *tmp, const char *out, int replace, struct rh_err *err)
+int bank_build_install_dir(const char *tmp, const char *out, int replace, struct rh_err *err)
 {
 	if (!replace) {
 		if (rename(tmp, out) < 0)
@@ -863,7 +863,7 @@ static int check_out_dir(const char *out, int force, int *replace, struct rh_err
 }
 
 /* out's directory into parent (cap PATH_MAX), and its last component into *ret_name. */
-static void split_out(const char *out, char *parent, const char **ret_name)
+void bank_build_split_out(const char *out, char *parent, const char **ret_name)
 {
 	const char *slash = strrchr(out, '/');
 
@@ -888,7 +888,7 @@ int bank_build(const struct profile *p, const char *out, int force, const struct
 		rc = check_out_dir(out, force, &replace, err);
 	if (rc)
 		return rc;
-	split_out(out, parent, &base);
+	bank_build_split_out(out, parent, &base);
 	if ((size_t)snprintf(name, sizeof(name), "%s.tmp", base) >= sizeof(name))
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", out);
 	rc = fs_work_dir(parent, name, tmp, sizeof(tmp), err); /* the sibling out.tmp.XXXXXX */
@@ -897,7 +897,7 @@ int bank_build(const struct profile *p, const char *out, int force, const struct
 	chmod(tmp, 0755);
 	rc = bank_build_write(p, tmp, o, NULL, err);
 	if (!rc)
-		rc = install_dir(tmp, out, replace, err);
+		rc = bank_build_install_dir(tmp, out, replace, err);
 	if (rc) {
 		fs_rm_rf(tmp, NULL);
 		return rc;

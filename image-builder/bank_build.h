@@ -30,4 +30,12 @@ int bank_build_write(const struct profile *p, const char *dir, const struct bank
 int bank_build(const struct profile *p, const char *out, int force, const struct bank_build_opts *o,
 	       struct rh_err *err);
 
+/* Puts the finished directory tmp (a sibling of out) at out: renamed into a missing or empty out, or, when
+ * replace, swapped with the old out (RENAME_EXCHANGE) which is then removed, so out is never missing or half
+ * written. Also `image pxe`'s commit. */
+int bank_build_install_dir(const char *tmp, const char *out, int replace, struct rh_err *err);
+
+/* out's directory into parent (PATH_MAX bytes) and its last component into *ret_name (a pointer into out). */
+void bank_build_split_out(const char *out, char *parent, const char **ret_name);
+
 #endif
