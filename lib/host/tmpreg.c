@@ -1,13 +1,15 @@
 /* tmpreg.c: the registry of temporaries (see tmpreg.h).
  *
  * Everything the signal handler touches is a fixed table written in an order that makes a half-written slot
- * invisible (the path first, then `used`), and every call it makes is a plain system call. */
+ * invisible (the path first, then `used`), and every call it makes is a plain system call. Threads (the PXE
+ * server's HTTP threads and its loop) register and forget under one mutex; the signal handler takes no lock. */
 #include "tmpreg.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,7 +96,9 @@ static int free_slot(void)
 	return -1;
 }
 
-int tmpreg_add(const char *path, struct rh_err *err)
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int add_locked(const char *path, struct rh_err *err)
 {
 	char abs[PATH_MAX];
 	struct stat st;
@@ -124,38 +128,54 @@ int tmpreg_add(const char *path, struct rh_err *err)
 	return 0;
 }
 
+int tmpreg_add(const char *path, struct rh_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&reg_lock);
+	rc = add_locked(path, err);
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
 void tmpreg_forget(const char *path)
 {
 	char abs[PATH_MAX];
 
 	if (make_abs(path, abs) < 0)
 		return;
+	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
 		if (entries[i].used && !strcmp(entries[i].path, abs))
 			entries[i].used = 0;
+	pthread_mutex_unlock(&reg_lock);
 }
 
 int tmpreg_has(const char *path)
 {
 	char abs[PATH_MAX];
+	int found = 0;
 
 	if (make_abs(path, abs) < 0)
 		return 0;
-	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
-		if (entries[i].used && !strcmp(entries[i].path, abs))
-			return 1;
-	return 0;
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < TMPREG_MAX_PATHS && !found; i++)
+		found = entries[i].used && !strcmp(entries[i].path, abs);
+	pthread_mutex_unlock(&reg_lock);
+	return found;
 }
 
 /* A group leader is kept as -pid: on a signal its whole process group is stopped. */
 static void child_record(pid_t v)
 {
+	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < TMPREG_MAX_CHILDREN; i++)
 		if (!children[i]) {
 			children[i] = v;
-			return;
+			break;
 		}
 	/* full: /proc/self/task/PID/children still finds it on a signal */
+	pthread_mutex_unlock(&reg_lock);
 }
 
 void tmpreg_child_add(pid_t pid)
@@ -170,9 +190,11 @@ void tmpreg_group_add(pid_t pid)
 
 void tmpreg_child_forget(pid_t pid)
 {
+	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < TMPREG_MAX_CHILDREN; i++)
 		if (children[i] == pid || children[i] == -pid)
 			children[i] = 0;
+	pthread_mutex_unlock(&reg_lock);
 }
 
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
