@@ -127,14 +127,15 @@ static int line_safe(const char *s)
 static int host_kernelopt(const struct pxe_gen *g, const struct bootcfg *img, char *out, size_t cap,
 			  struct rh_err *err)
 {
-	char base[128], token[PXE_TOKEN_LEN + 1];
+	char base[128], token[PXE_TOKEN_LEN + 1], own[BOOTCFG_MAX_TEXT];
 	struct text t = { out, 0, cap, 0 };
 	int rc;
 
 	if (!line_safe(img->kernelopt))
 		return rh_errf(err, -EINVAL, "image %s: boot.cfg kernelopt has a control character or '$'",
 			       g->c->image_name);
-	put(&t, "%s", img->kernelopt);
+	pxe_copy(own, sizeof(own), img->kernelopt);   /* out may be img->kernelopt itself */
+	put(&t, "%s", own);
 	if (g->c->kernelopt[0])
 		put(&t, "%s%s", t.len ? " " : "", g->c->kernelopt);
 	if (g->c->hostname[0])
