@@ -140,7 +140,9 @@ int pxe_gen_state_module(const struct pxe_gen *g, struct bootcfg *cfg, struct rh
 	base[0] = '\0';
 	if (g->cfg->set.artifact_url[0])
 		pxe_base_url(g->srv, g->cfg, base, sizeof(base));
-	snprintf(m->name, sizeof(m->name), "%shost/%s/state/%llu.cpio", base, g->mac_hyp, (unsigned long long)gen);
+	if ((size_t)snprintf(m->name, sizeof(m->name), "%shost/%s/state/%llu.cpio", base, g->mac_hyp,
+			     (unsigned long long)gen) >= sizeof(m->name))
+		return rh_errf(err, -ENAMETOOLONG, "host %s: state module name too long", g->mac_hyp);
 	cfg->nmodules++;
 	return 0;
 }
