@@ -386,21 +386,22 @@ static int run_status(int argc, char **argv)
 
 int cmd_pxe(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} subs[] = { { "serve", run_serve }, { "match", run_match }, { "status", run_status } };
+	const char *sub = argc >= 2 ? argv[1] : "";
+	size_t i;
+
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(sub, subs[i].name))
+			return subs[i].run(argc - 1, argv + 1);
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "serve"))
-		return run_serve(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "match"))
-		return run_match(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "status"))
-		return run_status(argc - 1, argv + 1);
-	cli_printf(stderr, "ramhost pxe: unknown subcommand '%s'\n", argv[1]);
+	if (sub[0])
+		cli_printf(stderr, "ramhost pxe: unknown subcommand '%s'\n", sub);
 	usage(stderr);
 	return 2;
 }

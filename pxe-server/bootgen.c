@@ -93,7 +93,7 @@ int pxe_gen_static_script(const struct pxe_server *srv, const struct pxe_config 
 		"&asset=${asset:uristring}&manufacturer=${manufacturer:uristring}&product=${product:uristring}"
 		"&arch=${buildarch}&platform=${platform} || goto failed\n"
 		"exit\n:failed\necho ramhost: cannot fetch this host's boot script from %s\n"
-		"prompt --timeout 60000 ramhost: press a key to give up || sleep 60\nexit 1\n", base, base);
+		"prompt --timeout 60000 ramhost: press a key to give up ||\nexit 1\n", base, base);
 	return text_done(&t, ret_buf, ret_len, err, "boot.ipxe");
 }
 
@@ -109,7 +109,7 @@ int pxe_gen_nomatch_script(const struct pxe_facts *f, const struct pxe_choice *c
 	/* the facts came from the network: the uuid is 8-4-4-4-12 hex or "" (pxe_query_merge checks it) */
 	put(&t, "#!ipxe\necho ramhost: no rule matches this host (MAC %s; uuid %s)\n"
 		"echo ramhost: add a rule for it to the server's configuration (ramhost pxe match tries one)\n"
-		"prompt --timeout 60000 ramhost: press a key to stop here || sleep 60\nexit 1\n",
+		"prompt --timeout 60000 ramhost: press a key to stop here ||\nexit 1\n",
 	    mac, f->uuid[0] ? f->uuid : "unknown");
 	return text_done(&t, ret_buf, ret_len, err, "no-rule script");
 }
@@ -213,7 +213,7 @@ int pxe_gen_script(const struct pxe_gen *g, char **ret_buf, size_t *ret_len, str
 	put(&t, "initrd %shost/%s/bootcfg.cpio%s || goto failed\nboot || goto failed\n", base, g->mac_hyp,
 	    g->query ? g->query : "");
 	put(&t, ":failed\necho ramhost: boot of image %s failed\n"
-		"prompt --timeout 60000 ramhost: press a key to stop here || sleep 60\nexit 1\n", g->c->image_name);
+		"prompt --timeout 60000 ramhost: press a key to stop here ||\nexit 1\n", g->c->image_name);
 	rc = text_done(&t, ret_buf, ret_len, err, "boot script");
 out:
 	free(cfg);

@@ -40,6 +40,14 @@ static int fd_bytes(int fd, uint8_t **ret_buf, size_t *ret_len, struct rh_err *e
 	return 0;
 }
 
+/* An anonymous file in memory for a module being made: the cpio writers write to a descriptor. */
+static int mem_file(const char *name, struct rh_err *err)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	return fd < 0 ? rh_errf(err, -errno, "memfd_create: %s", strerror(errno)) : fd;
+}
+
 int pxe_gen_bootcfg_cpio(const struct pxe_gen *g, uint8_t **ret_buf, size_t *ret_len, struct rh_err *err)
 {
 	struct cpio_writer w;
@@ -50,10 +58,10 @@ int pxe_gen_bootcfg_cpio(const struct pxe_gen *g, uint8_t **ret_buf, size_t *ret
 	rc = pxe_gen_bootcfg(g, &text, &len, err);
 	if (rc < 0)
 		return rc;
-	fd = memfd_create("bootcfg.cpio", MFD_CLOEXEC);
+	fd = mem_file("bootcfg.cpio", err);
 	if (fd < 0) {
 		free(text);
-		return rh_errf(err, -errno, "memfd_create: %s", strerror(errno));
+		return fd;
 	}
 	cpio_writer_init(&w, fd, "bootcfg.cpio");
 	rc = cpio_add_buf(&w, "boot.cfg", 0444, text, len, err);
@@ -101,10 +109,10 @@ int pxe_gen_state_cpio(const struct pxe_gen *g, uint64_t gen, uint8_t **ret_buf,
 	rc = open_gen(g, gen, name, &in, &size, err);
 	if (rc < 0)
 		return rc;
-	out = memfd_create("state.cpio", MFD_CLOEXEC);
+	out = mem_file("state.cpio", err);
 	if (out < 0) {
 		close(in);
-		return rh_errf(err, -errno, "memfd_create: %s", strerror(errno));
+		return out;
 	}
 	rc = cpio_wrap_file(out, "state", name, in, size, err);
 	if (!rc)

@@ -150,6 +150,20 @@ static int do_reserve(struct pxe_parser *p, char **w, size_t nw)
 	return 0;
 }
 
+/* An `image NAME DIR` or `rule NAME` line: want words, the second a name. */
+static int section_line(struct pxe_parser *p, char **w, size_t nw, size_t want, const char *form)
+{
+	if (nw != want) {
+		pxe_parse_err(p, "want: %s", form);
+		return -EINVAL;
+	}
+	if (!pxe_name_ok(w[1])) {
+		pxe_parse_err(p, "%s name '%s': want 1-63 letters, digits, '.', '_', '-'", w[0], w[1]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int do_image(struct pxe_parser *p, char **w, size_t nw)
 {
 	struct pxe_config *cfg = p->cfg;
@@ -158,14 +172,8 @@ static int do_image(struct pxe_parser *p, char **w, size_t nw)
 	size_t i;
 	int rc;
 
-	if (nw != 3) {
-		pxe_parse_err(p, "want: image NAME DIR");
+	if (section_line(p, w, nw, 3, "image NAME DIR") < 0)
 		return -EINVAL;
-	}
-	if (!pxe_name_ok(w[1])) {
-		pxe_parse_err(p, "image name '%s': want 1-63 letters, digits, '.', '_', '-'", w[1]);
-		return -EINVAL;
-	}
 	for (i = 0; i < cfg->nimages; i++)
 		if (!strcmp(cfg->images[i].name, w[1])) {
 			pxe_parse_err(p, "image %s is defined twice", w[1]);
@@ -193,14 +201,8 @@ static int do_rule(struct pxe_parser *p, char **w, size_t nw)
 	struct pxe_config *cfg = p->cfg;
 	struct pxe_rule *r;
 
-	if (nw != 2) {
-		pxe_parse_err(p, "want: rule NAME");
+	if (section_line(p, w, nw, 2, "rule NAME") < 0)
 		return -EINVAL;
-	}
-	if (!pxe_name_ok(w[1])) {
-		pxe_parse_err(p, "rule name '%s': want 1-63 letters, digits, '.', '_', '-'", w[1]);
-		return -EINVAL;
-	}
 	if (grow((void **)&cfg->rules, &p->rulecap, cfg->nrules, sizeof(*r)) < 0 ||
 	    grow((void **)&p->rule_img, &p->rimgcap, cfg->nrules, sizeof(*p->rule_img)) < 0)
 		return -ENOMEM;

@@ -29,15 +29,9 @@ static char khex[SHA256_HEX_LEN + 1], mhex[SHA256_HEX_LEN + 1];
 static void write_file(const char *name, const char *text)
 {
 	char path[PATH_MAX + 64];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	CHECK(fs_write_file(path, text, strlen(text), 0644, NULL) == 0);
 }
 
 /* dir/img: image.conf, boot.cfg (kernel vmlinuz, module init.cpio), a/HEX of both, ramhost.efi. */
