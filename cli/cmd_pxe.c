@@ -328,6 +328,21 @@ static int run_match(int argc, char **argv)
 
 /* ---- status ---- */
 
+/* "42s", "5m", "3h", "2d": how long ago a host's last step was. */
+static void age_text(int64_t secs, char *out, size_t cap)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(out, cap, "%llds", (long long)secs);
+	else if (secs < 7200)
+		snprintf(out, cap, "%lldm", (long long)(secs / 60));
+	else if (secs < 172800)
+		snprintf(out, cap, "%lldh", (long long)(secs / 3600));
+	else
+		snprintf(out, cap, "%lldd", (long long)(secs / 86400));
+}
+
 static int run_status(int argc, char **argv)
 {
 	const char *dir = "/var/lib/ramhost-pxe";
@@ -374,8 +389,11 @@ static int run_status(int argc, char **argv)
 			json_string(stdout, h[i].detail);
 			printf("}");
 		} else {
-			cli_printf(stdout, "%-17s %-15s %-11s %7llds  %s\n", h[i].mac, h[i].ip[0] ? h[i].ip : "-",
-				   h[i].step, (long long)(now - h[i].when), h[i].detail);
+			char age[32];
+
+			age_text(now - h[i].when, age, sizeof(age));
+			cli_printf(stdout, "%-17s %-15s %-11s %8s  %s\n", h[i].mac, h[i].ip[0] ? h[i].ip : "-",
+				   h[i].step, age, h[i].detail);
 		}
 	}
 	if (json)

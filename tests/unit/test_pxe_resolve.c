@@ -361,6 +361,34 @@ static void test_image_checks(void)
 	make_image("none");
 }
 
+static void test_quick(void)
+{
+	char img[256];
+	struct pxe_quick q = { "br0", img, 0x0a000064, 0x0a0000c7, 0, 8081, "/tmp/st" };
+	struct rh_err err = { 0, "" };
+	struct pxe_config *cfg = NULL;
+	struct pxe_choice c;
+	struct pxe_facts f;
+
+	snprintf(img, sizeof(img), "%s/img", dir);
+	CHECK(pxe_config_quick(&q, &cfg, &err) == 0);
+	if (!cfg)
+		return;
+	CHECK(cfg->set.mode == PXE_DHCP_FULL && cfg->set.http_port == 8081 && cfg->nimages == 1 && cfg->nrules == 1);
+	CHECK_STR(cfg->set.lease_file, "/tmp/st/leases");
+	CHECK_STR(cfg->images[0].name, "demo");
+	memset(&f, 0, sizeof(f));
+	f.arch = -1;
+	pxe_choose(cfg, &f, &c);       /* every host, even one without a known MAC */
+	CHECK(c.rule && !strcmp(c.rule_name, "default") && c.image == &cfg->images[0]);
+	pxe_config_free(cfg);
+	q.range_first = 0;
+	CHECK(pxe_config_quick(&q, &cfg, &err) == -EINVAL && strstr(err.msg, "--range FIRST-LAST"));
+	q.proxy = 1;
+	CHECK(pxe_config_quick(&q, &cfg, &err) == 0 && cfg->set.mode == PXE_DHCP_PROXY);
+	pxe_config_free(cfg);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/ramhost-pxe-resolve.XXXXXX");
@@ -373,6 +401,7 @@ int main(void)
 	RUN(test_bootcfg_signed);
 	RUN(test_state_and_artifact_url);
 	RUN(test_image_checks);
+	RUN(test_quick);
 	fs_rm_rf(dir, NULL);
 	UNIT_EXIT();
 }
