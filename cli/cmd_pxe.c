@@ -113,6 +113,7 @@ static int serve_opt(int argc, char **argv, int *i, struct pxe_serve_opts *o)
 			goto bad;
 		o->quick.http_port = (unsigned)port;
 	} else {
+		cli_printf(stderr, "ramhost pxe serve: unknown option '%s'\n", a);
 		return -EINVAL;
 	}
 	return 0;
@@ -138,8 +139,12 @@ static int run_serve(int argc, char **argv)
 			o.config_path = argv[i];
 			continue;
 		}
-		if (argv[i][0] != '-' || serve_opt(argc, argv, &i, &o) < 0) {
+		if (argv[i][0] != '-') {
 			cli_printf(stderr, "ramhost pxe serve: unexpected '%s'\n", argv[i]);
+			fputs(usage_serve, stderr);
+			return 2;
+		}
+		if (serve_opt(argc, argv, &i, &o) < 0) {
 			fputs(usage_serve, stderr);
 			return 2;
 		}

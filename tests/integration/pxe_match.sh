@@ -115,12 +115,39 @@ case_usage() {
 	"$RAMHOST" pxe match "$T/pxe.conf" --mac nonsense 2>/dev/null; [ $? -eq 2 ] || exit 1
 	"$RAMHOST" pxe match "$T/pxe.conf" --mac 52:54:00:12:34:56 --arch pdp11 2>/dev/null; [ $? -eq 2 ] || exit 1
 	"$RAMHOST" pxe bogus 2>/dev/null; [ $? -eq 2 ] || exit 1
+	"$RAMHOST" pxe serve 2>/dev/null; [ $? -eq 2 ] || exit 1
+	"$RAMHOST" pxe serve --image "$T/img-web" 2>/dev/null; [ $? -eq 2 ] || exit 1          # no --interface
+	"$RAMHOST" pxe serve --interface lo --image "$T/img-web" --range 10.0.0.9-10.0.0.1 2>/dev/null
+	[ $? -eq 2 ] || exit 1
+	"$RAMHOST" pxe status --bogus 2>/dev/null; [ $? -eq 2 ] || exit 1
 	set -e
+	"$RAMHOST" pxe serve --help | grep -q 'quick start'
 	"$RAMHOST" pxe match --help | grep -q 'Usage: ramhost pxe match'
 	"$RAMHOST" pxe --help | grep -q 'ramhost pxe status'
 }
 
+# facts only the iPXE request knows (serial) and the address: globs and subnets in the dry run
+case_facts() {
+	write_config
+	cat >>"$T/pxe.conf" <<CONF
+rule lab
+    match serial sn-*
+    match subnet 10.9.0.0/16
+    image db
+    hostname lab-{serial}
+CONF
+	"$RAMHOST" pxe match "$T/pxe.conf" --mac 02:00:00:00:00:09 --serial SN-77 --ip 10.9.3.4 >out
+	grep -q '^rule: *lab$' out
+	grep -q '^hostname: *lab-sn-77$' out
+	set +e
+	"$RAMHOST" pxe match "$T/pxe.conf" --mac 02:00:00:00:00:09 --serial SN-77 --ip 10.8.3.4 >out
+	rc=$?
+	set -e
+	[ "$rc" -eq 1 ]
+}
+
 t_case pxe_match_two_rules case_two_rules
+t_case pxe_match_facts case_facts
 t_case pxe_match_no_match case_no_match
 t_case pxe_match_json case_json
 t_case pxe_match_bad_config case_bad_config
