@@ -133,8 +133,10 @@ static int do_reserve(struct pxe_parser *p, char **w, size_t nw)
 		pxe_parse_err(p, "more than %d reservations", PXE_MAX_RESERVATIONS);
 		return -EINVAL;
 	}
-	if (grow((void **)&s->reservations, &p->rescap, s->nreservations, sizeof(*r)) < 0)
+	if (grow((void **)&s->reservations, &p->rescap, s->nreservations, sizeof(*r)) < 0 ||
+	    grow((void **)&p->res_line, &p->rlinecap, s->nreservations, sizeof(*p->res_line)) < 0)
 		return -ENOMEM;
+	p->res_line[s->nreservations] = p->line;
 	r = &s->reservations[s->nreservations];
 	memset(r, 0, sizeof(*r));
 	if (mac_parse(w[1], r->mac) < 0) {
@@ -472,6 +474,8 @@ static int finish(struct pxe_parser *p)
 		cfg->rules[i].image = &cfg->images[p->rule_img[i] - 1];
 	rc = pxe_settings_finish(p);
 	if (!rc)
+		rc = pxe_reservations_check(p);
+	if (!rc)
 		rc = pxe_index_build(cfg);
 	if (!rc && !(p->flags & PXE_PARSE_NO_IO))
 		rc = pxe_config_load_keys(cfg, p->err);
@@ -509,6 +513,7 @@ int pxe_config_parse_flags(const char *path, const char *buf, size_t len, unsign
 	if (rc == -ENOMEM)
 		rh_errf(err, rc, "%s: out of memory", path);
 	free(p.rule_img);
+	free(p.res_line);
 	free(p.set);
 	if (rc) {
 		pxe_config_free(p.cfg);

@@ -255,3 +255,60 @@ int pxe_settings_finish(struct pxe_parser *p)
 	}
 	return 0;
 }
+
+/* ---- reservations ---- */
+
+struct res_key {
+	uint64_t key;
+	unsigned line;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct res_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Sorts the reservations by MAC (by_ip 0) or by address and reports the first pair that shares one. */
+static int check_unique(struct pxe_parser *p, struct res_key *k, int by_ip)
+{
+	const struct pxe_settings *s = &p->cfg->set;
+	size_t i;
+
+	for (i = 0; i < s->nreservations; i++) {
+		const uint8_t *m = s->reservations[i].mac;
+
+		k[i].key = by_ip ? s->reservations[i].ip : (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 |
+			   (uint64_t)m[2] << 24 | (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
+		k[i].line = p->res_line[i];
+	}
+	qsort(k, s->nreservations, sizeof(*k), key_cmp);
+	for (i = 1; i < s->nreservations; i++)
+		if (k[i].key == k[i - 1].key) {
+			rh_errf(p->err, -EINVAL, "%s:%u: reserve: this %s is reserved already on line %u", p->path,
+				k[i].line, by_ip ? "address" : "MAC", k[i - 1].line);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int pxe_reservations_check(struct pxe_parser *p)
+{
+	size_t n = p->cfg->set.nreservations;
+	struct res_key *k;
+	int rc;
+
+	if (n < 2)
+		return 0;
+	k = malloc(n * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	rc = check_unique(p, k, 0);
+	if (!rc)
+		rc = check_unique(p, k, 1);
+	free(k);
+	return rc;
+}

@@ -17,7 +17,8 @@ struct pxe_parser {
 	unsigned flags;             /* PXE_PARSE_NO_IO */
 	struct pxe_config *cfg;
 	struct rh_err *err;
-	size_t rescap, imgcap, rulecap, rimgcap;
+	size_t rescap, imgcap, rulecap, rimgcap, rlinecap;
+	unsigned *res_line;         /* the line of each reservation (for the duplicate check) */
 	size_t *rule_img;           /* image index + 1 of each rule, made pointers at the end */
 	uint32_t *set;              /* rule names (config.c) */
 	size_t nset;
@@ -35,6 +36,8 @@ int pxe_setting(struct pxe_parser *p, char *s, char *eq);
 /* Defaults before the first line; what follows from the settings after the last (lease file, checks). */
 void pxe_settings_default(struct pxe_settings *s);
 int pxe_settings_finish(struct pxe_parser *p);
+/* Two reservations of one MAC or one address: an error naming both lines. */
+int pxe_reservations_check(struct pxe_parser *p);
 size_t pxe_split(char *s, char **w, size_t cap);
 int pxe_name_ok(const char *s);
 
