@@ -17,5 +17,6 @@ int cmd_state(int argc, char **argv);     /* cli/cmd_state.c */
 int cmd_vib(int argc, char **argv);       /* cli/cmd_vib.c: create, info, verify, extract */
 int cmd_vib_live(int argc, char **argv);  /* cli/cmd_vib_live.c: install, remove, update, list (cmd_vib hands them on) */
 int cmd_depot(int argc, char **argv);     /* cli/cmd_depot.c */
+int cmd_pxe(int argc, char **argv);       /* cli/cmd_pxe.c: serve, match, status */
 
 #endif

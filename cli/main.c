@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "state", cmd_state, "save, list, diff and restore the sticky files kept across reboots" },
 	{ "vib", cmd_vib, "create, verify, install and remove signed VIB bundles" },
 	{ "depot", cmd_depot, "create and list depots of VIBs and image profiles" },
+	{ "pxe", cmd_pxe, "network boot: serve DHCP, TFTP and HTTP to diskless hosts; match rules; status" },
 };
 
 static void usage(FILE *f)
