@@ -425,7 +425,7 @@ static int run_pxe(const struct args *a, const struct profile *p, struct pxe_ima
 	return 0;
 }
 
-static int cmd_pxe(int argc, char **argv)
+static int cmd_image_pxe(int argc, char **argv)
 {
 	struct pxe_image_result *r = calloc(1, sizeof(*r));
 	struct profile *p = NULL;
@@ -512,7 +512,7 @@ int cmd_image(int argc, char **argv)
 	if (!strcmp(argv[1], "disk"))
 		return cmd_disk(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "pxe"))
-		return cmd_pxe(argc - 1, argv + 1);
+		return cmd_image_pxe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "ramhost image: unknown command '%s'\n", argv[1]);

@@ -5,24 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host_state.h"
 #include "serve.h"
 #include "server.h"
-
-int pxe_host_state_newest(const char *state_dir, const uint8_t mac[6], uint64_t *gen, char path[PATH_MAX],
-			  struct rh_err *err)
-{
-	(void)state_dir, (void)mac, (void)gen, (void)path, (void)err;
-	return -ENOENT;
-}
-
-int pxe_token_make(const struct pxe_server *srv, const uint8_t mac[6], char out[PXE_TOKEN_LEN + 1])
-{
-	(void)srv, (void)mac;
-	memset(out, 'a', PXE_TOKEN_LEN);
-	out[PXE_TOKEN_LEN] = '\0';
-	return 0;
-}
 
 int pxe_serve(const struct pxe_serve_opts *o, struct rh_err *err)
 {
