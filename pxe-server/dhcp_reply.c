@@ -110,7 +110,8 @@ static int want(const struct dhcp_msg *m, int level, uint8_t code)
 	if (level == 0)
 		return 1;
 	if (level >= 2 && (code == DHCP_OPT_TFTP_SERVER || code == DHCP_OPT_BOOTFILE || code == DHCP_OPT_HOSTNAME ||
-			   code == DHCP_OPT_DOMAIN || code == DHCP_OPT_DNS || code == DHCP_OPT_CLIENT_UUID))
+			   code == DHCP_OPT_DOMAIN || code == DHCP_OPT_DNS || code == DHCP_OPT_CLIENT_UUID ||
+			   code == 58 || code == 59 || code == DHCP_OPT_BROADCAST))
 		return 0;
 	return asked(m, code);
 }

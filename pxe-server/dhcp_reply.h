@@ -37,9 +37,9 @@ struct pxe_reply {
 };
 
 /* The reply to req, at most the client's maximum (option 57, or 576, less 28 bytes of IP and UDP headers;
- * never more than cap). Options the client did not ask for in 55 are dropped first, then the redundant ones (66,
- * 67 beside siaddr and file, 12, 15, 6, 97), until it fits. Returns the length, or -EMSGSIZE when even the
- * smallest form is too large. */
+ * never more than cap). Options the client did not ask for in 55 are dropped first, then the redundant ones
+ * (66, 67 beside siaddr and file, 12, 15, 6, 97, 58, 59, 28), until it fits. Returns the length, or -EMSGSIZE
+ * when even the smallest form is too large. */
 int pxe_dhcp_build(const struct pxe_settings *set, uint32_t server_ip, uint32_t netmask, const struct dhcp_msg *req,
 		   const struct pxe_reply *r, uint8_t *buf, size_t cap);
 /* The client's maximum reply size as above. */
