@@ -286,8 +286,8 @@ void pxe_leases_offer(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, i
 {
 	uint32_t idx;
 
-	if (!in_pool(l, ip))
-		return;
+	if (!in_pool(l, ip) || l->e[ip - l->first].excluded)
+		return; /* a reservation (excluded from the pool) lives in the configuration, not in the table */
 	idx = ip - l->first;
 	if (!l->e[idx].used || memcmp(l->e[idx].mac, mac, 6))
 		set_mac(l, idx, mac);
@@ -309,8 +309,8 @@ void pxe_leases_bind(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, in
 {
 	uint32_t idx;
 
-	if (!in_pool(l, ip))
-		return;
+	if (!in_pool(l, ip) || l->e[ip - l->first].excluded)
+		return; /* a reservation (excluded from the pool) lives in the configuration, not in the table */
 	idx = ip - l->first;
 	if (!l->e[idx].used || memcmp(l->e[idx].mac, mac, 6))
 		set_mac(l, idx, mac);
