@@ -282,16 +282,26 @@ int pxe_leases_check(const struct pxe_leases *l, const uint8_t mac[6], uint32_t 
 	return 0;
 }
 
-void pxe_leases_offer(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, int64_t now)
+/* The pool entry of ip given to mac, NULL for an address outside the pool or excluded from it (a reservation
+ * lives in the configuration, not in the table). */
+static struct pxe_lease *claim(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip)
 {
 	uint32_t idx;
 
 	if (!in_pool(l, ip) || l->e[ip - l->first].excluded)
-		return; /* a reservation (excluded from the pool) lives in the configuration, not in the table */
+		return NULL;
 	idx = ip - l->first;
 	if (!l->e[idx].used || memcmp(l->e[idx].mac, mac, 6))
 		set_mac(l, idx, mac);
-	l->e[idx].offer_until = now + PXE_LEASE_OFFER_HOLD;
+	return &l->e[idx];
+}
+
+void pxe_leases_offer(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, int64_t now)
+{
+	struct pxe_lease *e = claim(l, mac, ip);
+
+	if (e)
+		e->offer_until = now + PXE_LEASE_OFFER_HOLD;
 }
 
 void pxe_leases_unoffer(struct pxe_leases *l, const uint8_t mac[6], int64_t now)
@@ -307,15 +317,12 @@ void pxe_leases_unoffer(struct pxe_leases *l, const uint8_t mac[6], int64_t now)
 
 void pxe_leases_bind(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, int64_t now, unsigned seconds)
 {
-	uint32_t idx;
+	struct pxe_lease *e = claim(l, mac, ip);
 
-	if (!in_pool(l, ip) || l->e[ip - l->first].excluded)
-		return; /* a reservation (excluded from the pool) lives in the configuration, not in the table */
-	idx = ip - l->first;
-	if (!l->e[idx].used || memcmp(l->e[idx].mac, mac, 6))
-		set_mac(l, idx, mac);
-	l->e[idx].expires = now + (int64_t)seconds;
-	l->e[idx].offer_until = 0;
+	if (!e)
+		return;
+	e->expires = now + (int64_t)seconds;
+	e->offer_until = 0;
 	l->dirty = 1;
 }
 
