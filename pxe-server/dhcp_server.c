@@ -21,6 +21,12 @@ struct pxe_dhcp_core {
 	struct pxe_leases *leases;    /* full mode */
 	int64_t refused_sec;          /* rate limit of "dhcp-refused" lines */
 	unsigned refused_n, refused_dropped;
+	struct {                      /* warnings said lately, so a client's retries do not repeat them */
+		uint8_t mac[6];
+		uint8_t step;
+		int64_t until;
+	} quiet[PXE_DHCP_QUIET_SLOTS];
+	unsigned quiet_next;
 };
 
 /* What one request is about, while it is being answered. */
@@ -75,6 +81,22 @@ static void refused(struct pxe_dhcp_core *c, const struct pxe_dhcp_peer *peer, i
 	c->refused_dropped = 0;
 }
 
+/* 1 when warning step (1 no loader, 2 pool full) was given for mac in the last PXE_DHCP_QUIET_SECONDS; else
+ * remembers it and returns 0. A fixed ring: a host forgotten early is only warned about once more. */
+static int quiet(struct pxe_dhcp_core *c, const uint8_t mac[6], uint8_t step, int64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < PXE_DHCP_QUIET_SLOTS; i++)
+		if (c->quiet[i].step == step && c->quiet[i].until > now && !memcmp(c->quiet[i].mac, mac, 6))
+			return 1;
+	i = c->quiet_next++ % PXE_DHCP_QUIET_SLOTS;
+	memcpy(c->quiet[i].mac, mac, 6);
+	c->quiet[i].step = step;
+	c->quiet[i].until = now + PXE_DHCP_QUIET_SECONDS;
+	return 0;
+}
+
 void pxe_dhcp_facts(const struct dhcp_msg *m, struct pxe_facts *f)
 {
 	const uint8_t *u = m->uuid;
@@ -108,8 +130,9 @@ static int boot_info(struct req_ctx *r, uint32_t ip, struct pxe_boot *b, struct 
 	if (k == 0)
 		return 0;
 	if (k < 0) {
-		add_event(r->out, "dhcp-no-loader", "no loader for architecture %d (%s)", b->arch,
-			  b->arch < 0 ? "unknown" : dhcp_arch_name((unsigned)b->arch));
+		if (!quiet(r->c, r->m->chaddr, 1, r->now))
+			add_event(r->out, "dhcp-no-loader", "no loader for architecture %d (%s)", b->arch,
+				  b->arch < 0 ? "unknown" : dhcp_arch_name((unsigned)b->arch));
 		return 0;
 	}
 	pxe_dhcp_facts(r->m, &f);
@@ -251,8 +274,9 @@ static int discover(struct req_ctx *r)
 	if (pxe_leases_pick(l, r->m->chaddr, r->m->requested_ip, r->now, &ip) < 0) {
 		ip_text(l->first, a);
 		ip_text(l->last, b);
-		add_event(r->out, "dhcp-pool-full", "no free address in %s-%s (%u leased)", a, b,
-			  pxe_leases_count_bound(l, r->now));
+		if (!quiet(r->c, r->m->chaddr, 2, r->now))
+			add_event(r->out, "dhcp-pool-full", "no free address in %s-%s (%u leased)", a, b,
+				  pxe_leases_count_bound(l, r->now));
 		return 0;
 	}
 	pxe_leases_offer(l, r->m->chaddr, ip, r->now);

@@ -21,6 +21,8 @@
 #define PXE_DHCP_PKT_MAX 1500        /* a longer packet is refused (one MTU; PXE ROMs never send more) */
 #define PXE_DHCP_REPLY_MAX 1472      /* 1500 - IP and UDP headers: the cap whatever option 57 says */
 #define PXE_DHCP_REFUSED_PER_SEC 20  /* "dhcp-refused" lines per second; more are counted and summed up */
+#define PXE_DHCP_QUIET_SECONDS 60    /* "dhcp-no-loader" / "dhcp-pool-full": once a minute per host, not per retry */
+#define PXE_DHCP_QUIET_SLOTS 64      /* hosts remembered for that */
 
 /* The glue between the DHCP server and the rest of the server (serve.c wires it to the rules and the log). */
 struct pxe_dhcp_ops {
