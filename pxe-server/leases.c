@@ -156,6 +156,7 @@ static void unlink_entry(struct pxe_leases *l, uint32_t idx)
 	e->used = 0;
 	e->expires = 0;
 	e->offer_until = 0;
+	e->saved = 0;
 }
 
 /* Gives entry idx to mac: one entry per MAC, so mac's other entry (if any) is forgotten. */
@@ -323,7 +324,8 @@ void pxe_leases_bind(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, in
 		return;
 	e->expires = now + (int64_t)seconds;
 	e->offer_until = 0;
-	l->dirty = 1;
+	if (e->saved <= now + (int64_t)seconds / 2)
+		l->dirty = 1;
 }
 
 static int mine(const struct pxe_leases *l, const uint8_t mac[6], uint32_t ip)
@@ -403,6 +405,7 @@ void pxe_leases_copy(struct pxe_leases *l, const struct pxe_leases *from)
 			set_mac(l, ip - l->first, s->mac);
 			l->e[ip - l->first].expires = s->expires;
 			l->e[ip - l->first].offer_until = s->offer_until;
+			l->e[ip - l->first].saved = s->saved;
 		} else if (s->declined) {
 			l->e[ip - l->first].declined = 1;
 			l->e[ip - l->first].expires = s->expires;

@@ -46,6 +46,7 @@ struct pxe_lease {
 	uint8_t excluded;     /* never handed out from the pool */
 	int64_t expires;      /* lease end (used; 0 = never bound) or end of the decline hold */
 	int64_t offer_until;  /* an OFFER holds the address for mac until then */
+	int64_t saved;        /* expires as the lease file has it (0: not in the file) */
 	uint32_t next;        /* MAC index chain: index + 1 of the next entry, 0 at the end */
 };
 
@@ -87,7 +88,9 @@ int pxe_leases_check(const struct pxe_leases *l, const uint8_t mac[6], uint32_t 
 void pxe_leases_offer(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, int64_t now);
 /* Drops mac's offer (it chose another server); a remembered binding stays. */
 void pxe_leases_unoffer(struct pxe_leases *l, const uint8_t mac[6], int64_t now);
-/* Binds ip to mac until now + seconds; marks the table dirty. */
+/* Binds ip to mac until now + seconds. Marks the table dirty when the file must change: a new binding, or one
+ * whose expiry in the file is less than half a lease away (a renewal that leaves the file's expiry beyond the
+ * client's next renewal needs no write: after a crash the host still renews before the file's lease ends). */
 void pxe_leases_bind(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, int64_t now, unsigned seconds);
 /* DHCPRELEASE: mac's lease of ip ends now (remembered). 0, or -ENOENT when ip is not mac's. */
 int pxe_leases_release(struct pxe_leases *l, const uint8_t mac[6], uint32_t ip, int64_t now);

@@ -129,6 +129,7 @@ static void parse_line(struct line_ctx *c, char *s)
 			return warn(c, "MAC listed twice");
 		pxe_leases_bind(l, mac, ip, 0, 0);
 		e->expires = t ? t : 1;
+		e->saved = e->expires;
 	} else {
 		e->declined = 1;
 		e->expires = t;
@@ -244,8 +245,12 @@ int pxe_leases_save(struct pxe_leases *l, const char *path, int64_t now, struct 
 	fd = -1;
 	rc = fs_install_file(tmp, path, err);
 	if (rc == 0) {
+		uint32_t i;
+
 		tmp[0] = '\0';
 		l->dirty = 0;
+		for (i = 0; i < l->n; i++)
+			l->e[i].saved = l->e[i].used ? l->e[i].expires : 0;
 	}
 out:
 	if (fd >= 0)

@@ -276,6 +276,23 @@ static void test_missing_file_and_copy(void)
 	pxe_leases_free(m);
 }
 
+/* A renewal soon after the last write does not rewrite the file; one at half the lease does. */
+static void test_renewal_writes(void)
+{
+	static const char file[] = "lease 10.0.0.100 52:54:00:00:00:0a 1700003600\n";
+	struct pxe_leases *l = pool(IP(10, 0, 0, 100), IP(10, 0, 0, 110));
+
+	CHECK(pxe_leases_parse(l, "L", file, sizeof(file) - 1, NULL, NULL, NULL) == 1 && !l->dirty);
+	pxe_leases_bind(l, A, IP(10, 0, 0, 100), T0 + 10, 3600);   /* iPXE's DHCP right after the ROM's */
+	CHECK(!l->dirty && pxe_leases_state(l, IP(10, 0, 0, 100), T0 + 3605) == PXE_LEASE_BOUND);
+	pxe_leases_bind(l, A, IP(10, 0, 0, 100), T0 + 1800, 3600); /* T1: the file's lease would end at T2 */
+	CHECK(l->dirty);
+	l->dirty = 0;
+	pxe_leases_bind(l, B, IP(10, 0, 0, 102), T0, 3600);        /* a new binding */
+	CHECK(l->dirty);
+	pxe_leases_free(l);
+}
+
 int main(void)
 {
 	RUN(test_pick_order);
@@ -285,5 +302,6 @@ int main(void)
 	RUN(test_damaged_lines);
 	RUN(test_atomic_save);
 	RUN(test_missing_file_and_copy);
+	RUN(test_renewal_writes);
 	UNIT_EXIT();
 }
