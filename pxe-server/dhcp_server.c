@@ -151,7 +151,7 @@ static void destination(struct req_ctx *r)
 	unsigned client_port = r->c->set.dhcp_port == 67 ? 68 : r->c->set.dhcp_port + 1;
 
 	if (r->peer->local_port != r->c->set.dhcp_port) { /* proxy port: back where it came from */
-		r->out->dst_ip = r->peer->ip;
+		r->out->dst_ip = r->peer->ip ? r->peer->ip : BROADCAST;
 		r->out->dst_port = r->peer->port;
 	} else if (m->giaddr) {
 		r->out->dst_ip = m->giaddr;
@@ -335,8 +335,17 @@ static void release_or_decline(struct req_ctx *r)
 
 static int full(struct req_ctx *r)
 {
+	char why[96], g[16];
+
 	if (r->peer->local_port != r->c->set.dhcp_port)
 		return proxy(r); /* the proxy port speaks boot information in every mode */
+	if (r->m->giaddr && r->c->netmask && ((r->m->giaddr ^ r->c->server_ip) & r->c->netmask)) {
+		/* the pool is one subnet, the server's: an address from it would be wrong behind that relay */
+		ip_text(r->m->giaddr, g);
+		snprintf(why, sizeof(why), "relayed from %s, outside the pool's subnet", g);
+		refused(r->c, r->peer, r->now, r->out, why);
+		return 0;
+	}
 	switch (r->m->msg_type) {
 	case DHCP_DISCOVER:
 		return discover(r);

@@ -487,6 +487,11 @@ static void test_relay_and_uuid(void)
 	CHECK(r.rep.has_uuid && !memcmp(r.rep.uuid, uuid + 1, 16));
 	CHECK_STR(r.last.uuid, "00112233-4455-6677-8899-aabbccddeeff"); /* wire 33 22 11 00 55 44 77 66 ... */
 	CHECK(r.last.giaddr == IP(10, 0, 0, 254) && r.last.opt82_len == sizeof(o82));
+	/* a relay on another subnet: the pool's addresses would be wrong there */
+	pxe_pkt(&p, DHCP_DISCOVER, MAC_B, 7);
+	set_giaddr(&p, IP(10, 9, 0, 1));
+	CHECK(!ask(&r, &p, 67, IP(10, 9, 0, 1), 67, T0));
+	CHECK(has_event(&r.out, "dhcp-refused", "relayed from 10.9.0.1, outside the pool's subnet"));
 	pxe_dhcp_core_free(r.c);
 }
 
