@@ -23,7 +23,7 @@ struct pxe_reservation {
 	uint8_t mac[6];
 	uint32_t ip;                    /* host order */
 	char hostname[64];
-	char tags[256];                 /* H4 addition: "gpu,rack1" (tags= of the reserve line), "" none */
+	char tags[256];                 /* "gpu,rack1" (tags= of the reserve line), "" none */
 };
 
 struct pxe_settings {
@@ -69,7 +69,7 @@ struct pxe_image {
 	char bootcfg_text[8192];        /* DIR/boot.cfg as read */
 	size_t bootcfg_len;
 	char build[128];
-	/* H4 additions: image.conf's name= and server-cert-sha256= (has_cert 0 for "none") */
+	/* image.conf's name= and server-cert-sha256= (has_cert 0 for "none") */
 	char conf_name[64];
 	int has_cert;
 	uint8_t cert_sha256[32];
@@ -104,8 +104,8 @@ struct pxe_config {
 	void *sign_key;                 /* EVP_PKEY*, NULL = unsigned */
 	uint8_t sign_cert_sha256[32];
 	void *rule_index;               /* rules.c: exact-MAC hash index for O(1) host rules */
-	char warnings[1024];            /* H4 addition: what is allowed but likely wrong, one per line, "" none */
-	int has_sign_cert;              /* H4 addition: sign_cert_sha256 is set */
+	char warnings[1024];            /* what is allowed but likely wrong, one per line, "" none */
+	int has_sign_cert;              /* sign_cert_sha256 is set */
 };
 
 /* Parses buf[0..len) (the file's text; path names it in errors) into a new snapshot. */

@@ -26,7 +26,7 @@ int pxe_host_state_newest(const char *state_dir, const uint8_t mac[6], uint64_t 
 int pxe_host_state_accept(const char *state_dir, const uint8_t mac[6], const char *upload_path,
 			  uint64_t max_bytes, unsigned keep, uint64_t *ret_gen, struct rh_err *err);
 
-/* ---- additions (H3) ---- */
+/* ---- uploads ---- */
 
 /* Creates STATE_DIR/hosts/MAC (0700) and an empty registered temporary in it for an upload to be streamed into
  * (fs_tmp_beside: "upload.tmp-XXXXXX", 0600), open on *ret_fd, its name in path. Thread-safe: the temporaries'
