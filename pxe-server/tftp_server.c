@@ -24,7 +24,9 @@
 #include "tftp.h"
 
 #define TFTP_BATCH 64                /* DATA packets per sendmmsg */
-#define TFTP_RECV_BURST 64           /* packets read per wakeup of one socket, so one client cannot starve others */
+#define TFTP_RECV_BURST 64           /* requests read per wakeup, so a flood cannot starve the transfers */
+#define TFTP_ACK_BATCH 16            /* packets a transfer's socket reads per wakeup (recvmmsg) */
+#define TFTP_ACK_SLOT 1024
 #define TFTP_OPT_VALUE_MAX 255       /* an unknown option's name or value longer than this is refused */
 #define TFTP_NAME_ESC (TFTP_PATH_MAX * TEXTESC_MAX_GROWTH + 1)
 
@@ -58,6 +60,8 @@ struct pxe_tftp {
 	struct pxe_filecache *cache;
 	uint8_t buf[65536];
 };
+
+_Static_assert(TFTP_ACK_BATCH * TFTP_ACK_SLOT <= sizeof(((struct pxe_tftp *)0)->buf), "ACK slots fit the buffer");
 
 static void event(struct pxe_tftp *t, const struct sockaddr_in *peer, const char *mac, const char *step,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -269,24 +273,28 @@ static void xfer_input(void *ctx, int fd, short revents)
 {
 	struct xfer *x = ctx;
 	struct pxe_tftp *t = x->t;
-	struct sockaddr_in from;
-	socklen_t fl;
+	struct sockaddr_in from[TFTP_ACK_BATCH];
+	struct mmsghdr msg[TFTP_ACK_BATCH];
+	struct iovec iov[TFTP_ACK_BATCH];
 	uint64_t now = pxe_now_ms();
-	ssize_t n;
-	int i;
+	int i, n;
 
 	if ((revents & POLLOUT) && x->blocked) {
 		x->blocked = 0;
 		pxe_loop_mod_fd(t->loop, fd, POLLIN);
 	}
-	for (i = 0; i < TFTP_RECV_BURST; i++) {
-		fl = sizeof from;
-		n = recvfrom(fd, t->buf, sizeof t->buf, 0, (struct sockaddr *)&from, &fl);
-		if (n < 0)
-			break;
-		if (fl < sizeof from || from.sin_family != AF_INET)
+	/* a client sends ACKs and perhaps an ERROR: small packets, a batch of them in one call (a longer packet is
+	 * cut to its slot, which an ERROR survives) */
+	for (i = 0; i < TFTP_ACK_BATCH; i++) {
+		iov[i] = (struct iovec){ t->buf + i * TFTP_ACK_SLOT, TFTP_ACK_SLOT };
+		msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &from[i], .msg_namelen = sizeof from[i],
+							.msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	n = recvmmsg(fd, msg, TFTP_ACK_BATCH, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n; i++) {
+		if (msg[i].msg_hdr.msg_namelen < sizeof from[i] || from[i].sin_family != AF_INET)
 			continue;
-		if (xfer_packet(x, t->buf, (size_t)n, &from, now))
+		if (xfer_packet(x, iov[i].iov_base, msg[i].msg_len, &from[i], now))
 			return;
 	}
 	if (tftp_session_done(&x->s)) {
