@@ -435,6 +435,39 @@ static const char *absurd_option(const struct tftp_request *rq)
 	return NULL;
 }
 
+int pxe_tftp_check_request(const uint8_t *buf, size_t len, struct tftp_request *ret_rq, const char **ret_rel,
+			   char *name, size_t name_cap, int *ret_code, const char **ret_why)
+{
+	struct tftp_request rq;
+	const char *why = NULL, *rel;
+	int rc;
+
+	if (tftp_opcode(buf, len) == TFTP_ERROR)
+		return 1;   /* never answered: two confused peers would loop */
+	request_name(buf, len, name, name_cap);
+	rc = tftp_parse_request(buf, len, &rq, &why);
+	if (rc < 0)
+		goto refuse;
+	rc = -EACCES;
+	why = "write requests are refused: the served tree is read-only";
+	if (rq.opcode == TFTP_WRQ)
+		goto refuse;
+	rc = -ERANGE;
+	why = absurd_option(&rq);
+	if (why)
+		goto refuse;
+	rc = tftp_path_check(rq.filename, &rel, &why);
+	if (rc < 0)
+		goto refuse;
+	*ret_rq = rq;
+	*ret_rel = rel;
+	return 0;
+refuse:
+	*ret_code = tftp_error_code(rc);
+	*ret_why = why;
+	return rc;
+}
+
 /* Checks a request packet and what its name means; starts the transfer or refuses. */
 static void handle_request(struct pxe_tftp *t, const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
 			   const struct in_addr *local)
@@ -443,33 +476,18 @@ static void handle_request(struct pxe_tftp *t, const uint8_t *buf, size_t len, c
 	struct tftp_request rq;
 	struct pxe_obj *obj = NULL;
 	struct rh_err err = { 0 };
-	const char *why = NULL, *rel;
-	int rc, op = tftp_opcode(buf, len);
+	const char *why = NULL, *rel = NULL;
+	int rc, code = 0;
 
-	if (op == TFTP_ERROR)
-		return;   /* never answered */
-	request_name(buf, len, name, sizeof name);
-	rc = tftp_parse_request(buf, len, &rq, &why);
+	rc = pxe_tftp_check_request(buf, len, &rq, &rel, name, sizeof name, &code, &why);
+	if (rc > 0)
+		return;
 	if (rc < 0) {
-		refuse(t, peer, "", name, tftp_error_code(rc), why);
-		return;
-	}
-	if (rq.opcode == TFTP_WRQ) {
-		refuse(t, peer, "", name, TFTP_ERR_ACCESS, "write requests are refused: the served tree is read-only");
-		return;
-	}
-	why = absurd_option(&rq);
-	if (why) {
-		refuse(t, peer, "", name, TFTP_ERR_OPTION, why);
+		refuse(t, peer, "", name, code, why);
 		return;
 	}
 	if (t->nxfers >= t->max_clients) {
 		refuse(t, peer, "", name, TFTP_ERR_UNDEF, "server busy");
-		return;
-	}
-	rc = tftp_path_check(rq.filename, &rel, &why);
-	if (rc < 0) {
-		refuse(t, peer, "", name, tftp_error_code(rc), why);
 		return;
 	}
 	obj = calloc(1, sizeof *obj);   /* PATH_MAX inside: not on the stack */

@@ -11,6 +11,7 @@
 #define RAMHOST_PXE_TFTP_SERVER_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -50,6 +51,16 @@ unsigned pxe_tftp_port(const struct pxe_tftp *t);
 /* Ends every transfer (no events), closes the sockets, removes them and the tick from the loop, frees t. Call it
  * from the loop's thread or after the loop stopped. NULL is a no-op. */
 void pxe_tftp_stop(struct pxe_tftp *t);
+
+/* The checks of a request packet buf[0..len) before its name is resolved, pure (no sockets, no state): the parse
+ * (lib/tftp), a write request, an unknown option with an absurd value (name or value over 255 bytes, a control
+ * byte), the path rule. Always writes the escaped requested name (the bytes up to the first NUL, or all of them)
+ * into name. Returns 0 with *ret_rq (strings into buf) and *ret_rel (the name without its leading '/'); 1 for an
+ * ERROR packet (never answered); or a negative errno with *ret_code (the ERROR code to send) and *ret_why (a fixed
+ * phrase). name_cap of TFTP_PATH_MAX * 4 + 1 holds any name. */
+struct tftp_request;
+int pxe_tftp_check_request(const uint8_t *buf, size_t len, struct tftp_request *ret_rq, const char **ret_rel,
+			   char *name, size_t name_cap, int *ret_code, const char **ret_why);
 
 /* For tests and status: transfers in flight, the largest blksize allowed, the file cache. */
 unsigned pxe_tftp_active(const struct pxe_tftp *t);
