@@ -205,7 +205,8 @@ def inside():
             log = open(os.path.join(work, n + ".log"), "w")
             p, why = start(work, img, log)
             if p is None:
-                results.update({(n, path, w): why for path, w, _ in ROWS})
+                print("bench/tftp.py: %s" % why, flush=True)
+                results.update({(n, path, w): "not built" for path, w, _ in ROWS})
                 continue
             procs.append(p)
             if not probe(PORTS[n]):

@@ -25,6 +25,16 @@ class NoWindowsize(TftpError):
     """The server's OACK left windowsize out: it does not accept RFC 7440."""
 
 
+def _bigbuf(s, opt, size):
+    """A socket buffer of size: SO_RCVBUFFORCE / SO_SNDBUFFORCE as root (a window of 64 blocks overflows the
+    default rmem_max while Python catches up, and a drop costs a go-back), else what the limit allows."""
+    force = {socket.SO_RCVBUF: 33, socket.SO_SNDBUF: 32}[opt]   # SO_RCVBUFFORCE, SO_SNDBUFFORCE
+    try:
+        s.setsockopt(socket.SOL_SOCKET, force, size)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, opt, size)
+
+
 def _request(name, blksize, window, tsize):
     opts = []
     if blksize:
@@ -45,7 +55,7 @@ def get(host, port, name, blksize=1468, window=1, limit=None, timeout=3.0, tries
     """Downloads name; returns dict(bytes=, seconds=, sha256=, oack=, complete=). window > 1 asks windowsize and
     raises NoWindowsize when the server does not acknowledge it."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    _bigbuf(s, socket.SO_RCVBUF, 4 << 20)
     s.settimeout(timeout)
     h = hashlib.sha256()
     t0 = time.monotonic()

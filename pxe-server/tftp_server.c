@@ -402,6 +402,10 @@ static void xfer_start(struct pxe_tftp *t, const struct tftp_request *rq, struct
 		goto fail;
 	}
 	x->oack_len = x->s.oack ? tftp_build_oack(&x->s, x->oack, sizeof x->oack) : 0;
+	if (x->oack_len < 0) {   /* four numbers: cannot happen with a 512-byte buffer */
+		refuse(t, peer, x->mac, name, TFTP_ERR_UNDEF, "the OACK does not fit");
+		goto fail;
+	}
 	x->fd = xfer_socket(local, &err);
 	if (x->fd < 0 || pxe_loop_add_fd(t->loop, x->fd, POLLIN, xfer_input, x) < 0) {
 		refuse(t, peer, x->mac, name, TFTP_ERR_UNDEF, "server busy");
