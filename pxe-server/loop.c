@@ -107,6 +107,18 @@ int pxe_loop_add_tick(struct pxe_loop *l, pxe_tick_fn fn, void *ctx)
 	return 0;
 }
 
+void pxe_loop_del_tick(struct pxe_loop *l, pxe_tick_fn fn, void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < l->nt; i++)
+		if (l->t[i].fn == fn && l->t[i].ctx == ctx) {
+			memmove(&l->t[i], &l->t[i + 1], (l->nt - i - 1) * sizeof l->t[0]);
+			l->nt--;
+			return;
+		}
+}
+
 static void compact(struct pxe_loop *l)
 {
 	unsigned i, j = 0;

@@ -21,6 +21,8 @@ int pxe_loop_mod_fd(struct pxe_loop *l, int fd, short events);
 void pxe_loop_del_fd(struct pxe_loop *l, int fd);
 /* Adds a tick; it first runs on the next round. A tick that returned -1 runs again after pxe_loop_wake_ticks. */
 int pxe_loop_add_tick(struct pxe_loop *l, pxe_tick_fn fn, void *ctx);
+/* Removes the tick (fn, ctx) added before; a no-op when absent. For a component stopped while the loop lives. */
+void pxe_loop_del_tick(struct pxe_loop *l, pxe_tick_fn fn, void *ctx);
 /* Makes every tick run on the next round (call it when new work starts, e.g. a new transfer). */
 void pxe_loop_wake_ticks(struct pxe_loop *l);
 /* Runs until *stop is set (checked at least every 200 ms and after every wakeup). Returns 0 or -errno. */
