@@ -4,9 +4,10 @@
 #include "gpt.h"
 
 /* The magic, stored with each byte XORed with 0x20 so that the loader's code never holds the 8 magic bytes in a
- * row: the embedded record must be the only place netkey_find sees them in ramhost.efi. */
-static const uint8_t magic_x20[8] = { 'R' ^ 0x20, 'H' ^ 0x20, 'N' ^ 0x20, 'E' ^ 0x20,
-				      'T' ^ 0x20, 'K' ^ 0x20, 'E' ^ 0x20, 'Y' ^ 0x20 };
+ * row: the embedded record must be the only place netkey_find sees them in ramhost.efi. volatile: else the
+ * compiler folds the XOR back into a constant "RHNETKEY" table. */
+static const volatile uint8_t magic_x20[8] = { 'R' ^ 0x20, 'H' ^ 0x20, 'N' ^ 0x20, 'E' ^ 0x20,
+					       'T' ^ 0x20, 'K' ^ 0x20, 'E' ^ 0x20, 'Y' ^ 0x20 };
 
 static void put32(uint8_t *p, uint32_t v)
 {
