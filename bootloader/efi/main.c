@@ -280,7 +280,7 @@ static void say_loaded(int n, const struct efi_bank *b, UINT64 bytes, uint64_t t
 	text_say(line);
 	line2[0] = '\0';
 	if (b->net) {
-		ascii_append(line2, sizeof(line2), "booting ");
+		ascii_append(line2, sizeof(line2), "booting");
 	} else {
 		ascii_append(line2, sizeof(line2), "booting bank ");
 		ascii_append_u64(line2, sizeof(line2), (uint64_t)n);
