@@ -142,16 +142,11 @@ static void apply_writes(const struct bank_plan *p)
 /* Network mode's progress line: "fetched NAME: N bytes in T ms". */
 static void say_fetched(const char *name, UINT64 size, uint64_t ms)
 {
-	char line[BOOTCFG_MAX_NAME + 80];
+	char line[BOOTCFG_MAX_NAME + 80], bytes[24] = "", msec[24] = "";
 
-	line[0] = '\0';
-	ascii_append(line, sizeof(line), "fetched ");
-	ascii_append(line, sizeof(line), name);
-	ascii_append(line, sizeof(line), ": ");
-	ascii_append_u64(line, sizeof(line), size);
-	ascii_append(line, sizeof(line), " bytes in ");
-	ascii_append_u64(line, sizeof(line), ms);
-	ascii_append(line, sizeof(line), " ms");
+	ascii_append_u64(bytes, sizeof(bytes), size);
+	ascii_append_u64(msec, sizeof(msec), ms);
+	ascii_join(line, sizeof(line), (const char *[]){ "fetched ", name, ": ", bytes, " bytes in ", msec, " ms" }, 7);
 	text_say(line);
 }
 

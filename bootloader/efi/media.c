@@ -372,6 +372,22 @@ static void find_fat_banks(const EFI_DEVICE_PATH *disk_dp, UINTN prefix_len, str
 
 static void read_install_cfg(struct boot_media *m);
 
+void media_reset(struct boot_media *m, const char *medium)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		m->bank[i].number = i + 1;
+		m->bank[i].found = m->bank[i].parsed = m->bank[i].writable = 0;
+		m->bank[i].root = NULL;
+		m->bank[i].iso = NULL;
+		m->bank[i].net = NULL;
+		m->bank[i].uuid[0] = m->bank[i].why[0] = m->bank[i].dir[0] = '\0';
+	}
+	m->medium = medium;
+	m->installopt[0] = '\0';
+}
+
 EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *m)
 {
 	EFI_LOADED_IMAGE *li = NULL;
@@ -382,16 +398,7 @@ EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *m)
 	UINT32 bs = 0;
 	unsigned i;
 
-	for (i = 0; i < 2; i++) {
-		m->bank[i].number = i + 1;
-		m->bank[i].found = m->bank[i].parsed = m->bank[i].writable = 0;
-		m->bank[i].root = NULL;
-		m->bank[i].iso = NULL;
-		m->bank[i].net = NULL;
-		m->bank[i].uuid[0] = m->bank[i].why[0] = '\0';
-	}
-	m->medium = "disk";
-	m->installopt[0] = '\0';
+	media_reset(m, "disk");
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &gEfiLoadedImageProtocolGuid, (void **)&li);
 	if (EFI_ERROR(st) || !li)
 		return EFI_NOT_FOUND;

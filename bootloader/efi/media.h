@@ -40,6 +40,9 @@ struct boot_media {
 	char installopt[BOOTCFG_MAX_TEXT]; /* ISO only: installopt= of BOOTCFG_ISO_INSTALL_CFG; "" when none */
 };
 
+/* Empties *m: no bank found, medium named medium. */
+void media_reset(struct boot_media *m, const char *medium);
+
 /* Finds the banks on the device the loader was started from (image = the loader's image handle): FAT volumes
  * labelled RHBANK1/RHBANK2 on the same disk; else the ISO9660 volume of the whole device (/bootbank, bank 1);
  * else the loader's own volume when it holds \boot.cfg (bank 1). Fills *ret (the caller's; it keeps the

@@ -34,14 +34,8 @@ static void say_bad_signature(const struct net_source *n, const char *why)
 	char line[NET_URL_MAX + 200], prefix[17];
 
 	hex_digest(key.cert_sha256, 8, prefix);
-	line[0] = '\0';
-	ascii_append(line, sizeof(line), "boot.cfg from ");
-	ascii_append(line, sizeof(line), n->server_text);
-	ascii_append(line, sizeof(line), ": bad signature (key ");
-	ascii_append(line, sizeof(line), prefix);
-	ascii_append(line, sizeof(line), "): not booting it (");
-	ascii_append(line, sizeof(line), why);
-	ascii_append(line, sizeof(line), ")");
+	ascii_join(line, sizeof(line), (const char *[]){ "boot.cfg from ", n->server_text, ": bad signature (key ",
+							 prefix, "): not booting it (", why, ")" }, 7);
 	text_say(line);
 }
 
@@ -100,24 +94,6 @@ static EFI_STATUS fetch_bootcfg(struct net_source *n, const char *path, struct e
 	return EFI_SUCCESS;
 }
 
-static void reset_media(struct net_source *n, struct boot_media *m)
-{
-	unsigned i;
-
-	for (i = 0; i < 2; i++) {
-		m->bank[i].number = i + 1;
-		m->bank[i].found = m->bank[i].parsed = m->bank[i].writable = 0;
-		m->bank[i].root = NULL;
-		m->bank[i].iso = NULL;
-		m->bank[i].net = NULL;
-		m->bank[i].uuid[0] = m->bank[i].why[0] = m->bank[i].dir[0] = '\0';
-	}
-	m->medium = n->kind == NET_TFTP ? "network (TFTP)" : "network (HTTP)";
-	m->installopt[0] = '\0';
-	m->bank[0].found = 1;
-	m->bank[0].net = n;
-}
-
 EFI_STATUS netboot_load_bootcfg(struct net_source *n, struct boot_media *m)
 {
 	struct efi_bank *b = &m->bank[0];
@@ -126,13 +102,11 @@ EFI_STATUS netboot_load_bootcfg(struct net_source *n, struct boot_media *m)
 	int have_key = embedded_key();
 	EFI_STATUS st;
 
-	reset_media(n, m);
-	path[0] = '\0';
-	ascii_append(path, sizeof(path), "host/");
-	ascii_append(path, sizeof(path), n->mac_text);
-	ascii_append(path, sizeof(path), "/boot.cfg");
-	ascii_copy(sig_path, sizeof(sig_path), path);
-	ascii_append(sig_path, sizeof(sig_path), ".sig");
+	media_reset(m, n->kind == NET_TFTP ? "network (TFTP)" : "network (HTTP)");
+	m->bank[0].found = 1;
+	m->bank[0].net = n;
+	ascii_join(path, sizeof(path), (const char *[]){ "host/", n->mac_text, "/boot.cfg" }, 3);
+	ascii_join(sig_path, sizeof(sig_path), (const char *[]){ path, ".sig" }, 2);
 	text_say4("network boot: MAC ", n->mac_text, ", server ", n->server_text);
 	st = fetch_bootcfg(n, path, b);
 	if (EFI_ERROR(st))
@@ -149,11 +123,10 @@ EFI_STATUS netboot_load_bootcfg(struct net_source *n, struct boot_media *m)
 		text_say("boot.cfg is not signed (this loader has no server key)");
 	}
 	if (bootcfg_parse(b->text, b->len, &b->cfg, &perr) != 0) {
-		char line[24];
+		char num[24] = "";
 
-		line[0] = '\0';
-		ascii_append_u64(line, sizeof(line), perr.line);
-		text_say4(path, ": line ", line, perr.what ? ": cannot parse it" : "");
+		ascii_append_u64(num, sizeof(num), perr.line);
+		text_say4(path, ": line ", num, ": cannot parse it");
 		if (perr.what)
 			text_say4("  ", perr.what, "", "");
 		return EFI_VOLUME_CORRUPTED;

@@ -107,6 +107,33 @@ def dnsmasq(tree, work):
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT), log
 
 
+# A few lines of packet capture (no tcpdump on the test hosts): TFTP requests and option acknowledgements on br0,
+# one line each, so the options OVMF asks for (blksize, windowsize, tsize) and what the server granted are known.
+CAPTURE = r"""
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3))  # ETH_P_ALL: outgoing packets too
+s.bind(("br0", 0))
+out = open(sys.argv[1], "w", buffering=1)
+while True:
+    f = s.recv(2048)
+    ip = f[14:]
+    if f[12:14] != b"\x08\x00" or len(ip) < 28 or ip[9] != 17:
+        continue
+    u = ip[(ip[0] & 15) * 4:]
+    sport, dport = struct.unpack("!HH", u[:4])
+    p = u[8:]
+    op = struct.unpack("!H", p[:2])[0] if len(p) >= 2 else 0
+    if (dport == 69 and op == 1) or op == 6:
+        words = [w.decode("ascii", "replace") for w in p[2:].split(b"\0")]
+        out.write(("RRQ " if op == 1 else "OACK ") + " ".join(words).strip() + "\n")
+"""
+
+
+def capture(work):
+    path = os.path.join(work, "tftp-options.txt")
+    return subprocess.Popen(["ip", "netns", "exec", NS, "python3", "-c", CAPTURE, path]), path
+
+
 class NetVm(Console):
     """A UEFI guest whose virtio NIC (no option ROM: OVMF's own PXE) is on the namespace's tap."""
 
@@ -164,7 +191,8 @@ def unsigned_case(r, tree, work):
         r.check("efi_net_unsigned_fetch", True)
         m = ready(r, "efi_net_unsigned_ready", vm)
         if m:
-            rc, cmdline = vm.sh("cat /proc/cmdline") if vm.seen(r"# ") else (1, "")
+            vm.shell()
+            cmdline = vm.sh("cat /proc/cmdline")[1]
             r.check("efi_net_cmdline", "ramhost.net=1" in cmdline and "ramhost.hostname=netnode" in cmdline,
                     cmdline)
 
@@ -208,7 +236,7 @@ def main():
     work = tempfile.mkdtemp(prefix="ramhost-efi-net.")
     os.chmod(work, 0o755)
     tree = os.path.join(work, "tree")
-    proc = None
+    proc = cap = None
     try:
         bank = os.path.join(work, "bank")
         run([RAMHOST, "image", "build", PROFILE, "-o", bank])
@@ -218,18 +246,27 @@ def main():
         write(os.path.join(tree, HOSTDIR, "boot.cfg"), cfg)
         netns_up()
         proc, log = dnsmasq(tree, work)
+        cap, cap_path = capture(work)
         unsigned_case(r, tree, work)
         signed_case(r, tree, work, cfg, names)
         with open(log, errors="replace") as f:
             text = f.read()
-        sent = [l for l in text.splitlines() if re.search(r"tftp|TFTP", l)][:6]
+        sent = [l.split(": ", 1)[-1] for l in text.splitlines() if "dnsmasq-tftp" in l][:3]
         print("figure: dnsmasq TFTP log (first lines): %s" % " | ".join(sent))
+        cap.kill()
+        cap.wait()
+        with open(cap_path) as f:
+            lines = f.read().splitlines()
+        print("figure: TFTP options on the wire (first of %d): %s" % (len(lines), " | ".join(lines[:4])))
+        r.check("efi_net_tftp_blksize_negotiated", any(l.startswith("OACK") and "blksize" in l for l in lines),
+                " | ".join(lines[:6]))
         os.makedirs(LOGDIR, exist_ok=True)
         shutil.copy(log, os.path.join(LOGDIR, "efi-net-dnsmasq.log"))
     finally:
-        if proc:
-            proc.kill()
-            proc.wait()
+        for p in (proc, cap):
+            if p:
+                p.kill()
+                p.wait()
         subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
     r.exit()
