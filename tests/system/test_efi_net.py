@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -280,6 +281,8 @@ def http_case(r, tree, work):
 
 
 def main():
+    # a timeout's SIGTERM must still run the cleanup below (namespace, dnsmasq, QEMU)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     r = Report()
     work = tempfile.mkdtemp(prefix="ramhost-efi-net.")
     os.chmod(work, 0o755)
