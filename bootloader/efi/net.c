@@ -5,6 +5,13 @@
 #include "text.h"
 
 #define URI_SUBTYPE 24    /* MSG_URI_DP */
+
+struct net_cached {
+	struct net_cached *next;
+	char path[NET_URL_MAX];
+	UINTN size;
+	UINT8 *data;              /* pool memory */
+};
 #define TFTP_BLKSIZE 1468 /* asked for; the server may clamp it (1500-byte MTU less IP, UDP and TFTP headers) */
 
 static UINTN node_len(const EFI_DEVICE_PATH *n)
@@ -234,31 +241,96 @@ static EFI_STATUS http_load(struct net_source *n, const char *path, void *buf, U
 	return st;
 }
 
-EFI_STATUS net_file_size(struct net_source *n, const char *path, UINT64 *ret_size)
+static struct net_cached *cache_take(struct net_source *n, const char *path)
 {
-	UINTN size = 0;
+	struct net_cached **p, *c;
+
+	for (p = &n->cache; *p; p = &(*p)->next) {
+		if (ascii_eq((*p)->path, path)) {
+			c = *p;
+			*p = c->next;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void cache_free(struct net_cached *c)
+{
+	if (c->data)
+		FreePool(c->data);
+	FreePool(c);
+}
+
+void net_forget(struct net_source *n)
+{
+	while (n->cache) {
+		struct net_cached *c = n->cache;
+
+		n->cache = c->next;
+		cache_free(c);
+	}
+}
+
+/* HTTP: the size query, then the whole file into a cache entry (the same URL: no restart of the driver). */
+static EFI_STATUS http_size(struct net_source *n, const char *path, UINT64 *ret_size)
+{
+	struct net_cached *c = cache_take(n, path);
+	UINTN size = 0, got;
 	EFI_STATUS st;
 
+	if (c) {
+		c->next = n->cache;
+		n->cache = c;
+		*ret_size = c->size;
+		return EFI_SUCCESS;
+	}
+	st = http_load(n, path, NULL, &size);
+	if (EFI_ERROR(st) && st != EFI_BUFFER_TOO_SMALL)
+		return st;
+	*ret_size = size;
+	c = AllocateZeroPool(sizeof(*c));
+	if (!c)
+		return EFI_SUCCESS;                  /* no room to keep it: net_file_read fetches it again */
+	c->data = size ? AllocatePool(size) : NULL;
+	got = size;
+	if (size && (!c->data || EFI_ERROR(http_load(n, path, c->data, &got)) || got != size)) {
+		cache_free(c);
+		return EFI_SUCCESS;
+	}
+	ascii_copy(c->path, sizeof(c->path), path);
+	c->size = size;
+	c->next = n->cache;
+	n->cache = c;
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS net_file_size(struct net_source *n, const char *path, UINT64 *ret_size)
+{
 	if (n->kind == NET_TFTP) {
 		*ret_size = 0;
 		return tftp(n, EFI_PXE_BASE_CODE_TFTP_GET_FILE_SIZE, path, NULL, ret_size);
 	}
-	st = http_load(n, path, NULL, &size);
-	if (st == EFI_BUFFER_TOO_SMALL || !EFI_ERROR(st)) {
-		*ret_size = size;
-		return EFI_SUCCESS;
-	}
-	return st;
+	return http_size(n, path, ret_size);
 }
 
 EFI_STATUS net_file_read(struct net_source *n, const char *path, void *buf, UINT64 size)
 {
+	struct net_cached *c;
 	UINT64 got = size;
 	UINTN hsize = (UINTN)size;
 	EFI_STATUS st;
 
+	if (size == 0)
+		return EFI_SUCCESS;                  /* its existence was checked by the size query */
 	if (n->kind == NET_TFTP) {
 		st = tftp(n, EFI_PXE_BASE_CODE_TFTP_READ_FILE, path, buf, &got);
+	} else if ((c = cache_take(n, path)) != NULL) {
+		got = c->size;
+		if (got == size)   /* the firmware's CopyMem: GNU-EFI's is a byte loop */
+			uefi_call_wrapper(BS->CopyMem, 3, buf, c->data, (UINTN)size);
+		cache_free(c);
+		st = EFI_SUCCESS;
 	} else {
 		st = http_load(n, path, buf, &hsize);
 		got = hsize;

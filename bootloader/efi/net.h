@@ -28,6 +28,7 @@ struct net_source {
 	char server_text[NET_URL_MAX];   /* for messages: "10.0.0.1" or the HTTP root */
 	uint8_t mac[6];
 	char mac_text[MAC_TEXT];         /* 52-54-00-12-34-56 */
+	struct net_cached *cache;        /* HTTP: files fetched by a size query, not read yet */
 };
 
 /* Fills *ret when the loader (image) was started over the network: its device handle has a started PXE base code
@@ -35,9 +36,13 @@ struct net_source {
  * or CD boot: look for banks). */
 EFI_STATUS net_detect(EFI_HANDLE image, struct net_source *ret);
 
-/* Size of the file at path (relative to the server root). */
+/* Size of the file at path (relative to the server root). Over HTTP the file is fetched whole here and kept until
+ * net_file_read takes it: each new URL restarts the firmware's HTTP boot driver (DHCP included), so asking for a
+ * size and reading later would cost two restarts per file (measured under TCG: 42 s -> 26 s for the demo). */
 EFI_STATUS net_file_size(struct net_source *n, const char *path, UINT64 *ret_size);
 /* Reads exactly size bytes of the file at path into buf (the caller's). */
 EFI_STATUS net_file_read(struct net_source *n, const char *path, void *buf, UINT64 size);
+/* Drops what net_file_size kept (before boot.cfg is fetched again: the server may have changed the files). */
+void net_forget(struct net_source *n);
 
 #endif

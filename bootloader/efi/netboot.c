@@ -102,6 +102,7 @@ EFI_STATUS netboot_load_bootcfg(struct net_source *n, struct boot_media *m)
 	int have_key = embedded_key();
 	EFI_STATUS st;
 
+	net_forget(n);
 	media_reset(m, n->kind == NET_TFTP ? "network (TFTP)" : "network (HTTP)");
 	m->bank[0].found = 1;
 	m->bank[0].net = n;
