@@ -57,7 +57,6 @@ def embed_key(src, dst, keydir):
     with open(src, "rb") as f:
         data = bytearray(f.read())
     at = data.find(b"RHNETKEY")
-    assert at >= 0 and data.find(b"RHNETKEY", at + 1) < 0, "one netkey record in ramhost.efi"
     data[at:at + 568] = netkey_record(bytes.fromhex(mod), 65537, hashlib.sha256(der).digest())
     with open(dst, "wb") as f:
         f.write(data)
@@ -223,6 +222,10 @@ def unsigned_case(r, tree, work):
 
 
 def signed_case(r, tree, work, cfg, names):
+    with open(EFI, "rb") as f:
+        count = f.read().count(b"RHNETKEY")
+    if not r.check("efi_netkey_record_once", count == 1, "RHNETKEY occurs %d times in ramhost.efi" % count):
+        return
     key, cert_hex = embed_key(EFI, os.path.join(tree, "img", "demo", "ramhost.efi"), work)
     cfgpath = os.path.join(tree, HOSTDIR, "boot.cfg")
     sign(key, tree)
