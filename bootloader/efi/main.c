@@ -14,10 +14,13 @@
 #include "linux.h"
 #include "media.h"
 #include "menu.h"
+#include "net.h"
+#include "netboot.h"
 #include "sha256.h"
 #include "text.h"
 
 static struct boot_media media;
+static struct net_source net;
 static char fmt_buf[MEDIA_BOOTCFG_MAX + 1];
 
 static UINTN pages_for(UINT64 bytes)
@@ -136,12 +139,24 @@ static void apply_writes(const struct bank_plan *p)
 	}
 }
 
+/* Network mode's progress line: "fetched NAME: N bytes in T ms". */
+static void say_fetched(const char *name, UINT64 size, uint64_t ms)
+{
+	char line[BOOTCFG_MAX_NAME + 80], bytes[24] = "", msec[24] = "";
+
+	ascii_append_u64(bytes, sizeof(bytes), size);
+	ascii_append_u64(msec, sizeof(msec), ms);
+	ascii_join(line, sizeof(line), (const char *[]){ "fetched ", name, ": ", bytes, " bytes in ", msec, " ms" }, 7);
+	text_say(line);
+}
+
 /* Reads file f of bank b into pages at *buf (allocated here when *buf is NULL, sized *size) or into the caller's
  * buffer, and checks its SHA-256 against boot.cfg. Prints what went wrong and returns an error otherwise. */
 static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f, void *into, UINT64 size)
 {
 	uint8_t got[SHA256_DIGEST_LEN];
 	char want_hex[SHA256_HEX_LEN + 1], got_hex[SHA256_HEX_LEN + 1];
+	uint64_t t0 = clock_ms();
 	EFI_STATUS st;
 
 	st = bank_file_read(b, f->name, into, size);
@@ -150,6 +165,8 @@ static EFI_STATUS load_checked(struct efi_bank *b, const struct bootcfg_file *f,
 		say_status("  read", st);
 		return st;
 	}
+	if (b->net)
+		say_fetched(f->name, size, clock_ms() - t0);
 	sha256_buf(into, (size_t)size, got);
 	if (CompareMem(got, (void *)f->sha256, SHA256_DIGEST_LEN) != 0) {
 		hex_digest(f->sha256, SHA256_DIGEST_LEN, want_hex);
@@ -171,6 +188,11 @@ static EFI_STATUS file_size_checked(struct efi_bank *b, const struct bootcfg_fil
 		return EFI_SECURITY_VIOLATION;
 	}
 	st = bank_file_size(b, f->name, ret);
+	if (EFI_ERROR(st) && b->net) {
+		text_say4(f->name, ": cannot fetch it from ", net.server_text, "");
+		say_status("  size", st);
+		return st;
+	}
 	if (EFI_ERROR(st)) {
 		text_say4(f->name, ": missing from bank ", b->number == 1 ? "1" : "2", "");
 		return st;
@@ -219,11 +241,14 @@ static EFI_STATUS load_files(struct efi_bank *b, UINT8 *kernel, UINT64 ksize, UI
 	return st;
 }
 
-/* The kernel command line: opts, then ramhost.bank=N and ramhost.bankuuid= for init. */
+/* The kernel command line: opts, then ramhost.bank=N and ramhost.bankuuid= for init (network mode: opts only,
+ * the server made them for this host). */
 static void build_cmdline(char *cmdline, size_t cap, const char *opts, int n, const struct efi_bank *b)
 {
 	cmdline[0] = '\0';
 	ascii_append(cmdline, cap, opts);
+	if (b->net)
+		return;
 	ascii_append(cmdline, cap, cmdline[0] ? " ramhost.bank=" : "ramhost.bank=");
 	ascii_append_u64(cmdline, cap, (uint64_t)n);
 	if (b->uuid[0]) {
@@ -249,8 +274,12 @@ static void say_loaded(int n, const struct efi_bank *b, UINT64 bytes, uint64_t t
 	ascii_append(line, sizeof(line), " ms since the loader started, menu included)");
 	text_say(line);
 	line2[0] = '\0';
-	ascii_append(line2, sizeof(line2), "booting bank ");
-	ascii_append_u64(line2, sizeof(line2), (uint64_t)n);
+	if (b->net) {
+		ascii_append(line2, sizeof(line2), "booting");
+	} else {
+		ascii_append(line2, sizeof(line2), "booting bank ");
+		ascii_append_u64(line2, sizeof(line2), (uint64_t)n);
+	}
 	ascii_append(line2, sizeof(line2), " (");
 	ascii_append(line2, sizeof(line2), b->cfg.build);
 	ascii_append(line2, sizeof(line2), ") from ");
@@ -275,7 +304,10 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 
 	if (!b->parsed)
 		return EFI_NOT_FOUND;
-	text_say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
+	if (b->net)
+		text_say4("loading from ", net.server_text, ": ", cfg->build[0] ? cfg->build : "(no build=)");
+	else
+		text_say4("loading bank ", n == 1 ? "1" : "2", ": ", cfg->build[0] ? cfg->build : "(no build=)");
 	if (!cfg->kernel.name[0]) {
 		text_say("boot.cfg has no kernel= line");
 		return EFI_NOT_FOUND;
@@ -402,6 +434,19 @@ static void start_menu(int first, int *ret_selected, long *ret_timeout)
 	*ret_timeout = timeout;
 }
 
+/* Network mode: boot.cfg from the server (signature checked when the loader carries a key), then the same boot
+ * attempt as from a bank (every file fetched, hash-checked, booted). On failure the loader says why and waits
+ * for a key, then fetches boot.cfg again: a diskless host has nothing else to boot. */
+static void net_main(EFI_HANDLE image)
+{
+	for (;;) {
+		if (!EFI_ERROR(netboot_load_bootcfg(&net, &media)))
+			boot_bank(image, 1, media.bank[0].cfg.kernelopt);
+		text_say("network boot failed: press any key to fetch boot.cfg again");
+		menu_wait_key(NULL);
+	}
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	static char options[MENU_OPTIONS_MAX];
@@ -414,6 +459,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	/* The firmware arms a 5-minute watchdog for boot applications; a menu left waiting must not reset. */
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
 	text_say("ramhost UEFI loader");
+	if (!EFI_ERROR(net_detect(image, &net)))
+		net_main(image);
 
 rescan:
 	st = media_find(image, &media);

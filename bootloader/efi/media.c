@@ -2,6 +2,7 @@
 #include "media.h"
 
 #include "bootcfg_cpio.h"
+#include "net.h"
 #include "text.h"
 
 #define MAX_PATH16 512
@@ -132,9 +133,12 @@ static EFI_STATUS file_size(struct efi_bank *b, int use_prefix, const char *name
 	EFI_FILE_HANDLE fh;
 	EFI_STATUS st;
 
-	if (b->iso) {
+	if (b->iso || b->net) {
 		st = bank_path(b, use_prefix, name, path8, sizeof(path8));
-		return EFI_ERROR(st) ? st : iso_source_size(b->iso, path8, ret_size);
+		if (EFI_ERROR(st))
+			return st;
+		/* network: relative to the server root, without bank_path's leading '/' */
+		return b->net ? net_file_size(b->net, path8 + 1, ret_size) : iso_source_size(b->iso, path8, ret_size);
 	}
 	st = bank_path16(b, use_prefix, name, path, MAX_PATH16);
 	if (EFI_ERROR(st))
@@ -154,9 +158,11 @@ static EFI_STATUS file_read(struct efi_bank *b, int use_prefix, const char *name
 	EFI_FILE_HANDLE fh;
 	EFI_STATUS st;
 
-	if (b->iso) {
+	if (b->iso || b->net) {
 		st = bank_path(b, use_prefix, name, path8, sizeof(path8));
-		return EFI_ERROR(st) ? st : iso_source_read(b->iso, path8, buf, size);
+		if (EFI_ERROR(st))
+			return st;
+		return b->net ? net_file_read(b->net, path8 + 1, buf, size) : iso_source_read(b->iso, path8, buf, size);
 	}
 	st = bank_path16(b, use_prefix, name, path, MAX_PATH16);
 	if (EFI_ERROR(st))
@@ -366,6 +372,22 @@ static void find_fat_banks(const EFI_DEVICE_PATH *disk_dp, UINTN prefix_len, str
 
 static void read_install_cfg(struct boot_media *m);
 
+void media_reset(struct boot_media *m, const char *medium)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		m->bank[i].number = i + 1;
+		m->bank[i].found = m->bank[i].parsed = m->bank[i].writable = 0;
+		m->bank[i].root = NULL;
+		m->bank[i].iso = NULL;
+		m->bank[i].net = NULL;
+		m->bank[i].uuid[0] = m->bank[i].why[0] = m->bank[i].dir[0] = '\0';
+	}
+	m->medium = medium;
+	m->installopt[0] = '\0';
+}
+
 EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *m)
 {
 	EFI_LOADED_IMAGE *li = NULL;
@@ -376,15 +398,7 @@ EFI_STATUS media_find(EFI_HANDLE image, struct boot_media *m)
 	UINT32 bs = 0;
 	unsigned i;
 
-	for (i = 0; i < 2; i++) {
-		m->bank[i].number = i + 1;
-		m->bank[i].found = m->bank[i].parsed = m->bank[i].writable = 0;
-		m->bank[i].root = NULL;
-		m->bank[i].iso = NULL;
-		m->bank[i].uuid[0] = m->bank[i].why[0] = '\0';
-	}
-	m->medium = "disk";
-	m->installopt[0] = '\0';
+	media_reset(m, "disk");
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &gEfiLoadedImageProtocolGuid, (void **)&li);
 	if (EFI_ERROR(st) || !li)
 		return EFI_NOT_FOUND;

@@ -16,6 +16,7 @@
 #define MEDIA_BOOTCFG_MAX 16384   /* largest boot.cfg read (the image builder writes at most this much) */
 
 struct iso_source;                /* iso_media.c: an ISO9660 volume over BlockIO */
+struct net_source;                /* net.c: the server the loader was booted from (network mode) */
 
 struct efi_bank {
 	unsigned number;          /* 1 or 2 */
@@ -26,6 +27,7 @@ struct efi_bank {
 	char uuid[37];            /* the bank partition's GPT unique GUID, "" when none (ISO) */
 	EFI_FILE_HANDLE root;     /* FAT: the volume's root directory; NULL otherwise */
 	struct iso_source *iso;   /* ISO: the volume; NULL otherwise */
+	struct net_source *net;   /* network mode: files come from the server (paths relative to its root) */
 	char dir[16];             /* directory of the bank on its volume: "" (FAT root) or "/bootbank" (ISO) */
 	char text[MEDIA_BOOTCFG_MAX + 1];
 	UINTN len;
@@ -33,10 +35,13 @@ struct efi_bank {
 };
 
 struct boot_media {
-	const char *medium;       /* "disk" or "cd", for the booting line */
+	const char *medium;       /* "disk", "cd" or "network (TFTP|HTTP)", for the booting line */
 	struct efi_bank bank[2];  /* index 0 = bank 1 */
 	char installopt[BOOTCFG_MAX_TEXT]; /* ISO only: installopt= of BOOTCFG_ISO_INSTALL_CFG; "" when none */
 };
+
+/* Empties *m: no bank found, medium named medium. */
+void media_reset(struct boot_media *m, const char *medium);
 
 /* Finds the banks on the device the loader was started from (image = the loader's image handle): FAT volumes
  * labelled RHBANK1/RHBANK2 on the same disk; else the ISO9660 volume of the whole device (/bootbank, bank 1);

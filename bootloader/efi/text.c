@@ -42,6 +42,17 @@ size_t ascii_append(char *dst, size_t cap, const char *src)
 	return n + ascii_copy(dst + n, cap - n, src);
 }
 
+size_t ascii_join(char *dst, size_t cap, const char *const *parts, size_t n)
+{
+	size_t i, len = 0;
+
+	if (cap)
+		dst[0] = '\0';
+	for (i = 0; i < n; i++)
+		len = ascii_append(dst, cap, parts[i]);
+	return len;
+}
+
 size_t ascii_append_u64(char *dst, size_t cap, uint64_t v)
 {
 	char tmp[24];

@@ -15,6 +15,9 @@ int ascii_eq(const char *a, const char *b);
 size_t ascii_copy(char *dst, size_t cap, const char *src);
 /* Appends src to the NUL-terminated dst (cap bytes), truncating; returns the new length. */
 size_t ascii_append(char *dst, size_t cap, const char *src);
+/* Writes the n strings of parts one after the other into dst (cap bytes with the NUL), truncating; returns the
+ * length. For lines of many pieces: ascii_join(line, sizeof(line), (const char *[]){ "a", b, "c" }, 3). */
+size_t ascii_join(char *dst, size_t cap, const char *const *parts, size_t n);
 /* Appends the decimal form of v. */
 size_t ascii_append_u64(char *dst, size_t cap, uint64_t v);
 
