@@ -237,28 +237,20 @@ static const char *loader_text(const struct pxe_choice *c, int arch)
 	return "UEFI: img/IMAGE/ramhost.efi in network mode (boot.cfg over TFTP or HTTP)";
 }
 
-/* Appends word (when not empty) to out[0..cap), blank-separated. */
-static void add_word(char *out, size_t cap, const char *pre, const char *word)
-{
-	size_t n = strlen(out);
-
-	if (word[0] && n + strlen(pre) + strlen(word) + 2 < cap)
-		snprintf(out + n, cap - n, "%s%s%s", n ? " " : "", pre, word);
-}
-
-/* The kernel options the host would get (the state token is made per boot, shown as TOKEN). */
-static void match_kernelopt(const struct pxe_choice *c, char *out, size_t cap)
+/* The kernel options the host would get (pxe_kernelopt: the server's own rule), with the server's address when
+ * the configuration names it and the state token shown as TOKEN (a new one is made for every boot). */
+static void match_kernelopt(const struct pxe_config *cfg, const struct pxe_facts *f, const struct pxe_choice *c,
+			    char *out, size_t cap)
 {
 	struct bootcfg *b = malloc(sizeof(*b));
+	char base[128] = "http://SERVER:PORT/", mac[MAC_TEXT];
 
 	out[0] = '\0';
+	if (cfg->set.server_ip)
+		pxe_base_url(NULL, cfg, base, sizeof(base));
+	mac_format(f->mac, '-', mac);
 	if (b && bootcfg_parse(c->image->bootcfg_text, c->image->bootcfg_len, b, NULL) == 0)
-		add_word(out, cap, "", b->kernelopt);
-	add_word(out, cap, "", c->kernelopt);
-	add_word(out, cap, "ramhost.hostname=", c->hostname);
-	add_word(out, cap, "", "ramhost.net=1");
-	if (c->state == PXE_STATE_KEEP)
-		add_word(out, cap, "", "ramhost.state.url=http://SERVER:PORT/host/MAC/state ramhost.state.token=TOKEN");
+		pxe_kernelopt(c, b->kernelopt, base, mac, "TOKEN", out, cap, NULL);
 	free(b);
 }
 
@@ -312,7 +304,7 @@ static int run_match(int argc, char **argv)
 		cli_print_lines(stderr, "ramhost pxe match: warning: ", cfg->warnings);
 	pxe_choose(cfg, &o.f, &c);
 	if (c.rule) {
-		match_kernelopt(&c, kopt, sizeof(kopt));
+		match_kernelopt(cfg, &o.f, &c, kopt, sizeof(kopt));
 		loader = loader_text(&c, o.f.arch);
 	}
 	if (o.json) {

@@ -11,7 +11,9 @@
 #include "commands.h"
 #include "print.h"
 #include "fileio.h"
+#include "ramdisk/state/state_net.h"
 #include "ramdisk/usage.h"
+#include "vib/fetch.h"
 #include "ramdisk/state/state_format.h"
 
 static void usage(FILE *f)
@@ -22,6 +24,8 @@ static void usage(FILE *f)
 		   "boot_ms is the time since the kernel started (CLOCK_BOOTTIME); state is the generation that\n"
 		   "`ramhost state boot` restored, from /run/ramhost/state.env (RAMHOST_STATEENV overrides), or none;\n"
 		   "N@net or none@net on a diskless host whose state the PXE server keeps.\n"
+		   "On a host booted by `ramhost pxe serve` (ramhost.ready.url= on the kernel command line) it also\n"
+		   "tells the server, in the background, so `ramhost pxe status` shows the host as ready.\n"
 		   "Exits 1 without boot.env.\n");
 }
 
@@ -44,6 +48,27 @@ static void state_word(char *out, size_t cap)
 			snprintf(out, cap, "none@net");
 	}
 	free(buf);
+}
+
+/* A host booted by `ramhost pxe serve` tells the server it is ready (ramhost.ready.url=, state_net.h), so the
+ * server's log and `pxe status` show the last step. From a child that nobody waits for, with a 10 s deadline:
+ * the ready line never waits for the network, and a server that does not answer changes nothing here. */
+static void tell_server(void)
+{
+	struct state_net n;
+	void *buf = NULL;
+	size_t len = 0;
+	pid_t pid;
+
+	if (state_net_read(&n, NULL) < 0 || !n.ready_url[0])
+		return;
+	pid = fork();
+	if (pid != 0)
+		return;
+	setenv("RAMHOST_FETCH_TIMEOUT", "10", 1);
+	if (fetch_to_buf(n.ready_url, 64, &buf, &len, NULL) == 0)
+		free(buf);
+	_exit(0);
 }
 
 int cmd_ready(int argc, char **argv)
@@ -79,5 +104,6 @@ int cmd_ready(int argc, char **argv)
 	 * still queued */
 	if (isatty(STDOUT_FILENO))
 		(void)tcdrain(STDOUT_FILENO);
+	tell_server();
 	return 0;
 }

@@ -27,6 +27,13 @@
 #define STATE_SHUTDOWN "/bin/sh -c '" STATE_KEPT " || exit 0; /usr/bin/ramhost state save " \
 	"--if-changed; sync; " STATE_MOUNTED " || exit 0; umount " STATE_MNT " || mount -o remount,ro " STATE_MNT "'"
 
+/* On a host booted over the network (ramhost.net=1): DHCP on the first wired interface (eth*, en*), a few
+ * seconds at most; without an answer the host still boots, only without network. (No '#' in an inittab line:
+ * busybox init cuts the line there.) */
+#define NET_UP "/bin/sh -c 'grep -q ramhost.net=1 /proc/cmdline || exit 0; for i in /sys/class/net/e*; do " \
+	"[ -e \"$i\" ] && exec udhcpc -i \"$(basename \"$i\")\" -n -q -t 4 -T 2 -s /etc/udhcpc.script " \
+	">/dev/null 2>&1; done; exit 0'"
+
 int base_elf_is_static(const char *path)
 {
 	Elf64_Ehdr eh;
@@ -227,8 +234,27 @@ static const struct {
 	 * Sticky state (docs/state.md): init restored it before this inittab is read; when the state partition is
 	 * mounted, a new generation is saved hourly if something sticky changed, and at every clean shutdown or
 	 * reboot, before the state file system is unmounted. Without one (CD, PXE) both do nothing. */
+	/* A diskless host booted by `ramhost pxe serve` (ramhost.net=1) needs its network for `ramhost ready`'s
+	 * report and `ramhost state save`: busybox udhcpc on the first wired interface, with this hook. */
+	{ "etc/udhcpc.script",
+	  "#!/bin/sh\n"
+	  "# udhcpc hook of a ramhost host booted over the network: sets the address it was given\n"
+	  "case \"$1\" in\n"
+	  "bound|renew)\n"
+	  "\tip addr flush dev \"$interface\"\n"
+	  "\tip addr add \"$ip/${mask:-24}\" dev \"$interface\"\n"
+	  "\tip link set \"$interface\" up\n"
+	  "\tfor r in $router; do ip route replace default via \"$r\" dev \"$interface\"; break; done\n"
+	  "\t;;\n"
+	  "deconfig)\n"
+	  "\tip addr flush dev \"$interface\"\n"
+	  "\tip link set \"$interface\" up\n"
+	  "\t;;\n"
+	  "esac\n"
+	  "exit 0\n", 0755 },
 	{ "etc/inittab",
 	  "::sysinit:/bin/hostname -F /etc/hostname\n"
+	  "::sysinit:" NET_UP "\n"
 	  "::sysinit:/usr/bin/ramhost ready\n"
 	  "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
 	  /* unattended install (docs/install.md): nothing unless ramhost.install= is on the cmdline */

@@ -41,15 +41,20 @@ static int word_is(const char *w, size_t len, const char *s)
 	return strlen(s) == len && !memcmp(w, s, len);
 }
 
-/* The value of w when it starts with key ("ramhost.bank="), else NULL. */
-static const char *value_of(const char *w, size_t len, const char *key, size_t *ret_vlen)
+const char *cmdline_value(const char *w, size_t len, const char *key, size_t *ret_vlen)
 {
 	size_t klen = strlen(key);
 
 	if (len < klen || memcmp(w, key, klen))
 		return NULL;
-	*ret_vlen = len - klen;
-	return w + klen;
+	w += klen;
+	len -= klen;
+	if (len >= 2 && w[0] == '"' && w[len - 1] == '"') {
+		w++;
+		len -= 2;
+	}
+	*ret_vlen = len;
+	return w;
 }
 
 static int word_bank(struct cmdline *c, const char *w, size_t len, const char *v, size_t vlen, struct rh_err *err)
@@ -107,9 +112,9 @@ static int apply_word(struct cmdline *c, unsigned mask, const char *w, size_t le
 	const char *v;
 	size_t vlen;
 
-	if ((mask & CMDLINE_BANK) && (v = value_of(w, len, "ramhost.bank=", &vlen)))
+	if ((mask & CMDLINE_BANK) && (v = cmdline_value(w, len, "ramhost.bank=", &vlen)))
 		return word_bank(c, w, len, v, vlen, err);
-	if ((mask & CMDLINE_BANKUUID) && (v = value_of(w, len, "ramhost.bankuuid=", &vlen)))
+	if ((mask & CMDLINE_BANKUUID) && (v = cmdline_value(w, len, "ramhost.bankuuid=", &vlen)))
 		return word_bankuuid(c, w, len, v, vlen, err);
 	if (mask & CMDLINE_BREAK)
 		return word_break(c, w, len, err);

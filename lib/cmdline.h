@@ -37,4 +37,8 @@ int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *re
  * Returns 1 for a word, 0 at the end of the line (len, or a NUL). */
 int cmdline_next_word(const char *buf, size_t len, size_t *pos, const char **ret_word, size_t *ret_len);
 
+/* The value of the word w[0..len) when it starts with key ("ramhost.state.url="), without the double quotes
+ * around it if it has them (*ret_vlen its length); NULL when w is another key. */
+const char *cmdline_value(const char *w, size_t len, const char *key, size_t *ret_vlen);
+
 #endif

@@ -123,34 +123,43 @@ static int line_safe(const char *s)
 	return 1;
 }
 
-/* The kernel options of the host: image's, rule's, hostname, net mode and (state keep) the state url + token. */
+int pxe_kernelopt(const struct pxe_choice *c, const char *image_kopt, const char *base, const char *mac_hyp,
+		  const char *token, char *out, size_t cap, struct rh_err *err)
+{
+	char own[BOOTCFG_MAX_TEXT];
+	struct text t = { out, 0, cap, 0 };
+
+	if (!line_safe(image_kopt))
+		return rh_errf(err, -EINVAL, "image %s: boot.cfg kernelopt has a control character or '$'",
+			       c->image_name);
+	pxe_copy(own, sizeof(own), image_kopt);   /* out may be image_kopt itself */
+	put(&t, "%s", own);
+	if (c->kernelopt[0])
+		put(&t, "%s%s", t.len ? " " : "", c->kernelopt);
+	if (c->hostname[0])
+		put(&t, "%sramhost.hostname=%s", t.len ? " " : "", c->hostname);
+	put(&t, "%sramhost.net=1 ramhost.ready.url=%shost/%s/ready", t.len ? " " : "", base, mac_hyp);
+	if (c->state == PXE_STATE_KEEP)
+		put(&t, " ramhost.state.url=%shost/%s/state ramhost.state.token=%s", base, mac_hyp, token);
+	if (t.rc)
+		return rh_errf(err, -E2BIG, "host %s: kernel options longer than %zu bytes", mac_hyp, cap - 1);
+	return 0;
+}
+
+/* The kernel options of the host, with a fresh state token when its rule keeps state. */
 static int host_kernelopt(const struct pxe_gen *g, const struct bootcfg *img, char *out, size_t cap,
 			  struct rh_err *err)
 {
-	char base[128], token[PXE_TOKEN_LEN + 1], own[BOOTCFG_MAX_TEXT];
-	struct text t = { out, 0, cap, 0 };
+	char base[128], token[PXE_TOKEN_LEN + 1] = "";
 	int rc;
 
-	if (!line_safe(img->kernelopt))
-		return rh_errf(err, -EINVAL, "image %s: boot.cfg kernelopt has a control character or '$'",
-			       g->c->image_name);
-	pxe_copy(own, sizeof(own), img->kernelopt);   /* out may be img->kernelopt itself */
-	put(&t, "%s", own);
-	if (g->c->kernelopt[0])
-		put(&t, "%s%s", t.len ? " " : "", g->c->kernelopt);
-	if (g->c->hostname[0])
-		put(&t, "%sramhost.hostname=%s", t.len ? " " : "", g->c->hostname);
-	put(&t, "%sramhost.net=1", t.len ? " " : "");
 	if (g->c->state == PXE_STATE_KEEP) {
 		rc = pxe_token_make(g->srv, g->f->mac, token);
 		if (rc < 0)
 			return rh_errf(err, rc, "host %s: cannot make a state token", g->mac_hyp);
-		pxe_base_url(g->srv, g->cfg, base, sizeof(base));
-		put(&t, " ramhost.state.url=%shost/%s/state ramhost.state.token=%s", base, g->mac_hyp, token);
 	}
-	if (t.rc)
-		return rh_errf(err, -E2BIG, "host %s: kernel options longer than %zu bytes", g->mac_hyp, cap - 1);
-	return 0;
+	pxe_base_url(g->srv, g->cfg, base, sizeof(base));
+	return pxe_kernelopt(g->c, img->kernelopt, base, g->mac_hyp, token, out, cap, err);
 }
 
 /* The per-host boot.cfg as a struct: module names a/HEX/NAME, the state module, the kernel options. */

@@ -108,6 +108,12 @@ void pxe_bootgen_cache_free(void);
 
 /* The base URL hosts reach this server's HTTP at ("http://10.0.0.1:8080/"), and the artifacts' base. */
 void pxe_base_url(const struct pxe_server *srv, const struct pxe_config *cfg, char *out, size_t cap);
+/* The kernel options a host gets (the one owner of that rule; `pxe match` shows them too): the image's, the
+ * rule's, ramhost.hostname=, ramhost.net=1, ramhost.ready.url=BASEhost/MAC/ready, and when the rule keeps
+ * state ramhost.state.url=BASEhost/MAC/state ramhost.state.token=TOKEN. base ends with '/'; mac_hyp is
+ * 52-54-00-12-34-56. 0, -EINVAL (the image's options hold a control character or '$'), -E2BIG. */
+int pxe_kernelopt(const struct pxe_choice *c, const char *image_kopt, const char *base, const char *mac_hyp,
+		  const char *token, char *out, size_t cap, struct rh_err *err);
 void pxe_artifact_base(const struct pxe_server *srv, const struct pxe_config *cfg, char *out, size_t cap);
 
 #endif

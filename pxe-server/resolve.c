@@ -26,6 +26,11 @@ static int refuse(struct rh_err *err, const char *path, const char *why)
 }
 
 /* Checks that file is a regular file reached without a final symlink; fills a FILE object. */
+/* The type of everything ramhost.efi may fetch over HTTP (loaders, artifacts, boot.cfg, its signature, state
+ * modules): UEFI HTTP Boot's LoadFile (EDK2 HttpBootDxe) accepts a body only when it is typed application/efi
+ * or its path ends in .efi, and the loader fetches through it. iPXE and curl do not care. */
+#define TYPE_LOADABLE "application/efi"
+
 static int file_obj(const char *file, const char *shown, struct pxe_obj *out, struct rh_err *err)
 {
 	struct stat st;
@@ -47,7 +52,7 @@ static int file_obj(const char *file, const char *shown, struct pxe_obj *out, st
 	pxe_copy(out->path, sizeof(out->path), file);
 	out->kind = PXE_OBJ_FILE;
 	out->size = (uint64_t)st.st_size;
-	out->content_type = "application/octet-stream";
+	out->content_type = TYPE_LOADABLE;
 	return 0;
 }
 
@@ -102,6 +107,25 @@ static void bytes_obj(struct pxe_obj *out, void *buf, size_t len, const char *ty
 	out->size = len;
 	out->content_type = type;
 	out->step = step;
+}
+
+/* host/MAC/ready: the booted host's `ramhost ready` says it reached the ready line (a query is allowed and not
+ * used). Nothing is decided by it: it makes the last step of a host visible in the log and in `pxe status`. */
+static int host_ready(const char *mac_text, const char *query, struct pxe_obj *out, struct rh_err *err)
+{
+	uint8_t mac[6];
+	char *ok;
+
+	if (mac_parse(mac_text, mac) < 0)
+		return rh_errf(err, -EACCES, "host/%s/ready: not a MAC address", mac_text);
+	if (query && strlen(query) > 512)
+		return rh_errf(err, -EACCES, "host/%s/ready: the query is over 512 bytes", mac_text);
+	ok = strdup("ok\n");
+	if (!ok)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	mac_format(mac, ':', out->mac);
+	bytes_obj(out, ok, 3, "text/plain", "ready");
+	return 0;
 }
 
 /* "N.cpio" with N a decimal generation number. */
@@ -215,7 +239,7 @@ static int host_bytes(struct pxe_gen *g, const char *what, uint64_t gen, struct 
 	if (!strcmp(what, "state")) {
 		rc = pxe_gen_state_cpio(g, gen, &bin, &len, err);
 		if (!rc)
-			bytes_obj(out, bin, len, "application/octet-stream", "state-load");
+			bytes_obj(out, bin, len, TYPE_LOADABLE, "state-load");
 		return rc;
 	}
 	if (!strcmp(what, "boot.ipxe")) {
@@ -234,8 +258,7 @@ static int host_bytes(struct pxe_gen *g, const char *what, uint64_t gen, struct 
 	else
 		rc = pxe_gen_bootcfg_cpio(g, &bin, &len, err);
 	if (!rc)
-		bytes_obj(out, text ? (void *)text : (void *)bin, len, text ? "text/plain" : "application/octet-stream",
-			  "bootcfg");
+		bytes_obj(out, text ? (void *)text : (void *)bin, len, TYPE_LOADABLE, "bootcfg");
 	return rc;
 }
 
@@ -252,10 +275,13 @@ static int host(struct pxe_server *srv, const struct pxe_config *cfg, char **seg
 	if (n < 3 || mac_parse(seg[1], hf.mac) < 0)
 		return refuse(err, path, n < 3 ? "host/MAC/FILE" : "host/MAC/...: not a MAC address");
 	if (!(n == 3 && (!strcmp(seg[2], "boot.ipxe") || !strcmp(seg[2], "boot.cfg") ||
-			 !strcmp(seg[2], "boot.cfg.sig") || !strcmp(seg[2], "bootcfg.cpio"))) &&
+			 !strcmp(seg[2], "boot.cfg.sig") || !strcmp(seg[2], "bootcfg.cpio") ||
+			 !strcmp(seg[2], "ready"))) &&
 	    !(n == 4 && !strcmp(seg[2], "state") && state_gen(seg[3], &gen) == 0))
-		return refuse(err, path, "a host serves boot.ipxe, boot.cfg, boot.cfg.sig, bootcfg.cpio and "
+		return refuse(err, path, "a host serves boot.ipxe, boot.cfg, boot.cfg.sig, bootcfg.cpio, ready and "
 				       "state/N.cpio only");
+	if (n == 3 && !strcmp(seg[2], "ready"))
+		return host_ready(seg[1], query, out, err);
 	memset(&hf, 0, sizeof(hf));
 	hf.arch = -1;
 	if (f)

@@ -98,6 +98,12 @@ static int resolve_for(struct serve *s, const char *path, const char *query, con
 	facts_from_peer(&f, peer);
 	rc = pxe_resolve(&s->srv, cfg, path, query, &f, out, err);
 	pxe_config_put(cfg);
+	/* a request that names its host tells where the host is; one that does not (an artifact) is the step
+	 * of the host last seen at that address */
+	if (rc == 0 && out->mac[0])
+		pxe_status_ip(s->srv.status, out->mac, f.ip);
+	else if (rc == 0)
+		pxe_status_mac_of(s->srv.status, f.ip, out->mac);
 	return rc;
 }
 

@@ -116,6 +116,26 @@ void pxe_status_ip(struct pxe_status *st, const char *mac, uint32_t ip)
 	pthread_mutex_unlock(&st->lock);
 }
 
+int pxe_status_mac_of(struct pxe_status *st, uint32_t ip, char mac[MAC_TEXT])
+{
+	struct in_addr a = { .s_addr = htonl(ip) };
+	char text[16];
+	size_t i;
+	int rc = -ENOENT;
+
+	if (!st || !ip || !inet_ntop(AF_INET, &a, text, sizeof text))
+		return -ENOENT;
+	pthread_mutex_lock(&st->lock);
+	for (i = st->n; i-- > 0;)
+		if (strcmp(st->h[i].ip, text) == 0) {
+			memcpy(mac, st->h[i].mac, MAC_TEXT);
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 /* The text of the table (malloc'd). Under the lock. */
 static char *format_table(const struct pxe_status *st, size_t *ret_len)
 {

@@ -26,6 +26,9 @@ void pxe_status_free(struct pxe_status *st);
 void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, const char *detail);
 /* Records the host's address (from the DHCP lease or the request's source). */
 void pxe_status_ip(struct pxe_status *st, const char *mac, uint32_t ip);
+/* The MAC of the host last seen at ip (so an artifact request, which names no host, is logged as its host's
+ * step). 0 with mac filled, -ENOENT. */
+int pxe_status_mac_of(struct pxe_status *st, uint32_t ip, char mac[MAC_TEXT]);
 /* Writes path atomically when something changed and at least a second passed (force: now). */
 int pxe_status_flush(struct pxe_status *st, const char *path, int force, struct rh_err *err);
 /* Reads a status file written by a server: a malloc'd array, oldest step first. */

@@ -42,23 +42,6 @@ int netboot_hostname_valid(const char *s, size_t len)
 	return label > 0 && s[len - 1] != '-';
 }
 
-/* The value of word w[0..len) when it is key=VALUE (quotes around VALUE dropped), else NULL. */
-static const char *value_of(const char *w, size_t len, const char *key, size_t *ret_vlen)
-{
-	size_t klen = strlen(key);
-
-	if (len < klen || memcmp(w, key, klen))
-		return NULL;
-	w += klen;
-	len -= klen;
-	if (len >= 2 && w[0] == '"' && w[len - 1] == '"') {
-		w++;
-		len -= 2;
-	}
-	*ret_vlen = len;
-	return w;
-}
-
 void netboot_parse(const char *buf, size_t len, struct netboot_opts *ret)
 {
 	struct netboot_opts o;
@@ -67,11 +50,11 @@ void netboot_parse(const char *buf, size_t len, struct netboot_opts *ret)
 
 	memset(&o, 0, sizeof(o));
 	while (cmdline_next_word(buf, len, &pos, &w, &wlen)) {
-		if ((v = value_of(w, wlen, "ramhost.net=", &vlen))) {
+		if ((v = cmdline_value(w, wlen, "ramhost.net=", &vlen))) {
 			o.net = vlen == 1 && v[0] == '1';
-		} else if (value_of(w, wlen, "ramhost.state.url=", &vlen)) {
+		} else if (cmdline_value(w, wlen, "ramhost.state.url=", &vlen)) {
 			o.has_state_url = vlen > 0;
-		} else if ((v = value_of(w, wlen, "ramhost.hostname=", &vlen))) {
+		} else if ((v = cmdline_value(w, wlen, "ramhost.hostname=", &vlen))) {
 			o.has_hostname = netboot_hostname_valid(v, vlen);
 			o.bad_hostname[0] = '\0';
 			if (o.has_hostname) {

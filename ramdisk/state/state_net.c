@@ -14,17 +14,6 @@
 
 #define SHOWN_MAX 80   /* a bad word is quoted up to this many bytes */
 
-/* The value of word w[0..len) when it is key=VALUE, else NULL. */
-static const char *value_of(const char *w, size_t len, const char *key, size_t *ret_vlen)
-{
-	size_t klen = strlen(key);
-
-	if (len < klen || memcmp(w, key, klen))
-		return NULL;
-	*ret_vlen = len - klen;
-	return w + klen;
-}
-
 static int url_char(unsigned char c)
 {
 	return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
@@ -36,8 +25,10 @@ static int token_char(unsigned char c)
 	       (c && strchr("._~+/=-", c));
 }
 
-/* Checks the URL v[0..vlen) and copies it, and its HOST:PORT, into n. */
-static int take_url(struct state_net *n, const char *w, size_t wlen, const char *v, size_t vlen, struct rh_err *err)
+/* Checks the URL v[0..vlen) of word w and copies it into url (STATE_NET_URL_MAX bytes), and its HOST:PORT into
+ * server when that is not NULL. */
+static int take_url(char *url, char *server, const char *w, size_t wlen, const char *v, size_t vlen,
+		    struct rh_err *err)
 {
 	size_t i, skip = vlen >= 7 && !strncmp(v, "http://", 7) ? 7 : vlen >= 8 && !strncmp(v, "https://", 8) ? 8 : 0;
 	const char *slash = memchr(v + skip, '/', vlen - skip);   /* v is not NUL-terminated */
@@ -45,13 +36,13 @@ static int take_url(struct state_net *n, const char *w, size_t wlen, const char 
 
 	for (i = 0; i < vlen && url_char((unsigned char)v[i]); i++)
 		;
-	if (!skip || i < vlen || vlen >= sizeof(n->url) || host == 0)
-		return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not ramhost.state.url=http://SERVER:PORT/PATH",
+	if (!skip || i < vlen || vlen >= STATE_NET_URL_MAX || host == 0)
+		return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not an http://SERVER:PORT/PATH URL",
 			       (int)(wlen > SHOWN_MAX ? SHOWN_MAX : wlen), w);
-	memcpy(n->url, v, vlen);
-	n->url[vlen] = '\0';
-	snprintf(n->server, sizeof(n->server), "%.*s", (int)host, v + skip);
-	n->on = 1;
+	memcpy(url, v, vlen);
+	url[vlen] = '\0';
+	if (server)
+		snprintf(server, STATE_NET_URL_MAX, "%.*s", (int)host, v + skip);
 	return 0;
 }
 
@@ -64,11 +55,16 @@ int state_net_parse(const char *buf, size_t len, struct state_net *ret, struct r
 
 	memset(&n, 0, sizeof(n));
 	while (cmdline_next_word(buf, len, &pos, &w, &wlen)) {
-		if ((v = value_of(w, wlen, "ramhost.state.url=", &vlen))) {
-			rc = take_url(&n, w, wlen, v, vlen, err);
+		if ((v = cmdline_value(w, wlen, "ramhost.state.url=", &vlen))) {
+			rc = take_url(n.url, n.server, w, wlen, v, vlen, err);
 			if (rc < 0)
 				return rc;
-		} else if ((v = value_of(w, wlen, "ramhost.state.token=", &vlen))) {
+			n.on = 1;
+		} else if ((v = cmdline_value(w, wlen, "ramhost.ready.url=", &vlen))) {
+			rc = take_url(n.ready_url, NULL, w, wlen, v, vlen, err);
+			if (rc < 0)
+				return rc;
+		} else if ((v = cmdline_value(w, wlen, "ramhost.state.token=", &vlen))) {
 			for (i = 0; i < vlen && token_char((unsigned char)v[i]); i++)
 				;
 			if (!vlen || i < vlen || vlen >= sizeof(n.token))

@@ -4,6 +4,7 @@
  * The server passes, on the kernel command line,
  *   ramhost.state.url=http://SERVER:PORT/host/MAC/state   where new generations are uploaded (HTTP PUT)
  *   ramhost.state.token=TOKEN                              sent as "X-Ramhost-Token: TOKEN"
+ *   ramhost.ready.url=http://SERVER:PORT/host/MAC/ready   fetched by `ramhost ready` (the server logs the step)
  * and hands the host's newest generation to init as a boot module, which init moves to ROOT/run/ramhost/state-net
  * (the "net store"). `state boot` restores from the net store exactly as from a state partition. `state save`
  * writes the next generation into the net store as a temporary file, uploads it, and only on "201 Created" renames
@@ -28,9 +29,10 @@ struct state_net {
 	char url[STATE_NET_URL_MAX];
 	char token[STATE_NET_TOKEN_MAX];
 	char server[STATE_NET_URL_MAX];      /* HOST:PORT of the URL, for messages */
+	char ready_url[STATE_NET_URL_MAX];   /* ramhost.ready.url=: `ramhost ready` tells the server, "" none */
 };
 
-/* Reads ramhost.state.url= and ramhost.state.token= from the kernel command line buf[0..len) into *ret (set only
+/* Reads ramhost.state.url=, ramhost.state.token= and ramhost.ready.url= from the kernel command line buf[0..len) into *ret (set only
  * on success; on = 0 without a URL). The URL must be http:// or https:// with a host, of printable characters
  * without blanks, quotes or backslashes; the token 1-255 characters of [A-Za-z0-9._~+/=-] (it becomes a request
  * header: never a CR or LF). A URL without a token, or a malformed one: -EINVAL naming the word. Pure: fuzzed. */

@@ -49,7 +49,7 @@ case_two_rules() {
 	grep -q '^rule: *web$' out
 	grep -q 'mac 52:54:00:12:\* matched; arch efi-x64 matched' out
 	grep -q '^hostname: *web-525400123456$' out
-	grep -q '^kernelopt: console=ttyS0 quiet ramhost.hostname=web-525400123456 ramhost.net=1 ramhost.state.url' out
+	grep -q '^kernelopt: console=ttyS0 quiet ramhost.hostname=web-525400123456 ramhost.net=1 ramhost.ready.url=http://SERVER:PORT/host/52-54-00-12-34-56/ready ramhost.state.url=http://SERVER:PORT/host/52-54-00-12-34-56/state ramhost.state.token=TOKEN$' out
 	"$RAMHOST" pxe match "$T/pxe.conf" --mac 52:54:00:aa:00:01 >out
 	grep -q '^rule: *db$' out
 	grep -q 'tag gpu matched' out

@@ -162,7 +162,7 @@ save_server_down() {
 	# a malformed URL or a URL without a token is a clear failure of the save
 	echo "ramhost.state.url=ftp://x/y ramhost.state.token=t" >"$T/cmdline"
 	expect_fail "$RAMHOST" state save --root "$T/root"
-	expect_err "'ramhost.state.url=ftp://x/y' is not ramhost.state.url=http://SERVER:PORT/PATH"
+	expect_err "'ramhost.state.url=ftp://x/y' is not an http://SERVER:PORT/PATH URL"
 	echo "ramhost.state.url=$URL" >"$T/cmdline"
 	expect_fail "$RAMHOST" state save --root "$T/root"
 	expect_err "ramhost.state.url= without ramhost.state.token="

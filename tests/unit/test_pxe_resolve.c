@@ -196,7 +196,8 @@ static void test_scripts(void)
 	CHECK(!strcmp(o.mac, "52:54:00:12:34:56") && !strcmp(o.step, "script"));
 	t = text_of(&o);
 	snprintf(want, sizeof(want), "kernel http://10.0.0.1:8080/a/%s/vmlinuz console=ttyS0 quiet "
-		 "ramhost.hostname=web-525400123456 ramhost.net=1 ramhost.state.url=http://10.0.0.1:8080/host/"
+		 "ramhost.hostname=web-525400123456 ramhost.net=1 ramhost.ready.url=http://10.0.0.1:8080/host/"
+		 "52-54-00-12-34-56/ready ramhost.state.url=http://10.0.0.1:8080/host/"
 		 "52-54-00-12-34-56/state ramhost.state.token=", khex);
 	CHECK(strstr(t, want) != NULL);
 	snprintf(want, sizeof(want), "\ninitrd http://10.0.0.1:8080/a/%s/init.cpio || goto failed\n"
@@ -262,7 +263,8 @@ static void test_bootcfg_signed(void)
 	snprintf(want, sizeof(want), "a/%s/init.cpio", mhex);
 	CHECK(b.nmodules == 1 && !strcmp(b.modules[0].name, want) && b.modules[0].has_sha256);
 	CHECK(!strncmp(b.kernelopt, "console=ttyS0 quiet ramhost.hostname=web-525400123456 ramhost.net=1 "
-		       "ramhost.state.url=http://10.0.0.1:8080/host/52-54-00-12-34-56/state ramhost.state.token=", 117));
+		       "ramhost.ready.url=http://10.0.0.1:8080/host/52-54-00-12-34-56/ready "
+		       "ramhost.state.url=http://10.0.0.1:8080/host/52-54-00-12-34-56/state ramhost.state.token=", 224));
 	CHECK_STR(b.prefix, "");
 	snprintf(path, sizeof(path), "%s/c.pem", dir);
 	f = fopen(path, "r");
