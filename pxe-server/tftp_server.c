@@ -262,6 +262,12 @@ static int xfer_packet(struct xfer *x, const uint8_t *buf, size_t len, const str
 		return 0;
 	}
 	if (op == TFTP_ERROR && tftp_parse_error(buf, len, &code, &msg, &mlen) == 0) {
+		/* A PXE client asks for the size (tsize 0) and ends the transfer with ERROR 8 after the OACK, then
+		 * asks again for the data (EDK2, and the PXE spec's MTFTP "get file size"): not a failed step. */
+		if (code == 8 && x->oack_len > 0 && x->s.una <= 1) {
+			xfer_free(x);
+			return 0;
+		}
 		textesc(esc, sizeof esc, msg, mlen > 512 ? 512 : mlen);
 		xfer_end(x, "tftp-abort", "file=%s client sent error %u: %s", x->name, code, esc);
 		return 1;
