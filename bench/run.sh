@@ -12,3 +12,4 @@ python3 bench/vib_live.py
 python3 bench/vib_image.py
 python3 bench/vib_format.py
 python3 bench/tardisk_entries.py
+python3 bench/pxe_fleet.py

@@ -322,10 +322,12 @@ class Lab:
 
     def add_host(self, tag, host_no):
         """Another host on the segment: a namespace NS-TAG with eth0 (address subnet.host_no) on a veth whose
-        other end is on the bridge. Returns an object with .ns and .ip."""
+        other end is on the bridge. Returns an object with .ns and .ip. host_no None: eth0 has no IPv4 address
+        (what it sends to 255.255.255.255 leaves from 0.0.0.0, like a PXE ROM's DHCP), and accepts packets
+        from any source (rp_filter off)."""
         host = type("Host", (), {})()
         host.ns = "%s-%s" % (self.ns, tag)
-        host.ip = self.addr(host_no)
+        host.ip = self.addr(host_no) if host_no is not None else None
         sh("ip", "netns", "add", host.ns)
         self.hosts.append(host)
         peer = "v%s" % tag[:12]
@@ -333,7 +335,11 @@ class Lab:
         self.ipn("link", "set", peer, "master", "br0")
         self.ipn("link", "set", peer, "up")
         sh("ip", "-n", host.ns, "link", "set", "lo", "up")
-        sh("ip", "-n", host.ns, "addr", "add", "%s/%d" % (host.ip, self.prefix_len), "dev", "eth0")
+        if host.ip:
+            sh("ip", "-n", host.ns, "addr", "add", "%s/%d" % (host.ip, self.prefix_len), "dev", "eth0")
+        else:
+            sh("ip", "netns", "exec", host.ns, "sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0",
+               "net.ipv4.conf.eth0.rp_filter=0")
         sh("ip", "-n", host.ns, "link", "set", "eth0", "up")
         self._quiet_ipv6(host.ns)
         return host
