@@ -392,9 +392,10 @@ class Lab:
         self.wait_tcp(ip, port, ns=ns)
         return p
 
-    def nginx(self, name, root, port=8080, ns=None, ip=None, workers=1, extra_http=""):
+    def nginx(self, name, root, port=8080, ns=None, ip=None, workers=1, extra_http="", access_log=None):
         """nginx serving root (static files, sendfile, keep-alive) on ip:port with its own configuration and
-        prefix in the lab's temporary directory (nothing under /etc or /var is used)."""
+        prefix in the lab's temporary directory (nothing under /etc or /var is used). access_log: a file for
+        one line per request (default: none)."""
         ip = ip or self.ip
         prefix = self.mkdtemp("nginx")
         for d in ("tmp", "logs"):
@@ -409,7 +410,7 @@ error_log %s/logs/error.log warn;
 pid %s/nginx.pid;
 events { worker_connections 8192; }
 http {
-    access_log off;
+    access_log %s;
     default_type application/octet-stream;
     sendfile on;
     tcp_nopush on;
@@ -426,7 +427,7 @@ http {
         location / { }
     }
 }
-""" % (workers, prefix, prefix, t, t, t, t, t, extra_http, ip, port, root))
+""" % (workers, prefix, prefix, access_log or "off", t, t, t, t, t, extra_http, ip, port, root))
         p = self.spawn(name, ["nginx", "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "logs", "error.log")],
                        ns=ns)
         self.wait_tcp(ip, port, ns=ns)
