@@ -180,7 +180,8 @@ def table(results, ns_list):
     rows = [("wall time (s)", "wall", "%.2f"), ("failures", "failed", "%d"), ("DHCP all done (s)", "dhcp_done",
             "%.2f"), ("TFTP all done (s)", "tftp_done", "%.2f"), ("DHCP retransmissions", "dhcp_retrans", "%d"),
             ("DHCP restarts (NAK, no ACK)", "dhcp_restarts", "%d"),
-            ("TFTP retransmissions", "tftp_retrans", "%d"), ("TFTP transfers retried", "tftp_retries", "%d"), ("server CPU (s)", "cpu", "%.2f"),
+            ("TFTP retransmissions", "tftp_retrans", "%d"), ("TFTP transfers retried", "tftp_retries", "%d"),
+            ("server CPU (s)", "cpu", "%.2f"),
             ("server peak RSS (MiB)", "rss_kib", "%.1f"), ("HTTP throughput (MB/s)", "http_mbps", "%.0f"),
             ("client CPU (s)", "client_cpu", "%.1f")]
     for n in ns_list:

@@ -502,11 +502,14 @@ def demo_peers(firmware="bios"):
                     "--dhcp-boot=tag:ipxe,http://%s:8080/boot.ipxe" % lab.ip, "--dhcp-boot=tag:!ipxe,ipxe.efi",
                     *os.environ.get("NETLAB_DNSMASQ_EXTRA", "").split())
         lab.http_server("netlab-http", bank)
-        kw = {} if firmware == "bios" else {"nic": "virtio-net-pci", "romfile": ""}
+        kw = {"nic": "virtio-net-pci", "romfile": ""}
+        if firmware == "bios":
+            kw = {"nic": os.environ.get("NETLAB_NIC", "e1000")}
         with lab.guest("netlab-%s" % firmware, firmware=firmware, **kw) as vm:
             if firmware != "bios":
                 m = vm.expect(r"Station IP address is (\S+)", 180)
-                print("uefi: OVMF PXE got %s after %.1f s" % (m.group(1).decode(), time.monotonic() - vm.started), flush=True)
+                print("uefi: OVMF PXE got %s after %.1f s" % (m.group(1).decode(), time.monotonic() - vm.started),
+                      flush=True)
                 vm.expect(r"NBP filesize is (\d+)", 60)
                 print("uefi: NBP size known after %.1f s" % (time.monotonic() - vm.started), flush=True)
             m = vm.expect(r"ramhost-lab: iPXE script running", 180)
