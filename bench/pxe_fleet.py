@@ -91,18 +91,26 @@ def start_peers(lab, www, tag):
 
 def start_ramhost(lab, work, tag):
     """`ramhost image pxe` of the demo profile, a config with one rule for the fleet's MACs, `pxe serve`."""
-    img = os.path.join(work, "img-" + tag)
+    img = os.path.join(work, "img")  # built once, served at every N
     if not os.path.isdir(img):
         run([RAMHOST, "image", "pxe", PROFILE, "-o", img])
     state = lab.mkdtemp("ramhost-state-" + tag)
     conf = os.path.join(state, "pxe.conf")
-    with open(conf, "w") as f:
-        f.write("mode = full\ninterface = br0\nserver-ip = %s\nrange = %s-%s\nlease-file = %s/leases\n"
-                "state-dir = %s\nhttp-port = 8080\nipxe-dir = %s\ntftp-max-clients = 4096\n\n"
-                "image demo %s\n\nrule fleet\n    match mac 52:54:01:*\n    image demo\n    state none\n" % (
-                    lab.ip, RANGE[0], RANGE[1], state, state, IPXE_DIR, img))
-    srv = lab.spawn("fleet-ramhost-" + tag, [RAMHOST, "pxe", "serve", conf])
-    lab.wait_tcp(lab.ip, 8080)
+    # tftp-max-clients: every host of the 1000 may be in TFTP at once (default 256); dropped if refused
+    for limit in ("tftp-max-clients = 4096\n", ""):
+        with open(conf, "w") as f:
+            f.write("mode = full\ninterface = br0\nserver-ip = %s\nrange = %s-%s\nlease-file = %s/leases\n"
+                    "state-dir = %s\nhttp-port = 8080\nipxe-dir = %s\n%s\nimage demo %s\n\n"
+                    "rule fleet\n    match mac 52:54:01:*\n    image demo\n    state none\n" % (
+                        lab.ip, RANGE[0], RANGE[1], state, state, IPXE_DIR, limit, img))
+        srv = lab.spawn("fleet-ramhost-%s%s" % (tag, "" if limit else "-nolimit"), [RAMHOST, "pxe", "serve", conf])
+        try:
+            lab.wait_tcp(lab.ip, 8080)
+            break
+        except RuntimeError:
+            srv.stop()
+            if not limit or "tftp-max-clients" not in srv.text():
+                raise RuntimeError("ramhost pxe serve did not start: %s" % srv.text()[-500:])
     paths = [(p, os.path.getsize(os.path.join(img, p))) for p, _ in artifacts_of(os.path.join(img, "boot.cfg"))]
     return [srv], paths
 
