@@ -14,7 +14,6 @@ Both serve the same paths (ipxe/undionly.kpxe, a/HEX), from the same files.
 The lab: the server on the bridge (10.77.0.1/16), the clients in a namespace on a veth (10.77.0.2), their DHCP
 socket in a third namespace without an IPv4 address so DHCP leaves from 0.0.0.0 as a ROM's does.
 """
-import hashlib
 import json
 import os
 import re
@@ -25,6 +24,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "system"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from boot import sha  # noqa: E402
 from netlab import Lab  # noqa: E402
 from qemu import RAMHOST, TOP, run  # noqa: E402
 
@@ -40,14 +41,6 @@ RANGE = ("10.77.1.1", "10.77.8.254")  # 2,046 addresses on 10.77.0.0/16
 
 def report(name, value, unit):
     print("bench: %-44s %10s %s" % (name, value, unit), flush=True)
-
-
-def sha(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def artifacts_of(bootcfg_path):

@@ -48,12 +48,17 @@ def remove_stale_labs():
         name = line.split()[0] if line.split() else ""
         m = re.match(r"^%s(\d+)-\d+(-\w+)?$" % PREFIX, name)
         if m and not os.path.exists("/proc/%s" % m.group(1)):
-            for pid in sh("ip", "netns", "pids", name, check=False).split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (OSError, ValueError):
-                    pass
-            sh("ip", "netns", "del", name, check=False)
+            delete_netns(name)
+
+
+def delete_netns(name):
+    """Kills whatever still runs in namespace name, then deletes it (and with it its interfaces)."""
+    for pid in sh("ip", "netns", "pids", name, check=False).split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+    sh("ip", "netns", "del", name, check=False)
 
 
 class Proc:
@@ -271,12 +276,7 @@ class Lab:
             except Exception:  # noqa: BLE001
                 pass
         for ns in [h.ns for h in self.hosts] + [self.ns]:
-            for pid in sh("ip", "netns", "pids", ns, check=False).split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (OSError, ValueError):
-                    pass
-            sh("ip", "netns", "del", ns, check=False)
+            delete_netns(ns)
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
         if self._old_term is not None:

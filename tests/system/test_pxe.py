@@ -161,27 +161,28 @@ def cmdline_has(r, prefix, vm, want):
     return out
 
 
-def scenario_web(r, lab):
-    """1 and 5 (first guest): SeaBIOS + iPXE ROM, full DHCP: ready; the rule's options and hostname."""
-    vm, m = boot_ready(r, lab, "pxe-web", MAC_WEB, "pxe_bios_ipxe")
+def scenario_rule(r, lab, name, mac, prefix, build, want):
+    """1 and 5: a SeaBIOS guest with QEMU's iPXE ROM, full DHCP, reaches ready with the image (build) and the
+    kernel options (want) its rule gives; the hostname is the rule's."""
+    vm, m = boot_ready(r, lab, name, mac, prefix)
     with vm:
         if not m:
             return
-        r.check("pxe_bios_ipxe_ready", m.group(5) == b"demo-1.0", m.group(0).decode())
-        cmdline_has(r, "pxe_bios_ipxe", vm, ["rhtest.rule=web", "ramhost.hostname=web-" + plain(MAC_WEB),
-                                             "ramhost.net=1"])
+        r.check(prefix + "_image", m.group(5) == build.encode(), m.group(0).decode())
+        cmdline_has(r, prefix, vm, want)
+        host = [w.split("=", 1)[1] for w in want if w.startswith("ramhost.hostname=")][0]
         rc, out = vm.sh("hostname")
-        r.check("pxe_bios_ipxe_hostname", out.strip().endswith("web-" + plain(MAC_WEB)), out)
+        r.check(prefix + "_hostname", out.strip().endswith(host), out)
+
+
+def scenario_web(r, lab):
+    scenario_rule(r, lab, "pxe-web", MAC_WEB, "pxe_bios_ipxe", "demo-1.0",
+                  ["rhtest.rule=web", "ramhost.hostname=web-" + plain(MAC_WEB), "ramhost.net=1"])
 
 
 def scenario_two(r, lab):
-    """5: another MAC gets the other image and its hostname."""
-    vm, m = boot_ready(r, lab, "pxe-two", MAC_B, "pxe_rule_two")
-    with vm:
-        if not m:
-            return
-        r.check("pxe_rule_two_other_image", m.group(5) == b"demo-2.0", m.group(0).decode())
-        cmdline_has(r, "pxe_rule_two", vm, ["rhtest.rule=two", "ramhost.hostname=two-" + hyph(MAC_B)])
+    scenario_rule(r, lab, "pxe-two", MAC_B, "pxe_rule_two", "demo-2.0",
+                  ["rhtest.rule=two", "ramhost.hostname=two-" + hyph(MAC_B)])
 
 
 def scenario_unknown(r, lab):
