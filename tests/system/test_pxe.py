@@ -39,7 +39,8 @@ BOOT = 300                       # seconds to the ready line, TCG
 STATE_MAX = 16 << 20             # state-max-size of lab A
 NO_RULE_RE = r"(?i)no rule match[^\r\n]*"
 # a boot that cannot reach ready: fail at once rather than at the timeout
-GAVE_UP_RE = r"No bootable device|BdsDxe: failed to load[^\r\n]*|Kernel panic[^\r\n]*|(?i:no rule match)[^\r\n]*|Nothing to boot[^\r\n]*"
+GAVE_UP_RE = (r"No bootable device|BdsDxe: failed to load[^\r\n]*|Kernel panic[^\r\n]*|(?i:no rule match)[^\r\n]*"
+              r"|Nothing to boot[^\r\n]*")
 MAC_WEB, MAC_B, MAC_UNKNOWN = "52:54:00:77:01:01", "52:54:00:77:05:02", "52:54:00:99:00:01"
 MAC_STATE, MAC_STATE_OTHER, MAC_EFI = "52:54:00:77:06:01", "52:54:00:77:06:02", "52:54:00:77:02:01"
 MAC_PROXY, MAC_NGINX = "52:54:00:77:04:01", "52:54:00:77:07:01"
