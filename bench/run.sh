@@ -14,3 +14,4 @@ python3 bench/vib_format.py
 python3 bench/tardisk_entries.py
 python3 bench/pxe_rules.py
 python3 bench/tftp.py
+python3 bench/pxe_fleet.py
