@@ -57,6 +57,12 @@ static int dhcp_choose(void *ctx, const struct pxe_facts *f, struct pxe_choice *
 	struct serve *s = ctx;
 	struct pxe_config *cfg = pxe_config_get(&s->srv);
 	int rc = pxe_choose(cfg, f, out);
+	char m[MAC_TEXT];
+
+	if (f->has_mac) {
+		mac_format(f->mac, ':', m);
+		pxe_status_facts(s->srv.status, m, f->arch, f->uuid);
+	}
 
 	/* DHCP runs on the loop thread, which is the only one that swaps snapshots: out's pointers stay valid
 	 * until the callback returns. */
@@ -80,12 +86,26 @@ static void dhcp_leased(void *ctx, const uint8_t mac[6], uint32_t ip)
 	pxe_status_ip(s->srv.status, m, ip);
 }
 
-static void facts_from_peer(struct pxe_facts *f, const struct sockaddr *peer)
+/* What a request tells about its host: the address it came from, and for a path host/MAC/... what that host's
+ * DHCP request said (architecture, UUID), so a rule on the architecture matches its boot.cfg as it matched its
+ * DHCP offer. */
+static void facts_for(struct serve *s, struct pxe_facts *f, const char *path, const struct sockaddr *peer)
 {
+	char m[MAC_TEXT], mt[MAC_TEXT];
+	uint8_t mac[6];
+
 	memset(f, 0, sizeof *f);
 	f->arch = -1;
 	if (peer && peer->sa_family == AF_INET)
 		f->ip = ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr);
+	if (strncmp(path, "host/", 5) != 0 || strlen(path) < 5 + 17 || path[5 + 17] != '/')
+		return;
+	memcpy(m, path + 5, 17);
+	m[17] = '\0';
+	if (mac_parse(m, mac) < 0)
+		return;
+	mac_format(mac, ':', mt);
+	pxe_status_facts_of(s->srv.status, mt, &f->arch, f->uuid);
 }
 
 static int resolve_for(struct serve *s, const char *path, const char *query, const struct sockaddr *peer,
@@ -95,7 +115,7 @@ static int resolve_for(struct serve *s, const char *path, const char *query, con
 	struct pxe_facts f;
 	int rc;
 
-	facts_from_peer(&f, peer);
+	facts_for(s, &f, path, peer);
 	rc = pxe_resolve(&s->srv, cfg, path, query, &f, out, err);
 	pxe_config_put(cfg);
 	/* a request that names its host tells where the host is; one that does not (an artifact) is the step
@@ -154,12 +174,15 @@ static int http_state_allowed(void *ctx, const uint8_t mac[6])
 	struct pxe_config *cfg = pxe_config_get(&s->srv);
 	struct pxe_choice c;
 	struct pxe_facts f;
+	char m[MAC_TEXT];
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.arch = -1;
 	memcpy(f.mac, mac, 6);
 	f.has_mac = 1;
+	mac_format(mac, ':', m);
+	pxe_status_facts_of(s->srv.status, m, &f.arch, f.uuid);
 	rc = pxe_choose(cfg, &f, &c);
 	if (rc == 0 && (!c.rule || c.state != PXE_STATE_KEEP))
 		rc = -EPERM;

@@ -116,6 +116,41 @@ void pxe_status_ip(struct pxe_status *st, const char *mac, uint32_t ip)
 	pthread_mutex_unlock(&st->lock);
 }
 
+void pxe_status_facts(struct pxe_status *st, const char *mac, int arch, const char *uuid)
+{
+	struct pxe_host_status *e;
+
+	if (!st || !mac || !*mac)
+		return;
+	pthread_mutex_lock(&st->lock);
+	e = entry(st, mac);
+	if (e) {
+		e->has_facts = 1;
+		e->arch = arch;
+		clean_copy(e->uuid, sizeof e->uuid, uuid ? uuid : "");
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+int pxe_status_facts_of(struct pxe_status *st, const char *mac, int *arch, char *uuid)
+{
+	size_t i;
+	int rc = -ENOENT;
+
+	if (!st)
+		return -ENOENT;
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->h[i].mac, mac) == 0 && st->h[i].has_facts) {
+			*arch = st->h[i].arch;
+			memcpy(uuid, st->h[i].uuid, sizeof st->h[i].uuid);
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 int pxe_status_mac_of(struct pxe_status *st, uint32_t ip, char mac[MAC_TEXT])
 {
 	struct in_addr a = { .s_addr = htonl(ip) };

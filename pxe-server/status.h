@@ -17,6 +17,9 @@ struct pxe_host_status {
 	char detail[256];       /* its log line's text after the step */
 	char ip[16];            /* dotted quad, "" unknown */
 	int64_t when;           /* Unix seconds */
+	int has_facts;          /* arch and uuid below came from the host's DHCP request (memory only) */
+	int arch;
+	char uuid[37];
 };
 
 struct pxe_status;
@@ -26,6 +29,12 @@ void pxe_status_free(struct pxe_status *st);
 void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, const char *detail);
 /* Records the host's address (from the DHCP lease or the request's source). */
 void pxe_status_ip(struct pxe_status *st, const char *mac, uint32_t ip);
+/* Remembers what the host's DHCP request said (RFC 4578 architecture, SMBIOS UUID), so that its later requests
+ * (TFTP or HTTP of host/MAC/...), which say neither, are matched against the same rules. */
+void pxe_status_facts(struct pxe_status *st, const char *mac, int arch, const char *uuid);
+/* 0 with *arch and uuid (37 bytes) filled, -ENOENT when the host's DHCP request was not seen. */
+int pxe_status_facts_of(struct pxe_status *st, const char *mac, int *arch, char *uuid);
+
 /* The MAC of the host last seen at ip (so an artifact request, which names no host, is logged as its host's
  * step). 0 with mac filled, -ENOENT. */
 int pxe_status_mac_of(struct pxe_status *st, uint32_t ip, char mac[MAC_TEXT]);

@@ -425,6 +425,9 @@ http {
         listen %s:%d reuseport;
         root %s;
         location / { }
+        # an image directory's artifacts by the names boot.cfg and the iPXE scripts use: a/HEX/NAME is a/HEX
+        # (the configuration docs/pxe.md gives for an external artifact server)
+        location ~ "^/a/([0-9a-f]{64})/[^/]+$" { default_type application/efi; try_files /a/$1 =404; }
     }
 }
 """ % (workers, prefix, prefix, access_log or "off", t, t, t, t, t, extra_http, ip, port, root))
