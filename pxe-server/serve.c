@@ -315,14 +315,14 @@ static int start_protocols(struct serve *s, struct rh_err *err)
 		rc = pxe_dhcp_start(set, s->srv.server_ip, set->netmask, set->http_port, &dops, s->loop, &s->dhcp,
 				    err);
 		if (rc < 0)
-			return rh_err_prefix(err, rc, "DHCP");
+			return rc;
 	}
 	rc = pxe_tftp_start(&tc, &tops, s->loop, &s->tftp, err);
 	if (rc < 0)
-		return rh_err_prefix(err, rc, "TFTP port %u", set->tftp_port);
+		return rc;
 	rc = pxe_http_start(&hc, &hops, &s->http, err);
 	if (rc < 0)
-		return rh_err_prefix(err, rc, "HTTP port %u", set->http_port);
+		return rc;
 	return 0;
 }
 

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# tests/integration/pxe_serve.sh: `ramhost pxe serve` as a process, over loopback (no DHCP: mode = off, ports
+# moved): SIGHUP reloads (a bad file keeps the rules in use and says FILE:LINE), `pxe status` lists the hosts
+# and their last step, SIGTERM stops cleanly, bad HTTP paths and TFTP requests are refused while the server
+# serves on, and start-up errors (quick start, a port in use) are clear. QEMU boots are tests/system/test_pxe.py.
+. "$(dirname "$0")/../lib.sh"
+
+# An image directory as `ramhost image pxe` writes it.
+make_image() {
+	local dir=$1 name=$2 hk hm
+	mkdir -p "$dir/a"
+	printf 'kernel of %s\n' "$name" >"$T/k.$name"
+	printf 'init module of %s\n' "$name" >"$T/m.$name"
+	hk=$(sha256sum <"$T/k.$name" | cut -d' ' -f1)
+	hm=$(sha256sum <"$T/m.$name" | cut -d' ' -f1)
+	cp "$T/k.$name" "$dir/a/$hk"
+	cp "$T/m.$name" "$dir/a/$hm"
+	printf 'name=%s\nbuild=1.0\nserver-cert-sha256=none\n' "$name" >"$dir/image.conf"
+	printf 'title=%s\nkernel=vmlinuz\nmodules=init.cpio\nkernelopt=console=ttyS0\nhash.vmlinuz=sha256:%s\nhash.init.cpio=sha256:%s\n' \
+		"$name" "$hk" "$hm" >"$dir/boot.cfg"
+	printf 'efi\n' >"$dir/ramhost.efi"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_udp_port() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# write_config RULE: one image, one rule named RULE for every 52:54:00:12:* host.
+write_config() {
+	cat >"$T/pxe.conf" <<CONF
+mode = off
+server-ip = 127.0.0.1
+http-port = $HTTP
+tftp-port = $TFTP
+state-dir = $T/state
+image web $T/img
+rule $1
+    match mac 52:54:00:12:*
+    image web
+    state keep
+CONF
+}
+
+# start: the server in the background, its stderr in $T/log; waits for its start line.
+start() {
+	"$RAMHOST" pxe serve "$T/pxe.conf" 2>"$T/log" &
+	PID=$!
+	for _ in $(seq 1 100); do
+		grep -q 'start serving' "$T/log" && return 0
+		kill -0 "$PID" 2>/dev/null || { cat "$T/log"; return 1; }
+		sleep 0.1
+	done
+	cat "$T/log"
+	return 1
+}
+
+# wait_log PATTERN: waits up to 10 s for a log line matching PATTERN.
+wait_log() {
+	for _ in $(seq 1 100); do
+		grep -Eq -- "$1" "$T/log" && return 0
+		sleep 0.1
+	done
+	echo "no log line matches '$1':"
+	cat "$T/log"
+	return 1
+}
+
+setup() {
+	make_image "$T/img" web
+	HTTP=$(free_port)
+	TFTP=$(free_udp_port)
+	write_config web
+	start
+	trap 'kill -9 $PID 2>/dev/null || true' EXIT
+}
+
+get() { curl -s --path-as-is -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$HTTP/$1"; }
+
+reload_keeps_rules_on_a_bad_file() {
+	setup
+	[ "$(get host/52-54-00-12-34-56/boot.ipxe)" = 200 ]
+	grep -q 'rule web' "$T/body"
+	printf 'mode = off\nbogus-key = 1\n' >"$T/pxe.conf"
+	kill -HUP "$PID"
+	wait_log "reload refused, keeping the rules in use: .*pxe.conf:2: "
+	[ "$(get host/52-54-00-12-34-56/boot.ipxe)" = 200 ]
+	grep -q 'rule web' "$T/body"
+	write_config web2
+	kill -HUP "$PID"
+	wait_log "reload .*pxe.conf: 1 images, 1 rules"
+	[ "$(get host/52-54-00-12-34-56/boot.ipxe)" = 200 ]
+	grep -q 'rule web2' "$T/body"
+	kill -0 "$PID"
+}
+
+status_lists_hosts() {
+	setup
+	[ "$(get host/52-54-00-12-34-56/boot.ipxe)" = 200 ]
+	[ "$(get host/52-54-00-12-34-56/ready)" = 200 ]
+	wait_log '52:54:00:12:34:56 ready '
+	for _ in $(seq 1 30); do grep -q ready "$T/state/status" 2>/dev/null && break; sleep 0.1; done
+	"$RAMHOST" pxe status --state-dir "$T/state" >"$T/out"
+	grep -Eq '^52:54:00:12:34:56 +127\.0\.0\.1 +ready ' "$T/out" || { cat "$T/out"; exit 1; }
+	"$RAMHOST" pxe status --state-dir "$T/state" --json >"$T/json"
+	python3 - "$T/json" <<'PY'
+import json, sys
+hosts = json.load(open(sys.argv[1]))
+h = [x for x in hosts if x["mac"] == "52:54:00:12:34:56"][0]
+assert h["step"] == "ready" and h["ip"] == "127.0.0.1", h
+PY
+}
+
+sigterm_stops_cleanly() {
+	setup
+	[ "$(get host/52-54-00-12-34-56/boot.cfg)" = 200 ]
+	kill -TERM "$PID"
+	rc=0
+	wait "$PID" || rc=$?
+	[ "$rc" = 0 ] || { echo "exit $rc"; cat "$T/log"; exit 1; }
+	grep -q 'stop stopping' "$T/log"
+	grep -q '52:54:00:12:34:56' "$T/state/status"
+	[ -z "$(find "$T/state" -name '*.tmp*')" ]
+}
+
+bad_http_paths_refused() {
+	setup
+	[ "$(get ../../etc/passwd)" = 400 ] || [ "$(get ../../etc/passwd)" = 403 ]
+	[ "$(get a/../../etc/passwd)" = 403 ]
+	[ "$(get a/zzzz)" = 403 ]
+	[ "$(get host/not-a-mac/boot.cfg)" = 403 ]
+	[ "$(get host/52-54-00-12-34-56/secret)" = 403 ]
+	[ "$(get img/none/ramhost.efi)" = 404 ]
+	[ "$(get 'a/%00')" = 400 ]
+	[ "$(get "$(printf 'x%.0s' $(seq 1 2000))")" = 400 ]
+	[ "$(get img/web/ramhost.efi)" = 200 ]
+	cmp "$T/body" "$T/img/ramhost.efi"
+	wait_log 'http GET /a/zzzz: 403'
+}
+
+bad_tftp_requests_refused() {
+	setup
+	cd "$T"
+	tftp -m binary 127.0.0.1 "$TFTP" -c get ../etc/passwd got1 2>&1 | tee "$T/t1" || true
+	tftp -m binary 127.0.0.1 "$TFTP" -c get /etc/passwd got2 2>&1 | tee "$T/t2" || true
+	echo hi >up
+	tftp -m binary 127.0.0.1 "$TFTP" -c put up img/web/x 2>&1 | tee "$T/t3" || true
+	grep -qi 'error' "$T/t1" && grep -qi 'error' "$T/t2" && grep -qi 'error' "$T/t3"
+	[ ! -s got1 ] && [ ! -s got2 ]
+	wait_log 'tftp-refused file=\.\./etc/passwd'
+	wait_log 'tftp-refused .*write'
+	tftp -m binary 127.0.0.1 "$TFTP" -c get img/web/ramhost.efi got3
+	cmp got3 "$T/img/ramhost.efi"
+}
+
+startup_errors_are_clear() {
+	make_image "$T/img" web
+	expect_fail "$RAMHOST" pxe serve --interface rh-no-such-if --image "$T/img" --range 10.0.0.10-10.0.0.20 \
+		--state-dir "$T/s1"
+	expect_err 'rh-no-such-if'
+	expect_fail "$RAMHOST" pxe serve --interface lo --image "$T/nope" --proxy --state-dir "$T/s2"
+	expect_err "$T/nope"
+	rc=0
+	"$RAMHOST" pxe serve --interface lo --image "$T/img" --proxy --range 10.0.0.10-10.0.0.20 2>"$T/err" || rc=$?
+	[ "$rc" = 2 ]
+	HTTP=$(free_port)
+	TFTP=$(free_udp_port)
+	write_config web
+	start
+	trap 'kill -9 $PID 2>/dev/null || true' EXIT
+	TFTP=$(free_udp_port)
+	sed -i "s/^tftp-port = .*/tftp-port = $TFTP/" "$T/pxe.conf"
+	expect_fail "$RAMHOST" pxe serve "$T/pxe.conf"
+	expect_err "HTTP: cannot listen on 0\.0\.0\.0:$HTTP \(in use"
+	kill -0 "$PID"
+}
+
+t_case pxe_serve_reload_keeps_rules_on_a_bad_file reload_keeps_rules_on_a_bad_file
+t_case pxe_serve_status_lists_hosts status_lists_hosts
+t_case pxe_serve_sigterm_stops_cleanly sigterm_stops_cleanly
+t_case pxe_serve_bad_http_paths_refused bad_http_paths_refused
+t_case pxe_serve_bad_tftp_requests_refused bad_tftp_requests_refused
+t_case pxe_serve_startup_errors_are_clear startup_errors_are_clear
+t_exit
