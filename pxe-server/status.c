@@ -85,51 +85,60 @@ static struct pxe_host_status *entry(struct pxe_status *st, const char *mac)
 	return &st->h[st->n++];
 }
 
-void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, const char *detail)
+/* The entry of mac with the table locked (pxe_status_unlock releases it), or NULL (nothing locked) when there
+ * is no table, no MAC or no memory. */
+static struct pxe_host_status *lock_entry(struct pxe_status *st, const char *mac)
 {
 	struct pxe_host_status *e;
 
 	if (!st || !mac || !*mac)
-		return;
+		return NULL;
 	pthread_mutex_lock(&st->lock);
 	e = entry(st, mac);
-	if (e) {
-		clean_copy(e->step, sizeof e->step, step);
-		clean_copy(e->detail, sizeof e->detail, detail);
-		e->when = (int64_t)time(NULL);
-		st->seq++;
-	}
+	if (!e)
+		pthread_mutex_unlock(&st->lock);
+	return e;
+}
+
+static void unlock_changed(struct pxe_status *st)
+{
+	st->seq++;
 	pthread_mutex_unlock(&st->lock);
+}
+
+void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, const char *detail)
+{
+	struct pxe_host_status *e = lock_entry(st, mac);
+
+	if (!e)
+		return;
+	clean_copy(e->step, sizeof e->step, step);
+	clean_copy(e->detail, sizeof e->detail, detail);
+	e->when = (int64_t)time(NULL);
+	unlock_changed(st);
 }
 
 void pxe_status_ip(struct pxe_status *st, const char *mac, uint32_t ip)
 {
-	struct pxe_host_status *e;
 	struct in_addr a = { .s_addr = htonl(ip) };
+	struct pxe_host_status *e = ip ? lock_entry(st, mac) : NULL;
 
-	if (!st || !mac || !*mac || !ip)
+	if (!e)
 		return;
-	pthread_mutex_lock(&st->lock);
-	e = entry(st, mac);
-	if (e && inet_ntop(AF_INET, &a, e->ip, sizeof e->ip))
-		st->seq++;
-	pthread_mutex_unlock(&st->lock);
+	inet_ntop(AF_INET, &a, e->ip, sizeof e->ip);
+	unlock_changed(st);
 }
 
 void pxe_status_facts(struct pxe_status *st, const char *mac, int arch, const char *uuid)
 {
-	struct pxe_host_status *e;
+	struct pxe_host_status *e = lock_entry(st, mac);
 
-	if (!st || !mac || !*mac)
+	if (!e)
 		return;
-	pthread_mutex_lock(&st->lock);
-	e = entry(st, mac);
-	if (e) {
-		e->has_facts = 1;
-		e->arch = arch;
-		clean_copy(e->uuid, sizeof e->uuid, uuid ? uuid : "");
-	}
-	pthread_mutex_unlock(&st->lock);
+	e->has_facts = 1;
+	e->arch = arch;
+	clean_copy(e->uuid, sizeof e->uuid, uuid ? uuid : "");
+	unlock_changed(st);
 }
 
 int pxe_status_facts_of(struct pxe_status *st, const char *mac, int *arch, char *uuid)

@@ -45,4 +45,22 @@ expect_err() {
 	fi
 }
 
+# pxe_fake_image DIR NAME: an image directory as `ramhost image pxe` writes it (image.conf, boot.cfg, a/HEX for
+# every file boot.cfg names, ramhost.efi), with tiny text files for the kernel and init module: for the PXE
+# server's tests that serve files and scripts without booting them.
+pxe_fake_image() {
+	local dir=$1 name=$2 hk hm
+	mkdir -p "$dir/a"
+	printf 'kernel of %s\n' "$name" >"$dir/.k"
+	printf 'init module of %s\n' "$name" >"$dir/.m"
+	hk=$(sha256sum <"$dir/.k" | cut -d' ' -f1)
+	hm=$(sha256sum <"$dir/.m" | cut -d' ' -f1)
+	mv "$dir/.k" "$dir/a/$hk"
+	mv "$dir/.m" "$dir/a/$hm"
+	printf 'name=%s\nbuild=1.0\nserver-cert-sha256=none\n' "$name" >"$dir/image.conf"
+	printf 'title=%s\nkernel=vmlinuz\nmodules=init.cpio\nkernelopt=console=ttyS0\nhash.vmlinuz=sha256:%s\nhash.init.cpio=sha256:%s\n' \
+		"$name" "$hk" "$hm" >"$dir/boot.cfg"
+	printf 'efi\n' >"$dir/ramhost.efi"
+}
+
 t_exit() { exit $t_failed; }

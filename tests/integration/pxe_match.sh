@@ -3,25 +3,9 @@
 # MAC, --json, a bad configuration named FILE:LINE, the exit codes (0 match, 1 none or bad file, 2 usage).
 . "$(dirname "$0")/../lib.sh"
 
-# An image directory as `ramhost image pxe` writes it: image.conf, boot.cfg, a/HEX for every file it names.
-make_image() {
-	local dir=$1 name=$2 k m hk hm
-	mkdir -p "$dir/a"
-	printf 'kernel of %s\n' "$name" >"$T/k.$name"
-	printf 'init module of %s\n' "$name" >"$T/m.$name"
-	hk=$(sha256sum <"$T/k.$name" | cut -d' ' -f1)
-	hm=$(sha256sum <"$T/m.$name" | cut -d' ' -f1)
-	cp "$T/k.$name" "$dir/a/$hk"
-	cp "$T/m.$name" "$dir/a/$hm"
-	printf 'name=%s\nbuild=1.0\nserver-cert-sha256=none\n' "$name" >"$dir/image.conf"
-	printf 'title=%s\nkernel=vmlinuz\nmodules=init.cpio\nkernelopt=console=ttyS0\nhash.vmlinuz=sha256:%s\nhash.init.cpio=sha256:%s\n' \
-		"$name" "$hk" "$hm" >"$dir/boot.cfg"
-	printf 'efi\n' >"$dir/ramhost.efi"
-}
-
 write_config() {
-	make_image "$T/img-web" web
-	make_image "$T/img-db" db
+	pxe_fake_image "$T/img-web" web
+	pxe_fake_image "$T/img-db" db
 	cat >"$T/pxe.conf" <<CONF
 # two images, two rules
 mode = off

@@ -5,22 +5,6 @@
 # serves on, and start-up errors (quick start, a port in use) are clear. QEMU boots are tests/system/test_pxe.py.
 . "$(dirname "$0")/../lib.sh"
 
-# An image directory as `ramhost image pxe` writes it.
-make_image() {
-	local dir=$1 name=$2 hk hm
-	mkdir -p "$dir/a"
-	printf 'kernel of %s\n' "$name" >"$T/k.$name"
-	printf 'init module of %s\n' "$name" >"$T/m.$name"
-	hk=$(sha256sum <"$T/k.$name" | cut -d' ' -f1)
-	hm=$(sha256sum <"$T/m.$name" | cut -d' ' -f1)
-	cp "$T/k.$name" "$dir/a/$hk"
-	cp "$T/m.$name" "$dir/a/$hm"
-	printf 'name=%s\nbuild=1.0\nserver-cert-sha256=none\n' "$name" >"$dir/image.conf"
-	printf 'title=%s\nkernel=vmlinuz\nmodules=init.cpio\nkernelopt=console=ttyS0\nhash.vmlinuz=sha256:%s\nhash.init.cpio=sha256:%s\n' \
-		"$name" "$hk" "$hm" >"$dir/boot.cfg"
-	printf 'efi\n' >"$dir/ramhost.efi"
-}
-
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 free_udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -67,7 +51,7 @@ wait_log() {
 }
 
 setup() {
-	make_image "$T/img" web
+	pxe_fake_image "$T/img" web
 	HTTP=$(free_port)
 	TFTP=$(free_udp_port)
 	write_config web
@@ -154,7 +138,7 @@ bad_tftp_requests_refused() {
 }
 
 startup_errors_are_clear() {
-	make_image "$T/img" web
+	pxe_fake_image "$T/img" web
 	expect_fail "$RAMHOST" pxe serve --interface rh-no-such-if --image "$T/img" --range 10.0.0.10-10.0.0.20 \
 		--state-dir "$T/s1"
 	expect_err 'rh-no-such-if'
