@@ -1,5 +1,5 @@
 /* tftp_server.c: the TFTP server on the poll loop (tftp_server.h). Requests arrive on the listening socket and are
- * checked here in the order the cost grows: the packet (lib/tftp's parser), a write request, the options, the
+ * checked (tftp_request.c) in the order the cost grows: the packet (lib/tftp's parser), a write request, the options, the
  * client limit, the name (tftp_path_check), then what it means (ops->open) and the negotiation. Each accepted
  * request becomes a transfer with its own socket bound to the address the request came to; its window is sent
  * with sendmmsg straight from the shared mapping, and ACKs drive lib/tftp's session. One tick retransmits what
@@ -27,7 +27,6 @@
 #define TFTP_RECV_BURST 64           /* requests read per wakeup, so a flood cannot starve the transfers */
 #define TFTP_ACK_BATCH 16            /* packets a transfer's socket reads per wakeup (recvmmsg) */
 #define TFTP_ACK_SLOT 1024
-#define TFTP_OPT_VALUE_MAX 255       /* an unknown option's name or value longer than this is refused */
 #define TFTP_NAME_ESC (TFTP_PATH_MAX * TEXTESC_MAX_GROWTH + 1)
 
 struct xfer {
@@ -78,22 +77,6 @@ static void event(struct pxe_tftp *t, const struct sockaddr_in *peer, const char
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	t->ops.event(t->ops.ctx, peer, mac, step, text);
-}
-
-/* The escaped file name of a request packet for the log: the bytes after the opcode up to their NUL or the end
- * of the packet (a name without its NUL is still named), at most TFTP_PATH_MAX of them. */
-static void request_name(const uint8_t *buf, size_t len, char *out, size_t cap)
-{
-	const uint8_t *nul;
-	size_t n = 0;
-
-	if (len > 2) {
-		nul = memchr(buf + 2, 0, len - 2);
-		n = nul ? (size_t)(nul - (buf + 2)) : len - 2;
-	}
-	if (n > TFTP_PATH_MAX)
-		n = TFTP_PATH_MAX;
-	textesc(out, cap, (const char *)buf + 2, n);
 }
 
 static void send_error(int fd, const struct sockaddr_in *to, int code, const char *msg)
@@ -426,57 +409,7 @@ fail:
 	xfer_free(x);
 }
 
-/* ---- requests ---- */
-
-/* RFC 2347 says a server ignores options it does not know; one whose name or value no client would send (longer
- * than TFTP_OPT_VALUE_MAX, or with control bytes) is refused instead, as a hostile or broken request. */
-static const char *absurd_option(const struct tftp_request *rq)
-{
-	unsigned i;
-	const char *p;
-
-	for (i = 0; i < rq->n_options; i++) {
-		if (strlen(rq->options[i].name) > TFTP_OPT_VALUE_MAX || strlen(rq->options[i].value) > TFTP_OPT_VALUE_MAX)
-			return "an option name or value is longer than 255 bytes";
-		for (p = rq->options[i].value; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return "an option value has a control character";
-	}
-	return NULL;
-}
-
-int pxe_tftp_check_request(const uint8_t *buf, size_t len, struct tftp_request *ret_rq, const char **ret_rel,
-			   char *name, size_t name_cap, int *ret_code, const char **ret_why)
-{
-	struct tftp_request rq;
-	const char *why = NULL, *rel;
-	int rc;
-
-	if (tftp_opcode(buf, len) == TFTP_ERROR)
-		return 1;   /* never answered: two confused peers would loop */
-	request_name(buf, len, name, name_cap);
-	rc = tftp_parse_request(buf, len, &rq, &why);
-	if (rc < 0)
-		goto refuse;
-	rc = -EACCES;
-	why = "write requests are refused: the served tree is read-only";
-	if (rq.opcode == TFTP_WRQ)
-		goto refuse;
-	rc = -ERANGE;
-	why = absurd_option(&rq);
-	if (why)
-		goto refuse;
-	rc = tftp_path_check(rq.filename, &rel, &why);
-	if (rc < 0)
-		goto refuse;
-	*ret_rq = rq;
-	*ret_rel = rel;
-	return 0;
-refuse:
-	*ret_code = tftp_error_code(rc);
-	*ret_why = why;
-	return rc;
-}
+/* ---- requests (checked by tftp_request.c) ---- */
 
 /* Checks a request packet and what its name means; starts the transfer or refuses. */
 static void handle_request(struct pxe_tftp *t, const uint8_t *buf, size_t len, const struct sockaddr_in *peer,

@@ -22,40 +22,12 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "fetch_int.h"
 #include "env.h"
 #include "fileio.h"
 #include "size.h"
 #include "urlpath.h"
 
-struct xfer {
-	CURL *curl;
-	const char *url;
-	int fd;             /* destination file, or -1 for a buffer */
-	int in_fd;          /* the file an upload (PUT) reads from */
-	uint64_t offset;    /* bytes of DEST.part kept from before (resume) */
-	uint64_t got;       /* body bytes received in this transfer */
-	uint64_t max;       /* 0: no limit */
-	int64_t range_start;/* Content-Range start of the current response, -1 when none */
-	int started;        /* the first body byte was seen and the status checked */
-	int responded;      /* a response header arrived */
-	int too_big, bad_range, write_errno, stalled, overtime, too_slow;
-	long connect_s;      /* connect timeout */
-	long stall_s;        /* no byte for this long ends the transfer */
-	long deadline_s;     /* the whole download within this long (0: none) */
-	long min_rate;       /* bytes/s on average over each window (0: none) */
-	long window_s;
-	double t0;           /* when the download began (both requests of a 416 restart count) */
-	double last_byte;    /* when the byte count last grew */
-	curl_off_t last_now;
-	double win_start;    /* the current rate window: its start and the byte count then */
-	curl_off_t win_bytes;
-	curl_off_t slow_bytes; /* bytes of the window that was too slow */
-	char *buf; size_t len, cap; /* buffer mode */
-	int progress;
-	const char *label;
-	double last_draw;
-	int drawn;
-};
 
 static double now_s(void)
 {
@@ -200,7 +172,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 }
 
 /* The negative errno and message for a failed transfer. */
-static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *errbuf, struct rh_err *err)
+int fetch_curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *errbuf, struct rh_err *err)
 {
 	long status = 0;
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
@@ -251,7 +223,7 @@ static int curl_failure(CURL *c, CURLcode cc, const struct xfer *x, const char *
 /* A libcurl handle with what every transfer shares: http(s) only, no signals, the error buffer, the connect
  * timeout, the header and body callbacks into x, and the progress callback that enforces the stall timeout, the
  * deadline and the minimum rate (out_of_time). Resets x's stall clock. NULL when libcurl cannot start. */
-static CURL *curl_start(struct xfer *x, char *errbuf)
+CURL *fetch_curl_start(struct xfer *x, char *errbuf)
 {
 	CURL *c = curl_easy_init();
 
@@ -287,7 +259,7 @@ static int http_get(struct xfer *x, struct rh_err *err)
 	CURL *c;
 	int rc = 0;
 
-	c = curl_start(x, errbuf);
+	c = fetch_curl_start(x, errbuf);
 	if (!c)
 		return rh_errf(err, -ENOMEM, "%s: cannot start libcurl", x->url);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -311,7 +283,7 @@ static int http_get(struct xfer *x, struct rh_err *err)
 	if (cc == CURLE_HTTP_RETURNED_ERROR && status == 416 && x->offset)
 		rc = -EAGAIN;
 	else if (cc != CURLE_OK)
-		rc = curl_failure(c, cc, x, errbuf, err);
+		rc = fetch_curl_failure(c, cc, x, errbuf, err);
 	else if (!x->started && x->offset && status != 206 && restart(x)) /* an empty 200 body */
 		rc = rh_errf(err, -x->write_errno, "%s: cannot truncate the partial download: %s", x->url,
 			     strerror(x->write_errno));
@@ -322,7 +294,7 @@ static int http_get(struct xfer *x, struct rh_err *err)
 
 /* The timeouts and rate limit of a download: connect and stall from opts, the deadline and the minimum rate
  * from the environment; the defaults in fetch.h. */
-static int limits(struct xfer *x, const struct fetch_opts *o, struct rh_err *err)
+int fetch_limits(struct xfer *x, const struct fetch_opts *o, struct rh_err *err)
 {
 	uint64_t deadline, rate, window;
 	int rc;
@@ -467,7 +439,7 @@ int fetch_to_file(const char *url, const char *dest, const struct fetch_opts *op
 
 	rc = classify(url, &kind, path, sizeof(path), err);
 	if (rc == 0 && kind == SRC_HTTP)
-		rc = limits(&x, opts, err);
+		rc = fetch_limits(&x, opts, err);
 	if (rc)
 		return rc;
 	if (snprintf(part, sizeof(part), "%s.part", dest) >= (int)sizeof(part))
@@ -544,7 +516,7 @@ int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, s
 		*ret_len = len;
 		return 0;
 	}
-	rc = limits(&x, NULL, err);
+	rc = fetch_limits(&x, NULL, err);
 	if (rc == 0)
 		rc = http_get(&x, err);
 	if (rc) {
@@ -556,103 +528,6 @@ int fetch_to_buf(const char *url, size_t max, void **ret_buf, size_t *ret_len, s
 	*ret_buf = x.buf;
 	*ret_len = x.len;
 	return 0;
-}
-
-/* Upload read callback: the next bytes of the file; a read error aborts the transfer. */
-static size_t on_upload(char *data, size_t size, size_t n, void *ctx)
-{
-	struct xfer *x = ctx;
-	ssize_t r;
-
-	do
-		r = read(x->in_fd, data, size * n);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		x->write_errno = errno;
-		return CURL_READFUNC_ABORT;
-	}
-	return (size_t)r;
-}
-
-/* The status of a PUT the server answered: 2xx is 0, anything else an error naming the status and the first
- * line of the server's answer (at most 200 bytes of it). */
-static int put_status(const struct xfer *x, long status, struct rh_err *err)
-{
-	size_t n = x->buf ? strcspn(x->buf, "\r\n") : 0;
-	int rc = status == 401 || status == 403 ? -EACCES : status == 404 || status == 410 ? -ENOENT :
-		 status == 413 ? -EFBIG : -EIO;
-
-	if (status >= 200 && status < 300)
-		return 0;
-	if (n > 200)
-		n = 200;
-	return rh_errf(err, rc, "%s: HTTP status %ld%s%.*s", x->url, status, n ? ": " : "", (int)n,
-		       n ? x->buf : "");
-}
-
-int fetch_put_file(const char *url, const char *path, const char *const *headers, long *ret_status,
-		   char *answer, size_t cap, struct rh_err *err)
-{
-	struct xfer x = { .url = url, .fd = -1, .in_fd = -1, .max = FETCH_ANSWER_MAX };
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hl = NULL, *nl;
-	long status = 0;
-	struct stat st;
-	CURLcode cc;
-	CURL *c = NULL;
-	int rc;
-
-	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
-		return rh_errf(err, -EPROTONOSUPPORT, "%s: uploads go to http or https URLs only", url);
-	rc = limits(&x, NULL, err);
-	if (rc == 0)
-		rc = rh_open_input(path, &x.in_fd, err);
-	if (rc)
-		return rc;
-	if (fstat(x.in_fd, &st) || !S_ISREG(st.st_mode)) {
-		rc = rh_errf(err, -EINVAL, "%s: not a regular file", path);
-		goto out;
-	}
-	for (; headers && *headers; headers++) {
-		if (!(nl = curl_slist_append(hl, *headers))) {
-			rc = rh_errf(err, -ENOMEM, "out of memory");
-			goto out;
-		}
-		hl = nl;
-	}
-	c = curl_start(&x, errbuf);
-	if (!c) {
-		rc = rh_errf(err, -ENOMEM, "%s: cannot start libcurl", url);
-		goto out;
-	}
-	/* no redirects: a PUT is sent once, to the URL the caller named */
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
-	curl_easy_setopt(c, CURLOPT_READDATA, &x);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	x.curl = c;
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (cc != CURLE_OK && x.write_errno && !x.too_big)
-		rc = rh_errf(err, -x.write_errno, "%s: cannot read the upload %s: %s", url, path, strerror(x.write_errno));
-	else if (cc != CURLE_OK && status >= 300 && !x.too_big) /* refused before it took the whole body */
-		rc = put_status(&x, status, err);
-	else if (cc != CURLE_OK)
-		rc = curl_failure(c, cc, &x, errbuf, err);
-	else
-		rc = put_status(&x, status, err);
-	if (ret_status)
-		*ret_status = status;
-	if (answer && cap)
-		snprintf(answer, cap, "%.*s", x.buf ? (int)strcspn(x.buf, "\r\n") : 0, x.buf ? x.buf : "");
-out:
-	if (c)
-		curl_easy_cleanup(c);
-	curl_slist_free_all(hl);
-	close(x.in_fd);
-	free(x.buf);
-	return rc;
 }
 
 int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct rh_err *err)
