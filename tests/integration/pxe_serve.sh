@@ -2,7 +2,7 @@
 # tests/integration/pxe_serve.sh: `ramhost pxe serve` as a process, over loopback (no DHCP: mode = off, ports
 # moved): SIGHUP reloads (a bad file keeps the rules in use and says FILE:LINE), `pxe status` lists the hosts
 # and their last step, SIGTERM stops cleanly, bad HTTP paths and TFTP requests are refused while the server
-# serves on, and start-up errors (quick start, a port in use) are clear. QEMU boots are tests/system/test_pxe.py.
+# serves on, start-up errors (quick start, a port in use) are clear, and a lease survives kill -9. QEMU boots are tests/system/test_pxe.py.
 . "$(dirname "$0")/../lib.sh"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -159,10 +159,62 @@ startup_errors_are_clear() {
 	kill -0 "$PID"
 }
 
+# A DHCP client over loopback (ciaddr 127.0.0.1, so the server answers by unicast on port P+1, the test setting
+# of a moved dhcp-port): prints the address offered, then ACKed, to MAC.
+dhcp_client() {
+	python3 - "$1" "$2" <<'PY'
+import socket, struct, sys
+port, mac = int(sys.argv[1]), bytes.fromhex(sys.argv[2].replace(":", ""))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port + 1))
+s.settimeout(5)
+def packet(kind, extra=b""):
+    head = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, 0x1234, 0, 0, socket.inet_aton("127.0.0.1"),
+                       b"\0" * 4, b"\0" * 4, b"\0" * 4, mac + b"\0" * 10, b"", b"")
+    return head + b"\x63\x82\x53\x63" + bytes([53, 1, kind]) + extra + b"\xff"
+def ask(kind, extra=b""):
+    s.sendto(packet(kind, extra), ("127.0.0.1", port))
+    while True:
+        data, _ = s.recvfrom(2048)
+        if data[4:8] == b"\x00\x00\x12\x34":
+            return socket.inet_ntoa(data[16:20])
+offered = ask(1)
+acked = ask(3, bytes([50, 4]) + socket.inet_aton(offered) + bytes([54, 4]) + socket.inet_aton("127.0.0.1"))
+print(offered, acked)
+PY
+}
+
+lease_survives_kill9() {
+	pxe_fake_image "$T/img" web
+	HTTP=$(free_port)
+	TFTP=$(free_udp_port)
+	DHCP=$(free_udp_port)
+	write_config web
+	sed -i "s/^mode = off/mode = full\ninterface = lo\nrange = 127.0.0.100-127.0.0.150\ndhcp-port = $DHCP/" "$T/pxe.conf"
+	start
+	trap 'kill -9 $PID 2>/dev/null || true' EXIT
+	dhcp_client "$DHCP" 52:54:00:12:00:01 >"$T/a1"
+	dhcp_client "$DHCP" 52:54:00:12:00:02 >"$T/b1"
+	read -r off1 ack1 <"$T/a1"
+	[ "$off1" = "$ack1" ] && [ "$ack1" != "$(cut -d' ' -f2 "$T/b1")" ]
+	kill -9 "$PID"
+	wait "$PID" 2>/dev/null || true
+	grep -q "^lease $ack1 52:54:00:12:00:01 " "$T/state/leases"
+	start
+	# a new host first: were the leases forgotten, it would get the first host's address
+	dhcp_client "$DHCP" 52:54:00:12:00:03 >"$T/c2"
+	dhcp_client "$DHCP" 52:54:00:12:00:01 >"$T/a2"
+	[ "$(cat "$T/a2")" = "$ack1 $ack1" ] || { cat "$T/a1" "$T/a2" "$T/log"; exit 1; }
+	[ "$(cut -d' ' -f2 "$T/c2")" != "$ack1" ]
+	[ -z "$(find "$T/state" -name '*.tmp*' -o -name '.leases*')" ]
+}
+
 t_case pxe_serve_reload_keeps_rules_on_a_bad_file reload_keeps_rules_on_a_bad_file
 t_case pxe_serve_status_lists_hosts status_lists_hosts
 t_case pxe_serve_sigterm_stops_cleanly sigterm_stops_cleanly
 t_case pxe_serve_bad_http_paths_refused bad_http_paths_refused
 t_case pxe_serve_bad_tftp_requests_refused bad_tftp_requests_refused
 t_case pxe_serve_startup_errors_are_clear startup_errors_are_clear
+t_case pxe_serve_lease_survives_kill9 lease_survives_kill9
 t_exit
