@@ -210,6 +210,26 @@ lease_survives_kill9() {
 	[ -z "$(find "$T/state" -name '*.tmp*' -o -name '.leases*')" ]
 }
 
+# The quick start (no configuration file) serves the image to every host; in a namespace of its own, since it
+# uses the standard DHCP and TFTP ports.
+quick_start_serves() {
+	pxe_fake_image "$T/img" web
+	NS=rhpxe-$$-$RANDOM
+	ip netns add "$NS"
+	trap 'kill -9 $PID 2>/dev/null || true; ip netns del "$NS" 2>/dev/null || true' EXIT
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" "$RAMHOST" pxe serve --interface lo --image "$T/img" --range 127.0.0.100-127.0.0.150 \
+		--http-port 8080 --state-dir "$T/state" 2>"$T/log" &
+	PID=$!
+	wait_log 'start serving 1 images, 1 rules; DHCP full, TFTP port 69, HTTP port 8080'
+	ip netns exec "$NS" curl -s -o "$T/body" http://127.0.0.1:8080/host/52-54-00-ab-cd-ef/boot.ipxe
+	grep -q 'booting image web' "$T/body"
+	(cd "$T" && ip netns exec "$NS" tftp -m binary 127.0.0.1 -c get img/web/ramhost.efi got)
+	cmp "$T/got" "$T/img/ramhost.efi"
+	kill -TERM "$PID"
+	wait "$PID"
+}
+
 t_case pxe_serve_reload_keeps_rules_on_a_bad_file reload_keeps_rules_on_a_bad_file
 t_case pxe_serve_status_lists_hosts status_lists_hosts
 t_case pxe_serve_sigterm_stops_cleanly sigterm_stops_cleanly
@@ -217,4 +237,5 @@ t_case pxe_serve_bad_http_paths_refused bad_http_paths_refused
 t_case pxe_serve_bad_tftp_requests_refused bad_tftp_requests_refused
 t_case pxe_serve_startup_errors_are_clear startup_errors_are_clear
 t_case pxe_serve_lease_survives_kill9 lease_survives_kill9
+t_case pxe_serve_quick_start_serves quick_start_serves
 t_exit
