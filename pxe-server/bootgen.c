@@ -193,6 +193,7 @@ int pxe_gen_script(const struct pxe_gen *g, char **ret_buf, size_t *ret_len, str
 	struct bootcfg *cfg = malloc(sizeof(*cfg));
 	char abase[1024], base[128], enc[3 * BOOTCFG_MAX_NAME + 1];
 	struct text t = { 0 };
+	int efi = g->f->arch > 0;   /* iPXE's ${platform} efi, or the host's DHCP said UEFI */
 	unsigned i;
 	int rc;
 
@@ -208,19 +209,24 @@ int pxe_gen_script(const struct pxe_gen *g, char **ret_buf, size_t *ret_len, str
 	put(&t, "echo ramhost: booting image %s (rule %s)%s%s\n", g->c->image_name, g->c->rule_name,
 	    g->c->hostname[0] ? " as " : "", g->c->hostname);
 	urlpath_encode(cfg->kernel.name, strlen(cfg->kernel.name), enc, sizeof(enc));
-	put(&t, "kernel %s%s %s || goto failed\n", abase, enc, cfg->kernelopt);
+	put(&t, "kernel %s%s %s", abase, enc, cfg->kernelopt);
+	if (efi)   /* the kernel's EFI stub loads its initrds by name from iPXE's files, in this order */
+		for (i = 0; i <= cfg->nmodules; i++)
+			put(&t, " initrd=m%u", i);
+	put(&t, " || goto failed\n");
 	for (i = 0; i < cfg->nmodules; i++) {
 		const char *n = cfg->modules[i].name;
 		int own = !strncmp(n, "host/", 5) || !strncmp(n, "http", 4);
 
+		put(&t, "initrd --name m%u ", i);
 		urlpath_encode(n, strlen(n), enc, sizeof(enc));
 		if (!strncmp(n, "http", 4))
-			put(&t, "initrd %s || goto failed\n", n);
+			put(&t, "%s || goto failed\n", n);
 		else
-			put(&t, "initrd %s%s%s || goto failed\n", own ? base : abase, enc, own && g->query ? g->query : "");
+			put(&t, "%s%s%s || goto failed\n", own ? base : abase, enc, own && g->query ? g->query : "");
 	}
-	put(&t, "initrd %shost/%s/bootcfg.cpio%s || goto failed\nboot || goto failed\n", base, g->mac_hyp,
-	    g->query ? g->query : "");
+	put(&t, "initrd --name m%u %shost/%s/bootcfg.cpio%s || goto failed\nboot || goto failed\n", cfg->nmodules,
+	    base, g->mac_hyp, g->query ? g->query : "");
 	put(&t, ":failed\necho ramhost: boot of image %s failed\n"
 		"prompt --timeout 60000 ramhost: press a key to stop here ||\nexit 1\n", g->c->image_name);
 	rc = text_done(&t, ret_buf, ret_len, err, "boot script");

@@ -200,10 +200,18 @@ static void test_scripts(void)
 		 "52-54-00-12-34-56/ready ramhost.state.url=http://10.0.0.1:8080/host/"
 		 "52-54-00-12-34-56/state ramhost.state.token=", khex);
 	CHECK(strstr(t, want) != NULL);
-	snprintf(want, sizeof(want), "\ninitrd http://10.0.0.1:8080/a/%s/init.cpio || goto failed\n"
-		 "initrd http://10.0.0.1:8080/host/52-54-00-12-34-56/bootcfg.cpio || goto failed\nboot", mhex);
+	snprintf(want, sizeof(want), "\ninitrd --name m0 http://10.0.0.1:8080/a/%s/init.cpio || goto failed\n"
+		 "initrd --name m1 http://10.0.0.1:8080/host/52-54-00-12-34-56/bootcfg.cpio || goto failed\nboot",
+		 mhex);
 	CHECK(strstr(t, want) != NULL);
 	CHECK(!strncmp(t, "#!ipxe\n", 7));
+	CHECK(strstr(t, "initrd=m0") == NULL);   /* BIOS: iPXE hands every initrd to the kernel itself */
+	free(t);
+
+	/* UEFI (iPXE's ${platform} efi): the kernel's EFI stub loads the initrds by name, in order */
+	CHECK(resolve(cfg, "host/52-54-00-12-34-56/boot.ipxe", "platform=efi&arch=x86_64", &o, &err) == 0);
+	t = text_of(&o);
+	CHECK(strstr(t, " initrd=m0 initrd=m1 || goto failed\n") != NULL);
 	free(t);
 
 	CHECK(resolve(cfg, "host/00-11-22-33-44-55/boot.ipxe", "uuid=4C4C4544-0042-3510-8052-B4C04F4B4E31", &o,
@@ -318,7 +326,7 @@ static void test_state_and_artifact_url(void)
 	CHECK(resolve(cfg, "host/52-54-00-12-34-56/boot.ipxe", NULL, &o, &err) == 0);
 	t = text_of(&o);
 	CHECK(strstr(t, "kernel http://cdn.example/r/a/") != NULL);
-	CHECK(strstr(t, "initrd http://10.0.0.1:8080/host/52-54-00-12-34-56/bootcfg.cpio") != NULL);
+	CHECK(strstr(t, "http://10.0.0.1:8080/host/52-54-00-12-34-56/bootcfg.cpio") != NULL && strstr(t, "initrd --name m") != NULL);
 	free(t);
 	CHECK(resolve(cfg, "host/52-54-00-12-34-56/boot.cfg", NULL, &o, &err) == 0);
 	t = text_of(&o);
