@@ -130,10 +130,20 @@ CONF
 	[ "$rc" -eq 1 ]
 }
 
+# examples/pxe/pxe.conf stays a working configuration (its image and keys moved to the test's own).
+example_config_works() {
+	pxe_fake_image "$T/demo" demo
+	sed -e "s#/srv/pxe/demo#$T/demo#" -e '/^sign-key/d' -e '/^sign-cert/d' "$TOP/examples/pxe/pxe.conf" >"$T/ex.conf"
+	"$RAMHOST" pxe match "$T/ex.conf" --mac 52:54:00:12:34:56 --arch 7 | grep -q '^rule: *web$'
+	"$RAMHOST" pxe match "$T/ex.conf" --mac 52:54:00:00:00:01 | grep -q '^rule: *gpu$'
+	"$RAMHOST" pxe match "$T/ex.conf" --mac 00:11:22:33:44:55 | grep -q '^hostname: *node-001122334455$'
+}
+
 t_case pxe_match_two_rules case_two_rules
 t_case pxe_match_facts case_facts
 t_case pxe_match_no_match case_no_match
 t_case pxe_match_json case_json
 t_case pxe_match_bad_config case_bad_config
 t_case pxe_match_usage case_usage
+t_case pxe_match_example_config_works example_config_works
 t_exit
