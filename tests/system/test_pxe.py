@@ -492,7 +492,7 @@ def scenario_secure_boot(r, lab, work):
         text = f.read()
     with open(conf_path, "w") as f:
         f.write(re.sub(r"^server-cert-sha256=.*$", "server-cert-sha256=" + sha_a, text, flags=re.M))
-    serve(lab, "D", {"mode": "full", "range": "%s-%s" % (lab.addr(100), lab.addr(150)), "sign-key": key_a,
+    srv, _, _ = serve(lab, "D", {"mode": "full", "range": "%s-%s" % (lab.addr(100), lab.addr(150)), "sign-key": key_a,
                      "sign-cert": cert_a},
           "image sb %s\nimage other %s\n\nrule sb\n    match mac %s\n    image sb\n    kernelopt rhtest.rule=sb\n"
           "\nrule other\n    match mac %s\n    image other\n" % (good, other, MAC_SB, MAC_SB_BAD))
@@ -516,6 +516,26 @@ def scenario_secure_boot(r, lab, work):
         except Exception as e:  # noqa: BLE001
             r.check("pxe_sb_bad_signature_refused", False, str(e)[-1500:])
         r.check("pxe_sb_bad_signature_nothing_booted", not vm.seen(r"fetched a/|ramhost: ready|EFI stub"))
+    sig_by_a(r, lab, srv, cert_a)
+
+
+def sig_by_a(r, lab, srv, cert_a):
+    """The refusal above is the loader's: the server sent that host boot.cfg and boot.cfg.sig, and what it
+    signs for that host verifies with A (openssl)."""
+    lines = [ln for ln in srv.text().splitlines() if MAC_SB_BAD in ln.lower()]
+    r.check("pxe_sb_bad_signature_server_sent_sig",
+            any(re.search(r"file=host/%s/boot\.cfg\.sig bytes=256 " % hyph(MAC_SB_BAD), ln) for ln in lines),
+            "%r" % lines[-4:])
+    d = lab.mkdtemp("sig")
+    cfg, sig, pub = (os.path.join(d, n) for n in ("boot.cfg", "boot.cfg.sig", "a.pub"))
+    for path in (cfg, sig):
+        lab.run(["curl", "-sf", "-o", path, "http://%s:8080/host/%s/%s" % (lab.ip, hyph(MAC_SB_BAD),
+                                                                          os.path.basename(path))])
+    with open(pub, "w") as f:
+        f.write(run(["openssl", "x509", "-in", cert_a, "-pubkey", "-noout"]))
+    p = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub, "-signature", sig, cfg],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    r.check("pxe_sb_server_bootcfg_signed_by_a", p.returncode == 0, p.stdout.decode()[-300:])
 
 
 def main():
