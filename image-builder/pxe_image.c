@@ -269,11 +269,14 @@ static int make_tmp(struct pxe_job *j)
 	return rc;
 }
 
-/* The bootbank, exactly as `image build` writes it, into tmp/bootbank. */
+/* The bootbank, exactly as `image build` writes it, into tmp/bootbank; with Secure Boot signing its kernel
+ * signed too (as `image disk --sign-key` does), so that the loader's LoadImage of it passes the firmware's check. */
 static int build_bank(struct pxe_job *j)
 {
 	int rc = bank_build_write(j->p, j->bank, &j->o->bank, &j->cfg, j->err);
 
+	if (!rc && j->o->efi.sign_key)
+		rc = efiboot_sign_bootbank_kernel(&j->o->efi, j->bank, &j->cfg, j->err);
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	if (!rc)
 		snprintf(j->res->build, sizeof(j->res->build), "%s", j->cfg.build);
