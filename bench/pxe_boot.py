@@ -79,12 +79,11 @@ def main():
                 i + 1, pxe_wall[-1], pxe_guest[-1], iso_wall[-1], iso_guest[-1]), flush=True)
         if not srv.alive():
             raise RuntimeError("ramhost pxe serve exited: %s" % srv.text()[-500:])
-        report("boot to ready over PXE (wall)", "%.2f" % med(pxe_wall), "s (median of %d)" % RUNS)
-        report("boot to ready from ISO (wall)", "%.2f" % med(iso_wall), "s (median of %d)" % RUNS)
-        report("boot wall ratio PXE/ISO", "%.2f" % (med(pxe_wall) / med(iso_wall)), "x")
-        report("boot to ready over PXE (guest boot_ms)", med(pxe_guest), "ms")
-        report("boot to ready from ISO (guest boot_ms)", med(iso_guest), "ms")
-        report("guest boot_ms ratio PXE/ISO", "%.2f" % (med(pxe_guest) / med(iso_guest)), "x")
+        for what, fmt, unit, pxe, iso in (("wall", "%.2f", "s (median of %d)" % RUNS, pxe_wall, iso_wall),
+                                          ("guest boot_ms", "%d", "ms", pxe_guest, iso_guest)):
+            report("boot to ready over PXE (%s)" % what, fmt % med(pxe), unit)
+            report("boot to ready from ISO (%s)" % what, fmt % med(iso), unit)
+            report("%s ratio PXE/ISO" % what, "%.2f" % (med(pxe) / med(iso)), "x")
         steps = re.findall(r"^.*(?:dhcp-ack|script|ready).*$", srv.text(), re.M)
         print("pxe_boot: server saw %d dhcp-ack/script/ready lines" % len(steps), flush=True)
     return 0
