@@ -54,8 +54,9 @@ static int open_udp(unsigned port, const char *ifname, int *ret, struct rh_err *
 	}
 	/* a fleet powered on at once: 1,000 DISCOVERs arrive together while a batch's lease file is written; the
 	 * default buffer (~200 KB) drops most of them and each host waits out its ROM's 4 s, 8 s ... retry.
-	 * Best effort: the kernel caps it at net.core.rmem_max. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	 * Best effort: without CAP_NET_ADMIN the kernel caps it at net.core.rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (ifname[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
 		rc = rh_errf(err, -errno, "dhcp: cannot bind to interface %s: %s", ifname, strerror(errno));
 		goto fail;
