@@ -42,7 +42,7 @@ static void warn_lease(void *ctx, const char *text)
 static int open_udp(unsigned port, const char *ifname, int *ret, struct rh_err *err)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, rc;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, rcvbuf = 4 << 20, rc;
 
 	if (fd < 0)
 		return rh_errf(err, -errno, "dhcp: cannot open a UDP socket: %s", strerror(errno));
@@ -52,6 +52,11 @@ static int open_udp(unsigned port, const char *ifname, int *ret, struct rh_err *
 		rc = rh_errf(err, -errno, "dhcp: cannot set socket options: %s", strerror(errno));
 		goto fail;
 	}
+	/* a fleet powered on at once: 1,000 DISCOVERs arrive together while a batch's lease file is written; the
+	 * default buffer (~200 KB) drops most of them and each host waits out its ROM's 4 s, 8 s ... retry.
+	 * Best effort: without CAP_NET_ADMIN the kernel caps it at net.core.rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (ifname[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
 		rc = rh_errf(err, -errno, "dhcp: cannot bind to interface %s: %s", ifname, strerror(errno));
 		goto fail;

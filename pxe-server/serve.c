@@ -192,7 +192,7 @@ static int http_state_allowed(void *ctx, const uint8_t mac[6])
 
 /* ---- start-up ---- */
 
-/* The IPv4 address and netmask of interface name (host order). */
+/* The IPv4 address and netmask of interface name (host order); when *ip is set, those of that address. */
 static int interface_addr(const char *name, uint32_t *ip, uint32_t *mask, struct rh_err *err)
 {
 	struct ifaddrs *ifs, *i;
@@ -202,6 +202,8 @@ static int interface_addr(const char *name, uint32_t *ip, uint32_t *mask, struct
 		return rh_errf(err, -errno, "interface %s: %s", name, strerror(errno));
 	for (i = ifs; i; i = i->ifa_next) {
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, name) != 0)
+			continue;
+		if (*ip && ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr) != *ip)
 			continue;
 		*ip = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
 		*mask = i->ifa_netmask ? ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr) : 0;
@@ -268,10 +270,15 @@ static int server_init(struct serve *s, const struct pxe_serve_opts *o, struct p
 	s->srv.log_ctx = o->log_ctx;
 	s->srv.http_port = set->http_port;
 	s->srv.server_ip = set->server_ip;
-	if (!s->srv.server_ip && set->interface[0]) {
-		rc = interface_addr(set->interface, &s->srv.server_ip, &mask, err);
-		if (rc < 0)
+	if (set->interface[0] && (!s->srv.server_ip || !mask)) {
+		uint32_t ifmask = 0;
+
+		/* server-ip given: only the netmask of that address (none there: the DHCP core's default /24) */
+		rc = interface_addr(set->interface, &s->srv.server_ip, &ifmask, s->srv.server_ip ? NULL : err);
+		if (rc < 0 && !s->srv.server_ip)
 			return rc;
+		if (!mask)
+			mask = ifmask;
 	}
 	if (!s->srv.server_ip && set->mode != PXE_DHCP_OFF)
 		return rh_errf(err, -EINVAL, "%s: set interface or server-ip: the hosts need an address to reach us",

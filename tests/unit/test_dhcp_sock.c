@@ -33,6 +33,8 @@ struct rig {
 	char events[4096];
 	int client;
 	unsigned port;
+	unsigned range_n;                /* addresses in the pool (0: 11) */
+	int hold;                        /* start() leaves the loop stopped; the test starts its thread */
 };
 
 static void on_event(void *ctx, const uint8_t mac[6], const char *step, const char *text)
@@ -103,7 +105,7 @@ static int start(struct rig *r, const char *lease_file)
 	set.mode = PXE_DHCP_FULL;
 	snprintf(set.interface, sizeof(set.interface), "lo");
 	set.range_first = LO + 99;
-	set.range_last = LO + 109;
+	set.range_last = LO + 99 + (r->range_n ? r->range_n : 11) - 1;
 	set.lease_seconds = 600;
 	set.dhcp_port = r->port;
 	set.proxy_port = r->port + 2;
@@ -115,6 +117,8 @@ static int start(struct rig *r, const char *lease_file)
 		fprintf(stderr, "  %s\n", err.msg);
 		return -1;
 	}
+	if (r->hold)
+		return 0;
 	return pthread_create(&r->th, NULL, run, r) == 0 ? 0 : -1;
 }
 
@@ -126,23 +130,20 @@ static void finish(struct rig *r)
 	pxe_loop_free(r->loop);
 }
 
-/* Sends a request of type with ciaddr 127.0.0.1 (and 50/54 when requested is set) and waits up to 5 s for the
- * reply; returns its yiaddr, 0 when none came. */
-static uint32_t exchange(struct rig *r, uint8_t type, uint32_t requested, uint8_t want)
+/* A request of type from host number i (MAC and xid differ per i; i = 0 is MAC and xid 0x42000000), with
+ * ciaddr 127.0.0.1 and, when requested is set, options 50 and 54. */
+static void make_request(uint8_t pkt[300], uint8_t type, uint32_t requested, unsigned i)
 {
-	uint8_t pkt[300] = { 1, 1, 6 }, buf[1600];
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)r->port),
-				  .sin_addr.s_addr = htonl(LO) };
-	struct pollfd pfd = { .fd = r->client, .events = POLLIN };
-	struct dhcp_msg m;
 	size_t n = 240;
-	ssize_t got;
 	static const uint8_t vc[] = "PXEClient:Arch:00000";
 
-	pkt[4] = 0x42;
+	memset(pkt, 0, 300);
+	pkt[0] = 1, pkt[1] = 1, pkt[2] = 6;
+	pkt[4] = 0x42, pkt[6] = (uint8_t)(i >> 8), pkt[7] = (uint8_t)i;
 	pkt[12] = 127; /* ciaddr 127.0.0.1: the reply is unicast */
 	pkt[15] = 1;
 	memcpy(pkt + 28, MAC, 6);
+	pkt[32] ^= (uint8_t)(i >> 8), pkt[33] ^= (uint8_t)i;
 	memcpy(pkt + 236, "\x63\x82\x53\x63", 4);
 	pkt[n++] = 53, pkt[n++] = 1, pkt[n++] = type;
 	pkt[n++] = 60, pkt[n++] = sizeof(vc) - 1;
@@ -157,6 +158,20 @@ static uint32_t exchange(struct rig *r, uint8_t type, uint32_t requested, uint8_
 		memcpy(pkt + n, &sid, 4), n += 4;
 	}
 	pkt[n++] = 255;
+}
+
+/* Sends a request of type with ciaddr 127.0.0.1 (and 50/54 when requested is set) and waits up to 5 s for the
+ * reply; returns its yiaddr, 0 when none came. */
+static uint32_t exchange(struct rig *r, uint8_t type, uint32_t requested, uint8_t want)
+{
+	uint8_t pkt[300], buf[1600];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)r->port),
+				  .sin_addr.s_addr = htonl(LO) };
+	struct pollfd pfd = { .fd = r->client, .events = POLLIN };
+	struct dhcp_msg m;
+	ssize_t got;
+
+	make_request(pkt, type, requested, 0);
 	if (sendto(r->client, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)sizeof(pkt))
 		return 0;
 	if (poll(&pfd, 1, 5000) != 1)
@@ -219,8 +234,60 @@ static void test_dora_over_loopback(void)
 	pthread_mutex_destroy(&r.lock);
 }
 
+/* A fleet powered on at once: BURST DISCOVERs wait in the socket before the server reads any (its loop not yet
+ * running), and every one gets its OFFER. The default receive buffer (~200 KB) held about a hundred of them. */
+#define BURST 500
+
+static void test_burst(void)
+{
+	struct rig r;
+	char dir[] = "/tmp/test_dhcp_sock.XXXXXX", lease[128];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct pollfd pfd;
+	uint8_t pkt[300], buf[1600];
+	unsigned i, offers = 0;
+	int big = 16 << 20;
+
+	memset(&r, 0, sizeof(r));
+	memset(&pfd, 0, sizeof(pfd));
+	pthread_mutex_init(&r.lock, NULL);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(lease, sizeof(lease), "%s/leases", dir);
+	r.client = client_socket(&r.port);
+	r.range_n = BURST;
+	r.hold = 1;
+	if (r.client < 0 || setsockopt(r.client, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0 ||
+	    start(&r, lease) < 0) {
+		CHECK(0);
+		return;
+	}
+	to.sin_port = htons((uint16_t)r.port);
+	for (i = 0; i < BURST; i++) {
+		make_request(pkt, DHCP_DISCOVER, 0, i);
+		CHECK(sendto(r.client, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) == sizeof(pkt));
+	}
+	CHECK(pthread_create(&r.th, NULL, run, &r) == 0);
+	pfd.fd = r.client;
+	pfd.events = POLLIN;
+	while (offers < BURST && poll(&pfd, 1, 5000) == 1) {
+		ssize_t got = recv(r.client, buf, sizeof(buf), 0);
+		struct dhcp_msg m;
+
+		if (got > 0 && dhcp_parse(buf, (size_t)got, &m, NULL) == 0 && m.msg_type == DHCP_OFFER)
+			offers++;
+	}
+	CHECK(offers == BURST);
+	if (offers != BURST)
+		fprintf(stderr, "  %u of %u DISCOVERs answered\n", offers, BURST);
+	finish(&r);
+	close(r.client);
+	fs_rm_rf(dir, NULL);
+	pthread_mutex_destroy(&r.lock);
+}
+
 int main(void)
 {
 	RUN(test_dora_over_loopback);
+	RUN(test_burst);
 	UNIT_EXIT();
 }
