@@ -365,9 +365,12 @@ static int run_status(int argc, char **argv)
 		}
 	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/status", dir) >= sizeof(path))
-		return fputs("ramhost pxe status: path too long\n", stderr), 1;
-	if (pxe_status_read(path, &h, &n, &err) < 0)
+		return cli_printf(stderr, "ramhost pxe status: %s: path too long\n", dir), 1;
+	if (pxe_status_read(path, &h, &n, &err) < 0) {
+		if (err.rc == -ENOENT)
+			rh_err_append(&err, -ENOENT, "no server has run with state directory %s (--state-dir)", dir);
 		return cli_fail("pxe status", &err);
+	}
 	if (json)
 		printf("[");
 	else if (n)

@@ -144,6 +144,8 @@ startup_errors_are_clear() {
 	expect_err 'rh-no-such-if'
 	expect_fail "$RAMHOST" pxe serve --interface lo --image "$T/nope" --proxy --state-dir "$T/s2"
 	expect_err "$T/nope"
+	expect_fail "$RAMHOST" pxe status --state-dir "$T/s3"
+	expect_err "no server has run with state directory $T/s3"
 	rc=0
 	"$RAMHOST" pxe serve --interface lo --image "$T/img" --proxy --range 10.0.0.10-10.0.0.20 2>"$T/err" || rc=$?
 	[ "$rc" = 2 ]
