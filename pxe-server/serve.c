@@ -86,26 +86,36 @@ static void dhcp_leased(void *ctx, const uint8_t mac[6], uint32_t ip)
 	pxe_status_ip(s->srv.status, m, ip);
 }
 
-/* What a request tells about its host: the address it came from, and for a path host/MAC/... what that host's
- * DHCP request said (architecture, UUID), so a rule on the architecture matches its boot.cfg as it matched its
- * DHCP offer. */
+/* The facts a host's later requests (TFTP or HTTP of host/MAC/..., an upload) are matched with: its MAC and what
+ * its DHCP request said (architecture, UUID), so a rule on the architecture matches them as it matched its offer. */
+static void host_facts(struct serve *s, const uint8_t mac[6], struct pxe_facts *f)
+{
+	char m[MAC_TEXT];
+
+	memset(f, 0, sizeof *f);
+	f->arch = -1;
+	memcpy(f->mac, mac, 6);
+	f->has_mac = 1;
+	mac_format(mac, ':', m);
+	pxe_status_facts_of(s->srv.status, m, &f->arch, f->uuid);
+}
+
+/* What a request tells about its host: the address it came from, and for a path host/MAC/... the host's facts. */
 static void facts_for(struct serve *s, struct pxe_facts *f, const char *path, const struct sockaddr *peer)
 {
-	char m[MAC_TEXT], mt[MAC_TEXT];
+	char m[MAC_TEXT];
 	uint8_t mac[6];
 
 	memset(f, 0, sizeof *f);
 	f->arch = -1;
+	if (strncmp(path, "host/", 5) == 0 && strlen(path) > 5 + 17 && path[5 + 17] == '/') {
+		memcpy(m, path + 5, 17);
+		m[17] = '\0';
+		if (mac_parse(m, mac) == 0)
+			host_facts(s, mac, f);
+	}
 	if (peer && peer->sa_family == AF_INET)
 		f->ip = ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr);
-	if (strncmp(path, "host/", 5) != 0 || strlen(path) < 5 + 17 || path[5 + 17] != '/')
-		return;
-	memcpy(m, path + 5, 17);
-	m[17] = '\0';
-	if (mac_parse(m, mac) < 0)
-		return;
-	mac_format(mac, ':', mt);
-	pxe_status_facts_of(s->srv.status, mt, &f->arch, f->uuid);
 }
 
 static int resolve_for(struct serve *s, const char *path, const char *query, const struct sockaddr *peer,
@@ -174,15 +184,9 @@ static int http_state_allowed(void *ctx, const uint8_t mac[6])
 	struct pxe_config *cfg = pxe_config_get(&s->srv);
 	struct pxe_choice c;
 	struct pxe_facts f;
-	char m[MAC_TEXT];
 	int rc;
 
-	memset(&f, 0, sizeof f);
-	f.arch = -1;
-	memcpy(f.mac, mac, 6);
-	f.has_mac = 1;
-	mac_format(mac, ':', m);
-	pxe_status_facts_of(s->srv.status, m, &f.arch, f.uuid);
+	host_facts(s, mac, &f);
 	rc = pxe_choose(cfg, &f, &c);
 	if (rc == 0 && (!c.rule || c.state != PXE_STATE_KEEP))
 		rc = -EPERM;

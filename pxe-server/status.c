@@ -52,8 +52,9 @@ static void clean_copy(char *dst, size_t cap, const char *src)
 	dst[i] = '\0';
 }
 
-/* The entry of mac, created (at the end: newest) when absent; NULL when out of memory. Under the lock. */
-static struct pxe_host_status *entry(struct pxe_status *st, const char *mac)
+/* The entry of mac, created at the end when absent; newest: moved to the end (a new step: the table is kept oldest
+ * step first), else left where it is. NULL when out of memory. Under the lock. */
+static struct pxe_host_status *entry(struct pxe_status *st, const char *mac, int newest)
 {
 	struct pxe_host_status e;
 	size_t i;
@@ -61,6 +62,8 @@ static struct pxe_host_status *entry(struct pxe_status *st, const char *mac)
 	for (i = 0; i < st->n; i++)
 		if (strcmp(st->h[i].mac, mac) == 0)
 			break;
+	if (i < st->n && !newest)
+		return &st->h[i];
 	if (i < st->n) {
 		e = st->h[i];
 		memmove(st->h + i, st->h + i + 1, (st->n - i - 1) * sizeof *st->h);
@@ -85,16 +88,16 @@ static struct pxe_host_status *entry(struct pxe_status *st, const char *mac)
 	return &st->h[st->n++];
 }
 
-/* The entry of mac with the table locked (pxe_status_unlock releases it), or NULL (nothing locked) when there
- * is no table, no MAC or no memory. */
-static struct pxe_host_status *lock_entry(struct pxe_status *st, const char *mac)
+/* The entry of mac (entry()) with the table locked (unlock_changed or unlocking releases it), or NULL (nothing
+ * locked) when there is no table, no MAC or no memory. */
+static struct pxe_host_status *lock_entry(struct pxe_status *st, const char *mac, int newest)
 {
 	struct pxe_host_status *e;
 
 	if (!st || !mac || !*mac)
 		return NULL;
 	pthread_mutex_lock(&st->lock);
-	e = entry(st, mac);
+	e = entry(st, mac, newest);
 	if (!e)
 		pthread_mutex_unlock(&st->lock);
 	return e;
@@ -108,7 +111,7 @@ static void unlock_changed(struct pxe_status *st)
 
 void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, const char *detail)
 {
-	struct pxe_host_status *e = lock_entry(st, mac);
+	struct pxe_host_status *e = lock_entry(st, mac, 1);
 
 	if (!e)
 		return;
@@ -121,17 +124,23 @@ void pxe_status_note(struct pxe_status *st, const char *mac, const char *step, c
 void pxe_status_ip(struct pxe_status *st, const char *mac, uint32_t ip)
 {
 	struct in_addr a = { .s_addr = htonl(ip) };
-	struct pxe_host_status *e = ip ? lock_entry(st, mac) : NULL;
+	struct pxe_host_status *e = ip ? lock_entry(st, mac, 0) : NULL;
+	char text[sizeof e->ip];
 
 	if (!e)
 		return;
-	inet_ntop(AF_INET, &a, e->ip, sizeof e->ip);
+	/* called for every request a host makes: the table changes (and is written again) only when the address does */
+	if (!inet_ntop(AF_INET, &a, text, sizeof text) || strcmp(text, e->ip) == 0) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	memcpy(e->ip, text, sizeof text);
 	unlock_changed(st);
 }
 
 void pxe_status_facts(struct pxe_status *st, const char *mac, int arch, const char *uuid)
 {
-	struct pxe_host_status *e = lock_entry(st, mac);
+	struct pxe_host_status *e = lock_entry(st, mac, 0);
 
 	if (!e)
 		return;
