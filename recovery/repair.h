@@ -26,20 +26,22 @@ struct repair_ctx {
 	int confirm;                 /* the operator confirmed (find-partitions writes only with it) */
 };
 
-/* Adds to w what op (with arg, "" when none) writes, reading the disk as w will leave it. -EALREADY (no message)
- * when there is nothing to do; -EPERM when it would touch another system's loader without force. */
-int repair_op(struct repair_ctx *c, enum rescue_op op, const char *arg, struct wset *w, struct rh_err *err);
+/* Adds to w what op (with arg, "" when none) writes, reading the disk as pending (the plan so far; may be NULL)
+ * will leave it. -EALREADY (no message) when there is nothing to do; -EPERM when it would touch another
+ * system's loader without force. */
+int repair_op(struct repair_ctx *c, enum rescue_op op, const char *arg, const struct wset *pending, struct wset *w,
+	      struct rh_err *err);
 
 struct repair_step {
 	enum rescue_op op;
 	char arg[64];
 	char code[40];               /* the problem it fixes ("" for an op asked by --only) */
-	size_t ext_from, ext_to;     /* its extents in the plan's wset: [from, to) as added (before sorting) */
+	struct wset w;               /* what this step writes */
 	int nothing;                 /* -EALREADY: nothing to write */
 };
 
 struct repair_plan {
-	struct wset w;
+	struct wset all;             /* every step's writes merged: what the commit backs up and writes */
 	size_t nsteps;
 	struct repair_step steps[SCAN_MAX_PROBLEMS];
 };

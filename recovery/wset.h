@@ -64,6 +64,9 @@ int wset_add_file(struct wset *w, const char *part, const char *path, const char
 int wset_add_var(struct wset *w, const char *name, const char *guid, uint32_t attrs, const void *data, size_t len,
 		 const char *why, struct rh_err *err);
 
+/* Adds every extent, file and variable of src to dst (in src's order, so src's bytes win where they overlap). */
+int wset_merge(struct wset *dst, const struct wset *src, struct rh_err *err);
+
 /* Total bytes of the extents. */
 uint64_t wset_bytes(const struct wset *w);
 
