@@ -18,5 +18,6 @@ int cmd_vib(int argc, char **argv);       /* cli/cmd_vib.c: create, info, verify
 int cmd_vib_live(int argc, char **argv);  /* cli/cmd_vib_live.c: install, remove, update, list (cmd_vib hands them on) */
 int cmd_depot(int argc, char **argv);     /* cli/cmd_depot.c */
 int cmd_pxe(int argc, char **argv);       /* cli/cmd_pxe.c: serve, match, status */
+int cmd_rescue(int argc, char **argv);    /* cli/cmd_rescue.c: scan, plan, repair, undo, the single repairs */
 
 #endif

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "vib", cmd_vib, "create, verify, install and remove signed VIB bundles" },
 	{ "depot", cmd_depot, "create and list depots of VIBs and image profiles" },
 	{ "pxe", cmd_pxe, "network boot: serve DHCP, TFTP and HTTP to diskless hosts; match rules; status" },
+	{ "rescue", cmd_rescue, "find why a host does not boot and repair it: scan, plan, repair, undo" },
 };
 
 static void usage(FILE *f)

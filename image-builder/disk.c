@@ -176,22 +176,22 @@ static int write_gpt(struct disk_job *j)
 	return rc;
 }
 
-/* Writes text to the scratch file work/name and copies it into the file system at dst. */
-static int copy_text(struct disk_job *j, const struct fatimg *f, const char *name, const char *text, long len,
-		     const char *dst)
+/* Writes text to the scratch file work/name and copies it into the file system f at dst. */
+static int put_text(const struct fatimg *f, const char *work, const char *name, const char *text, long len,
+		    const char *dst, struct rh_err *err)
 {
 	char path[PATH_MAX];
 	int rc;
 
 	if (len < 0)
-		return rh_errf(j->err, (int)len, "%s: cannot express this boot.cfg in a syslinux config (a file name "
-						 "with a blank or comma, or too long)", dst);
-	rc = fs_join(path, sizeof(path), j->work, name, j->err);
+		return rh_errf(err, (int)len, "%s: cannot express this boot.cfg in a syslinux config (a file name "
+					      "with a blank or comma, or too long)", dst);
+	rc = fs_join(path, sizeof(path), work, name, err);
 	if (rc)
 		return rc;
-	rc = fs_write_file(path, text, (size_t)len, 0644, j->err);
+	rc = fs_write_file(path, text, (size_t)len, 0644, err);
 	if (!rc)
-		rc = fatimg_copy(f, path, dst, j->err);
+		rc = fatimg_copy(f, path, dst, err);
 	unlink(path);
 	return rc;
 }
@@ -221,42 +221,49 @@ static int write_esp(struct disk_job *j)
 	if (rc)
 		return rc;
 	/* BIOS boots bank 1 (the higher updated= of a fresh image); bank 2 is the second label */
-	return copy_text(j, &f, "esp-syslinux.cfg",
+	return put_text(&f, j->work, "esp-syslinux.cfg",
 			 text, syslinux_esp_cfg_format(part_names[1], j->o->single_bank ? NULL : part_names[2], 0,
 						       "0 115200", text, sizeof(text)),
-			 "/syslinux/syslinux.cfg");
+			 "/syslinux/syslinux.cfg", j->err);
 }
 
-/* Bank n (1 or 2): FAT + SYSLINUX; unless empty, the bootbank with boot.cfg's updated= set to updated (and its
- * bootcfg.cpio rederived), and a syslinux.cfg that boots it with this partition's GUID. */
-static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t updated)
+int disk_write_bank(const struct disk_bank *b, struct rh_err *err)
 {
-	struct syslinux_cfg_opts so = { "", n, BANK_DIR_BOOTCFG_MODULE, "0 115200", j->guid[n + 1], NULL };
-	struct fatimg f = part(j, n);
+	struct syslinux_cfg_opts so = { "", b->n, BANK_DIR_BOOTCFG_MODULE, "0 115200", b->guid, NULL };
 	char src[PATH_MAX], dst[BOOTCFG_MAX_NAME + 2], text[8192];
+	struct bootcfg *cfg = b->cfg;
 	unsigned i;
 	int rc;
 
-	rc = fatimg_format(&f, 0, part_labels[n], guid_serial(j->guid[n + 1]), j->err);
+	rc = fatimg_format(b->f, 0, b->n == 1 ? "RHBANK1" : "RHBANK2", guid_serial(b->guid), err);
 	if (!rc)
-		rc = fatimg_install_syslinux(&f, "/syslinux", j->err);
-	if (rc || empty)
+		rc = fatimg_install_syslinux(b->f, "/syslinux", err);
+	if (rc || !b->bank)
 		return rc;
-	j->cfg->updated = updated;
-	j->cfg->bootstate = BOOTSTATE_VALID;
-	rc = bank_dir_write_cfg(j->bank, j->cfg, j->err);
-	for (i = 0; i < j->cfg->nmodules + 3 && !rc; i++) {
-		const char *name = i == 0 ? j->cfg->kernel.name : i <= j->cfg->nmodules ? j->cfg->modules[i - 1].name
-					: i == j->cfg->nmodules + 1 ? "boot.cfg" : BANK_DIR_BOOTCFG_MODULE;
+	cfg->updated = b->updated;
+	cfg->bootstate = BOOTSTATE_VALID;
+	rc = bank_dir_write_cfg(b->bank, cfg, err);
+	for (i = 0; i < cfg->nmodules + 3 && !rc; i++) {
+		const char *name = i == 0 ? cfg->kernel.name : i <= cfg->nmodules ? cfg->modules[i - 1].name
+					: i == cfg->nmodules + 1 ? "boot.cfg" : BANK_DIR_BOOTCFG_MODULE;
 		snprintf(dst, sizeof(dst), "/%s", name);
-		rc = fs_join(src, sizeof(src), j->bank, name, j->err);
+		rc = fs_join(src, sizeof(src), b->bank, name, err);
 		if (!rc)
-			rc = fatimg_copy(&f, src, dst, j->err);
+			rc = fatimg_copy(b->f, src, dst, err);
 	}
 	if (rc)
 		return rc;
-	return copy_text(j, &f, "bank-syslinux.cfg", text, syslinux_cfg_format(j->cfg, &so, text, sizeof(text)),
-			 "/syslinux/syslinux.cfg");
+	return put_text(b->f, b->work, "bank-syslinux.cfg", text, syslinux_cfg_format(cfg, &so, text, sizeof(text)),
+			"/syslinux/syslinux.cfg", err);
+}
+
+/* Bank n (1 or 2) of the image; empty: FAT + SYSLINUX only. */
+static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t updated)
+{
+	struct fatimg f = part(j, n);
+	struct disk_bank b = { &f, n, empty ? NULL : j->bank, j->cfg, updated, j->guid[n + 1], j->work };
+
+	return disk_write_bank(&b, j->err);
 }
 
 /* The state partition: an empty ext4 file system labelled RHSTATE, made by mke2fs straight into the image at

@@ -19,6 +19,7 @@
 
 #include "bank_build.h"
 #include "efiboot.h"
+#include "fatimg.h"
 #include "err.h"
 #include "profile.h"
 
@@ -58,6 +59,22 @@ struct disk_opts {
 	struct bank_build_opts bank;  /* building the bootbank (profile mode), progress */
 	struct efiboot_opts efi;    /* the UEFI loader, signing */
 };
+
+/* One bank partition written the way disk_build writes it (`rescue reinstall-bank` writes a bank again): */
+struct disk_bank {
+	const struct fatimg *f;     /* the partition (formatted here) */
+	unsigned n;                 /* 1 or 2: label RHBANK1/RHBANK2, ramhost.bank=n */
+	const char *bank;           /* the bootbank directory (its boot.cfg is rewritten with updated and
+				       bootstate VALID), or NULL: FAT + SYSLINUX only */
+	struct bootcfg *cfg;        /* its boot.cfg */
+	uint64_t updated;
+	const char *guid;           /* the partition's unique GUID (text): bankuuid and FAT serial */
+	const char *work;           /* scratch directory */
+};
+
+/* FAT (serial from the GUID) + SYSLINUX in /syslinux; unless b->bank is NULL, the bootbank's files at the root
+ * and a /syslinux/syslinux.cfg that boots it with ramhost.bank=n ramhost.bankuuid=GUID. */
+int disk_write_bank(const struct disk_bank *b, struct rh_err *err);
 
 /* Writes the disk image to out. Exactly one of p (build its bootbank) and bootbank_dir (an existing bootbank,
  * whose hashes are checked first) is non-NULL. */

@@ -1,0 +1,351 @@
+/* rescue_run.c: the work of `ramhost rescue` (options: cmd_rescue.c): the disks, scan, plan, the question,
+ * the commit, undo. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disks.h"
+#include "fs.h"
+#include "gpt.h"
+#include "image-builder/efiboot.h"
+#include "image-builder/efivar.h"
+#include "print.h"
+#include "recovery/backup.h"
+#include "recovery/rdisk.h"
+#include "recovery/repair.h"
+#include "recovery/scan.h"
+#include "rescue_int.h"
+#include "rescue_print.h"
+
+/* What one disk needs through the command. */
+struct one {
+	const struct rescue_cli *o;
+	struct rdisk d;
+	struct scan_report *r;
+	struct repair_plan *plan;
+	char work[PATH_MAX];
+	char loader[PATH_MAX];
+	struct rh_err err;
+};
+
+static const char *efivars_dir(const struct rescue_cli *o)
+{
+	struct stat st;
+
+	if (o->efivars)
+		return o->efivars;
+	return stat(EFIVAR_DIR, &st) == 0 && S_ISDIR(st.st_mode) ? EFIVAR_DIR : NULL;
+}
+
+static int fail(const char *disk, const struct rh_err *err)
+{
+	cli_printf(stderr, "ramhost rescue: %s: %s\n", disk, cli_err_text(err));
+	return 1;
+}
+
+/* Opens and scans disk into x (x->r allocated). */
+static int open_scan(struct one *x, const char *disk, int writable)
+{
+	struct scan_opts so = { efivars_dir(x->o), x->o->backup_dir, 1 };
+	int rc;
+
+	x->r = calloc(1, sizeof(*x->r));
+	if (!x->r)
+		return rh_errf(&x->err, -ENOMEM, "out of memory");
+	rc = rdisk_open(disk, writable, x->o->sector, &x->d, &x->err);
+	if (rc < 0)
+		return rc;
+	return scan_disk(&x->d, &so, x->r, &x->err);
+}
+
+static void one_free(struct one *x)
+{
+	if (x->plan) {
+		repair_plan_free(x->plan);
+		free(x->plan);
+	}
+	if (x->work[0])
+		fs_rm_rf(x->work, NULL);
+	rdisk_close(&x->d);
+	free(x->r);
+	memset(x, 0, sizeof(*x));
+	x->d.fd = -1;
+}
+
+/* The disks to work on into *ret: those named, else every disk of the machine. */
+static int disk_list(const struct rescue_cli *o, char ***ret, unsigned *ret_n, struct rh_err *err)
+{
+	int i;
+
+	if (o->ndisks > 0) {
+		*ret = calloc((size_t)o->ndisks, sizeof(char *));
+		if (!*ret)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		for (i = 0; i < o->ndisks; i++)
+			(*ret)[i] = strdup(o->disks[i]);
+		*ret_n = (unsigned)o->ndisks;
+		return 0;
+	}
+	return disks_list(0, ret, ret_n, err);
+}
+
+static int worst(const struct scan_report *r)
+{
+	unsigned i;
+	int w = -1;
+
+	for (i = 0; i < r->nproblems; i++)
+		if ((int)r->problems[i].sev > w)
+			w = (int)r->problems[i].sev;
+	return w;
+}
+
+static void summary(const struct scan_report *r)
+{
+	unsigned i;
+
+	cli_printf(stdout, "%s: %s, %u problem%s\n", r->disk, r->is_ramhost ? "ramhost disk" : "disk", r->nproblems,
+		   r->nproblems == 1 ? "" : "s");
+	for (i = 0; i < r->nproblems; i++)
+		cli_printf(stdout, "  %s %s: %s%s%s\n", r->problems[i].sev == SCAN_BROKEN ? "BROKEN" :
+			   r->problems[i].sev == SCAN_WARN ? "WARN  " : "INFO  ", r->problems[i].where,
+			   r->problems[i].what, r->problems[i].op ? " -> " : "",
+			   r->problems[i].op ? rescue_op_name(r->problems[i].op) : "");
+}
+
+static int do_scan(const struct rescue_cli *o, char **disks, unsigned n)
+{
+	unsigned i;
+	int status = 0;
+
+	if (o->json)
+		printf("{\"disks\":[");
+	for (i = 0; i < n; i++) {
+		struct one x = { .o = o };
+		x.d.fd = -1;
+		if (open_scan(&x, disks[i], 0) < 0) {
+			status = fail(disks[i], &x.err);
+		} else {
+			if (o->json && i)
+				printf(",");
+			if (o->summary && !o->json)
+				summary(x.r);
+			else
+				rescue_print_report(x.r, o->json);
+			if (worst(x.r) >= SCAN_WARN && !status)
+				status = 3;
+		}
+		one_free(&x);
+	}
+	if (o->json)
+		printf("]}\n");
+	return status;
+}
+
+/* The argument of op from --bank / --module / --generation into buf. */
+static int op_arg(const struct rescue_cli *o, enum rescue_op op, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (op == RESCUE_OP_COPY_MODULE && (o->bank || o->module)) {
+		if (!o->bank || !o->module) {
+			fprintf(stderr, "ramhost rescue: copy-module takes --bank N and --module NAME together\n");
+			return -EINVAL;
+		}
+		snprintf(buf, cap, "%s:%s", o->bank, o->module);
+	} else if (o->bank && (op == RESCUE_OP_REBUILD_CFG || op == RESCUE_OP_REINSTALL_BANK ||
+				op == RESCUE_OP_REVERT)) {
+		snprintf(buf, cap, "%s", o->bank);
+	} else if (o->generation && op == RESCUE_OP_RESTORE_STATE) {
+		snprintf(buf, cap, "%s", o->generation);
+	}
+	return 0;
+}
+
+/* Scans disk and builds the plan for op (NONE: every problem). */
+static int plan_one(struct one *x, const char *disk, enum rescue_op op, const char *arg)
+{
+	const char *media = x->o->media ? x->o->media : getenv("RAMHOST_RESCUE_MEDIA");
+	struct efiboot_opts eo = { x->o->loader, NULL, NULL };
+	struct rh_err e = { 0 };
+	struct repair_ctx c;
+	int rc = open_scan(x, disk, 0);
+
+	if (rc < 0)
+		return rc;
+	rc = fs_work_dir(NULL, "ramhost-rescue", x->work, sizeof(x->work), &x->err);
+	if (rc < 0)
+		return rc;
+	x->plan = calloc(1, sizeof(*x->plan));
+	if (!x->plan)
+		return rh_errf(&x->err, -ENOMEM, "out of memory");
+	memset(&c, 0, sizeof(c));
+	c.d = &x->d;
+	c.scan = x->r;
+	c.media = media && *media ? media : NULL;
+	if (efiboot_find_loader(&eo, x->loader, sizeof(x->loader), &e) == 0)
+		c.loader = x->loader;
+	else if (x->o->loader)
+		return rh_errf(&x->err, e.rc, "%s", e.msg);
+	c.efivars = efivars_dir(x->o);
+	c.work = x->work;
+	c.force = x->o->force;
+	c.confirm = x->o->yes;
+	return repair_plan(&c, op, arg, x->plan, &x->err);
+}
+
+static int confirm(const struct rescue_cli *o, const char *disk)
+{
+	char line[16];
+
+	if (o->yes)
+		return 1;
+	if (!isatty(0)) {
+		cli_printf(stderr, "ramhost rescue: %s: pass --yes to write this plan (no terminal to ask on)\n", disk);
+		return 0;
+	}
+	cli_printf(stderr, "ramhost rescue: write this plan to %s (everything it replaces is backed up first)? Type "
+		   "yes to go on: ", disk);
+	fflush(stderr);
+	return fgets(line, sizeof(line), stdin) && !strcmp(line, "yes\n");
+}
+
+/* Backs the plan up and writes it; then says what is left. */
+static int commit(struct one *x, const char *disk)
+{
+	const char *parent = x->o->backup_dir ? x->o->backup_dir : getenv("RAMHOST_RESCUE_BACKUP");
+	struct backup_opts bo = { parent, efivars_dir(x->o), NULL };
+	char dir[PATH_MAX], guid[37];
+	int rc;
+
+	if (!parent || !*parent)
+		return rh_errf(&x->err, -EINVAL, "where should the backup go? give --backup-dir DIR (on another disk, "
+			       "or a directory on this host's state partition)");
+	if (x->r->gpt.have) {
+		gpt_guid_to_str(x->r->gpt.disk.disk_guid, guid);
+		bo.disk_guid = guid;
+	}
+	rc = backup_apply(&x->d, &x->plan->all, &bo, dir, &x->err);
+	if (rc < 0)
+		return rc;
+	cli_printf(stdout, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s (undo: ramhost "
+		   "rescue undo %s %s)\n", disk, wset_bytes(&x->plan->all), x->plan->all.next, dir, disk, dir);
+	return 0;
+}
+
+static int do_repair(const struct rescue_cli *o, char **disks, unsigned n, enum rescue_op op, const char *arg)
+{
+	unsigned i;
+	int status = 0;
+
+	if (o->json)
+		printf("{\"plans\":[");
+	for (i = 0; i < n; i++) {
+		struct one x = { .o = o };
+		x.d.fd = -1;
+		if (plan_one(&x, disks[i], op, arg) < 0) {
+			status = fail(disks[i], &x.err);
+			one_free(&x);
+			continue;
+		}
+		if (o->json && i)
+			printf(",");
+		rescue_print_plan(disks[i], x.d.sector, x.plan, o->json);
+		if (o->dry_run || wset_empty(&x.plan->all)) {
+			one_free(&x);
+			continue;
+		}
+		if (!confirm(o, disks[i]))
+			status = 1;
+		else if (commit(&x, disks[i]) < 0)
+			status = fail(disks[i], &x.err);
+		one_free(&x);
+	}
+	if (o->json)
+		printf("]}\n");
+	return status;
+}
+
+static int do_undo(const struct rescue_cli *o)
+{
+	const char *parent = o->backup_dir ? o->backup_dir : getenv("RAMHOST_RESCUE_BACKUP");
+	struct backup_undo_result r;
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX];
+	int rc;
+
+	if (o->ndisks < 1 || o->ndisks > 2) {
+		fprintf(stderr, "ramhost rescue undo: give DISK and optionally the BACKUP folder\n");
+		return 2;
+	}
+	if (o->ndisks == 2) {
+		snprintf(dir, sizeof(dir), "%s", o->disks[1]);
+	} else if (!parent || !*parent) {
+		fprintf(stderr, "ramhost rescue undo: give the BACKUP folder or --backup-dir DIR\n");
+		return 2;
+	} else if (backup_newest(parent, dir, &err) < 0) {
+		return fail(o->disks[0], &err);
+	}
+	rc = backup_undo(dir, o->disks[0], efivars_dir(o), o->force, &r, &err);
+	if (rc < 0)
+		return fail(o->disks[0], &err);
+	cli_printf(stdout, "%s: undone from %s: %u extents (%" PRIu64 " bytes), %u variables put back\n", o->disks[0],
+		   dir, r.extents, r.bytes, r.vars);
+	return 0;
+}
+
+int rescue_run(const char *what, const struct rescue_cli *o)
+{
+	enum rescue_op op = RESCUE_OP_NONE;
+	struct rh_err err = { 0 };
+	char **disks = NULL, arg[160];
+	unsigned n = 0;
+	int status;
+
+	if (!strcmp(what, "undo"))
+		return do_undo(o);
+	if (strcmp(what, "scan") && strcmp(what, "plan") && strcmp(what, "repair")) {
+		op = rescue_op_parse(what);
+		if (op == RESCUE_OP_NONE && strcmp(what, "fix-mbr")) {
+			cli_printf(stderr, "ramhost rescue: unknown command '%s' (see ramhost rescue --help)\n", what);
+			return 2;
+		}
+		if (!strcmp(what, "fix-mbr")) {
+			if (!o->generic) {
+				fprintf(stderr, "ramhost rescue fix-mbr: only --generic exists (a standard MBR boot code); "
+					"a ramhost disk's is fix-pmbr\n");
+				return 2;
+			}
+			op = RESCUE_OP_FIX_MBR_GENERIC;
+		}
+	} else if (o->only) {
+		op = rescue_op_parse(o->only);
+		if (op == RESCUE_OP_NONE) {
+			cli_printf(stderr, "ramhost rescue: --only '%s': no such repair\n", o->only);
+			return 2;
+		}
+	}
+	if (op_arg(o, op, arg, sizeof(arg)) < 0)
+		return 2;
+	if (disk_list(o, &disks, &n, &err) < 0)
+		return cli_fail("rescue", &err);
+	if (!n) {
+		fprintf(stderr, "ramhost rescue: no disks found (name one: a block device or a disk image file)\n");
+		disks_free(disks, n);
+		return 1;
+	}
+	if (!strcmp(what, "scan")) {
+		status = do_scan(o, disks, n);
+	} else {
+		struct rescue_cli p = *o;
+		if (!strcmp(what, "plan"))
+			p.dry_run = 1;
+		status = do_repair(&p, disks, n, op, arg);
+	}
+	disks_free(disks, n);
+	return status;
+}
