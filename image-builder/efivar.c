@@ -1,5 +1,6 @@
 /* efivar.c: Boot#### and BootOrder through efivarfs (see efivar.h). */
 #include "efivar.h"
+#include "efiload.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,111 +12,30 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define LOAD_OPTION_ACTIVE 0x1u
-
-static void le16(uint8_t *p, uint16_t v)
+/* v as n little-endian bytes at p (BootOrder entries, efivarfs's attribute word). */
+static void put_le(uint8_t *p, uint32_t v, unsigned n)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	le16(p, (uint16_t)v);
-	le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void le64(uint8_t *p, uint64_t v)
-{
-	le32(p, (uint32_t)v);
-	le32(p + 4, (uint32_t)(v >> 32));
-}
-
-/* Appends s as UTF-16LE with its NUL at buf+*pos. */
-static int put_ucs2(const char *s, uint8_t *buf, size_t cap, size_t *pos)
-{
-	size_t n = strlen(s), i;
-
-	if (!n)
-		return -EINVAL;
-	if (*pos + 2 * (n + 1) > cap)
-		return -E2BIG;
-	for (i = 0; i <= n; i++) {
-		if ((unsigned char)s[i] >= 0x80)
-			return -EINVAL;
-		le16(buf + *pos + 2 * i, (uint16_t)(unsigned char)s[i]);
-	}
-	*pos += 2 * (n + 1);
-	return 0;
-}
-
-int efivar_load_option(const char *desc, const struct efivar_hd *hd, const char *file, uint8_t *buf, size_t cap,
-		       size_t *ret_len)
-{
-	size_t pos = 6, dp, fnode;
-	int rc;
-
-	if (cap < 6)
-		return -E2BIG;
-	le32(buf, LOAD_OPTION_ACTIVE);
-	rc = put_ucs2(desc, buf, cap, &pos);
-	if (rc)
-		return rc;
-	dp = pos;
-	/* HD(): type 4 (media), subtype 1 (hard drive), length 42 */
-	if (pos + 42 > cap)
-		return -E2BIG;
-	buf[pos] = 4;
-	buf[pos + 1] = 1;
-	le16(buf + pos + 2, 42);
-	le32(buf + pos + 4, hd->partno);
-	le64(buf + pos + 8, hd->start);
-	le64(buf + pos + 16, hd->size);
-	memcpy(buf + pos + 24, hd->guid, 16);
-	buf[pos + 40] = 2; /* MBRType: GPT */
-	buf[pos + 41] = 2; /* SignatureType: GUID */
-	pos += 42;
-	/* File(): type 4, subtype 4, length 4 + the UTF-16 path with its NUL */
-	fnode = pos;
-	if (pos + 4 > cap)
-		return -E2BIG;
-	buf[pos] = 4;
-	buf[pos + 1] = 4;
-	pos += 4;
-	rc = put_ucs2(file, buf, cap, &pos);
-	if (rc)
-		return rc;
-	if (pos - fnode > 0xffff)
-		return -E2BIG;
-	le16(buf + fnode + 2, (uint16_t)(pos - fnode));
-	/* End of the whole device path */
-	if (pos + 4 > cap)
-		return -E2BIG;
-	buf[pos] = 0x7f;
-	buf[pos + 1] = 0xff;
-	le16(buf + pos + 2, 4);
-	pos += 4;
-	if (pos - dp > 0xffff)
-		return -E2BIG;
-	le16(buf + 4, (uint16_t)(pos - dp));
-	*ret_len = pos;
-	return 0;
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 long efivar_bootorder_prepend(const uint8_t *old, size_t oldlen, uint16_t num, uint8_t *out, size_t cap)
 {
-	size_t i, o = 2;
+	uint16_t cur[EFIVAR_MAX / 2];
+	size_t i, n, o = 2;
 
 	if (cap < 2)
 		return -E2BIG;
-	le16(out, num);
-	for (i = 0; i + 1 < oldlen; i += 2) {
-		uint16_t v = (uint16_t)(old[i] | old[i + 1] << 8);
-		if (v == num)
+	n = efiload_bootorder_parse(old, oldlen, cur, sizeof(cur) / sizeof(cur[0]));
+	if (n < oldlen / 2)
+		return -E2BIG;
+	put_le(out, num, 2);
+	for (i = 0; i < n; i++) {
+		if (cur[i] == num)
 			continue;
 		if (o + 2 > cap)
 			return -E2BIG;
-		le16(out + o, v);
+		put_le(out + o, cur[i], 2);
 		o += 2;
 	}
 	return (long)o;
@@ -156,7 +76,7 @@ int efivar_write(const char *dir, const char *name, const char *guid, uint32_t a
 	buf = malloc(len + 4);
 	if (!buf)
 		return rh_errf(err, -ENOMEM, "out of memory");
-	le32(buf, attrs);
+	put_le(buf, attrs, 4);
 	memcpy(buf + 4, data, len);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -199,17 +119,18 @@ int efivar_read(const char *dir, const char *name, const char *guid, uint8_t *bu
 	return 0;
 }
 
-/* Boot#### name -> number, or -1 when name is not "BootXXXX-<global guid>". */
+/* Boot#### name -> number, or -1 when name is not "Boot####-<global guid>" (#### as efiload_boot_name says). */
 static int boot_number(const char *name)
 {
 	static const char suffix[] = "-" EFIVAR_GLOBAL_GUID;
-	char *end;
-	long v;
+	char base[9];
+	uint16_t v;
 
-	if (strncmp(name, "Boot", 4) || strlen(name) != 8 + sizeof(suffix) - 1 || strcmp(name + 8, suffix))
+	if (strlen(name) != 8 + sizeof(suffix) - 1 || strcmp(name + 8, suffix))
 		return -1;
-	v = strtol(name + 4, &end, 16);
-	return end == name + 8 ? (int)v : -1;
+	memcpy(base, name, 8);
+	base[8] = '\0';
+	return efiload_boot_name(base, &v) == 0 ? (int)v : -1;
 }
 
 int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
@@ -217,6 +138,7 @@ int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar
 {
 	uint8_t opt[EFIVAR_MAX], cur[EFIVAR_MAX], order[EFIVAR_MAX], neworder[EFIVAR_MAX + 2];
 	unsigned char used[65536 / 8];
+	struct efiload_hd ehd;
 	size_t optlen, curlen, orderlen = 0;
 	int num = -1, rc;
 	char name[16];
@@ -224,7 +146,12 @@ int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar
 	long n;
 	DIR *d;
 
-	rc = efivar_load_option(desc, hd, file, opt, sizeof(opt), &optlen);
+	memset(&ehd, 0, sizeof(ehd));
+	ehd.partno = hd->partno;
+	ehd.start = hd->start;
+	ehd.size = hd->size;
+	memcpy(ehd.signature, hd->guid, sizeof(ehd.signature));
+	rc = efiload_encode(desc, &ehd, file, opt, sizeof(opt), &optlen);
 	if (rc)
 		return rh_errf(err, rc, "boot entry '%s' for %s: cannot encode it", desc, file);
 	memset(used, 0, sizeof(used));

@@ -8,8 +8,9 @@
  * partition with that GUID on any disk. efivarfs files carry the variable's 4-byte attributes before the data
  * and most are immutable (chattr +i), which efivar_write clears first.
  *
- * efivar_load_option and efivar_bootorder_prepend are pure and unit-tested; the rest does I/O on the efivarfs
- * directory given (normally /sys/firmware/efi/efivars). */
+ * The load option's bytes are lib/efiload.c's (efiload_encode: the one owner of the format, also the decoder
+ * `ramhost rescue` reads firmware entries with). efivar_bootorder_prepend is pure and unit-tested; the rest does
+ * I/O on the efivarfs directory given (normally /sys/firmware/efi/efivars). */
 #ifndef RAMHOST_IMGB_EFIVAR_H
 #define RAMHOST_IMGB_EFIVAR_H
 
@@ -30,14 +31,9 @@ struct efivar_hd {
 	uint8_t guid[16];         /* the partition's unique GUID, on-disk (mixed-endian) byte order */
 };
 
-/* Encodes the EFI_LOAD_OPTION for desc (ASCII) booting file (ASCII, '\' separated, e.g. "\EFI\BOOT\BOOTX64.EFI")
- * on partition hd into buf (cap bytes); *ret_len its length. -E2BIG when it does not fit, -EINVAL for a
- * non-ASCII or empty desc/file. Pure. */
-int efivar_load_option(const char *desc, const struct efivar_hd *hd, const char *file, uint8_t *buf, size_t cap,
-		       size_t *ret_len);
-
 /* BootOrder old[0..oldlen) (UINT16 LE array; an odd trailing byte is dropped) with num first and any other
- * occurrence of num removed, into out (cap bytes). Returns the new length or -E2BIG. Pure. */
+ * occurrence of num removed, into out (cap bytes). Returns the new length or -E2BIG (also when old is longer
+ * than EFIVAR_MAX). Pure. */
 long efivar_bootorder_prepend(const uint8_t *old, size_t oldlen, uint16_t num, uint8_t *out, size_t cap);
 
 /* Writes the variable NAME-GUID in dir with attributes attrs and data[0..len): one write() of attrs + data,

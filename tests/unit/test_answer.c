@@ -1,5 +1,5 @@
-/* test_answer.c: the answer file, the installer's kernel options, the UEFI load option encoder, the skeleton's
- * GPT moved to a larger disk, disk signatures and root's shadow line. */
+/* test_answer.c: the answer file, the installer's kernel options, BootOrder (the load option itself is
+ * test_efiload.c's), the skeleton's GPT moved to a larger disk, disk signatures and root's shadow line. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,33 +112,6 @@ static void test_cmdline(void)
 			CHECK_STR(c.ks, rows[i].ks);
 		}
 	}
-}
-
-static void test_load_option(void)
-{
-	/* the layout of UEFI 2.x 3.1.3 and 10.3.5.1/10.3.5.4, field by field */
-	struct efivar_hd hd = { 1, 2048, 131072, { 0 } };
-	uint8_t buf[512], small[40];
-	size_t len;
-	unsigned i;
-
-	for (i = 0; i < 16; i++)
-		hd.guid[i] = (uint8_t)(0xa0 + i);
-	CHECK(efivar_load_option("ramhost", &hd, "\\EFI\\BOOT\\BOOTX64.EFI", buf, sizeof(buf), &len) == 0);
-	CHECK(len == 6 + 16 + 42 + 4 + 44 + 4);
-	CHECK(buf[0] == 1 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0);        /* LOAD_OPTION_ACTIVE */
-	CHECK(buf[4] == 42 + 48 + 4 && buf[5] == 0);                          /* FilePathListLength */
-	CHECK(buf[6] == 'r' && buf[7] == 0 && buf[20] == 0 && buf[21] == 0);  /* "ramhost" + NUL */
-	CHECK(buf[22] == 4 && buf[23] == 1 && buf[24] == 42);                 /* HD() */
-	CHECK(buf[26] == 1 && buf[30] == 0x00 && buf[31] == 0x08);            /* partition 1, start 2048 */
-	CHECK(buf[38] == 0x00 && buf[39] == 0x00 && buf[40] == 0x02);         /* size 0x20000 */
-	CHECK(buf[46] == 0xa0 && buf[61] == 0xaf && buf[62] == 2 && buf[63] == 2);
-	CHECK(buf[64] == 4 && buf[65] == 4 && buf[66] == 48);                 /* File(): 4 + 22 * 2 */
-	CHECK(buf[68] == '\\' && buf[70] == 'E');
-	CHECK(buf[len - 4] == 0x7f && buf[len - 3] == 0xff && buf[len - 2] == 4);
-	CHECK(efivar_load_option("ramhost", &hd, "\\EFI\\BOOT\\BOOTX64.EFI", small, sizeof(small), &len) == -E2BIG);
-	CHECK(efivar_load_option("", &hd, "\\x", buf, sizeof(buf), &len) == -EINVAL);
-	CHECK(efivar_load_option("r\xc3\xa9", &hd, "\\x", buf, sizeof(buf), &len) == -EINVAL);
 }
 
 static void test_bootorder(void)
@@ -316,7 +289,6 @@ int main(void)
 	RUN(test_answer_rows);
 	RUN(test_answer_values);
 	RUN(test_cmdline);
-	RUN(test_load_option);
 	RUN(test_bootorder);
 	RUN(test_gpt_relocate);
 	RUN(test_signature);
