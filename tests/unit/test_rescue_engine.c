@@ -216,6 +216,124 @@ static void wset_extents(void)
 	CHECK(wset_empty(&w) && w.ext == NULL);
 }
 
+static uint8_t *slurp(const char *path, size_t *ret_len)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf && pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	*ret_len = (size_t)st.st_size;
+	return buf;
+}
+
+static void put_file(const char *rel, const void *buf, size_t len)
+{
+	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	CHECK(fd >= 0 && write(fd, buf, len) == (ssize_t)len);
+	close(fd);
+}
+
+/* Stages a 64 MiB FAT32 at 1 MiB of an image, copies a file into the copy with mtools, and checks that the diff
+ * is exactly the changed sectors, at 512 and at 4096 bytes. */
+static void stage_fat_diff_at(uint32_t sector)
+{
+	const uint64_t base = 1u << 20, len = 64u << 20;
+	struct fatimg f = { at("fatdisk"), base, len / 512 };
+	struct rh_err err = { 0 };
+	struct stage s = { 0 };
+	struct rdisk d;
+	struct wset w;
+	size_t dlen = 0, slen = 0;
+	uint8_t *disk, *staged, *back;
+	char text[3000];
+
+	make_image("fatdisk", 80u << 20, 0, 0);
+	CHECK(fatimg_format(&f, 1, "RH-ESP", 0x1234abcd, &err) == 0);
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	put_file("a.txt", text, sizeof(text));
+	CHECK(fatimg_copy(&f, at("a.txt"), "/A.TXT", &err) == 0);
+	CHECK(rdisk_open(at("fatdisk"), 0, sector, &d, &err) == 0);
+	CHECK(stage_open(&d, NULL, base, len, "p1 (ESP)", top, &s, &err) == 0);
+	disk = slurp(at("fatdisk"), &dlen);
+	staged = slurp(s.path, &slen);
+	CHECK(disk && staged && slen == len && !memcmp(disk + base, staged, len));
+	free(staged);
+	struct fatimg sf = stage_fatimg(&s);
+	CHECK(sf.offset == 0 && sf.sectors == len / 512);
+	CHECK(fatimg_mkdir(&sf, "/EFI/BOOT", &err) == 0 && fatimg_copy(&sf, at("a.txt"), "/EFI/BOOT/B.TXT", &err) == 0);
+	wset_init(&w);
+	CHECK(stage_diff(&d, NULL, &s, "FAT", &w, &err) == 0);
+	staged = slurp(s.path, &slen);
+	CHECK(staged && w.next > 0);
+	for (size_t i = 0; staged && i < w.next; i++) {
+		CHECK(w.ext[i].off % sector == 0 && w.ext[i].len % sector == 0);
+		CHECK(!memcmp(w.ext[i].data, staged + (w.ext[i].off - base), w.ext[i].len));
+		CHECK(!strcmp(w.ext[i].why, "p1 (ESP) FAT"));
+	}
+	/* every changed sector is in an extent, every sector of an extent changed */
+	for (uint64_t o = 0; staged && o < len; o += sector) {
+		int changed = memcmp(disk + base + o, staged + o, sector) != 0, in = 0;
+		for (size_t i = 0; i < w.next; i++)
+			in |= w.ext[i].off <= base + o && base + o < w.ext[i].off + w.ext[i].len;
+		CHECK(changed == in);
+	}
+	back = malloc(len);
+	CHECK(back && stage_read(&d, &w, base, back, len, &err) == 0 && staged && !memcmp(back, staged, len));
+	stage_close(&s);
+	CHECK(s.path[0] == '\0');
+	free(back);
+	free(staged);
+	free(disk);
+	wset_free(&w);
+	rdisk_close(&d);
+}
+
+static void stage_fat_diff(void)
+{
+	stage_fat_diff_at(512);
+	stage_fat_diff_at(4096);
+}
+
+/* pending extents are laid over the staged copy */
+static void stage_pending(void)
+{
+	struct rh_err err = { 0 };
+	struct stage s = { 0 };
+	struct rdisk d;
+	struct wset p, w;
+	size_t n = 0;
+	uint8_t *staged;
+
+	make_image("pdisk", 2u << 20, 9, 0);
+	CHECK(rdisk_open(at("pdisk"), 0, 512, &d, &err) == 0);
+	wset_init(&p);
+	wset_init(&w);
+	CHECK(wset_add(&p, 4096 + 10, "pending", 7, "earlier repair", &err) == 0);
+	CHECK(stage_open(&d, &p, 4096, 8192, "p9", top, &s, &err) == 0);
+	staged = slurp(s.path, &n);
+	CHECK(staged && n == 8192 && !memcmp(staged + 10, "pending", 7));
+	CHECK(stage_diff(&d, &p, &s, "x", &w, &err) == 0 && w.next == 0); /* nothing new against pending */
+	CHECK(stage_diff(&d, NULL, &s, "x", &w, &err) == 0 && w.next == 1 && w.ext[0].off == 4096 &&
+	      w.ext[0].len == 512);
+	CHECK(stage_open(&d, NULL, 4096, 3u << 20, "p9", top, &s, &err) == -EINVAL);
+	CHECK(strstr(err.msg, "p9") != NULL);
+	free(staged);
+	stage_close(&s);
+	wset_free(&p);
+	wset_free(&w);
+	rdisk_close(&d);
+}
+
 int main(void)
 {
 	snprintf(top, sizeof(top), "%s/test_rescue_engine.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -225,6 +343,8 @@ int main(void)
 	RUN(rdisk_read_only);
 	RUN(rdisk_sectors_and_io);
 	RUN(wset_extents);
+	RUN(stage_fat_diff);
+	RUN(stage_pending);
 	fs_rm_rf(top, NULL);
 	UNIT_EXIT();
 }
