@@ -3,6 +3,7 @@
  * extents (overlapping and adjacent adds, merge order), staged copies and their diff, and the backup commit and
  * its undo (recovery/rdisk.h, wset.h, stage.h, backup.h). */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -21,17 +22,28 @@
 
 static char top[256];
 
+/* top/rel, in one of 8 rotating buffers (keep a path longer: keep_at) */
 static const char *at(const char *rel)
 {
-	static char p[4][512];
+	static char p[8][512];
 	static int k;
 
-	k = (k + 1) % 4;
+	k = (k + 1) % 8;
 	snprintf(p[k], sizeof(p[k]), "%s/%s", top, rel);
 	return p[k];
 }
 
 /* A file of size bytes holding a byte pattern (pattern 0: zeros), with "EFI PART" at gpt_at when non-zero. */
+static const char *keep_at(const char *rel)
+{
+	static char p[8][512];
+	static int k;
+
+	k = (k + 1) % 8;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", top, rel);
+	return p[k];
+}
+
 static void make_image(const char *rel, size_t size, int pattern, unsigned gpt_at)
 {
 	uint8_t *buf = calloc(1, size);
@@ -334,6 +346,244 @@ static void stage_pending(void)
 	rdisk_close(&d);
 }
 
+#define GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+static void put_var(const char *name, const void *data, size_t len)
+{
+	uint8_t buf[64] = { 7, 0, 0, 0 };
+	char rel[128];
+
+	memcpy(buf + 4, data, len);
+	snprintf(rel, sizeof(rel), "efivars/%s-" GUID, name);
+	put_file(rel, buf, len + 4);
+}
+
+/* 1 when variable name holds exactly data (after attributes 7), or is absent when data is NULL. */
+static int var_is(const char *name, const void *data, size_t len)
+{
+	char rel[128];
+	size_t n = 0;
+	uint8_t *buf;
+	int ok;
+
+	snprintf(rel, sizeof(rel), "efivars/%s-" GUID, name);
+	buf = slurp(at(rel), &n);
+	if (!data)
+		ok = buf == NULL;
+	else
+		ok = buf && n == len + 4 && buf[0] == 7 && !memcmp(buf + 4, data, len);
+	free(buf);
+	return ok;
+}
+
+/* A 4 MiB disk and efivars directory, and a write set of three extents (sector 0, the middle, the last sector)
+ * and three variables (one changed shorter, one created, one deleted). */
+static void backup_fixture(struct wset *w, uint8_t **orig, size_t *len)
+{
+	struct rh_err err = { 0 };
+	uint8_t blk[1024];
+
+	make_image("bdisk", 4u << 20, 11, 512);
+	mkdir(at("efivars"), 0755);
+	put_var("BootOrder", "\1\0\2\0\3\0", 6);
+	put_var("Boot0009", "old entry", 9);
+	unlink(at("efivars/Boot0001-" GUID));
+	*orig = slurp(at("bdisk"), len);
+	memset(blk, 0xA5, sizeof(blk));
+	wset_init(w);
+	CHECK(wset_add(w, 0, blk, 512, "protective MBR", &err) == 0);
+	CHECK(wset_add(w, 2u << 20, blk, 1024, "p1 (ESP) FAT", &err) == 0);
+	CHECK(wset_add(w, (4u << 20) - 512, blk, 512, "GPT backup header", &err) == 0);
+	CHECK(wset_add_file(w, "p1 (ESP)", "/EFI/BOOT/BOOTX64.EFI", "replace", 10, "", &err) == 0);
+	CHECK(wset_add_var(w, "BootOrder", GUID, 7, "\1\0", 2, "order", &err) == 0);
+	CHECK(wset_add_var(w, "Boot0001", GUID, 7, "new entry", 9, "entry", &err) == 0);
+	CHECK(wset_add_var(w, "Boot0009", GUID, 7, NULL, 0, "stale", &err) == 0);
+}
+
+static int disk_is(const uint8_t *want, size_t len)
+{
+	size_t n = 0;
+	uint8_t *now = slurp(at("bdisk"), &n);
+	int ok = now && n == len && !memcmp(now, want, len);
+
+	free(now);
+	return ok;
+}
+
+static const char *status_of(const char *dir)
+{
+	static char buf[32];
+	char p[PATH_MAX];
+	size_t n = 0;
+	uint8_t *b;
+
+	snprintf(p, sizeof(p), "%s/status", dir);
+	b = slurp(p, &n);
+	snprintf(buf, sizeof(buf), "%.*s", b ? (int)n : 0, b ? (const char *)b : "");
+	free(b);
+	return buf;
+}
+
+static void backup_apply_undo(void)
+{
+	struct backup_opts o = { keep_at("backups"), keep_at("efivars"), "0a0b0c0d-0000-4000-8000-000000000001" };
+	struct backup_undo_result r;
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX] = "", p[PATH_MAX + 64];
+	uint8_t *orig = NULL, *head, *applied;
+	size_t len = 0, n = 0;
+	struct rdisk d;
+	struct wset w;
+
+	backup_fixture(&w, &orig, &len);
+	CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
+	CHECK(backup_apply(&d, &w, &o, dir, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	rdisk_close(&d);
+	CHECK(!strncmp(dir, at("backups/rescue-"), strlen(at("backups/rescue-"))));
+	CHECK_STR(status_of(dir), "applied\n");
+	snprintf(p, sizeof(p), "%s/head.bin", dir);
+	head = slurp(p, &n);
+	CHECK(head && n == 1u << 20 && !memcmp(head, orig, n));
+	free(head);
+	snprintf(p, sizeof(p), "%s/vars/Boot0009-" GUID, dir);
+	CHECK(access(p, F_OK) == 0);
+	/* the disk holds the new bytes where the extents are and the old ones everywhere else */
+	applied = malloc(len);
+	CHECK(applied != NULL);
+	memcpy(applied, orig, len);
+	for (size_t i = 0; i < w.next; i++)
+		memcpy(applied + w.ext[i].off, w.ext[i].data, w.ext[i].len);
+	CHECK(disk_is(applied, len));
+	CHECK(var_is("BootOrder", "\1\0", 2) && var_is("Boot0001", "new entry", 9) && var_is("Boot0009", NULL, 0));
+	wset_free(&w);
+	CHECK(backup_undo(dir, at("bdisk"), at("efivars"), 0, &r, &err) == 0);
+	CHECK(r.extents == 3 && r.bytes == 2048 && r.vars == 3);
+	CHECK_STR(status_of(dir), "undone\n");
+	CHECK(disk_is(orig, len));
+	CHECK(var_is("BootOrder", "\1\0\2\0\3\0", 6) && var_is("Boot0001", NULL, 0) &&
+	      var_is("Boot0009", "old entry", 9));
+	free(applied);
+	free(orig);
+}
+
+static void backup_undo_refuses_changed(void)
+{
+	struct backup_opts o = { keep_at("backups2"), NULL, NULL };
+	struct backup_undo_result r;
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX] = "";
+	uint8_t *orig = NULL, *now;
+	size_t len = 0, n = 0;
+	struct rdisk d;
+	struct wset w;
+	int fd;
+
+	backup_fixture(&w, &orig, &len);
+	CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0 && backup_apply(&d, &w, &o, dir, &err) == 0);
+	rdisk_close(&d);
+	fd = open(at("bdisk"), O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "Z", 1, (2u << 20) + 100) == 1); /* something else wrote there since */
+	close(fd);
+	now = slurp(at("bdisk"), &n);
+	CHECK(backup_undo(dir, at("bdisk"), NULL, 0, &r, &err) == -ESTALE);
+	CHECK(strstr(err.msg, "p1 (ESP) FAT") && strstr(err.msg, "changed since"));
+	CHECK(now && disk_is(now, n));   /* nothing written */
+	CHECK_STR(status_of(dir), "applied\n");
+	rh_err_clear(&err);
+	CHECK(backup_undo(dir, at("bdisk"), NULL, 1, &r, &err) == 0 && r.extents == 3);
+	CHECK(disk_is(orig, len));
+	/* undone already: every extent holds its old bytes, nothing to write */
+	CHECK(backup_undo(dir, at("bdisk"), NULL, 0, &r, &err) == 0 && r.extents == 0);
+	/* another disk size */
+	make_image("other", 2u << 20, 1, 0);
+	CHECK(backup_undo(dir, at("other"), NULL, 0, &r, &err) == -EINVAL && strstr(err.msg, "not the same disk"));
+	free(now);
+	free(orig);
+	wset_free(&w);
+}
+
+/* A failure after the backup (injected at "vars", and at "sync") puts the disk and the variables back. */
+static void backup_failure_unwinds(void)
+{
+	static const char *at_step[] = { "rescue-repair:vars", "rescue-repair:sync", "rescue-repair:disk" };
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX] = "", newest[PATH_MAX];
+	uint8_t *orig = NULL;
+	size_t len = 0;
+	struct rdisk d;
+	struct wset w;
+
+	for (size_t i = 0; i < sizeof(at_step) / sizeof(at_step[0]); i++) {
+		struct backup_opts o = { keep_at("backups3"), keep_at("efivars"), NULL };
+		backup_fixture(&w, &orig, &len);
+		setenv("RAMHOST_FAIL_AT", at_step[i], 1);
+		CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
+		CHECK(backup_apply(&d, &w, &o, dir, &err) == -EIO);
+		CHECK(strstr(err.msg, "failure injected") && strstr(err.msg, "the disk is as it was"));
+		unsetenv("RAMHOST_FAIL_AT");
+		rh_err_clear(&err);
+		rdisk_close(&d);
+		CHECK(disk_is(orig, len));
+		CHECK(var_is("BootOrder", "\1\0\2\0\3\0", 6) && var_is("Boot0001", NULL, 0) &&
+		      var_is("Boot0009", "old entry", 9));
+		CHECK(backup_newest(at("backups3"), newest, &err) == 0);
+		CHECK_STR(status_of(newest), "undone\n");
+		free(orig);
+		wset_free(&w);
+	}
+}
+
+/* A read-only disk is refused before a backup folder exists. */
+static void backup_read_only(void)
+{
+	struct backup_opts o = { keep_at("backups4"), NULL, NULL };
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX] = "";
+	uint8_t *orig = NULL;
+	size_t len = 0;
+	struct rdisk d;
+	struct wset w;
+	int fd, flags = 0;
+
+	backup_fixture(&w, &orig, &len);
+	fd = open(at("bdisk"), O_RDONLY);
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags |= FS_IMMUTABLE_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0) {
+			CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
+			CHECK(backup_apply(&d, &w, &o, dir, &err) == -EACCES && strstr(err.msg, "read-only"));
+			CHECK(access(at("backups4"), F_OK) < 0 && errno == ENOENT);
+			rdisk_close(&d);
+			flags &= ~FS_IMMUTABLE_FL;
+			CHECK(ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0);
+		}
+	}
+	close(fd);
+	free(orig);
+	wset_free(&w);
+}
+
+static void backup_newest_order(void)
+{
+	static const char *names[] = { "rescue-20261205-101010", "rescue-20261205-101010-2", "rescue-20261205-101010-10",
+				       "rescue-20261204-235959-99", "rescue-x", ".rescue-tmp-abc", "rescue-99999999-999999-" };
+	struct rh_err err = { 0 };
+	char got[PATH_MAX];
+
+	mkdir(at("order"), 0755);
+	CHECK(backup_newest(at("order"), got, &err) == -ENOENT);
+	CHECK(backup_newest(at("nothere"), got, &err) == -ENOENT);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "order/%s", names[i]);
+		mkdir(at(rel), 0755);
+	}
+	CHECK(backup_newest(at("order"), got, &err) == 0);
+	CHECK_STR(got, at("order/rescue-20261205-101010-10"));
+}
+
 int main(void)
 {
 	snprintf(top, sizeof(top), "%s/test_rescue_engine.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -345,6 +595,11 @@ int main(void)
 	RUN(wset_extents);
 	RUN(stage_fat_diff);
 	RUN(stage_pending);
+	RUN(backup_apply_undo);
+	RUN(backup_undo_refuses_changed);
+	RUN(backup_failure_unwinds);
+	RUN(backup_read_only);
+	RUN(backup_newest_order);
 	fs_rm_rf(top, NULL);
 	UNIT_EXIT();
 }
