@@ -171,6 +171,35 @@ int fatimg_install_syslinux(const struct fatimg *f, const char *dir, struct rh_e
 	return sync_backup_boot_sector(f, err);
 }
 
+int fatimg_exists(const struct fatimg *f, const char *path)
+{
+	char img[PATH_MAX + 32], target[PATH_MAX + 2], *list = NULL;
+	int rc;
+
+	if (drive(f, img, sizeof(img), NULL) < 0 ||
+	    (size_t)snprintf(target, sizeof(target), "::%s", path) >= sizeof(target))
+		return 0;
+	mtools_env();
+	char *argv[] = { "mdir", "-i", img, "-b", "-a", target, NULL };
+	rc = fs_run_capture(argv, 1 << 20, &list, NULL);
+	free(list);
+	return rc == 0;
+}
+
+int fatimg_get(const struct fatimg *f, const char *path, const char *dst, struct rh_err *err)
+{
+	char img[PATH_MAX + 32], target[PATH_MAX + 2];
+	int rc = drive(f, img, sizeof(img), err);
+
+	if (rc)
+		return rc;
+	if ((size_t)snprintf(target, sizeof(target), "::%s", path) >= sizeof(target))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
+	mtools_env();
+	char *argv[] = { "mcopy", "-i", img, "-n", "-o", target, (char *)dst, NULL };
+	return fs_run(argv, 0, err);
+}
+
 uint64_t fatimg_needed_bytes(uint64_t file_bytes, unsigned nfiles)
 {
 	/* up to 4 KiB of cluster slack per file, FATs of 4 bytes per 512-byte cluster twice (under 2%), plus
