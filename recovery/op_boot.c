@@ -176,7 +176,7 @@ static void put_le32(uint8_t *p, uint32_t v)
  * verifies (signature, header CRC, an entry array inside the disk): the entry's sector and the header (its
  * entry-array CRC and own CRC recomputed) go to w. A copy that does not verify is left to fix-gpt. */
 static int set_bootable(struct repair_ctx *c, const struct wset *pending, uint64_t lba, uint32_t partno,
-			const char *what, struct wset *w, struct rh_err *err)
+			const char *what, struct wset *w, int *changed, struct rh_err *err)
 {
 	uint32_t sec = c->d->sector, hsz, num, esz, crc;
 	uint8_t *hdr = malloc(sec), *arr = NULL;
@@ -215,6 +215,7 @@ static int set_bootable(struct repair_ctx *c, const struct wset *pending, uint64
 	snprintf(why, sizeof(why), "GPT %s header", what);
 	if (!rc)
 		rc = wset_add(w, lba * sec, hdr, sec, why, err);
+	*changed |= rc == 0;
 out:
 	free(hdr);
 	free(arr);
@@ -222,7 +223,8 @@ out:
 }
 
 /* The ESP's legacy BIOS bootable attribute in both GPT copies (gptmbr.bin boots the partition that has it). */
-static int esp_bootable(struct repair_ctx *c, const struct wset *pending, struct wset *w, struct rh_err *err)
+static int esp_bootable(struct repair_ctx *c, const struct wset *pending, struct wset *w, int *changed,
+			struct rh_err *err)
 {
 	struct pending_disk p = { c->d, pending };
 	struct gpt_disk *g = malloc(sizeof(*g));
@@ -241,9 +243,9 @@ static int esp_bootable(struct repair_ctx *c, const struct wset *pending, struct
 		if (stage_read(c->d, pending, c->d->sector, hdr, sizeof(hdr), NULL) == 0 && !memcmp(hdr, "EFI PART", 8) &&
 		    get_le(hdr + 32, 8) < c->d->sectors)
 			alt = get_le(hdr + 32, 8);
-		rc = set_bootable(c, pending, 1, partno, "main", w, err);
+		rc = set_bootable(c, pending, 1, partno, "main", w, changed, err);
 		if (!rc)
-			rc = set_bootable(c, pending, alt, partno, "backup", w, err);
+			rc = set_bootable(c, pending, alt, partno, "backup", w, changed, err);
 	}
 out:
 	free(g);
@@ -253,8 +255,7 @@ out:
 int op_install_bios(OP_ARGS)
 {
 	const struct scan_report *r = c->scan;
-	size_t before = w->next;
-	int rc = 0;
+	int rc = 0, changed = 0;
 
 	(void)arg;
 	if (!r->esp.fat.exists && !r->bank[0].fat.exists && !r->bank[1].fat.exists)
@@ -262,15 +263,18 @@ int op_install_bios(OP_ARGS)
 			       c->d->path);
 	if (r->esp.fat.exists)
 		rc = bios_one(c, pending, &r->esp.fat, 0, w, err);
-	for (int b = 0; b < 2 && (rc == 0 || rc == -EALREADY); b++)
-		if (r->bank[b].fat.exists)
-			rc = bios_one(c, pending, &r->bank[b].fat, r->bank[b].number ? r->bank[b].number : b + 1, w,
-				      err);
+	changed |= rc == 0;
+	for (int b = 0; b < 2 && (rc == 0 || rc == -EALREADY); b++) {
+		if (!r->bank[b].fat.exists)
+			continue;
+		rc = bios_one(c, pending, &r->bank[b].fat, r->bank[b].number ? r->bank[b].number : b + 1, w, err);
+		changed |= rc == 0;
+	}
 	if ((rc == 0 || rc == -EALREADY) && r->esp.fat.exists)
-		rc = esp_bootable(c, pending, w, err);
+		rc = esp_bootable(c, pending, w, &changed, err);
 	if (rc < 0 && rc != -EALREADY)
 		return rc;
-	return w->next == before ? -EALREADY : 0;
+	return changed ? 0 : -EALREADY;
 }
 
 /* 1 when buf is a PE/COFF image with an Authenticode certificate table (data directory 4, IMAGE_DIRECTORY_ENTRY_

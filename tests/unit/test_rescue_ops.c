@@ -137,6 +137,7 @@ static void fill_scan(struct fixture *x)
 		} else if (!strcmp(p->name, "state")) {
 			x->scan->state.exists = 1;
 			x->scan->state.partno = p->number;
+			x->scan->state.fs_ok = 1;
 		}
 	}
 	x->scan->gpt.have = 1;
@@ -375,6 +376,81 @@ static void uefi_replace_rules(void)
 	teardown(&x);
 }
 
+static void fsck_intact(void)
+{
+	struct rh_err err = { 0 };
+	struct fixture x;
+
+	setup(&x, "fsck-intact.img", NULL);
+	CHECK(op_fsck(&x.c, "", NULL, &x.w, &err) == -EALREADY);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(wset_empty(&x.w));
+	rh_err_clear(&err);
+	CHECK(op_fsck(&x.c, "bank7", NULL, &x.w, &err) == -ENOENT && strstr(err.msg, "bank7"));
+	teardown(&x);
+}
+
+static void fsck_esp_sector0_zeroed(void)
+{
+	struct backup_undo_result r;
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX];
+	struct fixture x;
+
+	setup(&x, "zero0.img", "dd if=/dev/zero of='%s' bs=512 seek=2048 count=1 conv=notrunc status=none");
+	x.scan->esp.fat.fs_ok = 0;
+	x.scan->esp.fat.boot_sector_from_backup = 1;
+	CHECK(op_fsck(&x.c, "", NULL, &x.w, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(x.w.next >= 1 && x.w.ext[0].off == 2048 * 512 && x.w.ext[0].len == 512 &&
+	      strstr(x.w.ext[0].why, "p1 (ESP) boot sector from its backup"));
+	CHECK(apply(&x, dir) == 0);
+	CHECK(fsck_clean(&x, &x.scan->esp.fat));
+	CHECK(fat_has(&x, &x.scan->esp.fat, "/EFI/BOOT/BOOTX64.EFI"));
+	CHECK(only_extents_changed(&x));
+	CHECK(sh("cmp -s -n 512 -i %d:%d '%s' '%s'", 2048 * 512, 2054 * 512, x.disk, x.disk) == 0);
+	CHECK(backup_undo(dir, x.disk, NULL, 0, &r, &err) == 0 && sh("cmp -s '%s' '%s'", x.disk, x.before) == 0);
+	teardown(&x);
+}
+
+/* Power cut while the ESP was written: FAT 1's clean bit cleared (dirty) and so different from FAT 2; and the
+ * state partition not cleanly unmounted. */
+static void fsck_dirty_fats_differ(void)
+{
+	uint8_t bs[512];
+	struct rh_err err = { 0 };
+	char cmd[1024], dir[PATH_MAX];
+	struct fixture x;
+	uint64_t esp = 2048ull * 512, fat1;
+	int fd = open(fresh_disk, O_RDONLY), esp_ext = 0, state_ext = 0;
+
+	CHECK(fd >= 0 && pread(fd, bs, sizeof(bs), (off_t)esp) == (ssize_t)sizeof(bs));
+	close(fd);
+	fat1 = esp + (uint64_t)(bs[14] | bs[15] << 8) * 512;
+	snprintf(cmd, sizeof(cmd), "printf '\\007' | dd of='%%s' bs=1 seek=%" PRIu64 " conv=notrunc status=none && "
+		 "debugfs -w -R 'ssv state 0' '%%s?offset=%llu' >/dev/null 2>&1", fat1 + 7, 395264ull * 512);
+	setup(&x, "dirty.img", cmd);
+	CHECK(!fsck_clean(&x, &x.scan->esp.fat));
+	CHECK(op_fsck(&x.c, "", NULL, &x.w, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	for (size_t i = 0; i < x.w.next; i++) {
+		esp_ext += !strncmp(x.w.ext[i].why, "p1 (ESP) fsck.fat", 17);
+		state_ext += !strncmp(x.w.ext[i].why, "p4 (state) e2fsck", 17);
+	}
+	CHECK(esp_ext > 0 && state_ext > 0 && x.w.next == (size_t)(esp_ext + state_ext));
+	CHECK(apply(&x, dir) == 0);
+	CHECK(fsck_clean(&x, &x.scan->esp.fat));
+	CHECK(only_extents_changed(&x));
+	CHECK(sh("debugfs -R stats '%s?offset=%llu' 2>/dev/null | grep -q '^Filesystem state: *clean'", x.disk,
+		 395264ull * 512) == 0);
+	wset_free(&x.w);
+	CHECK(op_fsck(&x.c, "", NULL, &x.w, &err) == -EALREADY);
+	teardown(&x);
+}
+
 static int make_fresh_disk(void)
 {
 	struct disk_opts o;
@@ -408,6 +484,9 @@ int main(void)
 	RUN(bios_attribute_cleared);
 	RUN(uefi_fallback_deleted);
 	RUN(uefi_replace_rules);
+	RUN(fsck_intact);
+	RUN(fsck_esp_sector0_zeroed);
+	RUN(fsck_dirty_fats_differ);
 	fs_rm_rf(top, NULL);
 	UNIT_EXIT();
 }
