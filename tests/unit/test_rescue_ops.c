@@ -22,20 +22,10 @@
 #include "recovery/ops.h"
 #include "recovery/stage.h"
 #include "sha256.h"
+#include "rescue_fixture.h"
 #include "unit.h"
 
-static char top[256];
 static const char *fresh_disk;  /* made once; each case works on a copy */
-
-static const char *at(const char *rel)
-{
-	static char p[8][512];
-	static int k;
-
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", top, rel);
-	return p[k];
-}
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -47,14 +37,6 @@ static int sh(const char *fmt, ...)
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
 	return system(cmd);
-}
-
-static void put_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	CHECK(fd >= 0 && write(fd, buf, len) == (ssize_t)len);
-	close(fd);
 }
 
 /* A PE32+ x86-64 EFI application header (what efiboot_find_loader checks) holding ramhost.efi's marker string and
