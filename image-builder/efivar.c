@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* v as n little-endian bytes at p (BootOrder entries, efivarfs's attribute word). */
@@ -48,6 +50,32 @@ static int var_path(char *buf, size_t cap, const char *dir, const char *name, co
 	return 0;
 }
 
+/* efivarfs marks most variables immutable so that rm -rf cannot brick a machine: clear it to write or delete.
+ * A missing file, or a file system without the flag (a test's directory: ENOTTY), is fine. */
+static int clear_immutable(const char *path, struct rh_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags = 0, rc = 0;
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
+		flags &= ~FS_IMMUTABLE_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+			rc = rh_errf(err, -errno, "%s: cannot clear the immutable flag: %s", path, strerror(errno));
+	}
+	close(fd);
+	return rc;
+}
+
+/* O_TRUNC outside efivarfs: a test's directory must not keep the tail of a longer old value (efivarfs replaces
+ * the variable with each write and does not truncate). */
+static int trunc_flag(const char *dir)
+{
+	struct statfs sf;
+
+	return statfs(dir, &sf) == 0 && (unsigned long)sf.f_type == EFIVARFS_MAGIC ? 0 : O_TRUNC;
+}
+
 int efivar_write(const char *dir, const char *name, const char *guid, uint32_t attrs, const void *data, size_t len,
 		 struct rh_err *err)
 {
@@ -59,26 +87,15 @@ int efivar_write(const char *dir, const char *name, const char *guid, uint32_t a
 	rc = var_path(path, sizeof(path), dir, name, guid, err);
 	if (rc)
 		return rc;
-	/* efivarfs marks most variables immutable so that rm -rf cannot brick a machine: clear it to write */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		int flags = 0;
-		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
-			flags &= ~FS_IMMUTABLE_FL;
-			if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
-				rc = rh_errf(err, -errno, "%s: cannot clear the immutable flag: %s", path, strerror(errno));
-				close(fd);
-				return rc;
-			}
-		}
-		close(fd);
-	}
+	rc = clear_immutable(path, err);
+	if (rc)
+		return rc;
 	buf = malloc(len + 4);
 	if (!buf)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	put_le(buf, attrs, 4);
 	memcpy(buf + 4, data, len);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | trunc_flag(dir), 0644);
 	if (fd < 0) {
 		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
 		goto out;
@@ -191,5 +208,19 @@ int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar
 	if (rc)
 		return rc;
 	*ret_num = (uint16_t)num;
+	return 0;
+}
+
+int efivar_delete(const char *dir, const char *name, const char *guid, struct rh_err *err)
+{
+	char path[512];
+	int rc = var_path(path, sizeof(path), dir, name, guid, err);
+
+	if (!rc)
+		rc = clear_immutable(path, err);
+	if (rc)
+		return rc;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return rh_errf(err, -errno, "%s: cannot delete the variable: %s", path, strerror(errno));
 	return 0;
 }

@@ -51,4 +51,7 @@ int efivar_read(const char *dir, const char *name, const char *guid, uint8_t *bu
 int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
 			  uint16_t *ret_num, struct rh_err *err);
 
+/* Deletes variable NAME-GUID in dir (clearing its immutable flag first); a missing one is fine. */
+int efivar_delete(const char *dir, const char *name, const char *guid, struct rh_err *err);
+
 #endif
