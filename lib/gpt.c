@@ -284,23 +284,36 @@ static int try_header(const struct disk *d, uint64_t lba, struct gpt_disk *ret, 
 	return 0;
 }
 
+/* Checks the arguments both readers take and fills *d; *why names what is wrong. */
+static int disk_init(struct disk *d, gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks,
+		     const void *ret, const char **why)
+{
+	*why = "no read function or no result";
+	if (!read || !ret)
+		return -GPT_EINVAL;
+	*why = "block size is neither 512 nor 4096";
+	if (block_size != 512 && block_size != 4096)
+		return -GPT_ENOTSUP;
+	/* MBR + primary header + one entry block + backup header at least; and byte offsets must fit 64 bits */
+	*why = "disk too small for a GPT";
+	if (disk_blocks < 4 || disk_blocks > UINT64_MAX / block_size)
+		return -GPT_ENOTSUP;
+	d->read = read;
+	d->ctx = ctx;
+	d->bs = block_size;
+	d->last_lba = disk_blocks - 1;
+	return 0;
+}
+
 int gpt_read(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks, struct gpt_disk *ret)
 {
 	struct disk d;
 	const char *why;
 	int r, r2;
 
-	if (!read || !ret)
-		return -GPT_EINVAL;
-	if (block_size != 512 && block_size != 4096)
-		return -GPT_ENOTSUP;
-	/* MBR + primary header + one entry block + backup header at least; and byte offsets must fit 64 bits */
-	if (disk_blocks < 4 || disk_blocks > UINT64_MAX / block_size)
-		return -GPT_ENOTSUP;
-	d.read = read;
-	d.ctx = ctx;
-	d.bs = block_size;
-	d.last_lba = disk_blocks - 1;
+	r = disk_init(&d, read, ctx, block_size, disk_blocks, ret, &why);
+	if (r < 0)
+		return r;
 	/* parse into *ret directly (it is overwritten only through here), then fix the summary fields */
 	zero(ret, sizeof(*ret));
 	r = try_header(&d, 1, ret, &why);
@@ -343,32 +356,22 @@ int gpt_read_copy(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t dis
 	const char *w = "";
 	int r;
 
-	why_copy(why, cap, "");
-	if (!read || !ret)
-		return -GPT_EINVAL;
-	if (block_size != 512 && block_size != 4096) {
-		why_copy(why, cap, "block size is neither 512 nor 4096");
-		return -GPT_ENOTSUP;
+	r = disk_init(&d, read, ctx, block_size, disk_blocks, ret, &w);
+	if (r == 0 && (lba < 1 || lba > d.last_lba)) {
+		w = "header: its LBA is beyond the disk's end";
+		r = -GPT_EINVAL;
 	}
-	if (disk_blocks < 4 || disk_blocks > UINT64_MAX / block_size) {
-		why_copy(why, cap, "disk too small for a GPT");
-		return -GPT_ENOTSUP;
-	}
-	if (lba < 1 || lba >= disk_blocks) {
-		why_copy(why, cap, "header: its LBA is beyond the disk's end");
-		return -GPT_EINVAL;
-	}
-	d.read = read;
-	d.ctx = ctx;
-	d.bs = block_size;
-	d.last_lba = disk_blocks - 1;
-	zero(ret, sizeof(*ret));
-	r = try_header(&d, lba, ret, &w);
-	if (r < 0) {
+	if (r == 0) {
 		zero(ret, sizeof(*ret));
+		r = try_header(&d, lba, ret, &w);
+	}
+	if (r < 0) {
+		if (ret)
+			zero(ret, sizeof(*ret));
 		why_copy(why, cap, w);
 		return r;
 	}
+	why_copy(why, cap, "");
 	ret->primary_ok = lba == 1;
 	ret->backup_ok = lba != 1;
 	ret->used_backup = lba != 1;

@@ -83,18 +83,30 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void json(void)
+/* The report of report() printed (json or text) into a temporary file path (caller's, mkstemp template). */
+static struct scan_report *printed(char *path, int json)
 {
 	struct scan_report *r = malloc(sizeof(*r));
-	char path[] = "/tmp/test_rescue_print.XXXXXX", cmd[1024], *out;
 	int fd = mkstemp(path);
 
 	CHECK(r && fd >= 0);
-	if (!r || fd < 0)
-		return;
+	if (!r || fd < 0) {
+		free(r);
+		return NULL;
+	}
 	close(fd);
 	report(r);
-	CHECK(capture(path, r, 1) == 0);
+	CHECK(capture(path, r, json) == 0);
+	return r;
+}
+
+static void json(void)
+{
+	char path[] = "/tmp/test_rescue_print.XXXXXX", cmd[1024], *out;
+	struct scan_report *r = printed(path, 1);
+
+	if (!r)
+		return;
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
 		 "p=[x for x in d[\"problems\"] if x[\"code\"]==\"mbr-code-zero\"][0]; "
 		 "assert p[\"fix\"]==\"ramhost rescue repair --only fix-pmbr\" and p[\"severity\"]==\"broken\"; "
@@ -111,16 +123,11 @@ static void json(void)
 
 static void text(void)
 {
-	struct scan_report *r = malloc(sizeof(*r));
 	char path[] = "/tmp/test_rescue_print.XXXXXX", *out;
-	int fd = mkstemp(path);
+	struct scan_report *r = printed(path, 0);
 
-	CHECK(r && fd >= 0);
-	if (!r || fd < 0)
+	if (!r)
 		return;
-	close(fd);
-	report(r);
-	CHECK(capture(path, r, 0) == 0);
 	out = slurp(path);
 	CHECK(out != NULL);
 	if (out) {
