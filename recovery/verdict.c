@@ -8,8 +8,7 @@
  *   copy-module ARG     "BANK:NAME", the bank to repair and the module's name in its boot.cfg
  *   revert ARG          the bank to boot from now on
  *   restore-state ARG   the generation to make the newest
- *   grub ARG            the partition number of the Linux installation
- *   every other op      ""
+ *   grub ARG            the partition number of the Linux installation; every other op ""
  * The problems come in layer order (disk, MBR, GPT, ESP, banks, state, firmware, other systems); repair_plan
  * orders the repairs by enum rescue_op. */
 #include <stdarg.h>
@@ -317,16 +316,10 @@ static const struct scan_module *bank_module(const struct scan_bank *b, const ch
 
 static const char *mod_state_text(enum scan_mod_state s)
 {
-	switch (s) {
-	case SCAN_MOD_MISSING:
-		return "is missing";
-	case SCAN_MOD_BAD_HASH:
-		return "does not match boot.cfg's SHA-256";
-	case SCAN_MOD_UNREADABLE:
-		return "cannot be read";
-	default:
-		return "is fine";
-	}
+	static const char *const text[] = { "is fine", "is missing", "does not match boot.cfg's SHA-256",
+					    "cannot be read" };
+
+	return (unsigned)s < sizeof(text) / sizeof(text[0]) ? text[s] : text[0];
 }
 
 /* Each damaged module of bank i: copy-module when the other bank holds it intact (same hash in both boot.cfg),
