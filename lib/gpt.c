@@ -161,7 +161,7 @@ static int overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
  * block at a time through the CRC, and each entry's first 128 bytes are gathered in `ent` (an entry may span
  * two blocks when the entry size does not divide the block size). */
 static int read_entries(const struct disk *d, uint64_t lba, uint32_t count, uint32_t esz, uint32_t want_crc,
-			uint64_t first_usable, uint64_t last_usable, struct gpt_disk *ret)
+			uint64_t first_usable, uint64_t last_usable, struct gpt_disk *ret, const char **why)
 {
 	uint8_t blk[BLOCK_MAX], ent[ENTRY_MIN];
 	uint64_t total = (uint64_t)count * esz, done = 0;
@@ -173,8 +173,10 @@ static int read_entries(const struct disk *d, uint64_t lba, uint32_t count, uint
 	while (done < total) {
 		chunk = total - done < d->bs ? (uint32_t)(total - done) : d->bs;
 		r = d->read(d->ctx, (lba + done / d->bs) * d->bs, blk, chunk);
-		if (r < 0)
+		if (r < 0) {
+			*why = "entry array: read failed";
 			return r;
+		}
 		crc = gpt_crc32(crc, blk, chunk);
 		for (i = 0; i < chunk; i++) {
 			if (in_ent < ENTRY_MIN)
@@ -186,8 +188,10 @@ static int read_entries(const struct disk *d, uint64_t lba, uint32_t count, uint
 			idx++;
 			if (guid_is_zero(ent))
 				continue;
-			if (ret->nparts >= GPT_MAX_PARTS)
+			if (ret->nparts >= GPT_MAX_PARTS) {
+				*why = "entry array: more used entries than supported";
 				return -GPT_ENOTSUP;
+			}
 			p = &ret->parts[ret->nparts];
 			p->number = idx;
 			copy(p->type_guid, ent, 16);
@@ -197,36 +201,46 @@ static int read_entries(const struct disk *d, uint64_t lba, uint32_t count, uint
 			p->attributes = le64(ent + 48);
 			name_to_utf8(ent + 56, p->name);
 			/* a partition outside the usable range would overlap the tables or run off the disk */
-			if (p->first_lba > p->last_lba || p->first_lba < first_usable || p->last_lba > last_usable)
+			if (p->first_lba > p->last_lba || p->first_lba < first_usable || p->last_lba > last_usable) {
+				*why = "entry array: a partition outside the usable range";
 				return -GPT_EINVAL;
+			}
 			ret->nparts++;
 		}
 		done += chunk;
 	}
-	if (crc != want_crc)
+	if (crc != want_crc) {
+		*why = "entry array: CRC32 mismatch";
 		return -GPT_EINVAL;
+	}
 	return 0;
 }
 
-/* Reads the header at `lba` and its entries into *ret; 0 when everything checks out (see the top comment). */
-static int try_header(const struct disk *d, uint64_t lba, struct gpt_disk *ret)
+/* Reads the header at `lba` and its entries into *ret; 0 when everything checks out (see the top comment). *why
+ * gets a static phrase naming the first check that failed. */
+static int try_header(const struct disk *d, uint64_t lba, struct gpt_disk *ret, const char **why)
 {
 	uint8_t h[BLOCK_MAX];
 	uint32_t hsz, hcrc, count, esz, i;
 	uint64_t my_lba, first_usable, last_usable, ent_lba, ent_blocks, ent_last;
 	int r;
 
+	*why = "header: read failed";
 	r = d->read(d->ctx, lba * d->bs, h, d->bs);
 	if (r < 0)
 		return r;
+	*why = "header: no \"EFI PART\" signature";
 	for (i = 0; i < 8; i++)
 		if (h[i] != gpt_sig[i])
 			return -GPT_EINVAL;
+	*why = "header: revision is not 1.0";
 	if (le32(h + 8) != 0x00010000u)
 		return -GPT_EINVAL;
+	*why = "header: bad header size";
 	hsz = le32(h + 12);
 	if (hsz < HDR_MIN || hsz > d->bs)
 		return -GPT_EINVAL;
+	*why = "header: CRC32 mismatch";
 	hcrc = le32(h + 16);
 	h[16] = h[17] = h[18] = h[19] = 0;
 	if (gpt_crc32(0, h, hsz) != hcrc)
@@ -237,56 +251,77 @@ static int try_header(const struct disk *d, uint64_t lba, struct gpt_disk *ret)
 	ent_lba = le64(h + 72);
 	count = le32(h + 80);
 	esz = le32(h + 84);
+	*why = "header: MyLBA is not where the header is";
 	if (my_lba != lba)
 		return -GPT_EINVAL;
+	*why = "header: bad entry size or count";
 	if (esz < ENTRY_MIN || esz % 8 || esz > GPT_MAX_ENTRY_SIZE || count < 1 || count > GPT_MAX_ENTRIES)
 		return -GPT_EINVAL;
 	ent_blocks = ((uint64_t)count * esz + d->bs - 1) / d->bs;
 	/* entry array inside the disk (checked so that ent_last cannot wrap), off LBA 0 and the header */
+	*why = "header: entry array outside the disk or over the header";
 	if (ent_lba < 1 || ent_lba > d->last_lba || ent_blocks > d->last_lba - ent_lba + 1)
 		return -GPT_EINVAL;
 	ent_last = ent_lba + ent_blocks - 1;
 	if (overlaps(ent_lba, ent_last, lba, lba))
 		return -GPT_EINVAL;
+	*why = "header: bad usable range";
 	if (first_usable > last_usable || last_usable > d->last_lba || first_usable < 1)
 		return -GPT_EINVAL;
 	if (overlaps(first_usable, last_usable, lba, lba) ||
 	    overlaps(first_usable, last_usable, ent_lba, ent_last))
 		return -GPT_EINVAL;
-	r = read_entries(d, ent_lba, count, esz, le32(h + 88), first_usable, last_usable, ret);
+	r = read_entries(d, ent_lba, count, esz, le32(h + 88), first_usable, last_usable, ret, why);
 	if (r < 0)
 		return r;
+	*why = "";
 	copy(ret->disk_guid, h + 56, 16);
 	ret->first_usable_lba = first_usable;
 	ret->last_usable_lba = last_usable;
 	ret->num_entries = count;
+	ret->alternate_lba = le64(h + 32);
+	ret->entries_lba = ent_lba;
+	return 0;
+}
+
+/* Checks the arguments both readers take and fills *d; *why names what is wrong. */
+static int disk_init(struct disk *d, gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks,
+		     const void *ret, const char **why)
+{
+	*why = "no read function or no result";
+	if (!read || !ret)
+		return -GPT_EINVAL;
+	*why = "block size is neither 512 nor 4096";
+	if (block_size != 512 && block_size != 4096)
+		return -GPT_ENOTSUP;
+	/* MBR + primary header + one entry block + backup header at least; and byte offsets must fit 64 bits */
+	*why = "disk too small for a GPT";
+	if (disk_blocks < 4 || disk_blocks > UINT64_MAX / block_size)
+		return -GPT_ENOTSUP;
+	d->read = read;
+	d->ctx = ctx;
+	d->bs = block_size;
+	d->last_lba = disk_blocks - 1;
 	return 0;
 }
 
 int gpt_read(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks, struct gpt_disk *ret)
 {
 	struct disk d;
+	const char *why;
 	int r, r2;
 
-	if (!read || !ret)
-		return -GPT_EINVAL;
-	if (block_size != 512 && block_size != 4096)
-		return -GPT_ENOTSUP;
-	/* MBR + primary header + one entry block + backup header at least; and byte offsets must fit 64 bits */
-	if (disk_blocks < 4 || disk_blocks > UINT64_MAX / block_size)
-		return -GPT_ENOTSUP;
-	d.read = read;
-	d.ctx = ctx;
-	d.bs = block_size;
-	d.last_lba = disk_blocks - 1;
+	r = disk_init(&d, read, ctx, block_size, disk_blocks, ret, &why);
+	if (r < 0)
+		return r;
 	/* parse into *ret directly (it is overwritten only through here), then fix the summary fields */
 	zero(ret, sizeof(*ret));
-	r = try_header(&d, 1, ret);
+	r = try_header(&d, 1, ret, &why);
 	if (r == 0) {
 		ret->primary_ok = 1;
 	} else {
 		zero(ret, sizeof(*ret));
-		r2 = try_header(&d, d.last_lba, ret);
+		r2 = try_header(&d, d.last_lba, ret, &why);
 		if (r2 < 0) {
 			zero(ret, sizeof(*ret));
 			/* report the primary's failure, unless only the backup could be read at all */
@@ -295,6 +330,51 @@ int gpt_read(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blo
 		ret->backup_ok = 1;
 		ret->used_backup = 1;
 	}
+	ret->block_size = block_size;
+	ret->last_lba = d.last_lba;
+	return 0;
+}
+
+/* Copies the static phrase s into why (cap bytes, NUL-terminated, cut when too long). */
+static void why_copy(char *why, size_t cap, const char *s)
+{
+	size_t i = 0;
+
+	if (!why || !cap)
+		return;
+	while (s[i] && i + 1 < cap) {
+		why[i] = s[i];
+		i++;
+	}
+	why[i] = '\0';
+}
+
+int gpt_read_copy(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks, uint64_t lba,
+		  struct gpt_disk *ret, char *why, size_t cap)
+{
+	struct disk d;
+	const char *w = "";
+	int r;
+
+	r = disk_init(&d, read, ctx, block_size, disk_blocks, ret, &w);
+	if (r == 0 && (lba < 1 || lba > d.last_lba)) {
+		w = "header: its LBA is beyond the disk's end";
+		r = -GPT_EINVAL;
+	}
+	if (r == 0) {
+		zero(ret, sizeof(*ret));
+		r = try_header(&d, lba, ret, &w);
+	}
+	if (r < 0) {
+		if (ret)
+			zero(ret, sizeof(*ret));
+		why_copy(why, cap, w);
+		return r;
+	}
+	why_copy(why, cap, "");
+	ret->primary_ok = lba == 1;
+	ret->backup_ok = lba != 1;
+	ret->used_backup = lba != 1;
 	ret->block_size = block_size;
 	ret->last_lba = d.last_lba;
 	return 0;

@@ -50,6 +50,9 @@ struct gpt_disk {
 	uint32_t num_entries;     /* entries declared by the header used */
 	int primary_ok, backup_ok;   /* which headers (with their entry arrays) checked out; backup_ok is only
 	                                computed when the primary failed */
+	/* added (rescue) */
+	uint64_t alternate_lba;   /* the used header's AlternateLBA: where it says the other copy is */
+	uint64_t entries_lba;     /* the used header's PartitionEntryLBA */
 };
 
 /* Reads the GPT of a disk of disk_blocks blocks of block_size bytes (512 or 4096) through read/ctx. Fills *ret
@@ -58,6 +61,14 @@ struct gpt_disk {
  * primary falls back to the backup. Overlapping partitions are not checked (they are not this parser's
  * business; sgdisk -v is). Returns 0 or a negative errno. */
 int gpt_read(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks, struct gpt_disk *ret);
+
+/* Reads exactly one copy: the header at lba (1 for the main copy; the disk's last LBA, or the main header's
+ * AlternateLBA on a grown disk, for the backup) and its entry array, checked as gpt_read checks them, with no
+ * fallback. Fills *ret only on success (primary_ok or backup_ok set by lba == 1). On failure why (cap bytes, may
+ * be NULL) names the first check that failed in a few words ("header: CRC32 mismatch", "entry array: CRC32
+ * mismatch"). Used by `ramhost rescue scan` to tell a damaged main copy from a damaged backup. */
+int gpt_read_copy(gpt_read_fn read, void *ctx, uint32_t block_size, uint64_t disk_blocks, uint64_t lba,
+		  struct gpt_disk *ret, char *why, size_t cap);
 
 /* Writes g as a lowercase "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" string (NUL included, 37 bytes). The first
  * three groups are little-endian on disk, the last two big-endian, as UEFI and sgdisk print them. */

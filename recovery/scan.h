@@ -138,6 +138,8 @@ struct scan_bank {
 	int has_syslinux;                /* /syslinux/ldlinux.sys, ldlinux.c32, syslinux.cfg */
 	char syslinux_missing[96];       /* which of them are missing, "" when none */
 	int has_bootcfg_cpio;
+	/* added */
+	int empty;                       /* no boot.cfg and no file at the root: a bank never written (single bank) */
 };
 
 struct scan_gen {
