@@ -150,65 +150,112 @@ static int boot_number(const char *name)
 	return efiload_boot_name(base, &v) == 0 ? (int)v : -1;
 }
 
-int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
-			  uint16_t *ret_num, struct rh_err *err)
+/* The numbers of the Boot#### variables in dir into used (a bit per number); *ret_same the one whose bytes are
+ * opt[0..optlen) (-1 when none). */
+static int scan_entries(const char *dir, const uint8_t *opt, size_t optlen, const uint16_t *skip, size_t nskip,
+			unsigned char used[65536 / 8], int *ret_same, struct rh_err *err)
 {
-	uint8_t opt[EFIVAR_MAX], cur[EFIVAR_MAX], order[EFIVAR_MAX], neworder[EFIVAR_MAX + 2];
-	unsigned char used[65536 / 8];
-	struct efiload_hd ehd;
-	size_t optlen, curlen, orderlen = 0;
-	int num = -1, rc;
+	uint8_t cur[EFIVAR_MAX];
+	size_t curlen, k;
 	char name[16];
 	struct dirent *e;
-	long n;
-	DIR *d;
+	DIR *d = opendir(dir);
 
+	if (!d)
+		return rh_errf(err, -errno, "%s: %s (is efivarfs mounted?)", dir, strerror(errno));
+	memset(used, 0, 65536 / 8);
+	*ret_same = -1;
+	while ((e = readdir(d))) {
+		int b = boot_number(e->d_name), gone = 0;
+		if (b < 0)
+			continue;
+		for (k = 0; k < nskip; k++)
+			gone |= skip[k] == b;
+		if (gone)
+			continue;
+		used[b / 8] |= (unsigned char)(1u << (b % 8));
+		snprintf(name, sizeof(name), "Boot%04X", (unsigned)b);
+		if (*ret_same < 0 && efivar_read(dir, name, EFIVAR_GLOBAL_GUID, cur, sizeof(cur), &curlen, NULL) == 0 &&
+		    curlen == optlen && !memcmp(cur, opt, optlen))
+			*ret_same = b; /* the same entry from an earlier install onto this partition */
+	}
+	closedir(d);
+	return 0;
+}
+
+int efivar_plan_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
+			   const uint16_t *drop, size_t ndrop, struct efivar_entry_plan *ret, struct rh_err *err)
+{
+	unsigned char used[65536 / 8];
+	uint8_t order[EFIVAR_MAX], kept[EFIVAR_MAX];
+	struct efiload_hd ehd;
+	size_t orderlen = 0, keptlen = 0, i, k;
+	int num = -1, rc;
+	long n;
+
+	memset(ret, 0, sizeof(*ret));
 	memset(&ehd, 0, sizeof(ehd));
 	ehd.partno = hd->partno;
 	ehd.start = hd->start;
 	ehd.size = hd->size;
 	memcpy(ehd.signature, hd->guid, sizeof(ehd.signature));
-	rc = efiload_encode(desc, &ehd, file, opt, sizeof(opt), &optlen);
+	rc = efiload_encode(desc, &ehd, file, ret->opt, sizeof(ret->opt), &ret->optlen);
 	if (rc)
 		return rh_errf(err, rc, "boot entry '%s' for %s: cannot encode it", desc, file);
-	memset(used, 0, sizeof(used));
-	d = opendir(dir);
-	if (!d)
-		return rh_errf(err, -errno, "%s: %s (is efivarfs mounted?)", dir, strerror(errno));
-	while ((e = readdir(d))) {
-		int b = boot_number(e->d_name);
-		if (b < 0)
-			continue;
-		used[b / 8] |= (unsigned char)(1u << (b % 8));
-		snprintf(name, sizeof(name), "Boot%04X", (unsigned)b);
-		if (num < 0 && efivar_read(dir, name, EFIVAR_GLOBAL_GUID, cur, sizeof(cur), &curlen, NULL) == 0 &&
-		    curlen == optlen && !memcmp(cur, opt, optlen))
-			num = b; /* the same entry from an earlier install onto this partition */
-	}
-	closedir(d);
+	rc = scan_entries(dir, ret->opt, ret->optlen, drop, ndrop, used, &num, err);
+	if (rc)
+		return rc;
+	ret->exists = num >= 0;
 	if (num < 0) {
 		for (num = 0; num < 0x10000 && (used[num / 8] & (1u << (num % 8))); num++)
 			;
 		if (num == 0x10000)
 			return rh_errf(err, -ENOSPC, "%s: no free Boot#### number", dir);
-		snprintf(name, sizeof(name), "Boot%04X", (unsigned)num);
-		rc = efivar_write(dir, name, EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, opt, optlen, err);
-		if (rc)
-			return rc;
 	}
+	ret->num = (uint16_t)num;
 	rc = efivar_read(dir, "BootOrder", EFIVAR_GLOBAL_GUID, order, sizeof(order), &orderlen, err);
 	if (rc == -ENOENT)
 		orderlen = 0;
 	else if (rc)
 		return rc;
-	n = efivar_bootorder_prepend(order, orderlen, (uint16_t)num, neworder, sizeof(neworder));
+	ret->had_order = rc == 0;
+	for (i = 0; i + 1 < orderlen; i += 2) {   /* the dropped entries leave BootOrder too */
+		uint16_t v = (uint16_t)(order[i] | order[i + 1] << 8), gone = 0;
+		for (k = 0; k < ndrop; k++)
+			gone |= drop[k] == v;
+		if (!gone) {
+			kept[keptlen++] = order[i];
+			kept[keptlen++] = order[i + 1];
+		}
+	}
+	n = efivar_bootorder_prepend(kept, keptlen, ret->num, ret->order, sizeof(ret->order));
 	if (n < 0)
 		return rh_errf(err, (int)n, "%s: BootOrder too long", dir);
-	rc = efivar_write(dir, "BootOrder", EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, neworder, (size_t)n, err);
-	if (rc)
-		return rc;
-	*ret_num = (uint16_t)num;
+	ret->orderlen = (size_t)n;
+	ret->order_changed = !ret->had_order || ret->orderlen != (orderlen & ~(size_t)1) ||
+			     memcmp(ret->order, order, ret->orderlen);
 	return 0;
+}
+
+int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
+			  uint16_t *ret_num, struct rh_err *err)
+{
+	struct efivar_entry_plan *p = malloc(sizeof(*p));
+	char name[16];
+	int rc;
+
+	if (!p)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = efivar_plan_boot_entry(dir, desc, hd, file, NULL, 0, p, err);
+	snprintf(name, sizeof(name), "Boot%04X", (unsigned)p->num);
+	if (!rc && !p->exists)
+		rc = efivar_write(dir, name, EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, p->opt, p->optlen, err);
+	if (!rc)
+		rc = efivar_write(dir, "BootOrder", EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, p->order, p->orderlen, err);
+	if (!rc)
+		*ret_num = p->num;
+	free(p);
+	return rc;
 }
 
 int efivar_delete(const char *dir, const char *name, const char *guid, struct rh_err *err)

@@ -46,6 +46,24 @@ int efivar_write(const char *dir, const char *name, const char *guid, uint32_t a
 int efivar_read(const char *dir, const char *name, const char *guid, uint8_t *buf, size_t cap, size_t *ret_len,
 		struct rh_err *err);
 
+/* What adding a boot entry takes, decided without writing (`rescue boot-entries` puts it in its plan). */
+struct efivar_entry_plan {
+	uint16_t num;                 /* the Boot#### number: the existing identical entry's, else the lowest free */
+	int exists;                   /* a Boot#### with exactly opt exists: only BootOrder may change */
+	uint8_t opt[EFIVAR_MAX];      /* the load option */
+	size_t optlen;
+	uint8_t order[EFIVAR_MAX + 2];   /* the new BootOrder: num first, the dropped numbers removed */
+	size_t orderlen;
+	int had_order;                /* a BootOrder variable existed */
+	int order_changed;            /* order differs from the variable's value */
+};
+
+/* Plans the entry "desc" for file on hd as efivar_add_boot_entry makes it, as if the Boot#### numbers in
+ * drop[0..ndrop) were deleted (their numbers leave BootOrder; they are neither reused as the identical entry nor
+ * counted as taken). */
+int efivar_plan_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
+			   const uint16_t *drop, size_t ndrop, struct efivar_entry_plan *ret, struct rh_err *err);
+
 /* Creates (or reuses, when a Boot#### with exactly these bytes exists) a boot entry "desc" for file on hd,
  * and puts its number first in BootOrder. *ret_num gets the number. */
 int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
