@@ -95,6 +95,43 @@ static void rdisk_read_only(void)
 	close(fd);
 }
 
+/* A read-only block device (a loop device set up with -r): opened for reading, refused for writing, and a
+ * backup_apply on it makes no folder. */
+static void rdisk_read_only_device(void)
+{
+	struct backup_opts o = { at("backups5"), NULL, NULL };
+	struct rh_err err = { 0 };
+	char dev[64] = "", cmd[600], dir[PATH_MAX];
+	struct rdisk d;
+	struct wset w;
+	FILE *p;
+
+	make_image("loop.img", 4u << 20, 2, 512);
+	snprintf(cmd, sizeof(cmd), "losetup -r -f --show '%s' 2>/dev/null", at("loop.img"));
+	p = popen(cmd, "r");
+	if (!p || !fgets(dev, sizeof(dev), p))
+		dev[0] = '\0';
+	if (p)
+		pclose(p);
+	dev[strcspn(dev, "\n")] = '\0';
+	if (!dev[0]) {
+		fprintf(stderr, "  (no loop device: read-only device case not run)\n");
+		return;
+	}
+	CHECK(rdisk_open(dev, 1, 0, &d, &err) == -EROFS || err.rc == -EACCES);
+	CHECK(strstr(err.msg, "read-only") && strstr(err.msg, dev));
+	rh_err_clear(&err);
+	CHECK(rdisk_open(dev, 0, 0, &d, &err) == 0 && d.is_blockdev && d.sector == 512 && d.size == 4u << 20);
+	wset_init(&w);
+	CHECK(wset_add(&w, 0, "x", 1, "test", &err) == 0);
+	CHECK(backup_apply(&d, &w, &o, dir, &err) < 0 && strstr(err.msg, "read-only"));
+	CHECK(access(at("backups5"), F_OK) < 0);
+	rdisk_close(&d);
+	wset_free(&w);
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	CHECK(system(cmd) == 0);
+}
+
 static void rdisk_sectors_and_io(void)
 {
 	static const struct {
@@ -543,6 +580,7 @@ int main(void)
 		return 1;
 	RUN(rdisk_refusals);
 	RUN(rdisk_read_only);
+	RUN(rdisk_read_only_device);
 	RUN(rdisk_sectors_and_io);
 	RUN(wset_extents);
 	RUN(stage_fat_diff);

@@ -433,6 +433,42 @@ static void fsck_dirty_fats_differ(void)
 	teardown(&x);
 }
 
+/* A plan of two repairs on one ESP: its boot sector zeroed and its ldlinux.sys deleted. fsck restores the boot
+ * sector; install-bios, given fsck's writes as pending, builds on them; the merged set repairs both. */
+static void plan_fsck_then_bios(void)
+{
+	struct rh_err err = { 0 };
+	char cmd[1024], dir[PATH_MAX];
+	struct wset all;
+	struct fixture x;
+	uint64_t esp = 2048ull * 512;
+
+	snprintf(cmd, sizeof(cmd), MDEL " && dd if=/dev/zero of='%%s' bs=512 seek=2048 count=1 conv=notrunc "
+		 "status=none", esp, "/syslinux/ldlinux.sys", esp, "/syslinux/ldlinux.sys");
+	/* MDEL takes the disk twice, dd once more: setup passes it twice, so run the rest here */
+	setup(&x, "plan.img", NULL);
+	CHECK(sh(cmd, x.disk, x.disk, x.disk) == 0);
+	CHECK(sh("cp --sparse=always '%s' '%s'", x.disk, x.before) == 0);
+	x.scan->esp.fat.fs_ok = 0;
+	x.scan->esp.fat.boot_sector_from_backup = 1;
+	CHECK(op_fsck(&x.c, "esp", NULL, &x.w, &err) == 0);
+	wset_init(&all);
+	CHECK(wset_merge(&all, &x.w, &err) == 0);
+	wset_free(&x.w);
+	CHECK(op_install_bios(&x.c, "", &all, &x.w, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(x.w.nfile >= 1 && !strcmp(x.w.file[0].part, "p1 (ESP)"));
+	CHECK(wset_merge(&all, &x.w, &err) == 0);
+	wset_free(&x.w);
+	x.w = all;
+	CHECK(apply(&x, dir) == 0);
+	CHECK(fsck_clean(&x, &x.scan->esp.fat));
+	CHECK(fat_has(&x, &x.scan->esp.fat, "/syslinux/ldlinux.sys"));
+	CHECK(only_extents_changed(&x));
+	teardown(&x);
+}
+
 static int make_fresh_disk(void)
 {
 	struct disk_opts o;
@@ -469,6 +505,7 @@ int main(void)
 	RUN(fsck_intact);
 	RUN(fsck_esp_sector0_zeroed);
 	RUN(fsck_dirty_fats_differ);
+	RUN(plan_fsck_then_bios);
 	fs_rm_rf(top, NULL);
 	UNIT_EXIT();
 }
