@@ -231,7 +231,7 @@ static int write_esp(struct disk_job *j)
  * bootcfg.cpio rederived), and a syslinux.cfg that boots it with this partition's GUID. */
 static int write_bank(struct disk_job *j, unsigned n, int empty, uint64_t updated)
 {
-	struct syslinux_cfg_opts so = { "", n, BANK_DIR_BOOTCFG_MODULE, "0 115200", j->guid[n + 1], NULL };
+	struct syslinux_cfg_opts so = { "", n, BANK_DIR_BOOTCFG_MODULE, "0 115200", j->guid[n + 1], NULL, NULL };
 	struct fatimg f = part(j, n);
 	char src[PATH_MAX], dst[BOOTCFG_MAX_NAME + 2], text[8192];
 	unsigned i;
