@@ -10,7 +10,6 @@ attached as the host that does not boot.
    `ramhost rescue repair --yes` runs, "ramhost rescue: auto repair done rc=N", and the VM powers off by itself.
 
 The assertion on the scan's summary itself (`ramhost rescue scan --summary`) comes with the rescue command."""
-import hashlib
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, run  # noqa: E402
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 BOOT_TIMEOUT = 240
 BANNER = r"ramhost rescue: rescue boot \(ramhost\.rescue=%s\): no state restored"
+NO_STATE = r"ramhost-state:|ramhost state boot"   # any line of `ramhost state boot`
 
 
 def virtio(path):
@@ -36,11 +36,7 @@ def cdrom(path):
 
 
 def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return run(["sha256sum", path]).split()[0]
 
 
 def tail(vm):
@@ -49,25 +45,26 @@ def tail(vm):
 
 def bios_rescue(r, iso, disk):
     before = sha256_file(disk)
-    t0 = time.monotonic()
     with Vm("rescue-bios", cdrom(iso) + virtio(disk), firmware="bios") as vm:
         try:
-            vm.expect(r"Type 'rescue' at the boot: prompt", 120)
-            vm.expect(r"boot: ", 30)
+            # ISOLINUX's SAY lines do not reach the serial console; its prompt does (3 s: the demo's timeout)
+            vm.expect(r"boot: ", 120)
             vm.send("rescue\r")
+            t0 = time.monotonic()
             vm.expect(BANNER % "1", BOOT_TIMEOUT)
             r.check("rescue_bios_banner", True)
-            print("figure: BIOS boot: prompt to the rescue banner %.1f s (TCG)" % (time.monotonic() - t0))
             vm.expect(r"ramhost rescue: scanning every disk \(ramhost rescue scan --summary\)", 30)
             vm.expect(r"ramhost rescue: on the shell: ", 300)
+            print("figure: BIOS Rescue entry to the end of the scan summary %.1f s (TCG)" % (time.monotonic() - t0))
             m = vm.expect(READY_RE + r"( mode=rescue)?", BOOT_TIMEOUT)
             r.check("rescue_bios_ready_mode_rescue", m.group(6) == b" mode=rescue", m.group(0).decode())
             vm.shell()
             rc, out = vm.sh("cat /proc/cmdline")
-            r.check("rescue_bios_cmdline", rc == 0 and re.search(r"ramhost\.bank=1 ramhost\.rescue=1$", out), out)
-            r.check("rescue_bios_no_state_restore", not vm.seen(r"ramhost-state:"), tail(vm))
+            r.check("rescue_bios_cmdline", rc == 0 and re.search(r"ramhost\.bank=1 ramhost\.rescue=1( |$)", out), out)
+            r.check("rescue_bios_no_state_restore", not vm.seen(NO_STATE), tail(vm))
             r.check("rescue_bios_no_mark_good", vm.seen(r"ramhost bootbank: rescue boot \(/run/ramhost/rescue\): "
-                                                        r"no bank is marked") and not vm.seen(r"marked good"),
+                                                        r"no bank is marked") and
+                    not vm.seen(r"ramhost bootbank: [^\r\n]*: marked good"),
                     tail(vm))
             rc, out = vm.sh("cat /run/ramhost/rescue")
             r.check("rescue_bios_mark", rc == 0 and out.strip() == "rescue=1", out)
@@ -100,6 +97,7 @@ def uefi_rescue_auto(r, iso, disk):
             vm.expect(r"options: console=ttyS0,115200 loglevel=4 ramhost\.rescue=1", 30)
             r.check("rescue_uefi_edit_starts_with_option", True)
             vm.send(" ramhost.rescue=auto\r")
+            t0 = time.monotonic()
             vm.expect(r"ramhost.efi: Rescue: bank 1 with ramhost\.rescue=1", 30)
             m = vm.expect(r"kernel options: ([^\r\n]*)", 120)
             r.check("rescue_uefi_kernel_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 ramhost.rescue=1 "
@@ -107,6 +105,7 @@ def uefi_rescue_auto(r, iso, disk):
             vm.expect(BANNER % "auto", BOOT_TIMEOUT)
             vm.expect(r"ramhost rescue: ramhost\.rescue=auto: repairing every disk", 300)
             m = vm.expect(r"ramhost rescue: auto repair done rc=(\d+)", 900)
+            print("figure: UEFI Rescue entry (auto) to the repair's rc line %.1f s (TCG)" % (time.monotonic() - t0))
             r.check("rescue_uefi_auto_repair_ran", True, m.group(0).decode())
             vm.expect(r"ramhost rescue: powering off", 30)
             try:
@@ -114,7 +113,7 @@ def uefi_rescue_auto(r, iso, disk):
             except Exception:  # noqa: BLE001
                 pass
             r.check("rescue_uefi_powered_off", vm.proc.poll() == 0, "qemu %s" % vm.proc.poll())
-            r.check("rescue_uefi_no_state_restore", not vm.seen(r"ramhost-state:"), tail(vm))
+            r.check("rescue_uefi_no_state_restore", not vm.seen(NO_STATE), tail(vm))
             r.check("rescue_uefi_no_shell_before_poweroff", not vm.seen(r"ramhost: ready bank="), tail(vm))
         except Timeout as e:
             r.check("rescue_uefi_boot", False, str(e))
