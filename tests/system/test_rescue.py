@@ -54,6 +54,7 @@ def bios_rescue(r, iso, disk):
             vm.expect(BANNER % "1", BOOT_TIMEOUT)
             r.check("rescue_bios_banner", True)
             vm.expect(r"ramhost rescue: scanning every disk \(ramhost rescue scan --summary\)", 30)
+            # (with `ramhost rescue`: the summary's lines for /dev/vda come here, before the next line)
             vm.expect(r"ramhost rescue: on the shell: ", 300)
             print("figure: BIOS Rescue entry to the end of the scan summary %.1f s (TCG)" % (time.monotonic() - t0))
             m = vm.expect(READY_RE + r"( mode=rescue)?", BOOT_TIMEOUT)
