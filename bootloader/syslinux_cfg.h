@@ -20,6 +20,9 @@ struct syslinux_cfg_opts {
 	const char *install_append; /* the ISO: a second label `install` ("Install to disk") that appends these
 				       words (e.g. "ramhost.install=auto ramhost.ks=/install/ks.cfg") and a SAY line
 				       telling to type `install` at the boot: prompt; NULL: none */
+	const char *rescue_append;  /* the ISO: a last label `rescue` ("Rescue") that appends these words
+				       ("ramhost.rescue=1") and a SAY line telling to type `rescue` at the boot:
+				       prompt; never the default; NULL: none */
 };
 
 /* Writes the config for cfg into buf (cap bytes, NUL-terminated). Returns the length without the NUL, -E2BIG

@@ -11,6 +11,7 @@
 #include "ramdisk/bank/bank_mark.h"
 #include "ramdisk/bank/bank_esp.h"
 #include "ramdisk/bank/bank_update.h"
+#include "sysroot.h"
 #include "ramdisk/usage.h"
 #include "json.h"
 #include "print.h"
@@ -24,7 +25,8 @@ static void usage(FILE *f)
 		   "           which one was booted (found by ramhost.bankuuid= on the kernel command line), and\n"
 		   "           which bank a BIOS boot chains to (the ESP's /syslinux/syslinux.cfg)\n"
 		   "mark-good  sets bootstate=0 (VALID) in the booted bank's boot.cfg and regenerates bootcfg.cpio;\n"
-		   "           run once the host is up. Does nothing when already VALID or booted from an ISO. Also\n"
+		   "           run once the host is up. Does nothing when already VALID, booted from an ISO, or on a\n"
+		   "           rescue boot (ramhost.rescue=, /run/ramhost/rescue). Also\n"
 		   "           points the ESP's BIOS default at the booted bank (unless the other bank is a pending\n"
 		   "           update).\n"
 		   "update     writes a new image into the bank that did not boot: DIR is a bootbank (boot.cfg and\n"
@@ -209,6 +211,10 @@ static int do_mark_good(void)
 	case BANK_MARK_READ_ONLY_MEDIA:
 		printf("ramhost bootbank: booted from read-only media (no ramhost.bankuuid=): nothing to mark\n");
 		break;
+	case BANK_MARK_RESCUE:
+		cli_printf(stdout, "ramhost bootbank: rescue boot (%s): no bank is marked, no disk is read\n",
+			   sysroot_rescue());
+		break;
 	case BANK_MARK_ALREADY_VALID:
 		cli_printf(stdout, "ramhost bootbank: %s: already VALID (bootstate=%s), nothing written\n", dev,
 			   old < 0 ? "absent" : "0");
@@ -217,7 +223,7 @@ static int do_mark_good(void)
 		cli_printf(stdout, "ramhost bootbank: %s: marked good: bootstate %d (%s) -> 0 (VALID)\n", dev, old,
 			   bank_dir_state_name(old));
 	}
-	if (result != BANK_MARK_READ_ONLY_MEDIA) {
+	if (result != BANK_MARK_READ_ONLY_MEDIA && result != BANK_MARK_RESCUE) {
 		struct bank_mark_esp f;
 		struct rh_err e = { 0, "" };
 

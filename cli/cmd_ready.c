@@ -15,6 +15,7 @@
 #include "ramdisk/usage.h"
 #include "vib/fetch.h"
 #include "ramdisk/state/state_format.h"
+#include "sysroot.h"
 
 static void usage(FILE *f)
 {
@@ -24,6 +25,8 @@ static void usage(FILE *f)
 		   "boot_ms is the time since the kernel started (CLOCK_BOOTTIME); state is the generation that\n"
 		   "`ramhost state boot` restored, from /run/ramhost/state.env (RAMHOST_STATEENV overrides), or none;\n"
 		   "N@net or none@net on a diskless host whose state the PXE server keeps.\n"
+		   "On a rescue boot (ramhost.rescue=, /run/ramhost/rescue; RAMHOST_RESCUE overrides) the line ends\n"
+		   "with mode=rescue and no server is told.\n"
 		   "On a host booted by `ramhost pxe serve` (ramhost.ready.url= on the kernel command line) it also\n"
 		   "tells the server, in the background, so `ramhost pxe status` shows the host as ready.\n"
 		   "Exits 1 without boot.env.\n");
@@ -79,6 +82,7 @@ int cmd_ready(int argc, char **argv)
 	struct timespec ts;
 	char state[24];
 	uint64_t ms;
+	int rescue;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
@@ -96,14 +100,16 @@ int cmd_ready(int argc, char **argv)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	state_word(state, sizeof(state));
-	cli_printf(stdout, "ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s\n", env.bank,
-	       env.ntardisks, state, ms, env.build[0] ? env.build : "-");
+	rescue = sysroot_is_rescue();
+	cli_printf(stdout, "ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s%s\n", env.bank,
+	       env.ntardisks, state, ms, env.build[0] ? env.build : "-", rescue ? " mode=rescue" : "");
 	if (fflush(stdout) != 0)
 		return 1;
 	/* On a terminal, wait until the line has left: a getty that opens the console next flushes whatever is
 	 * still queued */
 	if (isatty(STDOUT_FILENO))
 		(void)tcdrain(STDOUT_FILENO);
-	tell_server();
+	if (!rescue)   /* a host in rescue is not a host ready for its work */
+		tell_server();
 	return 0;
 }

@@ -12,16 +12,19 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "sysroot.h"
 
 #define LIBDIR "usr/lib/x86_64-linux-gnu"
 #define INTERP "usr/lib64/ld-linux-x86-64.so.2"
 
 /* inittab commands of `ramhost state` (busybox init runs a command with quotes through /bin/sh -c). The hourly
  * saver must not exit when there is no state partition (nor a server store: a diskless host booted with
- * ramhost.state.url), or init would respawn it at once. */
+ * ramhost.state.url), or init would respawn it at once. A rescue boot (init wrote SYSROOT_RESCUE_PATH) restored
+ * no state: saving would replace the host's state with the image defaults, so neither saver runs. */
 #define STATE_MNT "/run/ramhost/state"
 #define STATE_MOUNTED "grep -q \" " STATE_MNT " \" /proc/mounts"
-#define STATE_KEPT "{ " STATE_MOUNTED " || grep -q ramhost.state.url= /proc/cmdline; }"
+#define STATE_KEPT "{ [ ! -e " SYSROOT_RESCUE_PATH " ] && { " STATE_MOUNTED " || grep -q ramhost.state.url= " \
+	"/proc/cmdline; }; }"
 #define STATE_HOURLY "/bin/sh -c 'if " STATE_KEPT "; then exec /usr/bin/ramhost state save " \
 	"--if-changed --every 3600 >/dev/null; fi; exec sleep 2147483647'"
 #define STATE_SHUTDOWN "/bin/sh -c '" STATE_KEPT " || exit 0; /usr/bin/ramhost state save " \
@@ -233,7 +236,9 @@ static const struct {
 	 * booted as UPGRADING that never gets here is DIRTY at the next boot, then INVALID).
 	 * Sticky state (docs/state.md): init restored it before this inittab is read; when the state partition is
 	 * mounted, a new generation is saved hourly if something sticky changed, and at every clean shutdown or
-	 * reboot, before the state file system is unmounted. Without one (CD, PXE) both do nothing. */
+	 * reboot, before the state file system is unmounted. Without one (CD, PXE) both do nothing. A rescue boot
+	 * (ramhost.rescue=) runs none of it: `ramhost ready` adds mode=rescue, mark-good marks nothing, and
+	 * the savers see the rescue mark. */
 	/* A diskless host booted by `ramhost pxe serve` (ramhost.net=1) needs its network for `ramhost ready`'s
 	 * report and `ramhost state save`: busybox udhcpc on the first wired interface, with this hook. */
 	{ "etc/udhcpc.script",

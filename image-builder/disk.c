@@ -229,7 +229,7 @@ static int write_esp(struct disk_job *j)
 
 int disk_write_bank(const struct disk_bank *b, struct rh_err *err)
 {
-	struct syslinux_cfg_opts so = { "", b->n, BANK_DIR_BOOTCFG_MODULE, "0 115200", b->guid, NULL };
+	struct syslinux_cfg_opts so = { "", b->n, BANK_DIR_BOOTCFG_MODULE, "0 115200", b->guid, NULL, NULL };
 	char src[PATH_MAX], dst[BOOTCFG_MAX_NAME + 2], text[8192];
 	struct bootcfg *cfg = b->cfg;
 	unsigned i;

@@ -344,7 +344,7 @@ static int copy_bank_files(struct job *j, const struct bootcfg *cfg, const char 
 /* Bank 1's boot.cfg (updated=1, VALID), bootcfg.cpio and syslinux.cfg (with this partition's GUID) in dir. */
 static int write_bank_cfgs(struct job *j, struct bootcfg *cfg, const char *dir)
 {
-	struct syslinux_cfg_opts so = { "", 1, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL };
+	struct syslinux_cfg_opts so = { "", 1, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL, NULL };
 	char dst[PATH_MAX], uuid[37], *sys = NULL;
 	long n;
 	int rc;

@@ -15,6 +15,7 @@
 
 #include "bootloader/syslinux_cfg.h"
 #include "answer.h"
+#include "cmdline.h"
 #include "disk.h"
 #include "fs.h"
 #include "install.h"
@@ -69,11 +70,12 @@ static int copy_into(const char *src_dir, const char *name, const char *dst_dir,
 	return fs_copy_file(s, d, 0644, err);
 }
 
-/* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}. */
+/* The loader files and config of the BIOS path: /isolinux/{isolinux.bin, ldlinux.c32, isolinux.cfg}, with the
+ * `install` and `rescue` labels besides the default one. */
 static int stage_isolinux(const char *tree, const struct bootcfg *cfg, const struct iso_opts *o, struct rh_err *err)
 {
 	struct syslinux_cfg_opts so = { ISO_BANK_DIR, ISO_BANK_NUMBER, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL,
-					NULL };
+					NULL, CMDLINE_RESCUE_OPTION };
 	char dir[PATH_MAX], d[PATH_MAX], text[8192];
 	long len;
 	int rc;

@@ -11,6 +11,7 @@
 
 #include "base.h"
 #include "fs.h"
+#include "sysroot.h"
 
 #define LIBDIR "usr/lib/x86_64-linux-gnu"
 #define UNITDIR "usr/lib/systemd/system"
@@ -42,13 +43,15 @@ static const char ready_unit[] =
 	"WantedBy=multi-user.target\n";
 
 /* Saves the sticky state when it stops, that is at shutdown and reboot. Ordered after the mounts it reads and
- * writes, so it stops (and saves) before /run/ramhost/state, /etc or /var are unmounted. */
+ * writes, so it stops (and saves) before /run/ramhost/state, /etc or /var are unmounted. Neither saver runs on
+ * a rescue boot (init's mark, lib/host/sysroot.h), which restored no state. */
 static const char save_unit[] =
 	"[Unit]\n"
 	"Description=ramhost: save the sticky state at shutdown and reboot\n"
 	"Documentation=man:ramhost-state(1)\n"
 	"ConditionPathIsMountPoint=|/run/ramhost/state\n"
 	"ConditionKernelCommandLine=|ramhost.state.url\n"
+	"ConditionPathExists=!" SYSROOT_RESCUE_PATH "\n"
 	"RequiresMountsFor=/run/ramhost/state /etc /var\n"
 	"\n"
 	"[Service]\n"
@@ -69,6 +72,7 @@ static const char hourly_unit[] =
 	"Documentation=man:ramhost-state(1)\n"
 	"ConditionPathIsMountPoint=|/run/ramhost/state\n"
 	"ConditionKernelCommandLine=|ramhost.state.url\n"
+	"ConditionPathExists=!" SYSROOT_RESCUE_PATH "\n"
 	"RequiresMountsFor=/run/ramhost/state /etc /var\n"
 	"\n"
 	"[Service]\n"

@@ -106,18 +106,52 @@ static int word_break(struct cmdline *c, const char *w, size_t len, struct rh_er
 	return 0;
 }
 
+/* ramhost.rescue[=0|1|auto] (the value may be quoted); a later word wins, as for the other keys */
+static int word_rescue(struct cmdline *c, const char *w, size_t len, struct rh_err *err)
+{
+	static const struct {
+		const char *value;
+		int mode;
+	} forms[] = {
+		{ "1", CMDLINE_RESCUE_CONSOLE },
+		{ "auto", CMDLINE_RESCUE_AUTO },
+		{ "0", CMDLINE_RESCUE_NONE },
+	};
+	const char *v;
+	size_t vlen, i;
+
+	if (word_is(w, len, "ramhost.rescue")) {
+		c->rescue = CMDLINE_RESCUE_CONSOLE;
+		return 0;
+	}
+	v = cmdline_value(w, len, "ramhost.rescue=", &vlen);
+	if (!v)
+		return 0;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (word_is(v, vlen, forms[i].value)) {
+			c->rescue = forms[i].mode;
+			return 0;
+		}
+	}
+	return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not ramhost.rescue[=0|1|auto]",
+		       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w);
+}
+
 /* Handles one word w[0..len) for the keys in mask. */
 static int apply_word(struct cmdline *c, unsigned mask, const char *w, size_t len, struct rh_err *err)
 {
 	const char *v;
 	size_t vlen;
+	int rc;
 
 	if ((mask & CMDLINE_BANK) && (v = cmdline_value(w, len, "ramhost.bank=", &vlen)))
 		return word_bank(c, w, len, v, vlen, err);
 	if ((mask & CMDLINE_BANKUUID) && (v = cmdline_value(w, len, "ramhost.bankuuid=", &vlen)))
 		return word_bankuuid(c, w, len, v, vlen, err);
-	if (mask & CMDLINE_BREAK)
-		return word_break(c, w, len, err);
+	if ((mask & CMDLINE_BREAK) && (rc = word_break(c, w, len, err)) < 0)
+		return rc;
+	if (mask & CMDLINE_RESCUE)
+		return word_rescue(c, w, len, err);
 	return 0;
 }
 

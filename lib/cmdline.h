@@ -4,6 +4,9 @@
  *   ramhost.bank=N          the boot bank the loader booted from (0-9; the ISO passes 1); 0 when absent
  *   ramhost.bankuuid=GUID   the GPT unique GUID of the bank partition booted from (disk boots only; "..." allowed)
  *   ramhost.break[=0|1]     init: drop to the emergency shell before switch_root
+ *   ramhost.rescue[=0|1|auto]  init: the rescue boot (docs/runtime.md): no state restore, the console opens
+ *                           with `ramhost rescue scan --summary`; auto also runs `ramhost rescue repair --yes`
+ *                           and powers off
  *
  * Words are separated by spaces, tabs or newlines; a double-quoted part may hold blanks (as the kernel allows:
  * foo="a b"); a NUL ends the line. Other words are ignored. Each caller names the keys it acts on (CMDLINE_*):
@@ -19,17 +22,28 @@
 #define CMDLINE_BANK     0x1u   /* ramhost.bank= */
 #define CMDLINE_BANKUUID 0x2u   /* ramhost.bankuuid= */
 #define CMDLINE_BREAK    0x4u   /* ramhost.break */
+#define CMDLINE_RESCUE   0x8u   /* ramhost.rescue */
+
+/* struct cmdline's rescue: what ramhost.rescue asks for */
+#define CMDLINE_RESCUE_NONE    0   /* absent or ramhost.rescue=0: a normal boot */
+#define CMDLINE_RESCUE_CONSOLE 1   /* ramhost.rescue or ramhost.rescue=1: the rescue console */
+#define CMDLINE_RESCUE_AUTO    2   /* ramhost.rescue=auto: repair every disk, then power off */
+
+/* What the Rescue entries of the ISO's menus (isolinux.cfg's `rescue` label, ramhost.efi's Rescue line) append
+ * to the kernel options */
+#define CMDLINE_RESCUE_OPTION "ramhost.rescue=1"
 
 struct cmdline {
 	unsigned bank;  /* ramhost.bank=N, 0 when absent */
 	int has_uuid;   /* ramhost.bankuuid= was given (a disk boot) */
 	char uuid[37];  /* lowercase 8-4-4-4-12 */
 	int brk;        /* ramhost.break */
+	int rescue;     /* ramhost.rescue: CMDLINE_RESCUE_* */
 };
 
 /* Parses buf[0..len) into *ret (zeroed first, set only on success) for the keys in mask. A malformed word of one
- * of those keys (ramhost.bank=x, a bank above 9, a GUID that is not one, ramhost.break=yes) is -EINVAL with err
- * naming the word ("kernel command line: '...' is not ..."). */
+ * of those keys (ramhost.bank=x, a bank above 9, a GUID that is not one, ramhost.break=yes, ramhost.rescue=yes)
+ * is -EINVAL with err naming the word ("kernel command line: '...' is not ..."). */
 int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *ret, struct rh_err *err);
 
 /* The word iterator the parser uses, for a caller with keys of its own (the installer's ramhost.install=): from

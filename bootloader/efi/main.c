@@ -11,6 +11,7 @@
 #include "bootcfg.h"
 #include "bootcfg_cpio.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "linux.h"
 #include "media.h"
 #include "menu.h"
@@ -287,8 +288,9 @@ static void say_loaded(int n, const struct efi_bank *b, UINT64 bytes, uint64_t t
 	text_say(line2);
 }
 
-/* One boot attempt of bank n with kernel options opts. Returns only on failure, having said why. */
-static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
+/* One boot attempt of bank n with kernel options opts; a rescue boot (rescue 1) writes nothing to the banks: an
+ * UPGRADING bank keeps its one try for the next normal boot. Returns only on failure, having said why. */
+static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts, int rescue)
 {
 	struct efi_bank *b = &media.bank[n - 1];
 	struct bootcfg *cfg = &b->cfg;
@@ -332,7 +334,7 @@ static EFI_STATUS boot_bank(EFI_HANDLE image, int n, const char *opts)
 	/* Verified: now the bank rules' write for this boot (UPGRADING -> DIRTY), then the boot.cfg copy for init
 	 * from the text as it is now. */
 	bank_infos(info);
-	if (bank_before_boot(info, n, &plan) == 0)
+	if (!rescue && bank_before_boot(info, n, &plan) == 0)
 		apply_writes(&plan);
 	bootcfg_cpio_write(initrd + total, b->text, b->len);
 
@@ -349,8 +351,8 @@ fail:
 }
 
 /* Tries the banks of order[0..n) in turn, the first with opts (NULL: its kernelopt), the others with their own
- * kernelopt. Returns when every one failed. */
-static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const char *opts)
+ * kernelopt (rescue: see boot_bank). Returns when every one failed. */
+static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const char *opts, int rescue)
 {
 	unsigned i;
 
@@ -359,7 +361,7 @@ static void boot_in_order(EFI_HANDLE image, const int *order, unsigned n, const 
 
 		if (i > 0)
 			text_say4("trying the fallback: bank ", bn == 1 ? "1" : "2", "", "");
-		boot_bank(image, bn, i == 0 && opts ? opts : media.bank[bn - 1].cfg.kernelopt);
+		boot_bank(image, bn, i == 0 && opts ? opts : media.bank[bn - 1].cfg.kernelopt, rescue);
 	}
 	text_say("no bank left to boot: the menu waits");
 }
@@ -371,7 +373,17 @@ static void boot_install(EFI_HANDLE image, int selected, int edited, char *optio
 	if (!edited)
 		menu_install_options(&media, options, cap);
 	text_say4("Install to disk: bank ", selected == 1 ? "1" : "2", " with ", media.installopt);
-	boot_in_order(image, &selected, 1, options);
+	boot_in_order(image, &selected, 1, options, 0);
+}
+
+/* The Rescue entry: the default bank with the rescue option (options, unless the user edited them), writing
+ * nothing to the banks; no fallback: the other bank would boot without it. */
+static void boot_rescue(EFI_HANDLE image, int selected, int edited, char *options, size_t cap)
+{
+	if (!edited)
+		menu_rescue_options(&media, selected, options, cap);
+	text_say4("Rescue: bank ", selected == 1 ? "1" : "2", " with ", CMDLINE_RESCUE_OPTION);
+	boot_in_order(image, &selected, 1, options, 1);
 }
 
 /* Boot (or, for MENU_REVERT, revert to the other bank and boot) from the menu: the selected bank first, then the
@@ -402,7 +414,7 @@ static void boot_selected(EFI_HANDLE image, enum menu_action a, int *selected, c
 			if (p.order[i] != *selected)
 				order[n++] = p.order[i];
 	}
-	boot_in_order(image, order, (unsigned)n, opts);
+	boot_in_order(image, order, (unsigned)n, opts, 0);
 	bank_infos(info);
 	if (bank_plan(info, &p) == 0 && p.n)
 		*selected = p.order[0];
@@ -441,7 +453,7 @@ static void net_main(EFI_HANDLE image)
 {
 	for (;;) {
 		if (!EFI_ERROR(netboot_load_bootcfg(&net, &media)))
-			boot_bank(image, 1, media.bank[0].cfg.kernelopt);
+			boot_bank(image, 1, media.bank[0].cfg.kernelopt, 0);
 		text_say("network boot failed: press any key to fetch boot.cfg again");
 		menu_wait_key(NULL);
 	}
@@ -480,6 +492,8 @@ rescan:
 			goto rescan;
 		if (a == MENU_INSTALL)
 			boot_install(image, selected, edited, options, sizeof(options));
+		else if (a == MENU_RESCUE)
+			boot_rescue(image, selected, edited, options, sizeof(options));
 		else
 			boot_selected(image, a, &selected, edited ? options : NULL);
 	}

@@ -2,11 +2,29 @@
  * serial console, in a log file and on the screen. */
 #include "menu.h"
 
+#include "cmdline.h"
 #include "text.h"
 
 #define KEY_ESC_SCAN 0x17
 #define POLL_US 50000
-#define ENTRY_INSTALL 3 /* the menu line after the two banks; the cursor is 1, 2 (a bank) or this */
+#define ENTRY_INSTALL 3 /* the menu line after the two banks; the cursor is 1, 2 (a bank), this or: */
+#define ENTRY_RESCUE 4  /* the last line: the default bank with the rescue option */
+
+/* The lines the menu shows, beyond the banks: the bank each boots, 0 when the line is not shown. */
+struct entries {
+	int ib;   /* Install to disk: media_install_bank */
+	int rb;   /* Rescue: the default bank, when it can be booted */
+};
+
+/* The bank that line cur acts on. */
+static int entry_bank(const struct entries *e, int cur)
+{
+	if (cur == ENTRY_INSTALL)
+		return e->ib;
+	if (cur == ENTRY_RESCUE)
+		return e->rb;
+	return cur;
+}
 
 static const char *state_name(int s)
 {
@@ -85,14 +103,39 @@ static void show_install(const struct boot_media *m, int cur)
 	text_say(line);
 }
 
-static void show_menu(const struct boot_media *m, int cur)
+void menu_rescue_options(const struct boot_media *m, int bank, char *buf, UINTN cap)
 {
-	int ib = media_install_bank(m);
+	buf[0] = '\0';
+	ascii_copy(buf, cap, m->bank[bank - 1].cfg.kernelopt);
+	if (buf[0])
+		ascii_append(buf, cap, " ");
+	ascii_append(buf, cap, CMDLINE_RESCUE_OPTION);
+}
 
-	text_say(menu_title(m, cur == ENTRY_INSTALL ? ib : cur));
+/* The Rescue line, when the default bank can be booted: what it boots and the option it adds. */
+static void show_rescue(const struct entries *e, int cur)
+{
+	char line[120];
+
+	if (!e->rb)
+		return;
+	line[0] = '\0';
+	ascii_append(line, sizeof(line), cur == ENTRY_RESCUE ? " > " : "   ");
+	ascii_append(line, sizeof(line), "Rescue: bank ");
+	ascii_append_u64(line, sizeof(line), (uint64_t)e->rb);
+	ascii_append(line, sizeof(line), " with " CMDLINE_RESCUE_OPTION " (no state restored; ramhost rescue scan)");
+	text_say(line);
+}
+
+static void show_menu(const struct boot_media *m, const struct entries *e, int cur)
+{
+	int ib = e->ib;
+
+	text_say(menu_title(m, entry_bank(e, cur)));
 	show_bank(&m->bank[0], cur == 1);
 	show_bank(&m->bank[1], cur == 2);
 	show_install(m, cur);
+	show_rescue(e, cur);
 	if (ib)
 		text_say("Enter: boot   Up/Down/1/2: select   i: install to disk   e: edit kernel options   "
 			 "r: revert to the other bank");
@@ -198,30 +241,42 @@ static int countdown(int selected, long seconds, EFI_INPUT_KEY *ret_key)
 
 #define MENU_STAY (-1)  /* a key handler's answer: the menu goes on */
 
-/* Up/Down/1/2: moves the highlight (cur) within 1..last; returns 1 when the key was one of those. */
-static int move_key(struct boot_media *m, const EFI_INPUT_KEY *key, CHAR16 c, int *cur, int *selected, int ib,
-		    int last)
+/* The line after (dir 1) or before (dir -1) cur that the menu shows; cur itself at either end. */
+static int next_line(const struct entries *e, int cur, int dir)
+{
+	int n;
+
+	for (n = cur + dir; n >= 1 && n <= ENTRY_RESCUE; n += dir)
+		if (n <= 2 || entry_bank(e, n))
+			return n;
+	return cur;
+}
+
+/* Up/Down/1/2: moves the highlight (cur) over the lines shown; returns 1 when the key was one of those. */
+static int move_key(struct boot_media *m, const struct entries *e, const EFI_INPUT_KEY *key, CHAR16 c, int *cur,
+		    int *selected)
 {
 	int want = 0;
 
 	if (key->ScanCode == SCAN_UP)
-		want = *cur > 1 ? *cur - 1 : 1;
+		want = next_line(e, *cur, -1);
 	else if (key->ScanCode == SCAN_DOWN)
-		want = *cur < last ? *cur + 1 : last;
+		want = next_line(e, *cur, 1);
 	else if (c == '1' || c == '2')
 		want = c - '0';
 	if (!want)
 		return 0;
 	if (want != *cur) {
 		*cur = want;
-		*selected = *cur == ENTRY_INSTALL ? ib : *cur;
-		show_menu(m, *cur);
+		*selected = entry_bank(e, *cur);
+		show_menu(m, e, *cur);
 	}
 	return 1;
 }
 
 /* e: edits the kernel options of the highlighted entry; Enter in the editor boots with them. */
-static int edit_key(struct boot_media *m, int cur, int selected, char *options, UINTN cap, int *ret_edited)
+static int edit_key(struct boot_media *m, const struct entries *e, int cur, int selected, char *options, UINTN cap,
+		    int *ret_edited)
 {
 	static char line[MENU_OPTIONS_MAX];
 	const struct efi_bank *b = &m->bank[selected - 1];
@@ -232,20 +287,24 @@ static int edit_key(struct boot_media *m, int cur, int selected, char *options, 
 	}
 	if (cur == ENTRY_INSTALL)
 		menu_install_options(m, line, sizeof(line));
+	else if (cur == ENTRY_RESCUE)
+		menu_rescue_options(m, selected, line, sizeof(line));
 	else
 		ascii_copy(line, sizeof(line), b->cfg.kernelopt);
 	text_say("edit the kernel options for this boot: Enter boots, Esc cancels");
 	if (edit_line(line, sizeof(line))) {
 		ascii_copy(options, cap, line);
 		*ret_edited = 1;
-		return cur == ENTRY_INSTALL ? MENU_INSTALL : MENU_BOOT;
+		if (cur == ENTRY_INSTALL)
+			return MENU_INSTALL;
+		return cur == ENTRY_RESCUE ? MENU_RESCUE : MENU_BOOT;
 	}
-	show_menu(m, cur);
+	show_menu(m, e, cur);
 	return MENU_STAY;
 }
 
 /* r: asks before reverting to the other bank. */
-static int revert_key(struct boot_media *m, int cur, int selected)
+static int revert_key(struct boot_media *m, const struct entries *e, int cur, int selected)
 {
 	EFI_INPUT_KEY key;
 	char q[120];
@@ -261,23 +320,29 @@ static int revert_key(struct boot_media *m, int cur, int selected)
 	if (c == 'y' || c == 'Y')
 		return MENU_REVERT;
 	text_say("revert cancelled");
-	show_menu(m, cur);
+	show_menu(m, e, cur);
 	return MENU_STAY;
 }
 
 /* Any other key: i (or Enter on the install entry), Enter, s, e, r; the rest are ignored. */
-static int action_key(struct boot_media *m, CHAR16 c, int cur, int *selected, int ib, char *options, UINTN cap,
-		      int *ret_edited)
+static int action_key(struct boot_media *m, const struct entries *e, CHAR16 c, int cur, int *selected,
+		      char *options, UINTN cap, int *ret_edited)
 {
-	if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED))) {
-		if (!ib) {
+	int enter = c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED;
+
+	if (c == 'i' || c == 'I' || (cur == ENTRY_INSTALL && enter)) {
+		if (!e->ib) {
 			text_say("no Install to disk entry: this medium is not an installable ISO");
 			return MENU_STAY;
 		}
-		*selected = ib;
+		*selected = e->ib;
 		return MENU_INSTALL;
 	}
-	if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
+	if (cur == ENTRY_RESCUE && enter) {
+		*selected = e->rb;
+		return MENU_RESCUE;
+	}
+	if (enter) {
 		if (!m->bank[*selected - 1].parsed) {
 			text_say("this bank cannot be booted; select the other one, or press s to scan again");
 			return MENU_STAY;
@@ -287,9 +352,9 @@ static int action_key(struct boot_media *m, CHAR16 c, int cur, int *selected, in
 	if (c == 's' || c == 'S')
 		return MENU_RESCAN;
 	if (c == 'e' || c == 'E')
-		return edit_key(m, cur, *selected, options, cap, ret_edited);
+		return edit_key(m, e, cur, *selected, options, cap, ret_edited);
 	if (c == 'r' || c == 'R')
-		return revert_key(m, cur, *selected);
+		return revert_key(m, e, cur, *selected);
 	return MENU_STAY;
 }
 
@@ -297,12 +362,15 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 			  int *ret_edited)
 {
 	EFI_INPUT_KEY key;
-	int pending = 0, cur = *selected, ib = media_install_bank(m), last = ib ? ENTRY_INSTALL : 2;
+	struct entries e;
+	int pending = 0, cur = *selected;
 
 	*ret_edited = 0;
 	if (seconds == 0)
 		return MENU_BOOT;
-	show_menu(m, cur);
+	e.ib = media_install_bank(m);
+	e.rb = m->bank[*selected - 1].parsed ? *selected : 0;
+	show_menu(m, &e, cur);
 	if (seconds > 0) {
 		if (countdown(*selected, seconds, &key))
 			return MENU_BOOT;
@@ -313,9 +381,9 @@ enum menu_action menu_run(struct boot_media *m, int *selected, long seconds, cha
 		int a;
 
 		pending = 0;
-		if (move_key(m, &key, c, &cur, selected, ib, last))
+		if (move_key(m, &e, &key, c, &cur, selected))
 			continue;
-		a = action_key(m, c, cur, selected, ib, options, cap, ret_edited);
+		a = action_key(m, &e, c, cur, selected, options, cap, ret_edited);
 		if (a != MENU_STAY)
 			return (enum menu_action)a;
 	}

@@ -2,6 +2,7 @@
 #include "sysroot.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 const char *sysroot_path(const char *var, const char *def)
 {
@@ -38,4 +39,14 @@ const char *sysroot_bootenv(void)
 const char *sysroot_stateenv(void)
 {
 	return sysroot_path("RAMHOST_STATEENV", "/run/ramhost/state.env");
+}
+
+const char *sysroot_rescue(void)
+{
+	return sysroot_path("RAMHOST_RESCUE", SYSROOT_RESCUE_PATH);
+}
+
+int sysroot_is_rescue(void)
+{
+	return access(sysroot_rescue(), F_OK) == 0;
 }

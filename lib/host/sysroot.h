@@ -6,6 +6,7 @@
  *   RAMHOST_MEMINFO       memory figures       (default /proc/meminfo)
  *   RAMHOST_BOOTENV       this boot's boot.env (default /run/ramhost/boot.env)
  *   RAMHOST_STATEENV      what `state boot` restored (default /run/ramhost/state.env)
+ *   RAMHOST_RESCUE        present on a rescue boot (default SYSROOT_RESCUE_PATH)
  * An empty variable counts as unset. */
 #ifndef RAMHOST_SYSROOT_H
 #define RAMHOST_SYSROOT_H
@@ -22,5 +23,16 @@ const char *sysroot_sys_block(void);
 const char *sysroot_meminfo(void);
 const char *sysroot_bootenv(void);
 const char *sysroot_stateenv(void);
+
+/* A rescue boot (ramhost.rescue=1|auto, docs/runtime.md "The rescue boot"): init, the one reader of that kernel
+ * option, writes this file ("rescue=1" or "rescue=auto") before the base's init starts; what must not run on
+ * a rescue boot (mark-good, the state saves, the ready report to a server) checks it, from C through
+ * sysroot_is_rescue(), from the base's inittab and systemd units by the path. */
+#define SYSROOT_RESCUE_PATH "/run/ramhost/rescue"
+
+const char *sysroot_rescue(void);
+
+/* 1 when sysroot_rescue() exists (this is a rescue boot), 0 otherwise. */
+int sysroot_is_rescue(void);
 
 #endif

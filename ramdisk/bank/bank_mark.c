@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bank_esp.h"
+#include "sysroot.h"
 
 /* In the bank dev mounted read-only on dir: reads boot.cfg and, only when it is not VALID, remounts read-write
  * and marks it good. A bank that is already VALID is never mounted read-write (nothing at all is written, not
@@ -40,6 +41,13 @@ int bank_mark_good(int *ret_result, int *ret_old, char *ret_dev, struct rh_err *
 	const char *dev;
 	int rc, old = -1, changed = 0, urc;
 
+	if (sysroot_is_rescue()) {
+		*ret_result = BANK_MARK_RESCUE;
+		*ret_old = -1;
+		if (ret_dev)
+			ret_dev[0] = '\0';
+		return 0;
+	}
 	rc = bank_disk_find(&c, &d, err);
 	if (rc < 0)
 		return rc;

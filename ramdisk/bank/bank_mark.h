@@ -11,9 +11,11 @@ enum bank_mark_result {
 	BANK_MARK_MARKED = 0,            /* boot.cfg rewritten with bootstate=0 */
 	BANK_MARK_ALREADY_VALID = 1,     /* nothing written */
 	BANK_MARK_READ_ONLY_MEDIA = 2,   /* no bankuuid: nothing to mark */
+	BANK_MARK_RESCUE = 3,            /* a rescue boot (lib/host/sysroot.h): nothing marked, nothing read */
 };
 
-/* Marks the booted bank good: mounts its partition read-only and reads boot.cfg; only when it is not VALID
+/* Marks the booted bank good (not on a rescue boot, which must leave an UPGRADING bank's try to the next normal
+ * boot: BANK_MARK_RESCUE, no disk touched): mounts its partition read-only and reads boot.cfg; only when it is not VALID
  * remounts it read-write and runs bank_dir_mark_good; syncs and unmounts. *ret_result says what happened,
  * *ret_old the bootstate it had (-1 absent), *ret_dev (cap BANK_DISK_DEV_MAX, may be NULL) the partition. On
  * failure the bank's old boot.cfg is intact. */

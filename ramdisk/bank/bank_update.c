@@ -228,7 +228,7 @@ struct update_txn {
 static int step_format(void *ctx, struct rh_err *err)
 {
 	struct update_txn *t = ctx;
-	struct syslinux_cfg_opts so = { "", t->bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", t->bankuuid, NULL };
+	struct syslinux_cfg_opts so = { "", t->bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", t->bankuuid, NULL, NULL };
 	char path[PATH_MAX];
 	struct stat st;
 	int rc;

@@ -34,12 +34,27 @@ static void __attribute__((noreturn)) child(char *const argv[], const sigset_t *
 	_exit(127);
 }
 
+/* The program's exit status as a shell gives it ($?). */
+static int shell_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 127;
+}
+
 int hook_run(char *const argv[], unsigned timeout_ms, struct rh_err *err)
+{
+	return hook_run_status(argv, timeout_ms, NULL, err);
+}
+
+int hook_run_status(char *const argv[], unsigned timeout_ms, int *ret_status, struct rh_err *err)
 {
 	sigset_t chld, old;
 	struct timespec t0;
 	pid_t pid, w;
-	int st = 0, rc;
+	int st = 0, rc, status = 127;
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -72,6 +87,7 @@ int hook_run(char *const argv[], unsigned timeout_ms, struct rh_err *err)
 				;
 			rc = rh_errf(err, -ETIMEDOUT, "%s did not finish within %u s: killed", argv[0],
 				     (timeout_ms + 999) / 1000);
+			status = 124;
 			goto out;
 		}
 		ts.tv_sec = left / 1000;
@@ -86,6 +102,7 @@ int hook_run(char *const argv[], unsigned timeout_ms, struct rh_err *err)
 			goto out;
 		}
 	}
+	status = shell_status(st);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		rc = 0;
 	else if (WIFEXITED(st))
@@ -95,5 +112,7 @@ int hook_run(char *const argv[], unsigned timeout_ms, struct rh_err *err)
 		rc = rh_errf(err, -EIO, "%s killed by signal %d", argv[0], WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 out:
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ret_status)
+		*ret_status = status;
 	return rc;
 }

@@ -13,4 +13,9 @@
  * not hand a blocked SIGCHLD to the next init. Other children of the caller are not reaped. */
 int hook_run(char *const argv[], unsigned timeout_ms, struct rh_err *err);
 
+/* hook_run that also gives the program's exit status in *ret_status, as a shell would: N for exit(N), 128 + the
+ * signal for one killed by a signal, 124 when the time limit killed it, 127 when it could not be run. Used by
+ * the rescue boot for its `rc=N` line. */
+int hook_run_status(char *const argv[], unsigned timeout_ms, int *ret_status, struct rh_err *err);
+
 #endif

@@ -4,7 +4,8 @@
  * its hash, mounts the ramdisks, loop-mounts the tardisks straight from RAM, builds the system view (sysview.h),
  * writes /run/ramhost/boot.env, copies the sticky patterns, hands a network boot's state module on (netboot.h),
  * switches root, runs `ramhost state boot` there (hook.h), sets a network boot's host name and execs the base's
- * init. Any failure prints one
+ * init. A rescue boot (ramhost.rescue=1|auto, rescue.h) restores no state and runs the rescue console's scan
+ * instead of `state boot`. Any failure prints one
  * "ramhost-init: <what>: <why>" line and starts an emergency shell; PID 1 never returns (that would panic the
  * kernel). docs/runtime.md describes the whole sequence. */
 #include <dirent.h>
@@ -33,6 +34,8 @@
 #include "modload.h"
 #include "mount.h"
 #include "netboot.h"
+#include "rescue.h"
+#include "sysroot.h"
 #include "sysview.h"
 
 #define SYSROOT "/sysroot"
@@ -64,6 +67,7 @@ static struct initconf conf;
 static struct bootcfg cfg;
 static struct cmdline cmd;
 static struct netboot_opts net;   /* a network boot's kernel options (netboot.h) */
+static int rescue;                 /* ramhost.rescue: CMDLINE_RESCUE_* (rescue.h) */
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
 static struct sysview_action plan[SYSVIEW_MAX_ACTIONS];
@@ -238,6 +242,11 @@ static void read_config(void)
 		netboot_parse(buf, len, &net);
 		if (net.bad_hostname[0])
 			say("%s (ignored)", net.bad_hostname);
+		rescue = rescue_mode(buf, len, &err);
+		if (err.rc) {
+			say("%s: taken as ramhost.rescue=1 (the rescue console)", err.msg);
+			rh_err_clear(&err);
+		}
 		free(buf);
 	} else {
 		say("%s (ignored)", err.msg);
@@ -569,6 +578,8 @@ static void take_net_state(void)
 	struct stat st;
 	unsigned n = 0;
 
+	if (rescue)   /* a rescue boot restores nothing, from a disk or from the server */
+		return;
 	if (!net.has_state_url && (stat(NETBOOT_STATE_SRC, &st) < 0 || !S_ISDIR(st.st_mode)))
 		return;
 	if (netboot_take_state(NETBOOT_STATE_SRC, SYSROOT NETBOOT_STATE_DIR, &n, &err) < 0)
@@ -607,6 +618,21 @@ static void state_boot(void)
 		say("state: %s; booting with the image defaults", err.msg);
 }
 
+/* A rescue boot (rescue.h), in the new root: the mark the base's commands check, the banner and the scan; with
+ * ramhost.rescue=auto the repair and the power-off, which returns only when the power-off failed (then the
+ * shell of the base's init is the way out). */
+static void rescue_boot(void)
+{
+	struct rh_err err = { 0 };
+
+	if (rescue_write_mark(SYSROOT_RESCUE_PATH, rescue, &err) < 0) {
+		say("%s (the base's mark-good and state saves are not held back)", err.msg);
+		rh_err_clear(&err);
+	}
+	if (rescue_console(rescue, &err) < 0)
+		say("rescue: %s", err.msg);
+}
+
 /* Moves /dev /proc /sys into the new root, makes it / (MS_MOVE + chroot: the initramfs cannot be pivoted away,
  * and nothing of it is freed since the tardisk files in it stay in use) and execs the base's init. */
 static void __attribute__((noreturn)) switch_root(void)
@@ -623,7 +649,10 @@ static void __attribute__((noreturn)) switch_root(void)
 		fail("move %s to /: %s", SYSROOT, strerror(errno));
 	if (chroot(".") < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", SYSROOT, strerror(errno));
-	state_boot();
+	if (rescue)
+		rescue_boot();
+	else
+		state_boot();
 	set_net_hostname();
 	execv(conf.init, argv);
 	fail("exec %s: %s", conf.init, strerror(errno));
@@ -652,7 +681,7 @@ int main(void)
 		if (run_shell() < 0)
 			say("no /bin/sh: going on");
 	}
-	say("switching root to %s (bank %u, init %" PRIu64 " ms%s)", conf.init, cmd.bank, init_ms,
-	    net.net ? ", network boot" : "");
+	say("switching root to %s (bank %u, init %" PRIu64 " ms%s%s)", conf.init, cmd.bank, init_ms,
+	    net.net ? ", network boot" : "", rescue ? ", rescue boot: no state restore" : "");
 	switch_root();
 }

@@ -1,6 +1,6 @@
 /* fuzz_cmdline.c: the kernel command line parser (lib/cmdline.c) never crashes and keeps its promises: a bank
- * is 0-9, a GUID is lowercase 8-4-4-4-12, an error names the kernel command line, and a word the caller's mask
- * leaves out never fails the parse. */
+ * is 0-9, a rescue mode one of CMDLINE_RESCUE_*, a GUID is lowercase 8-4-4-4-12, an error names the kernel
+ * command line, and a word the caller's mask leaves out never fails the parse. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned all = CMDLINE_BANK | CMDLINE_BANKUUID | CMDLINE_BREAK;
+	static const unsigned all = CMDLINE_BANK | CMDLINE_BANKUUID | CMDLINE_BREAK | CMDLINE_RESCUE;
 	struct cmdline c;
 	struct rh_err err = { 0 };
 	size_t i;
@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (c.bank > 9 || (c.brk != 0 && c.brk != 1))
+	if (c.bank > 9 || (c.brk != 0 && c.brk != 1) || c.rescue < CMDLINE_RESCUE_NONE ||
+	    c.rescue > CMDLINE_RESCUE_AUTO)
 		abort();
 	if (c.has_uuid) {
 		if (strlen(c.uuid) != 36)

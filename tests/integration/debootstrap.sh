@@ -142,6 +142,11 @@ ramhost_layer() {
 	[ "$("$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" etc/hostname)" = deb ]
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-state-save.service |
 		grep -qx 'ExecStop=/usr/bin/ramhost state save --if-changed'
+	# a rescue boot (init's mark) runs neither saver
+	for u in ramhost-state-save.service ramhost-state-save-hourly.service; do
+		"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/$u |
+			grep -qx 'ConditionPathExists=!/run/ramhost/rescue'
+	done
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/ramhost/sticky.d/debian.list | grep -qx '/etc/ssh/ssh_host_\*'
 }
 

@@ -124,6 +124,8 @@ tardisk_modules() {
 	done
 	"$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -qx '::sysinit:/usr/bin/ramhost ready'
 	"$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -qx 'ttyS0::respawn:-/bin/sh'
+	# a rescue boot (init's mark) runs neither state saver
+	[ "$("$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -c '\[ ! -e /run/ramhost/rescue \] &&')" = 2 ]
 	"$RAMHOST" tardisk ls tardisks/extras.tdk | grep -qx opt/demo/hello.txt
 	"$RAMHOST" tardisk cat tardisks/extras.tdk opt/demo/hello.txt | cmp - "$TOP/examples/demo/extras/opt/demo/hello.txt"
 	# the tardisk in the module is what boot.cfg's hash covers through the canonical wrapper
@@ -221,6 +223,10 @@ iso_files() {
 	grep -qx '  KERNEL /bootbank/vmlinuz' cfg
 	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
 	grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1' cfg
+	# the Rescue entry: the last label, the same boot with ramhost.rescue=1, not the default
+	[ "$(grep '^LABEL ' cfg | tail -n 1)" = "LABEL rescue" ]
+	grep -A4 -x 'LABEL rescue' cfg | grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1 ramhost.rescue=1'
+	grep -qx "SAY Type 'rescue' at the boot: prompt for the rescue console (a host that does not boot)" cfg
 	# the ISO's bootbank is the same build as the directory one (same epoch, same inputs)
 	diff -r "$BANK" bank
 }

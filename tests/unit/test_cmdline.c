@@ -1,5 +1,5 @@
 /* test_cmdline.c: lib/cmdline.c, the kernel command line's ramhost.* words, table-driven: init's keys (bank,
- * break) and the banks' keys (bank, bankuuid), each with the mask its caller passes. */
+ * break; rescue on its own) and the banks' keys (bank, bankuuid), each with the mask its caller passes. */
 #include <errno.h>
 #include <string.h>
 
@@ -62,7 +62,7 @@ static void test_cmdline_table(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct cmdline c = { 7, 7, "x", 7 };
+		struct cmdline c = { 7, 7, "x", 7, 7 };
 		struct rh_err err = { 0, "" };
 		size_t len = strlen(t[i].text);
 		int rc;
@@ -88,6 +88,62 @@ static void test_cmdline_table(void)
 	}
 }
 
+/* init's third key: ramhost.rescue, alone (init parses it on its own, so a bad word loses only itself) */
+static void test_cmdline_rescue(void)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		int rescue;
+		const char *msg;
+	} t[] = {
+		{ "", 0, CMDLINE_RESCUE_NONE, NULL },
+		{ "console=ttyS0 ramhost.bank=1", 0, CMDLINE_RESCUE_NONE, NULL },
+		{ "ramhost.rescue", 0, CMDLINE_RESCUE_CONSOLE, NULL },
+		{ "loglevel=4 ramhost.rescue=1 ramhost.bank=1", 0, CMDLINE_RESCUE_CONSOLE, NULL },
+		{ "ramhost.rescue=auto", 0, CMDLINE_RESCUE_AUTO, NULL },
+		{ "ramhost.rescue=\"auto\"", 0, CMDLINE_RESCUE_AUTO, NULL },
+		{ "ramhost.rescue=0", 0, CMDLINE_RESCUE_NONE, NULL },
+		/* the ISO's Rescue label plus words typed at the boot: prompt: the last word wins */
+		{ "ramhost.rescue=1 ramhost.rescue=auto", 0, CMDLINE_RESCUE_AUTO, NULL },
+		{ "ramhost.rescue=auto ramhost.rescue=0", 0, CMDLINE_RESCUE_NONE, NULL },
+		{ "ramhost.rescuer=1 ramhost.rescue.x=auto x=\"ramhost.rescue=1\"", 0, CMDLINE_RESCUE_NONE, NULL },
+		{ "ramhost.break=yes ramhost.bank=x ramhost.rescue=1", 0, CMDLINE_RESCUE_CONSOLE, NULL },
+		{ "ramhost.rescue=yes", -EINVAL, 0, "'ramhost.rescue=yes' is not ramhost.rescue[=0|1|auto]" },
+		{ "ramhost.rescue=", -EINVAL, 0, "'ramhost.rescue=' is not" },
+		{ "ramhost.rescue=AUTO", -EINVAL, 0, "kernel command line" },
+		{ "ramhost.rescue=1 ramhost.rescue=2", -EINVAL, 0, "'ramhost.rescue=2'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cmdline c = { 7, 7, "x", 7, 7 };
+		struct rh_err err = { 0, "" };
+		int rc = cmdline_parse(t[i].text, strlen(t[i].text), CMDLINE_RESCUE, &c, &err);
+
+		if (rc != t[i].rc)
+			fprintf(stderr, "  row %zu: rc %d (%s)\n", i, rc, err.msg);
+		CHECK(rc == t[i].rc);
+		if (rc == 0) {
+			CHECK(c.rescue == t[i].rescue);
+			CHECK(c.bank == 0 && c.brk == 0);   /* keys outside the mask are left alone */
+		} else {
+			CHECK(c.rescue == 7);
+			CHECK(strstr(err.msg, t[i].msg) != NULL);
+		}
+	}
+	/* init's and the banks' masks never see ramhost.rescue: a bad one does not stop them */
+	{
+		struct cmdline c;
+		struct rh_err err = { 0, "" };
+
+		CHECK(cmdline_parse("ramhost.rescue=yes ramhost.bank=2", 33, INIT_KEYS, &c, &err) == 0);
+		CHECK(c.bank == 2 && c.rescue == 0);
+		CHECK(cmdline_parse("ramhost.break ramhost.rescue=auto", 33, INIT_KEYS | CMDLINE_RESCUE, &c, &err) == 0);
+		CHECK(c.brk == 1 && c.rescue == CMDLINE_RESCUE_AUTO);
+	}
+}
+
 static void test_next_word(void)
 {
 	static const char line[] = "  a=\"b c\"\td\n";
@@ -104,6 +160,7 @@ static void test_next_word(void)
 int main(void)
 {
 	RUN(test_cmdline_table);
+	RUN(test_cmdline_rescue);
 	RUN(test_next_word);
 	UNIT_EXIT();
 }

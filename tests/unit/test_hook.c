@@ -42,6 +42,42 @@ static void test_statuses(void)
 	}
 }
 
+/* The status a shell would give: exit N, 128 + signal, 124 for the time limit, 127 when not run. */
+static void test_shell_status(void)
+{
+	static const struct {
+		const char *script;
+		unsigned timeout_ms;
+		int status;
+	} rows[] = {
+		{ "exit 0", 10000, 0 },
+		{ "exit 3", 10000, 3 },
+		{ "exit 255", 10000, 255 },
+		{ "kill -TERM $$", 10000, 128 + 15 },
+		{ "sleep 30", 300, 124 },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *argv[] = { "/bin/sh", "-c", (char *)rows[i].script, NULL };
+		struct rh_err err = { 0 };
+		int status = -1;
+
+		hook_run_status(argv, rows[i].timeout_ms, &status, &err);
+		if (status != rows[i].status) {
+			fprintf(stderr, "  row %u (%s): status %d, want %d\n", i, rows[i].script, status, rows[i].status);
+			unit_failed_now = 1;
+		}
+	}
+	{
+		char *argv[] = { "/nonexistent/ramhost", "rescue", "repair", "--yes", NULL };
+		struct rh_err err = { 0 };
+		int status = -1;
+
+		CHECK(hook_run_status(argv, 5000, &status, &err) == -EIO && status == 127);
+	}
+}
+
 static void test_missing_program(void)
 {
 	char *argv[] = { "/nonexistent/ramhost", "state", "boot", NULL };
@@ -84,6 +120,7 @@ int main(void)
 	if (fs_work_dir(NULL, "ramhost-hook", top, sizeof(top), NULL) < 0)
 		return 1;
 	RUN(test_statuses);
+	RUN(test_shell_status);
 	RUN(test_missing_program);
 	RUN(test_timeout_kills_group);
 	RUN(test_signal_mask_kept);

@@ -61,7 +61,7 @@ static void test_fault_injection(void)
 		{ "read", 0 },   { "add", 0 },          { "vibs", 0 },   { "format", 0 }, { "bootcfg-module", 0 },
 		{ "syslinux-cfg", 0 }, { "commit", 0 }, { "prune", 1 },
 	};
-	struct syslinux_cfg_opts so = { "", 1, BANK_DIR_BOOTCFG_MODULE, "0 115200", "0123", NULL };
+	struct syslinux_cfg_opts so = { "", 1, BANK_DIR_BOOTCFG_MODULE, "0 115200", "0123", NULL, NULL };
 	static struct bootcfg old;
 	struct bootcfg_error berr = { 0, NULL };
 	char sl[16384];

@@ -337,7 +337,7 @@ int live_bank_apply_dir(const char *dir, const char *label, unsigned bank, const
 			const struct live_bank_edit *e, struct rh_err *err)
 {
 	struct steps tbl = { "live-bank", edit_steps, sizeof(edit_steps) / sizeof(edit_steps[0]), NULL, NULL };
-	struct syslinux_cfg_opts so = { "", bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", bankuuid, NULL };
+	struct syslinux_cfg_opts so = { "", bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", bankuuid, NULL, NULL };
 	struct bank_edit b;
 	int rc;
 
