@@ -9,6 +9,7 @@
  * one '\' between them, as the device path to text conversion does), a file path node without a trailing NUL. */
 #include "efiload.h"
 #include "hex.h"
+#include "utf16.h"
 
 #include <errno.h>
 #include <string.h>
@@ -54,57 +55,6 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Appends code point cp as UTF-8 to out[*pos..cap) keeping room for a NUL. */
-static int put_utf8(uint32_t cp, char *out, size_t cap, size_t *pos)
-{
-	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4, i;
-	static const uint8_t lead[5] = { 0, 0, 0xC0, 0xE0, 0xF0 };
-
-	if (*pos + n >= cap)
-		return -E2BIG;
-	if (n == 1) {
-		out[(*pos)++] = (char)cp;
-		return 0;
-	}
-	for (i = n - 1; i > 0; i--) {
-		out[*pos + i] = (char)(0x80 | (cp & 0x3F));
-		cp >>= 6;
-	}
-	out[*pos] = (char)(lead[n] | cp);
-	*pos += n;
-	return 0;
-}
-
-/* Converts UTF-16LE units s[0..units) (stopping at a NUL unit) to UTF-8, appended to out at *pos and
- * NUL-terminated. An unpaired surrogate is -EINVAL, a text longer than out -E2BIG. */
-static int utf16_append(const uint8_t *s, size_t units, char *out, size_t cap, size_t *pos)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < units; i++) {
-		uint32_t cp = le16(s + 2 * i);
-
-		if (!cp)
-			break;
-		if (cp >= 0xDC00 && cp <= 0xDFFF)
-			return -EINVAL;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			uint32_t lo = i + 1 < units ? le16(s + 2 * (i + 1)) : 0;
-
-			if (lo < 0xDC00 || lo > 0xDFFF)
-				return -EINVAL;
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			i++;
-		}
-		rc = put_utf8(cp, out, cap, pos);
-		if (rc)
-			return rc;
-	}
-	out[*pos] = '\0';
-	return 0;
-}
-
 static void hd_decode(const uint8_t *n, struct efiload_hd *hd)
 {
 	hd->partno = le32(n + 4);
@@ -125,7 +75,7 @@ static int file_decode(const uint8_t *n, size_t nlen, struct efiload *r, size_t 
 			return -E2BIG;
 		r->file[(*pos)++] = '\\';
 	}
-	return utf16_append(n + 4, (nlen - 4) / 2, r->file, sizeof(r->file), pos);
+	return utf16le_append(n + 4, (nlen - 4) / 2, r->file, sizeof(r->file), pos);
 }
 
 /* Walks the device path list p[0..len): every node inside it, at least one end-of-path node, nothing left over.
@@ -189,7 +139,7 @@ int efiload_parse(const uint8_t *buf, size_t len, struct efiload *ret)
 			break;
 	if (i + 1 >= len)
 		return -EINVAL; /* the description has no NUL */
-	rc = utf16_append(buf + OPT_HEAD, (i - OPT_HEAD) / 2, r.desc, sizeof(r.desc), &dlen);
+	rc = utf16le_append(buf + OPT_HEAD, (i - OPT_HEAD) / 2, r.desc, sizeof(r.desc), &dlen);
 	if (rc)
 		return rc;
 	end = i + 2;
