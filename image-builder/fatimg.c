@@ -102,18 +102,26 @@ int fatimg_mkdir(const struct fatimg *f, const char *path, struct rh_err *err)
 	return 0;
 }
 
-int fatimg_copy(const struct fatimg *f, const char *src, const char *dst, struct rh_err *err)
+/* mcopy between the host and the file system: host file src to dst inside it (out 0), or path inside it to the
+ * host file dst (out 1); existing targets are replaced. */
+static int mcopy(const struct fatimg *f, const char *src, const char *dst, int out, struct rh_err *err)
 {
-	char img[PATH_MAX + 32], target[PATH_MAX + 2];
+	char img[PATH_MAX + 32], inside[PATH_MAX + 2];
 	int rc = drive(f, img, sizeof(img), err);
 
 	if (rc)
 		return rc;
-	if ((size_t)snprintf(target, sizeof(target), "::%s", dst) >= sizeof(target))
-		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", dst);
+	if ((size_t)snprintf(inside, sizeof(inside), "::%s", out ? src : dst) >= sizeof(inside))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", out ? src : dst);
 	mtools_env();
-	char *argv[] = { "mcopy", "-i", img, "-o", "-Q", (char *)src, target, NULL };
+	char *argv[] = { "mcopy", "-i", img, "-o", "-n", "-Q", out ? inside : (char *)src, out ? (char *)dst : inside,
+			 NULL };
 	return fs_run(argv, 0, err);
+}
+
+int fatimg_copy(const struct fatimg *f, const char *src, const char *dst, struct rh_err *err)
+{
+	return mcopy(f, src, dst, 0, err);
 }
 
 /* FAT32 keeps a copy of its boot sector (BPB_BkBootSec, usually sector 6). The SYSLINUX installer patches only
@@ -169,6 +177,26 @@ int fatimg_install_syslinux(const struct fatimg *f, const char *dir, struct rh_e
 	}
 	free(list);
 	return sync_backup_boot_sector(f, err);
+}
+
+int fatimg_exists(const struct fatimg *f, const char *path)
+{
+	char img[PATH_MAX + 32], target[PATH_MAX + 2], *list = NULL;
+	int rc;
+
+	if (drive(f, img, sizeof(img), NULL) < 0 ||
+	    (size_t)snprintf(target, sizeof(target), "::%s", path) >= sizeof(target))
+		return 0;
+	mtools_env();
+	char *argv[] = { "mdir", "-i", img, "-b", "-a", target, NULL };
+	rc = fs_run_capture(argv, 1 << 20, &list, NULL);
+	free(list);
+	return rc == 0;
+}
+
+int fatimg_get(const struct fatimg *f, const char *path, const char *dst, struct rh_err *err)
+{
+	return mcopy(f, path, dst, 1, err);
 }
 
 uint64_t fatimg_needed_bytes(uint64_t file_bytes, unsigned nfiles)

@@ -37,4 +37,11 @@ int fatimg_install_syslinux(const struct fatimg *f, const char *dir, struct rh_e
  * a generous estimate used to size partitions. */
 uint64_t fatimg_needed_bytes(uint64_t file_bytes, unsigned nfiles);
 
+/* 1 when path (absolute; a file or a directory) exists in the file system, else 0 (also when mtools cannot read
+ * it: the caller's next mtools call names that failure). */
+int fatimg_exists(const struct fatimg *f, const char *path);
+
+/* Copies the file path out of the file system to the host file dst (replaced when it exists). */
+int fatimg_get(const struct fatimg *f, const char *path, const char *dst, struct rh_err *err);
+
 #endif

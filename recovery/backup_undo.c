@@ -16,49 +16,24 @@
 #include "fs.h"
 
 #define UNDO_MANIFEST_MAX (16u << 20)
-#define UNDO_MAX_EXT 65536u
-#define UNDO_MAX_VARS 256u
-
-struct undo_ext {
-	uint64_t off, len, at;        /* at: where its old bytes start in old.bin */
-	char old[SHA256_HEX_LEN + 1], new[SHA256_HEX_LEN + 1];
-	const char *why;
-	int restore;                  /* holds its new bytes (or force): gets its old ones back */
-};
-
-struct undo_var {
-	char name[64], guid[40];
-	int present;
-};
-
-struct manifest {
-	char *text;
-	uint64_t size, total;
-	uint32_t sector;
-	struct undo_ext *ext;
-	size_t next;
-	struct undo_var *var;
-	size_t nvar;
-};
-
-static int parse_disk(struct manifest *m, char *line)
+static int parse_disk(struct backup_manifest *m, char *line)
 {
 	char *save = NULL, *path = strtok_r(line, " ", &save), *size = strtok_r(NULL, " ", &save),
 	     *sector = strtok_r(NULL, " ", &save);
 
-	if (!path || !size || !sector)
-		return -EINVAL;
+	if (!path || !size || !sector || m->size)
+		return -EINVAL; /* one disk record, before the extents */
 	m->size = strtoull(size, NULL, 10);
 	m->sector = (uint32_t)strtoul(sector, NULL, 10);
 	return m->size && (m->sector == 512 || m->sector == 4096) ? 0 : -EINVAL;
 }
 
-static int parse_ext(struct manifest *m, char *line)
+static int parse_ext(struct backup_manifest *m, char *line)
 {
-	struct undo_ext *e;
+	struct backup_manifest_ext *e;
 	int pos = 0;
 
-	if (m->next >= UNDO_MAX_EXT)
+	if (m->next >= m->ext_cap)
 		return -E2BIG;
 	e = &m->ext[m->next];
 	memset(e, 0, sizeof(*e));
@@ -74,13 +49,13 @@ static int parse_ext(struct manifest *m, char *line)
 }
 
 /* "NAME-GUID present|absent": the GUID is the last 36 characters of the first word. */
-static int parse_var(struct manifest *m, char *line)
+static int parse_var(struct backup_manifest *m, char *line)
 {
-	struct undo_var *v;
+	struct backup_manifest_var *v;
 	char *sp = strchr(line, ' ');
 	size_t n;
 
-	if (m->nvar >= UNDO_MAX_VARS)
+	if (m->nvar >= BACKUP_MANIFEST_MAX_VARS)
 		return -E2BIG;
 	if (!sp)
 		return -EINVAL;
@@ -102,20 +77,20 @@ static int parse_var(struct manifest *m, char *line)
 	return 0;
 }
 
-static int parse_manifest(struct manifest *m, const char *path, struct rh_err *err)
+int backup_manifest_parse(char *text, size_t len, struct backup_manifest *m, size_t *ret_line)
 {
-	size_t len, lineno = 0;
+	size_t lineno = 0;
 	char *line, *save = NULL;
-	int rc;
+	int rc = 0;
 
-	rc = rh_read_file(path, UNDO_MANIFEST_MAX, &m->text, &len, err);
-	if (rc < 0)
-		return rc;
-	m->ext = calloc(len / 64 + 1, sizeof(*m->ext));
-	m->var = calloc(UNDO_MAX_VARS, sizeof(*m->var));
+	memset(m, 0, sizeof(*m));
+	/* an extent record is longer than 138 bytes: len / 128 bounds their number */
+	m->ext_cap = len / 128 + 1 < BACKUP_MANIFEST_MAX_EXT ? len / 128 + 1 : BACKUP_MANIFEST_MAX_EXT;
+	m->ext = calloc(m->ext_cap, sizeof(*m->ext));
+	m->var = calloc(BACKUP_MANIFEST_MAX_VARS, sizeof(*m->var));
 	if (!m->ext || !m->var)
-		return rh_errf(err, -ENOMEM, "%s: out of memory", path);
-	for (line = strtok_r(m->text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		return -ENOMEM;
+	for (line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
 		if (lineno == 1)
 			rc = strcmp(line, "ramhost-rescue-backup 1") ? -EINVAL : 0;
@@ -130,21 +105,36 @@ static int parse_manifest(struct manifest *m, const char *path, struct rh_err *e
 	}
 	if (!rc && !m->size)
 		rc = -EINVAL;
-	if (rc < 0)
-		return rh_errf(err, rc, "%s: line %zu: not a rescue backup manifest record", path, lineno);
-	return 0;
+	*ret_line = lineno;
+	return rc;
 }
 
-static void manifest_free(struct manifest *m)
+void backup_manifest_free(struct backup_manifest *m)
 {
-	free(m->text);
 	free(m->ext);
 	free(m->var);
+	m->ext = NULL;
+	m->var = NULL;
+}
+
+static int read_manifest(const char *path, char **text, struct backup_manifest *m, struct rh_err *err)
+{
+	size_t len, line = 0;
+	int rc = rh_read_file(path, UNDO_MANIFEST_MAX, text, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = backup_manifest_parse(*text, len, m, &line);
+	if (rc == -ENOMEM)
+		return rh_errf(err, rc, "%s: out of memory", path);
+	if (rc < 0)
+		return rh_errf(err, rc, "%s: line %zu: not a rescue backup manifest record", path, line);
+	return 0;
 }
 
 /* Reads extent e's current bytes from the disk and its old bytes from old.bin into the caller's buffers, and
  * decides: holds the new bytes -> restore; the old ones -> leave; neither -> refuse unless force. */
-static int check_ext(const struct rdisk *d, int oldfd, struct undo_ext *e, int force, uint8_t *cur, uint8_t *old,
+static int check_ext(const struct rdisk *d, int oldfd, struct backup_manifest_ext *e, int force, uint8_t *cur, uint8_t *old,
 		     struct rh_err *err)
 {
 	char h[SHA256_HEX_LEN + 1];
@@ -169,7 +159,7 @@ static int check_ext(const struct rdisk *d, int oldfd, struct undo_ext *e, int f
 }
 
 /* Checks every extent (nothing written yet), then writes the old bytes of those to restore and syncs. */
-static int put_extents(struct rdisk *d, int oldfd, struct manifest *m, int force, struct backup_undo_result *r,
+static int put_extents(struct rdisk *d, int oldfd, struct backup_manifest *m, int force, struct backup_undo_result *r,
 		       struct rh_err *err)
 {
 	uint8_t *cur = NULL, *old = NULL;
@@ -189,7 +179,7 @@ static int put_extents(struct rdisk *d, int oldfd, struct manifest *m, int force
 	if (!rc)
 		rc = rdisk_reopen_rw(d, err);
 	for (size_t i = 0; i < m->next && !rc; i++) {
-		const struct undo_ext *e = &m->ext[i];
+		const struct backup_manifest_ext *e = &m->ext[i];
 		if (!e->restore)
 			continue;
 		rc = rh_pread_all(oldfd, old, e->len, e->at);
@@ -208,13 +198,13 @@ out:
 	return rc;
 }
 
-static int put_vars(const char *dir, const char *efivars, const struct manifest *m, struct backup_undo_result *r,
+static int put_vars(const char *dir, const char *efivars, const struct backup_manifest *m, struct backup_undo_result *r,
 		    struct rh_err *err)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < m->nvar && !rc; i++) {
-		const struct undo_var *v = &m->var[i];
+		const struct backup_manifest_var *v = &m->var[i];
 		char path[PATH_MAX], *buf = NULL;
 		size_t len = 0;
 
@@ -237,16 +227,16 @@ int backup_undo(const char *dir, const char *path, const char *efivars, int forc
 		struct rh_err *err)
 {
 	struct backup_undo_result r = { 0, 0, 0 };
-	struct manifest m;
+	struct backup_manifest m;
 	struct rdisk d = { .fd = -1 };
-	char file[PATH_MAX];
+	char file[PATH_MAX], *text = NULL;
 	struct stat st;
 	int oldfd = -1, rc;
 
 	memset(&m, 0, sizeof(m));
 	rc = fs_join(file, sizeof(file), dir, "manifest", err);
 	if (!rc)
-		rc = parse_manifest(&m, file, err);
+		rc = read_manifest(file, &text, &m, err);
 	if (!rc)
 		rc = rdisk_open(path, 0, m.sector, &d, err);
 	if (!rc && d.size != m.size)
@@ -269,7 +259,8 @@ int backup_undo(const char *dir, const char *path, const char *efivars, int forc
 	if (oldfd >= 0)
 		close(oldfd);
 	rdisk_close(&d);
-	manifest_free(&m);
+	backup_manifest_free(&m);
+	free(text);
 	return rc;
 }
 

@@ -19,19 +19,6 @@
 /* The fewest logical sectors that hold a protective MBR and both GPT copies (header + 32 sectors of entries). */
 #define RDISK_MIN_SECTORS (34u + 33u)
 
-static const char *kind_name(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISFIFO(mode))
-		return "a fifo";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "not a file or block device";
-}
-
 /* A block device that is a partition: /sys/dev/block/MAJ:MIN/partition exists, and the directory above the
  * partition's is the whole disk's (…/block/sda/sda1). The message names the disk to give instead. */
 static int refuse_partition(const char *path, dev_t rdev, struct rh_err *err)
@@ -167,9 +154,14 @@ int rdisk_open(const char *path, int writable, uint32_t sector, struct rdisk *re
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", path);
 	if (stat(path, &st) < 0)
 		return rh_errf(err, -errno, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return rh_errf(err, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
-			       "%s: %s, not a disk (a block device or a disk image file)", path, kind_name(st.st_mode));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		/* the input rule's own refusal names the kind of file, without blocking on a fifo */
+		int fd = -1;
+		rc = rh_open_input(path, &fd, err);
+		if (fd >= 0)
+			close(fd);
+		return rh_err_append(err, rc < 0 ? rc : -EINVAL, "a disk is a block device or a disk image file");
+	}
 	if (S_ISBLK(st.st_mode)) {
 		rc = refuse_partition(path, st.st_rdev, err);
 		if (rc < 0)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,16 +24,6 @@ void wset_free(struct wset *w)
 	free(w->file);
 	free(w->var);
 	wset_init(w);
-}
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
 }
 
 /* Grows an array of elem-sized items to hold need of them. */
@@ -141,7 +132,7 @@ int wset_add(struct wset *w, uint64_t off, const void *data, size_t len, const c
 	memset(&add, 0, sizeof(add));
 	add.off = off;
 	add.len = len;
-	copy_str(add.why, sizeof(add.why), why);
+	snprintf(add.why, sizeof(add.why), "%s", why);
 	add.data = malloc(len);
 	out = calloc(cap, sizeof(*out));
 	fresh = calloc(cap, sizeof(*fresh));
@@ -187,11 +178,11 @@ int wset_add_file(struct wset *w, const char *part, const char *path, const char
 		return rh_errf(err, -ENOMEM, "write set: out of memory");
 	f = &w->file[w->nfile++];
 	memset(f, 0, sizeof(*f));
-	copy_str(f->part, sizeof(f->part), part);
-	copy_str(f->path, sizeof(f->path), path);
-	copy_str(f->action, sizeof(f->action), action);
+	snprintf(f->part, sizeof(f->part), "%s", part);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	snprintf(f->action, sizeof(f->action), "%s", action);
 	f->size = size;
-	copy_str(f->detail, sizeof(f->detail), detail ? detail : "");
+	snprintf(f->detail, sizeof(f->detail), "%s", detail ? detail : "");
 	return 0;
 }
 
@@ -219,13 +210,13 @@ int wset_add_var(struct wset *w, const char *name, const char *guid, uint32_t at
 		memset(v, 0, sizeof(*v));
 	}
 	free(v->data);
-	copy_str(v->name, sizeof(v->name), name);
-	copy_str(v->guid, sizeof(v->guid), guid);
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	snprintf(v->guid, sizeof(v->guid), "%s", guid);
 	v->attrs = attrs;
 	v->data = copy;
 	v->len = data ? len : 0;
 	v->del = !data;
-	copy_str(v->why, sizeof(v->why), why);
+	snprintf(v->why, sizeof(v->why), "%s", why);
 	return 0;
 }
 

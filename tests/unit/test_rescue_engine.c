@@ -18,32 +18,10 @@
 #include "recovery/rdisk.h"
 #include "recovery/stage.h"
 #include "recovery/wset.h"
+#include "rescue_fixture.h"
 #include "unit.h"
 
-static char top[256];
-
-/* top/rel, in one of 8 rotating buffers (keep a path longer: keep_at) */
-static const char *at(const char *rel)
-{
-	static char p[8][512];
-	static int k;
-
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", top, rel);
-	return p[k];
-}
-
 /* A file of size bytes holding a byte pattern (pattern 0: zeros), with "EFI PART" at gpt_at when non-zero. */
-static const char *keep_at(const char *rel)
-{
-	static char p[8][512];
-	static int k;
-
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", top, rel);
-	return p[k];
-}
-
 static void make_image(const char *rel, size_t size, int pattern, unsigned gpt_at)
 {
 	uint8_t *buf = calloc(1, size);
@@ -67,14 +45,14 @@ static void rdisk_refusals(void)
 	struct rh_err err = { 0 };
 
 	CHECK(rdisk_open(top, 0, 0, &d, &err) == -EISDIR);
-	CHECK(strstr(err.msg, "a directory") != NULL);
+	CHECK(strstr(err.msg, "(directory)") != NULL);
 	rh_err_clear(&err);
 	CHECK(mkfifo(at("fifo"), 0600) == 0);
 	CHECK(rdisk_open(at("fifo"), 0, 0, &d, &err) == -EINVAL); /* never blocks */
-	CHECK(strstr(err.msg, "a fifo") != NULL);
+	CHECK(strstr(err.msg, "(fifo)") != NULL);
 	rh_err_clear(&err);
 	CHECK(rdisk_open("/dev/null", 0, 0, &d, &err) == -EINVAL);
-	CHECK(strstr(err.msg, "a character device") != NULL);
+	CHECK(strstr(err.msg, "(character device)") != NULL);
 	rh_err_clear(&err);
 	make_image("small", 512 * 1024, 1, 0);
 	CHECK(rdisk_open(at("small"), 0, 0, &d, &err) == -EINVAL);
@@ -115,6 +93,43 @@ static void rdisk_read_only(void)
 	}
 	rdisk_close(&d);
 	close(fd);
+}
+
+/* A read-only block device (a loop device set up with -r): opened for reading, refused for writing, and a
+ * backup_apply on it makes no folder. */
+static void rdisk_read_only_device(void)
+{
+	struct backup_opts o = { at("backups5"), NULL, NULL };
+	struct rh_err err = { 0 };
+	char dev[64] = "", cmd[600], dir[PATH_MAX];
+	struct rdisk d;
+	struct wset w;
+	FILE *p;
+
+	make_image("loop.img", 4u << 20, 2, 512);
+	snprintf(cmd, sizeof(cmd), "losetup -r -f --show '%s' 2>/dev/null", at("loop.img"));
+	p = popen(cmd, "r");
+	if (!p || !fgets(dev, sizeof(dev), p))
+		dev[0] = '\0';
+	if (p)
+		pclose(p);
+	dev[strcspn(dev, "\n")] = '\0';
+	if (!dev[0]) {
+		fprintf(stderr, "  (no loop device: read-only device case not run)\n");
+		return;
+	}
+	CHECK(rdisk_open(dev, 1, 0, &d, &err) == -EROFS || err.rc == -EACCES);
+	CHECK(strstr(err.msg, "read-only") && strstr(err.msg, dev));
+	rh_err_clear(&err);
+	CHECK(rdisk_open(dev, 0, 0, &d, &err) == 0 && d.is_blockdev && d.sector == 512 && d.size == 4u << 20);
+	wset_init(&w);
+	CHECK(wset_add(&w, 0, "x", 1, "test", &err) == 0);
+	CHECK(backup_apply(&d, &w, &o, dir, &err) < 0 && strstr(err.msg, "read-only"));
+	CHECK(access(at("backups5"), F_OK) < 0);
+	rdisk_close(&d);
+	wset_free(&w);
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	CHECK(system(cmd) == 0);
 }
 
 static void rdisk_sectors_and_io(void)
@@ -228,32 +243,6 @@ static void wset_extents(void)
 	CHECK(wset_empty(&w) && w.ext == NULL);
 }
 
-static uint8_t *slurp(const char *path, size_t *ret_len)
-{
-	struct stat st;
-	uint8_t *buf;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf && pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	close(fd);
-	*ret_len = (size_t)st.st_size;
-	return buf;
-}
-
-static void put_file(const char *rel, const void *buf, size_t len)
-{
-	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	CHECK(fd >= 0 && write(fd, buf, len) == (ssize_t)len);
-	close(fd);
-}
-
 /* Stages a 64 MiB FAT32 at 1 MiB of an image, copies a file into the copy with mtools, and checks that the diff
  * is exactly the changed sectors, at 512 and at 4096 bytes. */
 static void stage_fat_diff_at(uint32_t sector)
@@ -272,7 +261,7 @@ static void stage_fat_diff_at(uint32_t sector)
 	CHECK(fatimg_format(&f, 1, "RH-ESP", 0x1234abcd, &err) == 0);
 	for (size_t i = 0; i < sizeof(text); i++)
 		text[i] = (char)('a' + i % 26);
-	put_file("a.txt", text, sizeof(text));
+	put_file(at("a.txt"), text, sizeof(text));
 	CHECK(fatimg_copy(&f, at("a.txt"), "/A.TXT", &err) == 0);
 	CHECK(rdisk_open(at("fatdisk"), 0, sector, &d, &err) == 0);
 	CHECK(stage_open(&d, NULL, base, len, "p1 (ESP)", top, &s, &err) == 0);
@@ -355,7 +344,7 @@ static void put_var(const char *name, const void *data, size_t len)
 
 	memcpy(buf + 4, data, len);
 	snprintf(rel, sizeof(rel), "efivars/%s-" GUID, name);
-	put_file(rel, buf, len + 4);
+	put_file(at(rel), buf, len + 4);
 }
 
 /* 1 when variable name holds exactly data (after attributes 7), or is absent when data is NULL. */
@@ -426,7 +415,7 @@ static const char *status_of(const char *dir)
 
 static void backup_apply_undo(void)
 {
-	struct backup_opts o = { keep_at("backups"), keep_at("efivars"), "0a0b0c0d-0000-4000-8000-000000000001" };
+	struct backup_opts o = { at("backups"), at("efivars"), "0a0b0c0d-0000-4000-8000-000000000001" };
 	struct backup_undo_result r;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "", p[PATH_MAX + 64];
@@ -470,7 +459,7 @@ static void backup_apply_undo(void)
 
 static void backup_undo_refuses_changed(void)
 {
-	struct backup_opts o = { keep_at("backups2"), NULL, NULL };
+	struct backup_opts o = { at("backups2"), NULL, NULL };
 	struct backup_undo_result r;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "";
@@ -516,7 +505,7 @@ static void backup_failure_unwinds(void)
 	struct wset w;
 
 	for (size_t i = 0; i < sizeof(at_step) / sizeof(at_step[0]); i++) {
-		struct backup_opts o = { keep_at("backups3"), keep_at("efivars"), NULL };
+		struct backup_opts o = { at("backups3"), at("efivars"), NULL };
 		backup_fixture(&w, &orig, &len);
 		setenv("RAMHOST_FAIL_AT", at_step[i], 1);
 		CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
@@ -538,7 +527,7 @@ static void backup_failure_unwinds(void)
 /* A read-only disk is refused before a backup folder exists. */
 static void backup_read_only(void)
 {
-	struct backup_opts o = { keep_at("backups4"), NULL, NULL };
+	struct backup_opts o = { at("backups4"), NULL, NULL };
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "";
 	uint8_t *orig = NULL;
@@ -591,6 +580,7 @@ int main(void)
 		return 1;
 	RUN(rdisk_refusals);
 	RUN(rdisk_read_only);
+	RUN(rdisk_read_only_device);
 	RUN(rdisk_sectors_and_io);
 	RUN(wset_extents);
 	RUN(stage_fat_diff);

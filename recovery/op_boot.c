@@ -1,0 +1,382 @@
+/* op_boot.c: the boot loaders of a ramhost disk: `install-bios` (SYSLINUX on the ESP and on each bank, chain.c32 &
+ * co and the chain config on the ESP, the legacy BIOS bootable attribute of the ESP in both GPT copies) and
+ * `install-uefi` (the fallback loader /EFI/BOOT/BOOTX64.EFI from the rescue media). See ops.h.
+ *
+ * Both work on staged copies of the partitions (stage.h) with the usual tools (fatimg.h: mtools, syslinux
+ * --offset 0, which keeps the BPB's hidden-sector count as the disk had it), and add the changed sectors to the
+ * write set. Nothing under /EFI other than /EFI/BOOT/BOOTX64.EFI is touched. */
+#include "ops.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bootloader/esp_chain.h"
+#include "fileio.h"
+#include "fs.h"
+#include "gpt.h"
+#include "sha256.h"
+#include "stage.h"
+
+#define BOOT_BIOS_DIR "/usr/lib/syslinux/modules/bios"
+#define BOOT_FALLBACK "/EFI/BOOT/BOOTX64.EFI"
+#define BOOT_LOADER_MAX (64u << 20)
+#define BOOT_RAMHOST_MARK "ramhost UEFI loader"   /* a string every ramhost.efi holds (bootloader/efi/main.c) */
+#define BOOT_GPT_ARRAY_MAX (1u << 20)
+
+/* The ESP's own modules for its chain config (what image-builder/disk.c puts there). */
+static const char *const esp_c32[] = { "libcom32.c32", "libutil.c32", "chain.c32" };
+
+/* "p1 (ESP)" / "p2 (bank 1)": how messages and the write set name a partition. */
+static void part_label(const struct scan_fat *f, int bank, char *buf, size_t cap)
+{
+	if (bank)
+		snprintf(buf, cap, "p%" PRIu32 " (bank %d)", f->partno, bank);
+	else
+		snprintf(buf, cap, "p%" PRIu32 " (ESP)", f->partno);
+}
+
+static int stage_part(struct repair_ctx *c, const struct wset *pending, const struct scan_fat *f, const char *label,
+		      struct stage *s, struct rh_err *err)
+{
+	uint32_t sec = c->d->sector;
+
+	return stage_open(c->d, pending, OP_PART_BASE(f, sec), OP_PART_LEN(f, sec), label, c->work, s, err);
+}
+
+static int read_boot_sector(const struct stage *s, uint8_t out[512], struct rh_err *err)
+{
+	int fd, rc = rh_open_input_as(s->path, "the staged copy", &fd, err);
+
+	if (rc < 0)
+		return rc;
+	rc = rh_pread_all(fd, out, 512, 0);
+	close(fd);
+	return rc < 0 ? rh_errf(err, rc, "%s: cannot read the staged boot sector", s->label) : 0;
+}
+
+/* The boot code of two SYSLINUX boot sectors is the same but for the few bytes the installer patches with where
+ * ldlinux.sys lies: at most 8 of the bytes after the FAT16 BPB (62..509) differ. */
+static int same_boot_code(const uint8_t *a, const uint8_t *b)
+{
+	unsigned diff = 0;
+
+	if (memcmp(a + 3, "SYSLINUX", 8) || memcmp(b + 3, "SYSLINUX", 8))
+		return 0;
+	for (unsigned i = 62; i < 510; i++)
+		diff += a[i] != b[i];
+	return diff <= 8;
+}
+
+/* The ESP's chain modules and syslinux.cfg when missing; *ret_added counts what was added. */
+static int esp_extras(struct repair_ctx *c, const struct fatimg *f, const char *label, struct wset *w,
+		      int *ret_added, struct rh_err *err)
+{
+	const char *bios = c->syslinux_bios ? c->syslinux_bios : BOOT_BIOS_DIR;
+	char src[PATH_MAX], dst[64], text[1024], tmp[PATH_MAX];
+	int rc = 0, bank = c->scan->esp.chain_bank ? c->scan->esp.chain_bank : 1;
+	long n;
+
+	for (size_t i = 0; i < sizeof(esp_c32) / sizeof(esp_c32[0]) && !rc; i++) {
+		snprintf(dst, sizeof(dst), "/syslinux/%s", esp_c32[i]);
+		if (fatimg_exists(f, dst))
+			continue;
+		rc = fs_join(src, sizeof(src), bios, esp_c32[i], err);
+		if (!rc)
+			rc = fatimg_copy(f, src, dst, err);
+		if (!rc)
+			rc = wset_add_file(w, label, dst, "write", 0, "SYSLINUX module, from the rescue host", err);
+		++*ret_added;
+	}
+	if (rc || fatimg_exists(f, "/" ESP_CHAIN_CFG))
+		return rc;
+	n = esp_chain_format(NULL, bank, text, sizeof(text));
+	if (n < 0)
+		return rh_errf(err, (int)n, "%s: cannot write a chain config for bank %d", label, bank);
+	snprintf(tmp, sizeof(tmp), "%s.cfg", f->image);
+	rc = fs_write_file(tmp, text, (size_t)n, 0600, err);
+	if (!rc)
+		rc = fatimg_copy(f, tmp, "/" ESP_CHAIN_CFG, err);
+	unlink(tmp);
+	if (!rc)
+		rc = wset_add_file(w, label, "/" ESP_CHAIN_CFG, "write", (uint64_t)n, "chains to the bank", err);
+	++*ret_added;
+	return rc;
+}
+
+/* SYSLINUX on one FAT partition (bank 0: the ESP). -EALREADY when ldlinux.sys and ldlinux.c32 are there, the boot
+ * sector holds SYSLINUX's code and (ESP) nothing was missing. */
+static int bios_one(struct repair_ctx *c, const struct wset *pending, const struct scan_fat *fat, int bank,
+		    struct wset *w, struct rh_err *err)
+{
+	uint8_t before[512], after[512];
+	struct stage s = { 0 };
+	struct fatimg f;
+	char label[24];
+	int rc, had, added = 0;
+
+	part_label(fat, bank, label, sizeof(label));
+	rc = stage_part(c, pending, fat, label, &s, err);
+	if (rc < 0)
+		return rc;
+	f = stage_fatimg(&s);
+	had = fatimg_exists(&f, "/syslinux/ldlinux.sys") && fatimg_exists(&f, "/syslinux/ldlinux.c32");
+	rc = read_boot_sector(&s, before, err);
+	if (!rc)
+		rc = fatimg_install_syslinux(&f, "/syslinux", err);
+	if (!rc && !bank)
+		rc = esp_extras(c, &f, label, w, &added, err);
+	if (!rc)
+		rc = read_boot_sector(&s, after, err);
+	if (!rc && had && !added && same_boot_code(before, after))
+		rc = -EALREADY;
+	if (!rc)
+		rc = stage_diff(c->d, pending, &s, "SYSLINUX", w, err);
+	if (!rc)
+		rc = wset_add_file(w, label, "/syslinux/ldlinux.sys", had ? "replace" : "write", 0,
+				   "SYSLINUX boot sector, ldlinux.sys and ldlinux.c32 (syslinux --install)", err);
+	if (rc < 0 && rc != -EALREADY)
+		rh_err_prefix(err, rc, "%s", label);
+	stage_close(&s);
+	return rc;
+}
+
+/* Reads the disk as pending leaves it (a gpt_read_fn). */
+struct pending_disk {
+	const struct rdisk *d;
+	const struct wset *pending;
+};
+
+static int pending_read(void *ctx, uint64_t off, void *buf, uint32_t len)
+{
+	const struct pending_disk *p = ctx;
+
+	return stage_read(p->d, p->pending, off, buf, len, NULL);
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Sets the legacy BIOS bootable bit of entry partno in the GPT copy whose header is at LBA lba, when that header
+ * verifies (signature, header CRC, an entry array inside the disk): the entry's sector and the header (its
+ * entry-array CRC and own CRC recomputed) go to w. A copy that does not verify is left to fix-gpt. */
+static int set_bootable(struct repair_ctx *c, const struct wset *pending, uint64_t lba, uint32_t partno,
+			const char *what, struct wset *w, int *changed, struct rh_err *err)
+{
+	uint32_t sec = c->d->sector, hsz, num, esz, crc;
+	uint8_t *hdr = malloc(sec), *arr = NULL;
+	uint64_t elba, bytes;
+	char why[WSET_WHY];
+	int rc = 0;
+
+	if (!hdr)
+		return rh_errf(err, -ENOMEM, "GPT: out of memory");
+	if (lba >= c->d->sectors || stage_read(c->d, pending, lba * sec, hdr, sec, NULL) < 0 ||
+	    memcmp(hdr, "EFI PART", 8))
+		goto out;
+	hsz = (uint32_t)get_le(hdr + 12, 4);
+	crc = (uint32_t)get_le(hdr + 16, 4);
+	elba = get_le(hdr + 72, 8);
+	num = (uint32_t)get_le(hdr + 80, 4);
+	esz = (uint32_t)get_le(hdr + 84, 4);
+	bytes = (uint64_t)num * esz;
+	if (hsz < 92 || hsz > sec || esz < 128 || partno == 0 || partno > num || !bytes || bytes > BOOT_GPT_ARRAY_MAX ||
+	    elba >= c->d->sectors || (bytes + sec - 1) / sec > c->d->sectors - elba)
+		goto out;
+	memset(hdr + 16, 0, 4);
+	if (gpt_crc32(0, hdr, hsz) != crc)
+		goto out;
+	arr = malloc((size_t)((bytes + sec - 1) / sec * sec));
+	if (!arr || stage_read(c->d, pending, elba * sec, arr, (size_t)((bytes + sec - 1) / sec * sec), err) < 0) {
+		rc = rh_errf(err, -ENOMEM, "GPT %s: cannot read its entries", what);
+		goto out;
+	}
+	uint64_t eoff = (uint64_t)(partno - 1) * esz, esec = eoff / sec * sec;
+	arr[eoff + 48] |= (uint8_t)GPT_ATTR_LEGACY_BIOS_BOOTABLE;
+	put_le32(hdr + 88, gpt_crc32(0, arr, (size_t)bytes));
+	put_le32(hdr + 16, gpt_crc32(0, hdr, hsz));
+	snprintf(why, sizeof(why), "GPT %s entries (ESP legacy BIOS bootable)", what);
+	rc = wset_add(w, elba * sec + esec, arr + esec, (eoff + esz - esec + sec - 1) / sec * sec, why, err);
+	snprintf(why, sizeof(why), "GPT %s header", what);
+	if (!rc)
+		rc = wset_add(w, lba * sec, hdr, sec, why, err);
+	*changed |= rc == 0;
+out:
+	free(hdr);
+	free(arr);
+	return rc;
+}
+
+/* The ESP's legacy BIOS bootable attribute in both GPT copies (gptmbr.bin boots the partition that has it). */
+static int esp_bootable(struct repair_ctx *c, const struct wset *pending, struct wset *w, int *changed,
+			struct rh_err *err)
+{
+	struct pending_disk p = { c->d, pending };
+	struct gpt_disk *g = malloc(sizeof(*g));
+	uint32_t partno = c->scan->esp.fat.partno;
+	uint64_t alt = c->d->sectors - 1;
+	uint8_t hdr[512];
+	int rc = 0;
+
+	if (!g)
+		return rh_errf(err, -ENOMEM, "GPT: out of memory");
+	if (gpt_read(pending_read, &p, c->d->sector, c->d->sectors, g) < 0)
+		goto out; /* no table to mark: fix-gpt / find-partitions say so */
+	for (unsigned i = 0; i < g->nparts; i++) {
+		if (g->parts[i].number != partno || (g->parts[i].attributes & GPT_ATTR_LEGACY_BIOS_BOOTABLE))
+			continue;
+		if (stage_read(c->d, pending, c->d->sector, hdr, sizeof(hdr), NULL) == 0 && !memcmp(hdr, "EFI PART", 8) &&
+		    get_le(hdr + 32, 8) < c->d->sectors)
+			alt = get_le(hdr + 32, 8);
+		rc = set_bootable(c, pending, 1, partno, "main", w, changed, err);
+		if (!rc)
+			rc = set_bootable(c, pending, alt, partno, "backup", w, changed, err);
+	}
+out:
+	free(g);
+	return rc;
+}
+
+int op_install_bios(OP_ARGS)
+{
+	const struct scan_report *r = c->scan;
+	int rc = 0, changed = 0;
+
+	(void)arg;
+	if (!r->esp.fat.exists && !r->bank[0].fat.exists && !r->bank[1].fat.exists)
+		return rh_errf(err, -ENOENT, "%s: no ESP and no bank partition in the GPT to install SYSLINUX on",
+			       c->d->path);
+	if (r->esp.fat.exists)
+		rc = bios_one(c, pending, &r->esp.fat, 0, w, err);
+	changed |= rc == 0;
+	for (int b = 0; b < 2 && (rc == 0 || rc == -EALREADY); b++) {
+		if (!r->bank[b].fat.exists)
+			continue;
+		rc = bios_one(c, pending, &r->bank[b].fat, r->bank[b].number ? r->bank[b].number : b + 1, w, err);
+		changed |= rc == 0;
+	}
+	if ((rc == 0 || rc == -EALREADY) && r->esp.fat.exists)
+		rc = esp_bootable(c, pending, w, &changed, err);
+	if (rc < 0 && rc != -EALREADY)
+		return rc;
+	return changed ? 0 : -EALREADY;
+}
+
+/* 1 when buf is a PE/COFF image with an Authenticode certificate table (data directory 4, IMAGE_DIRECTORY_ENTRY_
+ * SECURITY, non-empty: what sbsign adds), 0 when it is a PE without one, -1 when it is not a PE. */
+static int pe_signed(const uint8_t *buf, size_t len)
+{
+	uint64_t pe, opt, dd, count;
+	unsigned magic;
+
+	if (len < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
+		return -1;
+	pe = get_le(buf + 0x3c, 4);
+	if (pe > len || len - pe < 24 + 2 || memcmp(buf + pe, "PE\0\0", 4))
+		return -1;
+	opt = pe + 24;
+	magic = (unsigned)get_le(buf + opt, 2);
+	if (magic != 0x20b && magic != 0x10b)
+		return -1;
+	count = opt + (magic == 0x20b ? 108 : 92);
+	dd = opt + (magic == 0x20b ? 112 : 96);
+	if (dd + 5 * 8 > len || get_le(buf + count, 4) < 5)
+		return 0;
+	return get_le(buf + dd + 4 * 8 + 4, 4) != 0;
+}
+
+/* The current fallback loader of the staged ESP into *ret (malloc'd). */
+static int read_fallback(const struct stage *s, const struct fatimg *f, char **ret, size_t *ret_len,
+			 struct rh_err *err)
+{
+	char tmp[PATH_MAX + 8];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.efi", s->path);
+	rc = fatimg_get(f, BOOT_FALLBACK, tmp, err);
+	if (!rc)
+		rc = rh_read_file(tmp, BOOT_LOADER_MAX, ret, ret_len, err);
+	unlink(tmp);
+	return rc;
+}
+
+/* Checks the loader of the media: a ramhost.efi, signed when Secure Boot is on. */
+static int check_loader(struct repair_ctx *c, const char *buf, size_t len, struct rh_err *err)
+{
+	if (!memmem(buf, len, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK)))
+		return rh_errf(err, -EINVAL, "%s: not a ramhost.efi", c->loader);
+	if (c->scan->efi.secure_boot && pe_signed((const uint8_t *)buf, len) != 1)
+		return rh_errf(err, -EPERM, "%s: Secure Boot is on and this loader carries no signature: the firmware "
+				       "would refuse it (give a signed ramhost.efi)", c->loader);
+	return 0;
+}
+
+int op_install_uefi(OP_ARGS)
+{
+	const struct scan_fat *esp = &c->scan->esp.fat;
+	char *loader = NULL, *cur = NULL, label[24], detail[128], hex[SHA256_HEX_LEN + 1];
+	uint8_t dg[SHA256_DIGEST_LEN];
+	size_t llen = 0, clen = 0;
+	struct stage s = { 0 };
+	struct fatimg f;
+	int rc, had = 0;
+
+	(void)arg;
+	if (!c->loader)
+		return rh_errf(err, -ENOENT, "no ramhost.efi on the rescue media to install");
+	if (!esp->exists)
+		return rh_errf(err, -ENOENT, "%s: no ESP in the GPT to install the loader on", c->d->path);
+	part_label(esp, 0, label, sizeof(label));
+	rc = rh_read_file(c->loader, BOOT_LOADER_MAX, &loader, &llen, err);
+	if (!rc)
+		rc = check_loader(c, loader, llen, err);
+	if (!rc)
+		rc = stage_part(c, pending, esp, label, &s, err);
+	if (rc < 0)
+		goto out;
+	f = stage_fatimg(&s);
+	had = fatimg_exists(&f, BOOT_FALLBACK);
+	if (had && (rc = read_fallback(&s, &f, &cur, &clen, err)) < 0)
+		goto out;
+	if (had && clen == llen && !memcmp(cur, loader, llen)) {
+		rc = -EALREADY;
+		goto out;
+	}
+	if (had && !memmem(cur, clen, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK)) && !c->force) {
+		rc = rh_errf(err, -EPERM, "%s: %s is another system's loader, not a ramhost.efi: --force replaces it "
+					  "(the backup keeps it)", label, BOOT_FALLBACK);
+		goto out;
+	}
+	rc = fatimg_mkdir(&f, "/EFI/BOOT", err);
+	if (!rc)
+		rc = fatimg_copy(&f, c->loader, BOOT_FALLBACK, err);
+	if (!rc)
+		rc = stage_diff(c->d, pending, &s, "BOOTX64.EFI", w, err);
+	sha256_buf(loader, llen, dg);
+	sha256_to_hex(dg, hex);
+	snprintf(detail, sizeof(detail), "sha256 %.16s..., ramhost.efi from the rescue media", hex);
+	if (!rc)
+		rc = wset_add_file(w, label, BOOT_FALLBACK, had ? "replace" : "write", llen, detail, err);
+	if (rc < 0)
+		rh_err_prefix(err, rc, "%s", label);
+out:
+	stage_close(&s);
+	free(loader);
+	free(cur);
+	return rc;
+}
