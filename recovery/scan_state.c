@@ -80,7 +80,7 @@ int scan_ls_line(const char *line, size_t len, char *name, size_t cap, int *ret_
 		size = size * 10 + (unsigned long long)(*q - '0');
 	}
 	namelen = (size_t)(f[5] - f[4] - 1);
-	if (!namelen || namelen >= cap)
+	if (!namelen || namelen >= cap || memchr(f[4], '\0', namelen))
 		return -EINVAL;
 	memcpy(name, f[4], namelen);
 	name[namelen] = '\0';
