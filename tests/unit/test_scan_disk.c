@@ -51,11 +51,11 @@ static int sh(const char *fmt, const char *arg)
 	return system(cmd);
 }
 
-/* Scans dir/name into r; 0 when the scan ran. */
-static int scan(const char *name, struct scan_report *r)
+/* Scans dir/name into r (backups: the backup_parent, or NULL); 0 when the scan ran. */
+static int scan_with(const char *name, const char *backups, struct scan_report *r)
 {
 	struct rh_err err = { 0, "" };
-	struct scan_opts o = { NULL, NULL, 1 };
+	struct scan_opts o = { NULL, backups, 1 };
 	char path[128];
 	struct rdisk d;
 	int rc;
@@ -69,6 +69,11 @@ static int scan(const char *name, struct scan_report *r)
 	rc = scan_disk(&d, &o, r, &err);
 	rdisk_close(&d);
 	return rc;
+}
+
+static int scan(const char *name, struct scan_report *r)
+{
+	return scan_with(name, NULL, r);
 }
 
 static const struct scan_problem *find(const struct scan_report *r, const char *code)
@@ -164,6 +169,26 @@ static int build(void)
 	return sh("bash \"%1$s/build.sh\" \"%1$s\"", dir);
 }
 
+/* A backup folder left at "applying" by a cut repair is named; one "applied" is not. */
+static void pending(void)
+{
+	struct scan_report *r = malloc(sizeof(*r));
+	const struct scan_problem *p;
+	char backups[128];
+
+	snprintf(backups, sizeof(backups), "%s/backups", dir);
+	CHECK(sh("cd '%s' && mkdir -p backups/rescue-20261205-010000 backups/rescue-20261205-020000 && "
+		 "echo applied >backups/rescue-20261205-010000/status && "
+		 "echo applying >backups/rescue-20261205-020000/status", dir) == 0);
+	CHECK(r && scan_with("d.img", backups, r) == 0);
+	p = r ? find(r, "rescue-undo-pending") : NULL;
+	CHECK(p && r->state.pending_backup && !strcmp(r->state.pending_dir, "rescue-20261205-020000"));
+	CHECK(p && strstr(p->what, "rescue undo") && r->nproblems == 1);
+	CHECK(sh("echo applied >'%s/backups/rescue-20261205-020000/status'", dir) == 0);
+	CHECK(r && scan_with("d.img", backups, r) == 0 && r->nproblems == 0 && !r->state.pending_backup);
+	free(r);
+}
+
 int main(void)
 {
 	if (build() != 0) {
@@ -173,6 +198,7 @@ int main(void)
 	}
 	RUN(healthy);
 	RUN(damage);
+	RUN(pending);
 	sh("rm -rf '%s'", dir);
 	UNIT_EXIT();
 }
