@@ -79,7 +79,7 @@ static void text_table(FILE *f, const struct scan_report *r)
 		return;
 	}
 	cli_printf(f, "  GPT:      main %s%s%s, backup %s%s%s at LBA %" PRIu64 "%s, %u partitions%s\n",
-		   g->main_ok ? "ok" : "DAMAGED", g->main_ok ? "" : " (", g->main_ok ? "" : g->main_why,
+		   g->main_ok ? "ok" : "DAMAGED (", g->main_ok ? "" : g->main_why, g->main_ok ? "" : ")",
 		   g->backup_ok ? "ok" : "DAMAGED (", g->backup_ok ? "" : g->backup_why, g->backup_ok ? "" : ")",
 		   g->backup_lba, g->backup_lba == last ? " (the end)" : " (not the end)", g->disk.nparts,
 		   g->entries_differ ? ", copies differ" : "");
