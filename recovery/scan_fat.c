@@ -390,6 +390,8 @@ void scan_esp(struct scan_ctx *c)
 
 /* ---- a bank ---- */
 
+/* SYSLINUX in bank i: ldlinux.sys, ldlinux.c32, and syslinux.cfg unless the bank is empty (its syslinux.cfg is
+ * made from a boot.cfg: a bank never written has none, and needs none). */
 static void bank_syslinux(struct scan_ctx *c, int i)
 {
 	static const char *const files[] = { "/syslinux/ldlinux.sys", "/syslinux/ldlinux.c32",
@@ -398,7 +400,7 @@ static void bank_syslinux(struct scan_ctx *c, int i)
 	size_t k, at;
 
 	b->syslinux_missing[0] = '\0';
-	for (k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+	for (k = 0; k < sizeof(files) / sizeof(files[0]) - (b->empty ? 1 : 0); k++) {
 		if (has_file(&c->bank[i], files[k]))
 			continue;
 		at = strlen(b->syslinux_missing);
@@ -525,9 +527,9 @@ void scan_bank(struct scan_ctx *c, int i)
 
 	if (!c->bank[i].open)
 		return;
-	bank_syslinux(c, i);
 	b->has_bootcfg_cpio = has_file(&c->bank[i], "/bootcfg.cpio");
 	cfg = bank_cfg(c, i);
+	bank_syslinux(c, i);
 	if (!cfg)
 		return;
 	b->cfg_present = 1;

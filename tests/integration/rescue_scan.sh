@@ -82,6 +82,13 @@ healthy() {
 	grep -q '^  GPT: .*main ok, backup ok' text
 }
 
+# A single-bank disk: bank 2 empty (SYSLINUX without a syslinux.cfg) is no problem.
+single_bank() {
+	"$RAMHOST" image disk --bootbank "$SHARED/bank" --single-bank -o "$T/d.img" -q
+	scan
+	check "d['problems'] == []" "d['banks'][1]['empty']" "not d['banks'][1]['cfg']" "d['banks'][1]['syslinux']"
+}
+
 mbr_zeroed() {
 	copy
 	dd if=/dev/zero of="$T/d.img" bs=512 count=1 conv=notrunc status=none
@@ -415,6 +422,7 @@ sparse_64g() {
 }
 
 t_case rescue_scan_healthy healthy
+t_case rescue_scan_single_bank single_bank
 t_case rescue_scan_mbr_zeroed mbr_zeroed
 t_case rescue_scan_mbr_code_zeroed mbr_code_zeroed
 t_case rescue_scan_mbr_grub mbr_grub
