@@ -156,6 +156,12 @@ static void text(void)
 	out = slurp(path);
 	CHECK(out && !strcmp(out, "x: disk, no problems\n"));
 	free(out);
+	r->gpt.have = r->gpt.backup_ok = 1;
+	strcpy(r->gpt.main_why, "header: CRC32 mismatch");
+	CHECK(capture(path, r, 0) == 0);
+	out = slurp(path);
+	CHECK(out && strstr(out, "  GPT:      main DAMAGED (header: CRC32 mismatch), backup ok at LBA 0"));
+	free(out);
 	unlink(path);
 	free(r);
 }
