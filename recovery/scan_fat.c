@@ -424,14 +424,26 @@ static int bank_is_empty(struct scan_vol *v)
 	return empty;
 }
 
-/* One file boot.cfg names (the kernel or a module): present, size, hashed against boot.cfg. */
-static void bank_file(struct scan_ctx *c, int i, const struct bootcfg_file *bf)
+/* "//a///b" -> "/a/b" (a prefix or name with its own slashes). */
+static void collapse_slashes(char *p)
+{
+	char *start = p, *o = p;
+
+	for (; *p; p++)
+		if (*p != '/' || o == start || o[-1] != '/')
+			*o++ = *p;
+	*o = '\0';
+}
+
+/* One file boot.cfg names (the kernel or a module): present, size, hashed against boot.cfg. Found where
+ * ramhost.efi looks (bootloader/efi/media.c): "/" [prefix "/"] name. */
+static void bank_file(struct scan_ctx *c, int i, const char *prefix, const struct bootcfg_file *bf)
 {
 	struct scan_bank *b = &c->r->bank[i];
 	struct scan_module *m;
 	struct fat_dirent e;
 	struct file_sum *s;
-	char path[BOOTCFG_MAX_NAME + 1];
+	char path[BOOTCFG_MAX_TEXT + BOOTCFG_MAX_NAME + 2];
 	int rc;
 
 	if (b->nmodules >= SCAN_MAX_MODULES)
@@ -440,7 +452,8 @@ static void bank_file(struct scan_ctx *c, int i, const struct bootcfg_file *bf)
 	snprintf(m->name, sizeof(m->name), "%.63s", bf->name);
 	if (bf->has_sha256)
 		memcpy(m->want, bf->sha256, sizeof(m->want));
-	snprintf(path, sizeof(path), "%s%s", bf->name[0] == '/' ? "" : "/", bf->name);
+	snprintf(path, sizeof(path), "/%s%s%s", prefix, prefix[0] ? "/" : "", bf->name);
+	collapse_slashes(path);
 	rc = fat_lookup(&c->bank[i].vol, path, &e);
 	if (rc < 0 || e.is_dir) {
 		m->state = rc == -ENOENT ? SCAN_MOD_MISSING : SCAN_MOD_UNREADABLE;
@@ -537,9 +550,9 @@ void scan_bank(struct scan_ctx *c, int i)
 	b->updated = cfg->updated;
 	snprintf(b->build, sizeof(b->build), "%.63s", cfg->build);
 	snprintf(b->kernel, sizeof(b->kernel), "%.63s", cfg->kernel.name);
-	bank_file(c, i, &cfg->kernel);
+	bank_file(c, i, cfg->prefix, &cfg->kernel);
 	for (k = 0; k < cfg->nmodules; k++)
-		bank_file(c, i, &cfg->modules[k]);
+		bank_file(c, i, cfg->prefix, &cfg->modules[k]);
 	b->modules_ok = 1;
 	for (k = 0; k < b->nmodules; k++)
 		if (b->modules[k].state != SCAN_MOD_OK)

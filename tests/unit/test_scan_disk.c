@@ -169,6 +169,19 @@ static int build(void)
 	return sh("bash \"%1$s/build.sh\" \"%1$s\"", dir);
 }
 
+/* boot.cfg's prefix= is where the kernel and modules are, as ramhost.efi reads them. */
+static void prefix(void)
+{
+	struct scan_report *r = malloc(sizeof(*r));
+
+	CHECK(sh("cd '%s' && export MTOOLS_SKIP_CHECK=1 && cp --sparse=always d.img x.img && B=x.img@@$((35 << 20)) && "
+		 "mmd -i $B ::/sub && mmove -i $B ::/vmlinuz ::/base.tdk ::/sub/ && mcopy -i $B ::/boot.cfg c && "
+		 "echo prefix=/sub/ >>c && mcopy -o -i $B c ::/boot.cfg", dir) == 0);
+	CHECK(r && scan("x.img", r) == 0);
+	CHECK(r && r->bank[0].cfg_present && r->bank[0].modules_ok && r->nproblems == 0);
+	free(r);
+}
+
 /* A backup folder left at "applying" by a cut repair is named; one "applied" is not. */
 static void pending(void)
 {
@@ -198,6 +211,7 @@ int main(void)
 	}
 	RUN(healthy);
 	RUN(damage);
+	RUN(prefix);
 	RUN(pending);
 	sh("rm -rf '%s'", dir);
 	UNIT_EXIT();
