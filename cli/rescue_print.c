@@ -79,7 +79,7 @@ static void text_table(FILE *f, const struct scan_report *r)
 		return;
 	}
 	cli_printf(f, "  GPT:      main %s%s%s, backup %s%s%s at LBA %" PRIu64 "%s, %u partitions%s\n",
-		   g->main_ok ? "ok" : "DAMAGED", g->main_ok ? "" : " (", g->main_ok ? "" : g->main_why,
+		   g->main_ok ? "ok" : "DAMAGED (", g->main_ok ? "" : g->main_why, g->main_ok ? "" : ")",
 		   g->backup_ok ? "ok" : "DAMAGED (", g->backup_ok ? "" : g->backup_why, g->backup_ok ? "" : ")",
 		   g->backup_lba, g->backup_lba == last ? " (the end)" : " (not the end)", g->disk.nparts,
 		   g->entries_differ ? ", copies differ" : "");
@@ -246,6 +246,24 @@ static void print_text(FILE *f, const struct scan_report *r)
 	text_efi(f, &r->efi);
 	text_others(f, r);
 	text_problems(f, r);
+}
+
+int rescue_print_summary(const struct scan_report *r)
+{
+	unsigned i, broken = 0;
+
+	for (i = 0; i < r->nproblems && i < SCAN_MAX_PROBLEMS; i++)
+		broken += r->problems[i].sev == SCAN_BROKEN;
+	cli_printf(stdout, "%s: %s", r->disk, r->is_ramhost ? "ramhost disk" : r->gpt.have ? "GPT disk" : "disk");
+	if (!r->nproblems) {
+		printf(", no problems\n");
+	} else {
+		printf(", %u problem%s (%u broken):", r->nproblems, r->nproblems == 1 ? "" : "s", broken);
+		for (i = 0; i < r->nproblems && i < SCAN_MAX_PROBLEMS; i++)
+			cli_printf(stdout, "%s %s", i ? "," : "", r->problems[i].code);
+		printf("; details: ramhost rescue scan, repair: ramhost rescue repair\n");
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
 }
 
 int rescue_print_report(const struct scan_report *r, int json)

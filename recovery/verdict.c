@@ -19,20 +19,13 @@
 #include "scan.h"
 
 static const char *const op_names[RESCUE_OP__N] = {
-	[RESCUE_OP_NONE] = "none",
-	[RESCUE_OP_FIX_GPT] = "fix-gpt",
-	[RESCUE_OP_FIND_PARTITIONS] = "find-partitions",
-	[RESCUE_OP_FIX_PMBR] = "fix-pmbr",
-	[RESCUE_OP_FSCK] = "fsck",
-	[RESCUE_OP_REINSTALL_BANK] = "reinstall-bank",
-	[RESCUE_OP_COPY_MODULE] = "copy-module",
-	[RESCUE_OP_REBUILD_CFG] = "rebuild-cfg",
-	[RESCUE_OP_REVERT] = "revert",
-	[RESCUE_OP_INSTALL_BIOS] = "install-bios",
-	[RESCUE_OP_INSTALL_UEFI] = "install-uefi",
-	[RESCUE_OP_BOOT_ENTRIES] = "boot-entries",
-	[RESCUE_OP_RESTORE_STATE] = "restore-state",
-	[RESCUE_OP_GRUB] = "grub",
+	[RESCUE_OP_NONE] = "none", [RESCUE_OP_FIX_GPT] = "fix-gpt",
+	[RESCUE_OP_FIND_PARTITIONS] = "find-partitions", [RESCUE_OP_FIX_PMBR] = "fix-pmbr",
+	[RESCUE_OP_FSCK] = "fsck", [RESCUE_OP_REINSTALL_BANK] = "reinstall-bank",
+	[RESCUE_OP_COPY_MODULE] = "copy-module", [RESCUE_OP_REBUILD_CFG] = "rebuild-cfg",
+	[RESCUE_OP_REVERT] = "revert", [RESCUE_OP_INSTALL_BIOS] = "install-bios",
+	[RESCUE_OP_INSTALL_UEFI] = "install-uefi", [RESCUE_OP_BOOT_ENTRIES] = "boot-entries",
+	[RESCUE_OP_RESTORE_STATE] = "restore-state", [RESCUE_OP_GRUB] = "grub",
 	[RESCUE_OP_FIX_MBR_GENERIC] = "fix-mbr-generic",
 };
 
@@ -410,6 +403,12 @@ static void verdict_revert(struct scan_report *r)
 		bi[i].present = r->bank[i].cfg_present && !r->bank[i].empty;
 		bi[i].bootstate = r->bank[i].bootstate;
 		bi[i].updated = r->bank[i].updated;
+	}
+	if (r->bank[0].empty && r->bank[1].empty) {
+		add(r, "banks-empty", SCAN_BROKEN, "banks", RESCUE_OP_REINSTALL_BANK, "1",
+		    "neither bank holds a bootbank (an install cut short?): nothing boots; reinstall-bank writes bank "
+		    "1 from the rescue media");
+		return;
 	}
 	if (bank_plan(bi, &plan) == 0 && plan.n > 0)
 		target[0] = plan.order[0];

@@ -168,6 +168,14 @@ static void d_empty_bank2(struct scan_report *r)
 	r->bank[1].empty = 1;
 	r->bank[1].bootstate = -1;
 }
+static void d_both_empty(struct scan_report *r)
+{
+	d_empty_bank2(r);
+	r->bank[0].cfg_present = 0;
+	r->bank[0].nmodules = 0;
+	r->bank[0].modules_ok = 0;
+	r->bank[0].empty = 1;
+}
 static void d_linux(struct scan_report *r)
 {
 	r->is_ramhost = 0;
@@ -244,6 +252,8 @@ static const struct row rows[] = {
 	  NULL },
 	{ "store full", d_store, "efi-store-full", SCAN_WARN, RESCUE_OP_BOOT_ENTRIES, "", NULL, NULL, "1000" },
 	{ "single bank", d_empty_bank2, NULL, 0, 0, NULL, NULL, NULL, NULL },
+	{ "no bank", d_both_empty, "banks-empty", SCAN_BROKEN, RESCUE_OP_REINSTALL_BANK, "1", NULL, "bank-revert",
+	  NULL },
 	{ "debian", d_linux, "linux-loader-missing", SCAN_BROKEN, RESCUE_OP_GRUB, "2", NULL, "mbr-code-zero",
 	  "Debian GNU/Linux 12" },
 };
