@@ -265,7 +265,8 @@ int op_install_bios(OP_ARGS)
 		rc = bios_one(c, pending, &r->esp.fat, 0, w, err);
 	changed |= rc == 0;
 	for (int b = 0; b < 2 && (rc == 0 || rc == -EALREADY); b++) {
-		if (!r->bank[b].fat.exists)
+		/* a bank whose file system is gone is reinstall-bank's business, not SYSLINUX's */
+		if (!r->bank[b].fat.exists || (!r->bank[b].fat.fs_ok && !r->bank[b].fat.boot_sector_from_backup))
 			continue;
 		rc = bios_one(c, pending, &r->bank[b].fat, r->bank[b].number ? r->bank[b].number : b + 1, w, err);
 		changed |= rc == 0;
