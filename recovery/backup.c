@@ -199,18 +199,18 @@ static int name_folder(struct apply *a, const char *tmp, struct rh_err *err)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	for (unsigned n = 1; n < 1000; n++) {
-		char suffix[16] = "";
+		char suffix[16] = "", dir[PATH_MAX];
 		if (n > 1)
 			snprintf(suffix, sizeof(suffix), "-%u", n);
-		if ((size_t)snprintf(a->dir, sizeof(a->dir), "%s/rescue-%s%s", a->o->parent, stamp, suffix) >=
-		    sizeof(a->dir))
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/rescue-%s%s", a->o->parent, stamp, suffix) >= sizeof(dir))
 			return rh_errf(err, -ENAMETOOLONG, "%s: path too long", a->o->parent);
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, a->dir, RENAME_NOREPLACE) == 0) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0) {
 			tmpreg_forget(tmp);
+			memcpy(a->dir, dir, sizeof(dir));
 			return fs_sync_dir(a->o->parent, err);
 		}
 		if (errno != EEXIST && errno != ENOTEMPTY)
-			return rh_errf(err, -errno, "%s: cannot name the backup %s: %s", tmp, a->dir, strerror(errno));
+			return rh_errf(err, -errno, "%s: cannot name the backup %s: %s", tmp, dir, strerror(errno));
 	}
 	return rh_errf(err, -EEXIST, "%s: too many backups named rescue-%s", a->o->parent, stamp);
 }
@@ -250,6 +250,8 @@ static int run_backup(void *ctx, struct rh_err *err)
 	if (rc < 0) {
 		rh_err_prefix(err, rc, "backup to %s", a->o->parent);
 		fs_rm_rf(tmp, NULL);
+		if (a->dir[0]) /* named, but PARENT could not be synced: the disk was not touched */
+			backup_set_status(a->dir, "undone", &a->undo_err);
 	}
 	free(man);
 	return rc;
@@ -361,6 +363,9 @@ int backup_apply(struct rdisk *d, const struct wset *w, const struct backup_opts
 	a.d = d;
 	a.w = w;
 	a.o = o;
+	if (w->nvar && !o->efivars)
+		return rh_errf(err, -EINVAL, "%s: the repair writes firmware variables but no efivarfs directory was "
+				      "given", d->path);
 	/* a read-only disk is refused here, before a backup folder exists */
 	rc = rdisk_reopen_rw(d, err);
 	if (!rc)

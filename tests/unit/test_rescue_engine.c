@@ -21,6 +21,20 @@
 #include "rescue_fixture.h"
 #include "unit.h"
 
+/* Backup options whose paths live in the caller's buffers (at()'s rotate). */
+struct opts_buf {
+	char parent[512], efivars[512];
+};
+
+static struct backup_opts opts(struct opts_buf *b, const char *parent, int with_vars, const char *guid)
+{
+	struct backup_opts o = { b->parent, with_vars ? b->efivars : NULL, guid };
+
+	snprintf(b->parent, sizeof(b->parent), "%s", at(parent));
+	snprintf(b->efivars, sizeof(b->efivars), "%s", at("efivars"));
+	return o;
+}
+
 /* A file of size bytes holding a byte pattern (pattern 0: zeros), with "EFI PART" at gpt_at when non-zero. */
 static void make_image(const char *rel, size_t size, int pattern, unsigned gpt_at)
 {
@@ -99,7 +113,8 @@ static void rdisk_read_only(void)
  * backup_apply on it makes no folder. */
 static void rdisk_read_only_device(void)
 {
-	struct backup_opts o = { at("backups5"), NULL, NULL };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups5", 0, NULL);
 	struct rh_err err = { 0 };
 	char dev[64] = "", cmd[600], dir[PATH_MAX];
 	struct rdisk d;
@@ -415,7 +430,8 @@ static const char *status_of(const char *dir)
 
 static void backup_apply_undo(void)
 {
-	struct backup_opts o = { at("backups"), at("efivars"), "0a0b0c0d-0000-4000-8000-000000000001" };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups", 1, "0a0b0c0d-0000-4000-8000-000000000001");
 	struct backup_undo_result r;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "", p[PATH_MAX + 64];
@@ -459,7 +475,8 @@ static void backup_apply_undo(void)
 
 static void backup_undo_refuses_changed(void)
 {
-	struct backup_opts o = { at("backups2"), NULL, NULL };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups2", 1, NULL);
 	struct backup_undo_result r;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "";
@@ -470,7 +487,13 @@ static void backup_undo_refuses_changed(void)
 	int fd;
 
 	backup_fixture(&w, &orig, &len);
-	CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0 && backup_apply(&d, &w, &o, dir, &err) == 0);
+	CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
+	o.efivars = NULL; /* variables to write and nowhere to write them: refused */
+	CHECK(backup_apply(&d, &w, &o, dir, &err) == -EINVAL && strstr(err.msg, "efivarfs"));
+	CHECK(access(at("backups2"), F_OK) < 0);
+	rh_err_clear(&err);
+	o.efivars = ob.efivars;
+	CHECK(backup_apply(&d, &w, &o, dir, &err) == 0);
 	rdisk_close(&d);
 	fd = open(at("bdisk"), O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, "Z", 1, (2u << 20) + 100) == 1); /* something else wrote there since */
@@ -505,7 +528,8 @@ static void backup_failure_unwinds(void)
 	struct wset w;
 
 	for (size_t i = 0; i < sizeof(at_step) / sizeof(at_step[0]); i++) {
-		struct backup_opts o = { at("backups3"), at("efivars"), NULL };
+		struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups3", 1, NULL);
 		backup_fixture(&w, &orig, &len);
 		setenv("RAMHOST_FAIL_AT", at_step[i], 1);
 		CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
@@ -527,7 +551,8 @@ static void backup_failure_unwinds(void)
 /* A read-only disk is refused before a backup folder exists. */
 static void backup_read_only(void)
 {
-	struct backup_opts o = { at("backups4"), NULL, NULL };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups4", 1, NULL);
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "";
 	uint8_t *orig = NULL;

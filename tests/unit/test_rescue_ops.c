@@ -86,7 +86,7 @@ static void make_bank(const char *dir)
 }
 
 struct fixture {
-	char disk[PATH_MAX], before[PATH_MAX + 8];
+	char disk[PATH_MAX], before[PATH_MAX + 8], loader[PATH_MAX];
 	struct rdisk d;
 	struct scan_report *scan;
 	struct repair_ctx c;
@@ -150,7 +150,8 @@ static void setup(struct fixture *x, const char *name, const char *cmd)
 	fill_scan(x);
 	x->c.d = &x->d;
 	x->c.scan = x->scan;
-	x->c.loader = at("ramhost.efi");
+	snprintf(x->loader, sizeof(x->loader), "%s", at("ramhost.efi"));
+	x->c.loader = x->loader;
 	x->c.work = top;
 	wset_init(&x->w);
 }
@@ -331,13 +332,13 @@ static void uefi_replace_rules(void)
 	make_loader(at("foreign.efi"), "shim", 0, 0);
 	setup(&x, "uefi.img", NULL);
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == -EALREADY);
-	x.c.loader = at("newer.efi");
+	snprintf(x.loader, sizeof(x.loader), "%s", at("newer.efi"));
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == 0 && !strcmp(x.w.file[0].action, "replace"));
 	wset_free(&x.w);
 	x.scan->efi.secure_boot = 1;
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == -EPERM && strstr(err.msg, "Secure Boot"));
 	rh_err_clear(&err);
-	x.c.loader = at("signed.efi");
+	snprintf(x.loader, sizeof(x.loader), "%s", at("signed.efi"));
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == 0);
 	wset_free(&x.w);
 	teardown(&x);
@@ -350,10 +351,10 @@ static void uefi_replace_rules(void)
 	rh_err_clear(&err);
 	x.c.force = 1;
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == 0 && wset_bytes(&x.w) > 0);
-	x.c.loader = at("foreign.efi"); /* the media's loader must be a ramhost.efi */
+	snprintf(x.loader, sizeof(x.loader), "%s", at("foreign.efi")); /* the media's loader must be a ramhost.efi */
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == -EINVAL && strstr(err.msg, "not a ramhost.efi"));
 	rh_err_clear(&err);
-	x.c.loader = NULL;
+	x.c.loader = NULL; /* no media */
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == -ENOENT);
 	teardown(&x);
 }
