@@ -434,6 +434,36 @@ static void fsck_dirty_fats_differ(void)
 	teardown(&x);
 }
 
+/* The configs SYSLINUX needs: bank 1's syslinux.cfg and the ESP's chain config and chain.c32 deleted; made again
+ * byte for byte as `image disk` made them. */
+static void bios_configs_deleted(void)
+{
+	struct rh_err err = { 0 };
+	char cmd[2048], dir[PATH_MAX];
+	struct fixture x;
+	uint64_t esp = 2048ull * 512, bank1 = 133120ull * 512;
+
+	snprintf(cmd, sizeof(cmd), "MTOOLS_SKIP_CHECK=1 mdel -i '%%s@@%" PRIu64 "' ::/syslinux/syslinux.cfg "
+		 "::/syslinux/chain.c32 && MTOOLS_SKIP_CHECK=1 mdel -i '%%s@@%" PRIu64 "' ::/syslinux/syslinux.cfg",
+		 esp, bank1);
+	setup(&x, "nocfg.img", cmd);
+	CHECK(op_install_bios(&x.c, "", NULL, &x.w, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(apply(&x, dir) == 0);
+	CHECK(only_extents_changed(&x));
+	CHECK(fsck_clean(&x, &x.scan->esp.fat) && fsck_clean(&x, &x.scan->bank[0].fat));
+	for (int i = 0; i < 3; i++) {
+		static const char *const files[] = { "/syslinux/syslinux.cfg", "/syslinux/chain.c32",
+						     "/syslinux/syslinux.cfg" };
+		uint64_t off = i < 2 ? esp : bank1;
+		CHECK(sh("MTOOLS_SKIP_CHECK=1 mcopy -n -i '%s@@%" PRIu64 "' ::%s '%s' && MTOOLS_SKIP_CHECK=1 mcopy -n -i "
+			 "'%s@@%" PRIu64 "' ::%s '%s' && cmp '%s' '%s'", x.disk, off, files[i], at("got"), fresh_disk, off,
+			 files[i], at("want"), at("got"), at("want")) == 0);
+	}
+	teardown(&x);
+}
+
 /* A plan of two repairs on one ESP: its boot sector zeroed and its ldlinux.sys deleted. fsck restores the boot
  * sector; install-bios, given fsck's writes as pending, builds on them; the merged set repairs both. */
 static void plan_fsck_then_bios(void)
@@ -501,6 +531,7 @@ int main(void)
 	RUN(bios_intact);
 	RUN(bios_bank_ldlinux_deleted);
 	RUN(bios_attribute_cleared);
+	RUN(bios_configs_deleted);
 	RUN(uefi_fallback_deleted);
 	RUN(uefi_replace_rules);
 	RUN(fsck_intact);
