@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "gpt.h"
 #include "recovery/backup.h"
 #include "recovery/rdisk.h"
 #include "recovery/stage.h"
@@ -145,6 +146,44 @@ static void rdisk_read_only_device(void)
 	wset_free(&w);
 	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
 	CHECK(system(cmd) == 0);
+}
+
+/* A 4Kn disk: a loop device with 4096-byte logical sectors, partitioned by sgdisk, then the image file alone (its
+ * sector found by the probe) and the device (BLKSSZGET); the GPT reads through rdisk_read_cb at 4096. */
+static void rdisk_4kn(void)
+{
+	struct rh_err err = { 0 };
+	char dev[64] = "", cmd[600];
+	struct gpt_disk *g = calloc(1, sizeof(*g));
+	struct rdisk d;
+	FILE *p;
+
+	make_image("4kn.img", 8u << 20, 0, 0);
+	snprintf(cmd, sizeof(cmd), "losetup -b 4096 -f --show '%s' 2>/dev/null", at("4kn.img"));
+	p = popen(cmd, "r");
+	if (!p || !fgets(dev, sizeof(dev), p))
+		dev[0] = '\0';
+	if (p)
+		pclose(p);
+	dev[strcspn(dev, "\n")] = '\0';
+	if (!dev[0] || !g) {
+		fprintf(stderr, "  (no loop device: 4Kn case not run)\n");
+		free(g);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "sgdisk -o -n1:0:+2M -c1:ESP -t1:EF00 %s >/dev/null", dev);
+	CHECK(system(cmd) == 0);
+	CHECK(rdisk_open(dev, 0, 0, &d, &err) == 0 && d.is_blockdev && d.sector == 4096 && d.sectors == 2048);
+	rdisk_close(&d);
+	CHECK(rdisk_open(dev, 0, 512, &d, &err) == -EINVAL && strstr(err.msg, "not 512"));
+	rh_err_clear(&err);
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	CHECK(system(cmd) == 0);
+	CHECK(rdisk_open(at("4kn.img"), 0, 0, &d, &err) == 0 && d.sector == 4096 && !d.sector_guessed);
+	CHECK(gpt_read(rdisk_read_cb, &d, d.sector, d.sectors, g) == 0 && g->nparts == 1 &&
+	      !strcmp(g->parts[0].name, "ESP") && g->parts[0].first_lba == 256);
+	rdisk_close(&d);
+	free(g);
 }
 
 static void rdisk_sectors_and_io(void)
@@ -606,6 +645,7 @@ int main(void)
 	RUN(rdisk_refusals);
 	RUN(rdisk_read_only);
 	RUN(rdisk_read_only_device);
+	RUN(rdisk_4kn);
 	RUN(rdisk_sectors_and_io);
 	RUN(wset_extents);
 	RUN(stage_fat_diff);
