@@ -1,5 +1,5 @@
-/* backup.c: the only writer of a rescue: the backup folder, then the write set as a step table, and `rescue undo`
- * (see backup.h for the folder and its manifest).
+/* backup.c: the only writer of a rescue: the backup folder, then the write set as a step table (see backup.h for
+ * the folder; `rescue undo` is backup_undo.c).
  *
  * Manifest records, one a line, fields separated by one space; PATH, PART and the disk path have space, tab,
  * newline and backslash written as \040, \011, \012, \134 (as /proc/mounts does), WHY is the rest of its line:
@@ -7,11 +7,11 @@
  *   disk PATH SIZE SECTOR GUID|none
  *   ext OFF LEN OLD-SHA256 NEW-SHA256 WHY
  *   var NAME-GUID present|absent
- *   file PART PATH ACTION */
+ *   file PART PATH ACTION
+ * (control characters in WHY are written as '?': one record stays one line). */
 #include "backup.h"
 #include "backup_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,7 +31,6 @@
 
 #define BACKUP_EDGE (1024u * 1024u)       /* head.bin and tail.bin */
 #define BACKUP_VAR_MAX (64u * 1024u)      /* the largest variable kept */
-#define BACKUP_MANIFEST_MAX (16u << 20)
 
 struct apply {
 	struct rdisk *d;
@@ -79,7 +78,10 @@ static int manifest_text(const struct apply *a, char **ret, size_t *ret_len)
 		const struct wset_ext *e = &a->w->ext[i];
 		backup_hex_sha(a->old[i], e->len, oldh);
 		backup_hex_sha(e->data, e->len, newh);
-		fprintf(f, "ext %" PRIu64 " %" PRIu64 " %s %s %s\n", e->off, e->len, oldh, newh, e->why);
+		fprintf(f, "ext %" PRIu64 " %" PRIu64 " %s %s ", e->off, e->len, oldh, newh);
+		for (const char *p = e->why; *p; p++)
+			fputc((unsigned char)*p < 0x20 ? '?' : *p, f);
+		fputc('\n', f);
 	}
 	for (size_t i = 0; a->o->efivars && i < a->w->nvar; i++)
 		fprintf(f, "var %s-%s %s\n", a->w->var[i].name, a->w->var[i].guid, a->oldvar[i] ? "present" : "absent");
