@@ -1,5 +1,5 @@
-/* backup.c: the only writer of a rescue: the backup folder, then the write set as a step table, and `rescue undo`
- * (see backup.h for the folder and its manifest).
+/* backup.c: the only writer of a rescue: the backup folder, then the write set as a step table (see backup.h for
+ * the folder; `rescue undo` is backup_undo.c).
  *
  * Manifest records, one a line, fields separated by one space; PATH, PART and the disk path have space, tab,
  * newline and backslash written as \040, \011, \012, \134 (as /proc/mounts does), WHY is the rest of its line:
@@ -7,11 +7,11 @@
  *   disk PATH SIZE SECTOR GUID|none
  *   ext OFF LEN OLD-SHA256 NEW-SHA256 WHY
  *   var NAME-GUID present|absent
- *   file PART PATH ACTION */
+ *   file PART PATH ACTION
+ * (control characters in WHY are written as '?': one record stays one line). */
 #include "backup.h"
 #include "backup_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,7 +31,6 @@
 
 #define BACKUP_EDGE (1024u * 1024u)       /* head.bin and tail.bin */
 #define BACKUP_VAR_MAX (64u * 1024u)      /* the largest variable kept */
-#define BACKUP_MANIFEST_MAX (16u << 20)
 
 struct apply {
 	struct rdisk *d;
@@ -79,7 +78,10 @@ static int manifest_text(const struct apply *a, char **ret, size_t *ret_len)
 		const struct wset_ext *e = &a->w->ext[i];
 		backup_hex_sha(a->old[i], e->len, oldh);
 		backup_hex_sha(e->data, e->len, newh);
-		fprintf(f, "ext %" PRIu64 " %" PRIu64 " %s %s %s\n", e->off, e->len, oldh, newh, e->why);
+		fprintf(f, "ext %" PRIu64 " %" PRIu64 " %s %s ", e->off, e->len, oldh, newh);
+		for (const char *p = e->why; *p; p++)
+			fputc((unsigned char)*p < 0x20 ? '?' : *p, f);
+		fputc('\n', f);
 	}
 	for (size_t i = 0; a->o->efivars && i < a->w->nvar; i++)
 		fprintf(f, "var %s-%s %s\n", a->w->var[i].name, a->w->var[i].guid, a->oldvar[i] ? "present" : "absent");
@@ -199,18 +201,18 @@ static int name_folder(struct apply *a, const char *tmp, struct rh_err *err)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	for (unsigned n = 1; n < 1000; n++) {
-		char suffix[16] = "";
+		char suffix[16] = "", dir[PATH_MAX];
 		if (n > 1)
 			snprintf(suffix, sizeof(suffix), "-%u", n);
-		if ((size_t)snprintf(a->dir, sizeof(a->dir), "%s/rescue-%s%s", a->o->parent, stamp, suffix) >=
-		    sizeof(a->dir))
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/rescue-%s%s", a->o->parent, stamp, suffix) >= sizeof(dir))
 			return rh_errf(err, -ENAMETOOLONG, "%s: path too long", a->o->parent);
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, a->dir, RENAME_NOREPLACE) == 0) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0) {
 			tmpreg_forget(tmp);
+			memcpy(a->dir, dir, sizeof(dir));
 			return fs_sync_dir(a->o->parent, err);
 		}
 		if (errno != EEXIST && errno != ENOTEMPTY)
-			return rh_errf(err, -errno, "%s: cannot name the backup %s: %s", tmp, a->dir, strerror(errno));
+			return rh_errf(err, -errno, "%s: cannot name the backup %s: %s", tmp, dir, strerror(errno));
 	}
 	return rh_errf(err, -EEXIST, "%s: too many backups named rescue-%s", a->o->parent, stamp);
 }
@@ -250,6 +252,8 @@ static int run_backup(void *ctx, struct rh_err *err)
 	if (rc < 0) {
 		rh_err_prefix(err, rc, "backup to %s", a->o->parent);
 		fs_rm_rf(tmp, NULL);
+		if (a->dir[0]) /* named, but PARENT could not be synced: the disk was not touched */
+			backup_set_status(a->dir, "undone", &a->undo_err);
 	}
 	free(man);
 	return rc;
@@ -361,6 +365,9 @@ int backup_apply(struct rdisk *d, const struct wset *w, const struct backup_opts
 	a.d = d;
 	a.w = w;
 	a.o = o;
+	if (w->nvar && !o->efivars)
+		return rh_errf(err, -EINVAL, "%s: the repair writes firmware variables but no efivarfs directory was "
+				      "given", d->path);
 	/* a read-only disk is refused here, before a backup folder exists */
 	rc = rdisk_reopen_rw(d, err);
 	if (!rc)

@@ -1,5 +1,6 @@
 /* op_boot.c: the boot loaders of a ramhost disk: `install-bios` (SYSLINUX on the ESP and on each bank, chain.c32 &
- * co and the chain config on the ESP, the legacy BIOS bootable attribute of the ESP in both GPT copies) and
+ * co and the chain config on the ESP, a bank's syslinux.cfg from its boot.cfg, the legacy BIOS bootable attribute
+ * of the ESP in both GPT copies) and
  * `install-uefi` (the fallback loader /EFI/BOOT/BOOTX64.EFI from the rescue media). See ops.h.
  *
  * Both work on staged copies of the partitions (stage.h) with the usual tools (fatimg.h: mtools, syslinux
@@ -14,7 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bootcfg.h"
+#include "bootloader/bank_dir.h"
 #include "bootloader/esp_chain.h"
+#include "bootloader/syslinux_cfg.h"
 #include "fileio.h"
 #include "fs.h"
 #include "gpt.h"
@@ -71,12 +75,26 @@ static int same_boot_code(const uint8_t *a, const uint8_t *b)
 	return diff <= 8;
 }
 
+/* Writes text[0..n) as the file dst of the staged file system f (through a temporary beside the copy). */
+static int put_text(const struct fatimg *f, const char *text, size_t n, const char *dst, struct rh_err *err)
+{
+	char tmp[PATH_MAX + 8];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.txt", f->image);
+	rc = fs_write_file(tmp, text, n, 0600, err);
+	if (!rc)
+		rc = fatimg_copy(f, tmp, dst, err);
+	unlink(tmp);
+	return rc;
+}
+
 /* The ESP's chain modules and syslinux.cfg when missing; *ret_added counts what was added. */
 static int esp_extras(struct repair_ctx *c, const struct fatimg *f, const char *label, struct wset *w,
 		      int *ret_added, struct rh_err *err)
 {
 	const char *bios = c->syslinux_bios ? c->syslinux_bios : BOOT_BIOS_DIR;
-	char src[PATH_MAX], dst[64], text[1024], tmp[PATH_MAX];
+	char src[PATH_MAX], dst[64], text[1024];
 	int rc = 0, bank = c->scan->esp.chain_bank ? c->scan->esp.chain_bank : 1;
 	long n;
 
@@ -96,19 +114,65 @@ static int esp_extras(struct repair_ctx *c, const struct fatimg *f, const char *
 	n = esp_chain_format(NULL, bank, text, sizeof(text));
 	if (n < 0)
 		return rh_errf(err, (int)n, "%s: cannot write a chain config for bank %d", label, bank);
-	snprintf(tmp, sizeof(tmp), "%s.cfg", f->image);
-	rc = fs_write_file(tmp, text, (size_t)n, 0600, err);
-	if (!rc)
-		rc = fatimg_copy(f, tmp, "/" ESP_CHAIN_CFG, err);
-	unlink(tmp);
+	rc = put_text(f, text, (size_t)n, "/" ESP_CHAIN_CFG, err);
 	if (!rc)
 		rc = wset_add_file(w, label, "/" ESP_CHAIN_CFG, "write", (uint64_t)n, "chains to the bank", err);
 	++*ret_added;
 	return rc;
 }
 
-/* SYSLINUX on one FAT partition (bank 0: the ESP). -EALREADY when ldlinux.sys and ldlinux.c32 are there, the boot
- * sector holds SYSLINUX's code and (ESP) nothing was missing. */
+/* The partition's unique GUID (lowercase text) from the scan's GPT, "" when unknown. */
+static void part_guid(const struct repair_ctx *c, uint32_t partno, char out[37])
+{
+	const struct gpt_disk *g = &c->scan->gpt.disk;
+
+	out[0] = '\0';
+	for (unsigned i = 0; c->scan->gpt.have && i < g->nparts; i++)
+		if (g->parts[i].number == partno)
+			gpt_guid_to_str(g->parts[i].unique_guid, out);
+}
+
+/* A bank's /syslinux/syslinux.cfg when it is missing, made from the bank's boot.cfg as image-builder/disk.c makes
+ * it (ramhost.bank=N, ramhost.bankuuid= this partition's GUID). A bank without a boot.cfg that parses is left:
+ * rebuild-cfg or reinstall-bank first. */
+static int bank_cfg(struct repair_ctx *c, const struct fatimg *f, const struct scan_fat *fat, int bank,
+		    const char *label, struct wset *w, int *ret_added, struct rh_err *err)
+{
+	struct syslinux_cfg_opts so = { "", (unsigned)bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL };
+	struct bootcfg *cfg = NULL;
+	char tmp[PATH_MAX + 8], guid[37], *buf = NULL, text[8192];
+	size_t len = 0;
+	long n;
+	int rc = 0;
+
+	if (fatimg_exists(f, "/syslinux/syslinux.cfg") || !fatimg_exists(f, "/boot.cfg"))
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.cfg", f->image);
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg || fatimg_get(f, "/boot.cfg", tmp, NULL) < 0 || rh_read_file(tmp, 1u << 20, &buf, &len, NULL) < 0 ||
+	    bootcfg_parse(buf, len, cfg, NULL) < 0)
+		goto out;
+	part_guid(c, fat->partno, guid);
+	so.bankuuid = guid[0] ? guid : NULL;
+	n = syslinux_cfg_format(cfg, &so, text, sizeof(text));
+	if (n < 0) {
+		rc = rh_errf(err, (int)n, "%s: cannot express its boot.cfg in a syslinux config", label);
+		goto out;
+	}
+	rc = put_text(f, text, (size_t)n, "/syslinux/syslinux.cfg", err);
+	if (!rc)
+		rc = wset_add_file(w, label, "/syslinux/syslinux.cfg", "write", (uint64_t)n,
+				   "boots this bank, made from its boot.cfg", err);
+	++*ret_added;
+out:
+	unlink(tmp);
+	free(buf);
+	free(cfg);
+	return rc;
+}
+
+/* SYSLINUX on one FAT partition (bank 0: the ESP), and the configs and modules it needs there. -EALREADY when
+ * ldlinux.sys and ldlinux.c32 are there, the boot sector holds SYSLINUX's code and nothing else was missing. */
 static int bios_one(struct repair_ctx *c, const struct wset *pending, const struct scan_fat *fat, int bank,
 		    struct wset *w, struct rh_err *err)
 {
@@ -129,6 +193,8 @@ static int bios_one(struct repair_ctx *c, const struct wset *pending, const stru
 		rc = fatimg_install_syslinux(&f, "/syslinux", err);
 	if (!rc && !bank)
 		rc = esp_extras(c, &f, label, w, &added, err);
+	if (!rc && bank)
+		rc = bank_cfg(c, &f, fat, bank, label, w, &added, err);
 	if (!rc)
 		rc = read_boot_sector(&s, after, err);
 	if (!rc && had && !added && same_boot_code(before, after))
@@ -265,7 +331,8 @@ int op_install_bios(OP_ARGS)
 		rc = bios_one(c, pending, &r->esp.fat, 0, w, err);
 	changed |= rc == 0;
 	for (int b = 0; b < 2 && (rc == 0 || rc == -EALREADY); b++) {
-		if (!r->bank[b].fat.exists)
+		/* a bank whose file system is gone is reinstall-bank's business, not SYSLINUX's */
+		if (!r->bank[b].fat.exists || (!r->bank[b].fat.fs_ok && !r->bank[b].fat.boot_sector_from_backup))
 			continue;
 		rc = bios_one(c, pending, &r->bank[b].fat, r->bank[b].number ? r->bank[b].number : b + 1, w, err);
 		changed |= rc == 0;

@@ -2,11 +2,12 @@
  * (stage.h) and written back as the sectors that changed. See ops.h.
  *
  * A FAT32 whose boot sector is damaged while its backup (sector 6) is valid (scan_fat.boot_sector_from_backup)
- * first gets the backup copied over sector 0, as a raw extent (testdisk's repair). Then every FAT runs
- * `fsck.fat -a -w` on its staged copy (the dirty flag, FAT copies that differ, lost chains) and the state
- * partition `e2fsck -p`; each is then checked again read-only (`fsck.fat -n`, `e2fsck -n -f`), and a file system
- * that still has errors is refused with the checker's words. A file system that needs nothing gives no extents:
- * -EALREADY when none did.
+ * first gets the backup copied over sector 0, as a raw extent (testdisk's repair). Then a FAT the scan found
+ * dirty, with FAT copies that differ, or with its boot sector restored runs `fsck.fat -a -w` on its staged copy,
+ * and the state partition `e2fsck -p -f` when a read-only `e2fsck -n -f` of the disk (at the partition's offset:
+ * nothing staged, however large it is) finds errors; each staged copy is then checked again read-only
+ * (`fsck.fat -n`, `e2fsck -n -f`), and a file system that still has errors is refused with the checker's words.
+ * A FAT named in arg is checked whatever the scan said. -EALREADY when nothing was written.
  *
  * arg: "" for all, else "esp", "bank1" / "1", "bank2" / "2" or "state". */
 #include "ops.h"
@@ -28,6 +29,7 @@ struct fsck_part {
 	int ext4;
 	int from_backup;             /* restore the FAT32 boot sector from its backup first */
 	int unreadable;              /* the scan could not open the file system */
+	int needed;                  /* FAT: the scan found something fsck.fat repairs */
 };
 
 /* The disk as pending and this op's extents so far leave it: what the next stage builds on. */
@@ -82,7 +84,7 @@ static int check_copy(const struct fsck_part *p, const char *copy, struct rh_err
 {
 	char *fat_fix[] = { "fsck.fat", "-a", "-w", (char *)copy, NULL };
 	char *fat_check[] = { "fsck.fat", "-n", (char *)copy, NULL };
-	char *ext_fix[] = { "e2fsck", "-p", (char *)copy, NULL };
+	char *ext_fix[] = { "e2fsck", "-p", "-f", (char *)copy, NULL };
 	char *ext_check[] = { "e2fsck", "-n", "-f", (char *)copy, NULL };
 	struct rh_err ignored = { 0 };
 	int rc;
@@ -94,6 +96,33 @@ static int check_copy(const struct fsck_part *p, const char *copy, struct rh_err
 		rh_err_prefix(err, rc, "%s: %s could not repair the file system", p->label,
 			      p->ext4 ? "e2fsck -p" : "fsck.fat -a");
 	return rc;
+}
+
+/* 1 when pending or w write inside the partition: a check of the disk alone would not see the disk as it will be. */
+static int touched(const struct wset *pending, const struct wset *w, const struct fsck_part *p)
+{
+	const struct wset *sets[2] = { pending, w };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; sets[k] && i < sets[k]->next; i++)
+			if (sets[k]->ext[i].off < p->base + p->len && sets[k]->ext[i].off + sets[k]->ext[i].len > p->base)
+				return 1;
+	return 0;
+}
+
+/* The state partition read-only in place (e2fsck -n -f on DISK?offset=BYTES, e2fsprogs' way to name a file system
+ * inside a disk): 1 when it has errors, 0 when it is clean. A disk name e2fsprogs would misread, or a partition the
+ * plan writes to, counts as "has errors": the staged check decides then. */
+static int ext4_has_errors(const struct repair_ctx *c, const struct wset *pending, const struct wset *w,
+			   const struct fsck_part *p)
+{
+	char dev[PATH_MAX + 32];
+	char *argv[] = { "e2fsck", "-n", "-f", dev, NULL };
+
+	if (strchr(c->d->path, '?') || touched(pending, w, p))
+		return 1;
+	snprintf(dev, sizeof(dev), "%s?offset=%" PRIu64, c->d->path, p->base);
+	return fs_run(argv, 0, NULL) != 0;
 }
 
 /* One file system: its repair into a write set of its own (on the disk as pending and w leave it), then merged
@@ -153,6 +182,7 @@ static void fat_part(const struct repair_ctx *c, const struct scan_fat *f, int b
 	p->len = OP_PART_LEN(f, c->d->sector);
 	p->from_backup = f->boot_sector_from_backup;
 	p->unreadable = !f->fs_ok && !f->boot_sector_from_backup;
+	p->needed = f->boot_sector_from_backup || f->dirty || f->fats_differ;
 }
 
 /* The state partition's window from the GPT of the scan (scan_state has only its number). */
@@ -194,9 +224,11 @@ int op_fsck(OP_ARGS)
 		return rh_errf(err, -ENOENT, "%s: no partition %s%sto check", c->d->path, arg && *arg ? arg : "",
 			       arg && *arg ? " " : "");
 	for (size_t i = 0; i < n && !rc; i++) {
-		/* a file system the scan could not open and cannot get from a backup is another repair's business
-		 * (reinstall-bank, find-partitions), unless it was asked for by name */
-		if (parts[i].unreadable && (!arg || !*arg))
+		/* ext4: only when the read-only check finds errors (a forced e2fsck always rewrites the superblock's
+		 * times). FAT, unless asked for by name: only what the scan found broken; a file system the scan could
+		 * not open and no backup restores is another repair's (reinstall-bank, find-partitions). */
+		if (((!arg || !*arg) && (parts[i].unreadable || (!parts[i].ext4 && !parts[i].needed))) ||
+		    (parts[i].ext4 && !ext4_has_errors(c, pending, w, &parts[i])))
 			continue;
 		int one = 0;
 		rc = fsck_one(c, pending, &parts[i], w, &one, err);

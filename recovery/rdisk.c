@@ -57,9 +57,15 @@ static int refuse_open(const char *path, int writable, int e, struct rh_err *err
  * descriptor is the same kind of file as stat said. */
 static int open_checked(const char *path, int writable, const struct stat *st, int *ret_fd, struct rh_err *err)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), flags;
+	/* a block device opened for writing is claimed exclusively: the kernel refuses that (EBUSY) while one of its
+	 * partitions is mounted or otherwise held, and nothing may write under a mounted file system */
+	int excl = writable && S_ISBLK(st->st_mode) ? O_EXCL : 0;
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | excl | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), flags;
 	struct stat now;
 
+	if (fd < 0 && errno == EBUSY && excl)
+		return rh_errf(err, -EBUSY, "%s: in use (a partition of it is mounted or held by the system): unmount it "
+				      "before writing", path);
 	if (fd < 0)
 		return refuse_open(path, writable, errno, err);
 	if (fstat(fd, &now) < 0 || (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {

@@ -14,12 +14,27 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "gpt.h"
 #include "recovery/backup.h"
 #include "recovery/rdisk.h"
 #include "recovery/stage.h"
 #include "recovery/wset.h"
 #include "rescue_fixture.h"
 #include "unit.h"
+
+/* Backup options whose paths live in the caller's buffers (at()'s rotate). */
+struct opts_buf {
+	char parent[512], efivars[512];
+};
+
+static struct backup_opts opts(struct opts_buf *b, const char *parent, int with_vars, const char *guid)
+{
+	struct backup_opts o = { b->parent, with_vars ? b->efivars : NULL, guid };
+
+	snprintf(b->parent, sizeof(b->parent), "%s", at(parent));
+	snprintf(b->efivars, sizeof(b->efivars), "%s", at("efivars"));
+	return o;
+}
 
 /* A file of size bytes holding a byte pattern (pattern 0: zeros), with "EFI PART" at gpt_at when non-zero. */
 static void make_image(const char *rel, size_t size, int pattern, unsigned gpt_at)
@@ -99,7 +114,8 @@ static void rdisk_read_only(void)
  * backup_apply on it makes no folder. */
 static void rdisk_read_only_device(void)
 {
-	struct backup_opts o = { at("backups5"), NULL, NULL };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups5", 0, NULL);
 	struct rh_err err = { 0 };
 	char dev[64] = "", cmd[600], dir[PATH_MAX];
 	struct rdisk d;
@@ -130,6 +146,44 @@ static void rdisk_read_only_device(void)
 	wset_free(&w);
 	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
 	CHECK(system(cmd) == 0);
+}
+
+/* A 4Kn disk: a loop device with 4096-byte logical sectors, partitioned by sgdisk, then the image file alone (its
+ * sector found by the probe) and the device (BLKSSZGET); the GPT reads through rdisk_read_cb at 4096. */
+static void rdisk_4kn(void)
+{
+	struct rh_err err = { 0 };
+	char dev[64] = "", cmd[600];
+	struct gpt_disk *g = calloc(1, sizeof(*g));
+	struct rdisk d;
+	FILE *p;
+
+	make_image("4kn.img", 8u << 20, 0, 0);
+	snprintf(cmd, sizeof(cmd), "losetup -b 4096 -f --show '%s' 2>/dev/null", at("4kn.img"));
+	p = popen(cmd, "r");
+	if (!p || !fgets(dev, sizeof(dev), p))
+		dev[0] = '\0';
+	if (p)
+		pclose(p);
+	dev[strcspn(dev, "\n")] = '\0';
+	if (!dev[0] || !g) {
+		fprintf(stderr, "  (no loop device: 4Kn case not run)\n");
+		free(g);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "sgdisk -o -n1:0:+2M -c1:ESP -t1:EF00 %s >/dev/null", dev);
+	CHECK(system(cmd) == 0);
+	CHECK(rdisk_open(dev, 0, 0, &d, &err) == 0 && d.is_blockdev && d.sector == 4096 && d.sectors == 2048);
+	rdisk_close(&d);
+	CHECK(rdisk_open(dev, 0, 512, &d, &err) == -EINVAL && strstr(err.msg, "not 512"));
+	rh_err_clear(&err);
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	CHECK(system(cmd) == 0);
+	CHECK(rdisk_open(at("4kn.img"), 0, 0, &d, &err) == 0 && d.sector == 4096 && !d.sector_guessed);
+	CHECK(gpt_read(rdisk_read_cb, &d, d.sector, d.sectors, g) == 0 && g->nparts == 1 &&
+	      !strcmp(g->parts[0].name, "ESP") && g->parts[0].first_lba == 256);
+	rdisk_close(&d);
+	free(g);
 }
 
 static void rdisk_sectors_and_io(void)
@@ -415,7 +469,8 @@ static const char *status_of(const char *dir)
 
 static void backup_apply_undo(void)
 {
-	struct backup_opts o = { at("backups"), at("efivars"), "0a0b0c0d-0000-4000-8000-000000000001" };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups", 1, "0a0b0c0d-0000-4000-8000-000000000001");
 	struct backup_undo_result r;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "", p[PATH_MAX + 64];
@@ -459,7 +514,8 @@ static void backup_apply_undo(void)
 
 static void backup_undo_refuses_changed(void)
 {
-	struct backup_opts o = { at("backups2"), NULL, NULL };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups2", 1, NULL);
 	struct backup_undo_result r;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "";
@@ -470,7 +526,13 @@ static void backup_undo_refuses_changed(void)
 	int fd;
 
 	backup_fixture(&w, &orig, &len);
-	CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0 && backup_apply(&d, &w, &o, dir, &err) == 0);
+	CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
+	o.efivars = NULL; /* variables to write and nowhere to write them: refused */
+	CHECK(backup_apply(&d, &w, &o, dir, &err) == -EINVAL && strstr(err.msg, "efivarfs"));
+	CHECK(access(at("backups2"), F_OK) < 0);
+	rh_err_clear(&err);
+	o.efivars = ob.efivars;
+	CHECK(backup_apply(&d, &w, &o, dir, &err) == 0);
 	rdisk_close(&d);
 	fd = open(at("bdisk"), O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, "Z", 1, (2u << 20) + 100) == 1); /* something else wrote there since */
@@ -505,7 +567,8 @@ static void backup_failure_unwinds(void)
 	struct wset w;
 
 	for (size_t i = 0; i < sizeof(at_step) / sizeof(at_step[0]); i++) {
-		struct backup_opts o = { at("backups3"), at("efivars"), NULL };
+		struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups3", 1, NULL);
 		backup_fixture(&w, &orig, &len);
 		setenv("RAMHOST_FAIL_AT", at_step[i], 1);
 		CHECK(rdisk_open(at("bdisk"), 0, 0, &d, &err) == 0);
@@ -527,7 +590,8 @@ static void backup_failure_unwinds(void)
 /* A read-only disk is refused before a backup folder exists. */
 static void backup_read_only(void)
 {
-	struct backup_opts o = { at("backups4"), NULL, NULL };
+	struct opts_buf ob;
+	struct backup_opts o = opts(&ob, "backups4", 1, NULL);
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX] = "";
 	uint8_t *orig = NULL;
@@ -581,6 +645,7 @@ int main(void)
 	RUN(rdisk_refusals);
 	RUN(rdisk_read_only);
 	RUN(rdisk_read_only_device);
+	RUN(rdisk_4kn);
 	RUN(rdisk_sectors_and_io);
 	RUN(wset_extents);
 	RUN(stage_fat_diff);
