@@ -138,7 +138,7 @@ static void part_guid(const struct repair_ctx *c, uint32_t partno, char out[37])
 static int bank_cfg(struct repair_ctx *c, const struct fatimg *f, const struct scan_fat *fat, int bank,
 		    const char *label, struct wset *w, int *ret_added, struct rh_err *err)
 {
-	struct syslinux_cfg_opts so = { "", (unsigned)bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL };
+	struct syslinux_cfg_opts so = { "", (unsigned)bank, BANK_DIR_BOOTCFG_MODULE, "0 115200", NULL, NULL, NULL };
 	struct bootcfg *cfg = NULL;
 	char tmp[PATH_MAX + 8], guid[37], *buf = NULL, text[8192];
 	size_t len = 0;
