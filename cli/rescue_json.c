@@ -23,6 +23,7 @@
  *   problems [{code, severity ("broken", "warn", "info"), where, what, op (null: none), arg, fix (the command,
  *        null when none)}] */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -346,7 +347,7 @@ static void json_efi(struct jw *j, const struct scan_efi *e)
 static void json_problems(struct jw *j, const struct scan_report *r)
 {
 	const struct scan_problem *p;
-	char fix[160], sev[8];
+	char fix[PATH_MAX + 96], sev[8];
 	unsigned i;
 	size_t k;
 
@@ -361,7 +362,7 @@ static void json_problems(struct jw *j, const struct scan_report *r)
 		j_str(j, "severity", sev);
 		j_str(j, "where", p->where);
 		j_str(j, "what", p->what);
-		rescue_fix_command(p, fix, sizeof(fix));
+		rescue_fix_command(r->disk, p, fix, sizeof(fix));
 		if (p->op == RESCUE_OP_NONE) {
 			j_null(j, "op");
 			j_str(j, "arg", p->arg);

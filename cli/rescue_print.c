@@ -2,6 +2,7 @@
  * a bank's damaged files and the firmware's entries below their line), then "Problems:" with each problem, its
  * severity and the command that fixes it. The JSON form is rescue_json.c. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,12 +52,12 @@ void rescue_size_text(uint64_t bytes, char *out, size_t cap)
 }
 
 /* The command that runs p's repair into buf, or "" when there is none. */
-void rescue_fix_command(const struct scan_problem *p, char *buf, size_t cap)
+void rescue_fix_command(const char *disk, const struct scan_problem *p, char *buf, size_t cap)
 {
 	buf[0] = '\0';
 	if (p->op == RESCUE_OP_NONE)
 		return;
-	snprintf(buf, cap, "ramhost rescue repair --only %s%s%s", rescue_op_name(p->op), p->arg[0] ? " " : "", p->arg);
+	snprintf(buf, cap, "ramhost rescue repair --only %s %s", rescue_op_name(p->op), disk);
 }
 
 /* ---- text ---- */
@@ -209,7 +210,7 @@ static void text_others(FILE *f, const struct scan_report *r)
 static void text_problems(FILE *f, const struct scan_report *r)
 {
 	const struct scan_problem *p;
-	char fix[160];
+	char fix[PATH_MAX + 96];
 	unsigned i;
 
 	if (!r->nproblems) {
@@ -220,7 +221,7 @@ static void text_problems(FILE *f, const struct scan_report *r)
 	for (i = 0; i < r->nproblems && i < SCAN_MAX_PROBLEMS; i++) {
 		p = &r->problems[i];
 		cli_printf(f, "  %-6s %s: %s [%s]\n", rescue_sev_name(p->sev), p->where, p->what, p->code);
-		rescue_fix_command(p, fix, sizeof(fix));
+		rescue_fix_command(r->disk, p, fix, sizeof(fix));
 		if (fix[0])
 			cli_printf(f, "         fix: %s\n", fix);
 	}

@@ -21,8 +21,9 @@ int rescue_print_summary(const struct scan_report *r);
 /* The JSON object of r (keys: rescue_json.c) and a newline, on f. */
 void rescue_print_json(FILE *f, const struct scan_report *r);
 
-/* The command that runs p's repair ("ramhost rescue repair --only OP [ARG]") into buf; "" when it has none. */
-void rescue_fix_command(const struct scan_problem *p, char *buf, size_t cap);
+/* The command that runs p's repair on disk ("ramhost rescue repair --only OP DISK": the repair takes its argument
+ * from the scan) into buf; "" when it has none. */
+void rescue_fix_command(const char *disk, const struct scan_problem *p, char *buf, size_t cap);
 
 /* "ok", "missing", "bad-hash", "unreadable". */
 const char *rescue_mod_state_name(enum scan_mod_state s);

@@ -120,52 +120,60 @@ int opb_put_cfg(struct repair_ctx *c, const struct stage *s, const struct bootcf
 	return rc;
 }
 
-/* revert: the other bank becomes the one the loader boots (lib/bank.h's bank_revert: its updated = the
- * current's + 1), and a BIOS boot chains to it (the ESP's syslinux.cfg default). arg: the bank to revert FROM
- * ("" = the one the bank rules boot now). */
+/* Whether every file tmpl names is in bank n with the hash tmpl gives; the first that is not into bad. */
+static int bank_matches(struct repair_ctx *c, const struct wset *pending, int n, const struct bootcfg *tmpl,
+			char *bad, size_t cap);
+
+/* revert ARG: bank ARG (default: the one the bank rules do not boot now) becomes the one the loader boots (lib/
+ * bank.h's bank_revert: its updated = the other's + 1), and a BIOS boot chains to it (the ESP's syslinux.cfg
+ * default). As a step of a whole repair (c->auto_step) it is skipped when the bank booted now is sound again by
+ * then (an earlier step copied its damaged module back). */
 int op_revert(OP_ARGS)
 {
 	struct bank_info bi[2];
 	struct bank_plan plan;
 	struct bootcfg *cfg = calloc(2, sizeof(*cfg));
 	struct stage s = { .path = "" };
-	int cur = 0, other, rc, i;
+	char bad[BOOTCFG_MAX_NAME];
+	int cur = 0, target = 0, rc = 0, i;
 
 	if (!cfg)
 		return rh_errf(err, -ENOMEM, "out of memory");
 	for (i = 0; i < 2; i++) {
-		struct rh_err e = { 0 };
-		bi[i].present = opb_cfg(c, pending, i + 1, &cfg[i], &e) == 0;
+		bi[i].present = opb_cfg(c, pending, i + 1, &cfg[i], NULL) == 0;
 		bi[i].bootstate = bi[i].present ? cfg[i].bootstate : -1;
 		bi[i].updated = bi[i].present ? cfg[i].updated : 0;
 	}
-	if (arg && *arg) {
-		rc = opb_arg_bank(arg, &cur, err);
-		if (rc < 0)
-			goto out;
-	} else if (bank_plan(bi, &plan) == 0 && plan.n) {
+	if (bank_plan(bi, &plan) == 0 && plan.n)
 		cur = plan.order[0];
-	} else {
+	if (arg && *arg)
+		rc = opb_arg_bank(arg, &target, err);
+	else if (cur)
+		target = 3 - cur;
+	else
 		rc = rh_errf(err, -ENOENT, "%s: no bank is bootable, so there is nothing to revert from", c->d->path);
+	if (rc < 0)
+		goto out;
+	if (cur == target || (c->auto_step && cur && bank_matches(c, pending, cur, &cfg[cur - 1], bad, sizeof(bad)))) {
+		rc = -EALREADY;
 		goto out;
 	}
-	other = 3 - cur;
-	if (bank_revert(bi, cur, &plan) < 0) {
+	if (bank_revert(bi, 3 - target, &plan) < 0) {
 		rc = rh_errf(err, -ENOENT, "%s: bank %d cannot boot (boot.cfg missing, invalid or damaged), so a revert "
-			     "to it would not boot either; repair it first", c->d->path, other);
+			     "to it would not boot either; repair it first", c->d->path, target);
 		goto out;
 	}
-	cfg[other - 1].updated = (uint64_t)plan.write_updated[other - 1];
-	if (cfg[other - 1].bootstate != BOOTSTATE_VALID && cfg[other - 1].bootstate != -1)
-		cfg[other - 1].bootstate = BOOTSTATE_VALID;
-	rc = opb_stage(c, pending, other, &s, err);
+	cfg[target - 1].updated = (uint64_t)plan.write_updated[target - 1];
+	if (cfg[target - 1].bootstate != BOOTSTATE_VALID && cfg[target - 1].bootstate != -1)
+		cfg[target - 1].bootstate = BOOTSTATE_VALID;
+	rc = opb_stage(c, pending, target, &s, err);
 	if (!rc)
-		rc = opb_put_cfg(c, &s, &cfg[other - 1], w, err);
+		rc = opb_put_cfg(c, &s, &cfg[target - 1], w, err);
 	if (!rc)
 		rc = stage_diff(c->d, pending, &s, "boot.cfg (revert)", w, err);
 	stage_close(&s);
 	if (!rc)
-		rc = opb_point_esp(c, pending, other, w, err);
+		rc = opb_point_esp(c, pending, target, w, err);
 out:
 	free(cfg);
 	return rc;
@@ -342,7 +350,6 @@ out:
 	return rc;
 }
 
-/* Whether every file tmpl names is in bank n with the hash tmpl gives; the first that is not into bad. */
 static int bank_matches(struct repair_ctx *c, const struct wset *pending, int n, const struct bootcfg *tmpl,
 			char *bad, size_t cap)
 {

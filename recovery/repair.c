@@ -65,7 +65,9 @@ static int add_step(struct repair_ctx *c, struct repair_plan *p, enum rescue_op 
 	snprintf(s->arg, sizeof(s->arg), "%s", arg);
 	snprintf(s->code, sizeof(s->code), "%s", code);
 	wset_init(&s->w);
+	c->auto_step = code[0] != '\0';
 	rc = repair_op(c, op, arg, &p->all, &s->w, err);
+	c->auto_step = 0;
 	if (rc == -EALREADY) {
 		s->nothing = 1;
 		return 0;

@@ -109,13 +109,13 @@ static void json(void)
 		return;
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
 		 "p=[x for x in d[\"problems\"] if x[\"code\"]==\"mbr-code-zero\"][0]; "
-		 "assert p[\"fix\"]==\"ramhost rescue repair --only fix-pmbr\" and p[\"severity\"]==\"broken\"; "
+		 "assert p[\"fix\"]==\"ramhost rescue repair --only fix-pmbr /tmp/disk.img\" and p[\"severity\"]==\"broken\"; "
 		 "assert d[\"firmware\"][\"entries\"][0][\"file_exists\"] is None' %s", path);
 	CHECK(system(cmd) == 0);
 	out = slurp(path);
 	CHECK(out && strstr(out, "\"num\":\"Boot001A\"") && !strchr(out, '\x1b'));
 	CHECK(out && strstr(out, "\"copy-module\"") == NULL && strstr(out, "\"reinstall-bank\""));
-	CHECK(out && strstr(out, "\"fix\":\"ramhost rescue repair --only reinstall-bank 1\""));
+	CHECK(out && strstr(out, "\"fix\":\"ramhost rescue repair --only reinstall-bank /tmp/disk.img\""));
 	free(out);
 	unlink(path);
 	free(r);
@@ -133,8 +133,8 @@ static void text(void)
 	if (out) {
 		CHECK(strstr(out, "  MBR:      protective, boot code zeros") != NULL);
 		CHECK(strstr(out, "\nProblems:\n") != NULL);
-		CHECK(strstr(out, "fix: ramhost rescue repair --only fix-pmbr\n") != NULL);
-		CHECK(strstr(out, "fix: ramhost rescue repair --only reinstall-bank 1\n") != NULL);
+		CHECK(strstr(out, "fix: ramhost rescue repair --only fix-pmbr /tmp/disk.img\n") != NULL);
+		CHECK(strstr(out, "fix: ramhost rescue repair --only reinstall-bank /tmp/disk.img\n") != NULL);
 		CHECK(strstr(out, "BROKEN") != NULL && !strchr(out, '\x1b') && !strchr(out, '\x07'));
 		CHECK(strstr(out, "\n[2J") == NULL && strstr(out, "\n]0;") == NULL);
 	}
