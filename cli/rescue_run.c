@@ -16,6 +16,7 @@
 #include "image-builder/efivar.h"
 #include "print.h"
 #include "recovery/backup.h"
+#include "recovery/backup_place.h"
 #include "recovery/rdisk.h"
 #include "recovery/repair.h"
 #include "recovery/scan.h"
@@ -219,21 +220,34 @@ static int commit(struct one *x, const char *disk)
 {
 	const char *parent = x->o->backup_dir ? x->o->backup_dir : getenv("RAMHOST_RESCUE_BACKUP");
 	struct backup_opts bo = { parent, efivars_dir(x->o), NULL };
+	struct backup_place bp;
 	char dir[PATH_MAX], guid[37];
-	int rc;
+	int rc, bp_used = 0;
 
-	if (!parent || !*parent)
-		return rh_errf(&x->err, -EINVAL, "where should the backup go? give --backup-dir DIR (on another disk, "
-			       "or a directory on this host's state partition)");
+	memset(&bp, 0, sizeof(bp));
+	if (!parent || !*parent) {
+		rc = backup_place_open(&x->d, x->r, &x->plan->all, &bp, &x->err);
+		if (rc < 0)
+			return rc;
+		bo.parent = bp.parent;
+		bp_used = 1;
+	}
 	if (x->r->gpt.have) {
 		gpt_guid_to_str(x->r->gpt.disk.disk_guid, guid);
 		bo.disk_guid = guid;
 	}
 	rc = backup_apply(&x->d, &x->plan->all, &bo, dir, &x->err);
+	backup_place_close(&bp);
 	if (rc < 0)
 		return rc;
-	cli_printf(stdout, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s (undo: ramhost "
-		   "rescue undo %s %s)\n", disk, wset_bytes(&x->plan->all), x->plan->all.next, dir, disk, dir);
+	if (bp_used)
+		cli_printf(stdout, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s/%s on the state "
+			   "partition (undo: ramhost rescue undo %s)\n", disk, wset_bytes(&x->plan->all),
+			   x->plan->all.next, BACKUP_PLACE_DIR, strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir, disk);
+	else
+		cli_printf(stdout, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s (undo: "
+			   "ramhost rescue undo %s %s)\n", disk, wset_bytes(&x->plan->all), x->plan->all.next, dir, disk,
+			   dir);
 	return 0;
 }
 
@@ -270,27 +284,50 @@ static int do_repair(const struct rescue_cli *o, char **disks, unsigned n, enum 
 	return status;
 }
 
+/* The newest backup on disk's state partition, mounted into *bp (which the caller closes). */
+static int undo_default(const struct rescue_cli *o, struct backup_place *bp, char *dir, struct rh_err *err)
+{
+	struct one x = { .o = o };
+	int rc;
+
+	x.d.fd = -1;
+	rc = open_scan(&x, o->disks[0], 0);
+	if (!rc)
+		rc = backup_place_open(&x.d, x.r, NULL, bp, err);
+	else
+		rh_errf(err, x.err.rc, "%s", x.err.msg);
+	if (!rc)
+		rc = backup_newest(bp->parent, dir, err);
+	one_free(&x);
+	return rc;
+}
+
 static int do_undo(const struct rescue_cli *o)
 {
 	const char *parent = o->backup_dir ? o->backup_dir : getenv("RAMHOST_RESCUE_BACKUP");
 	struct backup_undo_result r;
+	struct backup_place bp;
 	struct rh_err err = { 0 };
 	char dir[PATH_MAX];
-	int rc;
+	int rc = 0;
 
+	memset(&bp, 0, sizeof(bp));
 	if (o->ndisks < 1 || o->ndisks > 2) {
 		fprintf(stderr, "ramhost rescue undo: give DISK and optionally the BACKUP folder\n");
 		return 2;
 	}
-	if (o->ndisks == 2) {
+	if (o->ndisks == 2)
 		snprintf(dir, sizeof(dir), "%s", o->disks[1]);
-	} else if (!parent || !*parent) {
-		fprintf(stderr, "ramhost rescue undo: give the BACKUP folder or --backup-dir DIR\n");
-		return 2;
-	} else if (backup_newest(parent, dir, &err) < 0) {
+	else if (parent && *parent)
+		rc = backup_newest(parent, dir, &err);
+	else
+		rc = undo_default(o, &bp, dir, &err);
+	if (o->ndisks == 1 && rc < 0) {
+		backup_place_close(&bp);
 		return fail(o->disks[0], &err);
 	}
 	rc = backup_undo(dir, o->disks[0], efivars_dir(o), o->force, &r, &err);
+	backup_place_close(&bp);
 	if (rc < 0)
 		return fail(o->disks[0], &err);
 	cli_printf(stdout, "%s: undone from %s: %u extents (%" PRIu64 " bytes), %u variables put back\n", o->disks[0],
