@@ -117,6 +117,129 @@ c_flip1() { run_case dmg_flip1 bank-module-damaged same; }
 c_flip_both() { run_case dmg_flip_both bank-damaged; }
 c_state() { run_case dmg_state state-newest-damaged; }
 
+# A 4Kn disk (the clean image's GPT rewritten for 4096-byte sectors): fix-gpt gives back its main copy.
+c_4kn() {
+	cp --sparse=always "$CLEAN" "$T/k.img"
+	$CHECK to4kn "$T/k.img"
+	cp --sparse=always "$T/k.img" "$T/d.img"
+	printf 'XXXXXXXX' | dd of="$T/d.img" bs=1 seek=$((4096 + 24)) conv=notrunc status=none
+	"$RAMHOST" rescue scan --json "$T/d.img" >"$T/scan.json" || [ $? -eq 3 ]
+	$CHECK codes "$T/scan.json" | grep -qx gpt-main-damaged
+	"$RAMHOST" rescue repair --yes --backup-dir "$T/b" "$T/d.img" | grep -q "sectors 1-1 (4096 bytes)"
+	cmp "$T/d.img" "$T/k.img"
+}
+
+# Other vendors' EFI folders survive a repair of the ESP byte for byte.
+c_foreign() {
+	cp --sparse=always "$CLEAN" "$T/f.img"
+	head -c 300000 /dev/urandom >"$T/bootmgfw.efi"
+	head -c 200000 /dev/urandom >"$T/grubx64.efi"
+	mmd -i "$(fat 1 "$T/f.img")" ::/EFI/Microsoft ::/EFI/Microsoft/Boot ::/EFI/debian
+	mcopy -i "$(fat 1 "$T/f.img")" "$T/bootmgfw.efi" ::/EFI/Microsoft/Boot/bootmgfw.efi
+	mcopy -i "$(fat 1 "$T/f.img")" "$T/grubx64.efi" ::/EFI/debian/grubx64.efi
+	mdel -i "$(fat 1 "$T/f.img")" ::/EFI/BOOT/BOOTX64.EFI
+	"$RAMHOST" rescue repair --yes --backup-dir "$T/b" "$T/f.img" | grep -q "install-uefi"
+	mcopy -i "$(fat 1 "$T/f.img")" ::/EFI/Microsoft/Boot/bootmgfw.efi "$T/m.out"
+	mcopy -i "$(fat 1 "$T/f.img")" ::/EFI/debian/grubx64.efi "$T/g.out"
+	mcopy -i "$(fat 1 "$T/f.img")" ::/EFI/BOOT/BOOTX64.EFI "$T/x.out"
+	cmp "$T/m.out" "$T/bootmgfw.efi"
+	cmp "$T/g.out" "$T/grubx64.efi"
+	cmp "$T/x.out" "$EFI"
+}
+
+# Firmware entries through a directory in efivarfs form: a fresh store gets ramhost's entry and BootOrder; a
+# stale ramhost entry (its ESP is on no disk) goes, another system's stays; undo puts the store back.
+efivar() { printf '\x07\x00\x00\x00' >"$1/$2-8be4df61-93ca-11d2-aa0d-00e098032b8c"; cat >>"$1/$2-8be4df61-93ca-11d2-aa0d-00e098032b8c"; }
+c_entries() {
+	mkdir "$T/vars"
+	cp --sparse=always "$CLEAN" "$T/d.img"
+	"$RAMHOST" rescue scan --json --efivars "$T/vars" "$T/d.img" >"$T/scan.json" || [ $? -eq 3 ]
+	$CHECK codes "$T/scan.json" | grep -qx efi-no-entry
+	"$RAMHOST" rescue repair --yes --efivars "$T/vars" --backup-dir "$T/b" "$T/d.img" | tee "$T/out"
+	grep -q "variable Boot0000-8be4df61-93ca-11d2-aa0d-00e098032b8c: write" "$T/out"
+	[ "$(od -An -tx1 -j4 "$T/vars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c" | tr -d ' \n')" = 0000 ]
+	"$RAMHOST" rescue scan --json --efivars "$T/vars" "$T/d.img" >"$T/after.json" || [ $? -eq 3 ]
+	! $CHECK codes "$T/after.json" | grep -q '^efi-'
+	"$RAMHOST" rescue undo --efivars "$T/vars" --backup-dir "$T/b" "$T/d.img"
+	[ -z "$(ls "$T/vars")" ]
+	# a stale ramhost entry (an ESP GUID no disk has) and a foreign one, both in BootOrder
+	python3 - "$T/stale" "$T/foreign" <<'EOF2'
+import struct, sys
+def opt(desc, guid):
+    d = (desc + "\0").encode("utf-16-le")
+    hd = struct.pack("<BBHIQQ16sBB", 4, 1, 42, 1, 2048, 131072, guid, 2, 2)
+    fp = ("\\EFI\\BOOT\\BOOTX64.EFI\0").encode("utf-16-le")
+    node = struct.pack("<BBH", 4, 4, 4 + len(fp)) + fp
+    end = struct.pack("<BBH", 0x7f, 0xff, 4)
+    path = hd + node + end
+    return struct.pack("<IH", 1, len(path)) + d + path
+open(sys.argv[1], "wb").write(opt("ramhost", bytes(range(16))))
+open(sys.argv[2], "wb").write(opt("debian", bytes(range(16, 32))))
+EOF2
+	efivar "$T/vars" Boot0001 <"$T/stale"
+	efivar "$T/vars" Boot0002 <"$T/foreign"
+	printf '\x01\x00\x02\x00' | efivar "$T/vars" BootOrder
+	cp -a "$T/vars" "$T/vars.before"
+	"$RAMHOST" rescue repair --yes --efivars "$T/vars" --backup-dir "$T/b2" "$T/d.img" | tee "$T/out2"
+	grep -q "variable Boot0001-8be4df61-93ca-11d2-aa0d-00e098032b8c: delete" "$T/out2"
+	[ ! -e "$T/vars/Boot0001-8be4df61-93ca-11d2-aa0d-00e098032b8c" ]
+	cmp "$T/vars/Boot0002-8be4df61-93ca-11d2-aa0d-00e098032b8c" "$T/vars.before/Boot0002-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	"$RAMHOST" rescue undo --efivars "$T/vars" --backup-dir "$T/b2" "$T/d.img"
+	diff -r "$T/vars" "$T/vars.before"
+}
+
+# Without --backup-dir the backup goes to the disk's state partition; undo finds it there. Every byte outside the
+# state partition is the damaged one again.
+c_default_backup() {
+	cp --sparse=always "$CLEAN" "$T/d.img"
+	dmg_gpt_header "$T/d.img"
+	cp --sparse=always "$T/d.img" "$T/damaged.img"
+	"$RAMHOST" rescue repair --yes "$T/d.img" | tee "$T/out"
+	grep -q "on the state partition" "$T/out"
+	cmp <(head -c $(($(start 4 "$CLEAN") * 512)) "$T/d.img") <(head -c $(($(start 4 "$CLEAN") * 512)) "$CLEAN")
+	"$RAMHOST" rescue undo "$T/d.img"
+	cmp <(head -c $(($(start 4 "$CLEAN") * 512)) "$T/d.img") <(head -c $(($(start 4 "$CLEAN") * 512)) "$T/damaged.img")
+	debugfs -R "ls /rescue-backups" "$T/d.img?offset=$(($(start 4 "$CLEAN") * 512))" 2>/dev/null | grep -q rescue-
+	# restore-state writes to the state partition: its backup cannot live there
+	dmg_state "$T/d.img"
+	expect_fail "$RAMHOST" rescue repair --yes "$T/d.img"
+	expect_err "writes to the state partition.*--backup-dir"
+}
+
+# Bad input: clear errors, nothing written.
+c_bad_input() {
+	mkdir "$T/dir"
+	expect_fail "$RAMHOST" rescue scan "$T/dir"
+	expect_err "dir"
+	expect_fail "$RAMHOST" rescue scan /dev/null
+	expect_err "/dev/null"
+	mkfifo "$T/fifo"
+	expect_fail timeout 10 "$RAMHOST" rescue scan "$T/fifo"
+	expect_err "fifo"
+	head -c 100000 /dev/zero >"$T/small.img"
+	expect_fail "$RAMHOST" rescue scan "$T/small.img"
+	expect_err "small"
+	head -c $((8 * 1024 * 1024)) /dev/urandom >"$T/noise.img"
+	cp "$T/noise.img" "$T/noise.orig"
+	"$RAMHOST" rescue scan "$T/noise.img" >"$T/out" || [ $? -eq 3 ]
+	grep -qi "gpt" "$T/out"
+	"$RAMHOST" rescue repair --yes --backup-dir "$T/b" "$T/noise.img" || true
+	cmp "$T/noise.img" "$T/noise.orig"
+	cp --sparse=always "$CLEAN" "$T/ro.img"
+	dmg_code "$T/ro.img"
+	cp --sparse=always "$T/ro.img" "$T/ro.orig"
+	chattr +i "$T/ro.img"
+	expect_fail "$RAMHOST" rescue repair --yes --backup-dir "$T/b" "$T/ro.img"
+	chattr -i "$T/ro.img"
+	expect_err "ro.img"
+	cmp "$T/ro.img" "$T/ro.orig"
+	[ ! -e "$T/b" ] || [ -z "$(ls -A "$T/b")" ]
+	# no terminal and no --yes: refused, nothing written
+	expect_fail "$RAMHOST" rescue repair --backup-dir "$T/b" "$T/ro.img" </dev/null
+	expect_err "pass --yes"
+	cmp "$T/ro.img" "$T/ro.orig"
+}
+
 t_case "rescue scan: a clean disk has no problem" clean_scan
 t_case "rescue: zeroed LBA 0 -> fix-pmbr" c_lba0
 t_case "rescue: zeroed MBR boot code -> fix-pmbr" c_code
@@ -131,4 +254,9 @@ t_case "rescue: bank boot.cfg truncated -> rebuild-cfg" c_cfg
 t_case "rescue: a tardisk byte flipped in bank 1 -> copy-module (bytes as built)" c_flip1
 t_case "rescue: both banks damaged -> reinstall-bank from the media" c_flip_both
 t_case "rescue: newest state generation truncated -> restore-state" c_state
+t_case "rescue: a 4Kn disk's main GPT from its backup" c_4kn
+t_case "rescue: other vendors' EFI folders survive an ESP repair byte for byte" c_foreign
+t_case "rescue: boot entries in a fresh store, a stale one removed, a foreign one kept, undo" c_entries
+t_case "rescue: the backup on the state partition by default; not for a repair that writes there" c_default_backup
+t_case "rescue: bad input (a directory, a device, a fifo, too small, noise, read-only, no terminal)" c_bad_input
 t_exit

@@ -4,6 +4,8 @@
   codes SCAN.json                  the problem codes of every disk, one per line
   ops SCAN.json                    "op arg" of every problem with a repair
   severe SCAN.json                 the codes of problems that are broken or warn
+  to4kn IMG                        rewrites the GPT of a 512-byte-sector image for 4096-byte logical sectors (the
+                                   partitions keep their bytes; what a 4Kn disk holding the same data looks like)
   outside PLAN.json BEFORE AFTER   every byte that differs between BEFORE and AFTER lies inside an extent of the
                                    plan (all steps), and every extent's bytes in AFTER are the ones that differ
                                    or were already equal; prints the differing byte count
@@ -62,6 +64,49 @@ def outside(plan, a, b):
     print(diff)
 
 
+def to4kn(path):
+    import struct
+    import zlib
+    f = open(path, "r+b")
+    size = f.seek(0, 2)
+    f.seek(512)
+    h = f.read(92)
+    f.seek(1024)
+    ents = f.read(128 * 128)
+    bs, n = 4096, size // 4096
+    parts = b""
+    for i in range(128):
+        e = bytearray(ents[i * 128:(i + 1) * 128])
+        if any(e[:16]):
+            first, last = struct.unpack_from("<QQ", e, 32)
+            struct.pack_into("<QQ", e, 32, first * 512 // bs, (last + 1) * 512 // bs - 1)
+        parts += bytes(e)
+    crc = zlib.crc32(parts) & 0xffffffff
+
+    def header(me, alt, entlba):
+        hd = bytearray(h)
+        struct.pack_into("<IIIIQQQQ", hd, 8, 0x10000, 92, 0, 0, me, alt, 6, n - 6)
+        struct.pack_into("<QIII", hd, 72, entlba, 128, 128, crc)
+        struct.pack_into("<I", hd, 16, zlib.crc32(bytes(hd)) & 0xffffffff)
+        return bytes(hd) + bytes(bs - 92)
+
+    f.seek(512)
+    f.write(bytes(24576 - 512))
+    f.seek(size - 33 * 512)
+    f.write(bytes(33 * 512))
+    f.seek(446 + 12)
+    f.write(struct.pack("<I", min(n - 1, 0xffffffff)))
+    f.seek(bs)
+    f.write(header(1, n - 1, 2))
+    f.seek(2 * bs)
+    f.write(parts)
+    f.seek((n - 5) * bs)
+    f.write(parts)
+    f.seek((n - 1) * bs)
+    f.write(header(n - 1, 1, n - 5))
+    f.close()
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "codes":
@@ -75,6 +120,8 @@ def main():
         for p in problems(sys.argv[2]):
             if p["severity"] in ("broken", "warn"):
                 print(p["code"])
+    elif cmd == "to4kn":
+        to4kn(sys.argv[2])
     elif cmd == "outside":
         outside(sys.argv[2], sys.argv[3], sys.argv[4])
     else:

@@ -362,35 +362,7 @@ debian() {
 # MiB, so only the table changes; the FAT volumes keep their 512-byte sectors, which the scan reads by offset).
 disk_4kn() {
 	copy
-	python3 - "$T/d.img" <<'EOF2'
-import struct, sys, zlib
-f = open(sys.argv[1], 'r+b')
-size = f.seek(0, 2)
-f.seek(512); h = f.read(92)
-ents = f.seek(1024) and f.read(128 * 128)
-bs, n = 4096, size // 4096
-parts = b''
-for i in range(128):
-    e = bytearray(ents[i * 128:(i + 1) * 128])
-    if any(e[:16]):
-        first, last = struct.unpack_from('<QQ', e, 32)
-        struct.pack_into('<QQ', e, 32, first * 512 // bs, (last + 1) * 512 // bs - 1)
-    parts += bytes(e)
-crc = zlib.crc32(parts) & 0xffffffff
-def header(me, alt, entlba):
-    hd = bytearray(h)
-    struct.pack_into('<IIIIQQQQ', hd, 8, 0x10000, 92, 0, 0, me, alt, 6, n - 6)
-    struct.pack_into('<QIII', hd, 72, entlba, 128, 128, crc)
-    struct.pack_into('<I', hd, 16, zlib.crc32(bytes(hd)) & 0xffffffff)
-    return bytes(hd)
-f.seek(512); f.write(bytes(24576 - 512))
-f.seek(size - 33 * 512); f.write(bytes(33 * 512))
-f.seek(446 + 12); f.write(struct.pack('<I', min(n - 1, 0xffffffff)))
-f.seek(bs); f.write(header(1, n - 1, 2))
-f.seek(2 * bs); f.write(parts)
-f.seek((n - 5) * bs); f.write(parts)
-f.seek((n - 1) * bs); f.write(header(n - 1, 1, n - 5))
-EOF2
+	python3 "$TOP/tests/integration/rescue_check.py" to4kn "$T/d.img"
 	scan
 	check "d['sector'] == 4096" "not d['sector_guessed']" "d['problems'] == []" "d['esp']['fs']['start'] == 256" \
 		"all(b['modules_ok'] for b in d['banks'])" "d['gpt']['backup_lba'] == d['size'] // 4096 - 1"
