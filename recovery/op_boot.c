@@ -401,7 +401,7 @@ int op_install_uefi(OP_ARGS)
 	size_t llen = 0, clen = 0;
 	struct stage s = { 0 };
 	struct fatimg f;
-	int rc, had = 0;
+	int rc, had = 0, foreign = 0;
 
 	(void)arg;
 	if (!c->loader)
@@ -424,9 +424,12 @@ int op_install_uefi(OP_ARGS)
 		rc = -EALREADY;
 		goto out;
 	}
-	if (had && !memmem(cur, clen, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK)) && !c->force) {
-		rc = rh_errf(err, -EPERM, "%s: %s is another system's loader, not a ramhost.efi: --force replaces it "
-					  "(the backup keeps it)", label, BOOT_FALLBACK);
+	foreign = had && !memmem(cur, clen, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK));
+	/* on a ramhost disk the fallback path is ramhost's (image disk and install put it there); elsewhere it is
+	 * another system's loader */
+	if (foreign && !c->scan->is_ramhost && !c->force) {
+		rc = rh_errf(err, -EPERM, "%s: %s is another system's loader, not a ramhost.efi, and this is not a "
+					  "ramhost disk: --force replaces it (the backup keeps it)", label, BOOT_FALLBACK);
 		goto out;
 	}
 	rc = fatimg_mkdir(&f, "/EFI/BOOT", err);
@@ -436,7 +439,8 @@ int op_install_uefi(OP_ARGS)
 		rc = stage_diff(c->d, pending, &s, "BOOTX64.EFI", w, err);
 	sha256_buf(loader, llen, dg);
 	sha256_to_hex(dg, hex);
-	snprintf(detail, sizeof(detail), "sha256 %.16s..., ramhost.efi from the rescue media", hex);
+	snprintf(detail, sizeof(detail), "sha256 %.16s..., ramhost.efi from the rescue media%s", hex,
+		 foreign ? " (replaces another loader, kept in the backup)" : "");
 	if (!rc)
 		rc = wset_add_file(w, label, BOOT_FALLBACK, had ? "replace" : "write", llen, detail, err);
 	if (rc < 0)
