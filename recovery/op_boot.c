@@ -327,6 +327,10 @@ int op_install_bios(OP_ARGS)
 	if (!r->esp.fat.exists && !r->bank[0].fat.exists && !r->bank[1].fat.exists)
 		return rh_errf(err, -ENOENT, "%s: no ESP and no bank partition in the GPT to install SYSLINUX on",
 			       c->d->path);
+	if (c->d->sector != 512)
+		return rh_errf(err, -EOPNOTSUPP, "%s: %" PRIu32 "-byte logical sectors: BIOS firmware and SYSLINUX read "
+				      "512-byte sectors, so this disk boots through UEFI only (install-uefi)", c->d->path,
+			       c->d->sector);
 	if (r->esp.fat.exists)
 		rc = bios_one(c, pending, &r->esp.fat, 0, w, err);
 	changed |= rc == 0;

@@ -243,6 +243,9 @@ static void bios_intact(void)
 	if (err.rc)
 		fprintf(stderr, "  %s\n", err.msg);
 	CHECK(wset_empty(&x.w));
+	x.d.sector = 4096; /* as a 4Kn disk would be: no BIOS boot there */
+	CHECK(op_install_bios(&x.c, "", NULL, &x.w, &err) == -EOPNOTSUPP && strstr(err.msg, "UEFI only"));
+	x.d.sector = 512;
 	teardown(&x);
 }
 
