@@ -124,13 +124,10 @@ int fatimg_copy(const struct fatimg *f, const char *src, const char *dst, struct
 	return mcopy(f, src, dst, 0, err);
 }
 
-/* FAT32 keeps a copy of its boot sector (BPB_BkBootSec, usually sector 6). The SYSLINUX installer patches only
- * the primary, so copy it over the backup: fsck.fat -n then finds them equal, and a firmware or fsck that falls
- * back to the backup boots the same code. FAT12/16 have no backup: nothing to do. */
-static int sync_backup_boot_sector(const struct fatimg *f, struct rh_err *err)
+int fatimg_sync_backup_boot(const struct fatimg *f, struct rh_err *err)
 {
 	unsigned char bs[512];
-	unsigned bk;
+	unsigned bk, bps;
 	int fd = open(f->image, O_RDWR | O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
@@ -143,9 +140,10 @@ static int sync_backup_boot_sector(const struct fatimg *f, struct rh_err *err)
 	if (bs[17] | bs[18] | bs[22] | bs[23])
 		goto out;
 	bk = bs[50] | (unsigned)bs[51] << 8;
-	if (bk == 0 || bk == 0xffff || bk >= (unsigned)(bs[14] | bs[15] << 8))
+	bps = bs[11] | (unsigned)bs[12] << 8;
+	if (bk == 0 || bk == 0xffff || bk >= (unsigned)(bs[14] | bs[15] << 8) || (bps != 512 && bps != 4096))
 		goto out; /* no backup, or not inside the reserved sectors */
-	if (pwrite(fd, bs, sizeof(bs), (off_t)(f->offset + (uint64_t)bk * 512)) != (ssize_t)sizeof(bs))
+	if (pwrite(fd, bs, sizeof(bs), (off_t)(f->offset + (uint64_t)bk * bps)) != (ssize_t)sizeof(bs))
 		rc = rh_errf(err, -EIO, "%s: cannot write the backup boot sector: %s", f->image, strerror(errno));
 out:
 	close(fd);
@@ -176,7 +174,7 @@ int fatimg_install_syslinux(const struct fatimg *f, const char *dir, struct rh_e
 			       dir);
 	}
 	free(list);
-	return sync_backup_boot_sector(f, err);
+	return fatimg_sync_backup_boot(f, err);
 }
 
 int fatimg_exists(const struct fatimg *f, const char *path)

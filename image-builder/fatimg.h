@@ -37,6 +37,12 @@ int fatimg_install_syslinux(const struct fatimg *f, const char *dir, struct rh_e
  * a generous estimate used to size partitions. */
 uint64_t fatimg_needed_bytes(uint64_t file_bytes, unsigned nfiles);
 
+/* FAT32 keeps a copy of its boot sector (BPB_BkBootSec, usually sector 6). The SYSLINUX installer patches only
+ * the primary, and fsck.fat -a leaves a backup that differs: this copies sector 0 over the backup, so fsck.fat -n
+ * finds them equal and a firmware or fsck that falls back to the backup boots the same code. FAT12/16 have no
+ * backup: nothing to do. */
+int fatimg_sync_backup_boot(const struct fatimg *f, struct rh_err *err);
+
 /* 1 when path (absolute; a file or a directory) exists in the file system, else 0 (also when mtools cannot read
  * it: the caller's next mtools call names that failure). */
 int fatimg_exists(const struct fatimg *f, const char *path);

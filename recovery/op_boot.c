@@ -327,6 +327,10 @@ int op_install_bios(OP_ARGS)
 	if (!r->esp.fat.exists && !r->bank[0].fat.exists && !r->bank[1].fat.exists)
 		return rh_errf(err, -ENOENT, "%s: no ESP and no bank partition in the GPT to install SYSLINUX on",
 			       c->d->path);
+	if (c->d->sector != 512)
+		return rh_errf(err, -EOPNOTSUPP, "%s: %" PRIu32 "-byte logical sectors: BIOS firmware and SYSLINUX read "
+				      "512-byte sectors, so this disk boots through UEFI only (install-uefi)", c->d->path,
+			       c->d->sector);
 	if (r->esp.fat.exists)
 		rc = bios_one(c, pending, &r->esp.fat, 0, w, err);
 	changed |= rc == 0;
@@ -401,7 +405,7 @@ int op_install_uefi(OP_ARGS)
 	size_t llen = 0, clen = 0;
 	struct stage s = { 0 };
 	struct fatimg f;
-	int rc, had = 0;
+	int rc, had = 0, foreign = 0;
 
 	(void)arg;
 	if (!c->loader)
@@ -424,9 +428,12 @@ int op_install_uefi(OP_ARGS)
 		rc = -EALREADY;
 		goto out;
 	}
-	if (had && !memmem(cur, clen, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK)) && !c->force) {
-		rc = rh_errf(err, -EPERM, "%s: %s is another system's loader, not a ramhost.efi: --force replaces it "
-					  "(the backup keeps it)", label, BOOT_FALLBACK);
+	foreign = had && !memmem(cur, clen, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK));
+	/* on a ramhost disk the fallback path is ramhost's (image disk and install put it there); elsewhere it is
+	 * another system's loader */
+	if (foreign && !c->scan->is_ramhost && !c->force) {
+		rc = rh_errf(err, -EPERM, "%s: %s is another system's loader, not a ramhost.efi, and this is not a "
+					  "ramhost disk: --force replaces it (the backup keeps it)", label, BOOT_FALLBACK);
 		goto out;
 	}
 	rc = fatimg_mkdir(&f, "/EFI/BOOT", err);
@@ -436,7 +443,8 @@ int op_install_uefi(OP_ARGS)
 		rc = stage_diff(c->d, pending, &s, "BOOTX64.EFI", w, err);
 	sha256_buf(loader, llen, dg);
 	sha256_to_hex(dg, hex);
-	snprintf(detail, sizeof(detail), "sha256 %.16s..., ramhost.efi from the rescue media", hex);
+	snprintf(detail, sizeof(detail), "sha256 %.16s..., ramhost.efi from the rescue media%s", hex,
+		 foreign ? " (replaces another loader, kept in the backup)" : "");
 	if (!rc)
 		rc = wset_add_file(w, label, BOOT_FALLBACK, had ? "replace" : "write", llen, detail, err);
 	if (rc < 0)

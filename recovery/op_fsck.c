@@ -3,7 +3,8 @@
  *
  * A FAT32 whose boot sector is damaged while its backup (sector 6) is valid (scan_fat.boot_sector_from_backup)
  * first gets the backup copied over sector 0, as a raw extent (testdisk's repair). Then a FAT the scan found
- * dirty, with FAT copies that differ, or with its boot sector restored runs `fsck.fat -a -w` on its staged copy,
+ * dirty, with FAT copies that differ, with a backup boot sector that differs from sector 0, or with its boot
+ * sector restored runs `fsck.fat -a -w` on its staged copy and gets its backup boot sector made equal to sector 0,
  * and the state partition `e2fsck -p -f` when a read-only `e2fsck -n -f` of the disk (at the partition's offset:
  * nothing staged, however large it is) finds errors; each staged copy is then checked again read-only
  * (`fsck.fat -n`, `e2fsck -n -f`), and a file system that still has errors is refused with the checker's words.
@@ -29,7 +30,7 @@ struct fsck_part {
 	int ext4;
 	int from_backup;             /* restore the FAT32 boot sector from its backup first */
 	int unreadable;              /* the scan could not open the file system */
-	int needed;                  /* FAT: the scan found something fsck.fat repairs */
+	int needed;                  /* FAT: the scan found something to repair */
 };
 
 /* The disk as pending and this op's extents so far leave it: what the next stage builds on. */
@@ -145,6 +146,12 @@ static int fsck_one(struct repair_ctx *c, const struct wset *pending, const stru
 		rc = stage_open(c->d, &view, p->base, p->len, p->label, c->work, &s, err);
 	if (!rc)
 		rc = check_copy(p, s.path, err);
+	if (!rc && !p->ext4) {
+		/* fsck.fat leaves a backup boot sector that differs from sector 0 as it is ("mostly harmless"):
+		 * a later fall-back to it would undo this repair */
+		struct fatimg f = stage_fatimg(&s);
+		rc = fatimg_sync_backup_boot(&f, err);
+	}
 	if (!rc)
 		rc = stage_diff(c->d, &view, &s, p->ext4 ? "e2fsck" : "fsck.fat", &mine, err);
 	if (!rc && mine.next && !p->from_backup)
@@ -182,7 +189,7 @@ static void fat_part(const struct repair_ctx *c, const struct scan_fat *f, int b
 	p->len = OP_PART_LEN(f, c->d->sector);
 	p->from_backup = f->boot_sector_from_backup;
 	p->unreadable = !f->fs_ok && !f->boot_sector_from_backup;
-	p->needed = f->boot_sector_from_backup || f->dirty || f->fats_differ;
+	p->needed = f->boot_sector_from_backup || f->dirty || f->fats_differ || f->backup_boot == 0;
 }
 
 /* The state partition's window from the GPT of the scan (scan_state has only its number). */

@@ -110,6 +110,33 @@ static void rdisk_read_only(void)
 	close(fd);
 }
 
+/* A loop device on top/rel set up with losetup's options (e.g. "-r", "-b 4096") into dev; 0 when there is none
+ * to be had (the case then says so and is not run). */
+static int loop_attach(const char *rel, const char *options, char *dev, size_t cap)
+{
+	char cmd[600];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "losetup %s -f --show '%s' 2>/dev/null", options, at(rel));
+	p = popen(cmd, "r");
+	if (!p || !fgets(dev, (int)cap, p))
+		dev[0] = '\0';
+	if (p)
+		pclose(p);
+	dev[strcspn(dev, "\n")] = '\0';
+	if (!dev[0])
+		fprintf(stderr, "  (no loop device: case not run)\n");
+	return dev[0] != '\0';
+}
+
+static void loop_detach(const char *dev)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	CHECK(system(cmd) == 0);
+}
+
 /* A read-only block device (a loop device set up with -r): opened for reading, refused for writing, and a
  * backup_apply on it makes no folder. */
 static void rdisk_read_only_device(void)
@@ -117,23 +144,13 @@ static void rdisk_read_only_device(void)
 	struct opts_buf ob;
 	struct backup_opts o = opts(&ob, "backups5", 0, NULL);
 	struct rh_err err = { 0 };
-	char dev[64] = "", cmd[600], dir[PATH_MAX];
+	char dev[64] = "", dir[PATH_MAX];
 	struct rdisk d;
 	struct wset w;
-	FILE *p;
 
 	make_image("loop.img", 4u << 20, 2, 512);
-	snprintf(cmd, sizeof(cmd), "losetup -r -f --show '%s' 2>/dev/null", at("loop.img"));
-	p = popen(cmd, "r");
-	if (!p || !fgets(dev, sizeof(dev), p))
-		dev[0] = '\0';
-	if (p)
-		pclose(p);
-	dev[strcspn(dev, "\n")] = '\0';
-	if (!dev[0]) {
-		fprintf(stderr, "  (no loop device: read-only device case not run)\n");
+	if (!loop_attach("loop.img", "-r", dev, sizeof(dev)))
 		return;
-	}
 	CHECK(rdisk_open(dev, 1, 0, &d, &err) == -EROFS || err.rc == -EACCES);
 	CHECK(strstr(err.msg, "read-only") && strstr(err.msg, dev));
 	rh_err_clear(&err);
@@ -144,8 +161,7 @@ static void rdisk_read_only_device(void)
 	CHECK(access(at("backups5"), F_OK) < 0);
 	rdisk_close(&d);
 	wset_free(&w);
-	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
-	CHECK(system(cmd) == 0);
+	loop_detach(dev);
 }
 
 /* A 4Kn disk: a loop device with 4096-byte logical sectors, partitioned by sgdisk, then the image file alone (its
@@ -156,18 +172,9 @@ static void rdisk_4kn(void)
 	char dev[64] = "", cmd[600];
 	struct gpt_disk *g = calloc(1, sizeof(*g));
 	struct rdisk d;
-	FILE *p;
 
 	make_image("4kn.img", 8u << 20, 0, 0);
-	snprintf(cmd, sizeof(cmd), "losetup -b 4096 -f --show '%s' 2>/dev/null", at("4kn.img"));
-	p = popen(cmd, "r");
-	if (!p || !fgets(dev, sizeof(dev), p))
-		dev[0] = '\0';
-	if (p)
-		pclose(p);
-	dev[strcspn(dev, "\n")] = '\0';
-	if (!dev[0] || !g) {
-		fprintf(stderr, "  (no loop device: 4Kn case not run)\n");
+	if (!g || !loop_attach("4kn.img", "-b 4096", dev, sizeof(dev))) {
 		free(g);
 		return;
 	}
@@ -177,8 +184,7 @@ static void rdisk_4kn(void)
 	rdisk_close(&d);
 	CHECK(rdisk_open(dev, 0, 512, &d, &err) == -EINVAL && strstr(err.msg, "not 512"));
 	rh_err_clear(&err);
-	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
-	CHECK(system(cmd) == 0);
+	loop_detach(dev);
 	CHECK(rdisk_open(at("4kn.img"), 0, 0, &d, &err) == 0 && d.sector == 4096 && !d.sector_guessed);
 	CHECK(gpt_read(rdisk_read_cb, &d, d.sector, d.sectors, g) == 0 && g->nparts == 1 &&
 	      !strcmp(g->parts[0].name, "ESP") && g->parts[0].first_lba == 256);

@@ -100,6 +100,7 @@ static void fill_fat(struct scan_fat *f, const struct gpt_part *p)
 	f->start = p->first_lba;
 	f->sectors = p->last_lba - p->first_lba + 1;
 	f->fs_ok = 1;
+	f->backup_boot = 1; /* the banks are FAT16 (-1), but "same" reads the same to the ops */
 }
 
 /* The scan facts the ops read: the partitions by GPT name. */
@@ -123,6 +124,7 @@ static void fill_scan(struct fixture *x)
 		}
 	}
 	x->scan->gpt.have = 1;
+	x->scan->is_ramhost = x->scan->bank[0].fat.exists;
 	if (g)
 		x->scan->gpt.disk = *g;
 	x->scan->sector = x->d.sector;
@@ -241,6 +243,9 @@ static void bios_intact(void)
 	if (err.rc)
 		fprintf(stderr, "  %s\n", err.msg);
 	CHECK(wset_empty(&x.w));
+	x.d.sector = 4096; /* as a 4Kn disk would be: no BIOS boot there */
+	CHECK(op_install_bios(&x.c, "", NULL, &x.w, &err) == -EOPNOTSUPP && strstr(err.msg, "UEFI only"));
+	x.d.sector = 512;
 	teardown(&x);
 }
 
@@ -346,6 +351,12 @@ static void uefi_replace_rules(void)
 	snprintf(cmd, sizeof(cmd), "MTOOLS_SKIP_CHECK=1 mcopy -o -i '%%s@@%" PRIu64 "' '%s' ::/EFI/BOOT/BOOTX64.EFI",
 		 (uint64_t)2048 * 512, at("foreign.efi"));
 	setup(&x, "foreign.img", cmd);
+	/* a ramhost disk: its fallback path is ramhost's */
+	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == 0 && !strcmp(x.w.file[0].action, "replace") &&
+	      strstr(x.w.file[0].detail, "replaces another loader"));
+	wset_free(&x.w);
+	/* not a ramhost disk: another system's loader, only with force */
+	x.scan->is_ramhost = 0;
 	CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == -EPERM);
 	CHECK(strstr(err.msg, "p1 (ESP)") && strstr(err.msg, "another system's loader"));
 	rh_err_clear(&err);
@@ -436,6 +447,25 @@ static void fsck_dirty_fats_differ(void)
 	wset_free(&x.w);
 	CHECK(op_fsck(&x.c, "esp", NULL, &x.w, &err) == -EALREADY && op_fsck(&x.c, "state", NULL, &x.w, &err) ==
 	      -EALREADY);
+	teardown(&x);
+}
+
+/* The FAT32 backup boot sector differs from sector 0 (fsck.fat -a leaves that): fsck copies sector 0 over it. */
+static void fsck_backup_boot_differs(void)
+{
+	struct rh_err err = { 0 };
+	char dir[PATH_MAX];
+	struct fixture x;
+
+	setup(&x, "bkdiff.img", "printf X | dd of='%s' bs=1 seek=$((2054 * 512 + 100)) conv=notrunc status=none");
+	x.scan->esp.fat.backup_boot = 0;
+	CHECK(op_fsck(&x.c, "", NULL, &x.w, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(x.w.next == 1 && x.w.ext[0].off == 2054 * 512 && x.w.ext[0].len == 512);
+	CHECK(apply(&x, dir) == 0);
+	CHECK(sh("cmp -s -n 512 -i %d:%d '%s' '%s'", 2048 * 512, 2054 * 512, x.disk, x.disk) == 0);
+	CHECK(only_extents_changed(&x));
 	teardown(&x);
 }
 
@@ -542,6 +572,7 @@ int main(void)
 	RUN(fsck_intact);
 	RUN(fsck_esp_sector0_zeroed);
 	RUN(fsck_dirty_fats_differ);
+	RUN(fsck_backup_boot_differs);
 	RUN(plan_fsck_then_bios);
 	fs_rm_rf(top, NULL);
 	UNIT_EXIT();
