@@ -22,13 +22,14 @@
 #include "fileio.h"
 #include "fs.h"
 #include "gpt.h"
+#include "gpt_write.h"
+#include "scan_int.h"
 #include "sha256.h"
 #include "stage.h"
 
 #define BOOT_BIOS_DIR "/usr/lib/syslinux/modules/bios"
 #define BOOT_FALLBACK "/EFI/BOOT/BOOTX64.EFI"
 #define BOOT_LOADER_MAX (64u << 20)
-#define BOOT_RAMHOST_MARK "ramhost UEFI loader"   /* a string every ramhost.efi holds (bootloader/efi/main.c) */
 #define BOOT_GPT_ARRAY_MAX (1u << 20)
 
 /* The ESP's own modules for its chain config (what image-builder/disk.c puts there). */
@@ -232,52 +233,46 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 	return v;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Sets the legacy BIOS bootable bit of entry partno in the GPT copy whose header is at LBA lba, when that header
  * verifies (signature, header CRC, an entry array inside the disk): the entry's sector and the header (its
  * entry-array CRC and own CRC recomputed) go to w. A copy that does not verify is left to fix-gpt. */
 static int set_bootable(struct repair_ctx *c, const struct wset *pending, uint64_t lba, uint32_t partno,
 			const char *what, struct wset *w, int *changed, struct rh_err *err)
 {
-	uint32_t sec = c->d->sector, hsz, num, esz, crc;
+	uint32_t sec = c->d->sector, crc;
 	uint8_t *hdr = malloc(sec), *arr = NULL;
-	uint64_t elba, bytes;
+	uint64_t bytes, asize, eoff, esec;
+	struct gpt_hdr h;
 	char why[WSET_WHY];
 	int rc = 0;
 
 	if (!hdr)
 		return rh_errf(err, -ENOMEM, "GPT: out of memory");
 	if (lba >= c->d->sectors || stage_read(c->d, pending, lba * sec, hdr, sec, NULL) < 0 ||
-	    memcmp(hdr, "EFI PART", 8))
+	    gpt_hdr_get(hdr, sec, &h) < 0)
 		goto out;
-	hsz = (uint32_t)get_le(hdr + 12, 4);
 	crc = (uint32_t)get_le(hdr + 16, 4);
-	elba = get_le(hdr + 72, 8);
-	num = (uint32_t)get_le(hdr + 80, 4);
-	esz = (uint32_t)get_le(hdr + 84, 4);
-	bytes = (uint64_t)num * esz;
-	if (hsz < 92 || hsz > sec || esz < 128 || partno == 0 || partno > num || !bytes || bytes > BOOT_GPT_ARRAY_MAX ||
-	    elba >= c->d->sectors || (bytes + sec - 1) / sec > c->d->sectors - elba)
+	bytes = (uint64_t)h.num_entries * h.entry_size;
+	if (h.entry_size < 128 || partno == 0 || partno > h.num_entries || !bytes || bytes > BOOT_GPT_ARRAY_MAX ||
+	    h.entries_lba >= c->d->sectors || (bytes + sec - 1) / sec > c->d->sectors - h.entries_lba)
 		goto out;
 	memset(hdr + 16, 0, 4);
-	if (gpt_crc32(0, hdr, hsz) != crc)
+	if (gpt_crc32(0, hdr, h.header_size) != crc)
 		goto out;
-	arr = malloc((size_t)((bytes + sec - 1) / sec * sec));
-	if (!arr || stage_read(c->d, pending, elba * sec, arr, (size_t)((bytes + sec - 1) / sec * sec), err) < 0) {
+	asize = (bytes + sec - 1) / sec * sec;
+	arr = malloc((size_t)asize);
+	if (!arr || stage_read(c->d, pending, h.entries_lba * sec, arr, (size_t)asize, err) < 0) {
 		rc = rh_errf(err, -ENOMEM, "GPT %s: cannot read its entries", what);
 		goto out;
 	}
-	uint64_t eoff = (uint64_t)(partno - 1) * esz, esec = eoff / sec * sec;
-	arr[eoff + 48] |= (uint8_t)GPT_ATTR_LEGACY_BIOS_BOOTABLE;
-	put_le32(hdr + 88, gpt_crc32(0, arr, (size_t)bytes));
-	put_le32(hdr + 16, gpt_crc32(0, hdr, hsz));
+	eoff = (uint64_t)(partno - 1) * h.entry_size;
+	esec = eoff / sec * sec;
+	gpt_entry_set_attrs(arr, h.entry_size, partno - 1,
+			    gpt_entry_attrs(arr, h.entry_size, partno - 1) | GPT_ATTR_LEGACY_BIOS_BOOTABLE);
+	gpt_hdr_put(hdr, sec, &h, gpt_crc32(0, arr, (size_t)bytes));
 	snprintf(why, sizeof(why), "GPT %s entries (ESP legacy BIOS bootable)", what);
-	rc = wset_add(w, elba * sec + esec, arr + esec, (eoff + esz - esec + sec - 1) / sec * sec, why, err);
+	rc = wset_add(w, h.entries_lba * sec + esec, arr + esec, (eoff + h.entry_size - esec + sec - 1) / sec * sec,
+		      why, err);
 	snprintf(why, sizeof(why), "GPT %s header", what);
 	if (!rc)
 		rc = wset_add(w, lba * sec, hdr, sec, why, err);
@@ -348,29 +343,6 @@ int op_install_bios(OP_ARGS)
 	return changed ? 0 : -EALREADY;
 }
 
-/* 1 when buf is a PE/COFF image with an Authenticode certificate table (data directory 4, IMAGE_DIRECTORY_ENTRY_
- * SECURITY, non-empty: what sbsign adds), 0 when it is a PE without one, -1 when it is not a PE. */
-static int pe_signed(const uint8_t *buf, size_t len)
-{
-	uint64_t pe, opt, dd, count;
-	unsigned magic;
-
-	if (len < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
-		return -1;
-	pe = get_le(buf + 0x3c, 4);
-	if (pe > len || len - pe < 24 + 2 || memcmp(buf + pe, "PE\0\0", 4))
-		return -1;
-	opt = pe + 24;
-	magic = (unsigned)get_le(buf + opt, 2);
-	if (magic != 0x20b && magic != 0x10b)
-		return -1;
-	count = opt + (magic == 0x20b ? 108 : 92);
-	dd = opt + (magic == 0x20b ? 112 : 96);
-	if (dd + 5 * 8 > len || get_le(buf + count, 4) < 5)
-		return 0;
-	return get_le(buf + dd + 4 * 8 + 4, 4) != 0;
-}
-
 /* The current fallback loader of the staged ESP into *ret (malloc'd). */
 static int read_fallback(const struct stage *s, const struct fatimg *f, char **ret, size_t *ret_len,
 			 struct rh_err *err)
@@ -389,9 +361,9 @@ static int read_fallback(const struct stage *s, const struct fatimg *f, char **r
 /* Checks the loader of the media: a ramhost.efi, signed when Secure Boot is on. */
 static int check_loader(struct repair_ctx *c, const char *buf, size_t len, struct rh_err *err)
 {
-	if (!memmem(buf, len, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK)))
+	if (!memmem(buf, len, RAMHOST_EFI_MARK, strlen(RAMHOST_EFI_MARK)))
 		return rh_errf(err, -EINVAL, "%s: not a ramhost.efi", c->loader);
-	if (c->scan->efi.secure_boot && pe_signed((const uint8_t *)buf, len) != 1)
+	if (c->scan->efi.secure_boot && scan_pe_signed((const uint8_t *)buf, len) != 1)
 		return rh_errf(err, -EPERM, "%s: Secure Boot is on and this loader carries no signature: the firmware "
 				       "would refuse it (give a signed ramhost.efi)", c->loader);
 	return 0;
@@ -428,7 +400,7 @@ int op_install_uefi(OP_ARGS)
 		rc = -EALREADY;
 		goto out;
 	}
-	foreign = had && !memmem(cur, clen, BOOT_RAMHOST_MARK, strlen(BOOT_RAMHOST_MARK));
+	foreign = had && !memmem(cur, clen, RAMHOST_EFI_MARK, strlen(RAMHOST_EFI_MARK));
 	/* on a ramhost disk the fallback path is ramhost's (image disk and install put it there); elsewhere it is
 	 * another system's loader */
 	if (foreign && !c->scan->is_ramhost && !c->force) {

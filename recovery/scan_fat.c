@@ -17,7 +17,6 @@
 #define CFG_MAX (64u * 1024u)     /* the largest boot.cfg or syslinux.cfg read */
 #define LIST_MAX 64               /* entries of one directory looked at */
 #define EFI_DEPTH 3               /* /EFI/VENDOR/SUB/FILE.EFI */
-#define RAMHOST_EFI_MARK "ramhost UEFI loader"   /* bootloader/efi/main.c's banner, in every ramhost.efi */
 
 /* The volume's read callback: the window of the disk, with the boot sector taken from the backup when set. */
 static int vol_read(void *ctx, uint64_t off, void *buf, uint32_t len)

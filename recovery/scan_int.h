@@ -60,6 +60,9 @@ void scan_efi(struct scan_ctx *c);
 /* scan_os.c: other systems (MBR code, ESP loaders, Linux installations). */
 void scan_os(struct scan_ctx *c);
 
+/* A string every ramhost.efi holds (bootloader/efi/main.c's banner): how the ESP's loader is known as ours. */
+#define RAMHOST_EFI_MARK "ramhost UEFI loader"
+
 /* ---- pure helpers (fuzzed) ---- */
 
 /* Whether buf[0..len) (the first bytes of a file, at least the headers) is a PE/COFF image with an Authenticode

@@ -50,6 +50,7 @@ static void make_loader(const char *path, const char *tag, int is_ramhost, int s
 	memcpy(b + pe, "PE\0\0", 4);
 	b[pe + 4] = 0x64;
 	b[pe + 5] = 0x86;
+	b[pe + 20] = 240;               /* SizeOfOptionalHeader (PE32+ with 16 data directories) */
 	b[opt] = 0x0b;
 	b[opt + 1] = 0x02;
 	b[opt + 68] = 10;
