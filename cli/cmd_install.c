@@ -211,6 +211,12 @@ int cmd_install(int argc, char **argv)
 			fprintf(stderr, "ramhost install: --from-cmdline takes its settings from the kernel command line\n");
 			return 2;
 		}
+		if (sysroot_is_rescue()) {
+			/* a rescue boot writes nothing it was not asked to, even with ramhost.install= given too */
+			fprintf(stderr, "ramhost install: rescue boot (%s): ramhost.install= is not acted on\n",
+				sysroot_rescue());
+			return 0;
+		}
 		return from_cmdline(quiet);
 	}
 	if (!disk) {

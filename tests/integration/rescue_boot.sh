@@ -80,4 +80,16 @@ help_mentions_rescue() {
 t_case ready_in_rescue ready_in_rescue
 t_case mark_good_in_rescue mark_good_in_rescue
 t_case help_mentions_rescue help_mentions_rescue
+# ramhost.install= on a rescue boot is not acted on: nothing is installed, whatever the command line says.
+install_in_rescue() {
+	printf 'console=ttyS0 ramhost.rescue=1 ramhost.install=/dev/nonexistent-disk\n' >"$T/cmdline"
+	printf 'rescue=1\n' >"$T/rescue"
+	RAMHOST_PROC_CMDLINE=$T/cmdline RAMHOST_RESCUE=$T/rescue "$RAMHOST" install --from-cmdline 2>"$T/err"
+	grep -q "rescue boot.*ramhost.install= is not acted on" "$T/err"
+	# without the mark the same command line is acted on (and fails on the missing disk)
+	! RAMHOST_PROC_CMDLINE=$T/cmdline RAMHOST_RESCUE=$T/absent "$RAMHOST" install --from-cmdline 2>"$T/err2"
+	! grep -q "rescue boot" "$T/err2"
+}
+
+t_case "install --from-cmdline: nothing on a rescue boot" install_in_rescue
 t_exit
