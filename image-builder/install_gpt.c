@@ -6,30 +6,7 @@
 #include <string.h>
 
 #include "gpt.h"
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
+#include "le.h"
 
 /* Header fields (UEFI 2.x, 5.3.2): offsets in the header sector. */
 enum { H_SIG = 0, H_SIZE = 12, H_CRC = 16, H_MY = 24, H_ALT = 32, H_FIRST = 40, H_LAST = 48, H_GUID = 56,
@@ -38,10 +15,10 @@ enum { H_SIG = 0, H_SIZE = 12, H_CRC = 16, H_MY = 24, H_ALT = 32, H_FIRST = 40, 
 static uint32_t header_crc(const uint8_t *h)
 {
 	uint8_t tmp[512];
-	uint32_t size = rd32(h + H_SIZE);
+	uint32_t size = le32(h + H_SIZE);
 
 	memcpy(tmp, h, size);
-	wr32(tmp + H_CRC, 0);
+	put_le32(tmp + H_CRC, 0);
 	return gpt_crc32(0, tmp, size);
 }
 
@@ -55,24 +32,24 @@ int install_gpt_check(const uint8_t *head, size_t len, uint64_t *ret_sectors, st
 		return rh_errf(err, -EINVAL, "skeleton: shorter than its GPT (%zu bytes)", len);
 	if (memcmp(h + H_SIG, "EFI PART", 8))
 		return rh_errf(err, -EINVAL, "skeleton: no GPT header at LBA 1");
-	size = rd32(h + H_SIZE);
-	if (size < 92 || size > 512 || header_crc(h) != rd32(h + H_CRC))
+	size = le32(h + H_SIZE);
+	if (size < 92 || size > 512 || header_crc(h) != le32(h + H_CRC))
 		return rh_errf(err, -EINVAL, "skeleton: GPT header size %" PRIu32 " or CRC is wrong", size);
-	num = rd32(h + H_NUM);
-	esize = rd32(h + H_ESIZE);
-	if (rd64(h + H_MY) != 1 || rd64(h + H_ENTRIES) != 2 || esize < 128 || esize % 8 ||
+	num = le32(h + H_NUM);
+	esize = le32(h + H_ESIZE);
+	if (le64(h + H_MY) != 1 || le64(h + H_ENTRIES) != 2 || esize < 128 || esize % 8 ||
 	    (uint64_t)num * esize > 32u * 512 || num < INSTALL_GPT_PARTS)
 		return rh_errf(err, -EINVAL, "skeleton: GPT layout not the one `ramhost image disk` writes (entries "
-			       "%" PRIu32 " x %" PRIu32 " at LBA %" PRIu64 ")", num, esize, rd64(h + H_ENTRIES));
-	if (gpt_crc32(0, e, (size_t)num * esize) != rd32(h + H_ECRC))
+			       "%" PRIu32 " x %" PRIu32 " at LBA %" PRIu64 ")", num, esize, le64(h + H_ENTRIES));
+	if (gpt_crc32(0, e, (size_t)num * esize) != le32(h + H_ECRC))
 		return rh_errf(err, -EINVAL, "skeleton: GPT entry array CRC mismatch");
 	for (i = 0; i < INSTALL_GPT_PARTS; i++) {
 		static const uint8_t zero[16];
 		if (!memcmp(e + (size_t)i * esize, zero, 16))
 			return rh_errf(err, -EINVAL, "skeleton: GPT entry %" PRIu32 " is unused", i + 1);
 	}
-	alt = rd64(h + H_ALT);
-	if (alt < 34 + 33 || rd64(h + H_LAST) >= alt)
+	alt = le64(h + H_ALT);
+	if (alt < 34 + 33 || le64(h + H_LAST) >= alt)
 		return rh_errf(err, -EINVAL, "skeleton: GPT backup LBA %" PRIu64 " is impossible", alt);
 	*ret_sectors = alt + 1;
 	return 0;
@@ -88,11 +65,11 @@ int install_gpt_relocate(uint8_t *head, uint64_t dev_sectors, const uint8_t guid
 
 	if (rc)
 		return rc;
-	num = rd32(h + H_NUM);
-	esize = rd32(h + H_ESIZE);
+	num = le32(h + H_NUM);
+	esize = le32(h + H_ESIZE);
 	for (i = 0; i < num; i++)
-		if (rd64(e + (size_t)i * esize + 40) > last_part)
-			last_part = rd64(e + (size_t)i * esize + 40);
+		if (le64(e + (size_t)i * esize + 40) > last_part)
+			last_part = le64(e + (size_t)i * esize + 40);
 	if (dev_sectors < skel || last_part >= last - 33)
 		return rh_errf(err, -ENOSPC, "disk of %" PRIu64 " sectors is smaller than the skeleton's %" PRIu64,
 			       dev_sectors, skel);
@@ -102,19 +79,19 @@ int install_gpt_relocate(uint8_t *head, uint64_t dev_sectors, const uint8_t guid
 	/* protective MBR: one partition of type 0xEE from LBA 1 to the end (or 0xFFFFFFFF sectors) */
 	if (head[510] != 0x55 || head[511] != 0xaa || head[446 + 4] != 0xee)
 		return rh_errf(err, -EINVAL, "skeleton: no protective MBR");
-	wr32(head + 446 + 12, last > 0xffffffffu ? 0xffffffffu : (uint32_t)last);
+	put_le32(head + 446 + 12, last > 0xffffffffu ? 0xffffffffu : (uint32_t)last);
 	memcpy(h + H_GUID, guids[0], 16);
-	wr64(h + H_ALT, last);
-	wr64(h + H_LAST, last - 33);
-	wr32(h + H_ECRC, ecrc);
-	wr32(h + H_CRC, header_crc(h));
+	put_le64(h + H_ALT, last);
+	put_le64(h + H_LAST, last - 33);
+	put_le32(h + H_ECRC, ecrc);
+	put_le32(h + H_CRC, header_crc(h));
 	/* backup: the same entries just before the last sector, the header in it pointing back */
 	memset(tail, 0, INSTALL_GPT_TAIL);
 	memcpy(be, e, (size_t)num * esize);
 	memcpy(bh, h, 512);
-	wr64(bh + H_MY, last);
-	wr64(bh + H_ALT, 1);
-	wr64(bh + H_ENTRIES, last - 32);
-	wr32(bh + H_CRC, header_crc(bh));
+	put_le64(bh + H_MY, last);
+	put_le64(bh + H_ALT, 1);
+	put_le64(bh + H_ENTRIES, last - 32);
+	put_le32(bh + H_CRC, header_crc(bh));
 	return 0;
 }

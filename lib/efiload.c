@@ -9,6 +9,7 @@
  * one '\' between them, as the device path to text conversion does), a file path node without a trailing NUL. */
 #include "efiload.h"
 #include "hex.h"
+#include "le.h"
 #include "utf16.h"
 
 #include <errno.h>
@@ -21,21 +22,6 @@
 #define DP_END_ENTIRE 0xFF
 #define HD_NODE_LEN 42u
 #define OPT_HEAD 6u /* Attributes + FilePathListLength */
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {

@@ -11,22 +11,13 @@
  * on the caller's stack, data in runs of contiguous clusters of at most FAT_DATA_BUF bytes. */
 #include "fat.h"
 #include "fat_int.h"
+#include "le.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #define FAT_DATA_BUF 8192u
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
-}
 
 static int bad(char *why, size_t cap, const char *fmt, unsigned long long a, unsigned long long b)
 {

@@ -2,34 +2,11 @@
 #include "gpt_write.h"
 
 #include "gpt.h"
+#include "le.h"
 
 enum { H_REV = 8, H_SIZE = 12, H_CRC = 16, H_MY = 24, H_ALT = 32, H_FIRST = 40, H_LAST = 48, H_GUID = 56,
        H_ENTRIES = 72, H_NUM = 80, H_ESIZE = 84, H_ECRC = 88 };
 #define ATTR_OFF 48u   /* in an entry: type GUID 16, unique GUID 16, first LBA 8, last LBA 8, attributes 8 */
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
 
 int gpt_hdr_get(const uint8_t *blk, size_t bs, struct gpt_hdr *ret)
 {
@@ -41,16 +18,16 @@ int gpt_hdr_get(const uint8_t *blk, size_t bs, struct gpt_hdr *ret)
 	for (i = 0; i < 8; i++)
 		if (blk[i] != (uint8_t)sig[i])
 			return -22;
-	ret->header_size = rd32(blk + H_SIZE);
+	ret->header_size = le32(blk + H_SIZE);
 	if (ret->header_size < 92 || ret->header_size > bs)
 		return -22;
-	ret->my_lba = rd64(blk + H_MY);
-	ret->alt_lba = rd64(blk + H_ALT);
-	ret->first_usable = rd64(blk + H_FIRST);
-	ret->last_usable = rd64(blk + H_LAST);
-	ret->entries_lba = rd64(blk + H_ENTRIES);
-	ret->num_entries = rd32(blk + H_NUM);
-	ret->entry_size = rd32(blk + H_ESIZE);
+	ret->my_lba = le64(blk + H_MY);
+	ret->alt_lba = le64(blk + H_ALT);
+	ret->first_usable = le64(blk + H_FIRST);
+	ret->last_usable = le64(blk + H_LAST);
+	ret->entries_lba = le64(blk + H_ENTRIES);
+	ret->num_entries = le32(blk + H_NUM);
+	ret->entry_size = le32(blk + H_ESIZE);
 	for (i = 0; i < 16; i++)
 		ret->disk_guid[i] = blk[H_GUID + i];
 	return 0;
@@ -68,19 +45,19 @@ void gpt_hdr_put(uint8_t *blk, size_t bs, const struct gpt_hdr *h, uint32_t entr
 		blk[i] = 0;
 	for (i = 0; i < 8; i++)
 		blk[i] = (uint8_t)sig[i];
-	wr32(blk + H_REV, 0x00010000u);
-	wr32(blk + H_SIZE, hs);
-	wr64(blk + H_MY, h->my_lba);
-	wr64(blk + H_ALT, h->alt_lba);
-	wr64(blk + H_FIRST, h->first_usable);
-	wr64(blk + H_LAST, h->last_usable);
+	put_le32(blk + H_REV, 0x00010000u);
+	put_le32(blk + H_SIZE, hs);
+	put_le64(blk + H_MY, h->my_lba);
+	put_le64(blk + H_ALT, h->alt_lba);
+	put_le64(blk + H_FIRST, h->first_usable);
+	put_le64(blk + H_LAST, h->last_usable);
 	for (i = 0; i < 16; i++)
 		blk[H_GUID + i] = h->disk_guid[i];
-	wr64(blk + H_ENTRIES, h->entries_lba);
-	wr32(blk + H_NUM, h->num_entries);
-	wr32(blk + H_ESIZE, h->entry_size);
-	wr32(blk + H_ECRC, entries_crc);
-	wr32(blk + H_CRC, gpt_crc32(0, blk, hs));
+	put_le64(blk + H_ENTRIES, h->entries_lba);
+	put_le32(blk + H_NUM, h->num_entries);
+	put_le32(blk + H_ESIZE, h->entry_size);
+	put_le32(blk + H_ECRC, entries_crc);
+	put_le32(blk + H_CRC, gpt_crc32(0, blk, hs));
 }
 
 uint64_t gpt_entry_sectors(const struct gpt_hdr *h, uint32_t bs)
@@ -92,10 +69,10 @@ uint64_t gpt_entry_sectors(const struct gpt_hdr *h, uint32_t bs)
 
 uint64_t gpt_entry_attrs(const uint8_t *ents, uint32_t esz, uint32_t i)
 {
-	return rd64(ents + (uint64_t)i * esz + ATTR_OFF);
+	return le64(ents + (uint64_t)i * esz + ATTR_OFF);
 }
 
 void gpt_entry_set_attrs(uint8_t *ents, uint32_t esz, uint32_t i, uint64_t attrs)
 {
-	wr64(ents + (uint64_t)i * esz + ATTR_OFF, attrs);
+	put_le64(ents + (uint64_t)i * esz + ATTR_OFF, attrs);
 }

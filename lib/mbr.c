@@ -20,18 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
+#include "le.h"
 
 /* 1 when the len bytes of s occur in code[0..440). */
 static int has(const uint8_t *code, const char *s, size_t len)
@@ -148,7 +137,7 @@ void mbr_build_protective(uint8_t out[MBR_SIZE], const uint8_t *code, uint32_t d
 	memset(out, 0, MBR_SIZE);
 	if (code)
 		memcpy(out, code, MBR_CODE_LEN);
-	put32(out + 440, disk_signature);
+	put_le32(out + 440, disk_signature);
 	e[1] = 0x00; /* starting CHS 0/0/2: LBA 1 */
 	e[2] = 0x02;
 	e[3] = 0x00;
@@ -156,8 +145,8 @@ void mbr_build_protective(uint8_t out[MBR_SIZE], const uint8_t *code, uint32_t d
 	e[5] = 0xFF; /* ending CHS: "not representable" */
 	e[6] = 0xFF;
 	e[7] = 0xFF;
-	put32(e + 8, 1);
-	put32(e + 12, n > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)n);
+	put_le32(e + 8, 1);
+	put_le32(e + 12, n > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)n);
 	out[510] = 0x55;
 	out[511] = 0xAA;
 }

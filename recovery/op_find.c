@@ -23,6 +23,7 @@
 #include "fat.h"
 #include "gpt.h"
 #include "gpt_write.h"
+#include "le.h"
 #include "mbr.h"
 #include "partfs.h"
 #include "stage.h"
@@ -135,14 +136,6 @@ static int probe(struct repair_ctx *c, const struct wset *pending, struct found 
 		off += MIB;
 	}
 	return n;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	unsigned i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* The entry array for the partitions found (numbered by kind: ESP 1, banks 2 and 3, state 4). */

@@ -11,6 +11,7 @@
 
 #include "bootcfg.h"
 #include "bootloader/esp_chain.h"
+#include "le.h"
 #include "scan_int.h"
 #include "sha256.h"
 
@@ -257,16 +258,6 @@ static int ends_with_ci(const char *s, const char *suffix)
 }
 
 /* ---- PE/COFF ---- */
-
-static uint32_t le16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return le16(p) | le16(p + 2) << 16;
-}
 
 /* PE/COFF (Microsoft's PE format): "MZ", e_lfanew at 0x3c, "PE\0\0", the COFF header (20 bytes), the optional
  * header (magic 0x10b PE32: NumberOfRvaAndSizes at 92, data directories at 96; 0x20b PE32+: 108 and 112). The
