@@ -195,7 +195,6 @@ static int plan_one(struct one *x, const char *disk, enum rescue_op op, const ch
 	c.efivars = efivars_dir(x->o);
 	c.work = x->work;
 	c.force = x->o->force;
-	c.confirm = x->o->yes;
 	return repair_plan(&c, op, arg, x->plan, &x->err);
 }
 

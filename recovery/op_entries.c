@@ -75,7 +75,7 @@ static int stale_entries(const struct repair_ctx *c, const struct efivar_hd *esp
 		if (guid_known(c, e->hd.signature) && memcmp(e->hd.signature, esp->guid, 16))
 			continue;   /* another disk's ramhost: not ours to judge */
 		drop[n++] = num;
-		*ret_bytes += len + 64;
+		*ret_bytes += len + 128;   /* the data, its name and the store's header of a variable */
 	}
 	if (d)
 		closedir(d);
@@ -104,13 +104,46 @@ static int esp_hd(struct repair_ctx *c, struct efivar_hd *hd, struct rh_err *err
 	return rh_errf(err, -ENOENT, "%s: the ESP's partition %u is not in the GPT", c->d->path, f->partno);
 }
 
-/* Free bytes of the variable store (0 when statvfs cannot tell). */
+/* "Boot0002 (debian), Boot0003 (UEFI Shell)": the entries that are not ramhost's, for the full-store message. */
+static void others_text(const char *dir, char *buf, size_t cap)
+{
+	uint8_t v[EFIVAR_MAX];
+	struct efiload *e = malloc(sizeof(*e));
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	size_t len, at = 0;
+	unsigned n = 0;
+
+	buf[0] = '\0';
+	while (d && e && (de = readdir(d)) && n < 6) {
+		char name[9];
+		uint16_t num;
+		if (strlen(de->d_name) != 8 + 1 + 36 || strcmp(de->d_name + 8, "-" EFIVAR_GLOBAL_GUID))
+			continue;
+		memcpy(name, de->d_name, 8);
+		name[8] = '\0';
+		if (efiload_boot_name(name, &num) < 0 || efivar_read(dir, name, EFIVAR_GLOBAL_GUID, v, sizeof(v), &len,
+								  NULL) < 0 ||
+		    efiload_parse(v, len, e) < 0 || !strncmp(e->desc, INSTALL_BOOT_DESC, strlen(INSTALL_BOOT_DESC)))
+			continue;
+		if (at < cap)
+			at += (size_t)snprintf(buf + at, cap - at, "%s%s (%.40s)", n ? ", " : "", name, e->desc);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	free(e);
+	if (!n)
+		snprintf(buf, cap, "none found");
+}
+
+/* Free bytes of the variable store (UINT64_MAX when statvfs cannot tell). */
 static uint64_t store_free(const char *dir)
 {
 	struct statvfs s;
 
 	if (statvfs(dir, &s) < 0 || !s.f_blocks)
-		return 0;
+		return UINT64_MAX;
 	return (uint64_t)s.f_bavail * s.f_frsize;
 }
 
@@ -141,10 +174,12 @@ int op_boot_entries(OP_ARGS)
 	if (rc < 0)
 		goto out;
 	avail = store_free(c->efivars);
-	if (!p->exists && avail && avail + freed < p->optlen + p->orderlen + 128) {
+	if (!p->exists && avail != UINT64_MAX && avail + freed < p->optlen + 128) {
+		char others[320];
+		others_text(c->efivars, others, sizeof(others));
 		rc = rh_errf(err, -ENOSPC, "%s: the firmware's variable store is full (%" PRIu64 " bytes free) and "
-			     "ramhost has no stale entry of its own to remove; remove another system's entry "
-			     "(efibootmgr -b XXXX -B) and run boot-entries again", c->efivars, avail);
+			     "ramhost has no stale entry of its own to remove; the other entries are %s: remove one you "
+			     "do not need (efibootmgr -b XXXX -B) and run boot-entries again", c->efivars, avail, others);
 		goto out;
 	}
 	for (i = 0; i < ndrop && !rc; i++) {
@@ -153,7 +188,7 @@ int op_boot_entries(OP_ARGS)
 				  "is gone)", err);
 	}
 	snprintf(name, sizeof(name), "Boot%04X", (unsigned)p->num);
-	snprintf(why, sizeof(why), "\"%s\" booting %s on p%u (ESP)", INSTALL_BOOT_DESC, ESP_FILE, hd.partno);
+	snprintf(why, sizeof(why), "\"%s\" booting /EFI/BOOT/BOOTX64.EFI on p%u (ESP)", INSTALL_BOOT_DESC, hd.partno);
 	if (!rc && !p->exists)
 		rc = wset_add_var(w, name, EFIVAR_GLOBAL_GUID, EFIVAR_ATTRS, p->opt, p->optlen, why, err);
 	if (!rc && p->order_changed)

@@ -231,8 +231,10 @@ int op_find_partitions(OP_ARGS)
 		uint8_t fresh[MBR_SIZE];
 		mbr_parse(blk, bs, &m);
 		mbr_build_protective(fresh, blk, m.disk_signature, c->d->sectors);
-		memcpy(blk, fresh, MBR_SIZE);
-		rc = wset_add(w, 0, blk, bs, "protective MBR (found partitions)", err);
+		if (memcmp(blk, fresh, MBR_SIZE)) {
+			memcpy(blk, fresh, MBR_SIZE);
+			rc = wset_add(w, 0, blk, bs, "protective MBR (found partitions)", err);
+		}
 	}
 	for (i = 0; !rc && i < n; i++) {
 		char what[96];

@@ -104,6 +104,10 @@ int op_fix_pmbr(OP_ARGS)
 	rc = foreign_code(c, m, err);
 	if (rc < 0)
 		return rc;
+	if (m->hybrid && !c->force)
+		return rh_errf(err, -EPERM, "%s: sector 0 is a hybrid MBR (a GPT and classic partition entries for another "
+			       "system); a protective MBR would drop those entries: give --force to replace it",
+			       c->d->path);
 	rc = read_code(src, code, err);
 	if (rc < 0)
 		return rc;

@@ -23,7 +23,6 @@ struct repair_ctx {
 	const char *efivars;         /* efivarfs directory; NULL: no firmware variables */
 	const char *work;            /* scratch directory (staged copies) */
 	int force;                   /* overwrite another system's boot code */
-	int confirm;                 /* the operator confirmed (find-partitions writes only with it) */
 	int auto_step;               /* set by repair_plan while it runs a step for a scan problem (not asked by
 					name): an op may then find the problem gone after the steps before it */
 };

@@ -188,6 +188,43 @@ EOF2
 	diff -r "$T/vars" "$T/vars.before"
 }
 
+# A full variable store (a 16 KiB tmpfs: one page per variable): with a stale ramhost entry, removing it makes the
+# room; with only other systems' entries, the repair stops, names them and writes nothing.
+c_full_store() {
+	cp --sparse=always "$CLEAN" "$T/d.img"
+	mkdir "$T/vars"
+	mount -t tmpfs -o size=16k tmpfs "$T/vars"
+	trap 'umount "$T/vars" 2>/dev/null || true' EXIT
+	python3 - "$T" <<'EOF2'
+import struct, sys
+def opt(desc, guid):
+    d = (desc + "\0").encode("utf-16-le")
+    hd = struct.pack("<BBHIQQ16sBB", 4, 1, 42, 1, 2048, 131072, guid, 2, 2)
+    fp = ("\\EFI\\BOOT\\BOOTX64.EFI\0").encode("utf-16-le")
+    path = hd + struct.pack("<BBH", 4, 4, 4 + len(fp)) + fp + struct.pack("<BBH", 0x7f, 0xff, 4)
+    return struct.pack("<IH", 1, len(path)) + d + path
+for i, desc in enumerate(["ramhost", "debian", "Windows Boot Manager"]):
+    open("%s/opt%d" % (sys.argv[1], i), "wb").write(opt(desc, bytes(range(16 * (i + 1), 16 * (i + 2)))))
+EOF2
+	efivar "$T/vars" Boot0001 <"$T/opt0"
+	efivar "$T/vars" Boot0002 <"$T/opt1"
+	efivar "$T/vars" Boot0003 <"$T/opt2"
+	printf '\x01\x00\x02\x00\x03\x00' | efivar "$T/vars" BootOrder
+	[ "$(stat -f -c %a "$T/vars")" = 0 ]
+	"$RAMHOST" rescue scan --json --efivars "$T/vars" "$T/d.img" >"$T/scan.json" || [ $? -eq 3 ]
+	$CHECK codes "$T/scan.json" | grep -qx efi-store-full
+	"$RAMHOST" rescue repair --yes --efivars "$T/vars" --backup-dir "$T/b" "$T/d.img" | tee "$T/out"
+	grep -q "Boot0001-8be4df61-93ca-11d2-aa0d-00e098032b8c: delete" "$T/out"
+	[ "$(od -An -tx1 -j4 "$T/vars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c" | tr -d ' \n')" = 000002000300 ]
+	# full again with only other systems' entries: refused, named, nothing written
+	rm "$T/vars/Boot0000-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	efivar "$T/vars" Boot0004 <"$T/opt1"
+	ls -l --time-style=+%s.%N "$T/vars" >"$T/before"
+	expect_fail "$RAMHOST" rescue repair --yes --only boot-entries --efivars "$T/vars" --backup-dir "$T/b2" "$T/d.img"
+	expect_err "variable store is full.*Boot0002 \(debian\).*efibootmgr"
+	ls -l --time-style=+%s.%N "$T/vars" | diff - "$T/before"
+}
+
 # Without --backup-dir the backup goes to the disk's state partition; undo finds it there. Every byte outside the
 # state partition is the damaged one again.
 c_default_backup() {
@@ -257,6 +294,7 @@ t_case "rescue: newest state generation truncated -> restore-state" c_state
 t_case "rescue: a 4Kn disk's main GPT from its backup" c_4kn
 t_case "rescue: other vendors' EFI folders survive an ESP repair byte for byte" c_foreign
 t_case "rescue: boot entries in a fresh store, a stale one removed, a foreign one kept, undo" c_entries
+t_case "rescue: a full variable store: a stale ramhost entry makes room; else refused, naming the others" c_full_store
 t_case "rescue: the backup on the state partition by default; not for a repair that writes there" c_default_backup
 t_case "rescue: bad input (a directory, a device, a fifo, too small, noise, read-only, no terminal)" c_bad_input
 t_exit
