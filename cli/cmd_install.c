@@ -122,6 +122,12 @@ static int from_cmdline(int quiet)
 	size_t len;
 	int rc;
 
+	if (sysroot_is_rescue()) {
+		/* a rescue boot writes nothing it was not asked to, even with ramhost.install= given too */
+		fprintf(stderr, "ramhost install: rescue boot (%s): ramhost.install= is not acted on\n", sysroot_rescue());
+		free(a);
+		return 0;
+	}
 	if (!a)
 		return 1;
 	if (rh_read_file(path, 1 << 16, &buf, &len, &err) || install_cmdline_parse(buf, len, &c, &err)) {
@@ -210,12 +216,6 @@ int cmd_install(int argc, char **argv)
 		if (disk || force || answer || json) {
 			fprintf(stderr, "ramhost install: --from-cmdline takes its settings from the kernel command line\n");
 			return 2;
-		}
-		if (sysroot_is_rescue()) {
-			/* a rescue boot writes nothing it was not asked to, even with ramhost.install= given too */
-			fprintf(stderr, "ramhost install: rescue boot (%s): ramhost.install= is not acted on\n",
-				sysroot_rescue());
-			return 0;
 		}
 		return from_cmdline(quiet);
 	}
