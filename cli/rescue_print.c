@@ -248,6 +248,24 @@ static void print_text(FILE *f, const struct scan_report *r)
 	text_problems(f, r);
 }
 
+int rescue_print_summary(const struct scan_report *r)
+{
+	unsigned i, broken = 0;
+
+	for (i = 0; i < r->nproblems && i < SCAN_MAX_PROBLEMS; i++)
+		broken += r->problems[i].sev == SCAN_BROKEN;
+	cli_printf(stdout, "%s: %s", r->disk, r->is_ramhost ? "ramhost disk" : r->gpt.have ? "GPT disk" : "disk");
+	if (!r->nproblems) {
+		printf(", no problems\n");
+	} else {
+		printf(", %u problem%s (%u broken):", r->nproblems, r->nproblems == 1 ? "" : "s", broken);
+		for (i = 0; i < r->nproblems && i < SCAN_MAX_PROBLEMS; i++)
+			cli_printf(stdout, "%s %s", i ? "," : "", r->problems[i].code);
+		printf("; details: ramhost rescue scan, repair: ramhost rescue repair\n");
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
 int rescue_print_report(const struct scan_report *r, int json)
 {
 	if (json)

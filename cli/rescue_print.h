@@ -14,6 +14,10 @@
  * failed. */
 int rescue_print_report(const struct scan_report *r, int json);
 
+/* One line for r on stdout (the rescue console's banner, `rescue scan --summary`): "DISK: ramhost disk, no
+ * problems" or "DISK: ramhost disk, 2 problems (1 broken): CODE, CODE; details: ...". Returns 0 or -1. */
+int rescue_print_summary(const struct scan_report *r);
+
 /* The JSON object of r (keys: rescue_json.c) and a newline, on f. */
 void rescue_print_json(FILE *f, const struct scan_report *r);
 

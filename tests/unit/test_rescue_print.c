@@ -53,7 +53,7 @@ static void report(struct scan_report *r)
 	scan_verdict(r);
 }
 
-/* Runs fn(r) with stdout sent to path. */
+/* Prints r (json 1: JSON, 0: text, 2: summary) with stdout sent to path. */
 static int capture(const char *path, const struct scan_report *r, int json)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved, rc;
@@ -64,7 +64,7 @@ static int capture(const char *path, const struct scan_report *r, int json)
 	saved = dup(1);
 	dup2(fd, 1);
 	close(fd);
-	rc = rescue_print_report(r, json);
+	rc = json == 2 ? rescue_print_summary(r) : rescue_print_report(r, json);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
@@ -139,6 +139,11 @@ static void text(void)
 		CHECK(strstr(out, "\n[2J") == NULL && strstr(out, "\n]0;") == NULL);
 	}
 	free(out);
+	CHECK(capture(path, r, 2) == 0);
+	out = slurp(path);
+	CHECK(out && !strncmp(out, "/tmp/disk.img: ramhost disk, ", 29) && strstr(out, " (") &&
+	      strstr(out, "broken): ") && strstr(out, "mbr-code-zero") && strchr(out, '\n') == out + strlen(out) - 1);
+	free(out);
 	unlink(path);
 	r->nproblems = 0;
 	memset(r, 0, sizeof(*r));
@@ -146,6 +151,10 @@ static void text(void)
 	CHECK(capture(path, r, 0) == 0);
 	out = slurp(path);
 	CHECK(out && strstr(out, "No problems found.") && strstr(out, "GPT:      none readable"));
+	free(out);
+	CHECK(capture(path, r, 2) == 0);
+	out = slurp(path);
+	CHECK(out && !strcmp(out, "x: disk, no problems\n"));
 	free(out);
 	unlink(path);
 	free(r);
