@@ -343,8 +343,12 @@ static int grub_check_places(const struct grub_job *j, const struct wset *w, str
 				a = stop < end ? stop : end;
 				continue;
 			}
-			for (stop = (a / bs + 1) * bs; stop < end && !allowed_end(j, stop); stop += bs)
-				;
+			if (a < bs)   /* sector 0: exactly the bytes that differ */
+				for (stop = a + 1; stop < end && stop < bs && old[stop] != e->data[stop - e->off]; stop++)
+					;
+			else
+				for (stop = (a / bs + 1) * bs; stop < end && !allowed_end(j, stop); stop += bs)
+					;
 			outside(j, a, stop < end ? stop : end, list, sizeof(list));
 			a = stop;
 		}

@@ -183,6 +183,30 @@ foreign_code() {
 	check "d['problems'] == []" "d['mbr']['code'] == 'grub'"
 }
 
+# An update-grub that writes where GRUB has no business (the ESP, sector 0's partition table): the diff of the
+# staged copy shows it, and the repair is refused with the places, nothing written.
+overreach() {
+	local root=$T/d.img?offset=$((135168 * 512))
+	need_disk
+	dd if=/dev/zero of="$T/d.img" bs=440 count=1 conv=notrunc status=none
+	cat >"$T/evil" <<'SH'
+#!/bin/sh
+dev=$(awk '$2 == "/" {print $1}' /proc/self/mounts | tail -n 1)
+printf evil | dd of="${dev%p3}p2" bs=1 seek=1048576 conv=notrunc 2>/dev/null
+printf evil | dd of="${dev%p3}" bs=1 seek=450 conv=notrunc 2>/dev/null
+exit 0
+SH
+	printf 'rm /usr/sbin/update-grub\ncd /usr/sbin\nwrite %s update-grub\nsif update-grub mode 0100755\n' \
+		"$T/evil" >"$T/cmds"
+	debugfs -w -f "$T/cmds" "$root" >/dev/null 2>&1
+	debugfs -R "cat /usr/sbin/update-grub" "$root" 2>/dev/null | grep -q evil
+	cp --sparse=always "$T/d.img" "$T/damaged.img"
+	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
+	expect_err "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes 3145728-3146239 \(p2 EFI system partition\); nothing is written"
+	nothing_left
+	cmp "$T/d.img" "$T/damaged.img"
+}
+
 # A disk with no Linux installation: refused, nothing staged or mounted.
 no_linux() {
 	truncate -s 64M "$T/d.img"
@@ -196,5 +220,6 @@ t_case rescue-grub-healthy healthy
 t_case rescue-grub-mbr-zeroed mbr_zeroed
 t_case rescue-grub-grubx64-deleted grubx64_deleted
 t_case rescue-grub-fix-mbr-generic foreign_code
+t_case rescue-grub-overreach overreach
 t_case rescue-grub-no-linux no_linux
 t_exit
