@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "fs.h"
 #include "grub_int.h"
 #include "mbr.h"
 #include "partfs.h"
@@ -231,9 +232,13 @@ static int uefi_applies(struct grub_job *j, char *why, size_t cap)
 /* j->bios and j->uefi from the installation and the disk (see the top of this file), with the refusals. */
 static int grub_decide(struct grub_job *j, struct rh_err *err)
 {
-	char nb[192] = "", nu[192] = "";
+	char nb[192] = "", nu[192] = "", boot[PATH_MAX];
 	int b = bios_applies(j, nb, sizeof(nb)), u = uefi_applies(j, nu, sizeof(nu)), rc;
 
+	if ((size_t)snprintf(boot, sizeof(boot), "%s/boot", j->m.dir) < sizeof(boot) && grub_mnt_is_dir(&j->m, "boot") &&
+	    fs_dir_is_empty(boot) == 1)
+		return rh_errf(err, -ENOTSUP, "%s: /boot is empty: it is probably a separate partition, which rescue grub "
+			       "does not mount (reinstall GRUB from that system with its /boot mounted)", j->m.label);
 	if (u && (rc = grub_efi_id(j, err)) < 0)
 		return rc;
 	if (j->want == 1 && !b)

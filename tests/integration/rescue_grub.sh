@@ -24,9 +24,6 @@ if ! bash "$FIX/grub/debian_disk.sh" disk "$DISK" >"$SHARED/fixture.log" 2>&1; t
 	rm -f "$DISK"
 fi
 
-# The loop devices and mounts before any case: rescue grub must leave the same.
-LOOPS=$(losetup -a | wc -l)
-
 need_disk() {
 	if [ ! -f "$DISK" ]; then
 		echo "the Debian disk could not be made (tests/fixtures/grub/debian_disk.sh):"
@@ -34,16 +31,21 @@ need_disk() {
 		return 1
 	fi
 	cp --sparse=always "$DISK" "$T/d.img"
+	private_tmp
 }
 
 esp() { echo "$T/d.img@@$((ESP_START * 512))"; }
 
-# nothing_left: no loop device and no rescue mount left behind.
+# nothing_left: no loop device on a file of this case and no mount below it (rescue's work directories are
+# under $T/tmp: private_tmp), whatever other tests attach meanwhile.
+private_tmp() { mkdir -p "$T/tmp" && export TMPDIR=$T/tmp; }
 nothing_left() {
-	[ "$(losetup -a | wc -l)" = "$LOOPS" ] || { echo "a loop device was left:"; losetup -a; return 1; }
-	if grep -q rescue-grub-root /proc/mounts; then
-		echo "a mount was left:"
-		grep rescue-grub-root /proc/mounts
+	if losetup -a | grep -F "$T/"; then
+		echo "a loop device was left"
+		return 1
+	fi
+	if grep -F "$T/" /proc/mounts; then
+		echo "a mount was left"
 		return 1
 	fi
 }
@@ -209,6 +211,7 @@ SH
 
 # A disk with no Linux installation: refused, nothing staged or mounted.
 no_linux() {
+	private_tmp
 	truncate -s 64M "$T/d.img"
 	sgdisk -n1:0:0 -t1:8300 "$T/d.img" >/dev/null
 	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
