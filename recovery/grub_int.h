@@ -21,8 +21,9 @@ struct grub_mnt {
 /* Attaches the copy (a whole disk of sector-byte sectors) to a free loop device with its partitions. */
 int grub_mnt_attach(struct grub_mnt *m, const char *copy, uint32_t sector, struct rh_err *err);
 
-/* Mounts partition partno of the loop device (ext2/3/4) on a new private directory under work, and binds /dev,
- * /proc and /sys into it. Refuses a root whose dev, proc or sys is not a plain directory (a symbolic link there
+/* Mounts partition partno of the loop device (ext2/3/4) on a new private directory under work, with a private
+ * /dev in it (a tmpfs holding only null, zero, full, random, urandom and the copy's loop device and partitions:
+ * the chroot sees no disk of the rescue system), /proc and /sys. Refuses a root whose dev, proc or sys is not a plain directory (a symbolic link there
  * would send a mount outside the copy). */
 int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct rh_err *err);
 

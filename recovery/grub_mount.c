@@ -1,15 +1,18 @@
 /* grub_mount.c: the staged copy of a disk as `rescue grub` runs a Linux installation's own grub-install on it
  * (see grub_int.h): a loop device with partitions (partx adds them when the kernel has no parser for the
- * table), the root file system mounted on a private directory with /dev, /proc and /sys bound, the ESP at
- * /boot/efi, the tools in a chroot, and everything undone in reverse order. Only the copy is ever attached. */
+ * table), the root file system mounted on a private directory with a /dev of the copy's devices only, /proc and
+ * /sys, the ESP at /boot/efi, the tools in a chroot, and everything undone in reverse order. Only the copy is
+ * ever attached. */
 #include "grub_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,6 +118,74 @@ static int mount_below(struct grub_mnt *m, const char *src, const char *rel, con
 	return 0;
 }
 
+/* mknod ROOT/dev/name with the type and number of the rescue system's node host (or of dev when host is NULL). */
+static int dev_node(struct grub_mnt *m, const char *name, const char *host, mode_t type, dev_t dev,
+		    struct rh_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (host) {
+		if (stat(host, &st) < 0)
+			return rh_errf(err, -errno, "%s: %s: %s", m->label, host, strerror(errno));
+		type = st.st_mode & S_IFMT;
+		dev = st.st_rdev;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/dev/%s", m->dir, name) >= sizeof(path))
+		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", m->label);
+	if (mknod(path, type | 0600, dev) < 0)
+		return rh_errf(err, -errno, "%s: cannot make /dev/%s in the chroot: %s", m->label, name, strerror(errno));
+	return 0;
+}
+
+/* The loop device and each of its partitions (their numbers from sysfs) into ROOT/dev. */
+static int dev_loop(struct grub_mnt *m, struct rh_err *err)
+{
+	const char *name = m->loop + 5;   /* "loopN" */
+	char path[PATH_MAX], *buf = NULL;
+	struct dirent *de;
+	unsigned maj, min;
+	size_t len;
+	DIR *dir;
+	int rc = dev_node(m, name, m->loop, 0, 0, err);
+
+	snprintf(path, sizeof(path), "/sys/block/%s", name);
+	dir = rc < 0 ? NULL : opendir(path);
+	if (!dir)
+		return rc < 0 ? rc : rh_errf(err, -errno, "%s: %s: %s", m->label, path, strerror(errno));
+	while (!rc && (de = readdir(dir))) {
+		struct rh_err e = { 0 };
+		if (strncmp(de->d_name, name, strlen(name)) || de->d_name[strlen(name)] != 'p')
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/%.64s/dev", name, de->d_name);
+		if (rh_read_file(path, 64, &buf, &len, &e) == 0 && sscanf(buf, "%u:%u", &maj, &min) == 2)
+			rc = dev_node(m, de->d_name, NULL, S_IFBLK, makedev(maj, min), err);
+		free(buf);
+		buf = NULL;
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* A private /dev for the chroot: the null-like devices and the staged copy's loop device with its partitions,
+ * nothing else: the installation's tools (grub-install, os-prober run by update-grub) see no disk of the
+ * rescue system, so whatever they write lands in the copy, where the diff judges it. */
+static int private_dev(struct grub_mnt *m, struct rh_err *err)
+{
+	static const char *const chars[] = { "null", "zero", "full", "random", "urandom" };
+	char host[32];
+	size_t i;
+	int rc = mount_below(m, "ramhost-dev", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, &m->dev, err);
+
+	for (i = 0; !rc && i < sizeof(chars) / sizeof(chars[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", chars[i]);
+		rc = dev_node(m, chars[i], host, 0, 0, err);
+	}
+	if (!rc)
+		rc = dev_loop(m, err);
+	return rc;
+}
+
 int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct rh_err *err)
 {
 	char node[96];
@@ -131,7 +202,7 @@ int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct 
 		return rh_errf(err, -errno, "%s: cannot mount %s (ext4) from the staged copy: %s", m->label, node,
 			       strerror(errno));
 	m->root = 1;
-	rc = mount_below(m, "/dev", "dev", NULL, MS_BIND, &m->dev, err);
+	rc = private_dev(m, err);
 	if (!rc)
 		rc = mount_below(m, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, &m->proc, err);
 	if (!rc)

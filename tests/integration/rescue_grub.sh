@@ -185,10 +185,18 @@ foreign_code() {
 	check "d['problems'] == []" "d['mbr']['code'] == 'grub'"
 }
 
+# put_update_grub SCRIPT: the Debian root's /usr/sbin/update-grub replaced by SCRIPT (debugfs, no mount).
+put_update_grub() {
+	local root=$T/d.img?offset=$((135168 * 512))
+	printf 'rm /usr/sbin/update-grub\ncd /usr/sbin\nwrite %s update-grub\nsif update-grub mode 0100755\n' \
+		"$1" >"$T/cmds"
+	debugfs -w -f "$T/cmds" "$root" >/dev/null 2>&1
+	debugfs -R "cat /usr/sbin/update-grub" "$root" 2>/dev/null | cmp - "$1"
+}
+
 # An update-grub that writes where GRUB has no business (the ESP, sector 0's partition table): the diff of the
 # staged copy shows it, and the repair is refused with the places, nothing written.
 overreach() {
-	local root=$T/d.img?offset=$((135168 * 512))
 	need_disk
 	dd if=/dev/zero of="$T/d.img" bs=440 count=1 conv=notrunc status=none
 	cat >"$T/evil" <<'SH'
@@ -198,13 +206,24 @@ printf evil | dd of="${dev%p3}p2" bs=1 seek=1048576 conv=notrunc 2>/dev/null
 printf evil | dd of="${dev%p3}" bs=1 seek=450 conv=notrunc 2>/dev/null
 exit 0
 SH
-	printf 'rm /usr/sbin/update-grub\ncd /usr/sbin\nwrite %s update-grub\nsif update-grub mode 0100755\n' \
-		"$T/evil" >"$T/cmds"
-	debugfs -w -f "$T/cmds" "$root" >/dev/null 2>&1
-	debugfs -R "cat /usr/sbin/update-grub" "$root" 2>/dev/null | grep -q evil
+	put_update_grub "$T/evil"
 	cp --sparse=always "$T/d.img" "$T/damaged.img"
 	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
 	expect_err "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes 3145728-3146239 \(p2 EFI system partition\); nothing is written"
+	nothing_left
+	cmp "$T/d.img" "$T/damaged.img"
+}
+
+# The chroot's /dev holds the staged copy's loop device and partitions and the null-like devices, no disk of
+# the machine (an update-grub that lists it and fails: its error output is in the refusal).
+private_dev() {
+	need_disk
+	dd if=/dev/zero of="$T/d.img" bs=440 count=1 conv=notrunc status=none
+	printf '#!/bin/sh\necho "devices:" $(ls /dev) >&2\nexit 1\n' >"$T/list"
+	put_update_grub "$T/list"
+	cp --sparse=always "$T/d.img" "$T/damaged.img"
+	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
+	expect_err "update-grub in a chroot: .*devices: full (loop[0-9]+) \1p1 \1p2 \1p3 (mapper )?null random urandom zero\$"
 	nothing_left
 	cmp "$T/d.img" "$T/damaged.img"
 }
@@ -224,5 +243,6 @@ t_case rescue-grub-mbr-zeroed mbr_zeroed
 t_case rescue-grub-grubx64-deleted grubx64_deleted
 t_case rescue-grub-fix-mbr-generic foreign_code
 t_case rescue-grub-overreach overreach
+t_case rescue-grub-private-dev private_dev
 t_case rescue-grub-no-linux no_linux
 t_exit
