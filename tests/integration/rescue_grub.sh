@@ -17,10 +17,14 @@ SHARED=$(mktemp -d "${TMPDIR:-/tmp}/ramhost-rescue-grub.XXXXXX")
 trap 'rm -rf "$SHARED"' EXIT
 export MTOOLS_SKIP_CHECK=1
 DISK=$SHARED/debian.img
-ESP_START=4096            # p2, sectors (the fixture's layout)
-ESP_SECTORS=131072
+ESP_START=0 ESP_SECTORS=0 ROOT_START=0   # p2 and p3, in sectors
 
-if ! bash "$FIX/grub/debian_disk.sh" disk "$DISK" >"$SHARED/fixture.log" 2>&1; then
+if bash "$FIX/grub/debian_disk.sh" disk "$DISK" >"$SHARED/fixture.log" 2>&1; then
+	part() { sgdisk -i "$1" "$DISK" | awk -v k="$2" '$0 ~ "^" k " sector:" {print $3}'; }
+	ESP_START=$(part 2 First)
+	ESP_SECTORS=$(($(part 2 Last) - ESP_START + 1))
+	ROOT_START=$(part 3 First)
+else
 	rm -f "$DISK"
 fi
 
@@ -187,7 +191,7 @@ foreign_code() {
 
 # put_update_grub SCRIPT: the Debian root's /usr/sbin/update-grub replaced by SCRIPT (debugfs, no mount).
 put_update_grub() {
-	local root=$T/d.img?offset=$((135168 * 512))
+	local root="$T/d.img?offset=$((ROOT_START * 512))"
 	printf 'rm /usr/sbin/update-grub\ncd /usr/sbin\nwrite %s update-grub\nsif update-grub mode 0100755\n' \
 		"$1" >"$T/cmds"
 	debugfs -w -f "$T/cmds" "$root" >/dev/null 2>&1
@@ -209,7 +213,7 @@ SH
 	put_update_grub "$T/evil"
 	cp --sparse=always "$T/d.img" "$T/damaged.img"
 	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
-	expect_err "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes 3145728-3146239 \(p2 EFI system partition\); nothing is written"
+	expect_err "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes $(((ESP_START + 2048) * 512))-$(((ESP_START + 2049) * 512 - 1)) \(p2 EFI system partition\); nothing is written"
 	nothing_left
 	cmp "$T/d.img" "$T/damaged.img"
 }
