@@ -132,6 +132,10 @@ mbr_zeroed() {
 	scan
 	check "d['problems'] == []" "d['mbr']['code'] == 'grub'"
 	outside "$T/plan.json" "$T/damaged.img" "$T/d.img"
+	# update-grub's menu (serial, the test entry) is there
+	debugfs -R "cat /boot/grub/grub.cfg" "$T/d.img?offset=$((ROOT_START * 512))" 2>/dev/null >"$T/grub.cfg"
+	grep -q "^menuentry 'ramhost-test'" "$T/grub.cfg"
+	grep -q "^terminal_output serial console" "$T/grub.cfg"
 	# the disk signature and the partition table of sector 0 are the damaged disk's
 	cmp <(dd if="$T/d.img" bs=1 skip=440 count=72 status=none) \
 		<(dd if="$T/damaged.img" bs=1 skip=440 count=72 status=none)
