@@ -164,10 +164,7 @@ grubx64_deleted() {
 		mcopy -i "$T/damaged.img@@$((ESP_START * 512))" ::/EFI/Microsoft/Boot/bootmgfw.efi "$T/ms0.efi"
 		cmp "$T/ms.efi" "$T/ms0.efi"
 	else
-		expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
-		expect_err "UEFI half .*/EFI/debian/grubx64.efi.* no vfat.*rescue ISO"
-		nothing_left
-		cmp "$T/d.img" "$T/damaged.img"
+		refused "UEFI half .*/EFI/debian/grubx64.efi.* no vfat.*rescue ISO"
 		[ ! -d "$T/b" ] || [ -z "$(ls -A "$T/b")" ]
 	fi
 }
@@ -182,15 +179,23 @@ foreign_code() {
 	"$RAMHOST" rescue fix-mbr --generic --yes --force --backup-dir "$T/b" "$T/d.img" >/dev/null
 	scan
 	check "d['mbr']['code'] == 'gptmbr'" "'linux-loader-missing' in p"
-	cp --sparse=always "$T/d.img" "$T/gptmbr.img"
-	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b2" "$T/d.img"
-	expect_err "sector 0 holds gptmbr boot code, another system's loader; rescue grub keeps it \(give --force"
-	nothing_left
-	cmp "$T/d.img" "$T/gptmbr.img"
+	refused "sector 0 holds gptmbr boot code, another system's loader; rescue grub keeps it \(give --force"
 	"$RAMHOST" rescue grub --yes --force --backup-dir "$T/b2" "$T/d.img" >/dev/null
 	nothing_left
 	scan
 	check "d['problems'] == []" "d['mbr']['code'] == 'grub'"
+}
+
+# refused PATTERN [ARGS]: rescue grub (with ARGS) on $T/d.img fails with PATTERN, leaves no loop device or mount
+# and writes nothing.
+refused() {
+	local want=$1
+	shift
+	cp --sparse=always "$T/d.img" "$T/damaged.img"
+	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$@" "$T/d.img"
+	expect_err "$want"
+	nothing_left
+	cmp "$T/d.img" "$T/damaged.img"
 }
 
 # put_update_grub SCRIPT: the Debian root's /usr/sbin/update-grub replaced by SCRIPT (debugfs, no mount).
@@ -215,11 +220,7 @@ printf evil | dd of="${dev%p3}" bs=1 seek=450 conv=notrunc 2>/dev/null
 exit 0
 SH
 	put_update_grub "$T/evil"
-	cp --sparse=always "$T/d.img" "$T/damaged.img"
-	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
-	expect_err "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes $(((ESP_START + 2048) * 512))-$(((ESP_START + 2049) * 512 - 1)) \(p2 EFI system partition\); nothing is written"
-	nothing_left
-	cmp "$T/d.img" "$T/damaged.img"
+	refused "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes $(((ESP_START + 2048) * 512))-$(((ESP_START + 2049) * 512 - 1)) \(p2 EFI system partition\); nothing is written"
 }
 
 # The chroot's /dev holds the staged copy's loop device and partitions and the null-like devices, no disk of
@@ -229,11 +230,7 @@ private_dev() {
 	dd if=/dev/zero of="$T/d.img" bs=440 count=1 conv=notrunc status=none
 	printf '#!/bin/sh\necho "devices:" $(ls /dev) >&2\nexit 1\n' >"$T/list"
 	put_update_grub "$T/list"
-	cp --sparse=always "$T/d.img" "$T/damaged.img"
-	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
-	expect_err "update-grub in a chroot: .*devices: full (loop[0-9]+) \1p1 \1p2 \1p3 (mapper )?null random urandom zero\$"
-	nothing_left
-	cmp "$T/d.img" "$T/damaged.img"
+	refused "update-grub in a chroot: .*devices: full (loop[0-9]+) \1p1 \1p2 \1p3 (mapper )?null random urandom zero\$"
 }
 
 # A disk with no Linux installation: refused, nothing staged or mounted.
@@ -241,9 +238,7 @@ no_linux() {
 	private_tmp
 	truncate -s 64M "$T/d.img"
 	sgdisk -n1:0:0 -t1:8300 "$T/d.img" >/dev/null
-	expect_fail "$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img"
-	expect_err "d.img: no Linux installation found"
-	nothing_left
+	refused "d.img: no Linux installation found"
 }
 
 t_case rescue-grub-healthy healthy

@@ -8,34 +8,31 @@
 
 static void test_ids(void)
 {
-	static const struct {
-		const char *text, *want;   /* want NULL: -ENOENT */
-	} cases[] = {
+	/* the os-release text, then the ID it gives ("" when it gives none: -ENOENT) */
+	static const char *const cases[][2] = {
 		{ "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nID=debian\n", "debian" },
 		{ "ID=\"ubuntu\"\nID_LIKE=debian\n", "ubuntu" },
 		{ "ID='opensuse-leap'", "opensuse-leap" },
 		{ "VERSION_ID=12\nID=fedora", "fedora" },
-		{ "ID_LIKE=debian\n", NULL },
-		{ "ID=\n", NULL },
-		{ "ID=\"\"\n", NULL },
-		{ "ID=../../x\n", NULL },
-		{ "ID=Debian\n", NULL },
-		{ "ID=a/b\n", NULL },
-		{ "ID=abcdefghijklmnopqrstuvwxyz0123456789\n", NULL },   /* longer than the folder name may be */
-		{ "", NULL },
-		{ " ID=debian\n", NULL },
+		{ "ID_LIKE=debian\n", "" },
+		{ "ID=\n", "" },
+		{ "ID=\"\"\n", "" },
+		{ "ID=../../x\n", "" },
+		{ "ID=Debian\n", "" },
+		{ "ID=a/b\n", "" },
+		{ "ID=abcdefghijklmnopqrstuvwxyz0123456789\n", "" },   /* longer than a folder name may be */
+		{ "", "" },
+		{ " ID=debian\n", "" },
 	};
 	char out[32];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = grub_os_id(cases[i].text, strlen(cases[i].text), out, sizeof(out));
-		if (cases[i].want) {
-			CHECK(rc == 0);
-			CHECK_STR(out, cases[i].want);
-		} else {
-			CHECK(rc == -ENOENT);
-		}
+		int rc = grub_os_id(cases[i][0], strlen(cases[i][0]), out, sizeof(out));
+
+		CHECK(rc == (cases[i][1][0] ? 0 : -ENOENT));
+		if (!rc)
+			CHECK_STR(out, cases[i][1]);
 	}
 }
 
