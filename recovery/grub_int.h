@@ -16,12 +16,14 @@ struct grub_mnt {
 	char dir[PATH_MAX];      /* the root mount point (a registered work directory); "" when none */
 	char label[48];          /* "p3 (Debian GNU/Linux 12 (bookworm))": names the installation in messages */
 	int root, dev, proc, sys, esp;   /* mounted */
+	int autoclear;           /* the loop device detaches itself once nothing holds it */
 };
 
 /* Attaches the copy (a whole disk of sector-byte sectors) to a free loop device with its partitions. */
 int grub_mnt_attach(struct grub_mnt *m, const char *copy, uint32_t sector, struct rh_err *err);
 
-/* Mounts partition partno of the loop device (ext2/3/4) on a new private directory under work, with a private
+/* Mounts partition partno of the loop device (ext2/3/4) on a new private directory under work, in a mount
+ * namespace of the process's own (the mounts vanish with the process, whatever ends it), with a private
  * /dev in it (a tmpfs holding only null, zero, full, random, urandom and the copy's loop device and partitions:
  * the chroot sees no disk of the rescue system), /proc and /sys. Refuses a root whose dev, proc or sys is not a plain directory (a symbolic link there
  * would send a mount outside the copy). */

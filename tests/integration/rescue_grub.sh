@@ -233,6 +233,40 @@ private_dev() {
 	refused "update-grub in a chroot: .*devices: full (loop[0-9]+) \1p1 \1p2 \1p3 (mapper )?null random urandom zero\$"
 }
 
+# SIGTERM while the installation's update-grub runs: the tool is stopped, the disk is unchanged, and no loop
+# device, process or file is left (the mounts were in ramhost's own mount namespace; the loop device detaches
+# itself once they are gone; only the two emptied work directories may stay, as tmpreg never removes a mount
+# point).
+killed() {
+	local pid i
+	need_disk
+	dd if=/dev/zero of="$T/d.img" bs=440 count=1 conv=notrunc status=none
+	printf '#!/bin/sh\nexec sleep 37.%s\n' "$$" >"$T/slow"
+	put_update_grub "$T/slow"
+	cp --sparse=always "$T/d.img" "$T/damaged.img"
+	"$RAMHOST" rescue grub --yes --backup-dir "$T/b" "$T/d.img" >"$T/out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		pgrep -f "sleep 37.$$" >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -f "sleep 37.$$" >/dev/null
+	kill -TERM "$pid"
+	if wait "$pid"; then
+		echo "rescue grub was not stopped"
+		return 1
+	fi
+	for i in $(seq 50); do
+		! pgrep -f "sleep 37.$$" >/dev/null && ! losetup -a | grep -qF "$T/" && break
+		sleep 0.1
+	done
+	! pgrep -f "sleep 37.$$"
+	nothing_left
+	cmp "$T/d.img" "$T/damaged.img"
+	[ -z "$(find "$T/tmp" -type f)" ]
+	[ ! -d "$T/b" ] || [ -z "$(find "$T/b" -type f)" ]
+}
+
 # A disk with no Linux installation: refused, nothing staged or mounted.
 no_linux() {
 	private_tmp
@@ -247,5 +281,6 @@ t_case rescue-grub-grubx64-deleted grubx64_deleted
 t_case rescue-grub-fix-mbr-generic foreign_code
 t_case rescue-grub-overreach overreach
 t_case rescue-grub-private-dev private_dev
+t_case rescue-grub-killed killed
 t_case rescue-grub-no-linux no_linux
 t_exit
