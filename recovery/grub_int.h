@@ -25,8 +25,8 @@ int grub_mnt_attach(struct grub_mnt *m, const char *copy, uint32_t sector, struc
 /* Mounts partition partno of the loop device (ext2/3/4) on a new private directory under work, in a mount
  * namespace of the process's own (the mounts vanish with the process, whatever ends it), with a private
  * /dev in it (a tmpfs holding only null, zero, full, random, urandom and the copy's loop device and partitions:
- * the chroot sees no disk of the rescue system), /proc and /sys. Refuses a root whose dev, proc or sys is not a plain directory (a symbolic link there
- * would send a mount outside the copy). */
+ * the chroot sees no disk of the rescue system), /proc and /sys. Refuses a root whose dev, proc or sys is not a
+ * plain directory (a symbolic link there would send a mount outside the copy). */
 int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct rh_err *err);
 
 /* Mounts partition partno (the ESP, vfat) at the root's /boot/efi (created when missing). */

@@ -220,7 +220,9 @@ printf evil | dd of="${dev%p3}" bs=1 seek=450 conv=notrunc 2>/dev/null
 exit 0
 SH
 	put_update_grub "$T/evil"
-	refused "changed what rescue grub must not: bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\), bytes $(((ESP_START + 2048) * 512))-$(((ESP_START + 2049) * 512 - 1)) \(p2 EFI system partition\); nothing is written"
+	local mbr="bytes 450-453 \(sector 0 outside the boot code: the disk signature or partition table\)"
+	local esp="bytes $(((ESP_START + 2048) * 512))-$(((ESP_START + 2049) * 512 - 1)) \(p2 EFI system partition\)"
+	refused "changed what rescue grub must not: $mbr, $esp; nothing is written"
 }
 
 # The chroot's /dev holds the staged copy's loop device and partitions and the null-like devices, no disk of
