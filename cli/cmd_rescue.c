@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		"Usage: ramhost rescue scan [DISK...] [--json] [--summary]\n"
 		"       ramhost rescue plan [DISK...] [--only OP] [--json]\n"
 		"       ramhost rescue repair [DISK...] [--only OP] [--yes] [--dry-run] [--force]\n"
-		"       ramhost rescue OP [DISK...] [--bank N] [--module NAME] [--generation N] [--yes] [--dry-run]\n"
+		"       ramhost rescue OP [DISK...] [--bank N] [--module NAME] [--generation N] [--partition P]\n"
+		"                         [--target bios|uefi] [--yes] [--dry-run]\n"
 		"       ramhost rescue undo DISK [BACKUP] [--backup-dir DIR] [--force]\n\n"
 		"Finds why a host does not boot and repairs it. scan reads only; plan lists every sector and file a\n"
 		"repair would write; repair backs all of it up first (`rescue undo` puts it back) and never replaces\n"
@@ -45,6 +46,9 @@ static void usage(FILE *f)
 		"                         bank to boot from now on (default: the other one)\n"
 		"      --module NAME      the module of copy-module\n"
 		"      --generation N     the generation of restore-state (default: the newest that verifies)\n"
+		"      --partition P      fsck: esp, 1, 2 (a bank) or state (default: every one that needs it);\n"
+		"                         grub: the Linux installation's partition number (default: the one found)\n"
+		"      --target T         grub: bios or uefi only (default: the halves that are broken)\n"
 		"  -y, --yes              write without asking (else asks on a terminal, and refuses without one)\n"
 		"  -n, --dry-run          print the plan, write nothing\n"
 		"  -f, --force            also replace another system's boot code; undo over later changes\n"
@@ -62,7 +66,7 @@ static void usage(FILE *f)
 int cmd_rescue(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_SUMMARY, O_ONLY, O_BANK, O_MODULE, O_GEN, O_GENERIC, O_BACKUP, O_MEDIA, O_LOADER,
-	       O_EFIVARS, O_SECTOR };
+	       O_EFIVARS, O_SECTOR, O_PART, O_TARGET };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, O_JSON },            { "summary", no_argument, NULL, O_SUMMARY },
 		{ "only", required_argument, NULL, O_ONLY },      { "bank", required_argument, NULL, O_BANK },
@@ -72,6 +76,7 @@ int cmd_rescue(int argc, char **argv)
 		{ "backup-dir", required_argument, NULL, O_BACKUP }, { "media", required_argument, NULL, O_MEDIA },
 		{ "loader", required_argument, NULL, O_LOADER },  { "efivars", required_argument, NULL, O_EFIVARS },
 		{ "sector-size", required_argument, NULL, O_SECTOR }, { "help", no_argument, NULL, 'h' },
+		{ "partition", required_argument, NULL, O_PART },  { "target", required_argument, NULL, O_TARGET },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rescue_cli o;
@@ -94,6 +99,14 @@ int cmd_rescue(int argc, char **argv)
 		case O_BANK: o.bank = optarg; break;
 		case O_MODULE: o.module = optarg; break;
 		case O_GEN: o.generation = optarg; break;
+		case O_PART: o.partition = optarg; break;
+		case O_TARGET:
+			if (strcmp(optarg, "bios") && strcmp(optarg, "uefi")) {
+				fprintf(stderr, "ramhost rescue: --target must be bios or uefi\n");
+				return 2;
+			}
+			o.target = optarg;
+			break;
 		case 'y': o.yes = 1; break;
 		case 'n': o.dry_run = 1; break;
 		case 'f': o.force = 1; break;

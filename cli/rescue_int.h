@@ -8,7 +8,7 @@
 
 struct rescue_cli {
 	int json, summary, yes, dry_run, force, generic;
-	const char *only, *bank, *module, *generation;
+	const char *only, *bank, *module, *generation, *partition, *target;
 	const char *backup_dir, *media, *loader, *efivars;
 	uint32_t sector;
 	char **disks;

@@ -163,6 +163,11 @@ static int op_arg(const struct rescue_cli *o, enum rescue_op op, char *buf, size
 		snprintf(buf, cap, "%s", o->bank);
 	} else if (o->generation && op == RESCUE_OP_RESTORE_STATE) {
 		snprintf(buf, cap, "%s", o->generation);
+	} else if (op == RESCUE_OP_GRUB && (o->partition || o->target)) {
+		snprintf(buf, cap, "%s%s%s", o->partition ? o->partition : "", o->target ? ":" : "",
+			 o->target ? o->target : "");
+	} else if (op == RESCUE_OP_FSCK && o->partition) {
+		snprintf(buf, cap, "%s", o->partition);
 	}
 	return 0;
 }
@@ -221,6 +226,7 @@ static int commit(struct one *x, const char *disk)
 	struct backup_opts bo = { parent, efivars_dir(x->o), NULL };
 	struct backup_place bp;
 	char dir[PATH_MAX], guid[37];
+	FILE *out = x->o->json ? stderr : stdout;   /* --json: stdout holds only the JSON */
 	int rc, bp_used = 0;
 
 	memset(&bp, 0, sizeof(bp));
@@ -240,11 +246,11 @@ static int commit(struct one *x, const char *disk)
 	if (rc < 0)
 		return rc;
 	if (bp_used)
-		cli_printf(stdout, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s/%s on the state "
+		cli_printf(out, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s/%s on the state "
 			   "partition (undo: ramhost rescue undo %s)\n", disk, wset_bytes(&x->plan->all),
 			   x->plan->all.next, BACKUP_PLACE_DIR, strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir, disk);
 	else
-		cli_printf(stdout, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s (undo: "
+		cli_printf(out, "%s: repaired: %" PRIu64 " bytes in %zu extents written; backup in %s (undo: "
 			   "ramhost rescue undo %s %s)\n", disk, wset_bytes(&x->plan->all), x->plan->all.next, dir, disk,
 			   dir);
 	return 0;

@@ -85,15 +85,18 @@ static const struct scan_other *linux_on(const struct scan_report *r, unsigned *
 	return NULL;
 }
 
-/* The argument "N[:bios|:uefi]" or "" into j->partno and j->want. */
+/* The argument "N[:bios|:uefi]", ":bios", ":uefi" or "" (N 0: the scan's installation) into j->partno and
+ * j->want. */
 static int parse_arg(struct grub_job *j, const char *arg, struct rh_err *err)
 {
-	char *end = NULL;
+	char *end = (char *)arg;
 	unsigned long n = 0;
 
 	if (*arg) {
-		n = strtoul(arg, &end, 10);
-		if (end == arg || n == 0 || n > GPT_MAX_PARTS || (*end && strcmp(end, ":bios") && strcmp(end, ":uefi")))
+		if (*arg != ':')
+			n = strtoul(arg, &end, 10);
+		if ((end == arg && *arg != ':') || (*arg != ':' && n == 0) || n > GPT_MAX_PARTS ||
+		    (*end && strcmp(end, ":bios") && strcmp(end, ":uefi")))
 			return rh_errf(err, -EINVAL, "%s: '%s' is not a partition number (N, N:bios or N:uefi)",
 				       j->c->d->path, arg);
 		j->want = !strcmp(end, ":bios") ? 1 : !strcmp(end, ":uefi") ? 2 : 0;
