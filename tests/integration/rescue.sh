@@ -81,6 +81,24 @@ dmg_both_gpt() {
 }
 dmg_ldlinux() { mattrib -i "$(fat 2 "$1")" -r -s -h ::/syslinux/ldlinux.sys && mdel -i "$(fat 2 "$1")" ::/syslinux/ldlinux.sys; }
 dmg_esp_boot() { dd if=/dev/zero of="$1" bs=512 seek="$(start 1 "$1")" count=1 conv=notrunc status=none; }
+# the ESP as a power cut leaves it: FAT entry 1's clean bit cleared in both FATs and the second FAT one entry
+# behind the first (a cluster allocated in FAT 1 only)
+dmg_dirty() {
+	python3 - "$1" "$(($(start 1 "$1") * 512))" <<'EOF2'
+import struct, sys
+f = open(sys.argv[1], "r+b"); base = int(sys.argv[2])
+f.seek(base); bs = f.read(512)
+bps, = struct.unpack_from("<H", bs, 11); res, = struct.unpack_from("<H", bs, 14); nf = bs[16]
+fsz, = struct.unpack_from("<I", bs, 36)
+for i in range(nf):
+    at = base + (res + i * fsz) * bps + 4
+    f.seek(at); v, = struct.unpack("<I", f.read(4)); f.seek(at); f.write(struct.pack("<I", v & ~0x08000000))
+fat1 = base + res * bps; fat2 = fat1 + fsz * bps
+f.seek(fat1); t = f.read(fsz * bps)
+free = next(i for i in range(3, len(t) // 4) if t[4 * i:4 * i + 4] == b"\0\0\0\0")
+f.seek(fat1 + 4 * free); f.write(struct.pack("<I", 0x0FFFFFFF))
+EOF2
+}
 dmg_bootx64() { mdel -i "$(fat 1 "$1")" ::/EFI/BOOT/BOOTX64.EFI; }
 dmg_cfg() {
 	mcopy -i "$(fat 2 "$1")" ::/boot.cfg "$T/boot.cfg"
@@ -112,6 +130,7 @@ c_both_gpt() { run_case dmg_both_gpt gpt-both-damaged; }
 c_ldlinux() { run_case dmg_ldlinux bank-syslinux-missing; }
 c_esp_boot() { run_case dmg_esp_boot esp-boot-sector-damaged same; }
 c_bootx64() { run_case dmg_bootx64 esp-fallback-missing; }
+c_dirty() { run_case dmg_dirty esp-dirty; }
 c_cfg() { run_case dmg_cfg bank-cfg-bad; }
 c_flip1() { run_case dmg_flip1 bank-module-damaged same; }
 c_flip_both() { run_case dmg_flip_both bank-damaged; }
@@ -287,6 +306,7 @@ t_case "rescue: both GPT copies zeroed -> find-partitions" c_both_gpt
 t_case "rescue: bank ldlinux.sys deleted -> install-bios" c_ldlinux
 t_case "rescue: ESP FAT32 sector 0 zeroed -> fsck from the backup (bytes as built)" c_esp_boot
 t_case "rescue: BOOTX64.EFI deleted -> install-uefi" c_bootx64
+t_case "rescue: ESP written when the power was cut (dirty, FATs differ) -> fsck" c_dirty
 t_case "rescue: bank boot.cfg truncated -> rebuild-cfg" c_cfg
 t_case "rescue: a tardisk byte flipped in bank 1 -> copy-module (bytes as built)" c_flip1
 t_case "rescue: both banks damaged -> reinstall-bank from the media" c_flip_both
