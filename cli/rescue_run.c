@@ -34,12 +34,16 @@ struct one {
 	struct rh_err err;
 };
 
-static const char *efivars_dir(const struct rescue_cli *o)
+/* The firmware variables that go with disk: --efivars, else this machine's efivarfs, but only for a block device
+ * (a disk of this machine: its firmware's entries point at it); an image file has no firmware. */
+static const char *efivars_dir(const struct rescue_cli *o, const char *disk)
 {
 	struct stat st;
 
 	if (o->efivars)
 		return o->efivars;
+	if (!disk || stat(disk, &st) < 0 || !S_ISBLK(st.st_mode))
+		return NULL;
 	return stat(EFIVAR_DIR, &st) == 0 && S_ISDIR(st.st_mode) ? EFIVAR_DIR : NULL;
 }
 
@@ -52,7 +56,7 @@ static int fail(const char *disk, const struct rh_err *err)
 /* Opens and scans disk into x (x->r allocated). */
 static int open_scan(struct one *x, const char *disk, int writable)
 {
-	struct scan_opts so = { efivars_dir(x->o), x->o->backup_dir, 1 };
+	struct scan_opts so = { efivars_dir(x->o, disk), x->o->backup_dir, 1 };
 	int rc;
 
 	x->r = calloc(1, sizeof(*x->r));
@@ -197,7 +201,7 @@ static int plan_one(struct one *x, const char *disk, enum rescue_op op, const ch
 		c.loader = x->loader;
 	else if (x->o->loader)
 		return rh_errf(&x->err, e.rc, "%s", e.msg);
-	c.efivars = efivars_dir(x->o);
+	c.efivars = efivars_dir(x->o, disk);
 	c.work = x->work;
 	c.force = x->o->force;
 	return repair_plan(&c, op, arg, x->plan, &x->err);
@@ -223,7 +227,7 @@ static int confirm(const struct rescue_cli *o, const char *disk)
 static int commit(struct one *x, const char *disk)
 {
 	const char *parent = x->o->backup_dir ? x->o->backup_dir : getenv("RAMHOST_RESCUE_BACKUP");
-	struct backup_opts bo = { parent, efivars_dir(x->o), NULL };
+	struct backup_opts bo = { parent, efivars_dir(x->o, disk), NULL };
 	struct backup_place bp;
 	char dir[PATH_MAX], guid[37];
 	FILE *out = x->o->json ? stderr : stdout;   /* --json: stdout holds only the JSON */
@@ -331,7 +335,7 @@ static int do_undo(const struct rescue_cli *o)
 		backup_place_close(&bp);
 		return fail(o->disks[0], &err);
 	}
-	rc = backup_undo(dir, o->disks[0], efivars_dir(o), o->force, &r, &err);
+	rc = backup_undo(dir, o->disks[0], efivars_dir(o, o->disks[0]), o->force, &r, &err);
 	backup_place_close(&bp);
 	if (rc < 0)
 		return fail(o->disks[0], &err);
