@@ -32,7 +32,8 @@ int base_elf_is_static(const char *path);
 int base_stage_elf(const char *dir, const char *rel, const char *bin, const char *skip_root, struct rh_err *err);
 
 /* The rescue module (rescue.tdk, profile key `rescue`), layered over the built-in base: the tools the repairs of
- * `ramhost rescue` run (mtools and its m* links, syslinux, debugfs, e2fsck, fsck.fat) with the libraries the
+ * `ramhost rescue` run (mtools and its m* links, syslinux, debugfs, e2fsck, fsck.fat: all in /usr/bin, where
+ * execvp looks without PATH, with /usr/sbin links) with the libraries the
  * base does not have, SYSLINUX's gptmbr.bin, mbr.bin and BIOS modules under /usr/lib/syslinux, mtools'
  * IBM850 converter, and /usr/bin/ramhost.efi (where efiboot_find_loader looks beside /usr/bin/ramhost). */
 struct base_rescue_opts {

@@ -362,9 +362,12 @@ static const struct {
 	const char *name, *rel, *pkg;
 } rescue_tools[] = {
 	{ "mtools", "usr/bin/mtools", "mtools" },     { "syslinux", "usr/bin/syslinux", "syslinux" },
-	{ "debugfs", "usr/sbin/debugfs", "e2fsprogs" }, { "e2fsck", "usr/sbin/e2fsck", "e2fsprogs" },
-	{ "fsck.fat", "usr/sbin/fsck.fat", "dosfstools" },
+	{ "debugfs", "usr/bin/debugfs", "e2fsprogs" }, { "e2fsck", "usr/bin/e2fsck", "e2fsprogs" },
+	{ "fsck.fat", "usr/bin/fsck.fat", "dosfstools" },
 };
+/* The system tools sit in usr/bin, with links where they usually are: init starts `ramhost rescue` without PATH,
+ * and execvp's default search is /bin:/usr/bin. */
+static const char *const sbin_links[] = { "debugfs", "e2fsck", "fsck.fat", "fsck.vfat" };
 static const char *const mtools_links[] = { "mattrib", "mcopy", "mdel", "mdeltree", "mdir", "mformat", "minfo",
 					    "mlabel", "mmd", "mrd", "mren", "mtype" };
 #define SYSLINUX_DIR "/usr/lib/syslinux"
@@ -408,7 +411,12 @@ static int stage_rescue_tools(const char *dir, const char *base_root, struct rh_
 		rc = link_at(dir, rel, "mtools", err);
 	}
 	if (!rc)
-		rc = link_at(dir, "usr/sbin/fsck.vfat", "fsck.fat", err);
+		rc = link_at(dir, "usr/bin/fsck.vfat", "fsck.fat", err);
+	for (i = 0; i < sizeof(sbin_links) / sizeof(sbin_links[0]) && !rc; i++) {
+		snprintf(rel, sizeof(rel), "usr/sbin/%s", sbin_links[i]);
+		snprintf(src, sizeof(src), "../bin/%s", sbin_links[i]);
+		rc = link_at(dir, rel, src, err);
+	}
 	for (i = 0; i < sizeof(rescue_files) / sizeof(rescue_files[0]) && !rc; i++) {
 		const char *path = rescue_files[i].path;
 		char parent[256], *slash;
