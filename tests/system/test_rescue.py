@@ -20,7 +20,12 @@ attached as the host that does not boot.
 
 The repairs run with the rescue host's own tools (rescue.tdk: mtools, syslinux, e2fsprogs, dosfstools,
 SYSLINUX's gptmbr.bin) and take the media from the booted ISO (recovery/media.h). `figure:` lines give the time
-from the Rescue entry to the scan summary and to the repair's rc line."""
+from the Rescue entry to the scan summary and to the repair's rc line.
+
+Known (reported to the lead, 2026-12-05): rc=0 needs three fixes outside this file: efivarfs mounted before
+the rescue uses /sys/firmware/efi/efivars (else boot-entries fails, ENOENT), and the default backup place on a
+block device: the state partition mounted by backup_place makes the O_EXCL reopen of /dev/vda fail (EBUSY),
+and with sector 0 blank the kernel has no /dev/vda4 to mount. With those patched all checks here pass."""
 import os
 import re
 import shutil
@@ -93,6 +98,27 @@ def bios_rescue(r, iso, disk):
     r.check("rescue_bios_disk_unchanged", sha256_file(disk) == before)
 
 
+def auto_rescue(r, vm, t0, fw, problem, step):
+    """ramhost.rescue=auto from its banner on: the summary for /dev/vda names problem, the repair makes step and
+    ends rc=0, the VM powers off. Prints the figures from t0 (the Rescue entry chosen)."""
+    what = {"uefi": "UEFI", "bios": "BIOS"}[fw]
+    m = vm.expect(SUMMARY, 300)
+    print("figure: %s Rescue entry (auto) to the scan summary %.1f s (TCG)" % (what, time.monotonic() - t0))
+    nproblems = int(m.group(1))
+    vm.expect(r"ramhost rescue: ramhost\.rescue=auto: repairing every disk", 300)
+    r.check("rescue_%s_summary_problems" % fw, nproblems >= 1 and vm.seen(problem), tail(vm))
+    m = vm.expect(RC_LINE, 900)
+    print("figure: %s Rescue entry (auto) to the repair's rc line %.1f s (TCG)" % (what, time.monotonic() - t0))
+    r.check("rescue_%s_auto_repair_rc0" % fw, m.group(1) == b"0", m.group(0).decode() + "\n" + tail(vm))
+    r.check("rescue_%s_auto_repair_step" % fw, vm.seen(step) and vm.seen(r"/dev/vda: repaired: "), tail(vm))
+    vm.expect(r"ramhost rescue: powering off", 30)
+    try:
+        vm.proc.wait(timeout=60)
+    except Exception:  # noqa: BLE001
+        pass
+    r.check("rescue_%s_powered_off" % fw, vm.proc.poll() == 0, "qemu %s" % vm.proc.poll())
+
+
 def uefi_rescue_auto(r, iso, disk):
     with Vm("rescue-uefi", cdrom(iso) + virtio(disk), firmware="uefi") as vm:
         try:
@@ -119,22 +145,7 @@ def uefi_rescue_auto(r, iso, disk):
             r.check("rescue_uefi_kernel_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 ramhost.rescue=1 "
                     b"ramhost.rescue=auto ramhost.bank=1", m.group(0).decode())
             vm.expect(BANNER % "auto", BOOT_TIMEOUT)
-            m = vm.expect(SUMMARY, 300)
-            print("figure: UEFI Rescue entry (auto) to the scan summary %.1f s (TCG)" % (time.monotonic() - t0))
-            r.check("rescue_uefi_summary_problems", int(m.group(1)) >= 1 and
-                    vm.seen(r"the FAT boot sector is damaged"), m.group(0).decode())
-            vm.expect(r"ramhost rescue: ramhost\.rescue=auto: repairing every disk", 300)
-            m = vm.expect(RC_LINE, 900)
-            print("figure: UEFI Rescue entry (auto) to the repair's rc line %.1f s (TCG)" % (time.monotonic() - t0))
-            r.check("rescue_uefi_auto_repair_rc0", m.group(1) == b"0", m.group(0).decode() + "\n" + tail(vm))
-            r.check("rescue_uefi_auto_repair_fsck", vm.seen(r"\d+\. fsck esp") and vm.seen(r"/dev/vda: repaired: "),
-                    tail(vm))
-            vm.expect(r"ramhost rescue: powering off", 30)
-            try:
-                vm.proc.wait(timeout=60)
-            except Exception:  # noqa: BLE001
-                pass
-            r.check("rescue_uefi_powered_off", vm.proc.poll() == 0, "qemu %s" % vm.proc.poll())
+            auto_rescue(r, vm, t0, "uefi", r"the FAT boot sector is damaged", r"\d+\. fsck esp")
             r.check("rescue_uefi_no_state_restore", not vm.seen(NO_STATE), tail(vm))
             r.check("rescue_uefi_no_shell_before_poweroff", not vm.seen(r"ramhost: ready bank="), tail(vm))
         except Timeout as e:
@@ -192,21 +203,7 @@ def bios_rescue_auto(r, iso, disk):
             vm.send("rescue ramhost.rescue=auto\r")
             t0 = time.monotonic()
             vm.expect(BANNER % "auto", BOOT_TIMEOUT)
-            m = vm.expect(SUMMARY, 300)
-            print("figure: BIOS Rescue entry (auto) to the scan summary %.1f s (TCG)" % (time.monotonic() - t0))
-            r.check("rescue_bios_auto_summary_problems", int(m.group(1)) >= 1 and vm.seen(r"sector 0 is blank"),
-                    m.group(0).decode())
-            m = vm.expect(RC_LINE, 900)
-            print("figure: BIOS Rescue entry (auto) to the repair's rc line %.1f s (TCG)" % (time.monotonic() - t0))
-            r.check("rescue_bios_auto_repair_rc0", m.group(1) == b"0", m.group(0).decode() + "\n" + tail(vm))
-            r.check("rescue_bios_auto_fix_pmbr", vm.seen(r"\d+\. fix-pmbr") and vm.seen(r"/dev/vda: repaired: "),
-                    tail(vm))
-            vm.expect(r"ramhost rescue: powering off", 30)
-            try:
-                vm.proc.wait(timeout=60)
-            except Exception:  # noqa: BLE001
-                pass
-            r.check("rescue_bios_auto_powered_off", vm.proc.poll() == 0, "qemu %s" % vm.proc.poll())
+            auto_rescue(r, vm, t0, "bios", r"sector 0 is blank", r"\d+\. fix-pmbr")
         except Timeout as e:
             r.check("rescue_bios_auto_boot", False, str(e))
 
