@@ -18,6 +18,7 @@
 #include "recovery/backup.h"
 #include "recovery/backup_place.h"
 #include "recovery/rdisk.h"
+#include "recovery/media.h"
 #include "recovery/repair.h"
 #include "recovery/scan.h"
 #include "rescue_int.h"
@@ -179,11 +180,11 @@ static int op_arg(const struct rescue_cli *o, enum rescue_op op, char *buf, size
 /* Scans disk and builds the plan for op (NONE: every problem). */
 static int plan_one(struct one *x, const char *disk, enum rescue_op op, const char *arg)
 {
-	const char *media = x->o->media ? x->o->media : getenv("RAMHOST_RESCUE_MEDIA");
 	struct efiboot_opts eo = { x->o->loader, NULL, NULL };
 	struct rh_err e = { 0 };
 	struct repair_ctx c;
-	int rc = open_scan(x, disk, 0);
+	char media[PATH_MAX];
+	int rc = open_scan(x, disk, 0), have_media;
 
 	if (rc < 0)
 		return rc;
@@ -196,7 +197,11 @@ static int plan_one(struct one *x, const char *disk, enum rescue_op op, const ch
 	memset(&c, 0, sizeof(c));
 	c.d = &x->d;
 	c.scan = x->r;
-	c.media = media && *media ? media : NULL;
+	/* --media, $RAMHOST_RESCUE_MEDIA, else the booted ramhost ISO's bootbank (recovery/media.h) */
+	have_media = rescue_media_find(x->o->media, x->work, media, sizeof(media), &x->err);
+	if (have_media < 0)
+		return have_media;
+	c.media = have_media ? media : NULL;
 	if (efiboot_find_loader(&eo, x->loader, sizeof(x->loader), &e) == 0)
 		c.loader = x->loader;
 	else if (x->o->loader)

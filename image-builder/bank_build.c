@@ -591,6 +591,29 @@ out:
 	return rc;
 }
 
+/* rescue.tdk (profile key rescue): the tools of `ramhost rescue`, layered over the built-in base staged at
+ * base_root. */
+static int make_rescue_module(struct build *b, const char *base_root)
+{
+	struct base_rescue_opts ro = { base_root, NULL };
+	char stage[PATH_MAX];
+	uint64_t size;
+	int rc;
+
+	stage_start(b);
+	rc = path_in(stage, b->work, "rescue-root", b->err);
+	if (!rc)
+		rc = rh_mkdir_p(stage, 0755, b->err);
+	if (!rc)
+		rc = base_rescue_stage(stage, &ro, b->err);
+	if (!rc)
+		rc = make_tardisk(b, PROFILE_RESCUE_MODULE, stage, &size);
+	fs_rm_rf(stage, NULL);
+	if (!rc)
+		stage_done(b, "rescue.tdk", size, "rescue tools (mtools, syslinux, e2fsprogs, dosfstools, ramhost.efi)");
+	return rc;
+}
+
 /* base = minimal: the built-in base (busybox + ramhost) staged in the work dir. */
 static int make_builtin_base(struct build *b)
 {
@@ -610,9 +633,11 @@ static int make_builtin_base(struct build *b)
 		rc = base_builtin_stage(stage, &bo, b->err);
 	if (!rc)
 		rc = make_tardisk(b, "base", stage, &size);
-	fs_rm_rf(stage, NULL);
 	if (!rc)
 		stage_done(b, "base.tdk", size, "built-in minimal base (busybox + ramhost)");
+	if (!rc && b->p->rescue)
+		rc = make_rescue_module(b, stage);
+	fs_rm_rf(stage, NULL);
 	return rc;
 }
 

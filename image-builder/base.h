@@ -26,4 +26,22 @@ int base_find_busybox(char *buf, size_t cap, struct rh_err *err);
  * errno when it cannot be read or is not a 64-bit ELF file. */
 int base_elf_is_static(const char *path);
 
+/* Copies the binary bin into dir/rel (mode 0755) and every shared library ldd names into dir's multiarch lib dir,
+ * plus the ELF interpreter; a library skip_root (may be NULL) already holds at the same place is not copied (a
+ * module layered over that tree). A static binary needs nothing else. */
+int base_stage_elf(const char *dir, const char *rel, const char *bin, const char *skip_root, struct rh_err *err);
+
+/* The rescue module (rescue.tdk, profile key `rescue`), layered over the built-in base: the tools the repairs of
+ * `ramhost rescue` run (mtools and its m* links, syslinux, debugfs, e2fsck, fsck.fat: all in /usr/bin, where
+ * execvp looks without PATH, with /usr/sbin links) with the libraries the
+ * base does not have, SYSLINUX's gptmbr.bin, mbr.bin and BIOS modules under /usr/lib/syslinux, mtools'
+ * IBM850 converter, and /usr/bin/ramhost.efi (where efiboot_find_loader looks beside /usr/bin/ramhost). */
+struct base_rescue_opts {
+	const char *base_root;  /* the staged base (its libraries are not copied again); NULL: none */
+	const char *efi;        /* ramhost.efi; NULL: efiboot_find_loader's default */
+};
+
+/* Fills the empty directory dir with the rescue module. Refusals name the missing tool and its package. */
+int base_rescue_stage(const char *dir, const struct base_rescue_opts *o, struct rh_err *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "efiboot.h"
 #include "fs.h"
 #include "sysroot.h"
 
@@ -168,49 +169,70 @@ static int stage_busybox(const char *dir, const char *busybox, struct rh_err *er
 	return rc;
 }
 
-/* /usr/bin/ramhost and every shared library ldd names, plus the ELF interpreter. */
-static int stage_ramhost(const char *dir, const char *ramhost, struct rh_err *err)
+/* 1 when rel exists (as anything) under root; root NULL: never. */
+static int exists_under(const char *root, const char *rel)
+{
+	char path[4096];
+	struct stat st;
+
+	if (!root || (size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path))
+		return 0;
+	return lstat(path, &st) == 0;
+}
+
+/* One line of ldd's output: a library copied to LIBDIR, or the interpreter to INTERP (plus its multiarch link);
+ * skipped when the tree at skip_root already has it. */
+static int stage_ldd_line(const char *dir, const char *bin, const char *line, const char *skip_root,
+			  struct rh_err *err)
+{
+	char name[256], path[1024], rel[512];
+	const char *base;
+
+	if (strstr(line, "not found"))
+		return rh_errf(err, -ENOENT, "%s: shared library missing: %s", bin, line);
+	if (sscanf(line, "%255s => %1023s", name, path) == 2 && path[0] == '/') {
+		base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		snprintf(rel, sizeof(rel), LIBDIR "/%s", base);
+		if (exists_under(skip_root, rel) || exists_under(dir, rel))
+			return 0;
+		return copy_at(dir, rel, path, 0755, err);
+	}
+	if (sscanf(line, "%1023s", path) == 1 && path[0] == '/' && !exists_under(skip_root, INTERP) &&
+	    !exists_under(dir, INTERP)) {
+		/* the interpreter: at the path the binary names (/lib64/...), a second copy where the multiarch
+		 * lib dir has it */
+		int rc = copy_at(dir, INTERP, path, 0755, err);
+
+		if (!rc)
+			rc = link_at(dir, LIBDIR "/ld-linux-x86-64.so.2", "../../lib64/ld-linux-x86-64.so.2", err);
+		return rc;
+	}
+	return 0;
+}
+
+int base_stage_elf(const char *dir, const char *rel, const char *bin, const char *skip_root, struct rh_err *err)
 {
 	char real[4096];
 	char *argv[] = { "ldd", real, NULL };
-	char *out = NULL, *line, *save = NULL, rel[512];
+	char *out = NULL, *line, *save = NULL;
 	int rc, st;
 
 	/* ldd runs in its own process: /proc/self/exe must be resolved here */
-	if (!realpath(ramhost, real))
-		return rh_errf(err, -errno, "%s: %s", ramhost, strerror(errno));
-
-	rc = copy_at(dir, "usr/bin/ramhost", ramhost, 0755, err);
+	if (!realpath(bin, real))
+		return rh_errf(err, -errno, "%s: %s", bin, strerror(errno));
+	rc = copy_at(dir, rel, bin, 0755, err);
 	if (rc)
 		return rc;
-	st = base_elf_is_static(ramhost);
+	st = base_elf_is_static(bin);
 	if (st < 0)
-		return rh_errf(err, st, "%s: cannot read it as a 64-bit ELF file", ramhost);
+		return rh_errf(err, st, "%s: cannot read it as a 64-bit ELF file", bin);
 	if (st)
-		return 0; /* a static ramhost needs nothing else */
+		return 0; /* a static binary needs nothing else */
 	rc = fs_run_capture(argv, 1 << 20, &out, err);
 	for (line = rc ? NULL : strtok_r(out, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
-		char name[256], path[1024];
-		const char *base;
-
 		while (*line == ' ' || *line == '\t')
 			line++;
-		if (strstr(line, "not found")) {
-			rc = rh_errf(err, -ENOENT, "%s: shared library missing: %s", ramhost, line);
-			break;
-		}
-		if (sscanf(line, "%255s => %1023s", name, path) == 2 && path[0] == '/') {
-			base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-			snprintf(rel, sizeof(rel), LIBDIR "/%s", base);
-			rc = copy_at(dir, rel, path, 0755, err);
-		} else if (sscanf(line, "%1023s", path) == 1 && path[0] == '/') {
-			/* the interpreter: at the path the binary names (/lib64/...), a second copy where the
-			 * multiarch lib dir has it */
-			rc = copy_at(dir, INTERP, path, 0755, err);
-			if (!rc)
-				rc = link_at(dir, LIBDIR "/ld-linux-x86-64.so.2", "../../lib64/ld-linux-x86-64.so.2",
-					     err);
-		}
+		rc = stage_ldd_line(dir, bin, line, skip_root, err);
 	}
 	free(out);
 	return rc;
@@ -321,7 +343,7 @@ int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struc
 	if (!rc)
 		rc = stage_busybox(dir, o->busybox, err);
 	if (!rc)
-		rc = stage_ramhost(dir, o->ramhost, err);
+		rc = base_stage_elf(dir, "usr/bin/ramhost", o->ramhost, NULL, err);
 	if (!rc)
 		rc = stage_etc(dir, o->hostname, err);
 	if (rc)
@@ -330,5 +352,104 @@ int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struc
 	rc = fs_join(path, sizeof(path), dir, "usr/sbin/init", err);
 	if (!rc && lstat(path, &st) < 0)
 		rc = rh_errf(err, -ENOENT, "%s: busybox has no init applet", o->busybox);
+	return rc;
+}
+
+/* The rescue module (base.h): each tool with the libraries ldd names, found in these directories of the build
+ * machine; mcopy & co are links to mtools. */
+static const char *const tool_dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+static const struct {
+	const char *name, *rel, *pkg;
+} rescue_tools[] = {
+	{ "mtools", "usr/bin/mtools", "mtools" },     { "syslinux", "usr/bin/syslinux", "syslinux" },
+	{ "debugfs", "usr/bin/debugfs", "e2fsprogs" }, { "e2fsck", "usr/bin/e2fsck", "e2fsprogs" },
+	{ "fsck.fat", "usr/bin/fsck.fat", "dosfstools" },
+};
+/* The system tools sit in usr/bin, with links where they usually are: init starts `ramhost rescue` without PATH,
+ * and execvp's default search is /bin:/usr/bin. */
+static const char *const sbin_links[] = { "debugfs", "e2fsck", "fsck.fat", "fsck.vfat" };
+static const char *const mtools_links[] = { "mattrib", "mcopy", "mdel", "mdeltree", "mdir", "mformat", "minfo",
+					    "mlabel", "mmd", "mrd", "mren", "mtype" };
+#define SYSLINUX_DIR "/usr/lib/syslinux"
+#define GCONV_DIR "/" LIBDIR "/gconv"
+/* SYSLINUX's boot code and BIOS modules (recovery/op_table.c, op_boot.c read them there), and the IBM850
+ * converter mtools uses for short names (optional: a build machine without it still builds). */
+static const struct {
+	const char *path;
+	int optional;
+} rescue_files[] = {
+	{ SYSLINUX_DIR "/mbr/gptmbr.bin", 0 },           { SYSLINUX_DIR "/mbr/mbr.bin", 0 },
+	{ SYSLINUX_DIR "/modules/bios/ldlinux.c32", 0 },  { SYSLINUX_DIR "/modules/bios/chain.c32", 0 },
+	{ SYSLINUX_DIR "/modules/bios/libcom32.c32", 0 }, { SYSLINUX_DIR "/modules/bios/libutil.c32", 0 },
+	{ GCONV_DIR "/gconv-modules.cache", 1 },          { GCONV_DIR "/IBM850.so", 1 },
+};
+
+static int find_tool(const char *name, const char *pkg, char *buf, size_t cap, struct rh_err *err)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(tool_dirs) / sizeof(tool_dirs[0]); i++)
+		if ((size_t)snprintf(buf, cap, "%s/%s", tool_dirs[i], name) < cap && access(buf, X_OK) == 0)
+			return 0;
+	return rh_errf(err, -ENOENT, "%s: not found in /usr/sbin, /usr/bin, /sbin or /bin: the rescue module needs it "
+				     "(install %s, or set rescue = no in the profile)", name, pkg);
+}
+
+static int stage_rescue_tools(const char *dir, const char *base_root, struct rh_err *err)
+{
+	char src[4096], rel[256];
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(rescue_tools) / sizeof(rescue_tools[0]) && !rc; i++) {
+		rc = find_tool(rescue_tools[i].name, rescue_tools[i].pkg, src, sizeof(src), err);
+		if (!rc)
+			rc = base_stage_elf(dir, rescue_tools[i].rel, src, base_root, err);
+	}
+	for (i = 0; i < sizeof(mtools_links) / sizeof(mtools_links[0]) && !rc; i++) {
+		snprintf(rel, sizeof(rel), "usr/bin/%s", mtools_links[i]);
+		rc = link_at(dir, rel, "mtools", err);
+	}
+	if (!rc)
+		rc = link_at(dir, "usr/bin/fsck.vfat", "fsck.fat", err);
+	for (i = 0; i < sizeof(sbin_links) / sizeof(sbin_links[0]) && !rc; i++) {
+		snprintf(rel, sizeof(rel), "usr/sbin/%s", sbin_links[i]);
+		snprintf(src, sizeof(src), "../bin/%s", sbin_links[i]);
+		rc = link_at(dir, rel, src, err);
+	}
+	for (i = 0; i < sizeof(rescue_files) / sizeof(rescue_files[0]) && !rc; i++) {
+		const char *path = rescue_files[i].path;
+		char parent[256], *slash;
+
+		if (rescue_files[i].optional && access(path, R_OK) < 0)
+			continue;
+		snprintf(parent, sizeof(parent), "%s", path + 1);
+		slash = strrchr(parent, '/');
+		*slash = '\0';
+		rc = mkdir_at(dir, parent, 0755, err);
+		if (!rc)
+			rc = copy_at(dir, path + 1, path, 0644, err);
+	}
+	return rc;
+}
+
+int base_rescue_stage(const char *dir, const struct base_rescue_opts *o, struct rh_err *err)
+{
+	struct efiboot_opts eo = { o->efi, NULL, NULL };
+	char efi[4096];
+	int rc;
+
+	rc = efiboot_find_loader(&eo, efi, sizeof(efi), err);
+	if (rc)
+		return rh_err_prefix(err, rc, "the rescue module's UEFI loader (or set rescue = no in the profile)");
+	rc = mkdir_at(dir, "usr/bin", 0755, err);
+	if (!rc)
+		rc = mkdir_at(dir, "usr/sbin", 0755, err);
+	if (!rc)
+		rc = mkdir_at(dir, LIBDIR, 0755, err);
+	if (!rc)
+		rc = stage_rescue_tools(dir, o->base_root, err);
+	if (!rc)
+		rc = copy_at(dir, "usr/bin/ramhost.efi", efi, 0644, err);
 	return rc;
 }

@@ -34,7 +34,7 @@ static const struct {
  * on). keys[] below has each one's name and parser. */
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
-	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE,
+	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE, K_RESCUE,
 	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, K_DEPOT, K_VIB, NKEYS
 };
 
@@ -466,6 +466,15 @@ static int parse_acceptance(struct parser *ps, char *val)
 	return 0;
 }
 
+/* `rescue = yes|no` */
+static int parse_rescue(struct parser *ps, char *val)
+{
+	if (strcmp(val, "yes") && strcmp(val, "no"))
+		return PERR(ps, -EINVAL, "rescue '%.40s': expected yes or no", val);
+	ps->p->rescue = !strcmp(val, "yes");
+	return 0;
+}
+
 static int parse_trust(struct parser *ps, char *val)
 {
 	return copy_path(ps, ps->p->trust, val, "trust");
@@ -496,6 +505,7 @@ static const struct {
 	[K_ACCEPTANCE] = { "acceptance", parse_acceptance },
 	[K_TRUST] = { "trust", parse_trust },
 	[K_IMAGE_PROFILE] = { "image-profile", parse_image_profile },
+	[K_RESCUE] = { "rescue", parse_rescue },
 	[K_TARDISK] = { "tardisk", parse_tardisk },
 	[K_RAMDISK] = { "ramdisk", parse_ramdisk },
 	[K_KMOD] = { "kmod", parse_kmod },
@@ -504,6 +514,34 @@ static const struct {
 	[K_DEPOT] = { "depot", parse_depot },
 	[K_VIB] = { "vib", parse_vib },
 };
+
+/* The rescue module (rescue.tdk, the tools of `ramhost rescue`): built with the built-in base unless
+ * `rescue = no`; a base of your own brings its own tools (a debootstrap base: its packages). */
+static int finish_rescue(struct parser *ps)
+{
+	struct profile *p = ps->p;
+	unsigned i;
+
+	if (strcmp(p->base, PROFILE_BASE_MINIMAL)) {
+		if (p->rescue == 1) {
+			ps->line = ps->seen[K_RESCUE];
+			return PERR(ps, -EINVAL, "rescue = yes is only for 'base = %s' (another base brings the "
+						 "rescue tools itself: mtools, syslinux, e2fsprogs, dosfstools)",
+				    PROFILE_BASE_MINIMAL);
+		}
+		p->rescue = 0;
+		return 0;
+	}
+	if (p->rescue < 0)
+		p->rescue = 1;
+	for (i = 0; p->rescue && i < p->ntardisks; i++)
+		if (!strcmp(p->tardisks[i].name, PROFILE_RESCUE_MODULE)) {
+			ps->line = p->tardisks[i].line;
+			return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the rescue module (or set "
+						 "rescue = no)", PROFILE_RESCUE_MODULE);
+		}
+	return 0;
+}
 
 /* One `key = value` line: split, the key looked up in keys[], a single-valued key refused the second time. */
 static int parse_line(struct parser *ps, char *line)
@@ -615,6 +653,8 @@ static int finish(struct parser *ps)
 		return PERR(ps, -EINVAL, "%s needs at least one 'depot = URL|DIR' to take the VIBs from",
 			    p->image_profile[0] ? "image-profile" : "vib");
 	}
+	if (finish_rescue(ps))
+		return -EINVAL;
 	finish_ramdisks(p);
 	p->kernel_line = ps->seen[K_KERNEL];
 	p->kmodules_line = ps->seen[K_KMODULES];
@@ -642,6 +682,7 @@ int profile_parse(const char *buf, size_t len, const char *file, const char *bas
 	if (!p)
 		return rh_errf(err, -ENOMEM, "%s: out of memory", file);
 	p->timeout = -1;
+	p->rescue = -1;
 	memset(&ps, 0, sizeof(ps));
 	ps.file = file ? file : "profile";
 	ps.basedir = basedir && *basedir ? basedir : ".";

@@ -23,6 +23,7 @@
 #define PROFILE_KERNEL_DEBIAN "debian"
 #define PROFILE_BASE_MINIMAL "builtin:minimal"
 #define PROFILE_BASE_DEBOOTSTRAP "debootstrap:"  /* base = debootstrap:SUITE (image-builder/debootstrap.h) */
+#define PROFILE_RESCUE_MODULE "rescue"          /* the tardisk name of the rescue module (key rescue) */
 #define PROFILE_RAMHOST_LAYER "ramhost"          /* the tardisk name of the ramhost layer of such a base */
 #define PROFILE_MAX_PACKAGES 2048                /* the packages list, with NUL */
 #define PROFILE_MAX_DEPOTS 8                     /* depot = lines */
@@ -73,6 +74,8 @@ struct profile {
 	/* where it came from, for messages about its paths (profile_check_inputs) */
 	char file[PROFILE_MAX_PATH];            /* the file name given to profile_parse */
 	unsigned kernel_line, kmodules_line, base_line, trust_line;  /* 0 when the key is absent */
+	int rescue;                             /* 1: build rescue.tdk (rescue = yes, the default for the built-in
+						 * base); 0: rescue = no, or another base */
 };
 
 /* The most paths profile_inputs returns: the profile file, kernel, kernel-modules, base, trust, tardisks. */

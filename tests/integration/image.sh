@@ -36,7 +36,7 @@ help_and_usage() {
 }
 
 bootbank_files() {
-	[ "$(cd "$BANK" && ls | sort | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio extras.tdk init.cpio vmlinuz " ]
+	[ "$(cd "$BANK" && ls | sort | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio extras.tdk init.cpio rescue.tdk vmlinuz " ]
 	ls -d "$BANK".tmp.* "$BANK".tmp-* 2>/dev/null && return 1
 	return 0
 }
@@ -49,10 +49,10 @@ bootcfg_contents() {
 	grep -qx 'prefix=' "$cfg"
 	grep -qx 'kernel=vmlinuz' "$cfg"
 	grep -qx 'kernelopt=console=ttyS0,115200 loglevel=4' "$cfg"
-	grep -qx 'modules=init.cpio --- base.tdk --- extras.tdk' "$cfg"
+	grep -qx 'modules=init.cpio --- base.tdk --- rescue.tdk --- extras.tdk' "$cfg"
 	grep -qx 'build=demo-1.0' "$cfg"
 	grep -qx 'updated=1' "$cfg"
-	[ "$(grep -c '^hash\.' "$cfg")" -eq 4 ]
+	[ "$(grep -c '^hash\.' "$cfg")" -eq 5 ]
 	# bootcfg.cpio holds exactly /boot.cfg, byte for byte
 	[ "$(cpio -t --quiet <"$BANK/bootcfg.cpio")" = "boot.cfg" ]
 	cpio -i --quiet --to-stdout boot.cfg <"$BANK/bootcfg.cpio" | cmp - "$cfg"
@@ -67,7 +67,7 @@ bootcfg_hashes_match() {
 		[ "$(sha256sum "$BANK/$name" | cut -d' ' -f1)" = "$hex" ] || { echo "hash of $name differs"; return 1; }
 		n=$((n + 1))
 	done <"$BANK/boot.cfg"
-	[ $n -eq 4 ]
+	[ $n -eq 5 ]
 }
 
 init_cpio_contract() {
@@ -141,6 +141,46 @@ base_runs_in_chroot() {
 	chroot root /bin/sh -c 'readlink /sbin/init' | grep -qx '../bin/busybox'
 }
 
+# rescue.tdk (profile key rescue, docs/profile.md): listed in boot.cfg right after base.tdk, it holds what the
+# repairs of `ramhost rescue` run, with the libraries base.tdk lacks (and none it has), and works over the base
+rescue_module() {
+	local e
+	cpio -i --quiet -d <"$BANK/rescue.tdk"
+	[ "$(cpio -t --quiet <"$BANK/rescue.tdk" | tr '\n' ' ')" = "tardisks tardisks/rescue.tdk " ]
+	"$RAMHOST" tardisk verify tardisks/rescue.tdk >/dev/null
+	"$RAMHOST" tardisk ls tardisks/rescue.tdk >rescue.ls
+	for e in usr/bin/mtools usr/bin/mcopy usr/bin/mdir usr/bin/mmd usr/bin/mformat usr/bin/mdel usr/bin/mattrib \
+		usr/bin/minfo usr/bin/syslinux usr/bin/debugfs usr/bin/e2fsck usr/bin/fsck.fat usr/sbin/debugfs \
+		usr/sbin/e2fsck usr/sbin/fsck.fat usr/bin/ramhost.efi \
+		usr/lib/syslinux/mbr/gptmbr.bin usr/lib/syslinux/mbr/mbr.bin \
+		usr/lib/syslinux/modules/bios/ldlinux.c32 usr/lib/syslinux/modules/bios/chain.c32 \
+		usr/lib/syslinux/modules/bios/libcom32.c32 usr/lib/syslinux/modules/bios/libutil.c32 \
+		usr/lib/x86_64-linux-gnu/libext2fs.so.2; do
+		grep -qx "$e" rescue.ls || { echo "rescue.tdk lacks $e"; return 1; }
+	done
+	# what base.tdk already has is not shipped twice
+	if grep -qx usr/lib/x86_64-linux-gnu/libc.so.6 rescue.ls; then echo "rescue.tdk has libc again"; return 1; fi
+	"$RAMHOST" tardisk cat tardisks/rescue.tdk usr/lib/syslinux/mbr/gptmbr.bin | cmp - /usr/lib/syslinux/mbr/gptmbr.bin
+	"$RAMHOST" tardisk cat tardisks/rescue.tdk usr/bin/ramhost.efi | cmp - "$(dirname "$RAMHOST")/ramhost.efi"
+	# the tools run over the base, with its libraries and theirs
+	if [ "$(id -u)" -eq 0 ]; then
+		cpio -i --quiet -d <"$BANK/base.tdk"
+		rdsquashfs -q -C -u / -p root tardisks/base.tdk
+		rdsquashfs -q -C -u / -p root tardisks/rescue.tdk
+		for e in "debugfs -V" "e2fsck -V" "fsck.fat --help" "mtools --version" "mcopy --version" \
+			"syslinux --version"; do
+			chroot root /usr/bin/env -i PATH=/bin:/usr/bin /bin/sh -c "$e" >/dev/null 2>&1 ||
+				{ echo "in the base + rescue.tdk: $e fails"; return 1; }
+		done
+	fi
+	# rescue = no: no module
+	sed 's/^base = builtin:minimal$/&\nrescue = no/' "$PROFILE" >p
+	cp -r "$(dirname "$PROFILE")/extras" .
+	"$RAMHOST" image build p -o norescue -q
+	grep -qx 'modules=init.cpio --- base.tdk --- extras.tdk' norescue/boot.cfg
+	[ ! -e norescue/rescue.tdk ]
+}
+
 reproducible() {
 	"$RAMHOST" image build "$PROFILE" -o again -q
 	diff -r "$BANK" again
@@ -173,7 +213,7 @@ refuses_nonempty_dir() {
 
 progress_lines() {
 	"$RAMHOST" image build "$PROFILE" -o b 2>err
-	for s in vmlinuz init.cpio base.tdk extras.tdk boot.cfg; do
+	for s in vmlinuz init.cpio base.tdk rescue.tdk extras.tdk boot.cfg; do
 		grep -qE "^ramhost image: $s +.*, [0-9.]+ (B|KiB|MiB), [0-9.]+ s$" err || { cat err; return 1; }
 	done
 }
@@ -211,7 +251,7 @@ check_prints_profile() {
 iso_files() {
 	[ -s "$ISO" ]
 	xorriso -indev "$ISO" -find / 2>/dev/null | tr -d "'" | sort >files
-	for f in /bootbank/boot.cfg /bootbank/vmlinuz /bootbank/init.cpio /bootbank/base.tdk /bootbank/extras.tdk \
+	for f in /bootbank/boot.cfg /bootbank/vmlinuz /bootbank/init.cpio /bootbank/base.tdk /bootbank/rescue.tdk /bootbank/extras.tdk \
 		/bootbank/bootcfg.cpio /isolinux/isolinux.bin /isolinux/ldlinux.c32 /isolinux/isolinux.cfg \
 		/isolinux/boot.cat /EFI/BOOT/BOOTX64.EFI; do
 		grep -qx "$f" files || { echo "ISO lacks $f"; cat files; return 1; }
@@ -221,7 +261,7 @@ iso_files() {
 	grep -qx 'DEFAULT ramhost' cfg
 	grep -qx 'TIMEOUT 30' cfg
 	grep -qx '  KERNEL /bootbank/vmlinuz' cfg
-	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
+	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/rescue.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
 	grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1' cfg
 	# the Rescue entry: the last label, the same boot with ramhost.rescue=1, not the default
 	[ "$(grep '^LABEL ' cfg | tail -n 1)" = "LABEL rescue" ]
@@ -356,6 +396,7 @@ t_case image_bootcfg_hashes_match bootcfg_hashes_match
 t_case image_init_cpio_contract init_cpio_contract
 t_case image_tardisk_modules tardisk_modules
 t_case image_base_runs_in_chroot base_runs_in_chroot
+t_case image_rescue_module rescue_module
 t_case image_reproducible reproducible
 t_case image_refuses_nonempty_dir refuses_nonempty_dir
 t_case image_progress_lines progress_lines

@@ -9,7 +9,23 @@ attached as the host that does not boot.
    the default bank's options plus ramhost.rescue=1, ` ramhost.rescue=auto` and Enter boot it: no state restore,
    `ramhost rescue repair --yes` runs, "ramhost rescue: auto repair done rc=N", and the VM powers off by itself.
 
-The assertion on the scan's summary itself (`ramhost rescue scan --summary`) comes with the rescue command."""
+   The disk attached here has its ESP's FAT32 boot sector zeroed: alone under OVMF it does not boot (OVMF fails
+   to load it and starts its shell); the scan summary names /dev/vda's problems, the repair runs fsck (the
+   backup boot sector copied back) and ends rc=0; then the disk alone boots under OVMF to the ready line.
+3. SeaBIOS, a disk whose sector 0 is zeroed (boot code, partition entry, 55 AA): alone, SeaBIOS says "Boot
+   failed: not a bootable disk" (on its debug port 0x402; with reboot-timeout=0 and -no-reboot QEMU exits at
+   once); `rescue ramhost.rescue=auto` at the boot: prompt repairs it (fix-pmbr, rc=0) and powers off; then the
+   disk alone boots to the ready line. (Only the first 440 bytes zeroed is no proof: SeaBIOS runs the zeroes
+   through to the boot sector's remnants and this disk still boots.)
+
+The repairs run with the rescue host's own tools (rescue.tdk: mtools, syslinux, e2fsprogs, dosfstools,
+SYSLINUX's gptmbr.bin) and take the media from the booted ISO (recovery/media.h). `figure:` lines give the time
+from the Rescue entry to the scan summary and to the repair's rc line.
+
+Known (reported to the lead, 2026-12-05): rc=0 needs three fixes outside this file: efivarfs mounted before
+the rescue uses /sys/firmware/efi/efivars (else boot-entries fails, ENOENT), and the default backup place on a
+block device: the state partition mounted by backup_place makes the O_EXCL reopen of /dev/vda fail (EBUSY),
+and with sector 0 blank the kernel has no /dev/vda4 to mount. With those patched all checks here pass."""
 import os
 import re
 import shutil
@@ -18,12 +34,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, run  # noqa: E402
+from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, gpt_partitions, media, run  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 BOOT_TIMEOUT = 240
 BANNER = r"ramhost rescue: rescue boot \(ramhost\.rescue=%s\): no state restored"
 NO_STATE = r"ramhost-state:|ramhost state boot"   # any line of `ramhost state boot`
+SUMMARY = r"/dev/vda: ramhost disk, (\d+) problems?"   # cli/rescue_print.c's rescue_print_summary
+RC_LINE = r"ramhost rescue: auto repair done rc=(\d+)"
 
 
 def virtio(path):
@@ -54,9 +72,11 @@ def bios_rescue(r, iso, disk):
             vm.expect(BANNER % "1", BOOT_TIMEOUT)
             r.check("rescue_bios_banner", True)
             vm.expect(r"ramhost rescue: scanning every disk \(ramhost rescue scan --summary\)", 30)
-            # (with `ramhost rescue`: the summary's lines for /dev/vda come here, before the next line)
+            m = vm.expect(SUMMARY, 300)
+            print("figure: BIOS Rescue entry to the scan summary %.1f s (TCG)" % (time.monotonic() - t0))
+            # a clean disk: no false problem (e.g. the state partition unreadable for want of debugfs)
+            r.check("rescue_bios_summary_clean", m.group(1) == b"0", m.group(0).decode() + "\n" + tail(vm))
             vm.expect(r"ramhost rescue: on the shell: ", 300)
-            print("figure: BIOS Rescue entry to the end of the scan summary %.1f s (TCG)" % (time.monotonic() - t0))
             m = vm.expect(READY_RE + r"( mode=rescue)?", BOOT_TIMEOUT)
             r.check("rescue_bios_ready_mode_rescue", m.group(6) == b" mode=rescue", m.group(0).decode())
             vm.shell()
@@ -76,6 +96,27 @@ def bios_rescue(r, iso, disk):
         except Timeout as e:
             r.check("rescue_bios_boot", False, str(e))
     r.check("rescue_bios_disk_unchanged", sha256_file(disk) == before)
+
+
+def auto_rescue(r, vm, t0, fw, problem, step):
+    """ramhost.rescue=auto from its banner on: the summary for /dev/vda names problem, the repair makes step and
+    ends rc=0, the VM powers off. Prints the figures from t0 (the Rescue entry chosen)."""
+    what = {"uefi": "UEFI", "bios": "BIOS"}[fw]
+    m = vm.expect(SUMMARY, 300)
+    print("figure: %s Rescue entry (auto) to the scan summary %.1f s (TCG)" % (what, time.monotonic() - t0))
+    nproblems = int(m.group(1))
+    vm.expect(r"ramhost rescue: ramhost\.rescue=auto: repairing every disk", 300)
+    r.check("rescue_%s_summary_problems" % fw, nproblems >= 1 and vm.seen(problem), tail(vm))
+    m = vm.expect(RC_LINE, 900)
+    print("figure: %s Rescue entry (auto) to the repair's rc line %.1f s (TCG)" % (what, time.monotonic() - t0))
+    r.check("rescue_%s_auto_repair_rc0" % fw, m.group(1) == b"0", m.group(0).decode() + "\n" + tail(vm))
+    r.check("rescue_%s_auto_repair_step" % fw, vm.seen(step) and vm.seen(r"/dev/vda: repaired: "), tail(vm))
+    vm.expect(r"ramhost rescue: powering off", 30)
+    try:
+        vm.proc.wait(timeout=60)
+    except Exception:  # noqa: BLE001
+        pass
+    r.check("rescue_%s_powered_off" % fw, vm.proc.poll() == 0, "qemu %s" % vm.proc.poll())
 
 
 def uefi_rescue_auto(r, iso, disk):
@@ -104,20 +145,73 @@ def uefi_rescue_auto(r, iso, disk):
             r.check("rescue_uefi_kernel_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 ramhost.rescue=1 "
                     b"ramhost.rescue=auto ramhost.bank=1", m.group(0).decode())
             vm.expect(BANNER % "auto", BOOT_TIMEOUT)
-            vm.expect(r"ramhost rescue: ramhost\.rescue=auto: repairing every disk", 300)
-            m = vm.expect(r"ramhost rescue: auto repair done rc=(\d+)", 900)
-            print("figure: UEFI Rescue entry (auto) to the repair's rc line %.1f s (TCG)" % (time.monotonic() - t0))
-            r.check("rescue_uefi_auto_repair_ran", True, m.group(0).decode())
-            vm.expect(r"ramhost rescue: powering off", 30)
-            try:
-                vm.proc.wait(timeout=60)
-            except Exception:  # noqa: BLE001
-                pass
-            r.check("rescue_uefi_powered_off", vm.proc.poll() == 0, "qemu %s" % vm.proc.poll())
+            auto_rescue(r, vm, t0, "uefi", r"the FAT boot sector is damaged", r"\d+\. fsck esp")
             r.check("rescue_uefi_no_state_restore", not vm.seen(NO_STATE), tail(vm))
             r.check("rescue_uefi_no_shell_before_poweroff", not vm.seen(r"ramhost: ready bank="), tail(vm))
         except Timeout as e:
             r.check("rescue_uefi_boot", False, str(e))
+
+
+def seabios_fails(r, name, disk, work):
+    """The disk alone under SeaBIOS: its debug port says it is not bootable; reboot-timeout=0 and -no-reboot make
+    QEMU exit at once instead of retrying every 60 s."""
+    log = os.path.join(work, name + ".seabios.log")
+    extra = ["-chardev", "file,id=dbg,path=" + log, "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
+             "-boot", "reboot-timeout=0"]
+    t0 = time.monotonic()
+    with Vm(name, media("disk", disk), firmware="bios", extra=extra) as vm:
+        try:
+            vm.proc.wait(timeout=60)
+        except Exception:  # noqa: BLE001
+            pass
+        exited = vm.proc.poll() is not None
+    with open(log, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    r.check(name, exited and "Boot failed: not a bootable disk" in text and "No bootable device" in text and
+            not vm.seen(r"Linux version|ramhost"), text[-600:])
+    print("figure: SeaBIOS refuses the broken disk in %.1f s" % (time.monotonic() - t0))
+
+
+def ovmf_fails(r, name, disk):
+    """The disk alone under OVMF: its removable-media boot option fails (no file system on the ESP) and OVMF
+    starts its internal shell; ramhost.efi never runs."""
+    t0 = time.monotonic()
+    with Vm(name, media("disk", disk), firmware="uefi") as vm:
+        try:
+            vm.expect(r"BdsDxe: failed to load Boot\d+ \"UEFI Misc Device\" from PciRoot[^\r\n]*: Not Found", 120)
+            vm.expect(r"BdsDxe: starting Boot\d+ \"EFI Internal Shell\"", 60)
+            r.check(name, not vm.seen(r"ramhost\.efi|Linux version"), tail(vm))
+        except Timeout as e:
+            r.check(name, False, str(e))
+    print("figure: OVMF gives up on the broken disk in %.1f s" % (time.monotonic() - t0))
+
+
+def boots_to_ready(r, name, disk, firmware):
+    with Vm(name, media("disk", disk), firmware=firmware) as vm:
+        try:
+            m = vm.expect(READY_RE, BOOT_TIMEOUT)
+            r.check(name, m.group(1) == b"1", m.group(0).decode())
+        except Timeout as e:
+            r.check(name, False, str(e))
+
+
+def bios_rescue_auto(r, iso, disk):
+    """`rescue ramhost.rescue=auto` typed at ISOLINUX's prompt: scan, repair (fix-pmbr), power off."""
+    with Vm("rescue-bios-auto", cdrom(iso) + virtio(disk), firmware="bios") as vm:
+        try:
+            vm.expect(r"boot: ", 120)
+            vm.send("rescue ramhost.rescue=auto\r")
+            t0 = time.monotonic()
+            vm.expect(BANNER % "auto", BOOT_TIMEOUT)
+            auto_rescue(r, vm, t0, "bios", r"sector 0 is blank", r"\d+\. fix-pmbr")
+        except Timeout as e:
+            r.check("rescue_bios_auto_boot", False, str(e))
+
+
+def zero(path, offset, length):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(bytes(length))
 
 
 def main():
@@ -131,7 +225,20 @@ def main():
         disk = os.path.join(work, "disk.img")
         run([RAMHOST, "image", "disk", "--bootbank", bank, "-o", disk, "-q"])
         bios_rescue(r, iso, disk)
-        uefi_rescue_auto(r, iso, disk)
+        # UEFI: the ESP's FAT32 boot sector zeroed (its backup at sector 6 intact)
+        esp_disk = os.path.join(work, "esp-broken.img")
+        shutil.copyfile(disk, esp_disk)
+        zero(esp_disk, gpt_partitions(esp_disk)[1]["first"], 512)
+        ovmf_fails(r, "rescue_uefi_broken_disk_does_not_boot", esp_disk)
+        uefi_rescue_auto(r, iso, esp_disk)
+        boots_to_ready(r, "rescue_uefi_repaired_disk_boots", esp_disk, "uefi")
+        # BIOS: sector 0 zeroed
+        mbr_disk = os.path.join(work, "mbr-broken.img")
+        shutil.copyfile(disk, mbr_disk)
+        zero(mbr_disk, 0, 512)
+        seabios_fails(r, "rescue_bios_broken_disk_does_not_boot", mbr_disk, work)
+        bios_rescue_auto(r, iso, mbr_disk)
+        boots_to_ready(r, "rescue_bios_repaired_disk_boots", mbr_disk, "bios")
     except RuntimeError as e:
         r.check("rescue_build", False, str(e))
     finally:

@@ -1,0 +1,5 @@
+name = r
+version = 1
+kernel = debian
+base = /rootfs
+rescue = yes

@@ -1,0 +1,6 @@
+name = r
+version = 1
+kernel = debian
+base = builtin:minimal
+rescue = no
+tardisk = rescue /x
