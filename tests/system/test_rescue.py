@@ -61,15 +61,21 @@ def tail(vm):
     return vm.buf[-2000:].decode("utf-8", "replace")
 
 
+def isolinux_rescue(vm, mode, options):
+    """Types `rescue` + options at ISOLINUX's boot: prompt (its SAY lines do not reach the serial console; the
+    prompt does, for the demo's 3 s); returns the time it was chosen, once the rescue banner came."""
+    vm.expect(r"boot: ", 120)
+    vm.send("rescue%s\r" % options)
+    t0 = time.monotonic()
+    vm.expect(BANNER % mode, BOOT_TIMEOUT)
+    return t0
+
+
 def bios_rescue(r, iso, disk):
     before = sha256_file(disk)
     with Vm("rescue-bios", cdrom(iso) + virtio(disk), firmware="bios") as vm:
         try:
-            # ISOLINUX's SAY lines do not reach the serial console; its prompt does (3 s: the demo's timeout)
-            vm.expect(r"boot: ", 120)
-            vm.send("rescue\r")
-            t0 = time.monotonic()
-            vm.expect(BANNER % "1", BOOT_TIMEOUT)
+            t0 = isolinux_rescue(vm, "1", "")
             r.check("rescue_bios_banner", True)
             vm.expect(r"ramhost rescue: scanning every disk \(ramhost rescue scan --summary\)", 30)
             m = vm.expect(SUMMARY, 300)
@@ -205,10 +211,7 @@ def bios_rescue_auto(r, iso, disk):
     """`rescue ramhost.rescue=auto` typed at ISOLINUX's prompt: scan, repair (fix-pmbr), power off."""
     with Vm("rescue-bios-auto", cdrom(iso) + virtio(disk), firmware="bios") as vm:
         try:
-            vm.expect(r"boot: ", 120)
-            vm.send("rescue ramhost.rescue=auto\r")
-            t0 = time.monotonic()
-            vm.expect(BANNER % "auto", BOOT_TIMEOUT)
+            t0 = isolinux_rescue(vm, "auto", " ramhost.rescue=auto")
             return auto_rescue(r, vm, t0, "bios", r"sector 0 is blank", r"\d+\. fix-pmbr")
         except Timeout as e:
             r.check("rescue_bios_auto_boot", False, str(e))
