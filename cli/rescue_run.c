@@ -45,7 +45,7 @@ static const char *efivars_dir(const struct rescue_cli *o, const char *disk)
 		return o->efivars;
 	if (!disk || stat(disk, &st) < 0 || !S_ISBLK(st.st_mode))
 		return NULL;
-	return stat(EFIVAR_DIR, &st) == 0 && S_ISDIR(st.st_mode) ? EFIVAR_DIR : NULL;
+	return efivar_mount(EFIVAR_DIR, NULL) == 1 ? EFIVAR_DIR : NULL;
 }
 
 static int fail(const char *disk, const struct rh_err *err)

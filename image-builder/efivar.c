@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -270,4 +271,17 @@ int efivar_delete(const char *dir, const char *name, const char *guid, struct rh
 	if (unlink(path) < 0 && errno != ENOENT)
 		return rh_errf(err, -errno, "%s: cannot delete the variable: %s", path, strerror(errno));
 	return 0;
+}
+
+int efivar_mount(const char *dir, struct rh_err *err)
+{
+	struct statfs sf;
+
+	if (access("/sys/firmware/efi", F_OK))
+		return 0; /* booted with BIOS: no variables */
+	if (statfs(dir, &sf) == 0 && sf.f_type == 0xde5e81e4 /* EFIVARFS_MAGIC */)
+		return 1;
+	if (mount("efivarfs", dir, "efivarfs", 0, NULL) < 0)
+		return rh_errf(err, -errno, "%s: cannot mount efivarfs: %s", dir, strerror(errno));
+	return 1;
 }

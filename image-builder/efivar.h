@@ -69,6 +69,11 @@ int efivar_plan_boot_entry(const char *dir, const char *desc, const struct efiva
 int efivar_add_boot_entry(const char *dir, const char *desc, const struct efivar_hd *hd, const char *file,
 			  uint16_t *ret_num, struct rh_err *err);
 
+/* On a machine booted with UEFI (/sys/firmware/efi exists), makes sure efivarfs is mounted on dir (mounting it when
+ * it is not, as a minimal init leaves it). Returns 1 when dir holds the variables, 0 on a BIOS boot, or a
+ * negative errno. */
+int efivar_mount(const char *dir, struct rh_err *err);
+
 /* Deletes variable NAME-GUID in dir (clearing its immutable flag first); a missing one is fine. */
 int efivar_delete(const char *dir, const char *name, const char *guid, struct rh_err *err);
 

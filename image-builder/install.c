@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,18 +464,15 @@ out:
 static int boot_entry(struct job *j)
 {
 	struct efivar_hd hd;
-	struct statfs sf;
 	uint16_t num;
 	int rc;
 
 	j->res->boot_entry = -1;
-	if (access("/sys/firmware/efi", F_OK))
+	rc = efivar_mount(EFIVAR_DIR, j->err);
+	if (rc < 0)
+		return rh_err_append(j->err, rc, "(needed to add the boot entry)");
+	if (rc == 0)
 		return 0; /* BIOS: the protective MBR's boot code does it */
-	if (statfs(EFIVAR_DIR, &sf) < 0 || sf.f_type != 0xde5e81e4 /* EFIVARFS_MAGIC */) {
-		if (mount("efivarfs", EFIVAR_DIR, "efivarfs", 0, NULL) < 0)
-			return rh_errf(j->err, -errno, "%s: cannot mount efivarfs to add the boot entry: %s", EFIVAR_DIR,
-				       strerror(errno));
-	}
 	hd.partno = 1;
 	hd.start = j->part_start[0];
 	hd.size = j->part_sectors[0];

@@ -5,12 +5,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "disks.h"
 #include "fileio.h"
 #include "fs.h"
+#include "mount.h"
 
 #define NO_PLACE "give --backup-dir DIR (a directory on another disk or a USB stick)"
 
@@ -30,25 +31,21 @@ static int state_range(const struct scan_report *r, uint64_t *first, uint64_t *l
 	return -ENOENT;
 }
 
-static int do_mount(const struct rdisk *d, const struct scan_report *r, uint64_t first, uint64_t last,
-		    const char *mnt, struct rh_err *err)
+/* The state partition through a loop device at its offset on the disk (an image file or the whole block device:
+ * no partition node needed, and the disk is not claimed, so the commit can still open it exclusively). */
+static int do_mount(const struct rdisk *d, uint64_t first, uint64_t last, struct backup_place *p, struct rh_err *err)
 {
-	char opts[128], dev[PATH_MAX];
 	uint64_t bs = d->sector;
-	int rc;
+	int rc = loop_attach(d->path, first * bs, (last - first + 1) * bs, 1, p->loop, sizeof(p->loop), err);
 
-	if (d->is_blockdev) {
-		char *argv[] = { "mount", "-t", "ext4", dev, (char *)mnt, NULL };
-		rc = disks_part_dev(d->path, r->state.partno, dev, sizeof(dev));
-		if (rc < 0)
-			return rh_errf(err, rc, "%s: partition %u: name too long", d->path, r->state.partno);
-		return fs_run(argv, 0, err);
-	} else {
-		char *argv[] = { "mount", "-t", "ext4", "-o", opts, (char *)d->path, (char *)mnt, NULL };
-		snprintf(opts, sizeof(opts), "loop,offset=%" PRIu64 ",sizelimit=%" PRIu64, first * bs,
-			 (last - first + 1) * bs);
-		return fs_run(argv, 0, err);
+	if (rc < 0)
+		return rc;
+	if (mount(p->loop, p->mnt, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		rc = rh_errf(err, -errno, "%s: mount ext4: %s", p->loop, strerror(errno));
+		loop_detach(p->loop, NULL);
+		p->loop[0] = '\0';
 	}
+	return rc;
 }
 
 int backup_place_open(const struct rdisk *d, const struct scan_report *r, const struct wset *w,
@@ -69,7 +66,7 @@ int backup_place_open(const struct rdisk *d, const struct scan_report *r, const 
 	rc = fs_host_work_dir("rescue-state", ret->mnt, sizeof(ret->mnt), err);
 	if (rc < 0)
 		return rc;
-	rc = do_mount(d, r, first, last, ret->mnt, err);
+	rc = do_mount(d, first, last, ret, err);
 	if (rc < 0) {
 		rh_err_prefix(err, rc, "%s: cannot mount the state partition for the backup (" NO_PLACE ")", d->path);
 		fs_rm_rf(ret->mnt, NULL);
@@ -86,11 +83,14 @@ int backup_place_open(const struct rdisk *d, const struct scan_report *r, const 
 
 void backup_place_close(struct backup_place *p)
 {
-	if (p->mnt[0]) {
-		char *argv[] = { "umount", p->mnt, NULL };
+	if (p->loop[0]) {
 		sync();
-		if (fs_run(argv, 0, NULL) == 0)
+		if (umount(p->mnt) == 0) {
+			loop_detach(p->loop, NULL);
 			fs_rm_rf(p->mnt, NULL);
+		}
+	} else if (p->mnt[0]) {
+		fs_rm_rf(p->mnt, NULL);
 	}
 	memset(p, 0, sizeof(*p));
 }

@@ -17,14 +17,29 @@
 #define LOOP_CONFIGURE 0x4C0A
 #endif
 
+
+int loop_detach(const char *dev, struct rh_err *err)
+{
+	int fd = open(dev, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: %s", dev, strerror(errno));
+	if (ioctl(fd, LOOP_CLR_FD, 0) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot detach it: %s", dev, strerror(errno));
+	close(fd);
+	return rc;
+}
 /* Configures loop device fd with file_fd: LOOP_CONFIGURE (one call, 5.8+), else LOOP_SET_FD + SET_STATUS64. */
-static int loop_configure(int fd, int file_fd, const char *file)
+static int loop_configure(int fd, int file_fd, const char *file, uint64_t offset, uint64_t size, int rw)
 {
 	struct loop_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.fd = (uint32_t)file_fd;
-	cfg.info.lo_flags = LO_FLAGS_READ_ONLY; /* no AUTOCLEAR: it would detach at our close(), before the mount */
+	cfg.info.lo_flags = rw ? 0 : LO_FLAGS_READ_ONLY; /* no AUTOCLEAR: it would detach at our close(), before the
+							     mount */
+	cfg.info.lo_offset = offset;
+	cfg.info.lo_sizelimit = size;
 	snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", file);
 	if (!ioctl(fd, LOOP_CONFIGURE, &cfg))
 		return 0;
@@ -42,6 +57,12 @@ static int loop_configure(int fd, int file_fd, const char *file)
 
 int loop_attach_ro(const char *file, char *ret_dev, size_t cap, struct rh_err *err)
 {
+	return loop_attach(file, 0, 0, 0, ret_dev, cap, err);
+}
+
+int loop_attach(const char *file, uint64_t offset, uint64_t size, int rw, char *ret_dev, size_t cap,
+		struct rh_err *err)
+{
 	char dev[32];
 	int ctl = -1, file_fd = -1, fd = -1, rc = 0, tries;
 
@@ -50,7 +71,7 @@ int loop_attach_ro(const char *file, char *ret_dev, size_t cap, struct rh_err *e
 		rc = rh_errf(err, -errno, "/dev/loop-control: %s (is loop.ko loaded?)", strerror(errno));
 		goto out;
 	}
-	file_fd = open(file, O_RDONLY | O_CLOEXEC);
+	file_fd = open(file, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (file_fd < 0) {
 		rc = rh_errf(err, -errno, "%s: %s", file, strerror(errno));
 		goto out;
@@ -73,14 +94,14 @@ int loop_attach_ro(const char *file, char *ret_dev, size_t cap, struct rh_err *e
 			rc = rh_errf(err, -errno, "%s: %s", dev, strerror(errno));
 			goto out;
 		}
-		rc = loop_configure(fd, file_fd, file);
+		rc = loop_configure(fd, file_fd, file, offset, size, rw);
 		if (rc != -EBUSY)
 			break;
 		close(fd);
 		fd = -1;
 	}
 	if (rc < 0) {
-		rc = rh_errf(err, rc, "%s: attaching %s read-only: %s", dev, file, strerror(-rc));
+		rc = rh_errf(err, rc, "%s: attaching %s%s: %s", dev, file, rw ? "" : " read-only", strerror(-rc));
 		goto out;
 	}
 	if (strlen(dev) >= cap) {

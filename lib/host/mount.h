@@ -14,6 +14,15 @@
  * autoclear: that would detach it when this function closes its descriptor, before anyone mounts it). */
 int loop_attach_ro(const char *file, char *ret_dev, size_t cap, struct rh_err *err);
 
+/* The same for the window [offset, offset+size) of file (size 0: to its end), read-write when rw. A block device
+ * attached this way is not claimed: the disk itself can still be opened exclusively (a rescue mounts its state
+ * partition this way while it writes the disk). */
+int loop_attach(const char *file, uint64_t offset, uint64_t size, int rw, char *ret_dev, size_t cap,
+		struct rh_err *err);
+
+/* Detaches loop device dev (after its file system is unmounted). */
+int loop_detach(const char *dev, struct rh_err *err);
+
 
 /* Mounts a tmpfs ramdisk: size bytes, inodes inode limit, root directory mode. */
 int mount_ramdisk(const char *target, const char *name, uint64_t size, uint64_t inodes, unsigned mode,
