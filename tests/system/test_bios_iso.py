@@ -88,7 +88,7 @@ def check_booted_host(r, vm):
         if td.get("loop") not in loops:
             bad.append("tardisk %s loop %s not mounted" % (td.get("name"), td.get("loop")))
     names = sorted(rd.get("mountpoint") for rd in df.get("ramdisks", []))
-    r.check("df_agrees_with_proc_mounts", not bad and len(df.get("tardisks", [])) == 2 and
+    r.check("df_agrees_with_proc_mounts", not bad and len(df.get("tardisks", [])) == 3 and
             {"/", "/etc", "/var", "/tmp"} <= set(names), "; ".join(bad) or out)
     rc, out = vm.sh("ramhost du /etc --json")
     r.check("du_runs", rc == 0 and '"bytes"' in out, out)
