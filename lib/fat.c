@@ -7,8 +7,10 @@
  * the FATs and the data area lie inside total_sectors, total_sectors inside the window, a FAT holds an entry for
  * every cluster, and cluster numbers outside 2..clusters+1 are errors. Cluster chains are checked before their
  * data is read, with Brent's cycle detection (constant memory): a loop ends the walk with -ELOOP after the
- * clusters before it repeated, however long the chain. No allocation: the FAT is read through a 512-byte window
- * on the caller's stack, data in runs of contiguous clusters of at most FAT_DATA_BUF bytes. */
+ * clusters before it repeated, however long the chain. FAT 1 is the one read (as Linux does; a FAT32 volume that
+ * turned mirroring off to use another FAT is rare, and fat_health reports FATs that differ). No allocation: the
+ * FAT is read through a 512-byte window on the caller's stack, data in runs of contiguous clusters of at most
+ * FAT_DATA_BUF bytes. */
 #include "fat.h"
 #include "fat_int.h"
 #include "le.h"
@@ -176,13 +178,11 @@ int fat_open(struct fat_volume *v, fat_read_fn read, void *ctx, uint64_t size)
 	return 0;
 }
 
-/* FAT entry n of FAT number k (0-based) through the window c. */
-static int fat_entry_of(struct fat_volume *v, struct fat_cache *c, unsigned k, uint32_t n, uint32_t *ret)
+int fat_entry(struct fat_volume *v, struct fat_cache *c, uint32_t n, uint32_t *ret)
 {
 	const struct fat_bpb *b = &v->bpb;
 	uint64_t off = b->bits == 12 ? n + n / 2 : (uint64_t)n * (b->bits / 8);
-	uint64_t base = b->fat_offset + (uint64_t)k * b->fat_sectors * b->bytes_per_sector;
-	uint64_t win = base + (off & ~(uint64_t)(FAT_WIN - 1));
+	uint64_t win = b->fat_offset + (off & ~(uint64_t)(FAT_WIN - 1));
 	uint32_t at = (uint32_t)(off & (FAT_WIN - 1)), val;
 	uint8_t two[2];
 	int rc;
@@ -212,11 +212,6 @@ static int fat_entry_of(struct fat_volume *v, struct fat_cache *c, unsigned k, u
 	}
 	*ret = n & 1 ? val >> 4 : val & 0xFFF;
 	return 0;
-}
-
-int fat_entry(struct fat_volume *v, struct fat_cache *c, uint32_t n, uint32_t *ret)
-{
-	return fat_entry_of(v, c, 0, n, ret);
 }
 
 int fat_cluster_ok(const struct fat_volume *v, uint32_t n)

@@ -294,6 +294,18 @@ static void set12(struct mem *m, const struct fat_volume *v, uint32_t n, uint32_
 	}
 }
 
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v & 0xFFFF);
+	put16(p + 2, v >> 16);
+}
+
 static void test_damaged_chains(void)
 {
 	static const struct {
@@ -363,6 +375,28 @@ static void test_damaged_chains(void)
 		CHECK(fat_lookup(&v, "/many", &e) == 0);
 		set12(&m, &v, e.first_cluster, e.first_cluster, 0);
 		CHECK(fat_list(&v, "/many", count_fn, &n) == -ELOOP && n > 0 && n < NMANY);
+	}
+	free(m.p);
+	/* FAT32: 28-bit entries, the top 4 bits ignored; a loop back from the 10th cluster; bad cluster 0x0FFFFFF7 */
+	if (!load(32, &m, &v))
+		return;
+	CHECK(fat_lookup(&v, "/big.bin", &e) == 0);
+	{
+		uint8_t *f = m.p + v.bpb.fat_offset;
+		uint32_t at = e.first_cluster + 9;
+		struct hash h = { .bytes = 0 };
+
+		CHECK(f[4 * at] == (uint8_t)(at + 1)); /* written contiguously by mtools */
+		f[4 * at + 3] |= 0xF0;                  /* reserved bits: still the next cluster */
+		sha256_init(&h.ctx);
+		CHECK(fat_read(&v, &e, hash_fn, &h) == 0 && h.bytes == e.size);
+		put32(f + 4 * at, 0xF0000000u | e.first_cluster);
+		h.bytes = 0;
+		CHECK(fat_read(&v, &e, hash_fn, &h) == -ELOOP && h.bytes == 10ull * v.bpb.cluster_bytes);
+		put32(f + 4 * at, 0x0FFFFFF7u);
+		h.bytes = 0;
+		CHECK(fat_read(&v, &e, hash_fn, &h) == -EINVAL && h.bytes == 10ull * v.bpb.cluster_bytes);
+		CHECK(strstr(v.why, "bad") != NULL);
 	}
 	free(m.p);
 }
@@ -448,18 +482,6 @@ static void test_health(void)
 	m.reads = 0;
 	CHECK(fat_health(&v, &dirty, &differ, &backup) == -EIO);
 	free(m.p);
-}
-
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v & 0xFFFF);
-	put16(p + 2, v >> 16);
 }
 
 static void test_boot_sector(void)
