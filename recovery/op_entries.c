@@ -47,11 +47,32 @@ static int guid_known(const struct repair_ctx *c, const uint8_t g[16])
 	return found;
 }
 
+/* When the efivarfs file name fname is a Boot#### of the global GUID that decodes: its name (9 bytes), number, size
+ * and decoded option into *e; returns 1, else 0. */
+static int boot_entry(const char *dir, const char *fname, char name[9], uint16_t *num, size_t *len,
+		      struct efiload *e)
+{
+	uint8_t buf[EFIVAR_MAX];
+
+	if (strlen(fname) != 8 + 1 + 36 || strcmp(fname + 8, "-" EFIVAR_GLOBAL_GUID))
+		return 0;
+	memcpy(name, fname, 8);
+	name[8] = '\0';
+	return efiload_boot_name(name, num) == 0 &&
+	       efivar_read(dir, name, EFIVAR_GLOBAL_GUID, buf, sizeof(buf), len, NULL) == 0 &&
+	       efiload_parse(buf, *len, e) == 0;
+}
+
+/* Whether e is one of ramhost's entries (its description). */
+static int is_ours(const struct efiload *e)
+{
+	return !strncmp(e->desc, INSTALL_BOOT_DESC, strlen(INSTALL_BOOT_DESC));
+}
+
 /* The stale ramhost entries of dir into drop (see above); *ret_bytes their size. */
 static int stale_entries(const struct repair_ctx *c, const struct efivar_hd *esp, uint16_t *drop, size_t *ret_n,
 			 uint64_t *ret_bytes)
 {
-	uint8_t buf[EFIVAR_MAX];
 	struct efiload *e = malloc(sizeof(*e));
 	struct dirent *de;
 	DIR *d = opendir(c->efivars);
@@ -61,14 +82,7 @@ static int stale_entries(const struct repair_ctx *c, const struct efivar_hd *esp
 	while (d && e && (de = readdir(d)) && n < MAX_DROP) {
 		char name[9];
 		uint16_t num;
-		if (strlen(de->d_name) != 8 + 1 + 36 || strcmp(de->d_name + 8, "-" EFIVAR_GLOBAL_GUID))
-			continue;
-		memcpy(name, de->d_name, 8);
-		name[8] = '\0';
-		if (efiload_boot_name(name, &num) < 0 ||
-		    efivar_read(c->efivars, name, EFIVAR_GLOBAL_GUID, buf, sizeof(buf), &len, NULL) < 0 ||
-		    efiload_parse(buf, len, e) < 0 || strncmp(e->desc, INSTALL_BOOT_DESC, strlen(INSTALL_BOOT_DESC)) ||
-		    !e->has_hd)
+		if (!boot_entry(c->efivars, de->d_name, name, &num, &len, e) || !is_ours(e) || !e->has_hd)
 			continue;
 		if (!memcmp(e->hd.signature, esp->guid, 16) && e->hd.partno == esp->partno && e->hd.start == esp->start)
 			continue;   /* ours, on the ESP as it is */
@@ -107,7 +121,6 @@ static int esp_hd(struct repair_ctx *c, struct efivar_hd *hd, struct rh_err *err
 /* "Boot0002 (debian), Boot0003 (UEFI Shell)": the entries that are not ramhost's, for the full-store message. */
 static void others_text(const char *dir, char *buf, size_t cap)
 {
-	uint8_t v[EFIVAR_MAX];
 	struct efiload *e = malloc(sizeof(*e));
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -118,13 +131,7 @@ static void others_text(const char *dir, char *buf, size_t cap)
 	while (d && e && (de = readdir(d)) && n < 6) {
 		char name[9];
 		uint16_t num;
-		if (strlen(de->d_name) != 8 + 1 + 36 || strcmp(de->d_name + 8, "-" EFIVAR_GLOBAL_GUID))
-			continue;
-		memcpy(name, de->d_name, 8);
-		name[8] = '\0';
-		if (efiload_boot_name(name, &num) < 0 || efivar_read(dir, name, EFIVAR_GLOBAL_GUID, v, sizeof(v), &len,
-								  NULL) < 0 ||
-		    efiload_parse(v, len, e) < 0 || !strncmp(e->desc, INSTALL_BOOT_DESC, strlen(INSTALL_BOOT_DESC)))
+		if (!boot_entry(dir, de->d_name, name, &num, &len, e) || is_ours(e))
 			continue;
 		if (at < cap)
 			at += (size_t)snprintf(buf + at, cap - at, "%s%s (%.40s)", n ? ", " : "", name, e->desc);
