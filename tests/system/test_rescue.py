@@ -153,6 +153,11 @@ def uefi_rescue_auto(r, iso, disk):
                     b"ramhost.rescue=auto ramhost.bank=1", m.group(0).decode())
             vm.expect(BANNER % "auto", BOOT_TIMEOUT)
             ok = auto_rescue(r, vm, t0, "uefi", r"the FAT boot sector is damaged", r"\d+\. fsck esp")
+            # the VM's variable store is a fresh OVMF one: no ramhost entry, so the same repair writes it through
+            # efivarfs into the firmware's store
+            r.check("rescue_uefi_fresh_store_entry", vm.seen(r"\d+\. boot-entries") and
+                    vm.seen(r"variable Boot[0-9A-F]{4}-8be4df61-93ca-11d2-aa0d-00e098032b8c: write, \"ramhost\""),
+                    tail(vm))
             r.check("rescue_uefi_no_state_restore", not vm.seen(NO_STATE), tail(vm))
             r.check("rescue_uefi_no_shell_before_poweroff", not vm.seen(r"ramhost: ready bank="), tail(vm))
             return ok
