@@ -34,10 +34,11 @@ def check_booted_host(r, vm):
     # no disk or CD is mounted at all.
     rc, out = vm.sh("for l in /sys/block/loop*/loop/backing_file; do cat $l; done")
     files = sorted(out.split())
-    r.check("tardisks_loop_backed_by_ram_files", files == ["/tardisks/base.tdk", "/tardisks/extras.tdk"], out)
+    r.check("tardisks_loop_backed_by_ram_files", files == ["/tardisks/base.tdk", "/tardisks/extras.tdk",
+                                                          "/tardisks/rescue.tdk"], out)
     rc, mounts = vm.sh("cat /proc/mounts")
     sq = [l.split() for l in mounts.splitlines() if " squashfs " in l]
-    r.check("tardisks_mounted_squashfs_ro", len(sq) == 2 and all(
+    r.check("tardisks_mounted_squashfs_ro", len(sq) == 3 and all(
         f[0].startswith("/dev/loop") and f[3].split(",")[0] == "ro" for f in sq), mounts)
     tdk = [l.split() for l in mounts.splitlines() if l.split()[1:2] == ["/tardisks"]]
     r.check("tardisk_files_on_rootfs", len(tdk) == 1 and tdk[0][2] in ("rootfs", "tmpfs"), mounts)
