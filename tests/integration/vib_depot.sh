@@ -191,14 +191,14 @@ case_image_build() {
 	mods=$(sed -n 's/^modules=//p' bank/boot.cfg)
 	echo "$mods"
 	case "$mods" in
-	"init.cpio --- base.tdk --- t1.tdk --- "*" --- vibs.cpio") ;;
+	"init.cpio --- base.tdk --- rescue.tdk --- t1.tdk --- "*" --- vibs.cpio") ;;
 	*) echo "unexpected modules: $mods"; exit 1 ;;
 	esac
 	python3 - "$mods" <<'PY'
 import sys
 m = sys.argv[1].split(" --- ")
 assert m.index("libgreet.tdk") < m.index("hello.tdk") and m.index("greet-impl.tdk") < m.index("extra.tdk"), m
-assert len(m) == 8, m
+assert len(m) == 9, m
 PY
 	# every module matches boot.cfg's hash; a payload module is the VIB's tardisk, canonically wrapped
 	for f in $(echo "$mods" | sed 's/ --- / /g'); do

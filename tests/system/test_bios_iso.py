@@ -18,7 +18,7 @@ HELLO = os.path.join(TOP, "examples", "demo", "extras", "opt", "demo", "hello.tx
 
 def check_booted_host(r, vm):
     m = vm.expect(READY_RE, 240)
-    r.check("bios_iso_ready_line", m.group(1) == b"1" and int(m.group(2)) == 2,
+    r.check("bios_iso_ready_line", m.group(1) == b"1" and int(m.group(2)) == 3,
             "ready line %r" % m.group(0))
     vm.shell()  # the root shell on ttyS0
 
