@@ -294,7 +294,8 @@ def boot2(r, disk):
         # busybox from the boot-time /usr overlay, so not before the reboot): each is set to clear itself
         rc, out = vm.sh("for d in /sys/block/loop*/loop; do echo $(cat $d/backing_file) $(cat $d/autoclear); done")
         rows = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
-        removed = [v for k, v in rows.items() if os.path.basename(k) not in ("base.tdk", "extras.tdk", "pinned.tdk")]
+        removed = [v for k, v in rows.items() if os.path.basename(k) not in ("base.tdk", "rescue.tdk", "extras.tdk",
+                                                                         "pinned.tdk")]
         r.check("vib_live_loop_devices_autoclear", rc == 0 and all(v == "1" for v in removed) and
                 rows.get("/tardisks/base.tdk") == "0", out)
         rc, out = vm.sh("ls /usr/bin/ramhost && ramhost bootbank status >/dev/null; echo rc=$?")
