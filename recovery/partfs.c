@@ -67,30 +67,44 @@ static int mem_put(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-int partfs_read(struct partfs *p, const char *path, size_t max, char **ret, size_t *ret_len, struct rh_err *err)
+int partfs_read_entry(struct fat_volume *v, const struct fat_dirent *e, size_t max, char **ret, size_t *ret_len)
 {
-	struct fat_dirent e;
 	struct membuf m = { NULL, 0, 0 };
-	int rc = lookup(p, path, &e, err);
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	if (e.size > max)
-		return rh_errf(err, -EFBIG, "%s: %s: %s is %u bytes, more than the %zu expected", p->d->path, p->label,
-			       path, e.size, max);
-	m.cap = e.size;
+	if (e->size > max)
+		return -EFBIG;
+	m.cap = e->size;
 	m.buf = malloc(m.cap + 1);
 	if (!m.buf)
-		return rh_errf(err, -ENOMEM, "out of memory");
-	rc = fat_read(&p->v, &e, mem_put, &m);
+		return -ENOMEM;
+	rc = fat_read(v, e, mem_put, &m);
 	if (rc < 0) {
 		free(m.buf);
-		return rh_errf(err, rc, "%s: %s: %s: cannot be read (%s)", p->d->path, p->label, path,
-			       p->v.why[0] ? p->v.why : strerror(-rc));
+		return rc;
 	}
 	m.buf[m.len] = '\0';
 	*ret = m.buf;
 	*ret_len = m.len;
+	return 0;
+}
+
+int partfs_read(struct partfs *p, const char *path, size_t max, char **ret, size_t *ret_len, struct rh_err *err)
+{
+	struct fat_dirent e;
+	int rc = lookup(p, path, &e, err);
+
+	if (rc < 0)
+		return rc;
+	rc = partfs_read_entry(&p->v, &e, max, ret, ret_len);
+	if (rc == -EFBIG)
+		return rh_errf(err, rc, "%s: %s: %s is %u bytes, more than the %zu expected", p->d->path, p->label,
+			       path, e.size, max);
+	if (rc == -ENOMEM)
+		return rh_errf(err, rc, "out of memory");
+	if (rc < 0)
+		return rh_errf(err, rc, "%s: %s: %s: cannot be read (%s)", p->d->path, p->label, path,
+			       p->v.why[0] ? p->v.why : strerror(-rc));
 	return 0;
 }
 

@@ -27,6 +27,10 @@ int partfs_open(struct partfs *p, const struct rdisk *d, const struct wset *pend
 /* Reads the file at path (at most max bytes, else -EFBIG) into a malloc'd buffer (NUL-terminated past *ret_len). */
 int partfs_read(struct partfs *p, const char *path, size_t max, char **ret, size_t *ret_len, struct rh_err *err);
 
+/* The content of the file entry e of volume v (at most max bytes, else -EFBIG) in a malloc'd NUL-terminated
+ * buffer; a negative errno without a message (the scan reads this way, partfs_read adds the message). */
+int partfs_read_entry(struct fat_volume *v, const struct fat_dirent *e, size_t max, char **ret, size_t *ret_len);
+
 /* SHA-256 and size of the file at path. */
 int partfs_sha256(struct partfs *p, const char *path, uint8_t sha[32], uint64_t *ret_size, struct rh_err *err);
 

@@ -12,6 +12,7 @@
 #include "bootcfg.h"
 #include "bootloader/esp_chain.h"
 #include "le.h"
+#include "partfs.h"
 #include "scan_int.h"
 #include "sha256.h"
 
@@ -168,50 +169,17 @@ static int sum_file(struct scan_vol *v, const struct fat_dirent *e, const char *
 	return fat_read(&v->vol, e, sum_block, s);
 }
 
-struct text_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int text_block(void *ctx, const void *buf, size_t len)
-{
-	struct text_buf *t = ctx;
-
-	if (len > t->cap - t->len)
-		return -EFBIG;
-	memcpy(t->p + t->len, buf, len);
-	t->len += len;
-	return 0;
-}
-
 /* Reads the small text file path of v into a malloc'd NUL-terminated buffer (*ret_buf, *ret_len). */
 static int read_text(struct scan_vol *v, const char *path, char **ret_buf, size_t *ret_len)
 {
 	struct fat_dirent e;
-	struct text_buf t;
-	int rc;
+	int rc = fat_lookup(&v->vol, path, &e);
 
-	rc = fat_lookup(&v->vol, path, &e);
 	if (rc < 0)
 		return rc;
 	if (e.is_dir)
 		return -EISDIR;
-	if (e.size > CFG_MAX)
-		return -EFBIG;
-	t.p = malloc(e.size + 1u);
-	t.len = 0;
-	t.cap = e.size;
-	if (!t.p)
-		return -ENOMEM;
-	rc = fat_read(&v->vol, &e, text_block, &t);
-	if (rc < 0) {
-		free(t.p);
-		return rc;
-	}
-	t.p[t.len] = '\0';
-	*ret_buf = t.p;
-	*ret_len = t.len;
-	return 0;
+	return partfs_read_entry(&v->vol, &e, CFG_MAX, ret_buf, ret_len);
 }
 
 /* 1 when path is a regular file of v. */
