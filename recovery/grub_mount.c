@@ -105,9 +105,10 @@ int grub_mnt_has(const struct grub_mnt *m, const char *rel)
 	return S_ISREG(st.st_mode) || S_ISLNK(st.st_mode);
 }
 
-/* Mounts src (type; NULL with MS_BIND) on the root's rel, a directory reached through directories only. */
+/* Mounts src (type; NULL with MS_BIND) with options data (may be NULL) on the root's rel, a directory reached
+ * through directories only. */
 static int mount_below(struct grub_mnt *m, const char *src, const char *rel, const char *type, unsigned long flags,
-		       int *done, struct rh_err *err)
+		       const char *data, int *done, struct rh_err *err)
 {
 	char path[PATH_MAX];
 
@@ -116,7 +117,7 @@ static int mount_below(struct grub_mnt *m, const char *src, const char *rel, con
 	if (!grub_mnt_is_dir(m, rel))
 		return rh_errf(err, -ENOTDIR, "%s: /%s is not a directory (a symbolic link or missing): not a root file "
 			       "system rescue grub can chroot into", m->label, rel);
-	if (mount(src, path, type, flags, NULL) < 0)
+	if (mount(src, path, type, flags, data) < 0)
 		return rh_errf(err, -errno, "%s: cannot mount %s on /%s: %s", m->label, src, rel, strerror(errno));
 	*done = 1;
 	return 0;
@@ -179,7 +180,7 @@ static int private_dev(struct grub_mnt *m, struct rh_err *err)
 	static const char *const chars[] = { "null", "zero", "full", "random", "urandom" };
 	char host[32];
 	size_t i;
-	int rc = mount_below(m, "ramhost-dev", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, &m->dev, err);
+	int rc = mount_below(m, "ramhost-dev", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, NULL, &m->dev, err);
 
 	for (i = 0; !rc && i < sizeof(chars) / sizeof(chars[0]); i++) {
 		snprintf(host, sizeof(host), "/dev/%s", chars[i]);
@@ -240,9 +241,9 @@ int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct 
 	loop_autoclear(m);
 	rc = private_dev(m, err);
 	if (!rc)
-		rc = mount_below(m, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, &m->proc, err);
+		rc = mount_below(m, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, &m->proc, err);
 	if (!rc)
-		rc = mount_below(m, "sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, &m->sys, err);
+		rc = mount_below(m, "sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, &m->sys, err);
 	return rc;
 }
 
@@ -260,7 +261,13 @@ int grub_mnt_esp(struct grub_mnt *m, unsigned partno, struct rh_err *err)
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", m->label);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return rh_errf(err, -errno, "%s: cannot create /boot/efi: %s", m->label, strerror(errno));
-	return mount_below(m, node, "boot/efi", "vfat", MS_NOSUID | MS_NODEV, &m->esp, err);
+	/* the source names the ESP's device: grub-install finds it in mountinfo and probes its FAT itself */
+	return mount_below(m, node, "boot/efi", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=256m", &m->esp, err);
+}
+
+int grub_mnt_esp_dir(const struct grub_mnt *m, char *buf, size_t cap)
+{
+	return m->esp && below(m, "boot/efi", buf, cap) == 0 ? 0 : -ENOENT;
 }
 
 int grub_mnt_run(struct grub_mnt *m, const char *const args[], struct rh_err *err)
@@ -339,25 +346,6 @@ int grub_mnt_detach(struct grub_mnt *m, struct rh_err *err)
 	if (rc < 0 && err)
 		rh_errf(err, rc, "%s", e.msg);
 	return rc;
-}
-
-int grub_have_vfat(void)
-{
-	char *modprobe[] = { "modprobe", "-q", "vfat", NULL };
-	struct rh_err ignored = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	int i, found = 0;
-
-	for (i = 0; i < 2 && !found; i++) {
-		if (i)
-			(void)fs_run(modprobe, 0, &ignored);
-		if (rh_read_file("/proc/filesystems", 1 << 16, &buf, &len, &ignored) == 0)
-			found = strstr(buf, "\tvfat\n") != NULL;
-		free(buf);
-		buf = NULL;
-	}
-	return found;
 }
 
 int grub_os_id(const char *buf, size_t len, char *out, size_t cap)

@@ -14,8 +14,9 @@
  * GRUB boot code or the BIOS boot partition is blank; UEFI: no /EFI/ID/grubx64.efi), and when neither is, both
  * that apply are reinstalled (BIOS: the installation has /boot/grub/i386-pc and the disk a BIOS boot partition;
  * UEFI: it has /boot/grub/x86_64-efi or the ESP has its folder with grubx64.efi or shimx64.efi). The BIOS half
- * is refused without --force when sector 0 holds another loader's code; the UEFI half needs a kernel with vfat
- * (the rescue ISO's) to mount the ESP, and is refused with that reason where there is none. */
+ * is refused without --force when sector 0 holds another loader's code. The UEFI half's grub-install writes into
+ * a stand-in for the ESP (grub_int.h), and its files are put on the copy's ESP with mtools: no kernel FAT driver
+ * is needed. */
 #include "ops.h"
 
 #include <errno.h>
@@ -259,18 +260,14 @@ static int grub_decide(struct grub_job *j, struct rh_err *err)
 	if (j->bios && !j->c->force && j->code != MBR_CODE_ZERO && j->code != MBR_CODE_GRUB)
 		return rh_errf(err, -EPERM, "%s: sector 0 holds %s boot code, another system's loader; rescue grub "
 			       "keeps it (give --force to replace it with GRUB's)", j->c->d->path, mbr_code_name(j->code));
-	if (j->uefi && !grub_have_vfat())
-		return rh_errf(err, -ENOTSUP, "%s: the UEFI half (/EFI/%s/grubx64.efi on the ESP p%u) must mount the "
-			       "ESP, and this kernel has no vfat (modprobe vfat failed): run rescue grub from the ramhost "
-			       "rescue ISO, whose kernel has it; nothing was written", j->m.label, j->id,
-			       (unsigned)j->esp->number);
 	return 0;
 }
 
-/* Runs the installation's grub-install for each half, then update-grub (or grub-mkconfig). */
-static int grub_run(struct grub_job *j, struct rh_err *err)
+/* Runs the installation's grub-install for each half (the UEFI half into the ESP's stand-in, whose files then go
+ * onto the staged copy's ESP, s), then update-grub (or grub-mkconfig). */
+static int grub_run(struct grub_job *j, const struct stage *s, struct rh_err *err)
 {
-	char efidir[64];
+	char efidir[64], dir[PATH_MAX];
 	const char *bios[] = { "grub-install", "--target=i386-pc", j->m.loop, NULL };
 	const char *uefi[] = { "grub-install", "--target=x86_64-efi", "--efi-directory=/boot/efi", efidir,
 			       "--no-nvram", NULL };
@@ -285,9 +282,16 @@ static int grub_run(struct grub_job *j, struct rh_err *err)
 	if (j->bios)
 		rc = grub_mnt_run(&j->m, bios, err);
 	if (!rc && j->uefi) {
+		uint32_t bs = j->c->d->sector;
+
 		rc = grub_mnt_esp(&j->m, j->esp->number, err);
 		if (!rc)
 			rc = grub_mnt_run(&j->m, uefi, err);
+		if (!rc && grub_mnt_esp_dir(&j->m, dir, sizeof(dir)) < 0)
+			rc = rh_errf(err, -ENOENT, "%s: the ESP's stand-in is gone", j->m.label);
+		if (!rc)
+			rc = grub_esp_copy(dir, s->path, j->esp->first_lba * bs,
+					   (j->esp->last_lba - j->esp->first_lba + 1) * (bs / 512), err);
 	}
 	if (!rc)
 		rc = grub_mnt_run(&j->m, grub_mnt_has(&j->m, "usr/sbin/update-grub") ? update : mkconfig, err);
@@ -461,7 +465,7 @@ int op_grub(OP_ARGS)
 	if (!rc)
 		rc = grub_decide(&j, err);
 	if (!rc)
-		rc = grub_run(&j, err);
+		rc = grub_run(&j, &s, err);
 	if (grub_mnt_detach(&j.m, &e) < 0 && !rc)
 		rc = rh_errf(err, e.rc, "%s", e.msg);
 	if (!rc)
