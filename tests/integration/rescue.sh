@@ -7,6 +7,7 @@
 # damaged bytes exactly. Then bad input: not a disk, read-only, too small, no partition table.
 # Needs the setup cache, sgdisk, mtools, syslinux, dosfstools, e2fsprogs, python3.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/rescue_damage.sh"
 
 PROFILE=$TOP/examples/demo/profile
 EFI=${RAMHOST_EFI:-$(dirname "$RAMHOST")/ramhost.efi}
@@ -20,23 +21,8 @@ export SOURCE_DATE_EPOCH=1700000000 MTOOLS_SKIP_CHECK=1 RAMHOST_EFI=$EFI
 CLEAN=$S/clean.img
 MEDIA=$S/bank
 
-# start N IMG: partition N's first sector (512-byte sectors).
-start() { sgdisk -i "$1" "$2" | awk '/^First sector:/ {print $3}'; }
-# fat N IMG: the mtools target of partition N.
-fat() { echo "$2@@$(($(start "$1" "$2") * 512))"; }
-
-# Three state generations on the clean image's state partition (p4), written with debugfs as `state save` left
-# them in a store directory.
-mkdir -p "$S/root/etc" "$S/root/run/ramhost" "$S/store"
-echo /etc/app.conf >"$S/root/run/ramhost/sticky.list"
-for g in 1 2 3; do
-	echo "generation $g" >"$S/root/etc/app.conf"
-	"$RAMHOST" state save --root "$S/root" --store "$S/store" >/dev/null
-done
-P4="$CLEAN?offset=$(($(start 4 "$CLEAN") * 512))"
-for f in "$S"/store/state-*.rhs; do
-	debugfs -w -R "write $f $(basename "$f")" "$P4" >/dev/null 2>&1
-done
+# Three state generations on the clean image's state partition (p4).
+state_generations "$CLEAN" "$S"
 
 # rcase NAME DAMAGE CODE [same]: the whole round for one damage (a function taking the image); CODE must be in
 # the scan; with "same" the repaired image must equal the clean one byte for byte.
@@ -67,58 +53,6 @@ clean_scan() {
 	"$RAMHOST" rescue scan "$CLEAN" | tee "$T/text"
 	grep -q "bank 1" "$T/text"
 	"$RAMHOST" rescue plan "$CLEAN" | grep -q "nothing to repair"
-}
-
-dmg_lba0() { dd if=/dev/zero of="$1" bs=512 count=1 conv=notrunc status=none; }
-dmg_code() { dd if=/dev/zero of="$1" bs=440 count=1 conv=notrunc status=none; }
-dmg_gpt_header() { printf 'XXXXXXXX' | dd of="$1" bs=1 seek=$((512 + 24)) conv=notrunc status=none; }
-dmg_gpt_entries() { dd if=/dev/zero of="$1" bs=512 seek=2 count=32 conv=notrunc status=none; }
-dmg_grown() { truncate -s +1G "$1"; }
-dmg_both_gpt() {
-	local n=$(($(stat -c %s "$1") / 512))
-	dd if=/dev/zero of="$1" bs=512 seek=1 count=33 conv=notrunc status=none
-	dd if=/dev/zero of="$1" bs=512 seek=$((n - 33)) count=33 conv=notrunc status=none
-}
-dmg_ldlinux() { mattrib -i "$(fat 2 "$1")" -r -s -h ::/syslinux/ldlinux.sys && mdel -i "$(fat 2 "$1")" ::/syslinux/ldlinux.sys; }
-dmg_esp_boot() { dd if=/dev/zero of="$1" bs=512 seek="$(start 1 "$1")" count=1 conv=notrunc status=none; }
-# the ESP as a power cut leaves it: FAT entry 1's clean bit cleared in both FATs and the second FAT one entry
-# behind the first (a cluster allocated in FAT 1 only)
-dmg_dirty() {
-	python3 - "$1" "$(($(start 1 "$1") * 512))" <<'EOF2'
-import struct, sys
-f = open(sys.argv[1], "r+b"); base = int(sys.argv[2])
-f.seek(base); bs = f.read(512)
-bps, = struct.unpack_from("<H", bs, 11); res, = struct.unpack_from("<H", bs, 14); nf = bs[16]
-fsz, = struct.unpack_from("<I", bs, 36)
-for i in range(nf):
-    at = base + (res + i * fsz) * bps + 4
-    f.seek(at); v, = struct.unpack("<I", f.read(4)); f.seek(at); f.write(struct.pack("<I", v & ~0x08000000))
-fat1 = base + res * bps; fat2 = fat1 + fsz * bps
-f.seek(fat1); t = f.read(fsz * bps)
-free = next(i for i in range(3, len(t) // 4) if t[4 * i:4 * i + 4] == b"\0\0\0\0")
-f.seek(fat1 + 4 * free); f.write(struct.pack("<I", 0x0FFFFFFF))
-EOF2
-}
-dmg_bootx64() { mdel -i "$(fat 1 "$1")" ::/EFI/BOOT/BOOTX64.EFI; }
-dmg_cfg() {
-	mcopy -i "$(fat 2 "$1")" ::/boot.cfg "$T/boot.cfg"
-	head -c 40 "$T/boot.cfg" >"$T/short.cfg"
-	mcopy -o -i "$(fat 2 "$1")" "$T/short.cfg" ::/boot.cfg
-}
-# flip one byte of base.tdk in bank N (found through mtools' own view of the file's clusters: overwrite it)
-flip() {
-	mcopy -i "$(fat "$2" "$1")" ::/base.tdk "$T/base.tdk"
-	printf '\x5a' | dd of="$T/base.tdk" bs=1 seek=4096 conv=notrunc status=none
-	mcopy -o -i "$(fat "$2" "$1")" "$T/base.tdk" ::/base.tdk
-}
-dmg_flip1() { flip "$1" 2; }
-dmg_flip_both() { flip "$1" 2; flip "$1" 3; }
-dmg_state() {
-	local p="$1?offset=$(($(start 4 "$1") * 512))"
-	debugfs -R "dump state-00000003.rhs $T/g3" "$p" >/dev/null 2>&1
-	head -c 100 "$T/g3" >"$T/g3.short"
-	debugfs -w -R "rm state-00000003.rhs" "$p" >/dev/null 2>&1
-	debugfs -w -R "write $T/g3.short state-00000003.rhs" "$p" >/dev/null 2>&1
 }
 
 c_lba0() { run_case dmg_lba0 mbr-zeroed; }
