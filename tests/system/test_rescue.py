@@ -21,11 +21,7 @@ attached as the host that does not boot.
 The repairs run with the rescue host's own tools (rescue.tdk: mtools, syslinux, e2fsprogs, dosfstools,
 SYSLINUX's gptmbr.bin) and take the media from the booted ISO (recovery/media.h). `figure:` lines give the time
 from the Rescue entry to the scan summary and to the repair's rc line.
-
-Known (reported to the lead, 2026-12-05): rc=0 needs three fixes outside this file: efivarfs mounted before
-the rescue uses /sys/firmware/efi/efivars (else boot-entries fails, ENOENT), and the default backup place on a
-block device: the state partition mounted by backup_place makes the O_EXCL reopen of /dev/vda fail (EBUSY),
-and with sector 0 blank the kernel has no /dev/vda4 to mount. With those patched all checks here pass."""
+"""
 import os
 import re
 import shutil
