@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "fs.h"
 #include "mount.h"
+#include "tmpreg.h"
 
 #define NO_PLACE "give --backup-dir DIR (a directory on another disk or a USB stick)"
 
@@ -32,7 +33,9 @@ static int state_range(const struct scan_report *r, uint64_t *first, uint64_t *l
 }
 
 /* The state partition through a loop device at its offset on the disk (an image file or the whole block device:
- * no partition node needed, and the disk is not claimed, so the commit can still open it exclusively). */
+ * no partition node needed, and the disk is not claimed, so the commit can still open it exclusively), mounted
+ * in a mount namespace of this process's own with the loop device set to detach itself: a rescue ended by a
+ * signal leaves neither the mount nor the loop device behind. */
 static int do_mount(const struct rdisk *d, uint64_t first, uint64_t last, struct backup_place *p, struct rh_err *err)
 {
 	uint64_t bs = d->sector;
@@ -40,12 +43,17 @@ static int do_mount(const struct rdisk *d, uint64_t first, uint64_t last, struct
 
 	if (rc < 0)
 		return rc;
-	if (mount(p->loop, p->mnt, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+	rc = mount_ns_private(err);
+	if (!rc && mount(p->loop, p->mnt, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		rc = rh_errf(err, -errno, "%s: mount ext4: %s", p->loop, strerror(errno));
+	if (rc < 0) {
 		loop_detach(p->loop, NULL);
 		p->loop[0] = '\0';
+		return rc;
 	}
-	return rc;
+	(void)loop_set_autoclear(p->loop);   /* without it, backup_place_close still detaches it */
+	tmpreg_own_mount(p->mnt);
+	return 0;
 }
 
 int backup_place_open(const struct rdisk *d, const struct scan_report *r, const struct wset *w,

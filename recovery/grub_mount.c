@@ -8,12 +8,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/loop.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -22,6 +19,8 @@
 
 #include "fileio.h"
 #include "fs.h"
+#include "mount.h"
+#include "tmpreg.h"
 
 #define GRUB_MAX_ARGS 16
 
@@ -191,42 +190,16 @@ static int private_dev(struct grub_mnt *m, struct rh_err *err)
 	return rc;
 }
 
-/* The process's own mount namespace, private from / down: what is mounted from here on is seen by no other
- * process and goes away with this one, however it ends (a signal during grub-install leaves no mount behind). */
-static int private_mounts(struct grub_mnt *m, struct rh_err *err)
-{
-	if (unshare(CLONE_NEWNS) < 0)
-		return rh_errf(err, -errno, "%s: cannot make a mount namespace of its own: %s", m->label, strerror(errno));
-	/* source and type are unused for a propagation change: named only so that valgrind sees strings */
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
-		return rh_errf(err, -errno, "%s: cannot make the mounts private: %s", m->label, strerror(errno));
-	return 0;
-}
-
-/* Once the root is mounted (it holds the loop device open): the loop device detaches itself when the last
- * mount goes, so that a run ended by a signal leaves no loop device attached either. */
-static void loop_autoclear(struct grub_mnt *m)
-{
-	struct loop_info64 li;
-	int fd = open(m->loop, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	if (ioctl(fd, LOOP_GET_STATUS64, &li) == 0) {
-		li.lo_flags |= LO_FLAGS_AUTOCLEAR;
-		if (ioctl(fd, LOOP_SET_STATUS64, &li) == 0)
-			m->autoclear = 1;
-	}
-	close(fd);
-}
-
+/* The mounts go into a mount namespace of this process's own (mount_ns_private), so they go away with it
+ * however it ends (a signal during grub-install leaves no mount behind); once the root is mounted (it holds the
+ * loop device open) the loop device detaches itself when the last mount goes. */
 int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct rh_err *err)
 {
 	char node[96];
 	int rc = part_node(m, partno, node, sizeof(node), err);
 
-	if (!rc)
-		rc = private_mounts(m, err);
+	if (!rc && (rc = mount_ns_private(err)) < 0)
+		rh_err_prefix(err, rc, "%s", m->label);
 	if (rc < 0)
 		return rc;
 	rc = fs_work_dir(work, "rescue-grub-root", m->dir, sizeof(m->dir), err);
@@ -238,7 +211,8 @@ int grub_mnt_root(struct grub_mnt *m, unsigned partno, const char *work, struct 
 		return rh_errf(err, -errno, "%s: cannot mount %s (ext4) from the staged copy: %s", m->label, node,
 			       strerror(errno));
 	m->root = 1;
-	loop_autoclear(m);
+	tmpreg_own_mount(m->dir);
+	m->autoclear = loop_set_autoclear(m->loop) == 0;
 	rc = private_dev(m, err);
 	if (!rc)
 		rc = mount_below(m, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, &m->proc, err);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/loop.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,10 +14,41 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "tmpreg.h"
+
 #ifndef LOOP_CONFIGURE
 #define LOOP_CONFIGURE 0x4C0A
 #endif
 
+
+int loop_set_autoclear(const char *dev)
+{
+	struct loop_info64 li;
+	int fd = open(dev, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, LOOP_GET_STATUS64, &li) < 0)
+		rc = -errno;
+	if (!rc) {
+		li.lo_flags |= LO_FLAGS_AUTOCLEAR;
+		if (ioctl(fd, LOOP_SET_STATUS64, &li) < 0)
+			rc = -errno;
+	}
+	close(fd);
+	return rc;
+}
+
+int mount_ns_private(struct rh_err *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return rh_errf(err, -errno, "cannot make a mount namespace of its own: %s", strerror(errno));
+	/* source and type are unused for a propagation change: named only so that valgrind sees strings */
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		return rh_errf(err, -errno, "cannot make the mounts private: %s", strerror(errno));
+	tmpreg_new_mount_ns();
+	return 0;
+}
 
 int loop_detach(const char *dev, struct rh_err *err)
 {

@@ -23,6 +23,14 @@ int loop_attach(const char *file, uint64_t offset, uint64_t size, int rw, char *
 /* Detaches loop device dev (after its file system is unmounted). */
 int loop_detach(const char *dev, struct rh_err *err);
 
+/* Sets dev's autoclear flag once something holds it (a mount): the device then detaches itself when the last
+ * holder goes, so that a process ended by a signal leaves no loop device attached. 0, or -errno. */
+int loop_set_autoclear(const char *dev);
+
+/* Moves the calling process (single-threaded) into a mount namespace of its own with every mount private: the
+ * mounts it makes from then on are seen by no other process and vanish with it, however it ends. */
+int mount_ns_private(struct rh_err *err);
+
 
 /* Mounts a tmpfs ramdisk: size bytes, inodes inode limit, root directory mode. */
 int mount_ramdisk(const char *target, const char *name, uint64_t size, uint64_t inodes, unsigned mode,

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@ struct tmp_entry {
 	volatile sig_atomic_t used;
 	dev_t dev;       /* of the directory as created: a different st_dev later means something is mounted on it */
 	uint64_t mnt_id; /* and its mount (0: unknown), which also tells a bind mount of the same file system */
+	volatile sig_atomic_t own_mount; /* what is mounted on it is this process's own: detach it, then remove */
 	char path[PATH_MAX];
 };
 
@@ -122,10 +124,35 @@ static int add_locked(const char *path, struct rh_err *err)
 	}
 	entries[slot].dev = st.st_dev;
 	entries[slot].mnt_id = mount_id(AT_FDCWD, abs);
+	entries[slot].own_mount = 0;
 	memcpy(entries[slot].path, abs, strlen(abs) + 1);
 	atomic_signal_fence(memory_order_seq_cst);
 	entries[slot].used = 1;
 	return 0;
+}
+
+void tmpreg_new_mount_ns(void)
+{
+	struct stat st;
+
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
+		if (entries[i].used && lstat(entries[i].path, &st) == 0 && st.st_dev == entries[i].dev)
+			entries[i].mnt_id = mount_id(AT_FDCWD, entries[i].path);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void tmpreg_own_mount(const char *path)
+{
+	char abs[PATH_MAX];
+
+	if (make_abs(path, abs) < 0)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
+		if (entries[i].used && !strcmp(entries[i].path, abs))
+			entries[i].own_mount = 1;
+	pthread_mutex_unlock(&reg_lock);
 }
 
 int tmpreg_add(const char *path, struct rh_err *err)
@@ -275,6 +302,13 @@ static void remove_entry(const struct tmp_entry *e)
 	fd = open(e->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (e->own_mount && !same_mount(fd, e->dev, e->mnt_id)) {
+		close(fd);
+		umount2(e->path, MNT_DETACH);   /* with everything mounted below it */
+		fd = open(e->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return;
+	}
 	if (same_mount(fd, e->dev, e->mnt_id)) { /* else something is mounted on it: leave that alone */
 		empty_dir(fd, e->dev, e->mnt_id, 0);
 		rmdir(e->path);
@@ -286,11 +320,13 @@ void tmpreg_cleanup(void)
 {
 	if (owner && getpid() != owner)
 		return;
-	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
-		if (entries[i].used) {
-			remove_entry(&entries[i]);
-			entries[i].used = 0;
-		}
+	/* own mounts last: the temporaries inside them first, while they can still be reached */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < TMPREG_MAX_PATHS; i++)
+			if (entries[i].used && entries[i].own_mount == pass) {
+				remove_entry(&entries[i]);
+				entries[i].used = 0;
+			}
 }
 
 /* Appends the decimal n to s (async-signal-safe). */

@@ -32,6 +32,16 @@ void tmpreg_forget(const char *path);
 /* 1 when path is registered. */
 int tmpreg_has(const char *path);
 
+/* After the process moved into a mount namespace of its own (mount_ns_private): every mount has a new id
+ * there, so the ids the entries were registered with are read again (else no work dir would be removed, each
+ * looking like a mount point). */
+void tmpreg_new_mount_ns(void);
+
+/* Marks registered directory path as a mount point of this process's own private mount namespace: the clean-up
+ * detaches what is mounted there (umount2 MNT_DETACH, which only this process sees) and then removes the empty
+ * directory. Only for mounts no other process can see. Unknown paths are ignored. */
+void tmpreg_own_mount(const char *path);
+
 /* Records a running tool (a child process) that writes into the temporaries: on a signal it is stopped
  * (SIGTERM, then SIGKILL after 2 s) and reaped before anything is removed. Forget it once waited for. */
 void tmpreg_child_add(pid_t pid);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "mount.h"
 #include "tmpreg.h"
 #include "unit.h"
 
@@ -259,6 +260,38 @@ static void cleanup_leaves_mounts_alone(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Work dirs made before the process moved into a mount namespace of its own (mount_ns_private: every mount id
+ * changes) and a tmpfs mounted on one of them, marked as the process's own, with a work dir inside it: on
+ * SIGTERM all of them go (the inner one first, then the tmpfs detached and its mount point removed). */
+static void own_mount_signalled(void)
+{
+	char before[PATH_MAX], mnt[PATH_MAX], inner[PATH_MAX];
+
+	tmpreg_install();
+	if (fs_work_dir(top, "ns", before, sizeof(before), NULL) < 0 || fs_work_dir(top, "own", mnt, sizeof(mnt), NULL) < 0)
+		_exit(3);
+	if (mount_ns_private(NULL) < 0 || mount("none", mnt, "tmpfs", 0, NULL) < 0)
+		_exit(77);
+	tmpreg_own_mount(mnt);
+	if (fs_work_dir(mnt, "inner", inner, sizeof(inner), NULL) < 0)
+		_exit(3);
+	raise(SIGTERM);
+	_exit(4);
+}
+
+static void own_mount_cleaned_on_signal(void)
+{
+	int status = in_child(own_mount_signalled);
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		printf("  (no private mount namespace here: the own-mount case was not run)\n");
+		return;
+	}
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	CHECK(count_prefix(top, "ns.") == 0);
+	CHECK(count_prefix(top, "own.") == 0);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -276,6 +309,7 @@ int main(void)
 	RUN(signal_cleans_and_dies_of_it);
 	RUN(child_exit_leaves_parent_temporaries);
 	RUN(cleanup_leaves_mounts_alone);
+	RUN(own_mount_cleaned_on_signal);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	(void)!system(cmd);
 	return unit_failed_total ? 1 : 0;
