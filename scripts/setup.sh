@@ -11,7 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libxml2-dev gnu-efi sbsigntool
   xorriso isolinux syslinux syslinux-common syslinux-utils mtools dosfstools gdisk fdisk e2fsprogs
   qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu ipxe libmicrohttpd-dev
-  dnsmasq-base nginx-light tftpd-hpa tftp-hpa iproute2 grub-pc-bin
+  dnsmasq-base nginx-light tftpd-hpa tftp-hpa iproute2 grub-pc-bin strace
   cpio zstd xz-utils bzip2 lz4 kmod python3 dpkg-dev openssl debootstrap debian-archive-keyring
 )
 

@@ -112,7 +112,7 @@ c_entries() {
 	grep -q "variable Boot0000-8be4df61-93ca-11d2-aa0d-00e098032b8c: write" "$T/out"
 	[ "$(od -An -tx1 -j4 "$T/vars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c" | tr -d ' \n')" = 0000 ]
 	"$RAMHOST" rescue scan --json --efivars "$T/vars" "$T/d.img" >"$T/after.json" || [ $? -eq 3 ]
-	! $CHECK codes "$T/after.json" | grep -q '^efi-'
+	! $CHECK codes "$T/after.json" | grep -q '^efi-' || false
 	"$RAMHOST" rescue undo --efivars "$T/vars" --backup-dir "$T/b" "$T/d.img"
 	[ -z "$(ls "$T/vars")" ]
 	# a stale ramhost entry (an ESP GUID no disk has) and a foreign one, both in BootOrder
@@ -196,6 +196,48 @@ c_default_backup() {
 	expect_err "writes to the state partition.*--backup-dir"
 }
 
+# SIGTERM at each fsync of a repair whose backup goes to the state partition (strace injects it: the backup's
+# files, the rename into place, the disk's writes, the status): outside the state partition the disk is either
+# the damaged one or the repaired one, a backup folder is there whenever the disk changed, and no loop device,
+# mount or temporary (on the host or on the state partition) is left.
+c_killed_default_backup() {
+	local n p4 fsyncs
+	cp --sparse=always "$CLEAN" "$T/damaged.img"
+	dmg_gpt_header "$T/damaged.img"
+	p4=$(($(start 4 "$CLEAN") * 512))
+	cp --sparse=always "$T/damaged.img" "$T/d.img"
+	strace -o "$T/st" -e trace=fsync "$RAMHOST" rescue repair --yes "$T/d.img" >/dev/null
+	fsyncs=$(grep -c '^fsync' "$T/st")
+	[ "$fsyncs" -ge 4 ]
+	mkdir -p "$T/tmp"
+	for n in $(seq "$fsyncs"); do
+		cp --sparse=always "$T/damaged.img" "$T/d.img"
+		if TMPDIR=$T/tmp strace -o "$T/st" -e trace=fsync -e inject=fsync:signal=SIGTERM:when="$n" \
+			"$RAMHOST" rescue repair --yes "$T/d.img" >/dev/null 2>&1; then
+			echo "fsync $n: the repair was not stopped"
+			return 1
+		fi
+		if losetup -a | grep -F "$T/" || grep -F "$T/" /proc/mounts; then
+			echo "fsync $n: a loop device or a mount was left"
+			return 1
+		fi
+		[ -z "$(ls -A "$T/tmp")" ] || { echo "fsync $n: left in TMPDIR:"; ls -A "$T/tmp"; return 1; }
+		debugfs -R "ls /rescue-backups" "$T/d.img?offset=$p4" 2>/dev/null >"$T/ls"
+		if grep -q "rescue-tmp" "$T/ls"; then
+			echo "fsync $n: a temporary backup folder was left"
+			return 1
+		fi
+		if cmp -s <(head -c $p4 "$T/d.img") <(head -c $p4 "$T/damaged.img"); then
+			:   # stopped before the writes (a complete backup may already be in place: it comes first)
+		elif cmp -s <(head -c $p4 "$T/d.img") <(head -c $p4 "$CLEAN"); then
+			grep -q " rescue-2" "$T/ls"
+		else
+			echo "fsync $n: the disk is neither the damaged nor the repaired one"
+			return 1
+		fi
+	done
+}
+
 # Bad input: clear errors, nothing written.
 c_bad_input() {
 	mkdir "$T/dir"
@@ -250,5 +292,6 @@ t_case "rescue: other vendors' EFI folders survive an ESP repair byte for byte" 
 t_case "rescue: boot entries in a fresh store, a stale one removed, a foreign one kept, undo" c_entries
 t_case "rescue: a full variable store: a stale ramhost entry makes room; else refused, naming the others" c_full_store
 t_case "rescue: the backup on the state partition by default; not for a repair that writes there" c_default_backup
+t_case "rescue: SIGTERM at each fsync with the default backup place: old or new disk, nothing left" c_killed_default_backup
 t_case "rescue: bad input (a directory, a device, a fifo, too small, noise, read-only, no terminal)" c_bad_input
 t_exit
