@@ -57,11 +57,11 @@ case_tardisk_ls() {
 	has_line ls '-rw-r--r-- 0/0          1 1970-01-01 00:00 a\n-rwsr-xr-x 0/0 1 1970-01-01 00:00 etc/shadow'
 	has_line ls 'lrwxrwxrwx 0/0         11 1970-01-01 00:00 lnk -> t\x1b[31mred\rX'
 	has_line ls '-rw-r--r-- 0/0          1 1970-01-01 00:00 back\\slash'
-	! grep -q '^-rwsr' ls
+	! grep -q '^-rwsr' ls || false
 	"$RAMHOST" tardisk ls evil.tdk >short
 	no_controls short
 	has_line short 'a\n-rwsr-xr-x 0/0 1 1970-01-01 00:00 etc/shadow'
-	! grep -q '^-rwsr' short
+	! grep -q '^-rwsr' short || false
 	[ "$(wc -l <short)" -eq 5 ]   # 3 entries and the directories "a\n-rwsr-xr-x 0" and ".../etc"
 	# --json is the raw name, JSON-escaped as before
 	"$RAMHOST" tardisk ls --json evil.tdk | python3 -c '
@@ -162,7 +162,7 @@ case_depot_ls() {
 	no_controls ls
 	has_line ls 'profile web (acceptance community): evil - web\n9 VIBs, 0 image profiles\xc2\x9b[2J'
 	has_line ls '1 VIBs, 1 image profiles'
-	! grep -q '^9 VIBs' ls
+	! grep -q '^9 VIBs' ls || false
 	sed -i 's|path="vibs/evil.vib"|path="vibs/evil.vib\&#10;0 VIBs"|' depot/index.xml
 	expect_fail "$RAMHOST" depot ls depot
 	cat -A err
@@ -185,7 +185,7 @@ case_state_paths() {
 	"$RAMHOST" state show --store store >show
 	no_controls show
 	grep -Eq ' /etc/x\\nA fake\\x1b\[2J$' show
-	! grep -q '^A fake' show
+	! grep -q '^A fake' show || false
 }
 
 # `image check` prints profile values escaped (a title with an escape sequence, a tab and a backslash).

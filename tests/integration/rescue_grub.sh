@@ -265,7 +265,10 @@ killed() {
 		! pgrep -f "sleep 37.$$" >/dev/null && ! losetup -a | grep -qF "$T/" && break
 		sleep 0.1
 	done
-	! pgrep -f "sleep 37.$$"
+	if pgrep -f "sleep 37.$$"; then
+		echo "the installation's update-grub is still running"
+		return 1
+	fi
 	nothing_left
 	cmp "$T/d.img" "$T/damaged.img"
 	[ -z "$(find "$T/tmp" -type f)" ]
