@@ -320,12 +320,17 @@ void tmpreg_cleanup(void)
 {
 	if (owner && getpid() != owner)
 		return;
-	/* own mounts last: the temporaries inside them first, while they can still be reached */
-	for (int pass = 0; pass < 2; pass++)
+	/* The process's own mounts in the middle: the temporaries inside them first, while they can still be
+	 * reached; then the mounts; then again whatever held one of them (a work dir holding a mount point). */
+	static const sig_atomic_t own_pass[3] = { 0, 1, 0 };
+	struct stat st;
+
+	for (int pass = 0; pass < 3; pass++)
 		for (int i = 0; i < TMPREG_MAX_PATHS; i++)
-			if (entries[i].used && entries[i].own_mount == pass) {
+			if (entries[i].used && entries[i].own_mount == own_pass[pass]) {
 				remove_entry(&entries[i]);
-				entries[i].used = 0;
+				if (pass || lstat(entries[i].path, &st) < 0)
+					entries[i].used = 0;
 			}
 }
 

@@ -239,9 +239,8 @@ private_dev() {
 }
 
 # SIGTERM while the installation's update-grub runs: the tool is stopped, the disk is unchanged, and no loop
-# device, process or file is left (the mounts were in ramhost's own mount namespace; the loop device detaches
-# itself once they are gone; only the two emptied work directories may stay, as tmpreg never removes a mount
-# point).
+# device, process, mount or temporary is left (the mounts were in ramhost's own mount namespace, detached by the
+# clean-up; the loop device detaches itself once they are gone).
 killed() {
 	local pid i
 	need_disk
@@ -271,7 +270,7 @@ killed() {
 	fi
 	nothing_left
 	cmp "$T/d.img" "$T/damaged.img"
-	[ -z "$(find "$T/tmp" -type f)" ]
+	[ -z "$(ls -A "$T/tmp")" ] || { echo "left in TMPDIR:"; ls -A "$T/tmp"; return 1; }
 	[ ! -d "$T/b" ] || [ -z "$(find "$T/b" -type f)" ]
 }
 

@@ -261,18 +261,23 @@ static void cleanup_leaves_mounts_alone(void)
 }
 
 /* Work dirs made before the process moved into a mount namespace of its own (mount_ns_private: every mount id
- * changes) and a tmpfs mounted on one of them, marked as the process's own, with a work dir inside it: on
- * SIGTERM all of them go (the inner one first, then the tmpfs detached and its mount point removed). */
+ * changes), a tmpfs mounted on one of them, marked as the process's own, with a work dir inside it, and a work
+ * dir holding another own mount point: on SIGTERM all of them go (the inner one first, then the tmpfs detached
+ * and its mount point removed, then the work dir that held a mount point). */
 static void own_mount_signalled(void)
 {
-	char before[PATH_MAX], mnt[PATH_MAX], inner[PATH_MAX];
+	char before[PATH_MAX], mnt[PATH_MAX], inner[PATH_MAX], outer[PATH_MAX], nested[PATH_MAX];
 
 	tmpreg_install();
-	if (fs_work_dir(top, "ns", before, sizeof(before), NULL) < 0 || fs_work_dir(top, "own", mnt, sizeof(mnt), NULL) < 0)
+	if (fs_work_dir(top, "ns", before, sizeof(before), NULL) < 0 || fs_work_dir(top, "own", mnt, sizeof(mnt), NULL) < 0 ||
+	    fs_work_dir(top, "outer", outer, sizeof(outer), NULL) < 0 ||
+	    fs_work_dir(outer, "nested", nested, sizeof(nested), NULL) < 0)
 		_exit(3);
-	if (mount_ns_private(NULL) < 0 || mount("none", mnt, "tmpfs", 0, NULL) < 0)
+	if (mount_ns_private(NULL) < 0 || mount("none", mnt, "tmpfs", 0, NULL) < 0 ||
+	    mount("none", nested, "tmpfs", 0, NULL) < 0)
 		_exit(77);
 	tmpreg_own_mount(mnt);
+	tmpreg_own_mount(nested);
 	if (fs_work_dir(mnt, "inner", inner, sizeof(inner), NULL) < 0)
 		_exit(3);
 	raise(SIGTERM);
@@ -290,6 +295,7 @@ static void own_mount_cleaned_on_signal(void)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 	CHECK(count_prefix(top, "ns.") == 0);
 	CHECK(count_prefix(top, "own.") == 0);
+	CHECK(count_prefix(top, "outer.") == 0);   /* a work dir that held an own mount point */
 }
 
 int main(void)
