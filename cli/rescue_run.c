@@ -202,9 +202,16 @@ static int plan_one(struct one *x, const char *disk, enum rescue_op op, const ch
 	if (have_media < 0)
 		return have_media;
 	c.media = have_media ? media : NULL;
-	if (efiboot_find_loader(&eo, x->loader, sizeof(x->loader), &e) == 0)
+	/* the loader: --loader, $RAMHOST_EFI, the booted ISO's own (signed when the image is), else next to ramhost */
+	if (!x->o->loader && !getenv("RAMHOST_EFI")) {
+		rc = rescue_media_loader(x->work, x->loader, sizeof(x->loader), &x->err);
+		if (rc < 0)
+			return rc;
+		c.loader = rc ? x->loader : NULL;
+	}
+	if (!c.loader && efiboot_find_loader(&eo, x->loader, sizeof(x->loader), &e) == 0)
 		c.loader = x->loader;
-	else if (x->o->loader)
+	else if (!c.loader && x->o->loader)
 		return rh_errf(&x->err, e.rc, "%s", e.msg);
 	c.efivars = efivars_dir(x->o, disk);
 	c.work = x->work;

@@ -1,4 +1,5 @@
-/* media.c: the rescue media (see media.h): a directory given, or the booted ISO's bootbank extracted. */
+/* media.c: the rescue media (see media.h): a directory given, or the booted ISO's bootbank extracted; and the
+ * booted ISO's own loader. */
 #include "media.h"
 
 #include <errno.h>
@@ -108,4 +109,29 @@ int rescue_media_find(const char *given, const char *work, char *buf, size_t cap
 	}
 	buf[0] = '\0';
 	return extract_iso_bank(work, buf, cap, err);
+}
+
+int rescue_media_loader(const char *work, char *buf, size_t cap, struct rh_err *err)
+{
+	struct install_medium m = { .fd = -1 };
+	struct rh_err quiet = { 0 };
+	int rc;
+
+	buf[0] = '\0';
+	if (install_medium_find(&m, &quiet))
+		return 0;
+	rc = fs_join(buf, cap, work, "media-loader.efi", err);
+	if (!rc) {
+		rc = install_medium_copy(&m, RESCUE_MEDIA_ISO_LOADER, buf, 0644, NULL, NULL, &quiet);
+		if (rc == -ENOENT)
+			rc = 0;   /* an ISO without UEFI boot: the loader next to ramhost then */
+		else if (rc < 0)
+			rh_errf(err, rc, "the rescue ISO's loader: %s", quiet.msg);
+		else
+			rc = 1;
+	}
+	install_medium_close(&m);
+	if (rc != 1)
+		buf[0] = '\0';
+	return rc;
 }

@@ -1,10 +1,12 @@
 """test_rescue.py: the rescue boot (issue 12) from the demo ISO under QEMU TCG, with the product's disk image
 attached as the host that does not boot.
 
-1. SeaBIOS: `rescue` typed at ISOLINUX's boot: prompt boots the ISO with ramhost.rescue=1: the console shows
+1. SeaBIOS: `rescue` typed at ISOLINUX's boot: prompt boots the ISO (signed for Secure Boot with the snakeoil
+   key) with ramhost.rescue=1: the console shows
    the "ramhost rescue:" banner and the scan's run, no `ramhost state boot` line, mark-good marks nothing, the
-   ready line says mode=rescue; the shell answers, the rescue mark is there, no disk is mounted, and the attached
-   disk is byte-identical afterwards.
+   ready line says mode=rescue; the shell answers, the rescue mark is there, no disk is mounted, install-uefi
+   would write the ISO's own signed loader (not the rescue tardisk's unsigned copy), and the attached disk is
+   byte-identical afterwards.
 2. OVMF: ramhost.efi's menu shows the Rescue line last (not the default); Down to it, `e` starts the editor from
    the default bank's options plus ramhost.rescue=1, ` ramhost.rescue=auto` and Enter boot it: no state restore,
    `ramhost rescue repair --yes` runs, "ramhost rescue: auto repair done rc=N", and the VM powers off by itself.
@@ -30,7 +32,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, gpt_partitions, media, run  # noqa: E402
+from qemu import (READY_RE, RAMHOST, SNAKEOIL_CERT, SNAKEOIL_KEY, TOP, Report, Timeout, Vm,  # noqa: E402
+                  gpt_partitions, media, run)
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 BOOT_TIMEOUT = 240
@@ -67,7 +70,7 @@ def isolinux_rescue(vm, mode, options):
     return t0
 
 
-def bios_rescue(r, iso, disk):
+def bios_rescue(r, iso, disk, signed_sha):
     before = sha256_file(disk)
     with Vm("rescue-bios", cdrom(iso) + virtio(disk), firmware="bios") as vm:
         try:
@@ -95,6 +98,11 @@ def bios_rescue(r, iso, disk):
             r.check("rescue_bios_no_disk_mounted", rc == 0 and not re.search(r"^/dev/(vd|sd|sr|hd)", out, re.M), out)
             rc, out = vm.sh("ls /sys/block")
             r.check("rescue_bios_disk_seen", rc == 0 and "vda" in out.split(), out)
+            # install-uefi takes the ISO's own loader (signed, as this ISO is), not the rescue tardisk's unsigned
+            # /usr/bin/ramhost.efi: the plan would write the signed one over the disk's unsigned BOOTX64.EFI
+            rc, out = vm.sh("ramhost rescue install-uefi --dry-run /dev/vda 2>&1", 120)
+            r.check("rescue_bios_loader_from_the_iso", rc == 0 and ("sha256 %s..." % signed_sha[:16]) in out and
+                    "/EFI/BOOT/BOOTX64.EFI" in out, out)
         except Timeout as e:
             r.check("rescue_bios_boot", False, str(e))
     r.check("rescue_bios_disk_unchanged", sha256_file(disk) == before)
@@ -122,8 +130,8 @@ def auto_rescue(r, vm, t0, fw, problem, step):
     return ok
 
 
-def uefi_rescue_auto(r, iso, disk):
-    with Vm("rescue-uefi", cdrom(iso) + virtio(disk), firmware="uefi") as vm:
+def uefi_rescue_auto(r, iso, disk, vars_file):
+    with Vm("rescue-uefi", cdrom(iso) + virtio(disk), firmware="uefi", vars_file=vars_file) as vm:
         try:
             vm.expect(r"booting bank 1 in \d+ s", 180)
             r.check("rescue_uefi_menu_entry", vm.seen(r"ramhost.efi:    Rescue: bank 1 with ramhost\.rescue=1 "), tail(vm))
@@ -196,14 +204,19 @@ def ovmf_fails(r, name, disk):
     print("figure: OVMF gives up on the broken disk in %.1f s" % (time.monotonic() - t0))
 
 
-def boots_to_ready(r, name, disk, firmware, repaired):
+def boots_to_ready(r, name, disk, firmware, repaired, vars_file=None):
+    """The disk alone boots to the ready line; with vars_file (the store the rescue wrote ramhost's entry into)
+    OVMF must start that entry, not its removable-media fallback."""
     if not repaired:   # a broken disk would only run into the timeout
         r.check(name, False, "not tried: the repair failed")
         return
-    with Vm(name, media("disk", disk), firmware=firmware) as vm:
+    with Vm(name, media("disk", disk), firmware=firmware, vars_file=vars_file) as vm:
         try:
             m = vm.expect(READY_RE, BOOT_TIMEOUT)
             r.check(name, m.group(1) == b"1", m.group(0).decode())
+            if vars_file:
+                r.check(name + "_through_the_entry", vm.seen(r"BdsDxe: starting Boot[0-9A-F]{4} \"ramhost\"") and
+                        not vm.seen(r"BdsDxe: starting Boot[0-9A-F]{4} \"UEFI Misc Device"), tail(vm))
         except Timeout as e:
             r.check(name, False, str(e))
 
@@ -235,14 +248,25 @@ def main():
         run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso, "-q"])
         disk = os.path.join(work, "disk.img")
         run([RAMHOST, "image", "disk", "--bootbank", bank, "-o", disk, "-q"])
-        bios_rescue(r, iso, disk)
+        # the interactive rescue boots a Secure Boot signed ISO (the snakeoil key): its loader is what
+        # install-uefi offers
+        key = os.path.join(work, "sb.key")
+        run(["openssl", "pkey", "-in", SNAKEOIL_KEY, "-passin", "pass:snakeoil", "-out", key])
+        signed_iso = os.path.join(work, "signed.iso")
+        run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", signed_iso, "-q", "--sign-key", key,
+             "--sign-cert", SNAKEOIL_CERT])
+        loader = os.path.join(work, "signed.efi")
+        run(["xorriso", "-osirrox", "on", "-indev", signed_iso, "-extract", "/EFI/BOOT/BOOTX64.EFI", loader])
+        bios_rescue(r, signed_iso, disk, sha256_file(loader))
         # UEFI: the ESP's FAT32 boot sector zeroed (its backup at sector 6 intact)
         esp_disk = os.path.join(work, "esp-broken.img")
         shutil.copyfile(disk, esp_disk)
         zero(esp_disk, gpt_partitions(esp_disk)[1]["first"], 512)
         ovmf_fails(r, "rescue_uefi_broken_disk_does_not_boot", esp_disk)
-        ok = uefi_rescue_auto(r, iso, esp_disk)
-        boots_to_ready(r, "rescue_uefi_repaired_disk_boots", esp_disk, "uefi", ok)
+        # a fresh OVMF store (no boot entry) kept from the rescue boot to the disk's boot
+        store = os.path.join(work, "ovmf-vars.fd")
+        ok = uefi_rescue_auto(r, iso, esp_disk, store)
+        boots_to_ready(r, "rescue_uefi_repaired_disk_boots", esp_disk, "uefi", ok, store)
         # BIOS: sector 0 zeroed
         mbr_disk = os.path.join(work, "mbr-broken.img")
         shutil.copyfile(disk, mbr_disk)
