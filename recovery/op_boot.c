@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "scan_int.h"
 #include "sha256.h"
 #include "stage.h"
+#include "vib/version.h"
 
 #define BOOT_BIOS_DIR "/usr/lib/syslinux/modules/bios"
 #define BOOT_FALLBACK "/EFI/BOOT/BOOTX64.EFI"
@@ -369,6 +371,65 @@ static int check_loader(struct repair_ctx *c, const char *buf, size_t len, struc
 	return 0;
 }
 
+/* Compares two builds "NAME-VERSION" (bank_build.c writes them so) of the same image: 0 with *ret <0, 0, >0 as a
+ * is older than, the same as or newer than b; -EINVAL when they are not the same NAME with valid versions (a
+ * NAME may hold '-': every split where both share the prefix is tried). */
+static int build_cmp(const char *a, const char *b, int *ret)
+{
+	const char *d;
+
+	if (!strcmp(a, b)) {
+		*ret = 0;
+		return 0;
+	}
+	for (d = strchr(a, '-'); d; d = strchr(d + 1, '-')) {
+		size_t n = (size_t)(d - a) + 1;
+
+		if (!strncmp(a, b, n) && vib_version_valid(a + n) && vib_version_valid(b + n)) {
+			*ret = vib_version_cmp(a + n, b + n);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* install-uefi puts the media's loader on a disk whose banks hold the media's image at the same version or an
+ * older one: an older loader may not boot what a newer bank holds, and another image's loader is not this
+ * disk's. No media (a --loader or $RAMHOST_EFI the operator chose): nothing to compare. --force skips it. */
+static int check_media_build(struct repair_ctx *c, struct rh_err *err)
+{
+	struct bootcfg *cfg = NULL;
+	struct bootcfg_error pe = { 0 };
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	int rc, i, cmp;
+
+	if (!c->media || c->force)
+		return 0;
+	rc = fs_join(path, sizeof(path), c->media, "boot.cfg", err);
+	if (!rc)
+		rc = rh_read_file(path, 1 << 20, &text, &len, err);
+	if (!rc && !(cfg = calloc(1, sizeof(*cfg))))
+		rc = rh_errf(err, -ENOMEM, "out of memory");
+	if (!rc && bootcfg_parse(text, len, cfg, &pe) < 0)
+		rc = rh_errf(err, -EINVAL, "%s: line %u: %s", path, pe.line, pe.what ? pe.what : "cannot parse it");
+	for (i = 0; !rc && i < 2; i++) {
+		const struct scan_bank *b = &c->scan->bank[i];
+
+		if (!b->cfg_present || !b->build[0] || !cfg->build[0])
+			continue;
+		if (build_cmp(cfg->build, b->build, &cmp) < 0)
+			rc = rh_errf(err, -EPERM, "the rescue media holds %.64s and bank %d %s: another image, whose loader "
+				     "is not this disk's (--force installs it anyway)", cfg->build, b->number, b->build);
+		else if (cmp < 0)
+			rc = rh_errf(err, -EPERM, "the rescue media holds %.64s, older than bank %d's %s: its loader may "
+				     "not boot it (use newer media, or --force)", cfg->build, b->number, b->build);
+	}
+	free(cfg);
+	free(text);
+	return rc;
+}
+
 int op_install_uefi(OP_ARGS)
 {
 	const struct scan_fat *esp = &c->scan->esp.fat;
@@ -385,7 +446,9 @@ int op_install_uefi(OP_ARGS)
 	if (!esp->exists)
 		return rh_errf(err, -ENOENT, "%s: no ESP in the GPT to install the loader on", c->d->path);
 	part_label(esp, 0, label, sizeof(label));
-	rc = rh_read_file(c->loader, BOOT_LOADER_MAX, &loader, &llen, err);
+	rc = check_media_build(c, err);
+	if (!rc)
+		rc = rh_read_file(c->loader, BOOT_LOADER_MAX, &loader, &llen, err);
 	if (!rc)
 		rc = check_loader(c, loader, llen, err);
 	if (!rc)

@@ -371,6 +371,57 @@ static void uefi_replace_rules(void)
 	teardown(&x);
 }
 
+/* A media boot.cfg with build= b (the rest a minimal bootbank's). */
+static void media_build(const char *dir, const char *b)
+{
+	char cfg[256], p[PATH_MAX + 16];
+
+	mkdir(dir, 0755);
+	snprintf(cfg, sizeof(cfg), "title=t\nbuild=%s\nkernel=vmlinuz\nmodules=init.cpio\n", b);
+	snprintf(p, sizeof(p), "%s/boot.cfg", dir);
+	put_file(p, cfg, strlen(cfg));
+}
+
+/* The media's loader goes on a disk whose bank holds the same image at the same version or an older one; an older
+ * media or another image's only with force; a NAME holding '-' splits right; versions compare as numbers. */
+static void uefi_media_build(void)
+{
+	static const struct {
+		const char *media, *bank;
+		int rc;
+	} t[] = {
+		{ "demo-1.0", "demo-1.0", 0 },          { "demo-1.10", "demo-1.9", 0 },
+		{ "demo-1.9", "demo-1.10", -EPERM },    { "my-image-2.0", "my-image-1.0-3", 0 },
+		{ "other-1.0", "demo-1.0", -EPERM },    { "demo-2.0", "demonstration-1.0", -EPERM },
+	};
+	struct rh_err err = { 0 };
+	char media[PATH_MAX];
+	struct fixture x;
+	size_t i;
+
+	make_loader(at("newer.efi"), "v3", 1, 0);
+	setup(&x, "media.img", NULL);
+	snprintf(x.loader, sizeof(x.loader), "%s", at("newer.efi"));
+	snprintf(media, sizeof(media), "%s", at("media"));
+	x.c.media = media;
+	x.scan->bank[0].cfg_present = 1;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		media_build(media, t[i].media);
+		snprintf(x.scan->bank[0].build, sizeof(x.scan->bank[0].build), "%s", t[i].bank);
+		wset_free(&x.w);
+		rh_err_clear(&err);
+		x.c.force = 0;
+		CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == t[i].rc);
+		if (t[i].rc) {
+			CHECK(strstr(err.msg, t[i].media) && strstr(err.msg, t[i].bank) && strstr(err.msg, "--force"));
+			wset_free(&x.w);
+			x.c.force = 1;
+			CHECK(op_install_uefi(&x.c, "", NULL, &x.w, &err) == 0);
+		}
+	}
+	teardown(&x);
+}
+
 static void fsck_intact(void)
 {
 	struct rh_err err = { 0 };
@@ -570,6 +621,7 @@ int main(void)
 	RUN(bios_configs_deleted);
 	RUN(uefi_fallback_deleted);
 	RUN(uefi_replace_rules);
+	RUN(uefi_media_build);
 	RUN(fsck_intact);
 	RUN(fsck_esp_sector0_zeroed);
 	RUN(fsck_dirty_fats_differ);
