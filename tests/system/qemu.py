@@ -140,18 +140,20 @@ class Console:
 class Vm(Console):
     """One guest. media: list of extra qemu arguments (e.g. ["-cdrom", iso]). The console log is written to
     build/test-logs/NAME.log as it arrives, so a failing test leaves the whole console behind. net=True gives the
-    guest a virtio NIC on QEMU user-mode networking (guest 10.0.2.15/24; the host's loopback is 10.0.2.2)."""
+    guest a virtio NIC on QEMU user-mode networking (guest 10.0.2.15/24; the host's loopback is 10.0.2.2).
+    vars_file: OVMF's variable store kept in that file across boots (made fresh when it does not exist)."""
 
-    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False):
+    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False, vars_file=None):
         self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
         args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
                 "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
         args += (["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"] if net else ["-net", "none"])
         if firmware in ("uefi", "uefi-sb"):
             code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
-            vars_copy = os.path.join(self.tmp, "vars.fd")
-            with open(varsrc, "rb") as src, open(vars_copy, "wb") as dst:
-                dst.write(src.read())
+            vars_copy = vars_file or os.path.join(self.tmp, "vars.fd")
+            if not vars_file or not os.path.exists(vars_file):   # a fresh store; vars_file: kept across boots
+                with open(varsrc, "rb") as src, open(vars_copy, "wb") as dst:
+                    dst.write(src.read())
             if firmware == "uefi-sb":  # the Secure Boot build keeps its variables in SMM
                 args += ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
             args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + code,

@@ -52,31 +52,41 @@ def rescue_scan(disk):
     return p.returncode, json.loads(p.stdout)["disks"][0] if p.stdout.strip() else None
 
 
+DAMAGE = os.path.join(TOP, "tests", "integration", "rescue_damage.sh")
+# the damages (tests/integration/rescue_damage.sh) whose repair gives back the bytes as built, and their code
+INSTALLED_CASES = [("dmg_gpt_entries", "gpt-main-damaged"), ("dmg_gpt_header", "gpt-main-damaged"),
+                   ("dmg_esp_boot", "esp-boot-sector-damaged")]
+
+
 def rescue_installed(r, work, disk):
-    """4. `ramhost rescue` on the disk `ramhost install` wrote (after its boots): the scan finds nothing wrong; its
-    main GPT entries zeroed, the scan names it, the repair gives back the installed bytes, undo the damaged ones."""
+    """4. `ramhost rescue` on the disk `ramhost install` wrote (after its boots, which proved these bytes boot):
+    the scan finds nothing wrong; then for each damage of INSTALLED_CASES (the same functions as rescue.sh's), the
+    scan names it, the repair gives back the installed bytes exactly, and undo the damaged ones."""
     rc, d = rescue_scan(disk)
     bad = [p["code"] for p in d["problems"] if p["severity"] != "info"] if d else ["no report"]
     r.check("install_rescue_scan_clean", rc == 0 and not bad and d["ramhost"], "rc %d %s" % (rc, bad))
     good = os.path.join(work, "installed.img")
     run(["cp", "--sparse=always", disk, good])
-    sec = d["sector"] if d else 512
-    with open(disk, "r+b") as f:
-        f.seek(2 * sec)
-        f.write(bytes(32 * 512))
-    damaged = os.path.join(work, "damaged.img")
-    run(["cp", "--sparse=always", disk, damaged])
-    rc, d = rescue_scan(disk)
-    codes = [p["code"] for p in d["problems"]] if d else []
-    r.check("install_rescue_names_damage", rc == 3 and "gpt-main-damaged" in codes, str(codes))
-    backups = os.path.join(work, "rescue-backups")
-    p = subprocess.run([RAMHOST, "rescue", "repair", "--yes", "--backup-dir", backups, disk], capture_output=True,
-                       text=True)
-    same = subprocess.run(["cmp", "-s", disk, good]).returncode == 0
-    r.check("install_rescue_repaired_as_installed", p.returncode == 0 and same, p.stdout + p.stderr)
-    p = subprocess.run([RAMHOST, "rescue", "undo", "--backup-dir", backups, disk], capture_output=True, text=True)
-    same = subprocess.run(["cmp", "-s", disk, damaged]).returncode == 0
-    r.check("install_rescue_undo_exact", p.returncode == 0 and same, p.stdout + p.stderr)
+    env = dict(os.environ, T=work, RAMHOST=RAMHOST, MTOOLS_SKIP_CHECK="1")
+    for func, code in INSTALLED_CASES:
+        name = func[len("dmg_"):]
+        run(["cp", "--sparse=always", good, disk])
+        run(["bash", "-c", '. "$1"; %s "$2"' % func, "damage", DAMAGE, disk], env=env)
+        damaged = os.path.join(work, "damaged.img")
+        run(["cp", "--sparse=always", disk, damaged])
+        rc, d = rescue_scan(disk)
+        codes = [p["code"] for p in d["problems"]] if d else []
+        r.check("install_rescue_%s_named" % name, rc == 3 and code in codes, str(codes))
+        backups = os.path.join(work, "rescue-backups-" + name)
+        p = subprocess.run([RAMHOST, "rescue", "repair", "--yes", "--backup-dir", backups, disk],
+                           capture_output=True, text=True)
+        same = subprocess.run(["cmp", "-s", disk, good]).returncode == 0
+        r.check("install_rescue_%s_repaired_as_installed" % name, p.returncode == 0 and same, p.stdout + p.stderr)
+        p = subprocess.run([RAMHOST, "rescue", "undo", "--backup-dir", backups, disk], capture_output=True,
+                           text=True)
+        same = subprocess.run(["cmp", "-s", disk, damaged]).returncode == 0
+        r.check("install_rescue_%s_undo_exact" % name, p.returncode == 0 and same, p.stdout + p.stderr)
+    run(["cp", "--sparse=always", good, disk])
 
 
 def main():
