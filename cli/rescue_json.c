@@ -13,7 +13,8 @@
  *        loaders [{path, size, sha256, signed (true, false, null: not a PE)}], vendors [names]
  *   banks [{number, fs, cfg (boot.cfg parsed), cfg_why, empty, bootstate (null: absent), updated, build,
  *        kernel, modules [{name, state ("ok", "missing", "bad-hash", "unreadable"), size, sha256 (null when not
- *        read), want}], modules_ok, syslinux, syslinux_missing, bootcfg_cpio}]
+ *        read), want}], modules_ok, syslinux, syslinux_missing, bootcfg_cpio, verified (what verify-bank
+ *        says: scan_bank_verified)}]
  *   state: exists, partition, fs_ok, fs_why, generations [{generation, size, ok, why}] (oldest first),
  *        pending_backup, pending_dir
  *   firmware: available, dir, entries [{num ("Boot0001"), description, active, ours, on_this_disk, file,
@@ -279,6 +280,7 @@ static void json_bank(struct jw *j, const struct scan_bank *b)
 	j_bool(j, "syslinux", b->has_syslinux);
 	j_str(j, "syslinux_missing", b->syslinux_missing);
 	j_bool(j, "bootcfg_cpio", b->has_bootcfg_cpio);
+	j_bool(j, "verified", scan_bank_verified(b));
 	j_close(j, '}');
 }
 
@@ -375,6 +377,23 @@ static void json_problems(struct jw *j, const struct scan_report *r)
 		j_close(j, '}');
 	}
 	j_close(j, ']');
+}
+
+void rescue_print_verify_json(FILE *f, const struct scan_report *r, int bank)
+{
+	struct jw j = { f, 1 };
+	int i;
+
+	j_open(&j, NULL, '{');
+	j_str(&j, "disk", r->disk);
+	j_open(&j, "banks", '[');
+	for (i = 0; i < 2; i++)
+		if (!bank || bank == i + 1) {
+			json_bank(&j, &r->bank[i]);
+		}
+	j_close(&j, ']');
+	j_close(&j, '}');
+	fputc('\n', f);
 }
 
 void rescue_print_json(FILE *f, const struct scan_report *r)

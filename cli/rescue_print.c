@@ -249,6 +249,32 @@ static void print_text(FILE *f, const struct scan_report *r)
 	text_problems(f, r);
 }
 
+int rescue_print_verify(const struct scan_report *r, int bank)
+{
+	const struct scan_bank *b;
+	char size[16], hex[SHA256_HEX_LEN + 1];
+	unsigned i;
+	int n;
+
+	for (n = 0; n < 2; n++) {
+		if (bank && bank != n + 1)
+			continue;
+		b = &r->bank[n];
+		cli_printf(stdout, "%s ", r->disk);
+		text_bank(stdout, b);
+		for (i = 0; i < b->nmodules && i < SCAN_MAX_MODULES; i++) {
+			const struct scan_module *m = &b->modules[i];
+
+			rescue_size_text(m->size, size, sizeof(size));
+			sha256_to_hex(m->state == SCAN_MOD_MISSING ? m->want : m->sha256, hex);
+			cli_printf(stdout, "    %-24s %8s  %-10s %s%s\n", m->name, size, rescue_mod_state_name(m->state),
+				   m->state == SCAN_MOD_MISSING ? "want " : "", m->state == SCAN_MOD_UNREADABLE ? "-" : hex);
+		}
+		printf("    bank %d %s\n", b->number, scan_bank_verified(b) ? "verifies" : "does NOT verify");
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
 int rescue_print_summary(const struct scan_report *r)
 {
 	unsigned i, broken = 0;

@@ -18,6 +18,13 @@ int rescue_print_report(const struct scan_report *r, int json);
  * problems" or "DISK: ramhost disk, 2 problems (1 broken): CODE, CODE; details: ...". Returns 0 or -1. */
 int rescue_print_summary(const struct scan_report *r);
 
+/* `rescue verify-bank`: bank (1, 2; 0 both) of r, every module with its size, state and hash, then whether it
+ * verifies (scan_bank_verified), on stdout. Returns 0, or -1 when stdout failed. */
+int rescue_print_verify(const struct scan_report *r, int bank);
+
+/* The same as one JSON object {"disk", "banks": [the scan's bank objects]} and a newline, on f. */
+void rescue_print_verify_json(FILE *f, const struct scan_report *r, int bank);
+
 /* The JSON object of r (keys: rescue_json.c) and a newline, on f. */
 void rescue_print_json(FILE *f, const struct scan_report *r);
 

@@ -153,6 +153,42 @@ static int do_scan(const struct rescue_cli *o, char **disks, unsigned n)
 	return status;
 }
 
+/* `rescue verify-bank`: the scan's view of each bank (or --bank N), every module's hash checked. Exit 0 when
+ * every one shown verifies, 3 when one does not, 1 when a disk cannot be read. */
+static int do_verify(const struct rescue_cli *o, char **disks, unsigned n)
+{
+	unsigned i;
+	int status = 0, bank = o->bank ? atoi(o->bank) : 0, b;
+
+	if (o->bank && strcmp(o->bank, "1") && strcmp(o->bank, "2")) {
+		fprintf(stderr, "ramhost rescue verify-bank: --bank is 1 or 2\n");
+		return 2;
+	}
+	if (o->json)
+		printf("{\"disks\":[");
+	for (i = 0; i < n; i++) {
+		struct one x = { .o = o };
+		x.d.fd = -1;
+		if (open_scan(&x, disks[i], 0) < 0) {
+			status = fail(disks[i], &x.err);
+		} else {
+			if (o->json && i)
+				printf(",");
+			if (o->json)
+				rescue_print_verify_json(stdout, x.r, bank);
+			else
+				rescue_print_verify(x.r, bank);
+			for (b = 1; b <= 2; b++)
+				if ((!bank || bank == b) && !scan_bank_verified(&x.r->bank[b - 1]) && !status)
+					status = 3;
+		}
+		one_free(&x);
+	}
+	if (o->json)
+		printf("]}\n");
+	return status;
+}
+
 /* The argument of op from --bank / --module / --generation into buf. */
 static int op_arg(const struct rescue_cli *o, enum rescue_op op, char *buf, size_t cap)
 {
@@ -366,7 +402,7 @@ int rescue_run(const char *what, const struct rescue_cli *o)
 
 	if (!strcmp(what, "undo"))
 		return do_undo(o);
-	if (strcmp(what, "scan") && strcmp(what, "plan") && strcmp(what, "repair")) {
+	if (strcmp(what, "scan") && strcmp(what, "plan") && strcmp(what, "repair") && strcmp(what, "verify-bank")) {
 		op = rescue_op_parse(what);
 		if (op == RESCUE_OP_NONE && strcmp(what, "fix-mbr")) {
 			cli_printf(stderr, "ramhost rescue: unknown command '%s' (see ramhost rescue --help)\n", what);
@@ -398,6 +434,8 @@ int rescue_run(const char *what, const struct rescue_cli *o)
 	}
 	if (!strcmp(what, "scan")) {
 		status = do_scan(o, disks, n);
+	} else if (!strcmp(what, "verify-bank")) {
+		status = do_verify(o, disks, n);
 	} else {
 		struct rescue_cli p = *o;
 		if (!strcmp(what, "plan"))

@@ -220,4 +220,8 @@ int scan_disk(const struct rdisk *d, const struct scan_opts *o, struct scan_repo
 /* Fills ret->problems from the facts (pure; scan_disk calls it last). */
 void scan_verdict(struct scan_report *ret);
 
+/* What `rescue verify-bank` says of b: it boots by both firmwares (readable, boot.cfg parsed, every module
+ * matching its hash, SYSLINUX's files and bootcfg.cpio there). */
+int scan_bank_verified(const struct scan_bank *b);
+
 #endif

@@ -390,6 +390,11 @@ static int bank_good(const struct scan_bank *b)
 	       b->modules_ok;
 }
 
+int scan_bank_verified(const struct scan_bank *b)
+{
+	return bank_good(b) && b->has_syslinux && b->has_bootcfg_cpio;
+}
+
 /* When the bank the firmware boots first (UEFI: the bank rules; BIOS: the ESP's chain default) is broken and
  * the other is good and bootable: revert to it now, like Shift+R, while the broken one is repaired. */
 static void verdict_revert(struct scan_report *r)

@@ -196,6 +196,39 @@ c_default_backup() {
 	expect_err "writes to the state partition.*--backup-dir"
 }
 
+# verify-bank: every module of each bank with its hash; exit 0 when both verify, 3 when one does not (JSON says
+# which), 2 for a bank that does not exist.
+c_verify_bank() {
+	cp --sparse=always "$CLEAN" "$T/d.img"
+	"$RAMHOST" rescue verify-bank "$T/d.img" >"$T/out"
+	grep -q "bank 1 verifies" "$T/out"
+	grep -q "bank 2 verifies" "$T/out"
+	[ "$(grep -c " ok  " "$T/out")" -ge 6 ]
+	dmg_flip1 "$T/d.img"
+	cp --sparse=always "$T/d.img" "$T/damaged.img"
+	local rc=0
+	"$RAMHOST" rescue verify-bank --bank 1 "$T/d.img" >"$T/out" || rc=$?
+	[ $rc = 3 ]
+	grep -q "base.tdk .*bad-hash" "$T/out"
+	grep -q "bank 1 does NOT verify" "$T/out"
+	if grep -q "bank 2" "$T/out"; then
+		echo "--bank 1 showed bank 2"
+		return 1
+	fi
+	rc=0
+	"$RAMHOST" rescue verify-bank --json "$T/d.img" >"$T/v.json" || rc=$?
+	[ $rc = 3 ]
+	python3 - "$T/v.json" <<'EOF2'
+import json, sys
+b = json.load(open(sys.argv[1]))["disks"][0]["banks"]
+assert [x["number"] for x in b] == [1, 2] and not b[0]["verified"] and b[1]["verified"], b
+assert [m["state"] for m in b[0]["modules"] if m["name"] == "base.tdk"] == ["bad-hash"]
+EOF2
+	expect_fail "$RAMHOST" rescue verify-bank --bank 3 "$T/d.img"
+	expect_err "--bank is 1 or 2"
+	cmp "$T/d.img" "$T/damaged.img"
+}
+
 # SIGTERM at each fsync of a repair whose backup goes to the state partition (strace injects it: the backup's
 # files, the rename into place, the disk's writes, the status): outside the state partition the disk is either
 # the damaged one or the repaired one, a backup folder is there whenever the disk changed, and no loop device,
@@ -292,6 +325,7 @@ t_case "rescue: other vendors' EFI folders survive an ESP repair byte for byte" 
 t_case "rescue: boot entries in a fresh store, a stale one removed, a foreign one kept, undo" c_entries
 t_case "rescue: a full variable store: a stale ramhost entry makes room; else refused, naming the others" c_full_store
 t_case "rescue: the backup on the state partition by default; not for a repair that writes there" c_default_backup
+t_case "rescue: verify-bank lists every module's hash and says which bank does not verify" c_verify_bank
 t_case "rescue: SIGTERM at each fsync with the default backup place: old or new disk, nothing left" c_killed_default_backup
 t_case "rescue: bad input (a directory, a device, a fifo, too small, noise, read-only, no terminal)" c_bad_input
 t_exit
