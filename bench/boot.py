@@ -7,7 +7,6 @@
 - RAM used by the running demo host (/proc/meminfo) against the compressed and uncompressed size of its
   tardisks.
 """
-import hashlib
 import os
 import re
 import shutil
@@ -17,21 +16,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
-from qemu import READY_RE, RAMHOST, TOP, Vm, run  # noqa: E402
+from qemu import READY_RE, RAMHOST, TOP, Vm, run, sha256_file  # noqa: E402
 
 RUNS = int(os.environ.get("RAMHOST_BENCH_RUNS", "3"))
 
 
 def report(name, value, unit):
     print("bench: %-34s %10s %s" % (name, value, unit), flush=True)
-
-
-def sha(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def baseline_iso(work, demo_bank):
@@ -51,7 +42,7 @@ def baseline_iso(work, demo_bank):
     with open(os.path.join(bank, "boot.cfg"), "w") as f:
         f.write("bootstate=0\ntitle=baseline\ntimeout=0\nprefix=\nkernel=vmlinuz\nkernelopt=%s\n"
                 "modules=hello.cpio\nbuild=baseline\nupdated=1\nhash.vmlinuz=sha256:%s\n"
-                "hash.hello.cpio=sha256:%s\n" % (opt, sha(os.path.join(bank, "vmlinuz")), sha(cpio)))
+                "hash.hello.cpio=sha256:%s\n" % (opt, sha256_file(os.path.join(bank, "vmlinuz")), sha256_file(cpio)))
     iso = os.path.join(work, "hello.iso")
     run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
     return iso

@@ -142,7 +142,10 @@ void tmpreg_new_mount_ns(void)
 	pthread_mutex_unlock(&reg_lock);
 }
 
-void tmpreg_own_mount(const char *path)
+enum path_change { PATH_FORGET, PATH_OWN_MOUNT };
+
+/* Applies change to the entries registered as path (made absolute the way tmpreg_add made it). */
+static void change_path(const char *path, enum path_change change)
 {
 	char abs[PATH_MAX];
 
@@ -150,9 +153,18 @@ void tmpreg_own_mount(const char *path)
 		return;
 	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
-		if (entries[i].used && !strcmp(entries[i].path, abs))
-			entries[i].own_mount = 1;
+		if (entries[i].used && !strcmp(entries[i].path, abs)) {
+			if (change == PATH_OWN_MOUNT)
+				entries[i].own_mount = 1;
+			else
+				entries[i].used = 0;
+		}
 	pthread_mutex_unlock(&reg_lock);
+}
+
+void tmpreg_own_mount(const char *path)
+{
+	change_path(path, PATH_OWN_MOUNT);
 }
 
 int tmpreg_add(const char *path, struct rh_err *err)
@@ -167,15 +179,7 @@ int tmpreg_add(const char *path, struct rh_err *err)
 
 void tmpreg_forget(const char *path)
 {
-	char abs[PATH_MAX];
-
-	if (make_abs(path, abs) < 0)
-		return;
-	pthread_mutex_lock(&reg_lock);
-	for (int i = 0; i < TMPREG_MAX_PATHS; i++)
-		if (entries[i].used && !strcmp(entries[i].path, abs))
-			entries[i].used = 0;
-	pthread_mutex_unlock(&reg_lock);
+	change_path(path, PATH_FORGET);
 }
 
 int tmpreg_has(const char *path)

@@ -180,6 +180,16 @@ class Report:
         sys.exit(1 if self.failed else 0)
 
 
+def sha256_file(path):
+    """The SHA-256 of a file, as hex."""
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def run(cmd, **kw):
     """Runs a host command, raising with its output when it fails."""
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)

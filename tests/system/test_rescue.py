@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from qemu import (READY_RE, RAMHOST, SNAKEOIL_CERT, SNAKEOIL_KEY, TOP, Report, Timeout, Vm,  # noqa: E402
-                  gpt_partitions, media, run)
+                  gpt_partitions, media, run, sha256_file)
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 BOOT_TIMEOUT = 240
@@ -50,10 +50,6 @@ def virtio(path):
 def cdrom(path):
     return ["-drive", "file=%s,format=raw,media=cdrom,if=none,id=cd0,readonly=on" % path,
             "-device", "ide-cd,drive=cd0,bootindex=0"]
-
-
-def sha256_file(path):
-    return run(["sha256sum", path]).split()[0]
 
 
 def tail(vm):

@@ -8,9 +8,10 @@ output as the media), and booted again:
 - before: what the firmware does is checked against what the case says (CASES): "fails" (SeaBIOS: "not a
   bootable disk" on its debug port; OVMF: its shell starts; init's emergency shell; ramhost.efi: no bank left;
   or no ready line in FAIL_WAIT seconds: a hang), or "ready" where the damage does not stop a boot: gptmbr
-  does not check the main GPT header's CRC (only zeroed entries stop it), OVMF falls back to the backup GPT (and writes the main back
-  itself), SYSLINUX's boot sector loads a deleted ldlinux.sys by its sector list, the BIOS path reads
-  bootcfg.cpio rather than boot.cfg, ramhost.efi falls back to bank 2, init takes the older state generation.
+  does not check the main GPT header's CRC (only zeroed entries stop it), OVMF falls back to the backup GPT
+  (and writes the main back itself), SYSLINUX's boot sector loads a deleted ldlinux.sys by its sector list,
+  the BIOS path reads bootcfg.cpio rather than boot.cfg, ramhost.efi falls back to bank 2, init takes the older
+  state generation.
   Those cases say which bank or generation the boot came up with; the scan names the damage all the same
   (rescue.sh). Every boot is of a copy: a boot writes to its disk.
 - after: the disk boots to the ready line under every firmware of the case. A repaired disk whose bytes equal
@@ -28,7 +29,6 @@ firmware alone cannot show it: test_rescue.py's rescue ISO writes the entry into
 4Kn disk (rescue.sh converts the GPT only; its FAT file systems keep 512-byte sectors, which no 4Kn boot reads),
 a full ESP (boots; nothing to repair) and other vendors' folders (byte-identical, rescue.sh)."""
 import concurrent.futures
-import hashlib
 import os
 import re
 import shutil
@@ -38,7 +38,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, media, run  # noqa: E402
+from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, media, run, sha256_file  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 DAMAGE = os.path.join(TOP, "tests", "integration", "rescue_damage.sh")
@@ -69,14 +69,6 @@ CASES = [
     ("flip-both", "dmg_flip_both", {"bios": "fails:emergency shell", "uefi": "fails:no bank left"}),
     ("state", "dmg_state", {"bios": "ready:state=2"}),   # init takes the older generation
 ]
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def damage(func, img, work):
@@ -156,7 +148,7 @@ class Matrix:
         self.work = work
         self.clean = clean
         self.bank = bank
-        self.clean_sha = sha256(clean)
+        self.clean_sha = sha256_file(clean)
         self.clean_ready = {}   # firmware -> the clean disk booted to ready
 
     def clean_boot(self, fw):
@@ -171,7 +163,8 @@ class Matrix:
         try:
             damage(func, disk, w)
             for fw, want in before.items():
-                got, detail = boot("matrix-%s-%s-before" % (name, fw), disk, fw, w, limit=FAIL_WAIT if want == "fails" else READY_TIMEOUT)
+                got, detail = boot("matrix-%s-%s-before" % (name, fw), disk, fw, w,
+                                   limit=FAIL_WAIT if want.startswith("fails") else READY_TIMEOUT)
                 what = "does_not_boot" if want.startswith("fails") else "boots_anyway"
                 out.append(("rescue_matrix_%s_%s_%s" % (name, fw, what), RECORD or as_expected(want, got, detail),
                             "expected %s, got %s: %s" % (want, got, detail)))
@@ -181,7 +174,7 @@ class Matrix:
                                 os.path.join(w, "backups"), disk], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             text = p.stdout.decode("utf-8", "replace")
             out.append(("rescue_matrix_%s_repaired" % name, p.returncode == 0 and "repaired:" in text, text[-800:]))
-            same = sha256(disk) == self.clean_sha
+            same = sha256_file(disk) == self.clean_sha
             for fw in before:
                 if same:
                     out.append(("rescue_matrix_%s_%s_boots_after (the clean disk's bytes)" % (name, fw),
@@ -215,7 +208,8 @@ class Matrix:
             got, detail = boot("matrix-%s-before" % name, disk, fw, w, want=GRUB_MARK, limit=FAIL_WAIT, shell_cmd=shell)
             if RECORD:
                 print("record: %s before: %s (%s)" % (name, got, detail[-300:]))
-            out.append(("rescue_matrix_%s_does_not_boot" % name, RECORD or got == "fails", "got %s: %s" % (got, detail)))
+            out.append(("rescue_matrix_%s_does_not_boot" % name, RECORD or got == "fails",
+                        "got %s: %s" % (got, detail)))
             p = subprocess.run([RAMHOST, "rescue", "repair", "--yes", "--backup-dir", os.path.join(w, "backups"), disk],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             text = p.stdout.decode("utf-8", "replace")
