@@ -124,10 +124,40 @@ static void summary(const struct scan_report *r)
 			   r->problems[i].op ? rescue_op_name(r->problems[i].op) : "");
 }
 
-static int do_scan(const struct rescue_cli *o, char **disks, unsigned n)
+/* Prints one disk's report (show, bank: 0 both, 1, 2 for verify-bank) and returns its exit status: 0, or 3 when
+ * what it shows is not sound. */
+typedef int (*show_fn)(const struct rescue_cli *o, const struct scan_report *r, int bank);
+
+static int show_scan(const struct rescue_cli *o, const struct scan_report *r, int bank)
 {
-	unsigned i;
-	int status = 0;
+	(void)bank;
+	if (o->summary && !o->json)
+		summary(r);
+	else
+		rescue_print_report(r, o->json);
+	return worst(r) >= SCAN_WARN ? 3 : 0;
+}
+
+static int show_verify(const struct rescue_cli *o, const struct scan_report *r, int bank)
+{
+	int b, status = 0;
+
+	if (o->json)
+		rescue_print_verify_json(stdout, r, bank);
+	else
+		rescue_print_verify(r, bank);
+	for (b = 1; b <= 2; b++)
+		if ((!bank || bank == b) && !scan_bank_verified(&r->bank[b - 1]))
+			status = 3;
+	return status;
+}
+
+/* Scans each disk and shows it; with --json one {"disks": [...]} around them. The status is the first
+ * failure's (1: a disk could not be read), else 3 when a disk showed a problem, else 0. */
+static int scan_each(const struct rescue_cli *o, char **disks, unsigned n, show_fn show, int bank)
+{
+	unsigned i, shown = 0;
+	int status = 0, s;
 
 	if (o->json)
 		printf("{\"disks\":[");
@@ -137,14 +167,11 @@ static int do_scan(const struct rescue_cli *o, char **disks, unsigned n)
 		if (open_scan(&x, disks[i], 0) < 0) {
 			status = fail(disks[i], &x.err);
 		} else {
-			if (o->json && i)
+			if (o->json && shown++)
 				printf(",");
-			if (o->summary && !o->json)
-				summary(x.r);
-			else
-				rescue_print_report(x.r, o->json);
-			if (worst(x.r) >= SCAN_WARN && !status)
-				status = 3;
+			s = show(o, x.r, bank);
+			if (s && !status)
+				status = s;
 		}
 		one_free(&x);
 	}
@@ -157,36 +184,11 @@ static int do_scan(const struct rescue_cli *o, char **disks, unsigned n)
  * every one shown verifies, 3 when one does not, 1 when a disk cannot be read. */
 static int do_verify(const struct rescue_cli *o, char **disks, unsigned n)
 {
-	unsigned i;
-	int status = 0, bank = o->bank ? atoi(o->bank) : 0, b;
-
 	if (o->bank && strcmp(o->bank, "1") && strcmp(o->bank, "2")) {
 		fprintf(stderr, "ramhost rescue verify-bank: --bank is 1 or 2\n");
 		return 2;
 	}
-	if (o->json)
-		printf("{\"disks\":[");
-	for (i = 0; i < n; i++) {
-		struct one x = { .o = o };
-		x.d.fd = -1;
-		if (open_scan(&x, disks[i], 0) < 0) {
-			status = fail(disks[i], &x.err);
-		} else {
-			if (o->json && i)
-				printf(",");
-			if (o->json)
-				rescue_print_verify_json(stdout, x.r, bank);
-			else
-				rescue_print_verify(x.r, bank);
-			for (b = 1; b <= 2; b++)
-				if ((!bank || bank == b) && !scan_bank_verified(&x.r->bank[b - 1]) && !status)
-					status = 3;
-		}
-		one_free(&x);
-	}
-	if (o->json)
-		printf("]}\n");
-	return status;
+	return scan_each(o, disks, n, show_verify, o->bank ? atoi(o->bank) : 0);
 }
 
 /* The argument of op from --bank / --module / --generation into buf. */
@@ -433,7 +435,7 @@ int rescue_run(const char *what, const struct rescue_cli *o)
 		return 1;
 	}
 	if (!strcmp(what, "scan")) {
-		status = do_scan(o, disks, n);
+		status = scan_each(o, disks, n, show_scan, 0);
 	} else if (!strcmp(what, "verify-bank")) {
 		status = do_verify(o, disks, n);
 	} else {

@@ -226,6 +226,12 @@ assert [m["state"] for m in b[0]["modules"] if m["name"] == "base.tdk"] == ["bad
 EOF2
 	expect_fail "$RAMHOST" rescue verify-bank --bank 3 "$T/d.img"
 	expect_err "--bank is 1 or 2"
+	# a disk that cannot be read first: named on stderr, exit 1, and the JSON of the others still parses
+	rc=0
+	"$RAMHOST" rescue verify-bank --json "$T/missing.img" "$T/d.img" >"$T/v.json" 2>"$T/err" || rc=$?
+	[ $rc = 1 ]
+	grep -q "missing.img" "$T/err"
+	python3 -c 'import json, sys; assert len(json.load(open(sys.argv[1]))["disks"]) == 1' "$T/v.json"
 	cmp "$T/d.img" "$T/damaged.img"
 }
 
