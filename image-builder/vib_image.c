@@ -16,6 +16,7 @@
 #include "cpio.h"
 #include "fileio.h"
 #include "fs.h"
+#include "modcache.h"
 #include "tmpreg.h"
 #include "sha256.h"
 #include "vib/depot.h"
@@ -237,85 +238,18 @@ static int wrap_payload(struct vib_image_plan *v, const struct vib_file *vf, siz
 	return rc;
 }
 
-/* Uses the cached module `cached` for out when it is intact: copied, and its SHA-256 (computed by add_module for
- * boot.cfg) equal to the one recorded next to it (cached.sha256) when it was made. 1 when used, 0 when not (the
- * damaged or missing entry is dropped), negative on a failure of the bootbank itself. */
+/* Uses the cached module `cached` for out when it is intact (modcache.h), then adds it to boot.cfg. 1 when used,
+ * 0 when not, negative on a failure of the bootbank itself. */
 static int use_cached(struct vib_image_plan *v, const char *cached, const char *file, const char *out)
 {
-	char side[PATH_MAX + 8], *want = NULL, got[SHA256_HEX_LEN + 1];
-	struct rh_err tmp = { 0 };
-	size_t len = 0;
+	uint8_t sha[SHA256_DIGEST_LEN];
 	uint64_t size;
 	int rc;
 
-	snprintf(side, sizeof(side), "%s.sha256", cached);
-	if (access(cached, R_OK) < 0 || rh_read_file(side, 128, &want, &len, &tmp) < 0)
+	if (!modcache_take(cached, out, sha))
 		return 0;
-	if (fs_copy_file(cached, out, 0644, &tmp) < 0) {
-		free(want);
-		unlink(out);
-		return 0;
-	}
 	rc = add_module(v, file, &size);
-	if (rc) {
-		free(want);
-		return rc;
-	}
-	sha256_to_hex(v->cfg->modules[v->cfg->nmodules - 1].sha256, got);
-	if (len >= SHA256_HEX_LEN && !memcmp(want, got, SHA256_HEX_LEN)) {
-		free(want);
-		utimensat(AT_FDCWD, cached, NULL, 0); /* last used: now (pruning goes by it) */
-		return 1;
-	}
-	free(want);
-	v->cfg->nmodules--; /* damaged: forget it, wrap anew */
-	unlink(out);
-	unlink(cached);
-	unlink(side);
-	return 0;
-}
-
-/* Stores the module just written at out into the cache, with its SHA-256 next to it. Best effort: a cache that
- * cannot be written only costs time. */
-/* Copies src to dst through a private temporary beside dst (registered, so an interruption leaves none; two
- * builds sharing the cache never write the same one), renamed over dst. */
-static int cache_put(const char *src, const void *buf, size_t len, const char *dst)
-{
-	char tmp[PATH_MAX + 16];
-	struct rh_err e = { 0 };
-	int fd, rc = fs_tmp_beside(dst, tmp, sizeof(tmp), &fd, &e);
-
-	if (rc < 0)
-		return rc;
-	close(fd);
-	if (src)
-		rc = fs_copy_file(src, tmp, 0444, &e);
-	else
-		rc = fs_write_file(tmp, buf, len, 0444, &e);
-	if (rc == 0 && rename(tmp, dst) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		fs_rm_rf(tmp, &e);
-		return rc;
-	}
-	tmpreg_forget(tmp);
-	return 0;
-}
-
-/* Stores the wrapped payload out in the cache as cached, with its SHA-256 beside it (cached.sha256); best
- * effort: a failure leaves no entry. */
-static void store_cached(struct vib_image_plan *v, const char *out, const char *cached)
-{
-	char side[PATH_MAX + 8], hex[SHA256_HEX_LEN + 2];
-
-	snprintf(side, sizeof(side), "%s.sha256", cached);
-	sha256_to_hex(v->cfg->modules[v->cfg->nmodules - 1].sha256, hex);
-	hex[SHA256_HEX_LEN] = '\n';
-	hex[SHA256_HEX_LEN + 1] = '\0';
-	if (cache_put(out, NULL, 0, cached) < 0)
-		return;
-	if (cache_put(NULL, hex, SHA256_HEX_LEN + 1, side) < 0)
-		unlink(cached);
+	return rc ? rc : 1;
 }
 
 /* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload intact (same payload SHA-256, same
@@ -349,34 +283,10 @@ static int add_payload(struct vib_image_plan *v, const struct vib_file *vf, size
 		return rc;
 	rc = add_module(v, file, &size);
 	if (!rc && cached[0] && v->cache[0])
-		store_cached(v, out, cached);
+		modcache_store(out, v->cfg->modules[v->cfg->nmodules - 1].sha256, cached);
 	return rc;
 }
 
-/* Drops cache entries not used for VIB_IMAGE_CACHE_DAYS days. */
-static void prune_cache(const struct vib_image_plan *v)
-{
-	struct dirent *de;
-	time_t now = time(NULL);
-	DIR *d;
-
-	if (!v->cache[0] || !(d = opendir(v->cache)))
-		return;
-	while ((de = readdir(d))) {
-		struct stat st;
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".tdk"))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-		    now - st.st_mtime > (time_t)VIB_IMAGE_CACHE_DAYS * 86400) {
-			char side[NAME_MAX + 16];
-			snprintf(side, sizeof(side), "%s.sha256", de->d_name);
-			unlinkat(dirfd(d), de->d_name, 0);
-			unlinkat(dirfd(d), side, 0);
-		}
-	}
-	closedir(d);
-}
 
 /* The payload names seen so far and the VIB each belongs to, to refuse a name used twice. */
 struct payload_names {
@@ -652,16 +562,6 @@ int vib_image_resolve(const struct profile *p, const struct vib_image_opts *o, s
 	return 0;
 }
 
-/* The cache of wrapped payload modules, $RAMHOST_CACHE/vib-modules ("" when there is none). */
-static void open_cache(struct vib_image_plan *v)
-{
-	char cache[2048];
-
-	if (fs_cache_dir(cache, sizeof(cache), NULL) == 0 &&
-	    (size_t)snprintf(v->cache, sizeof(v->cache), "%s/vib-modules", cache) < sizeof(v->cache) &&
-	    rh_mkdir_p(v->cache, 0755, NULL) < 0)
-		v->cache[0] = '\0';
-}
 
 int vib_image_add(struct vib_image_plan *v, const char *dir, struct bootcfg *cfg, const struct vib_image_opts *o,
 		  struct rh_err *err)
@@ -675,7 +575,7 @@ int vib_image_add(struct vib_image_plan *v, const char *dir, struct bootcfg *cfg
 	v->o = o;
 	v->err = err;
 	clock_gettime(CLOCK_MONOTONIC, &v->t0);
-	open_cache(v);
+	modcache_open("vib-modules", v->cache, sizeof(v->cache));
 	say_depots(v);
 	rc = payload_names_init(v, &pn);
 	for (i = 0; i < v->npick && !rc; i++)
@@ -684,7 +584,7 @@ int vib_image_add(struct vib_image_plan *v, const char *dir, struct bootcfg *cfg
 	if (!rc)
 		rc = write_vibs_cpio(v);
 	if (!rc)
-		prune_cache(v);
+		modcache_prune(v->cache, VIB_IMAGE_CACHE_DAYS);
 	v->o = NULL;
 	v->err = NULL;
 	return rc;

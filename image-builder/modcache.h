@@ -1,0 +1,30 @@
+/* modcache.h: a cache of built boot modules (NAME.tdk files) in a folder of $RAMHOST_CACHE, so the next build
+ * with the same inputs copies the module instead of making it again: the VIB payload modules (vib-modules, by
+ * payload SHA-256) and the drivers tardisks (drivers, by the key of their module set).
+ *
+ * Each entry FILE has its SHA-256 beside it (FILE.sha256), written when it was stored: an entry is used only when
+ * its copy has that hash, and a damaged one is dropped. Entries are written through a temporary and a rename, so
+ * two builds sharing the cache, or an interrupted one, never leave half an entry. Everything is best effort: a
+ * cache that cannot be read or written only costs time. */
+#ifndef RAMHOST_IMGB_MODCACHE_H
+#define RAMHOST_IMGB_MODCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sha256.h"
+
+/* $RAMHOST_CACHE/SUB (made when missing) into dir; dir is "" when there is no usable cache. */
+void modcache_open(const char *sub, char *dir, size_t cap);
+
+/* Copies the entry cached to out when it is intact: 1 and its SHA-256 in sha when used, 0 when not (missing, or
+ * damaged: then the entry is removed and out too). */
+int modcache_take(const char *cached, const char *out, uint8_t sha[SHA256_DIGEST_LEN]);
+
+/* Stores the file out, whose SHA-256 is sha, as the entry cached. A failure leaves no entry. */
+void modcache_store(const char *out, const uint8_t sha[SHA256_DIGEST_LEN], const char *cached);
+
+/* Removes the .tdk entries of dir (and their .sha256) not used for days days (use touches an entry). */
+void modcache_prune(const char *dir, unsigned days);
+
+#endif
