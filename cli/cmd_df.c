@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "fileio.h"
+#include "procmounts.h"
 #include "ramdisk/usage.h"
 #include "json.h"
 #include "print.h"
@@ -35,6 +36,67 @@ struct rd_row {
 	const char *flag;    /* "FULL", "!" or "" */
 	char error[512];
 };
+
+#define MAX_OVERLAYS 16
+
+/* An overlay of the system view (/usr, /opt, ...): read-only by design, made of the tardisks named in layers. */
+struct ov_row {
+	char mountpoint[256];
+	int read_only;
+	char layers[512];    /* tardisk names, topmost first, ',' between */
+};
+
+/* The tardisk whose mount point the overlay layer dir lies in (init mounted it under /sysroot, which the
+ * options still show), or NULL. */
+static const char *layer_name(const struct bootenv *env, const char *dir, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < env->ntardisks; i++) {
+		const char *mp = env->tardisks[i].mountpoint;
+		size_t ml = strlen(mp);
+		const char *hit;
+
+		for (hit = memmem(dir, len, mp, ml); hit; hit = memmem(hit + 1, len - (size_t)(hit + 1 - dir), mp, ml))
+			if ((size_t)(hit - dir) + ml == len || hit[ml] == '/')
+				return env->tardisks[i].name;
+	}
+	return NULL;
+}
+
+/* The overlay mounts whose lower layers are this boot's tardisks: the read-only parts of the view. */
+static unsigned find_overlays(const struct bootenv *env, const char *mounts, size_t mlen, struct ov_row *ov)
+{
+	static struct procmount m;
+	size_t pos = 0;
+	unsigned n = 0;
+
+	while (n < MAX_OVERLAYS && procmounts_next(mounts, mlen, &pos, &m)) {
+		const char *lower = strstr(m.options, "lowerdir="), *p, *end;
+		size_t used = 0;
+
+		if (strcmp(m.fstype, "overlay") || !lower || strlen(m.mountpoint) >= sizeof(ov[n].mountpoint))
+			continue;
+		memset(&ov[n], 0, sizeof(ov[n]));
+		p = lower + strlen("lowerdir=");
+		end = p + strcspn(p, ",");
+		while (p < end) {
+			const char *q = memchr(p, ':', (size_t)(end - p)), *name;
+			size_t l = q ? (size_t)(q - p) : (size_t)(end - p);
+			name = layer_name(env, p, l);
+			if (name && used + strlen(name) + 2 < sizeof(ov[n].layers))
+				used += (size_t)snprintf(ov[n].layers + used, sizeof(ov[n].layers) - used, "%s%s",
+							 used ? "," : "", name);
+			p += l + (q ? 1 : 0);
+		}
+		if (!used)
+			continue; /* not one of ours */
+		strcpy(ov[n].mountpoint, m.mountpoint);
+		ov[n].read_only = !strcmp(m.options, "ro") || !strncmp(m.options, "ro,", 3);
+		n++;
+	}
+	return n;
+}
 
 /* The loop device whose backing file is file, from sysblock/loopN/loop/backing_file; "-" when none. */
 static void find_loop(const char *sysblock, const char *file, char *out, size_t cap)
@@ -132,7 +194,8 @@ static void fill_ramdisk(struct rd_row *row, const char *mounts, size_t mlen)
 		row->flag = "!";
 }
 
-static void print_json(const struct td_row *td, unsigned ntd, const struct rd_row *rd, unsigned nrd)
+static void print_json(const struct td_row *td, unsigned ntd, const struct rd_row *rd, unsigned nrd,
+		       const struct ov_row *ov, unsigned nov)
 {
 	unsigned i;
 
@@ -175,10 +238,25 @@ static void print_json(const struct td_row *td, unsigned ntd, const struct rd_ro
 			printf("null");
 		printf("}");
 	}
+	printf("],\"overlays\":[");
+	for (i = 0; i < nov; i++) {
+		char *p, layers[sizeof(ov[i].layers)];
+		printf("%s{\"mountpoint\":", i ? "," : "");
+		json_string(stdout, ov[i].mountpoint);
+		printf(",\"read_only\":%s,\"layers\":[", ov[i].read_only ? "true" : "false");
+		strcpy(layers, ov[i].layers);
+		for (p = strtok(layers, ","); p; p = strtok(NULL, ",")) {
+			if (p != layers)
+				printf(",");
+			json_string(stdout, p);
+		}
+		printf("]}");
+	}
 	printf("]}\n");
 }
 
-static void print_table(const struct td_row *td, unsigned ntd, const struct rd_row *rd, unsigned nrd, int human)
+static void print_table(const struct td_row *td, unsigned ntd, const struct rd_row *rd, unsigned nrd,
+			const struct ov_row *ov, unsigned nov, int human)
 {
 	char a[32], b[32], c[32];
 	unsigned i;
@@ -203,6 +281,13 @@ static void print_table(const struct td_row *td, unsigned ntd, const struct rd_r
 		cli_printf(stdout, "%-12s %-16s %12s %12s %12s %4u%% %9" PRIu64 " %9" PRIu64 " %s\n", rd[i].r->name,
 			   rd[i].r->mountpoint, a, b, c, rd[i].pct, rd[i].iused, rd[i].ilimit, rd[i].flag);
 	}
+	if (!nov)
+		return;
+	/* a read-only overlay has no free space by design: its size is its tardisks' (above), not a use% */
+	printf("\n%-12s %-16s %-10s %s\n", "OVERLAY", "MOUNTPOINT", "ACCESS", "LAYERS (topmost first)");
+	for (i = 0; i < nov; i++)
+		cli_printf(stdout, "%-12s %-16s %-10s %s\n", "overlay", ov[i].mountpoint,
+			   ov[i].read_only ? "read-only" : "read-write", ov[i].layers);
 }
 
 static void usage(FILE *f)
@@ -210,8 +295,10 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: ramhost df [--json] [-h]\n\n"
 		   "Shows this boot's tardisks (image file, its size in RAM, mount point, loop device) and ramdisks\n"
 		   "(limit, used, free, use%%, inodes used and limit; FLAG is \"!\" at %d%% of bytes or inodes and\n"
-		   "\"FULL\" when nothing is left). Sizes are bytes unless -h (K, M, G: powers of 1024).\n"
-		   "  --json  {\"tardisks\":[...],\"ramdisks\":[...]} (sizes always in bytes)\n"
+		   "\"FULL\" when nothing is left), then the read-only overlays of the system view (/usr, ...) with\n"
+		   "the tardisks they are made of: they take no space of their own and have none free, by design.\n"
+		   "Sizes are bytes unless -h (K, M, G: powers of 1024).\n"
+		   "  --json  {\"tardisks\":[...],\"ramdisks\":[...],\"overlays\":[...]} (sizes always in bytes)\n"
 		   "Exits 1 when a ramdisk or tardisk of boot.env is not mounted as it should be.\n"
 		   "Environment: RAMHOST_BOOTENV, RAMHOST_PROC_MOUNTS, RAMHOST_SYS_BLOCK override the paths.\n",
 		FLAG_PERCENT);
@@ -227,11 +314,13 @@ int cmd_df(int argc, char **argv)
 	static struct bootenv env;
 	static struct td_row td[RD_MAX_TARDISKS];
 	static struct rd_row rd[RD_MAX_RAMDISKS];
+	static struct ov_row ov[MAX_OVERLAYS];
 	const char *envpath = sysroot_bootenv();
 	const char *mpath = sysroot_proc_mounts();
 	const char *sysblock = sysroot_sys_block();
 	struct rh_err err = { 0 };
 	int json = 0, human = 0, c, failed = 0;
+	unsigned nov;
 	char *mounts = NULL;
 	size_t mlen = 0;
 	unsigned i;
@@ -268,11 +357,12 @@ int cmd_df(int argc, char **argv)
 		rd[i].r = &env.ramdisks[i];
 		fill_ramdisk(&rd[i], mounts, mlen);
 	}
+	nov = find_overlays(&env, mounts, mlen, ov);
 	free(mounts);
 	if (json)
-		print_json(td, env.ntardisks, rd, env.nramdisks);
+		print_json(td, env.ntardisks, rd, env.nramdisks, ov, nov);
 	else
-		print_table(td, env.ntardisks, rd, env.nramdisks, human);
+		print_table(td, env.ntardisks, rd, env.nramdisks, ov, nov, human);
 	fflush(stdout);
 	for (i = 0; i < env.ntardisks; i++)
 		if (td[i].error[0]) {

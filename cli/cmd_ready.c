@@ -1,6 +1,10 @@
 /* cmd_ready.c: `ramhost ready` — the one machine-readable line a booted host prints on its console. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +25,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ramhost ready\n\n"
 		   "Prints one line for this boot, read from /run/ramhost/boot.env (RAMHOST_BOOTENV overrides):\n"
-		   "  ramhost: ready bank=N tardisks=N state=none boot_ms=MS build=BUILD\n"
+		   "  ramhost: ready bank=N tardisks=N state=none boot_ms=MS build=BUILD addr=A,B|none\n"
 		   "boot_ms is the time since the kernel started (CLOCK_BOOTTIME); state is the generation that\n"
 		   "`ramhost state boot` restored, from /run/ramhost/state.env (RAMHOST_STATEENV overrides), or none;\n"
-		   "N@net or none@net on a diskless host whose state the PXE server keeps.\n"
+		   "N@net or none@net on a diskless host whose state the PXE server keeps. addr lists the host's\n"
+		   "addresses (IFACE:ADDR/PREFIX, IPv4 then IPv6; not loopback nor link-local), or none.\n"
 		   "On a rescue boot (ramhost.rescue=, /run/ramhost/rescue; RAMHOST_RESCUE overrides) the line ends\n"
 		   "with mode=rescue and no server is told.\n"
 		   "On a host booted by `ramhost pxe serve` (ramhost.ready.url= on the kernel command line) it also\n"
@@ -74,13 +79,75 @@ static void tell_server(void)
 	_exit(0);
 }
 
+/* 1 for an address worth showing: not loopback, not link-local (169.254/16, fe80::/10). */
+static int shown_addr(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+		return (a >> 24) != 127 && (a >> 16) != 0xa9fe;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_LINKLOCAL(a);
+	}
+	return 0;
+}
+
+/* The prefix length of a netmask. */
+static unsigned prefix_len(const struct sockaddr *mask)
+{
+	const unsigned char *b;
+	size_t n, i;
+	unsigned bits = 0;
+
+	if (!mask)
+		return 0;
+	b = mask->sa_family == AF_INET ? (const unsigned char *)&((const struct sockaddr_in *)mask)->sin_addr :
+					 (const unsigned char *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
+	n = mask->sa_family == AF_INET ? 4 : 16;
+	for (i = 0; i < n; i++)
+		bits += (unsigned)__builtin_popcount(b[i]);
+	return bits;
+}
+
+/* The host's addresses as "IFACE:ADDR/PREFIX,..." (IPv4 first), or "none". */
+static void addr_word(char *out, size_t cap)
+{
+	struct ifaddrs *all = NULL, *i;
+	size_t n = 0;
+	int pass;
+
+	snprintf(out, cap, "none");
+	if (getifaddrs(&all) < 0)
+		return;
+	for (pass = 0; pass < 2; pass++)
+		for (i = all; i; i = i->ifa_next) {
+			char text[INET6_ADDRSTRLEN];
+			const void *a;
+			int fam = pass ? AF_INET6 : AF_INET;
+
+			if (!i->ifa_addr || i->ifa_addr->sa_family != fam || !(i->ifa_flags & IFF_UP) ||
+			    !shown_addr(i->ifa_addr))
+				continue;
+			a = fam == AF_INET ? (const void *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr :
+					     (const void *)&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			if (!inet_ntop(fam, a, text, sizeof(text)) || n >= cap)
+				continue;
+			n += (size_t)snprintf(out + n, cap - n, "%s%s:%s/%u", n ? "," : "", i->ifa_name, text,
+					      prefix_len(i->ifa_netmask));
+		}
+	if (n >= cap && cap > 4)
+		strcpy(out + cap - 4, "...");
+	freeifaddrs(all);
+}
+
 int cmd_ready(int argc, char **argv)
 {
 	static struct bootenv env;
 	struct rh_err err = { 0 };
 	const char *path = sysroot_bootenv();
 	struct timespec ts;
-	char state[24];
+	char state[24], addrs[512];
 	uint64_t ms;
 	int rescue;
 
@@ -100,9 +167,11 @@ int cmd_ready(int argc, char **argv)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	state_word(state, sizeof(state));
+	addr_word(addrs, sizeof(addrs));
 	rescue = sysroot_is_rescue();
-	cli_printf(stdout, "ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s%s\n", env.bank,
-	       env.ntardisks, state, ms, env.build[0] ? env.build : "-", rescue ? " mode=rescue" : "");
+	cli_printf(stdout, "ramhost: ready bank=%u tardisks=%u state=%s boot_ms=%" PRIu64 " build=%s addr=%s%s\n",
+		   env.bank, env.ntardisks, state, ms, env.build[0] ? env.build : "-", addrs,
+		   rescue ? " mode=rescue" : "");
 	if (fflush(stdout) != 0)
 		return 1;
 	/* On a terminal, wait until the line has left: a getty that opens the console next flushes whatever is

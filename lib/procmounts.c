@@ -26,20 +26,16 @@ static int unescape(const char *f, size_t len, char *out, size_t cap)
 	return 0;
 }
 
-int procmounts_find(const char *buf, size_t len, const char *mountpoint, char *ret_fstype, size_t cap)
+int procmounts_next(const char *buf, size_t len, size_t *pos, struct procmount *ret)
 {
-	char mp[4096], fst[64];
-	size_t pos = 0;
-	int found = 0;
-
-	while (pos < len) {
-		const char *f[3];
-		size_t fl[3], end = pos, i = pos;
+	while (*pos < len) {
+		const char *f[4];
+		size_t fl[4], end = *pos, i = *pos;
 		int n = 0;
 
 		while (end < len && buf[end] != '\n')
 			end++;
-		while (n < 3 && i < end) {
+		while (n < 4 && i < end) {
 			while (i < end && buf[i] == ' ')
 				i++;
 			if (i == end)
@@ -50,15 +46,29 @@ int procmounts_find(const char *buf, size_t len, const char *mountpoint, char *r
 			fl[n] = (size_t)(buf + i - f[n]);
 			n++;
 		}
-		pos = end < len ? end + 1 : end;
-		if (n < 3 || unescape(f[1], fl[1], mp, sizeof(mp)) < 0 || strcmp(mp, mountpoint))
+		*pos = end < len ? end + 1 : end;
+		if (n < 3 || unescape(f[0], fl[0], ret->source, sizeof(ret->source)) < 0 ||
+		    unescape(f[1], fl[1], ret->mountpoint, sizeof(ret->mountpoint)) < 0 ||
+		    unescape(f[2], fl[2], ret->fstype, sizeof(ret->fstype)) < 0)
 			continue;
-		if (unescape(f[2], fl[2], fst, sizeof(fst)) < 0)
+		ret->options[0] = '\0';
+		if (n == 4 && unescape(f[3], fl[3], ret->options, sizeof(ret->options)) < 0)
 			continue;
-		if (strlen(fst) < cap) {
-			strcpy(ret_fstype, fst);
+		return 1;
+	}
+	return 0;
+}
+
+int procmounts_find(const char *buf, size_t len, const char *mountpoint, char *ret_fstype, size_t cap)
+{
+	struct procmount m;
+	size_t pos = 0;
+	int found = 0;
+
+	while (procmounts_next(buf, len, &pos, &m))
+		if (!strcmp(m.mountpoint, mountpoint) && strlen(m.fstype) < cap) {
+			strcpy(ret_fstype, m.fstype);
 			found = 1;
 		}
-	}
 	return found;
 }

@@ -4,6 +4,17 @@
 
 #include <stddef.h>
 
+struct procmount {
+	char source[1024];
+	char mountpoint[4096];
+	char fstype[64];
+	char options[8192];   /* "ro,relatime,lowerdir=...": overlay options are long */
+};
+
+/* The next line of buf[0..len) from *pos (advanced past it) into *ret, escapes decoded; a line with fewer than
+ * three fields or a field too long is skipped. Returns 1 for a mount, 0 at the end. */
+int procmounts_next(const char *buf, size_t len, size_t *pos, struct procmount *ret);
+
 /* Finds mountpoint in a /proc/mounts text buf[0..len) (octal escapes such as \040 decoded) and copies its
  * file system type into ret_fstype (cap bytes). When several mounts are stacked there, the last (visible)
  * one counts. Returns 1 when found, 0 when not. Pure: unit-tested. */

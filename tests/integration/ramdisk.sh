@@ -103,6 +103,44 @@ df_tardisk_loop_device() {
 		"('$dev', $size, None)" ]
 }
 
+# the read-only overlays of the view (/usr ...) are listed as read-only with their tardisks, never as a full file system
+df_overlay_read_only() {
+	trap cleanup EXIT
+	for t in a b; do
+		mkdir -p "$T/src-$t/usr/share" && echo "$t" >"$T/src-$t/usr/share/$t"
+		mksquashfs "$T/src-$t" "$T/$t.tdk" -all-root -noappend -quiet >/dev/null
+		mkdir -p "$T/tardisks/$t" && mount -o loop,ro -t squashfs "$T/$t.tdk" "$T/tardisks/$t"
+		echo "$T/tardisks/$t" >>"$T/.mounts"
+	done
+	mkdir -p "$T/view/usr" && mount -t overlay -o ro,lowerdir="$T/tardisks/b/usr:$T/tardisks/a/usr" overlay "$T/view/usr"
+	echo "$T/view/usr" >>"$T/.mounts"
+	mnt tmpfs size=1048576 "$T/root"
+	printf 'bank=1\ntardisk=a %s %s 1\ntardisk=b %s %s 1\nramdisk=root %s 1048576 100\n' \
+		"$T/a.tdk" "$T/tardisks/a" "$T/b.tdk" "$T/tardisks/b" "$T/root" >"$T/boot.env"
+	export RAMHOST_BOOTENV=$T/boot.env
+	"$RAMHOST" df >"$T/out"
+	cat "$T/out"
+	grep -Eq "^overlay +$T/view/usr +read-only +b,a\$" "$T/out"
+	! grep -q "100%" "$T/out" || false
+	[ "$("$RAMHOST" df --json | field "j['overlays']")" = "[{'mountpoint': '$T/view/usr', 'read_only': True, 'layers': ['b', 'a']}]" ]
+	# an overlay of other directories is not one of the view's
+	umount "$T/view/usr"
+	mkdir -p "$T/other" "$T/o2" && mount -t overlay -o ro,lowerdir="$T/other:$T/o2" overlay "$T/view/usr"
+	[ "$("$RAMHOST" df --json | field "j['overlays']")" = "[]" ]
+}
+
+# the ready line's addr=: none in a network namespace with only lo, then the address of an interface that is up
+ready_addresses() {
+	printf 'bank=1\nbuild=demo-1.0\n' >"$T/boot.env"
+	unshare -n env RAMHOST_BOOTENV="$T/boot.env" "$RAMHOST" ready >"$T/out"
+	grep -Eq ' build=demo-1.0 addr=none$' "$T/out"
+	unshare -n bash -c 'ip link set lo up && ip link add v0 type veth peer name v1 &&
+		ip addr add 192.0.2.5/24 dev v0 && ip addr add 2001:db8::5/64 dev v0 nodad && ip link set v1 up &&
+		ip link set v0 up && RAMHOST_BOOTENV="$1" "$2" ready' _ "$T/boot.env" "$RAMHOST" >"$T/out"
+	cat "$T/out"
+	grep -Eq ' build=demo-1.0 addr=v0:192.0.2.5/24,v0:2001:db8::5/64$' "$T/out"
+}
+
 du_matches_coreutils() {
 	trap cleanup EXIT
 	mkdir -p "$T/d/sub/deeper"
@@ -136,7 +174,7 @@ ready_line() {
 	RAMHOST_BOOTENV=$T/boot.env "$RAMHOST" ready >"$T/out"
 	cat "$T/out"
 	[ "$(wc -l <"$T/out")" = 1 ]
-	grep -Eq '^ramhost: ready bank=2 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0$' "$T/out"
+	grep -Eq '^ramhost: ready bank=2 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0 addr=[^ ]+$' "$T/out"
 	# boot_ms is the time since the kernel started: never below this machine's uptime when we started
 	ms=$(sed 's/.*boot_ms=\([0-9]*\).*/\1/' "$T/out")
 	[ "$ms" -ge $((up * 1000)) ]
@@ -162,7 +200,9 @@ t_case df_ramdisk_numbers_and_flags df_ramdisk_numbers_and_flags
 t_case df_inode_flag df_inode_flag
 t_case df_missing_or_wrong_ramdisk df_missing_or_wrong_ramdisk
 t_case df_tardisk_loop_device df_tardisk_loop_device
+t_case df_overlay_read_only df_overlay_read_only
 t_case du_matches_coreutils du_matches_coreutils
 t_case ready_line ready_line
+t_case ready_addresses ready_addresses
 t_case usage_and_exit_codes usage_and_exit_codes
 t_exit

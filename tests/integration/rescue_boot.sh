@@ -47,13 +47,13 @@ ready_in_rescue() {
 	printf 'rescue=1\n' >"$T/rescue"
 	RAMHOST_RESCUE=$T/rescue "$RAMHOST" ready >"$T/out"
 	cat "$T/out"
-	grep -Eq '^ramhost: ready bank=1 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0 mode=rescue$' "$T/out"
+	grep -Eq '^ramhost: ready bank=1 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0 addr=[^ ]+ mode=rescue$' "$T/out"
 	sleep 1
 	[ ! -s "$T/hits" ]
 	# without the mark (the same kernel command line: only init reads ramhost.rescue): a normal ready line,
 	# and the server is told
 	RAMHOST_RESCUE=$T/absent "$RAMHOST" ready >"$T/out"
-	grep -Eq '^ramhost: ready bank=1 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0$' "$T/out"
+	grep -Eq '^ramhost: ready bank=1 tardisks=2 state=none boot_ms=[0-9]+ build=demo-1.0 addr=[^ ]+$' "$T/out"
 	for _ in $(seq 50); do [ -s "$T/hits" ] && break; sleep 0.1; done
 	grep -qx '/host/m/ready' "$T/hits"
 }

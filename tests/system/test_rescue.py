@@ -78,7 +78,7 @@ def bios_rescue(r, iso, disk, signed_sha):
             # a clean disk: no false problem (e.g. the state partition unreadable for want of debugfs)
             r.check("rescue_bios_summary_clean", m.group(1) == b"0", m.group(0).decode() + "\n" + tail(vm))
             vm.expect(r"ramhost rescue: on the shell: ", 300)
-            m = vm.expect(READY_RE + r"( mode=rescue)?", BOOT_TIMEOUT)
+            m = vm.expect(READY_RE + r" addr=\S+( mode=rescue)?\r?\n", BOOT_TIMEOUT)
             r.check("rescue_bios_ready_mode_rescue", m.group(6) == b" mode=rescue", m.group(0).decode())
             vm.shell()
             rc, out = vm.sh("cat /proc/cmdline")
