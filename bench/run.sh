@@ -17,3 +17,4 @@ python3 bench/tftp.py
 python3 bench/pxe_fleet.py
 python3 bench/pxe_boot.py
 python3 bench/rescue.py
+python3 bench/drivers.py

@@ -452,9 +452,27 @@ static int cmd_image_pxe(int argc, char **argv)
 	return rc;
 }
 
+/* network=dhcp|none|static ADDR [gateway=] [dns=] [interface=], as the profile would say it */
+static void print_network(const struct profile_network *n)
+{
+	if (n->mode != PROFILE_NET_STATIC) {
+		printf("network=%s\n", n->mode == PROFILE_NET_DHCP ? "dhcp" : "none");
+		return;
+	}
+	printf("network=static %s", n->address);
+	if (n->gateway[0])
+		printf(" gateway=%s", n->gateway);
+	if (n->dns[0])
+		printf(" dns=%s", n->dns);
+	if (n->iface[0])
+		printf(" interface=%s", n->iface);
+	printf("\n");
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct profile *p = NULL;
+	char cls[32];
 	unsigned i;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -480,6 +498,10 @@ static int cmd_check(int argc, char **argv)
 			   (unsigned long long)p->ramdisks[i].size, (unsigned long long)p->ramdisks[i].inodes);
 	for (i = 0; i < p->nkmods; i++)
 		cli_printf(stdout, "kmod=%s\n", p->kmods[i]);
+	cli_printf(stdout, "drivers=%s\n", profile_drivers_str(p->drivers, cls, sizeof(cls)));
+	if (!strcmp(p->base, PROFILE_BASE_MINIMAL) ||
+	    !strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)))
+		print_network(&p->network);
 	for (i = 0; i < p->ndepots; i++)
 		cli_printf(stdout, "depot=%s\n", p->depots[i]);
 	for (i = 0; i < p->nvibs; i++)

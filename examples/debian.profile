@@ -14,7 +14,15 @@ kernelopt = console=ttyS0,115200 loglevel=4 systemd.show_status=auto
 base = debootstrap:bookworm
 # udev is not part of minbase nor pulled by systemd: without it no device unit appears (no serial getty).
 packages = systemd-sysv udev dbus openssh-server
-packages = procps iproute2
+# the operator's tools: ps/top/free, ip/ss, lsmod/modprobe; systemd-resolved answers DNS with what DHCP gave
+packages = procps iproute2 kmod systemd-resolved
+
+# Every kernel module as a tardisk (drivers = all is the default for a debootstrap base): udev loads what the
+# machine's NICs, disk controllers and HBAs need. `drivers = net,storage` keeps it smaller.
+drivers = all
+# DHCP on every wired interface (systemd-networkd); or e.g.
+#   network = static 192.0.2.10/24 gateway=192.0.2.1 dns=192.0.2.53
+network = dhcp
 
 # systemd mounts its automount points with autofs4.
 kmod = autofs4

@@ -18,6 +18,8 @@
 #include "bootloader/bank_dir.h"
 #include "cpio.h"
 #include "debootstrap.h"
+#include "drivers.h"
+#include "modcache.h"
 #include "fs.h"
 #include "modules_dep.h"
 #include "outpath.h"
@@ -60,7 +62,8 @@ static void human(uint64_t n, char *buf, size_t cap)
 		snprintf(buf, cap, "%llu B", (unsigned long long)n);
 }
 
-/* One progress line: "NAME: what, SIZE, TIME s". */
+/* One progress line: "NAME: what, SIZE, TIME s"; a stage that wrote no file (size 0: the debootstrap lookup, the
+ * VIB check) has no SIZE. */
 static void stage_done(struct build *b, const char *name, uint64_t size, const char *fmt, ...)
 {
 	struct timespec t1;
@@ -73,8 +76,10 @@ static void stage_done(struct build *b, const char *name, uint64_t size, const c
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	human(size, sz, sizeof(sz));
-	snprintf(line, sizeof(line), "%-14s %s, %s, %.2f s", name, what, sz,
+	human(size, sz + 2, sizeof(sz) - 2);
+	sz[0] = ',';
+	sz[1] = ' ';
+	snprintf(line, sizeof(line), "%-14s %s%s, %.2f s", name, what, size ? sz : "",
 		 (double)(t1.tv_sec - b->t0.tv_sec) + (double)(t1.tv_nsec - b->t0.tv_nsec) / 1e9);
 	b->o->progress(b->o->progress_ctx, line);
 }
@@ -249,8 +254,8 @@ static int add_file(struct cpio_writer *w, const char *name, const char *src, un
 }
 
 /* init.conf as the init module's /etc/ramhost/init.conf (contract: kver, kmod, ramdisk, init lines). */
-static int format_initconf(const struct build *b, const struct modules_dep *db, const unsigned *order, unsigned n,
-			   char **ret, size_t *ret_len, struct rh_err *err)
+static int format_initconf(const struct build *b, const struct modules_dep *db, const unsigned *order,
+			   const unsigned char *in_cpio, unsigned n, char **ret, size_t *ret_len, struct rh_err *err)
 {
 	const struct profile *p = b->p;
 	char *text = NULL, plain[PATH_MAX];
@@ -265,7 +270,7 @@ static int format_initconf(const struct build *b, const struct modules_dep *db, 
 	fprintf(f, "kver=%s\n", b->k.kver);
 	for (i = 0; i < n; i++) {
 		modules_dep_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
-		fprintf(f, "kmod=%s\n", plain);
+		fprintf(f, "%s=%s\n", in_cpio[i] ? "kmod" : "dkmod", plain);
 	}
 	for (i = 0; i < p->nramdisks; i++)
 		fprintf(f, "ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
@@ -309,6 +314,8 @@ static int format_sticky(const struct profile *p, char **ret, size_t *ret_len, s
 struct init_content {
 	struct modules_dep db;
 	unsigned *order, norder;
+	unsigned char *in_cpio;  /* per order[] entry: 1 in init.cpio, 0 loaded from the drivers tardisk */
+	unsigned ncpio;
 	char *conf, *sticky;
 	size_t conflen, stickylen;
 };
@@ -316,30 +323,65 @@ struct init_content {
 static void init_content_free(struct init_content *c)
 {
 	free(c->order);
+	free(c->in_cpio);
 	free(c->conf);
 	free(c->sticky);
 	modules_dep_free(&c->db);
 }
 
-/* The boot modules (the required ones, disk drivers, the profile's kmod lines) resolved against modules.dep, and
- * the init.conf and sticky.list texts. */
+/* Which boot modules init.cpio carries: all of them without a drivers tardisk, else only what init needs to
+ * mount the tardisks and what the drivers set lacks (drivers.h). */
+static int init_content_split(struct build *b, struct init_content *c)
+{
+	unsigned char *sel = NULL;
+	unsigned i;
+	int n;
+
+	c->in_cpio = calloc(c->norder ? c->norder : 1, 1);
+	if (!c->in_cpio)
+		return rh_errf(b->err, -ENOMEM, "out of memory");
+	if (!b->p->drivers) {
+		memset(c->in_cpio, 1, c->norder);
+		c->ncpio = c->norder;
+		return 0;
+	}
+	sel = calloc(c->db.nmods ? c->db.nmods : 1, 1);
+	if (!sel)
+		return rh_errf(b->err, -ENOMEM, "out of memory");
+	drivers_select(&c->db, b->p->drivers, sel);
+	n = drivers_split_boot(&c->db, c->order, c->norder, sel, c->in_cpio);
+	free(sel);
+	if (n < 0)
+		return rh_errf(b->err, n, "out of memory");
+	for (i = 0, c->ncpio = 0; i < c->norder; i++)
+		c->ncpio += c->in_cpio[i];
+	return 0;
+}
+
+/* The boot modules (the required ones, disk drivers, the profile's kmod lines; virtio_net when the drivers
+ * tardisk has no network drivers) resolved against modules.dep, and the init.conf and sticky.list texts. */
 static int init_content_make(struct build *b, struct init_content *c)
 {
-	const char *names[MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + PROFILE_MAX_KMODS], *extra[PROFILE_MAX_KMODS];
+	const char *names[MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + PROFILE_MAX_KMODS + 1];
+	const char *extra[PROFILE_MAX_KMODS + 1];
 	char what[PATH_MAX];
-	unsigned nnames = 0, i;
+	unsigned nnames = 0, nextra = 0, i;
 	int rc;
 
 	rc = load_kmod_db(&b->k, &c->db, what, sizeof(what), b->err);
 	if (rc)
 		return rc;
 	for (i = 0; i < b->p->nkmods; i++)
-		extra[i] = b->p->kmods[i];
-	modules_dep_boot_names(&c->db, extra, b->p->nkmods, names, &nnames);
+		extra[nextra++] = b->p->kmods[i];
+	if (!(b->p->drivers & PROFILE_DRIVERS_NET) && modules_dep_find(&c->db, "virtio_net") >= 0)
+		extra[nextra++] = "virtio_net"; /* a host without network drivers still has QEMU's network */
+	modules_dep_boot_names(&c->db, extra, nextra, names, &nnames);
 	rc = modules_dep_resolve(&c->db, names, nnames, &c->order, &c->norder, b->err);
+	if (!rc)
+		rc = init_content_split(b, c);
 	if (rc)
 		return rc;
-	rc = format_initconf(b, &c->db, c->order, c->norder, &c->conf, &c->conflen, b->err);
+	rc = format_initconf(b, &c->db, c->order, c->in_cpio, c->norder, &c->conf, &c->conflen, b->err);
 	if (rc)
 		return rc;
 	return format_sticky(b->p, &c->sticky, &c->stickylen, b->err);
@@ -404,7 +446,8 @@ static int add_init_files(struct build *b, struct cpio_writer *w, const struct i
 
 	rc = add_init_skeleton(b, w);
 	for (i = 0; i < c->norder && !rc; i++)
-		rc = add_init_kmod(b, w, c->db.mods[c->order[i]].path, &made, &nmade);
+		if (c->in_cpio[i])
+			rc = add_init_kmod(b, w, c->db.mods[c->order[i]].path, &made, &nmade);
 	for (j = 0; j < nmade; j++)
 		free(made[j]);
 	free(made);
@@ -417,7 +460,7 @@ static int add_init_files(struct build *b, struct cpio_writer *w, const struct i
 	return rc;
 }
 
-static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nkmods)
+static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nkmods, unsigned *ret_ndrivers)
 {
 	struct rh_err *err = b->err;
 	struct init_content c = { 0 };
@@ -441,7 +484,8 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 		rc = rh_errf(err, -errno, "%s: fsync: %s", path, strerror(errno));
 	if (!rc) {
 		*ret_size = w.off;
-		*ret_nkmods = c.norder;
+		*ret_nkmods = c.ncpio;
+		*ret_ndrivers = c.norder - c.ncpio;
 	}
 out:
 	if (fd >= 0)
@@ -538,6 +582,7 @@ static int make_ramhost_layer(struct build *b, const char *root)
 		.base_root = root,
 		.ramhost = shipped_ramhost(b->o),
 		.hostname = b->p->name,
+		.network = &b->p->network,
 	};
 	struct ramhost_layer_info info;
 	char stage[PATH_MAX];
@@ -621,6 +666,7 @@ static int make_builtin_base(struct build *b)
 		.busybox = b->busybox,
 		.ramhost = shipped_ramhost(b->o),
 		.hostname = b->p->name,
+		.network = &b->p->network,
 	};
 	char stage[PATH_MAX];
 	uint64_t size;
@@ -737,17 +783,99 @@ static int stage_kernel(struct build *b)
 static int stage_init(struct build *b)
 {
 	uint64_t size;
-	unsigned nk = 0;
+	unsigned nk = 0, nd = 0;
 	int rc;
 
 	stage_start(b);
-	rc = write_init_cpio(b, &size, &nk);
+	rc = write_init_cpio(b, &size, &nk, &nd);
 	if (!rc)
 		rc = add_module(b, "init.cpio", &size);
 	if (rc)
 		return rc;
-	stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules", nk);
+	if (nd)
+		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules (and %u from %s.tdk)", nk, nd,
+			   PROFILE_DRIVERS_MODULE);
+	else
+		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules", nk);
 	return 0;
+}
+
+#define DRIVERS_CACHE_DAYS 30 /* a cached drivers tardisk unused this long is removed */
+
+/* Stages the set sel of db in the work dir and makes drivers.tdk of it. */
+static int make_drivers_tardisk(struct build *b, const struct modules_dep *db, const unsigned char *sel,
+				uint64_t *ret_size)
+{
+	char stage[PATH_MAX];
+	int rc;
+
+	rc = path_in(stage, b->work, "drivers-root", b->err);
+	if (!rc)
+		rc = rh_mkdir_p(stage, 0755, b->err);
+	if (!rc)
+		rc = drivers_stage(stage, db, sel, b->k.moddir, b->k.kver, b->err);
+	if (!rc)
+		rc = make_tardisk(b, PROFILE_DRIVERS_MODULE, stage, ret_size);
+	fs_rm_rf(stage, NULL);
+	return rc;
+}
+
+/* drivers.tdk (profile key drivers, drivers.h): the kernel's modules of the profile's classes; taken from
+ * $RAMHOST_CACHE/drivers when the same set (same kernel files, same classes) was made before. */
+static int make_drivers(struct build *b)
+{
+	const char *file = PROFILE_DRIVERS_MODULE ".tdk";
+	char what[PATH_MAX], key[DRIVERS_KEY_LEN + 1], cache[PATH_MAX], cached[PATH_MAX], out[PATH_MAX], cls[32];
+	struct modules_dep db = { 0 };
+	unsigned char *sel = NULL;
+	uint8_t sha[SHA256_DIGEST_LEN];
+	uint64_t size = 0;
+	unsigned n;
+	int rc, hit = 0;
+
+	if (!b->p->drivers)
+		return 0;
+	stage_start(b);
+	rc = load_kmod_db(&b->k, &db, what, sizeof(what), b->err);
+	if (rc)
+		goto out;
+	sel = calloc(db.nmods ? db.nmods : 1, 1);
+	if (!sel) {
+		rc = rh_errf(b->err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	n = drivers_select(&db, b->p->drivers, sel);
+	rc = drivers_key(&db, sel, b->k.moddir, b->k.kver, b->p->drivers, key, b->err);
+	if (!rc)
+		rc = path_in(out, b->dir, file, b->err);
+	if (rc)
+		goto out;
+	modcache_open("drivers", cache, sizeof(cache));
+	if (cache[0] && (size_t)snprintf(cached, sizeof(cached), "%s/%s-%s.tdk", cache, b->k.kver, key) >= sizeof(cached))
+		cache[0] = '\0';
+	if (cache[0] && modcache_take(cached, out, sha)) {
+		hit = 1;
+		rc = add_module(b, file, &size);
+	} else {
+		if (b->o->progress) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "drivers.tdk    packing %u kernel modules (%s; cached for the "
+				 "next build)", n, profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
+			b->o->progress(b->o->progress_ctx, msg);
+		}
+		rc = make_drivers_tardisk(b, &db, sel, &size);
+		if (!rc && cache[0])
+			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, cached);
+	}
+	if (!rc)
+		stage_done(b, file, size, "%u kernel modules (drivers = %s)%s", n,
+			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), hit ? ", cached" : "");
+	if (cache[0])
+		modcache_prune(cache, DRIVERS_CACHE_DAYS);
+out:
+	free(sel);
+	modules_dep_free(&db);
+	return rc;
 }
 
 /* The profile's own tardisks, NAME.tdk each, in profile order after the base. */
@@ -805,7 +933,8 @@ static int finish_bootcfg(struct build *b)
 
 /* The stages of a bootbank build, in order; the first failure stops it. */
 static int (*const build_stages[])(struct build *) = {
-	check_inputs, check_vibs, find_inputs, stage_kernel, stage_init, make_base, make_tardisks, add_vibs, finish_bootcfg,
+	check_inputs, check_vibs, find_inputs, stage_kernel, stage_init, make_base, make_drivers, make_tardisks, add_vibs,
+	finish_bootcfg,
 };
 
 int bank_build_write(const struct profile *p, const char *dir, const struct bank_build_opts *o,

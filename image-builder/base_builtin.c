@@ -31,13 +31,6 @@
 #define STATE_SHUTDOWN "/bin/sh -c '" STATE_KEPT " || exit 0; /usr/bin/ramhost state save " \
 	"--if-changed; sync; " STATE_MOUNTED " || exit 0; umount " STATE_MNT " || mount -o remount,ro " STATE_MNT "'"
 
-/* On a host booted over the network (ramhost.net=1): DHCP on the first wired interface (eth*, en*), a few
- * seconds at most; without an answer the host still boots, only without network. (No '#' in an inittab line:
- * busybox init cuts the line there.) */
-#define NET_UP "/bin/sh -c 'grep -q ramhost.net=1 /proc/cmdline || exit 0; for i in /sys/class/net/e*; do " \
-	"[ -e \"$i\" ] && exec udhcpc -i \"$(basename \"$i\")\" -n -q -t 4 -T 2 -s /etc/udhcpc.script " \
-	">/dev/null 2>&1; done; exit 0'"
-
 int base_elf_is_static(const char *path)
 {
 	Elf64_Ehdr eh;
@@ -261,17 +254,19 @@ static const struct {
 	 * reboot, before the state file system is unmounted. Without one (CD, PXE) both do nothing. A rescue boot
 	 * (ramhost.rescue=) runs none of it: `ramhost ready` adds mode=rescue, mark-good marks nothing, and
 	 * the savers see the rescue mark. */
-	/* A diskless host booted by `ramhost pxe serve` (ramhost.net=1) needs its network for `ramhost ready`'s
-	 * report and `ramhost state save`: busybox udhcpc on the first wired interface, with this hook. */
+	/* The network (usr/lib/ramhost/net-up, profile key network) after the coldplug pass loaded the NIC's
+	 * driver: busybox udhcpc on the first wired interface by default, with this hook. A diskless host booted
+	 * by `ramhost pxe serve` needs it for `ramhost ready`'s report and `ramhost state save`. */
 	{ "etc/udhcpc.script",
 	  "#!/bin/sh\n"
-	  "# udhcpc hook of a ramhost host booted over the network: sets the address it was given\n"
+	  "# udhcpc hook of the built-in base (usr/lib/ramhost/net-up): sets the address it was given\n"
 	  "case \"$1\" in\n"
 	  "bound|renew)\n"
 	  "\tip addr flush dev \"$interface\"\n"
 	  "\tip addr add \"$ip/${mask:-24}\" dev \"$interface\"\n"
 	  "\tip link set \"$interface\" up\n"
 	  "\tfor r in $router; do ip route replace default via \"$r\" dev \"$interface\"; break; done\n"
+	  "\tif [ -n \"$dns\" ]; then for d in $dns; do echo \"nameserver $d\"; done > /etc/resolv.conf; fi\n"
 	  "\t;;\n"
 	  "deconfig)\n"
 	  "\tip addr flush dev \"$interface\"\n"
@@ -281,7 +276,8 @@ static const struct {
 	  "exit 0\n", 0755 },
 	{ "etc/inittab",
 	  "::sysinit:/bin/hostname -F /etc/hostname\n"
-	  "::sysinit:" NET_UP "\n"
+	  "::sysinit:/usr/lib/ramhost/coldplug\n"
+	  "::sysinit:/usr/lib/ramhost/net-up\n"
 	  "::sysinit:/usr/bin/ramhost ready\n"
 	  "::sysinit:/usr/bin/ramhost bootbank mark-good\n"
 	  /* unattended install (docs/install.md): nothing unless ramhost.install= is on the cmdline */
@@ -320,6 +316,67 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 		   "/etc/hostname\n", 0644, err);
 }
 
+/* Coldplug (the built-in base has no udev): the drivers of the devices present, from the drivers tardisk's
+ * /lib/modules (profile key drivers); three passes, since a bus driver loaded by one (virtio_pci, a USB host
+ * controller) brings the devices the next one finds drivers for. */
+static const char coldplug_script[] =
+	"#!/bin/sh\n"
+	"# ramhost: load the kernel modules of the devices present (the built-in base has no udev), from the\n"
+	"# drivers tardisk's /lib/modules (profile key drivers); run once by inittab before the network.\n"
+	"[ -e \"/lib/modules/$(uname -r)/modules.alias\" ] || exit 0\n"
+	"for pass in 1 2 3; do\n"
+	"\tcat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs -r modprobe -q -a 2>/dev/null\n"
+	"done\n"
+	"exit 0\n";
+
+/* The network (profile key network): DHCP (busybox udhcpc, which keeps renewing the lease in the background;
+ * a few seconds at most without an answer) or a static address on the first wired interface, or on the one
+ * the profile names. The values were checked by the profile parser (addresses, [A-Za-z0-9._-] names). */
+static const char net_script_body[] =
+	"[ \"$MODE\" = none ] && exit 0\n"
+	"ip link set lo up\n"
+	"if [ -z \"$IFACE\" ]; then\n"
+	"\tfor i in /sys/class/net/*; do\n"
+	"\t\t[ \"$(cat \"$i/type\" 2>/dev/null)\" = 1 ] && [ -e \"$i/device\" ] || continue\n"
+	"\t\t[ -e \"$i/wireless\" ] || [ -e \"$i/phy80211\" ] && continue\n"
+	"\t\tIFACE=${i##*/}\n"
+	"\t\tbreak\n"
+	"\tdone\n"
+	"fi\n"
+	"[ -n \"$IFACE\" ] && [ -e \"/sys/class/net/$IFACE\" ] || exit 0\n"
+	"ip link set \"$IFACE\" up\n"
+	"if [ \"$MODE\" = dhcp ]; then\n"
+	"\texec udhcpc -i \"$IFACE\" -b -t 5 -T 1 -s /etc/udhcpc.script >/dev/null 2>&1\n"
+	"fi\n"
+	"ip addr add \"$ADDR\" dev \"$IFACE\"\n"
+	"[ -n \"$GW\" ] && ip route replace default via \"$GW\" dev \"$IFACE\"\n"
+	"if [ -n \"$DNS\" ]; then\n"
+	"\tfor d in $(echo \"$DNS\" | tr , ' '); do echo \"nameserver $d\"; done > /etc/resolv.conf\n"
+	"fi\n"
+	"exit 0\n";
+
+static int stage_net(const char *dir, const struct profile_network *n, struct rh_err *err)
+{
+	static const char *const modes[] = { [PROFILE_NET_DHCP] = "dhcp", [PROFILE_NET_NONE] = "none",
+					     [PROFILE_NET_STATIC] = "static" };
+	struct profile_network dhcp = { PROFILE_NET_DHCP, "", "", "", "" };
+	char *text = NULL;
+	int rc;
+
+	if (!n)
+		n = &dhcp;
+	if (asprintf(&text, "#!/bin/sh\n"
+			    "# ramhost: the network of the built-in base (profile key network), run once by inittab\n"
+			    "MODE='%s' IFACE='%s' ADDR='%s' GW='%s' DNS='%s'\n%s",
+		     modes[n->mode], n->iface, n->address, n->gateway, n->dns, net_script_body) < 0)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	rc = put(dir, "usr/lib/ramhost/net-up", text, 0755, err);
+	free(text);
+	if (!rc)
+		rc = put(dir, "usr/lib/ramhost/coldplug", coldplug_script, 0755, err);
+	return rc;
+}
+
 int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struct rh_err *err)
 {
 	static const struct { const char *rel; unsigned mode; } dirs[] = {
@@ -346,6 +403,8 @@ int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struc
 		rc = base_stage_elf(dir, "usr/bin/ramhost", o->ramhost, NULL, err);
 	if (!rc)
 		rc = stage_etc(dir, o->hostname, err);
+	if (!rc)
+		rc = stage_net(dir, o->network, err);
 	if (rc)
 		return rc;
 	/* busybox init reads /etc/inittab; the profile's init= names /sbin/init by default */

@@ -197,7 +197,7 @@ const char *const modules_dep_required[MODULES_DEP_NREQUIRED] = { "squashfs", "l
 const char *const modules_dep_disk[MODULES_DEP_NDISK] = {
 	"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "ahci", "ata_piix", "usb-storage", "uas",
 	"xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "vfat", "nls_cp437", "nls_ascii", "nls_utf8", "nls_iso8859_1",
-	"ext4", "crc32c_generic", "efivarfs", "virtio_net",
+	"ext4", "crc32c_generic", "efivarfs",
 };
 
 void modules_dep_boot_names(const struct modules_dep *db, const char *const *extra, unsigned nextra, const char **ret_names,
@@ -241,8 +241,7 @@ int modules_dep_is_builtin(const struct modules_dep *db, const char *name)
 	return 0;
 }
 
-/* Binary search of the path p[0..len) (not NUL-terminated) in the sorted index. */
-static int find_path(const struct modules_dep *db, const char *p, size_t len)
+int modules_dep_find_path(const struct modules_dep *db, const char *p, size_t len)
 {
 	size_t lo = 0, hi = db->nmods;
 
@@ -312,7 +311,7 @@ static int visit(struct resolver *r, unsigned idx)
 			p++;
 		if (p == w)
 			break;
-		dep = find_path(r->db, w, (size_t)(p - w));
+		dep = modules_dep_find_path(r->db, w, (size_t)(p - w));
 		if (dep < 0) {
 			char name[64];
 			if (modules_dep_normalize(w, (size_t)(p - w), name) == 0 && modules_dep_is_builtin(r->db, name))

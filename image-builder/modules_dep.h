@@ -44,6 +44,9 @@ int modules_dep_normalize(const char *s, size_t len, char out[64]);
 /* Index of the module named name in db->mods, or -ENOENT. */
 int modules_dep_find(const struct modules_dep *db, const char *name);
 
+/* Index of the module whose modules.dep path is p[0..len) (not NUL-terminated), or -ENOENT (binary search). */
+int modules_dep_find_path(const struct modules_dep *db, const char *p, size_t len);
+
 /* 1 when name is built into the kernel (in modules.builtin). */
 int modules_dep_is_builtin(const struct modules_dep *db, const char *name);
 
@@ -61,9 +64,11 @@ extern const char *const modules_dep_required[MODULES_DEP_NREQUIRED];
 /* Block and file system drivers init also loads, so that the booted host sees its boot disk (virtio, SCSI,
  * SATA/IDE, USB mass storage and its host controllers, CD) and can mount a FAT bank partition (vfat and its
  * code pages) for `ramhost bootbank mark-good`, ext4 and crc32c_generic for the state partition (ext4 asks the
- * crypto API for crc32c, a soft dependency modules.dep does not list), efivarfs for `ramhost install`'s boot entry
- * and virtio_net for network installs. A kernel that lacks one of them just goes without. */
-#define MODULES_DEP_NDISK 22
+ * crypto API for crc32c, a soft dependency modules.dep does not list) and efivarfs for `ramhost install`'s boot
+ * entry (init loads it on EFI boots only). A kernel that lacks one of them just goes without. Network drivers
+ * are not here: udev or the built-in base's coldplug pass loads them from the drivers tardisk (bank_build adds
+ * virtio_net for an image without network drivers). */
+#define MODULES_DEP_NDISK 21
 extern const char *const modules_dep_disk[MODULES_DEP_NDISK];
 
 /* The list of names init's modules are resolved from: modules_dep_required, the modules_dep_disk modules that db has as a

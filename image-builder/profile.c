@@ -7,6 +7,7 @@
 #include "vib/descriptor.h"
 #include "vib/resolve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static const struct {
  * on). keys[] below has each one's name and parser. */
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
-	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE, K_RESCUE,
+	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE, K_RESCUE, K_DRIVERS, K_NETWORK,
 	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, K_DEPOT, K_VIB, NKEYS
 };
 
@@ -475,6 +476,155 @@ static int parse_rescue(struct parser *ps, char *val)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	unsigned mask;
+} driver_classes[] = {
+	{ "net", PROFILE_DRIVERS_NET }, { "storage", PROFILE_DRIVERS_STORAGE }, { "other", PROFILE_DRIVERS_OTHER },
+};
+
+const char *profile_drivers_str(unsigned mask, char *buf, size_t cap)
+{
+	size_t i, n = 0;
+
+	if (mask == PROFILE_DRIVERS_ALL)
+		return "all";
+	if (!mask)
+		return "none";
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(driver_classes) / sizeof(driver_classes[0]); i++)
+		if ((mask & driver_classes[i].mask) && n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "," : "", driver_classes[i].name);
+	return buf;
+}
+
+/* `drivers = all | none | CLASS[,CLASS...]` (classes: net, storage, other; blanks or ',' between them) */
+static int parse_drivers(struct parser *ps, char *val)
+{
+	unsigned mask = 0;
+	char *tok, *save = NULL;
+	size_t i;
+
+	if (!strcmp(val, "all") || !strcmp(val, "none")) {
+		ps->p->drivers = val[0] == 'a' ? PROFILE_DRIVERS_ALL : 0;
+		return 0;
+	}
+	for (tok = strtok_r(val, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		for (i = 0; i < sizeof(driver_classes) / sizeof(driver_classes[0]); i++)
+			if (!strcmp(tok, driver_classes[i].name))
+				break;
+		if (i == sizeof(driver_classes) / sizeof(driver_classes[0]))
+			return PERR(ps, -EINVAL, "drivers '%.40s': unknown class (expected all, none, or classes of "
+						 "net, storage, other)", tok);
+		mask |= driver_classes[i].mask;
+	}
+	ps->p->drivers = mask;
+	return 0;
+}
+
+/* An IPv4 or IPv6 address (with /PREFIX when want_prefix) into out. */
+static int net_address(const char *s, int want_prefix, char *out, size_t cap)
+{
+	char host[64], *slash, *end;
+	unsigned char bin[16];
+	long prefix;
+	int v6;
+
+	if (strlen(s) >= sizeof(host) || strlen(s) >= cap)
+		return -EINVAL;
+	strcpy(host, s);
+	slash = strchr(host, '/');
+	if ((slash != NULL) != want_prefix)
+		return -EINVAL;
+	if (slash)
+		*slash = '\0';
+	v6 = strchr(host, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1)
+		return -EINVAL;
+	if (slash) {
+		errno = 0;
+		prefix = strtol(slash + 1, &end, 10);
+		if (errno || *end || !slash[1] || slash[1] == '-' || slash[1] == '+' || prefix < 1 ||
+		    prefix > (v6 ? 128 : 32))
+			return -EINVAL;
+	}
+	strcpy(out, s);
+	return 0;
+}
+
+/* The words after `static ADDR/PREFIX`: gateway=IP, dns=IP[,IP...], interface=NAME. */
+static int parse_static_word(struct parser *ps, struct profile_network *n, char *w)
+{
+	char *v = strchr(w, '='), one[64], *tok, *save = NULL;
+	size_t len = 0, i;
+
+	if (!v)
+		return PERR(ps, -EINVAL, "network: '%.40s': expected gateway=IP, dns=IP[,IP] or interface=NAME", w);
+	*v++ = '\0';
+	if (!strcmp(w, "gateway")) {
+		if (net_address(v, 0, n->gateway, sizeof(n->gateway)) < 0)
+			return PERR(ps, -EINVAL, "network: gateway '%.60s': not an IP address", v);
+		return 0;
+	}
+	if (!strcmp(w, "interface")) {
+		for (i = 0; v[i]; i++)
+			if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+			      strchr("._-", v[i])))
+				break;
+		if (!i || v[i] || i >= sizeof(n->iface))
+			return PERR(ps, -EINVAL, "network: interface '%.40s': not an interface name (at most 15 of "
+						 "letters, digits, '.', '_', '-')", v);
+		strcpy(n->iface, v);
+		return 0;
+	}
+	if (strcmp(w, "dns"))
+		return PERR(ps, -EINVAL, "network: unknown word '%.40s' (expected gateway=, dns= or interface=)", w);
+	n->dns[0] = '\0';
+	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (net_address(tok, 0, one, sizeof(one)) < 0)
+			return PERR(ps, -EINVAL, "network: dns '%.60s': not an IP address", tok);
+		if (len + strlen(one) + 2 > sizeof(n->dns))
+			return PERR(ps, -E2BIG, "network: too many dns addresses");
+		len += (size_t)snprintf(n->dns + len, sizeof(n->dns) - len, "%s%s", len ? "," : "", one);
+	}
+	if (!len)
+		return PERR(ps, -EINVAL, "network: dns= needs an address");
+	return 0;
+}
+
+/* `network = dhcp | none | static ADDR/PREFIX [gateway=IP] [dns=IP[,IP...]] [interface=NAME]` */
+static int parse_network(struct parser *ps, char *val)
+{
+	struct profile_network n;
+	char *w, *save = NULL;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	w = strtok_r(val, " \t", &save);
+	if (!strcmp(w, "dhcp") || !strcmp(w, "none")) {
+		if (strtok_r(NULL, " \t", &save))
+			return PERR(ps, -EINVAL, "network = %s takes no more words", w);
+		n.mode = w[0] == 'd' ? PROFILE_NET_DHCP : PROFILE_NET_NONE;
+		ps->p->network = n;
+		return 0;
+	}
+	if (strcmp(w, "static"))
+		return PERR(ps, -EINVAL, "network '%.40s': expected dhcp, none or static ADDR/PREFIX [gateway=IP] "
+					 "[dns=IP] [interface=NAME]", w);
+	n.mode = PROFILE_NET_STATIC;
+	w = strtok_r(NULL, " \t", &save);
+	if (!w || net_address(w, 1, n.address, sizeof(n.address)) < 0)
+		return PERR(ps, -EINVAL, "network = static: '%.60s': expected ADDR/PREFIX (e.g. 192.0.2.10/24)",
+			    w ? w : "");
+	while ((w = strtok_r(NULL, " \t", &save))) {
+		rc = parse_static_word(ps, &n, w);
+		if (rc)
+			return rc;
+	}
+	ps->p->network = n;
+	return 0;
+}
+
 static int parse_trust(struct parser *ps, char *val)
 {
 	return copy_path(ps, ps->p->trust, val, "trust");
@@ -506,6 +656,8 @@ static const struct {
 	[K_TRUST] = { "trust", parse_trust },
 	[K_IMAGE_PROFILE] = { "image-profile", parse_image_profile },
 	[K_RESCUE] = { "rescue", parse_rescue },
+	[K_DRIVERS] = { "drivers", parse_drivers },
+	[K_NETWORK] = { "network", parse_network },
 	[K_TARDISK] = { "tardisk", parse_tardisk },
 	[K_RAMDISK] = { "ramdisk", parse_ramdisk },
 	[K_KMOD] = { "kmod", parse_kmod },
@@ -655,6 +807,21 @@ static int finish(struct parser *ps)
 	}
 	if (finish_rescue(ps))
 		return -EINVAL;
+	if (!ps->seen[K_DRIVERS])
+		p->drivers = strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)) ? 0 :
+			     PROFILE_DRIVERS_ALL;
+	for (i = 0; p->drivers && i < p->ntardisks; i++)
+		if (!strcmp(p->tardisks[i].name, PROFILE_DRIVERS_MODULE)) {
+			ps->line = p->tardisks[i].line;
+			return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the drivers tardisk (or set "
+						 "drivers = none)", PROFILE_DRIVERS_MODULE);
+		}
+	if (ps->seen[K_NETWORK] && strcmp(p->base, PROFILE_BASE_MINIMAL) &&
+	    strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
+		ps->line = ps->seen[K_NETWORK];
+		return PERR(ps, -EINVAL, "network is only for the built-in and debootstrap bases (a base of your own "
+					 "configures its network itself)");
+	}
 	finish_ramdisks(p);
 	p->kernel_line = ps->seen[K_KERNEL];
 	p->kmodules_line = ps->seen[K_KMODULES];

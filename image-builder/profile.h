@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "sticky_rule.h"
+#include "sysroot.h"
 
 #define PROFILE_MAX_TARDISKS 32
 #define PROFILE_MAX_RAMDISKS 16
@@ -29,6 +30,24 @@
 #define PROFILE_MAX_DEPOTS 8                     /* depot = lines */
 #define PROFILE_MAX_VIBS 128                     /* vib = lines */
 #define PROFILE_MAX_VIBREQ 160                   /* one vib request (NAME, NAME=VER, NAME>=VER ...), with NUL */
+
+/* drivers = all | none | CLASS[,CLASS...]: which kernel modules go into the drivers tardisk (image-builder/drivers.h) */
+#define PROFILE_DRIVERS_NET 1u      /* wired network: drivers/net (but wireless), 802.1Q, bridge */
+#define PROFILE_DRIVERS_STORAGE 2u  /* disk controllers and file systems */
+#define PROFILE_DRIVERS_OTHER 4u    /* everything else (wireless, graphics, sound, input, ...) */
+#define PROFILE_DRIVERS_ALL 7u
+#define PROFILE_DRIVERS_MODULE SYSROOT_DRIVERS_TARDISK  /* the tardisk name of the drivers tardisk */
+
+/* network = dhcp | none | static ADDR/PREFIX [gateway=IP] [dns=IP[,IP...]] [interface=NAME] */
+enum profile_net_mode { PROFILE_NET_DHCP, PROFILE_NET_NONE, PROFILE_NET_STATIC };
+
+struct profile_network {
+	enum profile_net_mode mode;
+	char address[64];    /* static: ADDR/PREFIX (IPv4 or IPv6) */
+	char gateway[48];    /* static: "" = none */
+	char dns[160];       /* static: addresses separated by ',', "" = none */
+	char iface[16];      /* static: the interface; "" = every wired one (Debian) / the first (busybox) */
+};
 
 struct profile_tardisk {
 	char name[PROFILE_MAX_NAME];    /* file name is NAME.tdk */
@@ -74,6 +93,9 @@ struct profile {
 	/* where it came from, for messages about its paths (profile_check_inputs) */
 	char file[PROFILE_MAX_PATH];            /* the file name given to profile_parse */
 	unsigned kernel_line, kmodules_line, base_line, trust_line;  /* 0 when the key is absent */
+	unsigned drivers;                       /* PROFILE_DRIVERS_* mask (0 = none); default all for a
+						 * debootstrap base, none for the others */
+	struct profile_network network;         /* default dhcp (the built-in and debootstrap bases) */
 	int rescue;                             /* 1: build rescue.tdk (rescue = yes, the default for the built-in
 						 * base); 0: rescue = no, or another base */
 };
@@ -101,6 +123,9 @@ int profile_check_inputs(const struct profile *p, struct rh_err *err);
 /* The paths p reads (the profile file first when known) into ret[0..PROFILE_MAX_INPUTS); returns how many. For
  * the output rule (outpath.h): an output must not be one of them. */
 size_t profile_inputs(const struct profile *p, const char **ret);
+
+/* The drivers mask as profile text: "all", "none" or the classes joined by ','. */
+const char *profile_drivers_str(unsigned mask, char *buf, size_t cap);
 
 /* Parses a size such as 64M, 1G, 512K or 4096 (binary units; lib/size.h) into bytes; 0 is not a size here.
  * Returns 0 or -EINVAL. */

@@ -21,13 +21,15 @@
  * journald's pace) and before any getty starts: agetty flushes the tty's output queue when it takes the line
  * over, which cut the ready line short when the two raced. It cannot be After=multi-user.target for that:
  * the target is ordered after the gettys it wants. So it waits for what the gettys wait for
- * (systemd-user-sessions: the network and remote filesystems), for sshd, and comes before every getty. */
+ * (systemd-user-sessions: the network and remote filesystems) and for network-online.target (an address, or
+ * 15 s at most: see wait_online_conf), and comes before every getty. It does not wait for sshd, whose host keys
+ * may still be in the making on a host without saved state (keygen_unit). */
 static const char ready_unit[] =
 	"[Unit]\n"
 	"Description=ramhost ready line, then mark the boot bank good\n"
 	"Documentation=man:ramhost(1)\n"
-	"After=basic.target systemd-user-sessions.service ssh.service ramhost-ssh-keygen.service\n"
-	"Wants=getty-pre.target\n"
+	"After=basic.target systemd-user-sessions.service network-online.target\n"
+	"Wants=getty-pre.target network-online.target\n"
 	"Before=getty-pre.target\n"
 	"\n"
 	"[Service]\n"
@@ -92,21 +94,47 @@ static const char save_timer[] =
 	"WantedBy=timers.target\n";
 
 /* The image carries no SSH host keys (the debootstrap prune removed them): each host makes its own the first
- * time, and they are sticky, so later boots restore them before this runs and it does nothing. */
+ * time, and they are sticky, so later boots restore them before this runs and it has nothing to make. On a host
+ * without saved state (every ISO or PXE boot) the keys take seconds (RSA under emulation: 10 s and more), and
+ * the console login must not wait for them: this starts once the gettys have (After=getty.target) and is
+ * Type=exec, so its start job ends at once and nothing queued behind it, a getty's Type=idle start included,
+ * waits for ssh-keygen. sshd is started at its end ("$$" is one "$" for the shell: systemd expands "$"); at boot ssh.service is skipped while there is no host key
+ * (ssh_dropin), where it would fail. */
 static const char keygen_unit[] =
 	"[Unit]\n"
-	"Description=ramhost: make the SSH host keys this host does not have yet\n"
-	"Before=ssh.service ssh.socket\n"
+	"Description=ramhost: make the SSH host keys this host does not have yet, then start sshd\n"
+	"After=getty.target\n"
 	"ConditionPathExists=/usr/bin/ssh-keygen\n"
 	"ConditionPathIsDirectory=/etc/ssh\n"
 	"\n"
 	"[Service]\n"
-	"Type=oneshot\n"
+	"Type=exec\n"
 	"RemainAfterExit=yes\n"
-	"ExecStart=/usr/bin/ssh-keygen -A\n"
+	"ExecStart=/bin/sh -c 'out=$$(ssh-keygen -A) || exit 1; case \"$$out\" in *generating*) "
+	"echo \"ramhost: SSH host keys made\";; esac; exec systemctl --no-block start ssh.service'\n"
+	"StandardOutput=journal+console\n"
 	"\n"
 	"[Install]\n"
-	"WantedBy=multi-user.target ssh.service\n";
+	"WantedBy=multi-user.target\n";
+
+/* ssh.service waits for host keys: without any at boot it is skipped (not failed); ramhost-ssh-keygen starts it
+ * once they are made. */
+static const char ssh_dropin[] =
+	"# ramhost: sshd starts once the host has its keys (ramhost-ssh-keygen.service makes them and starts it)\n"
+	"[Unit]\n"
+	"ConditionPathExistsGlob=/etc/ssh/ssh_host_*_key\n";
+
+/* network-online.target (which the ready line waits for) with networkd: one interface configured is enough, and
+ * 15 s at most, so a host without a cable still comes up; none at all on a machine without a PCI network
+ * controller (class 0x02), where nothing would ever come (the controllers are on the bus before udev has
+ * loaded their drivers, so this does not race with the NIC's interface). */
+static const char wait_online_conf[] =
+	"# ramhost: online is one configured interface, and the boot waits 15 s at most for it, and not at all\n"
+	"# without a PCI network controller\n"
+	"[Service]\n"
+	"ExecCondition=/bin/sh -c 'cat /sys/bus/pci/devices/*/class 2>/dev/null | grep -q ^0x02'\n"
+	"ExecStart=\n"
+	"ExecStart=/lib/systemd/systemd-networkd-wait-online --any --timeout=15\n";
 
 /* The journal lives in /run (its ramdisk), bounded so it cannot fill it. */
 static const char journald_conf[] =
@@ -135,6 +163,7 @@ static const struct {
 	{ UNITDIR "/ramhost-state-save-hourly.service", hourly_unit, 0644, 1 },
 	{ UNITDIR "/ramhost-state-save.timer", save_timer, 0644, 1 },
 	{ UNITDIR "/ramhost-ssh-keygen.service", keygen_unit, 0644, 1 },
+	{ UNITDIR "/ssh.service.d/ramhost.conf", ssh_dropin, 0644, 0 },
 	{ "usr/lib/systemd/journald.conf.d/ramhost.conf", journald_conf, 0644, 0 },
 	{ "usr/lib/ramhost/sticky.d/debian.list", sticky_list, 0644, 0 },
 	{ "etc/default/locale", default_locale, 0644, 0 },
@@ -148,7 +177,6 @@ static const struct {
 	{ UNITDIR "/multi-user.target.wants/ramhost-ready.service", "../ramhost-ready.service" },
 	{ UNITDIR "/multi-user.target.wants/ramhost-state-save.service", "../ramhost-state-save.service" },
 	{ UNITDIR "/multi-user.target.wants/ramhost-ssh-keygen.service", "../ramhost-ssh-keygen.service" },
-	{ UNITDIR "/ssh.service.wants/ramhost-ssh-keygen.service", "../ramhost-ssh-keygen.service" },
 	{ UNITDIR "/timers.target.wants/ramhost-state-save.timer", "../ramhost-state-save.timer" },
 	/* systemd-firstboot would prompt on the console at every boot of an empty machine-id: the host is
 	 * configured by its image and its state instead */
@@ -254,6 +282,85 @@ static int stage_binary(const char *dir, const struct ramhost_layer_opts *o, uns
 	return rc;
 }
 
+/* The profile's network as a systemd-networkd .network file (text malloc'd into *ret). */
+static int network_file(const struct profile_network *n, char **ret, struct rh_err *err)
+{
+	char *text = NULL, dns[sizeof(n->dns) * 2] = "", *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	fprintf(f, "# ramhost: the profile's network key (docs/profile.md)\n[Match]\n");
+	if (n->iface[0])
+		fprintf(f, "Name=%s\n", n->iface);
+	else
+		fprintf(f, "Type=ether\n");
+	if (n->mode == PROFILE_NET_DHCP) {
+		fprintf(f, "\n[Network]\nDHCP=yes\n");
+	} else {
+		snprintf(dns, sizeof(dns), "%s", n->dns);
+		for (p = dns; (p = strchr(p, ',')); )
+			*p = ' ';
+		fprintf(f, "\n[Network]\nAddress=%s\n", n->address);
+		if (n->gateway[0])
+			fprintf(f, "Gateway=%s\n", n->gateway);
+		if (dns[0])
+			fprintf(f, "DNS=%s\n", dns);
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return rh_errf(err, -ENOMEM, "out of memory");
+	}
+	*ret = text;
+	return 0;
+}
+
+/* The network: systemd-networkd enabled with the profile's .network file, its wait-online bounded, and
+ * systemd-resolved's stub as /etc/resolv.conf when the base has it. network = none: nothing. */
+static int stage_network(const char *dir, const struct ramhost_layer_opts *o, struct rh_err *err)
+{
+	static const struct {
+		const char *rel, *target;
+	} net_links[] = {
+		{ UNITDIR "/multi-user.target.wants/systemd-networkd.service", "../systemd-networkd.service" },
+		{ UNITDIR "/sockets.target.wants/systemd-networkd.socket", "../systemd-networkd.socket" },
+		{ UNITDIR "/network-online.target.wants/systemd-networkd-wait-online.service",
+		  "../systemd-networkd-wait-online.service" },
+	};
+	struct profile_network dhcp = { PROFILE_NET_DHCP, "", "", "", "" };
+	const struct profile_network *n = o->network ? o->network : &dhcp;
+	char path[PATH_MAX], *text = NULL;
+	unsigned i;
+	int rc;
+
+	if (n->mode == PROFILE_NET_NONE)
+		return 0;
+	if (!base_has(o->base_root, UNITDIR "/systemd-networkd.service") &&
+	    !base_has(o->base_root, "lib/systemd/system/systemd-networkd.service"))
+		return rh_errf(err, -ENOENT, "%s: no systemd-networkd.service: the base cannot bring its network up "
+					     "(systemd has it; or set network = none)", o->base_root);
+	rc = network_file(n, &text, err);
+	if (!rc)
+		rc = write_in(dir, "usr/lib/systemd/network/80-ramhost.network", text, 0644, err);
+	free(text);
+	if (!rc)
+		rc = write_in(dir, UNITDIR "/systemd-networkd-wait-online.service.d/ramhost.conf", wait_online_conf,
+			      0644, err);
+	for (i = 0; i < sizeof(net_links) / sizeof(net_links[0]) && !rc; i++) {
+		rc = join_mkparent(path, sizeof(path), dir, net_links[i].rel, err);
+		if (!rc && symlink(net_links[i].target, path) < 0)
+			rc = rh_errf(err, -errno, "%s: cannot create symlink: %s", path, strerror(errno));
+	}
+	if (!rc && (base_has(o->base_root, UNITDIR "/systemd-resolved.service") ||
+		    base_has(o->base_root, "lib/systemd/system/systemd-resolved.service"))) {
+		rc = join_mkparent(path, sizeof(path), dir, "etc/resolv.conf", err);
+		if (!rc && symlink("../run/systemd/resolve/stub-resolv.conf", path) < 0)
+			rc = rh_errf(err, -errno, "%s: cannot create symlink: %s", path, strerror(errno));
+	}
+	return rc;
+}
+
 int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, struct ramhost_layer_info *ret_info,
 			struct rh_err *err)
 {
@@ -280,6 +387,8 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 			rc = rh_errf(err, -errno, "%s: cannot create symlink to %s: %s", path, links[i].target,
 				     strerror(errno));
 	}
+	if (!rc)
+		rc = stage_network(dir, o, err);
 	if (!rc && o->hostname && *o->hostname) {
 		char text[128];
 		snprintf(text, sizeof(text), "%.120s\n", o->hostname);

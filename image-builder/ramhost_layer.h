@@ -2,19 +2,23 @@
  *
  * A Debian base from debootstrap has systemd but no ramhost: this layer adds /usr/bin/ramhost, the shared
  * libraries it needs that the base lacks (ldd's list checked against the base's files), ramhost's systemd
- * units (the ready line on the console, state save at shutdown and hourly, SSH host keys made at first boot)
- * enabled by symlinks under /usr/lib/systemd/system, the sticky patterns of a Debian host
+ * units (the ready line on the console, state save at shutdown and hourly, SSH host keys made at first boot
+ * after the getty started) enabled by symlinks under /usr/lib/systemd/system, the network (systemd-networkd:
+ * DHCP on every wired interface, or the profile's static address; systemd-resolved's stub as /etc/resolv.conf
+ * when the base has it), the sticky patterns of a Debian host
  * (/usr/lib/ramhost/sticky.d/debian.list: hostname, machine-id, SSH host keys) and /etc/hostname. It is a
  * tardisk of its own, layered right over base.tdk, so the cached base tree is used as it is. */
 #ifndef RAMHOST_IMGB_RAMHOST_LAYER_H
 #define RAMHOST_IMGB_RAMHOST_LAYER_H
 
 #include "err.h"
+#include "profile.h"
 
 struct ramhost_layer_opts {
 	const char *base_root;  /* the base tree the layer goes over (read only) */
 	const char *ramhost;    /* the ramhost binary to ship (normally /proc/self/exe) */
 	const char *hostname;   /* /etc/hostname; NULL keeps the base's */
+	const struct profile_network *network;  /* the profile's network key; NULL: dhcp */
 };
 
 struct ramhost_layer_info {

@@ -90,20 +90,23 @@ static int word_bankuuid(struct cmdline *c, const char *w, size_t len, const cha
 		       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w);
 }
 
-static int word_break(struct cmdline *c, const char *w, size_t len, struct rh_err *err)
+/* A flag word: KEY or KEY=1 sets *flag, KEY=0 clears it, KEY=anything else is an error. */
+static int word_flag(const char *key, int *flag, const char *w, size_t len, struct rh_err *err)
 {
-	if (word_is(w, len, "ramhost.break") || word_is(w, len, "ramhost.break=1")) {
-		c->brk = 1;
+	size_t klen = strlen(key);
+
+	if (len < klen || memcmp(w, key, klen) || (len > klen && w[klen] != '='))
+		return 0;
+	if (len == klen || (len == klen + 2 && w[klen + 1] == '1')) {
+		*flag = 1;
 		return 0;
 	}
-	if (word_is(w, len, "ramhost.break=0")) {
-		c->brk = 0;
+	if (len == klen + 2 && w[klen + 1] == '0') {
+		*flag = 0;
 		return 0;
 	}
-	if (len >= strlen("ramhost.break=") && !memcmp(w, "ramhost.break=", strlen("ramhost.break=")))
-		return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not ramhost.break[=0|1]",
-			       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w);
-	return 0;
+	return rh_errf(err, -EINVAL, "kernel command line: '%.*s' is not %s[=0|1]",
+		       (int)(len > SHOWN_MAX ? SHOWN_MAX : len), w, key);
 }
 
 /* ramhost.rescue[=0|1|auto] (the value may be quoted); a later word wins, as for the other keys */
@@ -148,7 +151,9 @@ static int apply_word(struct cmdline *c, unsigned mask, const char *w, size_t le
 		return word_bank(c, w, len, v, vlen, err);
 	if ((mask & CMDLINE_BANKUUID) && (v = cmdline_value(w, len, "ramhost.bankuuid=", &vlen)))
 		return word_bankuuid(c, w, len, v, vlen, err);
-	if ((mask & CMDLINE_BREAK) && (rc = word_break(c, w, len, err)) < 0)
+	if ((mask & CMDLINE_BREAK) && (rc = word_flag("ramhost.break", &c->brk, w, len, err)) < 0)
+		return rc;
+	if ((mask & CMDLINE_DEBUG) && (rc = word_flag("ramhost.debug", &c->debug, w, len, err)) < 0)
 		return rc;
 	if (mask & CMDLINE_RESCUE)
 		return word_rescue(c, w, len, err);

@@ -4,6 +4,7 @@
  *   ramhost.bank=N          the boot bank the loader booted from (0-9; the ISO passes 1); 0 when absent
  *   ramhost.bankuuid=GUID   the GPT unique GUID of the bank partition booted from (disk boots only; "..." allowed)
  *   ramhost.break[=0|1]     init: drop to the emergency shell before switch_root
+ *   ramhost.debug[=0|1]     init: also say what it left out and why (a module no hardware here needs)
  *   ramhost.rescue[=0|1|auto]  init: the rescue boot (docs/runtime.md): no state restore, the console opens
  *                           with `ramhost rescue scan --summary`; auto also runs `ramhost rescue repair --yes`
  *                           and powers off
@@ -23,6 +24,7 @@
 #define CMDLINE_BANKUUID 0x2u   /* ramhost.bankuuid= */
 #define CMDLINE_BREAK    0x4u   /* ramhost.break */
 #define CMDLINE_RESCUE   0x8u   /* ramhost.rescue */
+#define CMDLINE_DEBUG    0x10u  /* ramhost.debug: init also says what it skipped and why */
 
 /* struct cmdline's rescue: what ramhost.rescue asks for */
 #define CMDLINE_RESCUE_NONE    0   /* absent or ramhost.rescue=0: a normal boot */
@@ -38,6 +40,7 @@ struct cmdline {
 	int has_uuid;   /* ramhost.bankuuid= was given (a disk boot) */
 	char uuid[37];  /* lowercase 8-4-4-4-12 */
 	int brk;        /* ramhost.break */
+	int debug;      /* ramhost.debug */
 	int rescue;     /* ramhost.rescue: CMDLINE_RESCUE_* */
 };
 

@@ -32,6 +32,10 @@ const char *sysroot_stateenv(void);
 
 const char *sysroot_rescue(void);
 
+/* The drivers tardisk (profile key drivers): its name in boot.cfg (DRIVERS.tdk) and where init finds it mounted,
+ * /run/ramhost/tardisks/DRIVERS, which holds usr/lib/modules/<kver> (init's dkmod= modules come from there). */
+#define SYSROOT_DRIVERS_TARDISK "drivers"
+
 /* 1 when sysroot_rescue() exists (this is a rescue boot), 0 otherwise. */
 int sysroot_is_rescue(void);
 

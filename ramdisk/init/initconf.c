@@ -67,14 +67,16 @@ static int apply(struct initconf *c, const struct kv_line *kv, const char *path,
 		*seen_kver = 1;
 		return spec_copy(c->kver, sizeof(c->kver), kv->val, kv->vlen);
 	}
-	if (kv_is(kv, "kmod")) {
+	if (kv_is(kv, "kmod") || kv_is(kv, "dkmod")) {
+		const char *key = kv_is(kv, "kmod") ? "kmod" : "dkmod";
 		if (!valid_kmod(kv->val, kv->vlen))
 			return rh_errf(err, -EINVAL,
-				       "%s: line %u: kmod= is not a clean relative path ending in .ko: '%.*s'", path,
-				       kv->line, SHOWN(kv));
+				       "%s: line %u: %s= is not a clean relative path ending in .ko: '%.*s'", path,
+				       kv->line, key, SHOWN(kv));
 		if (c->nkmods == INITCONF_MAX_KMODS)
-			return rh_errf(err, -E2BIG, "%s: line %u: more than %d kmod= lines", path, kv->line,
+			return rh_errf(err, -E2BIG, "%s: line %u: more than %d kmod= and dkmod= lines", path, kv->line,
 				       INITCONF_MAX_KMODS);
+		c->from_drivers[c->nkmods] = key[0] == 'd';
 		return spec_copy(c->kmods[c->nkmods++], RD_MAX_PATH, kv->val, kv->vlen);
 	}
 	if (kv_is(kv, "ramdisk"))
@@ -113,7 +115,7 @@ int initconf_parse(const char *buf, size_t len, const char *path, struct initcon
 		goto out;
 	}
 	if (c->nkmods && !seen_kver) {
-		rc = rh_errf(err, -EINVAL, "%s: kmod= lines but no kver= line", path);
+		rc = rh_errf(err, -EINVAL, "%s: kmod=/dkmod= lines but no kver= line", path);
 		goto out;
 	}
 	if (!initconf_root(c)) {

@@ -2,6 +2,9 @@
  *
  *   kver=6.1.0-56-amd64                        kernel release; modules live in /lib/modules/<kver>/
  *   kmod=kernel/fs/squashfs/squashfs.ko        repeated, in load order (dependencies first)
+ *   dkmod=kernel/drivers/block/virtio_blk.ko   the same, for a module init loads from the drivers tardisk
+ *                                              (usr/lib/modules/<kver>/ in drivers.tdk) once it is mounted; every
+ *                                              module a kmod= line needs is a kmod= line before it
  *   ramdisk=NAME MOUNTPOINT SIZE INODES        repeated; exactly one with MOUNTPOINT "/" (the root ramdisk)
  *   init=/sbin/init                            the base's init (default /sbin/init)
  *
@@ -19,6 +22,7 @@ struct initconf {
 	char kver[RD_MAX_NAME];
 	unsigned nkmods;
 	char kmods[INITCONF_MAX_KMODS][RD_MAX_PATH];  /* relative to /lib/modules/<kver>/ */
+	unsigned char from_drivers[INITCONF_MAX_KMODS]; /* 1: a dkmod= line (in the drivers tardisk) */
 	unsigned nramdisks;
 	struct ramdisk_spec ramdisks[RD_MAX_RAMDISKS];  /* in file order */
 	char init[RD_MAX_PATH];

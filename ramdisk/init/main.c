@@ -235,7 +235,7 @@ static void read_config(void)
 	size_t len = 0;
 
 	if (rh_read_file("/proc/cmdline", MAX_FILE, &buf, &len, &err) == 0) {
-		if (cmdline_parse(buf, len, CMDLINE_BANK | CMDLINE_BREAK, &cmd, &err) < 0) {
+		if (cmdline_parse(buf, len, CMDLINE_BANK | CMDLINE_BREAK | CMDLINE_DEBUG, &cmd, &err) < 0) {
 			say("%s (ignored)", err.msg);
 			rh_err_clear(&err);
 		}
@@ -261,25 +261,64 @@ static void read_config(void)
 	free(buf);
 }
 
-static void load_kmods(void)
+/* The drivers tardisk's module folder (.../usr/lib/modules/<kver>) into buf; 0, or -ENOENT when this boot has
+ * no drivers tardisk mounted. */
+static int drivers_moddir(char *buf, size_t cap)
+{
+	unsigned i;
+
+	for (i = 0; i < ntds; i++)
+		if (!strcmp(tds[i].name, SYSROOT_DRIVERS_TARDISK)) {
+			fmt(buf, cap, "%s/usr/lib/modules/%s", tds[i].mnt, conf.kver);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* 1 when this machine has nothing for the module at rel to do, said with ramhost.debug: efivarfs without EFI. */
+static int not_needed(const char *rel)
+{
+	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+
+	if (strcmp(base, "efivarfs.ko") || access("/sys/firmware/efi", F_OK) == 0)
+		return 0;
+	if (cmd.debug)
+		say("kernel module %s: not needed (not an EFI boot)", rel);
+	return 1;
+}
+
+/* Loads init.conf's kmod= modules (late 0: from init.cpio, before the tardisks) or its dkmod= ones (late 1: from
+ * the drivers tardisk, once it is mounted). A module with nothing to drive on this machine (-ENODEV) is left out,
+ * said only with ramhost.debug; any other failure stops the boot. */
+static void load_kmods(int late)
 {
 	struct rh_err err = { 0 };
-	char path[600];
-	unsigned i, skipped = 0;
+	char path[600], dir[400];
+	unsigned i, n = 0, want = 0;
 	int rc;
 
+	fmt(dir, sizeof(dir), "/lib/modules/%s", conf.kver);
+	for (i = 0; i < conf.nkmods; i++)
+		want += conf.from_drivers[i] == late;
+	if (!want)
+		return;
+	if (late && drivers_moddir(dir, sizeof(dir)) < 0)
+		fail("init.conf has %u dkmod= lines but boot.cfg has no %s.tdk", want, SYSROOT_DRIVERS_TARDISK);
 	for (i = 0; i < conf.nkmods; i++) {
-		fmt(path, sizeof(path), "/lib/modules/%s/%s", conf.kver, conf.kmods[i]);
+		if (conf.from_drivers[i] != late || not_needed(conf.kmods[i]))
+			continue;
+		fmt(path, sizeof(path), "%s/%s", dir, conf.kmods[i]);
 		rc = modload_file(path, &err);
-		if (rc == -ENODEV) { /* e.g. efivarfs on a BIOS boot: nothing for it to drive here */
-			say("%s (skipped)", err.msg);
+		if (rc == -ENODEV) {
+			if (cmd.debug)
+				say("%s: not needed here", err.msg);
 			rh_err_clear(&err);
-			skipped++;
 			continue;
 		}
 		check(rc, &err);
+		n++;
 	}
-	say("%u kernel modules loaded", conf.nkmods - skipped);
+	say("%u kernel modules loaded%s", n, late ? " from the drivers tardisk" : "");
 }
 
 /* Fills tds[] from boot.cfg's modules= and checks each file's SHA-256 against boot.cfg. */
@@ -666,10 +705,11 @@ int main(void)
 		fprintf(stderr, "ramhost-init: not PID 1; this is the boot-time init, not a command\n");
 	early_mounts();
 	read_config();
-	load_kmods();
+	load_kmods(0);
 	verify_tardisks();
 	mount_ramdisks();
 	mount_tardisks();
+	load_kmods(1);
 	build_view();
 	init_ms = boottime_ms();
 	write_bootenv(init_ms);

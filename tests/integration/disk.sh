@@ -116,8 +116,8 @@ check_bank() {
 	mkdir -p $d/syslinux
 	# exactly these files: the bootbank at the root, SYSLINUX (hidden ldlinux.sys) and its config in /syslinux
 	mdir -i b$n.img -/ -a -b :: | sed 's|^::||' | sort | tr '\n' ' ' >list
-	[ "$(cat list)" = "/base.tdk /boot.cfg /bootcfg.cpio /extras.tdk /init.cpio /rescue.tdk /syslinux/ /syslinux/ldlinux.c32 /syslinux/ldlinux.sys /syslinux/syslinux.cfg /vmlinuz " ] || { cat list; return 1; }
-	mcopy -i b$n.img ::/vmlinuz ::/init.cpio ::/base.tdk ::/rescue.tdk ::/extras.tdk ::/boot.cfg ::/bootcfg.cpio $d/
+	[ "$(cat list)" = "/base.tdk /boot.cfg /bootcfg.cpio /drivers.tdk /extras.tdk /init.cpio /rescue.tdk /syslinux/ /syslinux/ldlinux.c32 /syslinux/ldlinux.sys /syslinux/syslinux.cfg /vmlinuz " ] || { cat list; return 1; }
+	mcopy -i b$n.img ::/vmlinuz ::/init.cpio ::/base.tdk ::/rescue.tdk ::/drivers.tdk ::/extras.tdk ::/boot.cfg ::/bootcfg.cpio $d/
 	mcopy -i b$n.img ::/syslinux/syslinux.cfg $d/syslinux/
 	grep -qx "updated=$updated" $d/boot.cfg
 	grep -qx 'bootstate=0' $d/boot.cfg
@@ -127,17 +127,17 @@ check_bank() {
 		[ "$(sha256sum "$d/${key#hash.}" | cut -d' ' -f1)" = "${val#sha256:}" ] || { echo "bank $n: ${key#hash.} differs"; return 1; }
 		count=$((count + 1))
 	done <$d/boot.cfg
-	[ $count -eq 5 ]
+	[ $count -eq 6 ]
 	cpio -i --quiet --to-stdout boot.cfg <$d/bootcfg.cpio | cmp - $d/boot.cfg
 	# apart from boot.cfg/bootcfg.cpio, the files are the bootbank's
-	for f in vmlinuz init.cpio base.tdk rescue.tdk extras.tdk; do cmp $d/$f "$BANK/$f"; done
+	for f in vmlinuz init.cpio base.tdk rescue.tdk drivers.tdk extras.tdk; do cmp $d/$f "$BANK/$f"; done
 	# the init module carries the profile's sticky patterns for init to copy to /run/ramhost/sticky.list
 	cpio -i --quiet --to-stdout etc/ramhost/sticky.list <$d/init.cpio | grep -v '^#' | tr '\n' ' ' >sticky
 	[ "$(cat sticky)" = "/etc/hostname /etc/motd /root/keep " ] || { cat sticky; return 1; }
 	uuid=$(guid "$n" "$img")
 	[ -n "$uuid" ]
 	grep -qx "  KERNEL /vmlinuz" $d/syslinux/syslinux.cfg
-	grep -qx "  INITRD /init.cpio,/base.tdk,/rescue.tdk,/extras.tdk,/bootcfg.cpio" $d/syslinux/syslinux.cfg
+	grep -qx "  INITRD /init.cpio,/base.tdk,/rescue.tdk,/drivers.tdk,/extras.tdk,/bootcfg.cpio" $d/syslinux/syslinux.cfg
 	grep -qx "  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=$b ramhost.bankuuid=$uuid" $d/syslinux/syslinux.cfg
 	dd if=b$n.img bs=1 skip=3 count=8 status=none | grep -q SYSLINUX
 }

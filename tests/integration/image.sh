@@ -36,7 +36,7 @@ help_and_usage() {
 }
 
 bootbank_files() {
-	[ "$(cd "$BANK" && ls | sort | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio extras.tdk init.cpio rescue.tdk vmlinuz " ]
+	[ "$(cd "$BANK" && ls | sort | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio drivers.tdk extras.tdk init.cpio rescue.tdk vmlinuz " ]
 	ls -d "$BANK".tmp.* "$BANK".tmp-* 2>/dev/null && return 1
 	return 0
 }
@@ -49,10 +49,10 @@ bootcfg_contents() {
 	grep -qx 'prefix=' "$cfg"
 	grep -qx 'kernel=vmlinuz' "$cfg"
 	grep -qx 'kernelopt=console=ttyS0,115200 loglevel=4' "$cfg"
-	grep -qx 'modules=init.cpio --- base.tdk --- rescue.tdk --- extras.tdk' "$cfg"
+	grep -qx 'modules=init.cpio --- base.tdk --- rescue.tdk --- drivers.tdk --- extras.tdk' "$cfg"
 	grep -qx 'build=demo-1.0' "$cfg"
 	grep -qx 'updated=1' "$cfg"
-	[ "$(grep -c '^hash\.' "$cfg")" -eq 5 ]
+	[ "$(grep -c '^hash\.' "$cfg")" -eq 6 ]
 	# bootcfg.cpio holds exactly /boot.cfg, byte for byte
 	[ "$(cpio -t --quiet <"$BANK/bootcfg.cpio")" = "boot.cfg" ]
 	cpio -i --quiet --to-stdout boot.cfg <"$BANK/bootcfg.cpio" | cmp - "$cfg"
@@ -67,7 +67,7 @@ bootcfg_hashes_match() {
 		[ "$(sha256sum "$BANK/$name" | cut -d' ' -f1)" = "$hex" ] || { echo "hash of $name differs"; return 1; }
 		n=$((n + 1))
 	done <"$BANK/boot.cfg"
-	[ $n -eq 5 ]
+	[ $n -eq 6 ]
 }
 
 init_cpio_contract() {
@@ -81,8 +81,9 @@ init_cpio_contract() {
 		grep -qx "$e" list || { echo "init.cpio lacks $e"; return 1; }
 	done
 	# exactly the resolved modules: squashfs, loop, overlay, the disk drivers (for mark-good on the boot
-	# disk) and their dependencies, each once, each listed in init.conf
-	for m in kernel/drivers/block/virtio_blk.ko kernel/drivers/virtio/virtio_pci.ko kernel/drivers/scsi/sd_mod.ko \
+	# disk) and their dependencies, each once, each listed in init.conf; the demo's drivers tardisk (net) has
+	# virtio_pci, which init loads from there (dkmod=), and no network driver is a boot module at all
+	for m in kernel/drivers/block/virtio_blk.ko kernel/drivers/scsi/sd_mod.ko \
 		kernel/drivers/scsi/sr_mod.ko kernel/drivers/ata/ahci.ko kernel/drivers/usb/storage/usb-storage.ko \
 		kernel/drivers/usb/storage/uas.ko kernel/drivers/usb/host/xhci-pci.ko kernel/drivers/usb/host/ehci-pci.ko \
 		kernel/fs/fat/vfat.ko kernel/fs/fat/fat.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_ascii.ko kernel/fs/nls/nls_utf8.ko \
@@ -95,6 +96,9 @@ init_cpio_contract() {
 	grep -E '^lrwxrwxrwx .* bin/sh -> busybox$' long
 	cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio" >conf
 	grep -qx 'kmod=kernel/fs/squashfs/squashfs.ko' conf
+	grep -qx 'dkmod=kernel/drivers/virtio/virtio_pci.ko' conf
+	! grep -q "virtio_pci.ko\$" list || false
+	! grep -Eq 'virtio_net|e1000' list conf || false
 	[ "$(grep '^kmod=' conf | head -n 3 | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]
 	[ "$(grep -c '\.ko$' list)" -eq "$(grep -c '^kmod=' conf)" ]
 	[ "$(grep '^kmod=' conf | sort -u | wc -l)" -eq "$(grep -c '^kmod=' conf)" ]
@@ -177,7 +181,7 @@ rescue_module() {
 	sed 's/^base = builtin:minimal$/&\nrescue = no/' "$PROFILE" >p
 	cp -r "$(dirname "$PROFILE")/extras" .
 	"$RAMHOST" image build p -o norescue -q
-	grep -qx 'modules=init.cpio --- base.tdk --- extras.tdk' norescue/boot.cfg
+	grep -qx 'modules=init.cpio --- base.tdk --- drivers.tdk --- extras.tdk' norescue/boot.cfg
 	[ ! -e norescue/rescue.tdk ]
 }
 
@@ -246,12 +250,18 @@ check_prints_profile() {
 	grep -qx 'name=demo' out
 	grep -qx "tardisk=extras $TOP/examples/demo/extras" out
 	grep -qx 'ramdisk=tmp /tmp 67108864 4096' out
+	grep -qx 'drivers=net' out
+	grep -qx 'network=dhcp' out
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = builtin:minimal\nnetwork = static 192.0.2.9/24 dns=192.0.2.1,192.0.2.2 interface=eth1\n' >pn
+	"$RAMHOST" image check pn >out
+	grep -qx 'drivers=none' out
+	grep -qx 'network=static 192.0.2.9/24 dns=192.0.2.1,192.0.2.2 interface=eth1' out
 }
 
 iso_files() {
 	[ -s "$ISO" ]
 	xorriso -indev "$ISO" -find / 2>/dev/null | tr -d "'" | sort >files
-	for f in /bootbank/boot.cfg /bootbank/vmlinuz /bootbank/init.cpio /bootbank/base.tdk /bootbank/rescue.tdk /bootbank/extras.tdk \
+	for f in /bootbank/boot.cfg /bootbank/vmlinuz /bootbank/init.cpio /bootbank/base.tdk /bootbank/rescue.tdk /bootbank/drivers.tdk /bootbank/extras.tdk \
 		/bootbank/bootcfg.cpio /isolinux/isolinux.bin /isolinux/ldlinux.c32 /isolinux/isolinux.cfg \
 		/isolinux/boot.cat /EFI/BOOT/BOOTX64.EFI; do
 		grep -qx "$f" files || { echo "ISO lacks $f"; cat files; return 1; }
@@ -261,7 +271,7 @@ iso_files() {
 	grep -qx 'DEFAULT ramhost' cfg
 	grep -qx 'TIMEOUT 30' cfg
 	grep -qx '  KERNEL /bootbank/vmlinuz' cfg
-	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/rescue.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
+	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/rescue.tdk,/bootbank/drivers.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
 	grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1' cfg
 	# the Rescue entry: the last label, the same boot with ramhost.rescue=1, not the default
 	[ "$(grep '^LABEL ' cfg | tail -n 1)" = "LABEL rescue" ]

@@ -185,7 +185,7 @@ case_image_build_force_replaces_only_its_bank() {
 	[ "$(cat bank/notes.txt)" = mine ]
 	rm bank/notes.txt
 	"$RAMHOST" image build "$PROFILE" -o bank --force -q
-	[ "$(ls bank | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio extras.tdk init.cpio rescue.tdk vmlinuz " ]
+	[ "$(ls bank | tr '\n' ' ')" = "base.tdk boot.cfg bootcfg.cpio drivers.tdk extras.tdk init.cpio rescue.tdk vmlinuz " ]
 	ls -d bank.tmp.* bank.old-* 2>/dev/null && return 1
 	return 0
 }

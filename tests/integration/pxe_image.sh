@@ -96,9 +96,9 @@ layout() {
 	[ "$(cd "$IMG" && ls -A | tr '\n' ' ')" = "a boot.cfg image.conf ramhost.efi " ]
 	[ "$(cat "$IMG/image.conf")" = "$(printf 'name=demo\nbuild=demo-1.0\nserver-cert-sha256=none')" ]
 	grep -qx 'kernel=vmlinuz' "$IMG/boot.cfg"
-	grep -qx 'modules=init.cpio --- base.tdk --- rescue.tdk --- extras.tdk' "$IMG/boot.cfg"
+	grep -qx 'modules=init.cpio --- base.tdk --- rescue.tdk --- drivers.tdk --- extras.tdk' "$IMG/boot.cfg"
 	grep -qx 'build=demo-1.0' "$IMG/boot.cfg"
-	[ "$(ls "$IMG/a" | wc -l)" -eq 5 ]
+	[ "$(ls "$IMG/a" | wc -l)" -eq 6 ]
 	[ "$(stat -c %s "$EFI")" = "$(stat -c %s "$IMG/ramhost.efi")" ] # the record rewritten in place
 	[ -z "$(ls -d "$IMG".tmp.* "$SIGNED".tmp.* 2>/dev/null)" ]
 }
@@ -113,7 +113,7 @@ artifacts_match_bootcfg() {
 	sed -n 's/^hash\.[^=]*=sha256://p' "$IMG/boot.cfg" | sort >want
 	ls "$IMG/a" | sort >got
 	diff want got
-	[ "$(wc -l <want)" -eq 5 ]
+	[ "$(wc -l <want)" -eq 6 ]
 }
 
 # The same inputs and SOURCE_DATE_EPOCH give the same boot.cfg and artifacts (the second build replaced a copy).
@@ -165,7 +165,7 @@ assert sorted(f['path'] for f in j['files']) == on_disk, j['files']
 for f in j['files']:
     data = open(d + '/' + f['path'], 'rb').read()
     assert f['size'] == len(data) and f['sha256'] == hashlib.sha256(data).hexdigest(), f
-assert sorted(f['name'] for f in j['files'] if 'name' in f) == ['base.tdk', 'extras.tdk', 'init.cpio', 'rescue.tdk', 'vmlinuz']
+assert sorted(f['name'] for f in j['files'] if 'name' in f) == ['base.tdk', 'drivers.tdk', 'extras.tdk', 'init.cpio', 'rescue.tdk', 'vmlinuz']
 assert [f['kind'] for f in j['files'] if f.get('name') == 'vmlinuz'] == ['kernel']
 PY
 }

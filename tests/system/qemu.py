@@ -24,6 +24,26 @@ OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 SNAKEOIL_KEY = "/usr/share/ovmf/PkKek-1-snakeoil.key"
 SNAKEOIL_CERT = "/usr/share/ovmf/PkKek-1-snakeoil.pem"
 READY_RE = r"ramhost: ready bank=(\S+) tardisks=(\d+) state=(\S+) boot_ms=(\d+) build=(\S+)"
+# the whole ready line, with its addresses (group 6): "none", or IFACE:ADDR/PREFIX joined by ','
+READY_ADDR_RE = READY_RE + r" addr=(\S+?)(?: mode=\S+)?\r?\n"
+# What init says on a normal boot (ramdisk/init/main.c); any other "ramhost-init:" line is a problem it reported
+# (a module that failed, a file it could not read, something ignored) and fails the tests that look.
+INIT_INFO_RE = re.compile(rb"ramhost-init: (?:\d+ kernel modules loaded(?: from the drivers tardisk)?|"
+                          rb"tardisk \S+ verified \([0-9.]+ MiB\)|\d+ ramdisks mounted|"
+                          rb"tardisk \S+ mounted read-only on /dev/loop\d+|system view:[ a-z0-9()_.-]*|"
+                          rb"switching root to \S+ \(bank \d, init \d+ ms(?:, network boot)?\)|"
+                          rb"state from the server: .*|hostname \S+ \(ramhost\.hostname\))")
+
+
+def init_problems(buf):
+    """The lines of a console log (bytes) where init reported a problem: every "ramhost-init:" line that is not
+    one of the informational lines of a normal boot."""
+    out = []
+    for line in buf.splitlines():
+        at = line.find(b"ramhost-init:")
+        if at >= 0 and not INIT_INFO_RE.fullmatch(line[at:].rstrip(b"\r ")):
+            out.append(line[at:].decode("utf-8", "replace"))
+    return out
 
 
 class Timeout(Exception):
@@ -143,11 +163,13 @@ class Vm(Console):
     guest a virtio NIC on QEMU user-mode networking (guest 10.0.2.15/24; the host's loopback is 10.0.2.2).
     vars_file: OVMF's variable store kept in that file across boots (made fresh when it does not exist)."""
 
-    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False, vars_file=None):
+    def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False, vars_file=None,
+                 nic="virtio-net-pci"):
         self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
         args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
                 "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
-        args += (["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"] if net else ["-net", "none"])
+        # net: QEMU's user network on one NIC of model nic (virtio-net-pci, e1000, ...); else no NIC at all
+        args += (["-netdev", "user,id=net0", "-device", "%s,netdev=net0" % nic] if net else ["-net", "none"])
         if firmware in ("uefi", "uefi-sb"):
             code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
             vars_copy = vars_file or os.path.join(self.tmp, "vars.fd")

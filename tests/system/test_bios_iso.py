@@ -1,26 +1,43 @@
 """test_bios_iso.py: the demo ISO boots as a CD on SeaBIOS into RAM, and the booted host behaves as the spine
 issue says: read-only /usr, tardisks mounted from RAM, shipped files readable, ramdisk limits enforced with the
-shell still answering, `ramhost df` agreeing with /proc/mounts. A second boot with a tardisk whose bytes were
+shell still answering, `ramhost df` agreeing with /proc/mounts. The guest has an e1000 NIC on QEMU's user network:
+the base's coldplug pass loads e1000 from the drivers tardisk (init.cpio does not carry it), DHCP gives the
+address the ready line shows, and init reports no problem on the console. A second boot with a tardisk whose bytes were
 changed after the build must be refused by init, naming the tardisk."""
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Vm, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, run  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 HELLO = os.path.join(TOP, "examples", "demo", "extras", "opt", "demo", "hello.txt")
 
 
-def check_booted_host(r, vm):
-    m = vm.expect(READY_RE, 240)
-    r.check("bios_iso_ready_line", m.group(1) == b"1" and int(m.group(2)) == 3,
+def check_network(r, vm, m, bank):
+    """The e1000 NIC: its driver came from the drivers tardisk through the coldplug pass, DHCP gave the address."""
+    r.check("bios_iso_ready_addr_dhcp", m.group(6) == b"eth0:10.0.2.15/24", m.group(0).decode())
+    r.check("bios_iso_no_init_problem", not init_problems(vm.buf), "\n".join(init_problems(vm.buf)))
+    init_cpio = subprocess.run(["cpio", "-it", "--quiet"], stdin=open(os.path.join(bank, "init.cpio"), "rb"),
+                               capture_output=True, text=True, check=True).stdout
+    rc, out = vm.sh("lsmod")
+    r.check("bios_iso_e1000_loaded_from_drivers_tardisk", rc == 0 and re.search(r"^e1000 ", out, re.M) and
+            "e1000.ko" not in init_cpio and "virtio_net.ko" not in init_cpio, out + init_cpio[-300:])
+    rc, out = vm.sh("ls /lib/modules/$(uname -r)/kernel/drivers/net/ethernet/intel/e1000/ && ip -4 route")
+    r.check("bios_iso_default_route", rc == 0 and "e1000.ko" in out and "default via 10.0.2.2 dev eth0" in out, out)
+
+
+def check_booted_host(r, vm, bank):
+    m = vm.expect(READY_ADDR_RE, 240)
+    r.check("bios_iso_ready_line", m.group(1) == b"1" and int(m.group(2)) == 4,
             "ready line %r" % m.group(0))
     vm.shell()  # the root shell on ttyS0
+    check_network(r, vm, m, bank)
 
     rc, out = vm.sh("cat /proc/cmdline")
     r.check("bios_iso_cmdline", rc == 0 and "ramhost.bank=1" in out and "console=ttyS0" in out, out)
@@ -34,11 +51,11 @@ def check_booted_host(r, vm):
     # no disk or CD is mounted at all.
     rc, out = vm.sh("for l in /sys/block/loop*/loop/backing_file; do cat $l; done")
     files = sorted(out.split())
-    r.check("tardisks_loop_backed_by_ram_files", files == ["/tardisks/base.tdk", "/tardisks/extras.tdk",
-                                                          "/tardisks/rescue.tdk"], out)
+    r.check("tardisks_loop_backed_by_ram_files", files == ["/tardisks/base.tdk", "/tardisks/drivers.tdk",
+                                                          "/tardisks/extras.tdk", "/tardisks/rescue.tdk"], out)
     rc, mounts = vm.sh("cat /proc/mounts")
     sq = [l.split() for l in mounts.splitlines() if " squashfs " in l]
-    r.check("tardisks_mounted_squashfs_ro", len(sq) == 3 and all(
+    r.check("tardisks_mounted_squashfs_ro", len(sq) == 4 and all(
         f[0].startswith("/dev/loop") and f[3].split(",")[0] == "ro" for f in sq), mounts)
     tdk = [l.split() for l in mounts.splitlines() if l.split()[1:2] == ["/tardisks"]]
     r.check("tardisk_files_on_rootfs", len(tdk) == 1 and tdk[0][2] in ("rootfs", "tmpfs"), mounts)
@@ -89,8 +106,11 @@ def check_booted_host(r, vm):
         if td.get("loop") not in loops:
             bad.append("tardisk %s loop %s not mounted" % (td.get("name"), td.get("loop")))
     names = sorted(rd.get("mountpoint") for rd in df.get("ramdisks", []))
-    r.check("df_agrees_with_proc_mounts", not bad and len(df.get("tardisks", [])) == 3 and
+    r.check("df_agrees_with_proc_mounts", not bad and len(df.get("tardisks", [])) == 4 and
             {"/", "/etc", "/var", "/tmp"} <= set(names), "; ".join(bad) or out)
+    usr = [o for o in df.get("overlays", []) if o.get("mountpoint") == "/usr"]
+    r.check("df_usr_overlay_read_only", len(usr) == 1 and usr[0]["read_only"] and
+            usr[0]["layers"][-1] == "base" and "drivers" in usr[0]["layers"], out)
     rc, out = vm.sh("ramhost du /etc --json")
     r.check("du_runs", rc == 0 and '"bytes"' in out, out)
 
@@ -99,7 +119,6 @@ def check_tampered_tardisk(r, work):
     """Changes one byte of extras.tdk on the finished ISO (the medium, after the build): init must refuse the
     tardisk by name, and the host must never reach ready."""
     bank = os.path.join(work, "bank")
-    run([RAMHOST, "image", "build", PROFILE, "-o", bank])
     iso = os.path.join(work, "tampered.iso")
     run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
     with open(os.path.join(bank, "extras.tdk"), "rb") as f:
@@ -129,10 +148,12 @@ def main():
     work = tempfile.mkdtemp(prefix="ramhost-sys.")
     try:
         iso = os.path.join(work, "demo.iso")
-        run([RAMHOST, "image", "iso", PROFILE, "-o", iso])
-        with Vm("bios_iso_cd", ["-cdrom", iso]) as vm:
+        bank = os.path.join(work, "bank")
+        run([RAMHOST, "image", "build", PROFILE, "-o", bank])
+        run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
+        with Vm("bios_iso_cd", ["-cdrom", iso], net=True, nic="e1000") as vm:
             try:
-                check_booted_host(r, vm)
+                check_booted_host(r, vm, bank)
             except Exception as e:  # noqa: BLE001
                 r.check("bios_iso_boot", False, str(e))
         check_tampered_tardisk(r, work)

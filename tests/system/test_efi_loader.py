@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, gpt_partitions, media, run  # noqa: E402
+from qemu import init_problems, READY_RE, RAMHOST, TOP, Report, Timeout, Vm, gpt_partitions, media, run  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 EFI = os.environ.get("RAMHOST_EFI") or os.path.join(os.path.dirname(RAMHOST), "ramhost.efi")
@@ -103,6 +103,8 @@ def main():
             m = vm.expect(r"loaded and verified (\d+) MiB in (\d+) ms", 120)
             vm.expect(r"ramhost.efi: booting bank 1 \(demo-1.0\) from disk", 10)
             cmdline = boot_to_ready(r, "efi_disk_edit", vm, 1)
+            # a normal UEFI boot: init reports no problem (efivarfs loads here; nothing is "skipped")
+            r.check("efi_disk_no_init_problem", not init_problems(vm.buf), "\n".join(init_problems(vm.buf)))
             r.check("efi_disk_edit_cmdline", "rh.edited=yes" in cmdline and "ramhost.bank=1" in cmdline and
                     "ramhost.bankuuid=%s" % parts[2]["guid"] in cmdline, cmdline)
             if m:  # not a check: the figure for the notes

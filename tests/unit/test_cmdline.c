@@ -11,6 +11,39 @@
 #define INIT_KEYS (CMDLINE_BANK | CMDLINE_BREAK)
 #define BANK_KEYS (CMDLINE_BANK | CMDLINE_BANKUUID)
 
+/* ramhost.debug: a flag word like ramhost.break, only for the callers that ask for it */
+static void test_cmdline_debug(void)
+{
+	static const struct {
+		unsigned mask;
+		const char *text;
+		int rc, debug, brk;
+	} t[] = {
+		{ CMDLINE_DEBUG, "ramhost.debug", 0, 1, 0 },
+		{ CMDLINE_DEBUG, "quiet ramhost.debug=1", 0, 1, 0 },
+		{ CMDLINE_DEBUG, "ramhost.debug ramhost.debug=0", 0, 0, 0 },
+		{ CMDLINE_DEBUG, "ramhost.debugger ramhost.break", 0, 0, 0 },
+		{ CMDLINE_DEBUG | CMDLINE_BREAK, "ramhost.break ramhost.debug", 0, 1, 1 },
+		{ CMDLINE_DEBUG, "ramhost.debug=yes", -EINVAL, 0, 0 },
+		{ CMDLINE_BREAK, "ramhost.debug=yes ramhost.break", 0, 0, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cmdline c;
+		struct rh_err err = { 0, "" };
+		int rc = cmdline_parse(t[i].text, strlen(t[i].text), t[i].mask, &c, &err);
+
+		CHECK(rc == t[i].rc);
+		if (rc == 0) {
+			CHECK(c.debug == t[i].debug);
+			CHECK(c.brk == t[i].brk);
+		} else {
+			CHECK(strstr(err.msg, "is not ramhost.debug[=0|1]") != NULL);
+		}
+	}
+}
+
 static void test_cmdline_table(void)
 {
 	static const struct {
@@ -62,7 +95,7 @@ static void test_cmdline_table(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct cmdline c = { 7, 7, "x", 7, 7 };
+		struct cmdline c = { 7, 7, "x", 7, 7, 7 };
 		struct rh_err err = { 0, "" };
 		size_t len = strlen(t[i].text);
 		int rc;
@@ -117,7 +150,7 @@ static void test_cmdline_rescue(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct cmdline c = { 7, 7, "x", 7, 7 };
+		struct cmdline c = { 7, 7, "x", 7, 7, 7 };
 		struct rh_err err = { 0, "" };
 		int rc = cmdline_parse(t[i].text, strlen(t[i].text), CMDLINE_RESCUE, &c, &err);
 
@@ -160,6 +193,7 @@ static void test_next_word(void)
 int main(void)
 {
 	RUN(test_cmdline_table);
+	RUN(test_cmdline_debug);
 	RUN(test_cmdline_rescue);
 	RUN(test_next_word);
 	UNIT_EXIT();

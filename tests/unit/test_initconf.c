@@ -25,6 +25,8 @@ static void test_initconf_errors(void)
 		{ "kver=1\nkmod=/abs/a.ko\n" ROOT, -EINVAL, "line 2: kmod= is not a clean relative path" },
 		{ "kver=1\nkmod=kernel/../a.ko\n" ROOT, -EINVAL, "line 2: kmod=" },
 		{ "kver=1\nkmod=kernel/a.ko.xz\n" ROOT, -EINVAL, "line 2: kmod=" },
+		{ "kver=1\ndkmod=kernel/../a.ko\n" ROOT, -EINVAL, "line 2: dkmod= is not a clean relative path" },
+		{ "dkmod=kernel/a.ko\n" ROOT, -EINVAL, "kmod= lines but no kver=" },
 		{ "ramdisk=etc /etc 100 10\n", -EINVAL, "no ramdisk= line for '/'" },
 		{ ROOT "ramdisk=etc /etc 100\n", -EINVAL, "line 2: ramdisk= needs 4 fields" },
 		{ ROOT "ramdisk=etc etc 100 10\n", -EINVAL, "line 2: ramdisk mount point is not a clean absolute path" },
@@ -75,6 +77,8 @@ static void test_initconf_full(void)
 				   "kmod=kernel/fs/squashfs/squashfs.ko\n"
 				   "kmod=kernel/drivers/block/loop.ko\n"
 				   "kmod=kernel/fs/overlayfs/overlay.ko\n"
+				   "dkmod=kernel/drivers/virtio/virtio.ko\n"
+				   "dkmod=kernel/drivers/block/virtio_blk.ko\n"
 				   "ramdisk=root / 33554432 8192\n"
 				   "ramdisk=etc /etc 8388608 2048\n"
 				   "ramdisk=var /var 67108864 8192\r\n"
@@ -84,8 +88,10 @@ static void test_initconf_full(void)
 
 	CHECK(initconf_parse(text, sizeof(text) - 1, "x", &c, &err) == 0);
 	CHECK_STR(c.kver, "6.1.0-56-amd64");
-	CHECK(c.nkmods == 3);
+	CHECK(c.nkmods == 5);
 	CHECK_STR(c.kmods[1], "kernel/drivers/block/loop.ko");
+	CHECK(!c.from_drivers[2] && c.from_drivers[3] && c.from_drivers[4]);
+	CHECK_STR(c.kmods[4], "kernel/drivers/block/virtio_blk.ko");
 	CHECK(c.nramdisks == 3);
 	CHECK_STR(c.ramdisks[2].name, "var");
 	CHECK_STR(c.ramdisks[2].mountpoint, "/var");
