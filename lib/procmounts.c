@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-/* Copies field f[0..len) decoding \ooo escapes; returns 0 or -1 when it does not fit. */
+/* Copies field f[0..len) decoding \ooo escapes; returns 0, or -1 when it does not fit or holds a NUL. */
 static int unescape(const char *f, size_t len, char *out, size_t cap)
 {
 	size_t i = 0, o = 0;
@@ -18,8 +18,8 @@ static int unescape(const char *f, size_t len, char *out, size_t cap)
 		} else {
 			i++;
 		}
-		if (o + 1 >= cap)
-			return -1;
+		if (o + 1 >= cap || c == '\0')
+			return -1; /* too long, or a NUL the kernel never writes: not a mount line */
 		out[o++] = c;
 	}
 	out[o] = '\0';

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned all = CMDLINE_BANK | CMDLINE_BANKUUID | CMDLINE_BREAK | CMDLINE_RESCUE;
+	static const unsigned all = CMDLINE_BANK | CMDLINE_BANKUUID | CMDLINE_BREAK | CMDLINE_RESCUE | CMDLINE_DEBUG;
 	struct cmdline c;
 	struct rh_err err = { 0 };
 	size_t i;
@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (c.bank > 9 || (c.brk != 0 && c.brk != 1) || c.rescue < CMDLINE_RESCUE_NONE ||
-	    c.rescue > CMDLINE_RESCUE_AUTO)
+	if (c.bank > 9 || (c.brk != 0 && c.brk != 1) || (c.debug != 0 && c.debug != 1) ||
+	    c.rescue < CMDLINE_RESCUE_NONE || c.rescue > CMDLINE_RESCUE_AUTO)
 		abort();
 	if (c.has_uuid) {
 		if (strlen(c.uuid) != 36)

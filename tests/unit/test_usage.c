@@ -1,6 +1,7 @@
 /* test_usage.c: what ramhost df reads and prints (ramdisk/usage.c): /proc/mounts lookup and size formatting. */
 #include <string.h>
 
+#include "procmounts.h"
 #include "ramdisk/usage.h"
 #include "unit.h"
 
@@ -38,6 +39,30 @@ static void test_procmounts_find(void)
 	}
 }
 
+/* the iterator ramhost df reads the overlays with: every field, options included; a line with a NUL or too few
+ * fields is skipped */
+static void test_procmounts_next(void)
+{
+	static const char mounts[] = "overlay /usr overlay ro,relatime,lowerdir=/a/usr:/b/usr 0 0\n"
+				     "bad /x\\000y tmpfs rw 0 0\n"
+				     "nul /n\0ul tmpfs rw 0 0\n"
+				     "two fields\n"
+				     "src /a\\040b tmpfs\n";
+	struct procmount m;
+	size_t pos = 0;
+
+	CHECK(procmounts_next(mounts, sizeof(mounts) - 1, &pos, &m) == 1);
+	CHECK_STR(m.source, "overlay");
+	CHECK_STR(m.mountpoint, "/usr");
+	CHECK_STR(m.options, "ro,relatime,lowerdir=/a/usr:/b/usr");
+	CHECK(procmounts_next(mounts, sizeof(mounts) - 1, &pos, &m) == 1);
+	CHECK_STR(m.mountpoint, "/a b");
+	CHECK_STR(m.fstype, "tmpfs");
+	CHECK_STR(m.options, "");
+	CHECK(procmounts_next(mounts, sizeof(mounts) - 1, &pos, &m) == 0);
+	CHECK(pos == sizeof(mounts) - 1);
+}
+
 static void test_usage_format_size(void)
 {
 	static const struct {
@@ -62,6 +87,7 @@ static void test_usage_format_size(void)
 int main(void)
 {
 	RUN(test_procmounts_find);
+	RUN(test_procmounts_next);
 	RUN(test_usage_format_size);
 	UNIT_EXIT();
 }
