@@ -18,3 +18,4 @@ python3 bench/pxe_fleet.py
 python3 bench/pxe_boot.py
 python3 bench/rescue.py
 python3 bench/drivers.py
+python3 bench/debian_race.py

@@ -64,20 +64,12 @@ static unsigned mark(const struct modules_dep *db, unsigned idx, unsigned char *
 	stack[depth++] = idx;
 	while (depth) {
 		const struct modules_dep_mod *m = &db->mods[stack[--depth]];
-		const char *p = m->deps, *end = m->deps + m->deps_len;
+		const char *w;
+		size_t pos = 0, wlen;
 
-		while (p < end) {
-			const char *w;
-			int dep;
+		while (modules_dep_next_dep(m, &pos, &w, &wlen)) {
+			int dep = modules_dep_find_path(db, w, wlen);
 
-			while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-				p++;
-			w = p;
-			while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
-				p++;
-			if (p == w)
-				break;
-			dep = modules_dep_find_path(db, w, (size_t)(p - w));
 			if (dep >= 0 && !sel[dep]) {  /* a built-in dependency has no line: nothing to carry */
 				sel[dep] = 1;
 				n++;

@@ -241,6 +241,23 @@ int modules_dep_is_builtin(const struct modules_dep *db, const char *name)
 	return 0;
 }
 
+int modules_dep_next_dep(const struct modules_dep_mod *m, size_t *pos, const char **ret_word, size_t *ret_len)
+{
+	size_t i = *pos, start;
+
+	while (i < m->deps_len && (m->deps[i] == ' ' || m->deps[i] == '\t' || m->deps[i] == '\r'))
+		i++;
+	start = i;
+	while (i < m->deps_len && m->deps[i] != ' ' && m->deps[i] != '\t' && m->deps[i] != '\r')
+		i++;
+	*pos = i;
+	if (i == start)
+		return 0;
+	*ret_word = m->deps + start;
+	*ret_len = i - start;
+	return 1;
+}
+
 int modules_dep_find_path(const struct modules_dep *db, const char *p, size_t len)
 {
 	size_t lo = 0, hi = db->nmods;
@@ -288,7 +305,8 @@ static int cycle_error(struct resolver *r, unsigned idx)
 static int visit(struct resolver *r, unsigned idx)
 {
 	const struct modules_dep_mod *m = &r->db->mods[idx];
-	const char *p = m->deps, *end = m->deps + m->deps_len;
+	const char *w;
+	size_t pos = 0, wlen;
 	int rc;
 
 	if (r->state[idx] == 2)
@@ -300,24 +318,15 @@ static int visit(struct resolver *r, unsigned idx)
 			       MAX_DEPTH);
 	r->state[idx] = 1;
 	r->stack[r->depth++] = idx;
-	while (p < end) {
-		const char *w;
-		int dep;
+	while (modules_dep_next_dep(m, &pos, &w, &wlen)) {
+		int dep = modules_dep_find_path(r->db, w, wlen);
 
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-			p++;
-		w = p;
-		while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
-			p++;
-		if (p == w)
-			break;
-		dep = modules_dep_find_path(r->db, w, (size_t)(p - w));
 		if (dep < 0) {
 			char name[64];
-			if (modules_dep_normalize(w, (size_t)(p - w), name) == 0 && modules_dep_is_builtin(r->db, name))
+			if (modules_dep_normalize(w, wlen, name) == 0 && modules_dep_is_builtin(r->db, name))
 				continue;
 			return rh_errf(r->err, -ENOENT, "%s:%u: %s depends on %.*s, which has no line of its own",
-				       r->db->what, m->line, m->name, (int)(p - w > 200 ? 200 : p - w), w);
+				       r->db->what, m->line, m->name, (int)(wlen > 200 ? 200 : wlen), w);
 		}
 		rc = visit(r, (unsigned)dep);
 		if (rc)

@@ -44,6 +44,10 @@ int modules_dep_normalize(const char *s, size_t len, char out[64]);
 /* Index of the module named name in db->mods, or -ENOENT. */
 int modules_dep_find(const struct modules_dep *db, const char *name);
 
+/* The next path of m's dependency list from *pos (advanced past it) into *ret_word / *ret_len (not
+ * NUL-terminated). Returns 1 for a path, 0 at the end of the list. */
+int modules_dep_next_dep(const struct modules_dep_mod *m, size_t *pos, const char **ret_word, size_t *ret_len);
+
 /* Index of the module whose modules.dep path is p[0..len) (not NUL-terminated), or -ENOENT (binary search). */
 int modules_dep_find_path(const struct modules_dep *db, const char *p, size_t len);
 
