@@ -16,7 +16,7 @@ import time
 
 TOP = os.environ.get("TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
-from qemu import READY_RE, RAMHOST, Vm, media, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, Vm, media, run  # noqa: E402
 import test_vib_live as t  # noqa: E402
 
 SIZE_MB = 50
@@ -60,7 +60,7 @@ def main():
         disk, srv = make(work)
         httpd, port = t.start_httpd(work, srv, 1 << 40)
         with Vm("bench_vib_live", media("disk", disk), net=True) as vm:
-            vm.expect(READY_RE + r"\r?\n", 300)
+            vm.expect(READY_ADDR_RE, 300)
             vm.shell()
             vm.sh("ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up")
             t0 = time.monotonic()

@@ -4,8 +4,9 @@
 #   fuzz        build/fuzz/fuzz_*         a bounded libFuzzer run (20,000 inputs or 30 s) over tests/fuzz/corpus/NAME
 #   integration tests/integration/*.sh
 #   system      tests/system/test_*.py    QEMU (TCG) boots
-# Every test prints "PASS name" / "FAIL name" lines; this script counts them. RAMHOST_TESTS=unit,fuzz,...
-# limits the tiers; a tier that crashes without printing its lines counts as one failure.
+# Every test prints "PASS name" / "FAIL name" lines; this script counts them, and lists the ten slowest tests
+# before the summary. RAMHOST_TESTS=unit,fuzz,... limits the tiers; a tier that crashes without printing its
+# lines counts as one failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,14 +15,17 @@ tiers=${RAMHOST_TESTS:-unit,fuzz,integration,system}
 pass=0
 fail=0
 log=$(mktemp)
+times=$(mktemp)
 
 # run_one LABEL TIMEOUT CMD...: runs CMD, echoes its output, counts PASS/FAIL lines.
 run_one() {
-	local label=$1 limit=$2 rc p f
+	local label=$1 limit=$2 rc p f t0
 	shift 2
 	echo "== $label"
+	t0=$(date +%s)
 	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
+	echo "$(($(date +%s) - t0)) $label" >>"$times"
 	cat "$log"
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
@@ -64,6 +68,8 @@ if has system; then
 		[ -f "$t" ] && run_one "$t" 1500 python3 "$t"
 	done
 fi
-rm -f "$log"
+echo "== the ten slowest (seconds)"
+sort -rn "$times" | head -n 10
+rm -f "$log" "$times"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

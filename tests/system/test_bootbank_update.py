@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Vm, gpt_partitions, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, gpt_partitions, run  # noqa: E402
 
 PROFILE_DIR = os.path.join(TOP, "examples", "demo")
 BOOT_TIMEOUT = 300
@@ -76,7 +76,7 @@ def bank_cfg(image, name):
 
 def up(vm, r, name, bank, build):
     """Waits for the ready line and the shell; checks bank and build; waits until mark-good has run."""
-    m = vm.expect(READY_RE + r"\r?\n", BOOT_TIMEOUT)   # the whole line: build= may still be arriving
+    m = vm.expect(READY_ADDR_RE, BOOT_TIMEOUT)   # the whole line: build= may still be arriving
     vm.shell()
     ok = m.group(1).decode() == str(bank) and m.group(5).decode() == build
     r.check(name, ok, m.group(0).decode())
@@ -112,7 +112,7 @@ def uefi_flow(r, image, fat):
         r.check("update_uefi_state_saved", rc == 0 and "saved generation" in out, out)
         ok, s, out = update(vm, "/mnt/new/b")
         r.check("update_uefi_update_b", ok and s and s["bank"] == 2 and s["updated"] == 3 and
-                s["bootstate"] == 1 and s["build"] == "demo-2.0" and s["bios"] and s["files"] == 6, out)
+                s["bootstate"] == 1 and s["build"] == "demo-2.0" and s["bios"] and s["files"] == 7, out)
         r.check("update_uefi_update_saved_state_first", bool(s) and "state" in s and
                 ("nothing changed" in s["state"] or "saved generation" in s["state"]), out)
         rc, out = vm.sh("ramhost bootbank status")
@@ -125,7 +125,7 @@ def uefi_flow(r, image, fat):
     # boot 2: the loader prefers bank 2 (higher updated=), marks it DIRTY, the host marks it VALID
     with Vm("update_uefi_2", disks(image, fat), firmware="uefi") as vm:
         m = up(vm, r, "update_uefi_boot2_bank2", 2, "demo-2.0")
-        r.check("update_uefi_boot2_tardisks", m.group(2) == b"4", m.group(0).decode())
+        r.check("update_uefi_boot2_tardisks", m.group(2) == b"5", m.group(0).decode())
         rc, out = vm.sh("cat %s" % MARKER)
         r.check("update_uefi_marker", rc == 0 and "bank b" in out, out)
         rc, out = vm.sh("ramhost bootbank status")
@@ -164,7 +164,7 @@ def bios_flow(r, image, fat):
     with Vm("update_bios_2", disks(image, fat), firmware="bios") as vm:
         m = up(vm, r, "update_bios_boot2_bank2", 2, "demo-2.0")
         _, cmdline = vm.sh("cat /proc/cmdline")
-        r.check("update_bios_chained_to_bank2", "ramhost.bank=2" in cmdline.split() and m.group(2) == b"4", cmdline)
+        r.check("update_bios_chained_to_bank2", "ramhost.bank=2" in cmdline.split() and m.group(2) == b"5", cmdline)
         rc, out = vm.sh("ramhost bootbank status")
         r.check("update_bios_marked_good", rc == 0 and re.search(r"(?m)^2 .*VALID +3 +demo-2\.0 +\*$", out) and
                 re.search(r"(?m)^bios: .* chains to bank 2$", out), out)

@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Vm, gpt_partitions, media, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, gpt_partitions, media, run  # noqa: E402
 
 PROFILE_DIR = os.path.join(TOP, "examples", "demo")
 FIX = os.path.join(TOP, "tests", "fixtures", "vib")
@@ -173,7 +173,7 @@ def bank_cfg(image):
 
 
 def up(vm, r, name, net=True):
-    m = vm.expect(READY_RE + r"\r?\n", BOOT_TIMEOUT)
+    m = vm.expect(READY_ADDR_RE, BOOT_TIMEOUT)
     vm.shell()
     r.check(name, True, m.group(0).decode())
     if net:
@@ -294,8 +294,8 @@ def boot2(r, disk):
         # busybox from the boot-time /usr overlay, so not before the reboot): each is set to clear itself
         rc, out = vm.sh("for d in /sys/block/loop*/loop; do echo $(cat $d/backing_file) $(cat $d/autoclear); done")
         rows = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
-        removed = [v for k, v in rows.items() if os.path.basename(k) not in ("base.tdk", "rescue.tdk", "extras.tdk",
-                                                                         "pinned.tdk")]
+        boot_time = ("base.tdk", "rescue.tdk", "drivers.tdk", "extras.tdk", "pinned.tdk")
+        removed = [v for k, v in rows.items() if os.path.basename(k) not in boot_time]
         r.check("vib_live_loop_devices_autoclear", rc == 0 and all(v == "1" for v in removed) and
                 rows.get("/tardisks/base.tdk") == "0", out)
         rc, out = vm.sh("ls /usr/bin/ramhost && ramhost bootbank status >/dev/null; echo rc=$?")
