@@ -27,8 +27,8 @@ def mib(value, unit):
     return float(value) / {"MiB": 1, "KiB": 1024, "B": 1 << 20}[unit]
 
 
-def build(work, choice):
-    prof = os.path.join(work, "p-" + choice.replace(",", "-"))
+def build(work, choice, tag):
+    prof = os.path.join(work, "p-%s-%s" % (choice.replace(",", "-"), tag))
     shutil.copytree(os.path.dirname(PROFILE), prof)
     with open(PROFILE) as f:
         text = re.sub(r"(?m)^drivers = .*$", "", f.read())
@@ -47,7 +47,7 @@ def main():
     work = tempfile.mkdtemp(prefix="ramhost-bench-drivers.")
     try:
         for choice in CHOICES:
-            stages = build(work, choice)
+            stages = build(work, choice, "first")
             key = choice.replace(",", "_")
             report("drivers_%s_init_cpio" % key, "%.1f" % stages["init.cpio"][1], "MiB")
             if "drivers.tdk" not in stages:
@@ -57,7 +57,7 @@ def main():
             report("drivers_%s_modules" % key, n.group(1) if n else "?", "modules")
             report("drivers_%s_tdk_compressed" % key, "%.1f" % size, "MiB")
             report("drivers_%s_%s" % (key, "copy_cached" if "cached" in what else "pack"), "%.2f" % secs, "s")
-            again = build(work, choice)["drivers.tdk"]
+            again = build(work, choice, "again")["drivers.tdk"]
             report("drivers_%s_copy_cached" % key, "%.2f" % again[2], "s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
