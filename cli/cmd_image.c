@@ -500,7 +500,7 @@ static int cmd_check(int argc, char **argv)
 		cli_printf(stdout, "kmod=%s\n", p->kmods[i]);
 	cli_printf(stdout, "drivers=%s\n", profile_drivers_str(p->drivers, cls, sizeof(cls)));
 	if (!strcmp(p->base, PROFILE_BASE_MINIMAL) ||
-	    !strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)))
+	    profile_base_is_debootstrap(p))
 		print_network(&p->network);
 	for (i = 0; i < p->ndepots; i++)
 		cli_printf(stdout, "depot=%s\n", p->depots[i]);

@@ -42,6 +42,9 @@ struct build {
 	char busybox[PATH_MAX];
 	struct vib_image_plan *vibs; /* the profile's VIBs, resolved before the long work (NULL without VIB keys) */
 	struct kernel_src k;
+	struct modules_dep db;   /* the kernel's modules.dep, loaded once (load_modules) */
+	unsigned char *drv_sel;  /* per db.mods[]: 1 in the profile's drivers set (drivers.h); NULL: drivers = none */
+	unsigned drv_n;          /* how many are selected */
 	struct bootcfg cfg;
 	struct timespec t0;
 	struct rh_err *err;
@@ -309,10 +312,25 @@ static int format_sticky(const struct profile *p, char **ret, size_t *ret_len, s
 	return 0;
 }
 
+/* The kernel's modules.dep, read once for init.cpio and drivers.tdk, and the profile's drivers set in it. */
+static int load_modules(struct build *b)
+{
+	char what[PATH_MAX];
+	int rc;
+
+	rc = load_kmod_db(&b->k, &b->db, what, sizeof(what), b->err);
+	if (rc || !b->p->drivers)
+		return rc;
+	b->drv_sel = calloc(b->db.nmods ? b->db.nmods : 1, 1);
+	if (!b->drv_sel)
+		return rh_errf(b->err, -ENOMEM, "out of memory");
+	b->drv_n = drivers_select(&b->db, b->p->drivers, b->drv_sel);
+	return 0;
+}
+
 /* What init.cpio carries besides init and busybox: the kernel modules to load at boot (order: dependencies
  * first) and the two text files. */
 struct init_content {
-	struct modules_dep db;
 	unsigned *order, norder;
 	unsigned char *in_cpio;  /* per order[] entry: 1 in init.cpio, 0 loaded from the drivers tardisk */
 	unsigned ncpio;
@@ -326,35 +344,26 @@ static void init_content_free(struct init_content *c)
 	free(c->in_cpio);
 	free(c->conf);
 	free(c->sticky);
-	modules_dep_free(&c->db);
 }
 
 /* Which boot modules init.cpio carries: all of them without a drivers tardisk, else only what init needs to
  * mount the tardisks and what the drivers set lacks (drivers.h). */
 static int init_content_split(struct build *b, struct init_content *c)
 {
-	unsigned char *sel = NULL;
-	unsigned i;
 	int n;
 
 	c->in_cpio = calloc(c->norder ? c->norder : 1, 1);
 	if (!c->in_cpio)
 		return rh_errf(b->err, -ENOMEM, "out of memory");
-	if (!b->p->drivers) {
+	if (!b->drv_sel) {
 		memset(c->in_cpio, 1, c->norder);
 		c->ncpio = c->norder;
 		return 0;
 	}
-	sel = calloc(c->db.nmods ? c->db.nmods : 1, 1);
-	if (!sel)
-		return rh_errf(b->err, -ENOMEM, "out of memory");
-	drivers_select(&c->db, b->p->drivers, sel);
-	n = drivers_split_boot(&c->db, c->order, c->norder, sel, c->in_cpio);
-	free(sel);
+	n = drivers_split_boot(&b->db, c->order, c->norder, b->drv_sel, c->in_cpio);
 	if (n < 0)
 		return rh_errf(b->err, n, "out of memory");
-	for (i = 0, c->ncpio = 0; i < c->norder; i++)
-		c->ncpio += c->in_cpio[i];
+	c->ncpio = (unsigned)n;
 	return 0;
 }
 
@@ -364,24 +373,20 @@ static int init_content_make(struct build *b, struct init_content *c)
 {
 	const char *names[MODULES_DEP_NREQUIRED + MODULES_DEP_NDISK + PROFILE_MAX_KMODS + 1];
 	const char *extra[PROFILE_MAX_KMODS + 1];
-	char what[PATH_MAX];
 	unsigned nnames = 0, nextra = 0, i;
 	int rc;
 
-	rc = load_kmod_db(&b->k, &c->db, what, sizeof(what), b->err);
-	if (rc)
-		return rc;
 	for (i = 0; i < b->p->nkmods; i++)
 		extra[nextra++] = b->p->kmods[i];
-	if (!(b->p->drivers & PROFILE_DRIVERS_NET) && modules_dep_find(&c->db, "virtio_net") >= 0)
+	if (!(b->p->drivers & PROFILE_DRIVERS_NET) && modules_dep_find(&b->db, "virtio_net") >= 0)
 		extra[nextra++] = "virtio_net"; /* a host without network drivers still has QEMU's network */
-	modules_dep_boot_names(&c->db, extra, nextra, names, &nnames);
-	rc = modules_dep_resolve(&c->db, names, nnames, &c->order, &c->norder, b->err);
+	modules_dep_boot_names(&b->db, extra, nextra, names, &nnames);
+	rc = modules_dep_resolve(&b->db, names, nnames, &c->order, &c->norder, b->err);
 	if (!rc)
 		rc = init_content_split(b, c);
 	if (rc)
 		return rc;
-	rc = format_initconf(b, &c->db, c->order, c->in_cpio, c->norder, &c->conf, &c->conflen, b->err);
+	rc = format_initconf(b, &b->db, c->order, c->in_cpio, c->norder, &c->conf, &c->conflen, b->err);
 	if (rc)
 		return rc;
 	return format_sticky(b->p, &c->sticky, &c->stickylen, b->err);
@@ -447,7 +452,7 @@ static int add_init_files(struct build *b, struct cpio_writer *w, const struct i
 	rc = add_init_skeleton(b, w);
 	for (i = 0; i < c->norder && !rc; i++)
 		if (c->in_cpio[i])
-			rc = add_init_kmod(b, w, c->db.mods[c->order[i]].path, &made, &nmade);
+			rc = add_init_kmod(b, w, b->db.mods[c->order[i]].path, &made, &nmade);
 	for (j = 0; j < nmade; j++)
 		free(made[j]);
 	free(made);
@@ -693,7 +698,7 @@ static int make_base(struct build *b)
 	uint64_t size;
 	int rc;
 
-	if (!strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)))
+	if (profile_base_is_debootstrap(p))
 		return make_debootstrap_base(b);
 	stage_start(b);
 	if (!strcmp(p->base, PROFILE_BASE_MINIMAL))
@@ -802,9 +807,8 @@ static int stage_init(struct build *b)
 
 #define DRIVERS_CACHE_DAYS 30 /* a cached drivers tardisk unused this long is removed */
 
-/* Stages the set sel of db in the work dir and makes drivers.tdk of it. */
-static int make_drivers_tardisk(struct build *b, const struct modules_dep *db, const unsigned char *sel,
-				uint64_t *ret_size)
+/* Stages the profile's drivers set in the work dir and makes drivers.tdk of it. */
+static int make_drivers_tardisk(struct build *b, uint64_t *ret_size)
 {
 	char stage[PATH_MAX];
 	int rc;
@@ -813,7 +817,7 @@ static int make_drivers_tardisk(struct build *b, const struct modules_dep *db, c
 	if (!rc)
 		rc = rh_mkdir_p(stage, 0755, b->err);
 	if (!rc)
-		rc = drivers_stage(stage, db, sel, b->k.moddir, b->k.kver, b->err);
+		rc = drivers_stage(stage, &b->db, b->drv_sel, b->k.moddir, b->k.kver, b->err);
 	if (!rc)
 		rc = make_tardisk(b, PROFILE_DRIVERS_MODULE, stage, ret_size);
 	fs_rm_rf(stage, NULL);
@@ -825,31 +829,19 @@ static int make_drivers_tardisk(struct build *b, const struct modules_dep *db, c
 static int make_drivers(struct build *b)
 {
 	const char *file = PROFILE_DRIVERS_MODULE ".tdk";
-	char what[PATH_MAX], key[DRIVERS_KEY_LEN + 1], cache[PATH_MAX], cached[PATH_MAX], out[PATH_MAX], cls[32];
-	struct modules_dep db = { 0 };
-	unsigned char *sel = NULL;
+	char key[DRIVERS_KEY_LEN + 1], cache[PATH_MAX], cached[PATH_MAX], out[PATH_MAX], cls[32];
 	uint8_t sha[SHA256_DIGEST_LEN];
 	uint64_t size = 0;
-	unsigned n;
 	int rc, hit = 0;
 
-	if (!b->p->drivers)
+	if (!b->drv_sel)
 		return 0;
 	stage_start(b);
-	rc = load_kmod_db(&b->k, &db, what, sizeof(what), b->err);
-	if (rc)
-		goto out;
-	sel = calloc(db.nmods ? db.nmods : 1, 1);
-	if (!sel) {
-		rc = rh_errf(b->err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	n = drivers_select(&db, b->p->drivers, sel);
-	rc = drivers_key(&db, sel, b->k.moddir, b->k.kver, b->p->drivers, key, b->err);
+	rc = drivers_key(&b->db, b->drv_sel, b->k.moddir, b->k.kver, b->p->drivers, key, b->err);
 	if (!rc)
 		rc = path_in(out, b->dir, file, b->err);
 	if (rc)
-		goto out;
+		return rc;
 	modcache_open("drivers", cache, sizeof(cache));
 	if (cache[0] && (size_t)snprintf(cached, sizeof(cached), "%s/%s-%s.tdk", cache, b->k.kver, key) >= sizeof(cached))
 		cache[0] = '\0';
@@ -860,21 +852,18 @@ static int make_drivers(struct build *b)
 		if (b->o->progress) {
 			char msg[128];
 			snprintf(msg, sizeof(msg), "drivers.tdk    packing %u kernel modules (%s; cached for the "
-				 "next build)", n, profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
+				 "next build)", b->drv_n, profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
 			b->o->progress(b->o->progress_ctx, msg);
 		}
-		rc = make_drivers_tardisk(b, &db, sel, &size);
+		rc = make_drivers_tardisk(b, &size);
 		if (!rc && cache[0])
 			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, cached);
 	}
 	if (!rc)
-		stage_done(b, file, size, "%u kernel modules (drivers = %s)%s", n,
+		stage_done(b, file, size, "%u kernel modules (drivers = %s)%s", b->drv_n,
 			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), hit ? ", cached" : "");
 	if (cache[0])
 		modcache_prune(cache, DRIVERS_CACHE_DAYS);
-out:
-	free(sel);
-	modules_dep_free(&db);
 	return rc;
 }
 
@@ -933,7 +922,7 @@ static int finish_bootcfg(struct build *b)
 
 /* The stages of a bootbank build, in order; the first failure stops it. */
 static int (*const build_stages[])(struct build *) = {
-	check_inputs, check_vibs, find_inputs, stage_kernel, stage_init, make_base, make_drivers, make_tardisks, add_vibs,
+	check_inputs, check_vibs, find_inputs, load_modules, stage_kernel, stage_init, make_base, make_drivers, make_tardisks, add_vibs,
 	finish_bootcfg,
 };
 
@@ -957,6 +946,8 @@ int bank_build_write(const struct profile *p, const char *dir, const struct bank
 	if (!rc && ret_cfg)
 		*ret_cfg = b->cfg;
 	vib_image_plan_free(b->vibs); /* before the work dir: its VIBs may live there */
+	free(b->drv_sel);
+	modules_dep_free(&b->db);
 	if (b->work[0])
 		fs_rm_rf(b->work, NULL);
 	free(b);

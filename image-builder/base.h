@@ -11,7 +11,7 @@ struct base_builtin_opts {
 	const char *busybox;   /* a static busybox binary */
 	const char *ramhost;   /* the ramhost binary to ship as /usr/bin/ramhost (normally /proc/self/exe) */
 	const char *hostname;  /* written to /etc/hostname */
-	const struct profile_network *network;  /* the profile's network key (NULL: dhcp) */
+	const struct profile_network *network;  /* the profile's network key (required) */
 };
 
 /* Fills the empty directory dir with the minimal base: merged-usr layout, busybox and its applet links,

@@ -359,12 +359,9 @@ static int stage_net(const char *dir, const struct profile_network *n, struct rh
 {
 	static const char *const modes[] = { [PROFILE_NET_DHCP] = "dhcp", [PROFILE_NET_NONE] = "none",
 					     [PROFILE_NET_STATIC] = "static" };
-	struct profile_network dhcp = { PROFILE_NET_DHCP, "", "", "", "" };
 	char *text = NULL;
 	int rc;
 
-	if (!n)
-		n = &dhcp;
 	if (asprintf(&text, "#!/bin/sh\n"
 			    "# ramhost: the network of the built-in base (profile key network), run once by inittab\n"
 			    "MODE='%s' IFACE='%s' ADDR='%s' GW='%s' DNS='%s'\n%s",

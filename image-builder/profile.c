@@ -322,6 +322,11 @@ static int parse_sticky(struct parser *ps, char *val)
 	return 0;
 }
 
+int profile_base_is_debootstrap(const struct profile *p)
+{
+	return !strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP));
+}
+
 int profile_has_vibs(const struct profile *p)
 {
 	return p->ndepots || p->nvibs || p->acceptance[0] || p->trust[0] || p->image_profile[0];
@@ -787,7 +792,7 @@ static int finish(struct parser *ps)
 	if (unknown + NKNOWN > PROFILE_MAX_RAMDISKS)
 		return PERR(ps, -E2BIG, "too many ramdisks: %u besides root etc var tmp run, at most %u", unknown,
 			    (unsigned)(PROFILE_MAX_RAMDISKS - NKNOWN));
-	if (strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
+	if (!profile_base_is_debootstrap(p)) {
 		if (ps->seen[K_PACKAGES]) {
 			ps->line = ps->seen[K_PACKAGES];
 			return PERR(ps, -EINVAL, "packages is only for a 'base = debootstrap:SUITE' base");
@@ -808,7 +813,7 @@ static int finish(struct parser *ps)
 	if (finish_rescue(ps))
 		return -EINVAL;
 	if (!ps->seen[K_DRIVERS])
-		p->drivers = strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP)) ? 0 :
+		p->drivers = !profile_base_is_debootstrap(p) ? 0 :
 			     PROFILE_DRIVERS_ALL;
 	for (i = 0; p->drivers && i < p->ntardisks; i++)
 		if (!strcmp(p->tardisks[i].name, PROFILE_DRIVERS_MODULE)) {
@@ -817,7 +822,7 @@ static int finish(struct parser *ps)
 						 "drivers = none)", PROFILE_DRIVERS_MODULE);
 		}
 	if (ps->seen[K_NETWORK] && strcmp(p->base, PROFILE_BASE_MINIMAL) &&
-	    strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP))) {
+	    !profile_base_is_debootstrap(p)) {
 		ps->line = ps->seen[K_NETWORK];
 		return PERR(ps, -EINVAL, "network is only for the built-in and debootstrap bases (a base of your own "
 					 "configures its network itself)");
@@ -951,7 +956,7 @@ enum want { WANT_FILE, WANT_DIR, WANT_EITHER };
 static int base_is_path(const struct profile *p)
 {
 	return p->base[0] && strncmp(p->base, "builtin:", 8) &&
-	       strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP));
+	       !profile_base_is_debootstrap(p);
 }
 
 /* One path of the profile (given by key on line): exists and has the type the build needs. */

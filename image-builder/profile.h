@@ -103,6 +103,9 @@ struct profile {
 /* The most paths profile_inputs returns: the profile file, kernel, kernel-modules, base, trust, tardisks. */
 #define PROFILE_MAX_INPUTS (5 + PROFILE_MAX_TARDISKS)
 
+/* 1 when the profile's base is debootstrap:SUITE (the one test of that prefix). */
+int profile_base_is_debootstrap(const struct profile *p);
+
 /* 1 when the profile has any VIB key (depot, vib, acceptance, trust, image-profile). */
 int profile_has_vibs(const struct profile *p);
 

@@ -328,8 +328,7 @@ static int stage_network(const char *dir, const struct ramhost_layer_opts *o, st
 		{ UNITDIR "/network-online.target.wants/systemd-networkd-wait-online.service",
 		  "../systemd-networkd-wait-online.service" },
 	};
-	struct profile_network dhcp = { PROFILE_NET_DHCP, "", "", "", "" };
-	const struct profile_network *n = o->network ? o->network : &dhcp;
+	const struct profile_network *n = o->network;
 	char path[PATH_MAX], *text = NULL;
 	unsigned i;
 	int rc;

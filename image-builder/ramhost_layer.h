@@ -18,7 +18,7 @@ struct ramhost_layer_opts {
 	const char *base_root;  /* the base tree the layer goes over (read only) */
 	const char *ramhost;    /* the ramhost binary to ship (normally /proc/self/exe) */
 	const char *hostname;   /* /etc/hostname; NULL keeps the base's */
-	const struct profile_network *network;  /* the profile's network key; NULL: dhcp */
+	const struct profile_network *network;  /* the profile's network key (required) */
 };
 
 struct ramhost_layer_info {
