@@ -43,6 +43,7 @@ struct build {
 	struct vib_image_plan *vibs; /* the profile's VIBs, resolved before the long work (NULL without VIB keys) */
 	struct kernel_src k;
 	struct modules_dep db;   /* the kernel's modules.dep, loaded once (load_modules) */
+	char db_path[PATH_MAX];  /* its path, which db's messages name */
 	unsigned char *drv_sel;  /* per db.mods[]: 1 in the profile's drivers set (drivers.h); NULL: drivers = none */
 	unsigned drv_n;          /* how many are selected */
 	struct bootcfg cfg;
@@ -315,10 +316,9 @@ static int format_sticky(const struct profile *p, char **ret, size_t *ret_len, s
 /* The kernel's modules.dep, read once for init.cpio and drivers.tdk, and the profile's drivers set in it. */
 static int load_modules(struct build *b)
 {
-	char what[PATH_MAX];
 	int rc;
 
-	rc = load_kmod_db(&b->k, &b->db, what, sizeof(what), b->err);
+	rc = load_kmod_db(&b->k, &b->db, b->db_path, sizeof(b->db_path), b->err);
 	if (rc || !b->p->drivers)
 		return rc;
 	b->drv_sel = calloc(b->db.nmods ? b->db.nmods : 1, 1);
