@@ -134,7 +134,18 @@ int fs_sha256_file(const char *path, uint8_t ret[SHA256_DIGEST_LEN], uint64_t *r
 	return 0;
 }
 
-static int rm_at(int dfd, const char *name, const char *what, struct rh_err *err)
+/* The removal walk: name in dfd and, for a directory, everything below it. With one_fs, anything on another file
+ * system than one_dev (a mount point) is left, and so is the directory holding it; freed (may be NULL) adds up
+ * the bytes of the regular files removed. */
+struct rm_walk {
+	const char *what;
+	int one_fs;
+	dev_t one_dev;
+	uint64_t *freed;
+	struct rh_err *err;
+};
+
+static int rm_at(int dfd, const char *name, const struct rm_walk *w)
 {
 	struct stat st;
 	DIR *d;
@@ -142,34 +153,39 @@ static int rm_at(int dfd, const char *name, const char *what, struct rh_err *err
 	int fd, rc = 0;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : rh_errf(err, -errno, "%s: %s", what, strerror(errno));
+		return errno == ENOENT ? 0 : rh_errf(w->err, -errno, "%s: %s", w->what, strerror(errno));
+	if (w->one_fs && st.st_dev != w->one_dev)
+		return 0;
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-			return rh_errf(err, -errno, "%s: cannot remove %s: %s", what, name, strerror(errno));
+			return rh_errf(w->err, -errno, "%s: cannot remove %s: %s", w->what, name, strerror(errno));
+		if (w->freed && S_ISREG(st.st_mode) && st.st_nlink == 1)
+			*w->freed += (uint64_t)st.st_size;
 		return 0;
 	}
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return rh_errf(err, -errno, "%s: cannot open %s: %s", what, name, strerror(errno));
+		return rh_errf(w->err, -errno, "%s: cannot open %s: %s", w->what, name, strerror(errno));
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return rh_errf(err, -errno, "%s: %s", what, strerror(errno));
+		return rh_errf(w->err, -errno, "%s: %s", w->what, strerror(errno));
 	}
 	while (!rc && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		rc = rm_at(dirfd(d), e->d_name, what, err);
+		rc = rm_at(dirfd(d), e->d_name, w);
 	}
 	closedir(d);
-	if (!rc && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		rc = rh_errf(err, -errno, "%s: cannot remove directory %s: %s", what, name, strerror(errno));
+	if (!rc && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && !(w->one_fs && errno == ENOTEMPTY))
+		rc = rh_errf(w->err, -errno, "%s: cannot remove directory %s: %s", w->what, name, strerror(errno));
 	return rc;
 }
 
 int fs_rm_rf(const char *path, struct rh_err *err)
 {
-	int rc = rm_at(AT_FDCWD, path, path, err);
+	struct rm_walk w = { path, 0, 0, NULL, err };
+	int rc = rm_at(AT_FDCWD, path, &w);
 
 	if (!rc)
 		tmpreg_forget(path); /* after, so that a signal during the removal still finishes it */
@@ -178,7 +194,20 @@ int fs_rm_rf(const char *path, struct rh_err *err)
 
 int fs_rm_rf_at(int dirfd, const char *name, const char *shown, struct rh_err *err)
 {
-	return rm_at(dirfd, name, shown, err);
+	struct rm_walk w = { shown, 0, 0, NULL, err };
+
+	return rm_at(dirfd, name, &w);
+}
+
+int fs_rm_one_fs_at(int dirfd, const char *name, const char *shown, uint64_t *freed, struct rh_err *err)
+{
+	struct rm_walk w = { shown, 1, 0, freed, err };
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return rh_errf(err, -errno, "%s: %s", shown, strerror(errno));
+	w.one_dev = st.st_dev;
+	return rm_at(dirfd, name, &w);
 }
 
 int fs_sync_dir(const char *path, struct rh_err *err)

@@ -25,6 +25,7 @@
 
 #include "bootcfg.h"
 #include "fileio.h"
+#include "fs.h"
 #include "bootenv.h"
 #include "cmdline.h"
 #include "copy_tree.h"
@@ -672,12 +673,42 @@ static void rescue_boot(void)
 		say("rescue: %s", err.msg);
 }
 
-/* Moves /dev /proc /sys into the new root, makes it / (MS_MOVE + chroot: the initramfs cannot be pivoted away,
- * and nothing of it is freed since the tardisk files in it stay in use) and execs the base's init. */
+/* The initramfs's own files (init, busybox, the boot modules, the VIB database and a network boot's state, both
+ * copied into the new root by now), removed from the old root once the new one is /, so their RAM is free again,
+ * as busybox switch_root and systemd do. The tardisk files stay: their loop devices and /tardisks use them.
+ * Nothing on another file system is touched. A failure is one line; the boot goes on. */
+static void free_initramfs(int oldroot)
+{
+	struct rh_err err = { 0 };
+	uint64_t freed = 0;
+	struct dirent *e;
+	DIR *d = fdopendir(oldroot);
+	unsigned n = 0;
+
+	if (!d) {
+		close(oldroot);
+		return;
+	}
+	while ((e = readdir(d)) && !err.rc) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, TARDISK_DIR))
+			continue;
+		if (fs_rm_one_fs_at(dirfd(d), e->d_name, "initramfs", &freed, &err) == 0)
+			n++;
+	}
+	closedir(d);
+	if (err.rc)
+		say("%s (the initramfs stays in RAM)", err.msg);
+	else
+		say("initramfs freed: %u entries, %.1f MiB (the tardisks stay)", n, (double)freed / 1048576.0);
+}
+
+/* Moves /dev /proc /sys into the new root, makes it / (MS_MOVE + chroot: the initramfs cannot be pivoted away;
+ * its files other than the tardisks are then removed, free_initramfs) and execs the base's init. */
 static void __attribute__((noreturn)) switch_root(void)
 {
 	struct rh_err err = { 0 };
 	char *const argv[] = { conf.init, NULL };
+	int oldroot = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	check(mount_move("/dev", SYSROOT "/dev", &err), &err);
 	check(mount_move("/proc", SYSROOT "/proc", &err), &err);
@@ -688,6 +719,8 @@ static void __attribute__((noreturn)) switch_root(void)
 		fail("move %s to /: %s", SYSROOT, strerror(errno));
 	if (chroot(".") < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", SYSROOT, strerror(errno));
+	if (oldroot >= 0)
+		free_initramfs(oldroot);
 	if (rescue)
 		rescue_boot();
 	else

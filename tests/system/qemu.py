@@ -24,6 +24,8 @@ OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 SNAKEOIL_KEY = "/usr/share/ovmf/PkKek-1-snakeoil.key"
 SNAKEOIL_CERT = "/usr/share/ovmf/PkKek-1-snakeoil.pem"
 READY_RE = r"ramhost: ready bank=(\S+) tardisks=(\d+) state=(\S+) boot_ms=(\d+) build=(\S+)"
+# init's line once it removed the initramfs's own files after the root switch (group 1: MiB freed)
+FREED_RE = r"ramhost-init: initramfs freed: \d+ entries, ([0-9.]+) MiB"
 # the whole ready line, with its addresses (group 6): "none", or IFACE:ADDR/PREFIX joined by ','
 READY_ADDR_RE = READY_RE + r" addr=(\S+?)(?: mode=\S+)?\r?\n"
 # What init says on a normal boot (ramdisk/init/main.c); any other "ramhost-init:" line is a problem it reported
@@ -32,6 +34,7 @@ INIT_INFO_RE = re.compile(rb"ramhost-init: (?:\d+ kernel modules loaded(?: from 
                           rb"tardisk \S+ verified \([0-9.]+ MiB\)|\d+ ramdisks mounted|"
                           rb"tardisk \S+ mounted read-only on /dev/loop\d+|system view:[ a-z0-9()_.-]*|"
                           rb"switching root to \S+ \(bank \d, init \d+ ms(?:, network boot)?\)|"
+                          rb"initramfs freed: \d+ entries, [0-9.]+ MiB \(the tardisks stay\)|"
                           rb"state from the server: .*|hostname \S+ \(ramhost\.hostname\))")
 
 
@@ -164,12 +167,14 @@ class Vm(Console):
     vars_file: OVMF's variable store kept in that file across boots (made fresh when it does not exist)."""
 
     def __init__(self, name, media, mem=1024, firmware="bios", extra=(), echo=False, net=False, vars_file=None,
-                 nic="virtio-net-pci"):
+                 nic="virtio-net-pci", dhcp_hostname=None):
         self.tmp = tempfile.mkdtemp(prefix="ramhost-vm.")
         args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(mem), "-smp", "1",
                 "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
-        # net: QEMU's user network on one NIC of model nic (virtio-net-pci, e1000, ...); else no NIC at all
-        args += (["-netdev", "user,id=net0", "-device", "%s,netdev=net0" % nic] if net else ["-net", "none"])
+        # net: QEMU's user network on one NIC of model nic (virtio-net-pci, e1000, ...); else no NIC at all.
+        # dhcp_hostname: the host name QEMU's DHCP server gives the guest (option 12)
+        user = "user,id=net0" + (",hostname=%s" % dhcp_hostname if dhcp_hostname else "")
+        args += (["-netdev", user, "-device", "%s,netdev=net0" % nic] if net else ["-net", "none"])
         if firmware in ("uefi", "uefi-sb"):
             code, varsrc = (OVMF_CODE, OVMF_VARS) if firmware == "uefi" else (OVMF_CODE_SB, OVMF_VARS_SB)
             vars_copy = vars_file or os.path.join(self.tmp, "vars.fd")

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, run  # noqa: E402
+from qemu import FREED_RE, READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, run  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 HELLO = os.path.join(TOP, "examples", "demo", "extras", "opt", "demo", "hello.txt")
@@ -36,6 +36,11 @@ def check_booted_host(r, vm, bank):
     m = vm.expect(READY_ADDR_RE, 240)
     r.check("bios_iso_ready_line", m.group(1) == b"1" and int(m.group(2)) == 4,
             "ready line %r" % m.group(0))
+    # after the root switch init removed its own files (init.cpio's modules, busybox, init) from the initramfs
+    freed = re.search(FREED_RE.encode(), vm.buf)
+    cpio_mib = os.path.getsize(os.path.join(bank, "init.cpio")) / 1048576.0
+    r.check("bios_iso_initramfs_freed", freed is not None and float(freed.group(1)) >= 0.9 * cpio_mib,
+            "%s, init.cpio %.1f MiB" % (freed.group(0).decode() if freed else "no freed line", cpio_mib))
     vm.shell()  # the root shell on ttyS0
     check_network(r, vm, m, bank)
 
