@@ -231,7 +231,9 @@ int base_stage_elf(const char *dir, const char *rel, const char *bin, const char
 	return rc;
 }
 
-/* The built-in base's /etc, in writing order; text NULL is the host name line. */
+/* The built-in base's /etc, in writing order. No /etc/hostname: a name there is one somebody gave this host
+ * (restored state, an install answer, ramhost.hostname=) and wins; without one the DHCP server's name is taken,
+ * else the profile's name (SYSROOT_DEFAULT_HOSTNAME). */
 static const struct {
 	const char *rel, *text;
 	unsigned mode;
@@ -240,7 +242,6 @@ static const struct {
 	{ "etc/group", "root:x:0:\n", 0644 },
 	/* The demo's root has an empty password: it is a RAM-only host on a serial console. */
 	{ "etc/shadow", "root::19000:0:99999:7:::\n", 0600 },
-	{ "etc/hostname", NULL, 0644 },
 	{ "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost\n", 0644 },
 	{ "etc/shells", "/bin/sh\n/bin/ash\n", 0644 },
 	{ "etc/profile",
@@ -267,6 +268,11 @@ static const struct {
 	  "\tip link set \"$interface\" up\n"
 	  "\tfor r in $router; do ip route replace default via \"$r\" dev \"$interface\"; break; done\n"
 	  "\tif [ -n \"$dns\" ]; then for d in $dns; do echo \"nameserver $d\"; done > /etc/resolv.conf; fi\n"
+	  "\t# the server's host name, unless /etc/hostname names this host\n"
+	  "\tcase \"$hostname\" in\n"
+	  "\t''|*[!A-Za-z0-9.-]*) ;;\n"
+	  "\t*) [ -s /etc/hostname ] || hostname \"$hostname\" ;;\n"
+	  "\tesac\n"
 	  "\t;;\n"
 	  "deconfig)\n"
 	  "\tip addr flush dev \"$interface\"\n"
@@ -275,7 +281,7 @@ static const struct {
 	  "esac\n"
 	  "exit 0\n", 0755 },
 	{ "etc/inittab",
-	  "::sysinit:/bin/hostname -F /etc/hostname\n"
+	  "::sysinit:/bin/sh -c 'hostname -F /etc/hostname 2>/dev/null || hostname -F " SYSROOT_DEFAULT_HOSTNAME "'\n"
 	  "::sysinit:/usr/lib/ramhost/coldplug\n"
 	  "::sysinit:/usr/lib/ramhost/net-up\n"
 	  "::sysinit:/usr/bin/ramhost ready\n"
@@ -299,13 +305,15 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 		hostname = "ramhost";
 	snprintf(host, sizeof(host), "%s\n", hostname);
 	for (i = 0; i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
-		const char *text = etc_files[i].text;
-		if (!text)
-			text = host;
-		rc = put(dir, etc_files[i].rel, text, etc_files[i].mode, err);
+		rc = put(dir, etc_files[i].rel, etc_files[i].text, etc_files[i].mode, err);
 		if (rc)
 			return rc;
 	}
+	rc = mkdir_at(dir, "usr/lib/ramhost", 0755, err);
+	if (!rc)
+		rc = put(dir, SYSROOT_DEFAULT_HOSTNAME + 1, host, 0644, err);
+	if (rc)
+		return rc;
 	/* sticky by default in this base, besides the profile's sticky = lines */
 	rc = mkdir_at(dir, "usr/lib/ramhost/sticky.d", 0755, err);
 	if (rc)

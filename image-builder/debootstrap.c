@@ -19,7 +19,7 @@
 #include "tmpreg.h"
 
 /* Bump when the recipe (variant, prune rules) changes, so old caches are not taken for new ones. */
-#define RECIPE "ramhost-debootstrap 1 variant=minbase prune=1"
+#define RECIPE "ramhost-debootstrap 1 variant=minbase prune=2"
 #define MAX_PKGS 256
 
 static int cmp_str(const void *a, const void *b)
@@ -341,8 +341,11 @@ int debootstrap_prune(const char *root, struct rh_err *err)
 		rc = put(root, "etc/machine-id", "", 0444, err);
 	if (!rc)
 		rc = put(root, "etc/resolv.conf", "", 0644, err);
+	/* no /etc/hostname: the booted host takes the DHCP server's name, else the profile's (ramhost_layer.h) */
 	if (!rc)
-		rc = put(root, "etc/hostname", "localhost\n", 0644, err);
+		rc = fs_join(path, sizeof(path), root, "etc/hostname", err);
+	if (!rc && unlink(path) < 0 && errno != ENOENT)
+		rc = rh_errf(err, -errno, "%s: cannot remove: %s", path, strerror(errno));
 	if (!rc)
 		rc = put(root, "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n",
 			 0644, err);

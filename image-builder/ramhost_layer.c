@@ -297,7 +297,8 @@ static int network_file(const struct profile_network *n, char **ret, struct rh_e
 	else
 		fprintf(f, "Type=ether\n");
 	if (n->mode == PROFILE_NET_DHCP) {
-		fprintf(f, "\n[Network]\nDHCP=yes\n");
+		/* the server's host name when /etc/hostname names none (stage_os_release) */
+		fprintf(f, "\n[Network]\nDHCP=yes\n\n[DHCPv4]\nUseHostname=yes\n");
 	} else {
 		snprintf(dns, sizeof(dns), "%s", n->dns);
 		for (p = dns; (p = strchr(p, ',')); )
@@ -360,6 +361,44 @@ static int stage_network(const char *dir, const struct ramhost_layer_opts *o, st
 	return rc;
 }
 
+/* usr/lib/os-release: the base's with DEFAULT_HOSTNAME= the profile's name. The image has no /etc/hostname, so
+ * systemd names the host by /etc/hostname once somebody wrote one (hostnamectl; kept as sticky state), else by
+ * the DHCP server's name (networkd), else by this (docs/debian-base.md "Host name"). */
+static int stage_os_release(const char *dir, const struct ramhost_layer_opts *o, struct rh_err *err)
+{
+	char path[PATH_MAX], *buf = NULL, *line, *save = NULL, *text = NULL;
+	size_t len = 0, tlen = 0;
+	FILE *f;
+	int rc;
+
+	rc = fs_join(path, sizeof(path), o->base_root, "usr/lib/os-release", err);
+	if (!rc)
+		rc = rh_read_file(path, 1u << 16, &buf, &len, err);
+	if (rc == -ENOENT) {
+		rh_err_clear(err);
+		rc = 0;
+	}
+	if (rc)
+		return rc;
+	f = open_memstream(&text, &tlen);
+	if (!f) {
+		free(buf);
+		return rh_errf(err, -ENOMEM, "out of memory");
+	}
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "DEFAULT_HOSTNAME=", 17))
+			fprintf(f, "%s\n", line);
+	fprintf(f, "DEFAULT_HOSTNAME=%s\n", o->hostname);
+	free(buf);
+	if (fclose(f) != 0) {
+		free(text);
+		return rh_errf(err, -ENOMEM, "out of memory");
+	}
+	rc = write_in(dir, "usr/lib/os-release", text, 0644, err);
+	free(text);
+	return rc;
+}
+
 int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, struct ramhost_layer_info *ret_info,
 			struct rh_err *err)
 {
@@ -388,11 +427,8 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 	}
 	if (!rc)
 		rc = stage_network(dir, o, err);
-	if (!rc && o->hostname && *o->hostname) {
-		char text[128];
-		snprintf(text, sizeof(text), "%.120s\n", o->hostname);
-		rc = write_in(dir, "etc/hostname", text, 0644, err);
-	}
+	if (!rc && o->hostname && *o->hostname)
+		rc = stage_os_release(dir, o, err);
 	if (!rc && ret_info)
 		*ret_info = info;
 	return rc;

@@ -6,7 +6,8 @@
  * after the getty started) enabled by symlinks under /usr/lib/systemd/system, the network (systemd-networkd:
  * DHCP on every wired interface, or the profile's static address; systemd-resolved's stub as /etc/resolv.conf
  * when the base has it), the sticky patterns of a Debian host
- * (/usr/lib/ramhost/sticky.d/debian.list: hostname, machine-id, SSH host keys) and /etc/hostname. It is a
+ * (/usr/lib/ramhost/sticky.d/debian.list: hostname, machine-id, SSH host keys) and the profile's name as
+ * os-release's DEFAULT_HOSTNAME (used when neither /etc/hostname nor the DHCP server names the host). It is a
  * tardisk of its own, layered right over base.tdk, so the cached base tree is used as it is. */
 #ifndef RAMHOST_IMGB_RAMHOST_LAYER_H
 #define RAMHOST_IMGB_RAMHOST_LAYER_H
@@ -17,7 +18,7 @@
 struct ramhost_layer_opts {
 	const char *base_root;  /* the base tree the layer goes over (read only) */
 	const char *ramhost;    /* the ramhost binary to ship (normally /proc/self/exe) */
-	const char *hostname;   /* /etc/hostname; NULL keeps the base's */
+	const char *hostname;   /* os-release's DEFAULT_HOSTNAME; NULL or "" keeps the base's os-release */
 	const struct profile_network *network;  /* the profile's network key (required) */
 };
 

@@ -36,6 +36,12 @@ const char *sysroot_rescue(void);
  * /run/ramhost/tardisks/DRIVERS, which holds usr/lib/modules/<kver> (init's dkmod= modules come from there). */
 #define SYSROOT_DRIVERS_TARDISK "drivers"
 
+/* The built-in base's host name when nothing names the host: the profile's name. /etc/hostname, when present,
+ * is a name somebody gave this host (restored state, an install answer, ramhost.hostname=) and wins; without it
+ * the DHCP server's name is taken, else this one. The Debian base says the same through os-release's
+ * DEFAULT_HOSTNAME= (docs/profile.md "Host name"). */
+#define SYSROOT_DEFAULT_HOSTNAME "/usr/lib/ramhost/default-hostname"
+
 /* 1 when sysroot_rescue() exists (this is a rescue boot), 0 otherwise. */
 int sysroot_is_rescue(void);
 

@@ -109,13 +109,14 @@ pruned_and_cached() {
 	[ "$(wc -l <"$T/fake.log")" -eq 1 ]
 	grep -q '^packages=systemd-sysv,udev$' "$(dirname "$root")/key"
 	# the prune: no host keys, no apt lists or debs, no logs or manuals, copyright kept, empty machine-id,
-	# root without a password and the other shadow lines untouched
+	# no /etc/hostname (the build machine's name is not the host's), root without a password and the other
+	# shadow lines untouched
 	[ -z "$(ls "$root"/etc/ssh/ssh_host_* 2>/dev/null)" ] && [ -f "$root/etc/ssh/sshd_config" ]
 	[ ! -e "$root/var/cache/apt/archives/x_1_amd64.deb" ] && [ ! -e "$root/var/lib/apt/lists/x_Packages" ]
 	[ -d "$root/var/lib/apt/lists/partial" ]
 	[ ! -e "$root/var/log/dpkg.log" ] && [ ! -e "$root/usr/share/man/man1" ]
 	[ -f "$root/usr/share/doc/pkg/copyright" ] && [ ! -e "$root/usr/share/doc/pkg/NEWS.gz" ]
-	[ ! -s "$root/etc/machine-id" ]
+	[ ! -s "$root/etc/machine-id" ] && [ ! -e "$root/etc/hostname" ]
 	[ "$(cat "$root/etc/shadow")" = "$(printf 'root::19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::')" ]
 	# the second build takes the tree from the cache: debootstrap does not run again
 	"$RAMHOST" image build "$T/p.profile" -o "$T/bank2" 2>"$T/out"
@@ -138,12 +139,14 @@ ramhost_layer() {
 		usr/lib/systemd/system/ramhost-ssh-keygen.service \
 		usr/lib/systemd/system/multi-user.target.wants/ramhost-ready.service \
 		usr/lib/systemd/system/timers.target.wants/ramhost-state-save.timer \
-		usr/lib/ramhost/sticky.d/debian.list etc/hostname etc/systemd/system/systemd-firstboot.service; do
+		usr/lib/ramhost/sticky.d/debian.list usr/lib/os-release etc/systemd/system/systemd-firstboot.service; do
 		grep -qx "$f" "$T/ls" || { echo "missing $f"; cat "$T/ls"; return 1; }
 	done
 	# the fake base has no C library: every library of ldd's list comes with the layer
 	grep -q '^usr/lib/x86_64-linux-gnu/libarchive.so.13$' "$T/ls"
-	[ "$("$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" etc/hostname)" = deb ]
+	# no /etc/hostname: the profile's name is the fallback after /etc/hostname (state) and the DHCP server's
+	! grep -qx etc/hostname "$T/ls" || false
+	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/os-release | grep -qx DEFAULT_HOSTNAME=deb
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-state-save.service |
 		grep -qx 'ExecStop=/usr/bin/ramhost state save --if-changed'
 	# a rescue boot (init's mark) runs neither saver
@@ -163,7 +166,7 @@ ramhost_layer() {
 		grep -qx "$f" "$T/ls" || { echo "missing $f"; return 1; }
 	done
 	[ "$("$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/network/80-ramhost.network | grep -v '^#' |
-		tr '\n' ' ')" = "[Match] Type=ether  [Network] DHCP=yes " ]
+		tr '\n' ' ')" = "[Match] Type=ether  [Network] DHCP=yes  [DHCPv4] UseHostname=yes " ]
 	"$RAMHOST" tardisk ls -l "$T/bank/ramhost.tdk" | grep -q 'etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf'
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-ssh-keygen.service >"$T/keygen"
 	grep -qx 'After=getty.target' "$T/keygen" && grep -qx 'Type=exec' "$T/keygen"

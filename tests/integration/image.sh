@@ -122,11 +122,14 @@ tardisk_modules() {
 	[ "$(cpio -t --quiet <"$BANK/base.tdk" | tr '\n' ' ')" = "tardisks tardisks/base.tdk " ]
 	"$RAMHOST" tardisk ls tardisks/base.tdk >base.ls
 	for e in usr/bin/busybox usr/bin/ramhost usr/sbin/init bin sbin lib lib64 etc/inittab etc/passwd \
-		etc/shadow etc/group etc/hostname etc/profile usr/lib64/ld-linux-x86-64.so.2 \
+		etc/shadow etc/group usr/lib/ramhost/default-hostname etc/profile usr/lib64/ld-linux-x86-64.so.2 \
 		usr/lib/x86_64-linux-gnu/libc.so.6 proc sys dev run tmp var root home mnt; do
 		grep -qx "$e" base.ls || { echo "base.tdk lacks $e"; return 1; }
 	done
 	"$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -qx '::sysinit:/usr/bin/ramhost ready'
+	# no /etc/hostname in the image: the profile's name is the fallback (after state and DHCP)
+	! grep -qx etc/hostname base.ls || false
+	[ "$("$RAMHOST" tardisk cat tardisks/base.tdk usr/lib/ramhost/default-hostname)" = demo ]
 	"$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -qx 'ttyS0::respawn:-/bin/sh'
 	# a rescue boot (init's mark) runs neither state saver
 	[ "$("$RAMHOST" tardisk cat tardisks/base.tdk etc/inittab | grep -c '\[ ! -e /run/ramhost/rescue \] &&')" = 2 ]

@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from qemu import FREED_RE, READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, run  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
+DHCP_NAME = "rh-dhcp-demo"  # the host name QEMU's DHCP server gives the guest
 HELLO = os.path.join(TOP, "examples", "demo", "extras", "opt", "demo", "hello.txt")
 
 
@@ -30,6 +31,9 @@ def check_network(r, vm, m, bank):
             "e1000.ko" not in init_cpio and "virtio_net.ko" not in init_cpio, out + init_cpio[-300:])
     rc, out = vm.sh("ls /lib/modules/$(uname -r)/kernel/drivers/net/ethernet/intel/e1000/ && ip -4 route")
     r.check("bios_iso_default_route", rc == 0 and "e1000.ko" in out and "default via 10.0.2.2 dev eth0" in out, out)
+    # no /etc/hostname names this host, so the DHCP server's name is taken over the profile's (demo)
+    rc, out = vm.sh("hostname; cat /usr/lib/ramhost/default-hostname; [ -e /etc/hostname ] || echo no-etc-hostname")
+    r.check("bios_iso_hostname_from_dhcp", rc == 0 and out.split() == [DHCP_NAME, "demo", "no-etc-hostname"], out)
 
 
 def check_booted_host(r, vm, bank):
@@ -168,7 +172,7 @@ def main():
         bank = os.path.join(work, "bank")
         run([RAMHOST, "image", "build", PROFILE, "-o", bank])
         run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
-        with Vm("bios_iso_cd", ["-cdrom", iso], net=True, nic="e1000") as vm:
+        with Vm("bios_iso_cd", ["-cdrom", iso], net=True, nic="e1000", dhcp_hostname=DHCP_NAME) as vm:
             try:
                 check_booted_host(r, vm, bank)
             except Exception as e:  # noqa: BLE001
