@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "boot_alias.h"
 #include "bootloader/bank_dir.h"
 #include "cpio.h"
 #include "debootstrap.h"
@@ -334,8 +335,8 @@ struct init_content {
 	unsigned *order, norder;
 	unsigned char *in_cpio;  /* per order[] entry: 1 in init.cpio, 0 loaded from the drivers tardisk */
 	unsigned ncpio;
-	char *conf, *sticky;
-	size_t conflen, stickylen;
+	char *conf, *sticky, *alias;  /* init.conf, sticky.list, boot.alias (boot_alias.h) */
+	size_t conflen, stickylen, aliaslen;
 };
 
 static void init_content_free(struct init_content *c)
@@ -344,6 +345,7 @@ static void init_content_free(struct init_content *c)
 	free(c->in_cpio);
 	free(c->conf);
 	free(c->sticky);
+	free(c->alias);
 }
 
 /* Which boot modules init.cpio carries: all of them without a drivers tardisk, else only what init needs to
@@ -367,6 +369,27 @@ static int init_content_split(struct build *b, struct init_content *c)
 	return 0;
 }
 
+/* boot.alias (boot_alias.h) from the kernel's modules.alias; a kernel without that file gets none, and init
+ * then loads every boot module as before. */
+static int make_boot_alias(struct build *b, struct init_content *c)
+{
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = fs_join(path, sizeof(path), b->k.moddir, "modules.alias", b->err);
+	if (!rc)
+		rc = rh_read_file(path, 64u << 20, &buf, &len, b->err);
+	if (rc == -ENOENT) {
+		rh_err_clear(b->err);
+		return 0;
+	}
+	if (!rc)
+		rc = boot_alias_format(&b->db, c->order, c->norder, buf, len, &c->alias, &c->aliaslen, b->err);
+	free(buf);
+	return rc;
+}
+
 /* The boot modules (the required ones, disk drivers, the profile's kmod lines; virtio_net when the drivers
  * tardisk has no network drivers) resolved against modules.dep, and the init.conf and sticky.list texts. */
 static int init_content_make(struct build *b, struct init_content *c)
@@ -387,6 +410,8 @@ static int init_content_make(struct build *b, struct init_content *c)
 	if (rc)
 		return rc;
 	rc = format_initconf(b, &b->db, c->order, c->in_cpio, c->norder, &c->conf, &c->conflen, b->err);
+	if (!rc)
+		rc = make_boot_alias(b, c);
 	if (rc)
 		return rc;
 	return format_sticky(b->p, &c->sticky, &c->stickylen, b->err);
@@ -460,6 +485,8 @@ static int add_init_files(struct build *b, struct cpio_writer *w, const struct i
 		rc = cpio_add_buf(w, "etc/ramhost/init.conf", 0644, c->conf, c->conflen, b->err);
 	if (!rc)
 		rc = cpio_add_buf(w, "etc/ramhost/sticky.list", 0644, c->sticky, c->stickylen, b->err);
+	if (!rc && c->aliaslen)
+		rc = cpio_add_buf(w, "etc/ramhost/boot.alias", 0644, c->alias, c->aliaslen, b->err);
 	if (!rc)
 		rc = cpio_finish(w, b->err);
 	return rc;

@@ -311,7 +311,7 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 	}
 	rc = mkdir_at(dir, "usr/lib/ramhost", 0755, err);
 	if (!rc)
-		rc = put(dir, SYSROOT_DEFAULT_HOSTNAME + 1, host, 0644, err);
+		rc = put(dir, &SYSROOT_DEFAULT_HOSTNAME[1], host, 0644, err);
 	if (rc)
 		return rc;
 	/* sticky by default in this base, besides the profile's sticky = lines */

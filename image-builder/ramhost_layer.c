@@ -136,6 +136,26 @@ static const char wait_online_conf[] =
 	"ExecStart=\n"
 	"ExecStart=/lib/systemd/systemd-networkd-wait-online --any --timeout=15\n";
 
+/* The DHCP server's host name (networkd's lease), taken once the network is online, when /etc/hostname names
+ * no host (docs/debian-base.md "Host name"): the kernel's host name is set as `hostnamectl --transient` would,
+ * without asking hostnamed. Before the ready line, so it is in effect when the host reports. */
+static const char dhcp_hostname_unit[] =
+	"[Unit]\n"
+	"Description=ramhost: the DHCP server's host name, unless /etc/hostname names this host\n"
+	"After=network-online.target\n"
+	"Wants=network-online.target\n"
+	"Before=ramhost-ready.service\n"
+	"ConditionFileNotEmpty=!/etc/hostname\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"ExecStart=/bin/sh -c 'n=$$(sed -n \"s/^HOSTNAME=//p\" /run/systemd/netif/leases/* 2>/dev/null | head -n 1); "
+	"case \"$$n\" in \"\"|*[!A-Za-z0-9.-]*) exit 0;; esac; echo \"$$n\" > /proc/sys/kernel/hostname'\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
+
 /* The journal lives in /run (its ramdisk), bounded so it cannot fill it. */
 static const char journald_conf[] =
 	"# ramhost: the journal stays in RAM under /run, bounded by the run ramdisk's size.\n"
@@ -282,6 +302,17 @@ static int stage_binary(const char *dir, const struct ramhost_layer_opts *o, uns
 	return rc;
 }
 
+/* The symlink dir/rel -> target, its parent folders made. */
+static int symlink_in(const char *dir, const char *rel, const char *target, struct rh_err *err)
+{
+	char path[PATH_MAX];
+	int rc = join_mkparent(path, sizeof(path), dir, rel, err);
+
+	if (!rc && symlink(target, path) < 0)
+		rc = rh_errf(err, -errno, "%s: cannot create symlink to %s: %s", path, target, strerror(errno));
+	return rc;
+}
+
 /* The profile's network as a systemd-networkd .network file (text malloc'd into *ret). */
 static int network_file(const struct profile_network *n, char **ret, struct rh_err *err)
 {
@@ -297,8 +328,9 @@ static int network_file(const struct profile_network *n, char **ret, struct rh_e
 	else
 		fprintf(f, "Type=ether\n");
 	if (n->mode == PROFILE_NET_DHCP) {
-		/* the server's host name when /etc/hostname names none (stage_os_release) */
-		fprintf(f, "\n[Network]\nDHCP=yes\n\n[DHCPv4]\nUseHostname=yes\n");
+		/* the server's host name is asked for (option 12) and set by dhcp_hostname_unit, not by networkd,
+		 * which may not (hostnamed lets only root or polkit set it) */
+		fprintf(f, "\n[Network]\nDHCP=yes\n\n[DHCPv4]\nUseHostname=no\nRequestOptions=12\n");
 	} else {
 		snprintf(dns, sizeof(dns), "%s", n->dns);
 		for (p = dns; (p = strchr(p, ',')); )
@@ -330,7 +362,7 @@ static int stage_network(const char *dir, const struct ramhost_layer_opts *o, st
 		  "../systemd-networkd-wait-online.service" },
 	};
 	const struct profile_network *n = o->network;
-	char path[PATH_MAX], *text = NULL;
+	char *text = NULL;
 	unsigned i;
 	int rc;
 
@@ -344,20 +376,19 @@ static int stage_network(const char *dir, const struct ramhost_layer_opts *o, st
 	if (!rc)
 		rc = write_in(dir, "usr/lib/systemd/network/80-ramhost.network", text, 0644, err);
 	free(text);
+	if (!rc && n->mode == PROFILE_NET_DHCP)
+		rc = write_in(dir, UNITDIR "/ramhost-dhcp-hostname.service", dhcp_hostname_unit, 0644, err);
+	if (!rc && n->mode == PROFILE_NET_DHCP)
+		rc = symlink_in(dir, UNITDIR "/multi-user.target.wants/ramhost-dhcp-hostname.service",
+				"../ramhost-dhcp-hostname.service", err);
 	if (!rc)
 		rc = write_in(dir, UNITDIR "/systemd-networkd-wait-online.service.d/ramhost.conf", wait_online_conf,
 			      0644, err);
-	for (i = 0; i < sizeof(net_links) / sizeof(net_links[0]) && !rc; i++) {
-		rc = join_mkparent(path, sizeof(path), dir, net_links[i].rel, err);
-		if (!rc && symlink(net_links[i].target, path) < 0)
-			rc = rh_errf(err, -errno, "%s: cannot create symlink: %s", path, strerror(errno));
-	}
+	for (i = 0; i < sizeof(net_links) / sizeof(net_links[0]) && !rc; i++)
+		rc = symlink_in(dir, net_links[i].rel, net_links[i].target, err);
 	if (!rc && (base_has(o->base_root, UNITDIR "/systemd-resolved.service") ||
-		    base_has(o->base_root, "lib/systemd/system/systemd-resolved.service"))) {
-		rc = join_mkparent(path, sizeof(path), dir, "etc/resolv.conf", err);
-		if (!rc && symlink("../run/systemd/resolve/stub-resolv.conf", path) < 0)
-			rc = rh_errf(err, -errno, "%s: cannot create symlink: %s", path, strerror(errno));
-	}
+		    base_has(o->base_root, "lib/systemd/system/systemd-resolved.service")))
+		rc = symlink_in(dir, "etc/resolv.conf", "../run/systemd/resolve/stub-resolv.conf", err);
 	return rc;
 }
 
@@ -403,7 +434,6 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 			struct rh_err *err)
 {
 	struct ramhost_layer_info info = { 0 };
-	char path[PATH_MAX];
 	unsigned i;
 	int rc;
 
@@ -419,12 +449,8 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 		rc = write_in(dir, files[i].rel, files[i].text, files[i].mode, err);
 		info.nunits += files[i].unit;
 	}
-	for (i = 0; i < sizeof(links) / sizeof(links[0]) && !rc; i++) {
-		rc = join_mkparent(path, sizeof(path), dir, links[i].rel, err);
-		if (!rc && symlink(links[i].target, path) < 0)
-			rc = rh_errf(err, -errno, "%s: cannot create symlink to %s: %s", path, links[i].target,
-				     strerror(errno));
-	}
+	for (i = 0; i < sizeof(links) / sizeof(links[0]) && !rc; i++)
+		rc = symlink_in(dir, links[i].rel, links[i].target, err);
 	if (!rc)
 		rc = stage_network(dir, o, err);
 	if (!rc && o->hostname && *o->hostname)

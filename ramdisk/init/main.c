@@ -32,6 +32,7 @@
 #include "cpio.h"
 #include "hook.h"
 #include "initconf.h"
+#include "modalias.h"
 #include "modload.h"
 #include "mount.h"
 #include "netboot.h"
@@ -46,6 +47,9 @@
 #define TARDISK_MNT "/run/ramhost/tardisks"
 #define EMPTY_DIR SYSROOT "/run/ramhost/empty"
 #define BOOTENV_PATH "/run/ramhost/boot.env"
+#define ALIAS_PATH "/etc/ramhost/boot.alias"     /* the PCI-only boot modules' aliases (modalias.h) */
+#define PCI_DEVICES "/sys/bus/pci/devices"
+#define MAX_PCI 1024
 #define STICKY_SRC "/etc/ramhost/sticky.list"  /* the profile's sticky patterns, in init.cpio */
 #define STICKY_DST "/run/ramhost/sticky.list"  /* where `ramhost state` reads them */
 #define VIBS_SRC "/vibs"                        /* the installed-VIB database, from the vibs.cpio module */
@@ -72,6 +76,10 @@ static int rescue;                 /* ramhost.rescue: CMDLINE_RESCUE_* (rescue.h
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
 static struct sysview_action plan[SYSVIEW_MAX_ACTIONS];
+static char *boot_alias;           /* ALIAS_PATH's text; NULL: every boot module is loaded */
+static size_t boot_alias_len;
+static char *pci_devs[MAX_PCI];    /* this machine's PCI device modaliases */
+static size_t npci;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -276,16 +284,57 @@ static int drivers_moddir(char *buf, size_t cap)
 	return -ENOENT;
 }
 
-/* 1 when this machine has nothing for the module at rel to do, said with ramhost.debug: efivarfs without EFI. */
+/* The modaliases of this machine's PCI devices into pci_devs[] (the kernel enumerated them before init ran), and
+ * boot.alias; without either file nothing is gated. */
+static void read_hardware(void)
+{
+	struct rh_err err = { 0 };
+	char path[600];
+	struct dirent *e;
+	size_t len;
+	DIR *d;
+
+	if (rh_read_file(ALIAS_PATH, MAX_FILE, &boot_alias, &boot_alias_len, &err) < 0) {
+		boot_alias = NULL;
+		return;
+	}
+	d = opendir(PCI_DEVICES);
+	while (d && (e = readdir(d)) && npci < MAX_PCI) {
+		if (e->d_name[0] == '.')
+			continue;
+		fmt(path, sizeof(path), "%s/%s/modalias", PCI_DEVICES, e->d_name);
+		if (rh_read_file(path, 4096, &pci_devs[npci], &len, &err) < 0) {
+			rh_err_clear(&err);
+			continue;
+		}
+		pci_devs[npci][strcspn(pci_devs[npci], "\n")] = '\0';
+		npci++;
+	}
+	if (d)
+		closedir(d);
+	if (!d || npci == MAX_PCI) {  /* no PCI list, or a partial one: load every boot module */
+		free(boot_alias);
+		boot_alias = NULL;
+	}
+}
+
+/* 1 when this machine has nothing for the module at rel to do, said with ramhost.debug: efivarfs without EFI,
+ * a PCI driver (boot.alias) without a matching PCI device. */
 static int not_needed(const char *rel)
 {
 	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 
-	if (strcmp(base, "efivarfs.ko") || access("/sys/firmware/efi", F_OK) == 0)
-		return 0;
-	if (cmd.debug)
-		say("kernel module %s: not needed (not an EFI boot)", rel);
-	return 1;
+	if (!strcmp(base, "efivarfs.ko") && access("/sys/firmware/efi", F_OK) < 0) {
+		if (cmd.debug)
+			say("kernel module %s: not needed (not an EFI boot)", rel);
+		return 1;
+	}
+	if (boot_alias && !modalias_wanted(boot_alias, boot_alias_len, rel, (const char *const *)pci_devs, npci)) {
+		if (cmd.debug)
+			say("kernel module %s: not needed (no PCI device for it)", rel);
+		return 1;
+	}
+	return 0;
 }
 
 /* Loads init.conf's kmod= modules (late 0: from init.cpio, before the tardisks) or its dkmod= ones (late 1: from
@@ -738,6 +787,7 @@ int main(void)
 		fprintf(stderr, "ramhost-init: not PID 1; this is the boot-time init, not a command\n");
 	early_mounts();
 	read_config();
+	read_hardware();
 	load_kmods(0);
 	verify_tardisks();
 	mount_ramdisks();

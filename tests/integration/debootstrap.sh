@@ -162,11 +162,12 @@ ramhost_layer() {
 		usr/lib/systemd/system/sockets.target.wants/systemd-networkd.socket \
 		usr/lib/systemd/system/network-online.target.wants/systemd-networkd-wait-online.service \
 		usr/lib/systemd/system/systemd-networkd-wait-online.service.d/ramhost.conf \
-		usr/lib/systemd/system/ssh.service.d/ramhost.conf etc/resolv.conf; do
+		usr/lib/systemd/system/ssh.service.d/ramhost.conf etc/resolv.conf \
+		usr/lib/systemd/system/multi-user.target.wants/ramhost-dhcp-hostname.service; do
 		grep -qx "$f" "$T/ls" || { echo "missing $f"; return 1; }
 	done
 	[ "$("$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/network/80-ramhost.network | grep -v '^#' |
-		tr '\n' ' ')" = "[Match] Type=ether  [Network] DHCP=yes  [DHCPv4] UseHostname=yes " ]
+		tr '\n' ' ')" = "[Match] Type=ether  [Network] DHCP=yes  [DHCPv4] UseHostname=no RequestOptions=12 " ]
 	"$RAMHOST" tardisk ls -l "$T/bank/ramhost.tdk" | grep -q 'etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf'
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-ssh-keygen.service >"$T/keygen"
 	grep -qx 'After=getty.target' "$T/keygen" && grep -qx 'Type=exec' "$T/keygen"
@@ -178,6 +179,8 @@ ramhost_layer() {
 	"$RAMHOST" image build "$T/p.profile" -o "$T/bank-static" -q
 	[ "$("$RAMHOST" tardisk cat "$T/bank-static/ramhost.tdk" usr/lib/systemd/network/80-ramhost.network |
 		grep -v '^#' | tr '\n' ' ')" = "[Match] Name=eno1  [Network] Address=192.0.2.7/24 Gateway=192.0.2.1 DNS=192.0.2.53 192.0.2.54 " ]
+	# no DHCP, no DHCP host name
+	! "$RAMHOST" tardisk ls "$T/bank-static/ramhost.tdk" | grep -q dhcp-hostname || false
 	# network = none: nothing of it
 	sed -i 's/^network = .*/network = none/' "$T/p.profile"
 	"$RAMHOST" image build "$T/p.profile" -o "$T/bank-none" -q

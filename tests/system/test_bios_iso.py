@@ -29,6 +29,9 @@ def check_network(r, vm, m, bank):
     rc, out = vm.sh("lsmod")
     r.check("bios_iso_e1000_loaded_from_drivers_tardisk", rc == 0 and re.search(r"^e1000 ", out, re.M) and
             "e1000.ko" not in init_cpio and "virtio_net.ko" not in init_cpio, out + init_cpio[-300:])
+    # init loaded the PCI disk drivers of the devices present only: PIIX3's IDE for the CD, no AHCI or xHCI
+    r.check("bios_iso_boot_drivers_by_pci_device", "etc/ramhost/boot.alias" in init_cpio and
+            re.search(r"^ata_piix ", out, re.M) and not re.search(r"^(ahci|xhci_pci) ", out, re.M), out)
     rc, out = vm.sh("ls /lib/modules/$(uname -r)/kernel/drivers/net/ethernet/intel/e1000/ && ip -4 route")
     r.check("bios_iso_default_route", rc == 0 and "e1000.ko" in out and "default via 10.0.2.2 dev eth0" in out, out)
     # no /etc/hostname names this host, so the DHCP server's name is taken over the profile's (demo)
@@ -155,6 +158,10 @@ def check_tampered_tardisk(r, work):
             r.check("tampered_tardisk_refused", True, line)
             r.check("debug_says_efivarfs_not_needed", vm.seen(r"ramhost-init: kernel module kernel/fs/efivarfs/"
                                                               r"efivarfs\.ko: not needed \(not an EFI boot\)"),
+                    vm.buf[-3000:].decode("utf-8", "replace"))
+            # QEMU's pc machine has no AHCI controller: init leaves the PCI driver out (boot.alias)
+            r.check("debug_says_ahci_not_needed", vm.seen(r"ramhost-init: kernel module kernel/drivers/ata/"
+                                                          r"ahci\.ko: not needed \(no PCI device for it\)"),
                     vm.buf[-3000:].decode("utf-8", "replace"))
             vm.shell()
             rc, out = vm.sh("grep -c squashfs /proc/mounts")

@@ -5,13 +5,14 @@ reboots through sticky state. The image is the example profile plus a test trust
 signed VIB can be installed live.
 
 Boot 1 (SeaBIOS, an e1000 NIC on QEMU's user network): the ready line carries the DHCP address, init reports no
-problem; the login prompt comes before the SSH host keys are made (this boot has no saved state); root login on the
+problem and freed the initramfs (at least 90% of init.cpio); the host name is the DHCP server's (the image has no
+/etc/hostname); the login prompt comes before the SSH host keys are made (this boot has no saved state); root login on the
 ttyS0 getty, PID 1 is systemd, `systemctl is-system-running`, ramhost's units, /usr refuses writes; udev loaded
 e1000 from the drivers tardisk (neither init.cpio nor init.conf has it), the host fetches a file from the test's
 HTTP server on the host, lsmod/modprobe/ip/ss/journalctl answer, `ramhost df` lists drivers.tdk and /usr as a
 read-only overlay; `ramhost vib install` of a signed VIB works live; the hostname is set, `ramhost state save`,
 reboot.
-Boot 2 (SeaBIOS, a virtio NIC): the state is restored: same hostname, machine-id, SSH host key fingerprints (no key
+Boot 2 (SeaBIOS, a virtio NIC): the state is restored: same hostname (the restored one wins over DHCP's), machine-id, SSH host key fingerprints (no key
 is made again), the VIB is still installed; virtio_net loaded by udev, the address and the HTTP fetch again. The
 hostname is changed again WITHOUT a save and the host rebooted: ramhost-state-save.service saves at shutdown.
 Boot 3 (OVMF, no NIC): the shutdown save came back; no init problem on a UEFI boot either.
@@ -28,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, media, run  # noqa: E402
+from qemu import FREED_RE, READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, media, run  # noqa: E402
 from test_vib_live import FIX, make_vib, script  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "debian.profile")
@@ -36,6 +37,7 @@ BOOT_TIMEOUT = 600
 BUILD = "debian-12.0"
 KEYS_MADE = "ramhost: SSH host keys made"
 TOKEN = "ramhost-debian-http-token-4711"
+DHCP_NAME = "rh-dhcp-debian"  # the host name QEMU's DHCP server gives the guest
 
 
 def login(vm):
@@ -56,7 +58,8 @@ def identity(vm):
 
 
 def boot(name, disk, firmware, nic=None):
-    vm = Vm(name, media("disk", disk), firmware=firmware, net=nic is not None, nic=nic or "virtio-net-pci")
+    vm = Vm(name, media("disk", disk), firmware=firmware, net=nic is not None, nic=nic or "virtio-net-pci",
+            dhcp_hostname=DHCP_NAME if nic else None)
     t0 = time.monotonic()
     m = vm.expect(READY_ADDR_RE, BOOT_TIMEOUT)
     print("INFO %s: ready after %.1f s wall, %s" % (name, time.monotonic() - t0, m.group(0).decode().strip()))
@@ -118,12 +121,15 @@ def vib_live(r, vm, port):
     r.check("debian_vib_install_live", rc == 0 and "hello from a vib: greeting=1" in out, out)
 
 
-def first_boot(r, disk, port, init_text):
+def first_boot(r, disk, port, init_text, init_mib):
     vm, m = boot("debian-boot1", disk, "bios", "e1000")
     with vm:
         r.check("debian_ready_line", m.group(2) == b"3" and m.group(5).startswith(BUILD.encode()),
                 m.group(0).decode())
         r.check("debian_bios_no_init_problem", not init_problems(vm.buf), "\n".join(init_problems(vm.buf)))
+        freed = re.search(FREED_RE.encode(), vm.buf)
+        r.check("debian_initramfs_freed", freed is not None and float(freed.group(1)) >= 0.9 * init_mib,
+                "%s, init.cpio %.1f MiB" % (freed.group(0).decode() if freed else "no freed line", init_mib))
         login(vm)
         keys_after_prompt(r, vm)
         _, comm = vm.sh("cat /proc/1/comm")
@@ -150,6 +156,10 @@ def first_boot(r, disk, port, init_text):
         r.check("debian_usr_read_only", rc != 0 and "Read-only file system" in out, out)
         rc, out = vm.sh("touch /etc/ramhost-test && rm /etc/ramhost-test && touch /var/ramhost-test")
         r.check("debian_etc_var_writable", rc == 0, out)
+        # no /etc/hostname in the image and none restored: the DHCP server's name (networkd) over the profile's
+        _, out = vm.sh("hostname; [ -e /etc/hostname ] || echo no-etc-hostname; . /etc/os-release; "
+                       "echo $DEFAULT_HOSTNAME")
+        r.check("debian_hostname_from_dhcp", out.split() == [DHCP_NAME, "no-etc-hostname", "debian"], out)
         host, mid, fps = identity(vm)
         r.check("debian_first_boot_identity", re.fullmatch(r"[0-9a-f]{32}", mid) is not None and len(fps) >= 3,
                 "machine-id %r, host keys %r" % (mid, fps))
@@ -175,6 +185,7 @@ def second_boot(r, disk, mid, fps, port, init_text):
         r.check("debian_vib_kept_after_reboot", rc == 0 and "greeting=1" in out and re.search(r"(?m)^hello ", out),
                 out)
         host2, mid2, fps2 = identity(vm)
+        # the restored /etc/hostname wins over the DHCP server's name
         r.check("debian_hostname_kept", host2 == ["rh-debian-one", "rh-debian-one"], repr(host2))
         r.check("debian_machine_id_kept", mid2 == mid, "%r != %r" % (mid2, mid))
         r.check("debian_ssh_host_keys_kept", fps2 == fps and not vm.seen(re.escape(KEYS_MADE)),
@@ -258,9 +269,11 @@ def build(r, work, profile):
     r.check("debian_debootstrap_cached", re.search(r"debootstrap:bookworm, cached ", out) is not None and
             re.search(r"drivers\.tdk +\d+ kernel modules \(drivers = all\), cached", out) is not None, out)
     init_text = init_module_text(bank)
+    init_mib = os.path.getsize(os.path.join(bank, "init.cpio")) / 1048576.0
     r.check("debian_init_cpio_small", "squashfs.ko" in init_text and "e1000" not in init_text and
-            "virtio_net" not in init_text and "dkmod=" in init_text, init_text)
-    return disk, init_text
+            "virtio_net" not in init_text and "dkmod=" in init_text and "etc/ramhost/boot.alias" in init_text,
+            init_text)
+    return disk, init_text, init_mib
 
 
 def main():
@@ -272,9 +285,9 @@ def main():
     httpd = None
     try:
         profile, httpd, port = make_inputs(work)
-        disk, init_text = build(r, work, profile)
+        disk, init_text, init_mib = build(r, work, profile)
         try:
-            mid, fps = first_boot(r, disk, port, init_text)
+            mid, fps = first_boot(r, disk, port, init_text, init_mib)
             second_boot(r, disk, mid, fps, port, init_text)
             third_boot(r, disk, mid, fps)
         except Exception as e:  # noqa: BLE001
