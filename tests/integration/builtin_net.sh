@@ -49,6 +49,24 @@ dhcp_skips_virtual_interfaces() {
 	[ ! -s "$T/resolv.conf" ]
 }
 
+# the udhcpc hook: the server's host name is taken only when /etc/hostname names no host, and only a valid name
+# (run in a UTS namespace too, with /etc/hostname a scratch file)
+dhcp_hostname() {
+	net_up "network = dhcp"
+	"$RAMHOST" tardisk cat "$T/bank/base.tdk" etc/udhcpc.script >"$T/hook"
+	chmod 755 "$T/hook"
+	for case in "|from-dhcp|from-dhcp" "named-host|from-dhcp|before" "|bad;name|before" "|-F|before"; do
+		IFS='|' read -r etc name want <<<"$case"
+		printf '%s' "$etc" >"$T/hostname"
+		in_netns unshare -u bash -c 'mount --bind "$1" /etc/hostname && hostname before &&
+			interface=v0 ip=192.0.2.9 mask=24 hostname="$3" "$2" bound && hostname && ip -4 -o addr show dev v0' \
+			_ "$T/hostname" "$T/hook" "$name" >"$T/out"
+		cat "$T/out"
+		[ "$(head -n 1 "$T/out")" = "$want" ] || { echo "case $case: got $(head -n 1 "$T/out")"; return 1; }
+		grep -q 'inet 192.0.2.9/24 ' "$T/out"
+	done
+}
+
 network_none() {
 	net_up "network = none"
 	grep -qx "MODE='none' IFACE='' ADDR='' GW='' DNS=''" "$T/net-up"
@@ -64,4 +82,5 @@ fi
 t_case builtin_net_static_address static_address
 t_case builtin_net_dhcp_skips_virtual_interfaces dhcp_skips_virtual_interfaces
 t_case builtin_net_none network_none
+t_case builtin_net_dhcp_hostname dhcp_hostname
 t_exit

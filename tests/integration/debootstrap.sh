@@ -174,6 +174,18 @@ ramhost_layer() {
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-ready.service >"$T/ready"
 	grep -qx 'After=basic.target systemd-user-sessions.service network-online.target' "$T/ready"
 	! grep -q 'ssh' "$T/ready" || false
+	# the DHCP host name unit's command, run in UTS and mount namespaces with networkd's lease in a scratch /run:
+	# the lease's name is taken, a name that could be an option or holds a bad byte is not
+	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/systemd/system/ramhost-dhcp-hostname.service >"$T/dh"
+	grep -qx 'ConditionFileNotEmpty=!/etc/hostname' "$T/dh" && grep -qx 'Before=ramhost-ready.service' "$T/dh"
+	cmd=$(sed -n 's/^ExecStart=//p' "$T/dh" | sed 's/\$\$/$/g')
+	for case in "lease-name|lease-name" "-F|before" "bad;name|before"; do
+		IFS='|' read -r name want <<<"$case"
+		got=$(unshare -u -m --propagation private bash -c 'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/netif/leases &&
+			printf "ADDRESS=192.0.2.9\nHOSTNAME=%s\n" "$2" >/run/systemd/netif/leases/2 && hostname before &&
+			eval "$1" && hostname' _ "$cmd" "$name")
+		[ "$got" = "$want" ] || { echo "lease name $name: host name $got, want $want"; return 1; }
+	done
 	# a static address
 	sed -i 's/^drivers = none$/&\nnetwork = static 192.0.2.7\/24 gateway=192.0.2.1 dns=192.0.2.53,192.0.2.54 interface=eno1/' "$T/p.profile"
 	"$RAMHOST" image build "$T/p.profile" -o "$T/bank-static" -q
