@@ -394,7 +394,7 @@ static int stage_network(const char *dir, const struct ramhost_layer_opts *o, st
 
 /* usr/lib/os-release: the base's with DEFAULT_HOSTNAME= the profile's name. The image has no /etc/hostname, so
  * systemd names the host by /etc/hostname once somebody wrote one (hostnamectl; kept as sticky state), else by
- * the DHCP server's name (networkd), else by this (docs/debian-base.md "Host name"). */
+ * the DHCP server's name (dhcp_hostname_unit), else by this (docs/debian-base.md "Host name"). */
 static int stage_os_release(const char *dir, const struct ramhost_layer_opts *o, struct rh_err *err)
 {
 	char path[PATH_MAX], *buf = NULL, *line, *save = NULL, *text = NULL;

@@ -4,8 +4,8 @@
  * libraries it needs that the base lacks (ldd's list checked against the base's files), ramhost's systemd
  * units (the ready line on the console, state save at shutdown and hourly, SSH host keys made at first boot
  * after the getty started) enabled by symlinks under /usr/lib/systemd/system, the network (systemd-networkd:
- * DHCP on every wired interface, or the profile's static address; systemd-resolved's stub as /etc/resolv.conf
- * when the base has it), the sticky patterns of a Debian host
+ * DHCP on every wired interface, or the profile's static address; the DHCP server's host name when /etc/hostname
+ * names none; systemd-resolved's stub as /etc/resolv.conf when the base has it), the sticky patterns of a Debian host
  * (/usr/lib/ramhost/sticky.d/debian.list: hostname, machine-id, SSH host keys) and the profile's name as
  * os-release's DEFAULT_HOSTNAME (used when neither /etc/hostname nor the DHCP server names the host). It is a
  * tardisk of its own, layered right over base.tdk, so the cached base tree is used as it is. */
