@@ -5,7 +5,7 @@
 #   integration tests/integration/*.sh
 #   system      tests/system/test_*.py    QEMU (TCG) boots
 # Every test prints "PASS name" / "FAIL name" lines; this script counts them, and lists the ten slowest tests
-# before the summary. RAMHOST_TESTS=unit,fuzz,... limits the tiers; a tier that crashes without printing its
+# and the time of each tier before the summary. RAMHOST_TESTS=unit,fuzz,... limits the tiers; a tier that crashes without printing its
 # lines counts as one failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,11 +39,20 @@ run_one() {
 
 has() { case ",$tiers," in *",$1,"*) return 0 ;; esac; return 1; }
 
+# tier_done NAME START: notes how long tier NAME took since START (date +%s), for the summary
+tier_times=""
+tier_done() {
+	tier_times="$tier_times $1 $(($(date +%s) - $2)) s,"
+}
+
+tier_t0=$(date +%s)
 if has unit; then
 	for t in ${BUILD:-build}/unit/test_* ${BUILD:-build}/unit-asan/test_*; do
 		[ -x "$t" ] && run_one "$t" 300 "$t"
 	done
+	tier_done unit "$tier_t0"
 fi
+tier_t0=$(date +%s)
 if has fuzz; then
 	for f in ${BUILD:-build}/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
@@ -57,19 +66,25 @@ if has fuzz; then
 			&& echo 'PASS fuzz_$name' || { echo 'FAIL fuzz_$name'; exit 1; }"
 		rm -rf "$work"
 	done
+	tier_done fuzz "$tier_t0"
 fi
+tier_t0=$(date +%s)
 if has integration; then
 	for t in tests/integration/*.sh; do
 		[ -f "$t" ] && run_one "$t" 900 bash "$t"
 	done
+	tier_done integration "$tier_t0"
 fi
+tier_t0=$(date +%s)
 if has system; then
 	for t in tests/system/test_*.py; do
 		[ -f "$t" ] && run_one "$t" 1500 python3 "$t"
 	done
+	tier_done system "$tier_t0"
 fi
 echo "== the ten slowest (seconds)"
 sort -rn "$times" | head -n 10
+echo "== time per tier:${tier_times%,}"
 rm -f "$log" "$times"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
