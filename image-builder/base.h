@@ -10,14 +10,19 @@
 struct base_builtin_opts {
 	const char *busybox;   /* a static busybox binary */
 	const char *ramhost;   /* the ramhost binary to ship as /usr/bin/ramhost (normally /proc/self/exe) */
-	const char *hostname;  /* written to /etc/hostname */
+	const char *hostname;  /* the fallback host name, SYSROOT_DEFAULT_HOSTNAME (the image has no /etc/hostname) */
 	const struct profile_network *network;  /* the profile's network key (required) */
 };
 
 /* Fills the empty directory dir with the minimal base: merged-usr layout, busybox and its applet links,
  * ramhost with the shared libraries it needs (found with ldd) and its ELF interpreter, /etc defaults (passwd,
- * group, shadow with a password-less root, hostname, profile, inittab running `ramhost ready`) and the empty
- * top-level directories. */
+ * group, shadow with a password-less root, profile, inittab running `ramhost ready`), the fallback host name and
+ * the empty top-level directories. */
+
+/* The shell case pattern of a host name from a DHCP server that is not taken: one that starts with anything but a
+ * letter or digit (it could be read as an option) or holds anything but [A-Za-z0-9.-]. One owner for the
+ * built-in base's udhcpc hook and the Debian layer's ramhost-dhcp-hostname.service. */
+#define BASE_DHCP_HOSTNAME_BAD "[!A-Za-z0-9]*|*[!A-Za-z0-9.-]*"
 int base_builtin_stage(const char *dir, const struct base_builtin_opts *o, struct rh_err *err);
 
 /* Finds the static busybox: $RAMHOST_CACHE/busybox-static/bin/busybox, else /bin/busybox; refuses a

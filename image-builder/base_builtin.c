@@ -270,7 +270,7 @@ static const struct {
 	  "\tif [ -n \"$dns\" ]; then for d in $dns; do echo \"nameserver $d\"; done > /etc/resolv.conf; fi\n"
 	  "\t# the server's host name, unless /etc/hostname names this host\n"
 	  "\tcase \"$hostname\" in\n"
-	  "\t''|[!A-Za-z0-9]*|*[!A-Za-z0-9.-]*) ;;\n"
+	  "\t''|" BASE_DHCP_HOSTNAME_BAD ") ;;\n"
 	  "\t*) [ -s /etc/hostname ] || hostname \"$hostname\" ;;\n"
 	  "\tesac\n"
 	  "\t;;\n"

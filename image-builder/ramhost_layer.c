@@ -151,7 +151,7 @@ static const char dhcp_hostname_unit[] =
 	"Type=oneshot\n"
 	"RemainAfterExit=yes\n"
 	"ExecStart=/bin/sh -c 'n=$$(sed -n \"s/^HOSTNAME=//p\" /run/systemd/netif/leases/* 2>/dev/null | head -n 1); "
-	"case \"$$n\" in \"\"|[!A-Za-z0-9]*|*[!A-Za-z0-9.-]*) exit 0;; esac; echo \"$$n\" > /proc/sys/kernel/hostname'\n"
+	"case \"$$n\" in \"\"|" BASE_DHCP_HOSTNAME_BAD ") exit 0;; esac; echo \"$$n\" > /proc/sys/kernel/hostname'\n"
 	"\n"
 	"[Install]\n"
 	"WantedBy=multi-user.target\n";
