@@ -42,7 +42,7 @@ UNIT_BIN_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRC))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all setup check unit demo bench fuzz clean layers
-all: $(BUILD)/ramhost $(BUILD)/init
+all: $(BUILD)/ramhost $(BUILD)/host/ramhost $(BUILD)/init
 
 # The layer order (docs/architecture.md), checked whenever a source or header changed.
 LAYER_SRC := $(shell find lib cli tests bench $(COMPONENTS) -name '*.[ch]' 2>/dev/null)
@@ -67,6 +67,26 @@ $(BUILD)/initobj/%.o: %.c | $(BUILD)/layers.ok
 
 $(BUILD)/ramhost: $(BUILD)/obj/cli/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+# The binary images ship as /usr/bin/ramhost (docs/image-builder.md): the library goes in as an archive, so only
+# what a host command reaches is linked; libarchive is linked statically, because Debian's shared one needs libxml2
+# and with it ICU (its read side and our own tar writer need neither); no libmicrohttpd (`pxe` is left out: a
+# reference to it is a link error here); --as-needed drops a library nothing calls; stripped.
+HOST_PKGS := libsquashfs1 libcrypto zlib $(filter libxml-2.0 libcurl expat libssl libzstd,$(PKGS))
+HOST_LIBS := -Wl,--as-needed -Wl,-Bstatic -larchive -Wl,-Bdynamic \
+	$(filter-out -larchive -lxml2,$(shell pkg-config --static --libs libarchive 2>/dev/null)) \
+	$(shell pkg-config --libs $(HOST_PKGS) 2>/dev/null) -lpthread
+$(BUILD)/hostobj/cli/main.o: cli/main.c | $(BUILD)/layers.ok
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -DRAMHOST_HOST_BINARY -MMD -MP -c $< -o $@
+
+$(BUILD)/libramhost.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/host/ramhost: $(BUILD)/hostobj/cli/main.o $(BUILD)/libramhost.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -s -o $@ $^ $(HOST_LIBS)
 
 # lib/ and lib/host/ go in as an archive, and unused functions are dropped (--gc-sections): init carries only
 # what it calls, although lib/host/ files also serve the ramhost binary.

@@ -1,4 +1,8 @@
-/* main.c: `ramhost`, the one entry point; dispatches to the subcommands in commands.h. */
+/* main.c: `ramhost`, the one entry point; dispatches to the subcommands in commands.h.
+ *
+ * Built twice (Makefile): build/ramhost with every command, and with RAMHOST_HOST_BINARY build/host/ramhost, the
+ * binary images ship as /usr/bin/ramhost: without `pxe` (the server, on libmicrohttpd), linked with only the
+ * libraries a host command needs, and stripped. */
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -27,7 +31,9 @@ static const struct command commands[] = {
 	{ "state", cmd_state, "save, list, diff and restore the sticky files kept across reboots" },
 	{ "vib", cmd_vib, "create, verify, install and remove signed VIB bundles" },
 	{ "depot", cmd_depot, "create and list depots of VIBs and image profiles" },
+#ifndef RAMHOST_HOST_BINARY
 	{ "pxe", cmd_pxe, "network boot: serve DHCP, TFTP and HTTP to diskless hosts; match rules; status" },
+#endif
 	{ "rescue", cmd_rescue, "find why a host does not boot and repair it: scan, plan, repair, undo" },
 };
 
@@ -62,6 +68,13 @@ static int dispatch(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
+#ifdef RAMHOST_HOST_BINARY
+	if (!strcmp(argv[1], "pxe")) {
+		fprintf(stderr, "ramhost: pxe: not in the host's ramhost (the image ships a smaller build without the "
+				"network boot server); run it on the PXE server machine\n");
+		return 2;
+	}
+#endif
 	fprintf(stderr, "ramhost: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

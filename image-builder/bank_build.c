@@ -595,8 +595,11 @@ out:
 	return add_module(b, file, ret_size);
 }
 
-/* The ramhost binary the base ships as /usr/bin/ramhost: o->ramhost, $RAMHOST_SELF, else the running binary. */
-static const char *shipped_ramhost(const struct bank_build_opts *o)
+/* The ramhost binary the base ships as /usr/bin/ramhost: o->ramhost, $RAMHOST_SELF, else the host build beside the
+ * running binary (host/ramhost: `make` builds it, smaller, without `pxe`; see cli/main.c), else the running binary
+ * itself (an installed ramhost without the host build, or the host build running `image` on a host). buf (cap
+ * bytes) holds the path when it is built here. */
+static const char *shipped_ramhost(const struct bank_build_opts *o, char *buf, size_t cap)
 {
 	const char *env = getenv("RAMHOST_SELF");
 
@@ -604,15 +607,18 @@ static const char *shipped_ramhost(const struct bank_build_opts *o)
 		return o->ramhost;
 	if (env && *env)
 		return env;
+	if (fs_beside_self(BANK_HOST_RAMHOST, buf, cap, NULL) == 0 && access(buf, X_OK) == 0)
+		return buf;
 	return "/proc/self/exe";
 }
 
 /* ramhost.tdk: the ramhost layer (binary, missing libraries, systemd units) staged over the tree at root. */
 static int make_ramhost_layer(struct build *b, const char *root)
 {
+	char self[PATH_MAX];
 	struct ramhost_layer_opts lo = {
 		.base_root = root,
-		.ramhost = shipped_ramhost(b->o),
+		.ramhost = shipped_ramhost(b->o, self, sizeof(self)),
 		.hostname = b->p->name,
 		.network = &b->p->network,
 	};
@@ -694,9 +700,10 @@ static int make_rescue_module(struct build *b, const char *base_root)
 /* base = minimal: the built-in base (busybox + ramhost) staged in the work dir. */
 static int make_builtin_base(struct build *b)
 {
+	char self[PATH_MAX];
 	struct base_builtin_opts bo = {
 		.busybox = b->busybox,
-		.ramhost = shipped_ramhost(b->o),
+		.ramhost = shipped_ramhost(b->o, self, sizeof(self)),
 		.hostname = b->p->name,
 		.network = &b->p->network,
 	};

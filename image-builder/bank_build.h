@@ -11,9 +11,13 @@
 /* Called once per finished stage with a one-line message (no newline). */
 typedef void (*bank_build_progress_fn)(void *ctx, const char *msg);
 
+/* The binary images ship as /usr/bin/ramhost, beside the running one: `make` builds build/host/ramhost, the host
+ * build (cli/main.c: without `pxe`, fewer libraries, stripped). */
+#define BANK_HOST_RAMHOST "host/ramhost"
+
 struct bank_build_opts {
 	const char *init;        /* the static init; NULL: $RAMHOST_INIT, else `init` next to the running binary */
-	const char *ramhost;     /* binary shipped in the built-in base; NULL: /proc/self/exe */
+	const char *ramhost;     /* binary shipped in the base; NULL: $RAMHOST_SELF, BANK_HOST_RAMHOST, /proc/self/exe */
 	const char *workdir;     /* scratch space for staging and squashfs images; NULL: $TMPDIR or /tmp */
 	bank_build_progress_fn progress;
 	void *progress_ctx;
