@@ -23,7 +23,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: ramhost ready\n\n"
+	fprintf(f, "Usage: ramhost ready\n"
+		   "       ramhost ready --timing [--json]\n\n"
 		   "Prints one line for this boot, read from /run/ramhost/boot.env (RAMHOST_BOOTENV overrides):\n"
 		   "  ramhost: ready bank=N tardisks=N state=none boot_ms=MS build=BUILD addr=A,B|none\n"
 		   "boot_ms is the time since the kernel started (CLOCK_BOOTTIME); state is the generation that\n"
@@ -34,6 +35,11 @@ static void usage(FILE *f)
 		   "with mode=rescue and no server is told.\n"
 		   "On a host booted by `ramhost pxe serve` (ramhost.ready.url= on the kernel command line) it also\n"
 		   "tells the server, in the background, so `ramhost pxe status` shows the host as ready.\n"
+		   "--timing prints instead where init's time went, from boot.env's stage= lines: each stage of init\n"
+		   "(kernel: from the kernel's start to init; config, modules, hashes, ramdisks, tardisks,\n"
+		   "late-modules, view) with its milliseconds, then the milliseconds since init handed over (the\n"
+		   "base's own init and after: run it right after the ready line to see the base's share); with\n"
+		   "--json one object {\"stages\":[{\"name\":...,\"ms\":...,\"end_ms\":...}],\"init_ms\":...,\"now_ms\":...}.\n"
 		   "Exits 1 without boot.env.\n");
 }
 
@@ -141,12 +147,44 @@ static void addr_word(char *out, size_t cap)
 	freeifaddrs(all);
 }
 
+static uint64_t boottime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ramhost ready --timing [--json]: init's stages from boot.env, then the time since init ended. */
+static int print_timing(const struct bootenv *env, int json)
+{
+	uint64_t now = boottime_ms(), prev = 0;
+	unsigned i;
+
+	if (json)
+		fputs("{\"stages\":[", stdout);
+	for (i = 0; i < env->nstages; i++) {
+		const struct bootenv_stage *st = &env->stages[i];
+
+		if (json)
+			printf("%s{\"name\":\"%s\",\"ms\":%" PRIu64 ",\"end_ms\":%" PRIu64 "}", i ? "," : "", st->name,
+			       st->ms - prev, st->ms);
+		else
+			printf("%-14s %8" PRIu64 " ms  (at %" PRIu64 " ms)\n", st->name, st->ms - prev, st->ms);
+		prev = st->ms;
+	}
+	if (json)
+		printf("],\"init_ms\":%" PRIu64 ",\"now_ms\":%" PRIu64 "}\n", env->has_init_ms ? env->init_ms : 0, now);
+	else if (env->has_init_ms)
+		printf("%-14s %8" PRIu64 " ms  (now %" PRIu64 " ms)\n", "after-init", now - env->init_ms, now);
+	return fflush(stdout) != 0;
+}
+
 int cmd_ready(int argc, char **argv)
 {
 	static struct bootenv env;
 	struct rh_err err = { 0 };
 	const char *path = sysroot_bootenv();
-	struct timespec ts;
 	char state[24], addrs[512];
 	uint64_t ms;
 	int rescue;
@@ -154,6 +192,14 @@ int cmd_ready(int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--timing") &&
+	    (argc == 2 || (argc == 3 && !strcmp(argv[2], "--json")))) {
+		if (usage_bootenv_load(path, &env, &err) < 0) {
+			cli_printf(stderr, "ramhost ready: %s\n", cli_err_text(&err));
+			return 1;
+		}
+		return print_timing(&env, argc == 3);
 	}
 	if (argc != 1) {
 		usage(stderr);
@@ -164,8 +210,7 @@ int cmd_ready(int argc, char **argv)
 			err.rc == -ENOENT ? " (was this host booted by ramhost's init?)" : "");
 		return 1;
 	}
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	ms = boottime_ms();
 	state_word(state, sizeof(state));
 	addr_word(addrs, sizeof(addrs));
 	rescue = sysroot_is_rescue();

@@ -73,6 +73,32 @@ static int add_ramdisk(struct bootenv *e, const struct kv_line *kv, const char *
 	return 0;
 }
 
+/* stage=NAME MS: appended in order; the times never go back. */
+static int add_stage(struct bootenv *e, const struct kv_line *kv, const char *path, struct rh_err *err)
+{
+	struct bootenv_stage st;
+	const char *f[2];
+	size_t fl[2], i;
+	int n = spec_split(kv->val, kv->vlen, f, fl, 2);
+
+	memset(&st, 0, sizeof(st));
+	if (n != 2 || fl[0] >= sizeof(st.name) || spec_parse_u64(f[1], fl[1], &st.ms) < 0)
+		return rh_errf(err, -EINVAL, "%s: line %u: stage= needs NAME (1-%zu characters) and MS: '%.*s'", path,
+			       kv->line, sizeof(st.name) - 1, SHOWN(kv));
+	for (i = 0; i < fl[0]; i++)
+		if (!((f[0][i] >= 'a' && f[0][i] <= 'z') || (f[0][i] >= '0' && f[0][i] <= '9') || f[0][i] == '-'))
+			return rh_errf(err, -EINVAL, "%s: line %u: stage name is not [a-z0-9-]: '%.*s'", path, kv->line,
+				       SHOWN(kv));
+	if (e->nstages == BOOTENV_MAX_STAGES)
+		return rh_errf(err, -E2BIG, "%s: line %u: more than %d stages", path, kv->line, BOOTENV_MAX_STAGES);
+	if (e->nstages && st.ms < e->stages[e->nstages - 1].ms)
+		return rh_errf(err, -EINVAL, "%s: line %u: stage %.*s ends before the stage above it", path,
+			       kv->line, (int)fl[0], f[0]);
+	memcpy(st.name, f[0], fl[0]);
+	e->stages[e->nstages++] = st;
+	return 0;
+}
+
 /* Bits for the scalar keys, to refuse repeats. */
 enum { SEEN_BANK = 1, SEEN_BUILD = 2, SEEN_KVER = 4, SEEN_INIT_MS = 8 };
 
@@ -122,6 +148,8 @@ static int apply(struct bootenv *e, const struct kv_line *kv, const char *path, 
 		return add_tardisk(e, kv, path, err);
 	if (kv_is(kv, "ramdisk"))
 		return add_ramdisk(e, kv, path, err);
+	if (kv_is(kv, "stage"))
+		return add_stage(e, kv, path, err);
 	return 0; /* unknown keys: written by a newer init */
 }
 
@@ -207,5 +235,7 @@ long bootenv_format(const struct bootenv *env, char *buf, size_t cap)
 	}
 	if (env->has_init_ms)
 		put(&w, "init_ms=%" PRIu64 "\n", env->init_ms);
+	for (i = 0; i < env->nstages; i++)
+		put(&w, "stage=%s %" PRIu64 "\n", env->stages[i].name, env->stages[i].ms);
 	return w.rc < 0 ? w.rc : (long)w.pos;
 }

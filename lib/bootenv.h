@@ -6,6 +6,8 @@
  *   tardisk=NAME /tardisks/NAME.tdk /run/ramhost/tardisks/NAME SIZEBYTES     repeated, layer order
  *   ramdisk=NAME MOUNTPOINT SIZE INODES                                      repeated
  *   init_ms=1234                                             CLOCK_BOOTTIME in ms at switch_root
+ *   stage=NAME MS                                            repeated, in order: init's stages (`ramhost ready
+ *                                                            --timing`), each with CLOCK_BOOTTIME in ms at its end
  *
  * '#' comments and blank lines are skipped. Unknown keys are ignored, so that a newer init's file still reads
  * (a later version adds state=); a malformed known key, a repeated scalar key, a repeated tardisk or ramdisk
@@ -17,6 +19,8 @@
 #include "ramdisk_spec.h"
 
 #define BOOTENV_MAX_TEXT 256
+#define BOOTENV_MAX_STAGES 16
+#define BOOTENV_STAGE_NAME 24  /* with the NUL: 1-23 characters of [a-z0-9-] */
 
 struct tardisk_entry {
 	char name[RD_MAX_NAME];
@@ -35,6 +39,11 @@ struct bootenv {
 	struct ramdisk_spec ramdisks[RD_MAX_RAMDISKS];
 	int has_init_ms;
 	uint64_t init_ms;
+	unsigned nstages;
+	struct bootenv_stage {
+		char name[BOOTENV_STAGE_NAME];
+		uint64_t ms;            /* CLOCK_BOOTTIME at the stage's end; never less than the stage before */
+	} stages[BOOTENV_MAX_STAGES];
 };
 
 /* Parses buf[0..len) into *ret (set only on success); path names the file in errors

@@ -209,6 +209,18 @@ static uint64_t boottime_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The end of each stage of this boot, for boot.env's stage= lines (`ramhost ready --timing`). */
+static struct bootenv_stage stages[BOOTENV_MAX_STAGES];
+static unsigned nstages;
+
+static void stage_end(const char *name)
+{
+	if (nstages == BOOTENV_MAX_STAGES)
+		return;
+	fmt(stages[nstages].name, sizeof(stages[nstages].name), "%s", name);
+	stages[nstages++].ms = boottime_ms();
+}
+
 static void early_mounts(void)
 {
 	struct rh_err err = { 0 };
@@ -602,6 +614,8 @@ static void write_bootenv(uint64_t init_ms)
 	memcpy(env.ramdisks, conf.ramdisks, sizeof(env.ramdisks));
 	env.has_init_ms = 1;
 	env.init_ms = init_ms;
+	env.nstages = nstages;
+	memcpy(env.stages, stages, sizeof(stages));
 	len = bootenv_format(&env, text, sizeof(text));
 	if (len < 0)
 		fail("%s: too large to write", BOOTENV_PATH);
@@ -783,17 +797,25 @@ int main(void)
 {
 	uint64_t init_ms;
 
+	stage_end("kernel"); /* firmware and loader are before CLOCK_BOOTTIME's zero */
 	if (getpid() != 1)
 		fprintf(stderr, "ramhost-init: not PID 1; this is the boot-time init, not a command\n");
 	early_mounts();
 	read_config();
 	read_hardware();
+	stage_end("config");
 	load_kmods(0);
+	stage_end("modules");
 	verify_tardisks();
+	stage_end("hashes");
 	mount_ramdisks();
+	stage_end("ramdisks");
 	mount_tardisks();
+	stage_end("tardisks");
 	load_kmods(1);
+	stage_end("late-modules");
 	build_view();
+	stage_end("view");
 	init_ms = boottime_ms();
 	write_bootenv(init_ms);
 	copy_sticky_list();

@@ -125,6 +125,40 @@ def check_booted_host(r, vm, bank):
             usr[0]["layers"][-1] == "base" and "drivers" in usr[0]["layers"], out)
     rc, out = vm.sh("ramhost du /etc --json")
     r.check("du_runs", rc == 0 and '"bytes"' in out, out)
+    check_timing(r, vm, m)
+    check_host_binary(r, vm)
+
+
+INIT_STAGES = ["kernel", "config", "modules", "hashes", "ramdisks", "tardisks", "late-modules", "view"]
+
+
+def check_timing(r, vm, m):
+    """ramhost ready --timing: init's stages in order, their times adding up to init's end, before the ready line."""
+    rc, out = vm.sh("ramhost ready --timing --json")
+    try:
+        t = json.loads(out[out.index("{"):])
+        names = [s["name"] for s in t["stages"]]
+        total = sum(s["ms"] for s in t["stages"])
+        ends = [s["end_ms"] for s in t["stages"]]
+    except (ValueError, KeyError) as e:
+        r.check("ready_timing_stages", False, "%s: %r" % (e, out))
+        return
+    boot_ms = int(m.group(4))
+    r.check("ready_timing_stages", rc == 0 and names == INIT_STAGES and total == ends[-1] and
+            ends == sorted(ends) and t["stages"][0]["ms"] > 0 and ends[-1] <= t["init_ms"] <= boot_ms <= t["now_ms"],
+            "boot_ms %d: %s" % (boot_ms, out))
+    rc, out = vm.sh("ramhost ready --timing")
+    r.check("ready_timing_text", rc == 0 and re.search(r"^hashes +\d+ ms", out, re.M) is not None and
+            "after-init" in out, out)
+
+
+def check_host_binary(r, vm):
+    """The image's ramhost is the host build: no pxe server, none of the build side's libraries."""
+    rc, out = vm.sh("ramhost pxe status")
+    r.check("host_binary_has_no_pxe", rc == 2 and "not in the host's ramhost" in out, "rc=%d %r" % (rc, out))
+    rc, out = vm.sh("ls /usr/lib/x86_64-linux-gnu/")
+    bad = [n for n in ("libicudata", "libxml2", "libcurl", "libmicrohttpd", "libgnutls", "libstdc++") if n in out]
+    r.check("host_binary_libraries", rc == 0 and "libcrypto" in out and not bad, "unexpected %s in %r" % (bad, out))
 
 
 def check_tampered_tardisk(r, work):

@@ -27,6 +27,15 @@ static void test_bootenv_errors(void)
 		{ "bank=1\nramdisk=a /a 1\n", -EINVAL, "line 2: ramdisk= needs 4 fields" },
 		{ "bank=1\nramdisk=a /a 1 1\nramdisk=b /a 1 1\n", -EINVAL, "line 3: ramdisk 'b' at '/a' repeats" },
 		{ "bank=1\nnot a line\n", -EINVAL, "line 2: line is not key=value" },
+		{ "bank=1\nstage=modules\n", -EINVAL, "line 2: stage= needs NAME (1-23 characters) and MS" },
+		{ "bank=1\nstage=modules 1 2\n", -EINVAL, "line 2: stage= needs NAME" },
+		{ "bank=1\nstage=modules x\n", -EINVAL, "line 2: stage= needs NAME" },
+		{ "bank=1\nstage=abcdefghijklmnopqrstuvwx 1\n", -EINVAL, "line 2: stage= needs NAME" },
+		{ "bank=1\nstage=Mod 1\n", -EINVAL, "line 2: stage name is not [a-z0-9-]" },
+		{ "bank=1\nstage=a 5\nstage=b 4\n", -EINVAL, "line 3: stage b ends before the stage above it" },
+		{ "bank=1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\n"
+		  "stage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\nstage=a 1\n",
+		  -E2BIG, "line 18: more than 16 stages" },
 	};
 	size_t i;
 
@@ -52,7 +61,9 @@ static void test_bootenv_round_trip(void)
 				   "tardisk=extra /tardisks/extra.tdk /run/ramhost/tardisks/extra 4096\n"
 				   "ramdisk=root / 33554432 8192\n"
 				   "ramdisk=etc /etc 8388608 2048\n"
-				   "init_ms=2166\n";
+				   "init_ms=2166\n"
+				   "stage=kernel 1800\n"
+				   "stage=late-modules 2100\n";
 	static struct bootenv e, e2;
 	struct rh_err err = { 0 };
 	char out[4096];
@@ -66,6 +77,8 @@ static void test_bootenv_round_trip(void)
 	CHECK(e.tardisks[0].size == 14901248);
 	CHECK(e.nramdisks == 2);
 	CHECK(e.has_init_ms && e.init_ms == 2166);
+	CHECK(e.nstages == 2 && e.stages[1].ms == 2100);
+	CHECK_STR(e.stages[1].name, "late-modules");
 	len = bootenv_format(&e, out, sizeof(out));
 	CHECK(len == (long)(sizeof(text) - 1));
 	CHECK_STR(out, text);
