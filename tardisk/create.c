@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "create_int.h"
+#include "env.h"
 #include "fs.h"
 #include "tmpreg.h"
 
@@ -117,13 +118,21 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 			long long clamp, const char *dir, const char *tmp, struct tdk_progress *p, struct rh_err *err)
 {
 	const char *prog = o->tar2sqfs ? o->tar2sqfs : "tar2sqfs";
-	char defaults[64], msg[512];
+	char defaults[64], jobs_arg[24], msg[512];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t jobs;
 	int sv[2] = { -1, -1 }, errfd = -1, status, rc;
 	struct rh_err emit_err;
 	uint64_t free0;
 	pid_t pid;
 
 	snprintf(defaults, sizeof(defaults), "mtime=%lld", clamp >= 0 ? clamp : 0);
+	/* squashfs-tools-ng's thread pool writes blocks in the order the serial processor would (its
+	 * doc/parallelism.txt): the bytes do not depend on the job count, which tardisk.sh checks */
+	rc = env_number("RAMHOST_TAR2SQFS_JOBS", cpus < 1 ? 1 : cpus > 8 ? 8 : (uint64_t)cpus, 64, 0, &jobs, err);
+	if (rc < 0)
+		return rc;
+	snprintf(jobs_arg, sizeof(jobs_arg), "%llu", (unsigned long long)(jobs ? jobs : 1));
 	free0 = free_bytes(dir);
 	errfd = memfd_create("tar2sqfs-stderr", MFD_CLOEXEC);
 	if (errfd < 0)
@@ -138,9 +147,8 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 		goto out;
 	}
 	if (pid == 0) {
-		/* -j 1: one compressor thread keeps block order, hence the bytes, independent of timing. */
 		char *argv[] = { (char *)prog, "--compressor", "zstd", "--no-skip", "--quiet", "--force",
-				 "--defaults", defaults, "-j", "1", (char *)tmp, NULL };
+				 "--defaults", defaults, "-j", jobs_arg, (char *)tmp, NULL };
 		if (dup2(sv[1], 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0)
 			_exit(126);
 		execvp(prog, argv);

@@ -211,6 +211,20 @@ case_deterministic() {
 	# A different epoch gives different bytes (the test can tell).
 	SOURCE_DATE_EPOCH=1700000001 "$RAMHOST" tardisk create a.tar -o 5.tdk --quiet
 	! cmp -s 1.tdk 5.tdk || false
+	# tar2sqfs packs on several threads: the bytes are the same with one job as with four, for files of many
+	# blocks and for many fragments
+	mkdir jobs && python3 -c '
+import random, sys
+r = random.Random(7)
+open("jobs/big", "wb").write(bytes(r.choice(b"abcdefgh ") for _ in range(3 << 20)))
+for i in range(300):
+    open("jobs/f%03d" % i, "wb").write(bytes(r.getrandbits(8) for _ in range(r.randrange(1, 5000))))'
+	RAMHOST_TAR2SQFS_JOBS=1 "$RAMHOST" tardisk create jobs -o j1.tdk --quiet --mtime 1
+	RAMHOST_TAR2SQFS_JOBS=4 "$RAMHOST" tardisk create jobs -o j4.tdk --quiet --mtime 1
+	cmp j1.tdk j4.tdk
+	expect_fail env RAMHOST_TAR2SQFS_JOBS=many "$RAMHOST" tardisk create jobs -o j5.tdk
+	expect_err 'RAMHOST_TAR2SQFS_JOBS'
+	[ ! -e j5.tdk ]
 	expect_fail env SOURCE_DATE_EPOCH=yesterday "$RAMHOST" tardisk create a.tar -o 6.tdk
 	expect_err 'SOURCE_DATE_EPOCH'
 	[ ! -e 6.tdk ]
