@@ -1,11 +1,15 @@
 """boot.py: boot benchmarks for `make bench`, all under QEMU TCG on SeaBIOS, printed as `bench: name value unit`.
 
 - demo ISO build time (a fresh `ramhost image iso` of examples/demo/profile);
-- boot to ready of the demo ISO against the same kernel, booted the same way (ISOLINUX from an ISO built by
-  `ramhost image iso --bootbank`), with an initramfs whose init only prints a line: host wall time from QEMU's
-  start to the line, and the guest's own uptime at that line; both in one run, and their ratio;
-- RAM used by the running demo host (/proc/meminfo) against the compressed and uncompressed size of its
-  tardisks.
+- boot to ready of the demo ISO against two floors with the same kernel, booted the same way (ISOLINUX from an
+  ISO built by `ramhost image iso --bootbank`), whose init only prints a line: the bare floor (kernel + that
+  init) and the same-bytes floor (its initramfs padded to the bytes of the demo's modules: init.cpio and the
+  tardisks). Host wall time from QEMU's start to the line and the guest's own uptime at that line, alternating
+  in one run, medians, and the ratios (goal: <= 1.15x the same-bytes floor, <= 1.3x the bare floor);
+- where the demo's time goes: `ramhost ready --timing` (init's stages; after-init is the base's own init up to
+  the ready line);
+- RAM used by the running demo host (MemTotal - MemAvailable) against the bare floor's plus the compressed size
+  of the tardisks (goal: at most 16 MiB more), and the tardisks' uncompressed size.
 """
 import os
 import re
@@ -25,17 +29,22 @@ def report(name, value, unit):
     print("bench: %-34s %10s %s" % (name, value, unit), flush=True)
 
 
-def baseline_iso(work, demo_bank):
-    """An ISO with the demo's kernel and a one-line init, built by ramhost from a hand-made bootbank."""
-    bank = os.path.join(work, "hello-bank")
-    root = os.path.join(work, "hello-root")
+def baseline_iso(work, demo_bank, tag, pad=0):
+    """An ISO with the demo's kernel and a one-line init, built by ramhost from a hand-made bootbank; pad bytes of
+    filler in its initramfs."""
+    bank = os.path.join(work, tag + "-bank")
+    root = os.path.join(work, tag + "-root")
     os.makedirs(bank)
     os.makedirs(root)
     run(["cc", "-static", "-O2", "-o", os.path.join(root, "init"), os.path.join(TOP, "bench", "hello-init.c")])
+    names = b"init\n"
+    if pad > 0:
+        with open(os.path.join(root, "pad"), "wb") as f:
+            f.write(os.urandom(pad))
+        names += b"pad\n"
     cpio = os.path.join(bank, "hello.cpio")
     with open(cpio, "wb") as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=b"init\n", stdout=out, cwd=root,
-                       check=True)
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=names, stdout=out, cwd=root, check=True)
     shutil.copy(os.path.join(demo_bank, "vmlinuz"), os.path.join(bank, "vmlinuz"))
     with open(os.path.join(demo_bank, "boot.cfg")) as f:
         opt = re.search(r"^kernelopt=(.*)$", f.read(), re.M).group(1)
@@ -43,9 +52,16 @@ def baseline_iso(work, demo_bank):
         f.write("bootstate=0\ntitle=baseline\ntimeout=0\nprefix=\nkernel=vmlinuz\nkernelopt=%s\n"
                 "modules=hello.cpio\nbuild=baseline\nupdated=1\nhash.vmlinuz=sha256:%s\n"
                 "hash.hello.cpio=sha256:%s\n" % (opt, sha256_file(os.path.join(bank, "vmlinuz")), sha256_file(cpio)))
-    iso = os.path.join(work, "hello.iso")
+    iso = os.path.join(work, tag + ".iso")
     run([RAMHOST, "image", "iso", "--bootbank", bank, "-o", iso])
     return iso
+
+
+def module_bytes(bank):
+    """The bytes of the bootbank's modules (boot.cfg's modules= list: init.cpio, the tardisks, ...)."""
+    with open(os.path.join(bank, "boot.cfg")) as f:
+        mods = re.search(r"^modules=(.*)$", f.read(), re.M).group(1)
+    return sum(os.path.getsize(os.path.join(bank, m.strip())) for m in mods.split("---") if m.strip())
 
 
 def boot_to(iso, pattern, name):
@@ -53,7 +69,8 @@ def boot_to(iso, pattern, name):
         m = vm.expect(pattern, 300)
         wall = time.monotonic() - vm.started
         guest = int(re.search(rb"boot_ms=(\d+)", m.group(0)).group(1))
-        return wall, guest, vm
+        used = re.search(rb"used_kb=(-?\d+)", m.group(0))
+        return wall, guest, int(used.group(1)) if used else None
 
 
 def main():
@@ -67,23 +84,32 @@ def main():
         report("demo ISO size", "%.1f" % (os.path.getsize(iso) / 1048576), "MiB")
         bank = os.path.join(work, "bank")
         run([RAMHOST, "image", "build", profile, "-o", bank])
-        hello = baseline_iso(work, bank)
+        same_bytes = module_bytes(bank)
+        hello = baseline_iso(work, bank, "hello")
+        padded = baseline_iso(work, bank, "same-bytes", same_bytes - os.path.getsize(os.path.join(work, "hello-bank",
+                                                                                                 "hello.cpio")))
+        report("demo modules (init.cpio + tardisks)", "%.1f" % (same_bytes / 1048576), "MiB")
 
-        demo_wall, demo_guest, base_wall, base_guest = [], [], [], []
-        for i in range(RUNS):
-            w, g, _ = boot_to(iso, READY_RE, "bench_demo_%d" % i)
-            demo_wall.append(w)
-            demo_guest.append(g)
-            w, g, _ = boot_to(hello, r"hello-init: up boot_ms=\d+", "bench_hello_%d" % i)
-            base_wall.append(w)
-            base_guest.append(g)
         med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-        report("boot to ready, demo ISO (wall)", "%.2f" % med(demo_wall), "s (median of %d)" % RUNS)
-        report("boot to line, hello init (wall)", "%.2f" % med(base_wall), "s (median of %d)" % RUNS)
-        report("boot wall ratio demo/hello", "%.2f" % (med(demo_wall) / med(base_wall)), "x")
-        report("boot to ready, demo (guest uptime)", med(demo_guest), "ms")
-        report("boot to line, hello (guest uptime)", med(base_guest), "ms")
-        report("guest uptime ratio demo/hello", "%.2f" % (med(demo_guest) / med(base_guest)), "x")
+        walls = {"demo": [], "bare": [], "same": []}
+        guests = {"demo": [], "bare": [], "same": []}
+        floor_used = []
+        hello_re = r"hello-init: up boot_ms=\d+ used_kb=-?\d+"
+        for i in range(RUNS):
+            for tag, image, pattern in (("demo", iso, READY_RE), ("bare", hello, hello_re), ("same", padded, hello_re)):
+                w, g, used = boot_to(image, pattern, "bench_%s_%d" % (tag, i))
+                walls[tag].append(w)
+                guests[tag].append(g)
+                if tag == "bare" and used:
+                    floor_used.append(used)
+        for tag, what in (("demo", "demo ISO to ready"), ("bare", "bare floor"), ("same", "same-bytes floor")):
+            report("boot, %s (wall)" % what, "%.2f" % med(walls[tag]), "s (median of %d)" % RUNS)
+            report("boot, %s (guest uptime)" % what, med(guests[tag]), "ms (median of %d)" % RUNS)
+        report("guest uptime ratio demo/same-bytes floor", "%.2f" % (med(guests["demo"]) / med(guests["same"])),
+               "x (goal <= 1.15)")
+        report("guest uptime ratio demo/bare floor", "%.2f" % (med(guests["demo"]) / med(guests["bare"])),
+               "x (goal <= 1.3)")
+        report("wall ratio demo/same-bytes floor", "%.2f" % (med(walls["demo"]) / med(walls["same"])), "x")
 
         with Vm("bench_demo_mem", ["-cdrom", iso]) as vm:
             vm.expect(READY_RE, 300)
@@ -91,12 +117,22 @@ def main():
             _, mem = vm.sh("cat /proc/meminfo")
             _, sizes = vm.sh("for f in /tardisks/*.tdk; do wc -c < $f; done")
             _, unpacked = vm.sh("du -sk /run/ramhost/tardisks/* | awk '{s+=$1} END {print s}'")
+            _, timing = vm.sh("ramhost ready --timing")
         info = {k: int(v) for k, v in re.findall(r"^(\w+):\s+(\d+) kB", mem, re.M)}
         used = info["MemTotal"] - info["MemAvailable"]
         report("guest RAM used (MemTotal-MemAvailable)", used // 1024, "MiB")
         report("guest Shmem (ramdisks + initramfs)", info.get("Shmem", 0) // 1024, "MiB")
         report("tardisks in RAM (compressed)", "%.1f" % (sum(int(x) for x in sizes.split()) / 1048576), "MiB")
         report("tardisks uncompressed", "%.1f" % (int(unpacked.split()[-1]) / 1024), "MiB")
+        tdk_mib = sum(int(x) for x in sizes.split()) / 1048576
+        if floor_used:
+            floor = med(floor_used) / 1024
+            report("bare floor RAM used", "%.1f" % floor, "MiB (median of %d)" % len(floor_used))
+            report("RAM over floor + tardisks", "%.1f" % (used / 1024 - floor - tdk_mib), "MiB (goal <= 16)")
+        for line in timing.splitlines():
+            f = line.split()
+            if len(f) >= 3 and f[2] == "ms":
+                report("init stage %s" % f[0], f[1], "ms (one boot)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
