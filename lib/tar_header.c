@@ -77,8 +77,8 @@ static int has_high_byte(const char *s)
 	return 0;
 }
 
-/* The ustar prefix length that splits path (len bytes) at a '/' into prefix (<= 155) and a non-empty name
- * (<= 100); the shortest such prefix. 0 when the path fits name alone, -1 when no split holds it. */
+/* The ustar prefix length that splits path (len bytes) at a '/' into prefix (<= 155, not ending in '/') and a
+ * non-empty name (<= 100); the shortest such prefix. 0 when the path fits name alone, -1 when no split holds it. */
 static long split_path(const char *path, size_t len)
 {
 	size_t i = len > NAME_LEN + 1 ? len - NAME_LEN - 1 : 1;
@@ -86,7 +86,7 @@ static long split_path(const char *path, size_t len)
 	if (len <= NAME_LEN)
 		return 0;
 	for (; i <= PREFIX_LEN && i + 2 <= len; i++)
-		if (path[i] == '/')
+		if (path[i] == '/' && path[i - 1] != '/')   /* readers add a '/' after the prefix unless it ends in one */
 			return (long)i;
 	return -1;
 }
@@ -103,6 +103,8 @@ static int plan_entry(const struct tar_entry *e, struct plan *ret, struct rh_err
 	memset(&p, 0, sizeof(p));
 	if (!e->path || !e->path[0])
 		return rh_errf(err, -EINVAL, "tar entry: empty path");
+	if (e->type != TAR_DIR && e->path[strlen(e->path) - 1] == '/')
+		return rh_errf(err, -EINVAL, "tar entry '%s': ends in '/', which readers take for a directory", e->path);
 	if (!e->type || !strchr(types, e->type))
 		return rh_errf(err, -EINVAL, "tar entry '%s': unknown type 0x%02x", e->path, (unsigned)(uint8_t)e->type);
 	if (want_link ? !e->linkpath || !e->linkpath[0] : e->linkpath != NULL)

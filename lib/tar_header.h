@@ -35,7 +35,7 @@ struct tar_xattr {
 };
 
 struct tar_entry {
-	const char *path;     /* as stored (no '/' added or removed), not empty */
+	const char *path;     /* as stored (no '/' added or removed), not empty; a '/' at the end only for TAR_DIR */
 	const char *linkpath; /* TAR_SYMLINK: the target; TAR_HARDLINK: the path of the entry it links to */
 	char type;            /* enum tar_type */
 	uint32_t mode;        /* permission bits; what is above 07777 is ignored */

@@ -157,6 +157,7 @@ static void test_types(void)
 	};
 	static const struct tar_entry rows[] = {
 		{ .path = "usr", .type = TAR_DIR, .mode = 0755 },
+		{ .path = "usr/lib/", .type = TAR_DIR, .mode = 0755 },
 		{ .path = "usr/bin/sh", .linkpath = "dash", .type = TAR_SYMLINK, .mode = 0777 },
 		{ .path = "usr/bin/b", .linkpath = "usr/bin/a", .type = TAR_HARDLINK, .mode = 0755 },
 		{ .path = "dev/null", .type = TAR_CHR, .mode = 0666, .devmajor = 1, .devminor = 3 },
@@ -289,6 +290,7 @@ static void test_refused(void)
 		{ .path = "", .type = TAR_REG },
 		{ .path = NULL, .type = TAR_REG },
 		{ .path = "a", .type = 'x' },
+		{ .path = "a/", .type = TAR_REG },
 		{ .path = "a", .type = 0 },
 		{ .path = "a", .type = TAR_SYMLINK },
 		{ .path = "a", .type = TAR_HARDLINK, .linkpath = "" },
