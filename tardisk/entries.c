@@ -1,6 +1,7 @@
 /* entries.c: see entries.h. */
 #include "entries.h"
 #include "path_check.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -108,12 +109,34 @@ int entries_size_check(const struct tdk_list *l, const char *name, uint64_t add,
 		       (unsigned long long)l->max_bytes);
 }
 
+/* Whether s is UTF-8 throughout. */
+static int is_utf8(const char *s)
+{
+	size_t len = strlen(s), i = 0, n;
+	uint32_t cp;
+
+	for (; i < len; i += n) {
+		n = utf8_len((const unsigned char *)s + i, len - i, &cp);
+		if (!n)
+			return 0;
+	}
+	return 1;
+}
+
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err)
 {
 	char sp[160], sl[160];
 	long t;
 	int rc;
 
+	/* Names and symlink targets are UTF-8, pax's character set (a Latin-1 tar is refused, not carried over as
+	 * bytes). libarchive's tar writer enforced this until tar_emit.c wrote its own headers; now it is this
+	 * list's rule, the same for every source. */
+	if (!is_utf8(e->path) || (!e->hardlink && S_ISLNK(e->mode) && e->link && !is_utf8(e->link))) {
+		rc = rh_errf(err, -EILSEQ, "%s: entry '%s': the %s is not UTF-8", l->what,
+			     tdk_path_shorten(e->path, sp, sizeof(sp)), is_utf8(e->path) ? "symlink target" : "name");
+		goto fail;
+	}
 	if (entries_find(l, e->path) >= 0) {
 		rc = rh_errf(err, -EEXIST, "%s: entry '%s': duplicate entry (the path appears twice)", l->what,
 			     tdk_path_shorten(e->path, sp, sizeof(sp)));

@@ -53,7 +53,8 @@ void entries_free(struct tdk_list *l);
 void entries_ent_free(struct tdk_ent *e);
 
 /* Takes ownership of every pointer in *e (also on failure: they are freed). e->path must be normalised.
- * Refuses a duplicate path, a hardlink to an entry not seen before or to a directory. */
+ * Refuses a name or symlink target that is not UTF-8 (-EILSEQ), a duplicate path, a hardlink to an entry not seen
+ * before or to a directory. */
 int entries_add(struct tdk_list *l, struct tdk_ent *e, struct rh_err *err);
 
 /* The size cap, one rule for every source: refuses (naming the source, the entry and the limit) when add more

@@ -1,8 +1,7 @@
 /* tar_emit.c: the canonical pax tar stream that tar2sqfs turns into the image. Entries come sorted by path;
  * owners are numeric only (no user/group names), mtimes are clamped, and each hardlink group's data goes
- * with its smallest path (entries.c), so the stream depends on the content only. */
-#include <archive.h>
-#include <archive_entry.h>
+ * with its smallest path (entries.c), so the stream depends on the content only. The headers are
+ * lib/tar_header.c's; the stream ends with the two zero blocks padded to a 10240-byte record, as tar writes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,32 +11,74 @@
 #include <unistd.h>
 
 #include "create_int.h"
+#include "tar_header.h"
+
+#define TAR_RECORD 10240
 
 struct sink {
 	int fd;
-	int err;  /* errno of the first failed send */
+	int err;          /* errno of the first failed send */
+	uint64_t written; /* bytes sent so far */
+	uint8_t *hdr;     /* the header buffer, grown as entries need (owned) */
+	size_t hdr_cap;
 };
 
-static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf, size_t len)
+/* Sends len bytes to tar2sqfs. A failure is recorded in s->err: tar2sqfs went away, and its own message says
+ * why (create.c), so the caller only needs the code. */
+static int sink_put(struct sink *s, const void *buf, size_t len)
 {
-	struct sink *s = ctx;
 	const char *p = buf;
-	size_t left = len;
 
-	while (left) {
+	while (len) {
 		/* MSG_NOSIGNAL: when tar2sqfs dies, we want its error message, not SIGPIPE. */
-		ssize_t n = send(s->fd, p, left, MSG_NOSIGNAL);
+		ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			s->err = errno;
-			archive_set_error(a, errno, "writing to tar2sqfs: %s", strerror(errno));
-			return -1;
+			return -errno;
 		}
 		p += n;
-		left -= (size_t)n;
+		len -= (size_t)n;
+		s->written += (uint64_t)n;
 	}
-	return (la_ssize_t)len;
+	return 0;
+}
+
+static int sink_zeros(struct sink *s, uint64_t n)
+{
+	static const char zero[TAR_BLOCK * 4];
+	int rc = 0;
+
+	while (!rc && n) {
+		size_t k = n < sizeof(zero) ? (size_t)n : sizeof(zero);
+
+		rc = sink_put(s, zero, k);
+		n -= k;
+	}
+	return rc;
+}
+
+/* Formats te's headers into s->hdr (grown to fit) and sends them. */
+static int sink_header(struct sink *s, const struct tar_entry *te, const char *what, struct rh_err *err)
+{
+	size_t need, len;
+	int rc = tar_header_size(te, &need, err);
+
+	if (rc < 0)
+		return rh_err_prefix(err, rc, "%s", what);
+	if (need > s->hdr_cap) {
+		uint8_t *nb = realloc(s->hdr, need);
+
+		if (!nb)
+			return rh_errf(err, -ENOMEM, "%s: out of memory", what);
+		s->hdr = nb;
+		s->hdr_cap = need;
+	}
+	rc = tar_header_format(te, s->hdr, s->hdr_cap, &len, err);
+	if (rc < 0)
+		return rh_err_prefix(err, rc, "%s", what);
+	return sink_put(s, s->hdr, len);
 }
 
 static int64_t clamp_time(int64_t t, long long clamp)
@@ -52,7 +93,7 @@ static int64_t clamp_time(int64_t t, long long clamp)
 }
 
 /* Streams size bytes of one entry's data from the spool (archives) or from its file (directories). */
-static int copy_data(struct archive *a, const char *what, const struct tdk_ent *e, int spool_fd,
+static int copy_data(struct sink *s, const char *what, const struct tdk_ent *e, int spool_fd,
 		     struct tdk_progress *p, struct rh_err *err)
 {
 	static char buf[131072];
@@ -81,96 +122,99 @@ static int copy_data(struct archive *a, const char *what, const struct tdk_ent *
 				     n < 0 ? strerror(errno) : "ended early (file changed?)");
 			goto out;
 		}
-		if (archive_write_data(a, buf, (size_t)n) != n) {
-			rc = rh_errf(err, -EIO, "%s: entry '%s': %s", what, e->path, archive_error_string(a));
+		rc = sink_put(s, buf, (size_t)n);
+		if (rc < 0)
 			goto out;
-		}
 		left -= (uint64_t)n;
 		off += (uint64_t)n;
 		tdk_progress_tick(p, (uint64_t)n, 0, 0);
 	}
+	rc = sink_zeros(s, tar_data_pad(e->size));
 out:
 	if (fd != spool_fd)
 		close(fd);
 	return rc;
 }
 
-static int emit_one(struct archive *a, struct archive_entry *ae, const struct tdk_list *l, size_t i,
-		    int spool_fd, long long clamp, struct tdk_progress *p, struct rh_err *err)
+/* The tar type of mode, or 0 for one tar cannot hold (a socket). */
+static char tar_type_of(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return TAR_REG;
+	case S_IFDIR: return TAR_DIR;
+	case S_IFLNK: return TAR_SYMLINK;
+	case S_IFCHR: return TAR_CHR;
+	case S_IFBLK: return TAR_BLK;
+	case S_IFIFO: return TAR_FIFO;
+	}
+	return 0;
+}
+
+/* Entry i of l as headers and, for the data carrier of a regular file, its data. */
+static int emit_one(struct sink *s, const struct tdk_list *l, size_t i, int spool_fd, long long clamp,
+		    struct tdk_progress *p, struct rh_err *err)
 {
 	const struct tdk_ent *e = &l->v[i], *real = e;
+	struct tar_entry te;
+	struct tar_xattr *tx = NULL;
 	size_t k;
-	int rc = 0;
+	int rc;
 
-	archive_entry_clear(ae);
-	archive_entry_set_pathname(ae, e->path);
 	if (e->hardlink)
 		real = &l->v[e->target];
+	memset(&te, 0, sizeof(te));
+	te.path = e->path;
+	te.mode = real->mode & 07777;
+	te.uid = real->uid;
+	te.gid = real->gid;
+	te.mtime = clamp_time(real->mtime, clamp);
 	if (real->rep != i) {
 		/* Not the group's data carrier (entries.c picks the smallest path): a hardlink to it. */
-		archive_entry_set_hardlink(ae, l->v[real->rep].path);
-		archive_entry_set_filetype(ae, real->mode & S_IFMT);
-		archive_entry_set_perm(ae, real->mode & 07777);
-		archive_entry_set_size(ae, 0);
-		archive_entry_set_uid(ae, real->uid);
-		archive_entry_set_gid(ae, real->gid);
-		archive_entry_set_mtime(ae, clamp_time(real->mtime, clamp), 0);
-		if (archive_write_header(a, ae) != ARCHIVE_OK)
-			return rh_errf(err, -EIO, "%s: entry '%s': %s", l->what, e->path, archive_error_string(a));
+		te.type = TAR_HARDLINK;
+		te.linkpath = l->v[real->rep].path;
+	} else {
+		te.type = tar_type_of(real->mode);
+		if (!te.type)
+			return rh_errf(err, -EINVAL, "%s: entry '%s': mode 0%o cannot go into tar", l->what, e->path,
+				       (unsigned)real->mode);
+		te.size = te.type == TAR_REG ? real->size : 0;
+		te.linkpath = te.type == TAR_SYMLINK ? real->link : NULL;
+		if (te.type == TAR_CHR || te.type == TAR_BLK) {
+			te.devmajor = real->rmajor;
+			te.devminor = real->rminor;
+		}
+		if (real->n_xattrs) {
+			tx = calloc(real->n_xattrs, sizeof(*tx));
+			if (!tx)
+				return rh_errf(err, -ENOMEM, "%s: out of memory", l->what);
+			for (k = 0; k < real->n_xattrs; k++)
+				tx[k] = (struct tar_xattr){ real->xattrs[k].key, real->xattrs[k].value, real->xattrs[k].len };
+			te.xattrs = tx;
+			te.n_xattrs = real->n_xattrs;
+		}
+	}
+	rc = sink_header(s, &te, l->what, err);
+	if (rc == 0 && te.type == TAR_REG)
+		rc = copy_data(s, l->what, real, spool_fd, p, err);
+	if (rc == 0)
 		tdk_progress_tick(p, 0, 1, 0);
-		return 0;
-	}
-	archive_entry_set_filetype(ae, real->mode & S_IFMT);
-	archive_entry_set_perm(ae, real->mode & 07777);
-	archive_entry_set_uid(ae, real->uid);
-	archive_entry_set_gid(ae, real->gid);
-	archive_entry_set_mtime(ae, clamp_time(real->mtime, clamp), 0);
-	if (S_ISREG(real->mode))
-		archive_entry_set_size(ae, (la_int64_t)real->size);
-	if (S_ISLNK(real->mode))
-		archive_entry_set_symlink(ae, real->link);
-	if (S_ISCHR(real->mode) || S_ISBLK(real->mode)) {
-		archive_entry_set_rdevmajor(ae, real->rmajor);
-		archive_entry_set_rdevminor(ae, real->rminor);
-	}
-	for (k = 0; k < real->n_xattrs; k++)
-		archive_entry_xattr_add_entry(ae, real->xattrs[k].key, real->xattrs[k].value, real->xattrs[k].len);
-	if (archive_write_header(a, ae) != ARCHIVE_OK)
-		return rh_errf(err, -EIO, "%s: entry '%s': %s", l->what, e->path, archive_error_string(a));
-	if (S_ISREG(real->mode))
-		rc = copy_data(a, l->what, real, spool_fd, p, err);
-	tdk_progress_tick(p, 0, 1, 0);
+	free(tx);
 	return rc;
 }
 
 int tar_emit(const struct tdk_list *l, int fd, int spool_fd, long long clamp, struct tdk_progress *p,
 	     struct rh_err *err)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *ae = archive_entry_new();
 	struct sink s = { .fd = fd };
 	size_t i;
 	int rc = 0;
 
-	if (!a || !ae) {
-		rc = rh_errf(err, -ENOMEM, "%s: out of memory", l->what);
-		goto out;
-	}
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(a, 10240) != ARCHIVE_OK ||
-	    archive_write_open2(a, &s, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
-		rc = rh_errf(err, -EIO, "%s: tar writer: %s", l->what, archive_error_string(a));
-		goto out;
-	}
 	for (i = 0; !rc && i < l->n; i++)
-		rc = emit_one(a, ae, l, i, spool_fd, clamp, p, err);
-	if (!rc && archive_write_close(a) != ARCHIVE_OK)
-		rc = rh_errf(err, -EIO, "%s: finishing the tar stream: %s", l->what, archive_error_string(a));
-out:
+		rc = emit_one(&s, l, i, spool_fd, clamp, p, err);
+	if (!rc)
+		rc = sink_zeros(&s, tar_end_len(s.written, TAR_RECORD));
 	if (s.err)
 		rc = -s.err; /* tar2sqfs went away: its own message says why (create.c) */
-	if (a)
-		archive_write_free(a);
-	archive_entry_free(ae);
+	free(s.hdr);
 	return rc;
 }
