@@ -3,7 +3,7 @@
  * redirects.
  *
  * Redirects: 301, 302, 303, 307 and 308 with a Location are followed, at most FETCH_MAX_REDIRECTS times, to
- * http or https only (as the libcurl setup before did: FOLLOWLOCATION, MAXREDIRS 5, REDIR_PROTOCOLS http,https);
+ * http or https only (as the libcurl setup this replaced did: FOLLOWLOCATION, MAXREDIRS 5, REDIR_PROTOCOLS);
  * the request stays a GET with the same Range. Any other status of 300 or more fails the download. */
 #include <errno.h>
 #include <inttypes.h>
