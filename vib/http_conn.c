@@ -206,13 +206,28 @@ int http_conn_write(struct http_conn *c, const void *buf, size_t len, struct rh_
 	return 0;
 }
 
+/* For TLS, readable is not enough: a TLS 1.3 server sends session tickets after the handshake, which are no
+ * answer. SSL_peek consumes them and says whether application bytes came. */
 int http_conn_wait_answer(struct http_conn *c, int ms)
 {
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int64_t deadline = now_ms() + ms;
+	char b;
 
 	if (c->have > c->pos || (c->ssl && SSL_pending(c->ssl)))
 		return 1;
-	return poll(&p, 1, ms) > 0;
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		size_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return 0;
+		if (!c->ssl)
+			return 1;
+		ERR_clear_error();
+		if (SSL_peek_ex(c->ssl, &b, 1, &n) || SSL_get_error(c->ssl, 0) != SSL_ERROR_WANT_READ)
+			return 1;   /* bytes, or an error that the next read reports */
+	}
 }
 
 /* A TCP connection to one address, within deadline. Returns the descriptor or a negative errno. */
@@ -268,8 +283,8 @@ static int connect_tcp(struct http_conn *c, const struct http_url *u, int64_t de
 	freeaddrinfo(res);
 	if (rc == -ETIMEDOUT)
 		return rh_errf(err, rc, "%s", last.msg);
-	if (rc < 0)
-		return rh_errf(err, rc, "cannot connect: %s", last.msg[0] ? last.msg : "no address");
+	if (rc < 0) /* every failure to connect (refused, unreachable, no IPv6 here) is one answer to the caller */
+		return rh_errf(err, -ECONNREFUSED, "cannot connect: %s", last.msg[0] ? last.msg : "no address");
 	c->connected = 1;
 	return 0;
 }
