@@ -346,7 +346,7 @@ out:
 	return 0;
 }
 
-/* "http://", "https://" (not file://): fetched with libcurl. */
+/* "http://", "https://" (not file://): fetched by vib/fetch_http.c. */
 static int is_remote(const char *s)
 {
 	return strstr(s, "://") && strncmp(s, "file://", 7);

@@ -1,17 +1,22 @@
-/* fetch.h: downloads with libcurl — HTTP and HTTPS (and file:// and plain paths, for depots on disk).
+/* fetch.h: downloads over HTTP and HTTPS with our own HTTP/1.1 client (vib/http_conn.c, lib/http_resp.c; TLS by
+ * OpenSSL), and file:// and plain paths, for depots on disk.
  *
  * A download goes to a temporary file next to the destination (DEST.part) and is renamed into place only
  * when complete; a DEST.part left by an interrupted download is resumed with a Range request when the server
  * allows it. Connect and low-speed timeouts stop a stalled transfer; a progress bar is drawn on stderr when
  * it is a terminal; an overall deadline and a minimum average rate stop a server that trickles bytes (one byte
- * every few seconds never trips the stall timeout). Every failure names the URL and what went wrong (HTTP
- * status, curl's error text):
+ * every few seconds never trips the stall timeout). Redirects (301, 302, 303, 307, 308) are followed up to 5
+ * times, to http and https only. Proxies are not used. Every failure names the URL and what went wrong (HTTP
+ * status, the client's reason):
  *   -ENOENT 404/410 or a missing local file, -EACCES 401/403, -ETIMEDOUT connect or stall timeout, deadline
  *   or rate,
  *   -ECONNREFUSED, -EHOSTUNREACH unknown host, -EFBIG over max_size, -EPROTONOSUPPORT another scheme,
- *   -EKEYREJECTED an untrusted TLS certificate, -EIO anything else (other statuses, a connection cut short).
+ *   -EKEYREJECTED an untrusted TLS certificate (the system's trust store; SSL_CERT_FILE and SSL_CERT_DIR
+ *   apply), -EBADMSG/-EMSGSIZE/-ENOTSUP a malformed or oversized response head or an unknown transfer coding,
+ *   -EIO anything else (other statuses, a connection cut short: a body shorter than its Content-Length or
+ *   closed inside a chunk is never taken as complete).
  * A transfer cut short keeps DEST.part when opts->resume is set; every other failure removes it. file:// URLs
- * and plain paths are copied without libcurl (no resume needed). See docs/vib-signing.md ("Downloads"). */
+ * and plain paths are copied (no resume needed). See docs/vib-signing.md ("Downloads"). */
 #ifndef RAMHOST_VIB_FETCH_H
 #define RAMHOST_VIB_FETCH_H
 
@@ -59,8 +64,8 @@ int fetch_join(char *buf, size_t cap, const char *base, const char *rel, struct 
 #define FETCH_ANSWER_MAX 65536
 
 /* Uploads the regular file path with HTTP PUT to url (http or https; redirects are not followed), with the extra
- * request headers (a NULL-terminated list of "Name: value" lines; may be NULL). Shares the downloads' libcurl
- * setup and limits: connect timeout, stall timeout, the deadline and the minimum rate count the bytes moved in
+ * request headers (a NULL-terminated list of "Name: value" lines; may be NULL). A body over 1 MiB is announced
+ * with "Expect: 100-continue" first. Shares the downloads' client and limits: connect timeout, stall timeout, the deadline and the minimum rate count the bytes moved in
  * either direction. Returns 0 when the server answers 2xx; another status is -EACCES (401, 403), -ENOENT (404,
  * 410), -EFBIG (413) or -EIO, with err naming the URL, the status and the first line of the server's answer;
  * transfer failures as for downloads. Whenever the server answered, *ret_status (may be NULL) gets its status

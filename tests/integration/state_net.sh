@@ -23,7 +23,7 @@ start_server() {
 	answers = {201: "stored", 200: "ok", 403: "wrong token for " + mac, 413: "upload larger than the limit of 1 MiB",
 	           500: "internal error: disk on fire"}
 	class H(http.server.BaseHTTPRequestHandler):
-	    protocol_version = "HTTP/1.1"      # answers curl's "Expect: 100-continue"
+	    protocol_version = "HTTP/1.1"      # answers the client's "Expect: 100-continue"
 	    def handle_expect_100(self):         # mode 1413: refuse before the body, as a server checking the size
 	        if int(open(os.path.join(top, "mode")).read()) != 1413:
 	            return super().handle_expect_100()
@@ -142,7 +142,7 @@ save_refused_500() { refused 500 "HTTP status 500: internal error: disk on fire"
 save_refused_early() {
 	start_server 1413
 	make_root "$T/root"
-	head -c 2000000 /dev/urandom >"$T/root/var/lib/app/db"   # over curl's 1 MiB: it asks before sending
+	head -c 2000000 /dev/urandom >"$T/root/var/lib/app/db"   # over the client's 1 MiB: it asks before sending
 	expect_fail "$RAMHOST" state save --root "$T/root"
 	cat "$T/err"
 	expect_err "^ramhost state save: generation 1 not saved on server 127.0.0.1:$PORT: $URL: HTTP status 413: upload of [0-9]+ bytes is over the limit\$"

@@ -1,8 +1,7 @@
 /* test_http_server.c: the PXE server's HTTP side on 127.0.0.1 (ephemeral port) with a test resolver, driven by
- * libcurl: GET, HEAD, ranges, caching headers, refusals, keep-alive, state uploads (good, refused, oversized,
+ * the download client (vib/http_conn.c, requests written by hand): GET, HEAD, ranges, caching headers, refusals, keep-alive, state uploads (good, refused, oversized,
  * damaged), a garbage request on a raw socket, and TLS with a certificate made by the openssl CLI. */
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,11 +12,14 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
 #include "pxe-server/host_state.h"
 #include "pxe-server/http_server.h"
+#include "vib/fetch.h"
+#include "vib/http_conn.h"
 #include "state_fixture.h"
 #include "unit.h"
 
@@ -91,7 +93,7 @@ static int t_state_allowed(void *ctx, const uint8_t mac[6])
 
 static const struct pxe_http_ops ops = { NULL, t_resolve, t_event, t_token, t_state_allowed };
 
-/* ---- a libcurl client ---- */
+/* ---- a client: vib/http_conn.c, with the requests written here by hand ---- */
 
 struct buf {
 	char *p;
@@ -101,43 +103,125 @@ struct buf {
 struct reply {
 	long status;
 	struct buf body, head;
-	CURLcode cc;
+	int rc;            /* 0, or the client's error */
+	char why[1024];
 };
 
-static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+static void add(struct buf *b, const void *p, size_t n)
 {
-	struct buf *b = ctx;
-	char *q = realloc(b->p, b->n + size * n + 1);
+	char *q = realloc(b->p, b->n + n + 1);
 
 	if (!q)
-		return 0;
-	memcpy(q + b->n, p, size * n);
+		abort();
+	memcpy(q + b->n, p, n);
 	b->p = q;
-	b->n += size * n;
+	b->n += n;
 	b->p[b->n] = '\0';
-	return size * n;
 }
 
 struct upload {
 	const uint8_t *data;
-	size_t len, off;
+	size_t len;
 	int endless;   /* a chunked body (no Content-Length): 1 of len bytes, 2 that never ends */
 };
 
-static size_t on_read(char *p, size_t size, size_t n, void *ctx)
-{
-	struct upload *u = ctx;
-	size_t want = size * n;
+static const char *ca_file;   /* the TLS test's certificate, trusted by the client */
 
-	if (u->endless == 2) {
-		memset(p, 'x', want);
-		return want;
+/* 20 s for a whole request, as the tests' client always had. */
+static int tick20(void *ctx, int connected, uint64_t moved)
+{
+	time_t *t0 = ctx;
+
+	(void)connected;
+	(void)moved;
+	return time(NULL) - *t0 > 20;
+}
+
+static int open_conn(const char *base, time_t *t0, struct http_conn **c, struct rh_err *err)
+{
+	struct http_conn_opts o = { .connect_s = 5, .ca_file = ca_file, .tick = tick20, .tick_ctx = t0 };
+	struct http_url u;
+	int rc = http_url_parse(base, &u, err);
+
+	*t0 = time(NULL);
+	return rc < 0 ? rc : http_conn_open(&u, &o, c, err);
+}
+
+/* Sends the body of up: Content-Length bytes, one chunk and the last, or chunks until the server stops us. */
+static int send_body(struct http_conn *c, const struct upload *up, struct rh_err *err)
+{
+	static char x[16384];
+	char line[32];
+	int rc, i;
+
+	if (!up->endless)
+		return http_conn_write(c, up->data, up->len, err);
+	if (up->endless == 1) {
+		snprintf(line, sizeof(line), "%zx\r\n", up->len);
+		rc = http_conn_write(c, line, strlen(line), err);
+		if (rc == 0)
+			rc = http_conn_write(c, up->data, up->len, err);
+		return rc ? rc : http_conn_write(c, "\r\n0\r\n\r\n", 7, err);
 	}
-	if (want > u->len - u->off)
-		want = u->len - u->off;
-	memcpy(p, u->data + u->off, want);
-	u->off += want;
-	return want;
+	memset(x, 'x', sizeof(x));
+	for (i = 0, rc = 0; rc == 0 && i < 4096; i++) {   /* 64 MiB at most */
+		rc = http_conn_write(c, "4000\r\n", 6, err);
+		if (rc == 0)
+			rc = http_conn_write(c, x, sizeof(x), err);
+		if (rc == 0)
+			rc = http_conn_write(c, "\r\n", 2, err);
+	}
+	return rc;
+}
+
+/* One request on c (kept open: keep-alive) to path with the extra header line hdr (may be NULL). */
+static void request(struct http_conn *c, const char *method, const char *path, const char *hdr,
+		    const struct upload *up, struct reply *r)
+{
+	struct rh_err err = { 0, "" };
+	struct http_resp resp;
+	const char *head;
+	char req[2048], body[4096];
+	size_t n;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(req, sizeof(req), "%s /%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\n", method, path,
+		 hdr ? hdr : "", hdr ? "\r\n" : "",
+		 !up ? "" : up->endless ? "Transfer-Encoding: chunked\r\n" : "");
+	if (up && !up->endless)
+		snprintf(req + strlen(req) - 2, sizeof(req) - strlen(req) + 2, "Content-Length: %zu\r\n\r\n", up->len);
+	rc = http_conn_write(c, req, strlen(req), &err);
+	if (rc == 0 && up)
+		rc = send_body(c, up, &err);
+	if (rc == 0 || rc == -EPIPE)   /* a server that refused early has answered */
+		rc = http_conn_read_head(c, !strcmp(method, "HEAD"), &resp, &head, &err);
+	if (rc == 0) {
+		r->status = resp.status;
+		add(&r->head, head, resp.head_len);
+	}
+	while (rc == 0 && (rc = http_conn_read_body(c, body, sizeof(body), &n, &err)) == 0 && n)
+		add(&r->body, body, n);
+	r->rc = rc;
+	snprintf(r->why, sizeof(r->why), "%s", err.msg);
+}
+
+static void request_new(const char *base, const char *method, const char *path, const char *hdr,
+			const struct upload *up, struct reply *r)
+{
+	struct rh_err err = { 0, "" };
+	struct http_conn *c = NULL;
+	time_t t0;
+	int rc = open_conn(base, &t0, &c, &err);
+
+	if (rc < 0) {
+		memset(r, 0, sizeof(*r));
+		r->rc = rc;
+		snprintf(r->why, sizeof(r->why), "%s", err.msg);
+		return;
+	}
+	request(c, method, path, hdr, up, r);
+	http_conn_close(c);
 }
 
 static void reply_free(struct reply *r)
@@ -147,46 +231,9 @@ static void reply_free(struct reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* One request on handle c (reused: keep-alive) to path with the extra header line hdr (may be NULL). */
-static void request(CURL *c, const char *base, const char *method, const char *path, const char *hdr,
-		    struct upload *up, struct reply *r)
-{
-	struct curl_slist *h = NULL;
-	char url[1024];
-
-	memset(r, 0, sizeof(*r));
-	snprintf(url, sizeof(url), "%s/%s", base, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOBODY, (long)!strcmp(method, "HEAD"));
-	curl_easy_setopt(c, CURLOPT_UPLOAD, (long)(up != NULL));
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "HEAD") ? method : NULL);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->head);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	if (up) {
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(c, CURLOPT_READDATA, up);
-		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, up->endless ? (curl_off_t)-1 : (curl_off_t)up->len);
-	}
-	if (hdr)
-		h = curl_slist_append(h, hdr);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	r->cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
-}
-
 static void get1(const char *base, const char *method, const char *path, const char *hdr, struct reply *r)
 {
-	CURL *c = curl_easy_init();
-
-	request(c, base, method, path, hdr, NULL, r);
-	curl_easy_cleanup(c);
+	request_new(base, method, path, hdr, NULL, r);
 }
 
 static int has(const struct buf *b, const char *s)
@@ -243,7 +290,7 @@ static void test_get_head_range(void)
 		return;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		get1(base, "GET", ART, cases[i].range, &r);
-		CHECK(r.cc == CURLE_OK && r.status == cases[i].status);
+		CHECK(r.rc == 0 && r.status == cases[i].status);
 		if (cases[i].status != 416)
 			CHECK(r.body.n == cases[i].len && !memcmp(r.body.p, artifact + cases[i].first, cases[i].len));
 		if (cases[i].content_range)
@@ -312,24 +359,25 @@ static void test_keepalive_and_garbage(void)
 	char base[128];
 	struct pxe_http *h = start(NULL, NULL, base, sizeof(base));
 	struct sockaddr_in sa;
+	struct rh_err err = { 0, "" };
+	struct http_conn *c = NULL;
 	struct reply r;
-	long conns = -1;
-	CURL *c;
+	time_t t0;
 	int s;
 
 	CHECK(h != NULL);
 	if (!h)
 		return;
-	c = curl_easy_init();
-	request(c, base, "GET", ART, NULL, NULL, &r);
-	CHECK(r.status == 200);
+	CHECK(open_conn(base, &t0, &c, &err) == 0);
+	if (!c)
+		return;
+	request(c, "GET", ART, NULL, NULL, &r);
+	CHECK(r.rc == 0 && r.status == 200 && r.body.n == 1000);
 	reply_free(&r);
-	request(c, base, "GET", "host/52-54-00-12-34-56/boot.ipxe", NULL, NULL, &r);
-	CHECK(r.status == 200);
-	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns);
-	CHECK(conns == 0);   /* the second request reused the first connection */
+	request(c, "GET", "host/52-54-00-12-34-56/boot.ipxe", NULL, NULL, &r);
+	CHECK(r.rc == 0 && r.status == 200);   /* the second request on the first connection */
 	reply_free(&r);
-	curl_easy_cleanup(c);
+	http_conn_close(c);
 	/* a malformed request line on a raw socket, then a client that is served as usual */
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof(sa));
@@ -354,11 +402,9 @@ static void test_keepalive_and_garbage(void)
 static void put(const char *base, const char *path, const char *hdr, const uint8_t *data, size_t len, int endless,
 		struct reply *r)
 {
-	struct upload up = { data, len, 0, endless };
-	CURL *c = curl_easy_init();
+	struct upload up = { data, len, endless };
 
-	request(c, base, "PUT", path, hdr, &up, r);
-	curl_easy_cleanup(c);
+	request_new(base, "PUT", path, hdr, &up, r);
 }
 
 static void test_state_put(void)
@@ -403,12 +449,12 @@ static void test_state_put(void)
 			len = sizeof(buf);
 		put(base, cases[i].path, cases[i].hdr, buf, len, cases[i].endless, &r);
 		if (cases[i].endless == 2) {   /* cut off: the connection is closed, no answer */
-			CHECK(r.cc != CURLE_OK && r.status != 201);
+			CHECK(r.rc != 0 && r.status != 201);
 			r.status = 0;
 		}
 		if (r.status != cases[i].status || (cases[i].body && !has(&r.body, cases[i].body)))
 			fprintf(stderr, "  case '%s': %ld '%s' (%s)\n", cases[i].what, r.status, r.body.p ? r.body.p : "",
-				curl_easy_strerror(r.cc));
+				r.why);
 		CHECK(r.status == cases[i].status);
 		if (cases[i].body)
 			CHECK(has(&r.body, cases[i].body));
@@ -500,6 +546,46 @@ static void test_kill9_during_upload(void)
 	pxe_http_stop(h);
 }
 
+/* fetch.c over TLS: the system's trust store (SSL_CERT_FILE names it here), the certificate's address
+ * checked, a download and an upload. */
+static void test_tls_fetch(const char *base, const char *cert)
+{
+	const char *headers[] = { "X-Ramhost-Token: " TOKEN, NULL };
+	struct rh_err err = { 0, "" };
+	char u[700], gen[700], answer[128] = "";
+	static uint8_t buf[STATE_MAX];
+	unsigned port = 0;
+	void *body = NULL;
+	size_t len = 0;
+	long status = 0;
+
+	unsetenv("SSL_CERT_DIR");
+	setenv("SSL_CERT_FILE", "/nonexistent", 1);
+	snprintf(u, sizeof(u), "%s/%s", base, ART);
+	CHECK(fetch_to_buf(u, 4096, &body, &len, &err) == -EKEYREJECTED);
+	CHECK(strstr(err.msg, "TLS certificate not trusted") != NULL);
+	setenv("SSL_CERT_FILE", cert, 1);
+	rh_err_clear(&err);
+	CHECK(fetch_to_buf(u, 4096, &body, &len, &err) == 0);
+	CHECK(len == 1000 && !memcmp(body, artifact, 1000));
+	free(body);
+	/* the same server by a name the certificate does not hold (localhost: ::1 refused first, then 127.0.0.1) */
+	CHECK(sscanf(base, "https://127.0.0.1:%u", &port) == 1);
+	snprintf(u, sizeof(u), "https://localhost:%u/%s", port, ART);
+	rh_err_clear(&err);
+	CHECK(fetch_to_buf(u, 4096, &body, &len, &err) == -EKEYREJECTED);
+	/* an upload of generation 3 */
+	snprintf(gen, sizeof(gen), "%s/gen3", dir);
+	CHECK(fs_write_file(gen, buf, fixture_gen(buf, 3), 0644, &err) == 0);
+	snprintf(u, sizeof(u), "%s/host/52-54-00-12-34-56/state", base);
+	rh_err_clear(&err);
+	CHECK(fetch_put_file(u, gen, headers, &status, answer, sizeof(answer), &err) == 0);
+	CHECK(status == 201 && strstr(answer, "generation 3"));
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	unsetenv("SSL_CERT_FILE");
+}
+
 static void test_tls(void)
 {
 	char key[600], cert[600], base[128];
@@ -511,7 +597,8 @@ static void test_tls(void)
 	snprintf(cert, sizeof(cert), "%s/tls.crt", dir);
 	{
 		char *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
-				 cert, "-days", "2", "-subj", "/CN=127.0.0.1", NULL };
+				 cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+				 NULL };
 
 		CHECK(fs_run(argv, 0, &err) == 0);
 	}
@@ -519,9 +606,12 @@ static void test_tls(void)
 	CHECK(h != NULL);
 	if (!h)
 		return;
+	ca_file = cert;
 	get1(base, "GET", ART, "Range: bytes=10-19", &r);
-	CHECK(r.cc == CURLE_OK && r.status == 206 && r.body.n == 10 && !memcmp(r.body.p, artifact + 10, 10));
+	CHECK(r.rc == 0 && r.status == 206 && r.body.n == 10 && !memcmp(r.body.p, artifact + 10, 10));
 	reply_free(&r);
+	ca_file = NULL;
+	test_tls_fetch(base, cert);
 	pxe_http_stop(h);
 	/* a key that is not one: a clear start-up error */
 	{
@@ -543,7 +633,6 @@ int main(void)
 	char path[600];
 	size_t i;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (fs_work_dir(NULL, "test_http_server", dir, sizeof(dir), &err) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
@@ -560,6 +649,5 @@ int main(void)
 	RUN(test_kill9_during_upload);
 	RUN(test_tls);
 	fs_rm_rf(dir, &err);
-	curl_global_cleanup();
 	UNIT_EXIT();
 }

@@ -2,7 +2,9 @@
  * drop and a stall fault, one that ignores Range): a good download, 404, a connection dropped mid-body then
  * resumed with a Range request, a stale or foreign DEST.part, a stalled transfer and a silent server stopped
  * by the stall timeout, the size limit, a refused connection, downloads into a buffer, file:// and plain
- * paths, and fetch_join. */
+ * paths, and fetch_join. A canned server (below: one answer per path, written byte for byte) covers what
+ * httpd.py cannot send: chunked bodies, redirects, truncated bodies, malformed heads, interim answers, IPv6,
+ * and uploads (PUT, with and without Expect: 100-continue). */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -283,6 +287,275 @@ static void test_silent_server(void)
 	close(s);
 }
 
+/* ---- the canned server: GET or PUT /c/N is answered with canned[N] and the connection closed ---- */
+
+#define CANNED_MAX 32
+static char canned[CANNED_MAX][1024];
+static pid_t canned_pid[2];
+static char canned_v4[128], canned_v6[128];
+
+/* Reads one request (its head, and a PUT's body into DIR/put.N); answers it. */
+static void canned_serve(int c)
+{
+	static char req[1 << 16];
+	char name[64], *body, *cl;
+	size_t n = 0;
+	ssize_t r;
+	long want = 0;
+	int idx = -1, fd;
+
+	req[0] = '\0';
+	while (n < sizeof(req) - 1 && !strstr(req, "\r\n\r\n")) {
+		r = read(c, req + n, sizeof(req) - 1 - n);
+		if (r <= 0)
+			return;
+		n += (size_t)r;
+		req[n] = '\0';
+	}
+	if (sscanf(req, "%*s /c/%d", &idx) != 1 || idx < 0 || idx >= CANNED_MAX)
+		idx = 0;
+	cl = strcasestr(req, "\r\nContent-Length: ");
+	if (cl)
+		want = atol(cl + 18);
+	if (want && strcasestr(req, "\r\nExpect: 100-continue") && write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 25)
+		return;
+	body = strstr(req, "\r\n\r\n") + 4;
+	snprintf(name, sizeof(name), "put.%d", idx);
+	fd = want ? open(path(name), O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+	n -= (size_t)(body - req);
+	while (fd >= 0) {
+		if (n && write(fd, body, n) != (ssize_t)n)
+			break;
+		want -= (long)n;
+		if (want <= 0)
+			break;
+		body = req;
+		r = read(c, req, sizeof(req));
+		if (r <= 0)
+			break;
+		n = (size_t)r;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (write(c, canned[idx], strlen(canned[idx])) < 0)
+		return;
+	if (idx == 22) {   /* a head longer than the client's limit: 20 fields of 1000 bytes, no end */
+		char pad[1000];
+		int k;
+
+		memset(pad, 'y', sizeof(pad));
+		memcpy(pad, "X-Pad: ", 7);
+		memcpy(pad + sizeof(pad) - 2, "\r\n", 2);
+		for (k = 0; k < 20; k++)
+			if (write(c, pad, sizeof(pad)) != (ssize_t)sizeof(pad))
+				return;
+	}
+}
+
+/* Starts the canned server on loopback of family af; fills base. Returns its pid, or -1 (no IPv6 here). */
+static pid_t canned_start(int af, char *base, size_t cap)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = af == AF_INET ? sizeof(*a4) : sizeof(*a6);
+	int s = socket(af, SOCK_STREAM, 0), one = 1;
+	pid_t pid;
+
+	ss.ss_family = (sa_family_t)af;
+	if (af == AF_INET)
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		a6->sin6_addr = in6addr_loopback;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (s < 0 || bind(s, (struct sockaddr *)&ss, len) || listen(s, 16) || getsockname(s, (struct sockaddr *)&ss, &len)) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	snprintf(base, cap, af == AF_INET ? "http://127.0.0.1:%d" : "http://[::1]:%d",
+		 ntohs(af == AF_INET ? a4->sin_port : a6->sin6_port));
+	pid = fork();
+	if (pid == 0) {
+		for (;;) {
+			int c = accept(s, NULL, NULL);
+
+			if (c < 0)
+				_exit(0);
+			canned_serve(c);
+			close(c);
+		}
+	}
+	close(s);
+	return pid;
+}
+
+static void canned_setup(void)
+{
+	static const char *rows[] = {
+		/* 0 */ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nT: 1\r\n\r\n",
+		/* 1 */ "HTTP/1.1 302 Found\r\nLocation: /c/0\r\nContent-Length: 0\r\n\r\n",
+		/* 2 */ "HTTP/1.1 307 Temporary Redirect\r\nLocation: 1\r\nContent-Length: 0\r\n\r\n",
+		/* 3 */ "HTTP/1.1 301 Moved\r\nLocation: /c/3\r\n\r\n",
+		/* 4 */ "HTTP/1.1 308 Permanent\r\nLocation: ftp://127.0.0.1/x\r\n\r\n",
+		/* 5 */ "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
+		/* 6 */ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+		/* 7 */ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+		/* 8 */ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+		/* 9 */ "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+		/* 10 */ "HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+		/* 11 */ "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-4/5\r\nContent-Length: 5\r\n\r\nhello",
+		/* 12 */ "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-4/5\r\nContent-Length: 2\r\n\r\nlo",
+		/* 13 */ "HTTP/1.0 200 OK\r\n\r\nuntil the close",
+		/* 14 */ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		/* 15 */ "HTTP/1.1 300 Multiple Choices\r\nContent-Length: 0\r\n\r\n",
+		/* 16 */ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+		/* 17 */ "HTTP/1.1 201 Created\r\nContent-Length: 24\r\n\r\nstored generation 7\nmore",
+		/* 18 */ "HTTP/1.1 403 Forbidden\r\nContent-Length: 14\r\n\r\nwrong token\r\nx",
+		/* 19 */ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello and more bytes than said",
+		/* 20 */ "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Range: bytes 1-0/3\r\n\r\nabc",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		snprintf(canned[i], sizeof(canned[i]), "%s", rows[i]);
+	/* 21: a redirect to the other server (httpd.py), absolute */
+	snprintf(canned[21], sizeof(canned[21]), "HTTP/1.1 303 See Other\r\nLocation: %s/index.xml\r\n\r\n", url);
+	/* 22: a head that never ends within the limit (canned_serve adds the fields) */
+	snprintf(canned[22], sizeof(canned[22]), "HTTP/1.1 200 OK\r\n");
+	canned_pid[0] = canned_start(AF_INET, canned_v4, sizeof(canned_v4));
+	canned_pid[1] = canned_start(AF_INET6, canned_v6, sizeof(canned_v6));
+}
+
+/* Downloads into a buffer: one row per canned answer. */
+static void test_canned_get(void)
+{
+	static const struct {
+		int n, rc;
+		const char *body, *msg;
+	} rows[] = {
+		{ 0, 0, "hello world", NULL },
+		{ 1, 0, "hello world", NULL },                  /* 302 to an absolute path */
+		{ 2, 0, "hello world", NULL },                  /* 307 to a relative one, then 302 */
+		{ 21, 0, "<index/>", NULL },                    /* 303 to another server */
+		{ 3, -EIO, NULL, "more than 5 redirects" },
+		{ 4, -EPROTONOSUPPORT, NULL, "protocol not supported" },
+		{ 5, -EIO, NULL, "connection closed after 5 of 100 bytes" },
+		{ 6, -EIO, NULL, "closed inside a chunk" },
+		{ 7, -EIO, NULL, "closed inside a chunk" },
+		{ 8, -EBADMSG, NULL, "more than one Content-Length" },
+		{ 9, -EBADMSG, NULL, "malformed status line" },
+		{ 10, -EBADMSG, NULL, "bare LF" },
+		{ 13, 0, "until the close", NULL },
+		{ 14, 0, "ok", NULL },
+		{ 15, -EIO, NULL, "HTTP status 300" },
+		{ 16, -ENOTSUP, NULL, "Transfer-Encoding" },
+		{ 19, 0, "hello", NULL },                       /* bytes past Content-Length are not the body */
+		{ 20, -EBADMSG, NULL, "Content-Range" },
+		{ 22, -EMSGSIZE, NULL, "head over 16384 bytes" },
+	};
+	size_t i;
+
+	CHECK(canned_pid[0] > 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rh_err err = { 0, "" };
+		char u[300];
+		void *buf = NULL;
+		size_t len = 0;
+		int rc;
+
+		snprintf(u, sizeof(u), "%s/c/%d", canned_v4, rows[i].n);
+		rc = fetch_to_buf(u, 1 << 20, &buf, &len, &err);
+		if (rc != rows[i].rc || (rows[i].msg && !strstr(err.msg, rows[i].msg)))
+			fprintf(stderr, "  canned %d: %d %s\n", rows[i].n, rc, err.msg);
+		CHECK(rc == rows[i].rc);
+		if (rows[i].body)
+			CHECK(rc == 0 && len == strlen(rows[i].body) && !memcmp(buf, rows[i].body, len));
+		if (rows[i].msg)
+			CHECK(strstr(err.msg, rows[i].msg) && strstr(err.msg, u));
+		free(buf);
+	}
+}
+
+/* A resume answered by the canned server: a 206 at the wrong offset is refused (and the part dropped), one at
+ * the right offset completes the file; a truncated body keeps the part for the next resume. */
+static void test_canned_resume(void)
+{
+	struct fetch_opts o = { .resume = 1 };
+	struct rh_err err = { 0, "" };
+	char u[300];
+	uint64_t size = 0;
+
+	CHECK(write_file(path("r.bin.part"), "hel", 3) == 0);
+	snprintf(u, sizeof(u), "%s/c/11", canned_v4);
+	CHECK(fetch_to_file(u, path("r.bin"), &o, NULL, &err) == -EPROTO);
+	CHECK(strstr(err.msg, "from another offset") != NULL);
+	CHECK(file_size(path("r.bin.part")) == -1 && file_size(path("r.bin")) == -1);
+	CHECK(write_file(path("r.bin.part"), "hel", 3) == 0);
+	snprintf(u, sizeof(u), "%s/c/12", canned_v4);
+	rh_err_clear(&err);
+	CHECK(fetch_to_file(u, path("r.bin"), &o, &size, &err) == 0);
+	CHECK(size == 5 && same(path("r.bin"), "hello", 5));
+	snprintf(u, sizeof(u), "%s/c/5", canned_v4);
+	rh_err_clear(&err);
+	CHECK(fetch_to_file(u, path("t.bin"), &o, NULL, &err) == -EIO);
+	CHECK(file_size(path("t.bin")) == -1 && file_size(path("t.bin.part")) == 5);
+	o.resume = 0;
+	rh_err_clear(&err);
+	CHECK(fetch_to_file(u, path("t2.bin"), &o, NULL, &err) == -EIO);
+	CHECK(file_size(path("t2.bin")) == -1 && file_size(path("t2.bin.part")) == -1);
+}
+
+/* The same client over IPv6 when the machine has ::1. */
+static void test_canned_ipv6(void)
+{
+	struct rh_err err = { 0, "" };
+	char u[300];
+	void *buf = NULL;
+	size_t len = 0;
+
+	if (canned_pid[1] <= 0) {
+		fprintf(stderr, "  no IPv6 loopback here: skipped\n");
+		return;
+	}
+	snprintf(u, sizeof(u), "%s/c/1", canned_v6);
+	CHECK(fetch_to_buf(u, 100, &buf, &len, &err) == 0);
+	CHECK(len == 11 && !memcmp(buf, "hello world", 11));
+	free(buf);
+}
+
+/* Uploads: the body arrives whole (with Expect: 100-continue over 1 MiB), the answer's first line and status
+ * come back, a refusal is an error naming both. */
+static void test_canned_put(void)
+{
+	static unsigned char big2[2 * 1024 * 1024 + 7];
+	const char *headers[] = { "X-Ramhost-Token: t0k", NULL };
+	const char *bad[] = { "X-Evil: a\r\nX-Smuggled: b", NULL };
+	struct rh_err err = { 0, "" };
+	char u[300], answer[64] = "";
+	long status = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(big2); i++)
+		big2[i] = (unsigned char)(i * 7 + (i >> 9));
+	CHECK(write_file(path("up.bin"), big, 5000) == 0 && write_file(path("up2.bin"), big2, sizeof(big2)) == 0);
+	snprintf(u, sizeof(u), "%s/c/17", canned_v4);
+	CHECK(fetch_put_file(u, path("up.bin"), headers, &status, answer, sizeof(answer), &err) == 0);
+	CHECK(status == 201);
+	CHECK_STR(answer, "stored generation 7");
+	CHECK(same(path("put.17"), big, 5000));
+	snprintf(u, sizeof(u), "%s/c/14", canned_v4);   /* 100 Continue, then 200 */
+	CHECK(fetch_put_file(u, path("up2.bin"), headers, &status, answer, sizeof(answer), &err) == 0);
+	CHECK(status == 200 && same(path("put.14"), big2, sizeof(big2)));
+	snprintf(u, sizeof(u), "%s/c/18", canned_v4);
+	CHECK(fetch_put_file(u, path("up.bin"), headers, &status, answer, sizeof(answer), &err) == -EACCES);
+	CHECK(status == 403 && strstr(err.msg, "HTTP status 403: wrong token") && strstr(err.msg, u));
+	rh_err_clear(&err);
+	CHECK(fetch_put_file(u, path("up.bin"), bad, &status, answer, sizeof(answer), &err) == -EINVAL);
+	rh_err_clear(&err);
+	CHECK(fetch_put_file(u, path("none.bin"), headers, &status, answer, sizeof(answer), &err) == -ENOENT);
+}
+
 static void test_buf(void)
 {
 	struct rh_err err = { 0 };
@@ -388,6 +661,7 @@ int main(void)
 		printf("FAIL httpd\n");
 		return 1;
 	}
+	canned_setup();
 	RUN(test_good);
 	RUN(test_404);
 	RUN(test_drop_no_resume);
@@ -399,9 +673,17 @@ int main(void)
 	RUN(test_silent_server);
 	RUN(test_buf);
 	RUN(test_join);
+	RUN(test_canned_get);
+	RUN(test_canned_resume);
+	RUN(test_canned_ipv6);
+	RUN(test_canned_put);
 	for (i = 0; i < 2; i++) {
 		kill(servers[i], SIGTERM);
 		waitpid(servers[i], NULL, 0);
+		if (canned_pid[i] > 0) {
+			kill(canned_pid[i], SIGTERM);
+			waitpid(canned_pid[i], NULL, 0);
+		}
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
