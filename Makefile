@@ -14,7 +14,7 @@ CC       ?= cc
 CLANG    ?= clang
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
-PKGS     := libarchive libsquashfs1 libxml-2.0 expat libcrypto libcurl zlib libmicrohttpd
+PKGS     := libarchive libsquashfs1 expat libcrypto libcurl zlib libmicrohttpd
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS += -I. -Ilib -Ilib/host -Icli
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
