@@ -302,7 +302,8 @@ static int index_add_vib(const struct xml_node *c, const char *base, struct depo
 }
 
 /* A <profile> as d's next image profile (cap: the room of d->profiles). */
-static int index_add_profile(const struct xml_node *c, const char *base, struct depot *d, size_t *cap, struct rh_err *err)
+static int index_add_profile(const struct xml_node *c, const char *base, struct depot *d, size_t *cap,
+			     struct rh_err *err)
 {
 	int rc;
 
@@ -324,7 +325,8 @@ int depot_index_parse(const void *buf, size_t len, const char *base, struct depo
 {
 	char file[PATH_MAX + 16];
 	struct xml_tree_limits lim = {
-		.file = file, .max_depth = XML_TREE_DEPTH_MAX, .max_nodes = INDEX_NODES_MAX, .max_text = DEPOT_INDEX_MAX,
+		.file = file, .max_depth = XML_TREE_DEPTH_MAX, .max_nodes = INDEX_NODES_MAX,
+		.max_text = DEPOT_INDEX_MAX,
 	};
 	struct depot d;
 	struct xml_tree *t = NULL;
