@@ -14,7 +14,7 @@ CC       ?= cc
 CLANG    ?= clang
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
-PKGS     := libarchive libsquashfs1 libxml-2.0 libcrypto libssl zlib libzstd libmicrohttpd
+PKGS     := libarchive libsquashfs1 expat libcrypto libssl zlib libzstd libmicrohttpd
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS += -I. -Ilib -Ilib/host -Icli
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -72,7 +72,7 @@ $(BUILD)/ramhost: $(BUILD)/obj/cli/main.o $(LIB_OBJ)
 # what a host command reaches is linked; libarchive is linked statically, because Debian's shared one needs libxml2
 # and with it ICU (its read side and our own tar writer need neither); no libmicrohttpd (`pxe` is left out: a
 # reference to it is a link error here); --as-needed drops a library nothing calls; stripped.
-HOST_PKGS := libsquashfs1 libcrypto zlib $(filter libxml-2.0 libcurl expat libssl libzstd,$(PKGS))
+HOST_PKGS := libsquashfs1 libcrypto libssl zlib libzstd expat
 HOST_LIBS := -Wl,--as-needed -Wl,-Bstatic -larchive -Wl,-Bdynamic \
 	$(filter-out -larchive -lxml2,$(shell pkg-config --static --libs libarchive 2>/dev/null)) \
 	$(shell pkg-config --libs $(HOST_PKGS) 2>/dev/null) -lpthread

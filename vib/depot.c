@@ -11,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "env.h"
 #include "ar.h"
 #include "fileio.h"
 #include "fs.h"
 #include "sha256.h"
 #include "urlpath.h"
+#include "xml_tree.h"
+
+#define INDEX_NODES_MAX (1u << 20) /* 4096 VIBs of 256 nodes; a node costs about 100 bytes */
 
 void depot_free(struct depot *d)
 {
@@ -69,92 +69,127 @@ static void req_str(const struct vib_req *r, char *buf, size_t cap)
 		snprintf(buf, cap, "%s%s%s", r->name, vib_op_str(r->op), r->version);
 }
 
+/* The descriptor desc (len bytes) of entry path, element for element, as the child of a <vib-entry> (it was
+ * checked by vib_open; blank space between elements goes, as libxml2 did). */
+static int put_desc(FILE *f, const char *path, const char *desc, size_t len, struct rh_err *err)
+{
+	static const struct xml_tree_limits lim = {
+		.file = "descriptor.xml", .max_depth = XML_TREE_DEPTH_MAX, .max_nodes = INDEX_NODES_MAX,
+		.max_text = VIB_DESC_MAX,
+	};
+	struct xml_tree *t = NULL;
+	struct rh_err e = { 0 };
+
+	if (xml_tree_parse(desc, len, &lim, &t, &e) < 0)
+		return rh_errf(err, -EBADMSG, "%s: descriptor.xml does not parse (%s)", path, e.msg);
+	fputs("    ", f);
+	xml_write_node(f, xml_tree_root(t), 2, true);
+	fputc('\n', f);
+	xml_tree_free(t);
+	return 0;
+}
+
+/* One <vib-entry> with its descriptor. */
+static int put_vib_entry(FILE *f, const struct depot_vib *v, const char *desc, size_t len, struct rh_err *err)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_to_hex(v->sha256, hex);
+	fputs("  <vib-entry path=\"", f);
+	if (xml_put_attr(f, v->path) < 0)
+		return rh_errf(err, -EINVAL, "index.xml: vib-entry path '%.200s' has a control character", v->path);
+	fprintf(f, "\" size=\"%" PRIu64 "\" sha256=\"%s\" level=\"%s\" verified=\"%s\">\n", v->size, hex,
+		vib_level_str(v->level), v->verified ? "true" : "false");
+	if (put_desc(f, v->path, desc, len, err) < 0)
+		return -EBADMSG;
+	fputs("  </vib-entry>\n", f);
+	return 0;
+}
+
+/* One <profile>: <profile NAME ACCEPTANCE/> when it has neither description nor requests. */
+static int put_profile(FILE *f, const struct depot_profile *p, struct rh_err *err)
+{
+	char r[VIB_NAME_MAX + VIB_VERSION_MAX + 4];
+
+	fputs("  <profile name=\"", f);
+	if (xml_put_attr(f, p->name) < 0)
+		return rh_errf(err, -EINVAL, "index.xml: profile name '%.80s' has a control character", p->name);
+	fprintf(f, "\" acceptance=\"%s\"%s\n", vib_level_str(p->acceptance),
+		p->description[0] || p->nvibs ? ">" : "/>");
+	if (p->description[0]) {
+		fputs("    <description>", f);
+		if (xml_put_text(f, p->description) < 0)
+			return rh_errf(err, -EINVAL, "index.xml: profile %s: the description has a control character",
+				       p->name);
+		fputs("</description>\n", f);
+	}
+	for (size_t j = 0; j < p->nvibs; j++) {
+		req_str(&p->vibs[j], r, sizeof(r));
+		fputs("    <vib-request>", f);
+		if (xml_put_text(f, r) < 0)
+			return rh_errf(err, -EINVAL, "index.xml: profile %s: request '%s' has a control character",
+				       p->name, r);
+		fputs("</vib-request>\n", f);
+	}
+	if (p->description[0] || p->nvibs)
+		fputs("  </profile>\n", f);
+	return 0;
+}
+
+/* Writes the index as libxml2's formatted output did (two-space indentation, UTF-8), byte for byte. */
 int depot_index_write(const struct depot *d, const char *const *descs, const size_t *desc_lens, char **ret_buf,
 		      size_t *ret_len, struct rh_err *err)
 {
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNodePtr root;
-	xmlChar *out = NULL;
-	int outlen = 0, rc = 0;
-	size_t i, j;
+	char *buf = NULL;
+	size_t len = 0, i;
+	int rc = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	if (!doc)
+	if (!f)
 		return rh_errf(err, -ENOMEM, "index.xml: out of memory");
-	root = xmlNewNode(NULL, BAD_CAST "depot");
-	xmlDocSetRootElement(doc, root);
-	xmlNewProp(root, BAD_CAST "version", BAD_CAST "1");
-	for (i = 0; i < d->nvibs && !rc; i++) {
-		const struct depot_vib *v = &d->vibs[i];
-		char num[32], hex[SHA256_HEX_LEN + 1];
-		xmlNodePtr e = xmlNewChild(root, NULL, BAD_CAST "vib-entry", NULL);
-		xmlDocPtr dd;
-
-		snprintf(num, sizeof(num), "%" PRIu64, v->size);
-		sha256_to_hex(v->sha256, hex);
-		xmlNewProp(e, BAD_CAST "path", BAD_CAST v->path);
-		xmlNewProp(e, BAD_CAST "size", BAD_CAST num);
-		xmlNewProp(e, BAD_CAST "sha256", BAD_CAST hex);
-		xmlNewProp(e, BAD_CAST "level", BAD_CAST vib_level_str(v->level));
-		xmlNewProp(e, BAD_CAST "verified", BAD_CAST(v->verified ? "true" : "false"));
-		/* the VIB's own descriptor, element for element (it was checked by vib_open) */
-		dd = xmlReadMemory(descs[i], (int)desc_lens[i], "descriptor.xml", NULL,
-				   XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-		if (!dd || !xmlDocGetRootElement(dd) || dd->intSubset) {
-			rc = rh_errf(err, -EBADMSG, "%s: descriptor.xml does not parse", v->path);
-		} else {
-			xmlNodePtr copy = xmlDocCopyNode(xmlDocGetRootElement(dd), doc, 1);
-			if (!copy || !xmlAddChild(e, copy))
-				rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
-		}
-		if (dd)
-			xmlFreeDoc(dd);
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<depot version=\"1\"", f);
+	fputs(d->nvibs || d->nprofiles ? ">\n" : "/>\n", f);
+	for (i = 0; i < d->nvibs && !rc; i++)
+		rc = put_vib_entry(f, &d->vibs[i], descs[i], desc_lens[i], err);
+	for (i = 0; i < d->nprofiles && !rc; i++)
+		rc = put_profile(f, &d->profiles[i], err);
+	if (d->nvibs || d->nprofiles)
+		fputs("</depot>\n", f);
+	if (fclose(f) != 0 && !rc)
+		rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
+	if (rc) {
+		free(buf);
+		return rc;
 	}
-	for (i = 0; i < d->nprofiles && !rc; i++) {
-		const struct depot_profile *p = &d->profiles[i];
-		xmlNodePtr e = xmlNewChild(root, NULL, BAD_CAST "profile", NULL);
-
-		xmlNewProp(e, BAD_CAST "name", BAD_CAST p->name);
-		xmlNewProp(e, BAD_CAST "acceptance", BAD_CAST vib_level_str(p->acceptance));
-		if (p->description[0])
-			xmlNewTextChild(e, NULL, BAD_CAST "description", BAD_CAST p->description);
-		for (j = 0; j < p->nvibs; j++) {
-			char r[VIB_NAME_MAX + VIB_VERSION_MAX + 4];
-			req_str(&p->vibs[j], r, sizeof(r));
-			xmlNewTextChild(e, NULL, BAD_CAST "vib-request", BAD_CAST r);
-		}
-	}
-	if (!rc) {
-		xmlDocDumpFormatMemoryEnc(doc, &out, &outlen, "UTF-8", 1);
-		if (!out || outlen <= 0)
-			rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
-	}
-	if (!rc) {
-		*ret_buf = malloc((size_t)outlen + 1);
-		if (!*ret_buf) {
-			rc = rh_errf(err, -ENOMEM, "index.xml: out of memory");
-		} else {
-			memcpy(*ret_buf, out, (size_t)outlen);
-			(*ret_buf)[outlen] = '\0';
-			*ret_len = (size_t)outlen;
-		}
-	}
-	xmlFree(out);
-	xmlFreeDoc(doc);
-	return rc;
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
 }
 
-static char *prop(xmlNodePtr n, const char *name)
+/* The <vib> element of a <vib-entry> written out as a document of its own, for vib_desc_parse. */
+static int entry_desc(const struct xml_node *vibn, char **ret, size_t *ret_len)
 {
-	return (char *)xmlGetProp(n, BAD_CAST name);
+	FILE *f = open_memstream(ret, ret_len);
+
+	if (!f)
+		return -ENOMEM;
+	xml_write_node(f, vibn, 0, false);
+	if (fclose(f) != 0) {
+		free(*ret);
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct depot_vib *v, struct rh_err *err)
+static int parse_entry(const struct xml_node *e, const char *base, struct depot_vib *v, struct rh_err *err)
 {
-	char *path = prop(e, "path"), *size = prop(e, "size"), *sha = prop(e, "sha256"), *lv = prop(e, "level");
-	char *ver = prop(e, "verified"), *end;
+	const char *path = xml_attr(e, "path"), *size = xml_attr(e, "size"), *sha = xml_attr(e, "sha256");
+	const char *lv = xml_attr(e, "level"), *ver = xml_attr(e, "verified");
 	const char *why = path ? depot_path_problem(path, NULL) : "is missing";
-	xmlNodePtr c, vibn = NULL;
-	xmlBufferPtr buf = NULL;
+	const struct xml_node *c, *vibn = NULL;
+	char *end, *desc = NULL;
+	size_t desc_len = 0;
 	int rc = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -168,44 +203,51 @@ static int parse_entry(xmlDocPtr doc, xmlNodePtr e, const char *base, struct dep
 	else if (!lv || vib_level_parse(lv, &v->level) < 0)
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: bad level '%.40s'", base, path, lv ? lv : "");
 	if (rc)
-		goto out;
+		return rc;
 	strcpy(v->path, path);
 	v->verified = ver && !strcmp(ver, "true");
 	for (c = e->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && !xmlStrcmp(c->name, BAD_CAST "vib")) {
-			if (vibn) {
-				rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: more than one <vib>", base, path);
-				goto out;
-			}
+		if (xml_is_el(c, "vib")) {
+			if (vibn)
+				return rh_errf(err, -EINVAL, "%s/index.xml: %s: more than one <vib>", base, path);
 			vibn = c;
 		}
-	if (!vibn) {
-		rc = rh_errf(err, -EINVAL, "%s/index.xml: %s: no <vib> descriptor", base, path);
-		goto out;
-	}
-	buf = xmlBufferCreate();
-	if (!buf || xmlNodeDump(buf, doc, vibn, 0, 0) < 0) {
-		rc = rh_errf(err, -ENOMEM, "%s/index.xml: out of memory", base);
-		goto out;
-	}
-	rc = vib_desc_parse(xmlBufferContent(buf), (size_t)xmlBufferLength(buf), &v->desc, err);
+	if (!vibn)
+		return rh_errf(err, -EINVAL, "%s/index.xml: %s: no <vib> descriptor", base, path);
+	if (entry_desc(vibn, &desc, &desc_len) < 0)
+		return rh_errf(err, -ENOMEM, "%s/index.xml: out of memory", base);
+	rc = vib_desc_parse(desc, desc_len, &v->desc, err);
 	if (rc)
 		rh_err_prefix(err, rc, "%s/index.xml: %s: bad descriptor", base, path);
-out:
-	if (buf)
-		xmlBufferFree(buf);
-	xmlFree(path);
-	xmlFree(size);
-	xmlFree(sha);
-	xmlFree(lv);
-	xmlFree(ver);
+	free(desc);
 	return rc;
 }
 
-static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p, struct rh_err *err)
+/* One <vib-request> of profile p (name: p's name in errors). */
+static int profile_add_req(struct depot_profile *p, size_t *cap, const char *text, const char *base,
+			   const char *name, struct rh_err *err)
 {
-	char *name = prop(e, "name"), *acc = prop(e, "acceptance");
-	xmlNodePtr c;
+	int rc;
+
+	if (p->nvibs == VIB_LIST_MAX)
+		return rh_errf(err, -E2BIG, "%s/index.xml: profile %s: more than %d VIBs", base, name, VIB_LIST_MAX);
+	if (p->nvibs == *cap) {
+		struct vib_req *nv = realloc(p->vibs, (*cap = *cap ? *cap * 2 : 8) * sizeof(*nv));
+		if (!nv)
+			return rh_errf(err, -ENOMEM, "out of memory");
+		p->vibs = nv;
+	}
+	rc = vib_req_parse(text, &p->vibs[p->nvibs], err);
+	if (rc)
+		return rh_err_prefix(err, rc, "%s/index.xml: profile %s", base, name);
+	p->nvibs++;
+	return 0;
+}
+
+static int parse_profile(const struct xml_node *e, const char *base, struct depot_profile *p, struct rh_err *err)
+{
+	const char *name = xml_attr(e, "name"), *acc = xml_attr(e, "acceptance");
+	const struct xml_node *c;
 	size_t cap = 0;
 	int rc = 0;
 
@@ -218,35 +260,20 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 	if (!rc)
 		strcpy(p->name, name);
 	for (c = e->children; c && !rc; c = c->next) {
-		xmlChar *t;
-		if (c->type != XML_ELEMENT_NODE)
+		char *t;
+
+		if (c->type != XML_TREE_ELEMENT || (!xml_is_el(c, "description") && !xml_is_el(c, "vib-request")))
 			continue;
-		t = xmlNodeGetContent(c);
-		if (!xmlStrcmp(c->name, BAD_CAST "description")) {
-			snprintf(p->description, sizeof(p->description), "%s", t ? (char *)t : "");
-		} else if (!xmlStrcmp(c->name, BAD_CAST "vib-request")) {
-			if (p->nvibs == VIB_LIST_MAX) {
-				rc = rh_errf(err, -E2BIG, "%s/index.xml: profile %s: more than %d VIBs", base, name,
-					     VIB_LIST_MAX);
-			} else if (p->nvibs == cap) {
-				struct vib_req *nv = realloc(p->vibs, (cap = cap ? cap * 2 : 8) * sizeof(*nv));
-				if (!nv)
-					rc = rh_errf(err, -ENOMEM, "out of memory");
-				else
-					p->vibs = nv;
-			}
-			if (!rc) {
-				rc = vib_req_parse(t ? (char *)t : "", &p->vibs[p->nvibs], err);
-				if (rc)
-					rh_err_prefix(err, rc, "%s/index.xml: profile %s", base, name);
-				else
-					p->nvibs++;
-			}
+		if (!(t = xml_content(c))) {
+			rc = rh_errf(err, -ENOMEM, "out of memory");
+			break;
 		}
-		xmlFree(t);
+		if (xml_is_el(c, "description"))
+			snprintf(p->description, sizeof(p->description), "%s", t);
+		else
+			rc = profile_add_req(p, &cap, t, base, name, err);
+		free(t);
 	}
-	xmlFree(name);
-	xmlFree(acc);
 	if (rc) {
 		free(p->vibs);
 		p->vibs = NULL;
@@ -255,7 +282,7 @@ static int parse_profile(xmlNodePtr e, const char *base, struct depot_profile *p
 }
 
 /* A <vib-entry> as d's next VIB (cap: the room of d->vibs). */
-static int index_add_vib(xmlDocPtr doc, xmlNodePtr c, const char *base, struct depot *d, size_t *cap,
+static int index_add_vib(const struct xml_node *c, const char *base, struct depot *d, size_t *cap,
 			 struct rh_err *err)
 {
 	int rc;
@@ -268,14 +295,15 @@ static int index_add_vib(xmlDocPtr doc, xmlNodePtr c, const char *base, struct d
 			return rh_errf(err, -ENOMEM, "out of memory");
 		d->vibs = nv;
 	}
-	rc = parse_entry(doc, c, base, &d->vibs[d->nvibs], err);
+	rc = parse_entry(c, base, &d->vibs[d->nvibs], err);
 	if (!rc)
 		d->nvibs++;
 	return rc;
 }
 
 /* A <profile> as d's next image profile (cap: the room of d->profiles). */
-static int index_add_profile(xmlNodePtr c, const char *base, struct depot *d, size_t *cap, struct rh_err *err)
+static int index_add_profile(const struct xml_node *c, const char *base, struct depot *d, size_t *cap,
+			     struct rh_err *err)
 {
 	int rc;
 
@@ -295,49 +323,48 @@ static int index_add_profile(xmlNodePtr c, const char *base, struct depot *d, si
 
 int depot_index_parse(const void *buf, size_t len, const char *base, struct depot *ret, struct rh_err *err)
 {
+	char file[PATH_MAX + 16];
+	struct xml_tree_limits lim = {
+		.file = file, .max_depth = XML_TREE_DEPTH_MAX, .max_nodes = INDEX_NODES_MAX,
+		.max_text = DEPOT_INDEX_MAX,
+	};
 	struct depot d;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, c;
+	struct xml_tree *t = NULL;
+	const struct xml_node *root, *c;
 	size_t capv = 0, capp = 0;
-	char *ver = NULL;
+	const char *ver;
 	int rc = 0;
 
 	memset(&d, 0, sizeof(d));
 	snprintf(d.base, sizeof(d.base), "%s", base);
+	snprintf(file, sizeof(file), "%s/index.xml", base);
 	if (len > DEPOT_INDEX_MAX)
 		return rh_errf(err, -E2BIG, "%s/index.xml: %zu bytes, at most %u", base, len, DEPOT_INDEX_MAX);
-	/* A DOCTYPE is the only way to declare entities: refuse it before the parser sees it. */
+	/* A DOCTYPE is the only way to declare entities: refuse it before the parser sees it (and it would stop). */
 	if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8))
 		return rh_errf(err, -EBADMSG, "%s/index.xml: a DOCTYPE or entity declaration is not allowed", base);
-	doc = xmlReadMemory(buf, (int)len, "index.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS |
-							       XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc || doc->intSubset || doc->extSubset) {
-		rc = rh_errf(err, -EBADMSG, "%s/index.xml: not well-formed XML", base);
+	rc = xml_tree_parse(buf, len, &lim, &t, err);
+	if (rc)
 		goto out;
-	}
-	root = xmlDocGetRootElement(doc);
-	if (!root || xmlStrcmp(root->name, BAD_CAST "depot")) {
+	root = xml_tree_root(t);
+	if (!xml_is_el(root, "depot")) {
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: the root element is not <depot>", base);
 		goto out;
 	}
-	ver = prop(root, "version");
+	ver = xml_attr(root, "version");
 	if (!ver || strcmp(ver, "1")) {
 		rc = rh_errf(err, -EINVAL, "%s/index.xml: depot version '%.20s' is not 1", base, ver ? ver : "");
 		goto out;
 	}
 	for (c = root->children; c && !rc; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (!xmlStrcmp(c->name, BAD_CAST "vib-entry"))
-			rc = index_add_vib(doc, c, base, &d, &capv, err);
-		else if (!xmlStrcmp(c->name, BAD_CAST "profile"))
+		if (xml_is_el(c, "vib-entry"))
+			rc = index_add_vib(c, base, &d, &capv, err);
+		else if (xml_is_el(c, "profile"))
 			rc = index_add_profile(c, base, &d, &capp, err);
 		/* other elements: ignored, for later versions */
 	}
 out:
-	xmlFree(ver);
-	if (doc)
-		xmlFreeDoc(doc);
+	xml_tree_free(t);
 	if (rc) {
 		depot_free(&d);
 		return rc;

@@ -5,8 +5,8 @@
  * relationships included), the level recorded when the index was made, the path relative to the depot root,
  * the size and SHA-256 of the .vib file — and the depot's image profiles (DIR/profiles/NAME.profile: a name, an
  * acceptance level and a list of VIB requests). `ramhost depot create` writes it, `depot ls`, image builds and
- * `vib install --depot` read it. The index is untrusted input: parsed with libxml2 with the network and DTDs
- * off, a DOCTYPE refused, sizes bounded; a fetched VIB is checked against the index's SHA-256 and then, as
+ * `vib install --depot` read it. The index is untrusted input: parsed with expat (vib/xml_tree.h), a DOCTYPE
+ * refused, sizes and XML nodes bounded; a fetched VIB is checked against the index's SHA-256 and then, as
  * always, its own signature and payload hashes (vibfile.h). */
 #ifndef RAMHOST_VIB_DEPOT_H
 #define RAMHOST_VIB_DEPOT_H

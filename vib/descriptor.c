@@ -1,26 +1,25 @@
-/* descriptor.c: descriptor.xml parsed with libxml2 into struct vib_desc, and written back.
+/* descriptor.c: descriptor.xml parsed with expat (through vib/xml_tree.h) into struct vib_desc.
  *
- * Hostile input is stopped before libxml2 sees it: the document must be at most VIB_DESC_MAX bytes of valid
+ * Hostile input is stopped before expat sees it: the document must be at most VIB_DESC_MAX bytes of valid
  * UTF-8 without NUL, and contain no "<!" other than comments — so no DOCTYPE, hence no entity declarations
- * (external entities, expansion bombs) and no CDATA. libxml2 then runs with the network off, without entity
- * substitution, DTD loading or XML_PARSE_HUGE (its own depth and size limits stay on), and we check again that
- * the tree has no DTD. The walk over the tree only copies bounded texts into the struct. The schema is in
- * docs/vib.md; the writer below produces exactly what the parser reads. */
+ * (external entities, expansion bombs) and no CDATA. The tree builder refuses a DOCTYPE or entity declaration
+ * again, reads the bytes as UTF-8 with parameter entities off, and bounds depth, nodes and text. The walk over
+ * the tree only copies bounded texts into the struct. The schema is in docs/vib.md; descriptor_write.c
+ * produces exactly what the parser reads. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "descriptor.h"
 #include "sha256.h"
 #include "utf8.h"
+#include "xml_tree.h"
 
 #define DESC_DEPTH_MAX 16
 #define DESC_TEXT_MAX 65536 /* description; every other text has its field's size */
 #define STICKY_PATH_MAX 4096
+#define DESC_NODES_MAX 65536 /* a descriptor with every list full has about 2,500 */
 
 /* Returns the byte offset of the first invalid UTF-8 sequence or NUL, or len when all of buf is valid. */
 static size_t utf8_bad_at(const uint8_t *b, size_t len)
@@ -37,7 +36,7 @@ static size_t utf8_bad_at(const uint8_t *b, size_t len)
 	return len;
 }
 
-/* The checks done on the raw bytes before libxml2 parses anything (see the file comment). */
+/* The checks done on the raw bytes before expat parses anything (see the file comment). */
 static int precheck(const uint8_t *b, size_t len, struct rh_err *err)
 {
 	size_t bad;
@@ -58,9 +57,9 @@ static int precheck(const uint8_t *b, size_t len, struct rh_err *err)
 }
 
 /* Depth of the tree under root, iteratively; stops counting past the limit. */
-static bool too_deep(xmlNode *root)
+static bool too_deep(struct xml_node *root)
 {
-	xmlNode *n = root;
+	struct xml_node *n = root;
 	int depth = 0;
 
 	while (n) {
@@ -82,26 +81,21 @@ static bool too_deep(xmlNode *root)
 	return false;
 }
 
-static bool is_el(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* The element's text, trimmed, malloc'd into *ret; -E2BIG past max bytes (field names it in errors). */
-static int node_text(xmlNode *n, const char *field, size_t max, char **ret, struct rh_err *err)
+static int node_text(struct xml_node *n, const char *field, size_t max, char **ret, struct rh_err *err)
 {
-	xmlChar *c = xmlNodeGetContent(n);
+	char *c = xml_content(n);
 	char *s, *e;
 	size_t len;
 
 	if (!c)
 		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-	s = (char *)c;
+	s = c;
 	while (is_space(*s))
 		s++;
 	len = strlen(s);
@@ -110,19 +104,19 @@ static int node_text(xmlNode *n, const char *field, size_t max, char **ret, stru
 		e--;
 	len = (size_t)(e - s);
 	if (len >= max) {
-		xmlFree(c);
+		free(c);
 		return rh_errf(err, -E2BIG, "descriptor.xml: <%s> is %zu bytes, more than the limit of %zu", field, len,
 			       max - 1);
 	}
 	*ret = strndup(s, len);
-	xmlFree(c);
+	free(c);
 	if (!*ret)
 		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
 	return 0;
 }
 
 /* Copies the element's trimmed text into the fixed buffer dst[cap]. */
-static int text_into(xmlNode *n, const char *field, char *dst, size_t cap, struct rh_err *err)
+static int text_into(struct xml_node *n, const char *field, char *dst, size_t cap, struct rh_err *err)
 {
 	char *s;
 	int r = node_text(n, field, cap, &s, err);
@@ -135,42 +129,39 @@ static int text_into(xmlNode *n, const char *field, char *dst, size_t cap, struc
 }
 
 /* Copies attribute attr of n into dst[cap]; "" when absent (*present says which). */
-static int attr_into(xmlNode *n, const char *el, const char *attr, char *dst, size_t cap, bool *present,
+static int attr_into(struct xml_node *n, const char *el, const char *attr, char *dst, size_t cap, bool *present,
 		     struct rh_err *err)
 {
-	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)attr);
+	const char *v = xml_attr(n, attr);
 	size_t len;
 
 	*present = v != NULL;
 	dst[0] = '\0';
 	if (!v)
 		return 0;
-	len = strlen((char *)v);
-	if (len >= cap) {
-		xmlFree(v);
+	len = strlen(v);
+	if (len >= cap)
 		return rh_errf(err, -E2BIG, "descriptor.xml: <%s %s=...> is %zu bytes, more than the limit of %zu", el,
 			       attr, len, cap - 1);
-	}
 	memcpy(dst, v, len + 1);
-	xmlFree(v);
 	return 0;
 }
 
 /* Parses one <constraint name= relation= version=/> (or <provide name= version=/> when provide). */
-static int parse_rel(xmlNode *n, const char *list, bool provide, struct vib_rel *r, struct rh_err *err)
+static int parse_rel(struct xml_node *n, const char *list, bool provide, struct vib_rel *r, struct rh_err *err)
 {
 	char rel[8];
 	bool has_name, has_rel = false, has_ver;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = attr_into(n, (const char *)n->name, "name", r->name, sizeof(r->name), &has_name, err)) < 0 ||
-	    (rc = attr_into(n, (const char *)n->name, "version", r->version, sizeof(r->version), &has_ver, err)) < 0)
+	if ((rc = attr_into(n, n->name, "name", r->name, sizeof(r->name), &has_name, err)) < 0 ||
+	    (rc = attr_into(n, n->name, "version", r->version, sizeof(r->version), &has_ver, err)) < 0)
 		return rc;
-	if (!provide && (rc = attr_into(n, (const char *)n->name, "relation", rel, sizeof(rel), &has_rel, err)) < 0)
+	if (!provide && (rc = attr_into(n, n->name, "relation", rel, sizeof(rel), &has_rel, err)) < 0)
 		return rc == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: <%s>: bad relation (too long)", list) : rc;
 	if (!has_name || !vib_name_valid(r->name))
-		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: <%s name=\"%s\">: %s", list, (const char *)n->name,
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: <%s name=\"%s\">: %s", list, n->name,
 			       r->name, has_name ? "not a valid name" : "missing name");
 	if (has_ver && !vib_version_valid(r->version))
 		return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: %s: version \"%s\" is not a valid version", list,
@@ -188,43 +179,43 @@ static int parse_rel(xmlNode *n, const char *list, bool provide, struct vib_rel 
 }
 
 /* Parses a list element (depends, conflicts, ...) whose children are `child` elements. */
-static int parse_rel_list(xmlNode *list, const char *child, bool provide, struct vib_rel **ret, size_t *ret_n,
-			  struct rh_err *err)
+static int parse_rel_list(struct xml_node *list, const char *child, bool provide, struct vib_rel **ret,
+			  size_t *ret_n, struct rh_err *err)
 {
 	size_t n = 0;
 	int r;
 
 	if (*ret)
-		return rh_errf(err, -EINVAL, "descriptor.xml: <%s> given twice", (const char *)list->name);
-	for (xmlNode *c = list->children; c; c = c->next)
-		if (is_el(c, child))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <%s> given twice", list->name);
+	for (struct xml_node *c = list->children; c; c = c->next)
+		if (xml_is_el(c, child))
 			n++;
 	if (n > VIB_LIST_MAX)
-		return rh_errf(err, -E2BIG, "descriptor.xml: <%s> has %zu entries, more than %d", (const char *)list->name,
+		return rh_errf(err, -E2BIG, "descriptor.xml: <%s> has %zu entries, more than %d", list->name,
 			       n, VIB_LIST_MAX);
 	*ret = calloc(n ? n : 1, sizeof(**ret));
 	if (!*ret)
 		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-	for (xmlNode *c = list->children; c; c = c->next) {
-		if (!is_el(c, child))
+	for (struct xml_node *c = list->children; c; c = c->next) {
+		if (!xml_is_el(c, child))
 			continue;
-		if ((r = parse_rel(c, (const char *)list->name, provide, &(*ret)[*ret_n], err)) < 0)
+		if ((r = parse_rel(c, list->name, provide, &(*ret)[*ret_n], err)) < 0)
 			return r;
 		(*ret_n)++;
 	}
 	return 0;
 }
 
-static int parse_bool(xmlNode *n, bool *ret, struct rh_err *err)
+static int parse_bool(struct xml_node *n, bool *ret, struct rh_err *err)
 {
 	char v[8];
-	int r = text_into(n, (const char *)n->name, v, sizeof(v), err);
+	int r = text_into(n, n->name, v, sizeof(v), err);
 
 	if (r < 0 || !strcmp(v, "true") || !strcmp(v, "false")) {
 		*ret = r == 0 && !strcmp(v, "true");
-		return r == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: <%s>: not true or false", (const char *)n->name) : r;
+		return r == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: <%s>: not true or false", n->name) : r;
 	}
-	return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: \"%s\" is not true or false", (const char *)n->name, v);
+	return rh_errf(err, -EINVAL, "descriptor.xml: <%s>: \"%s\" is not true or false", n->name, v);
 }
 
 /* An absolute, normalised path: starts with '/', no empty, "." or ".." component, no control characters. */
@@ -248,24 +239,24 @@ static bool sticky_path_valid(const char *p)
 	return true;
 }
 
-static int parse_sticky(xmlNode *list, struct vib_desc *d, struct rh_err *err)
+static int parse_sticky(struct xml_node *list, struct vib_desc *d, struct rh_err *err)
 {
 	size_t n = 0;
 	int r;
 
 	if (d->sticky)
 		return rh_errf(err, -EINVAL, "descriptor.xml: <sticky-files> given twice");
-	for (xmlNode *c = list->children; c; c = c->next)
-		n += is_el(c, "file");
+	for (struct xml_node *c = list->children; c; c = c->next)
+		n += xml_is_el(c, "file");
 	if (n > VIB_LIST_MAX)
 		return rh_errf(err, -E2BIG, "descriptor.xml: <sticky-files> has %zu entries, more than %d", n, VIB_LIST_MAX);
 	d->sticky = calloc(n ? n : 1, sizeof(char *));
 	if (!d->sticky)
 		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-	for (xmlNode *c = list->children; c; c = c->next) {
+	for (struct xml_node *c = list->children; c; c = c->next) {
 		char *p;
 
-		if (!is_el(c, "file"))
+		if (!xml_is_el(c, "file"))
 			continue;
 		if ((r = node_text(c, "file", STICKY_PATH_MAX, &p, err)) < 0)
 			return r;
@@ -279,11 +270,11 @@ static int parse_sticky(xmlNode *list, struct vib_desc *d, struct rh_err *err)
 	return 0;
 }
 
-static int parse_payload(xmlNode *n, struct vib_payload *p, struct rh_err *err)
+static int parse_payload(struct xml_node *n, struct vib_payload *p, struct rh_err *err)
 {
 	char size[24], ctype[16], *hex = NULL, *end;
 	bool has, has_type, has_size, has_ct;
-	xmlNode *ck = NULL;
+	struct xml_node *ck = NULL;
 	int r;
 
 	if ((r = attr_into(n, "payload", "name", p->name, sizeof(p->name), &has, err)) < 0 ||
@@ -300,8 +291,8 @@ static int parse_payload(xmlNode *n, struct vib_payload *p, struct rh_err *err)
 	    (p->size = strtoull(size, &end, 10), errno) || *end)
 		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: size \"%s\" is %s", p->name, size,
 			       has_size ? "not a number" : "missing");
-	for (xmlNode *c = n->children; c; c = c->next)
-		if (is_el(c, "checksum")) {
+	for (struct xml_node *c = n->children; c; c = c->next)
+		if (xml_is_el(c, "checksum")) {
 			if (ck)
 				return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: two <checksum>", p->name);
 			ck = c;
@@ -322,22 +313,22 @@ static int parse_payload(xmlNode *n, struct vib_payload *p, struct rh_err *err)
 	return r;
 }
 
-static int parse_payloads(xmlNode *list, struct vib_desc *d, struct rh_err *err)
+static int parse_payloads(struct xml_node *list, struct vib_desc *d, struct rh_err *err)
 {
 	size_t n = 0;
 	int r;
 
 	if (d->payloads)
 		return rh_errf(err, -EINVAL, "descriptor.xml: <payloads> given twice");
-	for (xmlNode *c = list->children; c; c = c->next)
-		n += is_el(c, "payload");
+	for (struct xml_node *c = list->children; c; c = c->next)
+		n += xml_is_el(c, "payload");
 	if (n > VIB_LIST_MAX)
 		return rh_errf(err, -E2BIG, "descriptor.xml: <payloads> has %zu entries, more than %d", n, VIB_LIST_MAX);
 	d->payloads = calloc(n ? n : 1, sizeof(*d->payloads));
 	if (!d->payloads)
 		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-	for (xmlNode *c = list->children; c; c = c->next) {
-		if (!is_el(c, "payload"))
+	for (struct xml_node *c = list->children; c; c = c->next) {
+		if (!xml_is_el(c, "payload"))
 			continue;
 		if ((r = parse_payload(c, &d->payloads[d->npayloads], err)) < 0)
 			return r;
@@ -363,28 +354,28 @@ static bool date_valid(const char *s)
 	return true;
 }
 
-#define SEEN(bit) do { if (seen & (bit)) return rh_errf(err, -EINVAL, "descriptor.xml: <%s> given twice", (const char *)c->name); seen |= (bit); } while (0)
+#define SEEN(bit) do { if (seen & (bit)) return rh_errf(err, -EINVAL, "descriptor.xml: <%s> given twice", c->name); seen |= (bit); } while (0)
 
 /* Fills d from the children of <vib>; required fields are checked by the caller. */
-static int parse_vib(xmlNode *root, struct vib_desc *d, unsigned *ret_seen, struct rh_err *err)
+static int parse_vib(struct xml_node *root, struct vib_desc *d, unsigned *ret_seen, struct rh_err *err)
 {
 	unsigned seen = 0;
 	char level[16];
 	int r = 0;
 
-	for (xmlNode *c = root->children; c && r == 0; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+	for (struct xml_node *c = root->children; c && r == 0; c = c->next) {
+		if (c->type != XML_TREE_ELEMENT)
 			continue;
-		if (is_el(c, "name")) {
+		if (xml_is_el(c, "name")) {
 			SEEN(1);
 			r = text_into(c, "name", d->name, sizeof(d->name), err);
-		} else if (is_el(c, "version")) {
+		} else if (xml_is_el(c, "version")) {
 			SEEN(2);
 			r = text_into(c, "version", d->version, sizeof(d->version), err);
-		} else if (is_el(c, "vendor")) {
+		} else if (xml_is_el(c, "vendor")) {
 			SEEN(4);
 			r = text_into(c, "vendor", d->vendor, sizeof(d->vendor), err);
-		} else if (is_el(c, "acceptance-level")) {
+		} else if (xml_is_el(c, "acceptance-level")) {
 			SEEN(8);
 			r = text_into(c, "acceptance-level", level, sizeof(level), err);
 			if (r == 0 && vib_level_parse(level, &d->level) < 0)
@@ -392,45 +383,45 @@ static int parse_vib(xmlNode *root, struct vib_desc *d, unsigned *ret_seen, stru
 					    level);
 			else if (r == -E2BIG)
 				r = rh_errf(err, -EINVAL, "descriptor.xml: <acceptance-level>: not a level");
-		} else if (is_el(c, "summary")) {
+		} else if (xml_is_el(c, "summary")) {
 			SEEN(16);
 			r = text_into(c, "summary", d->summary, sizeof(d->summary), err);
-		} else if (is_el(c, "description")) {
+		} else if (xml_is_el(c, "description")) {
 			SEEN(32);
 			free(d->description);
 			d->description = NULL;
 			r = node_text(c, "description", DESC_TEXT_MAX, &d->description, err);
-		} else if (is_el(c, "release-date")) {
+		} else if (xml_is_el(c, "release-date")) {
 			SEEN(64);
 			r = text_into(c, "release-date", d->release_date, sizeof(d->release_date), err);
 			if (r == 0 && !date_valid(d->release_date))
 				r = rh_errf(err, -EINVAL, "descriptor.xml: <release-date>: \"%s\" is not an ISO 8601 date",
 					    d->release_date);
-		} else if (is_el(c, "relationships")) {
+		} else if (xml_is_el(c, "relationships")) {
 			SEEN(128);
-			for (xmlNode *l = c->children; l && r == 0; l = l->next) {
-				if (is_el(l, "depends"))
+			for (struct xml_node *l = c->children; l && r == 0; l = l->next) {
+				if (xml_is_el(l, "depends"))
 					r = parse_rel_list(l, "constraint", false, &d->depends, &d->ndepends, err);
-				else if (is_el(l, "conflicts"))
+				else if (xml_is_el(l, "conflicts"))
 					r = parse_rel_list(l, "constraint", false, &d->conflicts, &d->nconflicts, err);
-				else if (is_el(l, "replaces"))
+				else if (xml_is_el(l, "replaces"))
 					r = parse_rel_list(l, "constraint", false, &d->replaces, &d->nreplaces, err);
-				else if (is_el(l, "provides"))
+				else if (xml_is_el(l, "provides"))
 					r = parse_rel_list(l, "provide", true, &d->provides, &d->nprovides, err);
 			}
-		} else if (is_el(c, "flags")) {
+		} else if (xml_is_el(c, "flags")) {
 			SEEN(256);
-			for (xmlNode *f = c->children; f && r == 0; f = f->next) {
-				if (is_el(f, "live-install-allowed"))
+			for (struct xml_node *f = c->children; f && r == 0; f = f->next) {
+				if (xml_is_el(f, "live-install-allowed"))
 					r = parse_bool(f, &d->live_install_allowed, err);
-				else if (is_el(f, "live-remove-allowed"))
+				else if (xml_is_el(f, "live-remove-allowed"))
 					r = parse_bool(f, &d->live_remove_allowed, err);
-				else if (is_el(f, "stateless-ready"))
+				else if (xml_is_el(f, "stateless-ready"))
 					r = parse_bool(f, &d->stateless_ready, err);
 			}
-		} else if (is_el(c, "sticky-files")) {
+		} else if (xml_is_el(c, "sticky-files")) {
 			r = parse_sticky(c, d, err);
-		} else if (is_el(c, "payloads")) {
+		} else if (xml_is_el(c, "payloads")) {
 			r = parse_payloads(c, d, err);
 		}
 		/* other elements are ignored: a newer writer may add some */
@@ -439,46 +430,20 @@ static int parse_vib(xmlNode *root, struct vib_desc *d, unsigned *ret_seen, stru
 	return r;
 }
 
-/* Parses buf with libxml2 (no network, no DTD) into *ret_doc; the parser's first complaint names the line. */
-static int read_doc(xmlParserCtxt *ctxt, const void *buf, size_t len, xmlDoc **ret_doc, struct rh_err *err)
+/* A <vib version="1.0"> root, not nested too deep. */
+static int check_root(struct xml_node *root, struct rh_err *err)
 {
-	xmlError *e;
-	char msg[200] = "malformed XML";
+	const char *fmt;
 
-	*ret_doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "descriptor.xml", "UTF-8",
-				     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-	if (*ret_doc)
-		return 0;
-	e = xmlCtxtGetLastError(ctxt);
-	if (e && e->message) {
-		snprintf(msg, sizeof(msg), "%s", e->message);
-		msg[strcspn(msg, "\n")] = '\0';
-	}
-	return rh_errf(err, -EBADMSG, "descriptor.xml:%d: %s", e ? e->line : 0, msg);
-}
-
-/* No DOCTYPE, a <vib version="1.0"> root, not nested too deep. */
-static int check_root(xmlDoc *doc, xmlNode **ret_root, struct rh_err *err)
-{
-	xmlNode *root;
-	xmlChar *fmt;
-	int r = 0;
-
-	if (doc->intSubset || doc->extSubset)
-		return rh_errf(err, -EBADMSG, "descriptor.xml: a DOCTYPE is not allowed");
-	root = xmlDocGetRootElement(doc);
-	if (!root || !is_el(root, "vib"))
-		return rh_errf(err, -EINVAL, "descriptor.xml: the root element is <%s>, not <vib>",
-			       root ? (const char *)root->name : "");
+	if (!xml_is_el(root, "vib"))
+		return rh_errf(err, -EINVAL, "descriptor.xml: the root element is <%s>, not <vib>", root->name);
 	if (too_deep(root))
 		return rh_errf(err, -EBADMSG, "descriptor.xml: elements nested deeper than %d", DESC_DEPTH_MAX);
-	fmt = xmlGetNoNsProp(root, (const xmlChar *)"version");
-	if (!fmt || strcmp((char *)fmt, "1.0"))
-		r = rh_errf(err, -EINVAL, "descriptor.xml: <vib version=\"%.20s\">: only format 1.0 is known",
-			    fmt ? (char *)fmt : "");
-	xmlFree(fmt);
-	*ret_root = root;
-	return r;
+	fmt = xml_attr(root, "version");
+	if (!fmt || strcmp(fmt, "1.0"))
+		return rh_errf(err, -EINVAL, "descriptor.xml: <vib version=\"%.20s\">: only format 1.0 is known",
+			       fmt ? fmt : "");
+	return 0;
 }
 
 /* The elements every descriptor has (seen: parse_vib's bits), with valid values. */
@@ -505,10 +470,12 @@ static int check_required(struct vib_desc *d, unsigned seen, struct rh_err *err)
 
 int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_err *err)
 {
+	static const struct xml_tree_limits lim = {
+		.file = "descriptor.xml", .max_depth = XML_TREE_DEPTH_MAX, .max_nodes = DESC_NODES_MAX,
+		.max_text = VIB_DESC_MAX,
+	};
 	struct vib_desc d;
-	xmlParserCtxt *ctxt = NULL;
-	xmlDoc *doc = NULL;
-	xmlNode *root = NULL;
+	struct xml_tree *t = NULL;
 	unsigned seen = 0;
 	int r;
 
@@ -516,16 +483,11 @@ int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_
 	r = precheck(buf, len, err);
 	if (r < 0)
 		return r;
-	if (len > (size_t)INT32_MAX)
-		return rh_errf(err, -E2BIG, "descriptor.xml: too large");
-	ctxt = xmlNewParserCtxt();
-	if (!ctxt)
-		return rh_errf(err, -ENOMEM, "descriptor.xml: out of memory");
-	r = read_doc(ctxt, buf, len, &doc, err);
+	r = xml_tree_parse(buf, len, &lim, &t, err);
 	if (r == 0)
-		r = check_root(doc, &root, err);
+		r = check_root(xml_tree_root(t), err);
 	if (r == 0)
-		r = parse_vib(root, &d, &seen, err);
+		r = parse_vib(xml_tree_root(t), &d, &seen, err);
 	if (r == 0)
 		r = check_required(&d, seen, err);
 	if (r < 0)
@@ -534,8 +496,7 @@ int vib_desc_parse(const void *buf, size_t len, struct vib_desc *ret, struct rh_
 	memset(&d, 0, sizeof(d));
 out:
 	vib_desc_free(&d);
-	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
+	xml_tree_free(t);
 	return r;
 }
 

@@ -1,8 +1,8 @@
 /* descriptor.h: a VIB's descriptor.xml, parsed into plain C and written back.
  *
- * The XML is read with libxml2 with the network, DTD loading and entity substitution off; a document with a
- * DOCTYPE (the only way to declare entities) is refused outright, so external entities and expansion bombs
- * never reach the parser's entity code. Sizes are bounded (the whole document, every text, every list). The
+ * The XML is read with expat through vib/xml_tree.h, parameter entities off; a document with a DOCTYPE (the only
+ * way to declare entities) is refused outright, so external entities and expansion bombs never reach the
+ * parser's entity code. Sizes are bounded (the whole document, every text, every list). The
  * format is in docs/vib.md. Parsers take (buf, len) and are fuzzed (tests/fuzz/fuzz_vib_descriptor.c). */
 #ifndef RAMHOST_VIB_DESCRIPTOR_H
 #define RAMHOST_VIB_DESCRIPTOR_H
