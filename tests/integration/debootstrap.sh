@@ -142,8 +142,11 @@ ramhost_layer() {
 		usr/lib/ramhost/sticky.d/debian.list usr/lib/os-release etc/systemd/system/systemd-firstboot.service; do
 		grep -qx "$f" "$T/ls" || { echo "missing $f"; cat "$T/ls"; return 1; }
 	done
-	# the fake base has no C library: every library of ldd's list comes with the layer
-	grep -q '^usr/lib/x86_64-linux-gnu/libarchive.so.13$' "$T/ls"
+	# the fake base has no C library: every library of ldd's list comes with the layer; the binary is the host
+	# build (libarchive linked in, no libxml2, ICU or libmicrohttpd)
+	grep -q '^usr/lib/x86_64-linux-gnu/libsquashfs.so.1$' "$T/ls"
+	grep -q '^usr/lib/x86_64-linux-gnu/libc.so.6$' "$T/ls"
+	! grep -E 'lib(archive|xml2|icu|microhttpd|curl|stdc\+\+)' "$T/ls" || false
 	# no /etc/hostname: the profile's name is the fallback after /etc/hostname (state) and the DHCP server's
 	! grep -qx etc/hostname "$T/ls" || false
 	"$RAMHOST" tardisk cat "$T/bank/ramhost.tdk" usr/lib/os-release | grep -qx DEFAULT_HOSTNAME=deb
