@@ -1,5 +1,6 @@
 /* http_resp.c: the response head parser and the chunked decoder (http_resp.h). */
 #include "http_resp.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <string.h>
@@ -216,17 +217,6 @@ int http_resp_no_body(const struct http_resp *r, int is_head)
 
 enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_END_LF, CH_DONE };
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One framing byte b in state c->state. */
 static int chunk_byte(struct http_chunked *c, unsigned char b, struct rh_err *err)
 {
@@ -240,7 +230,7 @@ static int chunk_byte(struct http_chunked *c, unsigned char b, struct rh_err *er
 	}
 	switch (c->state) {
 	case CH_SIZE:
-		h = hexval(b);
+		h = hex_value((char)b);
 		if (h >= 0) {
 			if (++c->digits > 16)
 				return rh_errf(err, -EBADMSG, "HTTP chunked body: chunk size over 16 hex digits");
