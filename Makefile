@@ -126,17 +126,18 @@ fuzz: $(FUZZ_BIN)
 setup:
 	@bash scripts/setup.sh
 
-# The sub-make runs after setup so that pkg-config sees the libraries setup just installed.
+# The sub-make runs after setup so that pkg-config sees the libraries setup just installed; it builds on every CPU.
+JOBS := $(shell nproc 2>/dev/null || echo 1)
 check: setup
-	@$(MAKE) --no-print-directory all unit fuzz
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit fuzz
 	@bash tests/run.sh
 
 demo: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@bash scripts/demo.sh
 
 bench: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@bash bench/run.sh
 
 clean:

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export TOP=$PWD RAMHOST=$PWD/build/ramhost
 python3 bench/boot.py
 python3 bench/footprint.py
+python3 bench/image_build.py
 python3 bench/boot_matrix.py
 python3 bench/state.py
 python3 bench/install.py
