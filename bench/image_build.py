@@ -10,6 +10,7 @@ Goals (issue 14): cold <= 1.1x the floor, rebuild <= 20% of cold. Medians of RAM
 """
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,8 +79,10 @@ def main():
         run([RAMHOST, "image", "build", PROFILE, "-o", bank])
         changed = os.path.join(work, "changed")
         shutil.copytree(os.path.dirname(PROFILE), changed)
-        with open(os.path.join(changed, "profile"), "a") as f:
-            f.write("title = ramhost demo, one line changed\n")
+        with open(PROFILE) as f:
+            text = re.sub(r"(?m)^title = .*$", "title = ramhost demo, one line changed", f.read())
+        with open(os.path.join(changed, "profile"), "w") as f:
+            f.write(text)
         colds, floors, rebuilds = [], [], []
         for i in range(RUNS):
             env = dict(os.environ, RAMHOST_CACHE=scratch_cache(work))
