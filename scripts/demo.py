@@ -14,7 +14,9 @@ def main():
     iso = os.path.join(out, "demo.iso")
     t0 = time.monotonic()
     print("demo: building %s from examples/demo/profile" % iso, flush=True)
-    sys.stdout.write(run([RAMHOST, "image", "iso", os.path.join(TOP, "examples", "demo", "profile"), "-o", iso]))
+    # --force: out/demo.iso is this script's own output, rebuilt by every `make demo`
+    sys.stdout.write(run([RAMHOST, "image", "iso", os.path.join(TOP, "examples", "demo", "profile"), "-o", iso,
+                          "--force"]))
     print("demo: built in %.1f s; booting it as a CD in QEMU (SeaBIOS, TCG)\n" % (time.monotonic() - t0),
           flush=True)
     with Vm("demo", ["-cdrom", iso], echo=True) as vm:
