@@ -49,11 +49,13 @@ struct build {
 	unsigned drv_n;          /* how many are selected */
 	struct bootcfg cfg;
 	struct timespec t0;
+	int cached;              /* the stage's tardisk came from a cache: its line says so */
 	struct rh_err *err;
 };
 
 static void stage_start(struct build *b)
 {
+	b->cached = 0;
 	clock_gettime(CLOCK_MONOTONIC, &b->t0);
 }
 
@@ -84,7 +86,7 @@ static void stage_done(struct build *b, const char *name, uint64_t size, const c
 	human(size, sz + 2, sizeof(sz) - 2);
 	sz[0] = ',';
 	sz[1] = ' ';
-	snprintf(line, sizeof(line), "%-14s %s%s, %.2f s", name, what, size ? sz : "",
+	snprintf(line, sizeof(line), "%-14s %s%s%s, %.2f s", name, what, b->cached ? ", cached" : "", size ? sz : "",
 		 (double)(t1.tv_sec - b->t0.tv_sec) + (double)(t1.tv_nsec - b->t0.tv_nsec) / 1e9);
 	b->o->progress(b->o->progress_ctx, line);
 }
@@ -550,10 +552,28 @@ static int add_module(struct build *b, const char *name, uint64_t *ret_size)
 	return 0;
 }
 
-/* tardisk_create(src) into the work dir, then the canonical cpio wrapper into the bootbank as NAME.tdk. */
-static int make_tardisk(struct build *b, const char *name, const char *src, uint64_t *ret_size)
+#define TDK_NOCACHE 1 /* not through the tardisk cache (drivers.tdk has its own) */
+#define TDK_STAGED 2  /* a tree this build staged: its mtimes are the time of the build */
+
+/* The mtime clamp of a tardisk: SOURCE_DATE_EPOCH when set (-1: tardisk_create reads it); else, for a tree the
+ * build staged itself (TDK_STAGED), the mtime of the ramhost binary that made it, so that the same inputs give
+ * the same bytes (and a hit in the tardisk cache); else none (a profile's own tree keeps its times). */
+static long long tardisk_clamp(int flags)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct stat st;
+
+	if ((sde && *sde) || !(flags & TDK_STAGED) || stat("/proc/self/exe", &st) < 0)
+		return -1;
+	return (long long)st.st_mtime;
+}
+
+/* tardisk_create(src) into the work dir, taken from the tardisk cache when the same content was built before
+ * (modcache.h), then the canonical cpio wrapper into the bootbank as NAME.tdk. flags: TDK_*. */
+static int make_tardisk(struct build *b, const char *name, const char *src, int flags, uint64_t *ret_size)
 {
 	struct tardisk_create_opts to;
+	struct modcache_tdk cache;
 	char img[PATH_MAX], out[PATH_MAX], file[PROFILE_MAX_NAME + 8];
 	struct stat st;
 	int in = -1, fd = -1, rc;
@@ -567,10 +587,19 @@ static int make_tardisk(struct build *b, const char *name, const char *src, uint
 	memset(&to, 0, sizeof(to));
 	to.src = src;
 	to.out = img;
-	to.mtime = -1; /* SOURCE_DATE_EPOCH when set */
+	to.mtime = tardisk_clamp(flags);
+	modcache_tdk_open(&cache, img);
+	if (!(flags & TDK_NOCACHE) && cache.dir[0]) {
+		to.reuse = modcache_tdk_reuse;
+		to.reuse_ctx = &cache;
+		to.built_key = cache.key;
+	}
 	rc = tardisk_create(&to, b->err);
 	if (rc)
 		return rc;
+	if (to.reuse)
+		modcache_tdk_store(&cache);
+	b->cached = cache.hit;
 	in = open(img, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &st) < 0) {
 		rc = rh_errf(b->err, -errno, "%s: %s", img, strerror(errno));
@@ -634,7 +663,7 @@ static int make_ramhost_layer(struct build *b, const char *root)
 	if (!rc)
 		rc = ramhost_layer_stage(stage, &lo, &info, b->err);
 	if (!rc)
-		rc = make_tardisk(b, PROFILE_RAMHOST_LAYER, stage, &size);
+		rc = make_tardisk(b, PROFILE_RAMHOST_LAYER, stage, TDK_STAGED, &size);
 	if (!rc)
 		stage_done(b, "ramhost.tdk", size, "ramhost layer: binary, %u libraries, %u systemd units", info.nlibs,
 			   info.nunits);
@@ -664,7 +693,7 @@ static int make_debootstrap_base(struct build *b)
 	stage_done(b, "debootstrap", 0, "%s, %s %s from %s", p->base, r->cached ? "cached" : "built", r->root,
 		   r->mirror);
 	stage_start(b);
-	rc = make_tardisk(b, "base", r->root, &size);
+	rc = make_tardisk(b, "base", r->root, 0, &size);
 	if (rc)
 		goto out;
 	stage_done(b, "base.tdk", size, "from %s", r->root);
@@ -690,7 +719,7 @@ static int make_rescue_module(struct build *b, const char *base_root)
 	if (!rc)
 		rc = base_rescue_stage(stage, &ro, b->err);
 	if (!rc)
-		rc = make_tardisk(b, PROFILE_RESCUE_MODULE, stage, &size);
+		rc = make_tardisk(b, PROFILE_RESCUE_MODULE, stage, TDK_STAGED, &size);
 	fs_rm_rf(stage, NULL);
 	if (!rc)
 		stage_done(b, "rescue.tdk", size, "rescue tools (mtools, syslinux, e2fsprogs, dosfstools, ramhost.efi)");
@@ -717,7 +746,7 @@ static int make_builtin_base(struct build *b)
 	if (!rc)
 		rc = base_builtin_stage(stage, &bo, b->err);
 	if (!rc)
-		rc = make_tardisk(b, "base", stage, &size);
+		rc = make_tardisk(b, "base", stage, TDK_STAGED, &size);
 	if (!rc)
 		stage_done(b, "base.tdk", size, "built-in minimal base (busybox + ramhost)");
 	if (!rc && b->p->rescue)
@@ -737,7 +766,7 @@ static int make_base(struct build *b)
 	stage_start(b);
 	if (!strcmp(p->base, PROFILE_BASE_MINIMAL))
 		return make_builtin_base(b);
-	rc = make_tardisk(b, "base", p->base, &size);
+	rc = make_tardisk(b, "base", p->base, 0, &size);
 	if (!rc)
 		stage_done(b, "base.tdk", size, "from %s", p->base);
 	return rc;
@@ -853,7 +882,7 @@ static int make_drivers_tardisk(struct build *b, uint64_t *ret_size)
 	if (!rc)
 		rc = drivers_stage(stage, &b->db, b->drv_sel, b->k.moddir, b->k.kver, b->err);
 	if (!rc)
-		rc = make_tardisk(b, PROFILE_DRIVERS_MODULE, stage, ret_size);
+		rc = make_tardisk(b, PROFILE_DRIVERS_MODULE, stage, TDK_NOCACHE | TDK_STAGED, ret_size);
 	fs_rm_rf(stage, NULL);
 	return rc;
 }
@@ -893,9 +922,10 @@ static int make_drivers(struct build *b)
 		if (!rc && cache[0])
 			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, cached);
 	}
+	b->cached = hit;
 	if (!rc)
-		stage_done(b, file, size, "%u kernel modules (drivers = %s)%s", b->drv_n,
-			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), hit ? ", cached" : "");
+		stage_done(b, file, size, "%u kernel modules (drivers = %s)", b->drv_n,
+			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
 	if (cache[0])
 		modcache_prune(cache, DRIVERS_CACHE_DAYS);
 	return rc;
@@ -912,7 +942,7 @@ static int make_tardisks(struct build *b)
 	for (i = 0; i < b->p->ntardisks; i++) {
 		stage_start(b);
 		snprintf(file, sizeof(file), "%s.tdk", b->p->tardisks[i].name);
-		rc = make_tardisk(b, b->p->tardisks[i].name, b->p->tardisks[i].source, &size);
+		rc = make_tardisk(b, b->p->tardisks[i].name, b->p->tardisks[i].source, 0, &size);
 		if (rc)
 			return rc;
 		stage_done(b, file, size, "from %s", b->p->tardisks[i].source);

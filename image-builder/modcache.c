@@ -116,3 +116,45 @@ void modcache_prune(const char *dir, unsigned days)
 	}
 	closedir(d);
 }
+
+#define TDK_CACHE_DAYS 30 /* an image unused this long is removed */
+
+static int tdk_entry(const struct modcache_tdk *c, const uint8_t key[SHA256_DIGEST_LEN], char *buf, size_t cap)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_to_hex(key, hex);
+	return c->dir[0] && (size_t)snprintf(buf, cap, "%s/%s.tdk", c->dir, hex) < cap ? 0 : -ENAMETOOLONG;
+}
+
+void modcache_tdk_open(struct modcache_tdk *c, const char *out)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = out;
+	modcache_open("tardisks", c->dir, sizeof(c->dir));
+}
+
+int modcache_tdk_reuse(void *ctx, const uint8_t key[SHA256_DIGEST_LEN])
+{
+	struct modcache_tdk *c = ctx;
+	uint8_t sha[SHA256_DIGEST_LEN];
+	char cached[PATH_MAX + 80];
+
+	if (tdk_entry(c, key, cached, sizeof(cached)) < 0 || !modcache_take(cached, c->out, sha))
+		return 0;
+	c->hit = 1;
+	return 1;
+}
+
+void modcache_tdk_store(struct modcache_tdk *c)
+{
+	uint8_t sha[SHA256_DIGEST_LEN];
+	char cached[PATH_MAX + 80];
+	struct rh_err e = { 0 };
+
+	if (c->hit || tdk_entry(c, c->key, cached, sizeof(cached)) < 0)
+		return;
+	if (fs_sha256_file(c->out, sha, NULL, &e) == 0)
+		modcache_store(c->out, sha, cached);
+	modcache_prune(c->dir, TDK_CACHE_DAYS);
+}

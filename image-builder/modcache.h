@@ -1,6 +1,7 @@
 /* modcache.h: a cache of built boot modules (NAME.tdk files) in a folder of $RAMHOST_CACHE, so the next build
  * with the same inputs copies the module instead of making it again: the VIB payload modules (vib-modules, by
- * payload SHA-256) and the drivers tardisks (drivers, by the key of their module set).
+ * payload SHA-256), the drivers tardisks (drivers, by the key of their module set) and any other tardisk of a
+ * build (tardisks, by content key).
  *
  * Each entry FILE has its SHA-256 beside it (FILE.sha256), written when it was stored: an entry is used only when
  * its copy has that hash, and a damaged one is dropped. Entries are written through a temporary and a rename, so
@@ -9,6 +10,7 @@
 #ifndef RAMHOST_IMGB_MODCACHE_H
 #define RAMHOST_IMGB_MODCACHE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +25,22 @@ int modcache_take(const char *cached, const char *out, uint8_t sha[SHA256_DIGEST
 
 /* Stores the file out, whose SHA-256 is sha, as the entry cached. A failure leaves no entry. */
 void modcache_store(const char *out, const uint8_t sha[SHA256_DIGEST_LEN], const char *cached);
+
+/* The tardisk cache ($RAMHOST_CACHE/tardisks): images by their content key (tardisk.h: TARDISK_KEY_TAG, the
+ * clamp and the canonical tar stream), KEY.tdk, so a build whose base, rescue tools or profile tardisk did not
+ * change copies the image instead of compressing it again. Wire it into tardisk_create_opts: reuse =
+ * modcache_tdk_reuse, reuse_ctx = the struct, built_key = its key; after a build that was not a hit,
+ * modcache_tdk_store. */
+struct modcache_tdk {
+	char dir[PATH_MAX];                /* "" when there is no usable cache */
+	const char *out;                   /* where tardisk_create writes the image */
+	uint8_t key[SHA256_DIGEST_LEN];    /* built_key */
+	int hit;                           /* 1 once reuse copied an entry to out */
+};
+
+void modcache_tdk_open(struct modcache_tdk *c, const char *out);
+int modcache_tdk_reuse(void *ctx, const uint8_t key[SHA256_DIGEST_LEN]);
+void modcache_tdk_store(struct modcache_tdk *c);
 
 /* Removes the .tdk entries of dir (and their .sha256) not used for days days (use touches an entry). */
 void modcache_prune(const char *dir, unsigned days);

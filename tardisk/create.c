@@ -113,7 +113,34 @@ static int tar2sqfs_error(const struct tardisk_create_opts *o, const char *dir, 
 		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), msg[0] ? msg : "?");
 }
 
-/* Runs tar2sqfs writing tmp, feeding it the sorted entries. */
+/* Starts a content key (tardisk.h): the tag with the clamp, then the stream goes in. */
+static void key_start(struct sha256_ctx *h, long long clamp)
+{
+	char tag[128];
+	int n = snprintf(tag, sizeof(tag), "%s mtime=%lld\n", TARDISK_KEY_TAG, clamp);
+
+	sha256_init(h);
+	sha256_update(h, tag, (size_t)n);
+}
+
+/* The content key of l without building anything: the stream hashed, not sent. */
+static int stream_key(const struct tdk_list *l, int spool_fd, long long clamp, uint8_t key[SHA256_DIGEST_LEN],
+		      struct rh_err *err)
+{
+	struct tardisk_create_opts quiet;
+	struct tdk_progress none = { .o = &quiet };
+	struct sha256_ctx h;
+	int rc;
+
+	memset(&quiet, 0, sizeof(quiet));
+	key_start(&h, clamp);
+	rc = tar_emit(l, -1, spool_fd, clamp, &h, &none, err);
+	if (!rc)
+		sha256_final(&h, key);
+	return rc;
+}
+
+/* Runs tar2sqfs writing tmp, feeding it the sorted entries; the key of what it was fed into o->built_key. */
 static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_list *l, int spool_fd,
 			long long clamp, const char *dir, const char *tmp, struct tdk_progress *p, struct rh_err *err)
 {
@@ -123,9 +150,11 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 	uint64_t jobs;
 	int sv[2] = { -1, -1 }, errfd = -1, status, rc;
 	struct rh_err emit_err;
+	struct sha256_ctx key;
 	uint64_t free0;
 	pid_t pid;
 
+	key_start(&key, clamp);
 	snprintf(defaults, sizeof(defaults), "mtime=%lld", clamp >= 0 ? clamp : 0);
 	/* squashfs-tools-ng's thread pool writes blocks in the order the serial processor would (its
 	 * doc/parallelism.txt): the bytes do not depend on the job count, which tardisk.sh checks */
@@ -159,7 +188,7 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 	close(sv[1]);
 	sv[1] = -1;
 	rh_err_clear(&emit_err);
-	rc = tar_emit(l, sv[0], spool_fd, clamp, p, &emit_err);
+	rc = tar_emit(l, sv[0], spool_fd, clamp, &key, p, &emit_err);
 	close(sv[0]);
 	sv[0] = -1;
 	while (waitpid(pid, &status, 0) < 0)
@@ -176,6 +205,8 @@ static int run_tar2sqfs(const struct tardisk_create_opts *o, const struct tdk_li
 			rc = tar2sqfs_error(o, dir, free0, p->bytes, prog, status, msg, err);
 	} else if (rc) {
 		rc = rh_errf(err, rc, "%s", emit_err.msg[0] ? emit_err.msg : "writing the tar stream failed");
+	} else if (o->built_key) {
+		sha256_final(&key, o->built_key);
 	}
 out:
 	if (sv[0] >= 0)
@@ -318,6 +349,19 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	if (rc)
 		goto out;
 	tdk_progress_tick(&prog, 0, 0, 1);
+	if (o->reuse) {
+		uint8_t key[SHA256_DIGEST_LEN];
+
+		announce(o, "hashing the content (a build with the same key is reused)");
+		rc = stream_key(&l, spool.fd, clamp, key, err);
+		if (rc)
+			goto out;
+		if (o->reuse(o->reuse_ctx, key) == 1) {
+			if (o->built_key)
+				memcpy(o->built_key, key, SHA256_DIGEST_LEN);
+			goto out;
+		}
+	}
 	announce_image(o, &l);
 	/* Only now, with every entry accepted, does anything appear in the output directory. */
 	rc = create_tmp(o, dir, &tmp, err);

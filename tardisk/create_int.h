@@ -7,6 +7,7 @@
 
 #include "entries.h"
 #include "err.h"
+#include "sha256.h"
 #include "tardisk.h"
 
 struct tdk_progress {
@@ -48,9 +49,10 @@ int source_archive_read(const char *path, struct tdk_list *l, struct tdk_spool *
 /* Walks the directory at path into l (owner root:root, modes, symlinks, hardlinks, devices, xattrs kept). */
 int source_dir_read(const char *path, struct tdk_list *l, struct tdk_progress *p, struct rh_err *err);
 
-/* Writes l (finished: sorted) as a pax tar stream to fd (a socket; owned by the caller). mtimes above clamp
- * are lowered to it when clamp >= 0. */
-int tar_emit(const struct tdk_list *l, int fd, int spool_fd, long long clamp, struct tdk_progress *p,
-	     struct rh_err *err);
+/* Writes l (finished: sorted) as a pax tar stream to fd (a socket; owned by the caller), or only hashes it when
+ * fd is -1. mtimes above clamp are lowered to it when clamp >= 0. hash, when set, gets every byte of the stream
+ * (the content key, tardisk.h). */
+int tar_emit(const struct tdk_list *l, int fd, int spool_fd, long long clamp, struct sha256_ctx *hash,
+	     struct tdk_progress *p, struct rh_err *err);
 
 #endif

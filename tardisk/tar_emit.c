@@ -16,7 +16,8 @@
 #define TAR_RECORD 10240
 
 struct sink {
-	int fd;
+	int fd;           /* tar2sqfs's socket, or -1: the stream is only hashed */
+	struct sha256_ctx *hash; /* every byte sent is hashed into it too, when set */
 	int err;          /* errno of the first failed send */
 	uint64_t written; /* bytes sent so far */
 	uint8_t *hdr;     /* the header buffer, grown as entries need (owned) */
@@ -29,6 +30,12 @@ static int sink_put(struct sink *s, const void *buf, size_t len)
 {
 	const char *p = buf;
 
+	if (s->hash)
+		sha256_update(s->hash, buf, len);
+	if (s->fd < 0) {
+		s->written += len;
+		return 0;
+	}
 	while (len) {
 		/* MSG_NOSIGNAL: when tar2sqfs dies, we want its error message, not SIGPIPE. */
 		ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL);
@@ -202,10 +209,10 @@ static int emit_one(struct sink *s, const struct tdk_list *l, size_t i, int spoo
 	return rc;
 }
 
-int tar_emit(const struct tdk_list *l, int fd, int spool_fd, long long clamp, struct tdk_progress *p,
-	     struct rh_err *err)
+int tar_emit(const struct tdk_list *l, int fd, int spool_fd, long long clamp, struct sha256_ctx *hash,
+	     struct tdk_progress *p, struct rh_err *err)
 {
-	struct sink s = { .fd = fd };
+	struct sink s = { .fd = fd, .hash = hash };
 	size_t i;
 	int rc = 0;
 

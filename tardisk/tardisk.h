@@ -2,7 +2,7 @@
  *
  * create: read a directory or a tar / cpio archive (plain, gzip, bzip2, xz, zstd, lz4 or lzip, every stream
  * verified to its checksum), check every entry against the hostile-input rules (tardisk/path_check.h) and the
- * size cap, sort the entries and stream them as a canonical pax tar into `tar2sqfs --compressor zstd -j 1`,
+ * size cap, sort the entries and stream them as a canonical pax tar into `tar2sqfs --compressor zstd -j N`,
  * writing the image atomically. Same input + same mtime clamp gives byte-identical images.
  * read: open an image (or the canonical cpio-wrapped boot module holding one, see lib/host/cpio.h) without mounting
  * it, walk its entries, read a file, verify every block. Library code: never prints, fills struct rh_err. */
@@ -32,6 +32,15 @@ struct tardisk_create_opts {
 	 * a directory's entries: docs/tardisk.md). The string is valid during the call only. */
 	void (*phase_cb)(void *ctx, const char *line);
 	const char *tar2sqfs;  /* the tar2sqfs program; NULL: "tar2sqfs" from PATH */
+	/* Optional: reusing an image built before from the same content (image-builder's tardisk cache). Once the
+	 * source is read and checked, tardisk_create computes its content key and calls reuse(reuse_ctx, key); when
+	 * that returns 1, the callback has put an image made from that key at o->out itself, and nothing is built.
+	 * built_key (SHA256_DIGEST_LEN bytes), when set, receives the key of the image at o->out on success: of the
+	 * stream tar2sqfs was actually fed, so a source that changed after the first hash is stored by what was
+	 * built, never by what was looked up. */
+	int (*reuse)(void *ctx, const uint8_t key[SHA256_DIGEST_LEN]);
+	void *reuse_ctx;
+	uint8_t *built_key;
 	uint64_t max_size;     /* cap on the content (sum of regular file sizes, sparse ones at their full size):
 				* a source over it is refused before its data is written. 0: TARDISK_MAX_SIZE_DEFAULT */
 };
@@ -40,6 +49,12 @@ struct tardisk_create_opts {
  * archive bomb declares (a 1 TB sparse file, terabytes of zeros). Every caller (tardisk create, vib create,
  * a profile's base and tardisk sources) gets it through tardisk_create(). */
 #define TARDISK_MAX_SIZE_DEFAULT (16ull << 30)
+
+/* The content key of an image: SHA-256 over this tag, " mtime=CLAMP\n" (the resolved clamp, -1 for none) and the
+ * canonical pax tar stream fed to tar2sqfs (tar_emit.c: sorted, numeric owners, clamped mtimes). The same key
+ * gives the same image bytes: the stream is all tar2sqfs reads, and its other options are fixed here. A new
+ * tardisk format or tar2sqfs option needs a new tag. */
+#define TARDISK_KEY_TAG "ramhost-tardisk-key-1 tar2sqfs --compressor zstd --no-skip"
 
 /* Builds o->out from o->src. On failure, neither o->out (when it did not exist before, or the old one stays
  * untouched) nor any temporary file is left behind, and err names the entry that was refused. */

@@ -199,6 +199,57 @@ reproducible() {
 	cmp "$BANK/vmlinuz" now/vmlinuz
 }
 
+# The tardisk cache (issue 14): a build whose base, rescue tools and profile tardisk did not change copies their
+# images by content key, byte for byte what a cold build makes, also without SOURCE_DATE_EPOCH (the trees the
+# build stages carry the ramhost binary's mtime); a changed tree, or a damaged entry, is built again.
+private_cache() {
+	local real=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} f
+	mkdir cache
+	for f in "$real"/kernel "$real"/kernel-* "$real"/busybox-static "$real"/drivers; do
+		[ -e "$f" ] && ln -s "$f" cache/
+	done
+	export RAMHOST_CACHE=$T/cache
+}
+
+cached_lines() {
+	grep -E '^ramhost image: (base|rescue|extras)\.tdk ' "$1" | grep -c ', cached, ' || true
+}
+
+tardisk_cache() {
+	private_cache
+	"$RAMHOST" image build "$PROFILE" -o cold 2>cold.err
+	[ "$(cached_lines cold.err)" = 0 ] || { cat cold.err; return 1; }
+	[ "$(ls cache/tardisks/*.tdk | wc -l)" = 3 ]
+	"$RAMHOST" image build "$PROFILE" -o warm 2>warm.err
+	[ "$(cached_lines warm.err)" = 3 ] || { cat warm.err; return 1; }
+	diff -r cold warm
+	diff -r "$BANK" warm   # the shared build used the real cache, or none: the same bytes
+	# no epoch: the staged trees still give the same bytes, so the second build hits
+	unset SOURCE_DATE_EPOCH
+	"$RAMHOST" image build "$PROFILE" -o now1 2>now1.err
+	"$RAMHOST" image build "$PROFILE" -o now2 2>now2.err
+	grep -q '^ramhost image: base.tdk .*, cached, ' now2.err || { cat now1.err now2.err; return 1; }
+	diff -r now1 now2
+	export SOURCE_DATE_EPOCH=1700000000
+	# one file of the profile's tardisk changed: that one is built again, the base is not
+	cp -a "$(dirname "$PROFILE")" prof
+	echo changed >>prof/extras/opt/demo/hello.txt
+	"$RAMHOST" image build prof/profile -o changed 2>changed.err
+	grep -q '^ramhost image: base.tdk .*, cached, ' changed.err
+	! grep -q '^ramhost image: extras.tdk .*, cached, ' changed.err
+	! cmp -s cold/extras.tdk changed/extras.tdk
+	# damaged entries are dropped and built again; the result is still the cold build's
+	for f in cache/tardisks/*.tdk; do
+		chmod u+w "$f"; printf 'X' | dd of="$f" bs=1 seek=300 conv=notrunc status=none
+	done
+	"$RAMHOST" image build "$PROFILE" -o healed 2>healed.err
+	[ "$(cached_lines healed.err)" = 0 ] || { cat healed.err; return 1; }
+	diff -r cold healed
+	"$RAMHOST" image build "$PROFILE" -o again 2>again.err
+	[ "$(cached_lines again.err)" = 3 ]
+	[ -z "$(ls -A cache/tardisks | grep -vE '^[0-9a-f]{64}\.tdk(\.sha256)?$')" ]
+}
+
 refuses_nonempty_dir() {
 	mkdir out && echo keep >out/file
 	expect_fail "$RAMHOST" image build "$PROFILE" -o out -q
@@ -411,6 +462,7 @@ t_case image_tardisk_modules tardisk_modules
 t_case image_base_runs_in_chroot base_runs_in_chroot
 t_case image_rescue_module rescue_module
 t_case image_reproducible reproducible
+t_case image_tardisk_cache tardisk_cache
 t_case image_refuses_nonempty_dir refuses_nonempty_dir
 t_case image_progress_lines progress_lines
 t_case image_profile_errors profile_errors
