@@ -17,6 +17,9 @@
 #include "fatimg.h"
 #include "fileio.h"
 #include "fs.h"
+#include "gpt.h"
+#include "gpt_write.h"
+#include "mbr.h"
 #include "output.h"
 #include "sha256.h"
 
@@ -24,7 +27,7 @@
 #define GPT_MIB 2u /* 1 MiB before the first partition (MBR, GPT), 1 MiB after the last (backup GPT) */
 
 static const char *const part_names[4] = { "ESP", "bootbank", "altbootbank", "state" };
-static const char *const part_types[4] = { "EF00", "0700", "0700", "8300" };
+static const char *const part_types[4] = { GPT_TYPE_ESP, GPT_TYPE_BASIC_DATA, GPT_TYPE_BASIC_DATA, GPT_TYPE_LINUX_FS };
 static const char *const part_labels[4] = { "RH-ESP", "RHBANK1", "RHBANK2", "RHSTATE" };
 
 static uint64_t mib_up(uint64_t bytes)
@@ -123,56 +126,75 @@ static struct fatimg part(const struct disk_job *j, unsigned i)
 	return f;
 }
 
-/* GPT with sgdisk on the file, then gptmbr.bin's 440 bytes of boot code into the protective MBR. */
+/* Writes len bytes at off of the image open on fd. */
+static int put_at(struct disk_job *j, int fd, uint64_t off, const void *buf, size_t len, const char *what)
+{
+	if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
+		return rh_errf(j->err, -EIO, "%s: cannot write the %s: %s", j->image, what, strerror(errno));
+	return 0;
+}
+
+/* The GPT as sgdisk --clear lays it out (lib/gpt_write.h), the four partitions with their GUIDs, the ESP marked
+ * legacy BIOS bootable (gptmbr.bin boots it), and a protective MBR carrying gptmbr.bin's 440 bytes of code. */
 static int write_gpt(struct disk_job *j)
 {
 	const char *mbr = j->o->gptmbr ? j->o->gptmbr : "/usr/lib/syslinux/mbr/gptmbr.bin";
-	char n[4][64], t[4][16], c[4][32], u[4][48], disk[48], code[440];
-	char *argv[48];
-	unsigned i, k = 0;
-	int fd, rc;
+	const size_t ebytes = (size_t)GPT_NEW_ENTRIES * GPT_NEW_ENTRY_SIZE;
+	uint64_t sectors = j->l.total_bytes / 512;
+	uint8_t code[440], sec[512], guid[16], *ents;
+	struct gpt_hdr h, hb;
+	unsigned i;
+	uint32_t crc;
+	int fd = -1, rc = 0;
 
-	argv[k++] = "sgdisk";
-	argv[k++] = "--clear";
-	snprintf(disk, sizeof(disk), "%s", j->guid[0]);
-	argv[k++] = "-U";
-	argv[k++] = disk;
-	for (i = 0; i < 4; i++) {
-		snprintf(n[i], sizeof(n[i]), "%u:%" PRIu64 ":%" PRIu64, i + 1, j->l.start[i],
-			 j->l.start[i] + j->l.sectors[i] - 1);
-		snprintf(t[i], sizeof(t[i]), "%u:%s", i + 1, part_types[i]);
-		snprintf(c[i], sizeof(c[i]), "%u:%s", i + 1, part_names[i]);
-		snprintf(u[i], sizeof(u[i]), "%u:%s", i + 1, j->guid[i + 1]);
-		argv[k++] = "-n";
-		argv[k++] = n[i];
-		argv[k++] = "-t";
-		argv[k++] = t[i];
-		argv[k++] = "-c";
-		argv[k++] = c[i];
-		argv[k++] = "-u";
-		argv[k++] = u[i];
+	ents = calloc(1, ebytes);
+	if (!ents)
+		return rh_errf(j->err, -ENOMEM, "out of memory");
+	for (i = 0; i < 4 && !rc; i++) {
+		struct gpt_new_part p = { .first_lba = j->l.start[i], .last_lba = j->l.start[i] + j->l.sectors[i] - 1,
+					  .attributes = i == 0 ? GPT_ATTR_LEGACY_BIOS_BOOTABLE : 0,
+					  .name = part_names[i] };
+
+		if (gpt_guid_from_str(part_types[i], p.type_guid) < 0 || gpt_guid_from_str(j->guid[i + 1], p.unique_guid) < 0)
+			rc = rh_errf(j->err, -EINVAL, "partition %u: bad GUID", i + 1);
+		else
+			gpt_entry_put(ents, GPT_NEW_ENTRY_SIZE, i, &p);
 	}
-	argv[k++] = "-A";
-	argv[k++] = "1:set:2"; /* legacy BIOS bootable: gptmbr.bin boots this one */
-	argv[k++] = (char *)j->image;
-	argv[k] = NULL;
-	rc = fs_run(argv, 0, j->err);
+	if (!rc && gpt_guid_from_str(j->guid[0], guid) < 0)
+		rc = rh_errf(j->err, -EINVAL, "bad disk GUID %s", j->guid[0]);
 	if (rc)
-		return rc;
+		goto out;
 	fd = open(mbr, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rh_errf(j->err, -errno, "%s: %s (install the syslinux-common package)", mbr, strerror(errno));
-	rc = read(fd, code, sizeof(code)) == (ssize_t)sizeof(code) ? 0 :
-		rh_errf(j->err, -EINVAL, "%s: shorter than 440 bytes of MBR boot code", mbr);
+	if (fd < 0) {
+		rc = rh_errf(j->err, -errno, "%s: %s (install the syslinux-common package)", mbr, strerror(errno));
+		goto out;
+	}
+	if (read(fd, code, sizeof(code)) != (ssize_t)sizeof(code))
+		rc = rh_errf(j->err, -EINVAL, "%s: shorter than 440 bytes of MBR boot code", mbr);
 	close(fd);
+	fd = rc ? -1 : open(j->image, O_WRONLY | O_CLOEXEC);
+	if (!rc && fd < 0)
+		rc = rh_errf(j->err, -errno, "%s: %s", j->image, strerror(errno));
 	if (rc)
-		return rc;
-	fd = open(j->image, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rh_errf(j->err, -errno, "%s: %s", j->image, strerror(errno));
-	if (pwrite(fd, code, sizeof(code), 0) != (ssize_t)sizeof(code))
-		rc = rh_errf(j->err, -EIO, "%s: cannot write the MBR boot code: %s", j->image, strerror(errno));
-	close(fd);
+		goto out;
+	gpt_new_layout(sectors, 512, guid, &h, &hb);
+	crc = gpt_crc32(0, ents, ebytes);
+	mbr_build_protective(sec, code, 0, sectors);
+	rc = put_at(j, fd, 0, sec, sizeof(sec), "protective MBR");
+	gpt_hdr_put(sec, sizeof(sec), &h, crc);
+	if (!rc)
+		rc = put_at(j, fd, h.my_lba * 512, sec, sizeof(sec), "GPT header");
+	if (!rc)
+		rc = put_at(j, fd, h.entries_lba * 512, ents, ebytes, "GPT entries");
+	if (!rc)
+		rc = put_at(j, fd, hb.entries_lba * 512, ents, ebytes, "backup GPT entries");
+	gpt_hdr_put(sec, sizeof(sec), &hb, crc);
+	if (!rc)
+		rc = put_at(j, fd, hb.my_lba * 512, sec, sizeof(sec), "backup GPT header");
+out:
+	if (fd >= 0)
+		close(fd);
+	free(ents);
 	return rc;
 }
 

@@ -27,6 +27,12 @@
 #define GPT_ATTR_NO_BLOCK_IO (1ull << 1)
 #define GPT_ATTR_LEGACY_BIOS_BOOTABLE (1ull << 2)
 
+/* Partition type GUIDs (UEFI 2.10 table 5.7 for the ESP; the others as Linux tools name them), in the string
+ * form gpt_guid_to_str prints. */
+#define GPT_TYPE_ESP "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+#define GPT_TYPE_BASIC_DATA "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7"   /* FAT data partitions (sgdisk 0700) */
+#define GPT_TYPE_LINUX_FS "0fc63daf-8483-4772-8e79-3d69d8477de4"     /* sgdisk 8300 */
+
 /* Reads len bytes at BYTE offset `offset` of the disk into buf. Returns 0 or a negative errno. gpt_read asks for
  * at most one block at a time. */
 typedef int (*gpt_read_fn)(void *ctx, uint64_t offset, void *buf, uint32_t len);

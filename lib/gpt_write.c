@@ -76,3 +76,50 @@ void gpt_entry_set_attrs(uint8_t *ents, uint32_t esz, uint32_t i, uint64_t attrs
 {
 	put_le64(ents + (uint64_t)i * esz + ATTR_OFF, attrs);
 }
+
+void gpt_new_layout(uint64_t disk_sectors, uint32_t bs, const uint8_t disk_guid[16], struct gpt_hdr *main,
+		    struct gpt_hdr *backup)
+{
+	uint64_t last = disk_sectors - 1, esec;
+	unsigned i;
+
+	main->header_size = 92;
+	main->num_entries = GPT_NEW_ENTRIES;
+	main->entry_size = GPT_NEW_ENTRY_SIZE;
+	for (i = 0; i < 16; i++)
+		main->disk_guid[i] = disk_guid[i];
+	esec = gpt_entry_sectors(main, bs);
+	main->first_usable = 2 + esec;
+	main->last_usable = last - esec - 1;
+	main->my_lba = 1;
+	main->alt_lba = last;
+	main->entries_lba = 2;
+	*backup = *main;
+	backup->my_lba = last;
+	backup->alt_lba = 1;
+	backup->entries_lba = last - esec;
+}
+
+void gpt_entry_put(uint8_t *ents, uint32_t esz, uint32_t i, const struct gpt_new_part *p)
+{
+	uint8_t *e = ents + (uint64_t)i * esz;
+	unsigned k;
+
+	for (k = 0; k < esz; k++)
+		e[k] = 0;
+	for (k = 0; k < 16; k++) {
+		e[k] = p->type_guid[k];
+		e[16 + k] = p->unique_guid[k];
+	}
+	put_le64(e + 32, p->first_lba);
+	put_le64(e + ATTR_OFF - 8, p->last_lba);
+	put_le64(e + ATTR_OFF, p->attributes);
+	for (k = 0; p->name && p->name[k] && k < 36; k++)
+		e[56 + 2 * k] = (uint8_t)p->name[k];
+}
+
+void gpt_guid_mark_v4(uint8_t g[16])
+{
+	g[7] = (uint8_t)((g[7] & 0x0f) | 0x40);
+	g[8] = (uint8_t)((g[8] & 0x3f) | 0x80);
+}

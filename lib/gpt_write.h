@@ -31,4 +31,28 @@ uint64_t gpt_entry_sectors(const struct gpt_hdr *h, uint32_t bs);
 uint64_t gpt_entry_attrs(const uint8_t *ents, uint32_t esz, uint32_t i);
 void gpt_entry_set_attrs(uint8_t *ents, uint32_t esz, uint32_t i, uint64_t attrs);
 
+/* A table made from scratch, as sgdisk --clear and UEFI's defaults lay it out: GPT_NEW_ENTRIES entries of
+ * GPT_NEW_ENTRY_SIZE bytes, the main array at LBA 2, the backup array right before the backup header at the last
+ * LBA; fills main and backup for a disk of disk_sectors blocks of bs bytes (first and last usable LBA between
+ * the arrays). The caller writes the arrays with gpt_hdr_put's entries_crc over GPT_NEW_ENTRIES *
+ * GPT_NEW_ENTRY_SIZE bytes. */
+#define GPT_NEW_ENTRIES 128u
+#define GPT_NEW_ENTRY_SIZE 128u
+void gpt_new_layout(uint64_t disk_sectors, uint32_t bs, const uint8_t disk_guid[16], struct gpt_hdr *main,
+		    struct gpt_hdr *backup);
+
+/* Marks 16 random bytes as a version 4 (random) GUID of RFC 4122's variant, in on-disk byte order (time_hi is
+ * little-endian: its high byte is g[7]). */
+void gpt_guid_mark_v4(uint8_t g[16]);
+
+/* One used entry of an array being made. */
+struct gpt_new_part {
+	uint8_t type_guid[16], unique_guid[16];   /* on-disk byte order (gpt_guid_from_str) */
+	uint64_t first_lba, last_lba, attributes;
+	const char *name;                          /* ASCII, at most 36 characters (longer ones are cut) */
+};
+
+/* Writes p as entry i (0-based) of the array ents (entry size esz >= 128), the name as UTF-16LE. */
+void gpt_entry_put(uint8_t *ents, uint32_t esz, uint32_t i, const struct gpt_new_part *p);
+
 #endif

@@ -29,16 +29,16 @@
 #include "stage.h"
 
 #define MIB (1024u * 1024u)
-#define NENT 128u
-#define ESZ 128u
+#define NENT GPT_NEW_ENTRIES
+#define ESZ GPT_NEW_ENTRY_SIZE
 
 static const struct {
 	const char *label, *name, *type;
 } kinds[4] = {
-	{ "RH-ESP", "ESP", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" },
-	{ "RHBANK1", "bootbank", "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7" },
-	{ "RHBANK2", "altbootbank", "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7" },
-	{ "RHSTATE", "state", "0fc63daf-8483-4772-8e79-3d69d8477de4" },
+	{ "RH-ESP", "ESP", GPT_TYPE_ESP },
+	{ "RHBANK1", "bootbank", GPT_TYPE_BASIC_DATA },
+	{ "RHBANK2", "altbootbank", GPT_TYPE_BASIC_DATA },
+	{ "RHSTATE", "state", GPT_TYPE_LINUX_FS },
 };
 
 struct found {
@@ -142,27 +142,22 @@ static int probe(struct repair_ctx *c, const struct wset *pending, struct found 
 static int build_entries(const struct found *f, int n, uint8_t *ents, struct rh_err *err)
 {
 	int i;
-	unsigned k;
 
 	memset(ents, 0, NENT * ESZ);
 	for (i = 0; i < n; i++) {
-		uint8_t *e = ents + (size_t)f[i].kind * ESZ;
-		const char *name = kinds[f[i].kind].name;
-		if (gpt_guid_from_str(kinds[f[i].kind].type, e) < 0)
+		struct gpt_new_part p = { .first_lba = f[i].first, .last_lba = f[i].last,
+					  .attributes = f[i].kind == 0 ? GPT_ATTR_LEGACY_BIOS_BOOTABLE : 0,
+					  .name = kinds[f[i].kind].name };
+
+		if (gpt_guid_from_str(kinds[f[i].kind].type, p.type_guid) < 0)
 			return rh_errf(err, -EINVAL, "bad type GUID");
 		if (f[i].have_guid)
-			memcpy(e + 16, f[i].guid, 16);
-		else if (getrandom(e + 16, 16, 0) != 16)
+			memcpy(p.unique_guid, f[i].guid, 16);
+		else if (getrandom(p.unique_guid, 16, 0) != 16)
 			return rh_errf(err, -EIO, "getrandom failed");
-		else {
-			e[16 + 7] = (uint8_t)((e[16 + 7] & 0x0f) | 0x40);   /* version 4, on-disk (LE) time_hi */
-			e[16 + 8] = (uint8_t)((e[16 + 8] & 0x3f) | 0x80);
-		}
-		put_le64(e + 32, f[i].first);
-		put_le64(e + 40, f[i].last);
-		put_le64(e + 48, f[i].kind == 0 ? GPT_ATTR_LEGACY_BIOS_BOOTABLE : 0);
-		for (k = 0; name[k]; k++)
-			e[56 + 2 * k] = (uint8_t)name[k];
+		else
+			gpt_guid_mark_v4(p.unique_guid);
+		gpt_entry_put(ents, ESZ, (uint32_t)f[i].kind, &p);
 	}
 	return 0;
 }
@@ -171,9 +166,8 @@ int op_find_partitions(OP_ARGS)
 {
 	struct found f[4];
 	uint32_t bs = c->d->sector;
-	uint8_t *ents = NULL, blk[4096];
-	struct gpt_hdr h;
-	uint64_t last = c->d->sectors - 1;
+	uint8_t *ents = NULL, blk[4096], guid[16];
+	struct gpt_hdr h, hb;
 	uint32_t crc;
 	struct mbr m;
 	int n, rc, i;
@@ -191,40 +185,28 @@ int op_find_partitions(OP_ARGS)
 	rc = build_entries(f, n, ents, err);
 	if (rc < 0)
 		goto out;
-	memset(&h, 0, sizeof(h));
-	h.header_size = 92;
-	h.num_entries = NENT;
-	h.entry_size = ESZ;
-	h.first_usable = 2 + gpt_entry_sectors(&h, bs);
-	h.last_usable = last - gpt_entry_sectors(&h, bs) - 1;
+	if (getrandom(guid, 16, 0) != 16) {
+		rc = rh_errf(err, -EIO, "getrandom failed");
+		goto out;
+	}
+	gpt_guid_mark_v4(guid);
+	gpt_new_layout(c->d->sectors, bs, guid, &h, &hb);
 	for (i = 0; i < n; i++)
 		if (f[i].first < h.first_usable || f[i].last > h.last_usable) {
 			rc = rh_errf(err, -ERANGE, "%s: %s found at LBA %" PRIu64 "-%" PRIu64 ", outside the room a GPT "
 				     "leaves", c->d->path, kinds[f[i].kind].name, f[i].first, f[i].last);
 			goto out;
 		}
-	if (getrandom(h.disk_guid, 16, 0) != 16) {
-		rc = rh_errf(err, -EIO, "getrandom failed");
-		goto out;
-	}
-	h.disk_guid[7] = (uint8_t)((h.disk_guid[7] & 0x0f) | 0x40);
-	h.disk_guid[8] = (uint8_t)((h.disk_guid[8] & 0x3f) | 0x80);
 	crc = gpt_crc32(0, ents, NENT * ESZ);
-	h.my_lba = 1;
-	h.alt_lba = last;
-	h.entries_lba = 2;
 	rc = wset_add(w, 2 * (uint64_t)bs, ents, NENT * ESZ, "GPT main partition entries (found partitions)", err);
 	gpt_hdr_put(blk, bs, &h, crc);
 	if (!rc)
 		rc = wset_add(w, (uint64_t)bs, blk, bs, "GPT main header (found partitions)", err);
-	h.my_lba = last;
-	h.alt_lba = 1;
-	h.entries_lba = last - gpt_entry_sectors(&h, bs);
 	if (!rc)
-		rc = wset_add(w, h.entries_lba * bs, ents, NENT * ESZ, "GPT backup partition entries", err);
-	gpt_hdr_put(blk, bs, &h, crc);
+		rc = wset_add(w, hb.entries_lba * bs, ents, NENT * ESZ, "GPT backup partition entries", err);
+	gpt_hdr_put(blk, bs, &hb, crc);
 	if (!rc)
-		rc = wset_add(w, last * bs, blk, bs, "GPT backup header", err);
+		rc = wset_add(w, hb.my_lba * bs, blk, bs, "GPT backup header", err);
 	if (!rc)
 		rc = stage_read(c->d, pending, 0, blk, bs, err);
 	if (!rc) {

@@ -12,7 +12,6 @@
 #include "fs.h"
 #include "scan_int.h"
 
-#define ESP_TYPE_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 #define STATE_PART_NAME "state"
 #define ESP_PART_NAME "ESP"
 
@@ -36,7 +35,7 @@ static const struct gpt_part *esp_part(const struct gpt_disk *g)
 
 	for (i = 0; !p && i < g->nparts && i < GPT_MAX_PARTS; i++) {
 		gpt_guid_to_str(g->parts[i].type_guid, s);
-		if (!strcmp(s, ESP_TYPE_GUID))
+		if (!strcmp(s, GPT_TYPE_ESP))
 			p = &g->parts[i];
 	}
 	return p;

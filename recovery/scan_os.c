@@ -10,7 +10,6 @@
 
 #include "scan_int.h"
 
-#define ESP_TYPE_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 
 static void add_other(struct scan_report *r, const char *kind, const char *where, const char *detail)
 {
@@ -96,7 +95,7 @@ static int is_ours(const struct gpt_part *p)
 		if (!strcmp(p->name, names[i]))
 			return 1;
 	gpt_guid_to_str(p->type_guid, s);
-	return !strcmp(s, ESP_TYPE_GUID);
+	return !strcmp(s, GPT_TYPE_ESP);
 }
 
 /* A Linux installation on partition p: its os-release (the /etc one is often a symlink, which debugfs does

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "gpt.h"
+#include "gpt_write.h"
 #include "unit.h"
 
 struct mem {
@@ -347,6 +348,64 @@ static void test_built(void)
 	}
 }
 
+/* gpt_new_layout + gpt_entry_put (what `ramhost image disk` and rescue's find-partitions write) make, sector for
+ * sector, the table sgdisk makes of the same partitions: main header and array, backup array and header. */
+static void test_new_matches_sgdisk(void)
+{
+	static const char *const names[4] = { "ESP", "bootbank", "altbootbank", "state" };
+	const char *types[4] = { GPT_TYPE_ESP, GPT_TYPE_BASIC_DATA, GPT_TYPE_BASIC_DATA, GPT_TYPE_LINUX_FS };
+	const size_t eb = GPT_NEW_ENTRIES * GPT_NEW_ENTRY_SIZE;
+	struct gpt_hdr h, hb;
+	struct gpt_disk g;
+	struct mem m = { 0 };
+	uint8_t *img, guid[16];
+	size_t n = 0;
+	uint64_t last;
+	uint32_t crc;
+	unsigned i;
+
+	m.p = sgdisk_image(&n);
+	CHECK(m.p != NULL);
+	if (!m.p)
+		return;
+	m.n = n;
+	last = n / 512 - 1;
+	CHECK(gpt_read(mem_read, &m, 512, n / 512, &g) == 0 && g.nparts == 4);
+	img = calloc(1, n);
+	uint8_t *ents = calloc(1, eb);
+	for (i = 0; i < 4 && i < g.nparts; i++) {
+		struct gpt_new_part p = { .first_lba = g.parts[i].first_lba, .last_lba = g.parts[i].last_lba,
+					  .attributes = i == 0 ? GPT_ATTR_LEGACY_BIOS_BOOTABLE : 0, .name = names[i] };
+
+		CHECK(gpt_guid_from_str(types[i], p.type_guid) == 0);
+		memcpy(p.unique_guid, g.parts[i].unique_guid, 16);
+		gpt_entry_put(ents, GPT_NEW_ENTRY_SIZE, i, &p);
+	}
+	CHECK(gpt_guid_from_str(disk_guid, guid) == 0);
+	gpt_new_layout(n / 512, 512, guid, &h, &hb);
+	CHECK(h.first_usable == 34 && h.last_usable == last - 33 && hb.entries_lba == last - 32 && hb.my_lba == last);
+	crc = gpt_crc32(0, ents, eb);
+	gpt_hdr_put(img + 512, 512, &h, crc);
+	memcpy(img + h.entries_lba * 512, ents, eb);
+	memcpy(img + hb.entries_lba * 512, ents, eb);
+	gpt_hdr_put(img + hb.my_lba * 512, 512, &hb, crc);
+	CHECK(memcmp(img + 512, m.p + 512, 33 * 512) == 0);
+	CHECK(memcmp(img + (last - 32) * 512, m.p + (last - 32) * 512, 33 * 512) == 0);
+	/* the names, cut at 36 characters */
+	{
+		struct gpt_new_part p = { .name = "0123456789abcdefghijklmnopqrstuvwxyzXYZ" };
+		gpt_entry_put(ents, GPT_NEW_ENTRY_SIZE, 5, &p);
+		CHECK(ents[5 * 128 + 56 + 2 * 35] == 'z' && ents[5 * 128 + 127] == 0);
+	}
+	/* a random GUID marked version 4 */
+	memset(guid, 0xff, 16);
+	gpt_guid_mark_v4(guid);
+	CHECK(guid[7] == 0x4f && guid[8] == 0xbf);
+	free(ents);
+	free(img);
+	free(m.p);
+}
+
 static void test_guid_text(void)
 {
 	static const struct {
@@ -397,5 +456,6 @@ int main(void)
 	RUN(test_guid_text);
 	RUN(test_sgdisk_damage);
 	RUN(test_built);
+	RUN(test_new_matches_sgdisk);
 	UNIT_EXIT();
 }
