@@ -20,6 +20,7 @@
 #include "fs.h"
 #include "install.h"
 #include "output.h"
+#include "sparse_zstd.h"
 
 #define ISO_BANK_DIR "/bootbank"
 #define ISO_BANK_NUMBER 1
@@ -233,7 +234,6 @@ static int stage_install(const char *tree, const char *bank, const char *work, c
 {
 	struct disk_opts d = { 0 };
 	char dir[PATH_MAX], img[PATH_MAX], zst[PATH_MAX];
-	char *argv[] = { "zstd", "-q", "-f", "-T0", "-12", img, "-o", zst, NULL };
 	int rc;
 
 	d.skeleton = 1;
@@ -251,7 +251,7 @@ static int stage_install(const char *tree, const char *bank, const char *work, c
 	if (!rc)
 		rc = disk_build(NULL, bank, img, &d, err);
 	if (!rc)
-		rc = fs_run(argv, 0, err);
+		rc = sparse_zstd(img, zst, 12, err);
 	unlink(img);
 	if (rc || !o->answer_file)
 		return rc;
