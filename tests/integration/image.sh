@@ -236,8 +236,8 @@ tardisk_cache() {
 	echo changed >>prof/extras/opt/demo/hello.txt
 	"$RAMHOST" image build prof/profile -o changed 2>changed.err
 	grep -q '^ramhost image: base.tdk .*, cached, ' changed.err
-	! grep -q '^ramhost image: extras.tdk .*, cached, ' changed.err
-	! cmp -s cold/extras.tdk changed/extras.tdk
+	! grep -q '^ramhost image: extras.tdk .*, cached, ' changed.err || false
+	! cmp -s cold/extras.tdk changed/extras.tdk || false
 	# damaged entries are dropped and built again; the result is still the cold build's
 	for f in cache/tardisks/*.tdk; do
 		chmod u+w "$f"; printf 'X' | dd of="$f" bs=1 seek=300 conv=notrunc status=none
