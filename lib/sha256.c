@@ -42,7 +42,7 @@ static void compress(uint32_t h[8], const uint8_t p[64])
 	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
-void sha256_init(struct sha256_ctx *ctx)
+void sha256_c_init(struct sha256_c_ctx *ctx)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -54,7 +54,7 @@ void sha256_init(struct sha256_ctx *ctx)
 	ctx->fill = 0;
 }
 
-void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
+void sha256_c_update(struct sha256_c_ctx *ctx, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -78,7 +78,7 @@ void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
 		ctx->block[ctx->fill++] = *p++;
 }
 
-void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
+void sha256_c_final(struct sha256_c_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
 {
 	uint64_t bits = ctx->total * 8;
 	unsigned i;
@@ -98,6 +98,23 @@ void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
 	for (i = 0; i < 32; i++)
 		out[i] = (uint8_t)(ctx->h[i / 4] >> (24 - 8 * (i % 4)));
 }
+
+#ifndef SHA256_WITH_OPENSSL
+void sha256_init(struct sha256_ctx *ctx)
+{
+	sha256_c_init(&ctx->u.c);
+}
+
+void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
+{
+	sha256_c_update(&ctx->u.c, data, len);
+}
+
+void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
+{
+	sha256_c_final(&ctx->u.c, out);
+}
+#endif
 
 void sha256_buf(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
 {

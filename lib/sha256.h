@@ -1,7 +1,10 @@
 /* sha256.h: SHA-256 (FIPS 180-4).
  *
- * Freestanding: no libc, so the same file is compiled into the EFI loader and the host tools (where it is
- * unit-tested against the FIPS vectors). */
+ * Two implementations behind one API. The portable one (sha256.c, sha256_c_*) is freestanding, no libc: the UEFI
+ * loader and init, which have no libcrypto, hash with it. The host tools hash with OpenSSL's (lib/host/
+ * sha256_host.c), which uses the CPU's SHA extensions: 1.4 GB/s here against 150 MB/s, and the image builder,
+ * the VIB checks and the bank tools hash every module they touch. test_sha256 checks both against the FIPS
+ * vectors and against each other. */
 #ifndef RAMHOST_SHA256_H
 #define RAMHOST_SHA256_H
 
@@ -11,13 +14,31 @@
 #define SHA256_DIGEST_LEN 32
 #define SHA256_HEX_LEN 64
 
-struct sha256_ctx {
+/* The builds without libcrypto: init and the UEFI loader. Everything else hashes with OpenSSL. */
+#if !defined(RAMHOST_INIT) && !defined(RAMHOST_EFI)
+#define SHA256_WITH_OPENSSL 1
+#endif
+
+struct sha256_c_ctx {
 	uint32_t h[8];
 	uint64_t total;  /* bytes hashed so far */
 	uint8_t block[64];
 	size_t fill;     /* bytes waiting in block */
 };
 
+struct sha256_ctx {
+	union {
+		struct sha256_c_ctx c;
+		uint64_t ossl[16];  /* OpenSSL's SHA256_CTX (112 bytes; sha256_host.c checks it fits) */
+	} u;
+};
+
+/* The portable implementation, in every build. */
+void sha256_c_init(struct sha256_c_ctx *ctx);
+void sha256_c_update(struct sha256_c_ctx *ctx, const void *data, size_t len);
+void sha256_c_final(struct sha256_c_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN]);
+
+/* The build's implementation (see above). */
 void sha256_init(struct sha256_ctx *ctx);
 void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len);
 void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN]);
