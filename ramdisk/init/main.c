@@ -36,6 +36,7 @@
 #include "modload.h"
 #include "mount.h"
 #include "netboot.h"
+#include "prehash.h"
 #include "rescue.h"
 #include "sysroot.h"
 #include "sysview.h"
@@ -72,6 +73,7 @@ static struct initconf conf;
 static struct bootcfg cfg;
 static struct cmdline cmd;
 static struct netboot_opts net;   /* a network boot's kernel options (netboot.h) */
+static struct prehash pre;        /* the tardisks' digests, hashed while the boot modules load (prehash.h) */
 static int rescue;                 /* ramhost.rescue: CMDLINE_RESCUE_* (rescue.h) */
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
@@ -418,7 +420,8 @@ static void verify_tardisks(void)
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			fail("tardisk %s: %s is not a regular file", base, t->file);
 		t->size = (uint64_t)st.st_size;
-		check(cpio_wrap_sha256(TARDISK_DIR, base, fd, t->size, got, &err), &err);
+		if (prehash_get(&pre, i, got) < 0)
+			check(cpio_wrap_sha256(TARDISK_DIR, base, fd, t->size, got, &err), &err);
 		close(fd);
 		if (memcmp(got, m->sha256, sizeof(got))) {
 			sha256_to_hex(m->sha256, ehex);
@@ -804,6 +807,7 @@ int main(void)
 	read_config();
 	read_hardware();
 	stage_end("config");
+	prehash_start(&pre, &cfg, TARDISK_DIR);
 	load_kmods(0);
 	stage_end("modules");
 	verify_tardisks();
