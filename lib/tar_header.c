@@ -167,10 +167,21 @@ static void put_record_str(struct out *o, const char *key, const char *value)
 	put_record(o, key, "", value, strlen(value));
 }
 
+/* A numeric record; mtime is the one signed field. */
+static void put_record_num(struct out *o, const char *key, uint64_t u, int64_t s, int is_signed)
+{
+	char num[24];
+
+	if (is_signed)
+		snprintf(num, sizeof(num), "%" PRId64, s);
+	else
+		snprintf(num, sizeof(num), "%" PRIu64, u);
+	put_record_str(o, key, num);
+}
+
 /* The pax records of e, in a fixed order. */
 static void put_records(struct out *o, const struct tar_entry *e, const struct plan *p)
 {
-	char num[24];
 	size_t i;
 
 	if (p->binary)
@@ -179,22 +190,14 @@ static void put_records(struct out *o, const struct tar_entry *e, const struct p
 		put_record_str(o, "path", e->path);
 	if (p->link)
 		put_record_str(o, "linkpath", e->linkpath);
-	if (p->size) {
-		snprintf(num, sizeof(num), "%" PRIu64, e->size);
-		put_record_str(o, "size", num);
-	}
-	if (p->uid) {
-		snprintf(num, sizeof(num), "%" PRIu64, e->uid);
-		put_record_str(o, "uid", num);
-	}
-	if (p->gid) {
-		snprintf(num, sizeof(num), "%" PRIu64, e->gid);
-		put_record_str(o, "gid", num);
-	}
-	if (p->mtime) {
-		snprintf(num, sizeof(num), "%" PRId64, e->mtime);
-		put_record_str(o, "mtime", num);
-	}
+	if (p->size)
+		put_record_num(o, "size", e->size, 0, 0);
+	if (p->uid)
+		put_record_num(o, "uid", e->uid, 0, 0);
+	if (p->gid)
+		put_record_num(o, "gid", e->gid, 0, 0);
+	if (p->mtime)
+		put_record_num(o, "mtime", 0, e->mtime, 1);
 	for (i = 0; i < e->n_xattrs; i++)
 		put_record(o, "SCHILY.xattr.", e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len);
 }
