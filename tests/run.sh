@@ -72,7 +72,8 @@ drain() {
 
 # slow_first FILE...: the files in the order to start them: those named in SLOW_FIRST first, in its order
 SLOW_FIRST="test_state test_rescue_matrix test_efi_loader test_debian test_boot_matrix test_pxe test_bootbank_update
-	test_rescue test_install test_vib_live test_bios_iso test_efi_net rescue debootstrap rescue_grub image pxe_serve"
+	test_rescue test_install test_vib_live test_bios_iso test_efi_net rescue debootstrap rescue_grub image pxe_serve
+	test_rsa_verify test_rescue_ops test_tftp_server test_vib_fetch test_rescue_engine"
 slow_first() {
 	local name f
 	for name in $SLOW_FIRST; do
@@ -95,7 +96,8 @@ tier_done() {
 
 tier_t0=$(date +%s)
 if has unit; then
-	for t in ${BUILD:-build}/unit/test_* ${BUILD:-build}/unit-asan/test_*; do
+	# the sanitizer builds first: they are the slower of each pair
+	for t in $(slow_first ${BUILD:-build}/unit-asan/test_* ${BUILD:-build}/unit/test_*); do
 		[ -x "$t" ] && start_one "$t" 300 "$t"
 	done
 	drain
