@@ -111,6 +111,17 @@ STOPS = [
 ]
 
 
+def seabios_log(log):
+    if not os.path.exists(log):
+        return ""
+    with open(log, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+def seabios_says_not_bootable(log):
+    return "Boot failed: not a bootable disk" in seabios_log(log)
+
+
 def boot_copy(name, disk, fw, log, extra, want, limit, shell_cmd, t0):
     stops = STOPS + ([(r"is not recognized as an internal or external command", "OVMF's shell: %s is not "
                        "recognized (no such file)" % shell_cmd)] if shell_cmd else [])
@@ -121,9 +132,9 @@ def boot_copy(name, disk, fw, log, extra, want, limit, shell_cmd, t0):
                 try:
                     vm.expect(r"\S", SILENT_WAIT)
                 except Timeout:
-                    if vm.proc.poll() is None:   # still running, and silent: hung before any loader
+                    if vm.proc.poll() is None and not seabios_says_not_bootable(log):
                         return "fails", "no console output within %d s: hung before any loader" % SILENT_WAIT
-                    raise
+                    raise   # what SeaBIOS said is read below
             while True:
                 m = vm.expect(rx, limit)
                 hit = next((i for i, (p, _) in enumerate(stops) if re.search(p.encode(), m.group(0))), None)
@@ -137,11 +148,8 @@ def boot_copy(name, disk, fw, log, extra, want, limit, shell_cmd, t0):
                 context = vm.buf[max(0, m.start() - 300):m.end()].decode("utf-8", "replace")
                 return "fails", "%s: %r" % (stops[hit][1], context)
         except Timeout:
-            text = ""
-            if os.path.exists(log):
-                with open(log, "rb") as f:
-                    text = f.read().decode("utf-8", "replace")
-            if fw == "bios" and "Boot failed: not a bootable disk" in text:
+            text = seabios_log(log)
+            if fw == "bios" and seabios_says_not_bootable(log):
                 return "fails", "SeaBIOS: not a bootable disk"
             return "fails", "no %s within %d s (qemu %s); console: %r; SeaBIOS: %r" % (
                 "ready line" if want == READY_RE else repr(want), limit,
