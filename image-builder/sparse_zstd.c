@@ -26,7 +26,7 @@ struct zjob {
 /* Feeds len bytes (buf, or zeros when buf is NULL) to the compressor; end: finish the frame. */
 static int feed(struct zjob *z, const void *buf, size_t len, int end)
 {
-	static const uint8_t zeros[CHUNK];
+	static uint8_t zeros[CHUNK]; /* .bss, not 1 MiB of .rodata in the binary; never written */
 	ZSTD_EndDirective mode = end ? ZSTD_e_end : ZSTD_e_continue;
 	ZSTD_inBuffer in = { buf ? buf : zeros, len, 0 };
 	size_t left;
