@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "fileio.h"
 #include "fs.h"
@@ -22,16 +21,6 @@
 #include "sha256.h"
 #include "sig.h"
 #include "vibfile.h"
-
-/* SHA-256 of (buf, len) through OpenSSL (it uses the CPU's SHA instructions; payloads can be large). */
-static int hash_buf(const void *buf, size_t len, uint8_t out[32])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) || n != 32)
-		return -EIO;
-	return 0;
-}
 
 /* Checks the member list against the descriptor; fills v's members. */
 static int match_members(struct vib_file *v, struct rh_err *err)
@@ -166,8 +155,7 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 			return rh_errf(err, -EBADMSG, "%s: payload %s: %" PRIu64 " bytes, the descriptor says %" PRIu64
 				       " (tampered payload)", v->path, p->name, m->size, p->size);
 		madvise((void *)((uintptr_t)(v->map + m->offset) & ~(uintptr_t)4095), m->size + 4096, MADV_SEQUENTIAL);
-		if (hash_buf(v->map + m->offset, m->size, got) < 0)
-			return rh_errf(err, -EIO, "%s: payload %s: hashing failed", v->path, p->name);
+		sha256_buf(v->map + m->offset, m->size, got);
 		if (memcmp(got, p->sha256, 32)) {
 			sha256_to_hex(p->sha256, hw);
 			sha256_to_hex(got, hg);
@@ -184,17 +172,17 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 static int hash_file(const char *path, struct vib_payload *p, struct rh_err *err)
 {
 	int fd = -1, r = rh_open_input(path, &fd, err);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	char *buf = malloc(1 << 20);
+	struct sha256_ctx ctx;
 	uint64_t total = 0;
-	unsigned int n = 0;
 
 	if (r < 0)
 		goto out;
-	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+	if (!buf) {
 		r = rh_errf(err, -ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
+	sha256_init(&ctx);
 	for (;;) {
 		ssize_t got = read(fd, buf, 1 << 20);
 
@@ -206,18 +194,14 @@ static int hash_file(const char *path, struct vib_payload *p, struct rh_err *err
 		}
 		if (got == 0)
 			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		sha256_update(&ctx, buf, (size_t)got);
 		total += (uint64_t)got;
 	}
-	if (!EVP_DigestFinal_ex(ctx, p->sha256, &n)) {
-		r = rh_errf(err, -EIO, "%s: hashing failed", path);
-		goto out;
-	}
+	sha256_final(&ctx, p->sha256);
 	p->size = total;
 	snprintf(p->type, sizeof(p->type), "tdk");
 out:
 	free(buf);
-	EVP_MD_CTX_free(ctx);
 	if (fd >= 0)
 		close(fd);
 	return r;
