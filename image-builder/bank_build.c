@@ -588,8 +588,10 @@ static int make_tardisk(struct build *b, const char *name, const char *src, int 
 	to.src = src;
 	to.out = img;
 	to.mtime = tardisk_clamp(flags);
-	modcache_tdk_open(&cache, img);
-	if (!(flags & TDK_NOCACHE) && cache.dir[0]) {
+	memset(&cache, 0, sizeof(cache));
+	if (!(flags & TDK_NOCACHE))
+		modcache_tdk_open(&cache, img);
+	if (cache.dir[0]) {
 		to.reuse = modcache_tdk_reuse;
 		to.reuse_ctx = &cache;
 		to.built_key = cache.key;

@@ -395,13 +395,13 @@ static void verify_tardisks(void)
 
 	for (i = 0; i < cfg.nmodules; i++) {
 		const struct bootcfg_file *m = &cfg.modules[i];
-		const char *base = strrchr(m->name, '/') ? strrchr(m->name, '/') + 1 : m->name;
-		size_t blen = strlen(base);
+		size_t blen;
+		const char *base = prehash_tardisk_base(m->name, &blen);
 		struct tardisk *t = &tds[ntds];
 		struct stat st;
 		int fd;
 
-		if (blen < 5 || strcmp(base + blen - 4, ".tdk"))
+		if (!base)
 			continue;
 		if (!spec_valid_name(base, blen - 4))
 			fail("tardisk %s: name is not 1-63 characters of [A-Za-z0-9_.-]", base);

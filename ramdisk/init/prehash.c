@@ -10,20 +10,31 @@
 
 #include "cpio.h"
 
+const char *prehash_tardisk_base(const char *name, size_t *ret_len)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	size_t blen = strlen(base);
+
+	if (blen < 5 || strcmp(base + blen - 4, ".tdk"))
+		return NULL;
+	*ret_len = blen;
+	return base;
+}
+
 static void *hash_all(void *arg)
 {
 	struct prehash *ph = arg;
 	unsigned i;
 
 	for (i = 0; i < ph->cfg->nmodules && i < BOOTCFG_MAX_MODULES; i++) {
-		const char *name = ph->cfg->modules[i].name, *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-		size_t blen = strlen(base);
+		size_t blen;
+		const char *base = prehash_tardisk_base(ph->cfg->modules[i].name, &blen);
 		struct rh_err err = { 0 };
 		char path[sizeof(ph->dir) + BOOTCFG_MAX_NAME + 3];
 		struct stat st;
 		int fd;
 
-		if (blen < 5 || strcmp(base + blen - 4, ".tdk"))
+		if (!base)
 			continue;
 		snprintf(path, sizeof(path), "/%s/%s", ph->dir, base);
 		fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -22,6 +22,11 @@ struct prehash {
 	uint8_t got[BOOTCFG_MAX_MODULES][SHA256_DIGEST_LEN];
 };
 
+/* The file name of a boot.cfg module when it is a tardisk (its last path component ends in ".tdk", with at
+ * least one character before it), with its length in *ret_len; NULL for any other module. The one rule for both
+ * verify_tardisks and the thread. */
+const char *prehash_tardisk_base(const char *name, size_t *ret_len);
+
 /* Starts hashing every *.tdk module of cfg (/dir/NAME, as cpio_wrap_sha256(dir, NAME) hashes the module). When the thread
  * cannot start, nothing is precomputed and prehash_get always says so. */
 void prehash_start(struct prehash *ph, const struct bootcfg *cfg, const char *dir);
