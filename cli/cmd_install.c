@@ -24,7 +24,8 @@ static void usage(FILE *f)
 		   "       ramhost install --from-cmdline\n\n"
 		   "On a host booted from a ramhost ISO: writes the disk layout of `ramhost image disk` (ESP, bootbank,\n"
 		   "altbootbank, state) onto DEV, copies the booted bootbank into bank 1 and checks it, seeds the state\n"
-		   "from an answer file, and on UEFI adds a firmware boot entry first in BootOrder (see ramhost-install(1)).\n\n"
+		   "from an answer file, and on UEFI adds a firmware boot entry first in BootOrder (see ramhost-install(1)).\n"
+		   "First loads the disk drivers the boot left out (/run/ramhost/ondemand-modules), if any.\n\n"
 		   "  -d, --disk DEV      the whole disk to write (e.g. /dev/vdb), or `auto`: the first blank disk\n"
 		   "  -f, --force         overwrite a disk that has partitions or data (never the install medium or the\n"
 		   "                      disk this host booted from)\n"
@@ -142,6 +143,10 @@ static int from_cmdline(int quiet)
 	printf("ramhost install: unattended install (ramhost.install=%s%s%s)\n", c.disk, c.ks[0] ? " ramhost.ks=" : "",
 	       c.ks);
 	fflush(stdout);
+	if (cli_disk_drivers("ramhost install")) {
+		rc = 1;
+		goto out;
+	}
 	if (c.ks[0] && load_answer(c.ks, 1, a)) {
 		rc = 1;
 		goto out;
@@ -224,9 +229,10 @@ int cmd_install(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (cli_disk_drivers("ramhost install")) /* before the disk is looked at: an ISO boot left them out */
+		return 1;
 	if (answer) {
-		a = calloc(1, sizeof(*a));
-		if (!a || load_answer(answer, 0, a)) {
+		if (!(a = calloc(1, sizeof(*a))) || load_answer(answer, 0, a)) {
 			free(a);
 			return 1;
 		}
@@ -236,8 +242,7 @@ int cmd_install(int argc, char **argv)
 	o.answer = a;
 	o.progress = quiet ? NULL : progress;
 	o.progress_ctx = stderr;
-	if (!yes)
-		o.confirm = isatty(0) ? ask : refuse_no_tty;
+	o.confirm = yes ? NULL : isatty(0) ? ask : refuse_no_tty;
 	rc = install_run(&o, &r, &err);
 	free(a);
 	if (rc) {

@@ -36,7 +36,9 @@ static void usage(FILE *f)
 		"Finds why a host does not boot and repairs it. scan reads only (verify-bank: the banks alone, every\n"
 		"module's hash); plan lists every sector and file a repair would write; repair backs all of it up\n"
 		"first (`rescue undo` puts it back) and never replaces another system's boot code without --force.\n"
-		"A DISK is a block device or a disk image file; without one, every disk of the machine. OP is one\n"
+		"A DISK is a block device or a disk image file; without one, every disk of the machine. On a boot\n"
+		"that needed no disk, the disk drivers it left out are loaded first (/run/ramhost/ondemand-modules).\n"
+		"OP is one\n"
 		"repair:\n"
 		"  fix-pmbr fix-gpt find-partitions install-bios install-uefi boot-entries fsck rebuild-cfg\n"
 		"  copy-module revert reinstall-bank restore-state grub fix-mbr (with --generic)\n\n"
@@ -135,5 +137,7 @@ int cmd_rescue(int argc, char **argv)
 	}
 	o.disks = argv + optind;
 	o.ndisks = argc - optind;
+	if (cli_disk_drivers("ramhost rescue"))
+		return 1;
 	return rescue_run(what, &o);
 }

@@ -20,4 +20,8 @@ int cmd_depot(int argc, char **argv);     /* cli/cmd_depot.c */
 int cmd_pxe(int argc, char **argv);       /* cli/cmd_pxe.c: serve, match, status */
 int cmd_rescue(int argc, char **argv);    /* cli/cmd_rescue.c: scan, plan, repair, undo, the single repairs */
 
+/* cli/disk_drivers.c: loads the disk drivers a boot without a disk left out (lib/host/ondemand.h), saying how
+ * many on stderr as who; before a command looks at the machine's disks. 0, or 1 after saying what failed. */
+int cli_disk_drivers(const char *who);
+
 #endif

@@ -47,6 +47,7 @@ struct build {
 	char db_path[PATH_MAX];  /* its path, which db's messages name */
 	unsigned char *drv_sel;  /* per db.mods[]: 1 in the profile's drivers set (drivers.h); NULL: drivers = none */
 	unsigned drv_n;          /* how many are selected */
+	unsigned drv_ondemand;   /* how many boot modules the drivers tardisk carries on demand (drivers.h) */
 	struct bootcfg cfg;
 	struct timespec t0;
 	int cached;              /* the stage's tardisk came from a cache: its line says so */
@@ -262,7 +263,7 @@ static int add_file(struct cpio_writer *w, const char *name, const char *src, un
 
 /* init.conf as the init module's /etc/ramhost/init.conf (contract: kver, kmod, ramdisk, init lines). */
 static int format_initconf(const struct build *b, const struct modules_dep *db, const unsigned *order,
-			   const unsigned char *in_cpio, unsigned n, char **ret, size_t *ret_len, struct rh_err *err)
+			   const unsigned char *where, unsigned n, char **ret, size_t *ret_len, struct rh_err *err)
 {
 	const struct profile *p = b->p;
 	char *text = NULL, plain[PATH_MAX];
@@ -277,7 +278,8 @@ static int format_initconf(const struct build *b, const struct modules_dep *db, 
 	fprintf(f, "kver=%s\n", b->k.kver);
 	for (i = 0; i < n; i++) {
 		modules_dep_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
-		fprintf(f, "%s=%s\n", in_cpio[i] ? "kmod" : "dkmod", plain);
+		fprintf(f, "%s=%s\n", where[i] == DRIVERS_BOOT_CPIO ? "kmod" : where[i] == DRIVERS_BOOT_DRIVERS ? "dkmod" : "omod",
+			plain);
 	}
 	for (i = 0; i < p->nramdisks; i++)
 		fprintf(f, "ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
@@ -335,8 +337,8 @@ static int load_modules(struct build *b)
  * first) and the two text files. */
 struct init_content {
 	unsigned *order, norder;
-	unsigned char *in_cpio;  /* per order[] entry: 1 in init.cpio, 0 loaded from the drivers tardisk */
-	unsigned ncpio;
+	unsigned char *where;  /* per order[] entry: DRIVERS_BOOT_* (drivers.h) */
+	unsigned ncpio, nondemand;
 	char *conf, *sticky, *alias;  /* init.conf, sticky.list, boot.alias (boot_alias.h) */
 	size_t conflen, stickylen, aliaslen;
 };
@@ -344,30 +346,45 @@ struct init_content {
 static void init_content_free(struct init_content *c)
 {
 	free(c->order);
-	free(c->in_cpio);
+	free(c->where);
 	free(c->conf);
 	free(c->sticky);
 	free(c->alias);
 }
 
-/* Which boot modules init.cpio carries: all of them without a drivers tardisk, else only what init needs to
- * mount the tardisks and what the drivers set lacks (drivers.h). */
-static int init_content_split(struct build *b, struct init_content *c)
+/* Where init finds each boot module: all in init.cpio without a drivers tardisk, else drivers_split_boot's
+ * answer, where the every-boot modules are modules_dep_required's and the extra ones (the profile's kmod lines,
+ * the network fallback). */
+static int init_content_split(struct build *b, struct init_content *c, const char *const *extra, unsigned nextra)
 {
+	unsigned char *every = calloc(c->norder ? c->norder : 1, 1);
+	unsigned i, k;
 	int n;
 
-	c->in_cpio = calloc(c->norder ? c->norder : 1, 1);
-	if (!c->in_cpio)
+	c->where = calloc(c->norder ? c->norder : 1, 1);
+	if (!c->where || !every) {
+		free(every);
 		return rh_errf(b->err, -ENOMEM, "out of memory");
+	}
 	if (!b->drv_sel) {
-		memset(c->in_cpio, 1, c->norder);
+		memset(c->where, DRIVERS_BOOT_CPIO, c->norder);
 		c->ncpio = c->norder;
+		free(every);
 		return 0;
 	}
-	n = drivers_split_boot(&b->db, c->order, c->norder, b->drv_sel, c->in_cpio);
+	for (k = 0; k < c->norder; k++) {
+		for (i = 0; i < MODULES_DEP_NREQUIRED; i++)
+			every[k] |= (int)c->order[k] == modules_dep_find(&b->db, modules_dep_required[i]);
+		for (i = 0; i < nextra; i++)
+			every[k] |= (int)c->order[k] == modules_dep_find(&b->db, extra[i]);
+	}
+	n = drivers_split_boot(&b->db, c->order, c->norder, every, b->drv_sel, c->where);
+	free(every);
 	if (n < 0)
 		return rh_errf(b->err, n, "out of memory");
 	c->ncpio = (unsigned)n;
+	for (k = 0; k < c->norder; k++)
+		c->nondemand += c->where[k] == DRIVERS_BOOT_ONDEMAND;
 	return 0;
 }
 
@@ -408,10 +425,10 @@ static int init_content_make(struct build *b, struct init_content *c)
 	modules_dep_boot_names(&b->db, extra, nextra, names, &nnames);
 	rc = modules_dep_resolve(&b->db, names, nnames, &c->order, &c->norder, b->err);
 	if (!rc)
-		rc = init_content_split(b, c);
+		rc = init_content_split(b, c, extra, nextra);
 	if (rc)
 		return rc;
-	rc = format_initconf(b, &b->db, c->order, c->in_cpio, c->norder, &c->conf, &c->conflen, b->err);
+	rc = format_initconf(b, &b->db, c->order, c->where, c->norder, &c->conf, &c->conflen, b->err);
 	if (!rc)
 		rc = make_boot_alias(b, c);
 	if (rc)
@@ -478,7 +495,7 @@ static int add_init_files(struct build *b, struct cpio_writer *w, const struct i
 
 	rc = add_init_skeleton(b, w);
 	for (i = 0; i < c->norder && !rc; i++)
-		if (c->in_cpio[i])
+		if (c->where[i] == DRIVERS_BOOT_CPIO)
 			rc = add_init_kmod(b, w, b->db.mods[c->order[i]].path, &made, &nmade);
 	for (j = 0; j < nmade; j++)
 		free(made[j]);
@@ -520,6 +537,7 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 		*ret_size = w.off;
 		*ret_nkmods = c.ncpio;
 		*ret_ndrivers = c.norder - c.ncpio;
+		b->drv_ondemand = c.nondemand;
 	}
 out:
 	if (fd >= 0)
@@ -863,8 +881,8 @@ static int stage_init(struct build *b)
 	if (rc)
 		return rc;
 	if (nd)
-		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules (and %u from %s.tdk)", nk, nd,
-			   PROFILE_DRIVERS_MODULE);
+		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules (and %u from %s.tdk, %u of them on "
+			   "demand)", nk, nd, PROFILE_DRIVERS_MODULE, b->drv_ondemand);
 	else
 		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules", nk);
 	return 0;
@@ -926,8 +944,8 @@ static int make_drivers(struct build *b)
 	}
 	b->cached = hit;
 	if (!rc)
-		stage_done(b, file, size, "%u kernel modules (drivers = %s)", b->drv_n,
-			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
+		stage_done(b, file, size, "%u kernel modules (drivers = %s) and %u on-demand boot modules", b->drv_n,
+			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), b->drv_ondemand);
 	if (cache[0])
 		modcache_prune(cache, DRIVERS_CACHE_DAYS);
 	return rc;

@@ -13,8 +13,9 @@
 #include "fs.h"
 #include "profile.h"
 #include "sha256.h"
+#include "sysroot.h"
 
-#define RECIPE "ramhost drivers tardisk 1"
+#define RECIPE "ramhost drivers tardisk 2"
 
 /* The index inputs depmod reads besides the modules (copied when the kernel has them). */
 static const char *const index_inputs[] = { "modules.order", "modules.builtin", "modules.builtin.modinfo" };
@@ -94,31 +95,42 @@ unsigned drivers_select(const struct modules_dep *db, unsigned mask, unsigned ch
 	return n;
 }
 
-int drivers_split_boot(const struct modules_dep *db, const unsigned *order, unsigned n, const unsigned char *sel,
-		       unsigned char *in_cpio)
+int drivers_split_boot(const struct modules_dep *db, const unsigned *order, unsigned n, const unsigned char *every,
+		       unsigned char *sel, unsigned char *where)
 {
-	unsigned char *need = calloc(db->nmods ? db->nmods : 1, 1);
+	unsigned char *always = calloc(db->nmods ? db->nmods : 1, 1), *cpio = calloc(db->nmods ? db->nmods : 1, 1);
 	unsigned *stack = calloc(db->nmods ? db->nmods : 1, sizeof(*stack));
 	unsigned k, i;
-	int count = 0;
+	int count = -ENOMEM;
 
-	if (!need || !stack) {
-		free(need);
-		free(stack);
-		return -ENOMEM;
-	}
+	if (!always || !cpio || !stack)
+		goto out;
+	for (k = 0; k < n; k++)
+		if (every[k])
+			mark(db, order[k], always, stack);
 	for (k = 0; k < n; k++) {
 		int req = 0;
 		for (i = 0; i < MODULES_DEP_NREQUIRED; i++)
 			req |= !strcmp(db->mods[order[k]].name, modules_dep_required[i]);
-		if (req || !sel[order[k]])
-			mark(db, order[k], need, stack);
+		if (req || (always[order[k]] && !sel[order[k]]))
+			mark(db, order[k], cpio, stack);
 	}
+	count = 0;
 	for (k = 0; k < n; k++) {
-		in_cpio[k] = need[order[k]];
-		count += in_cpio[k];
+		unsigned m = order[k];
+		if (cpio[m])
+			where[k] = DRIVERS_BOOT_CPIO;
+		else if (always[m] || sel[m] == DRIVERS_SEL_SET)
+			where[k] = DRIVERS_BOOT_DRIVERS;
+		else
+			where[k] = DRIVERS_BOOT_ONDEMAND;
+		if (where[k] == DRIVERS_BOOT_ONDEMAND)
+			sel[m] = DRIVERS_SEL_ONDEMAND;
+		count += where[k] == DRIVERS_BOOT_CPIO;
 	}
-	free(need);
+out:
+	free(always);
+	free(cpio);
 	free(stack);
 	return count;
 }
@@ -156,8 +168,11 @@ int drivers_key(const struct modules_dep *db, const unsigned char *sel, const ch
 	for (i = 0; i < sizeof(index_inputs) / sizeof(index_inputs[0]) && !rc; i++)
 		rc = hash_file(&c, moddir, index_inputs[i], err);
 	for (i = 0; i < db->nmods && !rc; i++)
-		if (sel[db->by_path[i]])
+		if (sel[db->by_path[i]]) {
+			const char *place = sel[db->by_path[i]] == DRIVERS_SEL_SET ? "set " : "ondemand ";
+			sha256_update(&c, place, strlen(place));
 			rc = hash_file(&c, moddir, db->mods[db->by_path[i]].path, err);
+		}
 	if (rc)
 		return rc;
 	sha256_final(&c, d);
@@ -193,18 +208,19 @@ static int put_file(const char *moddir, const char *dir, const char *rel, int ma
 int drivers_stage(const char *root, const struct modules_dep *db, const unsigned char *sel, const char *moddir,
 		  const char *kver, struct rh_err *err)
 {
-	char dir[PATH_MAX], usr[PATH_MAX], src[PATH_MAX];
+	char dir[PATH_MAX], usr[PATH_MAX], src[PATH_MAX], aside[PATH_MAX];
 	char *argv[] = { "depmod", "-b", usr, (char *)kver, NULL };
 	unsigned i;
 	int rc;
 
 	if ((size_t)snprintf(usr, sizeof(usr), "%s/usr", root) >= sizeof(usr) ||
-	    (size_t)snprintf(dir, sizeof(dir), "%s/lib/modules/%s", usr, kver) >= sizeof(dir))
+	    (size_t)snprintf(dir, sizeof(dir), "%s/lib/modules/%s", usr, kver) >= sizeof(dir) ||
+	    (size_t)snprintf(aside, sizeof(aside), "%s/" SYSROOT_ONDEMAND_DIR "/%s", root, kver) >= sizeof(aside))
 		return rh_errf(err, -ENAMETOOLONG, "%s: path too long", root);
 	rc = rh_mkdir_p(dir, 0755, err);
 	for (i = 0; i < db->nmods && !rc; i++)
 		if (sel[i])
-			rc = put_file(moddir, dir, db->mods[i].path, 1, err);
+			rc = put_file(moddir, sel[i] == DRIVERS_SEL_SET ? dir : aside, db->mods[i].path, 1, err);
 	for (i = 0; i < sizeof(index_inputs) / sizeof(index_inputs[0]) && !rc; i++) {
 		rc = fs_join(src, sizeof(src), moddir, index_inputs[i], err);
 		if (!rc && access(src, F_OK) == 0)

@@ -176,3 +176,23 @@ int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *re
 	*ret = c;
 	return 0;
 }
+
+int cmdline_needs_disks(const char *buf, size_t len)
+{
+	struct cmdline c;
+	struct rh_err err = { 0, "" };
+	const char *w;
+	size_t pos = 0, wlen, vlen;
+	int uuid = 0;
+
+	memset(&c, 0, sizeof(c));
+	while (cmdline_next_word(buf, len, &pos, &w, &wlen)) {
+		if (cmdline_value(w, wlen, "ramhost.bankuuid=", &vlen))
+			uuid = 1;
+		else if (word_rescue(&c, w, wlen, &err) < 0) {
+			c.rescue = CMDLINE_RESCUE_CONSOLE;  /* init takes a malformed value as the console */
+			rh_err_clear(&err);
+		}
+	}
+	return uuid || c.rescue != CMDLINE_RESCUE_NONE;
+}

@@ -49,6 +49,12 @@ struct cmdline {
  * is -EINVAL with err naming the word ("kernel command line: '...' is not ..."). */
 int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *ret, struct rh_err *err);
 
+/* 1 when a boot with this command line uses a disk before the base's init starts, so init loads the on-demand
+ * disk drivers (lib/host/ondemand.h) at boot: a disk boot (ramhost.bankuuid=: the bank, the state partition), a
+ * rescue boot (ramhost.rescue, =1, =auto or a malformed value, which init takes as the console; not =0). Else 0:
+ * `ramhost install` (also the unattended one) loads them itself. Pure. */
+int cmdline_needs_disks(const char *buf, size_t len);
+
 /* The word iterator the parser uses, for a caller with keys of its own (the installer's ramhost.install=): from
  * *pos, skips blanks and stores the next word (quotes kept) in *ret_word / *ret_len, advancing *pos past it.
  * Returns 1 for a word, 0 at the end of the line (len, or a NUL). */

@@ -41,6 +41,11 @@ const char *sysroot_stateenv(void)
 	return sysroot_path("RAMHOST_STATEENV", "/run/ramhost/state.env");
 }
 
+const char *sysroot_ondemand_plan(void)
+{
+	return sysroot_path("RAMHOST_ONDEMAND_PLAN", SYSROOT_ONDEMAND_PLAN);
+}
+
 const char *sysroot_rescue(void)
 {
 	return sysroot_path("RAMHOST_RESCUE", SYSROOT_RESCUE_PATH);

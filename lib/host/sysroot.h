@@ -36,6 +36,16 @@ const char *sysroot_rescue(void);
  * /run/ramhost/tardisks/DRIVERS, which holds usr/lib/modules/<kver> (init's dkmod= modules come from there). */
 #define SYSROOT_DRIVERS_TARDISK "drivers"
 
+/* The on-demand kernel modules (drivers.h, lib/host/ondemand.h): the disk and file-system boot modules init
+ * loads only when the boot needs a disk. The drivers tardisk holds them under SYSROOT_ONDEMAND_DIR/<kver>
+ * (outside /lib/modules, so coldplug and udev leave them alone); on a boot that did not load them, init writes
+ * the plan, their paths in load order, to SYSROOT_ONDEMAND_PLAN, which `ramhost install` and `ramhost rescue`
+ * run before they look at the disks. */
+#define SYSROOT_ONDEMAND_DIR "usr/lib/ramhost/ondemand-modules"
+#define SYSROOT_ONDEMAND_PLAN "/run/ramhost/ondemand-modules"
+
+const char *sysroot_ondemand_plan(void);
+
 /* The built-in base's host name when nothing names the host: the profile's name. /etc/hostname, when present,
  * is a name somebody gave this host (restored state, an install answer, ramhost.hostname=) and wins; without it
  * the DHCP server's name is taken, else this one. The Debian base says the same through os-release's

@@ -67,16 +67,17 @@ static int apply(struct initconf *c, const struct kv_line *kv, const char *path,
 		*seen_kver = 1;
 		return spec_copy(c->kver, sizeof(c->kver), kv->val, kv->vlen);
 	}
-	if (kv_is(kv, "kmod") || kv_is(kv, "dkmod")) {
-		const char *key = kv_is(kv, "kmod") ? "kmod" : "dkmod";
+	if (kv_is(kv, "kmod") || kv_is(kv, "dkmod") || kv_is(kv, "omod")) {
+		const char *key = kv_is(kv, "kmod") ? "kmod" : kv_is(kv, "dkmod") ? "dkmod" : "omod";
 		if (!valid_kmod(kv->val, kv->vlen))
 			return rh_errf(err, -EINVAL,
 				       "%s: line %u: %s= is not a clean relative path ending in .ko: '%.*s'", path,
 				       kv->line, key, SHOWN(kv));
 		if (c->nkmods == INITCONF_MAX_KMODS)
-			return rh_errf(err, -E2BIG, "%s: line %u: more than %d kmod= and dkmod= lines", path, kv->line,
+			return rh_errf(err, -E2BIG, "%s: line %u: more than %d kmod=, dkmod= and omod= lines", path, kv->line,
 				       INITCONF_MAX_KMODS);
-		c->from_drivers[c->nkmods] = key[0] == 'd';
+		c->where[c->nkmods] = key[0] == 'k' ? INITCONF_KMOD_CPIO : key[0] == 'd' ? INITCONF_KMOD_DRIVERS :
+										  INITCONF_KMOD_ONDEMAND;
 		return spec_copy(c->kmods[c->nkmods++], RD_MAX_PATH, kv->val, kv->vlen);
 	}
 	if (kv_is(kv, "ramdisk"))
@@ -115,7 +116,7 @@ int initconf_parse(const char *buf, size_t len, const char *path, struct initcon
 		goto out;
 	}
 	if (c->nkmods && !seen_kver) {
-		rc = rh_errf(err, -EINVAL, "%s: kmod=/dkmod= lines but no kver= line", path);
+		rc = rh_errf(err, -EINVAL, "%s: kmod=/dkmod=/omod= lines but no kver= line", path);
 		goto out;
 	}
 	if (!initconf_root(c)) {

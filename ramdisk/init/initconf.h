@@ -5,6 +5,8 @@
  *   dkmod=kernel/drivers/block/virtio_blk.ko   the same, for a module init loads from the drivers tardisk
  *                                              (usr/lib/modules/<kver>/ in drivers.tdk) once it is mounted; every
  *                                              module a kmod= line needs is a kmod= line before it
+ *   omod=kernel/drivers/ata/ata_piix.ko        the same, for a module init loads from the drivers tardisk
+ *                                              (SYSROOT_ONDEMAND_DIR/<kver>/) only when the boot needs a disk
  *   ramdisk=NAME MOUNTPOINT SIZE INODES        repeated; exactly one with MOUNTPOINT "/" (the root ramdisk)
  *   init=/sbin/init                            the base's init (default /sbin/init)
  *
@@ -18,11 +20,16 @@
 
 #define INITCONF_MAX_KMODS 64
 
+/* Which line a module came from: where init finds it and when it loads it */
+#define INITCONF_KMOD_CPIO 0      /* kmod=: init.cpio, before the tardisks */
+#define INITCONF_KMOD_DRIVERS 1   /* dkmod=: the drivers tardisk's set, once it is mounted */
+#define INITCONF_KMOD_ONDEMAND 2  /* omod=: the drivers tardisk's on-demand folder, when the boot needs a disk */
+
 struct initconf {
 	char kver[RD_MAX_NAME];
 	unsigned nkmods;
 	char kmods[INITCONF_MAX_KMODS][RD_MAX_PATH];  /* relative to /lib/modules/<kver>/ */
-	unsigned char from_drivers[INITCONF_MAX_KMODS]; /* 1: a dkmod= line (in the drivers tardisk) */
+	unsigned char where[INITCONF_MAX_KMODS];        /* INITCONF_KMOD_* */
 	unsigned nramdisks;
 	struct ramdisk_spec ramdisks[RD_MAX_RAMDISKS];  /* in file order */
 	char init[RD_MAX_PATH];

@@ -34,6 +34,7 @@
 #include "initconf.h"
 #include "modalias.h"
 #include "modload.h"
+#include "ondemand.h"
 #include "mount.h"
 #include "netboot.h"
 #include "prehash.h"
@@ -75,6 +76,8 @@ static struct cmdline cmd;
 static struct netboot_opts net;   /* a network boot's kernel options (netboot.h) */
 static struct prehash pre;        /* the tardisks' digests, hashed while the boot modules load (prehash.h) */
 static int rescue;                 /* ramhost.rescue: CMDLINE_RESCUE_* (rescue.h) */
+static int needs_disks;            /* cmdline_needs_disks: load the omod= modules at boot */
+static unsigned char skipped[INITCONF_MAX_KMODS]; /* init.conf's modules this machine has nothing for */
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
 static struct sysview_action plan[SYSVIEW_MAX_ACTIONS];
@@ -265,6 +268,7 @@ static void read_config(void)
 		netboot_parse(buf, len, &net);
 		if (net.bad_hostname[0])
 			say("%s (ignored)", net.bad_hostname);
+		needs_disks = cmdline_needs_disks(buf, len);
 		rescue = rescue_mode(buf, len, &err);
 		if (err.rc) {
 			say("%s: taken as ramhost.rescue=1 (the rescue console)", err.msg);
@@ -284,18 +288,15 @@ static void read_config(void)
 	free(buf);
 }
 
-/* The drivers tardisk's module folder (.../usr/lib/modules/<kver>) into buf; 0, or -ENOENT when this boot has
- * no drivers tardisk mounted. */
-static int drivers_moddir(char *buf, size_t cap)
+/* The drivers tardisk's mount point (/sysroot/run/ramhost/tardisks/DRIVERS); NULL when this boot has none. */
+static const char *drivers_mnt(void)
 {
 	unsigned i;
 
 	for (i = 0; i < ntds; i++)
-		if (!strcmp(tds[i].name, SYSROOT_DRIVERS_TARDISK)) {
-			fmt(buf, cap, "%s/usr/lib/modules/%s", tds[i].mnt, conf.kver);
-			return 0;
-		}
-	return -ENOENT;
+		if (!strcmp(tds[i].name, SYSROOT_DRIVERS_TARDISK))
+			return tds[i].mnt;
+	return NULL;
 }
 
 /* The modaliases of this machine's PCI devices into pci_devs[] (the kernel enumerated them before init ran), and
@@ -351,27 +352,72 @@ static int not_needed(const char *rel)
 	return 0;
 }
 
+/* Which of init.conf's modules this machine has nothing for (not_needed), decided once for all of them before
+ * any loads, so ramhost.debug says it for every module, also the on-demand ones a boot leaves out. */
+static void gate_kmods(void)
+{
+	unsigned i;
+
+	for (i = 0; i < conf.nkmods; i++)
+		skipped[i] = (unsigned char)not_needed(conf.kmods[i]);
+}
+
+/* The file of init.conf's module i into path: init.cpio's /lib/modules/<kver>/ for kmod=, the drivers tardisk's
+ * usr/lib/modules/<kver>/ for dkmod=, its SYSROOT_ONDEMAND_DIR/<kver>/ for omod=. */
+static void kmod_path(unsigned i, char *path, size_t cap)
+{
+	const char *mnt = drivers_mnt();
+
+	if (conf.where[i] == INITCONF_KMOD_CPIO)
+		fmt(path, cap, "/lib/modules/%s/%s", conf.kver, conf.kmods[i]);
+	else if (!mnt)
+		fail("init.conf has dkmod=/omod= lines but boot.cfg has no %s.tdk", SYSROOT_DRIVERS_TARDISK);
+	else if (conf.where[i] == INITCONF_KMOD_DRIVERS)
+		fmt(path, cap, "%s/usr/lib/modules/%s/%s", mnt, conf.kver, conf.kmods[i]);
+	else
+		fmt(path, cap, "%s/" SYSROOT_ONDEMAND_DIR "/%s/%s", mnt, conf.kver, conf.kmods[i]);
+}
+
+/* The omod= modules this machine has something for, for later: their paths in the new root, in load order, to
+ * SYSROOT_ONDEMAND_PLAN, which `ramhost install` and `ramhost rescue` run (lib/host/ondemand.h). */
+static void write_ondemand_plan(void)
+{
+	static char paths[INITCONF_MAX_KMODS][600];
+	const char *list[INITCONF_MAX_KMODS];
+	struct rh_err err = { 0 };
+	unsigned i, n = 0;
+
+	for (i = 0; i < conf.nkmods; i++) {
+		if (conf.where[i] != INITCONF_KMOD_ONDEMAND || skipped[i])
+			continue;
+		kmod_path(i, paths[n], sizeof(paths[n]));
+		list[n] = paths[n] + strlen(SYSROOT);  /* the same file, seen from the new root */
+		n++;
+	}
+	if (!n)
+		return;
+	check(ondemand_plan_write(SYSROOT SYSROOT_ONDEMAND_PLAN, list, n, &err), &err);
+	say("%u kernel modules for disks left for when one is needed (%s)", n, SYSROOT_ONDEMAND_PLAN);
+}
+
 /* Loads init.conf's kmod= modules (late 0: from init.cpio, before the tardisks) or its dkmod= ones (late 1: from
- * the drivers tardisk, once it is mounted). A module with nothing to drive on this machine (-ENODEV) is left out,
- * said only with ramhost.debug; any other failure stops the boot. */
+ * the drivers tardisk, once it is mounted), with the omod= ones when this boot needs a disk (else their plan is
+ * written for later). A module with nothing to drive on this machine (-ENODEV) is left out, said only with
+ * ramhost.debug; any other failure stops the boot. */
 static void load_kmods(int late)
 {
 	struct rh_err err = { 0 };
-	char path[600], dir[400];
-	unsigned i, n = 0, want = 0;
+	char path[600];
+	unsigned i, n = 0;
 	int rc;
 
-	fmt(dir, sizeof(dir), "/lib/modules/%s", conf.kver);
-	for (i = 0; i < conf.nkmods; i++)
-		want += conf.from_drivers[i] == late;
-	if (!want)
-		return;
-	if (late && drivers_moddir(dir, sizeof(dir)) < 0)
-		fail("init.conf has %u dkmod= lines but boot.cfg has no %s.tdk", want, SYSROOT_DRIVERS_TARDISK);
 	for (i = 0; i < conf.nkmods; i++) {
-		if (conf.from_drivers[i] != late || not_needed(conf.kmods[i]))
+		int now = late ? conf.where[i] == INITCONF_KMOD_DRIVERS ||
+					 (conf.where[i] == INITCONF_KMOD_ONDEMAND && needs_disks) :
+				 conf.where[i] == INITCONF_KMOD_CPIO;
+		if (!now || skipped[i])
 			continue;
-		fmt(path, sizeof(path), "%s/%s", dir, conf.kmods[i]);
+		kmod_path(i, path, sizeof(path));
 		rc = modload_file(path, &err);
 		if (rc == -ENODEV) {
 			if (cmd.debug)
@@ -382,7 +428,10 @@ static void load_kmods(int late)
 		check(rc, &err);
 		n++;
 	}
-	say("%u kernel modules loaded%s", n, late ? " from the drivers tardisk" : "");
+	if (n || !late)
+		say("%u kernel modules loaded%s", n, late ? " from the drivers tardisk" : "");
+	if (late && !needs_disks)
+		write_ondemand_plan();
 }
 
 /* Fills tds[] from boot.cfg's modules= and checks each file's SHA-256 against boot.cfg. */
@@ -806,6 +855,7 @@ int main(void)
 	early_mounts();
 	read_config();
 	read_hardware();
+	gate_kmods();
 	stage_end("config");
 	prehash_start(&pre, &cfg, TARDISK_DIR);
 	load_kmods(0);

@@ -80,30 +80,38 @@ init_cpio_contract() {
 		"lib/modules/$kver/kernel/drivers/block/loop.ko" "lib/modules/$kver/kernel/fs/overlayfs/overlay.ko"; do
 		grep -qx "$e" list || { echo "init.cpio lacks $e"; return 1; }
 	done
-	# exactly the resolved modules: squashfs, loop, overlay, the disk drivers (for mark-good on the boot
-	# disk) and their dependencies, each once, each listed in init.conf; the demo's drivers tardisk (net) has
-	# virtio_pci, which init loads from there (dkmod=), and no network driver is a boot module at all
+	# init.cpio carries only what mounts the tardisks: the demo has a drivers tardisk (net), so the disk drivers
+	# are on demand (omod=, loaded on a disk or rescue boot, or by install/rescue), kept in drivers.tdk outside
+	# its module index, and virtio_pci, in the net set, comes from there (dkmod=); no network driver is a boot
+	# module at all
+	[ "$(grep -c '\.ko$' list)" -eq 3 ]
+	cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio" >conf
+	"$RAMHOST" tardisk ls "$BANK/drivers.tdk" >drivers.ls
 	for m in kernel/drivers/block/virtio_blk.ko kernel/drivers/scsi/sd_mod.ko \
 		kernel/drivers/scsi/sr_mod.ko kernel/drivers/ata/ahci.ko kernel/drivers/usb/storage/usb-storage.ko \
 		kernel/drivers/usb/storage/uas.ko kernel/drivers/usb/host/xhci-pci.ko kernel/drivers/usb/host/ehci-pci.ko \
 		kernel/fs/fat/vfat.ko kernel/fs/fat/fat.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_ascii.ko kernel/fs/nls/nls_utf8.ko \
-		kernel/fs/nls/nls_iso8859-1.ko kernel/drivers/scsi/virtio_scsi.ko kernel/drivers/scsi/scsi_mod.ko; do
-		grep -qx "lib/modules/$kver/$m" list || { echo "init.cpio lacks $m"; return 1; }
+		kernel/fs/nls/nls_iso8859-1.ko kernel/drivers/scsi/virtio_scsi.ko kernel/drivers/scsi/scsi_mod.ko \
+		kernel/fs/ext4/ext4.ko; do
+		grep -qx "omod=$m" conf || { echo "init.conf lacks omod=$m"; return 1; }
+		grep -qx "usr/lib/ramhost/ondemand-modules/$kver/$m" drivers.ls || { echo "drivers.tdk lacks $m"; return 1; }
+		! grep -qx "usr/lib/modules/$kver/$m" drivers.ls || { echo "$m is in drivers.tdk's module index"; return 1; }
+		! grep -qx "lib/modules/$kver/$m" list || { echo "init.cpio carries $m"; return 1; }
 	done
+	"$RAMHOST" tardisk cat "$BANK/drivers.tdk" "usr/lib/modules/$kver/modules.dep" >drivers.dep
+	! grep -q 'ata_piix\|ext4' drivers.dep || { echo "on-demand modules in drivers.tdk's modules.dep"; return 1; }
 	cpio -tv --quiet <"$BANK/init.cpio" >long
 	grep -E '^crw------- .* 5, +1 .* dev/console$' long
 	grep -E '^-rwxr-xr-x .* init$' long
 	grep -E '^lrwxrwxrwx .* bin/sh -> busybox$' long
-	cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio" >conf
 	grep -qx 'kmod=kernel/fs/squashfs/squashfs.ko' conf
 	grep -qx 'dkmod=kernel/drivers/virtio/virtio_pci.ko' conf
 	! grep -q "virtio_pci.ko\$" list || false
 	! grep -Eq 'virtio_net|e1000' list conf || false
-	[ "$(grep '^kmod=' conf | head -n 3 | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]
-	[ "$(grep -c '\.ko$' list)" -eq "$(grep -c '^kmod=' conf)" ]
-	[ "$(grep '^kmod=' conf | sort -u | wc -l)" -eq "$(grep -c '^kmod=' conf)" ]
+	[ "$(grep '^kmod=' conf | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]
+	[ "$(grep -E '^(kmod|dkmod|omod)=' conf | sort -u | wc -l)" -eq "$(grep -cE '^(kmod|dkmod|omod)=' conf)" ]
 	# dependencies first: fat before vfat, scsi_mod before sd_mod, virtio before virtio_blk
-	grep -n '^kmod=' conf >num
+	grep -nE '^(kmod|dkmod|omod)=' conf >num
 	before() { [ "$(grep -m1 "/$1.ko$" num | cut -d: -f1)" -lt "$(grep -m1 "/$2.ko$" num | cut -d: -f1)" ]; }
 	before fat vfat && before scsi_mod sd_mod && before virtio virtio_blk && before usbcore usb-storage
 	grep -qx 'ramdisk=root / 33554432 8192' conf

@@ -31,6 +31,7 @@ READY_ADDR_RE = READY_RE + r" addr=(\S+?)(?: mode=\S+)?\r?\n"
 # What init says on a normal boot (ramdisk/init/main.c); any other "ramhost-init:" line is a problem it reported
 # (a module that failed, a file it could not read, something ignored) and fails the tests that look.
 INIT_INFO_RE = re.compile(rb"ramhost-init: (?:\d+ kernel modules loaded(?: from the drivers tardisk)?|"
+                          rb"\d+ kernel modules for disks left for when one is needed \(/run/ramhost/ondemand-modules\)|"
                           rb"tardisk \S+ verified \([0-9.]+ MiB\)|\d+ ramdisks mounted|"
                           rb"tardisk \S+ mounted read-only on /dev/loop\d+|system view:[ a-z0-9()_.-]*|"
                           rb"switching root to \S+ \(bank \d, init \d+ ms(?:, network boot)?\)|"

@@ -190,11 +190,42 @@ static void test_next_word(void)
 	CHECK(cmdline_next_word(line, sizeof(line) - 1, &pos, &w, &n) == 0);
 }
 
+/* which boots load the on-demand disk drivers at init: a disk boot, a rescue boot (a malformed value too, which
+ * init takes as the console); not an ISO or PXE boot, not ramhost.rescue=0, not an install alone */
+static void test_needs_disks(void)
+{
+	static const struct {
+		const char *line;
+		int want;
+	} cases[] = {
+		{ "BOOT_IMAGE=vmlinuz console=ttyS0 ramhost.bank=1", 0 },
+		{ "ramhost.bank=2 ramhost.bankuuid=0b5f1c52-7a2e-4c1e-9f3a-5a1d2c3b4e5f quiet", 1 },
+		{ "ramhost.rescue", 1 },
+		{ "ramhost.rescue=1", 1 },
+		{ "ramhost.rescue=\"auto\"", 1 },
+		{ "ramhost.rescue=yes", 1 },
+		{ "ramhost.rescue=0", 0 },
+		{ "ramhost.rescue=1 ramhost.rescue=0", 0 },
+		{ "ramhost.install=auto ramhost.ks=/ks.cfg", 0 },
+		{ "ramhost.bankuuidx=1 xramhost.rescue=1", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = cmdline_needs_disks(cases[i].line, strlen(cases[i].line));
+		if (got != cases[i].want)
+			fprintf(stderr, "  '%s': %d, want %d\n", cases[i].line, got, cases[i].want);
+		CHECK(got == cases[i].want);
+	}
+}
+
 int main(void)
 {
 	RUN(test_cmdline_table);
 	RUN(test_cmdline_debug);
 	RUN(test_cmdline_rescue);
 	RUN(test_next_word);
+	RUN(test_needs_disks);
 	UNIT_EXIT();
 }

@@ -2,6 +2,7 @@
  * closure of a selection, which boot modules init.cpio keeps, and the cache key. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,13 +86,25 @@ static void test_select(void)
 	modules_dep_free(&db);
 }
 
-/* init.cpio keeps the required modules, what the drivers set lacks, and whatever those need */
+static int where_of(const struct modules_dep *db, const unsigned *order, unsigned n, const unsigned char *where,
+		    const char *name)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++)
+		if (!strcmp(db->mods[order[k]].name, name))
+			return where[k];
+	return -1;
+}
+
+/* init.cpio keeps the required modules, the every-boot ones the drivers set lacks, and whatever those need; the
+ * set's own come from the drivers tardisk; the other disk modules are on demand, carried aside by the tardisk */
 static void test_split_boot(void)
 {
 	static const char *const names[] = { "squashfs", "loop", "overlay", "virtio_pci", "virtio_blk", "ext4" };
 	struct modules_dep db = { 0 };
 	struct rh_err err;
-	unsigned char *sel, in_cpio[16];
+	unsigned char *sel, where[16], every[16];
 	unsigned *order = NULL, n = 0, k;
 	int ncpio;
 
@@ -99,25 +112,43 @@ static void test_split_boot(void)
 	CHECK(load(&db) == 0);
 	sel = calloc(db.nmods, 1);
 	CHECK(modules_dep_resolve(&db, names, 6, &order, &n, &err) == 0);
-	/* net only: virtio_blk and ext4 are not in the set, so they and virtio (virtio_blk needs it) stay in
-	 * init.cpio, while virtio_pci comes from the tardisk */
+	CHECK(n == 8);  /* with virtio and crc16, which virtio_pci/virtio_blk and ext4 need */
+	for (k = 0; k < n; k++)
+		every[k] = k < 3 ? 1 : 0;
+	CHECK(!strcmp(db.mods[order[0]].name, "squashfs") && !strcmp(db.mods[order[2]].name, "overlay"));
+	/* net: virtio and virtio_pci are in the set; virtio_blk, ext4 and crc16 are not, and no every-boot module
+	 * needs them: on demand */
 	drivers_select(&db, PROFILE_DRIVERS_NET, sel);
-	ncpio = drivers_split_boot(&db, order, n, sel, in_cpio);
-	for (k = 0; k < n; k++) {
-		const char *m = db.mods[order[k]].name;
-		int want = strcmp(m, "virtio_pci") != 0;
-		if (in_cpio[k] != want)
-			fprintf(stderr, "  net: %s in_cpio %d\n", m, in_cpio[k]);
-		CHECK(in_cpio[k] == want);
-	}
-	CHECK(ncpio == (int)n - 1);
-	/* everything in the set: only the three required ones stay */
+	ncpio = drivers_split_boot(&db, order, n, every, sel, where);
+	CHECK(ncpio == 3);
+	CHECK(where_of(&db, order, n, where, "loop") == DRIVERS_BOOT_CPIO);
+	CHECK(where_of(&db, order, n, where, "virtio_pci") == DRIVERS_BOOT_DRIVERS);
+	CHECK(where_of(&db, order, n, where, "virtio") == DRIVERS_BOOT_DRIVERS);
+	CHECK(where_of(&db, order, n, where, "virtio_blk") == DRIVERS_BOOT_ONDEMAND);
+	CHECK(where_of(&db, order, n, where, "ext4") == DRIVERS_BOOT_ONDEMAND);
+	CHECK(where_of(&db, order, n, where, "crc16") == DRIVERS_BOOT_ONDEMAND);
+	CHECK(sel[modules_dep_find(&db, "ext4")] == DRIVERS_SEL_ONDEMAND);
+	CHECK(sel[modules_dep_find(&db, "virtio_pci")] == DRIVERS_SEL_SET);
+	CHECK(sel[modules_dep_find(&db, "squashfs")] == DRIVERS_SEL_NO);
+	/* ext4 as a profile kmod line: every boot needs it and the set lacks it, so init.cpio carries it and crc16 */
+	drivers_select(&db, PROFILE_DRIVERS_NET, sel);
+	for (k = 0; k < n; k++)
+		every[k] = k < 3 || !strcmp(db.mods[order[k]].name, "ext4");
+	ncpio = drivers_split_boot(&db, order, n, every, sel, where);
+	CHECK(ncpio == 5);
+	CHECK(where_of(&db, order, n, where, "ext4") == DRIVERS_BOOT_CPIO);
+	CHECK(where_of(&db, order, n, where, "crc16") == DRIVERS_BOOT_CPIO);
+	CHECK(where_of(&db, order, n, where, "virtio_blk") == DRIVERS_BOOT_ONDEMAND);
+	/* everything in the set: only the three required ones stay in init.cpio, nothing is on demand */
 	drivers_select(&db, PROFILE_DRIVERS_ALL, sel);
-	ncpio = drivers_split_boot(&db, order, n, sel, in_cpio);
+	for (k = 0; k < n; k++)
+		every[k] = k < 3;
+	ncpio = drivers_split_boot(&db, order, n, every, sel, where);
 	CHECK(ncpio == 3);
 	for (k = 0; k < n; k++) {
 		const char *m = db.mods[order[k]].name;
-		CHECK(in_cpio[k] == (!strcmp(m, "squashfs") || !strcmp(m, "loop") || !strcmp(m, "overlay")));
+		int req = !strcmp(m, "squashfs") || !strcmp(m, "loop") || !strcmp(m, "overlay");
+		CHECK(where[k] == (req ? DRIVERS_BOOT_CPIO : DRIVERS_BOOT_DRIVERS));
 	}
 	free(order);
 	free(sel);
@@ -142,6 +173,10 @@ static void test_key(void)
 	CHECK(strlen(k1) == DRIVERS_KEY_LEN);
 	CHECK(drivers_key(&db, sel, dir, "6.1.0-1-amd64", PROFILE_DRIVERS_NET, k2, &err) == 0 && !strcmp(k1, k2));
 	CHECK(drivers_key(&db, sel, dir, "6.1.0-2-amd64", PROFILE_DRIVERS_NET, k2, &err) == 0 && strcmp(k1, k2));
+	/* one more module carried on demand makes another key */
+	sel[modules_dep_find(&db, "ext4")] = DRIVERS_SEL_ONDEMAND;
+	CHECK(drivers_key(&db, sel, dir, "6.1.0-1-amd64", PROFILE_DRIVERS_NET, k2, &err) == 0 && strcmp(k1, k2));
+	sel[modules_dep_find(&db, "ext4")] = DRIVERS_SEL_NO;
 	snprintf(path, sizeof(path), "%s/kernel", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/kernel/drivers", dir);

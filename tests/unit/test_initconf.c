@@ -19,14 +19,16 @@ static void test_initconf_errors(void)
 		{ ROOT "bogus=1\n", -EINVAL, "init.conf: line 2: unknown key 'bogus'" },
 		{ ROOT "just text\n", -EINVAL, "line 2: line is not key=value" },
 		{ ROOT "=x\n", -EINVAL, "line 2: empty key" },
-		{ "kmod=kernel/a.ko\n" ROOT, -EINVAL, "kmod= lines but no kver=" },
+		{ "kmod=kernel/a.ko\n" ROOT, -EINVAL, "kmod=/dkmod=/omod= lines but no kver=" },
 		{ "kver=1\nkver=2\n" ROOT, -EINVAL, "line 2: kver= is given twice" },
 		{ "kver=a/b\n" ROOT, -EINVAL, "line 1: kver= is not a kernel release" },
 		{ "kver=1\nkmod=/abs/a.ko\n" ROOT, -EINVAL, "line 2: kmod= is not a clean relative path" },
 		{ "kver=1\nkmod=kernel/../a.ko\n" ROOT, -EINVAL, "line 2: kmod=" },
 		{ "kver=1\nkmod=kernel/a.ko.xz\n" ROOT, -EINVAL, "line 2: kmod=" },
 		{ "kver=1\ndkmod=kernel/../a.ko\n" ROOT, -EINVAL, "line 2: dkmod= is not a clean relative path" },
-		{ "dkmod=kernel/a.ko\n" ROOT, -EINVAL, "kmod= lines but no kver=" },
+		{ "dkmod=kernel/a.ko\n" ROOT, -EINVAL, "kmod=/dkmod=/omod= lines but no kver=" },
+		{ "omod=kernel/a.ko\n" ROOT, -EINVAL, "kmod=/dkmod=/omod= lines but no kver=" },
+		{ "kver=1\nomod=/kernel/a.ko\n" ROOT, -EINVAL, "line 2: omod= is not a clean relative path" },
 		{ "ramdisk=etc /etc 100 10\n", -EINVAL, "no ramdisk= line for '/'" },
 		{ ROOT "ramdisk=etc /etc 100\n", -EINVAL, "line 2: ramdisk= needs 4 fields" },
 		{ ROOT "ramdisk=etc etc 100 10\n", -EINVAL, "line 2: ramdisk mount point is not a clean absolute path" },
@@ -79,6 +81,7 @@ static void test_initconf_full(void)
 				   "kmod=kernel/fs/overlayfs/overlay.ko\n"
 				   "dkmod=kernel/drivers/virtio/virtio.ko\n"
 				   "dkmod=kernel/drivers/block/virtio_blk.ko\n"
+				   "omod=kernel/drivers/ata/ata_piix.ko\n"
 				   "ramdisk=root / 33554432 8192\n"
 				   "ramdisk=etc /etc 8388608 2048\n"
 				   "ramdisk=var /var 67108864 8192\r\n"
@@ -88,10 +91,12 @@ static void test_initconf_full(void)
 
 	CHECK(initconf_parse(text, sizeof(text) - 1, "x", &c, &err) == 0);
 	CHECK_STR(c.kver, "6.1.0-56-amd64");
-	CHECK(c.nkmods == 5);
+	CHECK(c.nkmods == 6);
 	CHECK_STR(c.kmods[1], "kernel/drivers/block/loop.ko");
-	CHECK(!c.from_drivers[2] && c.from_drivers[3] && c.from_drivers[4]);
+	CHECK(c.where[2] == INITCONF_KMOD_CPIO && c.where[3] == INITCONF_KMOD_DRIVERS);
+	CHECK(c.where[4] == INITCONF_KMOD_DRIVERS && c.where[5] == INITCONF_KMOD_ONDEMAND);
 	CHECK_STR(c.kmods[4], "kernel/drivers/block/virtio_blk.ko");
+	CHECK_STR(c.kmods[5], "kernel/drivers/ata/ata_piix.ko");
 	CHECK(c.nramdisks == 3);
 	CHECK_STR(c.ramdisks[2].name, "var");
 	CHECK_STR(c.ramdisks[2].mountpoint, "/var");

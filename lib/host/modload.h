@@ -1,10 +1,11 @@
-/* modload.h: loading kernel modules from files (finit_module), as init needs them before any modprobe exists. */
+/* modload.h: loading kernel modules from files (finit_module): init before any modprobe exists, and the
+ * commands that load the on-demand modules (ondemand.h). */
 #ifndef RAMHOST_MODLOAD_H
 #define RAMHOST_MODLOAD_H
 
 #include "err.h"
 
-/* Loads the module file at path. A module that is already loaded or built in (EEXIST) counts as success.
+/* Loads the module file at path: 1 when it loaded it, 0 when the module was already loaded or built in (EEXIST).
  * -ENODEV means the module refused to load because the machine has nothing for it (efivarfs without UEFI
  * firmware): the caller may go on. Dependencies must be loaded first by the caller (init.conf lists them in
  * order). */

@@ -9,12 +9,12 @@
 
 int modload_file(const char *path, struct rh_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 1;
 
 	if (fd < 0)
 		return rh_errf(err, -errno, "kernel module %s: %s", path, strerror(errno));
-	if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-		rc = rh_errf(err, -errno, "kernel module %s: finit_module: %s", path, strerror(errno));
+	if (syscall(SYS_finit_module, fd, "", 0) < 0)
+		rc = errno == EEXIST ? 0 : rh_errf(err, -errno, "kernel module %s: finit_module: %s", path, strerror(errno));
 	close(fd);
 	return rc;
 }
