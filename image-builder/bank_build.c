@@ -47,7 +47,8 @@ struct build {
 	char db_path[PATH_MAX];  /* its path, which db's messages name */
 	unsigned char *drv_sel;  /* per db.mods[]: 1 in the profile's drivers set (drivers.h); NULL: drivers = none */
 	unsigned drv_n;          /* how many are selected */
-	unsigned drv_ondemand;   /* how many boot modules the drivers tardisk carries on demand (drivers.h) */
+	unsigned drv_ondemand;   /* how many boot modules are on demand (drivers.h) */
+	unsigned drv_aside;      /* how many of those the drivers tardisk carries aside, outside its set */
 	struct bootcfg cfg;
 	struct timespec t0;
 	int cached;              /* the stage's tardisk came from a cache: its line says so */
@@ -261,7 +262,8 @@ static int add_file(struct cpio_writer *w, const char *name, const char *src, un
 	return rc;
 }
 
-/* init.conf as the init module's /etc/ramhost/init.conf (contract: kver, kmod, ramdisk, init lines). */
+/* init.conf as the init module's /etc/ramhost/init.conf (contract: kver, kmod, dkmod, omod, ramdisk, init
+ * lines; ramdisk/init/initconf.h). */
 static int format_initconf(const struct build *b, const struct modules_dep *db, const unsigned *order,
 			   const unsigned char *where, unsigned n, char **ret, size_t *ret_len, struct rh_err *err)
 {
@@ -278,8 +280,11 @@ static int format_initconf(const struct build *b, const struct modules_dep *db, 
 	fprintf(f, "kver=%s\n", b->k.kver);
 	for (i = 0; i < n; i++) {
 		modules_dep_plain_path(db->mods[order[i]].path, plain, sizeof(plain));
-		fprintf(f, "%s=%s\n", where[i] == DRIVERS_BOOT_CPIO ? "kmod" : where[i] == DRIVERS_BOOT_DRIVERS ? "dkmod" : "omod",
-			plain);
+		if (where[i] == DRIVERS_BOOT_ONDEMAND)  /* from the drivers tardisk's root: its set, or aside */
+			fprintf(f, "omod=%s/%s/%s\n", b->drv_sel[order[i]] == DRIVERS_SEL_SET ? "usr/lib/modules" :
+				SYSROOT_ONDEMAND_DIR, b->k.kver, plain);
+		else
+			fprintf(f, "%s=%s\n", where[i] == DRIVERS_BOOT_CPIO ? "kmod" : "dkmod", plain);
 	}
 	for (i = 0; i < p->nramdisks; i++)
 		fprintf(f, "ramdisk=%s %s %llu %llu\n", p->ramdisks[i].name, p->ramdisks[i].mountpoint,
@@ -518,6 +523,7 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 	char path[PATH_MAX];
 	struct cpio_writer w;
 	int fd = -1, rc;
+	unsigned j;
 
 	rc = init_content_make(b, &c);
 	if (!rc)
@@ -538,6 +544,8 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 		*ret_nkmods = c.ncpio;
 		*ret_ndrivers = c.norder - c.ncpio;
 		b->drv_ondemand = c.nondemand;
+		for (j = 0; b->drv_sel && j < b->db.nmods; j++)
+			b->drv_aside += b->drv_sel[j] == DRIVERS_SEL_ONDEMAND;
 	}
 out:
 	if (fd >= 0)
@@ -881,8 +889,8 @@ static int stage_init(struct build *b)
 	if (rc)
 		return rc;
 	if (nd)
-		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules (and %u from %s.tdk, %u of them on "
-			   "demand)", nk, nd, PROFILE_DRIVERS_MODULE, b->drv_ondemand);
+		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules (%u more from %s.tdk, %u of them "
+			   "only when the boot needs a disk)", nk, nd, PROFILE_DRIVERS_MODULE, b->drv_ondemand);
 	else
 		stage_done(b, "init.cpio", size, "init, busybox, %u kernel modules", nk);
 	return 0;
@@ -943,9 +951,12 @@ static int make_drivers(struct build *b)
 			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, cached);
 	}
 	b->cached = hit;
-	if (!rc)
-		stage_done(b, file, size, "%u kernel modules (drivers = %s) and %u on-demand boot modules", b->drv_n,
-			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), b->drv_ondemand);
+	if (!rc && b->drv_aside)
+		stage_done(b, file, size, "%u kernel modules (drivers = %s; %u disk drivers more, on demand)", b->drv_n,
+			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), b->drv_aside);
+	else if (!rc)
+		stage_done(b, file, size, "%u kernel modules (drivers = %s)", b->drv_n,
+			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
 	if (cache[0])
 		modcache_prune(cache, DRIVERS_CACHE_DAYS);
 	return rc;

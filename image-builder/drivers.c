@@ -120,11 +120,11 @@ int drivers_split_boot(const struct modules_dep *db, const unsigned *order, unsi
 		unsigned m = order[k];
 		if (cpio[m])
 			where[k] = DRIVERS_BOOT_CPIO;
-		else if (always[m] || sel[m] == DRIVERS_SEL_SET)
+		else if (always[m])
 			where[k] = DRIVERS_BOOT_DRIVERS;
 		else
 			where[k] = DRIVERS_BOOT_ONDEMAND;
-		if (where[k] == DRIVERS_BOOT_ONDEMAND)
+		if (where[k] == DRIVERS_BOOT_ONDEMAND && sel[m] == DRIVERS_SEL_NO)
 			sel[m] = DRIVERS_SEL_ONDEMAND;
 		count += where[k] == DRIVERS_BOOT_CPIO;
 	}

@@ -36,7 +36,8 @@ unsigned drivers_class(const char *path);
 /* Where init finds a boot module (drivers_split_boot's where[]) */
 #define DRIVERS_BOOT_DRIVERS 0   /* dkmod=: the drivers tardisk's set, loaded at every boot once it is mounted */
 #define DRIVERS_BOOT_CPIO 1      /* kmod=: init.cpio, loaded at every boot before the tardisks */
-#define DRIVERS_BOOT_ONDEMAND 2  /* omod=: the drivers tardisk, loaded only when something needs a disk */
+#define DRIVERS_BOOT_ONDEMAND 2  /* omod=: the drivers tardisk (its set, or aside), loaded only when something
+				  * needs a disk */
 
 /* Marks in sel[0..db->nmods) the modules of db in the classes of mask and everything they depend on (by
  * modules.dep), DRIVERS_SEL_SET each. Returns how many are marked. */
@@ -46,10 +47,10 @@ unsigned drivers_select(const struct modules_dep *db, unsigned mask, unsigned ch
  * where[k] (DRIVERS_BOOT_*). every[k] = 1 marks the ones every boot needs (modules_dep_required's and the
  * profile's kmod lines); with what they need they are the every-boot modules. init.cpio carries
  * modules_dep_required's, each every-boot module the drivers set sel lacks, and everything one of those needs;
- * the other every-boot modules and the boot modules in the set come from the drivers tardisk at every boot; the
- * rest (disk and file-system drivers that no every-boot module needs and the set lacks) are on demand, and
- * sel[] marks them DRIVERS_SEL_ONDEMAND so the drivers tardisk carries them. Returns how many are in init.cpio,
- * or -ENOMEM. */
+ * the other every-boot modules come from the drivers tardisk at every boot; the rest (disk and file-system
+ * drivers that no every-boot module needs, and what they need) are on demand: those in the set from its
+ * module folder, the others marked DRIVERS_SEL_ONDEMAND in sel[] so the drivers tardisk carries them aside.
+ * Returns how many are in init.cpio, or -ENOMEM. */
 int drivers_split_boot(const struct modules_dep *db, const unsigned *order, unsigned n, const unsigned char *every,
 		       unsigned char *sel, unsigned char *where);
 

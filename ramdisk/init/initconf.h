@@ -5,8 +5,10 @@
  *   dkmod=kernel/drivers/block/virtio_blk.ko   the same, for a module init loads from the drivers tardisk
  *                                              (usr/lib/modules/<kver>/ in drivers.tdk) once it is mounted; every
  *                                              module a kmod= line needs is a kmod= line before it
- *   omod=kernel/drivers/ata/ata_piix.ko        the same, for a module init loads from the drivers tardisk
- *                                              (SYSROOT_ONDEMAND_DIR/<kver>/) only when the boot needs a disk
+ *   omod=usr/lib/modules/KVER/kernel/x.ko     a module init loads from the drivers tardisk only when the boot
+ *                                              needs a disk (else names it in SYSROOT_ONDEMAND_PLAN); the path
+ *                                              is from the tardisk's root: its set (usr/lib/modules/<kver>/) or
+ *                                              SYSROOT_ONDEMAND_DIR/<kver>/
  *   ramdisk=NAME MOUNTPOINT SIZE INODES        repeated; exactly one with MOUNTPOINT "/" (the root ramdisk)
  *   init=/sbin/init                            the base's init (default /sbin/init)
  *
@@ -28,7 +30,7 @@
 struct initconf {
 	char kver[RD_MAX_NAME];
 	unsigned nkmods;
-	char kmods[INITCONF_MAX_KMODS][RD_MAX_PATH];  /* relative to /lib/modules/<kver>/ */
+	char kmods[INITCONF_MAX_KMODS][RD_MAX_PATH];  /* kmod=, dkmod=: from <kver>/; omod=: from the tardisk's root */
 	unsigned char where[INITCONF_MAX_KMODS];        /* INITCONF_KMOD_* */
 	unsigned nramdisks;
 	struct ramdisk_spec ramdisks[RD_MAX_RAMDISKS];  /* in file order */

@@ -363,7 +363,7 @@ static void gate_kmods(void)
 }
 
 /* The file of init.conf's module i into path: init.cpio's /lib/modules/<kver>/ for kmod=, the drivers tardisk's
- * usr/lib/modules/<kver>/ for dkmod=, its SYSROOT_ONDEMAND_DIR/<kver>/ for omod=. */
+ * usr/lib/modules/<kver>/ for dkmod=, the drivers tardisk's root for omod=. */
 static void kmod_path(unsigned i, char *path, size_t cap)
 {
 	const char *mnt = drivers_mnt();
@@ -375,12 +375,13 @@ static void kmod_path(unsigned i, char *path, size_t cap)
 	else if (conf.where[i] == INITCONF_KMOD_DRIVERS)
 		fmt(path, cap, "%s/usr/lib/modules/%s/%s", mnt, conf.kver, conf.kmods[i]);
 	else
-		fmt(path, cap, "%s/" SYSROOT_ONDEMAND_DIR "/%s/%s", mnt, conf.kver, conf.kmods[i]);
+		fmt(path, cap, "%s/%s", mnt, conf.kmods[i]);
 }
 
 /* The omod= modules this machine has something for, for later: their paths in the new root, in load order, to
- * SYSROOT_ONDEMAND_PLAN, which `ramhost install` and `ramhost rescue` run (lib/host/ondemand.h). */
-static void write_ondemand_plan(void)
+ * SYSROOT_ONDEMAND_PLAN, which `ramhost install` and `ramhost rescue` run (lib/host/ondemand.h). 0, or -1 when
+ * the plan could not be written (said): the caller loads them now instead. */
+static int write_ondemand_plan(void)
 {
 	static char paths[INITCONF_MAX_KMODS][600];
 	const char *list[INITCONF_MAX_KMODS];
@@ -395,9 +396,13 @@ static void write_ondemand_plan(void)
 		n++;
 	}
 	if (!n)
-		return;
-	check(ondemand_plan_write(SYSROOT SYSROOT_ONDEMAND_PLAN, list, n, &err), &err);
+		return 0;
+	if (ondemand_plan_write(SYSROOT SYSROOT_ONDEMAND_PLAN, list, n, &err) < 0) {
+		say("%s: loading the %u kernel modules for disks now", err.msg, n);
+		return -1;
+	}
 	say("%u kernel modules for disks left for when one is needed (%s)", n, SYSROOT_ONDEMAND_PLAN);
+	return 0;
 }
 
 /* Loads init.conf's kmod= modules (late 0: from init.cpio, before the tardisks) or its dkmod= ones (late 1: from
@@ -411,6 +416,8 @@ static void load_kmods(int late)
 	unsigned i, n = 0;
 	int rc;
 
+	if (late && !needs_disks && write_ondemand_plan() < 0)
+		needs_disks = 1;
 	for (i = 0; i < conf.nkmods; i++) {
 		int now = late ? conf.where[i] == INITCONF_KMOD_DRIVERS ||
 					 (conf.where[i] == INITCONF_KMOD_ONDEMAND && needs_disks) :
@@ -430,8 +437,6 @@ static void load_kmods(int late)
 	}
 	if (n || !late)
 		say("%u kernel modules loaded%s", n, late ? " from the drivers tardisk" : "");
-	if (late && !needs_disks)
-		write_ondemand_plan();
 }
 
 /* Fills tds[] from boot.cfg's modules= and checks each file's SHA-256 against boot.cfg. */

@@ -82,8 +82,8 @@ init_cpio_contract() {
 	done
 	# init.cpio carries only what mounts the tardisks: the demo has a drivers tardisk (net), so the disk drivers
 	# are on demand (omod=, loaded on a disk or rescue boot, or by install/rescue), kept in drivers.tdk outside
-	# its module index, and virtio_pci, in the net set, comes from there (dkmod=); no network driver is a boot
-	# module at all
+	# its module index; virtio_pci, in the net set, is on demand from the set's folder; no network driver is a
+	# boot module at all, and nothing is loaded from the drivers tardisk at every boot (no dkmod=)
 	[ "$(grep -c '\.ko$' list)" -eq 3 ]
 	cpio -i --quiet --to-stdout etc/ramhost/init.conf <"$BANK/init.cpio" >conf
 	"$RAMHOST" tardisk ls "$BANK/drivers.tdk" >drivers.ls
@@ -93,7 +93,7 @@ init_cpio_contract() {
 		kernel/fs/fat/vfat.ko kernel/fs/fat/fat.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_ascii.ko kernel/fs/nls/nls_utf8.ko \
 		kernel/fs/nls/nls_iso8859-1.ko kernel/drivers/scsi/virtio_scsi.ko kernel/drivers/scsi/scsi_mod.ko \
 		kernel/fs/ext4/ext4.ko; do
-		grep -qx "omod=$m" conf || { echo "init.conf lacks omod=$m"; return 1; }
+		grep -qx "omod=usr/lib/ramhost/ondemand-modules/$kver/$m" conf || { echo "init.conf lacks omod= $m"; return 1; }
 		grep -qx "usr/lib/ramhost/ondemand-modules/$kver/$m" drivers.ls || { echo "drivers.tdk lacks $m"; return 1; }
 		! grep -qx "usr/lib/modules/$kver/$m" drivers.ls || { echo "$m is in drivers.tdk's module index"; return 1; }
 		! grep -qx "lib/modules/$kver/$m" list || { echo "init.cpio carries $m"; return 1; }
@@ -105,7 +105,8 @@ init_cpio_contract() {
 	grep -E '^-rwxr-xr-x .* init$' long
 	grep -E '^lrwxrwxrwx .* bin/sh -> busybox$' long
 	grep -qx 'kmod=kernel/fs/squashfs/squashfs.ko' conf
-	grep -qx 'dkmod=kernel/drivers/virtio/virtio_pci.ko' conf
+	grep -qx "omod=usr/lib/modules/$kver/kernel/drivers/virtio/virtio_pci.ko" conf
+	! grep -q '^dkmod=' conf || false
 	! grep -q "virtio_pci.ko\$" list || false
 	! grep -Eq 'virtio_net|e1000' list conf || false
 	[ "$(grep '^kmod=' conf | tr '\n' ' ')" = "kmod=kernel/fs/squashfs/squashfs.ko kmod=kernel/drivers/block/loop.ko kmod=kernel/fs/overlayfs/overlay.ko " ]

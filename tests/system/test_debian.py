@@ -271,7 +271,8 @@ def build(r, work, profile):
     init_text = init_module_text(bank)
     init_mib = os.path.getsize(os.path.join(bank, "init.cpio")) / 1048576.0
     r.check("debian_init_cpio_small", "squashfs.ko" in init_text and "e1000" not in init_text and
-            "virtio_net" not in init_text and "dkmod=" in init_text and "etc/ramhost/boot.alias" in init_text,
+            "virtio_net" not in init_text and "omod=usr/lib/modules/" in init_text and
+            "etc/ramhost/boot.alias" in init_text,
             init_text)
     return disk, init_text, init_mib
 

@@ -116,14 +116,14 @@ static void test_split_boot(void)
 	for (k = 0; k < n; k++)
 		every[k] = k < 3 ? 1 : 0;
 	CHECK(!strcmp(db.mods[order[0]].name, "squashfs") && !strcmp(db.mods[order[2]].name, "overlay"));
-	/* net: virtio and virtio_pci are in the set; virtio_blk, ext4 and crc16 are not, and no every-boot module
-	 * needs them: on demand */
+	/* net: no every-boot module needs virtio_pci, virtio_blk, ext4 or what they need: all on demand; virtio and
+	 * virtio_pci from the set's own folder, virtio_blk, ext4 and crc16 (not in the set) carried aside */
 	drivers_select(&db, PROFILE_DRIVERS_NET, sel);
 	ncpio = drivers_split_boot(&db, order, n, every, sel, where);
 	CHECK(ncpio == 3);
 	CHECK(where_of(&db, order, n, where, "loop") == DRIVERS_BOOT_CPIO);
-	CHECK(where_of(&db, order, n, where, "virtio_pci") == DRIVERS_BOOT_DRIVERS);
-	CHECK(where_of(&db, order, n, where, "virtio") == DRIVERS_BOOT_DRIVERS);
+	CHECK(where_of(&db, order, n, where, "virtio_pci") == DRIVERS_BOOT_ONDEMAND);
+	CHECK(where_of(&db, order, n, where, "virtio") == DRIVERS_BOOT_ONDEMAND);
 	CHECK(where_of(&db, order, n, where, "virtio_blk") == DRIVERS_BOOT_ONDEMAND);
 	CHECK(where_of(&db, order, n, where, "ext4") == DRIVERS_BOOT_ONDEMAND);
 	CHECK(where_of(&db, order, n, where, "crc16") == DRIVERS_BOOT_ONDEMAND);
@@ -139,7 +139,16 @@ static void test_split_boot(void)
 	CHECK(where_of(&db, order, n, where, "ext4") == DRIVERS_BOOT_CPIO);
 	CHECK(where_of(&db, order, n, where, "crc16") == DRIVERS_BOOT_CPIO);
 	CHECK(where_of(&db, order, n, where, "virtio_blk") == DRIVERS_BOOT_ONDEMAND);
-	/* everything in the set: only the three required ones stay in init.cpio, nothing is on demand */
+	/* virtio_pci as a profile kmod line: every boot, from the set */
+	drivers_select(&db, PROFILE_DRIVERS_NET, sel);
+	for (k = 0; k < n; k++)
+		every[k] = k < 3 || !strcmp(db.mods[order[k]].name, "virtio_pci");
+	CHECK(drivers_split_boot(&db, order, n, every, sel, where) == 3);
+	CHECK(where_of(&db, order, n, where, "virtio_pci") == DRIVERS_BOOT_DRIVERS);
+	CHECK(where_of(&db, order, n, where, "virtio") == DRIVERS_BOOT_DRIVERS);
+	CHECK(where_of(&db, order, n, where, "ext4") == DRIVERS_BOOT_ONDEMAND);
+	/* everything in the set: only the three required ones stay in init.cpio, the rest is on demand from the
+	 * set, and nothing is carried aside */
 	drivers_select(&db, PROFILE_DRIVERS_ALL, sel);
 	for (k = 0; k < n; k++)
 		every[k] = k < 3;
@@ -148,7 +157,8 @@ static void test_split_boot(void)
 	for (k = 0; k < n; k++) {
 		const char *m = db.mods[order[k]].name;
 		int req = !strcmp(m, "squashfs") || !strcmp(m, "loop") || !strcmp(m, "overlay");
-		CHECK(where[k] == (req ? DRIVERS_BOOT_CPIO : DRIVERS_BOOT_DRIVERS));
+		CHECK(where[k] == (req ? DRIVERS_BOOT_CPIO : DRIVERS_BOOT_ONDEMAND));
+		CHECK(sel[order[k]] == DRIVERS_SEL_SET);
 	}
 	free(order);
 	free(sel);

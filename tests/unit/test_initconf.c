@@ -81,7 +81,7 @@ static void test_initconf_full(void)
 				   "kmod=kernel/fs/overlayfs/overlay.ko\n"
 				   "dkmod=kernel/drivers/virtio/virtio.ko\n"
 				   "dkmod=kernel/drivers/block/virtio_blk.ko\n"
-				   "omod=kernel/drivers/ata/ata_piix.ko\n"
+				   "omod=usr/lib/ramhost/ondemand-modules/6.1.0-56-amd64/kernel/drivers/ata/ata_piix.ko\n"
 				   "ramdisk=root / 33554432 8192\n"
 				   "ramdisk=etc /etc 8388608 2048\n"
 				   "ramdisk=var /var 67108864 8192\r\n"
@@ -96,7 +96,7 @@ static void test_initconf_full(void)
 	CHECK(c.where[2] == INITCONF_KMOD_CPIO && c.where[3] == INITCONF_KMOD_DRIVERS);
 	CHECK(c.where[4] == INITCONF_KMOD_DRIVERS && c.where[5] == INITCONF_KMOD_ONDEMAND);
 	CHECK_STR(c.kmods[4], "kernel/drivers/block/virtio_blk.ko");
-	CHECK_STR(c.kmods[5], "kernel/drivers/ata/ata_piix.ko");
+	CHECK_STR(c.kmods[5], "usr/lib/ramhost/ondemand-modules/6.1.0-56-amd64/kernel/drivers/ata/ata_piix.ko");
 	CHECK(c.nramdisks == 3);
 	CHECK_STR(c.ramdisks[2].name, "var");
 	CHECK_STR(c.ramdisks[2].mountpoint, "/var");
