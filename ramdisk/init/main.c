@@ -352,6 +352,21 @@ static int not_needed(const char *rel)
 	return 0;
 }
 
+/* init.conf's module i as a path from the kernel's module folder (kernel/drivers/ata/ahci.ko), as boot.alias
+ * names it: an omod= path is from the drivers tardisk's root, .../<kver>/kernel/... */
+static const char *kmod_rel(unsigned i)
+{
+	size_t k = strlen(conf.kver);
+	const char *p = conf.kmods[i];
+
+	if (conf.where[i] != INITCONF_KMOD_ONDEMAND)
+		return p;
+	for (; (p = strchr(p, '/')); p++)
+		if (!strncmp(p + 1, conf.kver, k) && p[1 + k] == '/')
+			return p + k + 2;
+	return conf.kmods[i];
+}
+
 /* Which of init.conf's modules this machine has nothing for (not_needed), decided once for all of them before
  * any loads, so ramhost.debug says it for every module, also the on-demand ones a boot leaves out. */
 static void gate_kmods(void)
@@ -359,7 +374,7 @@ static void gate_kmods(void)
 	unsigned i;
 
 	for (i = 0; i < conf.nkmods; i++)
-		skipped[i] = (unsigned char)not_needed(conf.kmods[i]);
+		skipped[i] = (unsigned char)not_needed(kmod_rel(i));
 }
 
 /* The file of init.conf's module i into path: init.cpio's /lib/modules/<kver>/ for kmod=, the drivers tardisk's
