@@ -325,15 +325,18 @@ static int stage_etc(const char *dir, const char *hostname, struct rh_err *err)
 }
 
 /* Coldplug (the built-in base has no udev): the drivers of the devices present, from the drivers tardisk's
- * /lib/modules (profile key drivers); three passes, since a bus driver loaded by one (virtio_pci, a USB host
- * controller) brings the devices the next one finds drivers for. */
+ * /lib/modules (profile key drivers); up to three passes, since a bus driver loaded by one (virtio_pci, a USB
+ * host controller) brings the devices the next one finds drivers for; a pass that loaded nothing brought no
+ * device, so it is the last (each pass is some 60 ms under QEMU). */
 static const char coldplug_script[] =
 	"#!/bin/sh\n"
 	"# ramhost: load the kernel modules of the devices present (the built-in base has no udev), from the\n"
 	"# drivers tardisk's /lib/modules (profile key drivers); run once by inittab before the network.\n"
 	"[ -e \"/lib/modules/$(uname -r)/modules.alias\" ] || exit 0\n"
 	"for pass in 1 2 3; do\n"
+	"\tloaded=$(wc -l </proc/modules)\n"
 	"\tcat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs -r modprobe -q -a 2>/dev/null\n"
+	"\t[ \"$(wc -l </proc/modules)\" = \"$loaded\" ] && break\n"
 	"done\n"
 	"exit 0\n";
 
