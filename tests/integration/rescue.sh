@@ -311,6 +311,26 @@ c_bad_input() {
 	cmp "$T/ro.img" "$T/ro.orig"
 }
 
+# The on-demand disk drivers (lib/host/ondemand.h): rescue and install run init's plan before they look at a
+# disk. A plan that is not one, or that names a module that is not there, stops the command with the plan's
+# file, line or module named and the image untouched; no plan (a build machine, a disk boot) is nothing to load.
+# No real module is ever named: nothing is loaded into this machine's kernel.
+c_ondemand_plan() {
+	cp --sparse=always "$CLEAN" "$T/p.img"
+	printf '# plan\n/etc/passwd\n' >"$T/bad.plan"
+	RAMHOST_ONDEMAND_PLAN=$T/bad.plan expect_fail "$RAMHOST" rescue scan "$T/p.img"
+	expect_err "ramhost rescue: disk drivers: $T/bad.plan: line 2: not a clean absolute path ending in .ko"
+	printf '%s\n' "$T/no-such-dir/ata_piix.ko" >"$T/missing.plan"
+	RAMHOST_ONDEMAND_PLAN=$T/missing.plan expect_fail "$RAMHOST" rescue repair --yes --backup-dir "$T/b" "$T/p.img"
+	expect_err "kernel module $T/no-such-dir/ata_piix.ko: No such file or directory"
+	RAMHOST_ONDEMAND_PLAN=$T/missing.plan expect_fail "$RAMHOST" install --disk "$T/p.img" --yes
+	expect_err "ramhost install: disk drivers: kernel module $T/no-such-dir/ata_piix.ko"
+	cmp "$T/p.img" "$CLEAN"
+	[ ! -e "$T/b" ]
+	RAMHOST_ONDEMAND_PLAN=$T/none.plan "$RAMHOST" rescue scan "$T/p.img" >"$T/out" 2>&1
+	! grep -q "disk drivers\|loaded" "$T/out" || false
+}
+
 t_case "rescue scan: a clean disk has no problem" clean_scan
 t_case "rescue: zeroed LBA 0 -> fix-pmbr" c_lba0
 t_case "rescue: zeroed MBR boot code -> fix-pmbr" c_code
@@ -334,4 +354,5 @@ t_case "rescue: the backup on the state partition by default; not for a repair t
 t_case "rescue: verify-bank lists every module's hash and says which bank does not verify" c_verify_bank
 t_case "rescue: SIGTERM at each fsync with the default backup place: old or new disk, nothing left" c_killed_default_backup
 t_case "rescue: bad input (a directory, a device, a fifo, too small, noise, read-only, no terminal)" c_bad_input
+t_case "rescue, install: a bad on-demand plan or a missing module stops them, the disk untouched" c_ondemand_plan
 t_exit
