@@ -137,7 +137,5 @@ int cmd_rescue(int argc, char **argv)
 	}
 	o.disks = argv + optind;
 	o.ndisks = argc - optind;
-	if (cli_disk_drivers("ramhost rescue"))
-		return 1;
 	return rescue_run(what, &o);
 }

@@ -14,6 +14,7 @@
 #include "gpt.h"
 #include "image-builder/efiboot.h"
 #include "image-builder/efivar.h"
+#include "commands.h"
 #include "print.h"
 #include "recovery/backup.h"
 #include "recovery/backup_place.h"
@@ -375,6 +376,8 @@ static int do_undo(const struct rescue_cli *o)
 		fprintf(stderr, "ramhost rescue undo: give DISK and optionally the BACKUP folder\n");
 		return 2;
 	}
+	if (cli_disk_drivers("ramhost rescue"))
+		return 1;
 	if (o->ndisks == 2)
 		snprintf(dir, sizeof(dir), "%s", o->disks[1]);
 	else if (parent && *parent)
@@ -427,6 +430,8 @@ int rescue_run(const char *what, const struct rescue_cli *o)
 	}
 	if (op_arg(o, op, arg, sizeof(arg)) < 0)
 		return 2;
+	if (cli_disk_drivers("ramhost rescue"))  /* after the arguments are checked: it may wait seconds */
+		return 1;
 	if (disk_list(o, &disks, &n, &err) < 0)
 		return cli_fail("rescue", &err);
 	if (!n) {

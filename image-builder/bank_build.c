@@ -48,7 +48,6 @@ struct build {
 	unsigned char *drv_sel;  /* per db.mods[]: 1 in the profile's drivers set (drivers.h); NULL: drivers = none */
 	unsigned drv_n;          /* how many are selected */
 	unsigned drv_ondemand;   /* how many boot modules are on demand (drivers.h) */
-	unsigned drv_aside;      /* how many of those the drivers tardisk carries aside, outside its set */
 	struct bootcfg cfg;
 	struct timespec t0;
 	int cached;              /* the stage's tardisk came from a cache: its line says so */
@@ -523,7 +522,6 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 	char path[PATH_MAX];
 	struct cpio_writer w;
 	int fd = -1, rc;
-	unsigned j;
 
 	rc = init_content_make(b, &c);
 	if (!rc)
@@ -544,8 +542,6 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 		*ret_nkmods = c.ncpio;
 		*ret_ndrivers = c.norder - c.ncpio;
 		b->drv_ondemand = c.nondemand;
-		for (j = 0; b->drv_sel && j < b->db.nmods; j++)
-			b->drv_aside += b->drv_sel[j] == DRIVERS_SEL_ONDEMAND;
 	}
 out:
 	if (fd >= 0)
@@ -923,6 +919,7 @@ static int make_drivers(struct build *b)
 	char key[DRIVERS_KEY_LEN + 1], cache[PATH_MAX], cached[PATH_MAX], out[PATH_MAX], cls[32];
 	uint8_t sha[SHA256_DIGEST_LEN];
 	uint64_t size = 0;
+	unsigned aside = 0, i;
 	int rc, hit = 0;
 
 	if (!b->drv_sel)
@@ -951,9 +948,11 @@ static int make_drivers(struct build *b)
 			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, cached);
 	}
 	b->cached = hit;
-	if (!rc && b->drv_aside)
+	for (i = 0; i < b->db.nmods; i++)
+		aside += b->drv_sel[i] == DRIVERS_SEL_ONDEMAND;
+	if (!rc && aside)
 		stage_done(b, file, size, "%u kernel modules (drivers = %s; %u disk drivers more, on demand)", b->drv_n,
-			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), b->drv_aside);
+			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)), aside);
 	else if (!rc)
 		stage_done(b, file, size, "%u kernel modules (drivers = %s)", b->drv_n,
 			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)));

@@ -46,6 +46,18 @@ static void test_plan_refusals(void)
 	}
 }
 
+/* Writes text to path. */
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
 static void test_write_and_load(void)
 {
 	char dir[] = "/tmp/ramhost-ondemand-XXXXXX", plan[128], mod[128], *buf = NULL;
@@ -53,7 +65,6 @@ static void test_write_and_load(void)
 	struct rh_err err = { 0 };
 	unsigned n = 7;
 	size_t len;
-	FILE *f;
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(plan, sizeof(plan), "%s/plan", dir);
@@ -72,23 +83,13 @@ static void test_write_and_load(void)
 	CHECK(strstr(err.msg, "missing.ko") != NULL);
 	/* a file that is not a module: the kernel refuses it, and the error names it */
 	snprintf(mod, sizeof(mod), "%s/junk.ko", dir);
-	f = fopen(mod, "w");
-	CHECK(f != NULL);
-	if (f) {
-		fputs("not an ELF module", f);
-		fclose(f);
-	}
+	put(mod, "not an ELF module");
 	err = (struct rh_err){ 0 };
 	CHECK(ondemand_plan_write(plan, paths, 1, &err) == 0);
 	CHECK(ondemand_load(plan, &n, &err) < 0 && n == 0);
 	CHECK(strstr(err.msg, "junk.ko: finit_module") != NULL);
 	/* a plan that is not one */
-	f = fopen(plan, "w");
-	CHECK(f != NULL);
-	if (f) {
-		fputs("/etc/passwd\n", f);
-		fclose(f);
-	}
+	put(plan, "/etc/passwd\n");
 	err = (struct rh_err){ 0 };
 	CHECK(ondemand_load(plan, &n, &err) == -EINVAL && strstr(err.msg, "line 1") != NULL);
 	snprintf(mod, sizeof(mod), "rm -rf %s", dir);
