@@ -227,6 +227,10 @@ static int stage_answer(const char *tree, const char *answer_file, struct rh_err
 	return rc;
 }
 
+/* The skeleton is a few MiB of data in a few hundred MiB of holes: level 3 writes it in a tenth of level 12's
+ * time (0.04 against 0.39 s for the demo) and 2% larger (515 against 505 KiB). */
+#define SKELETON_ZSTD_LEVEL 3
+
 /* What `ramhost install` needs on the ISO (install.h): /install/skeleton.img.zst, the disk image of the staged
  * bootbank with both banks left empty, and the answer file as /install/ks.cfg. */
 static int stage_install(const char *tree, const char *bank, const char *work, const struct iso_opts *o,
@@ -251,7 +255,7 @@ static int stage_install(const char *tree, const char *bank, const char *work, c
 	if (!rc)
 		rc = disk_build(NULL, bank, img, &d, err);
 	if (!rc)
-		rc = sparse_zstd(img, zst, 12, err);
+		rc = sparse_zstd(img, zst, SKELETON_ZSTD_LEVEL, err);
 	unlink(img);
 	if (rc || !o->answer_file)
 		return rc;
