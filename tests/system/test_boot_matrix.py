@@ -12,10 +12,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import (READY_RE, RAMHOST, SNAKEOIL_CERT, SNAKEOIL_KEY, TOP, Report, Vm, gpt_partitions,  # noqa: E402
-                  media, run)
+from qemu import (READY_RE, RAMHOST, SNAKEOIL_CERT, SNAKEOIL_KEY, Report, Vm, demo_copy,  # noqa: E402
+                  gpt_partitions, media, run)
 
-PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 BOOT_TIMEOUT = 300
 
 
@@ -73,7 +72,7 @@ def main():
     work = tempfile.mkdtemp(prefix="ramhost-matrix.")
     try:
         bank_dir = os.path.join(work, "bank")
-        run([RAMHOST, "image", "build", PROFILE, "-o", bank_dir])
+        run([RAMHOST, "image", "build", demo_copy(os.path.join(work, "demo")), "-o", bank_dir])
         iso = os.path.join(work, "demo.iso")
         disk = os.path.join(work, "demo.img")
         signed = os.path.join(work, "signed.img")

@@ -18,9 +18,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, gpt_partitions, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, Report, Vm, demo_copy, gpt_partitions, run  # noqa: E402
 
-PROFILE_DIR = os.path.join(TOP, "examples", "demo")
 BOOT_TIMEOUT = 300
 MARKER = "/usr/share/ramhost-update-marker"
 
@@ -33,7 +32,7 @@ def disks(image, fat):
 def make_sources(work):
     """bank a (demo 1.0), bank b (2.0 + marker tardisk), c (b that breaks before switch_root), the FAT image."""
     prof = os.path.join(work, "prof")
-    shutil.copytree(PROFILE_DIR, prof)
+    demo_copy(prof)
     os.makedirs(os.path.join(prof, "marker", "usr", "share"))
     with open(os.path.join(prof, "marker", MARKER.lstrip("/")), "w") as f:
         f.write("bank b\n")

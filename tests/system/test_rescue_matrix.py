@@ -39,9 +39,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, media, run, sha256_file  # noqa: E402
+from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, demo_copy, media, run, sha256_file  # noqa: E402
 
-PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 DAMAGE = os.path.join(TOP, "tests", "integration", "rescue_damage.sh")
 DEBIAN_DISK = os.path.join(TOP, "tests", "fixtures", "grub", "debian_disk.sh")
 READY_TIMEOUT = 240
@@ -248,7 +247,7 @@ def main():
     work = tempfile.mkdtemp(prefix="ramhost-rescue-matrix.")
     try:
         bank = os.path.join(work, "bank")
-        run([RAMHOST, "image", "build", PROFILE, "-o", bank, "-q"])
+        run([RAMHOST, "image", "build", demo_copy(os.path.join(work, "demo")), "-o", bank, "-q"])
         clean = os.path.join(work, "clean.img")
         run([RAMHOST, "image", "disk", "--bootbank", bank, "-o", clean, "-q"])
         env = dict(os.environ, RAMHOST=RAMHOST, MTOOLS_SKIP_CHECK="1")

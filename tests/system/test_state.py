@@ -22,9 +22,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_RE, RAMHOST, TOP, Report, Timeout, Vm, gpt_partitions, media, run  # noqa: E402
+from qemu import READY_RE, RAMHOST, Report, Timeout, Vm, demo_copy, gpt_partitions, media, run  # noqa: E402
 
-PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 BOOT_TIMEOUT = 300
 DISK_SIZE = "512M"        # room on the state partition for 3 generations of the large state + one being written
 BIG_FILES = 20            # the large state: BIG_FILES x 1 MiB of random data, sticky bit set
@@ -237,7 +236,7 @@ def main():
     h = None
     try:
         disk = os.path.join(work, "disk.img")
-        run([RAMHOST, "image", "disk", PROFILE, "-o", disk, "-q", "--size", DISK_SIZE])
+        run([RAMHOST, "image", "disk", demo_copy(os.path.join(work, "demo")), "-o", disk, "-q", "--size", DISK_SIZE])
         h = Host(r, disk)
         gen = case_a(r, h)
         gen, sums = case_b(r, h, gen)

@@ -32,9 +32,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, gpt_partitions, media, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, TOP, Report, Vm, demo_copy, gpt_partitions, media, run  # noqa: E402
 
-PROFILE_DIR = os.path.join(TOP, "examples", "demo")
 FIX = os.path.join(TOP, "tests", "fixtures", "vib")
 BOOT_TIMEOUT = 300
 
@@ -143,7 +142,7 @@ def make_inputs(work):
     make_vib(work, keys, os.path.join(img, "imgvib.vib"), "imgvib", {"/usr/bin/vib-img": script("echo imaged")})
     run([RAMHOST, "depot", "create", img, "--quiet"])
     prof = os.path.join(work, "prof")
-    shutil.copytree(PROFILE_DIR, prof)
+    demo_copy(prof)
     shutil.copytree(os.path.join(keys, "trust"), os.path.join(prof, "trust"))
     with open(os.path.join(prof, "profile"), "a") as f:
         f.write("trust = trust\ndepot = ../imgdepot\nvib = imgvib\n")
