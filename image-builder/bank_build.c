@@ -20,6 +20,7 @@
 #include "cpio.h"
 #include "debootstrap.h"
 #include "drivers.h"
+#include "drivers_job.h"
 #include "modcache.h"
 #include "fs.h"
 #include "modules_dep.h"
@@ -48,6 +49,10 @@ struct build {
 	unsigned char *drv_sel;  /* per db.mods[]: 1 in the profile's drivers set (drivers.h); NULL: drivers = none */
 	unsigned drv_n;          /* how many are selected */
 	unsigned drv_ondemand;   /* how many boot modules are on demand (drivers.h) */
+	struct drivers_job drv_job; /* drivers.tdk being made alongside the base (start_drivers), pid 0 if not */
+	char drv_key[DRIVERS_KEY_LEN + 1]; /* its cache key */
+	char drv_cached[PATH_MAX]; /* its place in the drivers cache ("" without one) */
+	struct timespec drv_t0;  /* when start_drivers began */
 	struct bootcfg cfg;
 	struct timespec t0;
 	int cached;              /* the stage's tardisk came from a cache: its line says so */
@@ -515,6 +520,10 @@ static int add_init_files(struct build *b, struct cpio_writer *w, const struct i
 	return rc;
 }
 
+static int start_drivers(struct build *b);
+
+/* init.cpio; once its content says which modules are on demand (the drivers split), drivers.tdk starts being
+ * packed alongside (start_drivers). */
 static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nkmods, unsigned *ret_ndrivers)
 {
 	struct rh_err *err = b->err;
@@ -524,6 +533,8 @@ static int write_init_cpio(struct build *b, uint64_t *ret_size, unsigned *ret_nk
 	int fd = -1, rc;
 
 	rc = init_content_make(b, &c);
+	if (!rc)
+		rc = start_drivers(b);
 	if (!rc)
 		rc = path_in(path, b->dir, "init.cpio", err);
 	if (rc)
@@ -592,18 +603,17 @@ static long long tardisk_clamp(int flags)
 
 /* tardisk_create(src) into the work dir, taken from the tardisk cache when the same content was built before
  * (modcache.h), then the canonical cpio wrapper into the bootbank as NAME.tdk. flags: TDK_*. */
+static int wrap_tardisk(struct build *b, const char *file, const char *img, uint64_t *ret_size);
+
 static int make_tardisk(struct build *b, const char *name, const char *src, int flags, uint64_t *ret_size)
 {
 	struct tardisk_create_opts to;
 	struct modcache_tdk cache;
-	char img[PATH_MAX], out[PATH_MAX], file[PROFILE_MAX_NAME + 8];
-	struct stat st;
-	int in = -1, fd = -1, rc;
+	char img[PATH_MAX], file[PROFILE_MAX_NAME + 8];
+	int rc;
 
 	snprintf(file, sizeof(file), "%s.tdk", name);
 	rc = path_in(img, b->work, file, b->err);
-	if (!rc)
-		rc = path_in(out, b->dir, file, b->err);
 	if (rc)
 		return rc;
 	memset(&to, 0, sizeof(to));
@@ -624,6 +634,20 @@ static int make_tardisk(struct build *b, const char *name, const char *src, int 
 	if (to.reuse)
 		modcache_tdk_store(&cache);
 	b->cached = cache.hit;
+	return wrap_tardisk(b, file, img, ret_size);
+}
+
+/* The image img (removed here) in the canonical cpio wrapper as the bootbank's module file, which is added. */
+static int wrap_tardisk(struct build *b, const char *file, const char *img, uint64_t *ret_size)
+{
+	char out[PATH_MAX];
+	struct stat st;
+	int in = -1, fd = -1, rc = path_in(out, b->dir, file, b->err);
+
+	if (rc) {
+		unlink(img);
+		return rc;
+	}
 	in = open(img, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &st) < 0) {
 		rc = rh_errf(b->err, -errno, "%s: %s", img, strerror(errno));
@@ -894,29 +918,49 @@ static int stage_init(struct build *b)
 
 #define DRIVERS_CACHE_DAYS 30 /* a cached drivers tardisk unused this long is removed */
 
-/* Stages the profile's drivers set in the work dir and makes drivers.tdk of it. */
-static int make_drivers_tardisk(struct build *b, uint64_t *ret_size)
+/* Starts packing drivers.tdk in a child process (drivers_job.h), saying so. */
+static int start_drivers_job(struct build *b)
 {
-	char stage[PATH_MAX];
-	int rc;
+	char msg[160], cls[32];
 
-	rc = path_in(stage, b->work, "drivers-root", b->err);
-	if (!rc)
-		rc = rh_mkdir_p(stage, 0755, b->err);
-	if (!rc)
-		rc = drivers_stage(stage, &b->db, b->drv_sel, b->k.moddir, b->k.kver, b->err);
-	if (!rc)
-		rc = make_tardisk(b, PROFILE_DRIVERS_MODULE, stage, TDK_NOCACHE | TDK_STAGED, ret_size);
-	fs_rm_rf(stage, NULL);
-	return rc;
+	if (b->o->progress) {
+		snprintf(msg, sizeof(msg), "drivers.tdk    packing %u kernel modules (%s; cached for the next build) "
+			 "while the rest is made", b->drv_n, profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
+		b->o->progress(b->o->progress_ctx, msg);
+	}
+	return drivers_job_start(&b->drv_job, b->work, &b->db, b->drv_sel, b->k.moddir, b->k.kver,
+				 tardisk_clamp(TDK_NOCACHE | TDK_STAGED), b->err);
 }
 
 /* drivers.tdk (profile key drivers, drivers.h): the kernel's modules of the profile's classes; taken from
- * $RAMHOST_CACHE/drivers when the same set (same kernel files, same classes) was made before. */
+ * $RAMHOST_CACHE/drivers when the same set (same kernel files, same classes) was made before, else packed by a
+ * child process (drivers_job.h) that runs while init.cpio, the base and the other tardisks are made. This only
+ * starts it (write_init_cpio calls it); make_drivers puts the result in its place among the boot modules. */
+static int start_drivers(struct build *b)
+{
+	char cache[PATH_MAX];
+	int rc;
+
+	if (!b->drv_sel)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &b->drv_t0);
+	rc = drivers_key(&b->db, b->drv_sel, b->k.moddir, b->k.kver, b->p->drivers, b->drv_key, b->err);
+	if (rc)
+		return rc;
+	modcache_open("drivers", cache, sizeof(cache));
+	if (cache[0] && (size_t)snprintf(b->drv_cached, sizeof(b->drv_cached), "%s/%s-%s.tdk", cache, b->k.kver,
+					 b->drv_key) >= sizeof(b->drv_cached))
+		b->drv_cached[0] = '\0';
+	if (b->drv_cached[0] && access(b->drv_cached, R_OK) == 0)
+		return 0; /* taken from the cache in make_drivers */
+	return start_drivers_job(b);
+}
+
+/* The cached drivers.tdk, or the one start_drivers' job packed, as the next boot module. */
 static int make_drivers(struct build *b)
 {
 	const char *file = PROFILE_DRIVERS_MODULE ".tdk";
-	char key[DRIVERS_KEY_LEN + 1], cache[PATH_MAX], cached[PATH_MAX], out[PATH_MAX], cls[32];
+	char out[PATH_MAX], cls[32];
 	uint8_t sha[SHA256_DIGEST_LEN];
 	uint64_t size = 0;
 	unsigned aside = 0, i;
@@ -924,28 +968,22 @@ static int make_drivers(struct build *b)
 
 	if (!b->drv_sel)
 		return 0;
-	stage_start(b);
-	rc = drivers_key(&b->db, b->drv_sel, b->k.moddir, b->k.kver, b->p->drivers, key, b->err);
-	if (!rc)
-		rc = path_in(out, b->dir, file, b->err);
+	b->t0 = b->drv_t0; /* its line tells the time since the job started */
+	rc = path_in(out, b->dir, file, b->err);
 	if (rc)
 		return rc;
-	modcache_open("drivers", cache, sizeof(cache));
-	if (cache[0] && (size_t)snprintf(cached, sizeof(cached), "%s/%s-%s.tdk", cache, b->k.kver, key) >= sizeof(cached))
-		cache[0] = '\0';
-	if (cache[0] && modcache_take(cached, out, sha)) {
+	if (!b->drv_job.pid && b->drv_cached[0] && modcache_take(b->drv_cached, out, sha)) {
 		hit = 1;
 		rc = add_module(b, file, &size);
 	} else {
-		if (b->o->progress) {
-			char msg[128];
-			snprintf(msg, sizeof(msg), "drivers.tdk    packing %u kernel modules (%s; cached for the "
-				 "next build)", b->drv_n, profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
-			b->o->progress(b->o->progress_ctx, msg);
-		}
-		rc = make_drivers_tardisk(b, &size);
-		if (!rc && cache[0])
-			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, cached);
+		if (!b->drv_job.pid) /* the cached file went away after start_drivers looked: pack it now */
+			rc = start_drivers_job(b);
+		if (!rc)
+			rc = drivers_job_wait(&b->drv_job, b->err);
+		if (!rc)
+			rc = wrap_tardisk(b, file, b->drv_job.img, &size);
+		if (!rc && b->drv_cached[0])
+			modcache_store(out, b->cfg.modules[b->cfg.nmodules - 1].sha256, b->drv_cached);
 	}
 	b->cached = hit;
 	for (i = 0; i < b->db.nmods; i++)
@@ -956,8 +994,13 @@ static int make_drivers(struct build *b)
 	else if (!rc)
 		stage_done(b, file, size, "%u kernel modules (drivers = %s)", b->drv_n,
 			   profile_drivers_str(b->p->drivers, cls, sizeof(cls)));
-	if (cache[0])
-		modcache_prune(cache, DRIVERS_CACHE_DAYS);
+	if (b->drv_cached[0]) {
+		char cache[PATH_MAX];
+
+		modcache_open("drivers", cache, sizeof(cache));
+		if (cache[0])
+			modcache_prune(cache, DRIVERS_CACHE_DAYS);
+	}
 	return rc;
 }
 
@@ -1016,7 +1059,8 @@ static int finish_bootcfg(struct build *b)
 
 /* The stages of a bootbank build, in order; the first failure stops it. */
 static int (*const build_stages[])(struct build *) = {
-	check_inputs, check_vibs, find_inputs, load_modules, stage_kernel, stage_init, make_base, make_drivers, make_tardisks, add_vibs,
+	check_inputs, check_vibs, find_inputs, load_modules, stage_kernel, stage_init, make_base, make_drivers, make_tardisks,
+	add_vibs,
 	finish_bootcfg,
 };
 
@@ -1039,6 +1083,7 @@ int bank_build_write(const struct profile *p, const char *dir, const struct bank
 		rc = build_stages[i](b);
 	if (!rc && ret_cfg)
 		*ret_cfg = b->cfg;
+	drivers_job_stop(&b->drv_job); /* a build that failed while the drivers were being packed */
 	vib_image_plan_free(b->vibs); /* before the work dir: its VIBs may live there */
 	free(b->drv_sel);
 	modules_dep_free(&b->db);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tests/integration/interrupt.sh: what a command leaves behind when it is stopped or cannot write.
-#  - SIGINT/SIGTERM/SIGHUP during `tardisk create`, `vib create` and `image iso`: the command dies of the signal
+#  - SIGINT/SIGTERM/SIGHUP during `tardisk create`, `vib create`, `image build` (drivers.tdk packed in a child
+#    process alongside the base) and `image iso`: the command dies of the signal
 #    (exit status 128+N), its temporaries (beside the output and in $TMPDIR) are gone, the old output is
 #    unchanged, and the tool it was running (a stand-in first in PATH that hangs) does not outlive it;
 #  - stdout on a full disk (>/dev/full): every command fails with "writing standard output";
+#  - the drivers' child process of `image build` fails: the build fails with its message and writes nothing;
 #  - a fifo given as an input file is refused at once, by name, instead of blocking (each under `timeout 10`).
 # Needs tar2sqfs; the image iso case also needs what image.sh needs (the setup cache, xorriso, isolinux).
 . "$(dirname "$0")/../lib.sh"
@@ -171,6 +173,60 @@ shared_bank() {
 	fi
 }
 
+# A module cache with only setup's kernel and busybox (links into the real one), so that `image build` packs
+# drivers.tdk itself: in a child process of its own, while it makes the base (image-builder/drivers_job.h).
+scratch_cache() {
+	local real=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} f
+	mkdir -p "$T/cache"
+	for f in "$real"/kernel "$real"/kernel-* "$real"/busybox-static; do
+		[ -e "$f" ] && ln -s "$f" "$T/cache/"
+	done
+	export RAMHOST_CACHE=$T/cache
+}
+
+# SIGINT while drivers.tdk is packed alongside the base: both tar2sqfs (the hanging stand-in, one started by the
+# drivers' child process, one by ramhost for base.tdk) are stopped, the child too, and nothing is left.
+image_build_sigint_drivers_job() {
+	scratch_cache
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho $$ $PPID >>"%s/tools"\n[ "$(wc -l <"%s/tools")" -lt 2 ] || touch "%s/tool.pid"\nexec sleep 600\n' \
+		"$T" "$T" "$T" >"$T/bin/tar2sqfs"
+	chmod +x "$T/bin/tar2sqfs"
+	trap 'kill -KILL $(cut -d" " -f1 "$T/tools") 2>/dev/null || true' EXIT
+	interrupt INT 130 "$RAMHOST" image build "$PROFILE" -o bank -q
+	[ ! -e bank ]
+	no_leftovers . 'bank*'
+	local p i
+	for p in $(cat "$T/tools"); do   # each tar2sqfs, and the process that started it: ramhost and its child
+		# the child's tar2sqfs dies of the signal to its group; once its parent is gone it stays a zombie
+		# until init reaps it, which kill -0 cannot tell from a live process
+		for i in $(seq 1 20); do
+			[ -e "/proc/$p" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$p/stat" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [ -e "/proc/$p" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$p/stat" 2>/dev/null; then
+			echo "process $p outlived ramhost: $(cat "/proc/$p/stat" 2>/dev/null)"
+			return 1
+		fi
+	done
+	[ "$(wc -l <"$T/tools")" -eq 2 ]
+	[ "$(cut -d" " -f2 "$T/tools" | sort -u | wc -l)" -eq 2 ]   # started by two processes
+}
+
+# The drivers' child process fails (its tar2sqfs does): the build fails with the child's message, writes no
+# bootbank and leaves nothing.
+image_build_drivers_job_fails() {
+	scratch_cache
+	mkdir -p "$T/bin" "$T/tmp"
+	printf '#!/bin/sh\ncase "$*" in *drivers.img*) cat >/dev/null; echo "no room for drivers" >&2; exit 3;; esac\nexec %s "$@"\n' \
+		"$(command -v tar2sqfs)" >"$T/bin/tar2sqfs"
+	chmod +x "$T/bin/tar2sqfs"
+	expect_fail env PATH="$T/bin:$PATH" TMPDIR="$T/tmp" "$RAMHOST" image build "$PROFILE" -o bank -q
+	expect_err 'drivers\.img: tar2sqfs failed \(exit 3\): no room for drivers$'
+	[ ! -e bank ]
+	no_leftovers . 'bank*'
+}
+
 image_iso_sigterm() {
 	trap kill_tool EXIT
 	shared_bank
@@ -275,6 +331,8 @@ t_case tardisk_create_sighup tardisk_create_sighup
 t_case tardisk_create_tool_ignores_term tardisk_create_tool_ignores_term
 t_case vib_create_sigint vib_create_sigint
 t_case image_iso_sigterm image_iso_sigterm
+t_case image_build_sigint_drivers_job image_build_sigint_drivers_job
+t_case image_build_drivers_job_fails image_build_drivers_job_fails
 t_case stdout_full_tardisk_ls stdout_full_tardisk_ls
 t_case stdout_full_tardisk_verify stdout_full_tardisk_verify
 t_case stdout_full_vib_info stdout_full_vib_info
