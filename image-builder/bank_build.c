@@ -50,9 +50,8 @@ struct build {
 	unsigned drv_n;          /* how many are selected */
 	unsigned drv_ondemand;   /* how many boot modules are on demand (drivers.h) */
 	struct drivers_job drv_job; /* drivers.tdk being made alongside the base (start_drivers), pid 0 if not */
-	char drv_key[DRIVERS_KEY_LEN + 1]; /* its cache key */
 	char drv_cached[PATH_MAX]; /* its place in the drivers cache ("" without one) */
-	struct timespec drv_t0;  /* when start_drivers began */
+	struct timespec drv_t0;  /* when start_drivers began: a packed drivers.tdk's line counts from there */
 	struct bootcfg cfg;
 	struct timespec t0;
 	int cached;              /* the stage's tardisk came from a cache: its line says so */
@@ -601,10 +600,10 @@ static long long tardisk_clamp(int flags)
 	return (long long)st.st_mtime;
 }
 
-/* tardisk_create(src) into the work dir, taken from the tardisk cache when the same content was built before
- * (modcache.h), then the canonical cpio wrapper into the bootbank as NAME.tdk. flags: TDK_*. */
 static int wrap_tardisk(struct build *b, const char *file, const char *img, uint64_t *ret_size);
 
+/* tardisk_create(src) into the work dir, taken from the tardisk cache when the same content was built before
+ * (modcache.h), then the canonical cpio wrapper into the bootbank as NAME.tdk. flags: TDK_*. */
 static int make_tardisk(struct build *b, const char *name, const char *src, int flags, uint64_t *ret_size)
 {
 	struct tardisk_create_opts to;
@@ -938,18 +937,18 @@ static int start_drivers_job(struct build *b)
  * starts it (write_init_cpio calls it); make_drivers puts the result in its place among the boot modules. */
 static int start_drivers(struct build *b)
 {
-	char cache[PATH_MAX];
+	char cache[PATH_MAX], key[DRIVERS_KEY_LEN + 1];
 	int rc;
 
 	if (!b->drv_sel)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &b->drv_t0);
-	rc = drivers_key(&b->db, b->drv_sel, b->k.moddir, b->k.kver, b->p->drivers, b->drv_key, b->err);
+	rc = drivers_key(&b->db, b->drv_sel, b->k.moddir, b->k.kver, b->p->drivers, key, b->err);
 	if (rc)
 		return rc;
 	modcache_open("drivers", cache, sizeof(cache));
 	if (cache[0] && (size_t)snprintf(b->drv_cached, sizeof(b->drv_cached), "%s/%s-%s.tdk", cache, b->k.kver,
-					 b->drv_key) >= sizeof(b->drv_cached))
+					 key) >= sizeof(b->drv_cached))
 		b->drv_cached[0] = '\0';
 	if (b->drv_cached[0] && access(b->drv_cached, R_OK) == 0)
 		return 0; /* taken from the cache in make_drivers */
@@ -968,7 +967,10 @@ static int make_drivers(struct build *b)
 
 	if (!b->drv_sel)
 		return 0;
-	b->t0 = b->drv_t0; /* its line tells the time since the job started */
+	if (b->drv_job.pid)
+		b->t0 = b->drv_t0; /* its line tells the time since the job started */
+	else
+		stage_start(b);
 	rc = path_in(out, b->dir, file, b->err);
 	if (rc)
 		return rc;
