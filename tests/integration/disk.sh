@@ -138,7 +138,7 @@ check_bank() {
 	[ -n "$uuid" ]
 	grep -qx "  KERNEL /vmlinuz" $d/syslinux/syslinux.cfg
 	grep -qx "  INITRD /init.cpio,/base.tdk,/rescue.tdk,/drivers.tdk,/extras.tdk,/bootcfg.cpio" $d/syslinux/syslinux.cfg
-	grep -qx "  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=$b ramhost.bankuuid=$uuid" $d/syslinux/syslinux.cfg
+	grep -qx "  APPEND console=ttyS0,115200 loglevel=4 transparent_hugepage=never ramhost.bank=$b ramhost.bankuuid=$uuid" $d/syslinux/syslinux.cfg
 	dd if=b$n.img bs=1 skip=3 count=8 status=none | grep -q SYSLINUX
 }
 

@@ -48,7 +48,7 @@ bootcfg_contents() {
 	grep -qx 'timeout=3' "$cfg"
 	grep -qx 'prefix=' "$cfg"
 	grep -qx 'kernel=vmlinuz' "$cfg"
-	grep -qx 'kernelopt=console=ttyS0,115200 loglevel=4' "$cfg"
+	grep -qx 'kernelopt=console=ttyS0,115200 loglevel=4 transparent_hugepage=never' "$cfg"
 	grep -qx 'modules=init.cpio --- base.tdk --- rescue.tdk --- drivers.tdk --- extras.tdk' "$cfg"
 	grep -qx 'build=demo-1.0' "$cfg"
 	grep -qx 'updated=1' "$cfg"
@@ -335,10 +335,10 @@ iso_files() {
 	grep -qx 'TIMEOUT 30' cfg
 	grep -qx '  KERNEL /bootbank/vmlinuz' cfg
 	grep -qx '  INITRD /bootbank/init.cpio,/bootbank/base.tdk,/bootbank/rescue.tdk,/bootbank/drivers.tdk,/bootbank/extras.tdk,/bootbank/bootcfg.cpio' cfg
-	grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1' cfg
+	grep -qx '  APPEND console=ttyS0,115200 loglevel=4 transparent_hugepage=never ramhost.bank=1' cfg
 	# the Rescue entry: the last label, the same boot with ramhost.rescue=1, not the default
 	[ "$(grep '^LABEL ' cfg | tail -n 1)" = "LABEL rescue" ]
-	grep -A4 -x 'LABEL rescue' cfg | grep -qx '  APPEND console=ttyS0,115200 loglevel=4 ramhost.bank=1 ramhost.rescue=1'
+	grep -A4 -x 'LABEL rescue' cfg | grep -qx '  APPEND console=ttyS0,115200 loglevel=4 transparent_hugepage=never ramhost.bank=1 ramhost.rescue=1'
 	grep -qx "SAY Type 'rescue' at the boot: prompt for the rescue console (a host that does not boot)" cfg
 	# the ISO's bootbank is the same build as the directory one (same epoch, same inputs)
 	diff -r "$BANK" bank

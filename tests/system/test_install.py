@@ -125,7 +125,7 @@ def main():
                 vm.expect(r" > Install to disk: bank 1", 30)
                 vm.send("\r")
                 m = vm.expect(r"kernel options: ([^\r\n]*) ramhost\.bank=1", 120)
-                r.check("install_iso_entry_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 "
+                r.check("install_iso_entry_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 transparent_hugepage=never "
                         b"ramhost.install=auto ramhost.ks=/install/ks.cfg", m.group(0).decode())
                 m = vm.expect(r"ramhost install: unattended install \(([^)\r\n]*)\)", BOOT_TIMEOUT)
                 r.check("install_iso_entry_starts_installer",

@@ -143,13 +143,13 @@ def uefi_rescue_auto(r, iso, disk, vars_file):
             vm.send("\x1b[B")   # the last line: Down stays there
             vm.send("e")
             # no group: the editor's line has no end until Enter
-            vm.expect(r"options: console=ttyS0,115200 loglevel=4 ramhost\.rescue=1", 30)
+            vm.expect(r"options: console=ttyS0,115200 loglevel=4 transparent_hugepage=never ramhost\.rescue=1", 30)
             r.check("rescue_uefi_edit_starts_with_option", True)
             vm.send(" ramhost.rescue=auto\r")
             t0 = time.monotonic()
             vm.expect(r"ramhost.efi: Rescue: bank 1 with ramhost\.rescue=1", 30)
             m = vm.expect(r"kernel options: ([^\r\n]*)", 120)
-            r.check("rescue_uefi_kernel_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 ramhost.rescue=1 "
+            r.check("rescue_uefi_kernel_options", m.group(1) == b"console=ttyS0,115200 loglevel=4 transparent_hugepage=never ramhost.rescue=1 "
                     b"ramhost.rescue=auto ramhost.bank=1", m.group(0).decode())
             vm.expect(BANNER % "auto", BOOT_TIMEOUT)
             ok = auto_rescue(r, vm, t0, "uefi", r"the FAT boot sector is damaged", r"\d+\. fsck esp")
