@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
-from qemu import READY_RE, RAMHOST, TOP, Vm, run, sha256_file  # noqa: E402
+from qemu import PCP_KB_CMD, READY_RE, RAMHOST, TOP, Vm, run, sha256_file  # noqa: E402
 
 RUNS = int(os.environ.get("RAMHOST_BENCH_RUNS", "3"))
 
@@ -122,7 +122,7 @@ def main():
             _, sizes = vm.sh("for f in /tardisks/*.tdk; do wc -c < $f; done")
             _, unpacked = vm.sh("du -sk /run/ramhost/tardisks/* | awk '{s+=$1} END {print s}'")
             _, timing = vm.sh("ramhost ready --timing")
-            _, pcp = vm.sh("awk '$1 == \"count:\" {s += $2} END {print s * 4}' /proc/zoneinfo")
+            _, pcp = vm.sh(PCP_KB_CMD)
         info = {k: int(v) for k, v in re.findall(r"^(\w+):\s+(\d+) kB", mem, re.M)}
         used = info["MemTotal"] - info["MemAvailable"]
         report("guest RAM used (MemTotal-MemAvailable)", used // 1024, "MiB")

@@ -31,7 +31,7 @@ import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
-from qemu import RAMHOST, Vm  # noqa: E402
+from qemu import PCP_KB_CMD, RAMHOST, Vm  # noqa: E402
 
 PROFILE = os.path.join(TOP, "examples", "debian.profile")
 ROUNDS = int(os.environ.get("RAMHOST_BENCH_ROUNDS", "3"))
@@ -137,7 +137,7 @@ def boot(name, iso):
         _, mem = vm.sh("cat /proc/meminfo")
         kb = {l.split(":")[0]: int(l.split()[1]) for l in mem.splitlines() if l.endswith(" kB")}
         used = (kb["MemTotal"] - kb["MemAvailable"]) / 1024.0
-        _, pcp = vm.sh("awk '$1 == \"count:\" {s += $2} END {print s * 4}' /proc/zoneinfo")
+        _, pcp = vm.sh(PCP_KB_CMD)
         pcp_mib = int(pcp.split()[-1]) / 1024.0
         _, an = vm.sh("systemd-analyze")
         m = re.search(r"= ([0-9.]+)(min|s)", an)

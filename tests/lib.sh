@@ -45,6 +45,21 @@ expect_err() {
 	fi
 }
 
+# private_cache [NAME...]: $T/cache becomes RAMHOST_CACHE, borrowing only the real cache's kernel and busybox
+# (setup's downloads) and the entries NAME... (e.g. drivers), so that a build makes its tardisks itself instead
+# of copying them from the real cache.
+private_cache() {
+	local real=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} f n
+	mkdir -p "$T/cache"
+	for f in "$real"/kernel "$real"/kernel-* "$real"/busybox-static; do
+		[ -e "$f" ] && ln -s "$f" "$T/cache/"
+	done
+	for n in "$@"; do
+		[ -e "$real/$n" ] && ln -s "$real/$n" "$T/cache/"
+	done
+	export RAMHOST_CACHE=$T/cache
+}
+
 # pxe_fake_image DIR NAME: an image directory as `ramhost image pxe` writes it (image.conf, boot.cfg, a/HEX for
 # every file boot.cfg names, ramhost.efi), with tiny text files for the kernel and init module: for the PXE
 # server's tests that serve files and scripts without booting them.

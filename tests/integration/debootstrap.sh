@@ -8,13 +8,10 @@
 # Needs the setup cache (Debian kernel, static busybox) and the static init next to $RAMHOST.
 . "$(dirname "$0")/../lib.sh"
 
-REAL_CACHE=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost}
-
 # $T/cache: a private RAMHOST_CACHE that borrows the real kernel and busybox; $T/bin/debootstrap: the fake.
 setup() {
-	mkdir -p "$T/cache" "$T/bin"
-	ln -s "$REAL_CACHE/kernel" "$T/cache/kernel"
-	ln -s "$REAL_CACHE/busybox-static" "$T/cache/busybox-static"
+	mkdir -p "$T/bin"
+	private_cache
 	cat >"$T/bin/debootstrap" <<'EOF'
 #!/bin/sh
 # fake debootstrap: records its arguments, then fails or makes a minimal systemd-looking tree in $4

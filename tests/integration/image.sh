@@ -211,21 +211,12 @@ reproducible() {
 # The tardisk cache (issue 14): a build whose base, rescue tools and profile tardisk did not change copies their
 # images by content key, byte for byte what a cold build makes, also without SOURCE_DATE_EPOCH (the trees the
 # build stages carry the ramhost binary's mtime); a changed tree, or a damaged entry, is built again.
-private_cache() {
-	local real=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} f
-	mkdir cache
-	for f in "$real"/kernel "$real"/kernel-* "$real"/busybox-static "$real"/drivers; do
-		[ -e "$f" ] && ln -s "$f" cache/
-	done
-	export RAMHOST_CACHE=$T/cache
-}
-
 cached_lines() {
 	grep -E '^ramhost image: (base|rescue|extras)\.tdk ' "$1" | grep -c ', cached, ' || true
 }
 
 tardisk_cache() {
-	private_cache
+	private_cache drivers
 	"$RAMHOST" image build "$PROFILE" -o cold 2>cold.err
 	[ "$(cached_lines cold.err)" = 0 ] || { cat cold.err; return 1; }
 	[ "$(ls cache/tardisks/*.tdk | wc -l)" = 3 ]

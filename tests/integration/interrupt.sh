@@ -173,21 +173,10 @@ shared_bank() {
 	fi
 }
 
-# A module cache with only setup's kernel and busybox (links into the real one), so that `image build` packs
-# drivers.tdk itself: in a child process of its own, while it makes the base (image-builder/drivers_job.h).
-scratch_cache() {
-	local real=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} f
-	mkdir -p "$T/cache"
-	for f in "$real"/kernel "$real"/kernel-* "$real"/busybox-static; do
-		[ -e "$f" ] && ln -s "$f" "$T/cache/"
-	done
-	export RAMHOST_CACHE=$T/cache
-}
-
 # SIGINT while drivers.tdk is packed alongside the base: both tar2sqfs (the hanging stand-in, one started by the
 # drivers' child process, one by ramhost for base.tdk) are stopped, the child too, and nothing is left.
 image_build_sigint_drivers_job() {
-	scratch_cache
+	private_cache   # no drivers entry: the build packs drivers.tdk in its child process
 	mkdir -p "$T/bin"
 	printf '#!/bin/sh\necho $$ $PPID >>"%s/tools"\n[ "$(wc -l <"%s/tools")" -lt 2 ] || touch "%s/tool.pid"\nexec sleep 600\n' \
 		"$T" "$T" "$T" >"$T/bin/tar2sqfs"
@@ -216,7 +205,7 @@ image_build_sigint_drivers_job() {
 # The drivers' child process fails (its tar2sqfs does): the build fails with the child's message, writes no
 # bootbank and leaves nothing.
 image_build_drivers_job_fails() {
-	scratch_cache
+	private_cache   # no drivers entry: the build packs drivers.tdk in its child process
 	mkdir -p "$T/bin" "$T/tmp"
 	printf '#!/bin/sh\ncase "$*" in *drivers.img*) cat >/dev/null; echo "no room for drivers" >&2; exit 3;; esac\nexec %s "$@"\n' \
 		"$(command -v tar2sqfs)" >"$T/bin/tar2sqfs"

@@ -208,6 +208,10 @@ class Report:
         sys.exit(1 if self.failed else 0)
 
 
+# A guest shell command printing the KiB of free pages on the page allocator's per-CPU lists (/proc/zoneinfo
+# "count:"), which MemFree and MemAvailable leave out (bench/boot.py, bench/debian_race.py)
+PCP_KB_CMD = "awk '$1 == \"count:\" {s += $2} END {print s * 4}' /proc/zoneinfo"
+
 DEMO_DIR = os.path.join(TOP, "examples", "demo")
 
 
