@@ -2,6 +2,7 @@
 #include "copy_tree.h"
 
 #include "fs.h"
+#include "pagecache.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,8 +51,11 @@ static int copy_data(int in, int out, const char *src, const char *dst, struct r
 			continue;
 		if (n < 0)
 			return rh_errf(err, -errno, "%s: read: %s", src, strerror(errno));
-		if (n == 0)
+		if (n == 0) {
+			/* the copy holds the data now: the source's pages would hold it twice (pagecache.h) */
+			pagecache_drop_fd(in);
 			return 0;
+		}
 		while (off < n) {
 			ssize_t w = write(out, buf + off, (size_t)(n - off));
 			if (w < 0 && errno == EINTR)

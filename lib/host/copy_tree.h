@@ -3,7 +3,9 @@
  * Keeps file type, mode (with setuid/setgid/sticky), owner, group and times, symlinks as symlinks, device nodes
  * and fifos as nodes. Hard links become separate copies and extended attributes are not copied. Merges into
  * an existing directory: what src has replaces what dst has (a directory over a file replaces the file, and so
- * on), what only dst has stays, so copying layers lowest first gives "later layers win". */
+ * on), what only dst has stays, so copying layers lowest first gives "later layers win". Each source file's
+ * pages are dropped from the page cache once it is copied (pagecache.h): init copies /etc and /var out of the
+ * tardisks once per boot (8 MiB for the Debian base), and their cached pages would be a second copy. */
 #ifndef RAMHOST_COPY_H
 #define RAMHOST_COPY_H
 
