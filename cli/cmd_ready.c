@@ -35,8 +35,6 @@ static void usage(FILE *f)
 		   "with mode=rescue and no server is told.\n"
 		   "On a host booted by `ramhost pxe serve` (ramhost.ready.url= on the kernel command line) it also\n"
 		   "tells the server, in the background, so `ramhost pxe status` shows the host as ready.\n"
-		   "After the line, the drivers tardisk's files leave the page cache: the modules the machine's\n"
-		   "devices needed are loaded by then, and a loaded module's file is not read again.\n"
 		   "--timing prints instead where init's time went, from boot.env's stage= lines: each stage of init\n"
 		   "(kernel: from the kernel's start to init; config, modules, hashes, ramdisks, tardisks,\n"
 		   "late-modules, view) with its milliseconds, then the milliseconds since init handed over (the\n"
@@ -227,6 +225,5 @@ int cmd_ready(int argc, char **argv)
 		(void)tcdrain(STDOUT_FILENO);
 	if (!rescue)   /* a host in rescue is not a host ready for its work */
 		tell_server();
-	usage_ready_drop_driver_cache(&env, NULL);
 	return 0;
 }

@@ -2,7 +2,6 @@
 #include "usage.h"
 
 #include "fileio.h"
-#include "pagecache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,17 +22,6 @@ int usage_bootenv_load(const char *path, struct bootenv *ret, struct rh_err *err
 	rc = bootenv_parse(buf, len, path, ret, err);
 	free(buf);
 	return rc;
-}
-
-void usage_ready_drop_driver_cache(const struct bootenv *env, unsigned *ret_files)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < env->ntardisks; i++)
-		if (!strcmp(env->tardisks[i].name, SYSROOT_DRIVERS_TARDISK))
-			(void)pagecache_drop_tree(env->tardisks[i].mountpoint, &n, NULL);
-	if (ret_files)
-		*ret_files = n;
 }
 
 void usage_format_size(uint64_t bytes, int human, char *out, size_t cap)

@@ -12,7 +12,7 @@ packages=(
   xorriso isolinux syslinux syslinux-common syslinux-utils mtools dosfstools gdisk fdisk e2fsprogs
   qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu ipxe libmicrohttpd-dev
   dnsmasq-base nginx-light tftpd-hpa tftp-hpa iproute2 grub-pc-bin strace
-  cpio zstd xz-utils bzip2 lz4 kmod python3 dpkg-dev openssl debootstrap debian-archive-keyring util-linux-extra
+  cpio zstd xz-utils bzip2 lz4 kmod python3 dpkg-dev openssl debootstrap debian-archive-keyring
 )
 
 sudo_cmd=()

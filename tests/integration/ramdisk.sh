@@ -202,26 +202,7 @@ t_case df_missing_or_wrong_ramdisk df_missing_or_wrong_ramdisk
 t_case df_tardisk_loop_device df_tardisk_loop_device
 t_case df_overlay_read_only df_overlay_read_only
 t_case du_matches_coreutils du_matches_coreutils
-# after the line, the drivers tardisk's files leave the page cache; another tardisk's stay (fincore counts the
-# resident pages; $T is on a disk-backed file system, whose clean pages advice can drop, unlike tmpfs's)
-ready_drops_driver_cache() {
-	mkdir -p "$T/drv/usr/lib/modules/k" "$T/other"
-	head -c 262144 /dev/urandom >"$T/drv/usr/lib/modules/k/m.ko"
-	head -c 262144 /dev/urandom >"$T/other/f"
-	sync
-	[ "$(stat -f -c %T "$T")" != tmpfs ] || { echo "$T is tmpfs: no page cache to drop"; exit 1; }
-	cat "$T/drv/usr/lib/modules/k/m.ko" "$T/other/f" >/dev/null
-	[ "$(fincore -n -b -o RES "$T/drv/usr/lib/modules/k/m.ko")" -gt 0 ]
-	printf 'bank=1\nbuild=b\ntardisk=drivers /t/drivers.tdk %s 1\ntardisk=other /t/o.tdk %s 1\n' "$T/drv" \
-		"$T/other" >"$T/boot.env"
-	RAMHOST_BOOTENV=$T/boot.env "$RAMHOST" ready >"$T/out"
-	grep -q '^ramhost: ready bank=1 tardisks=2 ' "$T/out"
-	[ "$(fincore -n -b -o RES "$T/drv/usr/lib/modules/k/m.ko")" -eq 0 ]
-	[ "$(fincore -n -b -o RES "$T/other/f")" -gt 0 ]
-}
-
 t_case ready_line ready_line
-t_case ready_drops_driver_cache ready_drops_driver_cache
 t_case ready_addresses ready_addresses
 t_case usage_and_exit_codes usage_and_exit_codes
 t_exit
