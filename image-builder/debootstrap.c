@@ -19,7 +19,7 @@
 #include "tmpreg.h"
 
 /* Bump when the recipe (variant, prune rules) changes, so old caches are not taken for new ones. */
-#define RECIPE "ramhost-debootstrap 1 variant=minbase prune=2"
+#define RECIPE "ramhost-debootstrap 1 variant=minbase prune=3"
 #define MAX_PKGS 256
 
 static int cmp_str(const void *a, const void *b)
@@ -277,6 +277,38 @@ static int put(const char *root, const char *rel, const char *text, unsigned mod
 	return fs_write_file(path, text, strlen(text), mode, err);
 }
 
+/* The package databases (dpkg's, debconf's) move from var/ to usr/lib/sysimage/ (where image-based systems keep
+ * theirs: rpm's /usr/lib/sysimage/rpm), and a relative symlink takes their place. On the booted host /usr is a
+ * read-only view of the tardisks and packages come as images and VIBs, never as .debs installed in place, so the
+ * databases are only read (`dpkg -l`, `apt list --installed`, `dpkg -S`): from /var, which init copies into its
+ * ramdisk at every boot, they took 6.7 MiB of RAM for that (docs/debian-base.md). `apt-get install` on the host
+ * now stops at once at dpkg's lock (read-only file system) instead of failing half way on /usr. A tree without
+ * the directory (a test's fake debootstrap) is left as it is. */
+static int move_to_sysimage(const char *root, const char *rel, const char *name, struct rh_err *err)
+{
+	char from[PATH_MAX], dir[PATH_MAX], to[PATH_MAX + 64], target[128];
+	struct stat st;
+	int rc;
+
+	rc = fs_join(from, sizeof(from), root, rel, err);
+	if (!rc)
+		rc = fs_join(dir, sizeof(dir), root, "usr/lib/sysimage", err);
+	if (rc)
+		return rc;
+	if (lstat(from, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	snprintf(target, sizeof(target), "../../usr/lib/sysimage/%s", name);   /* rel is two levels deep */
+	rc = rh_mkdir_p(dir, 0755, err);
+	if (rc)
+		return rc;
+	if (rename(from, to) < 0)
+		return rh_errf(err, -errno, "%s: cannot move to %s: %s", from, to, strerror(errno));
+	if (symlink(target, from) < 0)
+		return rh_errf(err, -errno, "%s: cannot make a symlink: %s", from, strerror(errno));
+	return 0;
+}
+
 /* root's password field in etc/shadow emptied (the other lines kept as they are). */
 static int empty_root_password(const char *root, struct rh_err *err)
 {
@@ -332,6 +364,10 @@ int debootstrap_prune(const char *root, struct rh_err *err)
 		rc = rm_glob(root, globs[i], err);
 	if (!rc)
 		rc = prune_docs(root, err);
+	if (!rc)
+		rc = move_to_sysimage(root, "var/lib/dpkg", "dpkg", err);
+	if (!rc)
+		rc = move_to_sysimage(root, "var/cache/debconf", "debconf", err);
 	if (!rc)
 		rc = fs_join(path, sizeof(path), root, "var/lib/apt/lists/partial", err);
 	if (!rc)

@@ -44,6 +44,9 @@ echo sshd >"$t/etc/ssh/sshd_config"
 echo deb >"$t/var/cache/apt/archives/x_1_amd64.deb"; echo list >"$t/var/lib/apt/lists/x_Packages"
 echo log >"$t/var/log/dpkg.log"; echo c >"$t/usr/share/doc/pkg/copyright"; echo n >"$t/usr/share/doc/pkg/NEWS.gz"
 echo m >"$t/usr/share/man/man1/x.1.gz"
+mkdir -p "$t/var/lib/dpkg/info" "$t/var/cache/debconf"
+echo 'Package: x' >"$t/var/lib/dpkg/status"; echo old >"$t/var/lib/dpkg/status-old"; echo /x >"$t/var/lib/dpkg/info/x.list"
+echo 'Name: x' >"$t/var/cache/debconf/config.dat"
 exit 0
 EOF
 	chmod 755 "$T/bin/debootstrap"
@@ -115,6 +118,12 @@ pruned_and_cached() {
 	[ -f "$root/usr/share/doc/pkg/copyright" ] && [ ! -e "$root/usr/share/doc/pkg/NEWS.gz" ]
 	[ ! -s "$root/etc/machine-id" ] && [ ! -e "$root/etc/hostname" ]
 	[ "$(cat "$root/etc/shadow")" = "$(printf 'root::19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::')" ]
+	# dpkg's and debconf's databases in usr/lib/sysimage (read-only on the host, not copied into /var's
+	# ramdisk), reached through relative symlinks at the old places; dpkg's -old files pruned first
+	[ "$(readlink "$root/var/lib/dpkg")" = ../../usr/lib/sysimage/dpkg ]
+	[ "$(readlink "$root/var/cache/debconf")" = ../../usr/lib/sysimage/debconf ]
+	[ "$(cat "$root/var/lib/dpkg/status")" = 'Package: x' ] && [ -f "$root/usr/lib/sysimage/dpkg/info/x.list" ]
+	[ ! -e "$root/usr/lib/sysimage/dpkg/status-old" ] && [ -f "$root/usr/lib/sysimage/debconf/config.dat" ]
 	# the second build takes the tree from the cache: debootstrap does not run again
 	"$RAMHOST" image build "$T/p.profile" -o "$T/bank2" 2>"$T/out"
 	grep -q 'debootstrap:bookworm, cached ' "$T/out"
