@@ -114,6 +114,12 @@ def operator_tools(r, vm):
     except (ValueError, KeyError) as e:
         ok, out = False, "%s: %s" % (e, out)
     r.check("debian_df_drivers_tardisk_usr_read_only", ok, out)
+    # the package databases are read from /usr/lib/sysimage (not copied into /var's ramdisk): the queries work
+    rc, out = vm.sh("readlink /var/lib/dpkg /var/cache/debconf && dpkg -S /bin/ls && dpkg -l systemd | tail -n 1 "
+                    "&& debconf-show openssh-server && du -sk /var")
+    r.check("debian_package_databases_read_only", rc == 0 and "../../usr/lib/sysimage/dpkg" in out and
+            "coreutils: /bin/ls" in out and re.search(r"^ii +systemd ", out, re.M) is not None and
+            "openssh-server/" in out and int(out.split()[-2]) < 2048, out)
 
 
 def vib_live(r, vm, port):
