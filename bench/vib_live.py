@@ -20,7 +20,7 @@ import time
 
 TOP = os.environ.get("TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
-from qemu import READY_ADDR_RE, RAMHOST, Vm, media, run  # noqa: E402
+from qemu import READY_ADDR_RE, RAMHOST, Vm, demo_copy, media, run  # noqa: E402
 import test_vib_live as t  # noqa: E402
 
 SIZE_MB = 50
@@ -30,7 +30,7 @@ def make(work):
     keys = os.path.join(work, "keys")
     run(["bash", os.path.join(t.FIX, "mkca.sh"), keys])
     prof = os.path.join(work, "prof")
-    shutil.copytree(t.PROFILE_DIR, prof)
+    demo_copy(prof)
     trust = os.path.join(prof, "trust", "usr", "share", "ramhost", "trust", "partner")
     os.makedirs(trust)
     shutil.copy(os.path.join(keys, "trust", "partner", "ca.pem"), os.path.join(trust, "ca.pem"))
