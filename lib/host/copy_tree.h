@@ -5,7 +5,7 @@
  * an existing directory: what src has replaces what dst has (a directory over a file replaces the file, and so
  * on), what only dst has stays, so copying layers lowest first gives "later layers win". Each source file's
  * pages are dropped from the page cache once it is copied (pagecache.h): init copies /etc and /var out of the
- * tardisks once per boot (8 MiB for the Debian base), and their cached pages would be a second copy. */
+ * tardisks at every boot, and their cached pages would be a second copy. */
 #ifndef RAMHOST_COPY_H
 #define RAMHOST_COPY_H
 
