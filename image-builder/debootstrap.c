@@ -286,7 +286,8 @@ static int put(const char *root, const char *rel, const char *text, unsigned mod
  * the directory (a test's fake debootstrap) is left as it is. */
 static int move_to_sysimage(const char *root, const char *rel, const char *name, struct rh_err *err)
 {
-	char from[PATH_MAX], dir[PATH_MAX], to[PATH_MAX + 64], target[128];
+	char from[PATH_MAX], dir[PATH_MAX], to[PATH_MAX + 64], target[256] = "";
+	const char *p;
 	struct stat st;
 	int rc;
 
@@ -298,7 +299,9 @@ static int move_to_sysimage(const char *root, const char *rel, const char *name,
 	if (lstat(from, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
 	snprintf(to, sizeof(to), "%s/%s", dir, name);
-	snprintf(target, sizeof(target), "../../usr/lib/sysimage/%s", name);   /* rel is two levels deep */
+	for (p = strchr(rel, '/'); p; p = strchr(p + 1, '/'))   /* one ../ per directory above rel */
+		strcat(target, "../");
+	snprintf(target + strlen(target), sizeof(target) - strlen(target), "usr/lib/sysimage/%s", name);
 	rc = rh_mkdir_p(dir, 0755, err);
 	if (rc)
 		return rc;

@@ -2,7 +2,6 @@
 #include "copy_tree.h"
 
 #include "fs.h"
-#include "pagecache.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,8 +51,9 @@ static int copy_data(int in, int out, const char *src, const char *dst, struct r
 		if (n < 0)
 			return rh_errf(err, -errno, "%s: read: %s", src, strerror(errno));
 		if (n == 0) {
-			/* the copy holds the data now: the source's pages would hold it twice (pagecache.h) */
-			pagecache_drop_fd(in);
+			/* the copy holds the data now: the source's pages (a tardisk's, decompressed squashfs
+			 * pages) would hold it twice. Advice only: a no-op on tmpfs; mapped pages stay. */
+			(void)posix_fadvise(in, 0, 0, POSIX_FADV_DONTNEED);
 			return 0;
 		}
 		while (off < n) {

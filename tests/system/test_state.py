@@ -190,12 +190,11 @@ def case_b(r, h, gen):
             what = "old"
         else:
             what = "BROKEN"
-        ok = what != "BROKEN" and "damaged" not in line and m.group(3) == str(got).encode()
+        # whole either way; after the save returned, only the new state will do
+        ok = what != "BROKEN" and "damaged" not in line and m.group(3) == str(got).encode() and \
+            (frac is not None or what == "new")
         ok_all = ok_all and ok
         results.append("%s%.2fs:%s" % ("returned " if frac is None else "", delay, what))
-        if frac is None:
-            ok = ok and what == "new"
-            ok_all = ok_all and ok
         r.check("state_power_cut_%02d" % (i + 1), ok, "delay %.2f s: %s; ready %s; live sum %s, old %s, new %s"
                 % (delay, line, m.group(0), live, sums.get(gen), new_sum))
     print("figure: power cuts (delay:outcome) " + " ".join(results))
