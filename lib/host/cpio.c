@@ -206,35 +206,51 @@ int cpio_wrap_file(int out_fd, const char *dir, const char *name, int in_fd, uin
 	return write_all(&w, th, (size_t)tl, err);
 }
 
+int cpio_wrap_hash_begin(struct cpio_wrap_hash *h, const char *dir, const char *name, uint64_t size)
+{
+	char dh[sizeof(h->th)], fh[sizeof(h->th)];
+	long dl, fl;
+	int rc = wrap_headers(dir, name, size, dh, &dl, fh, &fl, h->th, &h->tl, sizeof(dh));
+
+	if (rc < 0)
+		return rc;
+	h->size = size;
+	sha256_init(&h->ctx);
+	sha256_update(&h->ctx, dh, (size_t)dl);
+	sha256_update(&h->ctx, fh, (size_t)fl);
+	return 0;
+}
+
+void cpio_wrap_hash_end(struct cpio_wrap_hash *h, uint8_t ret[SHA256_DIGEST_LEN])
+{
+	static const char zeros[4];
+
+	sha256_update(&h->ctx, zeros, (size_t)((4 - (h->size & 3)) & 3));
+	sha256_update(&h->ctx, h->th, (size_t)h->tl);
+	sha256_final(&h->ctx, ret);
+}
+
 int cpio_wrap_sha256(const char *dir, const char *name, int in_fd, uint64_t size,
 		     uint8_t ret[SHA256_DIGEST_LEN], struct rh_err *err)
 {
-	char dh[CPIO_NEWC_HEADER_LEN + CPIO_MAX_NAME + 8], fh[sizeof(dh)], th[sizeof(dh)];
-	static const char zeros[4];
-	struct sha256_ctx ctx;
-	long dl, fl, tl;
+	struct cpio_wrap_hash h;
 	char buf[65536];
 	uint64_t left = size, off = 0;
 	int rc;
 
-	rc = wrap_headers(dir, name, size, dh, &dl, fh, &fl, th, &tl, sizeof(dh));
+	rc = cpio_wrap_hash_begin(&h, dir, name, size);
 	if (rc < 0)
 		return rh_errf(err, rc, "cannot hash %s/%s as a boot module", dir, name);
-	sha256_init(&ctx);
-	sha256_update(&ctx, dh, (size_t)dl);
-	sha256_update(&ctx, fh, (size_t)fl);
 	while (left) {
 		ssize_t n = pread(in_fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf), (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return rh_errf(err, n < 0 ? -errno : -EIO, "%s: read failed or ended early", name);
-		sha256_update(&ctx, buf, (size_t)n);
+		sha256_update(&h.ctx, buf, (size_t)n);
 		left -= (uint64_t)n;
 		off += (uint64_t)n;
 	}
-	sha256_update(&ctx, zeros, (size_t)((4 - (size & 3)) & 3));
-	sha256_update(&ctx, th, (size_t)tl);
-	sha256_final(&ctx, ret);
+	cpio_wrap_hash_end(&h, ret);
 	return 0;
 }

@@ -53,5 +53,17 @@ int cpio_wrap_file(int out_fd, const char *dir, const char *name, int in_fd, uin
 /* SHA-256 of what cpio_wrap_file() would write for this file, computed by reading in_fd (from offset 0). */
 int cpio_wrap_sha256(const char *dir, const char *name, int in_fd, uint64_t size,
 		     uint8_t ret[SHA256_DIGEST_LEN], struct rh_err *err);
+/* The same hash fed piece by piece, for a file read for other reasons too (vib/vibfile.c hashes a payload
+ * as a file and as a module in one pass): begin() hashes the headers for a file of size bytes (-EFBIG,
+ * -ENAMETOOLONG, -EINVAL as cpio_wrap_file refuses), the caller feeds exactly size bytes to
+ * sha256_update(&h->ctx, ...), end() adds the padding and trailer and gives the digest. */
+struct cpio_wrap_hash {
+	struct sha256_ctx ctx;
+	char th[CPIO_NEWC_HEADER_LEN + CPIO_MAX_NAME + 8];   /* the trailer, formatted by begin() */
+	long tl;
+	uint64_t size;
+};
+int cpio_wrap_hash_begin(struct cpio_wrap_hash *h, const char *dir, const char *name, uint64_t size);
+void cpio_wrap_hash_end(struct cpio_wrap_hash *h, uint8_t ret[SHA256_DIGEST_LEN]);
 
 #endif
