@@ -500,7 +500,7 @@ static const struct ar_member *extract_member(const struct vib_file *v, size_t i
 		strcpy(name, i ? "sig.pkcs7" : "descriptor.xml");
 		return i ? &v->sig_member : &v->desc_member;
 	}
-	snprintf(name, VIB_NAME_MAX + 8, "%s.tdk", v->desc.payloads[i - 2].name);
+	vib_payload_module_name(&v->desc.payloads[i - 2], name, VIB_NAME_MAX + 8);
 	return &v->payload_member[i - 2];
 }
 

@@ -261,7 +261,7 @@ static int add_payload(struct vib_image_plan *v, const struct vib_file *vf, size
 	uint64_t size;
 	int rc;
 
-	snprintf(file, sizeof(file), "%s.tdk", pl->name);
+	vib_payload_module_name(pl, file, sizeof(file));
 	rc = fs_join(out, sizeof(out), v->dir, file, v->err);
 	if (rc)
 		return rc;

@@ -270,11 +270,69 @@ static int parse_sticky(struct xml_node *list, struct vib_desc *d, struct rh_err
 	return 0;
 }
 
+void vib_payload_module_name(const struct vib_payload *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s.tdk", p->name);
+}
+
+/* One <checksum checksum-type="sha-256" [verify-process=...]> of payload p into out (64 hex digits). */
+static int parse_checksum(struct xml_node *ck, const struct vib_payload *p, uint8_t out[32], struct rh_err *err)
+{
+	char ctype[16], *hex = NULL;
+	bool has_ct;
+	int r;
+
+	if ((r = attr_into(ck, "checksum", "checksum-type", ctype, sizeof(ctype), &has_ct, err)) < 0)
+		return r;
+	if (strcmp(ctype, "sha-256"))
+		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum-type \"%s\" is not sha-256", p->name,
+			       ctype);
+	if ((r = node_text(ck, "checksum", 80, &hex, err)) < 0)
+		return r == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum too long", p->name) : r;
+	r = sha256_from_hex(hex, strlen(hex), out);
+	if (r < 0 || strlen(hex) != SHA256_HEX_LEN)
+		r = rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum \"%s\" is not 64 hex digits", p->name, hex);
+	free(hex);
+	return r;
+}
+
+/* The payload's checksums: exactly one of the payload file itself (no verify-process), at most one of the
+ * payload as the bootbank's module (verify-process="boot-module"); any other verify-process is refused. */
+static int parse_checksums(struct xml_node *n, struct vib_payload *p, struct rh_err *err)
+{
+	struct xml_node *plain = NULL, *module = NULL;
+	char proc[24];
+	bool has_proc;
+	int r;
+
+	for (struct xml_node *c = n->children; c; c = c->next) {
+		struct xml_node **slot;
+
+		if (!xml_is_el(c, "checksum"))
+			continue;
+		if ((r = attr_into(c, "checksum", "verify-process", proc, sizeof(proc), &has_proc, err)) < 0)
+			return r;
+		if (has_proc && strcmp(proc, VIB_VERIFY_BOOT_MODULE))
+			return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum verify-process \"%s\" is not "
+				       VIB_VERIFY_BOOT_MODULE, p->name, proc);
+		slot = has_proc ? &module : &plain;
+		if (*slot)
+			return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: two <checksum>%s", p->name,
+				       has_proc ? " verify-process=\"" VIB_VERIFY_BOOT_MODULE "\"" : "");
+		*slot = c;
+	}
+	if (!plain)
+		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: missing <checksum>", p->name);
+	if ((r = parse_checksum(plain, p, p->sha256, err)) < 0)
+		return r;
+	p->has_module_sha256 = module != NULL;
+	return module ? parse_checksum(module, p, p->module_sha256, err) : 0;
+}
+
 static int parse_payload(struct xml_node *n, struct vib_payload *p, struct rh_err *err)
 {
-	char size[24], ctype[16], *hex = NULL, *end;
-	bool has, has_type, has_size, has_ct;
-	struct xml_node *ck = NULL;
+	char size[24], *end;
+	bool has, has_type, has_size;
 	int r;
 
 	if ((r = attr_into(n, "payload", "name", p->name, sizeof(p->name), &has, err)) < 0 ||
@@ -291,26 +349,7 @@ static int parse_payload(struct xml_node *n, struct vib_payload *p, struct rh_er
 	    (p->size = strtoull(size, &end, 10), errno) || *end)
 		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: size \"%s\" is %s", p->name, size,
 			       has_size ? "not a number" : "missing");
-	for (struct xml_node *c = n->children; c; c = c->next)
-		if (xml_is_el(c, "checksum")) {
-			if (ck)
-				return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: two <checksum>", p->name);
-			ck = c;
-		}
-	if (!ck)
-		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: missing <checksum>", p->name);
-	if ((r = attr_into(ck, "checksum", "checksum-type", ctype, sizeof(ctype), &has_ct, err)) < 0)
-		return r;
-	if (strcmp(ctype, "sha-256"))
-		return rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum-type \"%s\" is not sha-256", p->name,
-			       ctype);
-	if ((r = node_text(ck, "checksum", 80, &hex, err)) < 0)
-		return r == -E2BIG ? rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum too long", p->name) : r;
-	r = sha256_from_hex(hex, strlen(hex), p->sha256);
-	if (r < 0 || strlen(hex) != SHA256_HEX_LEN)
-		r = rh_errf(err, -EINVAL, "descriptor.xml: payload %s: checksum \"%s\" is not 64 hex digits", p->name, hex);
-	free(hex);
-	return r;
+	return parse_checksums(n, p, err);
 }
 
 static int parse_payloads(struct xml_node *list, struct vib_desc *d, struct rh_err *err)

@@ -24,12 +24,19 @@ struct vib_rel {
 	char version[VIB_VERSION_MAX]; /* "" when op == VIB_OP_ANY */
 };
 
+/* A payload checksum's verify-process for the SHA-256 of the payload as a bootbank module: NAME.tdk wrapped by
+ * cpio_wrap_file() under VIB_MODULE_DIR (lib/host/cpio.h), the hash boot.cfg records for it. */
+#define VIB_VERIFY_BOOT_MODULE "boot-module"
+#define VIB_MODULE_DIR "tardisks"
+
 /* One payload: an ar member of the .vib named NAME.tdk (a tardisk), of type "tdk". */
 struct vib_payload {
 	char name[VIB_NAME_MAX]; /* without the .tdk suffix */
 	char type[16];           /* "tdk" */
 	uint64_t size;
-	uint8_t sha256[32];
+	uint8_t sha256[32];        /* of the payload file */
+	bool has_module_sha256;    /* the descriptor has a boot-module checksum (vib create always writes one) */
+	uint8_t module_sha256[32]; /* of the payload as the bootbank module NAME.tdk */
 };
 
 struct vib_desc {
@@ -53,6 +60,9 @@ struct vib_desc {
 	bool live_remove_allowed;
 	bool stateless_ready;
 };
+
+/* "NAME.tdk": the payload's member name in the .vib and its module name in a bootbank (cap >= VIB_NAME_MAX + 8). */
+void vib_payload_module_name(const struct vib_payload *p, char *buf, size_t cap);
 
 /* Parses descriptor.xml from (buf, len) into *ret (set only on success; free it with vib_desc_free). Every
  * error names the element or attribute and the value that was wrong; -EBADMSG for malformed or hostile XML,

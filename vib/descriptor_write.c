@@ -127,6 +127,11 @@ int vib_desc_write(const struct vib_desc *d, char **ret_buf, size_t *ret_len, st
 			put_escaped(f, p->type[0] ? p->type : "tdk");
 			fprintf(f, "\" size=\"%llu\">\n", (unsigned long long)p->size);
 			fprintf(f, "      <checksum checksum-type=\"sha-256\">%s</checksum>\n", hex);
+			if (p->has_module_sha256) {
+				sha256_to_hex(p->module_sha256, hex);
+				fprintf(f, "      <checksum checksum-type=\"sha-256\" verify-process=\"%s\">%s</checksum>\n",
+					VIB_VERIFY_BOOT_MODULE, hex);
+			}
 			fputs("    </payload>\n", f);
 		}
 		fputs("  </payloads>\n", f);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 
+#include "cpio.h"
 #include "fileio.h"
 #include "fs.h"
 #include "tmpreg.h"
@@ -38,7 +39,7 @@ static int match_members(struct vib_file *v, struct rh_err *err)
 		else if (idx == 1)
 			snprintf(want, sizeof(want), "sig.pkcs7");
 		else if (idx - 2 < v->desc.npayloads)
-			snprintf(want, sizeof(want), "%s.tdk", v->desc.payloads[idx - 2].name);
+			vib_payload_module_name(&v->desc.payloads[idx - 2], want, sizeof(want));
 		else
 			return rh_errf(err, -EBADMSG, "%s: member '%s' is not a payload of the descriptor", v->path, m.name);
 		if (strcmp(m.name, want))
@@ -133,6 +134,29 @@ void vib_close(struct vib_file *v)
 	v->len = 0;
 }
 
+/* The digest of payload p (m->size bytes at data) that the descriptor's checksum is compared with: as the
+ * bootbank module when the descriptor gives that checksum (it covers every payload byte as well, and the bank
+ * writers then need no second pass), else of the payload file. */
+static int payload_digest(const uint8_t *data, const struct vib_payload *p, uint8_t got[32], struct rh_err *err)
+{
+	struct cpio_wrap_hash h;
+	char name[VIB_NAME_MAX + 8];
+	int r;
+
+	if (!p->has_module_sha256) {
+		sha256_buf(data, p->size, got);
+		return 0;
+	}
+	vib_payload_module_name(p, name, sizeof(name));
+	r = cpio_wrap_hash_begin(&h, VIB_MODULE_DIR, name, p->size);
+	if (r < 0)
+		return rh_errf(err, r, "payload %s: cannot be a boot module (%llu bytes)", p->name,
+			       (unsigned long long)p->size);
+	sha256_update(&h.ctx, data, p->size);
+	cpio_wrap_hash_end(&h, got);
+	return 0;
+}
+
 int vib_check(const struct vib_file *v, const char *const *trust_dirs, const char *extra_ca, int skip_sig,
 	      enum vib_level *ret_level, struct rh_err *err)
 {
@@ -155,12 +179,15 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 			return rh_errf(err, -EBADMSG, "%s: payload %s: %" PRIu64 " bytes, the descriptor says %" PRIu64
 				       " (tampered payload)", v->path, p->name, m->size, p->size);
 		madvise((void *)((uintptr_t)(v->map + m->offset) & ~(uintptr_t)4095), m->size + 4096, MADV_SEQUENTIAL);
-		sha256_buf(v->map + m->offset, m->size, got);
-		if (memcmp(got, p->sha256, 32)) {
-			sha256_to_hex(p->sha256, hw);
+		r = payload_digest(v->map + m->offset, p, got, err);
+		if (r < 0)
+			return rh_err_prefix(err, r, "%s", v->path);
+		if (memcmp(got, p->has_module_sha256 ? p->module_sha256 : p->sha256, 32)) {
+			sha256_to_hex(p->has_module_sha256 ? p->module_sha256 : p->sha256, hw);
 			sha256_to_hex(got, hg);
 			return rh_errf(err, -EBADMSG, "%s: payload %s: SHA-256 mismatch (tampered payload): descriptor %s, "
-				       "file %s", v->path, p->name, hw, hg);
+				       "file %s%s", v->path, p->name, hw, hg,
+				       p->has_module_sha256 ? " (both of the payload as the boot module)" : "");
 		}
 	}
 	if (ret_level)
@@ -168,18 +195,32 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 	return 0;
 }
 
-/* Size and SHA-256 of the file at path, into p (the payload's name is set by the caller). */
+/* Size, SHA-256 and boot-module SHA-256 of the file at path, into p (whose name the caller has set), in one
+ * read: the module hash needs the size first, and a file that changes size while read is refused. */
 static int hash_file(const char *path, struct vib_payload *p, struct rh_err *err)
 {
 	int fd = -1, r = rh_open_input(path, &fd, err);
-	char *buf = malloc(1 << 20);
+	char *buf = malloc(1 << 20), name[VIB_NAME_MAX + 8];
+	struct cpio_wrap_hash mod;
 	struct sha256_ctx ctx;
 	uint64_t total = 0;
+	struct stat st;
 
 	if (r < 0)
 		goto out;
 	if (!buf) {
 		r = rh_errf(err, -ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	vib_payload_module_name(p, name, sizeof(name));
+	r = cpio_wrap_hash_begin(&mod, VIB_MODULE_DIR, name, (uint64_t)st.st_size);
+	if (r < 0) {
+		r = rh_errf(err, r, "%s: cannot be a boot module (%lld bytes; at most 4 GiB - 1)", path,
+			    (long long)st.st_size);
 		goto out;
 	}
 	sha256_init(&ctx);
@@ -195,9 +236,17 @@ static int hash_file(const char *path, struct vib_payload *p, struct rh_err *err
 		if (got == 0)
 			break;
 		sha256_update(&ctx, buf, (size_t)got);
+		sha256_update(&mod.ctx, buf, (size_t)got);
 		total += (uint64_t)got;
 	}
+	if (total != (uint64_t)st.st_size) {
+		r = rh_errf(err, -EIO, "%s: changed size while read (%llu bytes, then %llu)", path,
+			    (unsigned long long)st.st_size, (unsigned long long)total);
+		goto out;
+	}
 	sha256_final(&ctx, p->sha256);
+	cpio_wrap_hash_end(&mod, p->module_sha256);
+	p->has_module_sha256 = true;
 	p->size = total;
 	snprintf(p->type, sizeof(p->type), "tdk");
 out:
@@ -254,7 +303,7 @@ int vib_create(const char *out, struct vib_desc *d, const char *const *payload_p
 
 		if ((r = rh_open_input(payload_paths[i], &pfd, err)) < 0)
 			goto out;
-		snprintf(name, sizeof(name), "%s.tdk", d->payloads[i].name);
+		vib_payload_module_name(&d->payloads[i], name, sizeof(name));
 		r = ar_write_member_fd(fd, tmp, name, pfd, d->payloads[i].size, mtime, err);
 		close(pfd);
 		if (r < 0)

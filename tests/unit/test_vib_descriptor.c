@@ -1,6 +1,6 @@
-/* test_vib_descriptor.c: descriptor.xml parsed (every field), written and parsed back, and refused when hostile
- * or invalid: external entity, billion laughs, huge attribute, deep nesting, missing fields, bad relation, bad
- * version, non-UTF-8, truncated, CDATA, oversize. Table-driven: one row per document and its expected error. */
+/* test_vib_descriptor.c: descriptor.xml parsed (every field, both payload checksums), written and parsed back,
+ * and refused when hostile or invalid: external entity, billion laughs, huge attribute, deep nesting, missing
+ * fields, bad relation, bad version, non-UTF-8, truncated, CDATA, oversize, unknown or repeated checksums. Table-driven: one row per document and its expected error. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -26,7 +26,9 @@ static const char good[] =
 	"  <sticky-files><file>/etc/hello.conf</file><file>/etc/hello.d/x</file></sticky-files>\n"
 	"  <future-element>ignored</future-element>\n"
 	"  <payloads><payload name=\"hello\" type=\"tdk\" size=\"123\"><checksum checksum-type=\"sha-256\">"
-	"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855</checksum></payload></payloads>\n"
+	"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855</checksum>"
+	"<checksum checksum-type=\"sha-256\" verify-process=\"boot-module\">"
+	"A1B2C3D4E5F60718293A4B5C6D7E8F90112233445566778899AABBCCDDEEFF07</checksum></payload></payloads>\n"
 	"</vib>\n";
 
 static void check_good(const struct vib_desc *d)
@@ -47,6 +49,8 @@ static void check_good(const struct vib_desc *d)
 	CHECK(d->nsticky == 2 && !strcmp(d->sticky[1], "/etc/hello.d/x"));
 	CHECK(d->npayloads == 1 && !strcmp(d->payloads[0].name, "hello") && d->payloads[0].size == 123);
 	CHECK(d->npayloads == 1 && d->payloads[0].sha256[0] == 0xe3 && d->payloads[0].sha256[31] == 0x55);
+	CHECK(d->npayloads == 1 && d->payloads[0].has_module_sha256 && d->payloads[0].module_sha256[0] == 0xa1 &&
+	      d->payloads[0].module_sha256[31] == 0x07);
 }
 
 static void test_good(void)
@@ -76,6 +80,8 @@ static void test_good(void)
 #define HEAD "<?xml version=\"1.0\"?><vib version=\"1.0\">"
 #define REQ "<name>x</name><version>1.0</version><vendor>v</vendor><acceptance-level>community</acceptance-level>"
 #define TAIL "</vib>"
+#define H64 "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+#define MODCK "<checksum checksum-type=\"sha-256\" verify-process=\"boot-module\">" H64 "</checksum>"
 
 static const struct {
 	const char *what, *doc;
@@ -134,6 +140,20 @@ static const struct {
 	  "checksum-type=\"sha-256\">abc</checksum></payload></payloads>" TAIL, -EINVAL, "not 64 hex digits" },
 	{ "payload md5", HEAD REQ "<payloads><payload name=\"p\" type=\"tdk\" size=\"1\"><checksum "
 	  "checksum-type=\"md5\">abc</checksum></payload></payloads>" TAIL, -EINVAL, "\"md5\" is not sha-256" },
+	{ "unknown verify-process", HEAD REQ "<payloads><payload name=\"p\" type=\"tdk\" size=\"1\"><checksum "
+	  "checksum-type=\"sha-256\">" H64 "</checksum><checksum checksum-type=\"sha-256\" verify-process=\"gunzip\">"
+	  H64 "</checksum></payload></payloads>" TAIL, -EINVAL, "verify-process \"gunzip\" is not boot-module" },
+	{ "two boot-module checksums", HEAD REQ "<payloads><payload name=\"p\" type=\"tdk\" size=\"1\"><checksum "
+	  "checksum-type=\"sha-256\">" H64 "</checksum>" MODCK MODCK "</payload></payloads>" TAIL, -EINVAL,
+	  "two <checksum> verify-process=\"boot-module\"" },
+	{ "two plain checksums", HEAD REQ "<payloads><payload name=\"p\" type=\"tdk\" size=\"1\"><checksum "
+	  "checksum-type=\"sha-256\">" H64 "</checksum><checksum checksum-type=\"sha-256\">" H64 "</checksum>"
+	  "</payload></payloads>" TAIL, -EINVAL, "payload p: two <checksum>" },
+	{ "boot-module checksum only", HEAD REQ "<payloads><payload name=\"p\" type=\"tdk\" size=\"1\">" MODCK
+	  "</payload></payloads>" TAIL, -EINVAL, "missing <checksum>" },
+	{ "bad boot-module checksum", HEAD REQ "<payloads><payload name=\"p\" type=\"tdk\" size=\"1\"><checksum "
+	  "checksum-type=\"sha-256\">" H64 "</checksum><checksum checksum-type=\"sha-256\" verify-process=\"boot-module\">"
+	  "xyz</checksum></payload></payloads>" TAIL, -EINVAL, "\"xyz\" is not 64 hex digits" },
 	{ "payload slash name", HEAD REQ "<payloads><payload name=\"a/b\" type=\"tdk\" size=\"1\"/></payloads>" TAIL,
 	  -EINVAL, "not a valid name" },
 	{ "long summary", HEAD REQ "<summary>" "0123456789012345678901234567890123456789012345678901234567890123456789"

@@ -1,12 +1,16 @@
 /* test_vib_file.c: vib_create / vib_open / vib_check on community VIBs built from plain files: the member
- * list, payload sizes and hashes filled in, a flipped payload byte and a truncated file refused, nothing left
- * behind by a failed create, and signing refused without a signed level. */
+ * list, payload sizes and both hashes filled in (the boot-module one equal to the hash of cpio_wrap_file's
+ * bytes), a flipped payload byte and a truncated file refused, the boot-module checksum checked when given and
+ * the plain one when not, nothing left behind by a failed create, and signing refused without a signed level. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cpio.h"
+#include "sha256.h"
+#include "vib/ar.h"
 #include "vib/vibfile.h"
 #include "unit.h"
 
@@ -104,6 +108,77 @@ static void test_create_refusals(void)
 	vib_desc_free(&d);
 }
 
+/* A community .vib at path with descriptor d and the payload bytes (one payload), written by hand. */
+static void write_vib(const char *path, const struct vib_desc *d, const char *payload, size_t len)
+{
+	struct rh_err err = { 0 };
+	char *xml = NULL;
+	size_t xlen = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	CHECK(fd >= 0 && vib_desc_write(d, &xml, &xlen, &err) == 0);
+	CHECK(ar_write_start(fd, path, &err) == 0 && ar_write_member(fd, path, "descriptor.xml", xml, xlen, 0, &err) == 0 &&
+	      ar_write_member(fd, path, "sig.pkcs7", "", 0, 0, &err) == 0 &&
+	      ar_write_member(fd, path, "hello.tdk", payload, len, 0, &err) == 0);
+	free(xml);
+	close(fd);
+}
+
+static int check_vib(const char *path, struct rh_err *err)
+{
+	struct vib_file *v = calloc(1, sizeof(*v));
+	enum vib_level level;
+	int rc = vib_open(path, v, err);
+
+	if (rc == 0)
+		rc = vib_check(v, NULL, NULL, 1, &level, err);
+	vib_close(v);
+	free(v);
+	return rc;
+}
+
+/* The boot-module checksum is the SHA-256 of the bytes cpio_wrap_file writes for NAME.tdk; when a descriptor
+ * gives it, it is the one checked (a wrong one refused even with the plain one right); without it the plain one
+ * is checked (VIBs written before it existed). */
+static void test_boot_module_checksum(void)
+{
+	struct vib_desc d;
+	struct rh_err err = { 0 };
+	const char *paths[] = { p1 };
+	char wrapped[300], path[300];
+	uint8_t want[32], *buf = malloc(4096);
+	int in = open(p1, O_RDONLY), fd;
+	ssize_t n = -1;
+
+	snprintf(wrapped, sizeof(wrapped), "%s/hello.cpio", dir);
+	snprintf(path, sizeof(path), "%s/hand.vib", dir);
+	fd = open(wrapped, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(in >= 0 && fd >= 0 && cpio_wrap_file(fd, "tardisks", "hello.tdk", in, 5, &err) == 0);
+	CHECK(buf && (n = pread(fd, buf, 4096, 0)) > 5);
+	sha256_buf(buf, n > 0 ? (size_t)n : 0, want);
+	close(in);
+	close(fd);
+	make_desc(&d, 1);
+	CHECK(vib_create(out, &d, paths, NULL, NULL, &err) == 0);
+	CHECK(d.payloads[0].has_module_sha256 && !memcmp(d.payloads[0].module_sha256, want, 32));
+	CHECK(check_vib(out, &err) == 0);
+	/* a wrong boot-module checksum, the plain one right: refused */
+	d.payloads[0].module_sha256[0] ^= 1;
+	write_vib(path, &d, "hello", 5);
+	rh_err_clear(&err);
+	CHECK(check_vib(path, &err) == -EBADMSG && strstr(err.msg, "payload hello: SHA-256 mismatch") &&
+	      strstr(err.msg, "as the boot module"));
+	/* no boot-module checksum: the plain one decides */
+	d.payloads[0].has_module_sha256 = false;
+	write_vib(path, &d, "hello", 5);
+	rh_err_clear(&err);
+	CHECK(check_vib(path, &err) == 0);
+	write_vib(path, &d, "jello", 5);
+	CHECK(check_vib(path, &err) == -EBADMSG && !strstr(err.msg, "boot module"));
+	vib_desc_free(&d);
+	free(buf);
+}
+
 static void test_open_not_vib(void)
 {
 	struct vib_file *v = calloc(1, sizeof(*v));
@@ -132,6 +207,7 @@ int main(void)
 	write_file(p2, "", 0);
 	RUN(test_create_open_check);
 	RUN(test_create_refusals);
+	RUN(test_boot_module_checksum);
 	RUN(test_open_not_vib);
 	{
 		char cmd[400];
