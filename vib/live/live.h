@@ -111,6 +111,8 @@ void live_etc_log_free(struct live_etc_log *log);
 
 struct live_bank_edit {
 	const char *add_tdk[LIVE_MAX_PAYLOADS + 1]; /* tardisk files to add as modules NAME.tdk (cpio-wrapped), NULL-terminated */
+	const uint8_t *add_sha256[LIVE_MAX_PAYLOADS + 1]; /* each one's module SHA-256 from its verified descriptor, or
+							    * NULL: hashed while written */
 	const char *remove[LIVE_MAX_PAYLOADS + 1];  /* module names (NAME.tdk) to drop, NULL-terminated */
 	const void *vibs_cpio;     /* the new vibs.cpio bytes (always rewritten) */
 	size_t vibs_len;

@@ -19,6 +19,7 @@
 #include "bootcfg.h"
 #include "bootloader/syslinux_cfg.h"
 #include "cpio.h"
+#include "vib/descriptor.h"
 #include "fileio.h"
 #include "bootloader/bank_dir.h"
 #include "ramdisk/bank/bank_disk.h"
@@ -39,9 +40,11 @@ static int is_vibs_module(const char *name)
 	return !strncmp(base_of(name), "vibs", 4) && l > 5 && !strcmp(name + l - 5, ".cpio");
 }
 
-/* Writes dir/name from the tardisk file src (cpio-wrapped) or from buf, fsync'd; fills f's name and hash. */
-static int write_module(const char *dir, const char *name, const char *src, const void *buf, size_t len,
-			const char *label, struct bootcfg_file *f, struct rh_err *err)
+/* Writes dir/name from the tardisk file src (cpio-wrapped) or from buf, fsync'd; fills f's name and hash. known:
+ * the module's SHA-256 as its verified descriptor gives it (vib/vibfile.c checked the payload against it), so
+ * the module is not read a second time to hash it; NULL: hashed here. */
+static int write_module(const char *dir, const char *name, const char *src, const uint8_t *known, const void *buf,
+			size_t len, const char *label, struct bootcfg_file *f, struct rh_err *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -59,9 +62,11 @@ static int write_module(const char *dir, const char *name, const char *src, cons
 			rc = rh_errf(err, -errno, "%s: %s", src, strerror(errno));
 			goto out;
 		}
-		rc = cpio_wrap_file(out, "tardisks", name, in, (uint64_t)st.st_size, err);
-		if (!rc)
-			rc = cpio_wrap_sha256("tardisks", name, in, (uint64_t)st.st_size, f->sha256, err);
+		rc = cpio_wrap_file(out, VIB_MODULE_DIR, name, in, (uint64_t)st.st_size, err);
+		if (!rc && known)
+			memcpy(f->sha256, known, sizeof(f->sha256));
+		else if (!rc)
+			rc = cpio_wrap_sha256(VIB_MODULE_DIR, name, in, (uint64_t)st.st_size, f->sha256, err);
 	} else {
 		if (rh_write_all(out, buf, len) < 0)
 			rc = rh_errf(err, -errno, "%s: write /%s: %s", label, name, strerror(errno));
@@ -140,16 +145,17 @@ static void unlink_written(struct bank_edit *b, unsigned from)
 	}
 }
 
-/* Writes one new module file name into the next module slot of cfg. */
-static int add_module(struct bank_edit *b, const char *name, const char *src, struct rh_err *err)
+/* Writes one new module file name into the next module slot of cfg (known: as write_module). */
+static int add_module(struct bank_edit *b, const char *name, const char *src, const uint8_t *known,
+		      struct rh_err *err)
 {
 	struct bootcfg_file *f = &b->cfg->modules[b->cfg->nmodules];
 	int rc;
 
 	if (src)
-		rc = write_module(b->dir, name, src, NULL, 0, b->label, f, err);
+		rc = write_module(b->dir, name, src, known, NULL, 0, b->label, f, err);
 	else
-		rc = write_module(b->dir, name, NULL, b->e->vibs_cpio, b->e->vibs_len, b->label, f, err);
+		rc = write_module(b->dir, name, NULL, NULL, b->e->vibs_cpio, b->e->vibs_len, b->label, f, err);
 	if (rc < 0)
 		return rc;
 	b->cfg->nmodules++;
@@ -177,7 +183,7 @@ static int add_all(struct bank_edit *b, struct rh_err *err)
 					       "cannot be replaced live (remove it first)", b->label, name);
 		snprintf(path, sizeof(path), "%s/%s", b->dir, name);
 		unlink(path);   /* a leftover of an install that never committed */
-		rc = add_module(b, name, b->e->add_tdk[i], err);
+		rc = add_module(b, name, b->e->add_tdk[i], b->e->add_sha256[i], err);
 		if (rc < 0)
 			return rc;
 	}
@@ -220,7 +226,7 @@ static int step_vibs(void *ctx, struct rh_err *err)
 		if (!bootcfg_find_module(b->old, vname) && lstat(path, &st) < 0)
 			break;
 	}
-	return add_module(b, vname, NULL, err);
+	return add_module(b, vname, NULL, NULL, err);
 }
 
 static void undo_vibs(void *ctx)

@@ -245,17 +245,21 @@ out:
 	return rc;
 }
 
-/* The booted bank: payload files added (add_tdk) or module names removed, vibs.cpio from the database dir. */
-static int update_bank(const char *const *add, const char *const *remove, const struct vibdb *db, int *ret_bank,
-		       struct rh_err *err)
+/* The booted bank: payload files added (add_tdk, with the payloads of the verified descriptor when given) or
+ * module names removed, vibs.cpio from the database dir. */
+static int update_bank(const char *const *add, const struct vib_desc *d, const char *const *remove,
+		       const struct vibdb *db, int *ret_bank, struct rh_err *err)
 {
 	struct live_bank_edit e;
 	size_t i;
 	int rc;
 
 	memset(&e, 0, sizeof(e));
-	for (i = 0; add && add[i] && i < LIVE_MAX_PAYLOADS; i++)
+	for (i = 0; add && add[i] && i < LIVE_MAX_PAYLOADS; i++) {
 		e.add_tdk[i] = add[i];
+		if (d && i < d->npayloads && d->payloads[i].has_module_sha256)
+			e.add_sha256[i] = d->payloads[i].module_sha256;
+	}
 	for (i = 0; remove && remove[i] && i < LIVE_MAX_PAYLOADS; i++)
 		e.remove[i] = remove[i];
 	rc = make_cpio(db, (void **)&e.vibs_cpio, &e.vibs_len, err);
@@ -633,7 +637,7 @@ static int bank_run(void *ctx, struct rh_err *loop_err)
 	vibdb_free(&c->db);
 	rc = vibdb_load(live_vibdb_dir(), &c->db, c->err);
 	if (rc == 0)
-		rc = update_bank(c->add, NULL, &c->db, &r->bank, c->err);
+		rc = update_bank(c->add, &c->v->desc, NULL, &c->db, &r->bank, c->err);
 	if (rc < 0)
 		return rc;
 	r->ms_bank = now_ms() - c->t;
@@ -782,7 +786,7 @@ static int remove_check(struct removal *c)
 	}
 	for (i = 0; i < c->me->desc.npayloads; i++) {
 		snprintf(r->payloads[r->npayloads++], VIB_NAME_MAX, "%s", c->me->desc.payloads[i].name);
-		snprintf(c->mods[i], sizeof(c->mods[i]), "%s.tdk", c->me->desc.payloads[i].name);
+		vib_payload_module_name(&c->me->desc.payloads[i], c->mods[i], sizeof(c->mods[i]));
 		c->remove[i] = c->mods[i];
 	}
 	c->live = c->me->desc.live_remove_allowed;
@@ -874,7 +878,7 @@ static int unbank_run(void *ctx, struct rh_err *loop_err)
 	int rc;
 
 	(void)loop_err;   /* reports on c->err */
-	rc = update_bank(NULL, c->remove, &c->db, &c->r->bank, c->err);
+	rc = update_bank(NULL, NULL, c->remove, &c->db, &c->r->bank, c->err);
 	if (rc < 0)
 		return rc;
 	if (!c->live && !c->r->bank)
