@@ -338,8 +338,10 @@ static void print_info(const struct vib_file *v, int json)
 			sha256_to_hex(d->payloads[i].sha256, hex);
 			printf("%s{\"name\":", i ? "," : "");
 			json_string(stdout, d->payloads[i].name);
-			printf(",\"type\":\"tdk\",\"size\":%llu,\"sha256\":\"%s\"}", (unsigned long long)d->payloads[i].size,
+			printf(",\"type\":\"tdk\",\"size\":%llu,\"sha256\":\"%s\"", (unsigned long long)d->payloads[i].size,
 			       hex);
+			sha256_to_hex(d->payloads[i].module_sha256, hex);
+			printf(d->payloads[i].has_module_sha256 ? ",\"module_sha256\":\"%s\"}" : "}", hex);
 		}
 		printf("]}\n");
 		return;
@@ -363,6 +365,9 @@ static void print_info(const struct vib_file *v, int json)
 		sha256_to_hex(d->payloads[i].sha256, hex);
 		cli_printf(stdout, "%-13s%s.tdk %llu bytes sha256 %s\n", "payload", d->payloads[i].name,
 			   (unsigned long long)d->payloads[i].size, hex);
+		sha256_to_hex(d->payloads[i].module_sha256, hex);
+		if (d->payloads[i].has_module_sha256)
+			cli_printf(stdout, "%-13sas a boot module: sha256 %s\n", "", hex);
 	}
 	if (d->description && d->description[0]) {   /* free text: each of its lines indented, escaped */
 		putchar('\n');
@@ -440,7 +445,8 @@ static int do_info_verify(int argc, char **argv, int verify)
 		rc = 0;
 		goto out;
 	}
-	if ((r = vib_host_trust(&trust, &err)) < 0 || (r = vib_check(v, trust.dirs, o.trust, 0, &level, &err)) < 0)
+	if ((r = vib_host_trust(&trust, &err)) < 0 || (r = vib_check(v, trust.dirs, o.trust, 0, &level, &err)) < 0 ||
+	    (r = vib_check_plain(v, &err)) < 0)
 		goto failed;
 	if (o.json) {
 		printf("{\"file\":");

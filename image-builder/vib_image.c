@@ -252,7 +252,7 @@ static int use_cached(struct vib_image_plan *v, const char *cached, const char *
 	return rc ? rc : 1;
 }
 
-/* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload intact (same payload SHA-256, same
+/* PAYLOAD.tdk into the bootbank: from the cache when it holds this payload intact (same checked SHA-256, same
  * name), else wrapped from the VIB (and then stored in the cache). */
 static int add_payload(struct vib_image_plan *v, const struct vib_file *vf, size_t i, int *ret_cached)
 {
@@ -266,7 +266,7 @@ static int add_payload(struct vib_image_plan *v, const struct vib_file *vf, size
 	if (rc)
 		return rc;
 	*ret_cached = 0;
-	sha256_to_hex(pl->sha256, hex);
+	sha256_to_hex(vib_payload_checked_sha256(pl), hex);   /* the checksum vib_check proved */
 	if (v->cache[0] && (size_t)snprintf(cached, sizeof(cached), "%s/%s-%s", v->cache, hex, file) < sizeof(cached)) {
 		rc = use_cached(v, cached, file, out);
 		if (rc < 0)

@@ -270,6 +270,11 @@ static int parse_sticky(struct xml_node *list, struct vib_desc *d, struct rh_err
 	return 0;
 }
 
+const uint8_t *vib_payload_checked_sha256(const struct vib_payload *p)
+{
+	return p->has_module_sha256 ? p->module_sha256 : p->sha256;
+}
+
 void vib_payload_module_name(const struct vib_payload *p, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s.tdk", p->name);

@@ -61,6 +61,10 @@ struct vib_desc {
 	bool stateless_ready;
 };
 
+/* The checksum a payload is checked against (vib_check): the boot-module one when the descriptor has it, else
+ * the plain one. What is keyed by a payload's content (the image builder's module cache) uses this one. */
+const uint8_t *vib_payload_checked_sha256(const struct vib_payload *p);
+
 /* "NAME.tdk": the payload's member name in the .vib and its module name in a bootbank (cap >= VIB_NAME_MAX + 8). */
 void vib_payload_module_name(const struct vib_payload *p, char *buf, size_t cap);
 

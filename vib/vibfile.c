@@ -134,16 +134,16 @@ void vib_close(struct vib_file *v)
 	v->len = 0;
 }
 
-/* The digest of payload p (m->size bytes at data) that the descriptor's checksum is compared with: as the
- * bootbank module when the descriptor gives that checksum (it covers every payload byte as well, and the bank
- * writers then need no second pass), else of the payload file. */
-static int payload_digest(const uint8_t *data, const struct vib_payload *p, uint8_t got[32], struct rh_err *err)
+/* The digest of payload p (p->size bytes at data): as the bootbank module when module is set, else of the
+ * payload file. */
+static int payload_digest(const uint8_t *data, const struct vib_payload *p, int module, uint8_t got[32],
+			  struct rh_err *err)
 {
 	struct cpio_wrap_hash h;
 	char name[VIB_NAME_MAX + 8];
 	int r;
 
-	if (!p->has_module_sha256) {
+	if (!module) {
 		sha256_buf(data, p->size, got);
 		return 0;
 	}
@@ -155,6 +155,42 @@ static int payload_digest(const uint8_t *data, const struct vib_payload *p, uint
 	sha256_update(&h.ctx, data, p->size);
 	cpio_wrap_hash_end(&h, got);
 	return 0;
+}
+
+/* Compares each payload of v with its checksum: the one vib_payload_checked_sha256 names, or the plain one when
+ * plain is set. */
+static int check_payloads(const struct vib_file *v, int plain, struct rh_err *err)
+{
+	for (size_t i = 0; i < v->desc.npayloads; i++) {
+		const struct vib_payload *p = &v->desc.payloads[i];
+		const struct ar_member *m = &v->payload_member[i];
+		const uint8_t *want = plain ? p->sha256 : vib_payload_checked_sha256(p);
+		int module = want != p->sha256;
+		char hw[SHA256_HEX_LEN + 1], hg[SHA256_HEX_LEN + 1];
+		uint8_t got[32];
+		int r;
+
+		if (m->size != p->size)
+			return rh_errf(err, -EBADMSG, "%s: payload %s: %" PRIu64 " bytes, the descriptor says %" PRIu64
+				       " (tampered payload)", v->path, p->name, m->size, p->size);
+		madvise((void *)((uintptr_t)(v->map + m->offset) & ~(uintptr_t)4095), m->size + 4096, MADV_SEQUENTIAL);
+		r = payload_digest(v->map + m->offset, p, module, got, err);
+		if (r < 0)
+			return rh_err_prefix(err, r, "%s", v->path);
+		if (memcmp(got, want, 32)) {
+			sha256_to_hex(want, hw);
+			sha256_to_hex(got, hg);
+			return rh_errf(err, -EBADMSG, "%s: payload %s: SHA-256 mismatch (tampered payload): descriptor %s, "
+				       "file %s%s", v->path, p->name, hw, hg,
+				       module ? " (both of the payload as the boot module)" : "");
+		}
+	}
+	return 0;
+}
+
+int vib_check_plain(const struct vib_file *v, struct rh_err *err)
+{
+	return check_payloads(v, 1, err);
 }
 
 int vib_check(const struct vib_file *v, const char *const *trust_dirs, const char *extra_ca, int skip_sig,
@@ -169,27 +205,9 @@ int vib_check(const struct vib_file *v, const char *const *trust_dirs, const cha
 		if (r < 0)
 			return rh_err_prefix(err, r, "%s", v->path);
 	}
-	for (size_t i = 0; i < v->desc.npayloads; i++) {
-		const struct vib_payload *p = &v->desc.payloads[i];
-		const struct ar_member *m = &v->payload_member[i];
-		uint8_t got[32];
-		char hw[SHA256_HEX_LEN + 1], hg[SHA256_HEX_LEN + 1];
-
-		if (m->size != p->size)
-			return rh_errf(err, -EBADMSG, "%s: payload %s: %" PRIu64 " bytes, the descriptor says %" PRIu64
-				       " (tampered payload)", v->path, p->name, m->size, p->size);
-		madvise((void *)((uintptr_t)(v->map + m->offset) & ~(uintptr_t)4095), m->size + 4096, MADV_SEQUENTIAL);
-		r = payload_digest(v->map + m->offset, p, got, err);
-		if (r < 0)
-			return rh_err_prefix(err, r, "%s", v->path);
-		if (memcmp(got, p->has_module_sha256 ? p->module_sha256 : p->sha256, 32)) {
-			sha256_to_hex(p->has_module_sha256 ? p->module_sha256 : p->sha256, hw);
-			sha256_to_hex(got, hg);
-			return rh_errf(err, -EBADMSG, "%s: payload %s: SHA-256 mismatch (tampered payload): descriptor %s, "
-				       "file %s%s", v->path, p->name, hw, hg,
-				       p->has_module_sha256 ? " (both of the payload as the boot module)" : "");
-		}
-	}
+	r = check_payloads(v, 0, err);
+	if (r < 0)
+		return r;
 	if (ret_level)
 		*ret_level = level;
 	return 0;

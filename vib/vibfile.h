@@ -29,9 +29,14 @@ int vib_open(const char *path, struct vib_file *ret, struct rh_err *err);
 void vib_close(struct vib_file *v);
 
 /* Verifies the signature (trust_dirs, extra_ca as vib_sig_verify; skip_sig to skip it, level is then the
- * claimed one) and every payload's size and SHA-256. *ret_level: the proven level. */
+ * claimed one) and every payload's size and SHA-256: the checksum vib_payload_checked_sha256 names, one pass
+ * over each payload. *ret_level: the proven level. */
 int vib_check(const struct vib_file *v, const char *const *trust_dirs, const char *extra_ca, int skip_sig,
 	      enum vib_level *ret_level, struct rh_err *err);
+
+/* Checks every payload against its plain checksum as well (`vib verify`: a signed descriptor whose two
+ * checksums disagree is refused, although vib_check's one covers the bytes already). */
+int vib_check_plain(const struct vib_file *v, struct rh_err *err);
 
 /* Writes a .vib at out: descriptor d (its payloads' sizes and hashes are filled from payload_paths, one
  * tardisk file per payload of d, in order), signed when key_path and cert_path are set (d->level must then be

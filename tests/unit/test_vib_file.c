@@ -1,7 +1,7 @@
 /* test_vib_file.c: vib_create / vib_open / vib_check on community VIBs built from plain files: the member
  * list, payload sizes and both hashes filled in (the boot-module one equal to the hash of cpio_wrap_file's
  * bytes), a flipped payload byte and a truncated file refused, the boot-module checksum checked when given and
- * the plain one when not, nothing left behind by a failed create, and signing refused without a signed level. */
+ * the plain one when not (both by vib_check_plain's second look), nothing left behind by a failed create, and signing refused without a signed level. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -168,6 +168,23 @@ static void test_boot_module_checksum(void)
 	rh_err_clear(&err);
 	CHECK(check_vib(path, &err) == -EBADMSG && strstr(err.msg, "payload hello: SHA-256 mismatch") &&
 	      strstr(err.msg, "as the boot module"));
+	/* the boot-module checksum right, the plain one wrong: vib_check passes (one pass, the module one), `vib
+	 * verify`'s vib_check_plain refuses */
+	d.payloads[0].module_sha256[0] ^= 1;
+	d.payloads[0].sha256[0] ^= 1;
+	write_vib(path, &d, "hello", 5);
+	rh_err_clear(&err);
+	CHECK(check_vib(path, &err) == 0);
+	{
+		struct vib_file *v = calloc(1, sizeof(*v));
+
+		CHECK(v && vib_open(path, v, &err) == 0);
+		CHECK(vib_check_plain(v, &err) == -EBADMSG && strstr(err.msg, "payload hello: SHA-256 mismatch") &&
+		      !strstr(err.msg, "boot module"));
+		vib_close(v);
+		free(v);
+	}
+	d.payloads[0].sha256[0] ^= 1;
 	/* no boot-module checksum: the plain one decides */
 	d.payloads[0].has_module_sha256 = false;
 	write_vib(path, &d, "hello", 5);
