@@ -69,9 +69,37 @@ static int check_text(const char *field, const char *s, struct rh_err *err)
 	return 0;
 }
 
+/* <payloads>, each with its checksum and, when it has one, its boot-module checksum. */
+static void put_payloads(FILE *f, const struct vib_desc *d)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	if (!d->npayloads)
+		return;
+	fputs("  <payloads>\n", f);
+	for (size_t i = 0; i < d->npayloads; i++) {
+		const struct vib_payload *p = &d->payloads[i];
+
+		sha256_to_hex(p->sha256, hex);
+		fputs("    <payload name=\"", f);
+		put_escaped(f, p->name);
+		fputs("\" type=\"", f);
+		put_escaped(f, p->type[0] ? p->type : "tdk");
+		fprintf(f, "\" size=\"%llu\">\n", (unsigned long long)p->size);
+		fprintf(f, "      <checksum checksum-type=\"sha-256\">%s</checksum>\n", hex);
+		if (p->has_module_sha256) {
+			sha256_to_hex(p->module_sha256, hex);
+			fprintf(f, "      <checksum checksum-type=\"sha-256\" verify-process=\"%s\">%s</checksum>\n",
+				VIB_VERIFY_BOOT_MODULE, hex);
+		}
+		fputs("    </payload>\n", f);
+	}
+	fputs("  </payloads>\n", f);
+}
+
 int vib_desc_write(const struct vib_desc *d, char **ret_buf, size_t *ret_len, struct rh_err *err)
 {
-	char *buf = NULL, hex[SHA256_HEX_LEN + 1];
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 	int r;
@@ -115,27 +143,7 @@ int vib_desc_write(const struct vib_desc *d, char **ret_buf, size_t *ret_len, st
 			put_el(f, "    ", "file", d->sticky[i]);
 		fputs("  </sticky-files>\n", f);
 	}
-	if (d->npayloads) {
-		fputs("  <payloads>\n", f);
-		for (size_t i = 0; i < d->npayloads; i++) {
-			const struct vib_payload *p = &d->payloads[i];
-
-			sha256_to_hex(p->sha256, hex);
-			fputs("    <payload name=\"", f);
-			put_escaped(f, p->name);
-			fputs("\" type=\"", f);
-			put_escaped(f, p->type[0] ? p->type : "tdk");
-			fprintf(f, "\" size=\"%llu\">\n", (unsigned long long)p->size);
-			fprintf(f, "      <checksum checksum-type=\"sha-256\">%s</checksum>\n", hex);
-			if (p->has_module_sha256) {
-				sha256_to_hex(p->module_sha256, hex);
-				fprintf(f, "      <checksum checksum-type=\"sha-256\" verify-process=\"%s\">%s</checksum>\n",
-					VIB_VERIFY_BOOT_MODULE, hex);
-			}
-			fputs("    </payload>\n", f);
-		}
-		fputs("  </payloads>\n", f);
-	}
+	put_payloads(f, d);
 	fputs("</vib>\n", f);
 	if (fclose(f) != 0 || !buf) {
 		free(buf);
