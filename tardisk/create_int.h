@@ -46,6 +46,13 @@ struct tdk_spool {
 int source_archive_read(const char *path, struct tdk_list *l, struct tdk_spool *sp, struct tdk_progress *p,
 			struct rh_err *err);
 
+/* The same, handing each checked entry (normalised path, data spooled) to sink, which owns its pointers from
+ * then on (as entries_add); the content cap is counted on cap->bytes, which the sink keeps up to date. The
+ * OCI source (oci/oci_apply.c) applies layers this way. */
+int source_archive_each(const char *path, struct tdk_list *cap, int (*sink)(void *ctx, struct tdk_ent *e,
+			struct rh_err *err), void *sink_ctx, struct tdk_spool *sp, struct tdk_progress *p,
+			struct rh_err *err);
+
 /* Walks the directory at path into l (owner root:root, modes, symlinks, hardlinks, devices, xattrs kept). */
 int source_dir_read(const char *path, struct tdk_list *l, struct tdk_progress *p, struct rh_err *err);
 

@@ -28,7 +28,9 @@ struct src_ctx {
 	const char *path;
 	struct archive *a;
 	struct src_stream *st;
-	struct tdk_list *l;
+	struct tdk_list *l;       /* the size cap's count (entries_size_check) */
+	int (*sink)(void *ctx, struct tdk_ent *e, struct rh_err *err); /* where each entry goes */
+	void *sink_ctx;
 	struct tdk_spool *sp;
 	struct tdk_progress *p;
 	struct rh_err *err;
@@ -342,7 +344,7 @@ static int read_entries(struct src_ctx *c)
 			continue;
 		}
 		if (r == 0)
-			r = entries_add(c->l, &e, c->err);
+			r = c->sink(c->sink_ctx, &e, c->err);
 		else
 			entries_ent_free(&e);
 		if (r)
@@ -353,10 +355,22 @@ static int read_entries(struct src_ctx *c)
 	}
 }
 
+static int add_to_list(void *ctx, struct tdk_ent *e, struct rh_err *err)
+{
+	return entries_add(ctx, e, err);
+}
+
 int source_archive_read(const char *path, struct tdk_list *l, struct tdk_spool *sp, struct tdk_progress *p,
 			struct rh_err *err)
 {
-	struct src_ctx c = { .path = path, .l = l, .sp = sp, .p = p, .err = err };
+	return source_archive_each(path, l, add_to_list, l, sp, p, err);
+}
+
+int source_archive_each(const char *path, struct tdk_list *cap, int (*sink)(void *ctx, struct tdk_ent *e,
+			struct rh_err *err), void *sink_ctx, struct tdk_spool *sp, struct tdk_progress *p,
+			struct rh_err *err)
+{
+	struct src_ctx c = { .path = path, .l = cap, .sink = sink, .sink_ctx = sink_ctx, .sp = sp, .p = p, .err = err };
 	int rc;
 
 	rc = src_stream_open(path, &c.st, err);
