@@ -14,7 +14,7 @@ CC       ?= cc
 CLANG    ?= clang
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
-PKGS     := libarchive libsquashfs1 expat libcrypto libssl zlib libzstd libmicrohttpd
+PKGS     := libarchive libsquashfs1 expat libcrypto libssl zlib libzstd libmicrohttpd jansson
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS += -I. -Ilib -Ilib/host -Icli
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -75,7 +75,7 @@ $(BUILD)/ramhost: $(BUILD)/obj/cli/main.o $(LIB_OBJ)
 # libxml2 and with it ICU, which its read side and our own tar writer do not); no libmicrohttpd (`pxe` is left
 # out: a reference to it is a link error here); not position-independent (a PIE of this size has some 20,000
 # relocations to apply at every start); unused sections dropped; stripped.
-HOST_LIBS := -no-pie -Wl,--gc-sections -Wl,--as-needed -Wl,-Bstatic -larchive -lsquashfs -lssl -lcrypto -lexpat \
+HOST_LIBS := -no-pie -Wl,--gc-sections -Wl,--as-needed -Wl,-Bstatic -larchive -lsquashfs -lssl -lcrypto -lexpat -ljansson \
 	$(filter-out -larchive -lxml2 -lacl -lnettle,$(shell pkg-config --static --libs libarchive 2>/dev/null)) \
 	-Wl,-Bdynamic -lpthread
 $(BUILD)/hostobj/cli/main.o: cli/main.c | $(BUILD)/layers.ok

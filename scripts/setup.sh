@@ -8,7 +8,7 @@ cache=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost}
 packages=(
   build-essential pkg-config clang libclang-rt-14-dev
   libarchive-dev libacl1-dev libsquashfs-dev squashfs-tools-ng squashfs-tools libzstd-dev zlib1g-dev
-  libssl-dev libexpat1-dev liblzma-dev liblz4-dev libbz2-dev gnu-efi sbsigntool curl
+  libssl-dev libexpat1-dev libjansson-dev liblzma-dev liblz4-dev libbz2-dev gnu-efi sbsigntool curl umoci
   xorriso isolinux syslinux syslinux-common syslinux-utils mtools dosfstools gdisk fdisk e2fsprogs
   qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu ipxe libmicrohttpd-dev
   dnsmasq-base nginx-light tftpd-hpa tftp-hpa iproute2 grub-pc-bin strace
