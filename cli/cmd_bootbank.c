@@ -92,14 +92,14 @@ static void print_json(const struct bank_disk_status *st, int bios)
 	printf("{\"read_only_media\": %s, \"cmdline_bank\": %u, \"bankuuid\": ", st->read_only_media ? "true" : "false",
 	       st->cmdline.bank);
 	if (st->cmdline.has_uuid)
-		json_string(stdout, st->cmdline.uuid);
+		json_put_string(stdout, st->cmdline.uuid);
 	else
 		printf("null");
 	printf(", \"disk\": ");
 	if (st->read_only_media)
 		printf("null");
 	else
-		json_string(stdout, st->disk);
+		json_put_string(stdout, st->disk);
 	if (st->booted)
 		printf(", \"booted\": %d, \"banks\": [", st->booted);
 	else
@@ -110,24 +110,24 @@ static void print_json(const struct bank_disk_status *st, int bios)
 		printf("%s{\"bank\": %d, \"name\": \"%s\", \"partition\": ", b ? ", " : "", b + 1,
 		       b ? BANK_DIR_PART_2 : BANK_DIR_PART_1);
 		if (s->exists) {
-			json_string(stdout, s->dev);
+			json_put_string(stdout, s->dev);
 			printf(", \"partnum\": %u, \"uuid\": ", s->partno);
-			json_string(stdout, s->uuid);
+			json_put_string(stdout, s->uuid);
 		} else {
 			printf("null, \"partnum\": null, \"uuid\": null");
 		}
 		printf(", \"booted\": %s, \"present\": %s, \"state\": ", s->booted ? "true" : "false",
 		       s->present ? "true" : "false");
-		json_string(stdout, state_text(s));
+		json_put_string(stdout, state_text(s));
 		if (s->present) {
 			printf(", \"bootstate\": %d, \"updated\": %" PRIu64 ", \"build\": ", s->bootstate, s->updated);
-			json_string(stdout, s->build);
+			json_put_string(stdout, s->build);
 		} else {
 			printf(", \"bootstate\": null, \"updated\": null, \"build\": null");
 		}
 		printf(", \"problem\": ");
 		if (s->problem[0])
-			json_string(stdout, s->problem);
+			json_put_string(stdout, s->problem);
 		else
 			printf("null");
 		printf("}");
@@ -249,7 +249,7 @@ static void progress_line(void *ctx, const char *msg)
 static void json_kv_str(const char *key, const char *v, int last)
 {
 	printf("\"%s\": ", key);
-	json_string(stdout, v);
+	json_put_string(stdout, v);
 	printf("%s", last ? "" : ", ");
 }
 
@@ -309,7 +309,7 @@ static int do_update(int argc, char **argv)
 		json_kv_str("state", r.state, 0);
 		printf("\"bios\": %s, \"bios_note\": ", r.bios ? "true" : "false");
 		if (r.bios_note[0])
-			json_string(stdout, r.bios_note);
+			json_put_string(stdout, r.bios_note);
 		else
 			printf("null");
 		printf("}\n");

@@ -50,7 +50,7 @@ static void rels_json(FILE *f, const char *key, const struct vib_rel *r, size_t 
 		else
 			snprintf(buf, sizeof(buf), "%s %s %s", r[i].name, vib_op_str(r[i].op), r[i].version);
 		fprintf(f, "%s", i ? ", " : "");
-		json_string(f, buf);
+		json_put_string(f, buf);
 	}
 	fprintf(f, "]");
 }
@@ -60,7 +60,7 @@ static void print_json(const struct depot *d)
 	size_t i, j;
 
 	printf("{\"depot\": ");
-	json_string(stdout, d->base);
+	json_put_string(stdout, d->base);
 	printf(", \"vibs\": [");
 	for (i = 0; i < d->nvibs; i++) {
 		const struct depot_vib *v = &d->vibs[i];
@@ -71,14 +71,14 @@ static void print_json(const struct depot *d)
 			psize += v->desc.payloads[j].size;
 		sha256_to_hex(v->sha256, hex);
 		printf("%s\n  {\"name\": ", i ? "," : "");
-		json_string(stdout, v->desc.name);
+		json_put_string(stdout, v->desc.name);
 		printf(", \"version\": ");
-		json_string(stdout, v->desc.version);
+		json_put_string(stdout, v->desc.version);
 		printf(", \"vendor\": ");
-		json_string(stdout, v->desc.vendor);
+		json_put_string(stdout, v->desc.vendor);
 		printf(", \"level\": \"%s\", \"verified\": %s, \"path\": ", vib_level_str(v->level),
 		       v->verified ? "true" : "false");
-		json_string(stdout, v->path);
+		json_put_string(stdout, v->path);
 		printf(", \"size\": %llu, \"sha256\": \"%s\", \"payload_size\": %llu", (unsigned long long)v->size,
 		       hex, (unsigned long long)psize);
 		rels_json(stdout, "depends", v->desc.depends, v->desc.ndepends);
@@ -91,16 +91,16 @@ static void print_json(const struct depot *d)
 	for (i = 0; i < d->nprofiles; i++) {
 		const struct depot_profile *p = &d->profiles[i];
 		printf("%s\n  {\"name\": ", i ? "," : "");
-		json_string(stdout, p->name);
+		json_put_string(stdout, p->name);
 		printf(", \"acceptance\": \"%s\", \"description\": ", vib_level_str(p->acceptance));
-		json_string(stdout, p->description);
+		json_put_string(stdout, p->description);
 		printf(", \"vibs\": [");
 		for (j = 0; j < p->nvibs; j++) {
 			char buf[VIB_NAME_MAX + VIB_VERSION_MAX + 8];
 			const struct vib_req *r = &p->vibs[j];
 			snprintf(buf, sizeof(buf), "%s%s%s", r->name, r->op ? vib_op_str(r->op) : "", r->version);
 			printf("%s", j ? ", " : "");
-			json_string(stdout, buf);
+			json_put_string(stdout, buf);
 		}
 		printf("]}");
 	}

@@ -202,19 +202,19 @@ static void print_json(const struct td_row *td, unsigned ntd, const struct rd_ro
 	printf("{\"tardisks\":[");
 	for (i = 0; i < ntd; i++) {
 		printf("%s{\"name\":", i ? "," : "");
-		json_string(stdout, td[i].t->name);
+		json_put_string(stdout, td[i].t->name);
 		printf(",\"file\":");
-		json_string(stdout, td[i].t->file);
+		json_put_string(stdout, td[i].t->file);
 		printf(",\"size\":%" PRIu64 ",\"mountpoint\":", td[i].size);
-		json_string(stdout, td[i].t->mountpoint);
+		json_put_string(stdout, td[i].t->mountpoint);
 		printf(",\"loop\":");
 		if (strcmp(td[i].loop, "-"))
-			json_string(stdout, td[i].loop);
+			json_put_string(stdout, td[i].loop);
 		else
 			printf("null");
 		printf(",\"error\":");
 		if (td[i].error[0])
-			json_string(stdout, td[i].error);
+			json_put_string(stdout, td[i].error);
 		else
 			printf("null");
 		printf("}");
@@ -222,18 +222,18 @@ static void print_json(const struct td_row *td, unsigned ntd, const struct rd_ro
 	printf("],\"ramdisks\":[");
 	for (i = 0; i < nrd; i++) {
 		printf("%s{\"name\":", i ? "," : "");
-		json_string(stdout, rd[i].r->name);
+		json_put_string(stdout, rd[i].r->name);
 		printf(",\"mountpoint\":");
-		json_string(stdout, rd[i].r->mountpoint);
+		json_put_string(stdout, rd[i].r->mountpoint);
 		printf(",\"configured_size\":%" PRIu64 ",\"configured_inodes\":%" PRIu64, rd[i].r->size,
 		       rd[i].r->inodes);
 		printf(",\"limit\":%" PRIu64 ",\"used\":%" PRIu64 ",\"free\":%" PRIu64 ",\"use_percent\":%u"
 		       ",\"inodes_used\":%" PRIu64 ",\"inodes_limit\":%" PRIu64 ",\"flag\":",
 		       rd[i].limit, rd[i].used, rd[i].avail, rd[i].pct, rd[i].iused, rd[i].ilimit);
-		json_string(stdout, rd[i].flag);
+		json_put_string(stdout, rd[i].flag);
 		printf(",\"error\":");
 		if (rd[i].error[0])
-			json_string(stdout, rd[i].error);
+			json_put_string(stdout, rd[i].error);
 		else
 			printf("null");
 		printf("}");
@@ -242,13 +242,13 @@ static void print_json(const struct td_row *td, unsigned ntd, const struct rd_ro
 	for (i = 0; i < nov; i++) {
 		char *p, layers[sizeof(ov[i].layers)];
 		printf("%s{\"mountpoint\":", i ? "," : "");
-		json_string(stdout, ov[i].mountpoint);
+		json_put_string(stdout, ov[i].mountpoint);
 		printf(",\"read_only\":%s,\"layers\":[", ov[i].read_only ? "true" : "false");
 		strcpy(layers, ov[i].layers);
 		for (p = strtok(layers, ","); p; p = strtok(NULL, ",")) {
 			if (p != layers)
 				printf(",");
-			json_string(stdout, p);
+			json_put_string(stdout, p);
 		}
 		printf("]}");
 	}

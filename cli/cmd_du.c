@@ -112,7 +112,7 @@ static void du_print(const char *path, const struct du_totals *t, int json, int 
 
 	if (json) {
 		printf("{\"path\":");
-		json_string(stdout, path);
+		json_put_string(stdout, path);
 		printf(",\"bytes\":%" PRIu64 ",\"inodes\":%" PRIu64 ",\"errors\":%d}\n", t->bytes, t->inodes,
 		       t->errors);
 	} else {

@@ -376,10 +376,10 @@ static void pxe_file_json(const struct pxe_image_file *f, int first)
 
 	sha256_to_hex(f->sha256, hex);
 	printf("%s\n  {\"path\": ", first ? "" : ",");
-	json_string(stdout, f->path);
+	json_put_string(stdout, f->path);
 	if (f->name[0]) {
 		printf(", \"name\": ");
-		json_string(stdout, f->name);
+		json_put_string(stdout, f->name);
 		printf(", \"kind\": \"%s\"", f->kernel ? "kernel" : "module");
 	}
 	printf(", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)f->size, hex);
@@ -391,11 +391,11 @@ static void pxe_json(const char *out, const struct pxe_image_result *r)
 	unsigned i;
 
 	printf("{\"dir\": ");
-	json_string(stdout, out);
+	json_put_string(stdout, out);
 	printf(", \"name\": ");
-	json_string(stdout, r->name);
+	json_put_string(stdout, r->name);
 	printf(", \"build\": ");
-	json_string(stdout, r->build);
+	json_put_string(stdout, r->build);
 	if (r->has_key) {
 		sha256_to_hex(r->cert_sha256, hex);
 		printf(", \"server_cert_sha256\": \"%s\", \"server_key_bits\": %u", hex, (unsigned)r->key_bits);

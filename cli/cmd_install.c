@@ -70,11 +70,11 @@ static int refuse_no_tty(void *ctx, const char *disk, uint64_t bytes)
 static void print_json(const struct install_result *r)
 {
 	printf("{\"disk\":");
-	json_string(stdout, r->disk);
+	json_put_string(stdout, r->disk);
 	printf(",\"medium\":");
-	json_string(stdout, r->medium);
+	json_put_string(stdout, r->medium);
 	printf(",\"build\":");
-	json_string(stdout, r->build);
+	json_put_string(stdout, r->build);
 	printf(",\"disk_bytes\":%llu,\"written_bytes\":%llu,\"files\":%u,\"seeded\":%s,\"boot_entry\":",
 	       (unsigned long long)r->disk_bytes, (unsigned long long)r->written_bytes, r->files,
 	       r->seeded ? "true" : "false");

@@ -258,22 +258,22 @@ static void match_json(const struct pxe_choice *c, const char *kopt, const char 
 {
 	printf("{\"matched\":%s,\"rule\":", c->rule ? "true" : "false");
 	if (c->rule)
-		json_string(stdout, c->rule_name);
+		json_put_string(stdout, c->rule_name);
 	else
 		printf("null");
 	printf(",\"why\":");
-	json_string(stdout, c->why);
+	json_put_string(stdout, c->why);
 	if (c->rule) {
 		printf(",\"image\":");
-		json_string(stdout, c->image_name);
+		json_put_string(stdout, c->image_name);
 		printf(",\"image_dir\":");
-		json_string(stdout, c->image->dir);
+		json_put_string(stdout, c->image->dir);
 		printf(",\"hostname\":");
-		json_string(stdout, c->hostname);
+		json_put_string(stdout, c->hostname);
 		printf(",\"kernelopt\":");
-		json_string(stdout, kopt);
+		json_put_string(stdout, kopt);
 		printf(",\"loader\":");
-		json_string(stdout, loader);
+		json_put_string(stdout, loader);
 		printf(",\"state\":\"%s\"", c->state == PXE_STATE_KEEP ? "keep" : "none");
 	}
 	printf("}\n");
@@ -380,13 +380,13 @@ static int run_status(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (json) {
 			printf("%s{\"mac\":", i ? "," : "");
-			json_string(stdout, h[i].mac);
+			json_put_string(stdout, h[i].mac);
 			printf(",\"ip\":");
-			json_string(stdout, h[i].ip);
+			json_put_string(stdout, h[i].ip);
 			printf(",\"step\":");
-			json_string(stdout, h[i].step);
+			json_put_string(stdout, h[i].step);
 			printf(",\"when\":%" PRId64 ",\"detail\":", h[i].when);
-			json_string(stdout, h[i].detail);
+			json_put_string(stdout, h[i].detail);
 			printf("}");
 		} else {
 			char age[32];

@@ -159,7 +159,7 @@ static int run_save(const struct opts *o)
 		printf("{\"generation\":%" PRIu64 ",\"files\":%u,\"deletions\":%u,\"bytes\":%" PRIu64
 		       ",\"content_bytes\":%" PRIu64 ",\"path\":",
 		       r.generation, r.files, r.deletions, r.bytes, r.content_bytes);
-		json_string(stdout, r.path);
+		json_put_string(stdout, r.path);
 		printf(",\"written\":%s,\"unchanged\":%s,\"dry_run\":%s,\"pruned\":%u}\n", r.written ? "true" : "false",
 		       r.unchanged ? "true" : "false", o->dry_run ? "true" : "false", r.pruned);
 	} else if (r.unchanged) {
@@ -196,9 +196,9 @@ static int run_list(const struct opts *o)
 	}
 	if (o->json) {
 		printf("{\"store\":");
-		json_string(stdout, o->store);
+		json_put_string(stdout, o->store);
 		printf(",\"server\":");
-		json_string(stdout, o->net.on ? o->net.url : "");
+		json_put_string(stdout, o->net.on ? o->net.url : "");
 		printf(",\"generations\":[");
 	} else {
 		if (o->net.on)
@@ -223,15 +223,15 @@ static int run_list(const struct opts *o)
 				files += g.manifest.e[k].type != STATE_DELETED;
 		if (o->json) {
 			printf("%s{\"generation\":%" PRIu64 ",\"file\":", i ? "," : "", v[i].gen);
-			json_string(stdout, path);
+			json_put_string(stdout, path);
 			printf(",\"size\":%" PRIu64 ",\"valid\":%s", v[i].size, ok ? "true" : "false");
 			if (ok) {
 				printf(",\"created\":%" PRId64 ",\"hostname\":", g.manifest.created);
-				json_string(stdout, g.manifest.hostname);
+				json_put_string(stdout, g.manifest.hostname);
 				printf(",\"files\":%u,\"problem\":null}", files);
 			} else {
 				printf(",\"problem\":");
-				json_string(stdout, gerr.msg);
+				json_put_string(stdout, gerr.msg);
 				printf("}");
 			}
 		} else {
@@ -286,7 +286,7 @@ static int run_show(const struct opts *o)
 	if (o->json) {
 		printf("{\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"hostname\":", g.manifest.generation,
 		       g.manifest.created);
-		json_string(stdout, g.manifest.hostname);
+		json_put_string(stdout, g.manifest.hostname);
 		printf(",\"entries\":[");
 	} else {
 		printf("generation %" PRIu64 "\ncreated    ", g.manifest.generation);
@@ -299,7 +299,7 @@ static int run_show(const struct opts *o)
 		if (o->json) {
 			printf("%s{\"type\":\"%s\",\"path\":", i ? "," : "",
 			       e->type == STATE_FILE ? "file" : e->type == STATE_LINK ? "symlink" : "deleted");
-			json_string(stdout, e->path);
+			json_put_string(stdout, e->path);
 			if (e->type != STATE_DELETED) {
 				sha256_to_hex(e->sha256, hex);
 				printf(",\"mode\":\"%04o\",\"uid\":%u,\"gid\":%u,\"size\":%" PRIu64 ",\"mtime\":%" PRId64
@@ -337,7 +337,7 @@ static void diff_line(void *ctx, char op, const char *path)
 
 	if (d->json) {
 		printf("%s{\"op\":\"%c\",\"path\":", d->count ? "," : "", op);
-		json_string(stdout, path);
+		json_put_string(stdout, path);
 		printf("}");
 	} else {
 		cli_printf(stdout, "%c %s\n", op, path);

@@ -280,9 +280,9 @@ static void print_rels(const char *what, const struct vib_rel *r, size_t n, int 
 		printf(",\"%s\":[", what);
 		for (size_t i = 0; i < n; i++) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_string(stdout, r[i].name);
+			json_put_string(stdout, r[i].name);
 			printf(",\"relation\":\"%s\",\"version\":", vib_op_str(r[i].op));
-			json_string(stdout, r[i].version);
+			json_put_string(stdout, r[i].version);
 			putchar('}');
 		}
 		putchar(']');
@@ -306,19 +306,19 @@ static void print_info(const struct vib_file *v, int json)
 
 	if (json) {
 		printf("{\"file\":");
-		json_string(stdout, v->path);
+		json_put_string(stdout, v->path);
 		printf(",\"name\":");
-		json_string(stdout, d->name);
+		json_put_string(stdout, d->name);
 		printf(",\"version\":");
-		json_string(stdout, d->version);
+		json_put_string(stdout, d->version);
 		printf(",\"vendor\":");
-		json_string(stdout, d->vendor);
+		json_put_string(stdout, d->vendor);
 		printf(",\"summary\":");
-		json_string(stdout, d->summary);
+		json_put_string(stdout, d->summary);
 		printf(",\"description\":");
-		json_string(stdout, d->description);
+		json_put_string(stdout, d->description);
 		printf(",\"release_date\":");
-		json_string(stdout, d->release_date);
+		json_put_string(stdout, d->release_date);
 		printf(",\"acceptance_level\":\"%s\",\"signed\":%s", vib_level_str(d->level),
 		       v->sig_member.size ? "true" : "false");
 		printf(",\"live_install_allowed\":%s,\"live_remove_allowed\":%s,\"stateless_ready\":%s",
@@ -331,13 +331,13 @@ static void print_info(const struct vib_file *v, int json)
 		printf(",\"sticky_files\":[");
 		for (size_t i = 0; i < d->nsticky; i++) {
 			printf("%s", i ? "," : "");
-			json_string(stdout, d->sticky[i]);
+			json_put_string(stdout, d->sticky[i]);
 		}
 		printf("],\"payloads\":[");
 		for (size_t i = 0; i < d->npayloads; i++) {
 			sha256_to_hex(d->payloads[i].sha256, hex);
 			printf("%s{\"name\":", i ? "," : "");
-			json_string(stdout, d->payloads[i].name);
+			json_put_string(stdout, d->payloads[i].name);
 			printf(",\"type\":\"tdk\",\"size\":%llu,\"sha256\":\"%s\"", (unsigned long long)d->payloads[i].size,
 			       hex);
 			sha256_to_hex(d->payloads[i].module_sha256, hex);
@@ -450,11 +450,11 @@ static int do_info_verify(int argc, char **argv, int verify)
 		goto failed;
 	if (o.json) {
 		printf("{\"file\":");
-		json_string(stdout, o.file);
+		json_put_string(stdout, o.file);
 		printf(",\"name\":");
-		json_string(stdout, v->desc.name);
+		json_put_string(stdout, v->desc.name);
 		printf(",\"version\":");
-		json_string(stdout, v->desc.version);
+		json_put_string(stdout, v->desc.version);
 		printf(",\"verified\":true,\"level\":\"%s\",\"payloads\":%zu}\n", vib_level_str(level), v->desc.npayloads);
 	} else {
 		cli_printf(stdout, "%s: %s %s verified: acceptance level %s, %zu payload%s intact\n", o.file,
@@ -466,9 +466,9 @@ static int do_info_verify(int argc, char **argv, int verify)
 failed:
 	if (o.json) {
 		printf("{\"file\":");
-		json_string(stdout, o.file);
+		json_put_string(stdout, o.file);
 		printf(",\"verified\":false,\"error\":\"%s\",\"message\":", errno_name(r));
-		json_string(stdout, err.msg);
+		json_put_string(stdout, err.msg);
 		printf("}\n");
 	}
 	fail(verify ? "verify" : "info", &err);

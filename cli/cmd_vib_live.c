@@ -59,17 +59,17 @@ static void print_result(const char *verb, const struct live_result *r, int json
 		return;
 	}
 	printf("{\"action\":");
-	json_string(stdout, verb);
+	json_put_string(stdout, verb);
 	printf(",\"name\":");
-	json_string(stdout, r->name);
+	json_put_string(stdout, r->name);
 	printf(",\"version\":");
-	json_string(stdout, r->version);
+	json_put_string(stdout, r->version);
 	printf(",\"level\":\"%s\",\"dry_run\":%s,\"live\":%s,\"bank\":%s,\"bytes\":%llu,\"etc_kept\":%u,\"payloads\":[",
 	       vib_level_str(r->level), dry_run ? "true" : "false", r->live ? "true" : "false",
 	       r->bank ? "true" : "false", (unsigned long long)r->bytes, r->etc_kept);
 	for (i = 0; i < r->npayloads; i++) {
 		printf(i ? "," : "");
-		json_string(stdout, r->payloads[i]);
+		json_put_string(stdout, r->payloads[i]);
 	}
 	printf("],\"ms\":{\"download\":%.1f,\"verify\":%.1f,\"mount\":%.1f,\"refresh\":%.1f,\"bank\":%.1f,"
 	       "\"total\":%.1f}}%s", r->ms_download, r->ms_verify, r->ms_mount, r->ms_refresh, r->ms_bank, r->ms_total,
@@ -123,16 +123,16 @@ static int list(int json)
 			continue;
 		}
 		printf("%s{\"name\":", i ? "," : "");
-		json_string(stdout, d->name);
+		json_put_string(stdout, d->name);
 		printf(",\"version\":");
-		json_string(stdout, d->version);
+		json_put_string(stdout, d->version);
 		printf(",\"level\":\"%s\",\"vendor\":", vib_level_str(db.v[i].level));
-		json_string(stdout, d->vendor);
+		json_put_string(stdout, d->vendor);
 		printf(",\"summary\":");
-		json_string(stdout, d->summary);
+		json_put_string(stdout, d->summary);
 		printf(",\"pending\":");
 		if (pending[0])
-			json_string(stdout, pending);
+			json_put_string(stdout, pending);
 		else
 			printf("null");
 		printf("}");
@@ -177,9 +177,9 @@ static int one_cmd(const char *sub, const char *arg, const struct live_opts *o, 
 		cli_printf(stderr, "ramhost vib %s: %s\n", sub, err.msg[0] ? err.msg : strerror(-rc));
 		if (json) {
 			printf("{\"action\":");
-			json_string(stdout, sub);
+			json_put_string(stdout, sub);
 			printf(",\"error\":");
-			json_string(stdout, err.msg[0] ? err.msg : strerror(-rc));
+			json_put_string(stdout, err.msg[0] ? err.msg : strerror(-rc));
 			printf("}\n");
 		}
 		return 1;

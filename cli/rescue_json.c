@@ -73,7 +73,7 @@ static void j_str(struct jw *j, const char *k, const char *v)
 {
 	j_key(j, k);
 	j_sep(j);
-	json_string(j->f, v);
+	json_put_string(j->f, v);
 }
 
 static void j_u64(struct jw *j, const char *k, uint64_t v)

@@ -39,40 +39,40 @@ static void json_step(uint32_t sector, const struct repair_step *s)
 	size_t k;
 
 	printf("{\"op\":");
-	json_string(stdout, rescue_op_name(s->op));
+	json_put_string(stdout, rescue_op_name(s->op));
 	printf(",\"arg\":");
-	json_string(stdout, s->arg);
+	json_put_string(stdout, s->arg);
 	printf(",\"fixes\":");
-	json_string(stdout, s->code);
+	json_put_string(stdout, s->code);
 	printf(",\"nothing\":%s,\"extents\":[", s->nothing ? "true" : "false");
 	for (k = 0; k < s->w.next; k++) {
 		const struct wset_ext *e = &s->w.ext[k];
 		printf("%s{\"offset\":%" PRIu64 ",\"length\":%" PRIu64 ",\"first_lba\":%" PRIu64 ",\"last_lba\":%" PRIu64
 		       ",\"why\":", k ? "," : "", e->off, e->len, e->off / sector, (e->off + e->len - 1) / sector);
-		json_string(stdout, e->why);
+		json_put_string(stdout, e->why);
 		printf("}");
 	}
 	printf("],\"files\":[");
 	for (k = 0; k < s->w.nfile; k++) {
 		printf("%s{\"partition\":", k ? "," : "");
-		json_string(stdout, s->w.file[k].part);
+		json_put_string(stdout, s->w.file[k].part);
 		printf(",\"path\":");
-		json_string(stdout, s->w.file[k].path);
+		json_put_string(stdout, s->w.file[k].path);
 		printf(",\"action\":");
-		json_string(stdout, s->w.file[k].action);
+		json_put_string(stdout, s->w.file[k].action);
 		printf(",\"size\":%" PRIu64 ",\"detail\":", s->w.file[k].size);
-		json_string(stdout, s->w.file[k].detail);
+		json_put_string(stdout, s->w.file[k].detail);
 		printf("}");
 	}
 	printf("],\"variables\":[");
 	for (k = 0; k < s->w.nvar; k++) {
 		printf("%s{\"name\":", k ? "," : "");
-		json_string(stdout, s->w.var[k].name);
+		json_put_string(stdout, s->w.var[k].name);
 		printf(",\"guid\":");
-		json_string(stdout, s->w.var[k].guid);
+		json_put_string(stdout, s->w.var[k].guid);
 		printf(",\"action\":\"%s\",\"length\":%zu,\"why\":", s->w.var[k].del ? "delete" : "write",
 		       s->w.var[k].len);
-		json_string(stdout, s->w.var[k].why);
+		json_put_string(stdout, s->w.var[k].why);
 		printf("}");
 	}
 	printf("]}");
@@ -84,7 +84,7 @@ void rescue_print_plan(const char *disk, uint32_t sector, const struct repair_pl
 
 	if (json) {
 		printf("{\"disk\":");
-		json_string(stdout, disk);
+		json_put_string(stdout, disk);
 		printf(",\"sector\":%" PRIu32 ",\"bytes\":%" PRIu64 ",\"steps\":[", sector, wset_bytes(&p->all));
 		for (i = 0; i < p->nsteps; i++) {
 			if (i)

@@ -21,7 +21,7 @@ void json_write_string(FILE *f, const char *s, size_t len, int bytes)
 	fputc('"', f);
 }
 
-void json_string(FILE *f, const char *s)
+void json_put_string(FILE *f, const char *s)
 {
 	json_write_string(f, s, strlen(s), 0);
 }

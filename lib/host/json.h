@@ -11,6 +11,6 @@
 void json_write_string(FILE *f, const char *s, size_t len, int bytes);
 
 /* json_write_string of the NUL-terminated s, UTF-8 passed through. */
-void json_string(FILE *f, const char *s);
+void json_put_string(FILE *f, const char *s);
 
 #endif
