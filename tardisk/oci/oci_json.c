@@ -240,10 +240,27 @@ int oci_config_parse(const void *buf, size_t len, const char *what, struct oci_c
 		rc = rh_errf(err, -EBADMSG, "%s: rootfs is %s", what, rootfs ? "not an object" : "missing");
 	if (!rc)
 		rc = get_list(rootfs, "diff_ids", what, &ids, err);
-	if (!rc)
-		ret->nlayers = json_array_size(ids);
+	if (!rc && !(ret->diff_ids = calloc(json_array_size(ids) + 1, sizeof(*ret->diff_ids))))
+		rc = rh_errf(err, -ENOMEM, "%s: out of memory", what);
+	for (size_t i = 0; !rc && i < json_array_size(ids); i++) {
+		json_t *v = json_array_get(ids, i);
+
+		if (!json_is_string(v) || !oci_digest_valid(json_string_value(v)))
+			rc = rh_errf(err, -EBADMSG, "%s: rootfs.diff_ids[%zu] is not sha256: and 64 lowercase hex digits",
+				     what, i);
+		else
+			memcpy(ret->diff_ids[ret->nlayers++], json_string_value(v), OCI_DIGEST_LEN + 1);
+	}
 	json_decref(root);
+	if (rc)
+		oci_config_free(ret);
 	return rc;
+}
+
+void oci_config_free(struct oci_config *c)
+{
+	free(c->diff_ids);
+	memset(c, 0, sizeof(*c));
 }
 
 /* A list of strings (each < 256 bytes) at obj[key] into *ret; absent or null is an empty list unless required. */

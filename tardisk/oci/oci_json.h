@@ -42,7 +42,8 @@ struct oci_manifest {
 /* The parts of an image config read here. */
 struct oci_config {
 	char arch[32], os[32], variant[32];
-	size_t nlayers;            /* rootfs.diff_ids entries (one per layer) */
+	char (*diff_ids)[OCI_DIGEST_LEN + 1]; /* rootfs.diff_ids: the SHA-256 of each layer's uncompressed tar */
+	size_t nlayers;
 };
 
 /* One image of a `docker save` manifest.json: its config file, tags and layer files (lowest first). */
@@ -64,6 +65,7 @@ void oci_index_free(struct oci_index *x);
 int oci_manifest_parse(const void *buf, size_t len, const char *what, struct oci_manifest *ret, struct rh_err *err);
 void oci_manifest_free(struct oci_manifest *m);
 int oci_config_parse(const void *buf, size_t len, const char *what, struct oci_config *ret, struct rh_err *err);
+void oci_config_free(struct oci_config *c);
 int docker_manifest_parse(const void *buf, size_t len, const char *what, struct docker_manifest *ret,
 			  struct rh_err *err);
 void docker_manifest_free(struct docker_manifest *d);

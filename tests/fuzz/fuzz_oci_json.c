@@ -42,8 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		refused(&err, "manifest: ");
 	}
 	rh_err_clear(&err);
-	if (oci_config_parse(data, size, "config", &c, &err) < 0)
+	if (oci_config_parse(data, size, "config", &c, &err) < 0) {
 		refused(&err, "config: ");
+	} else {
+		for (size_t i = 0; i < c.nlayers; i++)
+			if (!oci_digest_valid(c.diff_ids[i]))
+				abort();
+		oci_config_free(&c);
+	}
 	rh_err_clear(&err);
 	if (docker_manifest_parse(data, size, "manifest.json", &d, &err) == 0)
 		docker_manifest_free(&d);

@@ -53,7 +53,8 @@ static void test_manifest_config_docker(void)
 	CHECK(oci_media_kind("application/vnd.oci.image.layer.v1.tar+lz4", NULL) == OCI_KIND_OTHER);
 	oci_manifest_free(&m);
 	CHECK(oci_config_parse(cfg, strlen(cfg), "config", &c, &err) == 0);
-	CHECK(!strcmp(c.arch, "amd64") && !strcmp(c.os, "linux") && c.nlayers == 2);
+	CHECK(!strcmp(c.arch, "amd64") && !strcmp(c.os, "linux") && c.nlayers == 2 && !strcmp(c.diff_ids[1], D2));
+	oci_config_free(&c);
 	CHECK(docker_manifest_parse(dock, strlen(dock), "manifest.json", &d, &err) == 0);
 	CHECK(d.n == 2 && d.v[0].ntags == 2 && !strcmp(d.v[0].tags[1], "demo:latest") && d.v[0].nlayers == 2 &&
 	      !strcmp(d.v[0].layers[1], "b/layer.tar") && !strcmp(d.v[1].config, "def.json") && !d.v[1].ntags);
