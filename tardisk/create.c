@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "create_int.h"
+#include "oci/oci_layout.h"
 #include "env.h"
 #include "fs.h"
 #include "tmpreg.h"
@@ -234,10 +235,14 @@ static int fsync_path(const char *path, int dir)
 static int read_source(const struct tardisk_create_opts *o, int is_dir, struct tdk_spool *sp, struct tdk_list *l,
 		       struct tdk_progress *prog, struct rh_err *err)
 {
+	const char *spec;
 	int rc;
 
 	l->max_bytes = o->max_size ? o->max_size : TARDISK_MAX_SIZE_DEFAULT;
-	if (is_dir) {
+	if (oci_source(o->src, &spec)) {
+		sp->fd = open_spool(sp->dir, err);
+		rc = sp->fd < 0 ? sp->fd : source_oci_read(spec, o->oci_arch, l, sp, prog, err);
+	} else if (is_dir) {
 		rc = source_dir_read(o->src, l, prog, err);
 	} else {
 		sp->fd = open_spool(sp->dir, err);
@@ -327,6 +332,7 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	struct tdk_list l;
 	struct tdk_spool spool = { .fd = -1 };
 	char *outcopy = NULL, *dir, *tmp = NULL;
+	const char *spec;
 	int rc;
 	long long clamp = -1;
 	struct stat st;
@@ -337,7 +343,9 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	rc = resolve_mtime(o->mtime, &clamp, err);
 	if (rc)
 		return rc;
-	if (stat(o->src, &st) < 0)
+	if (oci_source(o->src, &spec))
+		st.st_mode = S_IFREG;   /* an image: source_oci_read opens it */
+	else if (stat(o->src, &st) < 0)
 		return rh_errf(err, -errno, "%s: %s", o->src, strerror(errno));
 	outcopy = strdup(o->out);
 	if (!outcopy)

@@ -53,6 +53,14 @@ int source_archive_each(const char *path, struct tdk_list *cap, int (*sink)(void
 			struct rh_err *err), void *sink_ctx, struct tdk_spool *sp, struct tdk_progress *p,
 			struct rh_err *err);
 
+/* An OCI or Docker image (tardisk/oci/oci_layout.h: spec is PATH[:TAG]) for architecture arch (NULL: this
+ * machine's), its layers applied in order with their whiteouts (oci/oci_apply.c), into l; file data in the
+ * spool. Every blob is checked against its digest first; all layers' data counts against l->max_bytes. */
+int source_oci_read(const char *spec, const char *arch, struct tdk_list *l, struct tdk_spool *sp,
+		    struct tdk_progress *p, struct rh_err *err);
+/* This machine's architecture as OCI names it (amd64, arm64, ...). */
+const char *oci_machine_arch(void);
+
 /* Walks the directory at path into l (owner root:root, modes, symlinks, hardlinks, devices, xattrs kept). */
 int source_dir_read(const char *path, struct tdk_list *l, struct tdk_progress *p, struct rh_err *err);
 

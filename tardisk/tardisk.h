@@ -19,7 +19,9 @@
 #define TARDISK_PATH_MAX 4095  /* a whole path, bytes, without a NUL */
 
 struct tardisk_create_opts {
-	const char *src;       /* directory, or tar / tar.gz / tar.zst / tar.xz / cpio archive */
+	const char *src;       /* directory, or tar / tar.gz / tar.zst / tar.xz / cpio archive, or oci:PATH[:TAG] (an
+				* OCI layout, OCI archive or docker save archive: tardisk/oci/oci_layout.h) */
+	const char *oci_arch;  /* oci: sources: the architecture to pick (NULL: this machine's) */
 	const char *out;       /* output image path; written atomically (temp + fsync + rename) */
 	long long mtime;       /* clamp: every mtime above it is lowered to it, and the root and implicit
 				* directories get it. -1: take SOURCE_DATE_EPOCH from the environment; when that is
