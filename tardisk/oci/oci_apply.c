@@ -24,92 +24,39 @@
 #define WH ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 
-struct node {
-	struct tdk_ent e;   /* what the list gets; e.path is the key */
-	unsigned layer;     /* the layer that last set it */
+/* The paths applied so far: an entry list (entries.h) that keeps every path ever seen, and what it does not
+ * hold per path. Its byte count is the content cap's count over all layers. */
+struct meta {
+	unsigned layer;     /* the layer that last set the path */
 	uint64_t inode;     /* regular files: shared by hard links; 0 otherwise */
-	int dead;
+	int dead;           /* removed (the entry keeps only its path, the list's key) */
 };
 
 struct tree {
-	struct node *v;
-	size_t n, cap;
-	size_t *slots, nslots;   /* open addressing: path -> index + 1 */
+	struct tdk_list l;
+	struct meta *m;     /* parallel to l.v */
+	size_t mcap;
 	uint64_t next_inode;
-	unsigned layer;          /* the layer being applied, from 1 */
-	const char *shown;       /* the image, for messages */
-	struct tdk_list *acct;   /* the content cap's count */
+	unsigned layer;     /* the layer being applied, from 1 */
+	const char *shown;  /* the image, for messages */
 };
-
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* Index of path (alive or dead), or -1. */
-static long find(const struct tree *t, const char *path)
-{
-	if (!t->nslots)
-		return -1;
-	for (size_t i = hash_str(path) & (t->nslots - 1);; i = (i + 1) & (t->nslots - 1)) {
-		if (!t->slots[i])
-			return -1;
-		if (!strcmp(t->v[t->slots[i] - 1].e.path, path))
-			return (long)(t->slots[i] - 1);
-	}
-}
 
 static long find_alive(const struct tree *t, const char *path)
 {
-	long i = find(t, path);
+	long i = entries_find(&t->l, path);
 
-	return i >= 0 && !t->v[i].dead ? i : -1;
+	return i >= 0 && !t->m[i].dead ? i : -1;
 }
 
-static int grow(struct tree *t)
+/* Frees what entry i owns but its path, and marks it removed. */
+static void kill(struct tree *t, size_t i)
 {
-	if (t->n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct node *v = realloc(t->v, cap * sizeof(*v));
+	char *path = t->l.v[i].path;
 
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
-	if ((t->n + 1) * 2 > t->nslots) {
-		size_t ns = t->nslots ? t->nslots * 2 : 512;
-		size_t *slots = calloc(ns, sizeof(*slots));
-
-		if (!slots)
-			return -ENOMEM;
-		for (size_t k = 0; k < t->n; k++) {
-			size_t i = hash_str(t->v[k].e.path) & (ns - 1);
-
-			while (slots[i])
-				i = (i + 1) & (ns - 1);
-			slots[i] = k + 1;
-		}
-		free(t->slots);
-		t->slots = slots;
-		t->nslots = ns;
-	}
-	return 0;
-}
-
-/* Frees what a dead node owns, keeping its path (the key). */
-static void kill(struct node *nd)
-{
-	char *path = nd->e.path;
-
-	nd->e.path = NULL;
-	entries_ent_free(&nd->e);
-	nd->e.path = path;
-	nd->dead = 1;
+	t->l.v[i].path = NULL;
+	entries_ent_free(&t->l.v[i]);
+	t->l.v[i].path = path;
+	t->m[i].dead = 1;
 }
 
 /* Kills everything strictly below dir ("" is the root) that is alive and, when lower_only, from a lower layer. */
@@ -117,13 +64,11 @@ static void kill_below(struct tree *t, const char *dir, int lower_only)
 {
 	size_t dl = strlen(dir);
 
-	for (size_t i = 0; i < t->n; i++) {
-		struct node *nd = &t->v[i];
-
-		if (nd->dead || (lower_only && nd->layer >= t->layer))
+	for (size_t i = 0; i < t->l.n; i++) {
+		if (t->m[i].dead || (lower_only && t->m[i].layer >= t->layer))
 			continue;
-		if (!dl || (!strncmp(nd->e.path, dir, dl) && nd->e.path[dl] == '/'))
-			kill(nd);
+		if (!dl || (!strncmp(t->l.v[i].path, dir, dl) && t->l.v[i].path[dl] == '/'))
+			kill(t, i);
 	}
 }
 
@@ -138,10 +83,10 @@ static int parents_ok(const struct tree *t, const char *path, const char *entry,
 
 		*s = '\0';
 		i = find_alive(t, buf);
-		if (i >= 0 && !S_ISDIR(t->v[i].e.mode))
+		if (i >= 0 && !S_ISDIR(t->l.v[i].mode))
 			return rh_errf(err, -EINVAL, "%s: layer %u: entry '%s' is below '%s', which is a %s, not a "
 				       "directory", t->shown, t->layer, tdk_path_shorten(entry, se, sizeof(se)),
-				       tdk_path_shorten(buf, sp, sizeof(sp)), S_ISLNK(t->v[i].e.mode) ? "symlink" : "file");
+				       tdk_path_shorten(buf, sp, sizeof(sp)), S_ISLNK(t->l.v[i].mode) ? "symlink" : "file");
 		*s = '/';
 	}
 	return 0;
@@ -172,34 +117,44 @@ static int whiteout(struct tree *t, const char *path, const char *dir, const cha
 	if (rc)
 		return rc;
 	i = find_alive(t, target);
-	if (i >= 0 && t->v[i].layer < t->layer)
-		kill(&t->v[i]);
+	if (i >= 0 && t->m[i].layer < t->layer)
+		kill(t, (size_t)i);
 	kill_below(t, target, 1);
 	return 0;
 }
 
-/* A node for e at path (its slot reused when the path was there before), taking e's pointers. */
-static int put(struct tree *t, struct tdk_ent *e, uint64_t inode)
+/* e at its path (the entry there before replaced), taking e's pointers. A hard link's copy (shared) adds no
+ * bytes to the count: its data is its target's. */
+static int put(struct tree *t, struct tdk_ent *e, uint64_t inode, int shared, struct rh_err *err)
 {
-	long i = find(t, e->path);
+	uint64_t size = S_ISREG(e->mode) ? e->size : 0;
+	long i = entries_find(&t->l, e->path);
 	int rc;
 
 	if (i >= 0) {
-		entries_ent_free(&t->v[i].e);
-		t->v[i] = (struct node){ *e, t->layer, inode, 0 };
+		entries_ent_free(&t->l.v[i]);
+		t->l.v[i] = *e;
+		t->l.bytes += shared ? 0 : size;
+		t->m[i] = (struct meta){ t->layer, inode, 0 };
 		return 0;
 	}
-	rc = grow(t);
-	if (rc) {
-		entries_ent_free(e);
-		return rc;
-	}
-	t->v[t->n] = (struct node){ *e, t->layer, inode, 0 };
-	for (size_t k = hash_str(e->path) & (t->nslots - 1);; k = (k + 1) & (t->nslots - 1))
-		if (!t->slots[k]) {
-			t->slots[k] = ++t->n;
-			return 0;
+	if (t->l.n + 1 > t->mcap) {
+		size_t cap = t->mcap ? t->mcap * 2 : 256;
+		struct meta *m = realloc(t->m, cap * sizeof(*m));
+
+		if (!m) {
+			entries_ent_free(e);
+			return rh_errf(err, -ENOMEM, "%s: out of memory", t->shown);
 		}
+		t->m = m;
+		t->mcap = cap;
+	}
+	rc = entries_add(&t->l, e, err);
+	if (rc)
+		return rc;
+	t->l.bytes -= shared ? size : 0;
+	t->m[t->l.n - 1] = (struct meta){ t->layer, inode, 0 };
+	return 0;
 }
 
 /* e becomes a copy of the file at target (a hard link): same data, attributes and inode. */
@@ -209,12 +164,12 @@ static int link_to(struct tree *t, struct tdk_ent *e, uint64_t *inode, struct rh
 	long i = find_alive(t, e->link);
 	const struct tdk_ent *src;
 
-	if (i < 0 || S_ISDIR(t->v[i].e.mode))
+	if (i < 0 || S_ISDIR(t->l.v[i].mode))
 		return rh_errf(err, i < 0 ? -ENOENT : -EISDIR, "%s: layer %u: entry '%s' is a hard link to '%s', %s",
 			       t->shown, t->layer, tdk_path_shorten(e->path, se, sizeof(se)),
 			       tdk_path_shorten(e->link, st, sizeof(st)), i < 0 ? "which no layer has at this point (or "
 			       "a whiteout removed)" : "a directory");
-	src = &t->v[i].e;
+	src = &t->l.v[i];
 	free(e->link);
 	e->link = src->link ? strdup(src->link) : NULL;
 	e->hardlink = e->link_data = 0;
@@ -243,7 +198,7 @@ static int link_to(struct tree *t, struct tdk_ent *e, uint64_t *inode, struct rh
 		memcpy(e->xattrs[k].value, src->xattrs[k].value, src->xattrs[k].len);
 		e->xattrs[k].len = src->xattrs[k].len;
 	}
-	*inode = t->v[i].inode;
+	*inode = t->m[i].inode;
 	return (src->link && !e->link) ? -ENOMEM : 0;
 }
 
@@ -254,8 +209,8 @@ static int apply(void *ctx, struct tdk_ent *e, struct rh_err *err)
 	char dir[TARDISK_PATH_MAX + 1];
 	const char *slash = strrchr(e->path, '/'), *name = slash ? slash + 1 : e->path;
 	uint64_t inode = 0;
+	int rc, shared = e->hardlink;
 	long i;
-	int rc;
 
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - e->path) : 0, e->path);
 	if (!strncmp(name, WH, strlen(WH))) {
@@ -268,73 +223,57 @@ static int apply(void *ctx, struct tdk_ent *e, struct rh_err *err)
 		rc = link_to(t, e, &inode, err);
 	else if (!rc && S_ISREG(e->mode))
 		inode = ++t->next_inode;
-	if (!rc && S_ISREG(e->mode) && !e->hardlink)
-		t->acct->bytes += e->size;
-	i = rc ? -1 : find_alive(t, e->path);
-	if (i >= 0 && S_ISDIR(t->v[i].e.mode) && S_ISDIR(e->mode)) {
-		struct node *nd = &t->v[i];   /* a directory over a directory: new attributes, children kept */
-
-		free(e->path);
-		e->path = nd->e.path;
-		nd->e.path = NULL;
-		entries_ent_free(&nd->e);
-		nd->e = *e;
-		nd->layer = t->layer;
-		return 0;
-	}
-	if (i >= 0) {
-		kill(&t->v[i]);
-		kill_below(t, e->path, 0);
-	}
 	if (rc) {
 		entries_ent_free(e);
 		return rc == -ENOMEM ? rh_errf(err, rc, "%s: out of memory", t->shown) : rc;
 	}
-	return put(t, e, inode);
+	i = find_alive(t, e->path);
+	if (i >= 0 && !(S_ISDIR(t->l.v[i].mode) && S_ISDIR(e->mode))) {   /* a directory over one keeps its children */
+		kill(t, (size_t)i);
+		kill_below(t, e->path, 0);
+	}
+	return put(t, e, inode, shared, err);
 }
 
 static int by_path(const void *a, const void *b, void *ctx)
 {
-	const struct node *v = ctx;
+	const struct tdk_ent *v = ctx;
 
-	return strcmp(v[*(const size_t *)a].e.path, v[*(const size_t *)b].e.path);
+	return strcmp(v[*(const size_t *)a].path, v[*(const size_t *)b].path);
 }
 
-/* The paths left, sorted, into l: a file whose inode an earlier path has becomes a hard link to it. */
+/* The paths left, sorted, moved into l: a file whose inode an earlier path has becomes a hard link to it. */
 static int export(struct tree *t, struct tdk_list *l, struct rh_err *err)
 {
-	size_t *order = calloc(t->n + 1, sizeof(*order)), *first = calloc(t->next_inode + 1, sizeof(*first));
-	size_t n = 0, k;
+	size_t *order = calloc(t->l.n + 1, sizeof(*order)), n = 0, k;
+	const char **first = calloc(t->next_inode + 1, sizeof(*first));  /* an inode's first path, owned by l */
 	int rc = 0;
 
 	if (!order || !first) {
 		rc = rh_errf(err, -ENOMEM, "%s: out of memory", t->shown);
 		goto out;
 	}
-	for (k = 0; k < t->n; k++)
-		if (!t->v[k].dead)
+	for (k = 0; k < t->l.n; k++)
+		if (!t->m[k].dead)
 			order[n++] = k;
-	qsort_r(order, n, sizeof(*order), by_path, t->v);
+	qsort_r(order, n, sizeof(*order), by_path, t->l.v);
 	for (k = 0; k < n && !rc; k++) {
-		struct node *nd = &t->v[order[k]];
-		struct tdk_ent e = nd->e;
+		struct tdk_ent e = t->l.v[order[k]];
+		uint64_t inode = t->m[order[k]].inode;
+		const char *path = e.path;
 
-		nd->e = (struct tdk_ent){ .path = strdup(e.path) };
-		nd->dead = 1;
-		if (nd->inode && first[nd->inode]) {
-			char *path = e.path;
-
+		memset(&t->l.v[order[k]], 0, sizeof(e));   /* moved: the tree is not searched again */
+		if (inode && first[inode]) {
 			e.path = NULL;
 			entries_ent_free(&e);
-			e = (struct tdk_ent){ .path = path, .hardlink = 1,
-					      .link = strdup(t->v[first[nd->inode] - 1].e.path) };
+			e = (struct tdk_ent){ .path = (char *)path, .hardlink = 1, .link = strdup(first[inode]) };
 			if (!e.link) {
-				free(path);
+				free(e.path);
 				rc = rh_errf(err, -ENOMEM, "%s: out of memory", t->shown);
 				break;
 			}
-		} else if (nd->inode) {
-			first[nd->inode] = order[k] + 1;
+		} else if (inode) {
+			first[inode] = path;
 		}
 		rc = entries_add(l, &e, err);
 	}
@@ -342,14 +281,6 @@ out:
 	free(order);
 	free(first);
 	return rc;
-}
-
-static void tree_free(struct tree *t)
-{
-	for (size_t k = 0; k < t->n; k++)
-		entries_ent_free(&t->v[k].e);
-	free(t->v);
-	free(t->slots);
 }
 
 const char *oci_machine_arch(void)
@@ -371,28 +302,26 @@ int source_oci_read(const char *spec, const char *arch, struct tdk_list *l, stru
 		    struct tdk_progress *p, struct rh_err *err)
 {
 	struct oci_image img;
-	struct tdk_list acct;
 	struct tree t;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	entries_init(&acct, l->what);
-	acct.max_bytes = l->max_bytes;
+	entries_init(&t.l, l->what);
+	t.l.max_bytes = l->max_bytes;
 	rc = oci_image_open(spec, arch ? arch : oci_machine_arch(), l->max_bytes, &img, err);
 	if (rc)
 		return rc;
 	t.shown = img.desc;
-	t.acct = &acct;
 	for (size_t i = 0; i < img.nlayers && !rc; i++) {
 		t.layer = (unsigned)i + 1;
-		rc = source_archive_each(img.layers[i].path, &acct, apply, &t, sp, p, err);
+		rc = source_archive_each(img.layers[i].path, &t.l, apply, &t, sp, p, err);
 		if (rc && strncmp(err->msg, img.desc, strlen(img.desc)))
 			rh_err_prefix(err, rc, "%s: layer %zu (%s)", img.desc, i + 1, img.layers[i].digest);
 	}
 	if (!rc)
 		rc = export(&t, l, err);
-	tree_free(&t);
-	entries_free(&acct);
+	entries_free(&t.l);
+	free(t.m);
 	oci_image_close(&img);
 	return rc;
 }

@@ -83,15 +83,6 @@ static int get_str(json_t *obj, const char *key, char *dst, size_t cap, int requ
 	return 0;
 }
 
-static int schema_2(json_t *root, const char *what, struct rh_err *err)
-{
-	json_t *v = json_object_get(root, "schemaVersion");
-
-	if (!json_is_integer(v) || json_integer_value(v) != 2)
-		return rh_errf(err, -EBADMSG, "%s: schemaVersion is not 2", what);
-	return 0;
-}
-
 /* obj[key] as an array of at most OCI_LIST_MAX entries (required) into *ret. */
 static int get_list(json_t *obj, const char *key, const char *what, json_t **ret, struct rh_err *err)
 {
@@ -105,6 +96,27 @@ static int get_list(json_t *obj, const char *key, const char *what, json_t **ret
 			       OCI_LIST_MAX);
 	*ret = v;
 	return 0;
+}
+
+/* An index or manifest: an object with schemaVersion 2 and the list key (both required) into *root, *list. */
+static int load_v2(const void *buf, size_t len, const char *what, const char *key, json_t **root, json_t **list,
+		   struct rh_err *err)
+{
+	json_t *v;
+	int rc = load(buf, len, what, 0, root, err);
+
+	if (rc)
+		return rc;
+	v = json_object_get(*root, "schemaVersion");
+	if (!json_is_integer(v) || json_integer_value(v) != 2)
+		rc = rh_errf(err, -EBADMSG, "%s: schemaVersion is not 2", what);
+	if (!rc)
+		rc = get_list(*root, key, what, list, err);
+	if (rc) {
+		json_decref(*root);
+		*root = NULL;
+	}
+	return rc;
 }
 
 /* A descriptor (mediaType, digest, size, and for index entries platform and annotations) at label. */
@@ -173,18 +185,14 @@ static int parse_descs(json_t *list, const char *what, const char *key, struct o
 
 int oci_index_parse(const void *buf, size_t len, const char *what, struct oci_index *ret, struct rh_err *err)
 {
-	json_t *root, *list = NULL;
+	json_t *root, *list;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
-	rc = load(buf, len, what, 0, &root, err);
+	rc = load_v2(buf, len, what, "manifests", &root, &list, err);
 	if (rc)
 		return rc;
-	rc = schema_2(root, what, err);
-	if (!rc)
-		rc = get_list(root, "manifests", what, &list, err);
-	if (!rc)
-		rc = parse_descs(list, what, "manifests", &ret->m, &ret->n, err);
+	rc = parse_descs(list, what, "manifests", &ret->m, &ret->n, err);
 	json_decref(root);
 	return rc;
 }
@@ -197,18 +205,14 @@ void oci_index_free(struct oci_index *x)
 
 int oci_manifest_parse(const void *buf, size_t len, const char *what, struct oci_manifest *ret, struct rh_err *err)
 {
-	json_t *root, *list = NULL;
+	json_t *root, *list;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
-	rc = load(buf, len, what, 0, &root, err);
+	rc = load_v2(buf, len, what, "layers", &root, &list, err);
 	if (rc)
 		return rc;
-	rc = schema_2(root, what, err);
-	if (!rc)
-		rc = parse_desc(json_object_get(root, "config"), what, "config", &ret->config, err);
-	if (!rc)
-		rc = get_list(root, "layers", what, &list, err);
+	rc = parse_desc(json_object_get(root, "config"), what, "config", &ret->config, err);
 	if (!rc)
 		rc = parse_descs(list, what, "layers", &ret->layers, &ret->nlayers, err);
 	json_decref(root);
