@@ -499,8 +499,7 @@ static int cmd_check(int argc, char **argv)
 	for (i = 0; i < p->nkmods; i++)
 		cli_printf(stdout, "kmod=%s\n", p->kmods[i]);
 	cli_printf(stdout, "drivers=%s\n", profile_drivers_str(p->drivers, cls, sizeof(cls)));
-	if (!strcmp(p->base, PROFILE_BASE_MINIMAL) ||
-	    profile_base_is_debootstrap(p))
+	if (!strcmp(p->base, PROFILE_BASE_MINIMAL) || profile_base_gets_layer(p))
 		print_network(&p->network);
 	for (i = 0; i < p->ndepots; i++)
 		cli_printf(stdout, "depot=%s\n", p->depots[i]);

@@ -24,6 +24,7 @@
 #include "modcache.h"
 #include "fs.h"
 #include "modules_dep.h"
+#include "oci_base.h"
 #include "outpath.h"
 #include "ramhost_layer.h"
 #include "tardisk/tardisk.h"
@@ -694,6 +695,7 @@ static int make_ramhost_layer(struct build *b, const char *root)
 	char self[PATH_MAX];
 	struct ramhost_layer_opts lo = {
 		.base_root = root,
+		.shown = profile_base_is_oci(b->p) ? b->p->base : NULL,
 		.ramhost = shipped_ramhost(b->o, self, sizeof(self)),
 		.hostname = b->p->name,
 		.network = &b->p->network,
@@ -747,6 +749,35 @@ static int make_debootstrap_base(struct build *b)
 	rc = make_ramhost_layer(b, r->root);
 out:
 	free(r);
+	return rc;
+}
+
+/* base = oci:PATH[:TAG]: base.tdk from the container image, its init checked, then the ramhost layer over it
+ * (oci_base.h). */
+static int make_oci_base(struct build *b)
+{
+	const struct profile *p = b->p;
+	char root[PATH_MAX], tdk[PATH_MAX];
+	uint64_t size;
+	int rc;
+
+	stage_start(b);
+	rc = make_tardisk(b, "base", p->base, 0, &size);
+	if (rc)
+		return rc;
+	stage_done(b, "base.tdk", size, "from %s", p->base);
+	rc = path_in(root, b->work, "oci-root", b->err);
+	if (!rc)
+		rc = path_in(tdk, b->dir, "base.tdk", b->err);
+	if (!rc)
+		rc = rh_mkdir_p(root, 0755, b->err);
+	if (!rc)
+		rc = oci_base_tree(tdk, root, b->err);
+	if (!rc)
+		rc = oci_base_check_init(root, p->init, p->base, b->err);
+	if (!rc)
+		rc = make_ramhost_layer(b, root);
+	fs_rm_rf(root, NULL);
 	return rc;
 }
 
@@ -810,6 +841,8 @@ static int make_base(struct build *b)
 
 	if (profile_base_is_debootstrap(p))
 		return make_debootstrap_base(b);
+	if (profile_base_is_oci(p))
+		return make_oci_base(b);
 	stage_start(b);
 	if (!strcmp(p->base, PROFILE_BASE_MINIMAL))
 		return make_builtin_base(b);

@@ -1,5 +1,6 @@
 /* profile.c: the image profile parser (see profile.h and docs/profile.md). */
 #include "profile.h"
+#include "tardisk/oci/oci_layout.h"
 #include "fileio.h"
 
 #include "size.h"
@@ -327,6 +328,16 @@ int profile_base_is_debootstrap(const struct profile *p)
 	return !strncmp(p->base, PROFILE_BASE_DEBOOTSTRAP, strlen(PROFILE_BASE_DEBOOTSTRAP));
 }
 
+int profile_base_is_oci(const struct profile *p)
+{
+	return !strncmp(p->base, PROFILE_BASE_OCI, strlen(PROFILE_BASE_OCI));
+}
+
+int profile_base_gets_layer(const struct profile *p)
+{
+	return profile_base_is_debootstrap(p) || profile_base_is_oci(p);
+}
+
 int profile_has_vibs(const struct profile *p)
 {
 	return p->ndepots || p->nvibs || p->acceptance[0] || p->trust[0] || p->image_profile[0];
@@ -418,7 +429,7 @@ static int parse_kmodules(struct parser *ps, char *val)
 	return copy_path(ps, ps->p->kernel_modules, val, "kernel-modules");
 }
 
-/* `base = builtin:minimal`, `debootstrap:SUITE` or a path. */
+/* `base = builtin:minimal`, `debootstrap:SUITE`, `oci:PATH[:TAG]` or a path. */
 static int parse_base(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
@@ -436,6 +447,17 @@ static int parse_base(struct parser *ps, char *val)
 			return PERR(ps, -EINVAL, "base '%.80s': expected 'debootstrap:SUITE' with a suite name "
 						 "such as bookworm", val);
 		strcpy(p->base, val);
+		return 0;
+	}
+	if (!strncmp(val, PROFILE_BASE_OCI, strlen(PROFILE_BASE_OCI))) {
+		const char *spec = val + strlen(PROFILE_BASE_OCI);
+		int n = spec[0] == '/' ? snprintf(p->base, PROFILE_MAX_PATH, "%s", val) :
+			snprintf(p->base, PROFILE_MAX_PATH, "%s%s/%s", PROFILE_BASE_OCI, ps->basedir, spec);
+
+		if (!spec[0])
+			return PERR(ps, -EINVAL, "base '%s': expected 'oci:PATH[:TAG]'", val);
+		if (n < 0 || n >= PROFILE_MAX_PATH)
+			return PERR(ps, -ENAMETOOLONG, "base path '%s' is too long", val);
 		return 0;
 	}
 	return copy_path(ps, p->base, val, "base");
@@ -792,19 +814,16 @@ static int finish(struct parser *ps)
 	if (unknown + NKNOWN > PROFILE_MAX_RAMDISKS)
 		return PERR(ps, -E2BIG, "too many ramdisks: %u besides root etc var tmp run, at most %u", unknown,
 			    (unsigned)(PROFILE_MAX_RAMDISKS - NKNOWN));
-	if (!profile_base_is_debootstrap(p)) {
-		if (ps->seen[K_PACKAGES]) {
-			ps->line = ps->seen[K_PACKAGES];
-			return PERR(ps, -EINVAL, "packages is only for a 'base = debootstrap:SUITE' base");
-		}
-	} else {
-		for (i = 0; i < p->ntardisks; i++)
-			if (!strcmp(p->tardisks[i].name, PROFILE_RAMHOST_LAYER)) {
-				ps->line = ps->seen[K_BASE];
-				return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the ramhost layer of a "
-							 "debootstrap base", PROFILE_RAMHOST_LAYER);
-			}
+	if (!profile_base_is_debootstrap(p) && ps->seen[K_PACKAGES]) {
+		ps->line = ps->seen[K_PACKAGES];
+		return PERR(ps, -EINVAL, "packages is only for a 'base = debootstrap:SUITE' base");
 	}
+	for (i = 0; profile_base_gets_layer(p) && i < p->ntardisks; i++)
+		if (!strcmp(p->tardisks[i].name, PROFILE_RAMHOST_LAYER)) {
+			ps->line = ps->seen[K_BASE];
+			return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the ramhost layer of a "
+						 "debootstrap or container image base", PROFILE_RAMHOST_LAYER);
+		}
 	if ((p->nvibs || p->image_profile[0]) && !p->ndepots) {
 		ps->line = p->image_profile[0] ? ps->seen[K_IMAGE_PROFILE] : ps->seen[K_VIB];
 		return PERR(ps, -EINVAL, "%s needs at least one 'depot = URL|DIR' to take the VIBs from",
@@ -813,19 +832,17 @@ static int finish(struct parser *ps)
 	if (finish_rescue(ps))
 		return -EINVAL;
 	if (!ps->seen[K_DRIVERS])
-		p->drivers = !profile_base_is_debootstrap(p) ? 0 :
-			     PROFILE_DRIVERS_ALL;
+		p->drivers = !profile_base_gets_layer(p) ? 0 : PROFILE_DRIVERS_ALL;
 	for (i = 0; p->drivers && i < p->ntardisks; i++)
 		if (!strcmp(p->tardisks[i].name, PROFILE_DRIVERS_MODULE)) {
 			ps->line = p->tardisks[i].line;
 			return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the drivers tardisk (or set "
 						 "drivers = none)", PROFILE_DRIVERS_MODULE);
 		}
-	if (ps->seen[K_NETWORK] && strcmp(p->base, PROFILE_BASE_MINIMAL) &&
-	    !profile_base_is_debootstrap(p)) {
+	if (ps->seen[K_NETWORK] && strcmp(p->base, PROFILE_BASE_MINIMAL) && !profile_base_gets_layer(p)) {
 		ps->line = ps->seen[K_NETWORK];
-		return PERR(ps, -EINVAL, "network is only for the built-in and debootstrap bases (a base of your own "
-					 "configures its network itself)");
+		return PERR(ps, -EINVAL, "network is only for the built-in, debootstrap and container image bases (a "
+					 "base of your own configures its network itself)");
 	}
 	finish_ramdisks(p);
 	p->kernel_line = ps->seen[K_KERNEL];
@@ -955,8 +972,7 @@ enum want { WANT_FILE, WANT_DIR, WANT_EITHER };
 
 static int base_is_path(const struct profile *p)
 {
-	return p->base[0] && strncmp(p->base, "builtin:", 8) &&
-	       !profile_base_is_debootstrap(p);
+	return p->base[0] && strncmp(p->base, "builtin:", 8) && !profile_base_gets_layer(p);
 }
 
 /* One path of the profile (given by key on line): exists and has the type the build needs. */
@@ -993,6 +1009,13 @@ int profile_check_inputs(const struct profile *p, struct rh_err *err)
 		rc = check_input(p, p->kmodules_line, "kernel-modules", p->kernel_modules, WANT_DIR, err);
 	if (!rc && base_is_path(p))
 		rc = check_input(p, p->base_line, "base", p->base, WANT_EITHER, err);
+	if (!rc && profile_base_is_oci(p)) {
+		char path[PROFILE_MAX_PATH], tag[256];
+
+		rc = oci_spec_split(p->base + strlen(PROFILE_BASE_OCI), path, sizeof(path), tag, sizeof(tag), err);
+		if (!rc)
+			rc = check_input(p, p->base_line, "base", path, WANT_EITHER, err);
+	}
 	for (i = 0; i < p->ntardisks && !rc; i++)
 		rc = check_input(p, p->tardisks[i].line, "tardisk", p->tardisks[i].source, WANT_EITHER, err);
 	if (!rc && p->trust[0])
@@ -1013,6 +1036,8 @@ size_t profile_inputs(const struct profile *p, const char **ret)
 		ret[n++] = p->kernel_modules;
 	if (base_is_path(p))
 		ret[n++] = p->base;
+	else if (profile_base_is_oci(p))
+		ret[n++] = p->base + strlen(PROFILE_BASE_OCI);   /* PATH, or PATH:TAG (which no output can be) */
 	if (p->trust[0])
 		ret[n++] = p->trust;
 	for (i = 0; i < p->ntardisks; i++)

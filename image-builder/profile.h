@@ -24,6 +24,7 @@
 #define PROFILE_KERNEL_DEBIAN "debian"
 #define PROFILE_BASE_MINIMAL "builtin:minimal"
 #define PROFILE_BASE_DEBOOTSTRAP "debootstrap:"  /* base = debootstrap:SUITE (image-builder/debootstrap.h) */
+#define PROFILE_BASE_OCI "oci:"                  /* base = oci:PATH[:TAG], a container image (tardisk/oci/) */
 #define PROFILE_RESCUE_MODULE "rescue"          /* the tardisk name of the rescue module (key rescue) */
 #define PROFILE_RAMHOST_LAYER "ramhost"          /* the tardisk name of the ramhost layer of such a base */
 #define PROFILE_MAX_PACKAGES 2048                /* the packages list, with NUL */
@@ -69,7 +70,8 @@ struct profile {
 	char kernel[PROFILE_MAX_PATH];          /* "debian" or the path of a vmlinuz */
 	char kernel_modules[PROFILE_MAX_PATH];  /* lib/modules/<ver> of a kernel given by path; "" for debian */
 	char kernelopt[PROFILE_MAX_TEXT];
-	char base[PROFILE_MAX_PATH];            /* "builtin:minimal", a rootfs directory or an archive */
+	char base[PROFILE_MAX_PATH];            /* "builtin:minimal", "debootstrap:SUITE", "oci:PATH[:TAG]" (PATH
+						 * made absolute), a rootfs directory or an archive */
 	char init[PROFILE_MAX_PATH];            /* the base's init, default /sbin/init */
 	char packages[PROFILE_MAX_PACKAGES];    /* debootstrap bases: packages beyond minbase, one blank between
 						 * names, in the order given, duplicates dropped; "" when none */
@@ -94,8 +96,8 @@ struct profile {
 	char file[PROFILE_MAX_PATH];            /* the file name given to profile_parse */
 	unsigned kernel_line, kmodules_line, base_line, trust_line;  /* 0 when the key is absent */
 	unsigned drivers;                       /* PROFILE_DRIVERS_* mask (0 = none); default all for a
-						 * debootstrap base, none for the others */
-	struct profile_network network;         /* default dhcp (the built-in and debootstrap bases) */
+						 * debootstrap or container image base, none for the others */
+	struct profile_network network;         /* default dhcp (the built-in, debootstrap and image bases) */
 	int rescue;                             /* 1: build rescue.tdk (rescue = yes, the default for the built-in
 						 * base); 0: rescue = no, or another base */
 };
@@ -105,6 +107,11 @@ struct profile {
 
 /* 1 when the profile's base is debootstrap:SUITE (the one test of that prefix). */
 int profile_base_is_debootstrap(const struct profile *p);
+/* 1 when the profile's base is a container image, oci:PATH[:TAG] (the one test of that prefix). */
+int profile_base_is_oci(const struct profile *p);
+/* 1 when the base gets the ramhost layer (ramhost_layer.h): a debootstrap or container image base, which
+ * bring systemd but not ramhost. */
+int profile_base_gets_layer(const struct profile *p);
 
 /* 1 when the profile has any VIB key (depot, vib, acceptance, trust, image-profile). */
 int profile_has_vibs(const struct profile *p);

@@ -221,6 +221,12 @@ static int join_mkparent(char *buf, size_t cap, const char *dir, const char *rel
 
 /* 1 when the base has rel (lstat: symlinks count as present; rel must not cross a symlink out of the tree,
  * which holds for Debian's relative merged-/usr links). */
+/* The base as messages name it. */
+static const char *shown(const struct ramhost_layer_opts *o)
+{
+	return o->shown ? o->shown : o->base_root;
+}
+
 static int base_has(const char *base, const char *rel)
 {
 	char path[PATH_MAX];
@@ -371,7 +377,7 @@ static int stage_network(const char *dir, const struct ramhost_layer_opts *o, st
 	if (!base_has(o->base_root, UNITDIR "/systemd-networkd.service") &&
 	    !base_has(o->base_root, "lib/systemd/system/systemd-networkd.service"))
 		return rh_errf(err, -ENOENT, "%s: no systemd-networkd.service: the base cannot bring its network up "
-					     "(systemd has it; or set network = none)", o->base_root);
+					     "(systemd has it; or set network = none)", shown(o));
 	rc = network_file(n, &text, err);
 	if (!rc)
 		rc = write_in(dir, "usr/lib/systemd/network/80-ramhost.network", text, 0644, err);
@@ -439,11 +445,11 @@ int ramhost_layer_stage(const char *dir, const struct ramhost_layer_opts *o, str
 
 	if (!base_has(o->base_root, "usr/lib/systemd/systemd"))
 		return rh_errf(err, -ENOENT, "%s: no usr/lib/systemd/systemd: the ramhost layer needs a systemd base "
-					     "(add systemd-sysv to packages)", o->base_root);
+					     "(add systemd-sysv to packages or to the image)", shown(o));
 	if (!base_has(o->base_root, "usr/lib/systemd/systemd-udevd") &&
 	    !base_has(o->base_root, "lib/systemd/systemd-udevd"))
 		return rh_errf(err, -ENOENT, "%s: no systemd-udevd: without udev no device unit ever appears (no serial "
-					     "getty, no login); add udev to packages", o->base_root);
+					     "getty, no login); add udev to packages or to the image", shown(o));
 	rc = stage_binary(dir, o, &info.nlibs, err);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !rc; i++) {
 		rc = write_in(dir, files[i].rel, files[i].text, files[i].mode, err);

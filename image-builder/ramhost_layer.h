@@ -17,6 +17,7 @@
 
 struct ramhost_layer_opts {
 	const char *base_root;  /* the base tree the layer goes over (read only) */
+	const char *shown;      /* what messages call the base; NULL: base_root (oci: the image, not its tree) */
 	const char *ramhost;    /* the ramhost binary to ship (normally /proc/self/exe) */
 	const char *hostname;   /* os-release's DEFAULT_HOSTNAME; NULL or "" keeps the base's os-release */
 	const struct profile_network *network;  /* the profile's network key (required) */

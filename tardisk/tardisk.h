@@ -115,6 +115,13 @@ int tardisk_walk(struct tardisk *td, tardisk_walk_fn cb, void *ctx, struct rh_er
 /* Writes the content of the regular file at path (relative, a leading "/" allowed) to fd. */
 int tardisk_cat(struct tardisk *td, const char *path, int fd, struct rh_err *err);
 
+/* Writes img's tree into the existing empty directory dir without the file data: directories, symlinks (their
+ * targets as stored), and an empty file for every other entry, regular files with their permission bits; the
+ * regular files listed in with_data (relative paths, NULL-terminated; may be NULL) get their content. Owners are
+ * not kept (no root needed). For builders that look at what an image has (which files, where its symlinks
+ * lead) without unpacking it: image-builder's ramhost layer over a container image base. */
+int tardisk_skeleton(const char *img, const char *dir, const char *const *with_data, struct rh_err *err);
+
 struct tardisk_verify_report {
 	uint64_t entries;        /* walked entries, the root not counted */
 	uint64_t files;          /* distinct regular-file inodes */

@@ -27,8 +27,7 @@ int oci_source(const char *src, const char **ret_spec)
 	return 1;
 }
 
-/* PATH[:TAG] into path and tag: a spec that exists as given is all path. */
-static int split_spec(const char *spec, char *path, size_t cap, char *tag, size_t tcap, struct rh_err *err)
+int oci_spec_split(const char *spec, char *path, size_t cap, char *tag, size_t tcap, struct rh_err *err)
 {
 	const char *colon = strrchr(spec, ':');
 	struct stat st;
@@ -431,7 +430,7 @@ int oci_image_open(const char *spec, const char *arch, uint64_t max_size, struct
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
-	rc = split_spec(spec, path, sizeof(path), tag, sizeof(tag), err);
+	rc = oci_spec_split(spec, path, sizeof(path), tag, sizeof(tag), err);
 	if (!rc && stat(path, &st) < 0)
 		rc = rh_errf(err, -errno, "%s: %s", path, strerror(errno));
 	if (!rc && !S_ISDIR(st.st_mode)) {

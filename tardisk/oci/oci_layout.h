@@ -40,6 +40,10 @@ struct oci_image {
 int oci_image_open(const char *spec, const char *arch, uint64_t max_size, struct oci_image *ret, struct rh_err *err);
 void oci_image_close(struct oci_image *img);
 
+/* SPEC (PATH[:TAG]) into path and tag (cap and tcap bytes): a spec that exists as given is all path, else the
+ * part after the last ':' is the tag. The one place that rule is decided. */
+int oci_spec_split(const char *spec, char *path, size_t cap, char *tag, size_t tcap, struct rh_err *err);
+
 /* 1 when src names an OCI or Docker image ("oci:SPEC"); *ret_spec is SPEC. */
 int oci_source(const char *src, const char **ret_spec);
 

@@ -102,9 +102,34 @@ case_whiteout_order() {
 	[ "$("$RAMHOST" tardisk cat "$T/w.tdk" x)" = upper ]
 }
 
+# base = oci:PATH:TAG in a profile: base.tdk is the image applied, and the ramhost layer goes over it. The image
+# here has what that layer looks for (systemd, udevd, networkd's unit; empty files: it is built, not booted) and
+# an init through two symlinks (/sbin -> usr/sbin, init -> ../lib/systemd/systemd). An image without an init is
+# refused before the ramhost layer, saying what to add; a missing image before the build starts.
+case_profile_base() {
+	private_cache
+	python3 "$MK" "$T/img" '{"tag":"v1","layers":[[["d","usr"],["d","usr/lib"],["d","usr/lib/systemd"],["x","usr/lib/systemd/systemd","sd"],["x","usr/lib/systemd/systemd-udevd","u"],["d","usr/lib/systemd/system"],["f","usr/lib/systemd/system/systemd-networkd.service","[Unit]"],["d","usr/sbin"],["l","usr/sbin/init","../lib/systemd/systemd"],["l","sbin","usr/sbin"],["d","etc"],["f","etc/gone","g"]],[["f","etc/.wh.gone",""],["f","etc/hostname","oci\n"]]]}'
+	printf 'name = ocihost\nversion = 1\nkernel = debian\nbase = oci:img:v1\ndrivers = none\n' >"$T/profile"
+	"$RAMHOST" image build "$T/profile" -o "$T/bank" -q
+	[ -f "$T/bank/base.tdk" ] && [ -f "$T/bank/ramhost.tdk" ]
+	"$RAMHOST" tardisk ls "$T/bank/base.tdk" >"$T/ls"
+	grep -qx 'etc/hostname' "$T/ls" && ! grep -q 'etc/gone' "$T/ls"
+	"$RAMHOST" tardisk ls "$T/bank/ramhost.tdk" | grep -qx 'usr/bin/ramhost'
+	grep -q '^modules=.*base.tdk --- ramhost.tdk' "$T/bank/boot.cfg"
+	python3 "$MK" "$T/noinit" '{"layers":[[["f","hello","hi"]]]}'
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = oci:noinit\ndrivers = none\n' >"$T/p2"
+	expect_fail "$RAMHOST" image build "$T/p2" -o "$T/bank2" -q
+	expect_err "oci:$T/noinit: the image has no /sbin/init, so it cannot boot as a host: add an init"
+	[ ! -e "$T/bank2" ]
+	printf 'name = x\nversion = 1\nkernel = debian\nbase = oci:missing:v1\n' >"$T/p3"
+	expect_fail "$RAMHOST" image build "$T/p3" -o "$T/bank3" -q
+	expect_err "missing"
+}
+
 t_case oci_umoci_layers case_umoci_layers
 t_case oci_docker_save_and_platforms case_docker_save_and_platforms
 t_case oci_hostile_blobs case_hostile_blobs
 t_case oci_hostile_entries case_hostile_entries
 t_case oci_whiteout_order case_whiteout_order
+t_case oci_profile_base case_profile_base
 exit $t_failed

@@ -170,6 +170,11 @@ static void test_errors(void)
 		{ "name = a\nversion = 1\nkernel = debian\nbase = builtin:huge\n",
 		  "t.profile:4: base 'builtin:huge': unknown built-in base" },
 		{ "name = a\nversion = 1\nkernel = debian\n", "t.profile:3: end of file: missing required key 'base'" },
+		{ "name = a\nversion = 1\nkernel = debian\nbase = oci:\n", "t.profile:4: base 'oci:': expected 'oci:PATH[:TAG]'" },
+		{ "name = a\nversion = 1\nkernel = debian\nbase = oci:img\ntardisk = ramhost x\n",
+		  "tardisk name 'ramhost' is reserved for the ramhost layer of a debootstrap or container image base" },
+		{ "name = a\nversion = 1\nkernel = debian\nbase = oci:img\npackages = vim\n",
+		  "t.profile:5: packages is only for a 'base = debootstrap:SUITE' base" },
 		{ "version = 1\nkernel = debian\nbase = x\n", "t.profile:3: end of file: missing required key 'name'" },
 		{ "", "t.profile:0: end of file: missing required key 'name'" },
 		{ "name = a\nversion = 1\nkernel = ./vmlinuz\nbase = x\n",
@@ -200,6 +205,26 @@ static void test_errors(void)
 		}
 		free(p);
 	}
+}
+
+/* base = oci:PATH[:TAG]: PATH made absolute against the profile's directory, the tag kept; such a base gets
+ * the ramhost layer's defaults (all drivers, DHCP) and takes a network key. */
+static void test_oci_base(void)
+{
+	struct rh_err err;
+	int rc;
+	struct profile *p = parse("name = a\nversion = 1\nkernel = debian\nbase = oci:images/deb:v1\n"
+				  "network = static 192.0.2.10/24 gateway=192.0.2.1\n", &err, &rc);
+
+	CHECK(rc == 0);
+	CHECK_STR(p->base, "oci:/prof/images/deb:v1");
+	CHECK(profile_base_is_oci(p) && profile_base_gets_layer(p) && !profile_base_is_debootstrap(p));
+	CHECK(p->drivers == PROFILE_DRIVERS_ALL && p->network.mode == PROFILE_NET_STATIC);
+	free(p);
+	p = parse("name = a\nversion = 1\nkernel = debian\nbase = oci:/abs/img.tar\n", &err, &rc);
+	CHECK(rc == 0);
+	CHECK_STR(p->base, "oci:/abs/img.tar");
+	free(p);
 }
 
 /* sticky = lines: kept in file order, trailing '/' dropped, globs and names that only start like a never-saved
@@ -297,6 +322,7 @@ int main(void)
 	RUN(test_full);
 	RUN(test_sizes);
 	RUN(test_errors);
+	RUN(test_oci_base);
 	RUN(test_sticky);
 	RUN(test_nul_and_long_lines);
 	UNIT_EXIT();
