@@ -22,7 +22,8 @@
 #include "size.h"
 
 static const char usage_text[] =
-	"Usage: ramhost vib create --descriptor FILE --payload [NAME=]DIR|ARCHIVE [--payload ...] -o OUT.vib\n"
+	"Usage: ramhost vib create --descriptor FILE --payload [NAME=]DIR|ARCHIVE|oci:IMAGE[:TAG] [--payload ...]\n"
+	"                          -o OUT.vib\n"
 	"                          [--sign-key KEY.pem --sign-cert CERT.pem] [--mtime N] [--max-size SIZE]\n"
 	"                          [--force] [--quiet]\n"
 	"       ramhost vib info FILE.vib [--json]\n"
@@ -32,7 +33,8 @@ static const char usage_text[] =
 	"\n"
 	"A VIB is an ar archive of descriptor.xml, sig.pkcs7 (a CMS signature over the descriptor; empty for\n"
 	"community VIBs) and one NAME.tdk tardisk per payload. create builds each payload's tardisk from a directory\n"
-	"or archive (the default payload name is the VIB's name), fills in sizes and SHA-256 and signs. verify checks\n"
+	"or archive, or from a container image, oci:PATH[:TAG] (as tardisk create does; the default payload name is\n"
+	"the VIB's name), fills in sizes and both SHA-256 checksums and signs. verify checks\n"
 	"the signature against the host's trust store (or --trust) and every payload, and prints the proven\n"
 	"acceptance level; it exits 1 naming what was wrong. create and extract refuse to replace an existing file\n"
 	"unless --force, and never write over one of their inputs. --max-size caps each payload's content as in\n"

@@ -126,10 +126,23 @@ case_profile_base() {
 	expect_err "missing"
 }
 
+# vib create --payload NAME=oci:PATH[:TAG]: the payload tardisk is the image applied, as tardisk create makes it.
+case_vib_payload() {
+	python3 "$MK" "$T/img" '{"layers":[[["d","opt"],["f","opt/a","A"],["f","opt/b","B"]],[["f","opt/.wh.a",""]]]}'
+	printf '<?xml version="1.0"?>\n<vib version="1.0"><name>ociapp</name><version>1.0-1</version><vendor>t</vendor><acceptance-level>community</acceptance-level></vib>\n' >"$T/d.xml"
+	"$RAMHOST" vib create --descriptor "$T/d.xml" --payload "app=oci:$T/img:t" -o "$T/o.vib" -q
+	"$RAMHOST" vib verify "$T/o.vib" --json | grep -q '"verified":true'
+	"$RAMHOST" vib extract "$T/o.vib" -o "$T/x"
+	"$RAMHOST" tardisk create "oci:$T/img:t" -o "$T/app.tdk"
+	cmp "$T/x/app.tdk" "$T/app.tdk"
+	[ "$("$RAMHOST" tardisk ls "$T/x/app.tdk" | tr '\n' ' ')" = "opt opt/b " ]
+}
+
 t_case oci_umoci_layers case_umoci_layers
 t_case oci_docker_save_and_platforms case_docker_save_and_platforms
 t_case oci_hostile_blobs case_hostile_blobs
 t_case oci_hostile_entries case_hostile_entries
 t_case oci_whiteout_order case_whiteout_order
 t_case oci_profile_base case_profile_base
+t_case oci_vib_payload case_vib_payload
 exit $t_failed
