@@ -11,7 +11,18 @@ int tdk_path_normalize(const char *name, size_t len, char *out, size_t cap, size
 
 	if (memchr(name, '\0', len))
 		return TDK_PATH_NUL;
-	if (len && name[0] == '/')
+	/* Only slashes ("/", as umoci writes a layer's root entry) names the root like "./" does: nothing below it
+	 * can be reached through it. Any other leading '/' is an absolute path, refused. */
+	while (o < len && name[o] == '/')
+		o++;
+	if (len && o == len) {
+		if (cap < 1)
+			return TDK_PATH_TOO_LONG;
+		out[0] = '\0';
+		*ret_len = 0;
+		return TDK_PATH_ROOT;
+	}
+	if (o)
 		return TDK_PATH_ABSOLUTE;
 	/* Leading "./" (as tar -C dir . writes) is the archive's root: strip it, with any slashes after it. */
 	while (i < len && name[i] == '.' && (i + 1 == len || name[i + 1] == '/')) {

@@ -16,6 +16,11 @@ Boot 2 (SeaBIOS, a virtio NIC): the state is restored: same hostname (the restor
 is made again), the VIB is still installed; virtio_net loaded by udev, the address and the HTTP fetch again. The
 hostname is changed again WITHOUT a save and the host rebooted: ramhost-state-save.service saves at shutdown.
 Boot 3 (OVMF, no NIC): the shutdown save came back; no init problem on a UEFI boot either.
+Boot 4 (SeaBIOS, no NIC): the same debootstrap tree as a container image, made by umoci (no registry, no daemon)
+in four layers: the tree; /opt/oci/{low1,low2}; a whiteout of /etc/motd; /opt/oci made opaque holding only
+`up`. The layout is tarred into an OCI archive, and a profile with `base = oci:ARCHIVE:deb` (the example's keys,
+without packages) builds and boots to the ready line with systemd as PID 1; /etc/motd is absent and /opt/oci holds
+`up` alone.
 
 The debootstrap tree is cached in $RAMHOST_CACHE/debootstrap (the first run on a machine takes minutes; a second
 build must take the cached tree). Needs root, like debootstrap."""
@@ -217,6 +222,60 @@ def third_boot(r, disk, mid, fps):
                 fps3 == fps, "%r %r %r" % (host3, mid3, fps3))
 
 
+def oci_archive(work, tree):
+    """The debootstrap tree as a four-layer OCI image (umoci), tarred into an OCI archive; its path."""
+    img = os.path.join(work, "oci")
+    ref = img + ":deb"
+    run(["umoci", "init", "--layout", img])
+    run(["umoci", "new", "--image", ref])
+    run(["umoci", "insert", "--image", ref, tree, "/"])
+    for d, names in (("low", ("low1", "low2")), ("up", ("up",))):
+        os.makedirs(os.path.join(work, d))
+        for n in names:
+            with open(os.path.join(work, d, n), "w") as f:
+                f.write(n + "\n")
+    run(["umoci", "insert", "--image", ref, os.path.join(work, "low"), "/opt/oci"])
+    run(["umoci", "insert", "--image", ref, "--whiteout", "/etc/motd"])
+    run(["umoci", "insert", "--image", ref, "--opaque", os.path.join(work, "up"), "/opt/oci"])
+    archive = os.path.join(work, "oci.tar")
+    run(["tar", "-C", img, "-cf", archive, "."])
+    shutil.rmtree(img)
+    return archive
+
+
+def oci_boot(r, work, tree):
+    """Boot 4: the debootstrap tree imported from an OCI archive as the base (see the docstring)."""
+    if not os.path.isdir(os.path.join(tree, "etc")) or not os.path.exists(os.path.join(tree, "etc", "motd")):
+        r.check("debian_oci_build", False, "no debootstrap tree with /etc/motd at %s" % tree)
+        return
+    t0 = time.monotonic()
+    archive = oci_archive(work, tree)
+    prof = os.path.join(work, "oci.profile")
+    with open(PROFILE) as src, open(prof, "w") as dst:
+        for line in src:
+            if line.startswith("base ="):
+                line = "base = oci:%s:deb\n" % archive
+            if not line.startswith("packages ="):
+                dst.write(line)
+    disk = os.path.join(work, "oci.img")
+    try:
+        out = run([RAMHOST, "image", "disk", prof, "-o", disk])
+    except Exception as e:  # noqa: BLE001
+        r.check("debian_oci_build", False, str(e)[-3000:])
+        return
+    print("INFO OCI image (umoci, archive) and disk build: %.1f s" % (time.monotonic() - t0))
+    r.check("debian_oci_build", re.search(r"base\.tdk +from oci:", out) is not None and "ramhost.tdk" in out, out)
+    vm, m = boot("debian-boot4-oci", disk, "bios")
+    with vm:
+        r.check("debian_oci_ready", m.group(5).startswith(BUILD.encode()) and not init_problems(vm.buf),
+                m.group(0).decode() + "\n".join(init_problems(vm.buf)))
+        login(vm)
+        _, comm = vm.sh("cat /proc/1/comm")
+        rc, out = vm.sh("ls -A /opt/oci; test -e /etc/motd && echo motd-there; test -e /usr/bin/dpkg && echo dpkg")
+        r.check("debian_oci_whiteout_and_opaque", comm.strip() == "systemd" and
+                out.split() == ["up", "dpkg"], comm + out)
+
+
 def make_inputs(work):
     """The example profile with a test trust store, a signed VIB and the file the guest fetches, served by
     tests/fixtures/vib/httpd.py on the host's loopback (10.0.2.2 for the guest)."""
@@ -274,13 +333,14 @@ def build(r, work, profile):
     print("INFO debian bootbank rebuild: %.1f s" % (time.monotonic() - t0))
     r.check("debian_debootstrap_cached", re.search(r"debootstrap:bookworm, cached ", out) is not None and
             re.search(r"drivers\.tdk +\d+ kernel modules \(drivers = all\), cached", out) is not None, out)
+    tree = re.search(r"debootstrap:bookworm, (?:cached|built) (\S+) from", out)
     init_text = init_module_text(bank)
     init_mib = os.path.getsize(os.path.join(bank, "init.cpio")) / 1048576.0
     r.check("debian_init_cpio_small", "squashfs.ko" in init_text and "e1000" not in init_text and
             "virtio_net" not in init_text and "omod=usr/lib/modules/" in init_text and
             "etc/ramhost/boot.alias" in init_text,
             init_text)
-    return disk, init_text, init_mib
+    return disk, init_text, init_mib, tree.group(1) if tree else ""
 
 
 def main():
@@ -292,13 +352,17 @@ def main():
     httpd = None
     try:
         profile, httpd, port = make_inputs(work)
-        disk, init_text, init_mib = build(r, work, profile)
+        disk, init_text, init_mib, tree = build(r, work, profile)
         try:
             mid, fps = first_boot(r, disk, port, init_text, init_mib)
             second_boot(r, disk, mid, fps, port, init_text)
             third_boot(r, disk, mid, fps)
         except Exception as e:  # noqa: BLE001
             r.check("debian_boot", False, str(e))
+        try:
+            oci_boot(r, work, tree)
+        except Exception as e:  # noqa: BLE001
+            r.check("debian_oci_boot", False, str(e))
     finally:
         if httpd:
             httpd.kill()
