@@ -16,9 +16,9 @@ Boot 2 (SeaBIOS, a virtio NIC): the state is restored: same hostname (the restor
 is made again), the VIB is still installed; virtio_net loaded by udev, the address and the HTTP fetch again. The
 hostname is changed again WITHOUT a save and the host rebooted: ramhost-state-save.service saves at shutdown.
 Boot 3 (OVMF, no NIC): the shutdown save came back; no init problem on a UEFI boot either.
-Boot 4 (SeaBIOS, no NIC): the same debootstrap tree as a container image, made by umoci (no registry, no daemon)
-in four layers: the tree; /opt/oci/{low1,low2}; a whiteout of /etc/motd; /opt/oci made opaque holding only
-`up`. The layout is tarred into an OCI archive, and a profile with `base = oci:ARCHIVE:deb` (the example's keys,
+Boot 4 (SeaBIOS, no NIC): the same debootstrap tree as a container image made by umoci and GNU tar (no registry,
+no daemon) in three layers: the tree; /opt/oci/{low1,low2} added and /etc/motd whited out; /opt/oci made opaque
+holding only `up`. The layout is tarred into an OCI archive, and a profile with `base = oci:ARCHIVE:deb` (the example's keys,
 without packages) builds and boots to the ready line with systemd as PID 1; /etc/motd is absent and /opt/oci holds
 `up` alone.
 
@@ -223,20 +223,34 @@ def third_boot(r, disk, mid, fps):
 
 
 def oci_archive(work, tree):
-    """The debootstrap tree as a four-layer OCI image (umoci), tarred into an OCI archive; its path."""
+    """The debootstrap tree as a three-layer OCI image, tarred into an OCI archive; its path. umoci unpack/repack
+    make the first two layers (the tree; then /opt/oci/{low1,low2} added and /etc/motd removed, which umoci writes
+    as .wh.motd); the third, made by GNU tar and added with `umoci raw add-layer`, makes /opt/oci opaque with only
+    `up` in it. (`umoci insert` is not used: umoci 0.4.7 writes its layers without the tar's last padding and end
+    blocks, and such a truncated layer is refused.)"""
     img = os.path.join(work, "oci")
     ref = img + ":deb"
+    bundle = os.path.join(work, "bundle")
+    rootfs = os.path.join(bundle, "rootfs")
     run(["umoci", "init", "--layout", img])
     run(["umoci", "new", "--image", ref])
-    run(["umoci", "insert", "--image", ref, tree, "/"])
-    for d, names in (("low", ("low1", "low2")), ("up", ("up",))):
-        os.makedirs(os.path.join(work, d))
-        for n in names:
-            with open(os.path.join(work, d, n), "w") as f:
-                f.write(n + "\n")
-    run(["umoci", "insert", "--image", ref, os.path.join(work, "low"), "/opt/oci"])
-    run(["umoci", "insert", "--image", ref, "--whiteout", "/etc/motd"])
-    run(["umoci", "insert", "--image", ref, "--opaque", os.path.join(work, "up"), "/opt/oci"])
+    run(["umoci", "unpack", "--image", ref, bundle])
+    run(["cp", "-a", tree + "/.", rootfs + "/"])
+    run(["umoci", "repack", "--image", ref, bundle])
+    os.makedirs(os.path.join(rootfs, "opt", "oci"))
+    for n in ("low1", "low2"):
+        with open(os.path.join(rootfs, "opt", "oci", n), "w") as f:
+            f.write(n + "\n")
+    os.unlink(os.path.join(rootfs, "etc", "motd"))
+    run(["umoci", "repack", "--image", ref, bundle])
+    shutil.rmtree(bundle)
+    up = os.path.join(work, "up")
+    os.makedirs(os.path.join(up, "opt", "oci"))
+    with open(os.path.join(up, "opt", "oci", "up"), "w") as f:
+        f.write("up\n")
+    open(os.path.join(up, "opt", "oci", ".wh..wh..opq"), "w").close()
+    run(["tar", "-C", up, "-cf", os.path.join(work, "up.tar"), "opt"])
+    run(["umoci", "raw", "add-layer", "--image", ref, os.path.join(work, "up.tar")])
     archive = os.path.join(work, "oci.tar")
     run(["tar", "-C", img, "-cf", archive, "."])
     shutil.rmtree(img)
