@@ -100,7 +100,7 @@ static void test_errors(void)
 		{ BUILTIN "network = static 192.0.2.10/24 interface=averyveryverylongname\n", "not an interface name" },
 		{ BUILTIN "network = static 192.0.2.10/24 mtu=9000\n", "unknown word 'mtu'" },
 		{ BUILTIN "network = static 192.0.2.10/24 gateway\n", "expected gateway=IP" },
-		{ NAME "base = /some/dir\nnetwork = none\n", "network is only for the built-in and debootstrap bases" },
+		{ NAME "base = /some/dir\nnetwork = none\n", "network is only for the built-in, debootstrap and container image bases" },
 	};
 	unsigned i;
 
