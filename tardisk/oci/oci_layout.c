@@ -386,6 +386,8 @@ static int docker_resolve(const struct oci_ctx *c, const char *tag, const char *
 	buf = NULL;
 	if (!rc)
 		rc = docker_pick(&dm, c, tag, &d, err);
+	if (!rc && strstr(d->config, ".."))
+		rc = rh_errf(err, -EINVAL, "%s: manifest.json: a Config path with '..'", c->shown);
 	if (!rc)
 		rc = fs_join(path, sizeof(path), c->root, d->config, err);
 	if (!rc)
