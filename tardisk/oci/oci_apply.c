@@ -229,8 +229,11 @@ static int apply(void *ctx, struct tdk_ent *e, struct rh_err *err)
 	}
 	i = find_alive(t, e->path);
 	if (i >= 0 && !(S_ISDIR(t->l.v[i].mode) && S_ISDIR(e->mode))) {   /* a directory over one keeps its children */
+		int was_dir = S_ISDIR(t->l.v[i].mode);
+
 		kill(t, (size_t)i);
-		kill_below(t, e->path, 0);
+		if (was_dir)   /* only a directory has anything below it (a scan of every path) */
+			kill_below(t, e->path, 0);
 	}
 	return put(t, e, inode, shared, err);
 }
