@@ -14,6 +14,7 @@ python3 bench/vib_live.py
 python3 bench/vib_image.py
 python3 bench/vib_format.py
 python3 bench/tardisk_entries.py
+python3 bench/oci_import.py
 python3 bench/pxe_rules.py
 python3 bench/tftp.py
 python3 bench/pxe_fleet.py
