@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
 from qemu import RAMHOST, run  # noqa: E402
+from image_build import scratch_cache  # noqa: E402  (bench/: a cache with setup's kernel and busybox only)
 
 RUNS = int(os.environ.get("RAMHOST_BENCH_RUNS", "3"))
 LAYER_MB = 100
@@ -80,16 +81,6 @@ def make_image(work):
     shutil.rmtree(bundle)
     size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(img) for f in fs)
     return ref, size
-
-
-def scratch_cache(work):
-    real = os.environ.get("RAMHOST_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or
-                                                           os.path.expanduser("~/.cache"), "ramhost")
-    cache = tempfile.mkdtemp(prefix="cache.", dir=work)
-    for name in os.listdir(real):
-        if name == "kernel" or name.startswith("kernel-") or name == "busybox-static":
-            os.symlink(os.path.join(real, name), os.path.join(cache, name))
-    return cache
 
 
 def cache_hit(work, ref):
