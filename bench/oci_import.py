@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
 from qemu import RAMHOST, run  # noqa: E402
-from image_build import scratch_cache  # noqa: E402  (bench/: a cache with setup's kernel and busybox only)
+from image_build import scratch_cache, timed  # noqa: E402  (bench/: a cache of setup's kernel and busybox; a timed run)
 
 RUNS = int(os.environ.get("RAMHOST_BENCH_RUNS", "3"))
 LAYER_MB = 100
@@ -33,12 +33,6 @@ LAYER_MB = 100
 
 def report(name, value, unit):
     print("bench: %-44s %10s %s" % (name, value, unit), flush=True)
-
-
-def timed(cmd, env=None):
-    t0 = time.monotonic()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.monotonic() - t0
 
 
 def fill(root, layer, rnd):

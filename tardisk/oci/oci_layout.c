@@ -238,7 +238,7 @@ static void list_entries(const struct oci_index *x, char *buf, size_t cap)
 }
 
 /* The entry of x for tag (when set) and arch: by tag first, then by platform (an entry without one fits). */
-static int pick(const struct oci_index *x, const struct oci_ctx *c, const char *what, const char *tag, const char *arch,
+static int pick(const struct oci_index *x, const struct oci_ctx *c, const char *what, const char *tag,
 		const struct oci_desc **ret, struct rh_err *err)
 {
 	const struct oci_desc *hit = NULL;
@@ -250,7 +250,7 @@ static int pick(const struct oci_index *x, const struct oci_ctx *c, const char *
 
 		if (tag[0] && strcmp(d->ref_name, tag))
 			continue;
-		if (d->arch[0] && (strcmp(d->arch, arch) || strcmp(d->os, "linux")))
+		if (d->arch[0] && (strcmp(d->arch, c->arch) || strcmp(d->os, "linux")))
 			continue;
 		hit = hit ? hit : d;
 		nhit++;
@@ -258,16 +258,25 @@ static int pick(const struct oci_index *x, const struct oci_ctx *c, const char *
 	list_entries(x, list, sizeof(list));
 	if (!nhit)
 		return rh_errf(err, -ENOENT, "%s: %s has no image%s%s for linux/%s; it has: %s", c->shown, what,
-			       tag[0] ? " tagged " : "", tag, arch, x->n ? list : "none");
+			       tag[0] ? " tagged " : "", tag, c->arch, x->n ? list : "none");
 	if (nhit > 1 && !tag[0])
 		return rh_errf(err, -EINVAL, "%s: %s has %zu images for linux/%s; name one with PATH:TAG (%s)", c->shown,
-			       what, nhit, arch, list);
+			       what, nhit, c->arch, list);
 	*ret = hit;
 	return 0;
 }
 
+/* The image config's platform must be linux and the architecture asked for. */
+static int config_platform(const struct oci_ctx *c, const struct oci_config *cfg, struct rh_err *err)
+{
+	if (strcmp(cfg->arch, c->arch) || strcmp(cfg->os, "linux"))
+		return rh_errf(err, -EINVAL, "%s: the image is for %s/%s, not linux/%s", c->shown, cfg->os, cfg->arch,
+			       c->arch);
+	return 0;
+}
+
 /* The config of manifest m checked (digest, size, architecture) and the layers into img. */
-static int oci_take_manifest(const struct oci_ctx *c, const struct oci_manifest *m, const char *arch, struct oci_image *img,
+static int oci_take_manifest(const struct oci_ctx *c, const struct oci_manifest *m, struct oci_image *img,
 			     struct rh_err *err)
 {
 	struct oci_config cfg = { 0 };
@@ -279,8 +288,8 @@ static int oci_take_manifest(const struct oci_ctx *c, const struct oci_manifest 
 	if (!rc)
 		rc = oci_config_parse(buf, len, "the image config", &cfg, err);
 	free(buf);
-	if (!rc && (strcmp(cfg.arch, arch) || strcmp(cfg.os, "linux")))
-		rc = rh_errf(err, -EINVAL, "%s: the image is for %s/%s, not linux/%s", c->shown, cfg.os, cfg.arch, arch);
+	if (!rc)
+		rc = config_platform(c, &cfg, err);
 	oci_config_free(&cfg);
 	if (!rc && !(img->layers = calloc(m->nlayers + 1, sizeof(*img->layers))))
 		rc = rh_errf(err, -ENOMEM, "out of memory");
@@ -300,7 +309,7 @@ static int oci_take_manifest(const struct oci_ctx *c, const struct oci_manifest 
 }
 
 /* An OCI layout at c->root: index.json, at most one nested index, the manifest, its config and layers. */
-static int oci_resolve(const struct oci_ctx *c, const char *tag, const char *arch, struct oci_image *img, struct rh_err *err)
+static int oci_resolve(const struct oci_ctx *c, struct oci_image *img, struct rh_err *err)
 {
 	struct oci_index x = { 0 }, nested = { 0 };
 	struct oci_manifest m = { 0 };
@@ -316,7 +325,7 @@ static int oci_resolve(const struct oci_ctx *c, const char *tag, const char *arc
 	free(buf);
 	buf = NULL;
 	if (!rc)
-		rc = pick(&x, c, "index.json", tag, arch, &d, err);
+		rc = pick(&x, c, "index.json", c->tag, &d, err);
 	if (!rc && oci_media_kind(d->media_type, NULL) == OCI_KIND_INDEX) {
 		rc = read_blob(c, d, "the image index", &buf, &len, err);
 		if (!rc)
@@ -324,7 +333,7 @@ static int oci_resolve(const struct oci_ctx *c, const char *tag, const char *arc
 		free(buf);
 		buf = NULL;
 		if (!rc)
-			rc = pick(&nested, c, "the image index", "", arch, &d, err);
+			rc = pick(&nested, c, "the image index", "", &d, err);
 	}
 	if (!rc && oci_media_kind(d->media_type, NULL) != OCI_KIND_MANIFEST)
 		rc = rh_errf(err, -EINVAL, "%s: %s is a %s, not an image manifest", c->shown, d->digest, d->media_type);
@@ -334,7 +343,7 @@ static int oci_resolve(const struct oci_ctx *c, const char *tag, const char *arc
 		rc = oci_manifest_parse(buf, len, "the manifest", &m, err);
 	free(buf);
 	if (!rc)
-		rc = oci_take_manifest(c, &m, arch, img, err);
+		rc = oci_take_manifest(c, &m, img, err);
 	oci_manifest_free(&m);
 	oci_index_free(&nested);
 	oci_index_free(&x);
@@ -342,12 +351,12 @@ static int oci_resolve(const struct oci_ctx *c, const char *tag, const char *arc
 }
 
 /* The docker save image for tag ("NAME:TAG" or its TAG part), or the only one. */
-static int docker_pick(const struct docker_manifest *dm, const struct oci_ctx *c, const char *tag,
+static int docker_pick(const struct docker_manifest *dm, const struct oci_ctx *c,
 		       const struct docker_image **ret, struct rh_err *err)
 {
 	size_t i, k;
 
-	if (!tag[0]) {
+	if (!c->tag[0]) {
 		if (dm->n != 1)
 			return rh_errf(err, -EINVAL, "%s: manifest.json has %zu images; name one with PATH:TAG", c->shown, dm->n);
 		*ret = &dm->v[0];
@@ -355,19 +364,19 @@ static int docker_pick(const struct docker_manifest *dm, const struct oci_ctx *c
 	}
 	for (i = 0; i < dm->n; i++)
 		for (k = 0; k < dm->v[i].ntags; k++) {
-			const char *t = dm->v[i].tags[k], *c = strrchr(t, ':');
+			const char *t = dm->v[i].tags[k], *colon = strrchr(t, ':');
 
-			if (!strcmp(t, tag) || (c && !strcmp(c + 1, tag))) {
+			if (!strcmp(t, c->tag) || (colon && !strcmp(colon + 1, c->tag))) {
 				*ret = &dm->v[i];
 				return 0;
 			}
 		}
-	return rh_errf(err, -ENOENT, "%s: manifest.json has no image tagged %s", c->shown, tag);
+	return rh_errf(err, -ENOENT, "%s: manifest.json has no image tagged %s", c->shown, c->tag);
 }
 
 /* A docker save archive unpacked at c->root: manifest.json, the config (named by its SHA-256 when it is
  * HEX.json, then checked), its architecture, and each layer tar against the config's diff_ids. */
-static int docker_resolve(const struct oci_ctx *c, const char *tag, const char *arch, struct oci_image *img,
+static int docker_resolve(const struct oci_ctx *c, struct oci_image *img,
 			  struct rh_err *err)
 {
 	struct docker_manifest dm = { 0 };
@@ -385,7 +394,7 @@ static int docker_resolve(const struct oci_ctx *c, const char *tag, const char *
 	free(buf);
 	buf = NULL;
 	if (!rc)
-		rc = docker_pick(&dm, c, tag, &d, err);
+		rc = docker_pick(&dm, c, &d, err);
 	if (!rc && strstr(d->config, ".."))
 		rc = rh_errf(err, -EINVAL, "%s: manifest.json: a Config path with '..'", c->shown);
 	if (!rc)
@@ -402,8 +411,8 @@ static int docker_resolve(const struct oci_ctx *c, const char *tag, const char *
 		rc = blob_matches(c, d->config, digest, got, len, len, err);
 	}
 	free(buf);
-	if (!rc && (strcmp(cfg.arch, arch) || strcmp(cfg.os, "linux")))
-		rc = rh_errf(err, -EINVAL, "%s: the image is for %s/%s, not linux/%s", c->shown, cfg.os, cfg.arch, arch);
+	if (!rc)
+		rc = config_platform(c, &cfg, err);
 	if (!rc && cfg.nlayers != d->nlayers)
 		rc = rh_errf(err, -EBADMSG, "%s: manifest.json lists %zu layers, the config %zu", c->shown, d->nlayers,
 			     cfg.nlayers);
@@ -442,9 +451,9 @@ int oci_image_open(const char *spec, const char *arch, uint64_t max_size, struct
 		c.root = ret->work;
 	}
 	if (!rc && fs_join(probe, sizeof(probe), c.root, "manifest.json", NULL) == 0 && access(probe, F_OK) == 0)
-		rc = docker_resolve(&c, tag, arch, ret, err);
+		rc = docker_resolve(&c, ret, err);
 	else if (!rc && fs_join(probe, sizeof(probe), c.root, "oci-layout", NULL) == 0 && access(probe, F_OK) == 0)
-		rc = oci_resolve(&c, tag, arch, ret, err);
+		rc = oci_resolve(&c, ret, err);
 	else if (!rc)
 		rc = rh_errf(err, -EINVAL, "%s: not an OCI image layout (no oci-layout) nor a docker save archive (no "
 			     "manifest.json)", path);
