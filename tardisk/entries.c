@@ -1,5 +1,6 @@
 /* entries.c: see entries.h. */
 #include "entries.h"
+#include "ovl.h"
 #include "path_check.h"
 #include "utf8.h"
 
@@ -27,6 +28,43 @@ void entries_ent_free(struct tdk_ent *e)
 	}
 	free(e->xattrs);
 	memset(e, 0, sizeof(*e));
+}
+
+static char *dup_or_null(const char *s, int *fail)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	*fail |= s && !d;
+	return d;
+}
+
+int entries_ent_dup(struct tdk_ent *dst, const struct tdk_ent *src)
+{
+	int fail = 0;
+
+	*dst = *src;
+	dst->path = dup_or_null(src->path, &fail);
+	dst->link = dup_or_null(src->link, &fail);
+	dst->src_path = dup_or_null(src->src_path, &fail);
+	dst->xattrs = NULL;
+	dst->n_xattrs = 0;
+	if (src->n_xattrs && !(dst->xattrs = calloc(src->n_xattrs, sizeof(*dst->xattrs))))
+		fail = 1;
+	for (size_t k = 0; !fail && k < src->n_xattrs; k++, dst->n_xattrs++) {
+		struct tdk_xattr *x = &dst->xattrs[k];
+
+		x->key = dup_or_null(src->xattrs[k].key, &fail);
+		x->value = malloc(src->xattrs[k].len + 1);
+		fail |= !x->value;
+		if (x->value)
+			memcpy(x->value, src->xattrs[k].value, src->xattrs[k].len);
+		x->len = src->xattrs[k].len;
+	}
+	if (fail) {
+		entries_ent_free(dst);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void entries_free(struct tdk_list *l)
@@ -293,8 +331,14 @@ out:
 	return rc;
 }
 
-int entries_xattr_storable(const char *key)
+int entries_xattr_take(const char *what, const char *entry, const char *key, struct rh_err *err)
 {
+	char se[160];
+
+	if (ovl_is_overlay_xattr(key))
+		return rh_errf(err, -EPERM, "%s: entry '%s': xattr '%.64s' is overlayfs's own metadata, which a tardisk "
+			       "must not bring (it would change what the layers below show)", what,
+			       tdk_path_shorten(entry, se, sizeof(se)), key);
 	return !strncmp(key, "user.", 5) || !strncmp(key, "trusted.", 8) || !strncmp(key, "security.", 9);
 }
 

@@ -52,6 +52,9 @@ void entries_free(struct tdk_list *l);
 /* Frees what e owns and zeroes it. */
 void entries_ent_free(struct tdk_ent *e);
 
+/* dst becomes a deep copy of src (its own path, link, source path and xattrs); -ENOMEM leaves dst zeroed. */
+int entries_ent_dup(struct tdk_ent *dst, const struct tdk_ent *src);
+
 /* Takes ownership of every pointer in *e (also on failure: they are freed). e->path must be normalised.
  * Refuses a name or symlink target that is not UTF-8 (-EILSEQ), a duplicate path, a hardlink to an entry not seen
  * before or to a directory. */
@@ -72,7 +75,10 @@ int entries_finish(struct tdk_list *l, struct rh_err *err);
  * path in *ret_path (pointing into l). */
 size_t entries_largest_dir(const struct tdk_list *l, const char **ret_path);
 
-/* The xattr names squashfs can store (user., trusted., security.); others are dropped by the sources. */
-int entries_xattr_storable(const char *key);
+/* Whether a source keeps the xattr key of its entry (what: the source, entry: its name, for the message): 1 for
+ * the names squashfs can store (user., trusted., security.), 0 for the others, which the sources drop, and
+ * -EPERM with err set for overlayfs's own (trusted.overlay.*, lib/ovl.h): in a tardisk they would change what
+ * the layers below show, so only the split OCI writer (tardisk/oci) sets them, never a source. */
+int entries_xattr_take(const char *what, const char *entry, const char *key, struct rh_err *err);
 
 #endif

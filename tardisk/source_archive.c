@@ -176,8 +176,11 @@ static int take_xattrs(const struct src_ctx *c, struct archive_entry *ae, const 
 		return -ENOMEM;
 	while (archive_entry_xattr_next(ae, &key, &val, &len) == ARCHIVE_OK) {
 		struct tdk_xattr *x;
+		int take = entries_xattr_take(c->path, name, key, c->err);
 
-		if (!entries_xattr_storable(key) || e->n_xattrs == (size_t)n)
+		if (take < 0)
+			return take;
+		if (!take || e->n_xattrs == (size_t)n)
 			continue; /* squashfs holds user., trusted. and security. only (docs/tardisk.md) */
 		if (strlen(key) > XATTR_KEY_LIMIT || len > XATTR_VALUE_LIMIT)
 			return rh_errf(c->err, -E2BIG, "%s: entry '%s': xattr '%.64s%s' has a %zu-byte name and a "

@@ -105,8 +105,12 @@ static int read_xattrs(const char *abs, const char *rel, struct tdk_ent *e, stru
 		struct tdk_xattr *x, *nx;
 		ssize_t vl;
 
-		if (!entries_xattr_storable(k))
+		rc = entries_xattr_take(abs, rel, k, err);
+		if (rc < 0)
+			goto out;
+		if (!rc)
 			continue; /* e.g. system.posix_acl_access: squashfs cannot hold it (docs/tardisk.md) */
+		rc = 0;
 		vl = lgetxattr(abs, k, NULL, 0);
 		if (vl < 0) {
 			rc = rh_errf(err, -errno, "%s: entry '%s': xattr %s: %s", abs, rel, k, strerror(errno));
