@@ -30,7 +30,7 @@ void tdk_progress_tick(struct tdk_progress *p, uint64_t add_bytes, int add_entry
 }
 
 /* The clamp time: opts, else SOURCE_DATE_EPOCH (which must be a plain decimal number), else -1. */
-static int resolve_mtime(long long opt, long long *ret, struct rh_err *err)
+int tdk_resolve_mtime(long long opt, long long *ret, struct rh_err *err)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	char *end;
@@ -53,7 +53,7 @@ static int resolve_mtime(long long opt, long long *ret, struct rh_err *err)
 }
 
 /* A scratch file next to the output that disappears by itself (O_TMPFILE), for archive data. */
-static int open_spool(const char *dir, struct rh_err *err)
+int tdk_open_spool(const char *dir, struct rh_err *err)
 {
 	char *tmpl = NULL;
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -240,12 +240,12 @@ static int read_source(const struct tardisk_create_opts *o, int is_dir, struct t
 
 	l->max_bytes = o->max_size ? o->max_size : TARDISK_MAX_SIZE_DEFAULT;
 	if (oci_source(o->src, &spec)) {
-		sp->fd = open_spool(sp->dir, err);
+		sp->fd = tdk_open_spool(sp->dir, err);
 		rc = sp->fd < 0 ? sp->fd : source_oci_read(spec, o->oci_arch, l, sp, prog, err);
 	} else if (is_dir) {
 		rc = source_dir_read(o->src, l, prog, err);
 	} else {
-		sp->fd = open_spool(sp->dir, err);
+		sp->fd = tdk_open_spool(sp->dir, err);
 		rc = sp->fd < 0 ? sp->fd : source_archive_read(o->src, l, sp, prog, err);
 	}
 	if (rc)
@@ -326,12 +326,38 @@ static void announce_image(const struct tardisk_create_opts *o, const struct tdk
 	announce(o, line);
 }
 
+int tdk_write(const struct tardisk_create_opts *o, const struct tdk_list *l, int spool_fd, long long clamp,
+	      struct rh_err *err)
+{
+	struct tdk_progress prog = { .o = o };
+	char *outcopy = strdup(o->out), *dir, *tmp = NULL;
+	int rc;
+
+	if (!outcopy)
+		return rh_errf(err, -ENOMEM, "out of memory");
+	dir = dirname(outcopy);
+	announce_image(o, l);
+	rc = create_tmp(o, dir, &tmp, err);
+	if (!rc)
+		rc = run_tar2sqfs(o, l, spool_fd, clamp, dir, tmp, &prog, err);
+	if (!rc) {
+		tdk_progress_tick(&prog, 0, 0, 1);
+		rc = commit_tmp(o, dir, &tmp, err);
+	}
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(outcopy);
+	return rc;
+}
+
 int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 {
 	struct tdk_progress prog = { .o = o };
 	struct tdk_list l;
 	struct tdk_spool spool = { .fd = -1 };
-	char *outcopy = NULL, *dir, *tmp = NULL;
+	char *outcopy = NULL, *dir;
 	const char *spec;
 	int rc;
 	long long clamp = -1;
@@ -340,7 +366,7 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 	entries_init(&l, o->src);
 	if (!o->src || !o->out)
 		return rh_errf(err, -EINVAL, "tardisk_create: src and out are required");
-	rc = resolve_mtime(o->mtime, &clamp, err);
+	rc = tdk_resolve_mtime(o->mtime, &clamp, err);
 	if (rc)
 		return rc;
 	if (oci_source(o->src, &spec))
@@ -370,22 +396,8 @@ int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err)
 			goto out;
 		}
 	}
-	announce_image(o, &l);
-	/* Only now, with every entry accepted, does anything appear in the output directory. */
-	rc = create_tmp(o, dir, &tmp, err);
-	if (rc)
-		goto out;
-	prog.entries = prog.bytes = prog.last_bytes = 0;
-	rc = run_tar2sqfs(o, &l, spool.fd, clamp, dir, tmp, &prog, err);
-	if (rc)
-		goto out;
-	tdk_progress_tick(&prog, 0, 0, 1);
-	rc = commit_tmp(o, dir, &tmp, err);
+	rc = tdk_write(o, &l, spool.fd, clamp, err);
 out:
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
 	if (spool.fd >= 0)
 		close(spool.fd);
 	entries_free(&l);

@@ -64,6 +64,17 @@ const char *oci_machine_arch(void);
 /* Walks the directory at path into l (owner root:root, modes, symlinks, hardlinks, devices, xattrs kept). */
 int source_dir_read(const char *path, struct tdk_list *l, struct tdk_progress *p, struct rh_err *err);
 
+/* The clamp time: opt when >= 0, else SOURCE_DATE_EPOCH (a plain decimal number), else -1. */
+int tdk_resolve_mtime(long long opt, long long *ret, struct rh_err *err);
+
+/* A scratch file in dir that disappears by itself (O_TMPFILE), for archive data: its fd, or negative errno. */
+int tdk_open_spool(const char *dir, struct rh_err *err);
+
+/* Writes the image of l (finished: sorted and checked) to o->out atomically: a registered temporary beside it,
+ * tar2sqfs fed from l and the spool, fsync, rename. On failure no temporary is left and o->out is untouched. */
+int tdk_write(const struct tardisk_create_opts *o, const struct tdk_list *l, int spool_fd, long long clamp,
+	      struct rh_err *err);
+
 /* Writes l (finished: sorted) as a pax tar stream to fd (a socket; owned by the caller), or only hashes it when
  * fd is -1. mtimes above clamp are lowered to it when clamp >= 0. hash, when set, gets every byte of the stream
  * (the content key, tardisk.h). */

@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "fs.h"
+#include "ovl.h"
 #include "tardisk.h"
 
 struct skel {
@@ -26,17 +27,45 @@ static int wanted(const struct skel *s, const char *path)
 	return 0;
 }
 
+static int opaque(const struct tardisk_entry *e)
+{
+	for (size_t k = 0; k < e->n_xattrs; k++)
+		if (!strcmp(e->xattrs[k].key, OVL_OPAQUE_XATTR))
+			return ovl_is_opaque_value(e->xattrs[k].value, e->xattrs[k].value_len);
+	return 0;
+}
+
+/* Makes room for e at path over what a lower image left there, as overlayfs shows it: *have is 1 when a
+ * directory stays for a directory entry (emptied when e is opaque). */
+static int over_lower(struct skel *s, const struct tardisk_entry *e, const char *path, int *have)
+{
+	struct stat st;
+	int rc = 0;
+
+	*have = lstat(path, &st) == 0;
+	if (!*have)
+		return 0;
+	if (ovl_is_whiteout(e->mode, e->rdev_major, e->rdev_minor) || !S_ISDIR(e->mode) || !S_ISDIR(st.st_mode)) {
+		*have = 0;
+		return fs_rm_rf_at(AT_FDCWD, path, path, s->err);
+	}
+	if (opaque(e))
+		rc = fs_rm_children_at(AT_FDCWD, path, path, s->err);
+	return rc;
+}
+
 static int put_entry(void *ctx, const struct tardisk_entry *e)
 {
 	struct skel *s = ctx;
 	char path[PATH_MAX];
-	int fd, rc = fs_join(path, sizeof(path), s->dir, e->path, s->err);
+	int fd, have, rc = fs_join(path, sizeof(path), s->dir, e->path, s->err);
 
-	if (rc)
+	if (!rc)
+		rc = over_lower(s, e, path, &have);
+	if (rc || ovl_is_whiteout(e->mode, e->rdev_major, e->rdev_minor))
 		return rc;
 	if (S_ISDIR(e->mode))
-		return mkdir(path, 0755) < 0 && errno != EEXIST ? rh_errf(s->err, -errno, "%s: %s", path, strerror(errno))
-								 : 0;
+		return !have && mkdir(path, 0755) < 0 ? rh_errf(s->err, -errno, "%s: %s", path, strerror(errno)) : 0;
 	if (S_ISLNK(e->mode))
 		return symlink(e->link_target, path) < 0 ? rh_errf(s->err, -errno, "%s: %s", path, strerror(errno)) : 0;
 	/* a regular file keeps its permission bits (an init must be executable); anything else is an empty file */

@@ -58,6 +58,32 @@ struct tardisk_create_opts {
  * tardisk format or tar2sqfs option needs a new tag. */
 #define TARDISK_KEY_TAG "ramhost-tardisk-key-1 tar2sqfs --compressor zstd --no-skip"
 
+/* The key of one layer's image of tardisk_create_layers: SHA-256 over this tag, " ", TARDISK_KEY_TAG, " mtime=CLAMP\n"
+ * and the digest of that layer and of each one below it ("sha256:HEX\n", lowest first), as the manifest names and
+ * oci_image_open checked them. A layer's image depends on the layers below it (a hard link to their file is a
+ * copy, a whiteout is written only over what they have, a directory takes their attributes), so the lowest
+ * layer's key is its digest's alone, and two images that share their lowest layers share their keys. A change in
+ * how a layer is read off needs a new tag. */
+#define TARDISK_LAYER_KEY_TAG "ramhost-oci-layer-key-1"
+
+/* `oci-layers = split` (docs/tardisk.md "Split layers"): one image per layer of the oci: source o->src, each with
+ * what its layer changes and, for what it removes from the layers below, overlayfs's whiteouts and opaque
+ * directories (lib/ovl.h), so that the images mounted as overlayfs lower layers in order show what
+ * tardisk_create() makes of the whole image. Every check of tardisk_create() holds; o->out, reuse and built_key
+ * are not used.
+ * Once every blob is checked, layer(ctx, i, n, key, out, cap, err) is called for each layer i (from 0) of the n,
+ * lowest first, with its key (TARDISK_LAYER_KEY_TAG); it returns 1 when it has put that layer's image in place
+ * itself (a cache hit), 0 to have it written to out (cap bytes, filled by the callback), or a negative errno with
+ * err set. Layers above the last one asked for are not read. Nothing is written until every layer read is
+ * checked, and on failure the images this call wrote are removed. */
+struct tardisk_layers_opts {
+	int (*layer)(void *ctx, unsigned i, unsigned n, const uint8_t key[SHA256_DIGEST_LEN], char *out, size_t cap,
+		     struct rh_err *err);
+	void *ctx;
+};
+int tardisk_create_layers(const struct tardisk_create_opts *o, const struct tardisk_layers_opts *lo,
+			  struct rh_err *err);
+
 /* Builds o->out from o->src. On failure, neither o->out (when it did not exist before, or the old one stays
  * untouched) nor any temporary file is left behind, and err names the entry that was refused. */
 int tardisk_create(const struct tardisk_create_opts *o, struct rh_err *err);
@@ -115,11 +141,14 @@ int tardisk_walk(struct tardisk *td, tardisk_walk_fn cb, void *ctx, struct rh_er
 /* Writes the content of the regular file at path (relative, a leading "/" allowed) to fd. */
 int tardisk_cat(struct tardisk *td, const char *path, int fd, struct rh_err *err);
 
-/* Writes img's tree into the existing empty directory dir without the file data: directories, symlinks (their
+/* Writes img's tree into the existing directory dir without the file data: directories, symlinks (their
  * targets as stored), and an empty file for every other entry, regular files with their permission bits; the
  * regular files listed in with_data (relative paths, NULL-terminated; may be NULL) get their content. Owners are
- * not kept (no root needed). For builders that look at what an image has (which files, where its symlinks
- * lead) without unpacking it: image-builder's ramhost layer over a container image base. */
+ * not kept (no root needed). What dir already holds is read as the layers below img, the way overlayfs shows
+ * them (lib/ovl.h): an entry replaces what is at its path (a directory over a directory keeps its children, or
+ * drops them when it is opaque) and a whiteout removes it, so the images of a split OCI base written in order
+ * give the tree of the whole image. For builders that look at what an image has (which files, where its
+ * symlinks lead) without unpacking it: image-builder's ramhost layer over a container image base. */
 int tardisk_skeleton(const char *img, const char *dir, const char *const *with_data, struct rh_err *err);
 
 struct tardisk_verify_report {

@@ -199,6 +199,27 @@ int fs_rm_rf_at(int dirfd, const char *name, const char *shown, struct rh_err *e
 	return rm_at(dirfd, name, &w);
 }
 
+int fs_rm_children_at(int at, const char *name, const char *shown, struct rh_err *err)
+{
+	struct rm_walk w = { shown, 0, 0, NULL, err };
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return rh_errf(err, -errno, "%s: %s", shown, strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return rh_errf(err, -errno, "%s: %s", shown, strerror(errno));
+	}
+	while (!rc && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = rm_at(dirfd(d), e->d_name, &w);
+	closedir(d);
+	return rc;
+}
+
 int fs_rm_one_fs_at(int dirfd, const char *name, const char *shown, uint64_t *freed, struct rh_err *err)
 {
 	struct rm_walk w = { shown, 1, 0, freed, err };

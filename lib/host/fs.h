@@ -34,6 +34,8 @@ int fs_free_bytes_fd(int fd, uint64_t *ret);
 int fs_rm_rf(const char *path, struct rh_err *err);
 /* fs_rm_rf of name in the open directory dirfd; shown names it in messages. */
 int fs_rm_rf_at(int dirfd, const char *name, const char *shown, struct rh_err *err);
+/* Removes everything below the directory name in dirfd, keeping the directory (a mount point stays usable). */
+int fs_rm_children_at(int dirfd, const char *name, const char *shown, struct rh_err *err);
 /* fs_rm_rf_at that stays on dirfd's file system: a mount point below name, and the directories holding it, are
  * left. freed (may be NULL) adds up the bytes of the regular files removed (not counting other hard links). */
 int fs_rm_one_fs_at(int dirfd, const char *name, const char *shown, uint64_t *freed, struct rh_err *err);

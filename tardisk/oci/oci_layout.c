@@ -23,7 +23,8 @@ int oci_source(const char *src, const char **ret_spec)
 {
 	if (strncmp(src, "oci:", 4))
 		return 0;
-	*ret_spec = src + 4;
+	if (ret_spec)
+		*ret_spec = src + 4;
 	return 1;
 }
 

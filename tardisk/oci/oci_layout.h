@@ -44,7 +44,7 @@ void oci_image_close(struct oci_image *img);
  * part after the last ':' is the tag. The one place that rule is decided. */
 int oci_spec_split(const char *spec, char *path, size_t cap, char *tag, size_t tcap, struct rh_err *err);
 
-/* 1 when src names an OCI or Docker image ("oci:SPEC"); *ret_spec is SPEC. */
+/* 1 when src names an OCI or Docker image ("oci:SPEC"); *ret_spec (when ret_spec is not NULL) is SPEC. */
 int oci_source(const char *src, const char **ret_spec);
 
 #endif

@@ -7,22 +7,14 @@
 #include <unistd.h>
 
 #include "tardisk/tardisk.h"
+#include "oci_fixture.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/test_oci_apply.XXXXXX";
 
-/* Writes layout NAME from PLAN; returns its oci: source. */
 static const char *layout(const char *name, const char *plan)
 {
-	static char src[600];
-	char cmd[4096];
-	const char *top = getenv("TOP");
-
-	snprintf(cmd, sizeof(cmd), "python3 %s/tests/fixtures/oci/mkimage.py %s/%s '%s'", top ? top : ".", dir, name,
-		 plan);
-	CHECK(system(cmd) == 0);
-	snprintf(src, sizeof(src), "oci:%s/%s", dir, name);
-	return src;
+	return oci_fixture(dir, name, plan);
 }
 
 static int build(const char *src, const char *out, struct rh_err *err)
