@@ -2,13 +2,17 @@
 #include "copy_tree.h"
 
 #include "fs.h"
+#include "ovl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define COPY_MAX_DEPTH 128
@@ -67,12 +71,19 @@ static int copy_data(int in, int out, const char *src, const char *dst, struct r
 	}
 }
 
+/* One copy: layer set for copy_tree_layer (overlayfs's whiteouts and opaque directories obeyed). */
+struct copy_walk {
+	int layer;
+	struct rh_err *err;
+};
+
 static int copy_at(int sdir, const char *sname, int ddir, const char *dname, const char *spath, const char *dpath,
-		   int depth, struct rh_err *err);
+		   int depth, struct copy_walk *w);
 
 /* Copies the entries of directory sfd into dfd (both owned: closed here). */
-static int copy_dir_entries(int sfd, int dfd, const char *spath, const char *dpath, int depth, struct rh_err *err)
+static int copy_dir_entries(int sfd, int dfd, const char *spath, const char *dpath, int depth, struct copy_walk *w)
 {
+	struct rh_err *err = w->err;
 	DIR *d = fdopendir(sfd);
 	struct dirent *de;
 	char s[4096], t[4096];
@@ -92,16 +103,26 @@ static int copy_dir_entries(int sfd, int dfd, const char *spath, const char *dpa
 			rc = rh_errf(err, -ENAMETOOLONG, "%s/%s: path too long", spath, de->d_name);
 			break;
 		}
-		rc = copy_at(dirfd(d), de->d_name, dfd, de->d_name, s, t, depth + 1, err);
+		rc = copy_at(dirfd(d), de->d_name, dfd, de->d_name, s, t, depth + 1, w);
 	}
 	closedir(d);
 	close(dfd);
 	return rc;
 }
 
-static int copy_at(int sdir, const char *sname, int ddir, const char *dname, const char *spath, const char *dpath,
-		   int depth, struct rh_err *err)
+/* A layer's opaque directory (open as fd): what the layers below left in its copy goes first. */
+static int is_opaque(int fd)
 {
+	char v[8];
+	ssize_t n = fgetxattr(fd, OVL_OPAQUE_XATTR, v, sizeof(v));
+
+	return n > 0 && ovl_is_opaque_value(v, (size_t)n);
+}
+
+static int copy_at(int sdir, const char *sname, int ddir, const char *dname, const char *spath, const char *dpath,
+		   int depth, struct copy_walk *w)
+{
+	struct rh_err *err = w->err;
 	struct stat st, dst;
 	int have_dst, sfd = -1, dfd = -1, rc = 0;
 	char target[4096];
@@ -112,6 +133,8 @@ static int copy_at(int sdir, const char *sname, int ddir, const char *dname, con
 	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return rh_errf(err, -errno, "%s: %s", spath, strerror(errno));
 	have_dst = fstatat(ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0;
+	if (w->layer && ovl_is_whiteout(st.st_mode, major(st.st_rdev), minor(st.st_rdev)))
+		return have_dst ? fs_rm_rf_at(ddir, dname, dpath, err) : 0;
 	if (have_dst && !(S_ISDIR(st.st_mode) && S_ISDIR(dst.st_mode))) {
 		rc = fs_rm_rf_at(ddir, dname, dpath, err);
 		if (rc < 0)
@@ -130,7 +153,12 @@ static int copy_at(int sdir, const char *sname, int ddir, const char *dname, con
 			close(sfd);
 			return rc;
 		}
-		rc = copy_dir_entries(sfd, dup(dfd), spath, dpath, depth, err);
+		if (w->layer && have_dst && is_opaque(sfd))
+			rc = fs_rm_children_at(dfd, ".", dpath, err);
+		if (!rc)
+			rc = copy_dir_entries(sfd, dup(dfd), spath, dpath, depth, w);
+		else
+			close(sfd);
 		if (!rc)
 			rc = set_meta(dfd, -1, NULL, &st, dpath, err);
 		close(dfd);
@@ -172,5 +200,67 @@ out:
 
 int copy_tree(const char *src, const char *dst, struct rh_err *err)
 {
-	return copy_at(AT_FDCWD, src, AT_FDCWD, dst, src, dst, 0, err);
+	struct copy_walk w = { 0, err };
+
+	return copy_at(AT_FDCWD, src, AT_FDCWD, dst, src, dst, 0, &w);
+}
+
+int copy_tree_layer(const char *src, const char *dst, struct rh_err *err)
+{
+	struct copy_walk w = { 1, err };
+
+	return copy_at(AT_FDCWD, src, AT_FDCWD, dst, src, dst, 0, &w);
+}
+
+/* In layer top: 1 when rel itself or a directory on its way hides the layers below (a whiteout or a non-directory
+ * there, or an opaque directory above rel), with *found set when rel itself is there. */
+static int layer_hides(const char *top, const char *rel, int *found)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	size_t tl = strlen(top);
+
+	*found = 0;
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", top, rel) >= sizeof(p))
+		return 1;
+	for (char *s = strchr(p + tl + 1, '/'); s; s = strchr(s + 1, '/')) {
+		char v[8];
+		ssize_t n;
+
+		*s = '\0';
+		if (lstat(p, &st) < 0)
+			return 0;   /* this layer has nothing on the way: the ones below may */
+		if (!S_ISDIR(st.st_mode))
+			return 1;
+		n = lgetxattr(p, OVL_OPAQUE_XATTR, v, sizeof(v));
+		if (n > 0 && ovl_is_opaque_value(v, (size_t)n)) {
+			*s = '/';
+			*found = lstat(p, &st) == 0;
+			return 1;
+		}
+		*s = '/';
+	}
+	*found = lstat(p, &st) == 0;
+	return *found;
+}
+
+void copy_layers_file(const char *const *lowers, const char *rel, char *ret, size_t cap)
+{
+	size_t n = 0;
+	struct stat st;
+
+	ret[0] = '\0';
+	while (lowers && lowers[n])
+		n++;
+	while (n-- > 0) {
+		int found;
+
+		if (!layer_hides(lowers[n], rel, &found))
+			continue;
+		if (found && (size_t)snprintf(ret, cap, "%s/%s", lowers[n], rel) < cap && lstat(ret, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return;
+		ret[0] = '\0';
+		return;
+	}
 }

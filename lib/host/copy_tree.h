@@ -14,6 +14,18 @@
 /* Copies src (any type) to dst as described above. Never follows a symlink in src or dst. */
 int copy_tree(const char *src, const char *dst, struct rh_err *err);
 
+/* copy_tree of one tardisk layer over the copies of the layers below it, obeying overlayfs's marks the way the
+ * read-only overlays do (lib/ovl.h): a whiteout (character device 0/0) in src removes what dst has at its path
+ * and copies nothing; an opaque directory (trusted.overlay.opaque = "y") empties its existing copy in dst first
+ * (the directory itself stays: it may be a mount point). init's copies of /etc, /var, ... (runtime.md). */
+int copy_tree_layer(const char *src, const char *dst, struct rh_err *err);
+
+/* What the mounted tardisk layers at lowers (NULL-terminated, lowest first) show at rel (relative, e.g.
+ * "etc/x.conf") as overlayfs would: from the topmost layer down, the first one that has rel decides, unless a
+ * layer above hides it (a whiteout or a non-directory on the way, an opaque directory above it: lib/ovl.h). Its
+ * path into ret (cap bytes) when that is a regular file, else "" (absent, hidden, whited out or not a file). */
+void copy_layers_file(const char *const *lowers, const char *rel, char *ret, size_t cap);
+
 /* Removing a tree is fs_rm_rf (fs.h). */
 
 #endif

@@ -19,7 +19,9 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@
 #include "modalias.h"
 #include "modload.h"
 #include "ondemand.h"
+#include "ovl.h"
 #include "mount.h"
 #include "netboot.h"
 #include "prehash.h"
@@ -563,7 +566,14 @@ static void list_top(struct tardisk *t)
 		if (lstat(path, &st) < 0)
 			fail("tardisk %s: %s: %s", t->module, path, strerror(errno));
 		e->kind = S_ISDIR(st.st_mode) ? SYSVIEW_ENTRY_DIR : S_ISLNK(st.st_mode) ? SYSVIEW_ENTRY_SYMLINK :
-						SYSVIEW_ENTRY_OTHER;
+			  ovl_is_whiteout(st.st_mode, major(st.st_rdev), minor(st.st_rdev)) ? SYSVIEW_ENTRY_WHITEOUT :
+			  SYSVIEW_ENTRY_OTHER;
+		if (e->kind == SYSVIEW_ENTRY_DIR) {
+			char v[8];
+			ssize_t vl = lgetxattr(path, OVL_OPAQUE_XATTR, v, sizeof(v));
+
+			e->opaque = vl > 0 && ovl_is_opaque_value(v, (size_t)vl);
+		}
 		if (e->kind == SYSVIEW_ENTRY_SYMLINK) {
 			ssize_t n = readlink(path, e->target, sizeof(e->target) - 1);
 			if (n <= 0)
@@ -643,7 +653,7 @@ static void build_view(void)
 				if (!(a->layers & (1ull << l)))
 					continue;
 				fmt(src, sizeof(src), "%s/%s", tds[l].mnt, a->name);
-				check(copy_tree(src, dst, &err), &err);
+				check(copy_tree_layer(src, dst, &err), &err);
 			}
 		}
 		if (strlen(summary) + strlen(a->name) + 12 < sizeof(summary))

@@ -38,7 +38,8 @@ static int valid_entry(const struct sysview_entry *e)
 	if (e->kind == SYSVIEW_ENTRY_SYMLINK &&
 		    (!e->target[0] || strnlen(e->target, SYSVIEW_MAX_NAME) == SYSVIEW_MAX_NAME))
 		return 0;
-	return e->kind == SYSVIEW_ENTRY_DIR || e->kind == SYSVIEW_ENTRY_SYMLINK || e->kind == SYSVIEW_ENTRY_OTHER;
+	return e->kind == SYSVIEW_ENTRY_DIR || e->kind == SYSVIEW_ENTRY_SYMLINK || e->kind == SYSVIEW_ENTRY_OTHER ||
+	       e->kind == SYSVIEW_ENTRY_WHITEOUT;
 }
 
 static int by_name(const void *a, const void *b)
@@ -46,24 +47,26 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct sysview_action *)a)->name, ((const struct sysview_action *)b)->name);
 }
 
-/* Fills the action for name, whose topmost layer is top. */
-static void plan_one(const struct sysview_layer *layers, int top, const char *name, struct sysview_action *a)
+/* Fills the action for name, whose topmost layer is top; 0 when the name is not in the view (a whiteout). */
+static int plan_one(const struct sysview_layer *layers, int top, const char *name, struct sysview_action *a)
 {
 	const struct sysview_entry *e = find(&layers[top], name);
 	int i;
 
 	memset(a, 0, sizeof(*a));
 	strcpy(a->name, name);
+	if (e->kind == SYSVIEW_ENTRY_WHITEOUT)
+		return 0;
 	if (e->kind == SYSVIEW_ENTRY_SYMLINK) {
 		a->kind = SYSVIEW_SYMLINK;
 		strcpy(a->target, e->target);
 		a->layers = 1ull << top;
-		return;
+		return 1;
 	}
 	if (e->kind == SYSVIEW_ENTRY_OTHER) {
 		a->kind = SYSVIEW_COPY;
 		a->layers = 1ull << top;
-		return;
+		return 1;
 	}
 	a->kind = in_list(name, copied, sizeof(copied) / sizeof(copied[0])) ? SYSVIEW_COPY : SYSVIEW_OVERLAY;
 	for (i = top; i >= 0; i--) {
@@ -71,9 +74,12 @@ static void plan_one(const struct sysview_layer *layers, int top, const char *na
 		if (!l)
 			continue;
 		if (l->kind != SYSVIEW_ENTRY_DIR)
-			break; /* a file or symlink here hides the layers below */
+			break; /* a file, symlink or whiteout here hides the layers below */
 		a->layers |= 1ull << i;
+		if (l->opaque)
+			break;
 	}
+	return 1;
 }
 
 int sysview_plan(const struct sysview_layer *layers, unsigned nlayers, struct sysview_action *ret, size_t cap,
@@ -103,9 +109,15 @@ int sysview_plan(const struct sysview_layer *layers, unsigned nlayers, struct sy
 				continue;
 			if (n == cap)
 				return rh_errf(err, -E2BIG, "view: more than %zu top-level names", cap);
-			plan_one(layers, l, name, &ret[n++]);
+			if (!plan_one(layers, l, name, &ret[n]))
+				ret[n].kind = -1;   /* a whiteout: not in the view */
+			n++;
 		}
 	}
+	for (i = 0, k = 0; i < n; i++)   /* the whiteouts, which were kept only to hide the layers below */
+		if (ret[i].kind >= 0)
+			ret[k++] = ret[i];
+	n = (size_t)k;
 	qsort(ret, n, sizeof(*ret), by_name);
 	*ret_n = n;
 	return 0;

@@ -8,8 +8,11 @@
  *     there (or into the root ramdisk), lower layers first so later layers win file by file;
  *   - any other directory (usr, opt, bin, sbin, lib, lib64, ...): SYSVIEW_OVERLAY — a read-only overlayfs of the
  *     layers that have it as a directory;
- *   - a regular file or other node: SYSVIEW_COPY from the topmost layer only.
- * Going down from the topmost layer, a layer where the name is not a directory hides the layers below it.
+ *   - a regular file or other node: SYSVIEW_COPY from the topmost layer only;
+ *   - a whiteout (lib/ovl.h) as the topmost: nothing, the name is not in the view.
+ * Going down from the topmost layer, a layer where the name is not a directory (a whiteout too), or is an opaque
+ * directory (lib/ovl.h: the layer's own top directory is not read as opaque by overlayfs, so the plan does it),
+ * hides the layers below it.
  * Pure: no I/O, unit-tested. */
 #ifndef RAMHOST_SYSVIEW_H
 #define RAMHOST_SYSVIEW_H
@@ -23,12 +26,13 @@
 #define SYSVIEW_MAX_NAME 256
 #define SYSVIEW_MAX_ACTIONS 256
 
-enum sysview_entry_kind { SYSVIEW_ENTRY_DIR, SYSVIEW_ENTRY_SYMLINK, SYSVIEW_ENTRY_OTHER };
+enum sysview_entry_kind { SYSVIEW_ENTRY_DIR, SYSVIEW_ENTRY_SYMLINK, SYSVIEW_ENTRY_OTHER, SYSVIEW_ENTRY_WHITEOUT };
 
 struct sysview_entry {
 	char name[SYSVIEW_MAX_NAME];
 	int kind;                    /* enum sysview_entry_kind */
 	char target[SYSVIEW_MAX_NAME];  /* symlinks only */
+	int opaque;                  /* SYSVIEW_ENTRY_DIR: an opaque directory (lib/ovl.h) */
 };
 
 struct sysview_layer {

@@ -6,12 +6,15 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
 
 #include "copy_tree.h"
 #include "fs.h"
+#include "ovl.h"
 #include "unit.h"
 
 static char top[256];
@@ -126,6 +129,121 @@ static void test_copy_layers(void)
 	CHECK(access(top, F_OK) < 0);
 }
 
+static void whiteout(const char *rel)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	CHECK(mknod(p, S_IFCHR, makedev(0, 0)) == 0);
+}
+
+static void opaque(const char *rel)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	CHECK(setxattr(p, OVL_OPAQUE_XATTR, OVL_OPAQUE_VALUE, 1, 0) == 0);
+}
+
+/* copy_tree_layer: a layer's whiteouts remove, its opaque directories replace (the top one too, keeping the
+ * directory itself, which may be a mount point); plain copy_tree keeps a 0/0 device as a device. */
+static void test_copy_layer_whiteouts(void)
+{
+	struct rh_err err = { 0 };
+	char l1[512], l2[512], l3[512], dst[512];
+	struct stat st0, st1;
+
+	CHECK(fs_work_dir(NULL, "ramhost-copy-wh", top, sizeof(top), NULL) == 0);
+	mk("l1", 0755);
+	put("l1/a", "a", 0644);
+	put("l1/gone", "g", 0644);
+	mk("l1/gdir", 0755);
+	put("l1/gdir/x", "x", 0644);
+	mk("l1/opq", 0755);
+	put("l1/opq/low", "low", 0644);
+	mk("l2", 0755);
+	whiteout("l2/gone");
+	whiteout("l2/gdir");
+	whiteout("l2/ghost");
+	mk("l2/opq", 0755);
+	opaque("l2/opq");
+	put("l2/opq/up", "up", 0644);
+	put("l2/new", "n", 0644);
+	mk("l3", 0755);
+	opaque("l3");
+	put("l3/only", "o", 0644);
+	snprintf(l1, sizeof(l1), "%s/l1", top);
+	snprintf(l2, sizeof(l2), "%s/l2", top);
+	snprintf(l3, sizeof(l3), "%s/l3", top);
+	snprintf(dst, sizeof(dst), "%s/out", top);
+	CHECK(copy_tree_layer(l1, dst, &err) == 0);
+	CHECK(copy_tree_layer(l2, dst, &err) == 0);
+	if (err.rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK_STR(get("out/a"), "a");
+	CHECK_STR(get("out/new"), "n");
+	CHECK(mode_of("out/gone") == 0 && mode_of("out/gdir") == 0 && mode_of("out/ghost") == 0);
+	CHECK_STR(get("out/opq/up"), "up");
+	CHECK(mode_of("out/opq/low") == 0);
+	CHECK(stat(dst, &st0) == 0);
+	CHECK(copy_tree_layer(l3, dst, &err) == 0);
+	CHECK(stat(dst, &st1) == 0 && st0.st_ino == st1.st_ino);
+	CHECK_STR(get("out/only"), "o");
+	CHECK(mode_of("out/a") == 0 && mode_of("out/opq") == 0);
+	snprintf(dst, sizeof(dst), "%s/plain", top);
+	CHECK(copy_tree(l2, dst, &err) == 0);
+	CHECK(S_ISCHR(mode_of("plain/gone")));
+	CHECK(fs_rm_rf(top, NULL) == 0);
+}
+
+/* copy_layers_file: the file the layers show at a path, as overlayfs would (live VIB removal restores it). */
+static void test_layers_file(void)
+{
+	char l1[512], l2[512], l3[512], got[600], want[600];
+	const char *layers[4];
+
+	CHECK(fs_work_dir(NULL, "ramhost-copy-lf", top, sizeof(top), NULL) == 0);
+	mk("l1", 0755);
+	put("l1/a", "1", 0644);
+	put("l1/b", "1", 0644);
+	mk("l1/d", 0755);
+	put("l1/d/x", "1", 0644);
+	mk("l1/o", 0755);
+	put("l1/o/y", "1", 0644);
+	put("l1/o/z", "1", 0644);
+	mk("l2", 0755);
+	whiteout("l2/a");
+	whiteout("l2/d");
+	mk("l2/o", 0755);
+	opaque("l2/o");
+	put("l2/o/z", "2", 0644);
+	mk("l3", 0755);
+	put("l3/b", "3", 0644);
+	snprintf(l1, sizeof(l1), "%s/l1", top);
+	snprintf(l2, sizeof(l2), "%s/l2", top);
+	snprintf(l3, sizeof(l3), "%s/l3", top);
+	layers[0] = l1, layers[1] = l2, layers[2] = l3, layers[3] = NULL;
+	copy_layers_file(layers, "a", got, sizeof(got));
+	CHECK_STR(got, "");                       /* whited out */
+	copy_layers_file(layers, "d/x", got, sizeof(got));
+	CHECK_STR(got, "");                       /* its directory whited out */
+	copy_layers_file(layers, "o/y", got, sizeof(got));
+	CHECK_STR(got, "");                       /* below an opaque directory */
+	copy_layers_file(layers, "o/z", got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/o/z", l2);
+	CHECK_STR(got, want);
+	copy_layers_file(layers, "b", got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/b", l3);
+	CHECK_STR(got, want);                     /* the topmost */
+	layers[2] = NULL;
+	copy_layers_file(layers, "b", got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/b", l1);
+	CHECK_STR(got, want);
+	copy_layers_file(layers, "o", got, sizeof(got));
+	CHECK_STR(got, "");                       /* a directory is no file */
+	CHECK(fs_rm_rf(top, NULL) == 0);
+}
+
 /* Pages of f that are in the page cache (mincore on a mapping, which reads nothing in). */
 static size_t resident_pages(const char *f, size_t len)
 {
@@ -184,6 +302,8 @@ static void test_copy_drops_source_cache(void)
 int main(void)
 {
 	RUN(test_copy_layers);
+	RUN(test_copy_layer_whiteouts);
+	RUN(test_layers_file);
 	RUN(test_copy_drops_source_cache);
 	UNIT_EXIT();
 }

@@ -5,9 +5,11 @@
 #include "ramdisk/init/sysview.h"
 #include "unit.h"
 
-#define D(n) { n, SYSVIEW_ENTRY_DIR, "" }
-#define L(n, t) { n, SYSVIEW_ENTRY_SYMLINK, t }
-#define F(n) { n, SYSVIEW_ENTRY_OTHER, "" }
+#define D(n) { n, SYSVIEW_ENTRY_DIR, "", 0 }
+#define L(n, t) { n, SYSVIEW_ENTRY_SYMLINK, t, 0 }
+#define F(n) { n, SYSVIEW_ENTRY_OTHER, "", 0 }
+#define W(n) { n, SYSVIEW_ENTRY_WHITEOUT, "", 0 }  /* a whiteout (lib/ovl.h) */
+#define O(n) { n, SYSVIEW_ENTRY_DIR, "", 1 }       /* an opaque directory */
 
 /* Renders a plan as "name:kind:layers[:target] ..." for compact expectations. */
 static void render(const struct sysview_action *a, size_t n, char *out, size_t cap)
@@ -32,6 +34,8 @@ static void test_view_plan_table(void)
 	static const struct sysview_entry extra[] = { D("opt"), D("etc"), D("usr") };
 	static const struct sysview_entry shadow[] = { L("opt", "usr/opt"), F("etc"), D("lib64") };
 	static const struct sysview_entry third[] = { D("opt") };
+	static const struct sysview_entry split[] = { W("var"), O("usr"), W("README"), O("etc") };
+	static const struct sysview_entry readd[] = { D("var") };
 	static const struct {
 		struct sysview_layer layers[4];
 		unsigned n;
@@ -47,6 +51,11 @@ static void test_view_plan_table(void)
 		{ { { base, 11 }, { extra, 3 }, { shadow, 3 }, { third, 1 } }, 4,
 		  "README:copy:1 bin:link:1:usr/bin etc:copy:4 lib64:overlay:5 opt:overlay:8 root:copy:1 "
 		  "sbin:link:1:usr/sbin usr:overlay:3 var:copy:1" },
+		/* a split container image layer: a whiteout hides the name (a later layer may make it again), an
+		 * opaque directory the layers below it */
+		{ { { base, 11 }, { extra, 3 }, { split, 4 }, { readd, 1 } }, 4,
+		  "bin:link:1:usr/bin etc:copy:4 lib64:overlay:1 opt:overlay:2 root:copy:1 sbin:link:1:usr/sbin "
+		  "usr:overlay:4 var:copy:8" },
 		{ { { NULL, 0 } }, 1, "" },
 		{ { { NULL, 0 } }, 0, "" },
 	};

@@ -35,21 +35,6 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
-/* The default of rel (e.g. "etc/hello.conf") in the other tardisks: the last mount point in the list that has
- * it (mount points are given base first). "" when none. */
-static void lower_default(const char *const *lowers, const char *rel, char *ret, size_t cap)
-{
-	struct stat st;
-	char p[PATH_MAX];
-
-	ret[0] = '\0';
-	for (; lowers && *lowers; lowers++) {
-		snprintf(p, sizeof(p), "%s/%s", *lowers, rel);
-		if (!lstat(p, &st) && S_ISREG(st.st_mode))
-			snprintf(ret, cap, "%s", p);
-	}
-}
-
 static int log_add(struct live_etc_log *log, const char *path, int kind, const char *restore, struct rh_err *err)
 {
 	struct live_etc_change *c;
@@ -112,7 +97,7 @@ static int merge_dir(const char *root, const char *mnt, const char *rel, const c
 		}
 		if (S_ISREG(st.st_mode) && same_file(src, dst))
 			continue;   /* already the new default */
-		lower_default(lowers, sub, def, sizeof(def));
+		copy_layers_file(lowers, sub, def, sizeof(def));   /* the default the other tardisks show */
 		if (def[0] && S_ISREG(dt.st_mode) && same_file(def, dst)) {
 			rc = copy_tree(src, dst, err);
 			if (rc == 0)
@@ -204,7 +189,7 @@ static int unmerge_dir(const char *root, const char *mnt, const char *rel, const
 			(*kept)++;
 			continue;
 		}
-		lower_default(lowers, sub, def, sizeof(def));
+		copy_layers_file(lowers, sub, def, sizeof(def));   /* the default the other tardisks show */
 		if (def[0])
 			rc = copy_tree(def, dst, err);
 		else if (unlink(dst) < 0)
