@@ -489,6 +489,8 @@ static int cmd_check(int argc, char **argv)
 	if (p->kernel_modules[0])
 		cli_printf(stdout, "kernel-modules=%s\n", p->kernel_modules);
 	cli_printf(stdout, "kernelopt=%s\nbase=%s\ninit=%s\ntimeout=%ld\n", p->kernelopt, p->base, p->init, p->timeout);
+	if (profile_base_is_oci(p))
+		cli_printf(stdout, "oci-layers=%s\n", p->oci_split ? "split" : "merged");
 	if (p->packages[0])
 		cli_printf(stdout, "packages=%s\n", p->packages);
 	for (i = 0; i < p->ntardisks; i++)

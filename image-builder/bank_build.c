@@ -752,27 +752,63 @@ out:
 	return rc;
 }
 
-/* base = oci:PATH[:TAG]: base.tdk from the container image, its init checked, then the ramhost layer over it
- * (oci_base.h). */
+/* oci-layers = split: one module per layer of the container image (oci_base_split), lowest first; names[] gets
+ * their module file names. */
+static int make_oci_layers(struct build *b, char (*names)[PROFILE_MAX_NAME + 8], unsigned *ret_n)
+{
+	struct oci_base_layers ls;
+	uint64_t size;
+	unsigned i, hits = 0;
+	int rc;
+
+	stage_start(b);
+	rc = oci_base_split(b->p->base, b->work, -1, &ls, b->err);
+	if (rc)
+		return rc;
+	for (i = 0; i < ls.n; i++)
+		hits += ls.v[i].cached ? 1 : 0;
+	stage_done(b, "base layers", 0, "%s: %u layers, %u from the layer cache", b->p->base, ls.n, hits);
+	for (i = 0; i < ls.n && !rc; i++) {
+		stage_start(b);
+		snprintf(names[i], sizeof(names[i]), "%s.tdk", ls.v[i].name);
+		rc = wrap_tardisk(b, names[i], ls.v[i].img, &size);
+		b->cached = ls.v[i].cached;
+		if (!rc)
+			stage_done(b, names[i], size, "layer %u of %u", i + 1, ls.n);
+	}
+	for (; i < ls.n; i++)
+		unlink(ls.v[i].img);
+	*ret_n = ls.n;
+	oci_base_layers_free(&ls);
+	return rc;
+}
+
+/* base = oci:PATH[:TAG]: base.tdk from the container image (or one module per layer), its init checked, then the
+ * ramhost layer over it (oci_base.h). */
 static int make_oci_base(struct build *b)
 {
+	static char names[OCI_BASE_MAX_LAYERS][PROFILE_MAX_NAME + 8];
 	const struct profile *p = b->p;
 	char root[PATH_MAX], tdk[PATH_MAX];
+	unsigned n = 1, i;
 	uint64_t size;
 	int rc;
 
 	stage_start(b);
-	rc = make_tardisk(b, "base", p->base, 0, &size);
+	strcpy(names[0], "base.tdk");
+	rc = p->oci_split ? make_oci_layers(b, names, &n) : make_tardisk(b, "base", p->base, 0, &size);
 	if (rc)
 		return rc;
-	stage_done(b, "base.tdk", size, "from %s", p->base);
+	if (!p->oci_split)
+		stage_done(b, "base.tdk", size, "from %s", p->base);
 	rc = path_in(root, b->work, "oci-root", b->err);
 	if (!rc)
-		rc = path_in(tdk, b->dir, "base.tdk", b->err);
-	if (!rc)
 		rc = rh_mkdir_p(root, 0755, b->err);
-	if (!rc)
-		rc = oci_base_tree(tdk, root, b->err);
+	for (i = 0; i < n && !rc; i++) {
+		rc = path_in(tdk, b->dir, names[i], b->err);
+		if (!rc)
+			rc = oci_base_tree(tdk, root, b->err);
+	}
 	if (!rc)
 		rc = oci_base_check_init(root, p->init, p->base, b->err);
 	if (!rc)

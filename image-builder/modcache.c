@@ -127,11 +127,16 @@ static int tdk_entry(const struct modcache_tdk *c, const uint8_t key[SHA256_DIGE
 	return c->dir[0] && (size_t)snprintf(buf, cap, "%s/%s.tdk", c->dir, hex) < cap ? 0 : -ENAMETOOLONG;
 }
 
-void modcache_tdk_open(struct modcache_tdk *c, const char *out)
+void modcache_tdk_open_in(struct modcache_tdk *c, const char *sub, const char *out)
 {
 	memset(c, 0, sizeof(*c));
 	c->out = out;
-	modcache_open("tardisks", c->dir, sizeof(c->dir));
+	modcache_open(sub, c->dir, sizeof(c->dir));
+}
+
+void modcache_tdk_open(struct modcache_tdk *c, const char *out)
+{
+	modcache_tdk_open_in(c, "tardisks", out);
 }
 
 int modcache_tdk_reuse(void *ctx, const uint8_t key[SHA256_DIGEST_LEN])

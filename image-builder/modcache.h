@@ -39,6 +39,10 @@ struct modcache_tdk {
 };
 
 void modcache_tdk_open(struct modcache_tdk *c, const char *out);
+/* The same for another folder of tardisks by key: MODCACHE_OCI_LAYERS holds the layer images of split container
+ * image bases (oci_base.h) by layer key (tardisk.h: TARDISK_LAYER_KEY_TAG); set key before modcache_tdk_store. */
+#define MODCACHE_OCI_LAYERS "oci-layers"
+void modcache_tdk_open_in(struct modcache_tdk *c, const char *sub, const char *out);
 int modcache_tdk_reuse(void *ctx, const uint8_t key[SHA256_DIGEST_LEN]);
 void modcache_tdk_store(struct modcache_tdk *c);
 

@@ -37,7 +37,7 @@ static const struct {
 enum key {
 	K_NAME, K_VERSION, K_TITLE, K_KERNEL, K_KMODULES, K_KERNELOPT, K_BASE, K_TIMEOUT, K_INIT,
 	K_ACCEPTANCE, K_TRUST, K_IMAGE_PROFILE, K_RESCUE, K_DRIVERS, K_NETWORK,
-	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, K_DEPOT, K_VIB, NKEYS
+	K_TARDISK, K_RAMDISK, K_KMOD, K_PACKAGES, K_STICKY, K_DEPOT, K_VIB, K_OCI_LAYERS, NKEYS
 };
 
 struct parser {
@@ -137,6 +137,21 @@ static unsigned split_words(char *s, char **words, unsigned max)
 	}
 }
 
+/* A container image source, oci:PATH[:TAG], into dst (PROFILE_MAX_PATH bytes) with PATH made absolute against
+ * the profile's directory (key names the key in messages). */
+static int copy_oci(struct parser *ps, char *dst, const char *val, const char *key)
+{
+	const char *spec = val + strlen(PROFILE_BASE_OCI);
+	int n = spec[0] == '/' ? snprintf(dst, PROFILE_MAX_PATH, "%s", val) :
+		snprintf(dst, PROFILE_MAX_PATH, "%s%s/%s", PROFILE_BASE_OCI, ps->basedir, spec);
+
+	if (!spec[0])
+		return PERR(ps, -EINVAL, "%s '%s': expected 'oci:PATH[:TAG]'", key, val);
+	if (n < 0 || n >= PROFILE_MAX_PATH)
+		return PERR(ps, -ENAMETOOLONG, "%s path '%s' is too long", key, val);
+	return 0;
+}
+
 static int parse_tardisk(struct parser *ps, char *val)
 {
 	struct profile *p = ps->p;
@@ -153,12 +168,12 @@ static int parse_tardisk(struct parser *ps, char *val)
 	rc = copy_name(ps, t->name, w[0], "tardisk name");
 	if (rc)
 		return rc;
-	if (!strcmp(t->name, "base"))
-		return PERR(ps, -EINVAL, "tardisk name 'base' is reserved for the base image (use 'base = ...')");
+	if (!strcmp(t->name, "base") || !strncmp(t->name, "base.", 5))
+		return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the base image (use 'base = ...')", t->name);
 	for (i = 0; i < p->ntardisks; i++)
 		if (!strcmp(p->tardisks[i].name, t->name))
 			return PERR(ps, -EEXIST, "tardisk '%s' is given twice", t->name);
-	rc = copy_path(ps, t->source, w[1], "tardisk");
+	rc = oci_source(w[1], NULL) ? copy_oci(ps, t->source, w[1], "tardisk") : copy_path(ps, t->source, w[1], "tardisk");
 	if (rc)
 		return rc;
 	t->line = ps->line;
@@ -333,6 +348,14 @@ int profile_base_is_oci(const struct profile *p)
 	return !strncmp(p->base, PROFILE_BASE_OCI, strlen(PROFILE_BASE_OCI));
 }
 
+void profile_base_layer_name(unsigned i, char *buf, size_t cap)
+{
+	if (i == 0)
+		snprintf(buf, cap, "base");
+	else
+		snprintf(buf, cap, "base.%u", i + 1);
+}
+
 int profile_base_gets_layer(const struct profile *p)
 {
 	return profile_base_is_debootstrap(p) || profile_base_is_oci(p);
@@ -449,17 +472,8 @@ static int parse_base(struct parser *ps, char *val)
 		strcpy(p->base, val);
 		return 0;
 	}
-	if (!strncmp(val, PROFILE_BASE_OCI, strlen(PROFILE_BASE_OCI))) {
-		const char *spec = val + strlen(PROFILE_BASE_OCI);
-		int n = spec[0] == '/' ? snprintf(p->base, PROFILE_MAX_PATH, "%s", val) :
-			snprintf(p->base, PROFILE_MAX_PATH, "%s%s/%s", PROFILE_BASE_OCI, ps->basedir, spec);
-
-		if (!spec[0])
-			return PERR(ps, -EINVAL, "base '%s': expected 'oci:PATH[:TAG]'", val);
-		if (n < 0 || n >= PROFILE_MAX_PATH)
-			return PERR(ps, -ENAMETOOLONG, "base path '%s' is too long", val);
-		return 0;
-	}
+	if (!strncmp(val, PROFILE_BASE_OCI, strlen(PROFILE_BASE_OCI)))
+		return copy_oci(ps, p->base, val, "base");
 	return copy_path(ps, p->base, val, "base");
 }
 
@@ -665,6 +679,15 @@ static int parse_image_profile(struct parser *ps, char *val)
 	return 0;
 }
 
+/* `oci-layers = merged | split` (a container image base: one base.tdk, or one tardisk per layer) */
+static int parse_oci_layers(struct parser *ps, char *val)
+{
+	if (strcmp(val, "merged") && strcmp(val, "split"))
+		return PERR(ps, -EINVAL, "oci-layers '%.40s': expected merged or split", val);
+	ps->p->oci_split = !strcmp(val, "split");
+	return 0;
+}
+
 /* Every key: its name in the profile and its parser (given the value, blanks around it stripped, never empty). */
 static const struct {
 	const char *name;
@@ -692,6 +715,7 @@ static const struct {
 	[K_STICKY] = { "sticky", parse_sticky },
 	[K_DEPOT] = { "depot", parse_depot },
 	[K_VIB] = { "vib", parse_vib },
+	[K_OCI_LAYERS] = { "oci-layers", parse_oci_layers },
 };
 
 /* The rescue module (rescue.tdk, the tools of `ramhost rescue`): built with the built-in base unless
@@ -831,6 +855,10 @@ static int finish(struct parser *ps)
 	}
 	if (finish_rescue(ps))
 		return -EINVAL;
+	if (ps->seen[K_OCI_LAYERS] && !profile_base_is_oci(p)) {
+		ps->line = ps->seen[K_OCI_LAYERS];
+		return PERR(ps, -EINVAL, "oci-layers is only for a container image base ('base = oci:PATH[:TAG]')");
+	}
 	if (!ps->seen[K_DRIVERS])
 		p->drivers = !profile_base_gets_layer(p) ? 0 : PROFILE_DRIVERS_ALL;
 	for (i = 0; p->drivers && i < p->ntardisks; i++)
@@ -998,6 +1026,16 @@ static int check_input(const struct profile *p, unsigned line, const char *key, 
 	return rh_errf(err, rc, "%s:%u: %s = %s: %s", p->file[0] ? p->file : "profile", line, key, path, what);
 }
 
+/* The file of a container image source (oci:PATH[:TAG]) as check_input checks any input. */
+static int check_oci_input(const struct profile *p, unsigned line, const char *key, const char *src,
+			   struct rh_err *err)
+{
+	char path[PROFILE_MAX_PATH], tag[256];
+	int rc = oci_spec_split(src + strlen(PROFILE_BASE_OCI), path, sizeof(path), tag, sizeof(tag), err);
+
+	return rc ? rc : check_input(p, line, key, path, WANT_EITHER, err);
+}
+
 int profile_check_inputs(const struct profile *p, struct rh_err *err)
 {
 	unsigned i;
@@ -1009,15 +1047,12 @@ int profile_check_inputs(const struct profile *p, struct rh_err *err)
 		rc = check_input(p, p->kmodules_line, "kernel-modules", p->kernel_modules, WANT_DIR, err);
 	if (!rc && base_is_path(p))
 		rc = check_input(p, p->base_line, "base", p->base, WANT_EITHER, err);
-	if (!rc && profile_base_is_oci(p)) {
-		char path[PROFILE_MAX_PATH], tag[256];
-
-		rc = oci_spec_split(p->base + strlen(PROFILE_BASE_OCI), path, sizeof(path), tag, sizeof(tag), err);
-		if (!rc)
-			rc = check_input(p, p->base_line, "base", path, WANT_EITHER, err);
-	}
+	if (!rc && profile_base_is_oci(p))
+		rc = check_oci_input(p, p->base_line, "base", p->base, err);
 	for (i = 0; i < p->ntardisks && !rc; i++)
-		rc = check_input(p, p->tardisks[i].line, "tardisk", p->tardisks[i].source, WANT_EITHER, err);
+		rc = oci_source(p->tardisks[i].source, NULL) ?
+			check_oci_input(p, p->tardisks[i].line, "tardisk", p->tardisks[i].source, err) :
+			check_input(p, p->tardisks[i].line, "tardisk", p->tardisks[i].source, WANT_EITHER, err);
 	if (!rc && p->trust[0])
 		rc = check_input(p, p->trust_line, "trust", p->trust, WANT_DIR, err);
 	return rc;
@@ -1041,6 +1076,6 @@ size_t profile_inputs(const struct profile *p, const char **ret)
 	if (p->trust[0])
 		ret[n++] = p->trust;
 	for (i = 0; i < p->ntardisks; i++)
-		ret[n++] = p->tardisks[i].source;
+		ret[n++] = p->tardisks[i].source + (oci_source(p->tardisks[i].source, NULL) ? strlen(PROFILE_BASE_OCI) : 0);
 	return n;
 }

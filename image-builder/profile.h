@@ -100,6 +100,8 @@ struct profile {
 	struct profile_network network;         /* default dhcp (the built-in, debootstrap and image bases) */
 	int rescue;                             /* 1: build rescue.tdk (rescue = yes, the default for the built-in
 						 * base); 0: rescue = no, or another base */
+	int oci_split;                          /* oci-layers = split: a container image base as one tardisk per
+						 * layer (profile_base_layer_name); 0: merged, one base.tdk */
 };
 
 /* The most paths profile_inputs returns: the profile file, kernel, kernel-modules, base, trust, tardisks. */
@@ -109,6 +111,10 @@ struct profile {
 int profile_base_is_debootstrap(const struct profile *p);
 /* 1 when the profile's base is a container image, oci:PATH[:TAG] (the one test of that prefix). */
 int profile_base_is_oci(const struct profile *p);
+/* The tardisk name of layer i (from 0) of a split container image base: "base", then "base.2", "base.3", ...
+ * (the names base.* are reserved). The one place that naming is decided. */
+void profile_base_layer_name(unsigned i, char *buf, size_t cap);
+
 /* 1 when the base gets the ramhost layer (ramhost_layer.h): a debootstrap or container image base, which
  * bring systemd but not ramhost. */
 int profile_base_gets_layer(const struct profile *p);

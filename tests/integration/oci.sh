@@ -126,6 +126,65 @@ case_profile_base() {
 	expect_err "missing"
 }
 
+# The layers of a host image for the profile cases: what the ramhost layer looks for (systemd, udevd,
+# networkd's unit; empty files: it is built, not booted) and an init through two symlinks (/sbin -> usr/sbin,
+# init -> ../lib/systemd/systemd); then etc/gone and opq/low to remove.
+HOST_LAYER='[["d","usr"],["d","usr/lib"],["d","usr/lib/systemd"],["x","usr/lib/systemd/systemd","sd"],["x","usr/lib/systemd/systemd-udevd","u"],["d","usr/lib/systemd/system"],["f","usr/lib/systemd/system/systemd-networkd.service","[Unit]"],["d","usr/sbin"],["l","usr/sbin/init","../lib/systemd/systemd"],["l","sbin","usr/sbin"],["d","etc"],["f","etc/gone","g"],["f","etc/keep","k"],["d","opq"],["f","opq/low","l"],["d","rm"],["f","rm/x","x"],["f","top","t"]]'
+
+# mount_layers BANK N DIR: the base modules of BANK (base.tdk, base.2.tdk, ... N of them) unwrapped, loop-mounted
+# and laid over each other by the kernel's overlayfs at DIR, as init lays tardisks; run inside `unshare -m`.
+mount_layers() {
+	local lower="" i name
+	for i in $(seq 1 "$2"); do
+		name=base.tdk
+		[ "$i" = 1 ] || name=base.$i.tdk
+		mkdir -p "$T/unwrap$i" "$T/m$i"
+		(cd "$T/unwrap$i" && cpio -id --quiet <"$1/$name")
+		mount -t squashfs -o loop,ro "$T/unwrap$i/tardisks/$name" "$T/m$i"
+		lower=$T/m$i${lower:+:$lower}
+	done
+	mkdir -p "$3"
+	mount -t overlay -o "ro,lowerdir=$lower" overlay "$3"
+}
+
+# oci-layers = split: one tardisk per layer. The kernel's overlayfs over the layer modules shows the tree that
+# the one-tardisk import gives (names, types, modes, owners, times, data), with a whiteout of a file, of a
+# directory, of a top-level file, an opaque directory and a hard link across layers; init's copies and the
+# ramhost layer see the same (the init check passes through the layers' symlinks). The layer tardisks are cached
+# by layer key: a second image that shares the lowest layer gets the same module (the same SHA-256 in both
+# boot.cfg files), made once and taken from the cache, and a rebuild takes every layer from it.
+case_split_layers() {
+	private_cache
+	python3 "$MK" "$T/a" '{"tag":"v1","layers":['"$HOST_LAYER"',[["f","etc/.wh.gone",""],["f","etc/hostname","a\n"],["f","opq/.wh..wh..opq",""],["f","opq/up","u"],["f",".wh.rm",""],["h","etc/keep2","etc/keep"]],[["f",".wh.top",""],["d","newdir"],["f","newdir/f","n"]]]}'
+	python3 "$MK" "$T/b" '{"tag":"v1","layers":['"$HOST_LAYER"',[["f","etc/hostname","b\n"]]]}'
+	printf 'name = a\nversion = 1\nkernel = debian\nbase = oci:a:v1\ndrivers = none\noci-layers = split\n' >"$T/pa"
+	printf 'name = b\nversion = 1\nkernel = debian\nbase = oci:b:v1\ndrivers = none\noci-layers = split\n' >"$T/pb"
+	"$RAMHOST" image build "$T/pa" -o "$T/ba" >"$T/outa" 2>&1
+	grep -q '^modules=init.cpio --- base.tdk --- base.2.tdk --- base.3.tdk --- ramhost.tdk' "$T/ba/boot.cfg"
+	grep -q 'base layers .*3 layers, 0 from the layer cache' "$T/outa"
+	"$RAMHOST" tardisk create "oci:$T/a:v1" -o "$T/merged.tdk"
+	unsquashfs -q -n -d "$T/x" "$T/merged.tdk"
+	unshare -m bash -c "T='$T'; $(declare -f mount_layers); set -e
+		mount_layers '$T/ba' 3 '$T/ov'
+		diff -r '$T/ov' '$T/x'
+		diff <(cd '$T/ov' && find . -printf '%p %y %m %U %G %T@\n' | sort) <(cd '$T/x' && find . -printf '%p %y %m %U %G %T@\n' | sort)
+		[ ! -e '$T/ov/etc/gone' ] && [ ! -e '$T/ov/rm' ] && [ ! -e '$T/ov/top' ] && [ \"\$(ls -A '$T/ov/opq')\" = up ]"
+	"$RAMHOST" image build "$T/pb" -o "$T/bb" >"$T/outb" 2>&1
+	grep -q 'base layers .*2 layers, 1 from the layer cache' "$T/outb"
+	grep -Eq '^base\.tdk +layer 1 of 2, cached' <(sed 's/^ramhost image: //' "$T/outb")
+	sa=$(grep '^hash\.base\.tdk=' "$T/ba/boot.cfg")
+	[ -n "$sa" ] && [ "$sa" = "$(grep '^hash\.base\.tdk=' "$T/bb/boot.cfg")" ]
+	cmp "$T/ba/base.tdk" "$T/bb/base.tdk"
+	[ "$(sha256sum <"$T/ba/base.2.tdk")" != "$(sha256sum <"$T/bb/base.2.tdk")" ]
+	[ "$(ls "$T/cache/oci-layers" | grep -c '\.tdk$')" = 4 ]   # a: 3 layers, b: its own second one
+	"$RAMHOST" image build "$T/pa" -o "$T/ba2" >"$T/outa2" 2>&1
+	grep -q 'base layers .*3 layers, 3 from the layer cache' "$T/outa2"
+	for f in base.tdk base.2.tdk base.3.tdk; do cmp "$T/ba/$f" "$T/ba2/$f"; done
+	printf 'name = c\nversion = 1\nkernel = debian\nbase = builtin:minimal\noci-layers = split\n' >"$T/pc"
+	expect_fail "$RAMHOST" image build "$T/pc" -o "$T/bc"
+	expect_err "oci-layers is only for a container image base"
+}
+
 # vib create --payload NAME=oci:PATH[:TAG]: the payload tardisk is the image applied, as tardisk create makes it.
 case_vib_payload() {
 	python3 "$MK" "$T/img" '{"layers":[[["d","opt"],["f","opt/a","A"],["f","opt/b","B"]],[["f","opt/.wh.a",""]]]}'
@@ -145,4 +204,5 @@ t_case oci_hostile_entries case_hostile_entries
 t_case oci_whiteout_order case_whiteout_order
 t_case oci_profile_base case_profile_base
 t_case oci_vib_payload case_vib_payload
+t_case oci_split_layers case_split_layers
 exit $t_failed

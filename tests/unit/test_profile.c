@@ -175,6 +175,11 @@ static void test_errors(void)
 		  "tardisk name 'ramhost' is reserved for the ramhost layer of a debootstrap or container image base" },
 		{ "name = a\nversion = 1\nkernel = debian\nbase = oci:img\npackages = vim\n",
 		  "t.profile:5: packages is only for a 'base = debootstrap:SUITE' base" },
+		{ "name = a\nversion = 1\nkernel = debian\nbase = oci:img\noci-layers = layered\n",
+		  "t.profile:5: oci-layers 'layered': expected merged or split" },
+		{ HEAD "oci-layers = split\n", "t.profile:5: oci-layers is only for a container image base" },
+		{ HEAD "tardisk = base.2 x\n", "t.profile:5: tardisk name 'base.2' is reserved for the base image" },
+		{ HEAD "tardisk = app oci:\n", "t.profile:5: tardisk 'oci:': expected 'oci:PATH[:TAG]'" },
 		{ "version = 1\nkernel = debian\nbase = x\n", "t.profile:3: end of file: missing required key 'name'" },
 		{ "", "t.profile:0: end of file: missing required key 'name'" },
 		{ "name = a\nversion = 1\nkernel = ./vmlinuz\nbase = x\n",
@@ -220,11 +225,28 @@ static void test_oci_base(void)
 	CHECK_STR(p->base, "oci:/prof/images/deb:v1");
 	CHECK(profile_base_is_oci(p) && profile_base_gets_layer(p) && !profile_base_is_debootstrap(p));
 	CHECK(p->drivers == PROFILE_DRIVERS_ALL && p->network.mode == PROFILE_NET_STATIC);
+	CHECK(!p->oci_split);   /* merged unless asked */
 	free(p);
-	p = parse("name = a\nversion = 1\nkernel = debian\nbase = oci:/abs/img.tar\n", &err, &rc);
+	p = parse("name = a\nversion = 1\nkernel = debian\nbase = oci:/abs/img.tar\noci-layers = split\n"
+		  "tardisk = app oci:apps/app.tar:v2\n", &err, &rc);
 	CHECK(rc == 0);
 	CHECK_STR(p->base, "oci:/abs/img.tar");
+	CHECK(p->oci_split);
+	CHECK_STR(p->tardisks[0].source, "oci:/prof/apps/app.tar:v2");   /* a tardisk's image path made absolute too */
 	free(p);
+}
+
+/* The module names of a split container image base's layers: the one rule. */
+static void test_base_layer_names(void)
+{
+	char buf[PROFILE_MAX_NAME];
+
+	profile_base_layer_name(0, buf, sizeof(buf));
+	CHECK_STR(buf, "base");
+	profile_base_layer_name(1, buf, sizeof(buf));
+	CHECK_STR(buf, "base.2");
+	profile_base_layer_name(47, buf, sizeof(buf));
+	CHECK_STR(buf, "base.48");
 }
 
 /* sticky = lines: kept in file order, trailing '/' dropped, globs and names that only start like a never-saved
@@ -323,6 +345,7 @@ int main(void)
 	RUN(test_sizes);
 	RUN(test_errors);
 	RUN(test_oci_base);
+	RUN(test_base_layer_names);
 	RUN(test_sticky);
 	RUN(test_nul_and_long_lines);
 	UNIT_EXIT();
