@@ -17,10 +17,14 @@ is made again), the VIB is still installed; virtio_net loaded by udev, the addre
 hostname is changed again WITHOUT a save and the host rebooted: ramhost-state-save.service saves at shutdown.
 Boot 3 (OVMF, no NIC): the shutdown save came back; no init problem on a UEFI boot either.
 Boot 4 (SeaBIOS, no NIC): the same debootstrap tree as a container image made by umoci and GNU tar (no registry,
-no daemon) in three layers: the tree; /opt/oci/{low1,low2} added and /etc/motd whited out; /opt/oci made opaque
-holding only `up`. The layout is tarred into an OCI archive, and a profile with `base = oci:ARCHIVE:deb` (the example's keys,
-without packages) builds and boots to the ready line with systemd as PID 1; /etc/motd is absent and /opt/oci holds
-`up` alone.
+no daemon) in three layers: the tree; /opt/oci/{low1,low2} and /etc/oci/low1 added, /etc/motd and the directory
+/usr/share/doc/adduser whited out; /opt/oci and /etc/oci made opaque holding only `up`. The layout is tarred into an
+OCI archive, and a profile with `base = oci:ARCHIVE:deb` and `oci-layers = split` (the example's keys, without
+packages) builds one tardisk per layer and boots to the ready line with systemd as PID 1: the kernel's overlays
+(/usr, /opt) and init's copies (/etc) obey the layers' whiteouts and opaque directories, so /etc/motd and
+/usr/share/doc/adduser are absent (/usr/share/doc/apt is there) and /opt/oci and /etc/oci hold `up` alone. The
+profile's `tardisk = ociapp oci:DOCKER_ARCHIVE` (a hand-made `docker save` archive of two layers, imported as one
+tardisk) shows its upper layer's whiteout too: /opt/app holds `b` alone.
 
 The debootstrap tree is cached in $RAMHOST_CACHE/debootstrap (the first run on a machine takes minutes; a second
 build must take the cached tree). Needs root, like debootstrap."""
@@ -237,19 +241,22 @@ def oci_archive(work, tree):
     run(["umoci", "unpack", "--image", ref, bundle])
     run(["cp", "-a", tree + "/.", rootfs + "/"])
     run(["umoci", "repack", "--image", ref, bundle])
-    os.makedirs(os.path.join(rootfs, "opt", "oci"))
-    for n in ("low1", "low2"):
-        with open(os.path.join(rootfs, "opt", "oci", n), "w") as f:
-            f.write(n + "\n")
+    for d, names in (("opt", ("low1", "low2")), ("etc", ("low1",))):
+        os.makedirs(os.path.join(rootfs, d, "oci"))
+        for n in names:
+            with open(os.path.join(rootfs, d, "oci", n), "w") as f:
+                f.write(n + "\n")
     os.unlink(os.path.join(rootfs, "etc", "motd"))
+    shutil.rmtree(os.path.join(rootfs, "usr", "share", "doc", "adduser"))
     run(["umoci", "repack", "--image", ref, bundle])
     shutil.rmtree(bundle)
     up = os.path.join(work, "up")
-    os.makedirs(os.path.join(up, "opt", "oci"))
-    with open(os.path.join(up, "opt", "oci", "up"), "w") as f:
-        f.write("up\n")
-    open(os.path.join(up, "opt", "oci", ".wh..wh..opq"), "w").close()
-    run(["tar", "-C", up, "-cf", os.path.join(work, "up.tar"), "opt"])
+    for d in ("opt", "etc"):
+        os.makedirs(os.path.join(up, d, "oci"))
+        with open(os.path.join(up, d, "oci", "up"), "w") as f:
+            f.write("up\n")
+        open(os.path.join(up, d, "oci", ".wh..wh..opq"), "w").close()
+    run(["tar", "-C", up, "-cf", os.path.join(work, "up.tar"), "opt", "etc"])
     run(["umoci", "raw", "add-layer", "--image", ref, os.path.join(work, "up.tar")])
     archive = os.path.join(work, "oci.tar")
     run(["tar", "-C", img, "-cf", archive, "."])
@@ -264,11 +271,15 @@ def oci_boot(r, work, tree):
         return
     t0 = time.monotonic()
     archive = oci_archive(work, tree)
+    app = os.path.join(work, "app.tar")
+    run([sys.executable, os.path.join(TOP, "tests", "fixtures", "oci", "mkimage.py"), app,
+         '{"format":"docker","layers":[[["d","opt"],["d","opt/app"],["f","opt/app/a","a"],["f","opt/app/b","b"]],'
+         '[["f","opt/app/.wh.a",""]]]}'])
     prof = os.path.join(work, "oci.profile")
     with open(PROFILE) as src, open(prof, "w") as dst:
         for line in src:
             if line.startswith("base ="):
-                line = "base = oci:%s:deb\n" % archive
+                line = "base = oci:%s:deb\noci-layers = split\ntardisk = ociapp oci:%s\n" % (archive, app)
             if not line.startswith("packages ="):
                 dst.write(line)
     disk = os.path.join(work, "oci.img")
@@ -278,16 +289,19 @@ def oci_boot(r, work, tree):
         r.check("debian_oci_build", False, str(e)[-3000:])
         return
     print("INFO OCI image (umoci, archive) and disk build: %.1f s" % (time.monotonic() - t0))
-    r.check("debian_oci_build", re.search(r"base\.tdk +from oci:", out) is not None and "ramhost.tdk" in out, out)
+    r.check("debian_oci_build", re.search(r"base layers +oci:\S+: 3 layers", out) is not None and
+            re.search(r"base\.3\.tdk +layer 3 of 3", out) is not None and "ramhost.tdk" in out, out)
     vm, m = boot("debian-boot4-oci", disk, "bios")
     with vm:
         r.check("debian_oci_ready", m.group(5).startswith(BUILD.encode()) and not init_problems(vm.buf),
                 m.group(0).decode() + "\n".join(init_problems(vm.buf)))
         login(vm)
         _, comm = vm.sh("cat /proc/1/comm")
-        rc, out = vm.sh("ls -A /opt/oci; test -e /etc/motd && echo motd-there; test -e /usr/bin/dpkg && echo dpkg")
+        rc, out = vm.sh("for d in /opt/oci /etc/oci /opt/app; do echo $d: $(ls -A $d); done; test -e /etc/motd && echo motd-there; "
+                        "test -e /usr/share/doc/adduser && echo adduser-there; test -e /usr/share/doc/apt && echo apt; "
+                        "test -e /usr/bin/dpkg && echo dpkg")
         r.check("debian_oci_whiteout_and_opaque", comm.strip() == "systemd" and
-                out.split() == ["up", "dpkg"], comm + out)
+                out.split() == ["/opt/oci:", "up", "/etc/oci:", "up", "/opt/app:", "b", "apt", "dpkg"], comm + out)
 
 
 def make_inputs(work):
