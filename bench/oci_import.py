@@ -12,7 +12,10 @@ In one run, alternating, RAMHOST_BENCH_RUNS rounds (default 3), medians:
 - floor: `umoci unpack --image IMG:t BUNDLE` + `mksquashfs BUNDLE/rootfs OUT -comp zstd` (as root: the owners
   kept, like the import);
 - cache hit: `ramhost image build` of a profile with `base = oci:IMG:t`, built once cold into a scratch cache,
-  then again: the second build's base.tdk stage, which takes the tardisk from the cache by its content key.
+  then again: the second build's base.tdk stage, which takes the tardisk from the cache by its content key;
+- split: the same with `oci-layers = split` into another scratch cache: the base stages (`base layers` and a
+  `base*.tdk` line per layer module) of the cold build, and of the second, which takes every layer from the layer
+  cache by its layer key without reading the layers.
 """
 import os
 import random
@@ -95,6 +98,27 @@ def cache_hit(work, ref):
     return (float(m.group(2)) if m else -1.0), bool(m and m.group(1)), out
 
 
+def split_builds(work, ref):
+    """Seconds of the base stages of a cold and a warm build with oci-layers = split, and the warm one's
+    'N from the layer cache' count."""
+    prof = os.path.join(work, "profile-split")
+    with open(prof, "w") as f:
+        f.write("name = oci\nversion = 1\nkernel = debian\nbase = oci:%s\ndrivers = none\noci-layers = split\n" % ref)
+    env = dict(os.environ, RAMHOST_CACHE=scratch_cache(work))
+    secs, hits = [], -1
+    for n in range(2):
+        bank = os.path.join(work, "sbank%d" % n)
+        p = subprocess.run([RAMHOST, "image", "build", prof, "-o", bank], env=env, capture_output=True, text=True)
+        if p.returncode:
+            return -1.0, -1.0, -1, p.stderr
+        shutil.rmtree(bank)
+        secs.append(sum(float(m.group(1)) for m in
+                        re.finditer(r"^ramhost image: base(?: layers|(?:\.\d+)?\.tdk) .*, ([\d.]+) s$", p.stderr, re.M)))
+        m = re.search(r"base layers .*: \d+ layers, (\d+) from the layer cache", p.stderr)
+        hits = int(m.group(1)) if m else -1
+    return secs[0], secs[1], hits, ""
+
+
 def main():
     if os.geteuid() != 0:
         print("bench: oci_import skipped: needs root (umoci unpack keeps owners)")
@@ -127,6 +151,9 @@ def main():
         secs, cached, out = cache_hit(work, ref)
         report("cache hit: image build's base.tdk again", "%.2f" % secs, "s (%s)" % ("cached" if cached else
                                                                                   "NOT cached: " + out[-300:]))
+        cold, warm, hits, err = split_builds(work, ref)
+        report("split: image build's base layers, cold", "%.2f" % cold, "s" + (" FAILED: " + err[-300:] if err else ""))
+        report("split: the same again, from the layer cache", "%.2f" % warm, "s (%d of 3 layers cached)" % hits)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
