@@ -252,11 +252,11 @@ static int read_layers(struct split *s, const struct tardisk_create_opts *o, str
 	return 0;
 }
 
-/* Writes each wanted layer; on failure removes the ones written. */
+/* Writes each wanted layer; on failure removes the ones written (tdk_write leaves nothing of the failed one). */
 static int write_layers(struct split *s, const struct tardisk_create_opts *o, struct rh_err *err)
 {
+	size_t i, done;
 	int rc = 0;
-	size_t i;
 
 	for (i = 0; i < s->upto && !rc; i++) {
 		struct tardisk_create_opts lo = *o;
@@ -266,11 +266,12 @@ static int write_layers(struct split *s, const struct tardisk_create_opts *o, st
 		phase(o, i, s->img.nlayers, "writing its image");
 		lo.out = s->outs[i];
 		rc = tdk_write(&lo, &s->lists[i], s->sp.fd, s->clamp, err);
+		if (rc)
+			break;
 	}
-	if (rc)
-		while (i-- > 0)
-			if (s->lists[i].what)
-				unlink(s->outs[i]);
+	for (done = 0; rc && done < i; done++)
+		if (s->lists[done].what)
+			unlink(s->outs[done]);
 	return rc;
 }
 
