@@ -29,7 +29,7 @@ int oci_base_check_init(const char *root, const char *init, const char *shown, s
 #define OCI_BASE_MAX_LAYERS 48
 
 struct oci_base_layer {
-	char name[PROFILE_MAX_NAME]; /* the tardisk name: base, base.2, ... */
+	char name[PROFILE_MAX_NAME]; /* the tardisk name: base, base-2, ... */
 	char img[PATH_MAX]; /* its image in work */
 	int cached;         /* 1: taken from the layer cache */
 };

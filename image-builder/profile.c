@@ -168,8 +168,11 @@ static int parse_tardisk(struct parser *ps, char *val)
 	rc = copy_name(ps, t->name, w[0], "tardisk name");
 	if (rc)
 		return rc;
-	if (!strcmp(t->name, "base") || !strncmp(t->name, "base.", 5))
+	if (profile_base_layer_reserved(t->name))
 		return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the base image (use 'base = ...')", t->name);
+	if (strchr(t->name, '.'))
+		return PERR(ps, -EINVAL, "tardisk name '%s': no '.' in a module name (SYSLINUX reads NAME.tdk on a FAT "
+			    "bootbank by a short name cut at the first '.', and could load another module)", t->name);
 	for (i = 0; i < p->ntardisks; i++)
 		if (!strcmp(p->tardisks[i].name, t->name))
 			return PERR(ps, -EEXIST, "tardisk '%s' is given twice", t->name);
@@ -353,7 +356,16 @@ void profile_base_layer_name(unsigned i, char *buf, size_t cap)
 	if (i == 0)
 		snprintf(buf, cap, "base");
 	else
-		snprintf(buf, cap, "base.%u", i + 1);
+		snprintf(buf, cap, "base-%u", i + 1);
+}
+
+int profile_base_layer_reserved(const char *name)
+{
+	if (!strcmp(name, "base"))
+		return 1;
+	if (strncmp(name, "base-", 5) || !name[5])
+		return 0;
+	return strspn(name + 5, "0123456789") == strlen(name + 5);
 }
 
 int profile_base_gets_layer(const struct profile *p)

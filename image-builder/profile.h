@@ -111,9 +111,12 @@ struct profile {
 int profile_base_is_debootstrap(const struct profile *p);
 /* 1 when the profile's base is a container image, oci:PATH[:TAG] (the one test of that prefix). */
 int profile_base_is_oci(const struct profile *p);
-/* The tardisk name of layer i (from 0) of a split container image base: "base", then "base.2", "base.3", ...
- * (the names base.* are reserved). The one place that naming is decided. */
+/* The tardisk name of layer i (from 0) of a split container image base: "base", then "base-2", "base-3", ...
+ * The one place that naming is decided; profile_base_layer_reserved says which names it may take. (No '.': SYSLINUX
+ * turns "base.2.tdk" into the 8.3 name BASE.TDK when it looks it up on a FAT bootbank, and loads base.tdk.) */
 void profile_base_layer_name(unsigned i, char *buf, size_t cap);
+/* 1 when name is one profile_base_layer_name can give: "base" or "base-" and digits. */
+int profile_base_layer_reserved(const char *name);
 
 /* 1 when the base gets the ramhost layer (ramhost_layer.h): a debootstrap or container image base, which
  * bring systemd but not ramhost. */

@@ -178,7 +178,8 @@ static void test_errors(void)
 		{ "name = a\nversion = 1\nkernel = debian\nbase = oci:img\noci-layers = layered\n",
 		  "t.profile:5: oci-layers 'layered': expected merged or split" },
 		{ HEAD "oci-layers = split\n", "t.profile:5: oci-layers is only for a container image base" },
-		{ HEAD "tardisk = base.2 x\n", "t.profile:5: tardisk name 'base.2' is reserved for the base image" },
+		{ HEAD "tardisk = base-2 x\n", "t.profile:5: tardisk name 'base-2' is reserved for the base image" },
+		{ HEAD "tardisk = app.v2 x\n", "t.profile:5: tardisk name 'app.v2': no '.' in a module name" },
 		{ HEAD "tardisk = app oci:\n", "t.profile:5: tardisk 'oci:': expected 'oci:PATH[:TAG]'" },
 		{ "version = 1\nkernel = debian\nbase = x\n", "t.profile:3: end of file: missing required key 'name'" },
 		{ "", "t.profile:0: end of file: missing required key 'name'" },
@@ -244,9 +245,12 @@ static void test_base_layer_names(void)
 	profile_base_layer_name(0, buf, sizeof(buf));
 	CHECK_STR(buf, "base");
 	profile_base_layer_name(1, buf, sizeof(buf));
-	CHECK_STR(buf, "base.2");
+	CHECK_STR(buf, "base-2");
 	profile_base_layer_name(47, buf, sizeof(buf));
-	CHECK_STR(buf, "base.48");
+	CHECK_STR(buf, "base-48");
+	CHECK(profile_base_layer_reserved("base") && profile_base_layer_reserved("base-48"));
+	CHECK(!profile_base_layer_reserved("base-") && !profile_base_layer_reserved("base-tools") &&
+	      !profile_base_layer_reserved("base2"));
 }
 
 /* sticky = lines: kept in file order, trailing '/' dropped, globs and names that only start like a never-saved
