@@ -74,7 +74,7 @@ def make_image(work):
         if layer == 1:
             for i in range(0, LAYER_MB, 10):
                 os.unlink(os.path.join(rootfs, "data", "0", "f%03d" % i))
-        run(["umoci", "repack", "--image", ref, bundle])
+        run(["umoci", "repack", "--refresh-bundle", "--image", ref, bundle])
     shutil.rmtree(bundle)
     size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(img) for f in fs)
     return ref, size
@@ -113,7 +113,7 @@ def split_builds(work, ref):
             return -1.0, -1.0, -1, p.stderr
         shutil.rmtree(bank)
         secs.append(sum(float(m.group(1)) for m in
-                        re.finditer(r"^ramhost image: base(?: layers|(?:\.\d+)?\.tdk) .*, ([\d.]+) s$", p.stderr, re.M)))
+                        re.finditer(r"^ramhost image: base(?: layers|(?:-\d+)?\.tdk) .*, ([\d.]+) s$", p.stderr, re.M)))
         m = re.search(r"base layers .*: \d+ layers, (\d+) from the layer cache", p.stderr)
         hits = int(m.group(1)) if m else -1
     return secs[0], secs[1], hits, ""

@@ -21,15 +21,35 @@ umoci_image() {
 	printf '#!/bin/sh\n' >"$T/b/rootfs/sbin/init"
 	chmod 0755 "$T/b/rootfs/sbin/init"
 	ln "$T/b/rootfs/etc/keep" "$T/b/rootfs/etc/keep-link"
-	umoci repack --image "$T/img:t" "$T/b"
+	umoci repack --refresh-bundle --image "$T/img:t" "$T/b"
 	rm "$T/b/rootfs/etc/gone"
-	umoci repack --image "$T/img:t" "$T/b"
+	umoci repack --refresh-bundle --image "$T/img:t" "$T/b"
 	mkdir -p "$T/l3/opq"
 	echo up >"$T/l3/opq/up"
 	touch "$T/l3/opq/.wh..wh..opq"
 	tar -C "$T/l3" -cf "$T/l3.tar" opq
 	umoci raw add-layer --image "$T/img:t" "$T/l3.tar"
 	rm -rf "$T/b"
+	# three layers, the second with umoci's whiteout (repack without --refresh-bundle would diff against the
+	# empty image again and write one layer with everything)
+	[ "$(layer_list "$T/img" | tr '\n' ' ')" = "1 2 3 " ]
+	layer_list "$T/img" 2 | grep -qx 'etc/.wh.gone'
+}
+
+# layer_list LAYOUT [N]: the layer numbers of LAYOUT's first image, or the names in its layer N.
+layer_list() {
+	python3 - "$@" <<'PY'
+import json, subprocess, sys
+d = sys.argv[1]
+blob = lambda dg: d + "/blobs/sha256/" + dg.split(":")[1]
+m = json.load(open(blob(json.load(open(d + "/index.json"))["manifests"][0]["digest"])))
+if len(sys.argv) == 2:
+    print("\n".join(str(i + 1) for i in range(len(m["layers"]))))
+else:
+    out = subprocess.run(["tar", "-taf", blob(m["layers"][int(sys.argv[2]) - 1]["digest"])], capture_output=True,
+                         text=True, check=True).stdout
+    print("\n".join(n.rstrip("/").removeprefix("./") for n in out.split()))
+PY
 }
 
 case_umoci_layers() {
@@ -131,13 +151,13 @@ case_profile_base() {
 # init -> ../lib/systemd/systemd); then etc/gone and opq/low to remove.
 HOST_LAYER='[["d","usr"],["d","usr/lib"],["d","usr/lib/systemd"],["x","usr/lib/systemd/systemd","sd"],["x","usr/lib/systemd/systemd-udevd","u"],["d","usr/lib/systemd/system"],["f","usr/lib/systemd/system/systemd-networkd.service","[Unit]"],["d","usr/sbin"],["l","usr/sbin/init","../lib/systemd/systemd"],["l","sbin","usr/sbin"],["d","etc"],["f","etc/gone","g"],["f","etc/keep","k"],["d","opq"],["f","opq/low","l"],["d","rm"],["f","rm/x","x"],["f","top","t"]]'
 
-# mount_layers BANK N DIR: the base modules of BANK (base.tdk, base.2.tdk, ... N of them) unwrapped, loop-mounted
+# mount_layers BANK N DIR: the base modules of BANK (base.tdk, base-2.tdk, ... N of them) unwrapped, loop-mounted
 # and laid over each other by the kernel's overlayfs at DIR, as init lays tardisks; run inside `unshare -m`.
 mount_layers() {
 	local lower="" i name
 	for i in $(seq 1 "$2"); do
 		name=base.tdk
-		[ "$i" = 1 ] || name=base.$i.tdk
+		[ "$i" = 1 ] || name=base-$i.tdk
 		mkdir -p "$T/unwrap$i" "$T/m$i"
 		(cd "$T/unwrap$i" && cpio -id --quiet <"$1/$name")
 		mount -t squashfs -o loop,ro "$T/unwrap$i/tardisks/$name" "$T/m$i"
@@ -160,7 +180,7 @@ case_split_layers() {
 	printf 'name = a\nversion = 1\nkernel = debian\nbase = oci:a:v1\ndrivers = none\noci-layers = split\n' >"$T/pa"
 	printf 'name = b\nversion = 1\nkernel = debian\nbase = oci:b:v1\ndrivers = none\noci-layers = split\n' >"$T/pb"
 	"$RAMHOST" image build "$T/pa" -o "$T/ba" >"$T/outa" 2>&1
-	grep -q '^modules=init.cpio --- base.tdk --- base.2.tdk --- base.3.tdk --- ramhost.tdk' "$T/ba/boot.cfg"
+	grep -q '^modules=init.cpio --- base.tdk --- base-2.tdk --- base-3.tdk --- ramhost.tdk' "$T/ba/boot.cfg"
 	grep -q 'base layers .*3 layers, 0 from the layer cache' "$T/outa"
 	"$RAMHOST" tardisk create "oci:$T/a:v1" -o "$T/merged.tdk"
 	unsquashfs -q -n -d "$T/x" "$T/merged.tdk"
@@ -175,11 +195,11 @@ case_split_layers() {
 	sa=$(grep '^hash\.base\.tdk=' "$T/ba/boot.cfg")
 	[ -n "$sa" ] && [ "$sa" = "$(grep '^hash\.base\.tdk=' "$T/bb/boot.cfg")" ]
 	cmp "$T/ba/base.tdk" "$T/bb/base.tdk"
-	[ "$(sha256sum <"$T/ba/base.2.tdk")" != "$(sha256sum <"$T/bb/base.2.tdk")" ]
+	[ "$(sha256sum <"$T/ba/base-2.tdk")" != "$(sha256sum <"$T/bb/base-2.tdk")" ]
 	[ "$(ls "$T/cache/oci-layers" | grep -c '\.tdk$')" = 4 ]   # a: 3 layers, b: its own second one
 	"$RAMHOST" image build "$T/pa" -o "$T/ba2" >"$T/outa2" 2>&1
 	grep -q 'base layers .*3 layers, 3 from the layer cache' "$T/outa2"
-	for f in base.tdk base.2.tdk base.3.tdk; do cmp "$T/ba/$f" "$T/ba2/$f"; done
+	for f in base.tdk base-2.tdk base-3.tdk; do cmp "$T/ba/$f" "$T/ba2/$f"; done
 	printf 'name = c\nversion = 1\nkernel = debian\nbase = builtin:minimal\noci-layers = split\n' >"$T/pc"
 	expect_fail "$RAMHOST" image build "$T/pc" -o "$T/bc"
 	expect_err "oci-layers is only for a container image base"

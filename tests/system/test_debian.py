@@ -240,7 +240,7 @@ def oci_archive(work, tree):
     run(["umoci", "new", "--image", ref])
     run(["umoci", "unpack", "--image", ref, bundle])
     run(["cp", "-a", tree + "/.", rootfs + "/"])
-    run(["umoci", "repack", "--image", ref, bundle])
+    run(["umoci", "repack", "--refresh-bundle", "--image", ref, bundle])
     for d, names in (("opt", ("low1", "low2")), ("etc", ("low1",))):
         os.makedirs(os.path.join(rootfs, d, "oci"))
         for n in names:
@@ -248,7 +248,7 @@ def oci_archive(work, tree):
                 f.write(n + "\n")
     os.unlink(os.path.join(rootfs, "etc", "motd"))
     shutil.rmtree(os.path.join(rootfs, "usr", "share", "doc", "adduser"))
-    run(["umoci", "repack", "--image", ref, bundle])
+    run(["umoci", "repack", "--refresh-bundle", "--image", ref, bundle])
     shutil.rmtree(bundle)
     up = os.path.join(work, "up")
     for d in ("opt", "etc"):
@@ -290,7 +290,7 @@ def oci_boot(r, work, tree):
         return
     print("INFO OCI image (umoci, archive) and disk build: %.1f s" % (time.monotonic() - t0))
     r.check("debian_oci_build", re.search(r"base layers +oci:\S+: 3 layers", out) is not None and
-            re.search(r"base\.3\.tdk +layer 3 of 3", out) is not None and "ramhost.tdk" in out, out)
+            re.search(r"base-3\.tdk +layer 3 of 3", out) is not None and "ramhost.tdk" in out, out)
     vm, m = boot("debian-boot4-oci", disk, "bios")
     with vm:
         r.check("debian_oci_ready", m.group(5).startswith(BUILD.encode()) and not init_problems(vm.buf),
