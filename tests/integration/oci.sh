@@ -101,6 +101,8 @@ case_hostile_blobs() {
 	hostile '{"damage":"drop-layer","layers":'"$L"'}' 'layer 1 names blob sha256:[0-9a-f]{64}, which the image does not have'
 	hostile '{"damage":"size-layer","layers":'"$L"'}' 'layer 1: blob sha256:[0-9a-f]{64} is [0-9]+ bytes, the descriptor says'
 	hostile '{"damage":"huge-config","layers":'"$L"'}' 'the config: sha256:[0-9a-f]{64} is [0-9]+ bytes, more than the limit of 4194304'
+	hostile '{"damage":"flip-config","layers":'"$L"'}' 'the config: blob sha256:[0-9a-f]{64} has SHA-256 [0-9a-f]{64} \(tampered'
+	hostile '{"damage":"flip-manifest","layers":'"$L"'}' 'the manifest: blob sha256:[0-9a-f]{64} has SHA-256 [0-9a-f]{64} \(tampered'
 	hostile '{"layers":[[["big","big",2000000]]]}' "over the limit of 1000000" "--max-size 1000000"
 }
 
@@ -112,6 +114,19 @@ case_hostile_entries() {
 	hostile '{"layers":[[["f","a","A"]],[["f",".wh.a",""]],[["h","b","a"]]]}' "layer 3: entry 'b' is a hard link to 'a', which no layer has"
 	hostile '{"layers":[[["d","d"],["f","d/.wh..wh.plnk",""]]]}' "entry 'd/.wh..wh.plnk' is not a whiteout this reader knows"
 	hostile '{"layers":[[["f",".wh..",""]]]}' "entry '.wh..' is not a whiteout this reader knows"
+}
+
+# The layer media types: tar, tar+gzip and tar+zstd in one image, a whiteout in the zstd one; and a hard link
+# to a file of a lower layer, which shares the file's inode in the tardisk.
+case_media_types_and_links() {
+	python3 "$MK" "$T/z" '{"compress":["none","gzip","zstd"],"layers":[[["d","a"],["f","a/x","X"],["f","a/gone","G"]],[["h","a/x2","a/x"],["f","a/y","Y"]],[["f","a/.wh.gone",""],["f","a/z","Z"]]]}'
+	"$RAMHOST" tardisk create "oci:$T/z" -o "$T/z.tdk"
+	[ "$("$RAMHOST" tardisk ls "$T/z.tdk" | tr '\n' ' ')" = "a a/x a/x2 a/y a/z " ]
+	[ "$("$RAMHOST" tardisk cat "$T/z.tdk" a/z)" = Z ] && [ "$("$RAMHOST" tardisk cat "$T/z.tdk" a/x2)" = X ]
+	"$RAMHOST" tardisk ls --json "$T/z.tdk" | python3 -c '
+import json, sys
+e = {x["path"]: x for x in json.load(sys.stdin)["entries"]}
+assert e["a/x"]["inode"] == e["a/x2"]["inode"] and e["a/x"]["nlink"] == 2, e'
 }
 
 # Whiteouts apply to lower layers only, whatever the order inside their own layer.
@@ -221,6 +236,7 @@ t_case oci_umoci_layers case_umoci_layers
 t_case oci_docker_save_and_platforms case_docker_save_and_platforms
 t_case oci_hostile_blobs case_hostile_blobs
 t_case oci_hostile_entries case_hostile_entries
+t_case oci_media_types_and_links case_media_types_and_links
 t_case oci_whiteout_order case_whiteout_order
 t_case oci_profile_base case_profile_base
 t_case oci_vib_payload case_vib_payload
