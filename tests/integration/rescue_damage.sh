@@ -63,7 +63,9 @@ dmg_cfg() {
 # flip one byte of base.tdk in bank N (found through mtools' own view of the file's clusters: overwrite it)
 flip() {
 	mcopy -i "$(fat "$2" "$1")" ::/base.tdk "$T/base.tdk"
-	printf '\x5a' | dd of="$T/base.tdk" bs=1 seek=4096 conv=notrunc status=none
+	local b
+	b=$(od -An -tu1 -j4096 -N1 "$T/base.tdk")   # inverted, so it changes whatever it was
+	printf "\\x$(printf %02x $((b ^ 255)))" | dd of="$T/base.tdk" bs=1 seek=4096 conv=notrunc status=none
 	mcopy -o -i "$(fat "$2" "$1")" "$T/base.tdk" ::/base.tdk
 }
 dmg_flip1() { flip "$1" 2; }

@@ -26,7 +26,10 @@ static const char build_sh[] =
 	"mmd -i esp.img ::/EFI ::/EFI/BOOT ::/syslinux\n"
 	"mcopy -i esp.img l.efi ::/EFI/BOOT/BOOTX64.EFI\n"
 	"mcopy -i esp.img ldlinux.sys ldlinux.c32 syslinux.cfg ::/syslinux/\n"
-	"head -c 300000 /dev/urandom >vmlinuz; head -c 700000 /dev/urandom >base.tdk; printf cpio >bootcfg.cpio\n"
+	/* base.tdk starts with a fixed text: the damage row writes 'Z' at byte 9, which a random byte there would
+	 * already be once in 256 runs (the row then found nothing to repair) */
+	"head -c 300000 /dev/urandom >vmlinuz; { printf ramhost-base-tdk; head -c 700000 /dev/urandom; } >base.tdk\n"
+	"printf cpio >bootcfg.cpio\n"
 	"for b in 1 2; do\n"
 	"  mkfs.fat -n RHBANK$b -C b$b.img 8192 >/dev/null\n"
 	"  { echo bootstate=0; echo kernel=vmlinuz; echo modules=base.tdk; echo updated=$((3 - b));\n"
