@@ -67,9 +67,93 @@ static void add_label(struct out *o, const char *label, const char *menu_label, 
 	add(o, "\n");
 }
 
-/* What syslinux_cfg_format can write: names usable in KERNEL/INITRD, texts without line breaks. */
+void syslinux_fat_lookup_name(const char *name, char out[12])
+{
+	int i = 0;
+
+	while (i < 11 && *name && (unsigned char)*name > ' ' && *name != '/') {
+		char c = *name++;
+
+		if (c == '.') {   /* the extension starts again at every dot */
+			while (i < 8)
+				out[i++] = ' ';
+			i = 8;
+			continue;
+		}
+		out[i++] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	while (i < 11)
+		out[i++] = ' ';
+	out[11] = '\0';
+}
+
+/* The 8.3 entry a FAT writer gives name when it fits one (1-8 characters, at most one dot, 0-3 after it): 1 and
+ * the padded upper-case form in out; 0 when it does not fit (the writer then makes a NAME~N entry). */
+static int fat_short_name(const char *name, char out[12])
+{
+	const char *dot = strchr(name, '.');
+	size_t base = dot ? (size_t)(dot - name) : strlen(name);
+
+	if (!base || base > 8 || (dot && (strchr(dot + 1, '.') || strlen(dot + 1) > 3)) || strpbrk(name, " ~"))
+		return 0;
+	syslinux_fat_lookup_name(name, out);
+	return 1;
+}
+
+int syslinux_cfg_clash(const struct bootcfg *cfg, const struct syslinux_cfg_opts *opts, const char **ret_a,
+		       const char **ret_b)
+{
+	const char *names[BOOTCFG_MAX_MODULES + 3];
+	unsigned n = 0, i, j;
+
+	names[n++] = cfg->kernel.name;
+	names[n++] = "boot.cfg";
+	if (opts->bootcfg_module)
+		names[n++] = opts->bootcfg_module;
+	for (i = 0; i < cfg->nmodules && i < BOOTCFG_MAX_MODULES; i++)
+		names[n++] = cfg->modules[i].name;
+	for (i = 0; i < n; i++) {
+		char want[12];
+
+		syslinux_fat_lookup_name(names[i], want);
+		for (j = 0; j < n; j++) {
+			char have[12];
+
+			if (strcmp(names[i], names[j]) && fat_short_name(names[j], have) && !strcmp(want, have)) {
+				*ret_a = names[i];
+				*ret_b = names[j];
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int syslinux_cfg_check_names(const struct bootcfg *cfg, const char *bootcfg_module, struct rh_err *err)
+{
+	struct syslinux_cfg_opts o = { .bootcfg_module = bootcfg_module };
+	const char *a, *b;
+	char want[12], shown[13];
+	int n, e;
+
+	if (!syslinux_cfg_clash(cfg, &o, &a, &b))
+		return 0;
+	syslinux_fat_lookup_name(a, want);
+	for (n = 8; n > 0 && want[n - 1] == ' '; n--)
+		;
+	for (e = 3; e > 0 && want[8 + e - 1] == ' '; e--)
+		;
+	snprintf(shown, sizeof(shown), "%.*s%s%.*s", n, want, e ? "." : "", e, want + 8);
+	return rh_errf(err, -EINVAL, "%s: SYSLINUX looks this name up on a FAT bootbank as the 8.3 name %s, which is "
+		       "%s's, and would load that file instead: rename it (no '.' before the extension)", a, shown, b);
+}
+
+/* What syslinux_cfg_format can write: names usable in KERNEL/INITRD that SYSLINUX finds on FAT, texts without
+ * line breaks. */
 static int cfg_writable(const struct bootcfg *cfg, const struct syslinux_cfg_opts *opts)
 {
+	const char *a, *b;
+
 	const char *dir = opts->dir ? opts->dir : "";
 	unsigned i;
 
@@ -81,7 +165,7 @@ static int cfg_writable(const struct bootcfg *cfg, const struct syslinux_cfg_opt
 	for (i = 0; i < cfg->nmodules; i++)
 		if (!usable(cfg->modules[i].name))
 			return 0;
-	return 1;
+	return !syslinux_cfg_clash(cfg, opts, &a, &b);
 }
 
 long syslinux_cfg_format(const struct bootcfg *cfg, const struct syslinux_cfg_opts *opts, char *buf, size_t cap)

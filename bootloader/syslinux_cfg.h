@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "bootcfg.h"
+#include "err.h"
 
 struct syslinux_cfg_opts {
 	const char *dir;            /* absolute directory of the bootbank on the medium, e.g. "/bootbank" */
@@ -25,9 +26,24 @@ struct syslinux_cfg_opts {
 				       prompt; never the default; NULL: none */
 };
 
+/* The 11-character 8.3 name SYSLINUX compares with a FAT directory's short entries when it looks name up, beside
+ * the long names (its mangle_dos_name): upper case, padded, and the extension starting again at every dot, so
+ * "base.2.tdk" is looked up as BASE.TDK. */
+void syslinux_fat_lookup_name(const char *name, char out[12]);
+
+/* 1 when SYSLINUX, loading one of the bank's files (the kernel, a module, the bootcfg module) from FAT, could
+ * match another file's 8.3 entry instead (`app.v2.tdk` finding app.tdk's APP.TDK): *ret_a is the name looked up,
+ * *ret_b the file it could load. 0 when every name finds only itself. */
+int syslinux_cfg_clash(const struct bootcfg *cfg, const struct syslinux_cfg_opts *opts, const char **ret_a,
+		       const char **ret_b);
+
+/* syslinux_cfg_clash as an error naming both files (bootcfg_module: the bank's bootcfg.cpio, or NULL), for the
+ * writers of a bank to refuse a boot.cfg before anything is written. */
+int syslinux_cfg_check_names(const struct bootcfg *cfg, const char *bootcfg_module, struct rh_err *err);
+
 /* Writes the config for cfg into buf (cap bytes, NUL-terminated). Returns the length without the NUL, -E2BIG
- * when it does not fit, or -EINVAL when a name cannot be written in a syslinux config (blank, comma, or a
- * kernel/module missing). */
+ * when it does not fit, or -EINVAL when a name cannot be written in a syslinux config (blank, comma, a
+ * kernel/module missing, or a name syslinux_cfg_clash finds). */
 long syslinux_cfg_format(const struct bootcfg *cfg, const struct syslinux_cfg_opts *o, char *buf, size_t cap);
 
 /* The ESP's syslinux.cfg on a disk image: SYSLINUX there only chains (chain.c32) to a bank partition found by

@@ -17,6 +17,7 @@
 #include "base.h"
 #include "boot_alias.h"
 #include "bootloader/bank_dir.h"
+#include "bootloader/syslinux_cfg.h"
 #include "cpio.h"
 #include "debootstrap.h"
 #include "drivers.h"
@@ -894,6 +895,9 @@ static int write_bootcfg(struct build *b, uint64_t *ret_size)
 	long len;
 	int rc;
 
+	rc = syslinux_cfg_check_names(&b->cfg, BANK_DIR_BOOTCFG_MODULE, b->err);
+	if (rc)
+		return rc;
 	len = bootcfg_format(&b->cfg, text, sizeof(text));
 	if (len < 0)
 		return rh_errf(b->err, (int)len, "boot.cfg: does not fit in %zu bytes", sizeof(text));

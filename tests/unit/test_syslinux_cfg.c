@@ -267,9 +267,48 @@ static void test_too_small(void)
 	CHECK(syslinux_cfg_format(&c, &iso, buf, 0) == -E2BIG);
 }
 
+/* SYSLINUX's 8.3 lookup on FAT: a name with a second dot is looked up as another file's short name
+ * ("base.2.tdk" as BASE.TDK: test_debian's split boot loaded base.tdk twice), which is refused; the bank's usual
+ * names, and base-2.tdk, find only themselves. */
+static void test_fat_name_clash(void)
+{
+	static const struct { const char *name, *want; } rows[] = {
+		{ "base.2.tdk", "BASE    TDK" }, { "base.tdk", "BASE    TDK" }, { "init.cpio", "INIT    CPI" },
+		{ "vmlinuz", "VMLINUZ    " }, { "drivers1x.tdk", "DRIVERS1TDK" }, { "base-2.tdk", "BASE-2  TDK" },
+	};
+	struct syslinux_cfg_opts o = iso;
+	struct rh_err err = { 0 };
+	struct bootcfg c;
+	const char *a = NULL, *b = NULL;
+	char out[12], buf[4096];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		syslinux_fat_lookup_name(rows[i].name, out);
+		CHECK_STR(out, rows[i].want);
+	}
+	demo_cfg(&c);
+	strcpy(c.modules[3].name, "base-2.tdk");
+	strcpy(c.modules[4].name, "drivers.tdk");
+	c.nmodules = 5;
+	CHECK(!syslinux_cfg_clash(&c, &o, &a, &b));
+	CHECK(syslinux_cfg_check_names(&c, "bootcfg.cpio", &err) == 0);
+	CHECK(syslinux_cfg_format(&c, &o, buf, sizeof(buf)) > 0);
+	strcpy(c.modules[3].name, "base.2.tdk");
+	CHECK(syslinux_cfg_clash(&c, &o, &a, &b) && a && b);
+	CHECK_STR(a, "base.2.tdk");
+	CHECK_STR(b, "base.tdk");
+	CHECK(syslinux_cfg_format(&c, &o, buf, sizeof(buf)) == -EINVAL);
+	CHECK(syslinux_cfg_check_names(&c, "bootcfg.cpio", &err) == -EINVAL);
+	CHECK(strstr(err.msg, "base.2.tdk: SYSLINUX looks this name up on a FAT bootbank as the 8.3 name BASE.TDK, "
+			 "which is base.tdk's") != NULL);
+	strcpy(c.modules[3].name, "boot.x.cfg");   /* boot.cfg is in every bank too */
+	CHECK(syslinux_cfg_clash(&c, &o, &a, &b) && !strcmp(b, "boot.cfg"));
+}
+
 int main(void)
 {
 	RUN(test_demo);
+	RUN(test_fat_name_clash);
 	RUN(test_rows);
 	RUN(test_refused);
 	RUN(test_too_small);

@@ -243,6 +243,8 @@ static int step_format(void *ctx, struct rh_err *err)
 	char path[PATH_MAX];
 	struct stat st;
 
+	if (syslinux_cfg_check_names(b->cfg, b->so.bootcfg_module, err))
+		return rh_err_prefix(err, -EINVAL, "%s", b->label);
 	b->tlen = bootcfg_format(b->cfg, b->text, TEXT_MAX);
 	b->slen = syslinux_cfg_format(b->cfg, &b->so, b->sl, TEXT_MAX);
 	if (b->tlen < 0 || b->slen < 0)
