@@ -170,9 +170,6 @@ static int parse_tardisk(struct parser *ps, char *val)
 		return rc;
 	if (profile_base_layer_reserved(t->name))
 		return PERR(ps, -EINVAL, "tardisk name '%s' is reserved for the base image (use 'base = ...')", t->name);
-	if (strchr(t->name, '.'))
-		return PERR(ps, -EINVAL, "tardisk name '%s': no '.' in a module name (SYSLINUX reads NAME.tdk on a FAT "
-			    "bootbank by a short name cut at the first '.', and could load another module)", t->name);
 	for (i = 0; i < p->ntardisks; i++)
 		if (!strcmp(p->tardisks[i].name, t->name))
 			return PERR(ps, -EEXIST, "tardisk '%s' is given twice", t->name);

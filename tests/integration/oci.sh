@@ -215,6 +215,12 @@ case_split_layers() {
 	"$RAMHOST" image build "$T/pa" -o "$T/ba2" >"$T/outa2" 2>&1
 	grep -q 'base layers .*3 layers, 3 from the layer cache' "$T/outa2"
 	for f in base.tdk base-2.tdk base-3.tdk; do cmp "$T/ba/$f" "$T/ba2/$f"; done
+	# why the layers are base-N.tdk: SYSLINUX would look base.2.tdk up on a FAT bootbank as BASE.TDK (base.tdk's
+	# 8.3 name); such a name is refused when the bootbank is written, naming both, and nothing is left
+	printf 'name = d\nversion = 1\nkernel = debian\nbase = oci:b:v1\ndrivers = none\ntardisk = base.x b\n' >"$T/pd"
+	expect_fail "$RAMHOST" image build "$T/pd" -o "$T/bd"
+	expect_err "base\.x\.tdk: SYSLINUX looks this name up on a FAT bootbank as the 8.3 name BASE\.TDK, which is base\.tdk's"
+	[ ! -e "$T/bd" ]
 	printf 'name = c\nversion = 1\nkernel = debian\nbase = builtin:minimal\noci-layers = split\n' >"$T/pc"
 	expect_fail "$RAMHOST" image build "$T/pc" -o "$T/bc"
 	expect_err "oci-layers is only for a container image base"
