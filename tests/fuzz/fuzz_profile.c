@@ -24,8 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < p->nramdisks; i++)
 			if (!p->ramdisks[i].size || !p->ramdisks[i].inodes || p->ramdisks[i].mountpoint[0] != '/')
 				abort();
-		for (i = 0; i < p->ntardisks; i++)
-			if (!strcmp(p->tardisks[i].name, "base") || p->tardisks[i].source[0] != '/')
+		for (i = 0; i < p->ntardisks; i++)   /* an absolute path, or a container image at one */
+			if (profile_base_layer_reserved(p->tardisks[i].name) ||
+			    (p->tardisks[i].source[0] != '/' && strncmp(p->tardisks[i].source, "oci:/", 5)))
 				abort();
 	} else if (strncmp(err.msg, "fuzz.profile:", 13) && strncmp(err.msg, "fuzz.profile: out of memory", 27)) {
 		abort(); /* every error names FILE:LINE */
