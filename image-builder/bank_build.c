@@ -753,10 +753,11 @@ out:
 	return rc;
 }
 
-/* oci-layers = split: one module per layer of the container image (oci_base_split), lowest first; names[] gets
- * their module file names. */
-static int make_oci_layers(struct build *b, char (*names)[PROFILE_MAX_NAME + 8], unsigned *ret_n)
+/* oci-layers = split: one module per layer of the container image (oci_base_split), lowest first, named by
+ * profile_base_layer_name; *ret_n gets how many. */
+static int make_oci_layers(struct build *b, unsigned *ret_n)
 {
+	char file[PROFILE_MAX_NAME + 8];
 	struct oci_base_layers ls;
 	uint64_t size;
 	unsigned i, hits = 0;
@@ -771,11 +772,11 @@ static int make_oci_layers(struct build *b, char (*names)[PROFILE_MAX_NAME + 8],
 	stage_done(b, "base layers", 0, "%s: %u layers, %u from the layer cache", b->p->base, ls.n, hits);
 	for (i = 0; i < ls.n && !rc; i++) {
 		stage_start(b);
-		snprintf(names[i], sizeof(names[i]), "%s.tdk", ls.v[i].name);
-		rc = wrap_tardisk(b, names[i], ls.v[i].img, &size);
+		snprintf(file, sizeof(file), "%s.tdk", ls.v[i].name);
+		rc = wrap_tardisk(b, file, ls.v[i].img, &size);
 		b->cached = ls.v[i].cached;
 		if (!rc)
-			stage_done(b, names[i], size, "layer %u of %u", i + 1, ls.n);
+			stage_done(b, file, size, "layer %u of %u", i + 1, ls.n);
 	}
 	for (; i < ls.n; i++)
 		unlink(ls.v[i].img);
@@ -788,16 +789,14 @@ static int make_oci_layers(struct build *b, char (*names)[PROFILE_MAX_NAME + 8],
  * ramhost layer over it (oci_base.h). */
 static int make_oci_base(struct build *b)
 {
-	static char names[OCI_BASE_MAX_LAYERS][PROFILE_MAX_NAME + 8];
 	const struct profile *p = b->p;
-	char root[PATH_MAX], tdk[PATH_MAX];
+	char root[PATH_MAX], tdk[PATH_MAX], file[PROFILE_MAX_NAME + 8];
 	unsigned n = 1, i;
 	uint64_t size;
 	int rc;
 
 	stage_start(b);
-	strcpy(names[0], "base.tdk");
-	rc = p->oci_split ? make_oci_layers(b, names, &n) : make_tardisk(b, "base", p->base, 0, &size);
+	rc = p->oci_split ? make_oci_layers(b, &n) : make_tardisk(b, "base", p->base, 0, &size);
 	if (rc)
 		return rc;
 	if (!p->oci_split)
@@ -805,8 +804,10 @@ static int make_oci_base(struct build *b)
 	rc = path_in(root, b->work, "oci-root", b->err);
 	if (!rc)
 		rc = rh_mkdir_p(root, 0755, b->err);
-	for (i = 0; i < n && !rc; i++) {
-		rc = path_in(tdk, b->dir, names[i], b->err);
+	for (i = 0; i < n && !rc; i++) {   /* the layers' trees over each other, lowest first */
+		profile_base_layer_name(i, file, sizeof(file) - 4);
+		strcat(file, ".tdk");
+		rc = path_in(tdk, b->dir, file, b->err);
 		if (!rc)
 			rc = oci_base_tree(tdk, root, b->err);
 	}

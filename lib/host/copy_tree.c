@@ -110,11 +110,10 @@ static int copy_dir_entries(int sfd, int dfd, const char *spath, const char *dpa
 	return rc;
 }
 
-/* A layer's opaque directory (open as fd): what the layers below left in its copy goes first. */
-static int is_opaque(int fd)
+int copy_layer_dir_opaque(const char *path)
 {
 	char v[8];
-	ssize_t n = fgetxattr(fd, OVL_OPAQUE_XATTR, v, sizeof(v));
+	ssize_t n = lgetxattr(path, OVL_OPAQUE_XATTR, v, sizeof(v));
 
 	return n > 0 && ovl_is_opaque_value(v, (size_t)n);
 }
@@ -153,7 +152,7 @@ static int copy_at(int sdir, const char *sname, int ddir, const char *dname, con
 			close(sfd);
 			return rc;
 		}
-		if (w->layer && have_dst && is_opaque(sfd))
+		if (w->layer && have_dst && copy_layer_dir_opaque(spath))   /* what the layers below left goes first */
 			rc = fs_rm_children_at(dfd, ".", dpath, err);
 		if (!rc)
 			rc = copy_dir_entries(sfd, dup(dfd), spath, dpath, depth, w);
@@ -224,16 +223,12 @@ static int layer_hides(const char *top, const char *rel, int *found)
 	if ((size_t)snprintf(p, sizeof(p), "%s/%s", top, rel) >= sizeof(p))
 		return 1;
 	for (char *s = strchr(p + tl + 1, '/'); s; s = strchr(s + 1, '/')) {
-		char v[8];
-		ssize_t n;
-
 		*s = '\0';
 		if (lstat(p, &st) < 0)
 			return 0;   /* this layer has nothing on the way: the ones below may */
 		if (!S_ISDIR(st.st_mode))
 			return 1;
-		n = lgetxattr(p, OVL_OPAQUE_XATTR, v, sizeof(v));
-		if (n > 0 && ovl_is_opaque_value(v, (size_t)n)) {
+		if (copy_layer_dir_opaque(p)) {
 			*s = '/';
 			*found = lstat(p, &st) == 0;
 			return 1;

@@ -20,6 +20,10 @@ int copy_tree(const char *src, const char *dst, struct rh_err *err);
  * (the directory itself stays: it may be a mount point). init's copies of /etc, /var, ... (runtime.md). */
 int copy_tree_layer(const char *src, const char *dst, struct rh_err *err);
 
+/* 1 when the directory at path, in a mounted tardisk layer, is opaque (lib/ovl.h's xattr); the one reader of
+ * that mark from a file system (init's view plan and copies, copy_layers_file). */
+int copy_layer_dir_opaque(const char *path);
+
 /* What the mounted tardisk layers at lowers (NULL-terminated, lowest first) show at rel (relative, e.g.
  * "etc/x.conf") as overlayfs would: from the topmost layer down, the first one that has rel decides, unless a
  * layer above hides it (a whiteout or a non-directory on the way, an opaque directory above it: lib/ovl.h). Its

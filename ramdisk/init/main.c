@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -568,12 +567,7 @@ static void list_top(struct tardisk *t)
 		e->kind = S_ISDIR(st.st_mode) ? SYSVIEW_ENTRY_DIR : S_ISLNK(st.st_mode) ? SYSVIEW_ENTRY_SYMLINK :
 			  ovl_is_whiteout(st.st_mode, major(st.st_rdev), minor(st.st_rdev)) ? SYSVIEW_ENTRY_WHITEOUT :
 			  SYSVIEW_ENTRY_OTHER;
-		if (e->kind == SYSVIEW_ENTRY_DIR) {
-			char v[8];
-			ssize_t vl = lgetxattr(path, OVL_OPAQUE_XATTR, v, sizeof(v));
-
-			e->opaque = vl > 0 && ovl_is_opaque_value(v, (size_t)vl);
-		}
+		e->opaque = e->kind == SYSVIEW_ENTRY_DIR && copy_layer_dir_opaque(path);
 		if (e->kind == SYSVIEW_ENTRY_SYMLINK) {
 			ssize_t n = readlink(path, e->target, sizeof(e->target) - 1);
 			if (n <= 0)

@@ -227,8 +227,7 @@ static int take(struct oci_tree *t, size_t k, int move, struct tdk_ent *e)
 	return entries_ent_dup(e, &t->l.v[k]);
 }
 
-/* e (a directory) made opaque to the layers below: OVL_OPAQUE_XATTR added. */
-static int make_opaque(struct tdk_ent *e)
+int oci_ent_make_opaque(struct tdk_ent *e)
 {
 	struct tdk_xattr *x = realloc(e->xattrs, (e->n_xattrs + 1) * sizeof(*x));
 
@@ -262,7 +261,7 @@ int oci_tree_emit(struct oci_tree *t, size_t *order, size_t n, int move, int (*o
 		int opq = opaque && opaque(t, order[k]);
 		struct tdk_ent e;
 
-		if (take(t, order[k], move, &e) || (opq && make_opaque(&e))) {
+		if (take(t, order[k], move, &e) || (opq && oci_ent_make_opaque(&e))) {
 			entries_ent_free(&e);
 			rc = rh_errf(err, -ENOMEM, "%s: out of memory", t->shown);
 			break;

@@ -103,21 +103,10 @@ static int add_node(struct tdk_list *l, const char *path, int dir, long long cla
 	struct tdk_ent e = { .path = strdup(path), .mode = dir ? S_IFDIR | 0755 : S_IFCHR,
 			     .mtime = clamp >= 0 ? clamp : 0 };
 
-	if (dir && e.path) {
-		e.xattrs = calloc(1, sizeof(*e.xattrs));
-		if (e.xattrs) {
-			e.n_xattrs = 1;
-			e.xattrs[0].key = strdup(OVL_OPAQUE_XATTR);
-			e.xattrs[0].value = strdup(OVL_OPAQUE_VALUE);
-			e.xattrs[0].len = strlen(OVL_OPAQUE_VALUE);
-		}
-		if (!e.xattrs || !e.xattrs[0].key || !e.xattrs[0].value) {
-			entries_ent_free(&e);
-			return rh_errf(err, -ENOMEM, "out of memory");
-		}
-	}
-	if (!e.path)
+	if (!e.path || (dir && oci_ent_make_opaque(&e))) {
+		entries_ent_free(&e);
 		return rh_errf(err, -ENOMEM, "out of memory");
+	}
 	return entries_add(l, &e, err);
 }
 

@@ -42,6 +42,9 @@ int oci_tree_apply(struct oci_tree *t, const struct oci_image *img, size_t i, st
 /* Index of path when it is there and not removed, else -1. */
 long oci_tree_find_alive(const struct oci_tree *t, const char *path);
 
+/* e (a directory) made opaque to the layers below: OVL_OPAQUE_XATTR added (lib/ovl.h). 0 or -ENOMEM. */
+int oci_ent_make_opaque(struct tdk_ent *e);
+
 /* The entries at order[0..n) (indexes into t->l.v) added to l sorted by path, files sharing an inode as hard links
  * of the first: moved out of the tree when move (it is not used again), else copied. opaque, when set, is
  * called for each and returns 1 for a directory that gets OVL_OPAQUE_XATTR. */
