@@ -6,6 +6,10 @@
   init) and the same-bytes floor (its initramfs padded to the bytes of the demo's modules: init.cpio and the
   tardisks). Host wall time from QEMU's start to the line and the guest's own uptime at that line, alternating
   in one run, medians, and the ratios (goal: <= 1.15x the same-bytes floor, <= 1.3x the bare floor);
+- a third floor beside them, the verifying floor: the same-bytes floor whose init first hashes as many bytes as
+  the demo's tardisks with SHA-256, the code and flags of ramhost's init: what loading the same bytes and
+  checking the tardisks against boot.cfg costs before anything else (SeaBIOS's ISOLINUX checks no hash, so
+  init must), and the demo's ratio to it;
 - where the demo's time goes: `ramhost ready --timing` (init's stages; after-init is the base's own init up to
   the ready line);
 - RAM used by the running demo host (MemTotal - MemAvailable) against the bare floor's plus the compressed size
@@ -15,6 +19,7 @@
   floor has almost none) goes there and stays while nothing needs it. The same comparison with those pages
   counted as free is printed beside the goal's.
 """
+import glob
 import os
 import re
 import shutil
@@ -33,14 +38,19 @@ def report(name, value, unit):
     print("bench: %-34s %10s %s" % (name, value, unit), flush=True)
 
 
-def baseline_iso(work, demo_bank, tag, pad=0):
+def baseline_iso(work, demo_bank, tag, pad=0, hash_bytes=0):
     """An ISO with the demo's kernel and a one-line init, built by ramhost from a hand-made bootbank; pad bytes of
-    filler in its initramfs."""
+    filler in its initramfs; hash_bytes: the init first hashes that many bytes of the filler with SHA-256, built
+    from lib/sha256.c with the flags of ramhost's init (the Makefile's initobj rule: -Os, RAMHOST_INIT)."""
     bank = os.path.join(work, tag + "-bank")
     root = os.path.join(work, tag + "-root")
     os.makedirs(bank)
     os.makedirs(root)
-    run(["cc", "-static", "-O2", "-o", os.path.join(root, "init"), os.path.join(TOP, "bench", "hello-init.c")])
+    cmd = ["cc", "-static", "-O2", "-o", os.path.join(root, "init"), os.path.join(TOP, "bench", "hello-init.c")]
+    if hash_bytes:
+        cmd[2:3] = ["-Os", "-DRAMHOST_INIT", "-DHASH_PAD_BYTES=%dULL" % hash_bytes, "-I", os.path.join(TOP, "lib")]
+        cmd += [os.path.join(TOP, "lib", f) for f in ("sha256.c", "hex.c")]
+    run(cmd)
     names = b"init\n"
     if pad > 0:
         with open(os.path.join(root, "pad"), "wb") as f:
@@ -72,6 +82,8 @@ def boot_to(iso, pattern, name):
     with Vm(name, ["-cdrom", iso]) as vm:
         m = vm.expect(pattern, 300)
         wall = time.monotonic() - vm.started
+        if b"hashed=-1" in m.group(0):
+            raise RuntimeError("%s: the floor's init could not hash its /pad" % name)
         guest = int(re.search(rb"boot_ms=(\d+)", m.group(0)).group(1))
         used = re.search(rb"used_kb=(-?\d+) pcp_kb=(-?\d+)", m.group(0))
         return wall, guest, (int(used.group(1)), int(used.group(2))) if used else None
@@ -92,21 +104,27 @@ def main():
         hello = baseline_iso(work, bank, "hello")
         padded = baseline_iso(work, bank, "same-bytes", same_bytes - os.path.getsize(os.path.join(work, "hello-bank",
                                                                                                  "hello.cpio")))
+        tdk_bytes = sum(os.path.getsize(p) for p in glob.glob(os.path.join(bank, "*.tdk")))
+        hashing = baseline_iso(work, bank, "hashing", same_bytes - os.path.getsize(os.path.join(work, "hello-bank",
+                                                                                               "hello.cpio")),
+                               hash_bytes=tdk_bytes)
         report("demo modules (init.cpio + tardisks)", "%.1f" % (same_bytes / 1048576), "MiB")
 
         med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-        walls = {"demo": [], "bare": [], "same": []}
-        guests = {"demo": [], "bare": [], "same": []}
+        walls = {"demo": [], "bare": [], "same": [], "hash": []}
+        guests = {"demo": [], "bare": [], "same": [], "hash": []}
         floor_used = []
-        hello_re = r"hello-init: up boot_ms=\d+ used_kb=-?\d+ pcp_kb=-?\d+"
+        hello_re = r"hello-init: up boot_ms=\d+ used_kb=-?\d+ pcp_kb=-?\d+ hashed=-?\d+"
         for i in range(RUNS):
-            for tag, image, pattern in (("demo", iso, READY_RE), ("bare", hello, hello_re), ("same", padded, hello_re)):
+            for tag, image, pattern in (("demo", iso, READY_RE), ("bare", hello, hello_re), ("same", padded, hello_re),
+                                        ("hash", hashing, hello_re)):
                 w, g, used = boot_to(image, pattern, "bench_%s_%d" % (tag, i))
                 walls[tag].append(w)
                 guests[tag].append(g)
                 if tag == "bare" and used:
                     floor_used.append(used)
-        for tag, what in (("demo", "demo ISO to ready"), ("bare", "bare floor"), ("same", "same-bytes floor")):
+        for tag, what in (("demo", "demo ISO to ready"), ("bare", "bare floor"), ("same", "same-bytes floor"),
+                          ("hash", "verifying floor")):
             report("boot, %s (wall)" % what, "%.2f" % med(walls[tag]), "s (median of %d)" % RUNS)
             report("boot, %s (guest uptime)" % what, med(guests[tag]), "ms (median of %d)" % RUNS)
         report("guest uptime ratio demo/same-bytes floor", "%.2f" % (med(guests["demo"]) / med(guests["same"])),
@@ -114,6 +132,10 @@ def main():
         report("guest uptime ratio demo/bare floor", "%.2f" % (med(guests["demo"]) / med(guests["bare"])),
                "x (goal <= 1.3)")
         report("wall ratio demo/same-bytes floor", "%.2f" % (med(walls["demo"]) / med(walls["same"])), "x")
+        report("verifying floor: SHA-256 of", "%.1f" % (tdk_bytes / 1048576), "MiB (the demo's tardisks)")
+        report("guest uptime ratio verifying/same-bytes", "%.2f" % (med(guests["hash"]) / med(guests["same"])),
+               "x (the hashing alone)")
+        report("guest uptime ratio demo/verifying floor", "%.2f" % (med(guests["demo"]) / med(guests["hash"])), "x")
 
         with Vm("bench_demo_mem", ["-cdrom", iso]) as vm:
             vm.expect(READY_RE, 300)
