@@ -18,34 +18,29 @@ fake_modprobe='#!/bin/sh
 [ "$1 $2" = "-q -a" ] || { echo "unexpected options: $*" >>/modprobe.log; exit 1; }
 shift 2
 echo "$*" >>/modprobe.log
+# load MODULE [DEVICE ALIAS]: MODULE into /proc/modules once; the device it brings, when given
+load() {
+	grep -q "^$1 " /proc/modules && return 0
+	echo "$1 16384 0 - Live 0x0" >>/proc/modules
+	[ $# -eq 3 ] || return 0
+	mkdir -p "/sys/bus/virtio/devices/$2"
+	echo "$3" >"/sys/bus/virtio/devices/$2/modalias"
+}
 for a; do
 	case $a in
-	pci:bus)
-		grep -q "^vbus " /proc/modules && continue
-		echo "vbus 16384 0 - Live 0x0" >>/proc/modules
-		mkdir -p /sys/bus/virtio/devices/virtio0
-		echo "virtio:d00000001v00001AF4" >/sys/bus/virtio/devices/virtio0/modalias ;;
+	pci:bus) load vbus virtio0 virtio:d00000001v00001AF4 ;;
 	virtio:d00000001v00001AF4)
-		grep -q "^vnet " /proc/modules && continue
-		echo "vnet 16384 0 - Live 0x0" >>/proc/modules
-		if [ -e /chain4 ]; then
-			mkdir -p /sys/bus/virtio/devices/virtio1
-			echo "virtio:d00000009v00001AF4" >/sys/bus/virtio/devices/virtio1/modalias
-		fi ;;
-	virtio:d00000009v00001AF4)
-		grep -q "^vthree " /proc/modules && continue
-		echo "vthree 16384 0 - Live 0x0" >>/proc/modules
-		mkdir -p /sys/bus/virtio/devices/virtio2
-		echo "virtio:d0000000av00001AF4" >/sys/bus/virtio/devices/virtio2/modalias ;;
-	virtio:d0000000av00001AF4)
-		echo "vfour 16384 0 - Live 0x0" >>/proc/modules ;;
+		if [ -e /chain4 ]; then load vnet virtio1 virtio:d00000009v00001AF4; else load vnet; fi ;;
+	virtio:d00000009v00001AF4) load vthree virtio2 virtio:d0000000av00001AF4 ;;
+	virtio:d0000000av00001AF4) load vfour ;;
 	esac
 done
 exit 0
 '
 
-# root DIR: the scratch tree: /dev/null, dash (and its libc) as sh, busybox as hostname, grep, mkdir; the image's sysinit; three devices on two buses
-# (two with the same alias), one modalias without a newline, one empty, a device without a modalias
+# root DIR: the scratch tree: /dev/null, dash (and its libc) as sh, busybox as hostname, grep, mkdir; the
+# image's sysinit; five modalias files on three buses (two with the same alias, one without a newline, one
+# empty) and devices without one
 root() {
 	local r=$1
 	mkdir -p "$r"/{bin,dev,etc,proc/sys/kernel,lib/modules/6.1.0-test,usr/lib/ramhost}
