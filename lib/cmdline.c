@@ -196,3 +196,15 @@ int cmdline_needs_disks(const char *buf, size_t len)
 	}
 	return uuid || c.rescue != CMDLINE_RESCUE_NONE;
 }
+
+int cmdline_names_state_source(const char *buf, size_t len)
+{
+	const char *w;
+	size_t pos = 0, wlen, vlen;
+
+	while (cmdline_next_word(buf, len, &pos, &w, &wlen))
+		if (cmdline_value(w, wlen, "ramhost.bankuuid=", &vlen) ||
+		    cmdline_value(w, wlen, "ramhost.state.url=", &vlen))
+			return 1;
+	return 0;
+}

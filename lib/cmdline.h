@@ -55,6 +55,12 @@ int cmdline_parse(const char *buf, size_t len, unsigned mask, struct cmdline *re
  * `ramhost install` (also the unattended one) loads them itself. Pure. */
 int cmdline_needs_disks(const char *buf, size_t len);
 
+/* 1 when the command line names a place where `ramhost state boot` looks for saved state, whatever the value
+ * (a wrong one is that command's to report): ramhost.bankuuid= (the boot disk's state partition) or
+ * ramhost.state.url= (the PXE server). Else 0: a CD or ISO boot, where init does not run that command unless a
+ * network boot's state module was put in the new root (ramdisk/init/main.c state_boot). Pure. */
+int cmdline_names_state_source(const char *buf, size_t len);
+
 /* The word iterator the parser uses, for a caller with keys of its own (the installer's ramhost.install=): from
  * *pos, skips blanks and stores the next word (quotes kept) in *ret_word / *ret_len, advancing *pos past it.
  * Returns 1 for a word, 0 at the end of the line (len, or a NUL). */

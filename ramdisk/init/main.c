@@ -79,6 +79,7 @@ static struct netboot_opts net;   /* a network boot's kernel options (netboot.h)
 static struct prehash pre;        /* the tardisks' digests, hashed while the boot modules load (prehash.h) */
 static int rescue;                 /* ramhost.rescue: CMDLINE_RESCUE_* (rescue.h) */
 static int needs_disks;            /* cmdline_needs_disks: load the omod= modules at boot */
+static int state_source;           /* cmdline_names_state_source: somewhere `ramhost state boot` may look */
 static unsigned char skipped[INITCONF_MAX_KMODS]; /* init.conf's modules this machine has nothing for */
 static struct tardisk tds[RD_MAX_TARDISKS];
 static unsigned ntds;
@@ -271,6 +272,7 @@ static void read_config(void)
 		if (net.bad_hostname[0])
 			say("%s (ignored)", net.bad_hostname);
 		needs_disks = cmdline_needs_disks(buf, len);
+		state_source = cmdline_names_state_source(buf, len);
 		rescue = rescue_mode(buf, len, &err);
 		if (err.rc) {
 			say("%s: taken as ramhost.rescue=1 (the rescue console)", err.msg);
@@ -785,14 +787,23 @@ static void set_net_hostname(void)
 /* Runs `ramhost state boot` in the new root (chrooted, /dev /proc /sys there), which mounts the state
  * partition inside it and restores the newest valid generation over the image defaults before the base's init
  * reads a single file. It prints its own line; any failure (or 120 s without an answer) is one warning and the
- * boot goes on with what is there. */
+ * boot goes on with what is there. Not run when it has nowhere to look (a CD or ISO boot: no ramhost.bankuuid=,
+ * no ramhost.state.url=, no state from the server in the new root), where it would find nothing and say so:
+ * init says so instead, and the boot is spared the first start of /usr/bin/ramhost from its tardisk (some 60 ms
+ * under QEMU TCG). /run/ramhost/state.env is then not written, which `ramhost ready` reads as state=none. */
 static void state_boot(void)
 {
 	char *const argv[] = { STATE_TOOL, "state", "boot", NULL };
 	struct rh_err err = { 0 };
+	struct stat st;
 
 	if (access(STATE_TOOL, X_OK) < 0)
 		return;
+	if (!state_source && (stat(NETBOOT_STATE_DIR, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		say("no saved state to look for (no ramhost.bankuuid= or ramhost.state.url=: read-only media): "
+		    "booting with the image defaults (state is not persistent)");
+		return;
+	}
 	if (hook_run(argv, STATE_TIMEOUT_MS, &err) < 0)
 		say("state: %s; booting with the image defaults", err.msg);
 }

@@ -28,6 +28,9 @@ READY_RE = r"ramhost: ready bank=(\S+) tardisks=(\d+) state=(\S+) boot_ms=(\d+) 
 FREED_RE = r"ramhost-init: initramfs freed: \d+ entries, ([0-9.]+) MiB"
 # the whole ready line, with its addresses (group 6): "none", or IFACE:ADDR/PREFIX joined by ','
 READY_ADDR_RE = READY_RE + r" addr=(\S+?)(?: mode=\S+)?\r?\n"
+# What init says instead of running `ramhost state boot` on a boot with nowhere to look for state (a CD, an ISO)
+NO_STATE_SOURCE = (rb"no saved state to look for \(no ramhost\.bankuuid= or ramhost\.state\.url=: read-only media\): "
+                   rb"booting with the image defaults \(state is not persistent\)")
 # What init says on a normal boot (ramdisk/init/main.c); any other "ramhost-init:" line is a problem it reported
 # (a module that failed, a file it could not read, something ignored) and fails the tests that look.
 INIT_INFO_RE = re.compile(rb"ramhost-init: (?:\d+ kernel modules loaded(?: from the drivers tardisk)?|"
@@ -36,7 +39,7 @@ INIT_INFO_RE = re.compile(rb"ramhost-init: (?:\d+ kernel modules loaded(?: from 
                           rb"tardisk \S+ mounted read-only on /dev/loop\d+|system view:[ a-z0-9()_.-]*|"
                           rb"switching root to \S+ \(bank \d, init \d+ ms(?:, network boot)?\)|"
                           rb"initramfs freed: \d+ entries, [0-9.]+ MiB \(the tardisks stay\)|"
-                          rb"state from the server: .*|hostname \S+ \(ramhost\.hostname\))")
+                          rb"state from the server: .*|hostname \S+ \(ramhost\.hostname\)|" + NO_STATE_SOURCE + rb")")
 
 
 def init_problems(buf):

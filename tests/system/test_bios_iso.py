@@ -2,7 +2,8 @@
 issue says: read-only /usr, tardisks mounted from RAM, shipped files readable, ramdisk limits enforced with the
 shell still answering, `ramhost df` agreeing with /proc/mounts. The guest has an e1000 NIC on QEMU's user network:
 the base's coldplug pass loads e1000 from the drivers tardisk (init.cpio does not carry it), DHCP gives the
-address the ready line shows, and init reports no problem on the console. The disk drivers are left out of
+address the ready line shows, and init reports no problem on the console; with nowhere to keep state (a CD) init
+does not start `ramhost state boot`. The disk drivers are left out of
 this boot and loaded on demand by `ramhost rescue` (check_disk_drivers). A second boot with a tardisk whose bytes were
 changed after the build must be refused by init, naming the tardisk."""
 import json
@@ -14,7 +15,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qemu import FREED_RE, READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems, run  # noqa: E402
+from qemu import (FREED_RE, NO_STATE_SOURCE, READY_ADDR_RE, RAMHOST, TOP, Report, Vm, init_problems,  # noqa: E402
+                  run)
 
 PROFILE = os.path.join(TOP, "examples", "demo", "profile")
 DHCP_NAME = "rh-dhcp-demo"  # the host name QEMU's DHCP server gives the guest
@@ -73,6 +75,11 @@ def check_booted_host(r, vm, bank):
             "%s, init.cpio %.1f MiB" % (freed.group(0).decode() if freed else "no freed line", cpio_mib))
     vm.shell()  # the root shell on ttyS0
     check_network(r, vm, m, bank)
+    # a CD has nowhere to keep state: init says so and does not start `ramhost state boot` (no state.env)
+    rc, out = vm.sh("[ -e /run/ramhost/state.env ] || echo no-state-env")
+    r.check("bios_iso_no_state_boot_on_cd", rc == 0 and out.strip() == "no-state-env" and
+            re.search(b"ramhost-init: " + NO_STATE_SOURCE, vm.buf) is not None and b"ramhost-state:" not in vm.buf and
+            m.group(3) == b"none", out)
 
     rc, out = vm.sh("cat /proc/cmdline")
     r.check("bios_iso_cmdline", rc == 0 and "ramhost.bank=1" in out and "console=ttyS0" in out, out)

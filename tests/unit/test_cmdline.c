@@ -220,6 +220,34 @@ static void test_needs_disks(void)
 	}
 }
 
+/* which boots have somewhere for `ramhost state boot` to look: a disk boot's bank GUID or the server's URL,
+ * whatever the value (an empty or wrong one is that command's to report); not an ISO boot, not look-alike keys */
+static void test_names_state_source(void)
+{
+	static const struct {
+		const char *line;
+		int want;
+	} cases[] = {
+		{ "BOOT_IMAGE=/bootbank/vmlinuz console=ttyS0,115200 ramhost.bank=1", 0 },
+		{ "ramhost.bank=2 ramhost.bankuuid=0b5f1c52-7a2e-4c1e-9f3a-5a1d2c3b4e5f quiet", 1 },
+		{ "ramhost.bankuuid=not-a-guid", 1 },
+		{ "ramhost.state.url=http://10.0.2.2:8080/state/h1 ramhost.state.token=abc", 1 },
+		{ "ramhost.state.url= ramhost.bank=1", 1 },
+		{ "ramhost.state.url=\"http://10.0.2.2/s\"", 1 },
+		{ "ramhost.state.token=abc ramhost.ready.url=http://10.0.2.2/r ramhost.rescue=1", 0 },
+		{ "xramhost.bankuuid=1 ramhost.bankuuidx=1 ramhost.state.urlx=1 ramhost.state.url", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = cmdline_names_state_source(cases[i].line, strlen(cases[i].line));
+		if (got != cases[i].want)
+			fprintf(stderr, "  '%s': %d, want %d\n", cases[i].line, got, cases[i].want);
+		CHECK(got == cases[i].want);
+	}
+}
+
 int main(void)
 {
 	RUN(test_cmdline_table);
@@ -227,5 +255,6 @@ int main(void)
 	RUN(test_cmdline_rescue);
 	RUN(test_next_word);
 	RUN(test_needs_disks);
+	RUN(test_names_state_source);
 	UNIT_EXIT();
 }
