@@ -190,61 +190,46 @@ static void test_next_word(void)
 	CHECK(cmdline_next_word(line, sizeof(line) - 1, &pos, &w, &n) == 0);
 }
 
-/* which boots load the on-demand disk drivers at init: a disk boot, a rescue boot (a malformed value too, which
- * init takes as the console); not an ISO or PXE boot, not ramhost.rescue=0, not an install alone */
-static void test_needs_disks(void)
+/* What a boot needs, by its command line: the on-demand disk drivers at init (cmdline_needs_disks: a disk boot, a
+ * rescue boot, a malformed rescue value too, which init takes as the console; not an ISO or PXE boot, not
+ * ramhost.rescue=0, not an install alone), and somewhere for `ramhost state boot` to look
+ * (cmdline_names_state_source: a disk boot's bank GUID or the server's URL, whatever the value, an empty or wrong
+ * one being that command's to report; not an ISO boot, not look-alike keys). */
+static void test_boot_needs(void)
 {
 	static const struct {
 		const char *line;
-		int want;
+		int disks, state;
 	} cases[] = {
-		{ "BOOT_IMAGE=vmlinuz console=ttyS0 ramhost.bank=1", 0 },
-		{ "ramhost.bank=2 ramhost.bankuuid=0b5f1c52-7a2e-4c1e-9f3a-5a1d2c3b4e5f quiet", 1 },
-		{ "ramhost.rescue", 1 },
-		{ "ramhost.rescue=1", 1 },
-		{ "ramhost.rescue=\"auto\"", 1 },
-		{ "ramhost.rescue=yes", 1 },
-		{ "ramhost.rescue=0", 0 },
-		{ "ramhost.rescue=1 ramhost.rescue=0", 0 },
-		{ "ramhost.install=auto ramhost.ks=/ks.cfg", 0 },
-		{ "ramhost.bankuuidx=1 xramhost.rescue=1", 0 },
-		{ "", 0 },
+		{ "BOOT_IMAGE=vmlinuz console=ttyS0 ramhost.bank=1", 0, 0 },
+		{ "ramhost.bank=2 ramhost.bankuuid=0b5f1c52-7a2e-4c1e-9f3a-5a1d2c3b4e5f quiet", 1, 1 },
+		{ "ramhost.bankuuid=not-a-guid", 1, 1 },
+		{ "ramhost.rescue", 1, 0 },
+		{ "ramhost.rescue=1", 1, 0 },
+		{ "ramhost.rescue=\"auto\"", 1, 0 },
+		{ "ramhost.rescue=yes", 1, 0 },
+		{ "ramhost.rescue=0", 0, 0 },
+		{ "ramhost.rescue=1 ramhost.rescue=0", 0, 0 },
+		{ "ramhost.install=auto ramhost.ks=/ks.cfg", 0, 0 },
+		{ "ramhost.state.url=http://10.0.2.2:8080/state/h1 ramhost.state.token=abc", 0, 1 },
+		{ "ramhost.state.url= ramhost.bank=1", 0, 1 },
+		{ "ramhost.state.url=\"http://10.0.2.2/s\"", 0, 1 },
+		{ "ramhost.state.token=abc ramhost.ready.url=http://10.0.2.2/r", 0, 0 },
+		{ "ramhost.bankuuidx=1 xramhost.rescue=1", 0, 0 },
+		{ "xramhost.bankuuid=1 ramhost.state.urlx=1 ramhost.state.url", 0, 0 },
+		{ "", 0, 0 },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = cmdline_needs_disks(cases[i].line, strlen(cases[i].line));
-		if (got != cases[i].want)
-			fprintf(stderr, "  '%s': %d, want %d\n", cases[i].line, got, cases[i].want);
-		CHECK(got == cases[i].want);
-	}
-}
+		const char *l = cases[i].line;
+		int disks = cmdline_needs_disks(l, strlen(l)), state = cmdline_names_state_source(l, strlen(l));
 
-/* which boots have somewhere for `ramhost state boot` to look: a disk boot's bank GUID or the server's URL,
- * whatever the value (an empty or wrong one is that command's to report); not an ISO boot, not look-alike keys */
-static void test_names_state_source(void)
-{
-	static const struct {
-		const char *line;
-		int want;
-	} cases[] = {
-		{ "BOOT_IMAGE=/bootbank/vmlinuz console=ttyS0,115200 ramhost.bank=1", 0 },
-		{ "ramhost.bank=2 ramhost.bankuuid=0b5f1c52-7a2e-4c1e-9f3a-5a1d2c3b4e5f quiet", 1 },
-		{ "ramhost.bankuuid=not-a-guid", 1 },
-		{ "ramhost.state.url=http://10.0.2.2:8080/state/h1 ramhost.state.token=abc", 1 },
-		{ "ramhost.state.url= ramhost.bank=1", 1 },
-		{ "ramhost.state.url=\"http://10.0.2.2/s\"", 1 },
-		{ "ramhost.state.token=abc ramhost.ready.url=http://10.0.2.2/r ramhost.rescue=1", 0 },
-		{ "xramhost.bankuuid=1 ramhost.bankuuidx=1 ramhost.state.urlx=1 ramhost.state.url", 0 },
-		{ "", 0 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = cmdline_names_state_source(cases[i].line, strlen(cases[i].line));
-		if (got != cases[i].want)
-			fprintf(stderr, "  '%s': %d, want %d\n", cases[i].line, got, cases[i].want);
-		CHECK(got == cases[i].want);
+		if (disks != cases[i].disks || state != cases[i].state)
+			fprintf(stderr, "  '%s': disks %d state %d, want %d %d\n", l, disks, state, cases[i].disks,
+				cases[i].state);
+		CHECK(disks == cases[i].disks);
+		CHECK(state == cases[i].state);
 	}
 }
 
@@ -254,7 +239,6 @@ int main(void)
 	RUN(test_cmdline_debug);
 	RUN(test_cmdline_rescue);
 	RUN(test_next_word);
-	RUN(test_needs_disks);
-	RUN(test_names_state_source);
+	RUN(test_boot_needs);
 	UNIT_EXIT();
 }
