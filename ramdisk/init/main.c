@@ -800,8 +800,8 @@ static void state_boot(void)
 	if (access(STATE_TOOL, X_OK) < 0)
 		return;
 	if (!state_source && (stat(NETBOOT_STATE_DIR, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		say("no saved state to look for (no ramhost.bankuuid= or ramhost.state.url=: read-only media): "
-		    "booting with the image defaults (state is not persistent)");
+		say("no saved state to look for (no ramhost.bankuuid= or ramhost.state.url= on the kernel command "
+		    "line): booting with the image defaults (state is not persistent)");
 		return;
 	}
 	if (hook_run(argv, STATE_TIMEOUT_MS, &err) < 0)

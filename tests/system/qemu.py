@@ -29,8 +29,8 @@ FREED_RE = r"ramhost-init: initramfs freed: \d+ entries, ([0-9.]+) MiB"
 # the whole ready line, with its addresses (group 6): "none", or IFACE:ADDR/PREFIX joined by ','
 READY_ADDR_RE = READY_RE + r" addr=(\S+?)(?: mode=\S+)?\r?\n"
 # What init says instead of running `ramhost state boot` on a boot with nowhere to look for state (a CD, an ISO)
-NO_STATE_SOURCE = (rb"no saved state to look for \(no ramhost\.bankuuid= or ramhost\.state\.url=: read-only media\): "
-                   rb"booting with the image defaults \(state is not persistent\)")
+NO_STATE_SOURCE = (rb"no saved state to look for \(no ramhost\.bankuuid= or ramhost\.state\.url= on the kernel "
+                   rb"command line\): booting with the image defaults \(state is not persistent\)")
 # What init says on a normal boot (ramdisk/init/main.c); any other "ramhost-init:" line is a problem it reported
 # (a module that failed, a file it could not read, something ignored) and fails the tests that look.
 INIT_INFO_RE = re.compile(rb"ramhost-init: (?:\d+ kernel modules loaded(?: from the drivers tardisk)?|"
