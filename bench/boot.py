@@ -102,12 +102,10 @@ def main():
         run([RAMHOST, "image", "build", profile, "-o", bank])
         same_bytes = module_bytes(bank)
         hello = baseline_iso(work, bank, "hello")
-        padded = baseline_iso(work, bank, "same-bytes", same_bytes - os.path.getsize(os.path.join(work, "hello-bank",
-                                                                                                 "hello.cpio")))
+        pad = same_bytes - os.path.getsize(os.path.join(work, "hello-bank", "hello.cpio"))
+        padded = baseline_iso(work, bank, "same-bytes", pad)
         tdk_bytes = sum(os.path.getsize(p) for p in glob.glob(os.path.join(bank, "*.tdk")))
-        hashing = baseline_iso(work, bank, "hashing", same_bytes - os.path.getsize(os.path.join(work, "hello-bank",
-                                                                                               "hello.cpio")),
-                               hash_bytes=tdk_bytes)
+        hashing = baseline_iso(work, bank, "hashing", pad, hash_bytes=tdk_bytes)
         report("demo modules (init.cpio + tardisks)", "%.1f" % (same_bytes / 1048576), "MiB")
 
         med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731

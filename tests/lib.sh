@@ -45,11 +45,14 @@ expect_err() {
 	fi
 }
 
+# The real cache (scripts/setup.sh's downloads: the kernel, busybox), as ramhost finds it.
+REAL_CACHE=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost}
+
 # private_cache [NAME...]: $T/cache becomes RAMHOST_CACHE, borrowing only the real cache's kernel and busybox
 # (setup's downloads) and the entries NAME... (e.g. drivers), so that a build makes its tardisks itself instead
 # of copying them from the real cache.
 private_cache() {
-	local real=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost} f n
+	local real=$REAL_CACHE f n
 	mkdir -p "$T/cache"
 	for f in "$real"/kernel "$real"/kernel-* "$real"/busybox-static; do
 		[ -e "$f" ] && ln -s "$f" "$T/cache/"

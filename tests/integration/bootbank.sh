@@ -17,7 +17,7 @@ fi
 
 SECT=512
 P2=18432 P3=34816 PLEN=16384   # bank partitions (sectors)
-CACHE=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost}
+CACHE=$REAL_CACHE
 W=$(mktemp -d "${TMPDIR:-/tmp}/ramhost-bootbank.XXXXXX")
 
 # the loop devices attached (one a line in $W/loops) are detached however the script ends

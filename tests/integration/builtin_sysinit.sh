@@ -8,9 +8,9 @@
 # a UTS namespace of its own, so the host name it sets is the test's. Needs root (chroot, namespaces).
 . "$(dirname "$0")/../lib.sh"
 PROFILE=$TOP/examples/demo/profile
-CACHE=${RAMHOST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ramhost}
+CACHE=$REAL_CACHE
 
-# The fake modprobe (busybox sh): one line per call in /modprobe.log; loading pci:bus adds the bus driver to
+# The fake modprobe (run by the tree's sh): one line per call in /modprobe.log; loading pci:bus adds the bus driver to
 # /proc/modules and a virtio device to /sys; loading that device's alias adds its driver; both only once. A
 # third and a fourth device (/chain4) come with the virtio driver and the third's, the fourth's driver beyond
 # the last pass.
